@@ -1,0 +1,457 @@
+//! [`FaceIdClient`]: every call the partner server makes to the vendor.
+//!
+//! One shared `reqwest::Client` (rustls, connection pooling), a base URL
+//! that points at the vendor or at the [emulator](crate::emulator), request
+//! and connect timeouts, and errors that tell transport failures, HTTP
+//! statuses, undecodable bodies and vendor error codes apart. Secrets never
+//! appear in `Debug` or error text (URLs are stripped from transport errors
+//! because the access-token URL carries the secret).
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use url::Url;
+
+use crate::model::{
+    AccessTokenResponse, ApiTicketResponse, FaceRecord, OrderNo, QueryRecordRequest,
+    QueryRecordResponse, ResultCode, StartRequest, StartResponse, StartResult, UserId,
+    VendorResponse, VERSION,
+};
+use crate::nonce::nonce;
+use crate::secret::Secret;
+use crate::sign::sign;
+use crate::ticket::Ticket;
+
+/// The vendor's base URL.
+pub const DEFAULT_BASE_URL: &str = "https://miniprogram-kyc.tencentcloudapi.com";
+
+/// The vendor endpoint a [`ClientError`] came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Endpoint {
+    /// `GET /api/oauth2/access_token`.
+    AccessToken,
+    /// `GET /api/oauth2/api_ticket` (SIGN or NONCE).
+    ApiTicket,
+    /// `POST /api/server/h5/geth5faceid`.
+    StartSession,
+    /// `POST /api/v2/base/queryfacerecord`.
+    QueryRecord,
+}
+
+impl Endpoint {
+    /// The endpoint's path below the base URL.
+    ///
+    /// ```
+    /// use tencent_faceid::client::Endpoint;
+    /// assert_eq!(Endpoint::StartSession.path(), "/api/server/h5/geth5faceid");
+    /// ```
+    pub const fn path(self) -> &'static str {
+        match self {
+            Self::AccessToken => "/api/oauth2/access_token",
+            Self::ApiTicket => "/api/oauth2/api_ticket",
+            Self::StartSession => "/api/server/h5/geth5faceid",
+            Self::QueryRecord => "/api/v2/base/queryfacerecord",
+        }
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.path())
+    }
+}
+
+/// A call to the vendor failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The client could not be built: the message says which setting to fix.
+    #[error("invalid FaceIdClient configuration: {0}")]
+    Config(String),
+    /// The request did not complete: connection, TLS or timeout.
+    #[error("request to {endpoint} failed: {source}")]
+    Transport {
+        /// Which call.
+        endpoint: Endpoint,
+        /// The transport error, its URL removed.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The vendor answered with an HTTP error status.
+    #[error("{endpoint} answered HTTP {status}")]
+    Status {
+        /// Which call.
+        endpoint: Endpoint,
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The body was not the JSON the endpoint promises.
+    #[error("{endpoint} answered a body that is not the expected JSON: {source}")]
+    Decode {
+        /// Which call.
+        endpoint: Endpoint,
+        /// Why decoding failed.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The vendor answered with an error code.
+    #[error("{endpoint} answered error code {code}: {msg}")]
+    Vendor {
+        /// Which call.
+        endpoint: Endpoint,
+        /// The vendor's code.
+        code: ResultCode,
+        /// The vendor's message.
+        msg: String,
+    },
+}
+
+impl ClientError {
+    /// The vendor's code, for [`ClientError::Vendor`].
+    ///
+    /// ```
+    /// use tencent_faceid::client::{ClientError, Endpoint};
+    /// use tencent_faceid::model::ResultCode;
+    /// let e = ClientError::Vendor { endpoint: Endpoint::ApiTicket, code: ResultCode::InvalidAccessToken, msg: "expired".into() };
+    /// assert_eq!(e.vendor_code(), Some(&ResultCode::InvalidAccessToken));
+    /// ```
+    pub fn vendor_code(&self) -> Option<&ResultCode> {
+        match self {
+            Self::Vendor { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}
+
+/// An access token and when it expires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessToken {
+    /// The token (a secret).
+    pub value: Secret,
+    /// When the vendor stops accepting it.
+    pub expires_at: SystemTime,
+}
+
+/// Configures a [`FaceIdClient`].
+///
+/// ```
+/// use std::time::Duration;
+/// use tencent_faceid::client::FaceIdClient;
+/// let client = FaceIdClient::builder("appId001", "secret")
+///     .base_url("http://127.0.0.1:8080")
+///     .timeout(Duration::from_secs(5))
+///     .build()?;
+/// assert_eq!(client.app_id(), "appId001");
+/// # Ok::<(), tencent_faceid::client::ClientError>(())
+/// ```
+#[derive(Debug)]
+pub struct FaceIdClientBuilder {
+    app_id: String,
+    secret: Secret,
+    base_url: String,
+    timeout: Duration,
+    connect_timeout: Duration,
+    http: Option<reqwest::Client>,
+}
+
+impl FaceIdClientBuilder {
+    /// The vendor (or emulator) base URL; default [`DEFAULT_BASE_URL`].
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = base_url.into();
+        self
+    }
+
+    /// Whole-request timeout; default 10 s.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Connect timeout; default 3 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Uses this `reqwest::Client` (its own timeouts then apply) instead
+    /// of building one.
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    /// [`ClientError::Config`] when the app id or secret is empty or the
+    /// base URL is not an absolute http(s) URL.
+    pub fn build(self) -> Result<FaceIdClient, ClientError> {
+        if self.app_id.is_empty() {
+            return Err(ClientError::Config("the app id (WBappid) is empty".into()));
+        }
+        if self.secret.is_empty() {
+            return Err(ClientError::Config("the secret is empty".into()));
+        }
+        let base_url = Url::parse(&self.base_url)
+            .ok()
+            .filter(|url| matches!(url.scheme(), "http" | "https") && url.has_host())
+            .ok_or_else(|| {
+                ClientError::Config(format!(
+                    "the base URL {:?} is not an absolute http(s) URL such as {DEFAULT_BASE_URL}",
+                    self.base_url
+                ))
+            })?;
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .timeout(self.timeout)
+                .connect_timeout(self.connect_timeout)
+                .build()
+                .map_err(|e| ClientError::Config(format!("the HTTP client failed to build: {e}")))?,
+        };
+        Ok(FaceIdClient {
+            http,
+            base_url,
+            app_id: self.app_id,
+            secret: self.secret,
+        })
+    }
+}
+
+/// The vendor's API, over one shared connection pool. Cheap to clone.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), tencent_faceid::client::ClientError> {
+/// use tencent_faceid::client::FaceIdClient;
+/// let client = FaceIdClient::builder("appId001", "secret").build()?;
+/// let token = client.access_token().await?;
+/// let ticket = client.sign_ticket(&token.value).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct FaceIdClient {
+    http: reqwest::Client,
+    base_url: Url,
+    app_id: String,
+    secret: Secret,
+}
+
+impl fmt::Debug for FaceIdClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FaceIdClient")
+            .field("base_url", &self.base_url.as_str())
+            .field("app_id", &self.app_id)
+            .field("secret", &self.secret)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FaceIdClient {
+    /// Starts configuring a client for `app_id` and `secret`.
+    pub fn builder(app_id: impl Into<String>, secret: impl Into<Secret>) -> FaceIdClientBuilder {
+        FaceIdClientBuilder {
+            app_id: app_id.into(),
+            secret: secret.into(),
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(3),
+            http: None,
+        }
+    }
+
+    /// The app id (WBappid).
+    pub fn app_id(&self) -> &str {
+        &self.app_id
+    }
+
+    /// The base URL calls go to.
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    /// Fetches a new access token. The vendor invalidates the previous one:
+    /// call this from one place only (see [`crate::ticket::CachedTickets`]).
+    ///
+    /// # Errors
+    /// Any [`ClientError`]; a missing token in a success answer is
+    /// [`ClientError::Decode`].
+    pub async fn access_token(&self) -> Result<AccessToken, ClientError> {
+        let endpoint = Endpoint::AccessToken;
+        let query = [
+            ("appId", self.app_id.as_str()),
+            ("secret", self.secret.expose()),
+            ("grant_type", "client_credential"),
+            ("version", VERSION),
+        ];
+        let response: AccessTokenResponse = self.send(endpoint, self.get(endpoint, &query)).await?;
+        match (response.access_token, response.expire_in) {
+            (Some(value), Some(seconds)) => Ok(AccessToken {
+                value,
+                expires_at: SystemTime::now() + Duration::from_secs(seconds),
+            }),
+            _ => Err(missing_field(endpoint, "access_token and expire_in")),
+        }
+    }
+
+    /// Fetches the SIGN ticket with an access token.
+    ///
+    /// # Errors
+    /// Any [`ClientError`]; an expired token is [`ClientError::Vendor`].
+    pub async fn sign_ticket(&self, access_token: &Secret) -> Result<Ticket, ClientError> {
+        self.api_ticket(access_token, "SIGN", None).await
+    }
+
+    /// Fetches a single-use NONCE ticket for `user_id`.
+    ///
+    /// # Errors
+    /// Any [`ClientError`].
+    pub async fn nonce_ticket(
+        &self,
+        access_token: &Secret,
+        user_id: &UserId,
+    ) -> Result<Ticket, ClientError> {
+        self.api_ticket(access_token, "NONCE", Some(user_id)).await
+    }
+
+    async fn api_ticket(
+        &self,
+        access_token: &Secret,
+        kind: &str,
+        user_id: Option<&UserId>,
+    ) -> Result<Ticket, ClientError> {
+        let endpoint = Endpoint::ApiTicket;
+        let mut query = vec![
+            ("appId", self.app_id.as_str()),
+            ("access_token", access_token.expose()),
+            ("type", kind),
+            ("version", VERSION),
+        ];
+        if let Some(user_id) = user_id {
+            query.push(("user_id", user_id.as_str()));
+        }
+        let response: ApiTicketResponse = self.send(endpoint, self.get(endpoint, &query)).await?;
+        let entry = response
+            .tickets
+            .into_iter()
+            .next()
+            .ok_or_else(|| missing_field(endpoint, "tickets"))?;
+        Ok(Ticket::new(
+            entry.value,
+            SystemTime::now() + Duration::from_secs(entry.expire_in),
+        ))
+    }
+
+    /// Starts a verification session (geth5faceid) with a signed request;
+    /// [`crate::session::SessionStarter`] builds and signs it for you.
+    ///
+    /// # Errors
+    /// Any [`ClientError`]; a rejected request is [`ClientError::Vendor`].
+    pub async fn start_session(&self, request: &StartRequest) -> Result<StartResult, ClientError> {
+        let endpoint = Endpoint::StartSession;
+        let response: StartResponse = self
+            .send(endpoint, self.post(endpoint, &request.order_no, request))
+            .await?;
+        response
+            .result
+            .ok_or_else(|| missing_field(endpoint, "result"))
+    }
+
+    /// Fetches the vendor's record of a verification, signed with
+    /// `sign_ticket`; `with_files` asks for the photo and video too.
+    ///
+    /// # Errors
+    /// Any [`ClientError`]; a verification that failed or is unknown is
+    /// [`ClientError::Vendor`] with its code.
+    pub async fn query_record(
+        &self,
+        order_no: &OrderNo,
+        sign_ticket: &str,
+        with_files: bool,
+    ) -> Result<FaceRecord, ClientError> {
+        let endpoint = Endpoint::QueryRecord;
+        let nonce = nonce();
+        let signature = sign(
+            &[&self.app_id, order_no.as_str(), VERSION, &nonce],
+            sign_ticket,
+        );
+        let request = QueryRecordRequest {
+            app_id: self.app_id.clone(),
+            version: VERSION.to_owned(),
+            nonce,
+            order_no: order_no.clone(),
+            sign: signature,
+            get_file: with_files.then(|| "1".to_owned()),
+        };
+        let response: QueryRecordResponse = self
+            .send(endpoint, self.post(endpoint, order_no, &request))
+            .await?;
+        response
+            .result
+            .ok_or_else(|| missing_field(endpoint, "result"))
+    }
+
+    fn url(&self, endpoint: Endpoint) -> Url {
+        let mut url = self.base_url.clone();
+        url.set_path(endpoint.path());
+        url
+    }
+
+    fn get(&self, endpoint: Endpoint, query: &[(&str, &str)]) -> reqwest::RequestBuilder {
+        self.http.get(self.url(endpoint)).query(query)
+    }
+
+    fn post(
+        &self,
+        endpoint: Endpoint,
+        order_no: &OrderNo,
+        body: &impl Serialize,
+    ) -> reqwest::RequestBuilder {
+        self.http
+            .post(self.url(endpoint))
+            .query(&[("orderNo", order_no.as_str())])
+            .json(body)
+    }
+
+    async fn send<T: DeserializeOwned + VendorResponse>(
+        &self,
+        endpoint: Endpoint,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, ClientError> {
+        let transport = |source: reqwest::Error| ClientError::Transport {
+            endpoint,
+            source: source.without_url(),
+        };
+        let response = request.send().await.map_err(transport)?;
+        let status = response.status();
+        if !status.is_success() {
+            tracing::warn!(%endpoint, status = status.as_u16(), "vendor answered an HTTP error");
+            return Err(ClientError::Status {
+                endpoint,
+                status: status.as_u16(),
+            });
+        }
+        let body = response.bytes().await.map_err(transport)?;
+        let decoded: T = serde_json::from_slice(&body)
+            .map_err(|source| ClientError::Decode { endpoint, source })?;
+        if !decoded.code().is_success() {
+            tracing::warn!(%endpoint, code = decoded.code().as_str(), "vendor answered an error code");
+            return Err(ClientError::Vendor {
+                endpoint,
+                code: decoded.code().clone(),
+                msg: decoded.msg().to_owned(),
+            });
+        }
+        tracing::debug!(%endpoint, "vendor call succeeded");
+        Ok(decoded)
+    }
+}
+
+fn missing_field(endpoint: Endpoint, field: &str) -> ClientError {
+    ClientError::Decode {
+        endpoint,
+        source: serde::de::Error::custom(format!("a success answer without {field}")),
+    }
+}

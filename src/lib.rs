@@ -1,0 +1,42 @@
+//! Tencent Cloud FaceID H5 face verification (the WeBank "SaaS H5" flow)
+//! for axum / tower and actix-web servers.
+//!
+//! The flow: your server starts a session with the vendor and sends the
+//! user's browser to the vendor's H5 page; the user verifies their face;
+//! the browser comes back to your callback URL with the result and a
+//! `newSignature`. This crate does each of your server's parts safely:
+//!
+//! - [`sign`]: the vendor's SHA-1 signature, fast and exact (Java string
+//!   order on all of Unicode), with [`sign::explain`] for debugging a
+//!   mismatch.
+//! - [`model`]: the wire types, [`model::ResultCode`], and validated
+//!   [`model::OrderNo`] / [`model::UserId`].
+//! - [`client`]: [`client::FaceIdClient`], every vendor call with typed
+//!   errors.
+//! - [`ticket`]: where SIGN and NONCE tickets come from.
+//! - [`store`]: the sessions this server started, each accepted once.
+//!
+//! Secrets (the app secret, access tokens, tickets) and personal data
+//! (name, id number, photos) are [`Secret`]s: they never appear in `Debug`,
+//! logs or error messages.
+//!
+//! # Features
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `tower` | yes | the callback `Layer` |
+//! | `axum` | no | the `Verified` extractor |
+//! | `actix` | no | the `VerifiedCallback` extractor |
+//! | `redis` | no | tickets and orders shared by many instances |
+//! | `emulator` | no | a local stand-in for the vendor, for demos and tests |
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+pub mod client;
+pub mod model;
+pub mod nonce;
+pub mod secret;
+pub mod sign;
+pub mod store;
+pub mod ticket;
+
+pub use secret::Secret;

@@ -1,0 +1,212 @@
+//! Tickets: the SIGN ticket that signs requests and callbacks, and the
+//! single-use NONCE ticket that signs the H5 login URL.
+//!
+//! [`TicketProvider`] is the seam: [`StaticTickets`] for tests,
+//! [`CachedTickets`] for one server talking to the vendor, and (feature
+//! `redis`) `RedisTickets` for many servers sharing one token and ticket.
+
+use std::error::Error as StdError;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+
+use crate::model::UserId;
+use crate::secret::Secret;
+
+/// A boxed error, the cause behind a [`TicketError`].
+pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// One ticket and the moment it stops being accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    value: Secret,
+    expires_at: SystemTime,
+}
+
+impl Ticket {
+    /// A ticket valid until `expires_at`.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use tencent_faceid::ticket::Ticket;
+    /// let t = Ticket::new("abc", SystemTime::now() + Duration::from_secs(60));
+    /// assert_eq!(t.value(), "abc");
+    /// assert!(t.is_valid_at(SystemTime::now()));
+    /// ```
+    pub fn new(value: impl Into<Secret>, expires_at: SystemTime) -> Self {
+        Self {
+            value: value.into(),
+            expires_at,
+        }
+    }
+
+    /// The ticket itself (a secret: do not log it).
+    pub fn value(&self) -> &str {
+        self.value.expose()
+    }
+
+    /// When it stops being accepted.
+    pub fn expires_at(&self) -> SystemTime {
+        self.expires_at
+    }
+
+    /// Whether it is still accepted at `now`.
+    pub fn is_valid_at(&self, now: SystemTime) -> bool {
+        now < self.expires_at
+    }
+}
+
+/// The SIGN tickets a callback may be signed with: the current one and,
+/// for a grace window after a rotation, the previous one.
+///
+/// The previous ticket's [`Ticket::expires_at`] is the end of its grace
+/// window, not its vendor expiry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignTickets {
+    /// The ticket to sign with now.
+    pub current: Ticket,
+    /// The ticket before the last rotation, while its grace window lasts.
+    pub previous: Option<Ticket>,
+}
+
+impl SignTickets {
+    /// Only a current ticket.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use tencent_faceid::ticket::{SignTickets, Ticket};
+    /// let t = SignTickets::new(Ticket::new("now", SystemTime::now() + Duration::from_secs(60)));
+    /// assert!(t.previous.is_none());
+    /// ```
+    pub fn new(current: Ticket) -> Self {
+        Self {
+            current,
+            previous: None,
+        }
+    }
+
+    /// The tickets a callback may be checked against at `now`: the current
+    /// one, then the previous one while its grace window lasts.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use tencent_faceid::ticket::{SignTickets, Ticket};
+    /// let now = SystemTime::now();
+    /// let tickets = SignTickets {
+    ///     current: Ticket::new("new", now + Duration::from_secs(3600)),
+    ///     previous: Some(Ticket::new("old", now - Duration::from_secs(1))),
+    /// };
+    /// let values: Vec<_> = tickets.accepted_at(now).map(|t| t.value()).collect();
+    /// assert_eq!(values, ["new"]);
+    /// ```
+    pub fn accepted_at(&self, now: SystemTime) -> impl Iterator<Item = &Ticket> {
+        std::iter::once(&self.current).chain(self.previous.iter().filter(move |t| t.is_valid_at(now)))
+    }
+}
+
+/// No ticket could be had.
+#[derive(Debug, thiserror::Error)]
+pub enum TicketError {
+    /// No valid SIGN ticket: none was fetched yet or the last one expired,
+    /// and fetching a new one failed.
+    #[error("no valid SIGN ticket is available: {source}")]
+    SignUnavailable {
+        /// Why the fetch failed.
+        #[source]
+        source: BoxError,
+    },
+    /// A NONCE ticket could not be fetched.
+    #[error("no NONCE ticket is available: {source}")]
+    NonceUnavailable {
+        /// Why the fetch failed.
+        #[source]
+        source: BoxError,
+    },
+}
+
+/// Where tickets come from.
+///
+/// Object-safe: store it as `Arc<dyn TicketProvider>`. Implementations must
+/// be cheap to call on every request for [`TicketProvider::sign_tickets`]
+/// (serve a cached value) and never log ticket values.
+#[async_trait]
+pub trait TicketProvider: Send + Sync + 'static {
+    /// The current SIGN ticket, and the previous one within its grace window.
+    async fn sign_tickets(&self) -> Result<Arc<SignTickets>, TicketError>;
+
+    /// A fresh single-use NONCE ticket for `user_id`.
+    async fn nonce_ticket(&self, user_id: &UserId) -> Result<Secret, TicketError>;
+}
+
+#[async_trait]
+impl<T: TicketProvider + ?Sized> TicketProvider for Arc<T> {
+    async fn sign_tickets(&self) -> Result<Arc<SignTickets>, TicketError> {
+        (**self).sign_tickets().await
+    }
+
+    async fn nonce_ticket(&self, user_id: &UserId) -> Result<Secret, TicketError> {
+        (**self).nonce_ticket(user_id).await
+    }
+}
+
+/// Fixed tickets, for tests and examples.
+///
+/// ```
+/// # tokio_test_block_on(async {
+/// use tencent_faceid::ticket::{StaticTickets, TicketProvider};
+/// use tencent_faceid::model::UserId;
+/// let tickets = StaticTickets::new("sign-ticket", "nonce-ticket");
+/// assert_eq!(tickets.sign_tickets().await?.current.value(), "sign-ticket");
+/// assert_eq!(tickets.nonce_ticket(&UserId::new("u1")?).await?.expose(), "nonce-ticket");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # });
+/// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct StaticTickets {
+    sign: Arc<SignTickets>,
+    nonce: Secret,
+}
+
+impl StaticTickets {
+    /// How long the fixed SIGN ticket claims to be valid.
+    const VALIDITY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+    /// A fixed SIGN ticket (valid for a century) and NONCE ticket.
+    pub fn new(sign_ticket: impl Into<Secret>, nonce_ticket: impl Into<Secret>) -> Self {
+        Self {
+            sign: Arc::new(SignTickets::new(Ticket::new(
+                sign_ticket,
+                SystemTime::now() + Self::VALIDITY,
+            ))),
+            nonce: nonce_ticket.into(),
+        }
+    }
+
+    /// Adds a previous SIGN ticket accepted until `accepted_until`.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use tencent_faceid::ticket::StaticTickets;
+    /// let tickets = StaticTickets::new("new", "nonce")
+    ///     .with_previous("old", SystemTime::now() + Duration::from_secs(300));
+    /// ```
+    pub fn with_previous(mut self, ticket: impl Into<Secret>, accepted_until: SystemTime) -> Self {
+        Arc::make_mut(&mut self.sign).previous = Some(Ticket::new(ticket, accepted_until));
+        self
+    }
+}
+
+#[async_trait]
+impl TicketProvider for StaticTickets {
+    async fn sign_tickets(&self) -> Result<Arc<SignTickets>, TicketError> {
+        Ok(Arc::clone(&self.sign))
+    }
+
+    async fn nonce_ticket(&self, _user_id: &UserId) -> Result<Secret, TicketError> {
+        Ok(self.nonce.clone())
+    }
+}
