@@ -34,6 +34,8 @@
 pub mod client;
 pub mod model;
 pub mod nonce;
+#[cfg(feature = "redis")]
+pub mod redis;
 pub mod secret;
 pub mod sign;
 pub mod store;

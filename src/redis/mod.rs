@@ -1,0 +1,126 @@
+//! Several server instances behind a load balancer, sharing state in Redis
+//! (feature `redis`).
+//!
+//! - [`RedisOrderStore`]: an [`OrderStore`](crate::store::OrderStore) whose
+//!   orders any instance can consume, exactly once, with one atomic script.
+//!
+//! Both take a [`ConnectionManager`], which reconnects by itself after
+//! Redis restarts; [`connect`] builds one with timeouts suited to a web
+//! server (no call waits for an unreachable Redis for long). One manager can
+//! serve both (it is cheap to clone).
+//!
+//! # Key layout
+//! Every key starts with a prefix (default [`DEFAULT_PREFIX`]), so that one
+//! Redis can serve several applications or environments:
+//!
+//! | key | holds | lives |
+//! |---|---|---|
+//! | `<prefix>order:<orderNo>` | a pending order, then a consumed tombstone | TTL + retention, then retention after consumption |
+//! | `<prefix>{<appId>}:tickets` | access token, current and previous SIGN ticket (JSON) | until the last of them expires |
+//! | `<prefix>{<appId>}:lock` | the refresh lock: a random token of the holder | the lock TTL at most |
+//!
+//! The `{<appId>}` hash tag keeps an app's two ticket keys in one Redis
+//! Cluster slot.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use tencent_faceid::redis::RedisOrderStore;
+//!
+//! let redis = tencent_faceid::redis::connect("redis://127.0.0.1:6379").await?;
+//! let store = RedisOrderStore::new(redis.clone()).prefix("myapp:faceid:");
+//! # Ok(()) }
+//! ```
+
+use std::future::Future;
+use std::time::Duration;
+
+use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use ::redis::RedisResult;
+
+mod store;
+
+pub use store::RedisOrderStore;
+
+/// The key prefix used unless configured otherwise.
+pub const DEFAULT_PREFIX: &str = "faceid:";
+
+/// How long one Redis operation (including a reconnect) may take by default.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Redis failed: not a verdict on an order or a ticket.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum RedisBackendError {
+    /// Redis answered with an error, or the connection failed.
+    #[error("Redis failed: {0}; check that Redis is reachable at the configured URL")]
+    Redis(#[from] ::redis::RedisError),
+    /// Redis did not answer in time.
+    #[error("Redis did not answer within {0:?}; check that Redis is reachable and not overloaded")]
+    TimedOut(Duration),
+    /// A key under our prefix holds a value this crate did not write.
+    #[error("the Redis key {key} holds a value this crate did not write ({reason}); is another application using the same key prefix?")]
+    Corrupt {
+        /// The key.
+        key: String,
+        /// What is wrong with its value.
+        reason: String,
+    },
+}
+
+/// Connects to Redis at `url` (`redis://[user:password@]host:port[/db]`,
+/// `rediss://` for TLS if the `redis` crate has it enabled) with settings for
+/// a web server: one connection attempt at most 1 s, answers within 1 s, one
+/// reconnect retry per failed command (the manager keeps reconnecting on the
+/// following commands, so service resumes by itself when Redis is back).
+///
+/// # Errors
+/// [`RedisBackendError::Redis`] if the URL is invalid or Redis cannot be
+/// reached now.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), tencent_faceid::redis::RedisBackendError> {
+/// let manager = tencent_faceid::redis::connect("redis://127.0.0.1:6379").await?;
+/// # Ok(()) }
+/// ```
+pub async fn connect(url: &str) -> Result<ConnectionManager, RedisBackendError> {
+    let client = ::redis::Client::open(url)?;
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(Duration::from_secs(1)))
+        .set_response_timeout(Some(Duration::from_secs(1)))
+        .set_number_of_retries(1)
+        .set_min_delay(Duration::from_millis(50))
+        .set_max_delay(Duration::from_millis(500));
+    Ok(ConnectionManager::new_with_config(client, config).await?)
+}
+
+/// Runs one Redis operation within `timeout`.
+///
+/// When the connection was refused (so the command never reached Redis) the
+/// operation runs once more: the manager has started a new connection by
+/// then, which is what makes the first call after a Redis restart succeed.
+/// Other failures are not retried, because the command may have run.
+async fn run<T, F, Fut>(timeout: Duration, mut op: F) -> Result<T, RedisBackendError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = RedisResult<T>>,
+{
+    let attempts = async {
+        match op().await {
+            Err(e) if e.is_connection_refusal() => {
+                tracing::debug!("Redis refused the connection; retrying once on a new one");
+                op().await
+            }
+            other => other,
+        }
+    };
+    match tokio::time::timeout(timeout, attempts).await {
+        Ok(result) => Ok(result?),
+        Err(_) => Err(RedisBackendError::TimedOut(timeout)),
+    }
+}
+
+/// Milliseconds of a duration for Redis, rounded up so that a non-zero
+/// duration never becomes zero.
+fn millis_ceil(duration: Duration) -> u64 {
+    u64::try_from(duration.as_micros().div_ceil(1000)).unwrap_or(u64::MAX)
+}
