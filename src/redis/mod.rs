@@ -3,6 +3,9 @@
 //!
 //! - [`RedisOrderStore`]: an [`OrderStore`](crate::store::OrderStore) whose
 //!   orders any instance can consume, exactly once, with one atomic script.
+//! - [`RedisTickets`]: a [`TicketProvider`](crate::ticket::TicketProvider)
+//!   whose access token and SIGN ticket are fetched by one instance at a
+//!   time, under a Redis lock, and shared by all.
 //!
 //! Both take a [`ConnectionManager`], which reconnects by itself after
 //! Redis restarts; [`connect`] builds one with timeouts suited to a web
@@ -24,10 +27,13 @@
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use tencent_faceid::redis::RedisOrderStore;
+//! use tencent_faceid::client::FaceIdClient;
+//! use tencent_faceid::redis::{RedisOrderStore, RedisTickets};
 //!
 //! let redis = tencent_faceid::redis::connect("redis://127.0.0.1:6379").await?;
 //! let store = RedisOrderStore::new(redis.clone()).prefix("myapp:faceid:");
+//! let client = FaceIdClient::builder("TIDAxxxx", "secret").build()?;
+//! let tickets = RedisTickets::builder(client, redis).prefix("myapp:faceid:").build();
 //! # Ok(()) }
 //! ```
 
@@ -38,8 +44,10 @@ use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use ::redis::RedisResult;
 
 mod store;
+mod tickets;
 
 pub use store::RedisOrderStore;
+pub use tickets::{RedisTickets, RedisTicketsBuilder, RedisTicketsError};
 
 /// The key prefix used unless configured otherwise.
 pub const DEFAULT_PREFIX: &str = "faceid:";
