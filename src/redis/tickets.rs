@@ -355,8 +355,9 @@ struct StoredTicket {
 }
 
 fn to_millis(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH)
-        .map_or(0, |since| u64::try_from(since.as_millis()).unwrap_or(u64::MAX))
+    time.duration_since(UNIX_EPOCH).map_or(0, |since| {
+        u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+    })
 }
 
 fn from_millis(millis: u64) -> SystemTime {
@@ -384,7 +385,11 @@ impl From<&Snapshot> for StoredRecord {
                 expires: to_millis(snapshot.token.expires_at),
             },
             current: StoredTicket::from_ticket(&snapshot.sign.current),
-            previous: snapshot.sign.previous.as_ref().map(StoredTicket::from_ticket),
+            previous: snapshot
+                .sign
+                .previous
+                .as_ref()
+                .map(StoredTicket::from_ticket),
         }
     }
 }
@@ -517,7 +522,7 @@ impl Inner {
                 }
             }
             if let Some(lock) = self.try_lock().await? {
-                return self.refresh_locked(&lock, shared, need).await;
+                return self.refresh_locked(&lock, need).await;
             }
             if let Some(shared) = shared {
                 if shared.satisfies(need, now, Duration::ZERO) {
@@ -554,7 +559,11 @@ impl Inner {
             // The serde error may quote the value: keep only its position.
             RedisBackendError::Corrupt {
                 key: self.record_key.clone(),
-                reason: format!("not a tickets record (line {}, column {})", e.line(), e.column()),
+                reason: format!(
+                    "not a tickets record (line {}, column {})",
+                    e.line(),
+                    e.column()
+                ),
             }
         })?;
         Ok(Some(record.into()))
@@ -601,28 +610,26 @@ impl Inner {
     async fn refresh_locked(
         &self,
         lock: &str,
-        seen: Option<Snapshot>,
         need: &Need,
     ) -> Result<Arc<Snapshot>, RedisTicketsError> {
         tracing::debug!(app_id = %self.app_id, "took the refresh lock");
-        let result = self.refresh(lock, seen, need).await;
+        let result = self.refresh(lock, need).await;
         if result.is_err() {
             self.release(lock).await;
         }
         result
     }
 
-    async fn refresh(
-        &self,
-        lock: &str,
-        seen: Option<Snapshot>,
-        need: &Need,
-    ) -> Result<Arc<Snapshot>, RedisTicketsError> {
-        // The record may have changed between reading it and taking the
-        // lock (its previous holder wrote, then released).
+    async fn refresh(&self, lock: &str, need: &Need) -> Result<Arc<Snapshot>, RedisTicketsError> {
+        // Read again: the record may have changed since this caller looked
+        // (the lock's previous holder wrote, then released). If Redis lost
+        // it (a restart without persistence), start from the local copy, so
+        // that a still-valid token is kept rather than replaced (which would
+        // invalidate the other instances' copies) and the previous SIGN
+        // ticket survives.
         let old = match self.read().await? {
-            Some(current) => Some(current),
-            None => seen,
+            Some(shared) => Some(shared),
+            None => self.local.load_full().map(|local| Snapshot::clone(&local)),
         };
         let now = SystemTime::now();
         let margin = self.refresh_before;

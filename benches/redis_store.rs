@@ -1,0 +1,103 @@
+//! Put + consume of one order with `RedisOrderStore` on loopback Redis
+//! (`REDIS_URL`, default `redis://127.0.0.1:6379`): one pair at a time
+//! (latency) and 64 pairs in flight (throughput).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use tencent_faceid::model::{OrderNo, UserId};
+use tencent_faceid::nonce::random_alphanumeric;
+use tencent_faceid::redis::RedisOrderStore;
+use tencent_faceid::store::{Consumed, OrderStore, PendingOrder};
+
+const TTL: Duration = Duration::from_secs(600);
+
+async fn put_and_consume(store: &impl OrderStore, n: u64, user: &UserId) {
+    let order_no = OrderNo::new(format!("bench{n}")).expect("valid order number");
+    store
+        .put(PendingOrder::new(order_no.clone(), user.clone()), TTL)
+        .await
+        .expect("put");
+    let consumed = store.consume(&order_no).await.expect("consume");
+    assert!(matches!(consumed, Consumed::Accepted(_)));
+}
+
+fn bench_store<S: OrderStore + Clone>(
+    c: &mut Criterion,
+    runtime: &tokio::runtime::Runtime,
+    name: &str,
+    store: S,
+) {
+    let counter = AtomicU64::new(0);
+    let user = UserId::new("bench_user").expect("valid user id");
+    let mut group = c.benchmark_group("order_store_put_consume");
+    group.measurement_time(Duration::from_secs(2));
+    group.warm_up_time(Duration::from_secs(1));
+    group.sample_size(30);
+
+    group.throughput(Throughput::Elements(1));
+    group.bench_function(format!("{name}/sequential"), |b| {
+        b.iter(|| {
+            let n = counter.fetch_add(1, Ordering::Relaxed);
+            runtime.block_on(put_and_consume(&store, n, &user));
+        })
+    });
+
+    const IN_FLIGHT: u64 = 64;
+    group.throughput(Throughput::Elements(IN_FLIGHT));
+    group.bench_function(format!("{name}/{IN_FLIGHT}_in_flight"), |b| {
+        b.iter(|| {
+            let first = counter.fetch_add(IN_FLIGHT, Ordering::Relaxed);
+            runtime.block_on(async {
+                let tasks: Vec<_> = (first..first + IN_FLIGHT)
+                    .map(|n| {
+                        let store = store.clone();
+                        let user = user.clone();
+                        tokio::spawn(async move { put_and_consume(&store, n, &user).await })
+                    })
+                    .collect();
+                for task in tasks {
+                    task.await.expect("task");
+                }
+            });
+        })
+    });
+    group.finish();
+}
+
+fn stores(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+    let prefix = format!("faceid-bench:{}:", random_alphanumeric(8));
+    let redis = runtime
+        .block_on(RedisOrderStore::connect(&url))
+        .expect("Redis must run at REDIS_URL or redis://127.0.0.1:6379")
+        .prefix(&prefix)
+        .retention(Duration::from_secs(60));
+    bench_store(c, &runtime, "redis", redis);
+
+    // Remove the tombstones the bench left.
+    runtime.block_on(async {
+        let mut conn = tencent_faceid::redis::connect(&url).await.expect("connect");
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{prefix}*"))
+            .query_async(&mut conn)
+            .await
+            .expect("KEYS");
+        for chunk in keys.chunks(1000) {
+            let _: () = redis::cmd("DEL")
+                .arg(chunk)
+                .query_async(&mut conn)
+                .await
+                .expect("DEL");
+        }
+    });
+}
+
+criterion_group!(benches, stores);
+criterion_main!(benches);
