@@ -82,7 +82,9 @@ const CONSUMED: i64 = 3;
 /// the deadline is stored inside the value; a consumed order's tombstone
 /// lives for the retention from the moment of consumption. Within the
 /// retention the answers are exact; after it, both become `Unknown` (which
-/// callers refuse too). A tombstone costs about 50 bytes.
+/// callers refuse too). A tombstone takes about 100 bytes of Redis memory
+/// (a pending order about 140), so a day of retention at 10 000 sessions a
+/// day is about 1 MB.
 ///
 /// `created_at` is kept to the millisecond.
 ///
