@@ -35,6 +35,7 @@ pub mod client;
 pub mod model;
 pub mod nonce;
 pub mod secret;
+pub mod session;
 pub mod sign;
 pub mod store;
 pub mod ticket;
