@@ -210,7 +210,9 @@ impl FaceIdClientBuilder {
                 .timeout(self.timeout)
                 .connect_timeout(self.connect_timeout)
                 .build()
-                .map_err(|e| ClientError::Config(format!("the HTTP client failed to build: {e}")))?,
+                .map_err(|e| {
+                    ClientError::Config(format!("the HTTP client failed to build: {e}"))
+                })?,
         };
         Ok(FaceIdClient {
             http,

@@ -101,7 +101,8 @@ impl SignTickets {
     /// assert_eq!(values, ["new"]);
     /// ```
     pub fn accepted_at(&self, now: SystemTime) -> impl Iterator<Item = &Ticket> {
-        std::iter::once(&self.current).chain(self.previous.iter().filter(move |t| t.is_valid_at(now)))
+        std::iter::once(&self.current)
+            .chain(self.previous.iter().filter(move |t| t.is_valid_at(now)))
     }
 }
 
