@@ -377,6 +377,18 @@ async fn faults_apply_in_order_for_their_times_and_can_be_cleared() {
 }
 
 #[tokio::test]
+async fn delay_then_answers_normally() {
+    let emulator = Emulator::start().await.unwrap();
+    emulator.inject(Fault::Delay {
+        endpoint: Endpoint::AccessToken,
+        delay: Duration::from_millis(20),
+        times: 1,
+    });
+    assert!(emulator.client().access_token().await.is_ok());
+    assert_eq!(emulator.counts().access_token, 1);
+}
+
+#[tokio::test]
 async fn hold_waits_for_release() {
     let emulator = Emulator::start().await.unwrap();
     emulator.inject(Fault::Hold {
