@@ -102,7 +102,9 @@ use vendor::{Settings, Vendor};
 /// A running emulator. Clones are handles to the same server; it stops when
 /// the last handle is dropped, or at [`Emulator::shutdown`].
 ///
-/// Needs a Tokio runtime (with the time driver) to start in.
+/// Start it inside a Tokio runtime with the I/O and time drivers enabled
+/// (`#[tokio::test]` and `#[tokio::main]` enable both); the server runs as a
+/// task of that runtime.
 #[derive(Clone)]
 pub struct Emulator {
     shared: Arc<Shared>,
@@ -265,8 +267,8 @@ impl Emulator {
         self.shared.vendor.complete(h5face_id, code)
     }
 
-    /// Stops the server and waits until it has stopped; requests still
-    /// held or delayed by a fault are answered HTTP 503.
+    /// Stops the server (for every handle) and waits until it has stopped;
+    /// requests still held or delayed by a fault are answered HTTP 503.
     pub async fn shutdown(self) {
         self.server.stop.send_replace(true);
         let task = lock(&self.server.task).take();

@@ -22,9 +22,10 @@ use crate::secret::Secret;
 ///   ticket is fresh.
 /// - The SIGN ticket is refreshed once it is within
 ///   [`refresh_before`](CachedTicketsBuilder::refresh_before) of expiry, by
-///   exactly one caller however many arrive: callers with no valid ticket
-///   wait for that refresh, callers with a still-valid one are served it
-///   without waiting.
+///   exactly one caller however many arrive: that caller waits for the
+///   fetch (bounded by the client's timeout), callers with no valid ticket
+///   wait for it too, callers with a still-valid one are served it without
+///   waiting.
 /// - When a refresh fails, the still-valid ticket is served, and the next
 ///   attempt comes no sooner than
 ///   [`retry_backoff`](CachedTicketsBuilder::retry_backoff) later (no retry
