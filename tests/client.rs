@@ -8,7 +8,7 @@ use std::error::Error as _;
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
-use emu_support::{start_request, start_session, ID_NO, NAME};
+use emu_support::{fresh_sign_ticket, start_request, start_session, ID_NO, NAME};
 use serde_json::json;
 use tencent_faceid::client::{ClientError, Endpoint, FaceIdClient};
 use tencent_faceid::emulator::{Emulator, Fault, Outcome};
@@ -52,8 +52,7 @@ async fn raw_start(emulator: &Emulator, body: serde_json::Value) -> ResultCode {
 /// A geth5faceid body signed with the current SIGN ticket.
 async fn signed_raw_body(emulator: &Emulator, order_no: &str) -> serde_json::Value {
     let client = emulator.client();
-    let token = client.access_token().await.unwrap();
-    let ticket = client.sign_ticket(&token.value).await.unwrap();
+    let ticket = fresh_sign_ticket(&client).await;
     let app_id = emulator.app_id();
     let signature = sign(
         &[app_id, order_no, NAME, ID_NO, "user1", VERSION],
@@ -194,8 +193,7 @@ async fn start_session_opens_a_session() {
 async fn start_session_with_a_photo_needs_no_name() {
     let emulator = Emulator::start().await.unwrap();
     let client = emulator.client();
-    let token = client.access_token().await.unwrap();
-    let ticket = client.sign_ticket(&token.value).await.unwrap();
+    let ticket = fresh_sign_ticket(&client).await;
     let mut request = start_request(client.app_id(), ticket.value(), "orderPhoto1", "user1");
     request.name = None;
     request.id_no = None;
@@ -226,8 +224,7 @@ async fn start_session_with_a_photo_needs_no_name() {
 async fn start_session_with_a_bad_sign_is_refused() {
     let emulator = Emulator::start().await.unwrap();
     let client = emulator.client();
-    let token = client.access_token().await.unwrap();
-    let ticket = client.sign_ticket(&token.value).await.unwrap();
+    let ticket = fresh_sign_ticket(&client).await;
 
     // Signed with something that is not a SIGN ticket.
     let forged = start_request(client.app_id(), "not-a-ticket", "orderSign1", "user1");
@@ -255,8 +252,7 @@ async fn start_session_signed_with_an_expired_ticket_is_refused() {
         .await
         .unwrap();
     let client = emulator.client();
-    let token = client.access_token().await.unwrap();
-    let ticket = client.sign_ticket(&token.value).await.unwrap();
+    let ticket = fresh_sign_ticket(&client).await;
     let request = start_request(client.app_id(), ticket.value(), "orderExpired1", "user1");
     assert_eq!(
         vendor_code(client.start_session(&request).await),
@@ -324,8 +320,7 @@ async fn duplicate_order_no_is_refused() {
     let emulator = Emulator::start().await.unwrap();
     let client = emulator.client();
     start_session(&client, "orderDup1", "user1").await;
-    let token = client.access_token().await.unwrap();
-    let ticket = client.sign_ticket(&token.value).await.unwrap();
+    let ticket = fresh_sign_ticket(&client).await;
     let again = start_request(client.app_id(), ticket.value(), "orderDup1", "user2");
     assert_eq!(
         vendor_code(client.start_session(&again).await),

@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 
-use super::vendor::{vendor_time, LoginPage, Params, Rejection};
+use super::vendor::{vendor_time, LoginPage, Params, Rejection, Vendor};
 use super::{EmulatorError, Fault, Shared};
 use crate::client::Endpoint;
 use crate::model::ResultCode;
@@ -103,16 +103,26 @@ impl Shared {
     }
 }
 
+impl Shared {
+    /// A vendor endpoint: the next fault for it, or the vendor's answer.
+    async fn vendor_call<T: Serialize>(
+        &self,
+        endpoint: Endpoint,
+        call: impl FnOnce(&Vendor) -> Result<T, Rejection>,
+    ) -> Response {
+        match self.fault(endpoint).await {
+            Some(response) => response,
+            None => answer(endpoint, call(&self.vendor)),
+        }
+    }
+}
+
 async fn access_token(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery) -> Response {
     shared.counts.access_token.increment();
-    let endpoint = Endpoint::AccessToken;
-    if let Some(response) = shared.fault(endpoint).await {
-        return response;
-    }
-    answer(
-        endpoint,
-        shared.vendor.access_token(&Params::parse(query.as_deref())),
-    )
+    let params = Params::parse(query.as_deref());
+    shared
+        .vendor_call(Endpoint::AccessToken, |vendor| vendor.access_token(&params))
+        .await
 }
 
 async fn api_ticket(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery) -> Response {
@@ -122,29 +132,23 @@ async fn api_ticket(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery
     } else {
         shared.counts.sign_ticket.increment();
     }
-    let endpoint = Endpoint::ApiTicket;
-    if let Some(response) = shared.fault(endpoint).await {
-        return response;
-    }
-    answer(endpoint, shared.vendor.api_ticket(&params))
+    shared
+        .vendor_call(Endpoint::ApiTicket, |vendor| vendor.api_ticket(&params))
+        .await
 }
 
 async fn start_session(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     shared.counts.start_session.increment();
-    let endpoint = Endpoint::StartSession;
-    if let Some(response) = shared.fault(endpoint).await {
-        return response;
-    }
-    answer(endpoint, shared.vendor.start_session(&body))
+    shared
+        .vendor_call(Endpoint::StartSession, |vendor| vendor.start_session(&body))
+        .await
 }
 
 async fn query_record(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     shared.counts.query_record.increment();
-    let endpoint = Endpoint::QueryRecord;
-    if let Some(response) = shared.fault(endpoint).await {
-        return response;
-    }
-    answer(endpoint, shared.vendor.query_record(&body))
+    shared
+        .vendor_call(Endpoint::QueryRecord, |vendor| vendor.query_record(&body))
+        .await
 }
 
 /// A plain HTML page with a heading and a message; `id="error-code"` holds

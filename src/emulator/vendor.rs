@@ -12,8 +12,8 @@ use url::Url;
 
 use super::EmulatorError;
 use crate::model::{
-    AccessTokenResponse, ApiTicketResponse, FaceRecord, OrderNo, QueryRecordResponse, ResultCode,
-    StartResponse, StartResult, TicketEntry, UserId, VERSION,
+    AccessTokenResponse, ApiTicketResponse, FaceRecord, IdentifierError, OrderNo,
+    QueryRecordResponse, ResultCode, StartResponse, StartResult, TicketEntry, UserId, VERSION,
 };
 use crate::nonce::random_alphanumeric;
 use crate::secret::Secret;
@@ -50,13 +50,6 @@ impl Rejection {
             msg: msg.into(),
         }
     }
-
-    fn missing(parameter: &str) -> Self {
-        Self::new(
-            ResultCode::InvalidRequest,
-            format!("the parameter {parameter} is missing"),
-        )
-    }
 }
 
 /// A query string's parameters, the first occurrence of each name kept.
@@ -77,9 +70,7 @@ impl Params {
     }
 
     fn require(&self, name: &str) -> Result<&str, Rejection> {
-        self.get(name)
-            .filter(|value| !value.is_empty())
-            .ok_or_else(|| Rejection::missing(name))
+        required(self.get(name), name)
     }
 }
 
@@ -261,8 +252,7 @@ impl Vendor {
             }
             "NONCE" => {
                 let user_id = params.require("user_id")?;
-                UserId::new(user_id)
-                    .map_err(|e| Rejection::new(ResultCode::InvalidRequest, e.to_string()))?;
+                check_user_id(user_id)?;
                 let ttl = self.settings.nonce_ticket_ttl;
                 let ticket = Issued {
                     value: Secret::new(random_alphanumeric(64)),
@@ -333,26 +323,13 @@ impl Vendor {
     /// `POST /api/server/h5/geth5faceid`.
     pub fn start_session(&self, body: &[u8]) -> Result<StartResponse, Rejection> {
         let body: StartBody = decode_body(body)?;
-        let app_id = body
-            .webank_app_id
-            .as_deref()
-            .ok_or_else(|| Rejection::missing("webankAppId"))?;
-        let order_no = body
-            .order_no
-            .as_deref()
-            .ok_or_else(|| Rejection::missing("orderNo"))?;
-        let user_id = body
-            .user_id
-            .as_deref()
-            .ok_or_else(|| Rejection::missing("userId"))?;
-        let version = body
-            .version
-            .as_deref()
-            .ok_or_else(|| Rejection::missing("version"))?;
+        let app_id = required(body.webank_app_id.as_deref(), "webankAppId")?;
+        let order_no = required(body.order_no.as_deref(), "orderNo")?;
+        let user_id = required(body.user_id.as_deref(), "userId")?;
+        let version = required(body.version.as_deref(), "version")?;
         self.check_app_id(app_id)?;
         check_order_no(order_no)?;
-        UserId::new(user_id)
-            .map_err(|e| Rejection::new(ResultCode::InvalidRequest, e.to_string()))?;
+        check_user_id(user_id)?;
         check_version(version)?;
         match &body.source_photo_str {
             Some(photo) => check_photo(photo, body.source_photo_type.as_deref())?,
@@ -531,22 +508,10 @@ impl Vendor {
     /// `POST /api/v2/base/queryfacerecord`.
     pub fn query_record(&self, body: &[u8]) -> Result<QueryRecordResponse, Rejection> {
         let body: QueryBody = decode_body(body)?;
-        let app_id = body
-            .app_id
-            .as_deref()
-            .ok_or_else(|| Rejection::missing("appId"))?;
-        let version = body
-            .version
-            .as_deref()
-            .ok_or_else(|| Rejection::missing("version"))?;
-        let nonce = body
-            .nonce
-            .as_deref()
-            .ok_or_else(|| Rejection::missing("nonce"))?;
-        let order_no = body
-            .order_no
-            .as_deref()
-            .ok_or_else(|| Rejection::missing("orderNo"))?;
+        let app_id = required(body.app_id.as_deref(), "appId")?;
+        let version = required(body.version.as_deref(), "version")?;
+        let nonce = required(body.nonce.as_deref(), "nonce")?;
+        let order_no = required(body.order_no.as_deref(), "orderNo")?;
         self.check_app_id(app_id)?;
         check_version(version)?;
         check_order_no(order_no)?;
@@ -642,10 +607,26 @@ fn check_version(version: &str) -> Result<(), Rejection> {
     }
 }
 
+/// A present, non-empty value, or the vendor's "missing parameter".
+fn required<'a>(value: Option<&'a str>, name: &str) -> Result<&'a str, Rejection> {
+    value.filter(|value| !value.is_empty()).ok_or_else(|| {
+        Rejection::new(
+            ResultCode::InvalidRequest,
+            format!("the parameter {name} is missing"),
+        )
+    })
+}
+
+fn invalid_identifier(error: IdentifierError) -> Rejection {
+    Rejection::new(ResultCode::InvalidRequest, error.to_string())
+}
+
 fn check_order_no(order_no: &str) -> Result<(), Rejection> {
-    OrderNo::new(order_no)
-        .map(drop)
-        .map_err(|e| Rejection::new(ResultCode::InvalidRequest, e.to_string()))
+    OrderNo::new(order_no).map(drop).map_err(invalid_identifier)
+}
+
+fn check_user_id(user_id: &str) -> Result<(), Rejection> {
+    UserId::new(user_id).map(drop).map_err(invalid_identifier)
 }
 
 fn check_photo(photo: &Secret, kind: Option<&str>) -> Result<(), Rejection> {

@@ -6,6 +6,7 @@ use tencent_faceid::emulator::Emulator;
 use tencent_faceid::model::{OrderNo, StartRequest, StartResult, UserId, VERSION};
 use tencent_faceid::nonce::nonce;
 use tencent_faceid::sign::sign;
+use tencent_faceid::ticket::Ticket;
 use url::Url;
 
 /// Personal data the tests send; it must never show up in logs or errors.
@@ -27,10 +28,15 @@ pub fn start_request(app_id: &str, ticket: &str, order_no: &str, user_id: &str) 
     }
 }
 
-/// Fetches a token and SIGN ticket and starts a session.
-pub async fn start_session(client: &FaceIdClient, order_no: &str, user_id: &str) -> StartResult {
+/// A new access token, then a new SIGN ticket with it.
+pub async fn fresh_sign_ticket(client: &FaceIdClient) -> Ticket {
     let token = client.access_token().await.unwrap();
-    let ticket = client.sign_ticket(&token.value).await.unwrap();
+    client.sign_ticket(&token.value).await.unwrap()
+}
+
+/// Fetches a SIGN ticket and starts a session.
+pub async fn start_session(client: &FaceIdClient, order_no: &str, user_id: &str) -> StartResult {
+    let ticket = fresh_sign_ticket(client).await;
     client
         .start_session(&start_request(
             client.app_id(),
