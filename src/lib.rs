@@ -32,6 +32,8 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 pub mod client;
+#[cfg(feature = "emulator")]
+pub mod emulator;
 pub mod model;
 pub mod nonce;
 pub mod secret;

@@ -14,6 +14,9 @@ use async_trait::async_trait;
 use crate::model::UserId;
 use crate::secret::Secret;
 
+mod cached;
+pub use cached::{CachedTickets, CachedTicketsBuilder};
+
 /// A boxed error, the cause behind a [`TicketError`].
 pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
