@@ -32,11 +32,14 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 pub mod client;
+#[cfg(feature = "emulator")]
+pub mod emulator;
 pub mod model;
 pub mod nonce;
 #[cfg(feature = "redis")]
 pub mod redis;
 pub mod secret;
+pub mod session;
 pub mod sign;
 pub mod store;
 pub mod ticket;
