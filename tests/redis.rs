@@ -2,14 +2,23 @@
 //! `redis://127.0.0.1:6379`). Every test works under its own random key
 //! prefix and deletes its keys at the end.
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use tencent_faceid::model::{OrderNo, UserId};
+use tencent_faceid::client::{Endpoint, FaceIdClient};
+use tencent_faceid::emulator::{Emulator, Fault};
+use tencent_faceid::model::{OrderNo, ResultCode, UserId};
 use tencent_faceid::nonce::random_alphanumeric;
-use tencent_faceid::redis::{RedisBackendError, RedisOrderStore};
+use tencent_faceid::redis::{
+    RedisBackendError, RedisOrderStore, RedisTickets, RedisTicketsBuilder, RedisTicketsError,
+};
 use tencent_faceid::store::{Consumed, OrderStore, PendingOrder, StoreError};
+use tencent_faceid::ticket::{TicketError, TicketProvider};
+use tokio::sync::{Barrier, Notify};
 
 fn redis_url() -> String {
     std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
@@ -357,4 +366,599 @@ async fn an_unreachable_redis_is_a_typed_backend_error() {
         matches!(consumed, Err(StoreError::Backend(_))),
         "{consumed:?}"
     );
+}
+
+// ---------------------------------------------------------------------------
+// RedisTickets: several instances (each with its own FaceIdClient and Redis
+// connection, as separate servers would have) sharing one emulator.
+// ---------------------------------------------------------------------------
+
+/// A client of its own, as a separate server would have.
+fn own_client(emulator: &Emulator) -> FaceIdClient {
+    FaceIdClient::builder(emulator.app_id(), emulator.secret())
+        .base_url(emulator.base_url().as_str())
+        .build()
+        .unwrap()
+}
+
+/// One server instance's provider, on a connection of its own.
+async fn instance(emulator: &Emulator, prefix: &str) -> RedisTicketsBuilder {
+    RedisTickets::builder(own_client(emulator), manager().await).prefix(prefix)
+}
+
+/// Waits, polling, until `condition` holds (at most about 10 s, then fails).
+async fn until(what: &str, condition: impl Fn() -> bool) {
+    for _ in 0..2000 {
+        if condition() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    panic!("gave up waiting until {what}");
+}
+
+async fn get(key: &str) -> Option<String> {
+    redis::cmd("GET")
+        .arg(key)
+        .query_async(&mut manager().await)
+        .await
+        .unwrap()
+}
+
+fn redis_tickets_error(error: &TicketError) -> &RedisTicketsError {
+    let (TicketError::SignUnavailable { source } | TicketError::NonceUnavailable { source }) =
+        error;
+    source
+        .downcast_ref::<RedisTicketsError>()
+        .unwrap_or_else(|| panic!("the source is not a RedisTicketsError: {error}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn four_instances_under_load_fetch_exactly_one_token_and_one_ticket() {
+    let emulator = Emulator::start().await.unwrap();
+    let prefix = random_prefix();
+    let mut instances = Vec::new();
+    for _ in 0..4 {
+        instances.push(instance(&emulator, &prefix).await.build());
+    }
+    // The first token request is held, so every caller arrives while the
+    // first refresh is in flight.
+    let release = Arc::new(Notify::new());
+    emulator.inject(Fault::Hold {
+        endpoint: Endpoint::AccessToken,
+        release: Arc::clone(&release),
+        times: 1,
+    });
+    const CALLERS: usize = 200;
+    let start = Arc::new(Barrier::new(CALLERS + 1));
+    let tasks: Vec<_> = (0..CALLERS)
+        .map(|i| {
+            let tickets = instances[i % instances.len()].clone();
+            let start = Arc::clone(&start);
+            tokio::spawn(async move {
+                start.wait().await;
+                tickets.sign_tickets().await
+            })
+        })
+        .collect();
+    start.wait().await;
+    until("the first token request is held", || {
+        emulator.counts().access_token == 1
+    })
+    .await;
+    release.notify_one();
+
+    let mut results = Vec::new();
+    for task in tasks {
+        results.push(task.await.unwrap().unwrap());
+    }
+    let expected = emulator.current_sign_ticket().unwrap();
+    for tickets in &results {
+        assert_eq!(tickets.current.value(), expected.expose());
+        assert!(tickets.previous.is_none());
+    }
+    let counts = emulator.counts();
+    assert_eq!(counts.access_token, 1, "one token for all four instances");
+    assert_eq!(
+        counts.sign_ticket, 1,
+        "one SIGN ticket for all four instances"
+    );
+
+    // Reads stay local afterwards: no vendor call, same ticket.
+    for tickets in &instances {
+        for _ in 0..50 {
+            let again = tickets.sign_tickets().await.unwrap();
+            assert_eq!(again.current.value(), expected.expose());
+        }
+    }
+    assert_eq!(emulator.counts(), counts);
+    assert_eq!(
+        get(instances[0].lock_key()).await,
+        None,
+        "the lock was released"
+    );
+    cleanup(&prefix).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lock_holder_that_died_delays_the_others_until_its_lock_lapses() {
+    let emulator = Emulator::start().await.unwrap();
+    let prefix = random_prefix();
+    let impatient = instance(&emulator, &prefix)
+        .await
+        .wait_timeout(Duration::from_millis(300))
+        .build();
+    let lock_key = impatient.lock_key().to_owned();
+    // A holder that died mid-refresh: its lock stays until its TTL lapses.
+    let _: () = redis::cmd("SET")
+        .arg(&lock_key)
+        .arg("dead-instance")
+        .arg("PX")
+        .arg(60_000)
+        .query_async(&mut manager().await)
+        .await
+        .unwrap();
+
+    // With nothing valid to serve, a caller waits (bounded) and then fails
+    // with a typed error; it never refreshes without the lock.
+    let error = impatient.sign_tickets().await.unwrap_err();
+    assert!(
+        matches!(
+            redis_tickets_error(&error),
+            RedisTicketsError::WaitTimedOut { lock_key: key, .. } if *key == lock_key
+        ),
+        "{error}"
+    );
+    assert_eq!(emulator.counts().access_token, 0);
+    assert_eq!(get(&lock_key).await.as_deref(), Some("dead-instance"));
+
+    // Another instance waits, and proceeds once the dead holder's lock
+    // lapses (forced here with PEXPIRE).
+    let patient = instance(&emulator, &prefix).await.build();
+    let waiting = tokio::spawn(async move { patient.sign_tickets().await });
+    let _: () = redis::cmd("PEXPIRE")
+        .arg(&lock_key)
+        .arg(1)
+        .query_async(&mut manager().await)
+        .await
+        .unwrap();
+    let tickets = waiting.await.unwrap().unwrap();
+    assert_eq!(
+        tickets.current.value(),
+        emulator.current_sign_ticket().unwrap().expose()
+    );
+    assert_eq!(emulator.counts().access_token, 1);
+    assert_eq!(emulator.counts().sign_ticket, 1);
+    assert_eq!(
+        get(&lock_key).await,
+        None,
+        "the new holder released its lock"
+    );
+    cleanup(&prefix).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_holder_whose_lock_lapsed_neither_overwrites_the_record_nor_deletes_the_new_lock() {
+    let emulator = Emulator::start().await.unwrap();
+    let prefix = random_prefix();
+    let slow = instance(&emulator, &prefix).await.build();
+    let lock_key = slow.lock_key().to_owned();
+    let record_key = slow.record_key().to_owned();
+    let release = Arc::new(Notify::new());
+    emulator.inject(Fault::Hold {
+        endpoint: Endpoint::AccessToken,
+        release: Arc::clone(&release),
+        times: 1,
+    });
+    let refreshing = tokio::spawn({
+        let slow = slow.clone();
+        async move { slow.sign_tickets().await }
+    });
+    until("the slow holder's token request is held", || {
+        emulator.counts().access_token == 1
+    })
+    .await;
+    // Its lock lapses and another instance takes it.
+    let _: () = redis::cmd("SET")
+        .arg(&lock_key)
+        .arg("another-instance")
+        .arg("PX")
+        .arg(60_000)
+        .query_async(&mut manager().await)
+        .await
+        .unwrap();
+    release.notify_one();
+
+    let tickets = refreshing.await.unwrap().unwrap();
+    assert_eq!(
+        tickets.current.value(),
+        emulator.current_sign_ticket().unwrap().expose(),
+        "the slow holder still serves what it fetched"
+    );
+    assert_eq!(
+        get(&lock_key).await.as_deref(),
+        Some("another-instance"),
+        "only the holder deletes a lock"
+    );
+    assert_eq!(
+        get(&record_key).await,
+        None,
+        "a lapsed holder does not write"
+    );
+    cleanup(&prefix).await;
+}
+
+#[tokio::test]
+async fn a_rotation_keeps_the_previous_ticket_for_the_grace_window_on_every_instance() {
+    let emulator = Emulator::builder()
+        .access_token_ttl(Duration::from_secs(4 * 3600))
+        .sign_ticket_ttl(Duration::from_secs(3600))
+        .start()
+        .await
+        .unwrap();
+    let prefix = random_prefix();
+    let grace = Duration::from_secs(300);
+    // Refreshing 90 min before expiry makes a 60 min SIGN ticket due at
+    // once: each call refreshes it (the emulator issues a new one each time).
+    let a = instance(&emulator, &prefix)
+        .await
+        .refresh_before(Duration::from_secs(90 * 60))
+        .grace(grace)
+        .build();
+    let first = a.sign_tickets().await.unwrap();
+    assert!(first.previous.is_none());
+
+    let before = SystemTime::now();
+    let second = a.sign_tickets().await.unwrap();
+    let after = SystemTime::now();
+    assert_eq!(
+        second.current.value(),
+        emulator.current_sign_ticket().unwrap().expose()
+    );
+    assert_ne!(second.current.value(), first.current.value());
+    let previous = second
+        .previous
+        .as_ref()
+        .expect("the previous ticket is kept");
+    assert_eq!(previous.value(), first.current.value());
+    assert!(before + grace <= previous.expires_at() && previous.expires_at() <= after + grace);
+    let now = SystemTime::now();
+    let accepted: Vec<_> = second.accepted_at(now).map(|t| t.value()).collect();
+    assert_eq!(accepted, [second.current.value(), first.current.value()]);
+    let counts = emulator.counts();
+    assert_eq!((counts.access_token, counts.sign_ticket), (1, 2));
+
+    // Another instance (default refresh margin) takes both from Redis.
+    let b = instance(&emulator, &prefix).await.build();
+    let at_b = b.sign_tickets().await.unwrap();
+    assert_eq!(at_b.current.value(), second.current.value());
+    let previous_at_b = at_b.previous.as_ref().unwrap();
+    assert_eq!(previous_at_b.value(), first.current.value());
+    let millis = |t: SystemTime| t.duration_since(UNIX_EPOCH).unwrap().as_millis();
+    assert_eq!(
+        millis(previous_at_b.expires_at()),
+        millis(previous.expires_at())
+    );
+    assert_eq!(emulator.counts(), counts, "instance B fetched nothing");
+
+    // Ticket values stay out of Debug.
+    let debug = format!("{a:?} {b:?}");
+    assert!(!debug.contains(first.current.value()) && !debug.contains(second.current.value()));
+    cleanup(&prefix).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn nonce_tickets_are_fetched_per_call_with_the_one_shared_token() {
+    let emulator = Emulator::start().await.unwrap();
+    let prefix = random_prefix();
+    let mut instances = Vec::new();
+    for _ in 0..4 {
+        instances.push(instance(&emulator, &prefix).await.build());
+    }
+    const CALLS: usize = 40;
+    let start = Arc::new(Barrier::new(CALLS));
+    let tasks: Vec<_> = (0..CALLS)
+        .map(|i| {
+            let tickets = instances[i % instances.len()].clone();
+            let start = Arc::clone(&start);
+            tokio::spawn(async move {
+                start.wait().await;
+                let user = UserId::new(format!("user_{i}")).unwrap();
+                tickets.nonce_ticket(&user).await
+            })
+        })
+        .collect();
+    let mut values = std::collections::HashSet::new();
+    for task in tasks {
+        let ticket = task.await.unwrap().unwrap();
+        assert!(
+            values.insert(ticket.expose().to_owned()),
+            "NONCE tickets are single use"
+        );
+    }
+    let counts = emulator.counts();
+    assert_eq!(counts.nonce_ticket, CALLS);
+    assert_eq!(counts.access_token, 1, "one shared token");
+    assert_eq!(
+        counts.sign_ticket, 1,
+        "the first refresh also fetched the SIGN ticket"
+    );
+    cleanup(&prefix).await;
+}
+
+#[tokio::test]
+async fn a_rejected_token_is_replaced_once_under_the_lock_and_adopted_by_the_others() {
+    let emulator = Emulator::start().await.unwrap();
+    let prefix = random_prefix();
+    let a = instance(&emulator, &prefix).await.build();
+    let b = instance(&emulator, &prefix).await.build();
+    let user = UserId::new("user_1").unwrap();
+    a.nonce_ticket(&user).await.unwrap();
+    assert_eq!(emulator.counts().access_token, 1);
+
+    // Something outside the group fetches a token: the shared one is now
+    // invalid at the vendor.
+    emulator.client().access_token().await.unwrap();
+    assert_eq!(emulator.counts().access_token, 2);
+
+    // B is rejected, replaces the token under the lock, and succeeds.
+    b.nonce_ticket(&user).await.unwrap();
+    assert_eq!(emulator.counts().access_token, 3);
+
+    // A, whose local copy still holds the rejected token, is rejected too
+    // and adopts B's replacement from Redis instead of fetching its own.
+    a.nonce_ticket(&user).await.unwrap();
+    let counts = emulator.counts();
+    assert_eq!(counts.access_token, 3);
+    assert_eq!(counts.nonce_ticket, 5, "three successes and two rejections");
+    cleanup(&prefix).await;
+}
+
+#[tokio::test]
+async fn a_foreign_tickets_record_is_a_typed_error_that_does_not_quote_it() {
+    let emulator = Emulator::start().await.unwrap();
+    let prefix = random_prefix();
+    let tickets = instance(&emulator, &prefix).await.build();
+    let _: () = redis::cmd("SET")
+        .arg(tickets.record_key())
+        .arg("{\"t\": \"top-secret-value\"")
+        .query_async(&mut manager().await)
+        .await
+        .unwrap();
+    let error = tickets.sign_tickets().await.unwrap_err();
+    assert!(
+        matches!(
+            redis_tickets_error(&error),
+            RedisTicketsError::Redis(RedisBackendError::Corrupt { .. })
+        ),
+        "{error}"
+    );
+    let text = format!("{error} {error:?} {}", redis_tickets_error(&error));
+    assert!(!text.contains("top-secret-value"), "{text}");
+    assert_eq!(emulator.counts().access_token, 0);
+    cleanup(&prefix).await;
+}
+
+#[tokio::test]
+async fn a_failing_vendor_is_retried_once_per_backoff_while_the_valid_ticket_serves() {
+    let emulator = Emulator::builder()
+        .access_token_ttl(Duration::from_secs(4 * 3600))
+        .sign_ticket_ttl(Duration::from_secs(3600))
+        .start()
+        .await
+        .unwrap();
+    let prefix = random_prefix();
+    // Always due (90 min margin on a 60 min ticket), so every call tries to
+    // refresh unless the backoff holds it back.
+    let tickets = instance(&emulator, &prefix)
+        .await
+        .refresh_before(Duration::from_secs(90 * 60))
+        .retry_backoff(HOUR)
+        .build();
+    let warm = tickets.sign_tickets().await.unwrap();
+    assert_eq!(emulator.counts().sign_ticket, 1);
+
+    emulator.inject(Fault::HttpStatus {
+        endpoint: Endpoint::ApiTicket,
+        status: 500,
+        times: 1,
+    });
+    for _ in 0..5 {
+        let served = tickets.sign_tickets().await.unwrap();
+        assert_eq!(served.current.value(), warm.current.value());
+    }
+    assert_eq!(
+        emulator.counts().sign_ticket,
+        2,
+        "one failed attempt, then none within the backoff"
+    );
+    assert_eq!(
+        get(tickets.lock_key()).await,
+        None,
+        "the failed holder released the lock"
+    );
+    cleanup(&prefix).await;
+}
+
+#[tokio::test]
+async fn a_failing_vendor_with_no_valid_ticket_is_a_typed_error_and_frees_the_lock() {
+    let emulator = Emulator::start().await.unwrap();
+    let prefix = random_prefix();
+    let a = instance(&emulator, &prefix).await.build();
+    emulator.inject(Fault::VendorError {
+        endpoint: Endpoint::AccessToken,
+        code: ResultCode::InternalError,
+        times: 1,
+    });
+    let error = a.sign_tickets().await.unwrap_err();
+    let RedisTicketsError::Vendor(cause) = redis_tickets_error(&error) else {
+        panic!("expected a vendor error, got {error}");
+    };
+    assert_eq!(cause.vendor_code(), Some(&ResultCode::InternalError));
+    assert_eq!(
+        get(a.lock_key()).await,
+        None,
+        "the lock was released at once"
+    );
+
+    // So another instance can refresh right away.
+    let b = instance(&emulator, &prefix).await.build();
+    b.sign_tickets().await.unwrap();
+    assert_eq!(emulator.counts().access_token, 2);
+    cleanup(&prefix).await;
+}
+
+/// A throwaway `redis-server` on a port of its own, killed on drop.
+struct SpareRedis {
+    child: Child,
+}
+
+impl SpareRedis {
+    fn available() -> bool {
+        Command::new("redis-server")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    }
+
+    fn start(port: u16) -> Self {
+        let spare = Self {
+            child: Command::new("redis-server")
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                .args(["--save", "", "--appendonly", "no"])
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("redis-server starts"),
+        };
+        for _ in 0..500 {
+            if Self::answers_ping(port) {
+                return spare;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        drop(spare);
+        panic!("redis-server on port {port} did not answer PING");
+    }
+
+    fn answers_ping(port: u16) -> bool {
+        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+            return false;
+        };
+        let mut answer = [0; 5];
+        stream.write_all(b"PING\r\n").is_ok()
+            && stream.read_exact(&mut answer).is_ok()
+            && &answer == b"+PONG"
+    }
+}
+
+impl Drop for SpareRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn while_redis_is_unreachable_the_local_copy_serves_until_it_expires_then_service_recovers() {
+    if !SpareRedis::available() {
+        eprintln!(
+            "SKIPPED: redis-server is not on PATH; this test starts and kills its own. \
+             Install Redis (e.g. apt-get install redis-server) or run .ci/run."
+        );
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("redis://127.0.0.1:{port}");
+    let spare = SpareRedis::start(port);
+
+    // A: a 60 min SIGN ticket, refreshed 90 min before expiry, so its local
+    // copy is always due (each call goes to Redis) yet valid.
+    let emulator_a = Emulator::builder()
+        .access_token_ttl(Duration::from_secs(4 * 3600))
+        .sign_ticket_ttl(Duration::from_secs(3600))
+        .start()
+        .await
+        .unwrap();
+    let a = RedisTickets::builder(
+        own_client(&emulator_a),
+        tencent_faceid::redis::connect(&url).await.unwrap(),
+    )
+    .refresh_before(Duration::from_secs(90 * 60))
+    .retry_backoff(Duration::ZERO)
+    .build();
+    // B: SIGN tickets born expired, so its local copy is never valid.
+    let emulator_b = Emulator::builder()
+        .app_id("TIDAemu2")
+        .sign_ticket_ttl(Duration::ZERO)
+        .start()
+        .await
+        .unwrap();
+    let b = RedisTickets::builder(
+        own_client(&emulator_b),
+        tencent_faceid::redis::connect(&url).await.unwrap(),
+    )
+    .retry_backoff(Duration::ZERO)
+    .build();
+
+    let warm = a.sign_tickets().await.unwrap();
+    b.sign_tickets().await.unwrap();
+    assert_eq!(emulator_a.counts().sign_ticket, 1);
+
+    drop(spare);
+
+    // A's copy is due but valid: served, with no vendor call.
+    let served = a.sign_tickets().await.unwrap();
+    assert_eq!(served.current.value(), warm.current.value());
+    assert_eq!(emulator_a.counts().sign_ticket, 1);
+    // B's copy is expired: a typed error, promptly.
+    let error = b.sign_tickets().await.unwrap_err();
+    assert!(
+        matches!(redis_tickets_error(&error), RedisTicketsError::Redis(_)),
+        "{error}"
+    );
+    assert_eq!(
+        emulator_b.counts().access_token,
+        1,
+        "no refresh without Redis"
+    );
+
+    // Redis returns (empty): both recover by themselves.
+    let _spare = SpareRedis::start(port);
+    let recovered = a.sign_tickets().await.unwrap();
+    assert_eq!(
+        emulator_a.counts().sign_ticket,
+        2,
+        "A refreshed through Redis again"
+    );
+    assert_eq!(
+        emulator_a.counts().access_token,
+        1,
+        "A re-seeded the empty Redis with its still-valid token instead of replacing it"
+    );
+    assert_eq!(
+        recovered.previous.as_ref().map(|t| t.value()),
+        Some(warm.current.value())
+    );
+    assert_eq!(
+        recovered.current.value(),
+        emulator_a.current_sign_ticket().unwrap().expose()
+    );
+    let mut fresh = tencent_faceid::redis::connect(&url).await.unwrap();
+    let record: Option<String> = redis::cmd("GET")
+        .arg(a.record_key())
+        .query_async(&mut fresh)
+        .await
+        .unwrap();
+    assert!(
+        record.is_some(),
+        "A shared its refresh in the restarted Redis"
+    );
+    b.sign_tickets().await.unwrap();
+    assert_eq!(emulator_b.counts().sign_ticket, 2);
+    assert_eq!(emulator_b.counts().access_token, 1);
 }

@@ -121,6 +121,7 @@ impl From<ClientError> for RedisTicketsError {
 ///     .grace(Duration::from_secs(300))
 ///     .lock_ttl(Duration::from_secs(30))
 ///     .wait_timeout(Duration::from_secs(10))
+///     .retry_backoff(Duration::from_secs(2))
 ///     .build();
 /// # Ok(()) }
 /// ```
@@ -133,6 +134,7 @@ pub struct RedisTicketsBuilder {
     grace: Duration,
     lock_ttl: Duration,
     wait_timeout: Duration,
+    retry_backoff: Duration,
     timeout: Duration,
 }
 
@@ -179,6 +181,15 @@ impl RedisTicketsBuilder {
         self
     }
 
+    /// The least time between two refresh attempts of this instance after
+    /// one failed (default 2 s): callers meanwhile are served the still-valid
+    /// tickets, or that failure, so a failing vendor or Redis sees no retry
+    /// storm.
+    pub fn retry_backoff(mut self, backoff: Duration) -> Self {
+        self.retry_backoff = backoff;
+        self
+    }
+
     /// How long one Redis operation may take, reconnecting included;
     /// default 2 s.
     pub fn timeout(mut self, timeout: Duration) -> Self {
@@ -200,9 +211,10 @@ impl RedisTicketsBuilder {
                 grace: self.grace,
                 lock_ttl: self.lock_ttl,
                 wait_timeout: self.wait_timeout,
+                retry_backoff: self.retry_backoff,
                 timeout: self.timeout,
                 local: ArcSwapOption::empty(),
-                flight: tokio::sync::Mutex::new(Ok(())),
+                flight: tokio::sync::Mutex::new(None),
                 attempts: AtomicU64::new(0),
             }),
         }
@@ -232,11 +244,16 @@ impl RedisTicketsBuilder {
 ///   itself if it lapses (its holder died).
 /// - **Rotation.** When the SIGN ticket changes, the previous one stays in
 ///   the record, accepted for [`grace`](RedisTicketsBuilder::grace).
-/// - **Redis down.** Calls serve the local copy while it is valid (a
-///   warning is logged), then fail with [`TicketError::SignUnavailable`]
-///   (source [`RedisTicketsError`]); no call waits longer than the Redis
-///   [`timeout`](RedisTicketsBuilder::timeout) for it. Service resumes by
-///   itself when Redis is back.
+/// - **Redis or the vendor failing.** Calls serve the local copy while it
+///   is valid (a warning is logged), then fail with
+///   [`TicketError::SignUnavailable`] (source [`RedisTicketsError`]); no
+///   call waits longer than the Redis
+///   [`timeout`](RedisTicketsBuilder::timeout) for Redis, and an instance
+///   retries at most once per
+///   [`retry_backoff`](RedisTicketsBuilder::retry_backoff). Service resumes
+///   by itself when Redis is back; if Redis lost its data, the first
+///   instance to refresh re-seeds it from its local copy (keeping a
+///   still-valid token rather than replacing it).
 /// - **NONCE tickets** are single use: each
 ///   [`nonce_ticket`](TicketProvider::nonce_ticket) fetches one with the
 ///   shared access token. If the vendor rejects that token, it is replaced
@@ -271,12 +288,13 @@ struct Inner {
     grace: Duration,
     lock_ttl: Duration,
     wait_timeout: Duration,
+    retry_backoff: Duration,
     timeout: Duration,
     /// The last tickets this instance saw.
     local: ArcSwapOption<Snapshot>,
     /// Held by the one task of this instance talking to Redis; holds the
-    /// outcome of the last attempt.
-    flight: tokio::sync::Mutex<Result<(), RedisTicketsError>>,
+    /// last attempt's failure, if it failed.
+    flight: tokio::sync::Mutex<Option<Failure>>,
     /// Attempts finished so far, to tell whether one finished while a task
     /// queued for `flight`.
     attempts: AtomicU64,
@@ -292,8 +310,15 @@ impl fmt::Debug for RedisTickets {
             .field("grace", &self.inner.grace)
             .field("lock_ttl", &self.inner.lock_ttl)
             .field("wait_timeout", &self.inner.wait_timeout)
+            .field("retry_backoff", &self.inner.retry_backoff)
             .finish_non_exhaustive()
     }
+}
+
+/// A failed attempt, shared with the callers it turns away.
+struct Failure {
+    at: Instant,
+    error: RedisTicketsError,
 }
 
 /// The shared state: access token and SIGN tickets.
@@ -421,6 +446,7 @@ impl RedisTickets {
             grace: Duration::from_secs(300),
             lock_ttl: Duration::from_secs(30),
             wait_timeout: Duration::from_secs(10),
+            retry_backoff: Duration::from_secs(2),
             timeout: DEFAULT_TIMEOUT,
         }
     }
@@ -479,20 +505,24 @@ impl Inner {
         if let Some(local) = self.fresh_local(need) {
             return Ok(local);
         }
-        let shared = if self.attempts.load(Ordering::Acquire) == seen {
-            None
-        } else {
-            // An attempt finished while this call queued: share its outcome.
-            match &*flight {
-                Err(error) => Some(Err(error.clone())),
-                Ok(()) => self.valid_local(need).map(Ok),
+        // Share the outcome of an attempt that finished while this call
+        // queued, and of a failure within the retry backoff.
+        let queued_behind_one = self.attempts.load(Ordering::Acquire) != seen;
+        let shared = match &*flight {
+            Some(failure) if queued_behind_one || failure.at.elapsed() < self.retry_backoff => {
+                Some(Err(failure.error.clone()))
             }
+            _ if queued_behind_one => self.valid_local(need).map(Ok),
+            _ => None,
         };
         let result = match shared {
             Some(result) => result,
             None => {
                 let result = self.sync(need).await;
-                *flight = result.as_ref().map(|_| ()).map_err(Clone::clone);
+                *flight = result.as_ref().err().map(|error| Failure {
+                    at: Instant::now(),
+                    error: error.clone(),
+                });
                 self.attempts.fetch_add(1, Ordering::Release);
                 result
             }
