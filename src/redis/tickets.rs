@@ -515,6 +515,7 @@ impl Inner {
             _ if queued_behind_one => self.valid_local(need).map(Ok),
             _ => None,
         };
+        let attempted = shared.is_none();
         let result = match shared {
             Some(result) => result,
             None => {
@@ -528,12 +529,17 @@ impl Inner {
             }
         };
         drop(flight);
-        result.or_else(|error| match self.valid_local(need) {
-            Some(local) => {
-                tracing::warn!(app_id = %self.app_id, %error, "serving the local tickets, still valid, because refreshing failed");
-                Ok(local)
+        result.or_else(|error| {
+            let local = self.valid_local(need);
+            // Warn once per failed attempt, not for every call it turns away.
+            if attempted {
+                if local.is_some() {
+                    tracing::warn!(app_id = %self.app_id, %error, "refreshing failed; serving the local tickets while they are valid");
+                } else {
+                    tracing::warn!(app_id = %self.app_id, %error, "refreshing failed and no valid tickets are left");
+                }
             }
-            None => Err(error),
+            local.ok_or(error)
         })
     }
 
@@ -689,13 +695,23 @@ impl Inner {
                     }
                     other => other?,
                 };
-                let previous = rotated(old.as_ref(), &current, now + self.grace);
+                let rotated = old
+                    .as_ref()
+                    .is_some_and(|old| old.sign.current.value() != current.value());
                 tracing::info!(
                     app_id = %self.app_id,
-                    rotated = previous.is_some(),
+                    rotated,
                     expires_in_s = remaining_secs(current.expires_at(), now),
                     "fetched a SIGN ticket"
                 );
+                self.warn_if_due(current.expires_at(), "SIGN ticket");
+                let previous = match &old {
+                    Some(old) if rotated => {
+                        Some(Ticket::new(old.sign.current.value(), now + self.grace))
+                    }
+                    Some(old) => old.sign.previous.clone(),
+                    None => None,
+                };
                 Arc::new(SignTickets { current, previous })
             }
         };
@@ -713,7 +729,21 @@ impl Inner {
             expires_in_s = remaining_secs(token.expires_at, SystemTime::now()),
             "fetched an access token"
         );
+        self.warn_if_due(token.expires_at, "access token");
         Ok(token)
+    }
+
+    /// Warns when something just fetched is already due: `refresh_before`
+    /// is longer than the vendor's lifetime, so every call refreshes.
+    fn warn_if_due(&self, expires_at: SystemTime, what: &'static str) {
+        if !fresh(expires_at, SystemTime::now(), self.refresh_before) {
+            tracing::warn!(
+                app_id = %self.app_id,
+                what,
+                refresh_before_s = self.refresh_before.as_secs(),
+                "a freshly fetched {what} is already due for refresh; lower refresh_before below its lifetime"
+            );
+        }
     }
 
     /// Writes the record if this caller still holds the lock; `false` if it
@@ -773,17 +803,6 @@ impl Inner {
 
 fn rejects_token(error: &ClientError) -> bool {
     error.vendor_code() == Some(&ResultCode::InvalidAccessToken)
-}
-
-/// The previous ticket after fetching `current`: the old current one if it
-/// changed (accepted until `until`), else the old previous one.
-fn rotated(old: Option<&Snapshot>, current: &Ticket, until: SystemTime) -> Option<Ticket> {
-    let old = old?;
-    if old.sign.current.value() != current.value() {
-        Some(Ticket::new(old.sign.current.value(), until))
-    } else {
-        old.sign.previous.clone()
-    }
 }
 
 fn remaining_secs(expires_at: SystemTime, now: SystemTime) -> u64 {
