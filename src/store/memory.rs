@@ -288,8 +288,14 @@ mod tests {
         assert_eq!(store.len(), 2);
         let later = t0 + Duration::from_secs(11);
         assert_eq!(store.consume_at(&no(1), later), Consumed::Unknown);
-        assert!(matches!(store.consume_at(&no(2), later), Consumed::Accepted(_)));
-        assert!(matches!(store.consume_at(&no(3), later), Consumed::Accepted(_)));
+        assert!(matches!(
+            store.consume_at(&no(2), later),
+            Consumed::Accepted(_)
+        ));
+        assert!(matches!(
+            store.consume_at(&no(3), later),
+            Consumed::Accepted(_)
+        ));
     }
 
     #[test]
@@ -297,7 +303,10 @@ mod tests {
         let store = MemoryOrderStore::with_capacity(1);
         let t0 = Instant::now();
         store.put_at(order(1), TTL, t0).unwrap();
-        assert!(matches!(store.consume_at(&no(1), t0), Consumed::Accepted(_)));
+        assert!(matches!(
+            store.consume_at(&no(1), t0),
+            Consumed::Accepted(_)
+        ));
         assert!(matches!(
             store.put_at(order(2), TTL, t0 + TTL - Duration::from_nanos(1)),
             Err(StoreError::Full { .. })
@@ -312,7 +321,10 @@ mod tests {
         let t0 = Instant::now();
         store.put_at(order(1), TTL, t0).unwrap();
         let err = store.put_at(order(1), TTL, t0).unwrap_err();
-        assert!(matches!(&err, StoreError::Duplicate(n) if n == &no(1)), "{err}");
+        assert!(
+            matches!(&err, StoreError::Duplicate(n) if n == &no(1)),
+            "{err}"
+        );
         store.consume_at(&no(1), t0);
         // Consumed, and even expired: still remembered, still refused.
         assert!(matches!(
