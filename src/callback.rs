@@ -695,8 +695,8 @@ fn reject(
         order_no,
         source,
     };
-    let order_no = rejection.order_no.as_ref().map(OrderNo::as_str);
-    let kind = rejection.kind.as_str();
+    let order_no = rejection.order_no.as_ref().map(tracing::field::display);
+    let kind = tracing::field::display(rejection.kind.as_str());
     let cause = rejection.source.as_ref().map(tracing::field::display);
     match rejection.kind {
         RejectionKind::Malformed(_) => {
