@@ -52,6 +52,10 @@ use crate::tower::rejection_response;
 /// Extraction fails with [`VerifiedRejection`]: the callback's rejection
 /// (only behind a layer that passes rejections through) or a 500 when the
 /// route has no layer.
+///
+/// Extracting takes the outcome out of the request extensions (no copy):
+/// extract it once per request. A middleware between the layer and the
+/// handler can read it with `request.extensions().get::<VerificationOutcome>()`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verified(pub VerificationOutcome);
 
@@ -73,8 +77,8 @@ pub enum VerifiedRejection {
     #[error(transparent)]
     Rejected(CallbackRejection),
     /// Neither an outcome nor a rejection is in the request: the route is
-    /// not behind the layer.
-    #[error("no verified face callback in this request: put the route behind tencent_faceid::tower::FaceCallbackLayer (Router::route_layer)")]
+    /// not behind the layer (or `Verified` was extracted twice).
+    #[error("no verified face callback in this request: put the route behind tencent_faceid::tower::FaceCallbackLayer (Router::route_layer), and extract Verified once")]
     MissingLayer,
 }
 
@@ -82,11 +86,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Verified {
     type Rejection = VerifiedRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        if let Some(outcome) = parts.extensions.get::<VerificationOutcome>() {
-            return Ok(Self(outcome.clone()));
+        // Taken, not cloned: a handler extracts it once.
+        if let Some(outcome) = parts.extensions.remove::<VerificationOutcome>() {
+            return Ok(Self(outcome));
         }
-        match parts.extensions.get::<CallbackRejection>() {
-            Some(rejection) => Err(VerifiedRejection::Rejected(rejection.clone())),
+        match parts.extensions.remove::<CallbackRejection>() {
+            Some(rejection) => Err(VerifiedRejection::Rejected(rejection)),
             None => {
                 tracing::error!("Verified extractor used on a route without FaceCallbackLayer");
                 Err(VerifiedRejection::MissingLayer)

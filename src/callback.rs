@@ -277,7 +277,9 @@ impl CallbackVerifier {
             reject(kind, Some(order_no.clone()), None)
         })?;
 
-        let tickets = inner.tickets.sign_tickets().await.map_err(|e| {
+        // Call through the trait object itself: `inner.tickets.sign_tickets()`
+        // would pick the `Arc<T>` impl and box a second future around it.
+        let tickets = (*inner.tickets).sign_tickets().await.map_err(|e| {
             let kind = RejectionKind::TicketsUnavailable;
             reject(kind, Some(order_no.clone()), Some(Arc::new(e)))
         })?;
@@ -299,12 +301,14 @@ impl CallbackVerifier {
         // Confirm before consuming: see the module documentation.
         let record = match &inner.confirm_with {
             Some(client) if code.is_success() => {
-                Some(self.confirm(client, &order_no, &tickets.current).await?)
+                // Boxed: the vendor call's large state would otherwise
+                // weigh on every verification, confirmed or not.
+                Some(Box::pin(self.confirm(client, &order_no, &tickets.current)).await?)
             }
             _ => None,
         };
 
-        let order = match inner.store.consume(&order_no).await {
+        let order = match (*inner.store).consume(&order_no).await {
             Ok(Consumed::Accepted(order)) => order,
             Ok(Consumed::Unknown) => {
                 return Err(reject(RejectionKind::UnknownOrder, Some(order_no), None))
@@ -720,13 +724,26 @@ struct RawCallback<'q> {
     live_rate: Option<Cow<'q, str>>,
 }
 
-const CODE: &str = "code";
-const ORDER_NO: &str = "orderNo";
-const H5FACE_ID: &str = "h5faceId";
-const NEW_SIGNATURE: &str = "newSignature";
-const LIVE_RATE: &str = "liveRate";
+/// The parameters read, in the order of [`RawCallback`]'s fields.
+const PARAMETERS: [&str; 5] = ["code", "orderNo", "h5faceId", "newSignature", "liveRate"];
+
+/// The index in [`PARAMETERS`] of a parameter name, if it is one.
+fn parameter_index(name: &str) -> Option<usize> {
+    match name {
+        "code" => Some(0),
+        "orderNo" => Some(1),
+        "h5faceId" => Some(2),
+        "newSignature" => Some(3),
+        "liveRate" => Some(4),
+        // `signature` (legacy, untrusted) and parameters of the partner's own.
+        _ => None,
+    }
+}
 
 /// Reads the callback parameters strictly: see the module documentation.
+///
+/// One pass over the bytes; names and values are borrowed from the query
+/// unless they hold escapes.
 fn parse(query: &str, max_len: usize) -> Result<RawCallback<'_>, Malformed> {
     if query.len() > max_len {
         return Err(Malformed::TooLong {
@@ -734,61 +751,129 @@ fn parse(query: &str, max_len: usize) -> Result<RawCallback<'_>, Malformed> {
             actual: query.len(),
         });
     }
-    let (query, mut offset) = match query.strip_prefix('?') {
+    let (query, base) = match query.strip_prefix('?') {
         Some(rest) => (rest, 1),
         None => (query, 0),
     };
-    let mut slots: [(&'static str, Option<Cow<'_, str>>); 5] = [
-        (CODE, None),
-        (ORDER_NO, None),
-        (H5FACE_ID, None),
-        (NEW_SIGNATURE, None),
-        (LIVE_RATE, None),
-    ];
-    for pair in query.split('&') {
-        let start = offset;
-        offset += pair.len() + 1;
-        if pair.is_empty() {
+    let mut fields = Fields {
+        query,
+        base,
+        values: Default::default(),
+    };
+    let mut pair = Pair::at(0);
+    for (i, &byte) in query.as_bytes().iter().enumerate() {
+        if !SPECIAL[usize::from(byte)] {
             continue;
         }
-        let (raw_name, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
-        let name = percent_decode(raw_name, start)?;
-        let Some((known, slot)) = slots.iter_mut().find(|(known, _)| *known == name) else {
-            continue; // `signature` (legacy, untrusted) and unknown parameters
-        };
-        if slot.is_some() {
-            return Err(Malformed::Duplicate(known));
+        match byte {
+            b'&' => {
+                fields.read(&pair, i)?;
+                pair = Pair::at(i + 1);
+            }
+            b'=' if pair.equals.is_none() => {
+                pair.equals = Some(i);
+                pair.name_escaped = pair.escaped;
+                pair.escaped = false;
+            }
+            b'%' | b'+' => pair.escaped = true,
+            _ => {} // a `=` inside a value is part of it
         }
-        *slot = Some(percent_decode(raw_value, start + raw_name.len() + 1)?);
     }
-    let [code, order_no, h5face_id, new_signature, live_rate] = slots.map(|(_, value)| value);
-    fn required<'q>(
-        name: &'static str,
-        value: Option<Cow<'q, str>>,
-    ) -> Result<Cow<'q, str>, Malformed> {
+    fields.read(&pair, query.len())?;
+
+    let [code, order_no, h5face_id, new_signature, live_rate] = fields.values;
+    fn required<'q>(index: usize, value: Option<Cow<'q, str>>) -> Result<Cow<'q, str>, Malformed> {
         match value {
-            None => Err(Malformed::Missing(name)),
-            Some(value) if value.is_empty() => Err(Malformed::Empty(name)),
+            None => Err(Malformed::Missing(PARAMETERS[index])),
+            Some(value) if value.is_empty() => Err(Malformed::Empty(PARAMETERS[index])),
             Some(value) => Ok(value),
         }
     }
     Ok(RawCallback {
-        code: required(CODE, code)?,
-        order_no: required(ORDER_NO, order_no)?,
-        h5face_id: required(H5FACE_ID, h5face_id)?,
-        new_signature: required(NEW_SIGNATURE, new_signature)?,
+        code: required(0, code)?,
+        order_no: required(1, order_no)?,
+        h5face_id: required(2, h5face_id)?,
+        new_signature: required(3, new_signature)?,
         // Some pages send an empty liveRate with a failure: same as absent.
         live_rate: live_rate.filter(|rate| !rate.is_empty()),
     })
 }
 
-/// Decodes `application/x-www-form-urlencoded` text (`%XX` escapes, `+` for
-/// space), borrowing when there is nothing to decode. `offset` is where
-/// `raw` starts in the query, for error positions.
-fn percent_decode(raw: &str, offset: usize) -> Result<Cow<'_, str>, Malformed> {
-    if !raw.bytes().any(|b| b == b'%' || b == b'+') {
-        return Ok(Cow::Borrowed(raw));
+/// The bytes [`parse`] stops at: separators, and escapes to decode.
+const SPECIAL: [bool; 256] = {
+    let mut special = [false; 256];
+    special[b'&' as usize] = true;
+    special[b'=' as usize] = true;
+    special[b'%' as usize] = true;
+    special[b'+' as usize] = true;
+    special
+};
+
+/// What [`parse`] saw of the `name=value` pair it is in.
+struct Pair {
+    start: usize,
+    equals: Option<usize>,
+    /// Whether the name holds escapes (known once `=` is seen).
+    name_escaped: bool,
+    /// Whether the part being scanned (name, then value) holds escapes.
+    escaped: bool,
+}
+
+impl Pair {
+    fn at(start: usize) -> Self {
+        Self {
+            start,
+            equals: None,
+            name_escaped: false,
+            escaped: false,
+        }
     }
+}
+
+/// The known parameters found so far, in the order of [`PARAMETERS`].
+struct Fields<'q> {
+    query: &'q str,
+    /// Where `query` starts in what the caller passed, for error positions.
+    base: usize,
+    values: [Option<Cow<'q, str>>; 5],
+}
+
+impl<'q> Fields<'q> {
+    /// Takes in the pair that ends at `end` (a `&` or the end: `&`, `=`,
+    /// `%` and `+` are ASCII, so every index here is a char boundary).
+    fn read(&mut self, pair: &Pair, end: usize) -> Result<(), Malformed> {
+        if pair.start == end {
+            return Ok(()); // empty pair, as in `a=1&&b=2`
+        }
+        let (name_end, name_escaped, value_start, value_escaped) = match pair.equals {
+            Some(equals) => (equals, pair.name_escaped, equals + 1, pair.escaped),
+            None => (end, pair.escaped, end, false),
+        };
+        let name = &self.query[pair.start..name_end];
+        let index = if name_escaped {
+            parameter_index(&percent_decode(name, self.base + pair.start)?)
+        } else {
+            parameter_index(name)
+        };
+        let Some(index) = index else {
+            return Ok(()); // its value is not even looked at
+        };
+        if self.values[index].is_some() {
+            return Err(Malformed::Duplicate(PARAMETERS[index]));
+        }
+        let value = &self.query[value_start..end];
+        self.values[index] = Some(if value_escaped {
+            percent_decode(value, self.base + value_start)?
+        } else {
+            Cow::Borrowed(value)
+        });
+        Ok(())
+    }
+}
+
+/// Decodes `application/x-www-form-urlencoded` text (`%XX` escapes, `+` for
+/// space). `offset` is where `raw` starts in the query, for error positions.
+fn percent_decode(raw: &str, offset: usize) -> Result<Cow<'_, str>, Malformed> {
     let hex = |b: Option<&u8>| b.and_then(|&b| char::from(b).to_digit(16));
     let bytes = raw.as_bytes();
     let mut decoded = Vec::with_capacity(bytes.len());

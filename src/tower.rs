@@ -160,6 +160,7 @@ impl<S> FaceCallbackService<S> {
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for FaceCallbackService<S>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
+    ReqBody: Send + 'static,
     ResBody: From<String>,
 {
     type Response = Response<ResBody>;
@@ -176,28 +177,40 @@ where
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
         let verifier = self.verifier.clone();
-        // Cloning a `Uri` shares its bytes; the query is not copied.
-        let uri = request.uri().clone();
-        let verify: VerifyFuture =
-            Box::pin(async move { verifier.verify(uri.query().unwrap_or_default()).await });
+        // The request travels inside the verification, which reads the
+        // query where it lies, and comes back with the verdict.
+        let verify: VerifyFuture<ReqBody> = Box::pin(async move {
+            let verdict = verifier
+                .verify(request.uri().query().unwrap_or_default())
+                .await;
+            (verdict, request)
+        });
         ResponseFuture {
             state: State::Verifying {
                 verify,
-                pending: Some((inner, request)),
+                inner: Some(inner),
                 on_rejection: self.on_rejection,
             },
         }
     }
 }
 
-/// The verification in flight.
+/// The verification in flight, carrying the request.
 ///
 /// Boxed because [`CallbackVerifier::verify`] is an `async fn`, whose future
 /// type cannot be named on stable Rust; it awaits the ticket provider and
-/// order store, which already box their futures (`async_trait`), so this
-/// adds one allocation of the same kind per callback.
-type VerifyFuture =
-    Pin<Box<dyn Future<Output = Result<VerificationOutcome, CallbackRejection>> + Send>>;
+/// order store, which box their futures already (`async_trait`), so this is
+/// one more allocation of the same kind per callback.
+type VerifyFuture<ReqBody> = Pin<
+    Box<
+        dyn Future<
+                Output = (
+                    Result<VerificationOutcome, CallbackRejection>,
+                    Request<ReqBody>,
+                ),
+            > + Send,
+    >,
+>;
 
 pin_project! {
     /// The response future of [`FaceCallbackService`].
@@ -217,8 +230,8 @@ pin_project! {
         S: Service<Request<ReqBody>>,
     {
         Verifying {
-            verify: VerifyFuture,
-            pending: Option<(S, Request<ReqBody>)>,
+            verify: VerifyFuture<ReqBody>,
+            inner: Option<S>,
             on_rejection: OnRejection,
         },
         Inner {
@@ -242,14 +255,14 @@ where
             match this.state.as_mut().project() {
                 StateProj::Verifying {
                     verify,
-                    pending,
+                    inner,
                     on_rejection,
                 } => {
-                    let verdict = ready!(verify.as_mut().poll(cx));
+                    let (verdict, mut request) = ready!(verify.as_mut().poll(cx));
                     let on_rejection = *on_rejection;
                     // Always `Some` here: it is taken only on the way out
                     // of this state.
-                    let Some((mut inner, mut request)) = pending.take() else {
+                    let Some(mut inner) = inner.take() else {
                         this.state.set(State::Answered);
                         continue;
                     };

@@ -63,9 +63,40 @@ struct Shared {
 
 #[derive(Default)]
 struct Inner {
-    entries: HashMap<OrderNo, Entry>,
+    entries: HashMap<Key, Entry>,
     /// One element per entry, earliest expiry on top.
-    expiries: BinaryHeap<Reverse<(Instant, OrderNo)>>,
+    expiries: BinaryHeap<Reverse<(Instant, Key)>>,
+}
+
+/// An order number held inline (at most 32 ASCII bytes, as [`OrderNo`]
+/// guarantees): no allocation to record it twice, no pointer to follow to
+/// compare it.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Key {
+    len: u8,
+    bytes: [u8; Key::MAX],
+}
+
+impl Key {
+    const MAX: usize = 32;
+
+    fn new(order_no: &OrderNo) -> Self {
+        let source = order_no.as_str().as_bytes();
+        // `OrderNo` holds at most 32 bytes; `min` only keeps this total.
+        let len = source.len().min(Self::MAX);
+        let mut bytes = [0; Self::MAX];
+        bytes[..len].copy_from_slice(&source[..len]);
+        Self {
+            len: len as u8,
+            bytes,
+        }
+    }
+}
+
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write(&self.bytes[..usize::from(self.len)]);
+    }
 }
 
 struct Entry {
@@ -141,8 +172,9 @@ impl MemoryOrderStore {
 
     fn put_at(&self, order: PendingOrder, ttl: Duration, now: Instant) -> Result<(), StoreError> {
         let capacity = self.shared.capacity;
+        let key = Key::new(&order.order_no);
         let mut inner = self.lock();
-        if inner.entries.contains_key(&order.order_no) {
+        if inner.entries.contains_key(&key) {
             return Err(StoreError::Duplicate(order.order_no));
         }
         if inner.entries.len() >= capacity && !inner.evict_one_expired(now) {
@@ -154,11 +186,9 @@ impl MemoryOrderStore {
             .checked_add(ttl)
             .or_else(|| now.checked_add(Self::NEVER))
             .unwrap_or(now);
-        inner
-            .expiries
-            .push(Reverse((expires_at, order.order_no.clone())));
+        inner.expiries.push(Reverse((expires_at, key)));
         inner.entries.insert(
-            order.order_no.clone(),
+            key,
             Entry {
                 expires_at,
                 state: State::Pending(order),
@@ -168,8 +198,9 @@ impl MemoryOrderStore {
     }
 
     fn consume_at(&self, order_no: &OrderNo, now: Instant) -> Consumed {
+        let key = Key::new(order_no);
         let mut inner = self.lock();
-        let Some(entry) = inner.entries.get_mut(order_no) else {
+        let Some(entry) = inner.entries.get_mut(&key) else {
             return Consumed::Unknown;
         };
         if now >= entry.expires_at {
@@ -189,8 +220,8 @@ impl Inner {
             Some(Reverse((expires_at, _))) if *expires_at <= now => {}
             _ => return false,
         }
-        if let Some(Reverse((_, order_no))) = self.expiries.pop() {
-            self.entries.remove(&order_no);
+        if let Some(Reverse((_, key))) = self.expiries.pop() {
+            self.entries.remove(&key);
         }
         true
     }
