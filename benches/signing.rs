@@ -34,7 +34,9 @@ fn bench_case(c: &mut Criterion, name: &str, values: &[&str]) {
     group.bench_function("raw_sha1", |b| {
         b.iter(|| Sha1::digest(black_box(concatenated.as_bytes())))
     });
-    group.bench_function("sign", |b| b.iter(|| sign(black_box(values), black_box(TICKET))));
+    group.bench_function("sign", |b| {
+        b.iter(|| sign(black_box(values), black_box(TICKET)))
+    });
     group.bench_function("verify", |b| {
         b.iter(|| verify(black_box(values), black_box(TICKET), black_box(&expected)))
     });
@@ -45,7 +47,11 @@ fn bench_case(c: &mut Criterion, name: &str, values: &[&str]) {
 }
 
 fn signing(c: &mut Criterion) {
-    bench_case(c, "callback_4_values", &["appId001", "test1480921551481", "0"]);
+    bench_case(
+        c,
+        "callback_4_values",
+        &["appId001", "test1480921551481", "0"],
+    );
     bench_case(
         c,
         "start_7_values",

@@ -159,6 +159,7 @@ pub struct FaceIdClientBuilder {
 
 impl FaceIdClientBuilder {
     /// The vendor (or emulator) base URL; default [`DEFAULT_BASE_URL`].
+    /// A path in it (a gateway prefix) is kept: endpoint paths go below it.
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = base_url.into();
         self
@@ -210,7 +211,9 @@ impl FaceIdClientBuilder {
                 .timeout(self.timeout)
                 .connect_timeout(self.connect_timeout)
                 .build()
-                .map_err(|e| ClientError::Config(format!("the HTTP client failed to build: {e}")))?,
+                .map_err(|e| {
+                    ClientError::Config(format!("the HTTP client failed to build: {e}"))
+                })?,
         };
         Ok(FaceIdClient {
             http,
@@ -393,9 +396,17 @@ impl FaceIdClient {
             .ok_or_else(|| missing_field(endpoint, "result"))
     }
 
+    /// The endpoint's URL: its path appended to the base URL's path, so a
+    /// base URL with a prefix (a gateway at `https://gw.example/kyc/`) keeps
+    /// it.
     fn url(&self, endpoint: Endpoint) -> Url {
         let mut url = self.base_url.clone();
-        url.set_path(endpoint.path());
+        let path = format!(
+            "{}{}",
+            self.base_url.path().trim_end_matches('/'),
+            endpoint.path()
+        );
+        url.set_path(&path);
         url
     }
 
@@ -453,5 +464,39 @@ fn missing_field(endpoint: Endpoint, field: &str) -> ClientError {
     ClientError::Decode {
         endpoint,
         source: serde::de::Error::custom(format!("a success answer without {field}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url_for(base: &str, endpoint: Endpoint) -> String {
+        FaceIdClient::builder("appId001", "secret")
+            .base_url(base)
+            .build()
+            .unwrap()
+            .url(endpoint)
+            .to_string()
+    }
+
+    #[test]
+    fn endpoint_urls_keep_the_base_path() {
+        assert_eq!(
+            url_for("https://kyc.example", Endpoint::AccessToken),
+            "https://kyc.example/api/oauth2/access_token"
+        );
+        assert_eq!(
+            url_for("http://127.0.0.1:8080/", Endpoint::QueryRecord),
+            "http://127.0.0.1:8080/api/v2/base/queryfacerecord"
+        );
+        assert_eq!(
+            url_for("https://gw.example/kyc/", Endpoint::ApiTicket),
+            "https://gw.example/kyc/api/oauth2/api_ticket"
+        );
+        assert_eq!(
+            url_for("https://gw.example/kyc", Endpoint::StartSession),
+            "https://gw.example/kyc/api/server/h5/geth5faceid"
+        );
     }
 }

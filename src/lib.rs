@@ -37,9 +37,12 @@ pub mod actix;
 pub mod axum;
 pub mod callback;
 pub mod client;
+#[cfg(feature = "emulator")]
+pub mod emulator;
 pub mod model;
 pub mod nonce;
 pub mod secret;
+pub mod session;
 pub mod sign;
 pub mod store;
 pub mod ticket;

@@ -142,7 +142,10 @@ impl ResultCode {
         KNOWN_CODES
             .iter()
             .find(|(_, raw, _)| *raw == code)
-            .map_or_else(|| Self::Other(code.to_owned()), |(known, _, _)| known.clone())
+            .map_or_else(
+                || Self::Other(code.to_owned()),
+                |(known, _, _)| known.clone(),
+            )
     }
 
     /// The code as the vendor writes it.
@@ -244,8 +247,9 @@ fn lenient_optional_string<'de, D: Deserializer<'de>>(
 
 fn lenient_seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
     let text = lenient_string(deserializer)?;
-    text.parse()
-        .map_err(|_| serde::de::Error::custom(format!("expected a number of seconds, got {text:?}")))
+    text.parse().map_err(|_| {
+        serde::de::Error::custom(format!("expected a number of seconds, got {text:?}"))
+    })
 }
 
 /// Why an [`OrderNo`] or [`UserId`] was refused.
@@ -697,7 +701,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(token.expire_in, Some(7200));
-        assert_eq!(token.access_token.as_ref().unwrap().expose(), "accessToken_string");
+        assert_eq!(
+            token.access_token.as_ref().unwrap().expose(),
+            "accessToken_string"
+        );
         assert!(!format!("{token:?}").contains("accessToken_string"));
 
         let ticket: ApiTicketResponse = serde_json::from_str(

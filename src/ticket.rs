@@ -14,6 +14,9 @@ use async_trait::async_trait;
 use crate::model::UserId;
 use crate::secret::Secret;
 
+mod cached;
+pub use cached::{CachedTickets, CachedTicketsBuilder};
+
 /// A boxed error, the cause behind a [`TicketError`].
 pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
@@ -101,7 +104,8 @@ impl SignTickets {
     /// assert_eq!(values, ["new"]);
     /// ```
     pub fn accepted_at(&self, now: SystemTime) -> impl Iterator<Item = &Ticket> {
-        std::iter::once(&self.current).chain(self.previous.iter().filter(move |t| t.is_valid_at(now)))
+        std::iter::once(&self.current)
+            .chain(self.previous.iter().filter(move |t| t.is_valid_at(now)))
     }
 }
 

@@ -3,7 +3,9 @@
 
 use proptest::prelude::*;
 use sha1::{Digest, Sha1};
-use tencent_faceid::sign::{explain, java_string_order, sign, verify, ParseSignatureError, Signature};
+use tencent_faceid::sign::{
+    explain, java_string_order, sign, verify, ParseSignatureError, Signature,
+};
 
 const SEED_TICKET: &str = "duSz9ptwyW1Xn7r6gYItxz3feMdJ8Na5x7JZuoxurE7RcI5TdwCE4KT2eEeNNDoe";
 
@@ -94,7 +96,11 @@ fn verify_accepts_either_case_and_rejects_other_values() {
         assert!(verify(&values, SEED_TICKET, &parsed), "{text}");
     }
     let good: Signature = "526365E042766AE27A6E52D2E4829D4C6E156B5D".parse().unwrap();
-    assert!(!verify(&["appId001", "test1480921551481", "1"], SEED_TICKET, &good));
+    assert!(!verify(
+        &["appId001", "test1480921551481", "1"],
+        SEED_TICKET,
+        &good
+    ));
     assert!(!verify(&values, "another-ticket", &good));
 }
 
@@ -111,7 +117,10 @@ fn parse_rejects_wrong_length_and_non_hex_with_a_clear_message() {
         too_long.parse::<Signature>(),
         Err(ParseSignatureError::WrongLength(41))
     );
-    assert_eq!("".parse::<Signature>(), Err(ParseSignatureError::WrongLength(0)));
+    assert_eq!(
+        "".parse::<Signature>(),
+        Err(ParseSignatureError::WrongLength(0))
+    );
     let not_hex = "526365E042766AE27A6E52D2E4829D4C6E156B5Z";
     assert_eq!(
         not_hex.parse::<Signature>(),

@@ -1,0 +1,248 @@
+//! The emulator's HTTP face: the vendor's endpoints, the H5 page, faults.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Serialize;
+
+use super::vendor::{vendor_time, LoginPage, Params, Rejection, Vendor};
+use super::{EmulatorError, Fault, Shared};
+use crate::client::Endpoint;
+use crate::model::ResultCode;
+
+/// The H5 login page.
+pub(super) const LOGIN_PATH: &str = "/api/web/login";
+/// Where the H5 page's buttons post.
+pub(super) const COMPLETE_PATH: &str = "/api/web/complete";
+/// The failure code the H5 page proposes.
+const DEFAULT_FAILURE_CODE: &str = "66660004";
+
+pub(super) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route(Endpoint::AccessToken.path(), get(access_token))
+        .route(Endpoint::ApiTicket.path(), get(api_ticket))
+        .route(Endpoint::StartSession.path(), post(start_session))
+        .route(Endpoint::QueryRecord.path(), post(query_record))
+        .route(LOGIN_PATH, get(login_page))
+        .route(COMPLETE_PATH, post(complete))
+        .with_state(shared)
+}
+
+/// A vendor error answer: HTTP 200 with the code, as the vendor does.
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    code: &'a ResultCode,
+    msg: &'a str,
+    #[serde(rename = "transactionTime")]
+    transaction_time: String,
+}
+
+fn vendor_error(code: &ResultCode, msg: &str) -> Response {
+    Json(ErrorBody {
+        code,
+        msg,
+        transaction_time: vendor_time(std::time::SystemTime::now()),
+    })
+    .into_response()
+}
+
+fn answer<T: Serialize>(endpoint: Endpoint, result: Result<T, Rejection>) -> Response {
+    match result {
+        Ok(body) => Json(body).into_response(),
+        Err(rejection) => {
+            tracing::debug!(
+                %endpoint,
+                code = rejection.code.as_str(),
+                msg = rejection.msg,
+                "emulator rejected a request"
+            );
+            vendor_error(&rejection.code, &rejection.msg)
+        }
+    }
+}
+
+impl Shared {
+    /// Runs the next queued fault for `endpoint`, if any: `Some` answer
+    /// replaces the endpoint's own.
+    async fn fault(&self, endpoint: Endpoint) -> Option<Response> {
+        let fault = self.take_fault(endpoint)?;
+        tracing::debug!(%endpoint, ?fault, "emulator injects a fault");
+        let stopped = || async {
+            let mut stop = self.stop.clone();
+            // An error means the server handle is gone: stopped as well.
+            let _ = stop.wait_for(|stopped| *stopped).await;
+            Some(StatusCode::SERVICE_UNAVAILABLE.into_response())
+        };
+        match fault {
+            Fault::HttpStatus { status, .. } => Some(
+                StatusCode::from_u16(status)
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+                    .into_response(),
+            ),
+            Fault::VendorError { code, .. } => Some(vendor_error(
+                &code,
+                code.description().unwrap_or("injected error"),
+            )),
+            Fault::RawBody { body, .. } => {
+                Some(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+            }
+            Fault::Delay { delay, .. } => tokio::select! {
+                () = tokio::time::sleep(delay) => None,
+                stopped = stopped() => stopped,
+            },
+            Fault::Hold { release, .. } => tokio::select! {
+                () = release.notified() => None,
+                stopped = stopped() => stopped,
+            },
+        }
+    }
+}
+
+impl Shared {
+    /// A vendor endpoint: the next fault for it, or the vendor's answer.
+    async fn vendor_call<T: Serialize>(
+        &self,
+        endpoint: Endpoint,
+        call: impl FnOnce(&Vendor) -> Result<T, Rejection>,
+    ) -> Response {
+        match self.fault(endpoint).await {
+            Some(response) => response,
+            None => answer(endpoint, call(&self.vendor)),
+        }
+    }
+}
+
+async fn access_token(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery) -> Response {
+    shared.counts.access_token.increment();
+    let params = Params::parse(query.as_deref());
+    shared
+        .vendor_call(Endpoint::AccessToken, |vendor| vendor.access_token(&params))
+        .await
+}
+
+async fn api_ticket(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery) -> Response {
+    let params = Params::parse(query.as_deref());
+    if params.get("type") == Some("NONCE") {
+        shared.counts.nonce_ticket.increment();
+    } else {
+        shared.counts.sign_ticket.increment();
+    }
+    shared
+        .vendor_call(Endpoint::ApiTicket, |vendor| vendor.api_ticket(&params))
+        .await
+}
+
+async fn start_session(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    shared.counts.start_session.increment();
+    shared
+        .vendor_call(Endpoint::StartSession, |vendor| vendor.start_session(&body))
+        .await
+}
+
+async fn query_record(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    shared.counts.query_record.increment();
+    shared
+        .vendor_call(Endpoint::QueryRecord, |vendor| vendor.query_record(&body))
+        .await
+}
+
+/// A plain HTML page with a heading and a message; `id="error-code"` holds
+/// the vendor code for tests. Only our own text goes in: nothing from the
+/// request is reflected.
+fn error_page(status: StatusCode, code: &ResultCode, msg: &str) -> Response {
+    let page = format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>FaceID emulator: error</title></head>\n<body>\n\
+         <h1>Verification cannot continue</h1>\n\
+         <p>Error <code id=\"error-code\">{}</code>: {msg}</p>\n</body></html>\n",
+        code.as_str()
+    );
+    (status, Html(page)).into_response()
+}
+
+fn page_rejection(rejection: &Rejection) -> Response {
+    let status = match rejection.code {
+        ResultCode::InvalidSign | ResultCode::InvalidCredentials => StatusCode::FORBIDDEN,
+        ResultCode::OrderNotFound => StatusCode::NOT_FOUND,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    tracing::debug!(
+        code = rejection.code.as_str(),
+        msg = rejection.msg,
+        "emulator refused the login page"
+    );
+    error_page(status, &rejection.code, &rejection.msg)
+}
+
+async fn login_page(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery) -> Response {
+    shared.counts.login_page.increment();
+    match shared
+        .vendor
+        .open_login_page(&Params::parse(query.as_deref()))
+    {
+        Ok(LoginPage {
+            order_no,
+            h5face_id,
+        }) => {
+            // Both values are letters and digits (checked or generated).
+            Html(format!(
+                "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+                 <title>FaceID emulator</title></head>\n<body>\n\
+                 <h1>Face verification (emulator)</h1>\n\
+                 <p>Order <span id=\"order-no\">{order_no}</span></p>\n\
+                 <form method=\"post\" action=\"{COMPLETE_PATH}\">\n\
+                 <input type=\"hidden\" name=\"h5faceId\" value=\"{h5face_id}\">\n\
+                 <label for=\"code\">Error code to fail with</label>\n\
+                 <input id=\"code\" name=\"code\" value=\"{DEFAULT_FAILURE_CODE}\">\n\
+                 <button id=\"pass\" type=\"submit\" name=\"outcome\" value=\"pass\">pass</button>\n\
+                 <button id=\"fail\" type=\"submit\" name=\"outcome\" value=\"fail\">fail</button>\n\
+                 </form>\n</body></html>\n"
+            ))
+            .into_response()
+        }
+        Err(rejection) => page_rejection(&rejection),
+    }
+}
+
+/// The H5 page's buttons: record the outcome, send the browser back.
+async fn complete(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let form = Params::parse(std::str::from_utf8(&body).ok());
+    let bad = |msg: &str| error_page(StatusCode::BAD_REQUEST, &ResultCode::InvalidRequest, msg);
+    let Some(h5face_id) = form.get("h5faceId") else {
+        return bad("the form has no h5faceId");
+    };
+    let code = match (form.get("outcome"), form.get("code")) {
+        (Some("pass"), _) => ResultCode::Success,
+        (Some("fail"), Some(code))
+            if (1..=16).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            ResultCode::from_code(code)
+        }
+        (Some("fail"), _) => return bad("the error code must be 1 to 16 digits"),
+        _ => return bad("outcome must be pass or fail"),
+    };
+    match shared.vendor.complete(h5face_id, code) {
+        Ok(url) => (StatusCode::FOUND, [(header::LOCATION, url.as_str())]).into_response(),
+        Err(error) => {
+            // Static messages: the error's own text would reflect the form.
+            let (status, msg) = match error {
+                EmulatorError::UnknownSession { .. } => {
+                    (StatusCode::NOT_FOUND, "no session with this h5faceId")
+                }
+                EmulatorError::AlreadyCompleted { .. } => {
+                    (StatusCode::CONFLICT, "this session already has a result")
+                }
+                EmulatorError::NoSignTicket => (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "no SIGN ticket was issued to sign the callback with",
+                ),
+            };
+            error_page(status, &ResultCode::InvalidRequest, msg)
+        }
+    }
+}

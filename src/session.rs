@@ -1,0 +1,501 @@
+//! Starting a verification: [`SessionStarter`] turns a [`StartSession`]
+//! into the URL to send the user's browser to.
+//!
+//! It validates the request against the vendor's limits, generates a unique
+//! order number, signs and sends geth5faceid, fetches a single-use NONCE
+//! ticket, builds the H5 login URL on the domain the vendor chose, and
+//! records the pending order so that only this session's callback is
+//! accepted, once. Name, id number and photo are never logged.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use url::Url;
+
+use crate::client::{ClientError, FaceIdClient};
+use crate::model::{IdentifierError, OrderNo, SourcePhotoType, StartRequest, UserId, VERSION};
+use crate::nonce::{nonce, random_alphanumeric};
+use crate::secret::Secret;
+use crate::sign::sign;
+use crate::store::{OrderStore, PendingOrder, StoreError};
+use crate::ticket::{TicketError, TicketProvider};
+
+/// The largest source photo the vendor accepts, before base64.
+pub const MAX_PHOTO_BYTES: usize = 500 * 1024;
+
+/// A comparison photo for a session.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SourcePhoto {
+    base64: Secret,
+    kind: SourcePhotoType,
+}
+
+impl fmt::Debug for SourcePhoto {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SourcePhoto")
+            .field("base64", &self.base64)
+            .field("kind", &self.kind)
+            .finish()
+    }
+}
+
+impl SourcePhoto {
+    /// A photo from its raw bytes (JPG, PNG or BMP, at most
+    /// [`MAX_PHOTO_BYTES`]); it is base64-encoded as the vendor wants.
+    ///
+    /// # Errors
+    /// [`InvalidStart::PhotoTooLarge`], [`InvalidStart::PhotoFormat`].
+    ///
+    /// ```
+    /// use tencent_faceid::model::SourcePhotoType;
+    /// use tencent_faceid::session::SourcePhoto;
+    /// let png = b"\x89PNG\r\n\x1a\n rest of the image";
+    /// assert!(SourcePhoto::from_bytes(png, SourcePhotoType::HighDefinition).is_ok());
+    /// assert!(SourcePhoto::from_bytes(b"GIF89a", SourcePhotoType::HighDefinition).is_err());
+    /// ```
+    pub fn from_bytes(bytes: &[u8], kind: SourcePhotoType) -> Result<Self, InvalidStart> {
+        check_photo_bytes(bytes)?;
+        Ok(Self {
+            base64: Secret::new(base64::engine::general_purpose::STANDARD.encode(bytes)),
+            kind,
+        })
+    }
+
+    /// A photo already in base64: standard alphabet, padded, no line breaks,
+    /// no `data:` prefix.
+    ///
+    /// # Errors
+    /// [`InvalidStart::PhotoBase64`] with what is wrong, or the errors of
+    /// [`SourcePhoto::from_bytes`] for the decoded image.
+    ///
+    /// ```
+    /// use tencent_faceid::model::SourcePhotoType;
+    /// use tencent_faceid::session::SourcePhoto;
+    /// assert!(SourcePhoto::from_base64("Qk0=", SourcePhotoType::Watermarked).is_ok());
+    /// assert!(SourcePhoto::from_base64("data:image/png;base64,iVBO", SourcePhotoType::Watermarked).is_err());
+    /// ```
+    pub fn from_base64(base64: &str, kind: SourcePhotoType) -> Result<Self, InvalidStart> {
+        if base64.starts_with("data:") {
+            return Err(InvalidStart::PhotoBase64(
+                "remove the \"data:...;base64,\" prefix: the vendor wants bare base64",
+            ));
+        }
+        if base64.contains(['\r', '\n']) {
+            return Err(InvalidStart::PhotoBase64(
+                "remove the line breaks: the vendor wants base64 on one line",
+            ));
+        }
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(base64)
+            .map_err(|_| {
+                InvalidStart::PhotoBase64(
+                    "not standard base64 (alphabet A-Z a-z 0-9 + /, '=' padding)",
+                )
+            })?;
+        check_photo_bytes(&bytes)?;
+        Ok(Self {
+            base64: Secret::new(base64),
+            kind,
+        })
+    }
+}
+
+fn check_photo_bytes(bytes: &[u8]) -> Result<(), InvalidStart> {
+    if bytes.len() > MAX_PHOTO_BYTES {
+        return Err(InvalidStart::PhotoTooLarge {
+            size: bytes.len(),
+            max: MAX_PHOTO_BYTES,
+        });
+    }
+    let known = [&b"\xFF\xD8\xFF"[..], b"\x89PNG\r\n\x1a\n", b"BM"];
+    if !known.iter().any(|magic| bytes.starts_with(magic)) {
+        return Err(InvalidStart::PhotoFormat);
+    }
+    Ok(())
+}
+
+/// What a session needs: who, how to compare, and where to come back to.
+///
+/// ```
+/// use tencent_faceid::model::UserId;
+/// use tencent_faceid::session::StartSession;
+/// let request = StartSession::new(UserId::new("user42")?, "https://shop.example/face/callback".parse()?)
+///     .name("张三")
+///     .id_number("110101199003071234");
+/// assert!(!format!("{request:?}").contains("张三"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct StartSession {
+    user_id: UserId,
+    callback_url: Url,
+    name: Option<Secret>,
+    id_number: Option<Secret>,
+    photo: Option<SourcePhoto>,
+}
+
+impl StartSession {
+    /// A session for `user_id` that comes back to `callback_url`.
+    pub fn new(user_id: UserId, callback_url: Url) -> Self {
+        Self {
+            user_id,
+            callback_url,
+            name: None,
+            id_number: None,
+            photo: None,
+        }
+    }
+
+    /// The user's name, for comparison with the authoritative source.
+    pub fn name(mut self, name: impl Into<Secret>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The user's id number, for comparison with the authoritative source.
+    pub fn id_number(mut self, id_number: impl Into<Secret>) -> Self {
+        self.id_number = Some(id_number.into());
+        self
+    }
+
+    /// A comparison photo of your own instead of the authoritative source.
+    pub fn source_photo(mut self, photo: SourcePhoto) -> Self {
+        self.photo = Some(photo);
+        self
+    }
+
+    /// The user this session is for.
+    pub fn user_id(&self) -> &UserId {
+        &self.user_id
+    }
+
+    fn validate(&self) -> Result<(), InvalidStart> {
+        if !matches!(self.callback_url.scheme(), "http" | "https") {
+            return Err(InvalidStart::CallbackUrl);
+        }
+        let blank =
+            |field: &Option<Secret>| field.as_ref().is_some_and(|v| v.expose().trim().is_empty());
+        if blank(&self.name) || blank(&self.id_number) {
+            return Err(InvalidStart::BlankIdentity);
+        }
+        if self.photo.is_none() && (self.name.is_none() || self.id_number.is_none()) {
+            return Err(InvalidStart::MissingIdentity);
+        }
+        Ok(())
+    }
+}
+
+/// A start request the vendor would refuse: the message says what to fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvalidStart {
+    /// Neither a photo nor both name and id number.
+    #[error(
+        "give both the name and the id number (authoritative-source comparison) or a source photo"
+    )]
+    MissingIdentity,
+    /// Name or id number is empty or blank.
+    #[error("the name and id number must not be blank")]
+    BlankIdentity,
+    /// The callback URL is not http(s).
+    #[error("the callback URL must be an absolute http or https URL")]
+    CallbackUrl,
+    /// The photo is over the vendor's limit.
+    #[error(
+        "the source photo is {size} bytes; the vendor accepts at most {max} bytes before base64"
+    )]
+    PhotoTooLarge {
+        /// The photo's size in bytes.
+        size: usize,
+        /// [`MAX_PHOTO_BYTES`].
+        max: usize,
+    },
+    /// The photo is not JPG, PNG or BMP.
+    #[error("the source photo must be a JPG, PNG or BMP image")]
+    PhotoFormat,
+    /// The photo's base64 breaks the vendor's rules.
+    #[error("the source photo's base64 is not acceptable: {0}")]
+    PhotoBase64(&'static str),
+}
+
+/// Starting a session failed; nothing was recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The request breaks the vendor's rules.
+    #[error(transparent)]
+    Invalid(#[from] InvalidStart),
+    /// No SIGN or NONCE ticket could be had.
+    #[error(transparent)]
+    Tickets(#[from] TicketError),
+    /// The vendor refused or could not be reached.
+    #[error("the vendor did not start the session: {0}")]
+    Vendor(#[from] ClientError),
+    /// The vendor answered something this crate cannot use.
+    #[error("the vendor's answer cannot be used: {0}")]
+    Answer(String),
+    /// The pending order could not be recorded.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No valid order number could be made (the prefix is not letters and
+    /// digits, or too long).
+    #[error("could not generate an order number: {0}")]
+    OrderNo(#[from] IdentifierError),
+}
+
+/// A started session: send the browser to `redirect_url`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Started {
+    /// The order number, as recorded in the store.
+    pub order_no: OrderNo,
+    /// The vendor's id for this session.
+    pub h5face_id: String,
+    /// The vendor's H5 page for this session (single use).
+    pub redirect_url: Url,
+}
+
+/// Configures a [`SessionStarter`].
+pub struct SessionStarterBuilder {
+    client: FaceIdClient,
+    tickets: Arc<dyn TicketProvider>,
+    store: Arc<dyn OrderStore>,
+    order_ttl: Duration,
+    order_prefix: String,
+}
+
+impl SessionStarterBuilder {
+    /// How long a started session may take to come back; default 30 min.
+    pub fn order_ttl(mut self, ttl: Duration) -> Self {
+        self.order_ttl = ttl;
+        self
+    }
+
+    /// Letters or digits (at most 12) every order number starts with;
+    /// default `"fid"`.
+    pub fn order_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.order_prefix = prefix.into();
+        self
+    }
+
+    /// Builds the starter.
+    ///
+    /// # Errors
+    /// [`IdentifierError`] when the prefix is not letters and
+    /// digits or longer than 12.
+    pub fn build(self) -> Result<SessionStarter, IdentifierError> {
+        const MAX_PREFIX: usize = 12;
+        if self.order_prefix.len() > MAX_PREFIX {
+            return Err(IdentifierError::TooLong {
+                what: "order number prefix",
+                max: MAX_PREFIX,
+                actual: self.order_prefix.chars().count(),
+            });
+        }
+        if !self.order_prefix.is_empty() {
+            OrderNo::new(self.order_prefix.as_str())?;
+        }
+        Ok(SessionStarter {
+            inner: Arc::new(self),
+        })
+    }
+}
+
+/// Starts verification sessions. Cheap to clone.
+///
+/// It is a [`tower::Service`](tower_service::Service) (feature `tower`), so
+/// timeouts, retries and concurrency limits are tower layers:
+///
+/// ```no_run
+/// # async fn run(starter: tencent_faceid::session::SessionStarter, request: tencent_faceid::session::StartSession) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+/// use std::time::Duration;
+/// use tower::{ServiceBuilder, ServiceExt};
+///
+/// let mut service = ServiceBuilder::new()
+///     .concurrency_limit(64)
+///     .timeout(Duration::from_secs(10))
+///     .service(starter);
+/// let started = service.ready().await?.call(request).await?;
+/// println!("send the browser to {}", started.redirect_url);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct SessionStarter {
+    inner: Arc<SessionStarterBuilder>,
+}
+
+impl fmt::Debug for SessionStarter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionStarter")
+            .field("client", &self.inner.client)
+            .field("order_ttl", &self.inner.order_ttl)
+            .field("order_prefix", &self.inner.order_prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionStarter {
+    /// Starts configuring a starter.
+    ///
+    /// ```
+    /// use tencent_faceid::client::FaceIdClient;
+    /// use tencent_faceid::session::SessionStarter;
+    /// use tencent_faceid::store::MemoryOrderStore;
+    /// use tencent_faceid::ticket::StaticTickets;
+    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
+    /// let starter = SessionStarter::builder(client, StaticTickets::new("sign", "nonce"), MemoryOrderStore::new())
+    ///     .order_prefix("shop")
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn builder(
+        client: FaceIdClient,
+        tickets: impl TicketProvider,
+        store: impl OrderStore,
+    ) -> SessionStarterBuilder {
+        SessionStarterBuilder {
+            client,
+            tickets: Arc::new(tickets),
+            store: Arc::new(store),
+            order_ttl: Duration::from_secs(30 * 60),
+            order_prefix: "fid".to_owned(),
+        }
+    }
+
+    /// Starts a session: see the [module docs](self) for the steps.
+    ///
+    /// # Errors
+    /// [`StartError`]; on any error no order is recorded.
+    pub async fn start(&self, request: StartSession) -> Result<Started, StartError> {
+        request.validate()?;
+        let this = &self.inner;
+        let app_id = this.client.app_id();
+        let order_no = self.new_order_no()?;
+        let tickets = this.tickets.sign_tickets().await?;
+
+        let mut signed = vec![app_id, order_no.as_str(), request.user_id.as_str(), VERSION];
+        signed.extend(request.name.as_ref().map(Secret::expose));
+        signed.extend(request.id_number.as_ref().map(Secret::expose));
+        let start = StartRequest {
+            webank_app_id: app_id.to_owned(),
+            order_no: order_no.clone(),
+            sign: sign(&signed, tickets.current.value()),
+            name: request.name,
+            id_no: request.id_number,
+            user_id: request.user_id.clone(),
+            source_photo_type: request.photo.as_ref().map(|p| p.kind),
+            source_photo_str: request.photo.map(|p| p.base64),
+            version: VERSION.to_owned(),
+        };
+        let session = this.client.start_session(&start).await?;
+        if session.order_no != order_no.as_str() {
+            return Err(StartError::Answer(format!(
+                "the session is for order {:?}, not {order_no}",
+                session.order_no
+            )));
+        }
+
+        let nonce_ticket = this.tickets.nonce_ticket(&request.user_id).await?;
+        let redirect_url = self.login_url(
+            &order_no,
+            &request.user_id,
+            &session.h5face_id,
+            session.optimal_domain.as_deref(),
+            &request.callback_url,
+            &nonce_ticket,
+        )?;
+
+        this.store
+            .put(
+                PendingOrder::new(order_no.clone(), request.user_id),
+                this.order_ttl,
+            )
+            .await?;
+        tracing::info!(order_no = %order_no, "face verification session started");
+        Ok(Started {
+            order_no,
+            h5face_id: session.h5face_id,
+            redirect_url,
+        })
+    }
+
+    /// A fresh order number: the prefix, the time in milliseconds, and
+    /// random letters and digits up to 32 characters.
+    fn new_order_no(&self) -> Result<OrderNo, IdentifierError> {
+        let prefix = &self.inner.order_prefix;
+        let millis = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        let head = format!("{prefix}{millis}");
+        let tail = random_alphanumeric(32usize.saturating_sub(head.len()));
+        OrderNo::new(format!("{head}{tail}"))
+    }
+
+    /// The vendor's H5 login URL, on the vendor's chosen domain with the
+    /// client's scheme, signed with the NONCE ticket.
+    fn login_url(
+        &self,
+        order_no: &OrderNo,
+        user_id: &UserId,
+        h5face_id: &str,
+        optimal_domain: Option<&str>,
+        callback_url: &Url,
+        nonce_ticket: &Secret,
+    ) -> Result<Url, StartError> {
+        let base = self.inner.client.base_url();
+        let mut url = base.clone();
+        url.set_path("/api/web/login");
+        url.set_query(None);
+        if let Some(domain) = optimal_domain.filter(|d| !d.is_empty()) {
+            url = Url::parse(&format!("{}://{domain}/api/web/login", base.scheme())).map_err(
+                |_| StartError::Answer(format!("the optimal domain {domain:?} is not a host name")),
+            )?;
+        }
+        let app_id = self.inner.client.app_id();
+        let nonce = nonce();
+        let signature = sign(
+            &[
+                app_id,
+                order_no.as_str(),
+                user_id.as_str(),
+                VERSION,
+                h5face_id,
+                &nonce,
+            ],
+            nonce_ticket.expose(),
+        );
+        url.query_pairs_mut()
+            .append_pair("webankAppId", app_id)
+            .append_pair("version", VERSION)
+            .append_pair("nonce", &nonce)
+            .append_pair("orderNo", order_no.as_str())
+            .append_pair("h5faceId", h5face_id)
+            .append_pair("url", callback_url.as_str())
+            .append_pair("resultType", "1")
+            .append_pair("userId", user_id.as_str())
+            .append_pair("sign", &signature.to_string())
+            .append_pair("from", "browser")
+            .append_pair("redirectType", "1");
+        Ok(url)
+    }
+}
+
+#[cfg(feature = "tower")]
+impl tower_service::Service<StartSession> for SessionStarter {
+    type Response = Started;
+    type Error = StartError;
+    type Future =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<Started, StartError>> + Send>>;
+
+    fn poll_ready(
+        &mut self,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: StartSession) -> Self::Future {
+        let starter = self.clone();
+        Box::pin(async move { starter.start(request).await })
+    }
+}

@@ -1,0 +1,95 @@
+//! Helpers shared by the tests that drive the emulator.
+#![allow(dead_code)] // each test crate uses a different subset
+
+use tencent_faceid::client::FaceIdClient;
+use tencent_faceid::emulator::Emulator;
+use tencent_faceid::model::{OrderNo, StartRequest, StartResult, UserId, VERSION};
+use tencent_faceid::nonce::nonce;
+use tencent_faceid::sign::sign;
+use tencent_faceid::ticket::Ticket;
+use url::Url;
+
+/// Personal data the tests send; it must never show up in logs or errors.
+pub const NAME: &str = "Zhang Sanfeng";
+pub const ID_NO: &str = "110101199003074477";
+
+/// A geth5faceid request signed with `ticket`, as the vendor documents.
+pub fn start_request(app_id: &str, ticket: &str, order_no: &str, user_id: &str) -> StartRequest {
+    StartRequest {
+        webank_app_id: app_id.to_owned(),
+        order_no: OrderNo::new(order_no).unwrap(),
+        name: Some(NAME.into()),
+        id_no: Some(ID_NO.into()),
+        user_id: UserId::new(user_id).unwrap(),
+        source_photo_str: None,
+        source_photo_type: None,
+        version: VERSION.to_owned(),
+        sign: sign(&[app_id, order_no, NAME, ID_NO, user_id, VERSION], ticket),
+    }
+}
+
+/// A new access token, then a new SIGN ticket with it.
+pub async fn fresh_sign_ticket(client: &FaceIdClient) -> Ticket {
+    let token = client.access_token().await.unwrap();
+    client.sign_ticket(&token.value).await.unwrap()
+}
+
+/// Fetches a SIGN ticket and starts a session.
+pub async fn start_session(client: &FaceIdClient, order_no: &str, user_id: &str) -> StartResult {
+    let ticket = fresh_sign_ticket(client).await;
+    client
+        .start_session(&start_request(
+            client.app_id(),
+            ticket.value(),
+            order_no,
+            user_id,
+        ))
+        .await
+        .unwrap()
+}
+
+/// The H5 login URL for a session, signed with `nonce_ticket`.
+pub fn login_url(
+    emulator: &Emulator,
+    nonce_ticket: &str,
+    order_no: &str,
+    user_id: &str,
+    h5face_id: &str,
+    callback: &str,
+) -> Url {
+    let nonce = nonce();
+    let app_id = emulator.app_id();
+    let signature = sign(
+        &[app_id, order_no, user_id, VERSION, h5face_id, &nonce],
+        nonce_ticket,
+    );
+    let mut url = emulator.base_url().join("api/web/login").unwrap();
+    url.query_pairs_mut()
+        .append_pair("webankAppId", app_id)
+        .append_pair("version", VERSION)
+        .append_pair("nonce", &nonce)
+        .append_pair("orderNo", order_no)
+        .append_pair("h5faceId", h5face_id)
+        .append_pair("url", callback)
+        .append_pair("resultType", "1")
+        .append_pair("userId", user_id)
+        .append_pair("sign", &signature.to_string())
+        .append_pair("from", "browser")
+        .append_pair("redirectType", "1");
+    url
+}
+
+/// A plain HTTP client that does not follow redirects.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The value of query parameter `name` in `url`.
+pub fn query_param(url: &Url, name: &str) -> Option<String> {
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}

@@ -1,0 +1,510 @@
+//! The emulator itself: the H5 page and its buttons, callbacks signed with
+//! the current SIGN ticket, rotation, counts, faults and shutdown.
+
+mod emu_support;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use emu_support::{browser, login_url, query_param, start_session, ID_NO, NAME};
+use reqwest::StatusCode;
+use tencent_faceid::client::{ClientError, Endpoint, FaceIdClient};
+use tencent_faceid::emulator::{Counts, Emulator, EmulatorError, Fault, Outcome};
+use tencent_faceid::model::{OrderNo, ResultCode, UserId};
+use tencent_faceid::sign::{verify, Signature};
+use tokio::sync::Notify;
+use url::Url;
+
+const CALLBACK: &str = "https://partner.example/face/callback?session=abc";
+
+/// Starts a session and opens its login page; answers the page's response
+/// and the h5faceId.
+async fn open_page(emulator: &Emulator, order_no: &str, user_id: &str) -> (String, String) {
+    let client = emulator.client();
+    let session = start_session(&client, order_no, user_id).await;
+    let token = client.access_token().await.unwrap();
+    let nonce = client
+        .nonce_ticket(&token.value, &UserId::new(user_id).unwrap())
+        .await
+        .unwrap();
+    let url = login_url(
+        emulator,
+        nonce.value(),
+        order_no,
+        user_id,
+        &session.h5face_id,
+        CALLBACK,
+    );
+    let response = browser().get(url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    (response.text().await.unwrap(), session.h5face_id)
+}
+
+/// Presses a button of the page: answers the redirect target.
+async fn press(emulator: &Emulator, form: &[(&str, &str)]) -> reqwest::Response {
+    browser()
+        .post(emulator.base_url().join("api/web/complete").unwrap())
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn location(response: &reqwest::Response) -> Url {
+    assert_eq!(response.status(), StatusCode::FOUND);
+    Url::parse(response.headers()["location"].to_str().unwrap()).unwrap()
+}
+
+fn signature_of(callback: &Url) -> Signature {
+    query_param(callback, "newSignature")
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn defaults_are_loopback_and_documented_credentials() {
+    let emulator = Emulator::start().await.unwrap();
+    assert_eq!(emulator.base_url().host_str(), Some("127.0.0.1"));
+    assert_ne!(emulator.base_url().port(), Some(0));
+    assert_eq!(emulator.app_id(), "TIDAemu1");
+    assert_eq!(emulator.secret(), "emulator-secret");
+    assert_eq!(emulator.client().base_url(), emulator.base_url());
+    assert_eq!(emulator.current_sign_ticket(), None);
+    assert_eq!(emulator.counts(), Counts::default());
+}
+
+#[tokio::test]
+async fn login_page_has_the_buttons_and_pass_redirects_with_a_valid_signature() {
+    let emulator = Emulator::start().await.unwrap();
+    let (page, h5face_id) = open_page(&emulator, "orderPass1", "user1").await;
+    for needle in [
+        "id=\"pass\"",
+        "id=\"fail\"",
+        "id=\"code\"",
+        "value=\"66660004\"",
+        &h5face_id,
+    ] {
+        assert!(page.contains(needle), "page lacks {needle}: {page}");
+    }
+
+    let response = press(
+        &emulator,
+        &[
+            ("h5faceId", &h5face_id),
+            ("code", "66660004"),
+            ("outcome", "pass"),
+        ],
+    )
+    .await;
+    let callback = location(&response);
+    assert_eq!(callback.path(), "/face/callback");
+    assert_eq!(query_param(&callback, "session").as_deref(), Some("abc"));
+    assert_eq!(query_param(&callback, "code").as_deref(), Some("0"));
+    assert_eq!(
+        query_param(&callback, "orderNo").as_deref(),
+        Some("orderPass1")
+    );
+    assert_eq!(
+        query_param(&callback, "h5faceId").as_deref(),
+        Some(h5face_id.as_str())
+    );
+    assert!(query_param(&callback, "liveRate").is_some());
+    let ticket = emulator.current_sign_ticket().unwrap();
+    assert!(verify(
+        &[emulator.app_id(), "orderPass1", "0"],
+        ticket.expose(),
+        &signature_of(&callback)
+    ));
+    assert_eq!(emulator.counts().login_page, 1);
+}
+
+#[tokio::test]
+async fn fail_button_sends_the_typed_code_and_the_record_answers_it() {
+    let emulator = Emulator::start().await.unwrap();
+    let (_, h5face_id) = open_page(&emulator, "orderFail1", "user1").await;
+    let response = press(
+        &emulator,
+        &[
+            ("h5faceId", &h5face_id),
+            ("code", "66660017"),
+            ("outcome", "fail"),
+        ],
+    )
+    .await;
+    let callback = location(&response);
+    assert_eq!(query_param(&callback, "code").as_deref(), Some("66660017"));
+    assert_eq!(query_param(&callback, "liveRate"), None);
+    let ticket = emulator.current_sign_ticket().unwrap();
+    assert!(verify(
+        &[emulator.app_id(), "orderFail1", "66660017"],
+        ticket.expose(),
+        &signature_of(&callback)
+    ));
+
+    let error = emulator
+        .client()
+        .query_record(&OrderNo::new("orderFail1").unwrap(), ticket.expose(), true)
+        .await
+        .unwrap_err();
+    assert_eq!(error.vendor_code(), Some(&ResultCode::TooManyAttempts));
+
+    // The session has its result: the buttons cannot change it.
+    let again = press(&emulator, &[("h5faceId", &h5face_id), ("outcome", "pass")]).await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn buttons_reject_bad_forms() {
+    let emulator = Emulator::start().await.unwrap();
+    let (_, h5face_id) = open_page(&emulator, "orderForm1", "user1").await;
+    for form in [
+        vec![("outcome", "pass")],
+        vec![("h5faceId", h5face_id.as_str()), ("outcome", "maybe")],
+        vec![
+            ("h5faceId", h5face_id.as_str()),
+            ("outcome", "fail"),
+            ("code", "<b>"),
+        ],
+        vec![
+            ("h5faceId", h5face_id.as_str()),
+            ("outcome", "fail"),
+            ("code", ""),
+        ],
+    ] {
+        assert_eq!(
+            press(&emulator, &form).await.status(),
+            StatusCode::BAD_REQUEST,
+            "{form:?}"
+        );
+    }
+    let unknown = press(&emulator, &[("h5faceId", "wbnope"), ("outcome", "pass")]).await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn nonce_ticket_is_single_use_and_bound_to_its_user() {
+    let emulator = Emulator::start().await.unwrap();
+    let client = emulator.client();
+    let session = start_session(&client, "orderNonce1", "user1").await;
+    let token = client.access_token().await.unwrap();
+    let user1 = UserId::new("user1").unwrap();
+    let user2 = UserId::new("user2").unwrap();
+    let nonce_user2 = client.nonce_ticket(&token.value, &user2).await.unwrap();
+    let nonce_user1 = client.nonce_ticket(&token.value, &user1).await.unwrap();
+    assert_ne!(nonce_user1.value(), nonce_user2.value());
+
+    // user2's ticket does not sign user1's page.
+    let foreign = login_url(
+        &emulator,
+        nonce_user2.value(),
+        "orderNonce1",
+        "user1",
+        &session.h5face_id,
+        CALLBACK,
+    );
+    let response = browser().get(foreign).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(response.text().await.unwrap().contains("400104"));
+
+    let url = login_url(
+        &emulator,
+        nonce_user1.value(),
+        "orderNonce1",
+        "user1",
+        &session.h5face_id,
+        CALLBACK,
+    );
+    let first = browser().get(url.clone()).send().await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let replay = browser().get(url).send().await.unwrap();
+    assert_eq!(replay.status(), StatusCode::FORBIDDEN);
+    assert_eq!(emulator.counts().nonce_ticket, 2);
+    assert_eq!(emulator.counts().login_page, 3);
+}
+
+#[tokio::test]
+async fn login_page_rejects_unknown_sessions_and_missing_parameters() {
+    let emulator = Emulator::start().await.unwrap();
+    let client = emulator.client();
+    let session = start_session(&client, "orderPage1", "user1").await;
+    let token = client.access_token().await.unwrap();
+    let nonce = client
+        .nonce_ticket(&token.value, &UserId::new("user1").unwrap())
+        .await
+        .unwrap();
+
+    // Another user than the session's.
+    let wrong_user = login_url(
+        &emulator,
+        nonce.value(),
+        "orderPage1",
+        "user9",
+        &session.h5face_id,
+        CALLBACK,
+    );
+    let response = browser().get(wrong_user).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
+    let mut missing_url = login_url(
+        &emulator,
+        nonce.value(),
+        "orderPage1",
+        "user1",
+        &session.h5face_id,
+        CALLBACK,
+    );
+    let kept: Vec<(String, String)> = missing_url
+        .query_pairs()
+        .filter(|(k, _)| k != "url")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    missing_url.query_pairs_mut().clear().extend_pairs(kept);
+    let response = browser().get(missing_url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(response.text().await.unwrap().contains("400101"));
+}
+
+#[tokio::test]
+async fn complete_without_a_browser_and_its_errors() {
+    let emulator = Emulator::start().await.unwrap();
+    let session = start_session(&emulator.client(), "orderDirect1", "user1").await;
+
+    assert_eq!(
+        emulator.complete("wbunknown", Outcome::Pass),
+        Err(EmulatorError::UnknownSession {
+            h5face_id: "wbunknown".into()
+        })
+    );
+    let callback = emulator
+        .complete(
+            &session.h5face_id,
+            Outcome::Fail(ResultCode::NameIdMismatch),
+        )
+        .unwrap();
+    // The login page was never opened: the placeholder callback.
+    assert_eq!(
+        callback.as_str().split('?').next(),
+        Some(emulator.base_url().join("callback").unwrap().as_str())
+    );
+    assert_eq!(query_param(&callback, "code").as_deref(), Some("66660010"));
+    assert!(matches!(
+        emulator.complete(&session.h5face_id, Outcome::Pass),
+        Err(EmulatorError::AlreadyCompleted { .. })
+    ));
+}
+
+#[tokio::test]
+async fn callbacks_are_signed_with_the_newest_ticket_after_rotation() {
+    let emulator = Emulator::start().await.unwrap();
+    let client = emulator.client();
+    let token = client.access_token().await.unwrap();
+    let old = client.sign_ticket(&token.value).await.unwrap();
+    assert_eq!(
+        emulator.current_sign_ticket().unwrap().expose(),
+        old.value()
+    );
+    emulator.rotate_sign_ticket();
+    let new = emulator.current_sign_ticket().unwrap();
+    assert_ne!(new.expose(), old.value());
+
+    // The old ticket still signs requests until it expires...
+    let session = client
+        .start_session(&emu_support::start_request(
+            client.app_id(),
+            old.value(),
+            "orderRotate1",
+            "user1",
+        ))
+        .await
+        .unwrap();
+    // ...but callbacks carry the newest one.
+    let callback = emulator
+        .complete(&session.h5face_id, Outcome::Pass)
+        .unwrap();
+    let signature = signature_of(&callback);
+    let values = [emulator.app_id(), "orderRotate1", "0"];
+    assert!(verify(&values, new.expose(), &signature));
+    assert!(!verify(&values, old.value(), &signature));
+
+    // A ticket fetched over HTTP is a rotation too.
+    let newest = client.sign_ticket(&token.value).await.unwrap();
+    assert_eq!(
+        emulator.current_sign_ticket().unwrap().expose(),
+        newest.value()
+    );
+}
+
+#[tokio::test]
+async fn faults_apply_in_order_for_their_times_and_can_be_cleared() {
+    let emulator = Emulator::start().await.unwrap();
+    let client = emulator.client();
+    emulator.inject(Fault::HttpStatus {
+        endpoint: Endpoint::AccessToken,
+        status: 502,
+        times: 2,
+    });
+    emulator.inject(Fault::VendorError {
+        endpoint: Endpoint::AccessToken,
+        code: ResultCode::InternalError,
+        times: 1,
+    });
+    emulator.inject(Fault::HttpStatus {
+        endpoint: Endpoint::QueryRecord,
+        status: 500,
+        times: 0, // applies to nothing
+    });
+    for _ in 0..2 {
+        assert!(matches!(
+            client.access_token().await,
+            Err(ClientError::Status { status: 502, .. })
+        ));
+    }
+    assert_eq!(
+        client.access_token().await.unwrap_err().vendor_code(),
+        Some(&ResultCode::InternalError)
+    );
+    assert!(client.access_token().await.is_ok());
+
+    emulator.inject(Fault::HttpStatus {
+        endpoint: Endpoint::AccessToken,
+        status: 500,
+        times: 5,
+    });
+    emulator.clear_faults();
+    assert!(client.access_token().await.is_ok());
+    assert_eq!(emulator.counts().access_token, 5);
+}
+
+#[tokio::test]
+async fn delay_then_answers_normally() {
+    let emulator = Emulator::start().await.unwrap();
+    emulator.inject(Fault::Delay {
+        endpoint: Endpoint::AccessToken,
+        delay: Duration::from_millis(20),
+        times: 1,
+    });
+    assert!(emulator.client().access_token().await.is_ok());
+    assert_eq!(emulator.counts().access_token, 1);
+}
+
+#[tokio::test]
+async fn hold_waits_for_release() {
+    let emulator = Emulator::start().await.unwrap();
+    emulator.inject(Fault::Hold {
+        endpoint: Endpoint::AccessToken,
+        release: Arc::new(Notify::new()),
+        times: 1,
+    });
+    let release = Arc::new(Notify::new());
+    emulator.inject(Fault::Hold {
+        endpoint: Endpoint::AccessToken,
+        release: Arc::clone(&release),
+        times: 1,
+    });
+    // Never released: the client gives up (a request that could complete
+    // would be answered at once).
+    let impatient = FaceIdClient::builder(emulator.app_id(), emulator.secret())
+        .base_url(emulator.base_url().as_str())
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let error = impatient.access_token().await.unwrap_err();
+    assert!(matches!(error, ClientError::Transport { .. }), "{error:?}");
+    assert_eq!(emulator.counts().access_token, 1);
+
+    // Released (the permit waits if the request has not arrived yet).
+    let client = emulator.client();
+    let held = tokio::spawn(async move { client.access_token().await });
+    release.notify_one();
+    assert!(held.await.unwrap().is_ok());
+    assert_eq!(emulator.counts().access_token, 2);
+}
+
+#[tokio::test]
+async fn a_held_request_is_answered_503_when_the_last_handle_goes() {
+    let emulator = Emulator::start().await.unwrap();
+    let client = emulator.client();
+    let release = Arc::new(Notify::new());
+    emulator.inject(Fault::Hold {
+        endpoint: Endpoint::QueryRecord,
+        release,
+        times: 1,
+    });
+    let order_no = OrderNo::new("orderHeld1").unwrap();
+    let second = emulator.clone();
+    let held = tokio::spawn(async move { client.query_record(&order_no, "t", false).await });
+    // Let the request reach the emulator (it is counted before it is held).
+    while emulator.counts().query_record == 0 {
+        tokio::task::yield_now().await;
+    }
+    drop(emulator);
+    // One handle left: still serving.
+    assert!(second.client().access_token().await.is_ok());
+    drop(second);
+    assert!(matches!(
+        held.await.unwrap(),
+        Err(ClientError::Status { status: 503, .. })
+    ));
+}
+
+#[tokio::test]
+async fn shutdown_closes_the_port() {
+    let emulator = Emulator::start().await.unwrap();
+    let client = emulator.client();
+    assert!(client.access_token().await.is_ok());
+    emulator.shutdown().await;
+    assert!(matches!(
+        client.access_token().await,
+        Err(ClientError::Transport { .. })
+    ));
+}
+
+/// Captures this crate's log lines on the current thread.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn logs_show_no_personal_data_secrets_or_tickets() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter("tencent_faceid=trace")
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let emulator = Emulator::start().await.unwrap();
+    let (_, h5face_id) = open_page(&emulator, "orderLogs1", "user1").await;
+    emulator.complete(&h5face_id, Outcome::Pass).unwrap();
+    let ticket = emulator.current_sign_ticket().unwrap();
+    let order_no = OrderNo::new("orderLogs1").unwrap();
+    emulator
+        .client()
+        .query_record(&order_no, ticket.expose(), true)
+        .await
+        .unwrap();
+    let token = emulator.client().access_token().await.unwrap();
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("emulator started a session"), "{logs}");
+    for secret in [
+        NAME,
+        ID_NO,
+        emulator.secret(),
+        ticket.expose(),
+        token.value.expose(),
+    ] {
+        assert!(!logs.contains(secret), "logs show a secret: {logs}");
+    }
+}

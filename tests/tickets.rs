@@ -1,0 +1,387 @@
+//! `CachedTickets` against the emulator: single flight on a cold cache,
+//! rotation with a grace window, serving the valid ticket while refreshes
+//! fail, the typed error once it has expired, NONCE tickets.
+
+mod emu_support;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, SystemTime};
+
+use emu_support::{browser, login_url, start_session};
+use reqwest::StatusCode;
+use tencent_faceid::client::Endpoint;
+use tencent_faceid::emulator::{Emulator, Fault};
+use tencent_faceid::model::UserId;
+use tencent_faceid::ticket::{CachedTickets, TicketError, TicketProvider};
+use tokio::sync::Notify;
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+/// Wraps a future and reports, once, that its first poll returned
+/// `Pending`: the caller is then really waiting inside it.
+struct ReportPending<F> {
+    inner: F,
+    reported: bool,
+    waiting: Arc<AtomicUsize>,
+    all_waiting: Arc<Notify>,
+    of: usize,
+}
+
+impl<F: Future + Unpin> Future for ReportPending<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = &mut *self;
+        let poll = Pin::new(&mut this.inner).poll(cx);
+        if poll.is_pending() && !this.reported {
+            this.reported = true;
+            if this.waiting.fetch_add(1, Ordering::SeqCst) + 1 == this.of {
+                this.all_waiting.notify_one();
+            }
+        }
+        poll
+    }
+}
+
+/// Runs `callers` concurrent calls of `call` and answers once every one of
+/// them is waiting, with their join handles.
+fn spawn_waiting<T, F>(
+    callers: usize,
+    call: F,
+) -> (Arc<Notify>, Vec<tokio::task::JoinHandle<T::Output>>)
+where
+    F: Fn() -> T,
+    T: Future + Unpin + Send + 'static,
+    T::Output: Send + 'static,
+{
+    let waiting = Arc::new(AtomicUsize::new(0));
+    let all_waiting = Arc::new(Notify::new());
+    let handles = (0..callers)
+        .map(|_| {
+            tokio::spawn(ReportPending {
+                inner: call(),
+                reported: false,
+                waiting: Arc::clone(&waiting),
+                all_waiting: Arc::clone(&all_waiting),
+                of: callers,
+            })
+        })
+        .collect();
+    (all_waiting, handles)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cold_cache_500_callers_cause_one_token_and_one_ticket_fetch() {
+    let emulator = Emulator::start().await.unwrap();
+    let release = Arc::new(Notify::new());
+    emulator.inject(Fault::Hold {
+        endpoint: Endpoint::ApiTicket,
+        release: Arc::clone(&release),
+        times: 1,
+    });
+    let tickets = Arc::new(CachedTickets::builder(emulator.client()).build());
+
+    let (all_waiting, handles) = spawn_waiting(500, || {
+        let tickets = Arc::clone(&tickets);
+        Box::pin(async move { tickets.sign_tickets().await })
+    });
+    // Every caller is inside sign_tickets(), and none can have been served:
+    // the only ticket request is held.
+    all_waiting.notified().await;
+    release.notify_one();
+
+    let mut served = Vec::new();
+    for handle in handles {
+        served.push(handle.await.unwrap().unwrap());
+    }
+    let counts = emulator.counts();
+    assert_eq!((counts.access_token, counts.sign_ticket), (1, 1));
+    assert!(served.iter().all(|t| Arc::ptr_eq(t, &served[0])));
+    assert_eq!(
+        served[0].current.value(),
+        emulator.current_sign_ticket().unwrap().expose()
+    );
+}
+
+#[tokio::test]
+async fn fresh_tickets_are_served_from_memory() {
+    let emulator = Emulator::start().await.unwrap();
+    let tickets = CachedTickets::builder(emulator.client()).build();
+    let first = tickets.sign_tickets().await.unwrap();
+    for _ in 0..100 {
+        assert!(Arc::ptr_eq(&tickets.sign_tickets().await.unwrap(), &first));
+    }
+    let counts = emulator.counts();
+    assert_eq!((counts.access_token, counts.sign_ticket), (1, 1));
+    assert!(first.previous.is_none());
+}
+
+/// Tickets that want a refresh on every call: the margin exceeds the
+/// emulator's SIGN ticket lifetime (one hour).
+fn always_due(emulator: &Emulator) -> tencent_faceid::ticket::CachedTicketsBuilder {
+    CachedTickets::builder(emulator.client()).refresh_before(2 * HOUR)
+}
+
+#[tokio::test]
+async fn rotation_keeps_the_previous_ticket_for_the_grace_window() {
+    let emulator = Emulator::start().await.unwrap();
+    let tickets = always_due(&emulator)
+        .grace(HOUR)
+        .retry_backoff(Duration::ZERO)
+        .build();
+    let first = tickets.sign_tickets().await.unwrap();
+    let before_rotation = SystemTime::now();
+    let second = tickets.sign_tickets().await.unwrap();
+    let after_rotation = SystemTime::now();
+
+    assert_ne!(second.current.value(), first.current.value());
+    assert_eq!(
+        second.current.value(),
+        emulator.current_sign_ticket().unwrap().expose()
+    );
+    let previous = second.previous.as_ref().unwrap();
+    assert_eq!(previous.value(), first.current.value());
+    // Accepted until rotation time + grace.
+    assert!(previous.expires_at() >= before_rotation + HOUR);
+    assert!(previous.expires_at() <= after_rotation + HOUR);
+    let accepted = |at| {
+        second
+            .accepted_at(at)
+            .map(|t| t.value().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        accepted(after_rotation),
+        [second.current.value(), first.current.value()]
+    );
+    assert_eq!(
+        accepted(after_rotation + HOUR + Duration::from_secs(1)),
+        [second.current.value()]
+    );
+}
+
+#[tokio::test]
+async fn with_zero_grace_the_previous_ticket_is_not_accepted() {
+    let emulator = Emulator::start().await.unwrap();
+    let tickets = always_due(&emulator)
+        .grace(Duration::ZERO)
+        .retry_backoff(Duration::ZERO)
+        .build();
+    let first = tickets.sign_tickets().await.unwrap();
+    let second = tickets.sign_tickets().await.unwrap();
+    let previous = second.previous.as_ref().unwrap();
+    assert_eq!(previous.value(), first.current.value());
+    let accepted: Vec<&str> = second
+        .accepted_at(previous.expires_at())
+        .map(|t| t.value())
+        .collect();
+    assert_eq!(accepted, [second.current.value()]);
+    let now: Vec<&str> = second
+        .accepted_at(SystemTime::now())
+        .map(|t| t.value())
+        .collect();
+    assert_eq!(now, [second.current.value()]);
+}
+
+#[tokio::test]
+async fn a_failing_refresh_serves_the_valid_ticket_without_a_retry_storm() {
+    let emulator = Emulator::start().await.unwrap();
+    let tickets = Arc::new(always_due(&emulator).retry_backoff(HOUR).build());
+    let first = tickets.sign_tickets().await.unwrap();
+    emulator.inject(Fault::HttpStatus {
+        endpoint: Endpoint::ApiTicket,
+        status: 500,
+        times: 100,
+    });
+    // One attempt, which fails: the valid ticket is served.
+    let served = tickets.sign_tickets().await.unwrap();
+    assert!(Arc::ptr_eq(&served, &first));
+    assert_eq!(emulator.counts().sign_ticket, 2);
+    // Within the backoff nobody tries again, however many call.
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..50 {
+        let tickets = Arc::clone(&tickets);
+        calls.spawn(async move { tickets.sign_tickets().await });
+    }
+    while let Some(result) = calls.join_next().await {
+        assert!(Arc::ptr_eq(&result.unwrap().unwrap(), &first));
+    }
+    assert_eq!(emulator.counts().sign_ticket, 2);
+}
+
+#[tokio::test]
+async fn a_failed_refresh_is_retried_after_the_backoff() {
+    let emulator = Emulator::start().await.unwrap();
+    let tickets = always_due(&emulator).retry_backoff(Duration::ZERO).build();
+    let first = tickets.sign_tickets().await.unwrap();
+    emulator.inject(Fault::HttpStatus {
+        endpoint: Endpoint::ApiTicket,
+        status: 502,
+        times: 1,
+    });
+    assert!(Arc::ptr_eq(&tickets.sign_tickets().await.unwrap(), &first));
+    let refreshed = tickets.sign_tickets().await.unwrap();
+    assert_ne!(refreshed.current.value(), first.current.value());
+    assert_eq!(emulator.counts().sign_ticket, 3);
+}
+
+#[tokio::test]
+async fn an_expired_ticket_and_a_failing_refresh_give_the_typed_error() {
+    let emulator = Emulator::builder()
+        .sign_ticket_ttl(Duration::ZERO)
+        .start()
+        .await
+        .unwrap();
+    let tickets = CachedTickets::builder(emulator.client())
+        .retry_backoff(HOUR)
+        .build();
+    // Fetched, but expired on arrival.
+    let expired = tickets.sign_tickets().await.unwrap();
+    assert!(!expired.current.is_valid_at(SystemTime::now()));
+    emulator.inject(Fault::HttpStatus {
+        endpoint: Endpoint::ApiTicket,
+        status: 500,
+        times: 100,
+    });
+    let error = tickets.sign_tickets().await.unwrap_err();
+    assert!(
+        matches!(error, TicketError::SignUnavailable { .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("HTTP 500"), "{error}");
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains(emulator.secret()));
+    assert!(!shown.contains(expired.current.value()));
+    // Within the backoff: the same error, no new request.
+    assert!(matches!(
+        tickets.sign_tickets().await,
+        Err(TicketError::SignUnavailable { .. })
+    ));
+    assert_eq!(emulator.counts().sign_ticket, 2);
+}
+
+#[tokio::test]
+async fn a_cold_cache_with_a_failing_vendor_gives_the_typed_error() {
+    let emulator = Emulator::start().await.unwrap();
+    let tickets = CachedTickets::builder(emulator.client()).build();
+    emulator.inject(Fault::HttpStatus {
+        endpoint: Endpoint::AccessToken,
+        status: 503,
+        times: 1,
+    });
+    assert!(matches!(
+        tickets.sign_tickets().await,
+        Err(TicketError::SignUnavailable { .. })
+    ));
+    assert_eq!(emulator.counts().sign_ticket, 0);
+}
+
+#[tokio::test]
+async fn a_token_the_vendor_refuses_is_replaced_once() {
+    let emulator = Emulator::start().await.unwrap();
+    let tickets = CachedTickets::builder(emulator.client()).build();
+    let user = UserId::new("user1").unwrap();
+    tickets.nonce_ticket(&user).await.unwrap();
+    // Someone else fetches a token: ours is invalidated.
+    emulator.client().access_token().await.unwrap();
+    tickets.nonce_ticket(&user).await.unwrap();
+    let counts = emulator.counts();
+    // Ours, theirs, our replacement; the refused NONCE request and its retry.
+    assert_eq!((counts.access_token, counts.nonce_ticket), (3, 3));
+    // The replacement serves the SIGN ticket too.
+    tickets.sign_tickets().await.unwrap();
+    assert_eq!(emulator.counts().access_token, 3);
+}
+
+#[tokio::test]
+async fn expired_tokens_are_refetched_and_refusals_are_typed() {
+    let emulator = Emulator::builder()
+        .access_token_ttl(Duration::ZERO)
+        .start()
+        .await
+        .unwrap();
+    let tickets = CachedTickets::builder(emulator.client()).build();
+    let user = UserId::new("user1").unwrap();
+    let error = tickets.nonce_ticket(&user).await.unwrap_err();
+    assert!(
+        matches!(error, TicketError::NonceUnavailable { .. }),
+        "{error:?}"
+    );
+    // A token, refused, a replacement, refused too: no loop.
+    assert_eq!(emulator.counts().access_token, 2);
+    // The cached token has expired: the next call fetches again.
+    tickets.nonce_ticket(&user).await.unwrap_err();
+    assert_eq!(emulator.counts().access_token, 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_nonce_callers_share_one_token_fetch() {
+    let emulator = Emulator::start().await.unwrap();
+    let release = Arc::new(Notify::new());
+    emulator.inject(Fault::Hold {
+        endpoint: Endpoint::AccessToken,
+        release: Arc::clone(&release),
+        times: 1,
+    });
+    let tickets = Arc::new(CachedTickets::builder(emulator.client()).build());
+    let (all_waiting, handles) = spawn_waiting(20, || {
+        let tickets = Arc::clone(&tickets);
+        Box::pin(async move {
+            let user = UserId::new("user1").unwrap();
+            tickets.nonce_ticket(&user).await
+        })
+    });
+    all_waiting.notified().await;
+    release.notify_one();
+    let mut values = Vec::new();
+    for handle in handles {
+        values.push(handle.await.unwrap().unwrap().expose().to_owned());
+    }
+    values.sort();
+    values.dedup();
+    assert_eq!(values.len(), 20, "every NONCE ticket is new");
+    let counts = emulator.counts();
+    assert_eq!((counts.access_token, counts.nonce_ticket), (1, 20));
+}
+
+#[tokio::test]
+async fn nonce_tickets_are_single_use_and_per_user() {
+    let emulator = Emulator::start().await.unwrap();
+    let tickets = CachedTickets::builder(emulator.client()).build();
+    let session = start_session(&emulator.client(), "orderCached1", "user1").await;
+    let user1 = UserId::new("user1").unwrap();
+    let user2 = UserId::new("user2").unwrap();
+    let for_user1 = tickets.nonce_ticket(&user1).await.unwrap();
+    let for_user2 = tickets.nonce_ticket(&user2).await.unwrap();
+    assert_ne!(for_user1, for_user2);
+
+    let page = |ticket: &str| {
+        login_url(
+            &emulator,
+            ticket,
+            "orderCached1",
+            "user1",
+            &session.h5face_id,
+            "https://partner.example/cb",
+        )
+    };
+    let status = |url: url::Url| async move { browser().get(url).send().await.unwrap().status() };
+    // user2's ticket cannot sign user1's page.
+    assert_eq!(
+        status(page(for_user2.expose())).await,
+        StatusCode::FORBIDDEN
+    );
+    // user1's ticket signs it once.
+    assert_eq!(status(page(for_user1.expose())).await, StatusCode::OK);
+    assert_eq!(
+        status(page(for_user1.expose())).await,
+        StatusCode::FORBIDDEN
+    );
+    // A fresh ticket signs it again.
+    let again = tickets.nonce_ticket(&user1).await.unwrap();
+    assert_eq!(status(page(again.expose())).await, StatusCode::OK);
+}
