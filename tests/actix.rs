@@ -10,6 +10,7 @@ use actix_web::{test, web, App, HttpResponse};
 use common::*;
 use tencent_faceid::actix::{VerifiedCallback, VerifiedCallbackError};
 use tencent_faceid::callback::CallbackVerifier;
+use tencent_faceid::emulator::Outcome as EmulatorOutcome;
 use tencent_faceid::store::MemoryOrderStore;
 
 async fn handler(
@@ -178,4 +179,22 @@ async fn the_result_form_lets_the_handler_render_rejections() {
         (replay.status, replay.body.as_str()),
         (StatusCode::OK, "own page for replay")
     );
+}
+
+#[actix_web::test]
+async fn end_to_end_with_the_emulator_and_confirmation() {
+    let partner = Partner::start(true).await;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (started, query) = partner.finished_session(EmulatorOutcome::Pass).await;
+    let registered = Registered::Data(partner.verifier.clone());
+    let answer = send(registered, false, &calls, &query).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let summary: Summary = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(summary.order_no, started.order_no.as_str());
+    assert!(summary.passed && summary.confirmed);
+    // Replayed: 409, and the handler does not run again.
+    let registered = Registered::Data(partner.verifier.clone());
+    let replay = send(registered, false, &calls, &query).await;
+    assert_eq!(replay.status, StatusCode::CONFLICT);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
 }

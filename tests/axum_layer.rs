@@ -14,6 +14,8 @@ use axum::{Json, Router};
 use common::*;
 use tencent_faceid::axum::{Verified, VerifiedRejection};
 use tencent_faceid::callback::{CallbackRejection, CallbackVerifier, VerificationOutcome};
+use tencent_faceid::emulator::Outcome as EmulatorOutcome;
+use tencent_faceid::model::ResultCode;
 use tencent_faceid::store::MemoryOrderStore;
 use tencent_faceid::tower::{FaceCallbackLayer, FaceCallbackService};
 use tower::{Layer, ServiceExt};
@@ -225,4 +227,24 @@ async fn any_body_types_and_the_outcome_in_extensions() {
         rejected.body(),
         "malformed callback: parameter `code` is missing"
     );
+}
+
+#[tokio::test]
+async fn end_to_end_with_the_emulator_and_confirmation() {
+    let partner = Partner::start(true).await;
+    let calls = Calls::default();
+    let app = app(FaceCallbackLayer::new(partner.verifier.clone()), &calls);
+    let (started, query) = partner.finished_session(EmulatorOutcome::Pass).await;
+    let answer = send(app.clone(), &query).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let summary: Summary = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(summary.order_no, started.order_no.as_str());
+    assert!(summary.passed && summary.confirmed);
+
+    // A pass forged with the vendor's ticket for a failed session: 403.
+    let failure = EmulatorOutcome::Fail(ResultCode::FaceMismatch);
+    let (failed, _) = partner.finished_session(failure).await;
+    let forged = send(app, &partner.forged_pass(&failed)).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN, "{}", forged.body);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
 }

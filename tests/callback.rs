@@ -9,9 +9,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use common::*;
 use tencent_faceid::callback::{
-    CallbackConfigError, CallbackVerifier, Malformed, RejectionKind, DEFAULT_MAX_QUERY_LEN,
+    CallbackConfigError, CallbackVerifier, Malformed, NotConfirmed, RejectionKind,
+    DEFAULT_MAX_QUERY_LEN,
 };
-use tencent_faceid::client::FaceIdClient;
+use tencent_faceid::client::{Endpoint, FaceIdClient};
+use tencent_faceid::emulator::{Fault, Outcome as EmulatorOutcome};
 use tencent_faceid::model::{OrderNo, ResultCode};
 use tencent_faceid::sign::{sign, ParseSignatureError};
 use tencent_faceid::store::{Consumed, MemoryOrderStore, OrderStore, PendingOrder, StoreError};
@@ -329,4 +331,140 @@ async fn every_decision_is_logged_with_the_order_but_never_a_ticket() {
     for secret in [TICKET, PREVIOUS_TICKET, FOREIGN_TICKET] {
         assert!(!logs.contains(secret), "ticket logged:\n{logs}");
     }
+}
+
+// Confirmation with the vendor's record, against the emulator.
+
+#[tokio::test]
+async fn a_genuine_pass_is_confirmed_by_the_vendors_record() {
+    let partner = Partner::start(true).await;
+    let (started, query) = partner.finished_session(EmulatorOutcome::Pass).await;
+    let outcome = partner.verifier.verify(&query).await.unwrap();
+    assert!(outcome.passed());
+    assert_eq!(outcome.order_no, started.order_no);
+    assert_eq!(outcome.h5face_id, started.h5face_id);
+    assert_eq!(outcome.user_id.as_str(), USER);
+    let record = outcome.record.expect("confirmed passes carry the record");
+    assert_eq!(record.order_no, started.order_no.as_str());
+    assert_eq!(record.app_id.as_deref(), Some(partner.emulator.app_id()));
+    assert!(record.live_rate.is_some());
+    assert!(record.photo.is_none() && record.video.is_none());
+    assert_eq!(partner.emulator.counts().query_record, 1);
+    // Consumed: the same callback again is a replay.
+    let again = partner.verifier.verify(&query).await.unwrap_err();
+    assert_eq!(again.kind(), &RejectionKind::Replay);
+}
+
+#[tokio::test]
+async fn without_confirmation_the_vendor_is_not_asked() {
+    let partner = Partner::start(false).await;
+    let (_, query) = partner.finished_session(EmulatorOutcome::Pass).await;
+    let outcome = partner.verifier.verify(&query).await.unwrap();
+    assert!(outcome.passed() && outcome.record.is_none());
+    assert_eq!(partner.emulator.counts().query_record, 0);
+}
+
+#[tokio::test]
+async fn a_genuine_failure_is_an_outcome_without_a_vendor_query() {
+    let partner = Partner::start(true).await;
+    let failure = EmulatorOutcome::Fail(ResultCode::FaceMismatch);
+    let (started, query) = partner.finished_session(failure).await;
+    let outcome = partner.verifier.verify(&query).await.unwrap();
+    assert!(!outcome.passed());
+    assert_eq!(outcome.code, ResultCode::FaceMismatch);
+    assert_eq!(outcome.order_no, started.order_no);
+    assert!(outcome.record.is_none());
+    assert_eq!(partner.emulator.counts().query_record, 0);
+}
+
+#[tokio::test]
+async fn a_signed_pass_the_vendor_recorded_as_failed_is_not_confirmed() {
+    let partner = Partner::start(true).await;
+    let failure = EmulatorOutcome::Fail(ResultCode::FaceMismatch);
+    let (started, genuine) = partner.finished_session(failure).await;
+    let forged = partner.forged_pass(&started);
+    let rejection = partner.verifier.verify(&forged).await.unwrap_err();
+    assert_eq!(
+        rejection.kind(),
+        &RejectionKind::NotConfirmed(NotConfirmed::RecordFailed(ResultCode::FaceMismatch))
+    );
+    assert_eq!(rejection.status(), 403);
+    // The order is still pending: the genuine failure is delivered.
+    let outcome = partner.verifier.verify(&genuine).await.unwrap();
+    assert_eq!(outcome.code, ResultCode::FaceMismatch);
+}
+
+#[tokio::test]
+async fn a_signed_pass_for_an_unfinished_session_is_not_confirmed() {
+    let partner = Partner::start(true).await;
+    let started = partner.start_session().await;
+    let forged = partner.forged_pass(&started);
+    let rejection = partner.verifier.verify(&forged).await.unwrap_err();
+    assert_eq!(
+        rejection.kind(),
+        &RejectionKind::NotConfirmed(NotConfirmed::RecordMissing)
+    );
+    assert!(rejection.to_string().contains("no record"), "{rejection}");
+}
+
+#[tokio::test]
+async fn a_record_for_another_order_is_not_confirmed() {
+    let partner = Partner::start(true).await;
+    let (_, query) = partner.finished_session(EmulatorOutcome::Pass).await;
+    let body = format!(
+        r#"{{"code":"0","msg":"ok","result":{{"orderNo":"someOtherOrder","appId":"{}"}}}}"#,
+        partner.emulator.app_id()
+    );
+    partner.emulator.inject(Fault::RawBody {
+        endpoint: Endpoint::QueryRecord,
+        body,
+        times: 1,
+    });
+    let rejection = partner.verifier.verify(&query).await.unwrap_err();
+    assert_eq!(
+        rejection.kind(),
+        &RejectionKind::NotConfirmed(NotConfirmed::RecordMismatch)
+    );
+    // The genuine record is there on the next try.
+    assert!(partner.verifier.verify(&query).await.unwrap().passed());
+}
+
+#[tokio::test]
+async fn an_unreachable_vendor_is_503_and_keeps_the_order() {
+    let partner = Partner::start(true).await;
+    let (started, query) = partner.finished_session(EmulatorOutcome::Pass).await;
+    let faults = [
+        Fault::HttpStatus {
+            endpoint: Endpoint::QueryRecord,
+            status: 502,
+            times: 1,
+        },
+        Fault::VendorError {
+            endpoint: Endpoint::QueryRecord,
+            code: ResultCode::InternalError,
+            times: 1,
+        },
+        Fault::RawBody {
+            endpoint: Endpoint::QueryRecord,
+            body: "<html>gateway</html>".into(),
+            times: 1,
+        },
+    ];
+    for fault in faults {
+        let described = format!("{fault:?}");
+        partner.emulator.inject(fault);
+        let rejection = partner.verifier.verify(&query).await.unwrap_err();
+        assert_eq!(
+            rejection.kind(),
+            &RejectionKind::VendorUnavailable,
+            "{described}"
+        );
+        assert_eq!(rejection.status(), 503);
+        assert_eq!(rejection.order_no(), Some(&started.order_no));
+        assert!(std::error::Error::source(&rejection).is_some());
+    }
+    // The vendor answers again: the user's order was kept for this.
+    let outcome = partner.verifier.verify(&query).await.unwrap();
+    assert!(outcome.passed() && outcome.record.is_some());
+    assert_eq!(partner.emulator.counts().query_record, 4);
 }

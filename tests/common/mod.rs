@@ -1,6 +1,7 @@
 //! Shared by `tests/callback.rs`, `tests/axum_layer.rs` and `tests/actix.rs`:
-//! the seed ticket, callback builders, a failing ticket source, and the
-//! matrix of good and bad callbacks every surface must answer alike.
+//! the seed ticket, callback builders, a failing ticket source, the matrix
+//! of good and bad callbacks every surface must answer alike, and a partner
+//! server against the emulator.
 // Each test crate uses its own subset of these helpers.
 #![allow(dead_code)]
 
@@ -11,11 +12,16 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tencent_faceid::callback::{CallbackRejection, CallbackVerifier, VerificationOutcome};
+use tencent_faceid::emulator::{Emulator, Outcome as EmulatorOutcome};
 use tencent_faceid::model::{OrderNo, UserId};
+use tencent_faceid::session::{SessionStarter, StartSession, Started};
 use tencent_faceid::sign::sign;
 use tencent_faceid::store::{MemoryOrderStore, OrderStore, PendingOrder};
-use tencent_faceid::ticket::{SignTickets, StaticTickets, TicketError, TicketProvider};
+use tencent_faceid::ticket::{
+    CachedTickets, SignTickets, StaticTickets, TicketError, TicketProvider,
+};
 use tencent_faceid::Secret;
+use url::Url;
 
 /// The app id of the vendor's seed vector.
 pub const APP_ID: &str = "appId001";
@@ -125,6 +131,8 @@ pub struct Summary {
     pub user_id: String,
     pub h5face_id: String,
     pub live_rate: Option<String>,
+    /// Whether the vendor's record confirmed it.
+    pub confirmed: bool,
 }
 
 impl Summary {
@@ -136,6 +144,7 @@ impl Summary {
             user_id: outcome.user_id.to_string(),
             h5face_id: outcome.h5face_id.clone(),
             live_rate: outcome.live_rate.clone(),
+            confirmed: outcome.record.is_some(),
         }
     }
 }
@@ -466,6 +475,7 @@ where
                     user_id: USER.to_owned(),
                     h5face_id: h5face_id.to_owned(),
                     live_rate: live_rate.map(str::to_owned),
+                    confirmed: false,
                 };
                 assert_eq!(summary, expected, "{}", case.name);
                 handler_calls += 1;
@@ -480,4 +490,76 @@ where
         }
     }
     handler_calls
+}
+
+/// A partner server against the emulator: sessions started for real, the
+/// store they are recorded in, and a verifier over the same tickets and
+/// store, confirming passes with the vendor's record when asked to.
+pub struct Partner {
+    pub emulator: Emulator,
+    pub store: MemoryOrderStore,
+    pub starter: SessionStarter,
+    pub verifier: CallbackVerifier,
+}
+
+impl Partner {
+    pub async fn start(confirm: bool) -> Self {
+        let emulator = Emulator::start().await.expect("emulator started");
+        let tickets = CachedTickets::builder(emulator.client()).build();
+        let store = MemoryOrderStore::new();
+        let starter = SessionStarter::builder(emulator.client(), tickets.clone(), store.clone())
+            .build()
+            .expect("valid starter");
+        let builder = CallbackVerifier::builder(emulator.app_id(), tickets, store.clone());
+        let builder = if confirm {
+            builder.confirm_with(emulator.client())
+        } else {
+            builder
+        };
+        let verifier = builder.build().expect("valid verifier");
+        Self {
+            emulator,
+            store,
+            starter,
+            verifier,
+        }
+    }
+
+    /// Starts a session for [`USER`] (recorded in the store).
+    pub async fn start_session(&self) -> Started {
+        let callback_url = Url::parse("https://partner.example/face/callback").expect("valid URL");
+        let user = UserId::new(USER).expect("valid user id");
+        self.starter
+            .start(
+                StartSession::new(user, callback_url)
+                    .name("Zhang San")
+                    .id_number("110101199003071234"),
+            )
+            .await
+            .expect("session started")
+    }
+
+    /// Starts a session, lets the user finish it with `outcome`, and
+    /// answers the callback query the browser would bring back.
+    pub async fn finished_session(&self, outcome: EmulatorOutcome) -> (Started, String) {
+        let started = self.start_session().await;
+        let url = self
+            .emulator
+            .complete(&started.h5face_id, outcome)
+            .expect("session completed");
+        let query = url.query().expect("a callback query").to_owned();
+        (started, query)
+    }
+
+    /// A callback claiming a pass for `started`, signed with the vendor's
+    /// current SIGN ticket as a forger holding that ticket would.
+    pub fn forged_pass(&self, started: &Started) -> String {
+        let ticket = self
+            .emulator
+            .current_sign_ticket()
+            .expect("a SIGN ticket was issued");
+        let order_no = started.order_no.as_str();
+        let signature = sign(&[self.emulator.app_id(), order_no, "0"], ticket.expose());
+        callback_signed(order_no, "0", &signature.to_string())
+    }
 }
