@@ -31,6 +31,11 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+#[cfg(feature = "actix")]
+pub mod actix;
+#[cfg(feature = "axum")]
+pub mod axum;
+pub mod callback;
 pub mod client;
 #[cfg(feature = "emulator")]
 pub mod emulator;
@@ -43,5 +48,7 @@ pub mod session;
 pub mod sign;
 pub mod store;
 pub mod ticket;
+#[cfg(feature = "tower")]
+pub mod tower;
 
 pub use secret::Secret;

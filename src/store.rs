@@ -11,6 +11,9 @@ use async_trait::async_trait;
 
 use crate::model::{OrderNo, UserId};
 
+mod memory;
+pub use memory::MemoryOrderStore;
+
 /// A session this server started and has not seen come back yet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingOrder {

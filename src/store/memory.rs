@@ -1,0 +1,419 @@
+//! [`MemoryOrderStore`]: pending orders in this process's memory.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+
+use super::{Consumed, OrderStore, PendingOrder, StoreError};
+use crate::model::OrderNo;
+
+/// Pending orders held in memory, for a server running as one process.
+///
+/// - **Bounded**: at most [`capacity`](Self::capacity) orders (pending,
+///   expired or consumed) are held. When the store is full, the order
+///   closest to (or furthest past) its expiry is evicted if it has expired;
+///   if none has, [`OrderStore::put`] fails with [`StoreError::Full`].
+/// - **Expiring**: an order can be consumed within the time to live given
+///   to [`OrderStore::put`]. An expired order answers [`Consumed::Expired`]
+///   until it is evicted to make room, then [`Consumed::Unknown`].
+/// - **Replay-proof**: a consumed order stays as a tombstone until its time
+///   to live ends, so a second callback for it answers
+///   [`Consumed::AlreadyConsumed`] rather than `Unknown`. After its time to
+///   live every order (consumed or not) answers `Expired`, then `Unknown`
+///   once evicted: the store's promise ends with the time to live.
+/// - **Single use**: an order number is refused ([`StoreError::Duplicate`])
+///   while the store still remembers it, even expired, so that an old
+///   signed callback can never be replayed against a new session that
+///   reused its number.
+/// - **Atomic**: [`OrderStore::consume`] runs under one short lock that is
+///   never held across an `.await`; of concurrent consumes of one order,
+///   exactly one gets [`Consumed::Accepted`].
+///
+/// Clones share the same orders, so one store can be handed to the session
+/// starter and to the callback verifier. Several server instances need a
+/// shared store instead (feature `redis`).
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use std::time::Duration;
+/// use tencent_faceid::model::{OrderNo, UserId};
+/// use tencent_faceid::store::{Consumed, MemoryOrderStore, OrderStore, PendingOrder};
+///
+/// let store = MemoryOrderStore::with_capacity(1_000);
+/// let order_no = OrderNo::new("order1")?;
+/// store.put(PendingOrder::new(order_no.clone(), UserId::new("u1")?), Duration::from_secs(600)).await?;
+/// assert!(matches!(store.consume(&order_no).await?, Consumed::Accepted(_)));
+/// assert_eq!(store.consume(&order_no).await?, Consumed::AlreadyConsumed);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone)]
+pub struct MemoryOrderStore {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    capacity: usize,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    entries: HashMap<Key, Entry>,
+    /// One element per entry, earliest expiry on top.
+    expiries: BinaryHeap<Reverse<(Instant, Key)>>,
+}
+
+/// An order number held inline (at most 32 ASCII bytes, as [`OrderNo`]
+/// guarantees): no allocation to record it twice, no pointer to follow to
+/// compare it.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Key {
+    len: u8,
+    bytes: [u8; Key::MAX],
+}
+
+impl Key {
+    const MAX: usize = 32;
+
+    fn new(order_no: &OrderNo) -> Self {
+        let source = order_no.as_str().as_bytes();
+        // `OrderNo` holds at most 32 bytes; `min` only keeps this total.
+        let len = source.len().min(Self::MAX);
+        let mut bytes = [0; Self::MAX];
+        bytes[..len].copy_from_slice(&source[..len]);
+        Self {
+            len: len as u8,
+            bytes,
+        }
+    }
+}
+
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write(&self.bytes[..usize::from(self.len)]);
+    }
+}
+
+struct Entry {
+    expires_at: Instant,
+    state: State,
+}
+
+enum State {
+    Pending(PendingOrder),
+    Consumed,
+}
+
+impl MemoryOrderStore {
+    /// The capacity of [`MemoryOrderStore::new`]: a hundred thousand orders
+    /// (a few tens of megabytes at most).
+    pub const DEFAULT_CAPACITY: usize = 100_000;
+
+    /// Stands in for a time to live too long for `Instant`: a century.
+    const NEVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+    /// A store holding at most [`Self::DEFAULT_CAPACITY`] orders.
+    ///
+    /// ```
+    /// use tencent_faceid::store::MemoryOrderStore;
+    /// assert_eq!(MemoryOrderStore::new().capacity(), MemoryOrderStore::DEFAULT_CAPACITY);
+    /// ```
+    pub fn new() -> Self {
+        Self::with_capacity(Self::DEFAULT_CAPACITY)
+    }
+
+    /// A store holding at most `capacity` orders. Size it for the sessions
+    /// started within one time to live, tombstones included.
+    ///
+    /// ```
+    /// use tencent_faceid::store::MemoryOrderStore;
+    /// let store = MemoryOrderStore::with_capacity(10);
+    /// assert_eq!(store.capacity(), 10);
+    /// assert!(store.is_empty());
+    /// ```
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                capacity,
+                inner: Mutex::new(Inner::default()),
+            }),
+        }
+    }
+
+    /// The most orders held at once.
+    pub fn capacity(&self) -> usize {
+        self.shared.capacity
+    }
+
+    /// How many orders are held now: pending, consumed (tombstones) and
+    /// expired ones not yet evicted.
+    pub fn len(&self) -> usize {
+        self.lock().entries.len()
+    }
+
+    /// Whether no order is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // No code path panics while holding the lock with the two maps out
+        // of step, so a poisoned lock still guards consistent data.
+        self.shared
+            .inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn put_at(&self, order: PendingOrder, ttl: Duration, now: Instant) -> Result<(), StoreError> {
+        let capacity = self.shared.capacity;
+        let key = Key::new(&order.order_no);
+        let mut inner = self.lock();
+        if inner.entries.contains_key(&key) {
+            return Err(StoreError::Duplicate(order.order_no));
+        }
+        if inner.entries.len() >= capacity && !inner.evict_one_expired(now) {
+            tracing::warn!(capacity, "memory order store is full of unexpired orders");
+            return Err(StoreError::Full { capacity });
+        }
+        // A deadline past what `Instant` can hold is as good as never.
+        let expires_at = now
+            .checked_add(ttl)
+            .or_else(|| now.checked_add(Self::NEVER))
+            .unwrap_or(now);
+        inner.expiries.push(Reverse((expires_at, key)));
+        inner.entries.insert(
+            key,
+            Entry {
+                expires_at,
+                state: State::Pending(order),
+            },
+        );
+        Ok(())
+    }
+
+    fn consume_at(&self, order_no: &OrderNo, now: Instant) -> Consumed {
+        let key = Key::new(order_no);
+        let mut inner = self.lock();
+        let Some(entry) = inner.entries.get_mut(&key) else {
+            return Consumed::Unknown;
+        };
+        if now >= entry.expires_at {
+            return Consumed::Expired;
+        }
+        match std::mem::replace(&mut entry.state, State::Consumed) {
+            State::Pending(order) => Consumed::Accepted(order),
+            State::Consumed => Consumed::AlreadyConsumed,
+        }
+    }
+}
+
+impl Inner {
+    /// Evicts the entry that expires first, if it has expired.
+    fn evict_one_expired(&mut self, now: Instant) -> bool {
+        match self.expiries.peek() {
+            Some(Reverse((expires_at, _))) if *expires_at <= now => {}
+            _ => return false,
+        }
+        if let Some(Reverse((_, key))) = self.expiries.pop() {
+            self.entries.remove(&key);
+        }
+        true
+    }
+}
+
+impl Default for MemoryOrderStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for MemoryOrderStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryOrderStore")
+            .field("capacity", &self.capacity())
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+#[async_trait]
+impl OrderStore for MemoryOrderStore {
+    async fn put(&self, order: PendingOrder, ttl: Duration) -> Result<(), StoreError> {
+        self.put_at(order, ttl, Instant::now())
+    }
+
+    async fn consume(&self, order_no: &OrderNo) -> Result<Consumed, StoreError> {
+        Ok(self.consume_at(order_no, Instant::now()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::UserId;
+
+    const TTL: Duration = Duration::from_secs(60);
+
+    fn order(n: usize) -> PendingOrder {
+        PendingOrder::new(
+            OrderNo::new(format!("order{n}")).unwrap(),
+            UserId::new(format!("user{n}")).unwrap(),
+        )
+    }
+
+    fn no(n: usize) -> OrderNo {
+        order(n).order_no
+    }
+
+    #[test]
+    fn pending_then_consumed_then_replay() {
+        let store = MemoryOrderStore::new();
+        let t0 = Instant::now();
+        store.put_at(order(1), TTL, t0).unwrap();
+        match store.consume_at(&no(1), t0 + Duration::from_secs(1)) {
+            Consumed::Accepted(found) => assert_eq!(found.user_id.as_str(), "user1"),
+            other => panic!("expected Accepted, got {other:?}"),
+        }
+        assert_eq!(
+            store.consume_at(&no(1), t0 + Duration::from_secs(2)),
+            Consumed::AlreadyConsumed
+        );
+        assert_eq!(store.consume_at(&no(2), t0), Consumed::Unknown);
+    }
+
+    #[test]
+    fn expiry_is_exact_and_applies_to_tombstones() {
+        let store = MemoryOrderStore::new();
+        let t0 = Instant::now();
+        store.put_at(order(1), TTL, t0).unwrap();
+        store.put_at(order(2), TTL, t0).unwrap();
+        assert_eq!(store.consume_at(&no(1), t0 + TTL), Consumed::Expired);
+        assert!(matches!(
+            store.consume_at(&no(2), t0 + TTL - Duration::from_nanos(1)),
+            Consumed::Accepted(_)
+        ));
+        assert_eq!(store.consume_at(&no(2), t0 + TTL), Consumed::Expired);
+    }
+
+    #[test]
+    fn full_store_evicts_expired_orders_first() {
+        let store = MemoryOrderStore::with_capacity(2);
+        let t0 = Instant::now();
+        store.put_at(order(1), Duration::from_secs(10), t0).unwrap();
+        store.put_at(order(2), Duration::from_secs(20), t0).unwrap();
+        // Nothing expired yet: full.
+        let err = store
+            .put_at(order(3), TTL, t0 + Duration::from_secs(5))
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Full { capacity: 2 }), "{err}");
+        // Order 1 expired: it makes room, order 2 stays.
+        store
+            .put_at(order(3), TTL, t0 + Duration::from_secs(10))
+            .unwrap();
+        assert_eq!(store.len(), 2);
+        let later = t0 + Duration::from_secs(11);
+        assert_eq!(store.consume_at(&no(1), later), Consumed::Unknown);
+        assert!(matches!(
+            store.consume_at(&no(2), later),
+            Consumed::Accepted(_)
+        ));
+        assert!(matches!(
+            store.consume_at(&no(3), later),
+            Consumed::Accepted(_)
+        ));
+    }
+
+    #[test]
+    fn tombstones_hold_their_place_until_expiry() {
+        let store = MemoryOrderStore::with_capacity(1);
+        let t0 = Instant::now();
+        store.put_at(order(1), TTL, t0).unwrap();
+        assert!(matches!(
+            store.consume_at(&no(1), t0),
+            Consumed::Accepted(_)
+        ));
+        assert!(matches!(
+            store.put_at(order(2), TTL, t0 + TTL - Duration::from_nanos(1)),
+            Err(StoreError::Full { .. })
+        ));
+        store.put_at(order(2), TTL, t0 + TTL).unwrap();
+        assert_eq!(store.consume_at(&no(1), t0 + TTL), Consumed::Unknown);
+    }
+
+    #[test]
+    fn order_numbers_are_refused_while_remembered() {
+        let store = MemoryOrderStore::new();
+        let t0 = Instant::now();
+        store.put_at(order(1), TTL, t0).unwrap();
+        let err = store.put_at(order(1), TTL, t0).unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Duplicate(n) if n == &no(1)),
+            "{err}"
+        );
+        store.consume_at(&no(1), t0);
+        // Consumed, and even expired: still remembered, still refused.
+        assert!(matches!(
+            store.put_at(order(1), TTL, t0 + 2 * TTL),
+            Err(StoreError::Duplicate(_))
+        ));
+    }
+
+    #[test]
+    fn zero_capacity_refuses_everything() {
+        let store = MemoryOrderStore::with_capacity(0);
+        assert!(matches!(
+            store.put_at(order(1), TTL, Instant::now()),
+            Err(StoreError::Full { capacity: 0 })
+        ));
+    }
+
+    #[test]
+    fn huge_ttl_does_not_overflow() {
+        let store = MemoryOrderStore::new();
+        let t0 = Instant::now();
+        store.put_at(order(1), Duration::MAX, t0).unwrap();
+        assert!(matches!(
+            store.consume_at(&no(1), t0 + Duration::from_secs(365 * 24 * 3600)),
+            Consumed::Accepted(_)
+        ));
+    }
+
+    #[test]
+    fn debug_shows_sizes_only() {
+        let store = MemoryOrderStore::with_capacity(5);
+        store.put_at(order(1), TTL, Instant::now()).unwrap();
+        let debug = format!("{store:?}");
+        assert_eq!(debug, "MemoryOrderStore { capacity: 5, len: 1 }");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn exactly_one_of_many_concurrent_consumes_wins() {
+        const TASKS: usize = 64;
+        let store = MemoryOrderStore::new();
+        store.put(order(1), TTL).await.unwrap();
+        let barrier = Arc::new(tokio::sync::Barrier::new(TASKS));
+        let mut handles = Vec::with_capacity(TASKS);
+        for _ in 0..TASKS {
+            let (store, barrier) = (store.clone(), Arc::clone(&barrier));
+            handles.push(tokio::spawn(async move {
+                barrier.wait().await;
+                store.consume(&no(1)).await.unwrap()
+            }));
+        }
+        let (mut accepted, mut replays) = (0, 0);
+        for handle in handles {
+            match handle.await.unwrap() {
+                Consumed::Accepted(_) => accepted += 1,
+                Consumed::AlreadyConsumed => replays += 1,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!((accepted, replays), (1, TASKS - 1));
+    }
+}

@@ -1,0 +1,312 @@
+//! [`FaceCallbackLayer`]: wrap your callback route so that its handler only
+//! ever runs for a verified callback.
+//!
+//! The layer reads the request URI's query, runs
+//! [`CallbackVerifier::verify`] before the inner service, and then either
+//! - puts the [`VerificationOutcome`] into the request extensions and calls
+//!   the inner service (a correctly signed *failure* is an outcome too:
+//!   check [`VerificationOutcome::passed`]), or
+//! - answers the [`CallbackRejection`] itself with its status and message
+//!   (plain text by default, JSON with
+//!   [`FaceCallbackLayer::json_rejections`]) without calling the inner
+//!   service, or, with [`FaceCallbackLayer::pass_rejections_through`],
+//!   puts the rejection into the extensions and calls the inner service.
+//!
+//! It works with any request body type and with any response body that can
+//! be made from a `String` (`ResBody: From<String>`), which covers axum's
+//! `Body`, `String`, and `http_body_util::Full<Bytes>`: no extra body crate
+//! is needed.
+//!
+//! ```
+//! use axum::{routing::get, Router};
+//! use tencent_faceid::axum::Verified;
+//! use tencent_faceid::callback::CallbackVerifier;
+//! use tencent_faceid::store::MemoryOrderStore;
+//! use tencent_faceid::ticket::StaticTickets;
+//! use tencent_faceid::tower::FaceCallbackLayer;
+//!
+//! async fn callback(Verified(outcome): Verified) -> String {
+//!     if outcome.passed() {
+//!         format!("welcome, {}", outcome.user_id)
+//!     } else {
+//!         format!("verification failed: {}", outcome.code)
+//!     }
+//! }
+//!
+//! let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("t", "n"), MemoryOrderStore::new())
+//!     .build()?;
+//! let app: Router = Router::new()
+//!     .route("/face/callback", get(callback))
+//!     .route_layer(FaceCallbackLayer::new(verifier));
+//! # Ok::<(), tencent_faceid::callback::CallbackConfigError>(())
+//! ```
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use http::header::{HeaderValue, CONTENT_TYPE};
+use http::{Request, Response, StatusCode};
+use pin_project_lite::pin_project;
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::callback::{CallbackRejection, CallbackVerifier, VerificationOutcome};
+
+/// What the layer does with a rejected callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OnRejection {
+    PlainText,
+    Json,
+    PassThrough,
+}
+
+/// Verifies callbacks before the wrapped service sees them; see the
+/// [module documentation](self).
+///
+/// Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct FaceCallbackLayer {
+    verifier: CallbackVerifier,
+    on_rejection: OnRejection,
+}
+
+impl FaceCallbackLayer {
+    /// A layer verifying with `verifier` and answering rejections in plain
+    /// text.
+    pub fn new(verifier: CallbackVerifier) -> Self {
+        Self {
+            verifier,
+            on_rejection: OnRejection::PlainText,
+        }
+    }
+
+    /// Answers rejections as `application/json`:
+    /// `{"error": "<kind>", "message": "<what was wrong>"}`, where `kind`
+    /// is [`RejectionKind::as_str`](crate::callback::RejectionKind::as_str).
+    ///
+    /// ```
+    /// # use tencent_faceid::{callback::CallbackVerifier, store::MemoryOrderStore, ticket::StaticTickets};
+    /// use tencent_faceid::tower::FaceCallbackLayer;
+    /// # let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("t", "n"), MemoryOrderStore::new()).build()?;
+    /// let layer = FaceCallbackLayer::new(verifier).json_rejections();
+    /// # Ok::<(), tencent_faceid::callback::CallbackConfigError>(())
+    /// ```
+    pub fn json_rejections(mut self) -> Self {
+        self.on_rejection = OnRejection::Json;
+        self
+    }
+
+    /// Calls the inner service for rejected callbacks too, with the
+    /// [`CallbackRejection`] in the request extensions instead of a
+    /// [`VerificationOutcome`]: for handlers that render their own error
+    /// page (with axum, extract `Result<Verified, VerifiedRejection>`).
+    ///
+    /// ```
+    /// # use tencent_faceid::{callback::CallbackVerifier, store::MemoryOrderStore, ticket::StaticTickets};
+    /// use tencent_faceid::tower::FaceCallbackLayer;
+    /// # let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("t", "n"), MemoryOrderStore::new()).build()?;
+    /// let layer = FaceCallbackLayer::new(verifier).pass_rejections_through();
+    /// # Ok::<(), tencent_faceid::callback::CallbackConfigError>(())
+    /// ```
+    pub fn pass_rejections_through(mut self) -> Self {
+        self.on_rejection = OnRejection::PassThrough;
+        self
+    }
+}
+
+impl<S> Layer<S> for FaceCallbackLayer {
+    type Service = FaceCallbackService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        FaceCallbackService {
+            inner,
+            verifier: self.verifier.clone(),
+            on_rejection: self.on_rejection,
+        }
+    }
+}
+
+/// The service [`FaceCallbackLayer`] wraps around `S`.
+#[derive(Debug, Clone)]
+pub struct FaceCallbackService<S> {
+    inner: S,
+    verifier: CallbackVerifier,
+    on_rejection: OnRejection,
+}
+
+impl<S> FaceCallbackService<S> {
+    /// Wraps `inner`, like [`FaceCallbackLayer::new`]`(verifier).layer(inner)`.
+    pub fn new(inner: S, verifier: CallbackVerifier) -> Self {
+        FaceCallbackLayer::new(verifier).layer(inner)
+    }
+
+    /// The wrapped service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The wrapped service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// Unwraps the inner service.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for FaceCallbackService<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
+    ReqBody: Send + 'static,
+    ResBody: From<String>,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S, ReqBody>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        // The inner service is called once verification is done: keep the
+        // instance that was polled ready, leave a fresh clone in its place.
+        let clone = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
+        let verifier = self.verifier.clone();
+        // The request travels inside the verification, which reads the
+        // query where it lies, and comes back with the verdict.
+        let verify: VerifyFuture<ReqBody> = Box::pin(async move {
+            let verdict = verifier
+                .verify(request.uri().query().unwrap_or_default())
+                .await;
+            (verdict, request)
+        });
+        ResponseFuture {
+            state: State::Verifying {
+                verify,
+                inner: Some(inner),
+                on_rejection: self.on_rejection,
+            },
+        }
+    }
+}
+
+/// The verification in flight, carrying the request.
+///
+/// Boxed because [`CallbackVerifier::verify`] is an `async fn`, whose future
+/// type cannot be named on stable Rust; it awaits the ticket provider and
+/// order store, which box their futures already (`async_trait`), so this is
+/// one more allocation of the same kind per callback.
+type VerifyFuture<ReqBody> = Pin<
+    Box<
+        dyn Future<
+                Output = (
+                    Result<VerificationOutcome, CallbackRejection>,
+                    Request<ReqBody>,
+                ),
+            > + Send,
+    >,
+>;
+
+pin_project! {
+    /// The response future of [`FaceCallbackService`].
+    pub struct ResponseFuture<S, ReqBody>
+    where
+        S: Service<Request<ReqBody>>,
+    {
+        #[pin]
+        state: State<S, ReqBody>,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<S, ReqBody>
+    where
+        S: Service<Request<ReqBody>>,
+    {
+        Verifying {
+            verify: VerifyFuture<ReqBody>,
+            inner: Option<S>,
+            on_rejection: OnRejection,
+        },
+        Inner {
+            #[pin]
+            future: S::Future,
+        },
+        Answered,
+    }
+}
+
+impl<S, ReqBody, ResBody> Future for ResponseFuture<S, ReqBody>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: From<String>,
+{
+    type Output = Result<Response<ResBody>, S::Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        loop {
+            match this.state.as_mut().project() {
+                StateProj::Verifying {
+                    verify,
+                    inner,
+                    on_rejection,
+                } => {
+                    let (verdict, mut request) = ready!(verify.as_mut().poll(cx));
+                    let on_rejection = *on_rejection;
+                    // Always `Some` here: it is taken only on the way out
+                    // of this state.
+                    let Some(mut inner) = inner.take() else {
+                        this.state.set(State::Answered);
+                        continue;
+                    };
+                    match verdict {
+                        Ok(outcome) => {
+                            request.extensions_mut().insert(outcome);
+                        }
+                        Err(rejection) if on_rejection == OnRejection::PassThrough => {
+                            request.extensions_mut().insert(rejection);
+                        }
+                        Err(rejection) => {
+                            this.state.set(State::Answered);
+                            let json = on_rejection == OnRejection::Json;
+                            return Poll::Ready(Ok(rejection_response(&rejection, json)));
+                        }
+                    }
+                    this.state.set(State::Inner {
+                        future: inner.call(request),
+                    });
+                }
+                StateProj::Inner { future } => return future.poll(cx),
+                // Polled after completion: like a fused future, never ready.
+                StateProj::Answered => return Poll::Pending,
+            }
+        }
+    }
+}
+
+/// The HTTP answer to a rejection: its status, and its message as plain
+/// text or as [`CallbackRejection::to_json`].
+pub(crate) fn rejection_response<B: From<String>>(
+    rejection: &CallbackRejection,
+    json: bool,
+) -> Response<B> {
+    let (content_type, body) = if json {
+        ("application/json", rejection.to_json())
+    } else {
+        ("text/plain; charset=utf-8", rejection.to_string())
+    };
+    let mut response = Response::new(B::from(body));
+    *response.status_mut() =
+        StatusCode::from_u16(rejection.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
