@@ -309,7 +309,7 @@ impl SessionStarterBuilder {
 /// ```no_run
 /// # async fn run(starter: tencent_faceid::session::SessionStarter, request: tencent_faceid::session::StartSession) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 /// use std::time::Duration;
-/// use tower::{ServiceBuilder, ServiceExt};
+/// use tower::{Service, ServiceBuilder, ServiceExt};
 ///
 /// let mut service = ServiceBuilder::new()
 ///     .concurrency_limit(64)

@@ -109,6 +109,30 @@ impl SignTickets {
     }
 }
 
+impl SignTickets {
+    /// The tickets after a refresh fetched `fresh` at `now`, and whether it
+    /// rotated: a new value makes the old current ticket the previous one,
+    /// accepted for `grace`; the same value keeps the old previous one.
+    pub(crate) fn refreshed(
+        old: Option<&SignTickets>,
+        fresh: Ticket,
+        now: SystemTime,
+        grace: Duration,
+    ) -> (SignTickets, bool) {
+        let rotated = old.is_some_and(|old| old.current.value() != fresh.value());
+        let previous = match old {
+            Some(old) if rotated => Some(Ticket::new(old.current.value(), now + grace)),
+            Some(old) => old.previous.clone(),
+            None => None,
+        };
+        let tickets = SignTickets {
+            current: fresh,
+            previous,
+        };
+        (tickets, rotated)
+    }
+}
+
 /// No ticket could be had.
 #[derive(Debug, thiserror::Error)]
 pub enum TicketError {

@@ -695,24 +695,20 @@ impl Inner {
                     }
                     other => other?,
                 };
-                let rotated = old
-                    .as_ref()
-                    .is_some_and(|old| old.sign.current.value() != current.value());
+                let (sign, rotated) = SignTickets::refreshed(
+                    old.as_ref().map(|old| &*old.sign),
+                    current,
+                    now,
+                    self.grace,
+                );
                 tracing::info!(
                     app_id = %self.app_id,
                     rotated,
-                    expires_in_s = remaining_secs(current.expires_at(), now),
+                    expires_in_s = remaining_secs(sign.current.expires_at(), now),
                     "fetched a SIGN ticket"
                 );
-                self.warn_if_due(current.expires_at(), "SIGN ticket");
-                let previous = match &old {
-                    Some(old) if rotated => {
-                        Some(Ticket::new(old.sign.current.value(), now + self.grace))
-                    }
-                    Some(old) => old.sign.previous.clone(),
-                    None => None,
-                };
-                Arc::new(SignTickets { current, previous })
+                self.warn_if_due(sign.current.expires_at(), "SIGN ticket");
+                Arc::new(sign)
             }
         };
         let snapshot = Snapshot { token, sign };

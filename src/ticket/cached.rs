@@ -232,28 +232,18 @@ impl Inner {
             Ok(ticket) => {
                 *last_failure = None;
                 let now = SystemTime::now();
-                let rotated = cached
-                    .as_ref()
-                    .is_some_and(|old| old.current.value() != ticket.value());
-                let previous = match &cached {
-                    Some(old) if rotated => {
-                        Some(Ticket::new(old.current.value(), now + self.grace))
-                    }
-                    Some(old) => old.previous.clone(),
-                    None => None,
-                };
+                let (tickets, rotated) =
+                    SignTickets::refreshed(cached.as_deref(), ticket, now, self.grace);
                 tracing::info!(
-                    expires_in_s = ticket
+                    expires_in_s = tickets
+                        .current
                         .expires_at()
                         .duration_since(now)
                         .map_or(0, |left| left.as_secs()),
                     rotated,
                     "SIGN ticket refreshed"
                 );
-                let tickets = Arc::new(SignTickets {
-                    current: ticket,
-                    previous,
-                });
+                let tickets = Arc::new(tickets);
                 self.sign.store(Some(Arc::clone(&tickets)));
                 Ok(tickets)
             }
