@@ -247,6 +247,32 @@ impl Emulator {
         self.shared.counts.snapshot()
     }
 
+    /// Waits until the request counts satisfy `done`: the way for a test to
+    /// know that a request has reached the emulator (it is counted before
+    /// any fault, so a held request is counted while it is held), without
+    /// sleeping. Waits for ever if it never happens: bound it with
+    /// `tokio::time::timeout` in tests.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use tencent_faceid::emulator::Emulator;
+    /// let emulator = Emulator::start().await?;
+    /// let client = emulator.client();
+    /// let fetch = tokio::spawn(async move { client.access_token().await });
+    /// emulator.wait_for_counts(|counts| counts.access_token == 1).await;
+    /// assert!(fetch.await?.is_ok());
+    /// # Ok(()) }
+    /// ```
+    pub async fn wait_for_counts(&self, done: impl Fn(&Counts) -> bool) {
+        let mut changed = self.shared.counts.changed.subscribe();
+        while !done(&self.counts()) {
+            if changed.changed().await.is_err() {
+                return;
+            }
+        }
+    }
+
     /// What the H5 page's buttons do, without a browser: records the
     /// session's result and answers the callback URL the browser would be
     /// redirected to, with `code`, `orderNo`, `h5faceId`, `newSignature`
@@ -442,7 +468,6 @@ impl Counter {
     }
 }
 
-#[derive(Default)]
 struct CountCells {
     access_token: Counter,
     sign_ticket: Counter,
@@ -450,9 +475,31 @@ struct CountCells {
     start_session: Counter,
     login_page: Counter,
     query_record: Counter,
+    /// Bumped after every count, for [`Emulator::wait_for_counts`].
+    changed: watch::Sender<()>,
+}
+
+impl Default for CountCells {
+    fn default() -> Self {
+        Self {
+            access_token: Counter::default(),
+            sign_ticket: Counter::default(),
+            nonce_ticket: Counter::default(),
+            start_session: Counter::default(),
+            login_page: Counter::default(),
+            query_record: Counter::default(),
+            changed: watch::channel(()).0,
+        }
+    }
 }
 
 impl CountCells {
+    /// Counts one request on the counter `pick` chooses and wakes waiters.
+    fn add(&self, pick: impl Fn(&Self) -> &Counter) {
+        pick(self).increment();
+        self.changed.send_replace(());
+    }
+
     fn snapshot(&self) -> Counts {
         Counts {
             access_token: self.access_token.get(),

@@ -435,9 +435,9 @@ async fn a_held_request_is_answered_503_when_the_last_handle_goes() {
     let second = emulator.clone();
     let held = tokio::spawn(async move { client.query_record(&order_no, "t", false).await });
     // Let the request reach the emulator (it is counted before it is held).
-    while emulator.counts().query_record == 0 {
-        tokio::task::yield_now().await;
-    }
+    emulator
+        .wait_for_counts(|counts| counts.query_record == 1)
+        .await;
     drop(emulator);
     // One handle left: still serving.
     assert!(second.client().access_token().await.is_ok());

@@ -2,7 +2,7 @@
 //! `redis://127.0.0.1:6379`). Every test works under its own random key
 //! prefix and deletes its keys at the end.
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tencent_faceid::client::{Endpoint, FaceIdClient};
-use tencent_faceid::emulator::{Emulator, Fault};
+use tencent_faceid::emulator::{Counts, Emulator, Fault};
 use tencent_faceid::model::{OrderNo, ResultCode, UserId};
 use tencent_faceid::nonce::random_alphanumeric;
 use tencent_faceid::redis::{
@@ -386,15 +386,12 @@ async fn instance(emulator: &Emulator, prefix: &str) -> RedisTicketsBuilder {
     RedisTickets::builder(own_client(emulator), manager().await).prefix(prefix)
 }
 
-/// Waits, polling, until `condition` holds (at most about 10 s, then fails).
-async fn until(what: &str, condition: impl Fn() -> bool) {
-    for _ in 0..2000 {
-        if condition() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    panic!("gave up waiting until {what}");
+/// Waits until the emulator has counted what `done` wants; bounded so that
+/// a bug fails the test instead of hanging it.
+async fn until(what: &str, emulator: &Emulator, done: impl Fn(&Counts) -> bool) {
+    tokio::time::timeout(Duration::from_secs(60), emulator.wait_for_counts(done))
+        .await
+        .unwrap_or_else(|_| panic!("gave up waiting until {what}"));
 }
 
 async fn get(key: &str) -> Option<String> {
@@ -442,8 +439,8 @@ async fn four_instances_under_load_fetch_exactly_one_token_and_one_ticket() {
         })
         .collect();
     start.wait().await;
-    until("the first token request is held", || {
-        emulator.counts().access_token == 1
+    until("the first token request is held", &emulator, |counts| {
+        counts.access_token == 1
     })
     .await;
     release.notify_one();
@@ -554,9 +551,11 @@ async fn a_holder_whose_lock_lapsed_neither_overwrites_the_record_nor_deletes_th
         let slow = slow.clone();
         async move { slow.sign_tickets().await }
     });
-    until("the slow holder's token request is held", || {
-        emulator.counts().access_token == 1
-    })
+    until(
+        "the slow holder's token request is held",
+        &emulator,
+        |counts| counts.access_token == 1,
+    )
     .await;
     // Its lock lapses and another instance takes it.
     let _: () = redis::cmd("SET")
@@ -822,23 +821,32 @@ impl SpareRedis {
             .is_ok_and(|status| status.success())
     }
 
+    /// Starts redis-server on `port` and returns once it logs that it is
+    /// ready (its own signal, no polling).
     fn start(port: u16) -> Self {
-        let spare = Self {
-            child: Command::new("redis-server")
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-                .args(["--save", "", "--appendonly", "no"])
-                .stdout(Stdio::null())
-                .spawn()
-                .expect("redis-server starts"),
-        };
-        for _ in 0..500 {
-            if Self::answers_ping(port) {
-                return spare;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        drop(spare);
-        panic!("redis-server on port {port} did not answer PING");
+        let mut child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("redis-server starts");
+        let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+        let ready = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .any(|line| line.contains("Ready to accept connections"));
+        // Keep draining its log so it never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        let spare = Self { child };
+        assert!(
+            ready,
+            "redis-server on port {port} exited before it was ready"
+        );
+        assert!(
+            Self::answers_ping(port),
+            "redis-server on port {port} does not answer PING"
+        );
+        spare
     }
 
     fn answers_ping(port: u16) -> bool {

@@ -118,7 +118,7 @@ impl Shared {
 }
 
 async fn access_token(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery) -> Response {
-    shared.counts.access_token.increment();
+    shared.counts.add(|c| &c.access_token);
     let params = Params::parse(query.as_deref());
     shared
         .vendor_call(Endpoint::AccessToken, |vendor| vendor.access_token(&params))
@@ -128,9 +128,9 @@ async fn access_token(State(shared): State<Arc<Shared>>, RawQuery(query): RawQue
 async fn api_ticket(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery) -> Response {
     let params = Params::parse(query.as_deref());
     if params.get("type") == Some("NONCE") {
-        shared.counts.nonce_ticket.increment();
+        shared.counts.add(|c| &c.nonce_ticket);
     } else {
-        shared.counts.sign_ticket.increment();
+        shared.counts.add(|c| &c.sign_ticket);
     }
     shared
         .vendor_call(Endpoint::ApiTicket, |vendor| vendor.api_ticket(&params))
@@ -138,14 +138,14 @@ async fn api_ticket(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery
 }
 
 async fn start_session(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    shared.counts.start_session.increment();
+    shared.counts.add(|c| &c.start_session);
     shared
         .vendor_call(Endpoint::StartSession, |vendor| vendor.start_session(&body))
         .await
 }
 
 async fn query_record(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    shared.counts.query_record.increment();
+    shared.counts.add(|c| &c.query_record);
     shared
         .vendor_call(Endpoint::QueryRecord, |vendor| vendor.query_record(&body))
         .await
@@ -180,7 +180,7 @@ fn page_rejection(rejection: &Rejection) -> Response {
 }
 
 async fn login_page(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery) -> Response {
-    shared.counts.login_page.increment();
+    shared.counts.add(|c| &c.login_page);
     match shared
         .vendor
         .open_login_page(&Params::parse(query.as_deref()))
