@@ -970,3 +970,60 @@ async fn while_redis_is_unreachable_the_local_copy_serves_until_it_expires_then_
     assert_eq!(emulator_b.counts().sign_ticket, 2);
     assert_eq!(emulator_b.counts().access_token, 1);
 }
+
+/// The whole multi-instance story at callback level: a session started on
+/// instance A (its own client, tickets and store connection) is verified on
+/// instance B, and the same callback replayed on instance C is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_started_on_a_is_verified_on_b_and_its_replay_refused_on_c() {
+    use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
+    use tencent_faceid::emulator::Outcome;
+    use tencent_faceid::session::{SessionStarter, StartSession};
+
+    let emulator = Emulator::start().await.unwrap();
+    let prefix = random_prefix();
+    let mut verifiers = Vec::new();
+    let mut starters = Vec::new();
+    for _ in 0..3 {
+        let tickets = instance(&emulator, &prefix).await.build();
+        let store = RedisOrderStore::new(manager().await).prefix(&prefix);
+        let client = own_client(&emulator);
+        verifiers.push(
+            CallbackVerifier::builder(client.app_id(), tickets.clone(), store.clone())
+                .build()
+                .unwrap(),
+        );
+        starters.push(
+            SessionStarter::builder(client, tickets, store)
+                .build()
+                .unwrap(),
+        );
+    }
+
+    let request = StartSession::new(
+        UserId::new("user_ab").unwrap(),
+        "https://partner.example/face/callback".parse().unwrap(),
+    )
+    .name("Zhang Sanfeng")
+    .id_number("110101199003074477");
+    let started = starters[0].start(request).await.unwrap();
+    reqwest::get(started.redirect_url.clone()).await.unwrap();
+    let callback = emulator
+        .complete(&started.h5face_id, Outcome::Pass)
+        .unwrap();
+    let query = callback.query().unwrap();
+
+    let outcome = verifiers[1].verify(query).await.unwrap();
+    assert!(outcome.passed());
+    assert_eq!(outcome.order_no, started.order_no);
+    assert_eq!(outcome.user_id.as_str(), "user_ab");
+
+    let replay = verifiers[2].verify(query).await.unwrap_err();
+    assert_eq!(replay.kind(), &RejectionKind::Replay);
+    assert_eq!(replay.status(), 409);
+
+    // One token and one SIGN ticket served all three instances.
+    let counts = emulator.counts();
+    assert_eq!((counts.access_token, counts.sign_ticket), (1, 1));
+    cleanup(&prefix).await;
+}
