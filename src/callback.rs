@@ -2,8 +2,8 @@
 //! string the user's browser brings back into a [`VerificationOutcome`] you
 //! can trust, or a [`CallbackRejection`] that says what was wrong.
 //!
-//! This module knows no web framework; [`crate::tower`], `crate::axum`
-//! and `crate::actix` plug it into one.
+//! This module knows no web framework; the `tower` (default), `axum` and
+//! `actix` modules plug it into one.
 //!
 //! # What is checked, in order
 //! 1. **Form**: the query is at most [`CallbackVerifierBuilder::max_query_len`]
