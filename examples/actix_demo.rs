@@ -1,0 +1,168 @@
+//! The same flow as `demo`, in actix-web with the `VerifiedCallback`
+//! extractor: `cargo run --example actix_demo`, then open the printed URL.
+//!
+//! Configuration: the same environment variables as `demo`
+//! (`FACEID_APP_ID`, `FACEID_SECRET`, `FACEID_BASE_URL`, `DEMO_PUBLIC_URL`,
+//! `DEMO_ADDR`, default `127.0.0.1:3001` here).
+
+use std::error::Error;
+use std::net::TcpListener;
+
+use actix_web::http::header;
+use actix_web::{web, App, HttpResponse, HttpServer};
+use serde::Deserialize;
+use tencent_faceid::actix::VerifiedCallback;
+use tencent_faceid::callback::CallbackVerifier;
+use tencent_faceid::client::{FaceIdClient, DEFAULT_BASE_URL};
+use tencent_faceid::emulator::Emulator;
+use tencent_faceid::model::UserId;
+use tencent_faceid::nonce::random_alphanumeric;
+use tencent_faceid::session::{SessionStarter, StartSession};
+use tencent_faceid::store::MemoryOrderStore;
+use tencent_faceid::ticket::CachedTickets;
+use url::Url;
+
+type BoxError = Box<dyn Error + Send + Sync>;
+
+/// What the actix app needs: built once, cloned into every worker.
+#[derive(Clone)]
+pub struct DemoState {
+    starter: SessionStarter,
+    verifier: CallbackVerifier,
+    callback_url: Url,
+}
+
+/// Builds the demo's state for a server reachable at `public_url`, and the
+/// emulator it uses when no vendor is configured (keep it alive).
+pub async fn demo_state(public_url: Url) -> Result<(DemoState, Option<Emulator>), BoxError> {
+    let (client, emulator) = match std::env::var("FACEID_APP_ID") {
+        Ok(app_id) => {
+            let secret = std::env::var("FACEID_SECRET")
+                .map_err(|_| "FACEID_APP_ID is set, so FACEID_SECRET must be set too")?;
+            let base_url =
+                std::env::var("FACEID_BASE_URL").unwrap_or_else(|_| DEFAULT_BASE_URL.to_owned());
+            let client = FaceIdClient::builder(app_id, secret)
+                .base_url(base_url)
+                .build()?;
+            (client, None)
+        }
+        Err(_) => {
+            let emulator = Emulator::start().await?;
+            (emulator.client(), Some(emulator))
+        }
+    };
+    let tickets = CachedTickets::builder(client.clone()).build();
+    let store = MemoryOrderStore::new();
+    let verifier =
+        CallbackVerifier::builder(client.app_id(), tickets.clone(), store.clone()).build()?;
+    let starter = SessionStarter::builder(client, tickets, store).build()?;
+    let callback_url = public_url.join("/face/callback")?;
+    Ok((
+        DemoState {
+            starter,
+            verifier,
+            callback_url,
+        },
+        emulator,
+    ))
+}
+
+/// Registers the demo's routes and data on an actix `App`.
+pub fn configure(state: DemoState) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |config| {
+        config
+            .app_data(web::Data::new(state.verifier.clone()))
+            .app_data(web::Data::new(state))
+            .route("/", web::get().to(index))
+            .route("/start", web::post().to(start))
+            .route("/face/callback", web::get().to(callback));
+    }
+}
+
+async fn index() -> HttpResponse {
+    page(INDEX_PAGE)
+}
+
+#[derive(Deserialize)]
+struct StartForm {
+    name: String,
+    id_number: String,
+}
+
+async fn start(state: web::Data<DemoState>, form: web::Form<StartForm>) -> HttpResponse {
+    let form = form.into_inner();
+    let user_id = match UserId::new(format!("demo{}", random_alphanumeric(12))) {
+        Ok(user_id) => user_id,
+        Err(error) => return HttpResponse::InternalServerError().body(error.to_string()),
+    };
+    let request = StartSession::new(user_id, state.callback_url.clone())
+        .name(form.name)
+        .id_number(form.id_number);
+    match state.starter.start(request).await {
+        Ok(started) => HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, started.redirect_url.as_str()))
+            .finish(),
+        Err(error) => {
+            HttpResponse::BadGateway().body(format!("Could not start verification: {error}"))
+        }
+    }
+}
+
+async fn callback(VerifiedCallback(outcome): VerifiedCallback) -> HttpResponse {
+    if outcome.passed() {
+        page(&format!(
+            "<h1 id=outcome>Verified</h1><p>Order <code>{}</code> passed face verification (live rate {}).</p>",
+            outcome.order_no,
+            outcome.live_rate.as_deref().unwrap_or("n/a"),
+        ))
+    } else {
+        page(&format!(
+            "<h1 id=outcome>Not verified</h1><p>Order <code>{}</code> failed with code {}.</p><p><a href=\"/\">Try again</a></p>",
+            outcome.order_no,
+            outcome.code.to_string().replace('<', "&lt;"),
+        ))
+    }
+}
+
+fn page(body: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(format!(
+            "<!doctype html><meta charset=utf-8><title>FaceID demo</title>{body}"
+        ))
+}
+
+const INDEX_PAGE: &str = r#"<h1>Face verification demo (actix-web)</h1>
+<form method=post action=/start>
+  <p><label>Name <input id=name name=name value="张三"></label></p>
+  <p><label>Id number <input id=id_number name=id_number value="110101199003071234"></label></p>
+  <p><button id=start type=submit>Verify my face</button></p>
+</form>
+<p>Test data only: with no vendor configured this demo talks to the embedded emulator.</p>"#;
+
+#[actix_web::main]
+async fn main() -> Result<(), BoxError> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tencent_faceid=debug".into()),
+        )
+        .init();
+    let addr = std::env::var("DEMO_ADDR").unwrap_or_else(|_| "127.0.0.1:3001".to_owned());
+    let listener = TcpListener::bind(&addr)?;
+    let local = listener.local_addr()?;
+    let public_url: Url = match std::env::var("DEMO_PUBLIC_URL") {
+        Ok(url) => url.parse()?,
+        Err(_) => format!("http://{local}/").parse()?,
+    };
+    let (state, emulator) = demo_state(public_url.clone()).await?;
+    if let Some(emulator) = &emulator {
+        println!("vendor: embedded emulator at {}", emulator.base_url());
+    }
+    println!("open {public_url} in a browser (Ctrl-C to stop)");
+    HttpServer::new(move || App::new().configure(configure(state.clone())))
+        .listen(listener)?
+        .run()
+        .await?;
+    Ok(())
+}

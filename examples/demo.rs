@@ -1,0 +1,194 @@
+//! The whole H5 face-verification flow in an axum app, wired to the
+//! embedded emulator: `cargo run --example demo`, then open the printed URL.
+//!
+//! `/` shows a form, `/start` starts a session and redirects to the H5
+//! page, whose "pass" and "fail" buttons come back to `/face/callback`,
+//! which sits behind `FaceCallbackLayer` and shows the verified outcome.
+//!
+//! To talk to the real vendor instead, set:
+//!
+//! | variable | meaning |
+//! |---|---|
+//! | `FACEID_APP_ID` | your WBappid (its presence switches the emulator off) |
+//! | `FACEID_SECRET` | your secret |
+//! | `FACEID_BASE_URL` | the vendor's base URL (default `https://miniprogram-kyc.tencentcloudapi.com`) |
+//! | `DEMO_PUBLIC_URL` | this server's public URL, which the browser is sent back to |
+//! | `DEMO_ADDR` | where to listen (default `127.0.0.1:3000`; `127.0.0.1:0` picks a port) |
+
+use std::error::Error;
+use std::net::SocketAddr;
+
+use axum::extract::{Form, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use tencent_faceid::axum::Verified;
+use tencent_faceid::callback::{CallbackVerifier, VerificationOutcome};
+use tencent_faceid::client::{FaceIdClient, DEFAULT_BASE_URL};
+use tencent_faceid::emulator::Emulator;
+use tencent_faceid::model::UserId;
+use tencent_faceid::nonce::random_alphanumeric;
+use tencent_faceid::session::{SessionStarter, StartSession};
+use tencent_faceid::store::MemoryOrderStore;
+use tencent_faceid::ticket::CachedTickets;
+use tencent_faceid::tower::FaceCallbackLayer;
+use url::Url;
+
+type BoxError = Box<dyn Error + Send + Sync>;
+
+/// The demo app and, when no vendor is configured, the emulator it uses
+/// (kept alive with the app).
+pub struct Demo {
+    /// The app's routes.
+    pub router: Router,
+    /// The embedded emulator, when the demo runs offline.
+    pub emulator: Option<Emulator>,
+}
+
+/// Builds the demo for a server reachable at `public_url`.
+pub async fn demo(public_url: Url) -> Result<Demo, BoxError> {
+    let (client, emulator) = match std::env::var("FACEID_APP_ID") {
+        Ok(app_id) => {
+            let secret = std::env::var("FACEID_SECRET")
+                .map_err(|_| "FACEID_APP_ID is set, so FACEID_SECRET must be set too")?;
+            let base_url =
+                std::env::var("FACEID_BASE_URL").unwrap_or_else(|_| DEFAULT_BASE_URL.to_owned());
+            let client = FaceIdClient::builder(app_id, secret)
+                .base_url(base_url)
+                .build()?;
+            (client, None)
+        }
+        Err(_) => {
+            let emulator = Emulator::start().await?;
+            (emulator.client(), Some(emulator))
+        }
+    };
+    let tickets = CachedTickets::builder(client.clone()).build();
+    let store = MemoryOrderStore::new();
+    let verifier =
+        CallbackVerifier::builder(client.app_id(), tickets.clone(), store.clone()).build()?;
+    let starter = SessionStarter::builder(client, tickets, store).build()?;
+    let callback_url = public_url.join("/face/callback")?;
+
+    let router = Router::new()
+        .route("/face/callback", get(callback))
+        .route_layer(FaceCallbackLayer::new(verifier))
+        .route("/", get(index))
+        .route("/start", post(start))
+        .with_state(AppState {
+            starter,
+            callback_url,
+        });
+    Ok(Demo { router, emulator })
+}
+
+#[derive(Clone)]
+struct AppState {
+    starter: SessionStarter,
+    callback_url: Url,
+}
+
+async fn index() -> Html<&'static str> {
+    Html(INDEX_PAGE)
+}
+
+#[derive(Deserialize)]
+struct StartForm {
+    name: String,
+    id_number: String,
+}
+
+async fn start(State(state): State<AppState>, Form(form): Form<StartForm>) -> Response {
+    let user_id = match UserId::new(format!("demo{}", random_alphanumeric(12))) {
+        Ok(user_id) => user_id,
+        Err(error) => return page(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string()),
+    };
+    let request = StartSession::new(user_id, state.callback_url)
+        .name(form.name)
+        .id_number(form.id_number);
+    match state.starter.start(request).await {
+        Ok(started) => Redirect::to(started.redirect_url.as_str()).into_response(),
+        Err(error) => page(
+            StatusCode::BAD_GATEWAY,
+            &format!("Could not start verification: {error}"),
+        ),
+    }
+}
+
+async fn callback(Verified(outcome): Verified) -> Response {
+    page(StatusCode::OK, &describe(&outcome))
+}
+
+fn describe(outcome: &VerificationOutcome) -> String {
+    if outcome.passed() {
+        format!(
+            "<h1 id=outcome>Verified</h1><p>Order <code>{}</code> passed face verification (live rate {}).</p>",
+            outcome.order_no,
+            outcome.live_rate.as_deref().unwrap_or("n/a"),
+        )
+    } else {
+        format!(
+            "<h1 id=outcome>Not verified</h1><p>Order <code>{}</code> failed with code {}.</p><p><a href=\"/\">Try again</a></p>",
+            outcome.order_no,
+            html_escape(&outcome.code.to_string()),
+        )
+    }
+}
+
+fn page(status: StatusCode, body: &str) -> Response {
+    (
+        status,
+        Html(format!(
+            "<!doctype html><meta charset=utf-8><title>FaceID demo</title>{body}"
+        )),
+    )
+        .into_response()
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+const INDEX_PAGE: &str = r#"<!doctype html>
+<meta charset=utf-8>
+<title>FaceID demo</title>
+<h1>Face verification demo</h1>
+<form method=post action=/start>
+  <p><label>Name <input id=name name=name value="张三"></label></p>
+  <p><label>Id number <input id=id_number name=id_number value="110101199003071234"></label></p>
+  <p><button id=start type=submit>Verify my face</button></p>
+</form>
+<p>Test data only: with no vendor configured this demo talks to the embedded emulator.</p>
+"#;
+
+#[tokio::main]
+async fn main() -> Result<(), BoxError> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tencent_faceid=debug".into()),
+        )
+        .init();
+    let addr: SocketAddr = std::env::var("DEMO_ADDR")
+        .unwrap_or_else(|_| "127.0.0.1:3000".to_owned())
+        .parse()?;
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    let public_url: Url = match std::env::var("DEMO_PUBLIC_URL") {
+        Ok(url) => url.parse()?,
+        Err(_) => format!("http://{local}/").parse()?,
+    };
+    let Demo { router, emulator } = demo(public_url.clone()).await?;
+    match &emulator {
+        Some(emulator) => println!("vendor: embedded emulator at {}", emulator.base_url()),
+        None => println!("vendor: configured by FACEID_* environment variables"),
+    }
+    println!("open {public_url} in a browser (Ctrl-C to stop)");
+    axum::serve(listener, router).await?;
+    Ok(())
+}

@@ -1,0 +1,197 @@
+//! The axum demo driven by a real headless Chromium: open the form, click
+//! "Verify my face", click "pass" on the emulator's H5 page, read the
+//! verified outcome. Uses Debian's `chromium` and `chromium-driver`
+//! through the W3C WebDriver protocol (plain HTTP); skipped, with the
+//! reason printed, when they are not installed.
+
+#[path = "../examples/demo.rs"]
+#[allow(dead_code)]
+mod demo;
+
+use std::path::Path;
+use std::process::Stdio;
+
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use url::Url;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// WebDriver's name for an element reference.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// A chromedriver process, killed on drop.
+struct Driver {
+    _process: Child,
+    url: Url,
+    http: reqwest::Client,
+}
+
+impl Driver {
+    /// Starts chromedriver on a free port and waits for its "started" line.
+    async fn start() -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut process = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(process.stdout.take().unwrap()).lines();
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if line.contains("started successfully") {
+                break;
+            }
+        }
+        // Keep draining its output so it never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Driver {
+            _process: process,
+            url: format!("http://127.0.0.1:{port}/").parse().unwrap(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut request = self.http.request(method, self.url.join(path).unwrap());
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let answer: Value = request.send().await.unwrap().json().await.unwrap();
+        assert!(
+            answer["value"].get("error").is_none(),
+            "WebDriver {path}: {answer}"
+        );
+        answer["value"].clone()
+    }
+
+    async fn new_session(&self, profile: &Path) -> Session<'_> {
+        let capabilities = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--disable-quic", "--no-first-run", "--disable-background-networking",
+                         "--disable-component-update", "--disable-sync",
+                         format!("--user-data-dir={}", profile.display())]
+            }
+        }}});
+        let value = self
+            .call(reqwest::Method::POST, "session", Some(capabilities))
+            .await;
+        let id = value["sessionId"].as_str().unwrap().to_owned();
+        let session = Session { driver: self, id };
+        // Element look-ups wait for the page to show the element.
+        session
+            .post("timeouts", json!({"implicit": 30_000, "pageLoad": 60_000}))
+            .await;
+        session
+    }
+}
+
+struct Session<'a> {
+    driver: &'a Driver,
+    id: String,
+}
+
+impl Session<'_> {
+    async fn post(&self, path: &str, body: Value) -> Value {
+        let path = format!("session/{}/{path}", self.id);
+        self.driver
+            .call(reqwest::Method::POST, &path, Some(body))
+            .await
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        let path = format!("session/{}/{path}", self.id);
+        self.driver.call(reqwest::Method::GET, &path, None).await
+    }
+
+    async fn open(&self, url: &Url) {
+        self.post("url", json!({"url": url.as_str()})).await;
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let found = self
+            .post("element", json!({"using": "css selector", "value": css}))
+            .await;
+        found[ELEMENT].as_str().unwrap().to_owned()
+    }
+
+    async fn click(&self, css: &str) {
+        let element = self.find(css).await;
+        self.post(&format!("element/{element}/click"), json!({}))
+            .await;
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let element = self.find(css).await;
+        self.get(&format!("element/{element}/text"))
+            .await
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    async fn current_url(&self) -> Url {
+        self.get("url").await.as_str().unwrap().parse().unwrap()
+    }
+
+    async fn close(self) {
+        let path = format!("session/{}", self.id);
+        self.driver.call(reqwest::Method::DELETE, &path, None).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_clicks_through_the_axum_demo_in_chromium() {
+    for tool in [CHROMIUM, CHROMEDRIVER] {
+        if !Path::new(tool).exists() {
+            println!(
+                "skipped: {tool} is not installed (apt-get install chromium chromium-driver; .ci/run does this)"
+            );
+            return;
+        }
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let demo_url: Url = format!("http://{}/", listener.local_addr().unwrap())
+        .parse()
+        .unwrap();
+    let demo::Demo { router, emulator } = demo::demo(demo_url.clone()).await.unwrap();
+    let emulator = emulator.unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    let profile = std::env::temp_dir().join(format!(
+        "tencent-faceid-chromium-{}",
+        tencent_faceid::nonce::random_alphanumeric(8)
+    ));
+    let driver = Driver::start().await;
+    let session = driver.new_session(&profile).await;
+
+    session.open(&demo_url).await;
+    session.click("#start").await;
+    session.click("#pass").await;
+    assert_eq!(session.text("#outcome").await, "Verified");
+    let landed = session.current_url().await;
+    assert_eq!(landed.path(), "/face/callback");
+    assert!(landed.query().unwrap().contains("newSignature="));
+
+    // Once more, failing this time: the page offers a retry.
+    session.open(&demo_url).await;
+    session.click("#start").await;
+    session.click("#fail").await;
+    assert_eq!(session.text("#outcome").await, "Not verified");
+    session.click("a[href='/']").await;
+    assert!(!session.find("#start").await.is_empty());
+
+    let counts = emulator.counts();
+    assert_eq!((counts.start_session, counts.login_page), (2, 2));
+    session.close().await;
+    let _ = std::fs::remove_dir_all(profile);
+}

@@ -1,0 +1,121 @@
+//! The whole flow end to end over real HTTP, through both demos: start,
+//! follow the redirect to the emulator's H5 page, press pass or fail,
+//! follow the redirect to the callback, see the verified outcome; a
+//! replayed callback is refused.
+
+#[path = "../examples/actix_demo.rs"]
+#[allow(dead_code)]
+mod actix_demo;
+#[path = "../examples/demo.rs"]
+#[allow(dead_code)]
+mod demo;
+
+use url::Url;
+
+/// What a browser would do from the demo's start form to the callback
+/// page: returns the callback URL it landed on and the page's status and
+/// text.
+async fn click_through(demo_url: &Url, button: &str) -> (Url, u16, String) {
+    let browser = reqwest::Client::new();
+    let index = browser.get(demo_url.clone()).send().await.unwrap();
+    assert!(index.text().await.unwrap().contains("id=start"));
+
+    let login = browser
+        .post(demo_url.join("/start").unwrap())
+        .form(&[("name", "张三"), ("id_number", "110101199003071234")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200, "the H5 page");
+    let login_url = login.url().clone();
+    assert_eq!(login_url.path(), "/api/web/login");
+    let page = login.text().await.unwrap();
+
+    let action = attribute_after(&page, "<form", "action");
+    let h5face_id = attribute_after(&page, "name=\"h5faceId\"", "value");
+    let code = attribute_after(&page, "id=\"code\"", "value");
+    let landed = browser
+        .post(login_url.join(&action).unwrap())
+        .form(&[
+            ("h5faceId", h5face_id.as_str()),
+            ("code", code.as_str()),
+            ("outcome", button),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let url = landed.url().clone();
+    let status = landed.status().as_u16();
+    (url, status, landed.text().await.unwrap())
+}
+
+/// The value of `attribute` in the first tag after `marker`.
+fn attribute_after(page: &str, marker: &str, attribute: &str) -> String {
+    let start = page
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} not in {page}"));
+    let tag_start = page[..start].rfind('<').unwrap_or(start);
+    let tag_end = start + page[start..].find('>').unwrap();
+    let tag = &page[tag_start..tag_end];
+    let needle = format!("{attribute}=\"");
+    let value_start = tag.find(&needle).unwrap() + needle.len();
+    let value_len = tag[value_start..].find('"').unwrap();
+    tag[value_start..value_start + value_len].to_owned()
+}
+
+async fn assert_pass_fail_and_replay(demo_url: &Url) {
+    let (callback, status, page) = click_through(demo_url, "pass").await;
+    assert_eq!(callback.path(), "/face/callback");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("id=outcome>Verified<"), "{page}");
+
+    let replay = reqwest::get(callback).await.unwrap();
+    assert_eq!(replay.status(), 409, "a replayed callback is refused");
+
+    let (_, status, page) = click_through(demo_url, "fail").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("id=outcome>Not verified<"), "{page}");
+    assert!(
+        page.contains("66660004"),
+        "the failure code is shown: {page}"
+    );
+    assert!(page.contains("href=\"/\""), "a retry link: {page}");
+}
+
+#[tokio::test]
+async fn axum_demo_pass_fail_and_replay() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url: Url = format!("http://{}/", listener.local_addr().unwrap())
+        .parse()
+        .unwrap();
+    let demo::Demo { router, emulator } = demo::demo(url.clone()).await.unwrap();
+    assert!(
+        emulator.is_some(),
+        "no vendor configured: the emulator is used"
+    );
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    assert_pass_fail_and_replay(&url).await;
+}
+
+#[actix_web::test]
+async fn actix_demo_pass_fail_and_replay() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url: Url = format!("http://{}/", listener.local_addr().unwrap())
+        .parse()
+        .unwrap();
+    let (state, emulator) = actix_demo::demo_state(url.clone()).await.unwrap();
+    assert!(emulator.is_some());
+    let server = actix_web::HttpServer::new(move || {
+        actix_web::App::new().configure(actix_demo::configure(state.clone()))
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
+    let handle = server.handle();
+    actix_web::rt::spawn(server);
+
+    assert_pass_fail_and_replay(&url).await;
+    handle.stop(true).await;
+}
