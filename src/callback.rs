@@ -2,17 +2,19 @@
 //! string the user's browser brings back into a [`VerificationOutcome`] you
 //! can trust, or a [`CallbackRejection`] that says what was wrong.
 //!
-//! This module knows no web framework; [`crate::tower`], `crate::axum`
-//! and `crate::actix` plug it into one.
+//! This module knows no web framework; the `tower` (default), `axum` and
+//! `actix` modules plug it into one.
 //!
 //! # What is checked, in order
 //! 1. **Form**: the query is at most [`CallbackVerifierBuilder::max_query_len`]
 //!    bytes; `code`, `orderNo`, `h5faceId` and `newSignature` are each
 //!    present exactly once and non-empty (`liveRate` at most once); every
-//!    percent-escape is valid and decodes to UTF-8; `orderNo` is a valid
-//!    [`OrderNo`] and `newSignature` 40 hex digits (either case). The legacy
-//!    `signature` parameter and parameters this crate does not know are
-//!    ignored, so your callback URL may carry its own parameters.
+//!    parameter name, and these parameters' values, percent-decode
+//!    (`%XX`, `+` for space) to UTF-8; `orderNo` is a valid [`OrderNo`] and
+//!    `newSignature` 40 hex digits (either case). The legacy `signature`
+//!    parameter and parameters this crate does not know are ignored (their
+//!    values are not even decoded), so your callback URL may carry its own
+//!    parameters. Each defect is its own [`Malformed`] variant.
 //! 2. **Signature**: `newSignature` must be the vendor's signature of the
 //!    app id, `orderNo` and `code` with the current SIGN ticket, or with the
 //!    previous one while its grace window lasts (the vendor may have signed

@@ -12,10 +12,12 @@
 //!   service, or, with [`FaceCallbackLayer::pass_rejections_through`],
 //!   puts the rejection into the extensions and calls the inner service.
 //!
-//! It works with any request body type and with any response body that can
-//! be made from a `String` (`ResBody: From<String>`), which covers axum's
-//! `Body`, `String`, and `http_body_util::Full<Bytes>`: no extra body crate
-//! is needed.
+//! It works with any request body type that is `Send + 'static` (the
+//! request travels inside the verification, which is a boxed `Send`
+//! future) and with any response body that can be made from a `String`
+//! (`ResBody: From<String>`, for the rejections it answers itself), which
+//! covers axum's `Body`, `String`, and `http_body_util::Full<Bytes>`: no
+//! body crate (`http-body`, `bytes`) is needed.
 //!
 //! ```
 //! use axum::{routing::get, Router};
