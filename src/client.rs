@@ -1,7 +1,7 @@
 //! [`FaceIdClient`]: every call the partner server makes to the vendor.
 //!
 //! One shared `reqwest::Client` (rustls, connection pooling), a base URL
-//! that points at the vendor or at the [emulator](crate::emulator), request
+//! that points at the vendor or at the emulator (feature `emulator`), request
 //! and connect timeouts, and errors that tell transport failures, HTTP
 //! statuses, undecodable bodies and vendor error codes apart. Secrets never
 //! appear in `Debug` or error text (URLs are stripped from transport errors

@@ -13,8 +13,39 @@
 //!   [`model::OrderNo`] / [`model::UserId`].
 //! - [`client`]: [`client::FaceIdClient`], every vendor call with typed
 //!   errors.
-//! - [`ticket`]: where SIGN and NONCE tickets come from.
-//! - [`store`]: the sessions this server started, each accepted once.
+//! - [`ticket`]: where SIGN and NONCE tickets come from:
+//!   [`ticket::StaticTickets`] for tests, [`ticket::CachedTickets`] for one
+//!   server, `redis::RedisTickets` (feature `redis`) for many.
+//! - [`store`]: the sessions this server started, each accepted once:
+//!   [`store::MemoryOrderStore`], `redis::RedisOrderStore`.
+//! - [`session`]: [`session::SessionStarter`] starts a session and gives
+//!   the URL to send the browser to.
+//! - [`callback`]: [`callback::CallbackVerifier`] turns a callback query
+//!   into a [`callback::VerificationOutcome`] or a
+//!   [`callback::CallbackRejection`]; `tower::FaceCallbackLayer`,
+//!   `axum::Verified` and `actix::VerifiedCallback` put it in front of your
+//!   handler.
+//! - `emulator` (feature `emulator`): the vendor on a loopback port, for
+//!   demos and tests.
+//!
+//! ```
+//! use axum::{routing::get, Router};
+//! use tencent_faceid::axum::Verified;
+//! use tencent_faceid::callback::CallbackVerifier;
+//! use tencent_faceid::store::MemoryOrderStore;
+//! use tencent_faceid::ticket::StaticTickets;
+//! use tencent_faceid::tower::FaceCallbackLayer;
+//!
+//! let store = MemoryOrderStore::new(); // share it with your SessionStarter
+//! let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("sign", "nonce"), store)
+//!     .build()?;
+//! let app: Router = Router::new()
+//!     .route("/face/callback", get(|Verified(outcome): Verified| async move {
+//!         if outcome.passed() { "verified" } else { "please try again" }
+//!     }))
+//!     .route_layer(FaceCallbackLayer::new(verifier));
+//! # Ok::<(), tencent_faceid::callback::CallbackConfigError>(())
+//! ```
 //!
 //! Secrets (the app secret, access tokens, tickets) and personal data
 //! (name, id number, photos) are [`Secret`]s: they never appear in `Debug`,
@@ -29,7 +60,7 @@
 //! | `redis` | no | tickets and orders shared by many instances |
 //! | `emulator` | no | a local stand-in for the vendor, for demos and tests |
 #![warn(missing_docs)]
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "actix")]
 pub mod actix;
