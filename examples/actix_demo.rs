@@ -5,7 +5,6 @@
 //! (`FACEID_APP_ID`, `FACEID_SECRET`, `FACEID_BASE_URL`, `DEMO_PUBLIC_URL`,
 //! `DEMO_ADDR`, default `127.0.0.1:3001` here).
 
-use std::error::Error;
 use std::net::TcpListener;
 
 use actix_web::http::header;
@@ -13,16 +12,16 @@ use actix_web::{web, App, HttpResponse, HttpServer};
 use serde::Deserialize;
 use tencent_faceid::actix::VerifiedCallback;
 use tencent_faceid::callback::CallbackVerifier;
-use tencent_faceid::client::{FaceIdClient, DEFAULT_BASE_URL};
 use tencent_faceid::emulator::Emulator;
 use tencent_faceid::model::UserId;
 use tencent_faceid::nonce::random_alphanumeric;
 use tencent_faceid::session::{SessionStarter, StartSession};
-use tencent_faceid::store::MemoryOrderStore;
-use tencent_faceid::ticket::CachedTickets;
 use url::Url;
 
-type BoxError = Box<dyn Error + Send + Sync>;
+#[path = "support/wiring.rs"]
+mod wiring;
+
+use wiring::{describe, wire, BoxError, Wiring, INDEX_FORM};
 
 /// What the actix app needs: built once, cloned into every worker.
 #[derive(Clone)]
@@ -35,36 +34,18 @@ pub struct DemoState {
 /// Builds the demo's state for a server reachable at `public_url`, and the
 /// emulator it uses when no vendor is configured (keep it alive).
 pub async fn demo_state(public_url: Url) -> Result<(DemoState, Option<Emulator>), BoxError> {
-    let (client, emulator) = match std::env::var("FACEID_APP_ID") {
-        Ok(app_id) => {
-            let secret = std::env::var("FACEID_SECRET")
-                .map_err(|_| "FACEID_APP_ID is set, so FACEID_SECRET must be set too")?;
-            let base_url =
-                std::env::var("FACEID_BASE_URL").unwrap_or_else(|_| DEFAULT_BASE_URL.to_owned());
-            let client = FaceIdClient::builder(app_id, secret)
-                .base_url(base_url)
-                .build()?;
-            (client, None)
-        }
-        Err(_) => {
-            let emulator = Emulator::start().await?;
-            (emulator.client(), Some(emulator))
-        }
-    };
-    let tickets = CachedTickets::builder(client.clone()).build();
-    let store = MemoryOrderStore::new();
-    let verifier =
-        CallbackVerifier::builder(client.app_id(), tickets.clone(), store.clone()).build()?;
-    let starter = SessionStarter::builder(client, tickets, store).build()?;
-    let callback_url = public_url.join("/face/callback")?;
-    Ok((
-        DemoState {
-            starter,
-            verifier,
-            callback_url,
-        },
+    let Wiring {
+        starter,
+        verifier,
+        callback_url,
         emulator,
-    ))
+    } = wire(&public_url).await?;
+    let state = DemoState {
+        starter,
+        verifier,
+        callback_url,
+    };
+    Ok((state, emulator))
 }
 
 /// Registers the demo's routes and data on an actix `App`.
@@ -80,7 +61,9 @@ pub fn configure(state: DemoState) -> impl FnOnce(&mut web::ServiceConfig) {
 }
 
 async fn index() -> HttpResponse {
-    page(INDEX_PAGE)
+    page(&format!(
+        "<h1>Face verification demo (actix-web)</h1>{INDEX_FORM}"
+    ))
 }
 
 #[derive(Deserialize)]
@@ -109,19 +92,7 @@ async fn start(state: web::Data<DemoState>, form: web::Form<StartForm>) -> HttpR
 }
 
 async fn callback(VerifiedCallback(outcome): VerifiedCallback) -> HttpResponse {
-    if outcome.passed() {
-        page(&format!(
-            "<h1 id=outcome>Verified</h1><p>Order <code>{}</code> passed face verification (live rate {}).</p>",
-            outcome.order_no,
-            outcome.live_rate.as_deref().unwrap_or("n/a"),
-        ))
-    } else {
-        page(&format!(
-            "<h1 id=outcome>Not verified</h1><p>Order <code>{}</code> failed with code {}.</p><p><a href=\"/\">Try again</a></p>",
-            outcome.order_no,
-            outcome.code.to_string().replace('<', "&lt;"),
-        ))
-    }
+    page(&describe(&outcome))
 }
 
 fn page(body: &str) -> HttpResponse {
@@ -131,14 +102,6 @@ fn page(body: &str) -> HttpResponse {
             "<!doctype html><meta charset=utf-8><title>FaceID demo</title>{body}"
         ))
 }
-
-const INDEX_PAGE: &str = r#"<h1>Face verification demo (actix-web)</h1>
-<form method=post action=/start>
-  <p><label>Name <input id=name name=name value="张三"></label></p>
-  <p><label>Id number <input id=id_number name=id_number value="110101199003071234"></label></p>
-  <p><button id=start type=submit>Verify my face</button></p>
-</form>
-<p>Test data only: with no vendor configured this demo talks to the embedded emulator.</p>"#;
 
 #[actix_web::main]
 async fn main() -> Result<(), BoxError> {

@@ -15,7 +15,6 @@
 //! | `DEMO_PUBLIC_URL` | this server's public URL, which the browser is sent back to |
 //! | `DEMO_ADDR` | where to listen (default `127.0.0.1:3000`; `127.0.0.1:0` picks a port) |
 
-use std::error::Error;
 use std::net::SocketAddr;
 
 use axum::extract::{Form, State};
@@ -25,18 +24,17 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 use tencent_faceid::axum::Verified;
-use tencent_faceid::callback::{CallbackVerifier, VerificationOutcome};
-use tencent_faceid::client::{FaceIdClient, DEFAULT_BASE_URL};
 use tencent_faceid::emulator::Emulator;
 use tencent_faceid::model::UserId;
 use tencent_faceid::nonce::random_alphanumeric;
 use tencent_faceid::session::{SessionStarter, StartSession};
-use tencent_faceid::store::MemoryOrderStore;
-use tencent_faceid::ticket::CachedTickets;
 use tencent_faceid::tower::FaceCallbackLayer;
 use url::Url;
 
-type BoxError = Box<dyn Error + Send + Sync>;
+#[path = "support/wiring.rs"]
+mod wiring;
+
+use wiring::{describe, wire, BoxError, Wiring, INDEX_FORM};
 
 /// The demo app and, when no vendor is configured, the emulator it uses
 /// (kept alive with the app).
@@ -49,29 +47,12 @@ pub struct Demo {
 
 /// Builds the demo for a server reachable at `public_url`.
 pub async fn demo(public_url: Url) -> Result<Demo, BoxError> {
-    let (client, emulator) = match std::env::var("FACEID_APP_ID") {
-        Ok(app_id) => {
-            let secret = std::env::var("FACEID_SECRET")
-                .map_err(|_| "FACEID_APP_ID is set, so FACEID_SECRET must be set too")?;
-            let base_url =
-                std::env::var("FACEID_BASE_URL").unwrap_or_else(|_| DEFAULT_BASE_URL.to_owned());
-            let client = FaceIdClient::builder(app_id, secret)
-                .base_url(base_url)
-                .build()?;
-            (client, None)
-        }
-        Err(_) => {
-            let emulator = Emulator::start().await?;
-            (emulator.client(), Some(emulator))
-        }
-    };
-    let tickets = CachedTickets::builder(client.clone()).build();
-    let store = MemoryOrderStore::new();
-    let verifier =
-        CallbackVerifier::builder(client.app_id(), tickets.clone(), store.clone()).build()?;
-    let starter = SessionStarter::builder(client, tickets, store).build()?;
-    let callback_url = public_url.join("/face/callback")?;
-
+    let Wiring {
+        starter,
+        verifier,
+        callback_url,
+        emulator,
+    } = wire(&public_url).await?;
     let router = Router::new()
         .route("/face/callback", get(callback))
         .route_layer(FaceCallbackLayer::new(verifier))
@@ -90,8 +71,11 @@ struct AppState {
     callback_url: Url,
 }
 
-async fn index() -> Html<&'static str> {
-    Html(INDEX_PAGE)
+async fn index() -> Response {
+    page(
+        StatusCode::OK,
+        &format!("<h1>Face verification demo</h1>{INDEX_FORM}"),
+    )
 }
 
 #[derive(Deserialize)]
@@ -121,22 +105,6 @@ async fn callback(Verified(outcome): Verified) -> Response {
     page(StatusCode::OK, &describe(&outcome))
 }
 
-fn describe(outcome: &VerificationOutcome) -> String {
-    if outcome.passed() {
-        format!(
-            "<h1 id=outcome>Verified</h1><p>Order <code>{}</code> passed face verification (live rate {}).</p>",
-            outcome.order_no,
-            outcome.live_rate.as_deref().unwrap_or("n/a"),
-        )
-    } else {
-        format!(
-            "<h1 id=outcome>Not verified</h1><p>Order <code>{}</code> failed with code {}.</p><p><a href=\"/\">Try again</a></p>",
-            outcome.order_no,
-            html_escape(&outcome.code.to_string()),
-        )
-    }
-}
-
 fn page(status: StatusCode, body: &str) -> Response {
     (
         status,
@@ -146,25 +114,6 @@ fn page(status: StatusCode, body: &str) -> Response {
     )
         .into_response()
 }
-
-fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-const INDEX_PAGE: &str = r#"<!doctype html>
-<meta charset=utf-8>
-<title>FaceID demo</title>
-<h1>Face verification demo</h1>
-<form method=post action=/start>
-  <p><label>Name <input id=name name=name value="张三"></label></p>
-  <p><label>Id number <input id=id_number name=id_number value="110101199003071234"></label></p>
-  <p><button id=start type=submit>Verify my face</button></p>
-</form>
-<p>Test data only: with no vendor configured this demo talks to the embedded emulator.</p>
-"#;
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {

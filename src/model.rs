@@ -518,10 +518,11 @@ pub struct StartRequest {
     pub sign: Signature,
 }
 
-/// Answer to geth5faceid.
+/// Answer to geth5faceid and queryfacerecord: a code, a message and, on
+/// success, a `result`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct StartResponse {
+pub struct ResultResponse<T> {
     /// Result code.
     pub code: ResultCode,
     /// Message.
@@ -530,13 +531,20 @@ pub struct StartResponse {
     /// The vendor's sequence number for the request.
     #[serde(default)]
     pub biz_seq_no: Option<String>,
-    /// The session, on success.
-    #[serde(default)]
-    pub result: Option<StartResult>,
+    /// The result, on success.
+    #[serde(default = "Option::default")]
+    pub result: Option<T>,
     /// When the vendor answered.
     #[serde(default)]
     pub transaction_time: Option<String>,
 }
+
+/// Answer to geth5faceid.
+pub type StartResponse = ResultResponse<StartResult>;
+
+/// Answer to queryfacerecord: its code is the query's, and the
+/// verification's when `"0"`.
+pub type QueryRecordResponse = ResultResponse<FaceRecord>;
 
 /// The session a [`StartResponse`] opened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -579,26 +587,6 @@ pub struct QueryRecordRequest {
     pub get_file: Option<String>,
 }
 
-/// Answer to queryfacerecord.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct QueryRecordResponse {
-    /// Result code of the query (and of the verification, when `"0"`).
-    pub code: ResultCode,
-    /// Message.
-    #[serde(default)]
-    pub msg: String,
-    /// The vendor's sequence number.
-    #[serde(default)]
-    pub biz_seq_no: Option<String>,
-    /// The record, on success.
-    #[serde(default)]
-    pub result: Option<FaceRecord>,
-    /// When the vendor answered.
-    #[serde(default)]
-    pub transaction_time: Option<String>,
-}
-
 /// The vendor's record of one verification: the evidence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -628,12 +616,16 @@ pub struct FaceRecord {
     pub biz_seq_no: Option<String>,
 }
 
-vendor_response!(
-    AccessTokenResponse,
-    ApiTicketResponse,
-    StartResponse,
-    QueryRecordResponse
-);
+vendor_response!(AccessTokenResponse, ApiTicketResponse);
+
+impl<T> VendorResponse for ResultResponse<T> {
+    fn code(&self) -> &ResultCode {
+        &self.code
+    }
+    fn msg(&self) -> &str {
+        &self.msg
+    }
+}
 
 #[cfg(test)]
 mod tests {

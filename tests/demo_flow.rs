@@ -3,11 +3,13 @@
 //! follow the redirect to the callback, see the verified outcome; a
 //! replayed callback is refused.
 
+// Each demo is its own program and includes the shared wiring module; here
+// both are compiled into one test, hence the module appears twice.
 #[path = "../examples/actix_demo.rs"]
-#[allow(dead_code)]
+#[allow(dead_code, clippy::duplicate_mod)]
 mod actix_demo;
 #[path = "../examples/demo.rs"]
-#[allow(dead_code)]
+#[allow(dead_code, clippy::duplicate_mod)]
 mod demo;
 
 use url::Url;

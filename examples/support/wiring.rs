@@ -1,0 +1,89 @@
+//! What both demos wire up: a vendor (the embedded emulator, or the real
+//! one when `FACEID_APP_ID` is set), cached tickets, an order store, the
+//! session starter and the callback verifier.
+
+use std::error::Error;
+
+use tencent_faceid::callback::CallbackVerifier;
+use tencent_faceid::client::{FaceIdClient, DEFAULT_BASE_URL};
+use tencent_faceid::emulator::Emulator;
+use tencent_faceid::session::SessionStarter;
+use tencent_faceid::store::MemoryOrderStore;
+use tencent_faceid::ticket::CachedTickets;
+use url::Url;
+
+pub type BoxError = Box<dyn Error + Send + Sync>;
+
+/// The demo's parts. Keep `emulator` alive as long as the app runs.
+pub struct Wiring {
+    pub starter: SessionStarter,
+    pub verifier: CallbackVerifier,
+    /// Where the vendor sends the browser back to.
+    pub callback_url: Url,
+    /// The embedded emulator, when no vendor is configured.
+    pub emulator: Option<Emulator>,
+}
+
+/// Wires the demo for a server reachable at `public_url`.
+pub async fn wire(public_url: &Url) -> Result<Wiring, BoxError> {
+    let (client, emulator) = match std::env::var("FACEID_APP_ID") {
+        Ok(app_id) => {
+            let secret = std::env::var("FACEID_SECRET")
+                .map_err(|_| "FACEID_APP_ID is set, so FACEID_SECRET must be set too")?;
+            let base_url =
+                std::env::var("FACEID_BASE_URL").unwrap_or_else(|_| DEFAULT_BASE_URL.to_owned());
+            let client = FaceIdClient::builder(app_id, secret)
+                .base_url(base_url)
+                .build()?;
+            (client, None)
+        }
+        Err(_) => {
+            let emulator = Emulator::start().await?;
+            (emulator.client(), Some(emulator))
+        }
+    };
+    let tickets = CachedTickets::builder(client.clone()).build();
+    let store = MemoryOrderStore::new();
+    let verifier =
+        CallbackVerifier::builder(client.app_id(), tickets.clone(), store.clone()).build()?;
+    let starter = SessionStarter::builder(client, tickets, store).build()?;
+    Ok(Wiring {
+        starter,
+        verifier,
+        callback_url: public_url.join("/face/callback")?,
+        emulator,
+    })
+}
+
+/// The start form, the same in both demos.
+pub const INDEX_FORM: &str = r#"<form method=post action=/start>
+  <p><label>Name <input id=name name=name value="张三"></label></p>
+  <p><label>Id number <input id=id_number name=id_number value="110101199003071234"></label></p>
+  <p><button id=start type=submit>Verify my face</button></p>
+</form>
+<p>Test data only: with no vendor configured this demo talks to the embedded emulator.</p>"#;
+
+/// The page body for a verified outcome: the result, and for a failure
+/// the code's meaning and a retry link.
+pub fn describe(outcome: &tencent_faceid::callback::VerificationOutcome) -> String {
+    if outcome.passed() {
+        format!(
+            "<h1 id=outcome>Verified</h1><p>Order <code>{}</code> passed face verification (live rate {}).</p>",
+            outcome.order_no,
+            html_escape(outcome.live_rate.as_deref().unwrap_or("n/a")),
+        )
+    } else {
+        format!(
+            "<h1 id=outcome>Not verified</h1><p>Order <code>{}</code> failed with code {}.</p><p><a href=\"/\">Try again</a></p>",
+            outcome.order_no,
+            html_escape(&outcome.code.to_string()),
+        )
+    }
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
