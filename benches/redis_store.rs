@@ -1,30 +1,45 @@
-//! Put + consume of one order with `RedisOrderStore` on loopback Redis
+//! Callback verification with `RedisOrderStore` on loopback Redis
 //! (`REDIS_URL`, default `redis://127.0.0.1:6379`) against
-//! `MemoryOrderStore`: one pair at a time (latency) and 64 pairs in flight
-//! (throughput).
+//! `MemoryOrderStore`: each step records a pending order (as a session
+//! start does), signs its callback and verifies it through
+//! `CallbackVerifier` (signature check and consume-once); one at a time
+//! (latency) and 64 in flight (throughput).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
 use tencent_faceid::model::{OrderNo, UserId};
 use tencent_faceid::nonce::random_alphanumeric;
 use tencent_faceid::redis::RedisOrderStore;
-use tencent_faceid::store::{Consumed, MemoryOrderStore, OrderStore, PendingOrder};
+use tencent_faceid::sign::sign;
+use tencent_faceid::store::{MemoryOrderStore, OrderStore, PendingOrder};
+use tencent_faceid::ticket::StaticTickets;
 
-async fn put_and_consume(store: &impl OrderStore, ttl: Duration, n: u64, user: &UserId) {
+const APP_ID: &str = "appId001";
+const TICKET: &str = "duSz9ptwyW1Xn7r6gYItxz3feMdJ8Na5x7JZuoxurE7RcI5TdwCE4KT2eEeNNDoe";
+
+async fn put_and_verify(
+    store: &impl OrderStore,
+    verifier: &CallbackVerifier,
+    ttl: Duration,
+    n: u64,
+    user: &UserId,
+) {
     let order_no = OrderNo::new(format!("bench{n}")).expect("valid order number");
     store
         .put(PendingOrder::new(order_no.clone(), user.clone()), ttl)
         .await
         .expect("put");
-    let consumed = store.consume(&order_no).await.expect("consume");
-    // `Expired` only if this thread was descheduled between put and consume
-    // for longer than the time to live (the memory store's is short).
-    assert!(
-        matches!(consumed, Consumed::Accepted(_) | Consumed::Expired),
-        "{consumed:?}"
-    );
+    let signature = sign(&[APP_ID, order_no.as_str(), "0"], TICKET);
+    let query = format!("code=0&orderNo={order_no}&h5faceId=f1&newSignature={signature}");
+    match verifier.verify(&query).await {
+        Ok(outcome) => assert!(outcome.passed()),
+        // Only if this thread was descheduled between put and verify for
+        // longer than the time to live (the memory store's is short).
+        Err(rejection) => assert_eq!(rejection.kind(), &RejectionKind::Expired),
+    }
 }
 
 fn bench_store<S: OrderStore + Clone>(
@@ -36,7 +51,11 @@ fn bench_store<S: OrderStore + Clone>(
 ) {
     let counter = AtomicU64::new(0);
     let user = UserId::new("bench_user").expect("valid user id");
-    let mut group = c.benchmark_group("order_store_put_consume");
+    let verifier =
+        CallbackVerifier::builder(APP_ID, StaticTickets::new(TICKET, "n"), store.clone())
+            .build()
+            .expect("valid configuration");
+    let mut group = c.benchmark_group("verify_with_store");
     group.measurement_time(Duration::from_secs(2));
     group.warm_up_time(Duration::from_secs(1));
     group.sample_size(30);
@@ -45,7 +64,7 @@ fn bench_store<S: OrderStore + Clone>(
     group.bench_function(format!("{name}/sequential"), |b| {
         b.iter(|| {
             let n = counter.fetch_add(1, Ordering::Relaxed);
-            runtime.block_on(put_and_consume(&store, ttl, n, &user));
+            runtime.block_on(put_and_verify(&store, &verifier, ttl, n, &user));
         })
     });
 
@@ -57,9 +76,11 @@ fn bench_store<S: OrderStore + Clone>(
             runtime.block_on(async {
                 let tasks: Vec<_> = (first..first + IN_FLIGHT)
                     .map(|n| {
-                        let store = store.clone();
-                        let user = user.clone();
-                        tokio::spawn(async move { put_and_consume(&store, ttl, n, &user).await })
+                        let (store, verifier, user) =
+                            (store.clone(), verifier.clone(), user.clone());
+                        tokio::spawn(async move {
+                            put_and_verify(&store, &verifier, ttl, n, &user).await
+                        })
                     })
                     .collect();
                 for task in tasks {
