@@ -30,6 +30,7 @@ use tencent_faceid::sign::sign;
 use tencent_faceid::store::{MemoryOrderStore, OrderStore, PendingOrder};
 use tencent_faceid::ticket::StaticTickets;
 use tencent_faceid::tower::FaceCallbackLayer;
+use tower::util::MapRequestLayer;
 use tower::ServiceExt;
 
 const APP_ID: &str = "appId001";
@@ -151,6 +152,23 @@ fn callback(c: &mut Criterion) {
             || {
                 let ((), query) = orders.next();
                 (without.clone(), request(&query))
+            },
+            |(router, request)| now(router.oneshot(request)).expect("answered"),
+            BatchSize::SmallInput,
+        )
+    });
+
+    // What axum charges for any route layer: the same route behind a layer
+    // that does nothing.
+    let identity = Router::new()
+        .route("/face/callback", get(plain_handler))
+        .route_layer(MapRequestLayer::new(|request: Request<Body>| request));
+    let mut orders = Orders::new(|_| ());
+    group.bench_function("axum_route_with_identity_layer", |b| {
+        b.iter_batched(
+            || {
+                let ((), query) = orders.next();
+                (identity.clone(), request(&query))
             },
             |(router, request)| now(router.oneshot(request)).expect("answered"),
             BatchSize::SmallInput,

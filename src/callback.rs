@@ -83,8 +83,8 @@ use std::time::SystemTime;
 use crate::client::{ClientError, FaceIdClient};
 use crate::model::{FaceRecord, IdentifierError, OrderNo, ResultCode, UserId};
 use crate::sign::{self, ParseSignatureError, Signature};
-use crate::store::{Consumed, OrderStore};
-use crate::ticket::{Ticket, TicketProvider};
+use crate::store::{Consumed, OrderStore, StoreError};
+use crate::ticket::{SignTickets, Ticket, TicketProvider};
 
 /// The default of [`CallbackVerifierBuilder::max_query_len`]: 2 KiB, ten
 /// times a genuine callback's query.
@@ -270,47 +270,137 @@ impl CallbackVerifier {
     /// why and its [`status`](CallbackRejection::status) which HTTP status
     /// to answer.
     pub async fn verify(&self, query: &str) -> Result<VerificationOutcome, CallbackRejection> {
-        let inner = &*self.inner;
-        let raw = parse(query, inner.max_query_len).map_err(|m| reject(m.into(), None, None))?;
+        let callback = self.read(query)?;
+        match self.settle_now(callback) {
+            Ok(verdict) => verdict,
+            Err(callback) => self.settle(callback).await,
+        }
+    }
+
+    /// Reads a callback's query strictly: the only step that needs it.
+    pub(crate) fn read(&self, query: &str) -> Result<Callback, CallbackRejection> {
+        let raw =
+            parse(query, self.inner.max_query_len).map_err(|m| reject(m.into(), None, None))?;
         let order_no = OrderNo::new(raw.order_no.into_owned())
             .map_err(|e| reject(Malformed::InvalidOrderNo(e).into(), None, None))?;
         let signature: Signature = raw.new_signature.parse().map_err(|e| {
             let kind = Malformed::InvalidSignature(e).into();
             reject(kind, Some(order_no.clone()), None)
         })?;
+        Ok(Callback {
+            code: ResultCode::from_code(&raw.code),
+            h5face_id: raw.h5face_id.into_owned(),
+            live_rate: raw.live_rate.map(Cow::into_owned),
+            order_no,
+            signature,
+        })
+    }
 
+    /// Settles a callback without waiting, when the SIGN tickets are at
+    /// hand, the store answers at once and no confirmation is due; else
+    /// hands the callback back, its order untouched, for [`Self::settle`].
+    pub(crate) fn settle_now(
+        &self,
+        callback: Callback,
+    ) -> Result<Result<VerificationOutcome, CallbackRejection>, Callback> {
+        let inner = &*self.inner;
+        let Some(tickets) = inner.tickets.sign_tickets_now() else {
+            return Err(callback);
+        };
+        if let Err(rejection) = self.check_signature(&callback, &tickets) {
+            return Ok(Err(rejection));
+        }
+        if self.to_confirm(&callback) {
+            return Err(callback);
+        }
+        match inner.store.consume_now(&callback.order_no) {
+            Some(consumed) => Ok(self.accept(callback, consumed, None)),
+            None => Err(callback),
+        }
+    }
+
+    /// Settles a callback, waiting for the tickets, the vendor and the
+    /// store as needed.
+    ///
+    /// After [`Self::settle_now`] handed the callback back its signature may
+    /// be checked twice: a few hundred nanoseconds, against the wait for a
+    /// ticket refresh, the vendor or a remote store.
+    pub(crate) async fn settle(
+        &self,
+        callback: Callback,
+    ) -> Result<VerificationOutcome, CallbackRejection> {
+        let inner = &*self.inner;
         // Call through the trait object itself: `inner.tickets.sign_tickets()`
         // would pick the `Arc<T>` impl and box a second future around it.
         let tickets = (*inner.tickets).sign_tickets().await.map_err(|e| {
             let kind = RejectionKind::TicketsUnavailable;
-            reject(kind, Some(order_no.clone()), Some(Arc::new(e)))
+            reject(kind, Some(callback.order_no.clone()), Some(Arc::new(e)))
         })?;
-        let signed = [inner.app_id.as_str(), order_no.as_str(), &*raw.code];
-        let matched = tickets
-            .accepted_at(SystemTime::now())
-            .position(|ticket| sign::verify(&signed, ticket.value(), &signature));
-        match matched {
-            None => return Err(reject(RejectionKind::BadSignature, Some(order_no), None)),
-            Some(0) => {
-                tracing::debug!(order_no = %order_no, "newSignature matches the current SIGN ticket")
-            }
-            Some(_) => {
-                tracing::info!(order_no = %order_no, "newSignature matches the previous SIGN ticket, within its grace window")
-            }
-        }
-
-        let code = ResultCode::from_code(&raw.code);
+        self.check_signature(&callback, &tickets)?;
         // Confirm before consuming: see the module documentation.
         let record = match &inner.confirm_with {
-            Some(client) if code.is_success() => {
+            Some(client) if self.to_confirm(&callback) => {
                 // Boxed: the vendor call's large state would otherwise
                 // weigh on every verification, confirmed or not.
-                Some(Box::pin(self.confirm(client, &order_no, &tickets.current)).await?)
+                let confirm = self.confirm(client, &callback.order_no, &tickets.current);
+                Some(Box::new(Box::pin(confirm).await?))
             }
             _ => None,
         };
+        let consumed = (*inner.store).consume(&callback.order_no).await;
+        self.accept(callback, consumed, record)
+    }
 
-        let order = match (*inner.store).consume(&order_no).await {
+    /// Whether `callback` is a pass to confirm with the vendor's record.
+    fn to_confirm(&self, callback: &Callback) -> bool {
+        self.confirms() && callback.code.is_success()
+    }
+
+    /// Checks `newSignature` against the current SIGN ticket, then the
+    /// previous one within its grace window.
+    fn check_signature(
+        &self,
+        callback: &Callback,
+        tickets: &SignTickets,
+    ) -> Result<(), CallbackRejection> {
+        let order_no = &callback.order_no;
+        let signed = [
+            self.inner.app_id.as_str(),
+            order_no.as_str(),
+            callback.code.as_str(),
+        ];
+        let signed_with =
+            |ticket: &Ticket| sign::verify(&signed, ticket.value(), &callback.signature);
+        if signed_with(&tickets.current) {
+            tracing::debug!(order_no = %order_no, "newSignature matches the current SIGN ticket");
+        } else if tickets.previous.as_ref().is_some_and(|previous| {
+            // The clock is read only when a previous ticket could match.
+            previous.is_valid_at(SystemTime::now()) && signed_with(previous)
+        }) {
+            tracing::info!(order_no = %order_no, "newSignature matches the previous SIGN ticket, within its grace window");
+        } else {
+            let kind = RejectionKind::BadSignature;
+            return Err(reject(kind, Some(order_no.clone()), None));
+        }
+        Ok(())
+    }
+
+    /// The verdict once the store has consumed (or not) the order of a
+    /// correctly signed callback.
+    fn accept(
+        &self,
+        callback: Callback,
+        consumed: Result<Consumed, StoreError>,
+        record: Option<Box<FaceRecord>>,
+    ) -> Result<VerificationOutcome, CallbackRejection> {
+        let Callback {
+            order_no,
+            code,
+            h5face_id,
+            live_rate,
+            signature: _,
+        } = callback;
+        let order = match consumed {
             Ok(Consumed::Accepted(order)) => order,
             Ok(Consumed::Unknown) => {
                 return Err(reject(RejectionKind::UnknownOrder, Some(order_no), None))
@@ -326,13 +416,12 @@ impl CallbackVerifier {
                 return Err(reject(kind, Some(order_no), Some(Arc::new(e))));
             }
         };
-
         let outcome = VerificationOutcome {
             order_no,
             user_id: order.user_id,
-            h5face_id: raw.h5face_id.into_owned(),
+            h5face_id,
             code,
-            live_rate: raw.live_rate.map(Cow::into_owned),
+            live_rate,
             created_at: order.created_at,
             record,
         };
@@ -424,8 +513,9 @@ pub struct VerificationOutcome {
     /// When the session was started (the order's creation time).
     pub created_at: SystemTime,
     /// The vendor's record, when the verifier confirms passes and this is
-    /// one; never with the photo or video.
-    pub record: Option<FaceRecord>,
+    /// one; never with the photo or video. Boxed: it is large and most
+    /// outcomes carry none.
+    pub record: Option<Box<FaceRecord>>,
 }
 
 impl VerificationOutcome {
@@ -724,6 +814,15 @@ struct RawCallback<'q> {
     h5face_id: Cow<'q, str>,
     new_signature: Cow<'q, str>,
     live_rate: Option<Cow<'q, str>>,
+}
+
+/// A callback read from its query: what verification needs of it, owned.
+pub(crate) struct Callback {
+    order_no: OrderNo,
+    code: ResultCode,
+    h5face_id: String,
+    live_rate: Option<String>,
+    signature: Signature,
 }
 
 /// The parameters read, in the order of [`RawCallback`]'s fields.

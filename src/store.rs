@@ -86,6 +86,29 @@ pub trait OrderStore: Send + Sync + 'static {
 
     /// Consumes the order once; see [`Consumed`] for the answers.
     async fn consume(&self, order_no: &OrderNo) -> Result<Consumed, StoreError>;
+
+    /// Consumes the order like [`consume`] if the store can answer without
+    /// waiting (an in-process store), else `None`, having done nothing:
+    /// then [`consume`] is called.
+    ///
+    /// The fast path that lets a callback be verified without an `async`
+    /// detour. The default answers `None`.
+    ///
+    /// [`consume`]: OrderStore::consume
+    ///
+    /// ```
+    /// use tencent_faceid::model::OrderNo;
+    /// use tencent_faceid::store::{Consumed, MemoryOrderStore, OrderStore};
+    /// let store = MemoryOrderStore::new();
+    /// let order_no = OrderNo::new("order1")?;
+    /// let answer = store.consume_now(&order_no).expect("a memory store answers at once");
+    /// assert!(matches!(answer, Ok(Consumed::Unknown)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn consume_now(&self, order_no: &OrderNo) -> Option<Result<Consumed, StoreError>> {
+        let _ = order_no;
+        None
+    }
 }
 
 #[async_trait]
@@ -96,5 +119,9 @@ impl<T: OrderStore + ?Sized> OrderStore for std::sync::Arc<T> {
 
     async fn consume(&self, order_no: &OrderNo) -> Result<Consumed, StoreError> {
         (**self).consume(order_no).await
+    }
+
+    fn consume_now(&self, order_no: &OrderNo) -> Option<Result<Consumed, StoreError>> {
+        (**self).consume_now(order_no)
     }
 }

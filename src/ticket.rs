@@ -163,6 +163,27 @@ pub trait TicketProvider: Send + Sync + 'static {
     /// The current SIGN ticket, and the previous one within its grace window.
     async fn sign_tickets(&self) -> Result<Arc<SignTickets>, TicketError>;
 
+    /// The SIGN tickets if they are at hand without waiting (cached and not
+    /// due for a refresh), else `None`: then [`sign_tickets`] fetches or
+    /// waits.
+    ///
+    /// The fast path that lets a callback be verified without an `async`
+    /// detour. The default answers `None`; a provider that caches should
+    /// answer its cached tickets, and must not answer tickets that
+    /// [`sign_tickets`] would refresh first.
+    ///
+    /// [`sign_tickets`]: TicketProvider::sign_tickets
+    ///
+    /// ```
+    /// use tencent_faceid::ticket::{StaticTickets, TicketProvider};
+    /// let tickets = StaticTickets::new("sign-ticket", "nonce-ticket");
+    /// let at_hand = tickets.sign_tickets_now().expect("static tickets are always at hand");
+    /// assert_eq!(at_hand.current.value(), "sign-ticket");
+    /// ```
+    fn sign_tickets_now(&self) -> Option<Arc<SignTickets>> {
+        None
+    }
+
     /// A fresh single-use NONCE ticket for `user_id`.
     async fn nonce_ticket(&self, user_id: &UserId) -> Result<Secret, TicketError>;
 }
@@ -171,6 +192,10 @@ pub trait TicketProvider: Send + Sync + 'static {
 impl<T: TicketProvider + ?Sized> TicketProvider for Arc<T> {
     async fn sign_tickets(&self) -> Result<Arc<SignTickets>, TicketError> {
         (**self).sign_tickets().await
+    }
+
+    fn sign_tickets_now(&self) -> Option<Arc<SignTickets>> {
+        (**self).sign_tickets_now()
     }
 
     async fn nonce_ticket(&self, user_id: &UserId) -> Result<Secret, TicketError> {
@@ -232,6 +257,10 @@ impl StaticTickets {
 impl TicketProvider for StaticTickets {
     async fn sign_tickets(&self) -> Result<Arc<SignTickets>, TicketError> {
         Ok(Arc::clone(&self.sign))
+    }
+
+    fn sign_tickets_now(&self) -> Option<Arc<SignTickets>> {
+        Some(Arc::clone(&self.sign))
     }
 
     async fn nonce_ticket(&self, _user_id: &UserId) -> Result<Secret, TicketError> {

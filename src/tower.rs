@@ -12,12 +12,17 @@
 //!   service, or, with [`FaceCallbackLayer::pass_rejections_through`],
 //!   puts the rejection into the extensions and calls the inner service.
 //!
-//! It works with any request body type that is `Send + 'static` (the
-//! request travels inside the verification, which is a boxed `Send`
-//! future) and with any response body that can be made from a `String`
-//! (`ResBody: From<String>`, for the rejections it answers itself), which
-//! covers axum's `Body`, `String`, and `http_body_util::Full<Bytes>`: no
-//! body crate (`http-body`, `bytes`) is needed.
+//! When the SIGN tickets are at hand and the order store answers at once
+//! (cached tickets, [`MemoryOrderStore`](crate::store::MemoryOrderStore)),
+//! the callback is verified inside [`Service::call`], with no boxed
+//! future; otherwise (a ticket refresh, a confirmation with the
+//! vendor, a Redis store) the response future waits for it.
+//!
+//! It works with any request body type and with any response body that
+//! can be made from a `String` (`ResBody: From<String>`, for the
+//! rejections it answers itself), which covers axum's `Body`, `String`,
+//! and `http_body_util::Full<Bytes>`: no body crate (`http-body`, `bytes`)
+//! is needed.
 //!
 //! ```
 //! use axum::{routing::get, Router};
@@ -162,7 +167,6 @@ impl<S> FaceCallbackService<S> {
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for FaceCallbackService<S>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
-    ReqBody: Send + 'static,
     ResBody: From<String>,
 {
     type Response = Response<ResBody>;
@@ -174,45 +178,71 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        // The inner service is called once verification is done: keep the
-        // instance that was polled ready, leave a fresh clone in its place.
-        let clone = self.inner.clone();
-        let inner = std::mem::replace(&mut self.inner, clone);
-        let verifier = self.verifier.clone();
-        // The request travels inside the verification, which reads the
-        // query where it lies, and comes back with the verdict.
-        let verify: VerifyFuture<ReqBody> = Box::pin(async move {
-            let verdict = verifier
-                .verify(request.uri().query().unwrap_or_default())
-                .await;
-            (verdict, request)
-        });
-        ResponseFuture {
-            state: State::Verifying {
-                verify,
-                inner: Some(inner),
-                on_rejection: self.on_rejection,
+        let query = request.uri().query().unwrap_or_default();
+        let settled = match self.verifier.read(query) {
+            Ok(callback) => self.verifier.settle_now(callback),
+            Err(rejection) => Ok(Err(rejection)),
+        };
+        let state = match settled {
+            // Settled at once (tickets at hand, an in-process store): call
+            // the inner service that was polled ready.
+            Ok(verdict) => match admit(verdict, request, self.on_rejection) {
+                Ok(request) => State::Inner {
+                    future: self.inner.call(request),
+                },
+                Err(response) => State::Answered {
+                    response: Some(response),
+                },
             },
-        }
+            Err(callback) => {
+                let verifier = self.verifier.clone();
+                // The inner service is called once verification is done:
+                // keep the instance that was polled ready, leave a fresh
+                // clone in its place.
+                let clone = self.inner.clone();
+                State::Verifying {
+                    settle: Box::pin(async move { verifier.settle(callback).await }),
+                    request: Some(request),
+                    inner: Some(std::mem::replace(&mut self.inner, clone)),
+                    on_rejection: self.on_rejection,
+                }
+            }
+        };
+        ResponseFuture { state }
     }
 }
 
-/// The verification in flight, carrying the request.
+/// What a verdict makes of the request: the request to call the inner
+/// service with (carrying the outcome, or the rejection when it is passed
+/// through), or the answer to a rejection.
+fn admit<ReqBody, ResBody: From<String>>(
+    verdict: Result<VerificationOutcome, CallbackRejection>,
+    mut request: Request<ReqBody>,
+    on_rejection: OnRejection,
+) -> Result<Request<ReqBody>, Response<ResBody>> {
+    match verdict {
+        Ok(outcome) => {
+            request.extensions_mut().insert(outcome);
+        }
+        Err(rejection) if on_rejection == OnRejection::PassThrough => {
+            request.extensions_mut().insert(rejection);
+        }
+        Err(rejection) => {
+            let json = on_rejection == OnRejection::Json;
+            return Err(rejection_response(&rejection, json));
+        }
+    }
+    Ok(request)
+}
+
+/// A verification that waits (for a ticket refresh, the vendor, or a
+/// remote store).
 ///
-/// Boxed because [`CallbackVerifier::verify`] is an `async fn`, whose future
-/// type cannot be named on stable Rust; it awaits the ticket provider and
-/// order store, which box their futures already (`async_trait`), so this is
-/// one more allocation of the same kind per callback.
-type VerifyFuture<ReqBody> = Pin<
-    Box<
-        dyn Future<
-                Output = (
-                    Result<VerificationOutcome, CallbackRejection>,
-                    Request<ReqBody>,
-                ),
-            > + Send,
-    >,
->;
+/// Boxed because [`CallbackVerifier::settle`] is an `async fn`, whose
+/// future type cannot be named on stable Rust; the ticket provider and the
+/// store box their futures already (`async_trait`).
+type SettleFuture =
+    Pin<Box<dyn Future<Output = Result<VerificationOutcome, CallbackRejection>> + Send>>;
 
 pin_project! {
     /// The response future of [`FaceCallbackService`].
@@ -232,7 +262,9 @@ pin_project! {
         S: Service<Request<ReqBody>>,
     {
         Verifying {
-            verify: VerifyFuture<ReqBody>,
+            settle: SettleFuture,
+            // Both taken on the way out of this state.
+            request: Option<Request<ReqBody>>,
             inner: Option<S>,
             on_rejection: OnRejection,
         },
@@ -240,7 +272,10 @@ pin_project! {
             #[pin]
             future: S::Future,
         },
-        Answered,
+        Answered {
+            // Taken when returned.
+            response: Option<S::Response>,
+        },
     }
 }
 
@@ -256,38 +291,36 @@ where
         loop {
             match this.state.as_mut().project() {
                 StateProj::Verifying {
-                    verify,
+                    settle,
+                    request,
                     inner,
                     on_rejection,
                 } => {
-                    let (verdict, mut request) = ready!(verify.as_mut().poll(cx));
-                    let on_rejection = *on_rejection;
-                    // Always `Some` here: it is taken only on the way out
-                    // of this state.
-                    let Some(mut inner) = inner.take() else {
-                        this.state.set(State::Answered);
-                        continue;
+                    let verdict = ready!(settle.as_mut().poll(cx));
+                    let next = match (request.take(), inner.take()) {
+                        (Some(request), Some(mut inner)) => {
+                            match admit(verdict, request, *on_rejection) {
+                                Ok(request) => State::Inner {
+                                    future: inner.call(request),
+                                },
+                                Err(response) => State::Answered {
+                                    response: Some(response),
+                                },
+                            }
+                        }
+                        // Never: the state is left as they are taken.
+                        _ => State::Answered { response: None },
                     };
-                    match verdict {
-                        Ok(outcome) => {
-                            request.extensions_mut().insert(outcome);
-                        }
-                        Err(rejection) if on_rejection == OnRejection::PassThrough => {
-                            request.extensions_mut().insert(rejection);
-                        }
-                        Err(rejection) => {
-                            this.state.set(State::Answered);
-                            let json = on_rejection == OnRejection::Json;
-                            return Poll::Ready(Ok(rejection_response(&rejection, json)));
-                        }
-                    }
-                    this.state.set(State::Inner {
-                        future: inner.call(request),
-                    });
+                    this.state.set(next);
                 }
                 StateProj::Inner { future } => return future.poll(cx),
                 // Polled after completion: like a fused future, never ready.
-                StateProj::Answered => return Poll::Pending,
+                StateProj::Answered { response } => {
+                    return match response.take() {
+                        Some(response) => Poll::Ready(Ok(response)),
+                        None => Poll::Pending,
+                    }
+                }
             }
         }
     }

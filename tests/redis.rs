@@ -629,7 +629,11 @@ async fn a_rotation_keeps_the_previous_ticket_for_the_grace_window_on_every_inst
 
     // Another instance (default refresh margin) takes both from Redis.
     let b = instance(&emulator, &prefix).await.build();
+    assert!(b.sign_tickets_now().is_none(), "no local copy yet");
     let at_b = b.sign_tickets().await.unwrap();
+    let at_hand = b.sign_tickets_now().expect("the fresh local copy is at hand");
+    assert!(Arc::ptr_eq(&at_hand, &at_b));
+    assert!(a.sign_tickets_now().is_none(), "always due: never at hand");
     assert_eq!(at_b.current.value(), second.current.value());
     let previous_at_b = at_b.previous.as_ref().unwrap();
     assert_eq!(previous_at_b.value(), first.current.value());
@@ -976,9 +980,16 @@ async fn while_redis_is_unreachable_the_local_copy_serves_until_it_expires_then_
 /// instance B, and the same callback replayed on instance C is refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_started_on_a_is_verified_on_b_and_its_replay_refused_on_c() {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use axum::routing::get;
+    use axum::Router;
+    use tencent_faceid::axum::Verified;
     use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
     use tencent_faceid::emulator::Outcome;
     use tencent_faceid::session::{SessionStarter, StartSession};
+    use tencent_faceid::tower::FaceCallbackLayer;
+    use tower::ServiceExt;
 
     let emulator = Emulator::start().await.unwrap();
     let prefix = random_prefix();
@@ -1013,10 +1024,23 @@ async fn a_session_started_on_a_is_verified_on_b_and_its_replay_refused_on_c() {
         .unwrap();
     let query = callback.query().unwrap();
 
-    let outcome = verifiers[1].verify(query).await.unwrap();
-    assert!(outcome.passed());
-    assert_eq!(outcome.order_no, started.order_no);
-    assert_eq!(outcome.user_id.as_str(), "user_ab");
+    // Instance B verifies behind the tower layer: a Redis store cannot
+    // answer without waiting, so the response future settles it.
+    let verified = |Verified(outcome): Verified| async move {
+        format!("{} {} {}", outcome.order_no, outcome.user_id, outcome.passed())
+    };
+    let b = Router::new()
+        .route("/face/callback", get(verified))
+        .route_layer(FaceCallbackLayer::new(verifiers[1].clone()));
+    let request = Request::get(format!("/face/callback?{query}"))
+        .body(Body::empty())
+        .unwrap();
+    let response = b.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    assert_eq!(body, format!("{} user_ab true", started.order_no));
 
     let replay = verifiers[2].verify(query).await.unwrap_err();
     assert_eq!(replay.kind(), &RejectionKind::Replay);

@@ -120,6 +120,21 @@ async fn fresh_tickets_are_served_from_memory() {
     assert!(first.previous.is_none());
 }
 
+#[tokio::test]
+async fn only_fresh_cached_tickets_are_at_hand_without_waiting() {
+    let emulator = Emulator::start().await.unwrap();
+    let tickets = CachedTickets::builder(emulator.client()).build();
+    assert!(tickets.sign_tickets_now().is_none(), "cold cache");
+    let fetched = tickets.sign_tickets().await.unwrap();
+    let at_hand = tickets.sign_tickets_now().expect("fresh tickets are at hand");
+    assert!(Arc::ptr_eq(&at_hand, &fetched));
+
+    // Tickets due for a refresh are for `sign_tickets` to renew first.
+    let due = always_due(&emulator).build();
+    due.sign_tickets().await.unwrap();
+    assert!(due.sign_tickets_now().is_none());
+}
+
 /// Tickets that want a refresh on every call: the margin exceeds the
 /// emulator's SIGN ticket lifetime (one hour).
 fn always_due(emulator: &Emulator) -> tencent_faceid::ticket::CachedTicketsBuilder {

@@ -337,6 +337,15 @@ struct Need {
     rejected: Option<Secret>,
 }
 
+impl Need {
+    /// A fresh SIGN ticket, as callback verification needs.
+    const SIGN: Need = Need {
+        sign: true,
+        token: false,
+        rejected: None,
+    };
+}
+
 fn fresh(expires_at: SystemTime, now: SystemTime, margin: Duration) -> bool {
     now.checked_add(margin).is_some_and(|due| due < expires_at)
 }
@@ -810,16 +819,18 @@ fn remaining_secs(expires_at: SystemTime, now: SystemTime) -> u64 {
 #[async_trait]
 impl TicketProvider for RedisTickets {
     async fn sign_tickets(&self) -> Result<Arc<SignTickets>, TicketError> {
-        let need = Need {
-            sign: true,
-            ..Need::default()
-        };
-        match self.inner.snapshot(&need).await {
+        match self.inner.snapshot(&Need::SIGN).await {
             Ok(snapshot) => Ok(Arc::clone(&snapshot.sign)),
             Err(error) => Err(TicketError::SignUnavailable {
                 source: Box::new(error),
             }),
         }
+    }
+
+    fn sign_tickets_now(&self) -> Option<Arc<SignTickets>> {
+        self.inner
+            .fresh_local(&Need::SIGN)
+            .map(|local| Arc::clone(&local.sign))
     }
 
     async fn nonce_ticket(&self, user_id: &UserId) -> Result<Secret, TicketError> {

@@ -251,6 +251,10 @@ impl OrderStore for MemoryOrderStore {
     async fn consume(&self, order_no: &OrderNo) -> Result<Consumed, StoreError> {
         Ok(self.consume_at(order_no, Instant::now()))
     }
+
+    fn consume_now(&self, order_no: &OrderNo) -> Option<Result<Consumed, StoreError>> {
+        Some(Ok(self.consume_at(order_no, Instant::now())))
+    }
 }
 
 #[cfg(test)]
@@ -269,6 +273,17 @@ mod tests {
 
     fn no(n: usize) -> OrderNo {
         order(n).order_no
+    }
+
+    #[test]
+    fn consume_now_answers_as_consume_does() {
+        let store = MemoryOrderStore::new();
+        let pending = order(1);
+        store.put_at(pending.clone(), TTL, Instant::now()).unwrap();
+        let answer = |n| store.consume_now(&no(n)).expect("answers at once").unwrap();
+        assert_eq!(answer(1), Consumed::Accepted(pending));
+        assert_eq!(answer(1), Consumed::AlreadyConsumed);
+        assert_eq!(answer(2), Consumed::Unknown);
     }
 
     #[test]

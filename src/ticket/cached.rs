@@ -339,12 +339,19 @@ impl Inner {
 #[async_trait]
 impl TicketProvider for CachedTickets {
     async fn sign_tickets(&self) -> Result<Arc<SignTickets>, TicketError> {
-        if let Some(tickets) = &*self.inner.sign.load() {
-            if self.inner.is_fresh(tickets, SystemTime::now()) {
-                return Ok(Arc::clone(tickets));
-            }
+        match self.sign_tickets_now() {
+            Some(tickets) => Ok(tickets),
+            None => self.inner.refresh_sign().await,
         }
-        self.inner.refresh_sign().await
+    }
+
+    fn sign_tickets_now(&self) -> Option<Arc<SignTickets>> {
+        self.inner
+            .sign
+            .load()
+            .as_ref()
+            .filter(|tickets| self.inner.is_fresh(tickets, SystemTime::now()))
+            .map(Arc::clone)
     }
 
     async fn nonce_ticket(&self, user_id: &UserId) -> Result<Secret, TicketError> {
