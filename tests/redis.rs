@@ -631,7 +631,9 @@ async fn a_rotation_keeps_the_previous_ticket_for_the_grace_window_on_every_inst
     let b = instance(&emulator, &prefix).await.build();
     assert!(b.sign_tickets_now().is_none(), "no local copy yet");
     let at_b = b.sign_tickets().await.unwrap();
-    let at_hand = b.sign_tickets_now().expect("the fresh local copy is at hand");
+    let at_hand = b
+        .sign_tickets_now()
+        .expect("the fresh local copy is at hand");
     assert!(Arc::ptr_eq(&at_hand, &at_b));
     assert!(a.sign_tickets_now().is_none(), "always due: never at hand");
     assert_eq!(at_b.current.value(), second.current.value());
@@ -1027,7 +1029,12 @@ async fn a_session_started_on_a_is_verified_on_b_and_its_replay_refused_on_c() {
     // Instance B verifies behind the tower layer: a Redis store cannot
     // answer without waiting, so the response future settles it.
     let verified = |Verified(outcome): Verified| async move {
-        format!("{} {} {}", outcome.order_no, outcome.user_id, outcome.passed())
+        format!(
+            "{} {} {}",
+            outcome.order_no,
+            outcome.user_id,
+            outcome.passed()
+        )
     };
     let b = Router::new()
         .route("/face/callback", get(verified))

@@ -126,7 +126,9 @@ async fn only_fresh_cached_tickets_are_at_hand_without_waiting() {
     let tickets = CachedTickets::builder(emulator.client()).build();
     assert!(tickets.sign_tickets_now().is_none(), "cold cache");
     let fetched = tickets.sign_tickets().await.unwrap();
-    let at_hand = tickets.sign_tickets_now().expect("fresh tickets are at hand");
+    let at_hand = tickets
+        .sign_tickets_now()
+        .expect("fresh tickets are at hand");
     assert!(Arc::ptr_eq(&at_hand, &fetched));
 
     // Tickets due for a refresh are for `sign_tickets` to renew first.
