@@ -21,7 +21,9 @@ use url::Url;
 #[path = "support/wiring.rs"]
 mod wiring;
 
-use wiring::{describe, wire, BoxError, Wiring, INDEX_FORM};
+use wiring::{
+    announce, describe, html_page, init_tracing, public_url, wire, BoxError, Wiring, INDEX_FORM,
+};
 
 /// What the actix app needs: built once, cloned into every worker.
 #[derive(Clone)]
@@ -98,31 +100,17 @@ async fn callback(VerifiedCallback(outcome): VerifiedCallback) -> HttpResponse {
 fn page(body: &str) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .body(format!(
-            "<!doctype html><meta charset=utf-8><title>FaceID demo</title>{body}"
-        ))
+        .body(html_page(body))
 }
 
 #[actix_web::main]
 async fn main() -> Result<(), BoxError> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tencent_faceid=debug".into()),
-        )
-        .init();
+    init_tracing();
     let addr = std::env::var("DEMO_ADDR").unwrap_or_else(|_| "127.0.0.1:3001".to_owned());
     let listener = TcpListener::bind(&addr)?;
-    let local = listener.local_addr()?;
-    let public_url: Url = match std::env::var("DEMO_PUBLIC_URL") {
-        Ok(url) => url.parse()?,
-        Err(_) => format!("http://{local}/").parse()?,
-    };
+    let public_url = public_url(listener.local_addr()?)?;
     let (state, emulator) = demo_state(public_url.clone()).await?;
-    if let Some(emulator) = &emulator {
-        println!("vendor: embedded emulator at {}", emulator.base_url());
-    }
-    println!("open {public_url} in a browser (Ctrl-C to stop)");
+    announce(emulator.as_ref(), &public_url);
     HttpServer::new(move || App::new().configure(configure(state.clone())))
         .listen(listener)?
         .run()

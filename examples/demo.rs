@@ -34,7 +34,9 @@ use url::Url;
 #[path = "support/wiring.rs"]
 mod wiring;
 
-use wiring::{describe, wire, BoxError, Wiring, INDEX_FORM};
+use wiring::{
+    announce, describe, html_page, init_tracing, public_url, wire, BoxError, Wiring, INDEX_FORM,
+};
 
 /// The demo app and, when no vendor is configured, the emulator it uses
 /// (kept alive with the app).
@@ -106,38 +108,19 @@ async fn callback(Verified(outcome): Verified) -> Response {
 }
 
 fn page(status: StatusCode, body: &str) -> Response {
-    (
-        status,
-        Html(format!(
-            "<!doctype html><meta charset=utf-8><title>FaceID demo</title>{body}"
-        )),
-    )
-        .into_response()
+    (status, Html(html_page(body))).into_response()
 }
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tencent_faceid=debug".into()),
-        )
-        .init();
+    init_tracing();
     let addr: SocketAddr = std::env::var("DEMO_ADDR")
         .unwrap_or_else(|_| "127.0.0.1:3000".to_owned())
         .parse()?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    let local = listener.local_addr()?;
-    let public_url: Url = match std::env::var("DEMO_PUBLIC_URL") {
-        Ok(url) => url.parse()?,
-        Err(_) => format!("http://{local}/").parse()?,
-    };
+    let public_url = public_url(listener.local_addr()?)?;
     let Demo { router, emulator } = demo(public_url.clone()).await?;
-    match &emulator {
-        Some(emulator) => println!("vendor: embedded emulator at {}", emulator.base_url()),
-        None => println!("vendor: configured by FACEID_* environment variables"),
-    }
-    println!("open {public_url} in a browser (Ctrl-C to stop)");
+    announce(emulator.as_ref(), &public_url);
     axum::serve(listener, router).await?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! session starter and the callback verifier.
 
 use std::error::Error;
+use std::net::SocketAddr;
 
 use tencent_faceid::callback::CallbackVerifier;
 use tencent_faceid::client::{FaceIdClient, DEFAULT_BASE_URL};
@@ -53,6 +54,41 @@ pub async fn wire(public_url: &Url) -> Result<Wiring, BoxError> {
         callback_url: public_url.join("/face/callback")?,
         emulator,
     })
+}
+
+/// Logs to stderr as `RUST_LOG` says, by default `info` and this crate's
+/// `debug` events.
+pub fn init_tracing() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tencent_faceid=debug".into()),
+        )
+        .init();
+}
+
+/// Where browsers reach the demo: `DEMO_PUBLIC_URL`, or the address it
+/// listens on.
+pub fn public_url(listening_on: SocketAddr) -> Result<Url, BoxError> {
+    let url = match std::env::var("DEMO_PUBLIC_URL") {
+        Ok(url) => url.parse()?,
+        Err(_) => format!("http://{listening_on}/").parse()?,
+    };
+    Ok(url)
+}
+
+/// Prints which vendor the demo talks to and the URL to open.
+pub fn announce(emulator: Option<&Emulator>, public_url: &Url) {
+    match emulator {
+        Some(emulator) => println!("vendor: embedded emulator at {}", emulator.base_url()),
+        None => println!("vendor: configured by FACEID_* environment variables"),
+    }
+    println!("open {public_url} in a browser (Ctrl-C to stop)");
+}
+
+/// A demo page around `body`.
+pub fn html_page(body: &str) -> String {
+    format!("<!doctype html><meta charset=utf-8><title>FaceID demo</title>{body}")
 }
 
 /// The start form, the same in both demos.
