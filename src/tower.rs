@@ -186,14 +186,7 @@ where
         let state = match settled {
             // Settled at once (tickets at hand, an in-process store): call
             // the inner service that was polled ready.
-            Ok(verdict) => match admit(verdict, request, self.on_rejection) {
-                Ok(request) => State::Inner {
-                    future: self.inner.call(request),
-                },
-                Err(response) => State::Answered {
-                    response: Some(response),
-                },
-            },
+            Ok(verdict) => State::after(verdict, request, &mut self.inner, self.on_rejection),
             Err(callback) => {
                 let verifier = self.verifier.clone();
                 // The inner service is called once verification is done:
@@ -202,37 +195,13 @@ where
                 let clone = self.inner.clone();
                 State::Verifying {
                     settle: Box::pin(async move { verifier.settle(callback).await }),
-                    request: Some(request),
-                    inner: Some(std::mem::replace(&mut self.inner, clone)),
+                    pending: Some((request, std::mem::replace(&mut self.inner, clone))),
                     on_rejection: self.on_rejection,
                 }
             }
         };
         ResponseFuture { state }
     }
-}
-
-/// What a verdict makes of the request: the request to call the inner
-/// service with (carrying the outcome, or the rejection when it is passed
-/// through), or the answer to a rejection.
-fn admit<ReqBody, ResBody: From<String>>(
-    verdict: Result<VerificationOutcome, CallbackRejection>,
-    mut request: Request<ReqBody>,
-    on_rejection: OnRejection,
-) -> Result<Request<ReqBody>, Response<ResBody>> {
-    match verdict {
-        Ok(outcome) => {
-            request.extensions_mut().insert(outcome);
-        }
-        Err(rejection) if on_rejection == OnRejection::PassThrough => {
-            request.extensions_mut().insert(rejection);
-        }
-        Err(rejection) => {
-            let json = on_rejection == OnRejection::Json;
-            return Err(rejection_response(&rejection, json));
-        }
-    }
-    Ok(request)
 }
 
 /// A verification that waits (for a ticket refresh, the vendor, or a
@@ -263,9 +232,9 @@ pin_project! {
     {
         Verifying {
             settle: SettleFuture,
-            // Both taken on the way out of this state.
-            request: Option<Request<ReqBody>>,
-            inner: Option<S>,
+            // The request and the inner service to call with it, taken on
+            // the way out of this state.
+            pending: Option<(Request<ReqBody>, S)>,
             on_rejection: OnRejection,
         },
         Inner {
@@ -276,6 +245,40 @@ pin_project! {
             // Taken when returned.
             response: Option<S::Response>,
         },
+    }
+}
+
+impl<S, ReqBody, ResBody> State<S, ReqBody>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: From<String>,
+{
+    /// What a verdict makes of the request: `inner` called with it (carrying
+    /// the outcome, or the rejection when it is passed through), or the
+    /// rejection answered.
+    fn after(
+        verdict: Result<VerificationOutcome, CallbackRejection>,
+        mut request: Request<ReqBody>,
+        inner: &mut S,
+        on_rejection: OnRejection,
+    ) -> Self {
+        match verdict {
+            Ok(outcome) => {
+                request.extensions_mut().insert(outcome);
+            }
+            Err(rejection) if on_rejection == OnRejection::PassThrough => {
+                request.extensions_mut().insert(rejection);
+            }
+            Err(rejection) => {
+                let json = on_rejection == OnRejection::Json;
+                return State::Answered {
+                    response: Some(rejection_response(&rejection, json)),
+                };
+            }
+        }
+        State::Inner {
+            future: inner.call(request),
+        }
     }
 }
 
@@ -292,24 +295,16 @@ where
             match this.state.as_mut().project() {
                 StateProj::Verifying {
                     settle,
-                    request,
-                    inner,
+                    pending,
                     on_rejection,
                 } => {
                     let verdict = ready!(settle.as_mut().poll(cx));
-                    let next = match (request.take(), inner.take()) {
-                        (Some(request), Some(mut inner)) => {
-                            match admit(verdict, request, *on_rejection) {
-                                Ok(request) => State::Inner {
-                                    future: inner.call(request),
-                                },
-                                Err(response) => State::Answered {
-                                    response: Some(response),
-                                },
-                            }
+                    let next = match pending.take() {
+                        Some((request, mut inner)) => {
+                            State::after(verdict, request, &mut inner, *on_rejection)
                         }
-                        // Never: the state is left as they are taken.
-                        _ => State::Answered { response: None },
+                        // Never: the state is left as soon as it is taken.
+                        None => State::Answered { response: None },
                     };
                     this.state.set(next);
                 }
