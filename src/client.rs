@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use url::Url;
 
+use crate::clock::Clock;
 use crate::model::{
     AccessTokenResponse, ApiTicketResponse, FaceRecord, OrderNo, QueryRecordRequest,
     QueryRecordResponse, ResultCode, StartRequest, StartResponse, StartResult, UserId,
@@ -155,6 +156,7 @@ pub struct FaceIdClientBuilder {
     timeout: Duration,
     connect_timeout: Duration,
     http: Option<reqwest::Client>,
+    clock: Clock,
 }
 
 impl FaceIdClientBuilder {
@@ -181,6 +183,15 @@ impl FaceIdClientBuilder {
     /// of building one.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
+        self
+    }
+
+    /// The clock that stamps the expiry of fetched tokens and tickets, and
+    /// that the ticket providers built on this client read; default the
+    /// system's. Tests share a [`ManualClock`](crate::clock::ManualClock)
+    /// with the emulator to jump hours without sleeping.
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
         self
     }
 
@@ -220,6 +231,7 @@ impl FaceIdClientBuilder {
             base_url,
             app_id: self.app_id,
             secret: self.secret,
+            clock: self.clock,
         })
     }
 }
@@ -240,6 +252,7 @@ pub struct FaceIdClient {
     base_url: Url,
     app_id: String,
     secret: Secret,
+    clock: Clock,
 }
 
 impl fmt::Debug for FaceIdClient {
@@ -262,6 +275,7 @@ impl FaceIdClient {
             timeout: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(3),
             http: None,
+            clock: Clock::system(),
         }
     }
 
@@ -273,6 +287,11 @@ impl FaceIdClient {
     /// The base URL calls go to.
     pub fn base_url(&self) -> &Url {
         &self.base_url
+    }
+
+    /// The clock this client stamps expiries with.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// Fetches a new access token. The vendor invalidates the previous one:
@@ -293,7 +312,7 @@ impl FaceIdClient {
         match (response.access_token, response.expire_in) {
             (Some(value), Some(seconds)) => Ok(AccessToken {
                 value,
-                expires_at: SystemTime::now() + Duration::from_secs(seconds),
+                expires_at: self.clock.now() + Duration::from_secs(seconds),
             }),
             _ => Err(missing_field(endpoint, "access_token and expire_in")),
         }
@@ -343,7 +362,7 @@ impl FaceIdClient {
             .ok_or_else(|| missing_field(endpoint, "tickets"))?;
         Ok(Ticket::new(
             entry.value,
-            SystemTime::now() + Duration::from_secs(entry.expire_in),
+            self.clock.now() + Duration::from_secs(entry.expire_in),
         ))
     }
 

@@ -68,6 +68,7 @@ pub mod actix;
 pub mod axum;
 pub mod callback;
 pub mod client;
+pub mod clock;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod model;

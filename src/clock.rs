@@ -1,0 +1,163 @@
+//! Time, injectable: the system clock in production, a [`ManualClock`] in
+//! tests that jump hours without sleeping.
+//!
+//! Everything in this crate that reasons about the vendor's lifetimes
+//! (token and ticket expiry, the refresh schedule, backoffs, the
+//! emulator's own rules) reads a [`Clock`], so one manual clock shared by
+//! the emulator and a server's providers moves them all together.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Where the time comes from: [`Clock::system`] (the default) or a
+/// [`ManualClock`]. Cheap to clone; clones read the same time.
+///
+/// ```
+/// use std::time::Duration;
+/// use tencent_faceid::clock::{Clock, ManualClock};
+///
+/// let manual = ManualClock::new();
+/// let clock = Clock::from(manual.clone());
+/// let before = clock.now();
+/// manual.advance(Duration::from_secs(3600));
+/// assert_eq!(clock.now(), before + Duration::from_secs(3600));
+/// ```
+#[derive(Clone, Default)]
+pub struct Clock {
+    manual: Option<ManualClock>,
+}
+
+impl Clock {
+    /// The system's wall clock.
+    pub fn system() -> Self {
+        Self::default()
+    }
+
+    /// The time now.
+    pub fn now(&self) -> SystemTime {
+        match &self.manual {
+            Some(manual) => manual.now(),
+            None => SystemTime::now(),
+        }
+    }
+
+    /// The manual clock behind this one, if it is not the system's.
+    pub fn manual(&self) -> Option<&ManualClock> {
+        self.manual.as_ref()
+    }
+}
+
+impl From<ManualClock> for Clock {
+    fn from(manual: ManualClock) -> Self {
+        Self {
+            manual: Some(manual),
+        }
+    }
+}
+
+impl fmt::Debug for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.manual {
+            Some(manual) => manual.fmt(f),
+            None => f.write_str("Clock::system"),
+        }
+    }
+}
+
+/// A clock that stands still until it is moved: for tests. Clones share
+/// the same time.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use tencent_faceid::clock::ManualClock;
+///
+/// let clock = ManualClock::starting_at(UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+/// clock.advance(Duration::from_secs(60));
+/// assert_eq!(clock.now(), UNIX_EPOCH + Duration::from_secs(1_700_000_060));
+/// ```
+#[derive(Clone)]
+pub struct ManualClock {
+    /// Nanoseconds since the Unix epoch.
+    nanos: Arc<AtomicU64>,
+}
+
+impl ManualClock {
+    /// A clock standing at the system's time now.
+    pub fn new() -> Self {
+        Self::starting_at(SystemTime::now())
+    }
+
+    /// A clock standing at `start` (clamped to the years 1970..2554).
+    pub fn starting_at(start: SystemTime) -> Self {
+        Self {
+            nanos: Arc::new(AtomicU64::new(to_nanos(start))),
+        }
+    }
+
+    /// The time it stands at.
+    pub fn now(&self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_nanos(self.nanos.load(Ordering::SeqCst))
+    }
+
+    /// Moves it forward by `by`.
+    pub fn advance(&self, by: Duration) {
+        let by = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
+        self.nanos
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                Some(n.saturating_add(by))
+            })
+            .ok();
+    }
+}
+
+impl Default for ManualClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for ManualClock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ManualClock").field(&self.now()).finish()
+    }
+}
+
+fn to_nanos(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |since| {
+        u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn system_clock_follows_the_system() {
+        let before = SystemTime::now();
+        let now = Clock::system().now();
+        assert!(now >= before);
+        assert!(Clock::system().manual().is_none());
+    }
+
+    #[test]
+    fn clones_of_a_manual_clock_move_together() {
+        let manual = ManualClock::new();
+        let clock = Clock::from(manual.clone());
+        let other = clock.clone();
+        let start = clock.now();
+        manual.advance(Duration::from_secs(6 * 3600));
+        assert_eq!(other.now(), start + Duration::from_secs(6 * 3600));
+        assert_eq!(clock.now(), other.now());
+    }
+
+    #[test]
+    fn a_manual_clock_saturates_instead_of_wrapping() {
+        let manual = ManualClock::new();
+        manual.advance(Duration::MAX);
+        manual.advance(Duration::from_secs(1));
+        assert!(manual.now() > SystemTime::now());
+    }
+}
