@@ -84,7 +84,8 @@ use crate::client::{ClientError, FaceIdClient};
 use crate::model::{FaceRecord, IdentifierError, OrderNo, ResultCode, UserId};
 use crate::sign::{self, ParseSignatureError, Signature};
 use crate::store::{Consumed, OrderStore, StoreError};
-use crate::ticket::{SignTickets, Ticket, TicketProvider};
+use crate::clock::Clock;
+use crate::ticket::{call_with_recovery, SignTickets, Ticket, TicketProvider};
 
 /// The default of [`CallbackVerifierBuilder::max_query_len`]: 2 KiB, ten
 /// times a genuine callback's query.
@@ -104,6 +105,7 @@ struct Inner {
     store: Arc<dyn OrderStore>,
     confirm_with: Option<FaceIdClient>,
     max_query_len: usize,
+    clock: Clock,
 }
 
 impl fmt::Debug for CallbackVerifier {
@@ -123,6 +125,7 @@ pub struct CallbackVerifierBuilder {
     store: Arc<dyn OrderStore>,
     confirm_with: Option<FaceIdClient>,
     max_query_len: usize,
+    clock: Clock,
 }
 
 impl fmt::Debug for CallbackVerifierBuilder {
@@ -188,6 +191,14 @@ impl CallbackVerifierBuilder {
         self
     }
 
+    /// The clock that decides whether the previous SIGN ticket's grace
+    /// window still lasts; default the system's. Share the one your ticket
+    /// provider's client reads (see [`FaceIdClientBuilder::clock`](crate::client::FaceIdClientBuilder::clock)).
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
     /// Builds the verifier.
     ///
     /// # Errors
@@ -215,6 +226,7 @@ impl CallbackVerifierBuilder {
                 store: self.store,
                 confirm_with: self.confirm_with,
                 max_query_len: self.max_query_len,
+                clock: self.clock,
             }),
         })
     }
@@ -246,6 +258,7 @@ impl CallbackVerifier {
             store: Arc::new(store),
             confirm_with: None,
             max_query_len: DEFAULT_MAX_QUERY_LEN,
+            clock: Clock::system(),
         }
     }
 
@@ -307,10 +320,8 @@ impl CallbackVerifier {
         let Some(tickets) = inner.tickets.sign_tickets_now() else {
             return Err(callback);
         };
-        if let Err(rejection) = self.check_signature(&callback, &tickets) {
-            return Ok(Err(rejection));
-        }
-        if self.to_confirm(&callback) {
+        // A mismatch takes the async path, which may learn newer tickets.
+        if !self.signed_by(&callback, &tickets) || self.to_confirm(&callback) {
             return Err(callback);
         }
         match inner.store.consume_now(&callback.order_no) {
@@ -330,19 +341,13 @@ impl CallbackVerifier {
         callback: Callback,
     ) -> Result<VerificationOutcome, CallbackRejection> {
         let inner = &*self.inner;
-        // Call through the trait object itself: `inner.tickets.sign_tickets()`
-        // would pick the `Arc<T>` impl and box a second future around it.
-        let tickets = (*inner.tickets).sign_tickets().await.map_err(|e| {
-            let kind = RejectionKind::TicketsUnavailable;
-            reject(kind, Some(callback.order_no.clone()), Some(Arc::new(e)))
-        })?;
-        self.check_signature(&callback, &tickets)?;
+        let tickets = self.tickets_signing(&callback).await?;
         // Confirm before consuming: see the module documentation.
         let record = match &inner.confirm_with {
             Some(client) if self.to_confirm(&callback) => {
                 // Boxed: the vendor call's large state would otherwise
                 // weigh on every verification, confirmed or not.
-                let confirm = self.confirm(client, &callback.order_no, &tickets.current);
+                let confirm = self.confirm(client, &callback.order_no, tickets);
                 Some(Box::new(Box::pin(confirm).await?))
             }
             _ => None,
@@ -356,13 +361,37 @@ impl CallbackVerifier {
         self.confirms() && callback.code.is_success()
     }
 
-    /// Checks `newSignature` against the current SIGN ticket, then the
-    /// previous one within its grace window.
-    fn check_signature(
+    /// The SIGN tickets `callback` is signed with: the provider's, or, when
+    /// it matches none of them, newer ones the provider found in one
+    /// (rate-limited) recovery: another instance or system may have rotated
+    /// the ticket the vendor signs with.
+    async fn tickets_signing(
         &self,
         callback: &Callback,
-        tickets: &SignTickets,
-    ) -> Result<(), CallbackRejection> {
+    ) -> Result<Arc<SignTickets>, CallbackRejection> {
+        // Call through the trait object itself: `inner.tickets.sign_tickets()`
+        // would pick the `Arc<T>` impl and box a second future around it.
+        let provider = &*self.inner.tickets;
+        let unavailable = |e| {
+            let kind = RejectionKind::TicketsUnavailable;
+            reject(kind, Some(callback.order_no.clone()), Some(Arc::new(e)))
+        };
+        let tickets = provider.sign_tickets().await.map_err(unavailable)?;
+        if self.signed_by(callback, &tickets) {
+            return Ok(tickets);
+        }
+        tracing::info!(order_no = %callback.order_no, "newSignature matches no known SIGN ticket; asking the provider for newer ones");
+        let newer = provider.recover(&tickets).await.map_err(unavailable)?;
+        if !Arc::ptr_eq(&newer, &tickets) && self.signed_by(callback, &newer) {
+            return Ok(newer);
+        }
+        let kind = RejectionKind::BadSignature;
+        Err(reject(kind, Some(callback.order_no.clone()), None))
+    }
+
+    /// Whether `newSignature` signs the callback with the current SIGN
+    /// ticket, or the previous one within its grace window.
+    fn signed_by(&self, callback: &Callback, tickets: &SignTickets) -> bool {
         let order_no = &callback.order_no;
         let signed = [
             self.inner.app_id.as_str(),
@@ -373,16 +402,16 @@ impl CallbackVerifier {
             |ticket: &Ticket| sign::verify(&signed, ticket.value(), &callback.signature);
         if signed_with(&tickets.current) {
             tracing::debug!(order_no = %order_no, "newSignature matches the current SIGN ticket");
+            true
         } else if tickets.previous.as_ref().is_some_and(|previous| {
             // The clock is read only when a previous ticket could match.
-            previous.is_valid_at(SystemTime::now()) && signed_with(previous)
+            previous.is_valid_at(self.inner.clock.now()) && signed_with(previous)
         }) {
             tracing::info!(order_no = %order_no, "newSignature matches the previous SIGN ticket, within its grace window");
+            true
         } else {
-            let kind = RejectionKind::BadSignature;
-            return Err(reject(kind, Some(order_no.clone()), None));
+            false
         }
-        Ok(())
     }
 
     /// The verdict once the store has consumed (or not) the order of a
@@ -441,7 +470,7 @@ impl CallbackVerifier {
         &self,
         client: &FaceIdClient,
         order_no: &OrderNo,
-        ticket: &Ticket,
+        tickets: Arc<SignTickets>,
     ) -> Result<FaceRecord, CallbackRejection> {
         let not_confirmed = |why: NotConfirmed| {
             reject(
@@ -450,7 +479,12 @@ impl CallbackVerifier {
                 None,
             )
         };
-        match client.query_record(order_no, ticket.value(), false).await {
+        let query = |tickets: Arc<SignTickets>| async move {
+            client
+                .query_record(order_no, tickets.current.value(), false)
+                .await
+        };
+        match call_with_recovery(&*self.inner.tickets, tickets, query).await {
             Ok(mut record) => {
                 let other_app = record
                     .app_id

@@ -125,6 +125,25 @@ impl ClientError {
             _ => None,
         }
     }
+
+    /// Whether the vendor refused the call itself rather than the user's
+    /// input: an error code not plainly about the input
+    /// ([`ResultCode::is_about_input`]). The vendor's code table is not
+    /// public, so no single code decides: a call refused this way may have
+    /// been made with a token or ticket the vendor no longer accepts, and
+    /// the ticket providers recover once and retry.
+    ///
+    /// ```
+    /// use tencent_faceid::client::{ClientError, Endpoint};
+    /// use tencent_faceid::model::ResultCode;
+    /// let refused = ClientError::Vendor { endpoint: Endpoint::StartSession, code: ResultCode::from_code("400101"), msg: "".into() };
+    /// assert!(refused.refuses_credentials());
+    /// let status = ClientError::Status { endpoint: Endpoint::StartSession, status: 502 };
+    /// assert!(!status.refuses_credentials());
+    /// ```
+    pub fn refuses_credentials(&self) -> bool {
+        matches!(self, Self::Vendor { code, .. } if !code.is_success() && !code.is_about_input())
+    }
 }
 
 /// An access token and when it expires.

@@ -186,6 +186,11 @@ impl ResultCode {
     pub fn is_success(&self) -> bool {
         *self == Self::Success
     }
+
+    /// Whether the code is plainly about the user's input (TEMPORARY).
+    pub fn is_about_input(&self) -> bool {
+        matches!(self.as_str(), "66660015")
+    }
 }
 
 impl fmt::Display for ResultCode {

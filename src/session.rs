@@ -20,7 +20,7 @@ use crate::nonce::{nonce, random_alphanumeric};
 use crate::secret::Secret;
 use crate::sign::sign;
 use crate::store::{OrderStore, PendingOrder, StoreError};
-use crate::ticket::{TicketError, TicketProvider};
+use crate::ticket::{call_with_recovery, SignTickets, TicketError, TicketProvider};
 
 /// The largest source photo the vendor accepts, before base64.
 pub const MAX_PHOTO_BYTES: usize = 500 * 1024;
@@ -376,18 +376,21 @@ impl SessionStarter {
         let mut signed = vec![app_id, order_no.as_str(), request.user_id.as_str(), VERSION];
         signed.extend(request.name.as_ref().map(Secret::expose));
         signed.extend(request.id_number.as_ref().map(Secret::expose));
-        let start = StartRequest {
-            webank_app_id: app_id.to_owned(),
-            order_no: order_no.clone(),
-            sign: sign(&signed, tickets.current.value()),
-            name: request.name,
-            id_no: request.id_number,
-            user_id: request.user_id.clone(),
-            source_photo_type: request.photo.as_ref().map(|p| p.kind),
-            source_photo_str: request.photo.map(|p| p.base64),
-            version: VERSION.to_owned(),
+        let start_with = |tickets: Arc<SignTickets>| {
+            let start = StartRequest {
+                webank_app_id: app_id.to_owned(),
+                order_no: order_no.clone(),
+                sign: sign(&signed, tickets.current.value()),
+                name: request.name.clone(),
+                id_no: request.id_number.clone(),
+                user_id: request.user_id.clone(),
+                source_photo_type: request.photo.as_ref().map(|p| p.kind),
+                source_photo_str: request.photo.as_ref().map(|p| p.base64.clone()),
+                version: VERSION.to_owned(),
+            };
+            async move { this.client.start_session(&start).await }
         };
-        let session = this.client.start_session(&start).await?;
+        let session = call_with_recovery(&*this.tickets, tickets, start_with).await?;
         if session.order_no != order_no.as_str() {
             return Err(StartError::Answer(format!(
                 "the session is for order {:?}, not {order_no}",

@@ -6,16 +6,22 @@
 //! `redis`) `RedisTickets` for many servers sharing one token and ticket.
 
 use std::error::Error as StdError;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
+use crate::client::ClientError;
 use crate::model::UserId;
 use crate::secret::Secret;
 
 mod cached;
+pub(crate) mod refresh;
+mod timings;
 pub use cached::{CachedTickets, CachedTicketsBuilder};
+pub use refresh::RefreshError;
+pub use timings::TicketTimings;
 
 /// A boxed error, the cause behind a [`TicketError`].
 pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
@@ -153,6 +159,15 @@ pub enum TicketError {
     },
 }
 
+impl TicketError {
+    /// No SIGN ticket, because of `error`.
+    pub(crate) fn sign(error: RefreshError) -> Self {
+        Self::SignUnavailable {
+            source: Box::new(error),
+        }
+    }
+}
+
 /// Where tickets come from.
 ///
 /// Object-safe: store it as `Arc<dyn TicketProvider>`. Implementations must
@@ -184,6 +199,31 @@ pub trait TicketProvider: Send + Sync + 'static {
         None
     }
 
+    /// The vendor refused a call signed with `stale` (or made with the
+    /// access token behind it), or a callback matched none of its tickets:
+    /// find newer tickets, from the shared state or the vendor, and answer
+    /// the tickets to retry with once.
+    ///
+    /// Providers that cache rate-limit this (at most one replacement per
+    /// [`TicketTimings::recovery_interval`], one in flight at a time), so a
+    /// storm of forged callbacks cannot make the server hammer the vendor;
+    /// when they do not replace anything they answer the current tickets.
+    /// The default answers [`sign_tickets`](TicketProvider::sign_tickets).
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// use tencent_faceid::ticket::{StaticTickets, TicketProvider};
+    /// let tickets = StaticTickets::new("sign-ticket", "nonce-ticket");
+    /// let stale = tickets.sign_tickets().await?;
+    /// // Fixed tickets have nothing newer to offer.
+    /// assert_eq!(tickets.recover(&stale).await?.current.value(), "sign-ticket");
+    /// # Ok::<(), tencent_faceid::ticket::TicketError>(())
+    /// # }).unwrap();
+    /// ```
+    async fn recover(&self, _stale: &SignTickets) -> Result<Arc<SignTickets>, TicketError> {
+        self.sign_tickets().await
+    }
+
     /// A fresh single-use NONCE ticket for `user_id`.
     async fn nonce_ticket(&self, user_id: &UserId) -> Result<Secret, TicketError>;
 }
@@ -198,8 +238,40 @@ impl<T: TicketProvider + ?Sized> TicketProvider for Arc<T> {
         (**self).sign_tickets_now()
     }
 
+    async fn recover(&self, stale: &SignTickets) -> Result<Arc<SignTickets>, TicketError> {
+        (**self).recover(stale).await
+    }
+
     async fn nonce_ticket(&self, user_id: &UserId) -> Result<Secret, TicketError> {
         (**self).nonce_ticket(user_id).await
+    }
+}
+
+/// Runs a vendor call signed with `tickets`; when the vendor refuses it
+/// ([`ClientError::refuses_credentials`]), asks `provider` to
+/// [`recover`](TicketProvider::recover) once and, if that yields newer
+/// tickets, runs it once more with them. Otherwise the refusal stands.
+pub(crate) async fn call_with_recovery<T, F, Fut>(
+    provider: &dyn TicketProvider,
+    tickets: Arc<SignTickets>,
+    call: F,
+) -> Result<T, ClientError>
+where
+    F: Fn(Arc<SignTickets>) -> Fut,
+    Fut: Future<Output = Result<T, ClientError>>,
+{
+    let refused = match call(Arc::clone(&tickets)).await {
+        Err(error) if error.refuses_credentials() => error,
+        other => return other,
+    };
+    tracing::info!(error = %refused, "the vendor refused a call made with the cached credentials; recovering once");
+    match provider.recover(&tickets).await {
+        Ok(newer) if !Arc::ptr_eq(&newer, &tickets) => call(newer).await,
+        Ok(_) => Err(refused),
+        Err(error) => {
+            tracing::warn!(%error, "no newer credentials could be had");
+            Err(refused)
+        }
     }
 }
 

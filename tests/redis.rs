@@ -13,11 +13,10 @@ use tencent_faceid::client::{Endpoint, FaceIdClient};
 use tencent_faceid::emulator::{Counts, Emulator, Fault};
 use tencent_faceid::model::{OrderNo, ResultCode, UserId};
 use tencent_faceid::nonce::random_alphanumeric;
-use tencent_faceid::redis::{
-    RedisBackendError, RedisOrderStore, RedisTickets, RedisTicketsBuilder, RedisTicketsError,
-};
+use tencent_faceid::clock::ManualClock;
+use tencent_faceid::redis::{RedisBackendError, RedisOrderStore, RedisTickets, RedisTicketsBuilder};
 use tencent_faceid::store::{Consumed, OrderStore, PendingOrder, StoreError};
-use tencent_faceid::ticket::{TicketError, TicketProvider};
+use tencent_faceid::ticket::{RefreshError, TicketError, TicketProvider, TicketTimings};
 use tokio::sync::{Barrier, Notify};
 
 fn redis_url() -> String {
@@ -377,6 +376,7 @@ async fn an_unreachable_redis_is_a_typed_backend_error() {
 fn own_client(emulator: &Emulator) -> FaceIdClient {
     FaceIdClient::builder(emulator.app_id(), emulator.secret())
         .base_url(emulator.base_url().as_str())
+        .clock(emulator.clock())
         .build()
         .unwrap()
 }
@@ -402,12 +402,35 @@ async fn get(key: &str) -> Option<String> {
         .unwrap()
 }
 
-fn redis_tickets_error(error: &TicketError) -> &RedisTicketsError {
+fn refresh_error(error: &TicketError) -> &RefreshError {
     let (TicketError::SignUnavailable { source } | TicketError::NonceUnavailable { source }) =
         error;
     source
-        .downcast_ref::<RedisTicketsError>()
-        .unwrap_or_else(|| panic!("the source is not a RedisTicketsError: {error}"))
+        .downcast_ref::<RefreshError>()
+        .unwrap_or_else(|| panic!("the source is not a RefreshError: {error}"))
+}
+
+/// Whether the refresh failed because Redis did (as `is_backend` says).
+fn shared_failure(error: &TicketError, is_backend: impl Fn(&RedisBackendError) -> bool) -> bool {
+    match refresh_error(error) {
+        RefreshError::Shared(cause) => cause
+            .downcast_ref::<RedisBackendError>()
+            .is_some_and(is_backend),
+        _ => false,
+    }
+}
+
+const REFRESH_EVERY: Duration = Duration::from_secs(20 * 60);
+
+/// An emulator on a manual clock, and the clock.
+async fn on_manual_clock() -> (ManualClock, Emulator) {
+    let clock = ManualClock::new();
+    let emulator = Emulator::builder()
+        .clock(clock.clone())
+        .start()
+        .await
+        .unwrap();
+    (clock, emulator)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -501,8 +524,8 @@ async fn a_lock_holder_that_died_delays_the_others_until_its_lock_lapses() {
     let error = impatient.sign_tickets().await.unwrap_err();
     assert!(
         matches!(
-            redis_tickets_error(&error),
-            RedisTicketsError::WaitTimedOut { lock_key: key, .. } if *key == lock_key
+            refresh_error(&error),
+            RefreshError::WaitTimedOut { lock: key, .. } if *key == lock_key
         ),
         "{error}"
     );
@@ -589,27 +612,19 @@ async fn a_holder_whose_lock_lapsed_neither_overwrites_the_record_nor_deletes_th
 
 #[tokio::test]
 async fn a_rotation_keeps_the_previous_ticket_for_the_grace_window_on_every_instance() {
-    let emulator = Emulator::builder()
-        .access_token_ttl(Duration::from_secs(4 * 3600))
-        .sign_ticket_ttl(Duration::from_secs(3600))
-        .start()
-        .await
-        .unwrap();
+    let (clock, emulator) = on_manual_clock().await;
     let prefix = random_prefix();
     let grace = Duration::from_secs(300);
-    // Refreshing 90 min before expiry makes a 60 min SIGN ticket due at
-    // once: each call refreshes it (the emulator issues a new one each time).
     let a = instance(&emulator, &prefix)
         .await
-        .refresh_before(Duration::from_secs(90 * 60))
-        .grace(grace)
+        .timings(TicketTimings::default().grace(grace))
         .build();
     let first = a.sign_tickets().await.unwrap();
     assert!(first.previous.is_none());
 
-    let before = SystemTime::now();
+    clock.advance(REFRESH_EVERY);
+    let rotated_at = clock.now();
     let second = a.sign_tickets().await.unwrap();
-    let after = SystemTime::now();
     assert_eq!(
         second.current.value(),
         emulator.current_sign_ticket().unwrap().expose()
@@ -620,14 +635,17 @@ async fn a_rotation_keeps_the_previous_ticket_for_the_grace_window_on_every_inst
         .as_ref()
         .expect("the previous ticket is kept");
     assert_eq!(previous.value(), first.current.value());
-    assert!(before + grace <= previous.expires_at() && previous.expires_at() <= after + grace);
-    let now = SystemTime::now();
-    let accepted: Vec<_> = second.accepted_at(now).map(|t| t.value()).collect();
+    assert_eq!(previous.expires_at(), rotated_at + grace);
+    let accepted: Vec<_> = second.accepted_at(clock.now()).map(|t| t.value()).collect();
     assert_eq!(accepted, [second.current.value(), first.current.value()]);
     let counts = emulator.counts();
-    assert_eq!((counts.access_token, counts.sign_ticket), (1, 2));
+    assert_eq!(
+        (counts.access_token, counts.sign_ticket),
+        (2, 2),
+        "token and ticket are replaced as a pair"
+    );
 
-    // Another instance (default refresh margin) takes both from Redis.
+    // Another instance takes both from Redis.
     let b = instance(&emulator, &prefix).await.build();
     assert!(b.sign_tickets_now().is_none(), "no local copy yet");
     let at_b = b.sign_tickets().await.unwrap();
@@ -635,7 +653,6 @@ async fn a_rotation_keeps_the_previous_ticket_for_the_grace_window_on_every_inst
         .sign_tickets_now()
         .expect("the fresh local copy is at hand");
     assert!(Arc::ptr_eq(&at_hand, &at_b));
-    assert!(a.sign_tickets_now().is_none(), "always due: never at hand");
     assert_eq!(at_b.current.value(), second.current.value());
     let previous_at_b = at_b.previous.as_ref().unwrap();
     assert_eq!(previous_at_b.value(), first.current.value());
@@ -693,20 +710,21 @@ async fn nonce_tickets_are_fetched_per_call_with_the_one_shared_token() {
 
 #[tokio::test]
 async fn a_rejected_token_is_replaced_once_under_the_lock_and_adopted_by_the_others() {
-    let emulator = Emulator::start().await.unwrap();
+    let (clock, emulator) = on_manual_clock().await;
     let prefix = random_prefix();
     let a = instance(&emulator, &prefix).await.build();
     let b = instance(&emulator, &prefix).await.build();
-    let user = UserId::new("user_1").unwrap();
+    let user = UserId::new("user1").unwrap();
     a.nonce_ticket(&user).await.unwrap();
     assert_eq!(emulator.counts().access_token, 1);
 
-    // Something outside the group fetches a token: the shared one is now
-    // invalid at the vendor.
+    // Something outside the group fetches a token: a minute later the
+    // vendor ends the shared one.
     emulator.client().access_token().await.unwrap();
+    clock.advance(Duration::from_secs(61));
     assert_eq!(emulator.counts().access_token, 2);
 
-    // B is rejected, replaces the token under the lock, and succeeds.
+    // B is rejected, replaces the pair under the lock, and succeeds.
     b.nonce_ticket(&user).await.unwrap();
     assert_eq!(emulator.counts().access_token, 3);
 
@@ -715,6 +733,7 @@ async fn a_rejected_token_is_replaced_once_under_the_lock_and_adopted_by_the_oth
     a.nonce_ticket(&user).await.unwrap();
     let counts = emulator.counts();
     assert_eq!(counts.access_token, 3);
+    assert_eq!(counts.sign_ticket, 2);
     assert_eq!(counts.nonce_ticket, 5, "three successes and two rejections");
     cleanup(&prefix).await;
 }
@@ -732,13 +751,10 @@ async fn a_foreign_tickets_record_is_a_typed_error_that_does_not_quote_it() {
         .unwrap();
     let error = tickets.sign_tickets().await.unwrap_err();
     assert!(
-        matches!(
-            redis_tickets_error(&error),
-            RedisTicketsError::Redis(RedisBackendError::Corrupt { .. })
-        ),
+        shared_failure(&error, |e| matches!(e, RedisBackendError::Corrupt { .. })),
         "{error}"
     );
-    let text = format!("{error} {error:?} {}", redis_tickets_error(&error));
+    let text = format!("{error} {error:?} {}", refresh_error(&error));
     assert!(!text.contains("top-secret-value"), "{text}");
     assert_eq!(emulator.counts().access_token, 0);
     cleanup(&prefix).await;
@@ -746,23 +762,16 @@ async fn a_foreign_tickets_record_is_a_typed_error_that_does_not_quote_it() {
 
 #[tokio::test]
 async fn a_failing_vendor_is_retried_once_per_backoff_while_the_valid_ticket_serves() {
-    let emulator = Emulator::builder()
-        .access_token_ttl(Duration::from_secs(4 * 3600))
-        .sign_ticket_ttl(Duration::from_secs(3600))
-        .start()
-        .await
-        .unwrap();
+    let (clock, emulator) = on_manual_clock().await;
     let prefix = random_prefix();
-    // Always due (90 min margin on a 60 min ticket), so every call tries to
-    // refresh unless the backoff holds it back.
     let tickets = instance(&emulator, &prefix)
         .await
-        .refresh_before(Duration::from_secs(90 * 60))
-        .retry_backoff(HOUR)
+        .timings(TicketTimings::default().retry_backoff(HOUR))
         .build();
     let warm = tickets.sign_tickets().await.unwrap();
     assert_eq!(emulator.counts().sign_ticket, 1);
 
+    clock.advance(REFRESH_EVERY);
     emulator.inject(Fault::HttpStatus {
         endpoint: Endpoint::ApiTicket,
         status: 500,
@@ -782,6 +791,13 @@ async fn a_failing_vendor_is_retried_once_per_backoff_while_the_valid_ticket_ser
         None,
         "the failed holder released the lock"
     );
+    // After the backoff, the token fetched before the failure gets its
+    // ticket: no second token.
+    clock.advance(HOUR);
+    let refreshed = tickets.sign_tickets().await.unwrap();
+    assert_ne!(refreshed.current.value(), warm.current.value());
+    let counts = emulator.counts();
+    assert_eq!((counts.access_token, counts.sign_ticket), (2, 3));
     cleanup(&prefix).await;
 }
 
@@ -790,16 +806,17 @@ async fn a_failing_vendor_with_no_valid_ticket_is_a_typed_error_and_frees_the_lo
     let emulator = Emulator::start().await.unwrap();
     let prefix = random_prefix();
     let a = instance(&emulator, &prefix).await.build();
+    let code = ResultCode::from_code("400500");
     emulator.inject(Fault::VendorError {
         endpoint: Endpoint::AccessToken,
-        code: ResultCode::InternalError,
+        code: code.clone(),
         times: 1,
     });
     let error = a.sign_tickets().await.unwrap_err();
-    let RedisTicketsError::Vendor(cause) = redis_tickets_error(&error) else {
+    let RefreshError::Vendor(cause) = refresh_error(&error) else {
         panic!("expected a vendor error, got {error}");
     };
-    assert_eq!(cause.vendor_code(), Some(&ResultCode::InternalError));
+    assert_eq!(cause.vendor_code(), Some(&code));
     assert_eq!(
         get(a.lock_key()).await,
         None,
@@ -890,11 +907,10 @@ async fn while_redis_is_unreachable_the_local_copy_serves_until_it_expires_then_
     let url = format!("redis://127.0.0.1:{port}");
     let spare = SpareRedis::start(port);
 
-    // A: a 60 min SIGN ticket, refreshed 90 min before expiry, so its local
-    // copy is always due (each call goes to Redis) yet valid.
+    // A: a pair that will be due (but valid) when Redis goes away.
+    let clock = ManualClock::new();
     let emulator_a = Emulator::builder()
-        .access_token_ttl(Duration::from_secs(4 * 3600))
-        .sign_ticket_ttl(Duration::from_secs(3600))
+        .clock(clock.clone())
         .start()
         .await
         .unwrap();
@@ -902,11 +918,11 @@ async fn while_redis_is_unreachable_the_local_copy_serves_until_it_expires_then_
         own_client(&emulator_a),
         tencent_faceid::redis::connect(&url).await.unwrap(),
     )
-    .refresh_before(Duration::from_secs(90 * 60))
-    .retry_backoff(Duration::ZERO)
+    .timings(TicketTimings::default().retry_backoff(Duration::ZERO))
     .build();
     // B: SIGN tickets born expired, so its local copy is never valid.
     let emulator_b = Emulator::builder()
+        .clock(clock.clone())
         .app_id("TIDAemu2")
         .sign_ticket_ttl(Duration::ZERO)
         .start()
@@ -916,7 +932,7 @@ async fn while_redis_is_unreachable_the_local_copy_serves_until_it_expires_then_
         own_client(&emulator_b),
         tencent_faceid::redis::connect(&url).await.unwrap(),
     )
-    .retry_backoff(Duration::ZERO)
+    .timings(TicketTimings::default().retry_backoff(Duration::ZERO))
     .build();
 
     let warm = a.sign_tickets().await.unwrap();
@@ -924,6 +940,7 @@ async fn while_redis_is_unreachable_the_local_copy_serves_until_it_expires_then_
     assert_eq!(emulator_a.counts().sign_ticket, 1);
 
     drop(spare);
+    clock.advance(REFRESH_EVERY);
 
     // A's copy is due but valid: served, with no vendor call.
     let served = a.sign_tickets().await.unwrap();
@@ -931,10 +948,7 @@ async fn while_redis_is_unreachable_the_local_copy_serves_until_it_expires_then_
     assert_eq!(emulator_a.counts().sign_ticket, 1);
     // B's copy is expired: a typed error, promptly.
     let error = b.sign_tickets().await.unwrap_err();
-    assert!(
-        matches!(redis_tickets_error(&error), RedisTicketsError::Redis(_)),
-        "{error}"
-    );
+    assert!(shared_failure(&error, |_| true), "{error}");
     assert_eq!(
         emulator_b.counts().access_token,
         1,
@@ -944,15 +958,11 @@ async fn while_redis_is_unreachable_the_local_copy_serves_until_it_expires_then_
     // Redis returns (empty): both recover by themselves.
     let _spare = SpareRedis::start(port);
     let recovered = a.sign_tickets().await.unwrap();
+    let counts = emulator_a.counts();
     assert_eq!(
-        emulator_a.counts().sign_ticket,
-        2,
-        "A refreshed through Redis again"
-    );
-    assert_eq!(
-        emulator_a.counts().access_token,
-        1,
-        "A re-seeded the empty Redis with its still-valid token instead of replacing it"
+        (counts.access_token, counts.sign_ticket),
+        (2, 2),
+        "A replaced its due pair through Redis again"
     );
     assert_eq!(
         recovered.previous.as_ref().map(|t| t.value()),
@@ -974,7 +984,6 @@ async fn while_redis_is_unreachable_the_local_copy_serves_until_it_expires_then_
     );
     b.sign_tickets().await.unwrap();
     assert_eq!(emulator_b.counts().sign_ticket, 2);
-    assert_eq!(emulator_b.counts().access_token, 1);
 }
 
 /// The whole multi-instance story at callback level: a session started on

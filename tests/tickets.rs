@@ -9,14 +9,16 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use emu_support::{browser, login_url, start_session};
 use reqwest::StatusCode;
 use tencent_faceid::client::Endpoint;
 use tencent_faceid::emulator::{Emulator, Fault};
 use tencent_faceid::model::UserId;
-use tencent_faceid::ticket::{CachedTickets, TicketError, TicketProvider};
+use tencent_faceid::clock::ManualClock;
+use tencent_faceid::model::ResultCode;
+use tencent_faceid::ticket::{CachedTickets, TicketError, TicketProvider, TicketTimings};
 use tokio::sync::Notify;
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -122,7 +124,7 @@ async fn fresh_tickets_are_served_from_memory() {
 
 #[tokio::test]
 async fn only_fresh_cached_tickets_are_at_hand_without_waiting() {
-    let emulator = Emulator::start().await.unwrap();
+    let (clock, emulator) = on_manual_clock().await;
     let tickets = CachedTickets::builder(emulator.client()).build();
     assert!(tickets.sign_tickets_now().is_none(), "cold cache");
     let fetched = tickets.sign_tickets().await.unwrap();
@@ -132,28 +134,79 @@ async fn only_fresh_cached_tickets_are_at_hand_without_waiting() {
     assert!(Arc::ptr_eq(&at_hand, &fetched));
 
     // Tickets due for a refresh are for `sign_tickets` to renew first.
-    let due = always_due(&emulator).build();
-    due.sign_tickets().await.unwrap();
-    assert!(due.sign_tickets_now().is_none());
+    clock.advance(REFRESH_EVERY);
+    assert!(tickets.sign_tickets_now().is_none());
 }
 
-/// Tickets that want a refresh on every call: the margin exceeds the
-/// emulator's SIGN ticket lifetime (one hour).
-fn always_due(emulator: &Emulator) -> tencent_faceid::ticket::CachedTicketsBuilder {
-    CachedTickets::builder(emulator.client()).refresh_before(2 * HOUR)
+const REFRESH_EVERY: Duration = Duration::from_secs(20 * 60);
+
+/// An emulator on a manual clock, and the clock.
+async fn on_manual_clock() -> (ManualClock, Emulator) {
+    let clock = ManualClock::new();
+    let emulator = Emulator::builder()
+        .clock(clock.clone())
+        .start()
+        .await
+        .unwrap();
+    (clock, emulator)
+}
+
+fn with_timings(emulator: &Emulator, timings: TicketTimings) -> CachedTickets {
+    CachedTickets::builder(emulator.client())
+        .timings(timings)
+        .build()
+}
+
+#[tokio::test]
+async fn the_token_and_sign_ticket_are_replaced_together_every_twenty_minutes() {
+    let (clock, emulator) = on_manual_clock().await;
+    let tickets = CachedTickets::builder(emulator.client()).build();
+    let first = tickets.sign_tickets().await.unwrap();
+    clock.advance(REFRESH_EVERY - Duration::from_secs(1));
+    assert!(Arc::ptr_eq(&tickets.sign_tickets().await.unwrap(), &first));
+    let counts = emulator.counts();
+    assert_eq!((counts.access_token, counts.sign_ticket), (1, 1));
+
+    clock.advance(Duration::from_secs(1));
+    let second = tickets.sign_tickets().await.unwrap();
+    assert_ne!(second.current.value(), first.current.value());
+    let counts = emulator.counts();
+    assert_eq!((counts.access_token, counts.sign_ticket), (2, 2));
+    // And the new pair works with the vendor at once.
+    let session = start_session(&emulator.client(), "orderPair1", "user1").await;
+    assert!(!session.h5face_id.is_empty());
+}
+
+#[tokio::test]
+async fn a_sign_ticket_is_never_used_past_the_token_that_fetched_it() {
+    let clock = ManualClock::new();
+    let emulator = Emulator::builder()
+        .clock(clock.clone())
+        .access_token_ttl(Duration::from_secs(600))
+        .start()
+        .await
+        .unwrap();
+    let tickets = CachedTickets::builder(emulator.client()).build();
+    let now = clock.now();
+    let first = tickets.sign_tickets().await.unwrap();
+    assert_eq!(first.current.expires_at(), now + Duration::from_secs(600));
+    // A pair the vendor granted less than 40 minutes is replaced at half
+    // its life.
+    clock.advance(Duration::from_secs(299));
+    assert!(Arc::ptr_eq(&tickets.sign_tickets().await.unwrap(), &first));
+    clock.advance(Duration::from_secs(1));
+    assert!(!Arc::ptr_eq(&tickets.sign_tickets().await.unwrap(), &first));
+    assert_eq!(emulator.counts().access_token, 2);
 }
 
 #[tokio::test]
 async fn rotation_keeps_the_previous_ticket_for_the_grace_window() {
-    let emulator = Emulator::start().await.unwrap();
-    let tickets = always_due(&emulator)
-        .grace(HOUR)
-        .retry_backoff(Duration::ZERO)
-        .build();
+    let (clock, emulator) = on_manual_clock().await;
+    let tickets = with_timings(&emulator, TicketTimings::default().grace(HOUR));
     let first = tickets.sign_tickets().await.unwrap();
-    let before_rotation = SystemTime::now();
+    clock.advance(REFRESH_EVERY);
+    let rotated_at = clock.now();
     let second = tickets.sign_tickets().await.unwrap();
-    let after_rotation = SystemTime::now();
 
     assert_ne!(second.current.value(), first.current.value());
     assert_eq!(
@@ -163,8 +216,7 @@ async fn rotation_keeps_the_previous_ticket_for_the_grace_window() {
     let previous = second.previous.as_ref().unwrap();
     assert_eq!(previous.value(), first.current.value());
     // Accepted until rotation time + grace.
-    assert!(previous.expires_at() >= before_rotation + HOUR);
-    assert!(previous.expires_at() <= after_rotation + HOUR);
+    assert_eq!(previous.expires_at(), rotated_at + HOUR);
     let accepted = |at| {
         second
             .accepted_at(at)
@@ -172,33 +224,23 @@ async fn rotation_keeps_the_previous_ticket_for_the_grace_window() {
             .collect::<Vec<_>>()
     };
     assert_eq!(
-        accepted(after_rotation),
+        accepted(rotated_at + HOUR - Duration::from_secs(1)),
         [second.current.value(), first.current.value()]
     );
-    assert_eq!(
-        accepted(after_rotation + HOUR + Duration::from_secs(1)),
-        [second.current.value()]
-    );
+    assert_eq!(accepted(rotated_at + HOUR), [second.current.value()]);
 }
 
 #[tokio::test]
 async fn with_zero_grace_the_previous_ticket_is_not_accepted() {
-    let emulator = Emulator::start().await.unwrap();
-    let tickets = always_due(&emulator)
-        .grace(Duration::ZERO)
-        .retry_backoff(Duration::ZERO)
-        .build();
+    let (clock, emulator) = on_manual_clock().await;
+    let tickets = with_timings(&emulator, TicketTimings::default().grace(Duration::ZERO));
     let first = tickets.sign_tickets().await.unwrap();
+    clock.advance(REFRESH_EVERY);
     let second = tickets.sign_tickets().await.unwrap();
     let previous = second.previous.as_ref().unwrap();
     assert_eq!(previous.value(), first.current.value());
-    let accepted: Vec<&str> = second
-        .accepted_at(previous.expires_at())
-        .map(|t| t.value())
-        .collect();
-    assert_eq!(accepted, [second.current.value()]);
     let now: Vec<&str> = second
-        .accepted_at(SystemTime::now())
+        .accepted_at(clock.now())
         .map(|t| t.value())
         .collect();
     assert_eq!(now, [second.current.value()]);
@@ -206,9 +248,13 @@ async fn with_zero_grace_the_previous_ticket_is_not_accepted() {
 
 #[tokio::test]
 async fn a_failing_refresh_serves_the_valid_ticket_without_a_retry_storm() {
-    let emulator = Emulator::start().await.unwrap();
-    let tickets = Arc::new(always_due(&emulator).retry_backoff(HOUR).build());
+    let (clock, emulator) = on_manual_clock().await;
+    let tickets = Arc::new(with_timings(
+        &emulator,
+        TicketTimings::default().retry_backoff(HOUR),
+    ));
     let first = tickets.sign_tickets().await.unwrap();
+    clock.advance(REFRESH_EVERY);
     emulator.inject(Fault::HttpStatus {
         endpoint: Endpoint::ApiTicket,
         status: 500,
@@ -216,7 +262,7 @@ async fn a_failing_refresh_serves_the_valid_ticket_without_a_retry_storm() {
     });
     // One attempt, which fails: the valid ticket is served.
     let served = tickets.sign_tickets().await.unwrap();
-    assert!(Arc::ptr_eq(&served, &first));
+    assert_eq!(served.current.value(), first.current.value());
     assert_eq!(emulator.counts().sign_ticket, 2);
     // Within the backoff nobody tries again, however many call.
     let mut calls = tokio::task::JoinSet::new();
@@ -225,42 +271,51 @@ async fn a_failing_refresh_serves_the_valid_ticket_without_a_retry_storm() {
         calls.spawn(async move { tickets.sign_tickets().await });
     }
     while let Some(result) = calls.join_next().await {
-        assert!(Arc::ptr_eq(&result.unwrap().unwrap(), &first));
+        assert_eq!(result.unwrap().unwrap().current.value(), first.current.value());
     }
-    assert_eq!(emulator.counts().sign_ticket, 2);
+    let counts = emulator.counts();
+    assert_eq!((counts.access_token, counts.sign_ticket), (2, 2));
 }
 
 #[tokio::test]
-async fn a_failed_refresh_is_retried_after_the_backoff() {
-    let emulator = Emulator::start().await.unwrap();
-    let tickets = always_due(&emulator).retry_backoff(Duration::ZERO).build();
+async fn a_ticket_fetch_that_failed_after_a_new_token_is_retried_with_that_token() {
+    let (clock, emulator) = on_manual_clock().await;
+    let tickets = with_timings(
+        &emulator,
+        TicketTimings::default().retry_backoff(Duration::from_secs(2)),
+    );
     let first = tickets.sign_tickets().await.unwrap();
+    clock.advance(REFRESH_EVERY);
     emulator.inject(Fault::HttpStatus {
         endpoint: Endpoint::ApiTicket,
         status: 502,
         times: 1,
     });
-    assert!(Arc::ptr_eq(&tickets.sign_tickets().await.unwrap(), &first));
+    // The new token came, its ticket did not: the old ticket is served, but
+    // only until the vendor ends it with its token, a minute later.
+    let served = tickets.sign_tickets().await.unwrap();
+    assert_eq!(served.current.value(), first.current.value());
+    assert_eq!(served.current.expires_at(), clock.now() + Duration::from_secs(60));
+    clock.advance(Duration::from_secs(2));
     let refreshed = tickets.sign_tickets().await.unwrap();
     assert_ne!(refreshed.current.value(), first.current.value());
-    assert_eq!(emulator.counts().sign_ticket, 3);
+    let counts = emulator.counts();
+    assert_eq!(
+        (counts.access_token, counts.sign_ticket),
+        (2, 3),
+        "the retry fetched a ticket with the token already fetched"
+    );
 }
 
 #[tokio::test]
 async fn an_expired_ticket_and_a_failing_refresh_give_the_typed_error() {
-    let emulator = Emulator::builder()
-        .sign_ticket_ttl(Duration::ZERO)
-        .start()
-        .await
-        .unwrap();
-    let tickets = CachedTickets::builder(emulator.client())
-        .retry_backoff(HOUR)
-        .build();
-    // Fetched, but expired on arrival.
+    let (clock, emulator) = on_manual_clock().await;
+    let tickets = with_timings(&emulator, TicketTimings::default().retry_backoff(HOUR));
     let expired = tickets.sign_tickets().await.unwrap();
-    assert!(!expired.current.is_valid_at(SystemTime::now()));
+    clock.advance(2 * HOUR);
+    assert!(!expired.current.is_valid_at(clock.now()));
     emulator.inject(Fault::HttpStatus {
-        endpoint: Endpoint::ApiTicket,
+        endpoint: Endpoint::AccessToken,
         status: 500,
         times: 100,
     });
@@ -278,7 +333,7 @@ async fn an_expired_ticket_and_a_failing_refresh_give_the_typed_error() {
         tickets.sign_tickets().await,
         Err(TicketError::SignUnavailable { .. })
     ));
-    assert_eq!(emulator.counts().sign_ticket, 2);
+    assert_eq!(emulator.counts().access_token, 2);
 }
 
 #[tokio::test]
@@ -298,41 +353,50 @@ async fn a_cold_cache_with_a_failing_vendor_gives_the_typed_error() {
 }
 
 #[tokio::test]
-async fn a_token_the_vendor_refuses_is_replaced_once() {
-    let emulator = Emulator::start().await.unwrap();
+async fn a_token_the_vendor_ended_is_replaced_once_with_its_ticket() {
+    let (clock, emulator) = on_manual_clock().await;
     let tickets = CachedTickets::builder(emulator.client()).build();
     let user = UserId::new("user1").unwrap();
     tickets.nonce_ticket(&user).await.unwrap();
-    // Someone else fetches a token: ours is invalidated.
+    // Someone else fetches a token: a minute later the vendor ends ours.
     emulator.client().access_token().await.unwrap();
+    clock.advance(Duration::from_secs(61));
     tickets.nonce_ticket(&user).await.unwrap();
     let counts = emulator.counts();
-    // Ours, theirs, our replacement; the refused NONCE request and its retry.
-    assert_eq!((counts.access_token, counts.nonce_ticket), (3, 3));
+    // Ours, theirs, our replacement; two SIGN tickets (one per pair); the
+    // refused NONCE request and its retry.
+    assert_eq!(
+        (counts.access_token, counts.sign_ticket, counts.nonce_ticket),
+        (3, 2, 3)
+    );
     // The replacement serves the SIGN ticket too.
     tickets.sign_tickets().await.unwrap();
     assert_eq!(emulator.counts().access_token, 3);
 }
 
 #[tokio::test]
-async fn expired_tokens_are_refetched_and_refusals_are_typed() {
-    let emulator = Emulator::builder()
-        .access_token_ttl(Duration::ZERO)
-        .start()
-        .await
-        .unwrap();
+async fn a_refusal_is_recovered_from_once_and_the_new_token_is_kept() {
+    let (clock, emulator) = on_manual_clock().await;
     let tickets = CachedTickets::builder(emulator.client()).build();
     let user = UserId::new("user1").unwrap();
+    tickets.nonce_ticket(&user).await.unwrap();
+    emulator.inject(Fault::VendorError {
+        endpoint: Endpoint::ApiTicket,
+        code: ResultCode::from_code("400101"),
+        times: 3,
+    });
+    // Refused, recovered (a new pair: its ticket fetch refused too), so the
+    // refusal stands; no loop.
     let error = tickets.nonce_ticket(&user).await.unwrap_err();
     assert!(
         matches!(error, TicketError::NonceUnavailable { .. }),
         "{error:?}"
     );
-    // A token, refused, a replacement, refused too: no loop.
     assert_eq!(emulator.counts().access_token, 2);
-    // The cached token has expired: the next call fetches again.
-    tickets.nonce_ticket(&user).await.unwrap_err();
-    assert_eq!(emulator.counts().access_token, 4);
+    // After the backoff the token already fetched gets its ticket.
+    clock.advance(Duration::from_secs(5));
+    tickets.nonce_ticket(&user).await.unwrap();
+    assert_eq!(emulator.counts().access_token, 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

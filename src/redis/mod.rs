@@ -47,7 +47,7 @@ mod store;
 mod tickets;
 
 pub use store::RedisOrderStore;
-pub use tickets::{RedisTickets, RedisTicketsBuilder, RedisTicketsError};
+pub use tickets::{RedisTickets, RedisTicketsBuilder};
 
 /// The key prefix used unless configured otherwise.
 pub const DEFAULT_PREFIX: &str = "faceid:";

@@ -1,0 +1,504 @@
+//! The one refresh engine behind [`CachedTickets`](super::CachedTickets) and
+//! `RedisTickets`: the access token and SIGN ticket as a pair, replaced on
+//! the vendor's schedule by one refresher at a time, recovered once when
+//! the vendor refuses them.
+//!
+//! What differs between the two providers is only where a pair lives
+//! beside this process ([`Shared`]): nowhere ([`Alone`]) or in Redis.
+
+use std::error::Error as StdError;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use arc_swap::ArcSwapOption;
+use async_trait::async_trait;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+use super::{SignTickets, Ticket, TicketError, TicketProvider, TicketTimings};
+use crate::client::{AccessToken, ClientError, FaceIdClient};
+use crate::model::UserId;
+use crate::secret::Secret;
+
+/// First pause while waiting for another instance's refresh.
+const POLL_FIRST: Duration = Duration::from_millis(10);
+/// Longest pause while waiting for another instance's refresh.
+const POLL_MAX: Duration = Duration::from_millis(250);
+/// How long the vendor keeps accepting a token (and its tickets) after it
+/// issued a new one.
+const TOKEN_OVERLAP: Duration = Duration::from_secs(60);
+
+/// An access token and the SIGN tickets fetched with it: they live and are
+/// replaced together.
+#[derive(Debug, Clone)]
+pub(crate) struct Pair {
+    pub token: AccessToken,
+    pub sign: Arc<SignTickets>,
+    pub fetched_at: SystemTime,
+    /// The token is newer than the SIGN ticket: its own ticket fetch
+    /// failed, and the next attempt fetches one with it.
+    pub awaiting_ticket: bool,
+}
+
+impl Pair {
+    /// This pair's tickets, ending at `ends` (the vendor has issued
+    /// `token`, which ends them), with `token` awaiting its ticket.
+    fn awaiting(&self, token: AccessToken, ends: SystemTime) -> Pair {
+        let current = &self.sign.current;
+        let sign = SignTickets {
+            current: Ticket::new(current.value(), current.expires_at().min(ends)),
+            previous: self.sign.previous.clone(),
+        };
+        Pair {
+            token,
+            sign: Arc::new(sign),
+            fetched_at: self.fetched_at,
+            awaiting_ticket: true,
+        }
+    }
+
+    /// When it is due for replacement: `every` after it was fetched, or at
+    /// half its lifetime if the vendor granted less than twice that.
+    fn due_at(&self, every: Duration) -> SystemTime {
+        let lifetime = self
+            .sign
+            .current
+            .expires_at()
+            .duration_since(self.fetched_at)
+            .unwrap_or_default();
+        self.fetched_at + every.min(lifetime / 2)
+    }
+
+    fn is_fresh(&self, now: SystemTime, every: Duration) -> bool {
+        !self.awaiting_ticket && now < self.due_at(every)
+    }
+
+    /// Whether the vendor still accepts it (the SIGN ticket's expiry is
+    /// never later than its token's).
+    fn is_valid(&self, now: SystemTime) -> bool {
+        self.sign.current.is_valid_at(now)
+    }
+}
+
+/// Why a provider has no usable token or SIGN ticket: the source inside a
+/// [`TicketError`](super::TicketError). Cheap to clone (callers waiting on
+/// one refresh share its failure).
+///
+/// ```
+/// use std::time::Duration;
+/// use tencent_faceid::ticket::{RefreshError, TicketError};
+/// let error = TicketError::SignUnavailable {
+///     source: Box::new(RefreshError::WaitTimedOut {
+///         lock: "faceid:{TIDA0001}:lock".into(),
+///         waited: Duration::from_secs(10),
+///     }),
+/// };
+/// let TicketError::SignUnavailable { source } = &error else { unreachable!() };
+/// assert!(matches!(
+///     source.downcast_ref::<RefreshError>(),
+///     Some(RefreshError::WaitTimedOut { .. })
+/// ));
+/// ```
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum RefreshError {
+    /// The vendor did not issue a token or ticket.
+    #[error("the vendor did not issue a token or ticket: {0}")]
+    Vendor(#[source] Arc<ClientError>),
+    /// The shared state (Redis) failed or timed out.
+    #[error("the shared tickets are out of reach: {0}")]
+    Shared(#[source] Arc<dyn StdError + Send + Sync>),
+    /// Another instance holds the refresh lock and published nothing in
+    /// time.
+    #[error("another instance holds the refresh lock {lock} and published no tickets within {waited:?}; if it died, the lock lapses after its TTL")]
+    WaitTimedOut {
+        /// The lock (its Redis key).
+        lock: String,
+        /// How long this call waited.
+        waited: Duration,
+    },
+}
+
+impl From<ClientError> for RefreshError {
+    fn from(error: ClientError) -> Self {
+        Self::Vendor(Arc::new(error))
+    }
+}
+
+/// Where a pair lives beside this process, and how one refresher is chosen
+/// among all processes sharing it.
+#[async_trait]
+pub(crate) trait Shared: Send + Sync + 'static {
+    /// The pair last published by any refresher.
+    async fn read(&self) -> Result<Option<Pair>, RefreshError>;
+    /// Becomes the one refresher if nobody else is: `Some(lock token)`.
+    async fn try_lock(&self) -> Result<Option<String>, RefreshError>;
+    /// Publishes `pair` and releases the lock; `false` if the lock had
+    /// lapsed (the pair is then not shared).
+    async fn publish(&self, lock: &str, pair: &Pair) -> Result<bool, RefreshError>;
+    /// Releases the lock without publishing.
+    async fn release(&self, lock: &str);
+    /// The lock's name, for errors.
+    fn lock_name(&self) -> &str;
+    /// How long a caller with no valid pair waits for another refresher.
+    fn wait_timeout(&self) -> Duration;
+}
+
+/// No sharing: this process is the app id's only refresher.
+pub(crate) struct Alone;
+
+#[async_trait]
+impl Shared for Alone {
+    async fn read(&self) -> Result<Option<Pair>, RefreshError> {
+        Ok(None)
+    }
+
+    async fn try_lock(&self) -> Result<Option<String>, RefreshError> {
+        Ok(Some(String::new()))
+    }
+
+    async fn publish(&self, _lock: &str, _pair: &Pair) -> Result<bool, RefreshError> {
+        Ok(true)
+    }
+
+    async fn release(&self, _lock: &str) {}
+
+    fn lock_name(&self) -> &str {
+        "this process's single flight"
+    }
+
+    fn wait_timeout(&self) -> Duration {
+        Duration::ZERO
+    }
+}
+
+/// What a caller needs.
+enum Want<'a> {
+    /// A pair not yet due.
+    Fresh,
+    /// A valid pair whose SIGN ticket is not this one (the vendor refused
+    /// it, or a callback matched none of its tickets).
+    Replacing(&'a str),
+}
+
+impl Want<'_> {
+    fn met_by(&self, pair: &Pair, now: SystemTime, every: Duration) -> bool {
+        match self {
+            Want::Fresh => pair.is_fresh(now, every),
+            Want::Replacing(stale) => pair.is_valid(now) && pair.sign.current.value() != *stale,
+        }
+    }
+}
+
+/// The last refresh failure and the last recovery, guarded by the single
+/// flight.
+#[derive(Default)]
+struct Flight {
+    failure: Option<(SystemTime, RefreshError)>,
+    recovered_at: Option<SystemTime>,
+}
+
+/// Whether `since` lies less than `window` before `now`.
+fn within(since: SystemTime, now: SystemTime, window: Duration) -> bool {
+    now.duration_since(since).is_ok_and(|age| age < window)
+}
+
+/// The engine: a local copy read without locks, one refresh in flight per
+/// process, one refresher per [`Shared`] state.
+pub(crate) struct Engine<S> {
+    pub client: FaceIdClient,
+    pub shared: S,
+    pub timings: TicketTimings,
+    local: ArcSwapOption<Pair>,
+    flight: Mutex<Flight>,
+    /// Attempts finished so far, to tell whether one finished while a task
+    /// queued for `flight`.
+    attempts: AtomicU64,
+}
+
+impl<S: Shared> Engine<S> {
+    pub fn new(client: FaceIdClient, shared: S, timings: TicketTimings) -> Self {
+        Self {
+            client,
+            shared,
+            timings,
+            local: ArcSwapOption::empty(),
+            flight: Mutex::new(Flight::default()),
+            attempts: AtomicU64::new(0),
+        }
+    }
+
+    fn now(&self) -> SystemTime {
+        self.client.clock().now()
+    }
+
+    /// The local pair if it is not due: no lock, no I/O.
+    fn fresh_now(&self) -> Option<Arc<Pair>> {
+        let now = self.now();
+        self.local
+            .load_full()
+            .filter(|pair| pair.is_fresh(now, self.timings.refresh_every))
+    }
+
+    fn valid_local(&self) -> Option<Arc<Pair>> {
+        let now = self.now();
+        self.local.load_full().filter(|pair| pair.is_valid(now))
+    }
+
+    fn adopt(&self, pair: Pair) -> Arc<Pair> {
+        let pair = Arc::new(pair);
+        self.local.store(Some(Arc::clone(&pair)));
+        pair
+    }
+
+    /// A pair not yet due; or, while it is replaced, the still-valid one.
+    async fn pair(&self) -> Result<Arc<Pair>, RefreshError> {
+        match self.fresh_now() {
+            Some(pair) => Ok(pair),
+            None => self.refresh(Want::Fresh).await,
+        }
+    }
+
+    /// The vendor refused something made with the SIGN ticket `stale` (or
+    /// its token), or a callback matched none of its tickets: a pair with
+    /// another ticket, from the shared state or the
+    /// vendor, at most once per recovery interval.
+    async fn replace(&self, stale: &str) -> Result<Arc<Pair>, RefreshError> {
+        self.refresh(Want::Replacing(stale)).await
+    }
+
+    /// A single-use NONCE ticket for `user_id`, fetched with the pair's
+    /// token; recovered once if the vendor refuses the token.
+    async fn nonce(&self, user_id: &UserId) -> Result<Secret, RefreshError> {
+        let pair = self.pair().await?;
+        let refused = match self.client.nonce_ticket(&pair.token.value, user_id).await {
+            Err(error) if error.refuses_credentials() => error,
+            other => return Ok(Secret::new(other?.value())),
+        };
+        tracing::info!(app_id = %self.client.app_id(), error = %refused, "the vendor refused the access token for a NONCE ticket; recovering once");
+        let newer = self.replace(pair.sign.current.value()).await?;
+        if Arc::ptr_eq(&newer, &pair) {
+            return Err(refused.into());
+        }
+        let ticket = self.client.nonce_ticket(&newer.token.value, user_id).await?;
+        Ok(Secret::new(ticket.value()))
+    }
+
+    async fn refresh(&self, want: Want<'_>) -> Result<Arc<Pair>, RefreshError> {
+        let every = self.timings.refresh_every;
+        let seen = self.attempts.load(Ordering::Acquire);
+        let mut flight = match self.flight.try_lock() {
+            Ok(flight) => flight,
+            Err(_) => match (&want, self.valid_local()) {
+                // Another task is replacing the pair: the valid one serves
+                // meanwhile.
+                (Want::Fresh, Some(valid)) => return Ok(valid),
+                _ => self.flight.lock().await,
+            },
+        };
+        let now = self.now();
+        if let Some(met) = self
+            .local
+            .load_full()
+            .filter(|pair| want.met_by(pair, now, every))
+        {
+            return Ok(met);
+        }
+        // The attempt this call queued behind, or a recent failure, answers
+        // for it.
+        let queued_behind_one = self.attempts.load(Ordering::Acquire) != seen;
+        if let Some((at, error)) = &flight.failure {
+            if queued_behind_one || within(*at, now, self.timings.retry_backoff) {
+                return self.valid_local().ok_or_else(|| error.clone());
+            }
+        }
+        if queued_behind_one {
+            if let Some(valid) = self.valid_local() {
+                return Ok(valid);
+            }
+        }
+        let want = match want {
+            Want::Replacing(_)
+                if flight
+                    .recovered_at
+                    .is_some_and(|at| within(at, now, self.timings.recovery_interval)) =>
+            {
+                tracing::debug!(app_id = %self.client.app_id(), "a recovery ran within the recovery interval; not recovering again");
+                if let Some(fresh) = self.fresh_now() {
+                    return Ok(fresh);
+                }
+                Want::Fresh
+            }
+            Want::Replacing(stale) => {
+                flight.recovered_at = Some(now);
+                Want::Replacing(stale)
+            }
+            Want::Fresh => Want::Fresh,
+        };
+        let result = self.sync(&want).await;
+        self.attempts.fetch_add(1, Ordering::Release);
+        flight.failure = result.as_ref().err().map(|e| (self.now(), e.clone()));
+        drop(flight);
+        result.or_else(|error| {
+            let valid = self.valid_local();
+            let app_id = self.client.app_id();
+            match &valid {
+                Some(_) => tracing::warn!(%app_id, %error, "replacing the access token and SIGN ticket failed; serving the still-valid ones"),
+                None => tracing::warn!(%app_id, %error, "replacing the access token and SIGN ticket failed and no valid ones are left"),
+            }
+            valid.ok_or(error)
+        })
+    }
+
+    /// Reads the shared state until it holds what `want` asks for,
+    /// replacing the pair under the lock when it can, waiting at most
+    /// the shared state's wait timeout for another holder.
+    async fn sync(&self, want: &Want<'_>) -> Result<Arc<Pair>, RefreshError> {
+        let every = self.timings.refresh_every;
+        let deadline = Instant::now() + self.shared.wait_timeout();
+        let mut pause = POLL_FIRST;
+        loop {
+            let shared = self.shared.read().await?;
+            let now = self.now();
+            if let Some(pair) = shared.as_ref().filter(|p| want.met_by(p, now, every)) {
+                tracing::debug!(app_id = %self.client.app_id(), "took the shared access token and SIGN ticket");
+                return Ok(self.adopt(pair.clone()));
+            }
+            if let Some(lock) = self.shared.try_lock().await? {
+                return self.replace_locked(&lock, want).await;
+            }
+            if let (Want::Fresh, Some(valid)) = (want, shared.filter(|p| p.is_valid(now))) {
+                tracing::debug!(app_id = %self.client.app_id(), "another instance is replacing the pair; using the still-valid shared one");
+                return Ok(self.adopt(valid));
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(RefreshError::WaitTimedOut {
+                    lock: self.shared.lock_name().to_owned(),
+                    waited: self.shared.wait_timeout(),
+                });
+            }
+            tokio::time::sleep(pause.min(left)).await;
+            pause = (pause * 2).min(POLL_MAX);
+        }
+    }
+
+    /// Holding the lock: replaces the pair unless the lock's previous
+    /// holder already did, publishes it and releases the lock.
+    async fn replace_locked(&self, lock: &str, want: &Want<'_>) -> Result<Arc<Pair>, RefreshError> {
+        let shared = match self.shared.read().await {
+            Ok(shared) => shared,
+            Err(error) => {
+                self.shared.release(lock).await;
+                return Err(error);
+            }
+        };
+        let now = self.now();
+        if let Some(pair) = shared
+            .as_ref()
+            .filter(|p| want.met_by(p, now, self.timings.refresh_every))
+        {
+            self.shared.release(lock).await;
+            return Ok(self.adopt(pair.clone()));
+        }
+        let old = shared.map(Arc::new).or_else(|| self.local.load_full());
+        let (pair, result) = match self.fetch_pair(old.as_deref()).await {
+            Ok(pair) => (pair, Ok(())),
+            Err((error, Some(kept))) => (kept, Err(error)),
+            Err((error, None)) => {
+                self.shared.release(lock).await;
+                return Err(error);
+            }
+        };
+        if !self.shared.publish(lock, &pair).await? {
+            tracing::warn!(app_id = %self.client.app_id(), "the refresh lock lapsed during the refresh, so the new pair was not shared; raise lock_ttl");
+        }
+        let pair = self.adopt(pair);
+        result.map(|()| pair)
+    }
+
+    /// Fetches a new access token (or takes the one still awaiting its
+    /// ticket) and a SIGN ticket with it; the old current ticket becomes
+    /// the previous one, accepted for the grace.
+    ///
+    /// When the token came but the ticket did not, the error comes with
+    /// the pair to keep meanwhile: the new token, awaiting its ticket, and
+    /// the old tickets, which the vendor ends a minute after the new token.
+    async fn fetch_pair(&self, old: Option<&Pair>) -> Result<Pair, (RefreshError, Option<Pair>)> {
+        let now = self.now();
+        let awaiting = old
+            .filter(|old| old.awaiting_ticket && now < old.token.expires_at)
+            .map(|old| old.token.clone());
+        let reused = awaiting.is_some();
+        let token = match awaiting {
+            Some(token) => token,
+            None => self.client.access_token().await.map_err(|e| (e.into(), None))?,
+        };
+        let fetched = match self.client.sign_ticket(&token.value).await {
+            Ok(fetched) => fetched,
+            // A token awaiting its ticket that the vendor refuses is dropped:
+            // the next attempt starts over with a new one.
+            Err(error) if reused => return Err((error.into(), None)),
+            Err(error) => {
+                let kept = old.map(|old| old.awaiting(token, now + TOKEN_OVERLAP));
+                return Err((error.into(), kept));
+            }
+        };
+        let now = self.now();
+        // A ticket dies with the token that fetched it.
+        let current = Ticket::new(
+            fetched.value(),
+            fetched.expires_at().min(token.expires_at),
+        );
+        let (sign, rotated) = SignTickets::refreshed(
+            old.map(|old| &*old.sign),
+            current,
+            now,
+            self.timings.grace,
+        );
+        let pair = Pair {
+            token,
+            sign: Arc::new(sign),
+            fetched_at: now,
+            awaiting_ticket: false,
+        };
+        tracing::info!(
+            app_id = %self.client.app_id(),
+            rotated,
+            valid_for_s = pair.sign.current.expires_at().duration_since(now).map_or(0, |left| left.as_secs()),
+            due_in_s = pair.due_at(self.timings.refresh_every).duration_since(now).map_or(0, |left| left.as_secs()),
+            "replaced the access token and SIGN ticket"
+        );
+        Ok(pair)
+    }
+}
+
+#[async_trait]
+impl<S: Shared> TicketProvider for Engine<S> {
+    async fn sign_tickets(&self) -> Result<Arc<SignTickets>, TicketError> {
+        let pair = self.pair().await.map_err(TicketError::sign)?;
+        Ok(Arc::clone(&pair.sign))
+    }
+
+    fn sign_tickets_now(&self) -> Option<Arc<SignTickets>> {
+        self.fresh_now().map(|pair| Arc::clone(&pair.sign))
+    }
+
+    async fn recover(&self, stale: &SignTickets) -> Result<Arc<SignTickets>, TicketError> {
+        let pair = self
+            .replace(stale.current.value())
+            .await
+            .map_err(TicketError::sign)?;
+        Ok(Arc::clone(&pair.sign))
+    }
+
+    async fn nonce_ticket(&self, user_id: &UserId) -> Result<Secret, TicketError> {
+        self.nonce(user_id).await.map_err(|error| {
+            tracing::warn!(app_id = %self.client.app_id(), %error, "NONCE ticket fetch failed");
+            TicketError::NonceUnavailable {
+                source: Box::new(error),
+            }
+        })
+    }
+}

@@ -1,0 +1,261 @@
+//! The vendor's token and ticket lifecycle, lived through on a virtual
+//! clock: hours of traffic on three instances sharing Redis and one alone,
+//! another system taking the app's token or SIGN ticket, and a storm of
+//! forged callbacks. The emulator plays by the vendor's documented rules
+//! (a new token ends the old one a minute later, tickets die with their
+//! token); nothing here sleeps.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
+use tencent_faceid::clock::ManualClock;
+use tencent_faceid::emulator::{Emulator, Outcome};
+use tencent_faceid::model::UserId;
+use tencent_faceid::nonce::random_alphanumeric;
+use tencent_faceid::redis::{RedisOrderStore, RedisTickets};
+use tencent_faceid::session::{SessionStarter, StartSession};
+use tencent_faceid::store::{MemoryOrderStore, OrderStore};
+use tencent_faceid::ticket::{CachedTickets, TicketProvider, TicketTimings};
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+/// One server instance: a starter and a verifier sharing tickets and
+/// orders.
+struct Instance {
+    tickets: Arc<dyn TicketProvider>,
+    starter: SessionStarter,
+    verifier: CallbackVerifier,
+}
+
+impl Instance {
+    fn new(
+        emulator: &Emulator,
+        tickets: impl TicketProvider,
+        store: impl OrderStore + Clone,
+    ) -> Self {
+        let tickets: Arc<dyn TicketProvider> = Arc::new(tickets);
+        let starter =
+            SessionStarter::builder(emulator.client(), Arc::clone(&tickets), store.clone())
+                .build()
+                .unwrap();
+        let verifier = CallbackVerifier::builder(emulator.app_id(), Arc::clone(&tickets), store)
+            .clock(emulator.clock())
+            .build()
+            .unwrap();
+        Self {
+            tickets,
+            starter,
+            verifier,
+        }
+    }
+}
+
+/// Starts a session on `starter`, has the user pass it on the emulator's
+/// page, and brings the callback to `verifier`: whether it was accepted as
+/// a pass.
+async fn genuine_round(emulator: &Emulator, starter: &Instance, verifier: &Instance) -> bool {
+    let user = UserId::new(random_alphanumeric(12)).unwrap();
+    let callback = "https://partner.example/face/callback".parse().unwrap();
+    let started = match starter
+        .starter
+        .start(StartSession::new(user, callback).name("Zhang San").id_number("110101199003074477"))
+        .await
+    {
+        Ok(started) => started,
+        Err(error) => {
+            eprintln!("start failed: {error}");
+            return false;
+        }
+    };
+    let back = emulator
+        .complete(&started.h5face_id, Outcome::Pass)
+        .unwrap();
+    match verifier.verifier.verify(back.query().unwrap_or("")).await {
+        Ok(outcome) => outcome.passed(),
+        Err(rejection) => {
+            eprintln!("callback refused: {rejection}");
+            false
+        }
+    }
+}
+
+fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+async fn redis_instance(emulator: &Emulator, prefix: &str) -> Instance {
+    let manager = tencent_faceid::redis::connect(&redis_url())
+        .await
+        .expect("Redis must run at REDIS_URL or redis://127.0.0.1:6379");
+    let tickets = RedisTickets::builder(emulator.client(), manager.clone())
+        .prefix(prefix)
+        .build();
+    let store = RedisOrderStore::new(manager).prefix(prefix);
+    Instance::new(emulator, tickets, store)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn six_hours_of_traffic_every_minute_succeeds_with_one_token_per_twenty_minutes() {
+    let clock = ManualClock::new();
+    let cluster_vendor = Emulator::builder().clock(clock.clone()).start().await.unwrap();
+    let lone_vendor = Emulator::builder().clock(clock.clone()).start().await.unwrap();
+    let prefix = format!("faceid-test:{}:", random_alphanumeric(12));
+    let mut cluster = Vec::new();
+    for _ in 0..3 {
+        cluster.push(redis_instance(&cluster_vendor, &prefix).await);
+    }
+    let lone = Instance::new(
+        &lone_vendor,
+        CachedTickets::builder(lone_vendor.client()).build(),
+        MemoryOrderStore::new(),
+    );
+
+    let mut failures = Vec::new();
+    let mut tokens_at_period_start = (0, 0);
+    for minute in 0..6 * 60 {
+        if minute % 20 == 0 {
+            tokens_at_period_start = (
+                cluster_vendor.counts().access_token,
+                lone_vendor.counts().access_token,
+            );
+        }
+        for i in 0..3 {
+            // Started on one instance, verified on the next.
+            if !genuine_round(&cluster_vendor, &cluster[i], &cluster[(i + 1) % 3]).await {
+                failures.push(format!("minute {minute}: cluster instance {i}"));
+            }
+        }
+        if !genuine_round(&lone_vendor, &lone, &lone).await {
+            failures.push(format!("minute {minute}: the lone instance"));
+        }
+        if minute % 20 == 19 {
+            let fetched = (
+                cluster_vendor.counts().access_token - tokens_at_period_start.0,
+                lone_vendor.counts().access_token - tokens_at_period_start.1,
+            );
+            assert_eq!(
+                fetched,
+                (1, 1),
+                "access tokens fetched in the 20 minutes to minute {minute} (cluster, lone)"
+            );
+        }
+        clock.advance(MINUTE);
+    }
+    assert!(failures.is_empty(), "failed rounds: {failures:#?}");
+}
+
+/// A lone instance whose app id another system also uses.
+async fn lone_instance(clock: &ManualClock) -> (Emulator, Instance) {
+    let emulator = Emulator::builder().clock(clock.clone()).start().await.unwrap();
+    let instance = Instance::new(
+        &emulator,
+        CachedTickets::builder(emulator.client()).build(),
+        MemoryOrderStore::new(),
+    );
+    (emulator, instance)
+}
+
+#[tokio::test]
+async fn another_system_taking_a_new_token_costs_no_start_and_no_callback() {
+    let clock = ManualClock::new();
+    let (emulator, instance) = lone_instance(&clock).await;
+    assert!(genuine_round(&emulator, &instance, &instance).await);
+
+    // Another system with the same app id takes a token; a minute later
+    // the vendor ends ours, and the SIGN ticket it fetched.
+    let other = emulator.client();
+    other.access_token().await.unwrap();
+    clock.advance(MINUTE + Duration::from_secs(1));
+
+    let before = emulator.counts();
+    assert!(genuine_round(&emulator, &instance, &instance).await);
+    let after = emulator.counts();
+    assert_eq!(
+        (after.access_token - before.access_token, after.sign_ticket - before.sign_ticket),
+        (1, 1),
+        "one recovery: a new token and a SIGN ticket with it"
+    );
+    assert!(genuine_round(&emulator, &instance, &instance).await);
+}
+
+#[tokio::test]
+async fn another_system_taking_a_new_sign_ticket_costs_no_start_and_no_callback() {
+    let clock = ManualClock::new();
+    let (emulator, instance) = lone_instance(&clock).await;
+    assert!(genuine_round(&emulator, &instance, &instance).await);
+
+    // Another system takes its own token and a SIGN ticket with it.
+    let other = emulator.client();
+    let token = other.access_token().await.unwrap();
+    other.sign_ticket(&token.value).await.unwrap();
+    clock.advance(MINUTE + Duration::from_secs(1));
+
+    assert!(genuine_round(&emulator, &instance, &instance).await);
+    assert!(genuine_round(&emulator, &instance, &instance).await);
+}
+
+#[tokio::test]
+async fn an_instance_learns_a_sign_ticket_rotated_by_its_sibling_from_redis() {
+    let clock = ManualClock::new();
+    let emulator = Emulator::builder().clock(clock.clone()).start().await.unwrap();
+    let prefix = format!("faceid-test:{}:", random_alphanumeric(12));
+    let a = redis_instance(&emulator, &prefix).await;
+    let b = redis_instance(&emulator, &prefix).await;
+    assert!(genuine_round(&emulator, &a, &b).await);
+
+    // A replaces the pair (the vendor refused it, say); B still holds the
+    // old one, and the vendor signs with A's new ticket at once.
+    let stale = a.tickets.sign_tickets().await.unwrap();
+    let replaced = a.tickets.recover(&stale).await.unwrap();
+    assert_ne!(replaced.current.value(), stale.current.value());
+
+    let before = emulator.counts();
+    assert!(genuine_round(&emulator, &a, &b).await, "B re-reads Redis on the mismatch");
+    assert_eq!(
+        emulator.counts().access_token,
+        before.access_token,
+        "B needed no token of its own"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_storm_of_forged_callbacks_costs_at_most_one_ticket_fetch_per_recovery_interval() {
+    let clock = ManualClock::new();
+    let emulator = Emulator::builder().clock(clock.clone()).start().await.unwrap();
+    let interval = Duration::from_secs(5);
+    let tickets = CachedTickets::builder(emulator.client())
+        .timings(TicketTimings::default().recovery_interval(interval))
+        .build();
+    let instance = Instance::new(&emulator, tickets, MemoryOrderStore::new());
+    assert!(genuine_round(&emulator, &instance, &instance).await);
+
+    for window in 0..3 {
+        let before = emulator.counts();
+        let forged = (0..1000).map(|n| {
+            let verifier = instance.verifier.clone();
+            tokio::spawn(async move {
+                let query = format!(
+                    "code=0&orderNo=forged{n}&h5faceId=f&newSignature={}",
+                    "A".repeat(40)
+                );
+                verifier.verify(&query).await.unwrap_err()
+            })
+        });
+        for rejection in forged.collect::<Vec<_>>() {
+            assert_eq!(rejection.await.unwrap().kind(), &RejectionKind::BadSignature);
+        }
+        let after = emulator.counts();
+        assert!(
+            after.sign_ticket - before.sign_ticket <= 1 && after.access_token - before.access_token <= 1,
+            "window {window}: {} SIGN ticket and {} token fetches for 1,000 forged callbacks",
+            after.sign_ticket - before.sign_ticket,
+            after.access_token - before.access_token,
+        );
+        clock.advance(interval);
+    }
+    assert!(
+        genuine_round(&emulator, &instance, &instance).await,
+        "genuine callbacks still verify after the storm"
+    );
+}
