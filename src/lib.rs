@@ -15,7 +15,10 @@
 //!   errors.
 //! - [`ticket`]: where SIGN and NONCE tickets come from:
 //!   [`ticket::StaticTickets`] for tests, [`ticket::CachedTickets`] for one
-//!   server, `redis::RedisTickets` (feature `redis`) for many.
+//!   server, `redis::RedisTickets` (feature `redis`) for many; the caching
+//!   ones live by the vendor's token and ticket lifecycle.
+//! - [`clock`]: the time the lifecycle is measured on, injectable so that
+//!   tests jump hours without sleeping.
 //! - [`store`]: the sessions this server started, each accepted once:
 //!   [`store::MemoryOrderStore`], `redis::RedisOrderStore`.
 //! - [`session`]: [`session::SessionStarter`] starts a session and gives
