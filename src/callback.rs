@@ -81,7 +81,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::client::{ClientError, FaceIdClient};
-use crate::model::{FaceRecord, IdentifierError, OrderNo, ResultCode, UserId};
+use crate::model::{FaceRecord, IdentifierError, OrderNo, QueryOptions, ResultCode, UserId};
 use crate::sign::{self, ParseSignatureError, Signature};
 use crate::store::{Consumed, OrderStore, StoreError};
 use crate::ticket::{SignTickets, Ticket, TicketProvider};
@@ -450,8 +450,17 @@ impl CallbackVerifier {
                 None,
             )
         };
-        match client.query_record(order_no, ticket.value(), false).await {
-            Ok(mut record) => {
+        let unavailable = |e: ClientError| {
+            let kind = RejectionKind::VendorUnavailable;
+            reject(kind, Some(order_no.clone()), Some(Arc::new(e)))
+        };
+        // Asked without files: the outcome never carries a photo or video.
+        match client
+            .query_record(order_no, ticket.value(), QueryOptions::default())
+            .await
+        {
+            Ok(answer) => {
+                let record = answer.record;
                 let other_app = record
                     .app_id
                     .as_deref()
@@ -459,32 +468,20 @@ impl CallbackVerifier {
                 if record.order_no != order_no.as_str() || other_app {
                     return Err(not_confirmed(NotConfirmed::RecordMismatch));
                 }
-                // Asked without files; make sure none are kept regardless.
-                record.photo = None;
-                record.video = None;
+                if !answer.code.is_success() {
+                    return Err(not_confirmed(NotConfirmed::RecordFailed(answer.code)));
+                }
                 tracing::debug!(order_no = %order_no, "the vendor's record confirms the pass");
                 Ok(record)
             }
             Err(ClientError::Vendor {
-                code: ResultCode::OrderNotFound,
+                code: ResultCode::NoRecord,
                 ..
             }) => Err(not_confirmed(NotConfirmed::RecordMissing)),
-            // 400xxx codes are about the query itself (credentials, sign,
-            // vendor failure), not about the verification.
-            Err(e @ ClientError::Vendor { .. })
-                if e.vendor_code()
-                    .is_some_and(|c| c.as_str().starts_with("400")) =>
-            {
-                let kind = RejectionKind::VendorUnavailable;
-                Err(reject(kind, Some(order_no.clone()), Some(Arc::new(e))))
-            }
-            Err(ClientError::Vendor { code, .. }) => {
-                Err(not_confirmed(NotConfirmed::RecordFailed(code)))
-            }
-            Err(e) => {
-                let kind = RejectionKind::VendorUnavailable;
-                Err(reject(kind, Some(order_no.clone()), Some(Arc::new(e))))
-            }
+            // A verification, failed or not, has a record: any other
+            // refusal is about the query itself (credentials, sign, the
+            // vendor's health), not about the verification.
+            Err(e) => Err(unavailable(e)),
         }
     }
 }
@@ -529,8 +526,10 @@ impl VerificationOutcome {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum NotConfirmed {
-    /// The vendor has no record of the order.
-    #[error("the vendor has no record of it")]
+    /// The vendor has no record of the order: the session was never
+    /// finished, the user aborted it, or it is older than the three days
+    /// the vendor keeps records.
+    #[error("the vendor has no record of it (never finished, aborted by the user, or older than the 3 days the vendor keeps records)")]
     RecordMissing,
     /// The vendor's record says the verification did not pass.
     #[error("the vendor's record says it did not pass (code {0})")]

@@ -103,7 +103,7 @@ async fn outcome_carries_the_order_as_recorded() {
         .await
         .unwrap();
     assert_eq!(outcome.created_at, created_at);
-    assert_eq!(outcome.code, ResultCode::UserCancelled);
+    assert_eq!(outcome.code, ResultCode::from_code("66661001"));
     assert!(!outcome.passed());
     assert_eq!(outcome.record, None, "no confirmation was asked for");
     // Accepted means consumed.
@@ -367,11 +367,11 @@ async fn without_confirmation_the_vendor_is_not_asked() {
 #[tokio::test]
 async fn a_genuine_failure_is_an_outcome_without_a_vendor_query() {
     let partner = Partner::start(true).await;
-    let failure = EmulatorOutcome::Fail(ResultCode::FaceMismatch);
+    let failure = EmulatorOutcome::Fail(ResultCode::from_code("66660004"));
     let (started, query) = partner.finished_session(failure).await;
     let outcome = partner.verifier.verify(&query).await.unwrap();
     assert!(!outcome.passed());
-    assert_eq!(outcome.code, ResultCode::FaceMismatch);
+    assert_eq!(outcome.code, ResultCode::from_code("66660004"));
     assert_eq!(outcome.order_no, started.order_no);
     assert!(outcome.record.is_none());
     assert_eq!(partner.emulator.counts().query_record, 0);
@@ -380,18 +380,20 @@ async fn a_genuine_failure_is_an_outcome_without_a_vendor_query() {
 #[tokio::test]
 async fn a_signed_pass_the_vendor_recorded_as_failed_is_not_confirmed() {
     let partner = Partner::start(true).await;
-    let failure = EmulatorOutcome::Fail(ResultCode::FaceMismatch);
+    let failure = EmulatorOutcome::Fail(ResultCode::from_code("66660004"));
     let (started, genuine) = partner.finished_session(failure).await;
     let forged = partner.forged_pass(&started);
     let rejection = partner.verifier.verify(&forged).await.unwrap_err();
     assert_eq!(
         rejection.kind(),
-        &RejectionKind::NotConfirmed(NotConfirmed::RecordFailed(ResultCode::FaceMismatch))
+        &RejectionKind::NotConfirmed(NotConfirmed::RecordFailed(ResultCode::from_code(
+            "66660004"
+        )))
     );
     assert_eq!(rejection.status(), 403);
     // The order is still pending: the genuine failure is delivered.
     let outcome = partner.verifier.verify(&genuine).await.unwrap();
-    assert_eq!(outcome.code, ResultCode::FaceMismatch);
+    assert_eq!(outcome.code, ResultCode::from_code("66660004"));
 }
 
 #[tokio::test]
@@ -441,7 +443,7 @@ async fn an_unreachable_vendor_is_503_and_keeps_the_order() {
         },
         Fault::VendorError {
             endpoint: Endpoint::QueryRecord,
-            code: ResultCode::InternalError,
+            code: ResultCode::from_code("400500"),
             times: 1,
         },
         Fault::RawBody {

@@ -70,7 +70,7 @@ const HOUR: Duration = Duration::from_secs(3600);
 async fn put_then_consume_accepts_once_then_refuses_the_replay() {
     let prefix = random_prefix();
     let store = RedisOrderStore::new(manager().await).prefix(&prefix);
-    let pending = order("order1", "user_1");
+    let pending = order("order1", "user1");
     store.put(pending.clone(), HOUR).await.unwrap();
 
     let Consumed::Accepted(accepted) = store.consume(&pending.order_no).await.unwrap() else {
@@ -190,7 +190,7 @@ async fn a_duplicate_order_number_is_refused_before_and_after_consumption() {
     let pending = order("dup1", "u1");
     store.put(pending.clone(), HOUR).await.unwrap();
 
-    let again = store.put(order("dup1", "someone_else"), HOUR).await;
+    let again = store.put(order("dup1", "someoneelse"), HOUR).await;
     assert!(
         matches!(&again, Err(StoreError::Duplicate(no)) if no.as_str() == "dup1"),
         "{again:?}"
@@ -270,7 +270,7 @@ async fn a_session_put_on_instance_a_is_consumed_on_b_and_its_replay_refused_on_
     let a = RedisOrderStore::new(manager().await).prefix(&prefix);
     let b = RedisOrderStore::new(manager().await).prefix(&prefix);
     let c = RedisOrderStore::new(manager().await).prefix(&prefix);
-    let pending = order("crossinstance1", "user_9");
+    let pending = order("crossinstance1", "user9");
     a.put(pending.clone(), HOUR).await.unwrap();
 
     let Consumed::Accepted(at_b) = b.consume(&pending.order_no).await.unwrap() else {
@@ -668,7 +668,7 @@ async fn nonce_tickets_are_fetched_per_call_with_the_one_shared_token() {
             let start = Arc::clone(&start);
             tokio::spawn(async move {
                 start.wait().await;
-                let user = UserId::new(format!("user_{i}")).unwrap();
+                let user = UserId::new(format!("user{i}")).unwrap();
                 tickets.nonce_ticket(&user).await
             })
         })
@@ -697,7 +697,7 @@ async fn a_rejected_token_is_replaced_once_under_the_lock_and_adopted_by_the_oth
     let prefix = random_prefix();
     let a = instance(&emulator, &prefix).await.build();
     let b = instance(&emulator, &prefix).await.build();
-    let user = UserId::new("user_1").unwrap();
+    let user = UserId::new("user1").unwrap();
     a.nonce_ticket(&user).await.unwrap();
     assert_eq!(emulator.counts().access_token, 1);
 
@@ -792,14 +792,14 @@ async fn a_failing_vendor_with_no_valid_ticket_is_a_typed_error_and_frees_the_lo
     let a = instance(&emulator, &prefix).await.build();
     emulator.inject(Fault::VendorError {
         endpoint: Endpoint::AccessToken,
-        code: ResultCode::InternalError,
+        code: ResultCode::from_code("400500"),
         times: 1,
     });
     let error = a.sign_tickets().await.unwrap_err();
     let RedisTicketsError::Vendor(cause) = redis_tickets_error(&error) else {
         panic!("expected a vendor error, got {error}");
     };
-    assert_eq!(cause.vendor_code(), Some(&ResultCode::InternalError));
+    assert_eq!(cause.vendor_code(), Some(&ResultCode::from_code("400500")));
     assert_eq!(
         get(a.lock_key()).await,
         None,
@@ -1014,7 +1014,7 @@ async fn a_session_started_on_a_is_verified_on_b_and_its_replay_refused_on_c() {
     }
 
     let request = StartSession::new(
-        UserId::new("user_ab").unwrap(),
+        UserId::new("userab").unwrap(),
         "https://partner.example/face/callback".parse().unwrap(),
     )
     .name("Zhang Sanfeng")
@@ -1047,7 +1047,7 @@ async fn a_session_started_on_a_is_verified_on_b_and_its_replay_refused_on_c() {
     let body = axum::body::to_bytes(response.into_body(), usize::MAX)
         .await
         .unwrap();
-    assert_eq!(body, format!("{} user_ab true", started.order_no));
+    assert_eq!(body, format!("{} userab true", started.order_no));
 
     let replay = verifiers[2].verify(query).await.unwrap_err();
     assert_eq!(replay.kind(), &RejectionKind::Replay);

@@ -215,12 +215,12 @@ async fn a_vendor_refusal_records_nothing() {
     } = setup().await;
     emulator.inject(Fault::VendorError {
         endpoint: Endpoint::StartSession,
-        code: ResultCode::InternalError,
+        code: ResultCode::from_code("400500"),
         times: 1,
     });
     let error = starter.start(request("user4")).await.unwrap_err();
     assert!(
-        matches!(&error, StartError::Vendor(e) if e.vendor_code() == Some(&ResultCode::InternalError)),
+        matches!(&error, StartError::Vendor(e) if e.vendor_code() == Some(&ResultCode::from_code("400500"))),
         "{error:?}"
     );
     assert!(store.is_empty());
