@@ -7,11 +7,13 @@
 //!
 //! # What is checked, in order
 //! 1. **Form**: the query is at most [`CallbackVerifierBuilder::max_query_len`]
-//!    bytes; `code`, `orderNo`, `h5faceId` and `newSignature` are each
-//!    present exactly once and non-empty (`liveRate` at most once); every
+//!    bytes; `code`, `orderNo`, `h5faceId` and the signature are each
+//!    present exactly once and non-empty (`liveRate` at most once); the
+//!    signature is `newSignature`, or `newSign` as the PC-browser H5 page
+//!    names it (both at once only with the same value); every
 //!    parameter name, and these parameters' values, percent-decode
 //!    (`%XX`, `+` for space) to UTF-8; `orderNo` is a valid [`OrderNo`] and
-//!    `newSignature` 40 hex digits (either case). The legacy `signature`
+//!    the signature 40 hex digits (either case). The legacy `signature`
 //!    parameter and parameters this crate does not know are ignored (their
 //!    values are not even decoded), so your callback URL may carry its own
 //!    parameters. Each defect is its own [`Malformed`] variant.
@@ -575,9 +577,12 @@ pub enum Malformed {
     /// `orderNo` is not a valid order number.
     #[error("parameter `orderNo` is invalid: {0}")]
     InvalidOrderNo(#[source] IdentifierError),
-    /// `newSignature` is not 40 hex digits.
-    #[error("parameter `newSignature` is invalid: {0}")]
+    /// `newSignature` (or `newSign`) is not 40 hex digits.
+    #[error("parameter `newSignature` (or `newSign`) is invalid: {0}")]
     InvalidSignature(#[source] ParseSignatureError),
+    /// `newSignature` and `newSign` are both present with different values.
+    #[error("parameters `newSignature` and `newSign` are both present with different values; the vendor sends one signature, under either name")]
+    ConflictingSignatures,
 }
 
 /// What kind of [`CallbackRejection`] this is; each maps to one HTTP status.
@@ -824,8 +829,16 @@ pub(crate) struct Callback {
     signature: Signature,
 }
 
-/// The parameters read, in the order of [`RawCallback`]'s fields.
-const PARAMETERS: [&str; 5] = ["code", "orderNo", "h5faceId", "newSignature", "liveRate"];
+/// The parameters read, in the order of [`RawCallback`]'s fields, then
+/// `newSign`: the PC-browser H5 page's name for `newSignature`.
+const PARAMETERS: [&str; 6] = [
+    "code",
+    "orderNo",
+    "h5faceId",
+    "newSignature",
+    "liveRate",
+    "newSign",
+];
 
 /// The index in [`PARAMETERS`] of a parameter name, if it is one.
 fn parameter_index(name: &str) -> Option<usize> {
@@ -835,6 +848,7 @@ fn parameter_index(name: &str) -> Option<usize> {
         "h5faceId" => Some(2),
         "newSignature" => Some(3),
         "liveRate" => Some(4),
+        "newSign" => Some(5),
         // `signature` (legacy, untrusted) and parameters of the partner's own.
         _ => None,
     }
@@ -881,7 +895,7 @@ fn parse(query: &str, max_len: usize) -> Result<RawCallback<'_>, Malformed> {
     }
     fields.read(&pair, query.len())?;
 
-    let [code, order_no, h5face_id, new_signature, live_rate] = fields.values;
+    let [code, order_no, h5face_id, new_signature, live_rate, new_sign] = fields.values;
     fn required<'q>(index: usize, value: Option<Cow<'q, str>>) -> Result<Cow<'q, str>, Malformed> {
         match value {
             None => Err(Malformed::Missing(PARAMETERS[index])),
@@ -889,11 +903,19 @@ fn parse(query: &str, max_len: usize) -> Result<RawCallback<'_>, Malformed> {
             Some(value) => Ok(value),
         }
     }
+    // One signature under either name; hex digits compare in either case.
+    let new_signature = match (new_signature, new_sign) {
+        (Some(a), Some(b)) if !a.eq_ignore_ascii_case(&b) => {
+            return Err(Malformed::ConflictingSignatures)
+        }
+        (None, Some(new_sign)) => required(5, Some(new_sign))?,
+        (new_signature, _) => required(3, new_signature)?,
+    };
     Ok(RawCallback {
         code: required(0, code)?,
         order_no: required(1, order_no)?,
         h5face_id: required(2, h5face_id)?,
-        new_signature: required(3, new_signature)?,
+        new_signature,
         // Some pages send an empty liveRate with a failure: same as absent.
         live_rate: live_rate.filter(|rate| !rate.is_empty()),
     })
@@ -935,7 +957,7 @@ struct Fields<'q> {
     query: &'q str,
     /// Where `query` starts in what the caller passed, for error positions.
     base: usize,
-    values: [Option<Cow<'q, str>>; 5],
+    values: [Option<Cow<'q, str>>; 6],
 }
 
 impl<'q> Fields<'q> {
@@ -1115,6 +1137,49 @@ mod tests {
                 Err(actual) => assert_eq!(&actual, expected, "{query}"),
                 Ok(_) => panic!("{query} was accepted"),
             }
+        }
+    }
+
+    #[test]
+    fn the_signature_may_be_named_new_sign() {
+        let raw = parsed("code=0&orderNo=o1&h5faceId=f1&newSign=ABC").unwrap();
+        assert_eq!(raw.new_signature, "ABC");
+        // Both names with the same signature (hex in either case): one.
+        let raw = parsed("code=0&orderNo=o1&h5faceId=f1&newSignature=abc&newSign=ABC").unwrap();
+        assert_eq!(raw.new_signature, "abc");
+    }
+
+    #[test]
+    fn two_different_signatures_are_refused() {
+        for query in [
+            "code=0&orderNo=o1&h5faceId=f1&newSignature=ABC&newSign=ABD",
+            "code=0&orderNo=o1&h5faceId=f1&newSign=ABD&newSignature=ABC",
+            "code=0&orderNo=o1&h5faceId=f1&newSign=&newSignature=ABC",
+        ] {
+            assert_eq!(
+                parsed(query).err(),
+                Some(Malformed::ConflictingSignatures),
+                "{query}"
+            );
+        }
+        let message = Malformed::ConflictingSignatures.to_string();
+        assert!(message.contains("newSignature") && message.contains("newSign"));
+    }
+
+    #[test]
+    fn new_sign_has_the_same_checks_as_new_signature() {
+        let cases: &[(&str, Malformed)] = &[
+            (
+                "code=0&orderNo=o1&h5faceId=f1&newSign=x&newSign=x",
+                Malformed::Duplicate("newSign"),
+            ),
+            (
+                "code=0&orderNo=o1&h5faceId=f1&newSign=",
+                Malformed::Empty("newSign"),
+            ),
+        ];
+        for (query, expected) in cases {
+            assert_eq!(parsed(query).err().as_ref(), Some(expected), "{query}");
         }
     }
 
