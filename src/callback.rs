@@ -903,6 +903,9 @@ fn parse(query: &str, max_len: usize) -> Result<RawCallback<'_>, Malformed> {
             Some(value) => Ok(value),
         }
     }
+    let code = required(0, code)?;
+    let order_no = required(1, order_no)?;
+    let h5face_id = required(2, h5face_id)?;
     // One signature under either name; hex digits compare in either case.
     let new_signature = match (new_signature, new_sign) {
         (Some(a), Some(b)) if !a.eq_ignore_ascii_case(&b) => {
@@ -912,9 +915,9 @@ fn parse(query: &str, max_len: usize) -> Result<RawCallback<'_>, Malformed> {
         (new_signature, _) => required(3, new_signature)?,
     };
     Ok(RawCallback {
-        code: required(0, code)?,
-        order_no: required(1, order_no)?,
-        h5face_id: required(2, h5face_id)?,
+        code,
+        order_no,
+        h5face_id,
         new_signature,
         // Some pages send an empty liveRate with a failure: same as absent.
         live_rate: live_rate.filter(|rate| !rate.is_empty()),
