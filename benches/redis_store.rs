@@ -50,7 +50,7 @@ fn bench_store<S: OrderStore + Clone>(
     ttl: Duration,
 ) {
     let counter = AtomicU64::new(0);
-    let user = UserId::new("bench_user").expect("valid user id");
+    let user = UserId::new("benchuser").expect("valid user id");
     let verifier =
         CallbackVerifier::builder(APP_ID, StaticTickets::new(TICKET, "n"), store.clone())
             .build()

@@ -7,11 +7,13 @@
 //!
 //! # What is checked, in order
 //! 1. **Form**: the query is at most [`CallbackVerifierBuilder::max_query_len`]
-//!    bytes; `code`, `orderNo`, `h5faceId` and `newSignature` are each
-//!    present exactly once and non-empty (`liveRate` at most once); every
+//!    bytes; `code`, `orderNo`, `h5faceId` and the signature are each
+//!    present exactly once and non-empty (`liveRate` at most once); the
+//!    signature is `newSignature`, or `newSign` as the PC-browser H5 page
+//!    names it (both at once only with the same value); every
 //!    parameter name, and these parameters' values, percent-decode
 //!    (`%XX`, `+` for space) to UTF-8; `orderNo` is a valid [`OrderNo`] and
-//!    `newSignature` 40 hex digits (either case). The legacy `signature`
+//!    the signature 40 hex digits (either case). The legacy `signature`
 //!    parameter and parameters this crate does not know are ignored (their
 //!    values are not even decoded), so your callback URL may carry its own
 //!    parameters. Each defect is its own [`Malformed`] variant.
@@ -81,7 +83,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::client::{ClientError, FaceIdClient};
-use crate::model::{FaceRecord, IdentifierError, OrderNo, ResultCode, UserId};
+use crate::model::{FaceRecord, IdentifierError, OrderNo, QueryOptions, ResultCode, UserId};
 use crate::sign::{self, ParseSignatureError, Signature};
 use crate::store::{Consumed, OrderStore, StoreError};
 use crate::clock::Clock;
@@ -479,13 +481,19 @@ impl CallbackVerifier {
                 None,
             )
         };
+        let unavailable = |e: ClientError| {
+            let kind = RejectionKind::VendorUnavailable;
+            reject(kind, Some(order_no.clone()), Some(Arc::new(e)))
+        };
+        // Asked without files: the outcome never carries a photo or video.
         let query = |tickets: Arc<SignTickets>| async move {
             client
-                .query_record(order_no, tickets.current.value(), false)
+                .query_record(order_no, tickets.current.value(), QueryOptions::default())
                 .await
         };
         match call_with_recovery(&*self.inner.tickets, tickets, query).await {
-            Ok(mut record) => {
+            Ok(answer) => {
+                let record = answer.record;
                 let other_app = record
                     .app_id
                     .as_deref()
@@ -493,32 +501,20 @@ impl CallbackVerifier {
                 if record.order_no != order_no.as_str() || other_app {
                     return Err(not_confirmed(NotConfirmed::RecordMismatch));
                 }
-                // Asked without files; make sure none are kept regardless.
-                record.photo = None;
-                record.video = None;
+                if !answer.code.is_success() {
+                    return Err(not_confirmed(NotConfirmed::RecordFailed(answer.code)));
+                }
                 tracing::debug!(order_no = %order_no, "the vendor's record confirms the pass");
                 Ok(record)
             }
             Err(ClientError::Vendor {
-                code: ResultCode::OrderNotFound,
+                code: ResultCode::NoRecord,
                 ..
             }) => Err(not_confirmed(NotConfirmed::RecordMissing)),
-            // 400xxx codes are about the query itself (credentials, sign,
-            // vendor failure), not about the verification.
-            Err(e @ ClientError::Vendor { .. })
-                if e.vendor_code()
-                    .is_some_and(|c| c.as_str().starts_with("400")) =>
-            {
-                let kind = RejectionKind::VendorUnavailable;
-                Err(reject(kind, Some(order_no.clone()), Some(Arc::new(e))))
-            }
-            Err(ClientError::Vendor { code, .. }) => {
-                Err(not_confirmed(NotConfirmed::RecordFailed(code)))
-            }
-            Err(e) => {
-                let kind = RejectionKind::VendorUnavailable;
-                Err(reject(kind, Some(order_no.clone()), Some(Arc::new(e))))
-            }
+            // A verification, failed or not, has a record: any other
+            // refusal is about the query itself (credentials, sign, the
+            // vendor's health), not about the verification.
+            Err(e) => Err(unavailable(e)),
         }
     }
 }
@@ -563,8 +559,10 @@ impl VerificationOutcome {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum NotConfirmed {
-    /// The vendor has no record of the order.
-    #[error("the vendor has no record of it")]
+    /// The vendor has no record of the order: the session was never
+    /// finished, the user aborted it, or it is older than the three days
+    /// the vendor keeps records.
+    #[error("the vendor has no record of it (never finished, aborted by the user, or older than the 3 days the vendor keeps records)")]
     RecordMissing,
     /// The vendor's record says the verification did not pass.
     #[error("the vendor's record says it did not pass (code {0})")]
@@ -610,9 +608,12 @@ pub enum Malformed {
     /// `orderNo` is not a valid order number.
     #[error("parameter `orderNo` is invalid: {0}")]
     InvalidOrderNo(#[source] IdentifierError),
-    /// `newSignature` is not 40 hex digits.
-    #[error("parameter `newSignature` is invalid: {0}")]
+    /// `newSignature` (or `newSign`) is not 40 hex digits.
+    #[error("parameter `newSignature` (or `newSign`) is invalid: {0}")]
     InvalidSignature(#[source] ParseSignatureError),
+    /// `newSignature` and `newSign` are both present with different values.
+    #[error("parameters `newSignature` and `newSign` are both present with different values; the vendor sends one signature, under either name")]
+    ConflictingSignatures,
 }
 
 /// What kind of [`CallbackRejection`] this is; each maps to one HTTP status.
@@ -859,8 +860,16 @@ pub(crate) struct Callback {
     signature: Signature,
 }
 
-/// The parameters read, in the order of [`RawCallback`]'s fields.
-const PARAMETERS: [&str; 5] = ["code", "orderNo", "h5faceId", "newSignature", "liveRate"];
+/// The parameters read, in the order of [`RawCallback`]'s fields, then
+/// `newSign`: the PC-browser H5 page's name for `newSignature`.
+const PARAMETERS: [&str; 6] = [
+    "code",
+    "orderNo",
+    "h5faceId",
+    "newSignature",
+    "liveRate",
+    "newSign",
+];
 
 /// The index in [`PARAMETERS`] of a parameter name, if it is one.
 fn parameter_index(name: &str) -> Option<usize> {
@@ -870,6 +879,7 @@ fn parameter_index(name: &str) -> Option<usize> {
         "h5faceId" => Some(2),
         "newSignature" => Some(3),
         "liveRate" => Some(4),
+        "newSign" => Some(5),
         // `signature` (legacy, untrusted) and parameters of the partner's own.
         _ => None,
     }
@@ -916,7 +926,7 @@ fn parse(query: &str, max_len: usize) -> Result<RawCallback<'_>, Malformed> {
     }
     fields.read(&pair, query.len())?;
 
-    let [code, order_no, h5face_id, new_signature, live_rate] = fields.values;
+    let [code, order_no, h5face_id, new_signature, live_rate, new_sign] = fields.values;
     fn required<'q>(index: usize, value: Option<Cow<'q, str>>) -> Result<Cow<'q, str>, Malformed> {
         match value {
             None => Err(Malformed::Missing(PARAMETERS[index])),
@@ -924,11 +934,22 @@ fn parse(query: &str, max_len: usize) -> Result<RawCallback<'_>, Malformed> {
             Some(value) => Ok(value),
         }
     }
+    let code = required(0, code)?;
+    let order_no = required(1, order_no)?;
+    let h5face_id = required(2, h5face_id)?;
+    // One signature under either name; hex digits compare in either case.
+    let new_signature = match (new_signature, new_sign) {
+        (Some(a), Some(b)) if !a.eq_ignore_ascii_case(&b) => {
+            return Err(Malformed::ConflictingSignatures)
+        }
+        (None, Some(new_sign)) => required(5, Some(new_sign))?,
+        (new_signature, _) => required(3, new_signature)?,
+    };
     Ok(RawCallback {
-        code: required(0, code)?,
-        order_no: required(1, order_no)?,
-        h5face_id: required(2, h5face_id)?,
-        new_signature: required(3, new_signature)?,
+        code,
+        order_no,
+        h5face_id,
+        new_signature,
         // Some pages send an empty liveRate with a failure: same as absent.
         live_rate: live_rate.filter(|rate| !rate.is_empty()),
     })
@@ -970,7 +991,7 @@ struct Fields<'q> {
     query: &'q str,
     /// Where `query` starts in what the caller passed, for error positions.
     base: usize,
-    values: [Option<Cow<'q, str>>; 5],
+    values: [Option<Cow<'q, str>>; 6],
 }
 
 impl<'q> Fields<'q> {
@@ -1150,6 +1171,49 @@ mod tests {
                 Err(actual) => assert_eq!(&actual, expected, "{query}"),
                 Ok(_) => panic!("{query} was accepted"),
             }
+        }
+    }
+
+    #[test]
+    fn the_signature_may_be_named_new_sign() {
+        let raw = parsed("code=0&orderNo=o1&h5faceId=f1&newSign=ABC").unwrap();
+        assert_eq!(raw.new_signature, "ABC");
+        // Both names with the same signature (hex in either case): one.
+        let raw = parsed("code=0&orderNo=o1&h5faceId=f1&newSignature=abc&newSign=ABC").unwrap();
+        assert_eq!(raw.new_signature, "abc");
+    }
+
+    #[test]
+    fn two_different_signatures_are_refused() {
+        for query in [
+            "code=0&orderNo=o1&h5faceId=f1&newSignature=ABC&newSign=ABD",
+            "code=0&orderNo=o1&h5faceId=f1&newSign=ABD&newSignature=ABC",
+            "code=0&orderNo=o1&h5faceId=f1&newSign=&newSignature=ABC",
+        ] {
+            assert_eq!(
+                parsed(query).err(),
+                Some(Malformed::ConflictingSignatures),
+                "{query}"
+            );
+        }
+        let message = Malformed::ConflictingSignatures.to_string();
+        assert!(message.contains("newSignature") && message.contains("newSign"));
+    }
+
+    #[test]
+    fn new_sign_has_the_same_checks_as_new_signature() {
+        let cases: &[(&str, Malformed)] = &[
+            (
+                "code=0&orderNo=o1&h5faceId=f1&newSign=x&newSign=x",
+                Malformed::Duplicate("newSign"),
+            ),
+            (
+                "code=0&orderNo=o1&h5faceId=f1&newSign=",
+                Malformed::Empty("newSign"),
+            ),
+        ];
+        for (query, expected) in cases {
+            assert_eq!(parsed(query).err().as_ref(), Some(expected), "{query}");
         }
     }
 

@@ -16,9 +16,9 @@ use url::Url;
 
 use crate::clock::Clock;
 use crate::model::{
-    AccessTokenResponse, ApiTicketResponse, FaceRecord, OrderNo, QueryRecordRequest,
+    AccessTokenResponse, ApiTicketResponse, OrderNo, QueryOptions, QueryRecordRequest,
     QueryRecordResponse, ResultCode, StartRequest, StartResponse, StartResult, UserId,
-    VendorResponse, VERSION,
+    VendorResponse, VerificationRecord, QUERY_VERSION, VERSION,
 };
 use crate::nonce::nonce;
 use crate::secret::Secret;
@@ -27,6 +27,10 @@ use crate::ticket::Ticket;
 
 /// The vendor's base URL.
 pub const DEFAULT_BASE_URL: &str = "https://miniprogram-kyc.tencentcloudapi.com";
+
+/// The default of [`FaceIdClientBuilder::max_body_bytes`]: 16 MiB, room
+/// for a record with its photo and a short video in base64.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 /// The vendor endpoint a [`ClientError`] came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -97,6 +101,15 @@ pub enum ClientError {
         /// Why decoding failed.
         #[source]
         source: serde_json::Error,
+    },
+    /// The answer's body is larger than
+    /// [`FaceIdClientBuilder::max_body_bytes`]; it was not read further.
+    #[error("{endpoint} answered a body larger than the {limit}-byte limit; raise FaceIdClientBuilder::max_body_bytes if records with video are this large")]
+    TooLarge {
+        /// Which call.
+        endpoint: Endpoint,
+        /// The limit in bytes.
+        limit: usize,
     },
     /// The vendor answered with an error code.
     #[error("{endpoint} answered error code {code}: {msg}")]
@@ -176,6 +189,7 @@ pub struct FaceIdClientBuilder {
     connect_timeout: Duration,
     http: Option<reqwest::Client>,
     clock: Clock,
+    max_body_bytes: usize,
 }
 
 impl FaceIdClientBuilder {
@@ -211,6 +225,15 @@ impl FaceIdClientBuilder {
     /// with the emulator to jump hours without sleeping.
     pub fn clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// The largest answer body read, in bytes; default
+    /// [`DEFAULT_MAX_BODY_BYTES`]. A larger one is
+    /// [`ClientError::TooLarge`], found from `Content-Length` before
+    /// reading, or while reading when the length is not announced.
+    pub fn max_body_bytes(mut self, max: usize) -> Self {
+        self.max_body_bytes = max;
         self
     }
 
@@ -251,6 +274,7 @@ impl FaceIdClientBuilder {
             app_id: self.app_id,
             secret: self.secret,
             clock: self.clock,
+            max_body_bytes: self.max_body_bytes,
         })
     }
 }
@@ -272,6 +296,7 @@ pub struct FaceIdClient {
     app_id: String,
     secret: Secret,
     clock: Clock,
+    max_body_bytes: usize,
 }
 
 impl fmt::Debug for FaceIdClient {
@@ -295,6 +320,7 @@ impl FaceIdClient {
             connect_timeout: Duration::from_secs(3),
             http: None,
             clock: Clock::system(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
     }
 
@@ -321,8 +347,10 @@ impl FaceIdClient {
     /// [`ClientError::Decode`].
     pub async fn access_token(&self) -> Result<AccessToken, ClientError> {
         let endpoint = Endpoint::AccessToken;
+        // `app_id`, as older pages and every public implementation send it
+        // (current pages write `appId`; the vendor accepts both).
         let query = [
-            ("appId", self.app_id.as_str()),
+            ("app_id", self.app_id.as_str()),
             ("secret", self.secret.expose()),
             ("grant_type", "client_credential"),
             ("version", VERSION),
@@ -365,7 +393,7 @@ impl FaceIdClient {
     ) -> Result<Ticket, ClientError> {
         let endpoint = Endpoint::ApiTicket;
         let mut query = vec![
-            ("appId", self.app_id.as_str()),
+            ("app_id", self.app_id.as_str()),
             ("access_token", access_token.expose()),
             ("type", kind),
             ("version", VERSION),
@@ -400,18 +428,57 @@ impl FaceIdClient {
             .ok_or_else(|| missing_field(endpoint, "result"))
     }
 
-    /// Fetches the vendor's record of a verification, signed with
-    /// `sign_ticket`; `with_files` asks for the photo and video too.
+    /// Fetches the vendor's record of a verification (queryfacerecord),
+    /// signed with `sign_ticket`, with the files and SDK version `options`
+    /// ask for. Ask only after the callback; the vendor keeps records three
+    /// days, and none for a session the user aborted.
+    ///
+    /// A failed verification has a record too: the answer's
+    /// [`code`](VerificationRecord::code) says whether it passed. Photo
+    /// and video come decoded, as [`Evidence`](crate::model::Evidence).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use tencent_faceid::emulator::{Emulator, Outcome};
+    /// use tencent_faceid::model::{Files, QueryOptions};
+    /// # use tencent_faceid::model::{OrderNo, UserId, StartRequest, VERSION};
+    /// # use tencent_faceid::sign::sign;
+    /// let emulator = Emulator::start().await?;
+    /// let client = emulator.client();
+    /// let token = client.access_token().await?;
+    /// let ticket = client.sign_ticket(&token.value).await?;
+    /// # let order_no = OrderNo::new("order1")?;
+    /// # let values = [client.app_id(), "order1", "Zhang San", "110101199001011234", "user1", VERSION];
+    /// # let session = client.start_session(&StartRequest {
+    /// #     webank_app_id: client.app_id().to_owned(), order_no: order_no.clone(),
+    /// #     name: Some("Zhang San".into()), id_no: Some("110101199001011234".into()),
+    /// #     user_id: UserId::new("user1")?, source_photo_str: None, source_photo_type: None,
+    /// #     version: VERSION.to_owned(), sign: sign(&values, ticket.value()),
+    /// # }).await?;
+    /// # emulator.complete(&session.h5face_id, Outcome::Pass)?;
+    /// // After the callback for `order_no`:
+    /// let answer = client
+    ///     .query_record(&order_no, ticket.value(), QueryOptions::default().files(Files::Photo))
+    ///     .await?;
+    /// assert!(answer.passed());
+    /// let photo = answer.record.photo.expect("asked for the photo");
+    /// assert!(photo.expose().starts_with(&[0xFF, 0xD8])); // a JPEG
+    /// assert!(answer.record.video.is_none());
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
-    /// Any [`ClientError`]; a verification that failed or is unknown is
-    /// [`ClientError::Vendor`] with its code.
+    /// Any [`ClientError`]; a refused query, or an order the vendor has no
+    /// record of ([`ResultCode::NoRecord`]), is [`ClientError::Vendor`];
+    /// an answer over [`FaceIdClientBuilder::max_body_bytes`] is
+    /// [`ClientError::TooLarge`].
     pub async fn query_record(
         &self,
         order_no: &OrderNo,
         sign_ticket: &str,
-        with_files: bool,
-    ) -> Result<FaceRecord, ClientError> {
+        options: QueryOptions,
+    ) -> Result<VerificationRecord, ClientError> {
         let endpoint = Endpoint::QueryRecord;
         let nonce = nonce();
         let signature = sign(
@@ -424,14 +491,24 @@ impl FaceIdClient {
             nonce,
             order_no: order_no.clone(),
             sign: signature,
-            get_file: with_files.then(|| "1".to_owned()),
+            get_file: options.get_files().get_file().map(str::to_owned),
+            query_version: options.asks_sdk_version().then(|| QUERY_VERSION.to_owned()),
         };
         let response: QueryRecordResponse = self
-            .send(endpoint, self.post(endpoint, order_no, &request))
+            .fetch(endpoint, self.post(endpoint, order_no, &request))
             .await?;
-        response
-            .result
-            .ok_or_else(|| missing_field(endpoint, "result"))
+        match response.result {
+            Some(record) => {
+                tracing::debug!(%endpoint, code = response.code.as_str(), "vendor answered a record");
+                Ok(VerificationRecord {
+                    code: response.code,
+                    msg: response.msg,
+                    record,
+                })
+            }
+            None if response.code.is_success() => Err(missing_field(endpoint, "result")),
+            None => Err(vendor_error(endpoint, &response)),
+        }
     }
 
     /// The endpoint's URL: its path appended to the base URL's path, so a
@@ -464,7 +541,23 @@ impl FaceIdClient {
             .json(body)
     }
 
+    /// Sends a request and decodes its answer; a non-zero code is
+    /// [`ClientError::Vendor`].
     async fn send<T: DeserializeOwned + VendorResponse>(
+        &self,
+        endpoint: Endpoint,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, ClientError> {
+        let decoded: T = self.fetch(endpoint, request).await?;
+        if !decoded.code().is_success() {
+            return Err(vendor_error(endpoint, &decoded));
+        }
+        tracing::debug!(%endpoint, "vendor call succeeded");
+        Ok(decoded)
+    }
+
+    /// Sends a request and decodes its answer, whatever its code.
+    async fn fetch<T: DeserializeOwned>(
         &self,
         endpoint: Endpoint,
         request: reqwest::RequestBuilder,
@@ -473,7 +566,7 @@ impl FaceIdClient {
             endpoint,
             source: source.without_url(),
         };
-        let response = request.send().await.map_err(transport)?;
+        let mut response = request.send().await.map_err(transport)?;
         let status = response.status();
         if !status.is_success() {
             tracing::warn!(%endpoint, status = status.as_u16(), "vendor answered an HTTP error");
@@ -482,19 +575,32 @@ impl FaceIdClient {
                 status: status.as_u16(),
             });
         }
-        let body = response.bytes().await.map_err(transport)?;
-        let decoded: T = serde_json::from_slice(&body)
-            .map_err(|source| ClientError::Decode { endpoint, source })?;
-        if !decoded.code().is_success() {
-            tracing::warn!(%endpoint, code = decoded.code().as_str(), "vendor answered an error code");
-            return Err(ClientError::Vendor {
-                endpoint,
-                code: decoded.code().clone(),
-                msg: decoded.msg().to_owned(),
-            });
+        let limit = self.max_body_bytes;
+        let too_large = || {
+            tracing::warn!(%endpoint, limit, "vendor answered a body over the limit");
+            ClientError::TooLarge { endpoint, limit }
+        };
+        let announced = response.content_length();
+        if announced.is_some_and(|length| length > limit as u64) {
+            return Err(too_large());
         }
-        tracing::debug!(%endpoint, "vendor call succeeded");
-        Ok(decoded)
+        let mut body = Vec::with_capacity(announced.map_or(0, |length| length as usize));
+        while let Some(chunk) = response.chunk().await.map_err(transport)? {
+            if chunk.len() > limit - body.len() {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        serde_json::from_slice(&body).map_err(|source| ClientError::Decode { endpoint, source })
+    }
+}
+
+fn vendor_error(endpoint: Endpoint, response: &impl VendorResponse) -> ClientError {
+    tracing::warn!(%endpoint, code = response.code().as_str(), "vendor answered an error code");
+    ClientError::Vendor {
+        endpoint,
+        code: response.code().clone(),
+        msg: response.msg().to_owned(),
     }
 }
 

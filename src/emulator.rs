@@ -2,31 +2,54 @@
 //! endpoints and the H5 page, on an ephemeral loopback port, for demos and
 //! tests — yours included.
 //!
-//! It behaves like the vendor where it matters: access tokens and tickets
-//! expire (on the real clock), a new access token invalidates the previous
-//! one, NONCE tickets are single use and bound to a user, every `sign` is
-//! recomputed with [`crate::sign::sign`] and checked, order numbers are
-//! validated and unique, and the H5 page's pass / fail buttons send the
-//! browser back to your callback with a `newSignature` made with the
-//! current SIGN ticket. Vendor-level refusals are HTTP 200 with an error
-//! code, as the vendor answers them.
+//! It plays by the vendor's documented rules, by default:
+//! - **Access tokens** live 7200 s (`expire_in` is written `"7200"`, a
+//!   string, as in the vendor's example). A new token ends every previous
+//!   one of the app one minute later (the documented coexistence).
+//! - **SIGN tickets** live 3600 s; a new one ends the previous ones one
+//!   minute later. **Every ticket dies with the access token that fetched
+//!   it.** geth5faceid and queryfacerecord signatures are checked against
+//!   the SIGN tickets alive now, and callbacks are signed with the current
+//!   one (the newest alive). With none alive the vendor cannot sign: the
+//!   callback then carries no signature.
+//! - **NONCE tickets** live 120 s, are bound to their `user_id` and used up
+//!   by the login page; each **login link works once**.
+//! - **Records** are kept three days; a session the page could not run (a
+//!   [`FrontEndCode`]) has none; a failed verification has one, answered
+//!   with its non-zero code and a `result`. `getFile` (`1` photo and video,
+//!   `2` photo, `3` video) and `queryVersion` (`1.0`) are honoured.
+//! - Every `sign` is recomputed with [`crate::sign::sign`] and checked,
+//!   identifiers are validated, order numbers are unique, and refusals are
+//!   HTTP 200 with an error code ([`Refusal`]) as the vendor answers them.
+//! - `app_id` and `appId` are both accepted for tokens and tickets,
+//!   `webankAppId` and `appId` for geth5faceid.
+//! - The login page is on the **optimal domain**, `localhost:<port>` by
+//!   default: the same server as the API at `127.0.0.1:<port>`, under
+//!   another name, as the vendor's page is on another host than its API.
+//!
+//! Time is the emulator's [`Clock`]: build it with a [`ManualClock`] and
+//! [`Emulator::advance`] it to cross hours or days without sleeping; its
+//! [`Emulator::client`] reads the same clock.
 //!
 //! For tests it adds what the vendor cannot: [`Fault`]s (HTTP errors,
 //! vendor codes, delays, requests held until you release them, arbitrary
-//! bodies), forced SIGN ticket rotation, request [`Counts`], short or zero
-//! lifetimes, and [`Emulator::complete`] to finish a session without a
-//! browser.
+//! bodies), a refresh by "another server" ([`Emulator::rotate_sign_ticket`]),
+//! request [`Counts`], other lifetimes, and [`Emulator::complete`] to
+//! finish a session without a browser.
 //!
 //! # Example: a test against the emulator
 //! ```
+//! use std::time::Duration;
+//! use tencent_faceid::clock::ManualClock;
 //! use tencent_faceid::emulator::{Emulator, Fault, Outcome};
 //! use tencent_faceid::client::{ClientError, Endpoint};
-//! use tencent_faceid::model::{OrderNo, UserId, StartRequest, VERSION};
+//! use tencent_faceid::model::{Files, OrderNo, QueryOptions, ResultCode, UserId, StartRequest, VERSION};
 //! use tencent_faceid::sign::sign;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let emulator = Emulator::start().await?;
+//! let clock = ManualClock::new();
+//! let emulator = Emulator::builder().clock(clock.clone()).start().await?;
 //! let client = emulator.client();
 //!
 //! // Tokens and tickets, as from the vendor.
@@ -56,9 +79,15 @@
 //! let callback = emulator.complete(&session.h5face_id, Outcome::Pass)?;
 //! assert!(callback.query().unwrap().contains("code=0"));
 //!
-//! // The evidence.
-//! let record = client.query_record(&order_no, ticket.value(), true).await?;
-//! assert!(record.photo.is_some());
+//! // The evidence, decoded.
+//! let options = QueryOptions::default().files(Files::PhotoAndVideo);
+//! let answer = client.query_record(&order_no, ticket.value(), options).await?;
+//! assert!(answer.passed() && answer.record.photo.is_some());
+//!
+//! // An hour later the SIGN ticket has ended: the vendor refuses it.
+//! emulator.advance(Duration::from_secs(3600))?;
+//! let refused = client.query_record(&order_no, ticket.value(), options).await;
+//! assert!(matches!(refused, Err(ClientError::Vendor { .. })));
 //!
 //! // Faults: the next access-token request answers HTTP 503.
 //! emulator.inject(Fault::HttpStatus { endpoint: Endpoint::AccessToken, status: 503, times: 1 });
@@ -72,13 +101,14 @@
 //! # Endpoints
 //! | path | what |
 //! |---|---|
-//! | `GET /api/oauth2/access_token` | access token (`appId`, `secret`, `grant_type=client_credential`, `version`) |
+//! | `GET /api/oauth2/access_token` | access token (`app_id` or `appId`, `secret`, `grant_type=client_credential`, `version`) |
 //! | `GET /api/oauth2/api_ticket` | a new SIGN ticket (`type=SIGN`) or a single-use NONCE ticket (`type=NONCE&user_id=`) |
-//! | `POST /api/server/h5/geth5faceid` | start a session; `optimalDomain` is the emulator's `host:port` |
+//! | `POST /api/server/h5/geth5faceid` | start a session; `optimalDomain` is [`Emulator::optimal_domain`] |
 //! | `GET /api/web/login` | the H5 page; refusals are HTML pages with status 400, 403 or 404 |
 //! | `POST /api/web/complete` | the H5 page's buttons: `302` to the callback URL |
 //! | `POST /api/v2/base/queryfacerecord` | the record of a finished session |
 
+mod lifecycle;
 mod routes;
 mod vendor;
 
@@ -95,7 +125,8 @@ use tokio::task::JoinHandle;
 use url::Url;
 
 use crate::client::{Endpoint, FaceIdClient};
-use crate::model::ResultCode;
+use crate::clock::{Clock, ManualClock};
+use crate::model::{FrontEndCode, ResultCode};
 use crate::secret::Secret;
 use vendor::{Settings, Vendor};
 
@@ -162,10 +193,12 @@ impl Emulator {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// use std::time::Duration;
-    /// use tencent_faceid::emulator::Emulator;
+    /// use tencent_faceid::clock::ManualClock;
+    /// use tencent_faceid::emulator::{Emulator, SignatureParam};
     /// let emulator = Emulator::builder()
     ///     .app_id("TIDAtest")
-    ///     .sign_ticket_ttl(Duration::ZERO) // every SIGN ticket is born expired
+    ///     .clock(ManualClock::new())
+    ///     .signature_param(SignatureParam::NewSign) // as the PC-browser page
     ///     .start()
     ///     .await?;
     /// assert_eq!(emulator.app_id(), "TIDAtest");
@@ -190,23 +223,66 @@ impl Emulator {
         self.shared.vendor.secret().expose()
     }
 
-    /// A [`FaceIdClient`] with this emulator's base URL, app id and secret.
+    /// A [`FaceIdClient`] with this emulator's base URL, app id, secret
+    /// and clock, so ticket providers built on it share the emulator's
+    /// time.
     pub fn client(&self) -> FaceIdClient {
         self.client.clone()
     }
 
-    /// The newest SIGN ticket, the one callbacks are signed with (even if
-    /// it has expired); `None` before the first was issued.
+    /// The host (and port) of the H5 login page, which geth5faceid answers
+    /// as `optimalDomain`: `localhost:<port>` unless
+    /// [`EmulatorBuilder::optimal_domain`] set another.
+    pub fn optimal_domain(&self) -> &str {
+        self.shared.vendor.optimal_domain()
+    }
+
+    /// The emulator's clock.
+    pub fn clock(&self) -> Clock {
+        self.shared.vendor.clock().clone()
+    }
+
+    /// Moves the emulator's manual clock (and so its client's) forward.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use tencent_faceid::clock::ManualClock;
+    /// use tencent_faceid::emulator::{Emulator, EmulatorError};
+    /// let emulator = Emulator::builder().clock(ManualClock::new()).start().await?;
+    /// let before = emulator.clock().now();
+    /// emulator.advance(Duration::from_secs(7200))?;
+    /// assert_eq!(emulator.clock().now(), before + Duration::from_secs(7200));
+    ///
+    /// let on_system_time = Emulator::start().await?;
+    /// assert_eq!(on_system_time.advance(Duration::from_secs(1)), Err(EmulatorError::SystemClock));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`EmulatorError::SystemClock`] when the emulator runs on the
+    /// system's clock, which cannot be moved.
+    pub fn advance(&self, by: Duration) -> Result<(), EmulatorError> {
+        let manual = self.shared.vendor.clock().manual();
+        let manual: &ManualClock = manual.ok_or(EmulatorError::SystemClock)?;
+        manual.advance(by);
+        Ok(())
+    }
+
+    /// The SIGN ticket callbacks are signed with now: the newest one alive;
+    /// `None` when none is (never fetched, or ended).
     pub fn current_sign_ticket(&self) -> Option<Secret> {
         self.shared.vendor.current_sign_ticket()
     }
 
-    /// Issues a new SIGN ticket now, as when another server refreshes it:
-    /// callbacks are signed with it from now on. Earlier tickets stay
-    /// valid until they expire.
+    /// Another server of the app refreshes, as the vendor recommends: it
+    /// fetches a new access token and a new SIGN ticket with it. Callbacks
+    /// are signed with that ticket from now on; the previous token and
+    /// SIGN tickets (and the tickets of that token) end one minute later.
     pub fn rotate_sign_ticket(&self) {
-        self.shared.vendor.rotate_sign_ticket();
-        tracing::debug!("emulator rotated the SIGN ticket");
+        self.shared.vendor.refresh_elsewhere();
+        tracing::debug!("emulator rotated the access token and SIGN ticket");
     }
 
     /// Queues a fault. Faults apply in the order injected: each request to
@@ -222,11 +298,11 @@ impl Emulator {
     /// let emulator = Emulator::start().await?;
     /// emulator.inject(Fault::VendorError {
     ///     endpoint: Endpoint::AccessToken,
-    ///     code: ResultCode::InternalError,
+    ///     code: ResultCode::from_code("400500"),
     ///     times: 1,
     /// });
     /// let error = emulator.client().access_token().await.unwrap_err();
-    /// assert_eq!(error.vendor_code(), Some(&ResultCode::InternalError));
+    /// assert_eq!(error.vendor_code(), Some(&ResultCode::from_code("400500")));
     /// assert!(emulator.client().access_token().await.is_ok());
     /// # Ok(()) }
     /// ```
@@ -275,8 +351,10 @@ impl Emulator {
 
     /// What the H5 page's buttons do, without a browser: records the
     /// session's result and answers the callback URL the browser would be
-    /// redirected to, with `code`, `orderNo`, `h5faceId`, `newSignature`
-    /// (signed with the current SIGN ticket) and, on a pass, `liveRate`.
+    /// redirected to, with `code`, `orderNo`, `h5faceId`, the signature
+    /// (`newSignature`, or see [`EmulatorBuilder::signature_param`]) made
+    /// with the current SIGN ticket and, on a pass, `liveRate`. With no
+    /// SIGN ticket alive the vendor cannot sign: the URL has no signature.
     ///
     /// The callback URL is the `url` the login page was opened with; if it
     /// was never opened, the placeholder `<base_url>callback` (not served).
@@ -286,11 +364,7 @@ impl Emulator {
     /// [`EmulatorError::AlreadyCompleted`] when the session already has a
     /// result.
     pub fn complete(&self, h5face_id: &str, outcome: Outcome) -> Result<Url, EmulatorError> {
-        let code = match outcome {
-            Outcome::Pass => ResultCode::Success,
-            Outcome::Fail(code) => code,
-        };
-        self.shared.vendor.complete(h5face_id, code)
+        self.shared.vendor.complete(h5face_id, outcome.code())
     }
 
     /// Stops the server (for every handle) and waits until it has stopped;
@@ -308,9 +382,11 @@ impl Emulator {
 
 /// Configures an [`Emulator`].
 ///
-/// Defaults: app id `TIDAemu1`, secret `emulator-secret`, access tokens
-/// live 20 minutes, SIGN tickets 60 minutes, NONCE tickets 120 seconds, and
-/// a new access token invalidates the previous one.
+/// Defaults, the vendor's documented ones: app id `TIDAemu1`, secret
+/// `emulator-secret`, the system clock, access tokens live 7200 s, SIGN
+/// tickets 3600 s, NONCE tickets 120 s, a replaced token or SIGN ticket
+/// keeps working 60 s, callbacks carry `newSignature`, and the login page's
+/// domain is `localhost:<port>`.
 #[derive(Debug, Clone)]
 pub struct EmulatorBuilder {
     app_id: String,
@@ -318,7 +394,10 @@ pub struct EmulatorBuilder {
     access_token_ttl: Duration,
     sign_ticket_ttl: Duration,
     nonce_ticket_ttl: Duration,
-    invalidate_previous_token: bool,
+    overlap: Duration,
+    clock: Clock,
+    signature_param: SignatureParam,
+    optimal_domain: Option<String>,
 }
 
 impl Default for EmulatorBuilder {
@@ -326,10 +405,13 @@ impl Default for EmulatorBuilder {
         Self {
             app_id: "TIDAemu1".to_owned(),
             secret: Secret::new("emulator-secret"),
-            access_token_ttl: Duration::from_secs(20 * 60),
-            sign_ticket_ttl: Duration::from_secs(60 * 60),
+            access_token_ttl: Duration::from_secs(7200),
+            sign_ticket_ttl: Duration::from_secs(3600),
             nonce_ticket_ttl: Duration::from_secs(120),
-            invalidate_previous_token: true,
+            overlap: Duration::from_secs(60),
+            clock: Clock::system(),
+            signature_param: SignatureParam::default(),
+            optimal_domain: None,
         }
     }
 }
@@ -347,29 +429,55 @@ impl EmulatorBuilder {
         self
     }
 
-    /// How long access tokens live; `Duration::ZERO` issues tokens that
-    /// are already expired. `expire_in` is reported in whole seconds.
+    /// The clock every lifetime is measured on (default the system's):
+    /// pass a [`ManualClock`] to move time with [`Emulator::advance`].
+    pub fn clock(mut self, clock: impl Into<Clock>) -> Self {
+        self.clock = clock.into();
+        self
+    }
+
+    /// How long access tokens live (default 7200 s); `Duration::ZERO`
+    /// issues tokens that are already expired. `expire_in` is reported in
+    /// whole seconds.
     pub fn access_token_ttl(mut self, ttl: Duration) -> Self {
         self.access_token_ttl = ttl;
         self
     }
 
-    /// How long SIGN tickets live; `Duration::ZERO` issues expired ones.
+    /// How long SIGN tickets live (default 3600 s); `Duration::ZERO`
+    /// issues expired ones.
     pub fn sign_ticket_ttl(mut self, ttl: Duration) -> Self {
         self.sign_ticket_ttl = ttl;
         self
     }
 
-    /// How long NONCE tickets live; `Duration::ZERO` issues expired ones.
+    /// How long NONCE tickets live (default 120 s); `Duration::ZERO`
+    /// issues expired ones.
     pub fn nonce_ticket_ttl(mut self, ttl: Duration) -> Self {
         self.nonce_ticket_ttl = ttl;
         self
     }
 
-    /// Whether issuing an access token invalidates the ones issued before
-    /// (default `true`, as the vendor warns).
-    pub fn invalidate_previous_token(mut self, invalidate: bool) -> Self {
-        self.invalidate_previous_token = invalidate;
+    /// How long an access token keeps working once a newer one is issued,
+    /// and a SIGN ticket once a newer one is (default 60 s, the vendor's
+    /// "one minute of coexistence"); `Duration::ZERO` ends them at once.
+    pub fn overlap(mut self, overlap: Duration) -> Self {
+        self.overlap = overlap;
+        self
+    }
+
+    /// The name of the callback's signature parameter (default
+    /// [`SignatureParam::NewSignature`]).
+    pub fn signature_param(mut self, param: SignatureParam) -> Self {
+        self.signature_param = param;
+        self
+    }
+
+    /// The host (and port) geth5faceid answers as `optimalDomain`, where
+    /// the login page is; default `localhost:<port>`. The emulator serves
+    /// the page on its own port only, so another domain must reach it.
+    pub fn optimal_domain(mut self, domain: impl Into<String>) -> Self {
+        self.optimal_domain = Some(domain.into());
         self
     }
 
@@ -380,10 +488,11 @@ impl EmulatorBuilder {
     /// ([`io::ErrorKind::InvalidInput`]).
     pub async fn start(self) -> io::Result<Emulator> {
         let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
-        let base_url =
-            Url::parse(&format!("http://{}/", listener.local_addr()?)).map_err(io::Error::other)?;
+        let address = listener.local_addr()?;
+        let base_url = Url::parse(&format!("http://{address}/")).map_err(io::Error::other)?;
         let client = FaceIdClient::builder(self.app_id.clone(), self.secret.clone())
             .base_url(base_url.as_str())
+            .clock(self.clock.clone())
             .build()
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         let settings = Settings {
@@ -392,7 +501,12 @@ impl EmulatorBuilder {
             access_token_ttl: self.access_token_ttl,
             sign_ticket_ttl: self.sign_ticket_ttl,
             nonce_ticket_ttl: self.nonce_ticket_ttl,
-            invalidate_previous_token: self.invalidate_previous_token,
+            overlap: self.overlap,
+            signature_param: self.signature_param,
+            optimal_domain: self
+                .optimal_domain
+                .unwrap_or_else(|| format!("localhost:{}", address.port())),
+            clock: self.clock,
         };
         let (stop, stopped) = watch::channel(false);
         let shared = Arc::new(Shared {
@@ -427,15 +541,118 @@ impl EmulatorBuilder {
     }
 }
 
+/// The name of the callback's signature parameter, for
+/// [`EmulatorBuilder::signature_param`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum SignatureParam {
+    /// `newSignature`, as the H5 page's documentation names it.
+    #[default]
+    NewSignature,
+    /// `newSign`, as the PC-browser H5 page's documentation names it.
+    NewSign,
+}
+
+impl SignatureParam {
+    /// The parameter's name.
+    ///
+    /// ```
+    /// use tencent_faceid::emulator::SignatureParam;
+    /// assert_eq!(SignatureParam::NewSign.name(), "newSign");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::NewSignature => "newSignature",
+            Self::NewSign => "newSign",
+        }
+    }
+}
+
 /// How a session ends, for [`Emulator::complete`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// The face was verified: code `0`, with a `liveRate`.
     Pass,
-    /// Verification failed with this code (for example
-    /// [`ResultCode::FaceMismatch`]); [`ResultCode::Success`] counts as a
-    /// pass.
+    /// Verification failed with this code; the vendor keeps a record
+    /// answering it. [`ResultCode::Success`] counts as a pass, a
+    /// [`ResultCode::FrontEnd`] code as [`Outcome::FrontEnd`].
     Fail(ResultCode),
+    /// The page could not run (camera, browser, interruption...): the
+    /// callback carries this code and the vendor keeps no record.
+    FrontEnd(FrontEndCode),
+}
+
+impl Outcome {
+    /// The code the callback carries.
+    ///
+    /// ```
+    /// use tencent_faceid::emulator::Outcome;
+    /// use tencent_faceid::model::FrontEndCode;
+    /// assert_eq!(Outcome::FrontEnd(FrontEndCode::NoCameraPermission).code().as_str(), "3004");
+    /// ```
+    pub fn code(self) -> ResultCode {
+        match self {
+            Self::Pass => ResultCode::Success,
+            Self::Fail(code) => code,
+            Self::FrontEnd(front_end) => ResultCode::FrontEnd(front_end),
+        }
+    }
+}
+
+/// Why the emulator refuses a request, and the code it answers. The
+/// vendor's code table is not public: where no evidence names a code
+/// ([`ResultCode`]'s named variants), the emulator's code is its own
+/// choice, so match on these in tests of the emulator only.
+///
+/// ```
+/// use tencent_faceid::emulator::Refusal;
+/// use tencent_faceid::model::ResultCode;
+/// assert_eq!(Refusal::NoRecord.code(), ResultCode::NoRecord);
+/// assert_eq!(Refusal::InvalidSign.code().as_str(), "400104");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// A parameter is missing or malformed: `400103` (the emulator's
+    /// choice).
+    InvalidRequest,
+    /// The app id or secret is wrong: `400102` (the emulator's choice).
+    InvalidCredentials,
+    /// The access token is unknown or has ended:
+    /// [`ResultCode::InvalidAccessToken`].
+    InvalidAccessToken,
+    /// The `sign` matches no live ticket: `400104` (the emulator's
+    /// choice).
+    InvalidSign,
+    /// The order number was used before: `400105` (the emulator's choice).
+    DuplicateOrderNo,
+    /// No session has this order number, h5faceId and user id (login
+    /// page): `400106` (the emulator's choice).
+    UnknownSession,
+    /// The login link was opened before (login page): `400107` (the
+    /// emulator's choice).
+    LoginLinkUsed,
+    /// The name or id number is not well formed:
+    /// [`ResultCode::InvalidNameOrIdNumber`].
+    InvalidNameOrIdNumber,
+    /// No record for the order: [`ResultCode::NoRecord`].
+    NoRecord,
+}
+
+impl Refusal {
+    /// The code the emulator answers.
+    pub fn code(self) -> ResultCode {
+        match self {
+            Self::InvalidRequest => ResultCode::from_code("400103"),
+            Self::InvalidCredentials => ResultCode::from_code("400102"),
+            Self::InvalidAccessToken => ResultCode::InvalidAccessToken,
+            Self::InvalidSign => ResultCode::from_code("400104"),
+            Self::DuplicateOrderNo => ResultCode::from_code("400105"),
+            Self::UnknownSession => ResultCode::from_code("400106"),
+            Self::LoginLinkUsed => ResultCode::from_code("400107"),
+            Self::InvalidNameOrIdNumber => ResultCode::InvalidNameOrIdNumber,
+            Self::NoRecord => ResultCode::NoRecord,
+        }
+    }
 }
 
 /// Requests received per endpoint, faulted ones included.
@@ -618,7 +835,7 @@ impl Shared {
     }
 }
 
-/// Why [`Emulator::complete`] could not finish a session.
+/// Why [`Emulator::complete`] or [`Emulator::advance`] failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum EmulatorError {
@@ -635,7 +852,7 @@ pub enum EmulatorError {
         /// The h5faceId asked for.
         h5face_id: String,
     },
-    /// No SIGN ticket was ever issued, so the callback cannot be signed.
-    #[error("no SIGN ticket was issued yet, so the callback cannot be signed: fetch one first")]
-    NoSignTicket,
+    /// The emulator runs on the system's clock, which cannot be moved.
+    #[error("the emulator runs on the system clock, which cannot be advanced: build it with EmulatorBuilder::clock(ManualClock::new())")]
+    SystemClock,
 }

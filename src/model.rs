@@ -11,208 +11,17 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::secret::Secret;
 use crate::sign::Signature;
 
+mod code;
+mod record;
+
+pub use code::{FrontEndCode, ResultCode};
+pub use record::{
+    Evidence, FaceRecord, Files, QueryOptions, QueryRecordRequest, VerificationRecord,
+    QUERY_VERSION,
+};
+
 /// The protocol version every request carries.
 pub const VERSION: &str = "1.0.0";
-
-/// A vendor result code: `"0"` is success; known error codes are named, the
-/// others keep their raw text.
-///
-/// The names cover the codes this crate and its emulator meet most; any
-/// other code is [`ResultCode::Other`] and round-trips unchanged.
-///
-/// ```
-/// use tencent_faceid::model::ResultCode;
-/// assert!(ResultCode::from_code("0").is_success());
-/// assert_eq!(ResultCode::from_code("66660004"), ResultCode::FaceMismatch);
-/// let unknown = ResultCode::from_code("12345678");
-/// assert_eq!(unknown.as_str(), "12345678");
-/// assert!(!unknown.is_success());
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ResultCode {
-    /// `0`: the request succeeded, or the face was verified.
-    Success,
-    /// `66660004`: the face could not be confirmed as the same person.
-    FaceMismatch,
-    /// `66660010`: name and id number do not match.
-    NameIdMismatch,
-    /// `66660011`: no such id number in the authoritative source.
-    IdNumberNotFound,
-    /// `66660016`: the video's format or size is not acceptable.
-    InvalidVideo,
-    /// `66660017`: too many verification attempts.
-    TooManyAttempts,
-    /// `66661001`: the user cancelled verification.
-    UserCancelled,
-    /// `400101`: the request is not acceptable (missing or malformed parameter).
-    InvalidRequest,
-    /// `400102`: the app id or secret is wrong.
-    InvalidCredentials,
-    /// `400103`: the access token is invalid or expired.
-    InvalidAccessToken,
-    /// `400104`: the request's `sign` does not match.
-    InvalidSign,
-    /// `400105`: the order number was used before.
-    DuplicateOrderNo,
-    /// `400106`: no record for this order number.
-    OrderNotFound,
-    /// `400500`: the vendor failed internally; retrying may help.
-    InternalError,
-    /// Any other code, kept as sent.
-    Other(String),
-}
-
-const KNOWN_CODES: &[(ResultCode, &str, &str)] = &[
-    (ResultCode::Success, "0", "success"),
-    (
-        ResultCode::FaceMismatch,
-        "66660004",
-        "the face could not be confirmed as the same person",
-    ),
-    (
-        ResultCode::NameIdMismatch,
-        "66660010",
-        "name and id number do not match",
-    ),
-    (
-        ResultCode::IdNumberNotFound,
-        "66660011",
-        "no such id number",
-    ),
-    (
-        ResultCode::InvalidVideo,
-        "66660016",
-        "the video's format or size is not acceptable",
-    ),
-    (
-        ResultCode::TooManyAttempts,
-        "66660017",
-        "too many verification attempts",
-    ),
-    (
-        ResultCode::UserCancelled,
-        "66661001",
-        "the user cancelled verification",
-    ),
-    (
-        ResultCode::InvalidRequest,
-        "400101",
-        "invalid request: a parameter is missing or malformed",
-    ),
-    (
-        ResultCode::InvalidCredentials,
-        "400102",
-        "the app id or secret is wrong",
-    ),
-    (
-        ResultCode::InvalidAccessToken,
-        "400103",
-        "the access token is invalid or expired",
-    ),
-    (
-        ResultCode::InvalidSign,
-        "400104",
-        "the request's sign does not match",
-    ),
-    (
-        ResultCode::DuplicateOrderNo,
-        "400105",
-        "the order number was used before",
-    ),
-    (
-        ResultCode::OrderNotFound,
-        "400106",
-        "no record for this order number",
-    ),
-    (
-        ResultCode::InternalError,
-        "400500",
-        "the vendor failed internally",
-    ),
-];
-
-impl ResultCode {
-    /// Reads a code as the vendor sends it.
-    ///
-    /// ```
-    /// use tencent_faceid::model::ResultCode;
-    /// assert_eq!(ResultCode::from_code("400104"), ResultCode::InvalidSign);
-    /// ```
-    pub fn from_code(code: &str) -> Self {
-        KNOWN_CODES
-            .iter()
-            .find(|(_, raw, _)| *raw == code)
-            .map_or_else(
-                || Self::Other(code.to_owned()),
-                |(known, _, _)| known.clone(),
-            )
-    }
-
-    /// The code as the vendor writes it.
-    ///
-    /// ```
-    /// use tencent_faceid::model::ResultCode;
-    /// assert_eq!(ResultCode::TooManyAttempts.as_str(), "66660017");
-    /// ```
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Other(raw) => raw,
-            known => KNOWN_CODES
-                .iter()
-                .find(|(k, _, _)| k == known)
-                .map_or("", |(_, raw, _)| raw),
-        }
-    }
-
-    /// What the code means, in a few words (`None` for unknown codes).
-    ///
-    /// ```
-    /// use tencent_faceid::model::ResultCode;
-    /// assert_eq!(ResultCode::UserCancelled.description(), Some("the user cancelled verification"));
-    /// assert_eq!(ResultCode::from_code("1").description(), None);
-    /// ```
-    pub fn description(&self) -> Option<&'static str> {
-        KNOWN_CODES
-            .iter()
-            .find(|(k, _, _)| k == self)
-            .map(|(_, _, text)| *text)
-    }
-
-    /// Whether this is `"0"`.
-    ///
-    /// ```
-    /// assert!(tencent_faceid::model::ResultCode::Success.is_success());
-    /// ```
-    pub fn is_success(&self) -> bool {
-        *self == Self::Success
-    }
-
-    /// Whether the code is plainly about the user's input (TEMPORARY).
-    pub fn is_about_input(&self) -> bool {
-        matches!(self.as_str(), "66660015")
-    }
-}
-
-impl fmt::Display for ResultCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.description() {
-            Some(text) => write!(f, "{} ({text})", self.as_str()),
-            None => f.write_str(self.as_str()),
-        }
-    }
-}
-
-impl Serialize for ResultCode {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for ResultCode {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Self::from_code(&lenient_string(deserializer)?))
-    }
-}
 
 impl Serialize for Signature {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -388,19 +197,21 @@ identifier!(
 );
 
 identifier!(
-    /// A user id: ASCII letters, digits, `_` and `-`, 1 to 32 characters
-    /// (the vendor forbids special characters).
+    /// A user id: ASCII letters and digits, 1 to 32 characters (the vendor
+    /// forbids special characters). The same in geth5faceid, the NONCE
+    /// ticket and the login URL.
     ///
     /// ```
     /// use tencent_faceid::model::UserId;
-    /// assert!(UserId::new("user_42").is_ok());
+    /// assert!(UserId::new("user42").is_ok());
+    /// assert!(UserId::new("user_42").is_err());
     /// assert!(UserId::new("user 42").is_err());
     /// assert!(UserId::new("").is_err());
     /// ```
     UserId,
     "user id",
-    "ASCII letters, digits, '_' and '-'",
-    |c| c.is_ascii_alphanumeric() || c == '_' || c == '-'
+    "ASCII letters and digits (the vendor forbids special characters)",
+    |c| c.is_ascii_alphanumeric()
 );
 
 /// What every vendor response starts with: a code and a message.
@@ -441,8 +252,13 @@ pub struct AccessTokenResponse {
     /// When the token expires (`yyyyMMddHHmmss`).
     #[serde(default)]
     pub expire_time: Option<String>,
-    /// Seconds until the token expires.
-    #[serde(default, deserialize_with = "lenient_optional_seconds")]
+    /// Seconds until the token expires; a string on the wire, as in the
+    /// vendor's example (a number is read too).
+    #[serde(
+        default,
+        deserialize_with = "lenient_optional_seconds",
+        serialize_with = "optional_seconds_as_string"
+    )]
     pub expire_in: Option<u64>,
 }
 
@@ -452,6 +268,23 @@ fn lenient_optional_seconds<'de, D: Deserializer<'de>>(
     #[derive(Deserialize)]
     struct Wrapper(#[serde(deserialize_with = "lenient_seconds")] u64);
     Ok(Option::<Wrapper>::deserialize(deserializer)?.map(|Wrapper(s)| s))
+}
+
+fn seconds_as_string<S: serde::Serializer>(
+    seconds: &u64,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(seconds)
+}
+
+fn optional_seconds_as_string<S: serde::Serializer>(
+    seconds: &Option<u64>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match seconds {
+        Some(seconds) => seconds_as_string(seconds, serializer),
+        None => serializer.serialize_none(),
+    }
 }
 
 /// Answer to `GET /api/oauth2/api_ticket` (SIGN or NONCE).
@@ -475,8 +308,12 @@ pub struct ApiTicketResponse {
 pub struct TicketEntry {
     /// The ticket.
     pub value: Secret,
-    /// Seconds until it expires.
-    #[serde(deserialize_with = "lenient_seconds")]
+    /// Seconds until it expires; a string on the wire, as in the vendor's
+    /// example (a number is read too).
+    #[serde(
+        deserialize_with = "lenient_seconds",
+        serialize_with = "seconds_as_string"
+    )]
     pub expire_in: u64,
     /// When it expires (`yyyyMMddHHmmss`).
     #[serde(default)]
@@ -573,54 +410,6 @@ pub struct StartResult {
     pub success: bool,
 }
 
-/// Body of `POST /api/v2/base/queryfacerecord`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct QueryRecordRequest {
-    /// The app id.
-    pub app_id: String,
-    /// [`VERSION`].
-    pub version: String,
-    /// 32 random letters and digits.
-    pub nonce: String,
-    /// The order number.
-    pub order_no: OrderNo,
-    /// Signature of app id, order number, version, nonce with the SIGN ticket.
-    pub sign: Signature,
-    /// `"1"` asks for the photo and video as well.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub get_file: Option<String>,
-}
-
-/// The vendor's record of one verification: the evidence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FaceRecord {
-    /// The order number.
-    pub order_no: String,
-    /// Liveness score, 0..=100.
-    #[serde(default, deserialize_with = "lenient_optional_string")]
-    pub live_rate: Option<String>,
-    /// Similarity to the comparison photo, 0..=100.
-    #[serde(default, deserialize_with = "lenient_optional_string")]
-    pub similarity: Option<String>,
-    /// When the verification happened (`yyyyMMddHHmmss`).
-    #[serde(default)]
-    pub occurred_time: Option<String>,
-    /// The app id.
-    #[serde(default)]
-    pub app_id: Option<String>,
-    /// Base64 photo from the session, when asked for.
-    #[serde(default)]
-    pub photo: Option<Secret>,
-    /// Base64 video from the session, when asked for.
-    #[serde(default)]
-    pub video: Option<Secret>,
-    /// The vendor's sequence number.
-    #[serde(default)]
-    pub biz_seq_no: Option<String>,
-}
-
 vendor_response!(AccessTokenResponse, ApiTicketResponse);
 
 impl<T> VendorResponse for ResultResponse<T> {
@@ -711,6 +500,32 @@ mod tests {
         .unwrap();
         assert!(ticket.code.is_success());
         assert_eq!(ticket.tickets[0].expire_in, 3600);
+
+        // The other way round: an int token lifetime, a string ticket one.
+        let token: AccessTokenResponse =
+            serde_json::from_str(r#"{"code":"0","access_token":"t","expire_in":7200}"#).unwrap();
+        assert_eq!(token.expire_in, Some(7200));
+        let ticket: ApiTicketResponse =
+            serde_json::from_str(r#"{"code":"0","tickets":[{"value":"t","expire_in":"120"}]}"#)
+                .unwrap();
+        assert_eq!(ticket.tickets[0].expire_in, 120);
+        assert!(serde_json::from_str::<AccessTokenResponse>(
+            r#"{"code":"0","access_token":"t","expire_in":"soon"}"#
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn lifetimes_are_written_as_strings_as_in_the_vendors_examples() {
+        let token: AccessTokenResponse =
+            serde_json::from_str(r#"{"code":"0","access_token":"t","expire_in":7200}"#).unwrap();
+        let json = serde_json::to_value(&token).unwrap();
+        assert_eq!(json["expire_in"], "7200");
+        let ticket: ApiTicketResponse =
+            serde_json::from_str(r#"{"code":"0","tickets":[{"value":"t","expire_in":3600}]}"#)
+                .unwrap();
+        let json = serde_json::to_value(&ticket).unwrap();
+        assert_eq!(json["tickets"][0]["expire_in"], "3600");
     }
 
     #[test]
@@ -724,17 +539,24 @@ mod tests {
         assert_eq!(record.code, ResultCode::Other("66660099".into()));
         let result = record.result.as_ref().unwrap();
         assert_eq!(result.live_rate.as_deref(), Some("99"));
-        assert!(!format!("{record:?}").contains("aGVsbG8="));
+        assert_eq!(result.photo.as_ref().unwrap().expose(), b"hello");
+        assert_eq!(result.video.as_ref().unwrap().expose(), b"world");
+        let debug = format!("{record:?}");
+        assert!(
+            !debug.contains("aGVsbG8=") && !debug.contains("hello"),
+            "{debug}"
+        );
         let json = serde_json::to_value(&record).unwrap();
         assert_eq!(json["code"], "66660099");
+        assert_eq!(json["result"]["photo"], "aGVsbG8=");
     }
 
     #[test]
-    fn every_known_code_round_trips() {
-        for (code, raw, _) in KNOWN_CODES {
-            assert_eq!(&ResultCode::from_code(raw), code);
-            assert_eq!(code.as_str(), *raw);
-        }
+    fn record_files_that_are_not_base64_are_refused_without_quoting_them() {
+        let error = serde_json::from_str::<FaceRecord>(r#"{"orderNo":"o1","photo":"not base64!"}"#)
+            .unwrap_err();
+        assert!(error.to_string().contains("not base64"));
+        assert!(!error.to_string().contains("not base64!"));
     }
 
     #[test]
@@ -743,6 +565,11 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "order number may only hold ASCII letters and digits; character 3 is not one of them"
+        );
+        let err = UserId::new("user-1").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "user id may only hold ASCII letters and digits (the vendor forbids special characters); character 4 is not one of them"
         );
         let err = UserId::new("u".repeat(33)).unwrap_err();
         assert_eq!(

@@ -242,7 +242,7 @@ async fn end_to_end_with_the_emulator_and_confirmation() {
     assert!(summary.passed && summary.confirmed);
 
     // A pass forged with the vendor's ticket for a failed session: 403.
-    let failure = EmulatorOutcome::Fail(ResultCode::FaceMismatch);
+    let failure = EmulatorOutcome::Fail(ResultCode::from_code("66660004"));
     let (failed, _) = partner.finished_session(failure).await;
     let forged = send(app, &partner.forged_pass(&failed)).await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN, "{}", forged.body);

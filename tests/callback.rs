@@ -13,10 +13,13 @@ use tencent_faceid::callback::{
     DEFAULT_MAX_QUERY_LEN,
 };
 use tencent_faceid::client::{Endpoint, FaceIdClient};
-use tencent_faceid::emulator::{Fault, Outcome as EmulatorOutcome};
-use tencent_faceid::model::{OrderNo, ResultCode};
+use tencent_faceid::emulator::{Emulator, Fault, Outcome as EmulatorOutcome, SignatureParam};
+use tencent_faceid::model::{FrontEndCode, OrderNo, ResultCode, UserId};
+use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::sign::{sign, ParseSignatureError};
 use tencent_faceid::store::{Consumed, MemoryOrderStore, OrderStore, PendingOrder, StoreError};
+use tencent_faceid::ticket::CachedTickets;
+use url::Url;
 
 #[tokio::test]
 async fn matrix_through_the_core() {
@@ -103,7 +106,7 @@ async fn outcome_carries_the_order_as_recorded() {
         .await
         .unwrap();
     assert_eq!(outcome.created_at, created_at);
-    assert_eq!(outcome.code, ResultCode::UserCancelled);
+    assert_eq!(outcome.code, ResultCode::from_code("66661001"));
     assert!(!outcome.passed());
     assert_eq!(outcome.record, None, "no confirmation was asked for");
     // Accepted means consumed.
@@ -367,11 +370,11 @@ async fn without_confirmation_the_vendor_is_not_asked() {
 #[tokio::test]
 async fn a_genuine_failure_is_an_outcome_without_a_vendor_query() {
     let partner = Partner::start(true).await;
-    let failure = EmulatorOutcome::Fail(ResultCode::FaceMismatch);
+    let failure = EmulatorOutcome::Fail(ResultCode::from_code("66660004"));
     let (started, query) = partner.finished_session(failure).await;
     let outcome = partner.verifier.verify(&query).await.unwrap();
     assert!(!outcome.passed());
-    assert_eq!(outcome.code, ResultCode::FaceMismatch);
+    assert_eq!(outcome.code, ResultCode::from_code("66660004"));
     assert_eq!(outcome.order_no, started.order_no);
     assert!(outcome.record.is_none());
     assert_eq!(partner.emulator.counts().query_record, 0);
@@ -380,18 +383,20 @@ async fn a_genuine_failure_is_an_outcome_without_a_vendor_query() {
 #[tokio::test]
 async fn a_signed_pass_the_vendor_recorded_as_failed_is_not_confirmed() {
     let partner = Partner::start(true).await;
-    let failure = EmulatorOutcome::Fail(ResultCode::FaceMismatch);
+    let failure = EmulatorOutcome::Fail(ResultCode::from_code("66660004"));
     let (started, genuine) = partner.finished_session(failure).await;
     let forged = partner.forged_pass(&started);
     let rejection = partner.verifier.verify(&forged).await.unwrap_err();
     assert_eq!(
         rejection.kind(),
-        &RejectionKind::NotConfirmed(NotConfirmed::RecordFailed(ResultCode::FaceMismatch))
+        &RejectionKind::NotConfirmed(NotConfirmed::RecordFailed(ResultCode::from_code(
+            "66660004"
+        )))
     );
     assert_eq!(rejection.status(), 403);
     // The order is still pending: the genuine failure is delivered.
     let outcome = partner.verifier.verify(&genuine).await.unwrap();
-    assert_eq!(outcome.code, ResultCode::FaceMismatch);
+    assert_eq!(outcome.code, ResultCode::from_code("66660004"));
 }
 
 #[tokio::test]
@@ -441,7 +446,7 @@ async fn an_unreachable_vendor_is_503_and_keeps_the_order() {
         },
         Fault::VendorError {
             endpoint: Endpoint::QueryRecord,
-            code: ResultCode::InternalError,
+            code: ResultCode::from_code("400500"),
             times: 1,
         },
         Fault::RawBody {
@@ -467,4 +472,115 @@ async fn an_unreachable_vendor_is_503_and_keeps_the_order() {
     let outcome = partner.verifier.verify(&query).await.unwrap();
     assert!(outcome.passed() && outcome.record.is_some());
     assert_eq!(partner.emulator.counts().query_record, 4);
+}
+
+// The signature's two names: `newSignature` (H5 page) and `newSign`
+// (PC-browser H5 page).
+
+#[tokio::test]
+async fn the_signature_may_come_as_new_sign() {
+    let store = MemoryOrderStore::new();
+    start_order(&store, "order1", TTL).await;
+    let query = callback("order1", "0", TICKET).replace("newSignature=", "newSign=");
+    let outcome = verifier(Tickets::Current, &store)
+        .verify(&query)
+        .await
+        .unwrap();
+    assert!(outcome.passed());
+}
+
+#[tokio::test]
+async fn both_names_with_the_same_signature_verify() {
+    let store = MemoryOrderStore::new();
+    start_order(&store, "order1", TTL).await;
+    let query = callback("order1", "0", TICKET);
+    let signature = query.split("newSignature=").nth(1).unwrap().to_owned();
+    let both = format!("{query}&newSign={}", signature.to_lowercase());
+    let outcome = verifier(Tickets::Current, &store)
+        .verify(&both)
+        .await
+        .unwrap();
+    assert!(outcome.passed());
+}
+
+#[tokio::test]
+async fn both_names_with_different_signatures_are_400() {
+    let store = MemoryOrderStore::new();
+    start_order(&store, "order1", TTL).await;
+    let genuine = callback("order1", "0", TICKET);
+    let other = sign(&[APP_ID, "order1", "0"], FOREIGN_TICKET);
+    let query = format!("{genuine}&newSign={other}");
+    assert_eq!(malformed(&query).await, Malformed::ConflictingSignatures);
+    let rejection = verifier(Tickets::Current, &store)
+        .verify(&query)
+        .await
+        .unwrap_err();
+    assert!(rejection.to_string().contains("newSign"), "{rejection}");
+    // Nothing was consumed: the genuine callback is still accepted.
+    let outcome = verifier(Tickets::Current, &store)
+        .verify(&genuine)
+        .await
+        .unwrap();
+    assert!(outcome.passed());
+}
+
+#[tokio::test]
+async fn callbacks_of_an_emulator_that_says_new_sign_verify() {
+    let emulator = Emulator::builder()
+        .signature_param(SignatureParam::NewSign)
+        .start()
+        .await
+        .unwrap();
+    let tickets = CachedTickets::builder(emulator.client()).build();
+    let store = MemoryOrderStore::new();
+    let starter = SessionStarter::builder(emulator.client(), tickets.clone(), store.clone())
+        .build()
+        .unwrap();
+    let verifier = CallbackVerifier::builder(emulator.app_id(), tickets, store)
+        .confirm_with(emulator.client())
+        .build()
+        .unwrap();
+    let started = starter
+        .start(
+            StartSession::new(
+                UserId::new(USER).unwrap(),
+                Url::parse("https://partner.example/face/callback").unwrap(),
+            )
+            .name("Zhang San")
+            .id_number("110101199003071234"),
+        )
+        .await
+        .unwrap();
+    let callback = emulator
+        .complete(&started.h5face_id, EmulatorOutcome::Pass)
+        .unwrap();
+    let query = callback.query().unwrap();
+    assert!(query.contains("newSign=") && !query.contains("newSignature="));
+    let outcome = verifier.verify(query).await.unwrap();
+    assert!(outcome.passed() && outcome.record.is_some());
+}
+
+#[tokio::test]
+async fn a_signed_pass_for_an_aborted_session_is_403_no_record() {
+    let partner = Partner::start(true).await;
+    let aborted = EmulatorOutcome::FrontEnd(FrontEndCode::NoCameraPermission);
+    let (started, genuine) = partner.finished_session(aborted).await;
+    let forged = partner.forged_pass(&started);
+    let rejection = partner.verifier.verify(&forged).await.unwrap_err();
+    assert_eq!(rejection.status(), 403);
+    assert_eq!(
+        rejection.kind(),
+        &RejectionKind::NotConfirmed(NotConfirmed::RecordMissing)
+    );
+    assert!(
+        rejection.to_string().contains("vendor has no record"),
+        "{rejection}"
+    );
+    // The genuine callback reports the front-end code, without a query.
+    let outcome = partner.verifier.verify(&genuine).await.unwrap();
+    assert_eq!(
+        outcome.code,
+        ResultCode::FrontEnd(FrontEndCode::NoCameraPermission)
+    );
+    assert_eq!(partner.emulator.counts().query_record, 1);
 }

@@ -11,8 +11,11 @@ use base64::Engine as _;
 use emu_support::{fresh_sign_ticket, start_request, start_session, ID_NO, NAME};
 use serde_json::json;
 use tencent_faceid::client::{ClientError, Endpoint, FaceIdClient};
-use tencent_faceid::emulator::{Emulator, Fault, Outcome};
-use tencent_faceid::model::{OrderNo, ResultCode, StartResponse, UserId, VERSION};
+use tencent_faceid::clock::ManualClock;
+use tencent_faceid::emulator::{Emulator, Fault, Outcome, Refusal};
+use tencent_faceid::model::{
+    Files, FrontEndCode, OrderNo, QueryOptions, ResultCode, StartResponse, UserId, VERSION,
+};
 use tencent_faceid::sign::sign;
 use tencent_faceid::Secret;
 
@@ -79,7 +82,7 @@ async fn wrong_secret_or_app_id_is_invalid_credentials() {
     let wrong_secret = client_with_secret(&emulator, "not-the-secret");
     assert_eq!(
         vendor_code(wrong_secret.access_token().await),
-        ResultCode::InvalidCredentials
+        Refusal::InvalidCredentials.code()
     );
     let wrong_app = FaceIdClient::builder("TIDAnope", emulator.secret())
         .base_url(emulator.base_url().as_str())
@@ -87,7 +90,7 @@ async fn wrong_secret_or_app_id_is_invalid_credentials() {
         .unwrap();
     assert_eq!(
         vendor_code(wrong_app.access_token().await),
-        ResultCode::InvalidCredentials
+        Refusal::InvalidCredentials.code()
     );
 }
 
@@ -141,52 +144,222 @@ async fn unknown_access_token_is_refused() {
 }
 
 #[tokio::test]
-async fn a_new_access_token_invalidates_the_previous_one() {
-    let emulator = Emulator::start().await.unwrap();
+async fn a_new_access_token_ends_the_previous_one_a_minute_later() {
+    let clock = ManualClock::new();
+    let emulator = Emulator::builder()
+        .clock(clock.clone())
+        .start()
+        .await
+        .unwrap();
     let client = emulator.client();
     let old = client.access_token().await.unwrap();
     let new = client.access_token().await.unwrap();
+    // The documented minute of coexistence.
+    assert!(client.sign_ticket(&old.value).await.is_ok());
+    emulator.advance(Duration::from_secs(59)).unwrap();
+    assert!(client.sign_ticket(&old.value).await.is_ok());
+    emulator.advance(Duration::from_secs(1)).unwrap();
     assert_eq!(
         vendor_code(client.sign_ticket(&old.value).await),
         ResultCode::InvalidAccessToken
     );
-    assert!(client.sign_ticket(&new.value).await.is_ok());
     let user = UserId::new("user1").unwrap();
     assert_eq!(
         vendor_code(client.nonce_ticket(&old.value, &user).await),
         ResultCode::InvalidAccessToken
     );
+    assert!(client.sign_ticket(&new.value).await.is_ok());
 }
 
 #[tokio::test]
-async fn previous_tokens_stay_valid_when_configured_so() {
+async fn without_overlap_a_new_access_token_ends_the_previous_one_at_once() {
     let emulator = Emulator::builder()
-        .invalidate_previous_token(false)
+        .overlap(Duration::ZERO)
         .start()
         .await
         .unwrap();
     let client = emulator.client();
     let old = client.access_token().await.unwrap();
     let _new = client.access_token().await.unwrap();
-    assert!(client.sign_ticket(&old.value).await.is_ok());
+    assert_eq!(
+        vendor_code(client.sign_ticket(&old.value).await),
+        ResultCode::InvalidAccessToken
+    );
 }
 
 #[tokio::test]
-async fn start_session_opens_a_session() {
-    let emulator = Emulator::start().await.unwrap();
-    let session = start_session(&emulator.client(), "orderStart1", "user1").await;
-    assert_eq!(session.order_no, "orderStart1");
-    assert!(session.h5face_id.len() > 8);
-    let base = emulator.base_url();
+async fn access_tokens_live_7200_seconds_by_the_emulators_clock() {
+    let clock = ManualClock::new();
+    let emulator = Emulator::builder()
+        .clock(clock.clone())
+        .start()
+        .await
+        .unwrap();
+    let client = emulator.client();
+    let token = client.access_token().await.unwrap();
+    // The client stamps the expiry with the same clock.
+    assert_eq!(token.expires_at, clock.now() + Duration::from_secs(7200));
+    emulator.advance(Duration::from_secs(7199)).unwrap();
+    assert!(client.sign_ticket(&token.value).await.is_ok());
+    emulator.advance(Duration::from_secs(1)).unwrap();
     assert_eq!(
-        session.optimal_domain,
-        Some(format!(
-            "{}:{}",
-            base.host_str().unwrap(),
-            base.port().unwrap()
-        ))
+        vendor_code(client.sign_ticket(&token.value).await),
+        ResultCode::InvalidAccessToken
     );
-    assert_eq!(emulator.counts().start_session, 1);
+}
+
+/// GETs an emulator endpoint with a raw query; answers the JSON body.
+async fn raw_get(
+    emulator: &Emulator,
+    endpoint: Endpoint,
+    query: &[(&str, &str)],
+) -> serde_json::Value {
+    let url = emulator.base_url().join(endpoint.path()).unwrap();
+    reqwest::Client::new()
+        .get(url)
+        .query(query)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn tokens_and_tickets_accept_app_id_under_both_names_and_write_lifetimes_as_strings() {
+    let emulator = Emulator::start().await.unwrap();
+    for name in ["app_id", "appId"] {
+        let token = raw_get(
+            &emulator,
+            Endpoint::AccessToken,
+            &[
+                (name, emulator.app_id()),
+                ("secret", emulator.secret()),
+                ("grant_type", "client_credential"),
+                ("version", VERSION),
+            ],
+        )
+        .await;
+        assert_eq!(token["code"], "0", "{name}");
+        assert_eq!(
+            token["expire_in"], "7200",
+            "the docs' example writes a string"
+        );
+        let ticket = raw_get(
+            &emulator,
+            Endpoint::ApiTicket,
+            &[
+                (name, emulator.app_id()),
+                ("access_token", token["access_token"].as_str().unwrap()),
+                ("type", "SIGN"),
+                ("version", VERSION),
+            ],
+        )
+        .await;
+        assert_eq!(ticket["code"], "0", "{name}");
+        assert_eq!(ticket["tickets"][0]["expire_in"], "3600");
+    }
+}
+
+/// Serves one HTTP answer on a loopback port, `body` in chunked encoding
+/// (which the emulator never sends); answers the base URL and the request
+/// head it will have read.
+async fn one_chunked_answer(body: Vec<u8>) -> (String, tokio::task::JoinHandle<String>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let served = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = vec![0; 4096];
+        let read = socket.read(&mut request).await.unwrap();
+        let mut answer =
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                .to_vec();
+        for chunk in body.chunks(1024) {
+            answer.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+            answer.extend_from_slice(chunk);
+            answer.extend_from_slice(b"\r\n");
+        }
+        answer.extend_from_slice(b"0\r\n\r\n");
+        // The client may hang up early: that is the point.
+        let _ = socket.write_all(&answer).await;
+        String::from_utf8_lossy(&request[..read]).into_owned()
+    });
+    (format!("http://{address}/"), served)
+}
+
+#[tokio::test]
+async fn a_body_over_the_cap_is_a_typed_error_announced_or_not() {
+    // Announced: the emulator's answer has a Content-Length.
+    let emulator = Emulator::start().await.unwrap();
+    let client = emulator.client();
+    let session = start_session(&client, "orderBig1", "user1").await;
+    emulator
+        .complete(&session.h5face_id, Outcome::Pass)
+        .unwrap();
+    let ticket = emulator.current_sign_ticket().unwrap();
+    let small = FaceIdClient::builder(emulator.app_id(), emulator.secret())
+        .base_url(emulator.base_url().as_str())
+        .max_body_bytes(64)
+        .build()
+        .unwrap();
+    let order_no = OrderNo::new("orderBig1").unwrap();
+    let options = QueryOptions::default().files(Files::PhotoAndVideo);
+    let error = small
+        .query_record(&order_no, ticket.expose(), options)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            ClientError::TooLarge {
+                endpoint: Endpoint::QueryRecord,
+                limit: 64
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("max_body_bytes"), "{error}");
+
+    // Not announced: chunked, cut off while reading.
+    let mut body = br#"{"code":"0","msg":"ok","access_token":""#.to_vec();
+    body.extend(std::iter::repeat_n(b'a', 100_000));
+    body.extend_from_slice(br#"","expire_in":"7200"}"#);
+    let (base_url, _) = one_chunked_answer(body).await;
+    let capped = FaceIdClient::builder("TIDAemu1", "secret")
+        .base_url(base_url)
+        .max_body_bytes(10_000)
+        .build()
+        .unwrap();
+    assert!(matches!(
+        capped.access_token().await,
+        Err(ClientError::TooLarge { limit: 10_000, .. })
+    ));
+}
+
+#[tokio::test]
+async fn tokens_and_tickets_are_asked_for_with_app_id_as_every_implementation_does() {
+    let token = br#"{"code":"0","access_token":"t","expire_in":"7200"}"#.to_vec();
+    let (base_url, request) = one_chunked_answer(token).await;
+    let client = FaceIdClient::builder("TIDAemu1", "secret")
+        .base_url(base_url)
+        .build()
+        .unwrap();
+    client.access_token().await.unwrap();
+    let head = request.await.unwrap();
+    assert!(head.contains("app_id=TIDAemu1&"), "{head}");
+    assert!(!head.contains("appId"), "{head}");
+
+    let ticket = br#"{"code":"0","tickets":[{"value":"v","expire_in":"3600"}]}"#.to_vec();
+    let (base_url, request) = one_chunked_answer(ticket).await;
+    let client = FaceIdClient::builder("TIDAemu1", "secret")
+        .base_url(base_url)
+        .build()
+        .unwrap();
+    client.sign_ticket(&Secret::new("t")).await.unwrap();
+    let head = request.await.unwrap();
+    assert!(head.contains("app_id=TIDAemu1&"), "{head}");
 }
 
 #[tokio::test]
@@ -216,7 +389,7 @@ async fn start_session_with_a_photo_needs_no_name() {
     );
     assert_eq!(
         vendor_code(client.start_session(&request).await),
-        ResultCode::InvalidRequest
+        Refusal::InvalidRequest.code()
     );
 }
 
@@ -230,14 +403,14 @@ async fn start_session_with_a_bad_sign_is_refused() {
     let forged = start_request(client.app_id(), "not-a-ticket", "orderSign1", "user1");
     assert_eq!(
         vendor_code(client.start_session(&forged).await),
-        ResultCode::InvalidSign
+        Refusal::InvalidSign.code()
     );
     // The right ticket, but the signed values differ from the sent ones.
     let mut tampered = start_request(client.app_id(), ticket.value(), "orderSign1", "user1");
     tampered.user_id = UserId::new("user2").unwrap();
     assert_eq!(
         vendor_code(client.start_session(&tampered).await),
-        ResultCode::InvalidSign
+        Refusal::InvalidSign.code()
     );
     // Refused requests do not use the order number up.
     let good = start_request(client.app_id(), ticket.value(), "orderSign1", "user1");
@@ -256,7 +429,7 @@ async fn start_session_signed_with_an_expired_ticket_is_refused() {
     let request = start_request(client.app_id(), ticket.value(), "orderExpired1", "user1");
     assert_eq!(
         vendor_code(client.start_session(&request).await),
-        ResultCode::InvalidSign
+        Refusal::InvalidSign.code()
     );
 }
 
@@ -265,10 +438,16 @@ async fn start_session_without_sign_is_refused() {
     let emulator = Emulator::start().await.unwrap();
     let mut body = signed_raw_body(&emulator, "orderNoSign1").await;
     body.as_object_mut().unwrap().remove("sign");
-    assert_eq!(raw_start(&emulator, body).await, ResultCode::InvalidSign);
+    assert_eq!(
+        raw_start(&emulator, body).await,
+        Refusal::InvalidSign.code()
+    );
     let mut body = signed_raw_body(&emulator, "orderNoSign1").await;
     body["sign"] = json!("not hex");
-    assert_eq!(raw_start(&emulator, body).await, ResultCode::InvalidSign);
+    assert_eq!(
+        raw_start(&emulator, body).await,
+        Refusal::InvalidSign.code()
+    );
     // The same body with its sign is accepted: only the sign was at fault.
     let body = signed_raw_body(&emulator, "orderNoSign1").await;
     assert_eq!(raw_start(&emulator, body).await, ResultCode::Success);
@@ -283,13 +462,16 @@ async fn bad_or_long_order_numbers_are_refused() {
         let body = signed_raw_body(&emulator, order_no).await;
         assert_eq!(
             raw_start(&emulator, body).await,
-            ResultCode::InvalidRequest,
+            Refusal::InvalidRequest.code(),
             "{order_no}"
         );
     }
     let mut body = signed_raw_body(&emulator, "orderMissing1").await;
     body.as_object_mut().unwrap().remove("orderNo");
-    assert_eq!(raw_start(&emulator, body).await, ResultCode::InvalidRequest);
+    assert_eq!(
+        raw_start(&emulator, body).await,
+        Refusal::InvalidRequest.code()
+    );
     // 32 characters is the limit, not over it.
     let longest = "b".repeat(32);
     let body = signed_raw_body(&emulator, &longest).await;
@@ -312,7 +494,7 @@ async fn a_body_that_is_not_json_is_an_invalid_request() {
         .json()
         .await
         .unwrap();
-    assert_eq!(response.code, ResultCode::InvalidRequest);
+    assert_eq!(response.code, Refusal::InvalidRequest.code());
 }
 
 #[tokio::test]
@@ -324,87 +506,148 @@ async fn duplicate_order_no_is_refused() {
     let again = start_request(client.app_id(), ticket.value(), "orderDup1", "user2");
     assert_eq!(
         vendor_code(client.start_session(&again).await),
-        ResultCode::DuplicateOrderNo
+        Refusal::DuplicateOrderNo.code()
     );
 }
 
+/// A session of `order_no` finished with `outcome`; answers the SIGN
+/// ticket alive.
+async fn finished(emulator: &Emulator, order_no: &str, outcome: Outcome) -> Secret {
+    let session = start_session(&emulator.client(), order_no, "user1").await;
+    emulator.complete(&session.h5face_id, outcome).unwrap();
+    emulator.current_sign_ticket().unwrap()
+}
+
 #[tokio::test]
-async fn query_record_returns_the_evidence() {
+async fn query_record_returns_the_decoded_evidence_asked_for() {
     let emulator = Emulator::start().await.unwrap();
     let client = emulator.client();
-    let session = start_session(&client, "orderRecord1", "user1").await;
-    emulator
-        .complete(&session.h5face_id, Outcome::Pass)
-        .unwrap();
-    let ticket = emulator.current_sign_ticket().unwrap();
+    let ticket = finished(&emulator, "orderRecord1", Outcome::Pass).await;
     let order_no = OrderNo::new("orderRecord1").unwrap();
+    let query = |files| {
+        let options = QueryOptions::default().files(files);
+        client.query_record(&order_no, ticket.expose(), options)
+    };
 
-    let record = client
-        .query_record(&order_no, ticket.expose(), true)
-        .await
-        .unwrap();
+    let answer = query(Files::PhotoAndVideo).await.unwrap();
+    assert!(answer.passed());
+    assert_eq!(answer.code, ResultCode::Success);
+    let record = &answer.record;
     assert_eq!(record.order_no, "orderRecord1");
     assert_eq!(record.app_id.as_deref(), Some(emulator.app_id()));
     assert!(record.live_rate.is_some() && record.similarity.is_some());
     assert_eq!(record.occurred_time.as_ref().map(String::len), Some(14));
-    let engine = base64::engine::general_purpose::STANDARD;
-    let photo = engine.decode(record.photo.unwrap().expose()).unwrap();
-    assert!(photo.starts_with(b"\xFF\xD8"), "a JPEG");
-    let video = engine.decode(record.video.unwrap().expose()).unwrap();
-    assert_eq!(&video[4..8], b"ftyp", "an MP4");
+    let photo = record.photo.as_ref().unwrap();
+    assert!(photo.expose().starts_with(b"\xFF\xD8"), "a JPEG");
+    let video = record.video.as_ref().unwrap();
+    assert_eq!(&video.expose()[4..8], b"ftyp", "an MP4");
+    assert!(record.sdk_version.is_none() && record.trtc_flag.is_none());
+    // Personal data: not in Debug.
+    let debug = format!("{answer:?}");
+    assert!(
+        !debug.contains("JFIF") && !debug.contains("ftyp"),
+        "{debug}"
+    );
 
-    let without_files = client
-        .query_record(&order_no, ticket.expose(), false)
+    let photo_only = query(Files::Photo).await.unwrap().record;
+    assert!(photo_only.photo.is_some() && photo_only.video.is_none());
+    let video_only = query(Files::Video).await.unwrap().record;
+    assert!(video_only.photo.is_none() && video_only.video.is_some());
+    let neither = query(Files::None).await.unwrap().record;
+    assert!(neither.photo.is_none() && neither.video.is_none());
+    assert_eq!(emulator.counts().query_record, 4);
+}
+
+#[tokio::test]
+async fn query_version_adds_the_sdk_version_and_trtc_flag() {
+    let emulator = Emulator::start().await.unwrap();
+    let ticket = finished(&emulator, "orderVersion1", Outcome::Pass).await;
+    let order_no = OrderNo::new("orderVersion1").unwrap();
+    let options = QueryOptions::default().sdk_version(true);
+    let record = emulator
+        .client()
+        .query_record(&order_no, ticket.expose(), options)
+        .await
+        .unwrap()
+        .record;
+    assert!(record.sdk_version.is_some() && record.trtc_flag.is_some());
+    assert!(record.photo.is_none());
+}
+
+#[tokio::test]
+async fn a_failed_verification_has_a_record_with_its_code() {
+    let emulator = Emulator::start().await.unwrap();
+    let failure = ResultCode::from_code("66660004");
+    let ticket = finished(&emulator, "orderRecord2", Outcome::Fail(failure.clone())).await;
+    let order_no = OrderNo::new("orderRecord2").unwrap();
+    let options = QueryOptions::default().files(Files::Photo);
+    let answer = emulator
+        .client()
+        .query_record(&order_no, ticket.expose(), options)
         .await
         .unwrap();
-    assert!(without_files.photo.is_none() && without_files.video.is_none());
-    assert_eq!(emulator.counts().query_record, 2);
+    assert!(!answer.passed());
+    assert_eq!(answer.code, failure);
+    assert_eq!(answer.record.order_no, "orderRecord2");
+    assert!(answer.record.photo.is_some());
 }
 
 #[tokio::test]
-async fn query_record_of_a_failed_verification_answers_its_code() {
-    let emulator = Emulator::start().await.unwrap();
-    let client = emulator.client();
-    let session = start_session(&client, "orderRecord2", "user1").await;
-    emulator
-        .complete(&session.h5face_id, Outcome::Fail(ResultCode::FaceMismatch))
-        .unwrap();
-    let ticket = emulator.current_sign_ticket().unwrap();
-    let order_no = OrderNo::new("orderRecord2").unwrap();
-    assert_eq!(
-        vendor_code(client.query_record(&order_no, ticket.expose(), true).await),
-        ResultCode::FaceMismatch
-    );
-}
-
-#[tokio::test]
-async fn query_record_for_an_unknown_or_unfinished_order_is_not_found() {
+async fn unknown_unfinished_and_aborted_sessions_have_no_record() {
     let emulator = Emulator::start().await.unwrap();
     let client = emulator.client();
     start_session(&client, "orderUnfinished1", "user1").await;
-    let ticket = emulator.current_sign_ticket().unwrap();
-    for order_no in ["orderUnknown1", "orderUnfinished1"] {
+    let aborted = Outcome::FrontEnd(FrontEndCode::NoCameraPermission);
+    let ticket = finished(&emulator, "orderAborted1", aborted).await;
+    for order_no in ["orderUnknown1", "orderUnfinished1", "orderAborted1"] {
         let order_no = OrderNo::new(order_no).unwrap();
+        let error = client
+            .query_record(&order_no, ticket.expose(), QueryOptions::default())
+            .await
+            .unwrap_err();
         assert_eq!(
-            vendor_code(client.query_record(&order_no, ticket.expose(), false).await),
-            ResultCode::OrderNotFound
+            error.vendor_code(),
+            Some(&ResultCode::NoRecord),
+            "{order_no}"
         );
     }
 }
 
 #[tokio::test]
+async fn records_are_kept_three_days() {
+    let emulator = Emulator::builder()
+        .clock(ManualClock::new())
+        .start()
+        .await
+        .unwrap();
+    let client = emulator.client();
+    finished(&emulator, "orderOld1", Outcome::Pass).await;
+    let order_no = OrderNo::new("orderOld1").unwrap();
+    let query = || async {
+        // Tokens and tickets end long before records do: fresh ones.
+        let ticket = fresh_sign_ticket(&client).await;
+        client
+            .query_record(&order_no, ticket.value(), QueryOptions::default())
+            .await
+    };
+    emulator
+        .advance(Duration::from_secs(3 * 24 * 3600 - 1))
+        .unwrap();
+    assert!(query().await.unwrap().passed());
+    emulator.advance(Duration::from_secs(1)).unwrap();
+    assert_eq!(vendor_code(query().await), ResultCode::NoRecord);
+}
+
+#[tokio::test]
 async fn query_record_with_a_wrong_ticket_is_invalid_sign() {
     let emulator = Emulator::start().await.unwrap();
-    let client = emulator.client();
-    let session = start_session(&client, "orderRecord3", "user1").await;
-    emulator
-        .complete(&session.h5face_id, Outcome::Pass)
-        .unwrap();
+    finished(&emulator, "orderRecord3", Outcome::Pass).await;
     let order_no = OrderNo::new("orderRecord3").unwrap();
-    assert_eq!(
-        vendor_code(client.query_record(&order_no, "wrong-ticket", false).await),
-        ResultCode::InvalidSign
-    );
+    let result = emulator
+        .client()
+        .query_record(&order_no, "wrong-ticket", QueryOptions::default())
+        .await;
+    assert_eq!(vendor_code(result), Refusal::InvalidSign.code());
 }
 
 #[tokio::test]
@@ -432,7 +675,10 @@ async fn http_errors_are_status_errors_on_every_endpoint() {
             .start_session(&start_request(client.app_id(), "t", "order1", "user1"))
             .await
             .map(drop),
-        client.query_record(&order_no, "t", false).await.map(drop),
+        client
+            .query_record(&order_no, "t", QueryOptions::default())
+            .await
+            .map(drop),
     ];
     let expected = [
         Endpoint::AccessToken,
@@ -541,7 +787,7 @@ async fn no_error_shows_a_secret_token_or_ticket() {
             .await
             .unwrap_err(),
         client
-            .query_record(&order_no, ticket.value(), true)
+            .query_record(&order_no, ticket.value(), QueryOptions::default())
             .await
             .unwrap_err(),
         client

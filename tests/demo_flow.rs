@@ -31,6 +31,8 @@ async fn click_through(demo_url: &Url, button: &str) -> (Url, u16, String) {
     assert_eq!(login.status(), 200, "the H5 page");
     let login_url = login.url().clone();
     assert_eq!(login_url.path(), "/api/web/login");
+    // The page is on the optimal domain, not on the API's host.
+    assert_eq!(login_url.host_str(), Some("localhost"));
     let page = login.text().await.unwrap();
 
     let action = attribute_after(&page, "<form", "action");
@@ -82,6 +84,12 @@ async fn assert_pass_fail_and_replay(demo_url: &Url) {
         "the failure code is shown: {page}"
     );
     assert!(page.contains("href=\"/\""), "a retry link: {page}");
+
+    // The page could not use the camera: a front-end code, not verified.
+    let (_, status, page) = click_through(demo_url, "front-end-3004").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("id=outcome>Not verified<"), "{page}");
+    assert!(page.contains("3004"), "the front-end code is shown: {page}");
 }
 
 #[tokio::test]

@@ -9,8 +9,11 @@ use std::time::Duration;
 use emu_support::{browser, login_url, query_param, start_session, ID_NO, NAME};
 use reqwest::StatusCode;
 use tencent_faceid::client::{ClientError, Endpoint, FaceIdClient};
-use tencent_faceid::emulator::{Counts, Emulator, EmulatorError, Fault, Outcome};
-use tencent_faceid::model::{OrderNo, ResultCode, UserId};
+use tencent_faceid::clock::ManualClock;
+use tencent_faceid::emulator::{
+    Counts, Emulator, EmulatorError, Fault, Outcome, Refusal, SignatureParam,
+};
+use tencent_faceid::model::{Files, FrontEndCode, OrderNo, QueryOptions, ResultCode, UserId};
 use tencent_faceid::sign::{verify, Signature};
 use tokio::sync::Notify;
 use url::Url;
@@ -72,6 +75,10 @@ async fn defaults_are_loopback_and_documented_credentials() {
     assert_eq!(emulator.client().base_url(), emulator.base_url());
     assert_eq!(emulator.current_sign_ticket(), None);
     assert_eq!(emulator.counts(), Counts::default());
+    let port = emulator.base_url().port().unwrap();
+    assert_eq!(emulator.optimal_domain(), format!("localhost:{port}"));
+    assert!(emulator.clock().manual().is_none());
+    assert!(emulator.client().clock().manual().is_none());
 }
 
 #[tokio::test]
@@ -142,12 +149,17 @@ async fn fail_button_sends_the_typed_code_and_the_record_answers_it() {
         &signature_of(&callback)
     ));
 
-    let error = emulator
+    let answer = emulator
         .client()
-        .query_record(&OrderNo::new("orderFail1").unwrap(), ticket.expose(), true)
+        .query_record(
+            &OrderNo::new("orderFail1").unwrap(),
+            ticket.expose(),
+            QueryOptions::default(),
+        )
         .await
-        .unwrap_err();
-    assert_eq!(error.vendor_code(), Some(&ResultCode::TooManyAttempts));
+        .unwrap();
+    assert_eq!(answer.code, ResultCode::TooManyAttempts);
+    assert_eq!(answer.record.order_no, "orderFail1");
 
     // The session has its result: the buttons cannot change it.
     let again = press(&emulator, &[("h5faceId", &h5face_id), ("outcome", "pass")]).await;
@@ -217,8 +229,15 @@ async fn nonce_ticket_is_single_use_and_bound_to_its_user() {
     );
     let first = browser().get(url.clone()).send().await.unwrap();
     assert_eq!(first.status(), StatusCode::OK);
+    // The login link works once.
     let replay = browser().get(url).send().await.unwrap();
     assert_eq!(replay.status(), StatusCode::FORBIDDEN);
+    let page = replay.text().await.unwrap();
+    assert!(page.contains("used already"), "{page}");
+    assert!(
+        page.contains(Refusal::LoginLinkUsed.code().as_str()),
+        "{page}"
+    );
     assert_eq!(emulator.counts().nonce_ticket, 2);
     assert_eq!(emulator.counts().login_page, 3);
 }
@@ -262,7 +281,8 @@ async fn login_page_rejects_unknown_sessions_and_missing_parameters() {
     missing_url.query_pairs_mut().clear().extend_pairs(kept);
     let response = browser().get(missing_url).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    assert!(response.text().await.unwrap().contains("400101"));
+    let code = Refusal::InvalidRequest.code();
+    assert!(response.text().await.unwrap().contains(code.as_str()));
 }
 
 #[tokio::test]
@@ -279,7 +299,7 @@ async fn complete_without_a_browser_and_its_errors() {
     let callback = emulator
         .complete(
             &session.h5face_id,
-            Outcome::Fail(ResultCode::NameIdMismatch),
+            Outcome::Fail(ResultCode::from_code("66660010")),
         )
         .unwrap();
     // The login page was never opened: the placeholder callback.
@@ -346,7 +366,7 @@ async fn faults_apply_in_order_for_their_times_and_can_be_cleared() {
     });
     emulator.inject(Fault::VendorError {
         endpoint: Endpoint::AccessToken,
-        code: ResultCode::InternalError,
+        code: ResultCode::from_code("400500"),
         times: 1,
     });
     emulator.inject(Fault::HttpStatus {
@@ -362,7 +382,7 @@ async fn faults_apply_in_order_for_their_times_and_can_be_cleared() {
     }
     assert_eq!(
         client.access_token().await.unwrap_err().vendor_code(),
-        Some(&ResultCode::InternalError)
+        Some(&ResultCode::from_code("400500"))
     );
     assert!(client.access_token().await.is_ok());
 
@@ -433,7 +453,11 @@ async fn a_held_request_is_answered_503_when_the_last_handle_goes() {
     });
     let order_no = OrderNo::new("orderHeld1").unwrap();
     let second = emulator.clone();
-    let held = tokio::spawn(async move { client.query_record(&order_no, "t", false).await });
+    let held = tokio::spawn(async move {
+        client
+            .query_record(&order_no, "t", QueryOptions::default())
+            .await
+    });
     // Let the request reach the emulator (it is counted before it is held).
     emulator
         .wait_for_counts(|counts| counts.query_record == 1)
@@ -491,7 +515,11 @@ async fn logs_show_no_personal_data_secrets_or_tickets() {
     let order_no = OrderNo::new("orderLogs1").unwrap();
     emulator
         .client()
-        .query_record(&order_no, ticket.expose(), true)
+        .query_record(
+            &order_no,
+            ticket.expose(),
+            QueryOptions::default().files(Files::PhotoAndVideo),
+        )
         .await
         .unwrap();
     let token = emulator.client().access_token().await.unwrap();
@@ -507,4 +535,229 @@ async fn logs_show_no_personal_data_secrets_or_tickets() {
     ] {
         assert!(!logs.contains(secret), "logs show a secret: {logs}");
     }
+}
+
+// The vendor's documented lifetimes, on a manual clock.
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+async fn on_manual_clock() -> Emulator {
+    Emulator::builder()
+        .clock(ManualClock::new())
+        .start()
+        .await
+        .unwrap()
+}
+
+/// Starts a session signed with `ticket`: answers the vendor's code.
+async fn start_code(emulator: &Emulator, ticket: &str, order_no: &str) -> ResultCode {
+    let client = emulator.client();
+    let request = emu_support::start_request(client.app_id(), ticket, order_no, "user1");
+    match client.start_session(&request).await {
+        Ok(_) => ResultCode::Success,
+        Err(error) => error.vendor_code().cloned().unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn advancing_the_system_clock_is_a_typed_error() {
+    let emulator = Emulator::start().await.unwrap();
+    let error = emulator.advance(MINUTE).unwrap_err();
+    assert_eq!(error, EmulatorError::SystemClock);
+    assert!(error.to_string().contains("ManualClock"), "{error}");
+}
+
+#[tokio::test]
+async fn the_emulator_and_its_client_share_the_manual_clock() {
+    let emulator = on_manual_clock().await;
+    let before = emulator.client().clock().now();
+    emulator.advance(Duration::from_secs(86_400)).unwrap();
+    assert_eq!(emulator.clock().now(), before + Duration::from_secs(86_400));
+    assert_eq!(emulator.client().clock().now(), emulator.clock().now());
+}
+
+#[tokio::test]
+async fn sign_tickets_live_an_hour() {
+    let emulator = on_manual_clock().await;
+    let ticket = emu_support::fresh_sign_ticket(&emulator.client()).await;
+    emulator.advance(Duration::from_secs(3599)).unwrap();
+    assert_eq!(
+        start_code(&emulator, ticket.value(), "orderHour1").await,
+        ResultCode::Success
+    );
+    emulator.advance(Duration::from_secs(1)).unwrap();
+    assert_eq!(
+        start_code(&emulator, ticket.value(), "orderHour2").await,
+        Refusal::InvalidSign.code()
+    );
+    assert_eq!(emulator.current_sign_ticket(), None);
+}
+
+#[tokio::test]
+async fn a_new_sign_ticket_ends_the_previous_one_a_minute_later() {
+    let emulator = on_manual_clock().await;
+    let client = emulator.client();
+    let token = client.access_token().await.unwrap();
+    let old = client.sign_ticket(&token.value).await.unwrap();
+    let new = client.sign_ticket(&token.value).await.unwrap();
+    assert_eq!(
+        emulator.current_sign_ticket().unwrap().expose(),
+        new.value()
+    );
+    emulator.advance(MINUTE - Duration::from_secs(1)).unwrap();
+    assert_eq!(
+        start_code(&emulator, old.value(), "orderOld1").await,
+        ResultCode::Success
+    );
+    emulator.advance(Duration::from_secs(1)).unwrap();
+    assert_eq!(
+        start_code(&emulator, old.value(), "orderOld2").await,
+        Refusal::InvalidSign.code()
+    );
+    assert_eq!(
+        start_code(&emulator, new.value(), "orderNew1").await,
+        ResultCode::Success
+    );
+}
+
+#[tokio::test]
+async fn tickets_die_with_the_access_token_that_fetched_them() {
+    let emulator = on_manual_clock().await;
+    let client = emulator.client();
+    let first = client.access_token().await.unwrap();
+    let sign_ticket = client.sign_ticket(&first.value).await.unwrap();
+    let user = UserId::new("user1").unwrap();
+    let session = start_session(&client, "orderDies1", "user1").await;
+    // start_session fetched a second token and SIGN ticket: back to ours.
+    let nonce = client.nonce_ticket(&first.value, &user).await.unwrap();
+
+    // A third token ends the first one a minute later, and its tickets with it.
+    let _third = client.access_token().await.unwrap();
+    emulator.advance(MINUTE).unwrap();
+    assert_eq!(
+        start_code(&emulator, sign_ticket.value(), "orderDies2").await,
+        Refusal::InvalidSign.code()
+    );
+    let url = login_url(
+        &emulator,
+        nonce.value(),
+        "orderDies1",
+        "user1",
+        &session.h5face_id,
+        CALLBACK,
+    );
+    let page = browser().get(url).send().await.unwrap();
+    assert_eq!(
+        page.status(),
+        StatusCode::FORBIDDEN,
+        "the NONCE ticket died too"
+    );
+    // The SIGN ticket had 59 minutes left of its own.
+    assert!(sign_ticket.is_valid_at(emulator.clock().now()));
+}
+
+#[tokio::test]
+async fn nonce_tickets_live_120_seconds() {
+    let emulator = on_manual_clock().await;
+    let client = emulator.client();
+    let session = start_session(&client, "orderNonce2", "user1").await;
+    let token = client.access_token().await.unwrap();
+    let user = UserId::new("user1").unwrap();
+    let nonce = client.nonce_ticket(&token.value, &user).await.unwrap();
+    emulator.advance(Duration::from_secs(120)).unwrap();
+    let url = login_url(
+        &emulator,
+        nonce.value(),
+        "orderNonce2",
+        "user1",
+        &session.h5face_id,
+        CALLBACK,
+    );
+    let page = browser().get(url).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn with_no_sign_ticket_alive_the_callback_is_unsigned() {
+    let emulator = on_manual_clock().await;
+    let session = start_session(&emulator.client(), "orderUnsigned1", "user1").await;
+    emulator.advance(Duration::from_secs(3600)).unwrap();
+    assert_eq!(emulator.current_sign_ticket(), None);
+    let callback = emulator
+        .complete(&session.h5face_id, Outcome::Pass)
+        .unwrap();
+    assert_eq!(query_param(&callback, "code").as_deref(), Some("0"));
+    assert_eq!(query_param(&callback, "newSignature"), None);
+    assert_eq!(query_param(&callback, "newSign"), None);
+}
+
+#[tokio::test]
+async fn the_page_offers_every_front_end_code_and_such_sessions_have_no_record() {
+    let emulator = Emulator::start().await.unwrap();
+    let (page, h5face_id) = open_page(&emulator, "orderFront1", "user1").await;
+    for code in FrontEndCode::ALL {
+        let button = format!("id=\"front-end-{}\"", code.as_str());
+        assert!(page.contains(&button), "page lacks {button}: {page}");
+    }
+    let response = press(
+        &emulator,
+        &[("h5faceId", &h5face_id), ("outcome", "front-end-300101")],
+    )
+    .await;
+    let callback = location(&response);
+    assert_eq!(query_param(&callback, "code").as_deref(), Some("300101"));
+    assert_eq!(query_param(&callback, "liveRate"), None);
+    let ticket = emulator.current_sign_ticket().unwrap();
+    assert!(verify(
+        &[emulator.app_id(), "orderFront1", "300101"],
+        ticket.expose(),
+        &signature_of(&callback)
+    ));
+    let error = emulator
+        .client()
+        .query_record(
+            &OrderNo::new("orderFront1").unwrap(),
+            ticket.expose(),
+            QueryOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(error.vendor_code(), Some(&ResultCode::NoRecord));
+}
+
+#[tokio::test]
+async fn complete_takes_every_front_end_code() {
+    let emulator = Emulator::start().await.unwrap();
+    for (i, code) in FrontEndCode::ALL.into_iter().enumerate() {
+        let order_no = format!("orderFrontEnd{i}");
+        let session = start_session(&emulator.client(), &order_no, "user1").await;
+        let callback = emulator
+            .complete(&session.h5face_id, Outcome::FrontEnd(code))
+            .unwrap();
+        assert_eq!(
+            query_param(&callback, "code").as_deref(),
+            Some(code.as_str())
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_signature_parameter_can_be_named_new_sign() {
+    let emulator = Emulator::builder()
+        .signature_param(SignatureParam::NewSign)
+        .start()
+        .await
+        .unwrap();
+    let session = start_session(&emulator.client(), "orderNewSign1", "user1").await;
+    let callback = emulator
+        .complete(&session.h5face_id, Outcome::Pass)
+        .unwrap();
+    assert_eq!(query_param(&callback, "newSignature"), None);
+    let signature: Signature = query_param(&callback, "newSign").unwrap().parse().unwrap();
+    let ticket = emulator.current_sign_ticket().unwrap();
+    assert!(verify(
+        &[emulator.app_id(), "orderNewSign1", "0"],
+        ticket.expose(),
+        &signature
+    ));
 }

@@ -69,7 +69,7 @@ const HOUR: Duration = Duration::from_secs(3600);
 async fn put_then_consume_accepts_once_then_refuses_the_replay() {
     let prefix = random_prefix();
     let store = RedisOrderStore::new(manager().await).prefix(&prefix);
-    let pending = order("order1", "user_1");
+    let pending = order("order1", "user1");
     store.put(pending.clone(), HOUR).await.unwrap();
 
     let Consumed::Accepted(accepted) = store.consume(&pending.order_no).await.unwrap() else {
@@ -189,7 +189,7 @@ async fn a_duplicate_order_number_is_refused_before_and_after_consumption() {
     let pending = order("dup1", "u1");
     store.put(pending.clone(), HOUR).await.unwrap();
 
-    let again = store.put(order("dup1", "someone_else"), HOUR).await;
+    let again = store.put(order("dup1", "someoneelse"), HOUR).await;
     assert!(
         matches!(&again, Err(StoreError::Duplicate(no)) if no.as_str() == "dup1"),
         "{again:?}"
@@ -269,7 +269,7 @@ async fn a_session_put_on_instance_a_is_consumed_on_b_and_its_replay_refused_on_
     let a = RedisOrderStore::new(manager().await).prefix(&prefix);
     let b = RedisOrderStore::new(manager().await).prefix(&prefix);
     let c = RedisOrderStore::new(manager().await).prefix(&prefix);
-    let pending = order("crossinstance1", "user_9");
+    let pending = order("crossinstance1", "user9");
     a.put(pending.clone(), HOUR).await.unwrap();
 
     let Consumed::Accepted(at_b) = b.consume(&pending.order_no).await.unwrap() else {
@@ -685,7 +685,7 @@ async fn nonce_tickets_are_fetched_per_call_with_the_one_shared_token() {
             let start = Arc::clone(&start);
             tokio::spawn(async move {
                 start.wait().await;
-                let user = UserId::new(format!("user_{i}")).unwrap();
+                let user = UserId::new(format!("user{i}")).unwrap();
                 tickets.nonce_ticket(&user).await
             })
         })
@@ -1023,7 +1023,7 @@ async fn a_session_started_on_a_is_verified_on_b_and_its_replay_refused_on_c() {
     }
 
     let request = StartSession::new(
-        UserId::new("user_ab").unwrap(),
+        UserId::new("userab").unwrap(),
         "https://partner.example/face/callback".parse().unwrap(),
     )
     .name("Zhang Sanfeng")
@@ -1056,7 +1056,7 @@ async fn a_session_started_on_a_is_verified_on_b_and_its_replay_refused_on_c() {
     let body = axum::body::to_bytes(response.into_body(), usize::MAX)
         .await
         .unwrap();
-    assert_eq!(body, format!("{} user_ab true", started.order_no));
+    assert_eq!(body, format!("{} userab true", started.order_no));
 
     let replay = verifiers[2].verify(query).await.unwrap_err();
     assert_eq!(replay.kind(), &RejectionKind::Replay);

@@ -65,9 +65,13 @@ async fn start_returns_a_login_url_that_the_emulator_accepts_and_records_the_ord
 
     assert!(started.order_no.as_str().starts_with("test"));
     assert_eq!(started.order_no.as_str().len(), 32);
+    // On the optimal domain the vendor answered, with the base URL's
+    // scheme: not on the API's host.
     let url = &started.redirect_url;
-    assert_eq!(url.host_str(), emulator.base_url().host_str());
-    assert_eq!(url.port(), emulator.base_url().port());
+    let domain = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
+    assert_eq!(domain, emulator.optimal_domain());
+    assert_ne!(url.host_str(), emulator.base_url().host_str());
+    assert_eq!(url.scheme(), emulator.base_url().scheme());
     assert_eq!(url.path(), "/api/web/login");
     let query: Vec<(String, String)> = url.query_pairs().into_owned().collect();
     let get = |name: &str| {
@@ -110,7 +114,9 @@ async fn the_login_url_is_single_use() {
         200
     );
     let again = reqwest::get(started.redirect_url).await.unwrap();
-    assert_ne!(again.status(), 200);
+    assert_eq!(again.status(), 403);
+    let page = again.text().await.unwrap();
+    assert!(page.contains("used already"), "{page}");
     assert_eq!(emulator.counts().login_page, 2);
 }
 
@@ -215,12 +221,12 @@ async fn a_vendor_refusal_records_nothing() {
     } = setup().await;
     emulator.inject(Fault::VendorError {
         endpoint: Endpoint::StartSession,
-        code: ResultCode::InternalError,
+        code: ResultCode::from_code("400500"),
         times: 1,
     });
     let error = starter.start(request("user4")).await.unwrap_err();
     assert!(
-        matches!(&error, StartError::Vendor(e) if e.vendor_code() == Some(&ResultCode::InternalError)),
+        matches!(&error, StartError::Vendor(e) if e.vendor_code() == Some(&ResultCode::from_code("400500"))),
         "{error:?}"
     );
     assert!(store.is_empty());

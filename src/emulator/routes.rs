@@ -11,16 +11,18 @@ use axum::{Json, Router};
 use serde::Serialize;
 
 use super::vendor::{vendor_time, LoginPage, Params, Rejection, Vendor};
-use super::{EmulatorError, Fault, Shared};
+use super::{EmulatorError, Fault, Refusal, Shared};
 use crate::client::Endpoint;
-use crate::model::ResultCode;
+use crate::model::{FrontEndCode, ResultCode};
 
 /// The H5 login page.
 pub(super) const LOGIN_PATH: &str = "/api/web/login";
 /// Where the H5 page's buttons post.
 pub(super) const COMPLETE_PATH: &str = "/api/web/complete";
-/// The failure code the H5 page proposes.
+/// The failure code the H5 page proposes (a raw code, meaning unknown).
 const DEFAULT_FAILURE_CODE: &str = "66660004";
+/// The prefix of the outcome of a front-end code's button.
+const FRONT_END_OUTCOME: &str = "front-end-";
 
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -42,26 +44,29 @@ struct ErrorBody<'a> {
     transaction_time: String,
 }
 
-fn vendor_error(code: &ResultCode, msg: &str) -> Response {
-    Json(ErrorBody {
-        code,
-        msg,
-        transaction_time: vendor_time(std::time::SystemTime::now()),
-    })
-    .into_response()
-}
+impl Vendor {
+    fn error_answer(&self, code: &ResultCode, msg: &str) -> Response {
+        Json(ErrorBody {
+            code,
+            msg,
+            transaction_time: vendor_time(self.now()),
+        })
+        .into_response()
+    }
 
-fn answer<T: Serialize>(endpoint: Endpoint, result: Result<T, Rejection>) -> Response {
-    match result {
-        Ok(body) => Json(body).into_response(),
-        Err(rejection) => {
-            tracing::debug!(
-                %endpoint,
-                code = rejection.code.as_str(),
-                msg = rejection.msg,
-                "emulator rejected a request"
-            );
-            vendor_error(&rejection.code, &rejection.msg)
+    fn answer<T: Serialize>(&self, endpoint: Endpoint, result: Result<T, Rejection>) -> Response {
+        match result {
+            Ok(body) => Json(body).into_response(),
+            Err(rejection) => {
+                let code = rejection.refusal.code();
+                tracing::debug!(
+                    %endpoint,
+                    code = code.as_str(),
+                    msg = rejection.msg,
+                    "emulator rejected a request"
+                );
+                self.error_answer(&code, &rejection.msg)
+            }
         }
     }
 }
@@ -84,10 +89,10 @@ impl Shared {
                     .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
                     .into_response(),
             ),
-            Fault::VendorError { code, .. } => Some(vendor_error(
-                &code,
-                code.description().unwrap_or("injected error"),
-            )),
+            Fault::VendorError { code, .. } => Some(
+                self.vendor
+                    .error_answer(&code, code.description().unwrap_or("injected error")),
+            ),
             Fault::RawBody { body, .. } => {
                 Some(([(header::CONTENT_TYPE, "application/json")], body).into_response())
             }
@@ -112,7 +117,7 @@ impl Shared {
     ) -> Response {
         match self.fault(endpoint).await {
             Some(response) => response,
-            None => answer(endpoint, call(&self.vendor)),
+            None => self.vendor.answer(endpoint, call(&self.vendor)),
         }
     }
 }
@@ -166,17 +171,20 @@ fn error_page(status: StatusCode, code: &ResultCode, msg: &str) -> Response {
 }
 
 fn page_rejection(rejection: &Rejection) -> Response {
-    let status = match rejection.code {
-        ResultCode::InvalidSign | ResultCode::InvalidCredentials => StatusCode::FORBIDDEN,
-        ResultCode::OrderNotFound => StatusCode::NOT_FOUND,
+    let status = match rejection.refusal {
+        Refusal::InvalidSign | Refusal::InvalidCredentials | Refusal::LoginLinkUsed => {
+            StatusCode::FORBIDDEN
+        }
+        Refusal::UnknownSession => StatusCode::NOT_FOUND,
         _ => StatusCode::BAD_REQUEST,
     };
+    let code = rejection.refusal.code();
     tracing::debug!(
-        code = rejection.code.as_str(),
+        code = code.as_str(),
         msg = rejection.msg,
         "emulator refused the login page"
     );
-    error_page(status, &rejection.code, &rejection.msg)
+    error_page(status, &code, &rejection.msg)
 }
 
 async fn login_page(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery) -> Response {
@@ -189,6 +197,17 @@ async fn login_page(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery
             order_no,
             h5face_id,
         }) => {
+            let front_end: String = FrontEndCode::ALL
+                .iter()
+                .map(|code| {
+                    format!(
+                        "<button id=\"{FRONT_END_OUTCOME}{code}\" type=\"submit\" name=\"outcome\" \
+                         value=\"{FRONT_END_OUTCOME}{code}\">{code}: {text}</button>\n",
+                        code = code.as_str(),
+                        text = code.description(),
+                    )
+                })
+                .collect();
             // Both values are letters and digits (checked or generated).
             Html(format!(
                 "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -201,6 +220,7 @@ async fn login_page(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery
                  <input id=\"code\" name=\"code\" value=\"{DEFAULT_FAILURE_CODE}\">\n\
                  <button id=\"pass\" type=\"submit\" name=\"outcome\" value=\"pass\">pass</button>\n\
                  <button id=\"fail\" type=\"submit\" name=\"outcome\" value=\"fail\">fail</button>\n\
+                 <p>The page cannot run:</p>\n{front_end}\
                  </form>\n</body></html>\n"
             ))
             .into_response()
@@ -212,7 +232,10 @@ async fn login_page(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery
 /// The H5 page's buttons: record the outcome, send the browser back.
 async fn complete(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let form = Params::parse(std::str::from_utf8(&body).ok());
-    let bad = |msg: &str| error_page(StatusCode::BAD_REQUEST, &ResultCode::InvalidRequest, msg);
+    let bad = |msg: &str| {
+        let code = Refusal::InvalidRequest.code();
+        error_page(StatusCode::BAD_REQUEST, &code, msg)
+    };
     let Some(h5face_id) = form.get("h5faceId") else {
         return bad("the form has no h5faceId");
     };
@@ -224,7 +247,14 @@ async fn complete(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
             ResultCode::from_code(code)
         }
         (Some("fail"), _) => return bad("the error code must be 1 to 16 digits"),
-        _ => return bad("outcome must be pass or fail"),
+        (Some(outcome), _) => match outcome
+            .strip_prefix(FRONT_END_OUTCOME)
+            .and_then(FrontEndCode::from_code)
+        {
+            Some(front_end) => ResultCode::FrontEnd(front_end),
+            None => return bad("outcome must be pass, fail or a front-end code"),
+        },
+        _ => return bad("outcome must be pass, fail or a front-end code"),
     };
     match shared.vendor.complete(h5face_id, code) {
         Ok(url) => (StatusCode::FOUND, [(header::LOCATION, url.as_str())]).into_response(),
@@ -237,12 +267,9 @@ async fn complete(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
                 EmulatorError::AlreadyCompleted { .. } => {
                     (StatusCode::CONFLICT, "this session already has a result")
                 }
-                EmulatorError::NoSignTicket => (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "no SIGN ticket was issued to sign the callback with",
-                ),
+                _ => (StatusCode::BAD_REQUEST, "the session cannot be completed"),
             };
-            error_page(status, &ResultCode::InvalidRequest, msg)
+            error_page(status, &Refusal::InvalidRequest.code(), msg)
         }
     }
 }

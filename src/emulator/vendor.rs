@@ -1,7 +1,8 @@
 //! The emulated vendor's state and rules, free of HTTP: tokens, tickets,
-//! sessions and records, each request checked as the vendor checks it.
+//! sessions and records, each request checked as the vendor checks it,
+//! every time read from the emulator's clock.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -10,10 +11,13 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 use url::Url;
 
-use super::EmulatorError;
+use super::lifecycle::Credentials;
+use super::{EmulatorError, Refusal, SignatureParam};
+use crate::clock::Clock;
 use crate::model::{
-    AccessTokenResponse, ApiTicketResponse, FaceRecord, IdentifierError, OrderNo,
-    QueryRecordResponse, ResultCode, StartResponse, StartResult, TicketEntry, UserId, VERSION,
+    AccessTokenResponse, ApiTicketResponse, Evidence, FaceRecord, Files, IdentifierError, OrderNo,
+    QueryRecordResponse, ResultCode, StartResponse, StartResult, TicketEntry, UserId,
+    QUERY_VERSION, VERSION,
 };
 use crate::nonce::random_alphanumeric;
 use crate::secret::Secret;
@@ -23,8 +27,14 @@ use crate::sign::{sign, Signature};
 const LIVE_RATE: &str = "99";
 /// The similarity a passed verification reports.
 const SIMILARITY: &str = "92.016";
+/// The SDK version a record reports with `queryVersion`.
+const SDK_VERSION: &str = "emulator-1.0";
+/// The TRTC flag a record reports with `queryVersion`.
+const TRTC_FLAG: &str = "N";
 /// The largest comparison photo the vendor accepts, decoded.
 const MAX_PHOTO_BYTES: usize = 500 * 1024;
+/// How long the vendor keeps a record ("临时为您缓存3天").
+pub(super) const RECORD_RETENTION: Duration = Duration::from_secs(3 * 24 * 3600);
 
 /// What the builder configured.
 pub(super) struct Settings {
@@ -33,20 +43,23 @@ pub(super) struct Settings {
     pub access_token_ttl: Duration,
     pub sign_ticket_ttl: Duration,
     pub nonce_ticket_ttl: Duration,
-    pub invalidate_previous_token: bool,
+    pub overlap: Duration,
+    pub signature_param: SignatureParam,
+    pub optimal_domain: String,
+    pub clock: Clock,
 }
 
 /// A refusal the vendor answers with HTTP 200 and an error code.
 #[derive(Debug)]
 pub(super) struct Rejection {
-    pub code: ResultCode,
+    pub refusal: Refusal,
     pub msg: String,
 }
 
 impl Rejection {
-    fn new(code: ResultCode, msg: impl Into<String>) -> Self {
+    fn new(refusal: Refusal, msg: impl Into<String>) -> Self {
         Self {
-            code,
+            refusal,
             msg: msg.into(),
         }
     }
@@ -72,6 +85,11 @@ impl Params {
     fn require(&self, name: &str) -> Result<&str, Rejection> {
         required(self.get(name), name)
     }
+
+    /// The app id, under either name the vendor's pages use.
+    fn app_id(&self) -> Result<&str, Rejection> {
+        required(self.get("app_id").or(self.get("appId")), "app_id")
+    }
 }
 
 /// The H5 page to show for a session.
@@ -80,39 +98,36 @@ pub(super) struct LoginPage {
     pub h5face_id: String,
 }
 
-struct Issued {
-    value: Secret,
-    expires_at: SystemTime,
-}
-
-struct NonceTicket {
-    user_id: String,
-    ticket: Issued,
-}
-
 struct Order {
     user_id: String,
     h5face_id: String,
     callback_url: Option<Url>,
-    result: Option<Outcome>,
+    result: Option<Finished>,
 }
 
-struct Outcome {
+/// How a session ended.
+struct Finished {
     code: ResultCode,
     occurred_at: SystemTime,
 }
 
+impl Finished {
+    /// Whether the vendor has a record of it at `now`: not for a session
+    /// the page could not run (a front-end code), and for three days.
+    fn recorded_at(&self, now: SystemTime) -> bool {
+        !matches!(self.code, ResultCode::FrontEnd(_)) && now < self.occurred_at + RECORD_RETENTION
+    }
+}
+
 #[derive(Default)]
 struct State {
-    /// Access token value -> expiry.
-    access_tokens: HashMap<String, SystemTime>,
-    /// Oldest first; the last one signs callbacks.
-    sign_tickets: Vec<Issued>,
-    nonce_tickets: Vec<NonceTicket>,
+    credentials: Credentials,
     /// By order number.
     orders: HashMap<String, Order>,
     /// h5faceId -> order number.
     sessions: HashMap<String, String>,
+    /// The `nonce` of every login link opened: each link works once.
+    used_login_links: HashSet<String>,
 }
 
 /// The vendor: settings plus state behind a short-held lock.
@@ -128,6 +143,7 @@ pub(super) struct Vendor {
 #[serde(rename_all = "camelCase")]
 struct StartBody {
     webank_app_id: Option<String>,
+    app_id: Option<String>,
     order_no: Option<String>,
     name: Option<Secret>,
     id_no: Option<Secret>,
@@ -148,6 +164,7 @@ struct QueryBody {
     order_no: Option<String>,
     sign: Option<String>,
     get_file: Option<String>,
+    query_version: Option<String>,
 }
 
 impl Vendor {
@@ -167,6 +184,19 @@ impl Vendor {
         &self.settings.secret
     }
 
+    pub fn optimal_domain(&self) -> &str {
+        &self.settings.optimal_domain
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.settings.clock
+    }
+
+    /// The time now, on the emulator's clock.
+    pub fn now(&self) -> SystemTime {
+        self.settings.clock.now()
+    }
+
     fn state(&self) -> MutexGuard<'_, State> {
         super::lock(&self.state)
     }
@@ -176,7 +206,7 @@ impl Vendor {
             Ok(())
         } else {
             Err(Rejection::new(
-                ResultCode::InvalidCredentials,
+                Refusal::InvalidCredentials,
                 "unknown app id",
             ))
         }
@@ -184,11 +214,11 @@ impl Vendor {
 
     /// `GET /api/oauth2/access_token`.
     pub fn access_token(&self, params: &Params) -> Result<AccessTokenResponse, Rejection> {
-        let app_id = params.require("appId")?;
+        let app_id = params.app_id()?;
         let secret = params.require("secret")?;
         if params.require("grant_type")? != "client_credential" {
             return Err(Rejection::new(
-                ResultCode::InvalidRequest,
+                Refusal::InvalidRequest,
                 "grant_type must be client_credential",
             ));
         }
@@ -199,29 +229,22 @@ impl Vendor {
             .into();
         if app_id != self.settings.app_id || !secret_matches {
             return Err(Rejection::new(
-                ResultCode::InvalidCredentials,
+                Refusal::InvalidCredentials,
                 "the app id or secret is wrong",
             ));
         }
-        let now = SystemTime::now();
+        let now = self.now();
         let ttl = self.settings.access_token_ttl;
-        let token = random_alphanumeric(40);
-        let mut state = self.state();
-        if self.settings.invalidate_previous_token {
-            state.access_tokens.clear();
-        } else {
-            state
-                .access_tokens
-                .retain(|_, expires_at| now < *expires_at);
-        }
-        state.access_tokens.insert(token.clone(), now + ttl);
-        drop(state);
+        let token = self
+            .state()
+            .credentials
+            .issue_token(now, ttl, self.settings.overlap);
         tracing::debug!(ttl_s = ttl.as_secs(), "emulator issued an access token");
         Ok(AccessTokenResponse {
             code: ResultCode::Success,
             msg: "success".into(),
             transaction_time: Some(vendor_time(now)),
-            access_token: Some(Secret::new(token)),
+            access_token: Some(token),
             expire_time: Some(vendor_time(now + ttl)),
             expire_in: Some(ttl.as_secs()),
         })
@@ -229,50 +252,45 @@ impl Vendor {
 
     /// `GET /api/oauth2/api_ticket`, SIGN or NONCE.
     pub fn api_ticket(&self, params: &Params) -> Result<ApiTicketResponse, Rejection> {
-        self.check_app_id(params.require("appId")?)?;
+        self.check_app_id(params.app_id()?)?;
         let token = params.require("access_token")?;
         let kind = params.require("type")?;
         check_version(params.require("version")?)?;
-        let now = SystemTime::now();
-        let mut state = self.state();
-        if state
-            .access_tokens
-            .get(token)
-            .is_none_or(|expires_at| now >= *expires_at)
-        {
-            return Err(Rejection::new(
-                ResultCode::InvalidAccessToken,
-                "the access token is unknown, expired or replaced by a newer one",
-            ));
-        }
-        let (ttl, value) = match kind {
-            "SIGN" => {
-                let ttl = self.settings.sign_ticket_ttl;
-                (ttl, issue_sign_ticket(&mut state, now, ttl))
-            }
+        let user_id = match kind {
+            "SIGN" => None,
             "NONCE" => {
                 let user_id = params.require("user_id")?;
                 check_user_id(user_id)?;
-                let ttl = self.settings.nonce_ticket_ttl;
-                let ticket = Issued {
-                    value: Secret::new(random_alphanumeric(64)),
-                    expires_at: now + ttl,
-                };
-                let value = ticket.value.clone();
-                state
-                    .nonce_tickets
-                    .retain(|nonce| now < nonce.ticket.expires_at);
-                state.nonce_tickets.push(NonceTicket {
-                    user_id: user_id.to_owned(),
-                    ticket,
-                });
-                (ttl, value)
+                Some(user_id)
             }
             _ => {
                 return Err(Rejection::new(
-                    ResultCode::InvalidRequest,
+                    Refusal::InvalidRequest,
                     "type must be SIGN or NONCE",
                 ))
+            }
+        };
+        let now = self.now();
+        let mut state = self.state();
+        let credentials = &mut state.credentials;
+        let token = credentials.live_token(token, now).ok_or_else(|| {
+            Rejection::new(
+                Refusal::InvalidAccessToken,
+                "the access token is unknown, expired or replaced by a newer one",
+            )
+        })?;
+        let (ttl, value) = match user_id {
+            None => {
+                let ttl = self.settings.sign_ticket_ttl;
+                let overlap = self.settings.overlap;
+                (ttl, credentials.issue_sign_ticket(token, now, ttl, overlap))
+            }
+            Some(user_id) => {
+                let ttl = self.settings.nonce_ticket_ttl;
+                (
+                    ttl,
+                    credentials.issue_nonce_ticket(token, user_id, now, ttl),
+                )
             }
         };
         drop(state);
@@ -289,18 +307,26 @@ impl Vendor {
         })
     }
 
-    /// Issues a new SIGN ticket now, as if the vendor rotated it.
-    pub fn rotate_sign_ticket(&self) {
+    /// Another server of the app refreshes: a new access token (ending the
+    /// previous ones a minute later) and a new SIGN ticket with it.
+    pub fn refresh_elsewhere(&self) {
+        let now = self.now();
+        let settings = &self.settings;
         let mut state = self.state();
-        issue_sign_ticket(&mut state, SystemTime::now(), self.settings.sign_ticket_ttl);
+        let credentials = &mut state.credentials;
+        let token = credentials.issue_token(now, settings.access_token_ttl, settings.overlap);
+        if let Some(token) = credentials.live_token(token.expose(), now) {
+            credentials.issue_sign_ticket(token, now, settings.sign_ticket_ttl, settings.overlap);
+        }
     }
 
-    /// The newest SIGN ticket, the one callbacks are signed with.
+    /// The SIGN ticket callbacks are signed with now, if one is alive.
     pub fn current_sign_ticket(&self) -> Option<Secret> {
-        self.state().sign_tickets.last().map(|t| t.value.clone())
+        let now = self.now();
+        self.state().credentials.current_sign_ticket(now).cloned()
     }
 
-    /// Whether `signature` signs `values` with a SIGN ticket valid at `now`.
+    /// Whether `signature` signs `values` with a SIGN ticket alive at `now`.
     fn signed_with_sign_ticket(
         state: &State,
         values: &[&str],
@@ -309,10 +335,9 @@ impl Vendor {
     ) -> Result<(), Rejection> {
         let signature = parse_sign(signature)?;
         if state
-            .sign_tickets
-            .iter()
-            .filter(|t| now < t.expires_at)
-            .any(|t| sign(values, t.value.expose()) == signature)
+            .credentials
+            .live_sign_tickets(now)
+            .any(|ticket| sign(values, ticket.expose()) == signature)
         {
             Ok(())
         } else {
@@ -323,7 +348,10 @@ impl Vendor {
     /// `POST /api/server/h5/geth5faceid`.
     pub fn start_session(&self, body: &[u8]) -> Result<StartResponse, Rejection> {
         let body: StartBody = decode_body(body)?;
-        let app_id = required(body.webank_app_id.as_deref(), "webankAppId")?;
+        let app_id = required(
+            body.webank_app_id.as_deref().or(body.app_id.as_deref()),
+            "webankAppId",
+        )?;
         let order_no = required(body.order_no.as_deref(), "orderNo")?;
         let user_id = required(body.user_id.as_deref(), "userId")?;
         let version = required(body.version.as_deref(), "version")?;
@@ -331,15 +359,15 @@ impl Vendor {
         check_order_no(order_no)?;
         check_user_id(user_id)?;
         check_version(version)?;
-        match &body.source_photo_str {
-            Some(photo) => check_photo(photo, body.source_photo_type.as_deref())?,
-            None if body.name.is_none() || body.id_no.is_none() => {
+        match (&body.source_photo_str, &body.name, &body.id_no) {
+            (Some(photo), _, _) => check_photo(photo, body.source_photo_type.as_deref())?,
+            (None, Some(name), Some(id_no)) => check_identity(name, id_no)?,
+            (None, _, _) => {
                 return Err(Rejection::new(
-                    ResultCode::InvalidRequest,
+                    Refusal::InvalidRequest,
                     "name and idNo are required when no sourcePhotoStr is given",
                 ))
             }
-            None => {}
         }
         let values: Vec<&str> = [
             Some(app_id),
@@ -352,12 +380,12 @@ impl Vendor {
         .into_iter()
         .flatten()
         .collect();
-        let now = SystemTime::now();
+        let now = self.now();
         let mut state = self.state();
         Self::signed_with_sign_ticket(&state, &values, body.sign.as_deref(), now)?;
         if state.orders.contains_key(order_no) {
             return Err(Rejection::new(
-                ResultCode::DuplicateOrderNo,
+                Refusal::DuplicateOrderNo,
                 "this orderNo was used before",
             ));
         }
@@ -386,11 +414,7 @@ impl Vendor {
                 transaction_time: Some(vendor_time(now)),
                 order_no: order_no.to_owned(),
                 h5face_id,
-                optimal_domain: self.base_url.host_str().map(|host| {
-                    self.base_url
-                        .port()
-                        .map_or_else(|| host.to_owned(), |port| format!("{host}:{port}"))
-                }),
+                optimal_domain: Some(self.settings.optimal_domain.clone()),
                 success: false,
             }),
             transaction_time: Some(vendor_time(now)),
@@ -398,7 +422,7 @@ impl Vendor {
     }
 
     /// `GET /api/web/login`: checks the URL's NONCE signature (using the
-    /// ticket up) and remembers the callback URL.
+    /// ticket up), uses the link up and remembers the callback URL.
     pub fn open_login_page(&self, params: &Params) -> Result<LoginPage, Rejection> {
         let app_id = params.require("webankAppId")?;
         let version = params.require("version")?;
@@ -415,33 +439,37 @@ impl Vendor {
             .filter(|url| matches!(url.scheme(), "http" | "https"))
             .ok_or_else(|| {
                 Rejection::new(
-                    ResultCode::InvalidRequest,
+                    Refusal::InvalidRequest,
                     "url must be an absolute http(s) URL",
                 )
             })?;
         let signature = parse_sign(signature)?;
         let values = [app_id, order_no, user_id, version, h5face_id, nonce];
-        let now = SystemTime::now();
+        let now = self.now();
         let mut state = self.state();
+        if state.used_login_links.contains(nonce) {
+            return Err(Rejection::new(
+                Refusal::LoginLinkUsed,
+                "this login link was used already: each link works once, start a new login",
+            ));
+        }
         let session_matches = state
             .orders
             .get(order_no)
             .is_some_and(|order| order.h5face_id == h5face_id && order.user_id == user_id);
         if !session_matches {
             return Err(Rejection::new(
-                ResultCode::OrderNotFound,
+                Refusal::UnknownSession,
                 "no session with this orderNo, h5faceId and userId",
             ));
         }
-        let used = state.nonce_tickets.iter().position(|nonce| {
-            nonce.user_id == user_id
-                && now < nonce.ticket.expires_at
-                && sign(&values, nonce.ticket.value.expose()) == signature
+        let signed = state.credentials.use_nonce_ticket(user_id, now, |ticket| {
+            sign(&values, ticket.expose()) == signature
         });
-        let Some(used) = used else {
+        if !signed {
             return Err(invalid_sign());
-        };
-        state.nonce_tickets.swap_remove(used);
+        }
+        state.used_login_links.insert(nonce.to_owned());
         if let Some(order) = state.orders.get_mut(order_no) {
             order.callback_url = Some(callback_url);
         }
@@ -454,19 +482,15 @@ impl Vendor {
     }
 
     /// Records a session's result and answers the callback URL, signed
-    /// with the newest SIGN ticket.
+    /// with the current SIGN ticket (unsigned when none is alive).
     pub fn complete(&self, h5face_id: &str, code: ResultCode) -> Result<Url, EmulatorError> {
-        let now = SystemTime::now();
+        let now = self.now();
         let mut state = self.state();
         let unknown = || EmulatorError::UnknownSession {
             h5face_id: h5face_id.to_owned(),
         };
         let order_no = state.sessions.get(h5face_id).cloned().ok_or_else(unknown)?;
-        let ticket = state
-            .sign_tickets
-            .last()
-            .map(|t| t.value.clone())
-            .ok_or(EmulatorError::NoSignTicket)?;
+        let ticket = state.credentials.current_sign_ticket(now).cloned();
         let order = state.orders.get_mut(&order_no).ok_or_else(unknown)?;
         if order.result.is_some() {
             return Err(EmulatorError::AlreadyCompleted {
@@ -478,17 +502,20 @@ impl Vendor {
             url.set_path("/callback");
             url
         });
-        let signature = sign(
-            &[&self.settings.app_id, &order_no, code.as_str()],
-            ticket.expose(),
-        );
         {
             let mut query = url.query_pairs_mut();
             query
                 .append_pair("code", code.as_str())
                 .append_pair("orderNo", &order_no)
-                .append_pair("h5faceId", h5face_id)
-                .append_pair("newSignature", &signature.to_string());
+                .append_pair("h5faceId", h5face_id);
+            // Without a cached SIGN ticket the vendor cannot sign.
+            if let Some(ticket) = &ticket {
+                let signature = sign(
+                    &[&self.settings.app_id, &order_no, code.as_str()],
+                    ticket.expose(),
+                );
+                query.append_pair(self.settings.signature_param.name(), &signature.to_string());
+            }
             if code.is_success() {
                 query.append_pair("liveRate", LIVE_RATE);
             }
@@ -496,9 +523,10 @@ impl Vendor {
         tracing::debug!(
             order_no,
             code = code.as_str(),
+            signed = ticket.is_some(),
             "emulator recorded a verification"
         );
-        order.result = Some(Outcome {
+        order.result = Some(Finished {
             code,
             occurred_at: now,
         });
@@ -515,7 +543,7 @@ impl Vendor {
         self.check_app_id(app_id)?;
         check_version(version)?;
         check_order_no(order_no)?;
-        let now = SystemTime::now();
+        let now = self.now();
         let state = self.state();
         Self::signed_with_sign_ticket(
             &state,
@@ -523,75 +551,60 @@ impl Vendor {
             body.sign.as_deref(),
             now,
         )?;
-        let outcome = state
+        let finished = state
             .orders
             .get(order_no)
             .and_then(|order| order.result.as_ref())
+            .filter(|finished| finished.recorded_at(now))
             .ok_or_else(|| {
                 Rejection::new(
-                    ResultCode::OrderNotFound,
-                    "no verification result for this orderNo",
+                    Refusal::NoRecord,
+                    "no record for this orderNo: not finished, aborted, or older than 3 days",
                 )
             })?;
-        if !outcome.code.is_success() {
-            return Err(Rejection::new(
-                outcome.code.clone(),
-                outcome
-                    .code
-                    .description()
-                    .unwrap_or("the verification failed"),
-            ));
-        }
-        let occurred_time = vendor_time(outcome.occurred_at);
+        let code = finished.code.clone();
+        let occurred_time = vendor_time(finished.occurred_at);
         drop(state);
-        let with_files = body.get_file.as_deref() == Some("1");
-        let (photo, video) = if with_files {
-            let (photo, video) = evidence(order_no);
-            (Some(photo), Some(video))
-        } else {
-            (None, None)
-        };
+        let files = Files::from_get_file(body.get_file.as_deref());
+        let (photo, video) = evidence(order_no);
+        let with_version = body.query_version.as_deref() == Some(QUERY_VERSION);
+        let passed = code.is_success();
         let biz_seq_no = random_alphanumeric(32);
         Ok(QueryRecordResponse {
-            code: ResultCode::Success,
-            msg: "success".into(),
+            msg: code
+                .description()
+                .unwrap_or("the verification failed")
+                .into(),
+            code,
             biz_seq_no: Some(biz_seq_no.clone()),
             result: Some(FaceRecord {
                 order_no: order_no.to_owned(),
-                live_rate: Some(LIVE_RATE.into()),
-                similarity: Some(SIMILARITY.into()),
+                live_rate: passed.then(|| LIVE_RATE.into()),
+                similarity: passed.then(|| SIMILARITY.into()),
                 occurred_time: Some(occurred_time),
                 app_id: Some(app_id.to_owned()),
-                photo,
-                video,
+                photo: files.photo().then_some(photo),
+                video: files.video().then_some(video),
                 biz_seq_no: Some(biz_seq_no),
+                sdk_version: with_version.then(|| SDK_VERSION.into()),
+                trtc_flag: with_version.then(|| TRTC_FLAG.into()),
             }),
             transaction_time: Some(vendor_time(now)),
         })
     }
 }
 
-fn issue_sign_ticket(state: &mut State, now: SystemTime, ttl: Duration) -> Secret {
-    let value = Secret::new(random_alphanumeric(64));
-    state.sign_tickets.retain(|t| now < t.expires_at);
-    state.sign_tickets.push(Issued {
-        value: value.clone(),
-        expires_at: now + ttl,
-    });
-    value
-}
-
 fn invalid_sign() -> Rejection {
     Rejection::new(
-        ResultCode::InvalidSign,
-        "sign does not match the signed values and a valid ticket",
+        Refusal::InvalidSign,
+        "sign does not match the signed values and a live ticket",
     )
 }
 
 fn parse_sign(signature: Option<&str>) -> Result<Signature, Rejection> {
     signature
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| Rejection::new(ResultCode::InvalidSign, "the sign is missing"))?
+        .ok_or_else(|| Rejection::new(Refusal::InvalidSign, "the sign is missing"))?
         .parse()
         .map_err(|_| invalid_sign())
 }
@@ -601,7 +614,7 @@ fn check_version(version: &str) -> Result<(), Rejection> {
         Ok(())
     } else {
         Err(Rejection::new(
-            ResultCode::InvalidRequest,
+            Refusal::InvalidRequest,
             format!("version must be {VERSION}"),
         ))
     }
@@ -611,14 +624,14 @@ fn check_version(version: &str) -> Result<(), Rejection> {
 fn required<'a>(value: Option<&'a str>, name: &str) -> Result<&'a str, Rejection> {
     value.filter(|value| !value.is_empty()).ok_or_else(|| {
         Rejection::new(
-            ResultCode::InvalidRequest,
+            Refusal::InvalidRequest,
             format!("the parameter {name} is missing"),
         )
     })
 }
 
 fn invalid_identifier(error: IdentifierError) -> Rejection {
-    Rejection::new(ResultCode::InvalidRequest, error.to_string())
+    Rejection::new(Refusal::InvalidRequest, error.to_string())
 }
 
 fn check_order_no(order_no: &str) -> Result<(), Rejection> {
@@ -629,10 +642,31 @@ fn check_user_id(user_id: &str) -> Result<(), Rejection> {
     UserId::new(user_id).map(drop).map_err(invalid_identifier)
 }
 
+/// A name that is not blank and a mainland id number: 18 characters, 17
+/// digits and a digit or `X` (or the old 15 digits).
+fn check_identity(name: &Secret, id_no: &Secret) -> Result<(), Rejection> {
+    let id_no = id_no.expose().as_bytes();
+    let well_formed = match id_no {
+        [head @ .., last] if id_no.len() == 18 => {
+            head.iter().all(u8::is_ascii_digit)
+                && (last.is_ascii_digit() || *last == b'X' || *last == b'x')
+        }
+        _ => id_no.len() == 15 && id_no.iter().all(u8::is_ascii_digit),
+    };
+    if name.expose().trim().is_empty() || !well_formed {
+        // The message never quotes them: they are personal data.
+        return Err(Rejection::new(
+            Refusal::InvalidNameOrIdNumber,
+            "the name or id number is not well formed",
+        ));
+    }
+    Ok(())
+}
+
 fn check_photo(photo: &Secret, kind: Option<&str>) -> Result<(), Rejection> {
     if !matches!(kind, Some("1" | "2")) {
         return Err(Rejection::new(
-            ResultCode::InvalidRequest,
+            Refusal::InvalidRequest,
             "sourcePhotoType must be 1 or 2 with a sourcePhotoStr",
         ));
     }
@@ -640,13 +674,13 @@ fn check_photo(photo: &Secret, kind: Option<&str>) -> Result<(), Rejection> {
         .decode(photo.expose())
         .map_err(|_| {
             Rejection::new(
-                ResultCode::InvalidRequest,
+                Refusal::InvalidRequest,
                 "sourcePhotoStr must be base64 without line breaks or prefix",
             )
         })?;
     if decoded.len() > MAX_PHOTO_BYTES {
         return Err(Rejection::new(
-            ResultCode::InvalidRequest,
+            Refusal::InvalidRequest,
             "sourcePhotoStr is larger than 500 KB",
         ));
     }
@@ -656,15 +690,14 @@ fn check_photo(photo: &Secret, kind: Option<&str>) -> Result<(), Rejection> {
 fn decode_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Rejection> {
     serde_json::from_slice(body).map_err(|_| {
         Rejection::new(
-            ResultCode::InvalidRequest,
+            Refusal::InvalidRequest,
             "the body is not the expected JSON object",
         )
     })
 }
 
-/// A small fake JPEG and MP4 for an order, base64.
-fn evidence(order_no: &str) -> (Secret, Secret) {
-    let engine = base64::engine::general_purpose::STANDARD;
+/// A small fake JPEG and MP4 for an order.
+fn evidence(order_no: &str) -> (Evidence, Evidence) {
     let photo = [
         b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00",
         order_no.as_bytes(),
@@ -672,10 +705,7 @@ fn evidence(order_no: &str) -> (Secret, Secret) {
     ]
     .concat();
     let video = [b"\x00\x00\x00\x18ftypmp42", order_no.as_bytes()].concat();
-    (
-        Secret::new(engine.encode(photo)),
-        Secret::new(engine.encode(video)),
-    )
+    (Evidence::new(photo), Evidence::new(video))
 }
 
 /// `yyyyMMddHHmmss` in Beijing time (UTC+8), as the vendor writes times.
