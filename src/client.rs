@@ -139,23 +139,28 @@ impl ClientError {
         }
     }
 
-    /// Whether the vendor refused the call itself rather than the user's
-    /// input: an error code not plainly about the input
-    /// ([`ResultCode::is_about_input`]). The vendor's code table is not
-    /// public, so no single code decides: a call refused this way may have
-    /// been made with a token or ticket the vendor no longer accepts, and
-    /// the ticket providers recover once and retry.
+    /// Whether the vendor refused the call itself: an error code that is
+    /// neither plainly about the user's input
+    /// ([`ResultCode::is_about_input`]) nor an answer about the order
+    /// ([`ResultCode::NoRecord`]). The vendor's code table is not public,
+    /// so no single code decides: a call refused this way may have been
+    /// made with a token or ticket the vendor no longer accepts, and the
+    /// ticket providers recover once and retry.
     ///
     /// ```
     /// use tencent_faceid::client::{ClientError, Endpoint};
     /// use tencent_faceid::model::ResultCode;
-    /// let refused = ClientError::Vendor { endpoint: Endpoint::StartSession, code: ResultCode::from_code("400101"), msg: "".into() };
-    /// assert!(refused.refuses_credentials());
+    /// let vendor = |code: &str| ClientError::Vendor { endpoint: Endpoint::StartSession, code: ResultCode::from_code(code), msg: "".into() };
+    /// assert!(vendor("400101").refuses_credentials());
+    /// assert!(vendor("12345678").refuses_credentials());
+    /// assert!(!vendor("66660015").refuses_credentials()); // the name or id number
+    /// assert!(!vendor("66660011").refuses_credentials()); // no record of the order
     /// let status = ClientError::Status { endpoint: Endpoint::StartSession, status: 502 };
     /// assert!(!status.refuses_credentials());
     /// ```
     pub fn refuses_credentials(&self) -> bool {
-        matches!(self, Self::Vendor { code, .. } if !code.is_success() && !code.is_about_input())
+        matches!(self, Self::Vendor { code, .. }
+            if !code.is_success() && !code.is_about_input() && *code != ResultCode::NoRecord)
     }
 }
 

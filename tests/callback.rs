@@ -444,10 +444,11 @@ async fn an_unreachable_vendor_is_503_and_keeps_the_order() {
             status: 502,
             times: 1,
         },
+        // Refused, then refused again after one recovery of the tickets.
         Fault::VendorError {
             endpoint: Endpoint::QueryRecord,
             code: ResultCode::from_code("400500"),
-            times: 1,
+            times: 2,
         },
         Fault::RawBody {
             endpoint: Endpoint::QueryRecord,
@@ -471,7 +472,8 @@ async fn an_unreachable_vendor_is_503_and_keeps_the_order() {
     // The vendor answers again: the user's order was kept for this.
     let outcome = partner.verifier.verify(&query).await.unwrap();
     assert!(outcome.passed() && outcome.record.is_some());
-    assert_eq!(partner.emulator.counts().query_record, 4);
+    // Three faulted tries (the refused one tried twice) and the good one.
+    assert_eq!(partner.emulator.counts().query_record, 5);
 }
 
 // The signature's two names: `newSignature` (H5 page) and `newSign`
@@ -558,6 +560,30 @@ async fn callbacks_of_an_emulator_that_says_new_sign_verify() {
     assert!(query.contains("newSign=") && !query.contains("newSignature="));
     let outcome = verifier.verify(query).await.unwrap();
     assert!(outcome.passed() && outcome.record.is_some());
+}
+
+#[tokio::test]
+async fn a_refused_confirmation_recovers_the_tickets_once_and_succeeds() {
+    let partner = Partner::start(true).await;
+    let (_, query) = partner.finished_session(EmulatorOutcome::Pass).await;
+    let before = partner.emulator.counts();
+    partner.emulator.inject(Fault::VendorError {
+        endpoint: Endpoint::QueryRecord,
+        code: ResultCode::from_code("400101"),
+        times: 1,
+    });
+    let outcome = partner.verifier.verify(&query).await.unwrap();
+    assert!(outcome.passed() && outcome.record.is_some());
+    let after = partner.emulator.counts();
+    assert_eq!(
+        (
+            after.query_record - before.query_record,
+            after.access_token - before.access_token,
+            after.sign_ticket - before.sign_ticket,
+        ),
+        (2, 1, 1),
+        "the refused query, one new pair, the query again"
+    );
 }
 
 #[tokio::test]

@@ -219,10 +219,11 @@ async fn a_vendor_refusal_records_nothing() {
         store,
         starter,
     } = setup().await;
+    // Refused, and refused again after one recovery of the tickets.
     emulator.inject(Fault::VendorError {
         endpoint: Endpoint::StartSession,
         code: ResultCode::from_code("400500"),
-        times: 1,
+        times: 2,
     });
     let error = starter.start(request("user4")).await.unwrap_err();
     assert!(
@@ -230,6 +231,33 @@ async fn a_vendor_refusal_records_nothing() {
         "{error:?}"
     );
     assert!(store.is_empty());
+    let counts = emulator.counts();
+    assert_eq!((counts.start_session, counts.access_token), (2, 2));
+}
+
+#[tokio::test]
+async fn a_vendor_refusal_is_recovered_from_once() {
+    let Setup {
+        emulator,
+        store,
+        starter,
+    } = setup().await;
+    emulator.inject(Fault::VendorError {
+        endpoint: Endpoint::StartSession,
+        code: ResultCode::from_code("400101"),
+        times: 1,
+    });
+    let started = starter.start(request("user5")).await.unwrap();
+    assert!(matches!(
+        store.consume(&started.order_no).await.unwrap(),
+        Consumed::Accepted(_)
+    ));
+    let counts = emulator.counts();
+    assert_eq!(
+        (counts.start_session, counts.access_token, counts.sign_ticket),
+        (2, 2, 2),
+        "the refused start, one new pair, the start again"
+    );
 }
 
 #[tokio::test]
