@@ -456,13 +456,15 @@ impl CallbackVerifier {
             let kind = RejectionKind::VendorUnavailable;
             reject(kind, Some(order_no.clone()), Some(Arc::new(e)))
         };
-        // Asked without files: the outcome never carries a photo or video.
         match client
             .query_record(order_no, ticket.value(), QueryOptions::default())
             .await
         {
             Ok(answer) => {
-                let record = answer.record;
+                let mut record = answer.record;
+                // Asked without files; make sure none are kept regardless.
+                record.photo = None;
+                record.video = None;
                 let other_app = record
                     .app_id
                     .as_deref()

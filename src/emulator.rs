@@ -27,7 +27,7 @@
 //!   default: the same server as the API at `127.0.0.1:<port>`, under
 //!   another name, as the vendor's page is on another host than its API.
 //!
-//! Time is the emulator's [`Clock`]: build it with a [`ManualClock`] and
+//! Time is the emulator's [`Clock`]: build it with a [`ManualClock`](crate::clock::ManualClock) and
 //! [`Emulator::advance`] it to cross hours or days without sleeping; its
 //! [`Emulator::client`] reads the same clock.
 //!
@@ -125,7 +125,7 @@ use tokio::task::JoinHandle;
 use url::Url;
 
 use crate::client::{Endpoint, FaceIdClient};
-use crate::clock::{Clock, ManualClock};
+use crate::clock::Clock;
 use crate::model::{FrontEndCode, ResultCode};
 use crate::secret::Secret;
 use vendor::{Settings, Vendor};
@@ -233,6 +233,19 @@ impl Emulator {
     /// The host (and port) of the H5 login page, which geth5faceid answers
     /// as `optimalDomain`: `localhost:<port>` unless
     /// [`EmulatorBuilder::optimal_domain`] set another.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use tencent_faceid::emulator::Emulator;
+    /// let emulator = Emulator::start().await?;
+    /// let port = emulator.base_url().port().unwrap();
+    /// assert_eq!(emulator.optimal_domain(), format!("localhost:{port}"));
+    ///
+    /// let named = Emulator::builder().optimal_domain("kyc.test:8443").start().await?;
+    /// assert_eq!(named.optimal_domain(), "kyc.test:8443");
+    /// # Ok(()) }
+    /// ```
     pub fn optimal_domain(&self) -> &str {
         self.shared.vendor.optimal_domain()
     }
@@ -264,9 +277,11 @@ impl Emulator {
     /// [`EmulatorError::SystemClock`] when the emulator runs on the
     /// system's clock, which cannot be moved.
     pub fn advance(&self, by: Duration) -> Result<(), EmulatorError> {
-        let manual = self.shared.vendor.clock().manual();
-        let manual: &ManualClock = manual.ok_or(EmulatorError::SystemClock)?;
-        manual.advance(by);
+        let clock = self.shared.vendor.clock();
+        clock
+            .manual()
+            .ok_or(EmulatorError::SystemClock)?
+            .advance(by);
         Ok(())
     }
 
@@ -430,7 +445,7 @@ impl EmulatorBuilder {
     }
 
     /// The clock every lifetime is measured on (default the system's):
-    /// pass a [`ManualClock`] to move time with [`Emulator::advance`].
+    /// pass a [`ManualClock`](crate::clock::ManualClock) to move time with [`Emulator::advance`].
     pub fn clock(mut self, clock: impl Into<Clock>) -> Self {
         self.clock = clock.into();
         self
