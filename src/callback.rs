@@ -485,7 +485,6 @@ impl CallbackVerifier {
             let kind = RejectionKind::VendorUnavailable;
             reject(kind, Some(order_no.clone()), Some(Arc::new(e)))
         };
-        // Asked without files: the outcome never carries a photo or video.
         let query = |tickets: Arc<SignTickets>| async move {
             client
                 .query_record(order_no, tickets.current.value(), QueryOptions::default())
@@ -493,7 +492,10 @@ impl CallbackVerifier {
         };
         match call_with_recovery(&*self.inner.tickets, tickets, query).await {
             Ok(answer) => {
-                let record = answer.record;
+                let mut record = answer.record;
+                // Asked without files; make sure none are kept regardless.
+                record.photo = None;
+                record.video = None;
                 let other_app = record
                     .app_id
                     .as_deref()

@@ -237,6 +237,15 @@ impl FaceIdClientBuilder {
     /// [`DEFAULT_MAX_BODY_BYTES`]. A larger one is
     /// [`ClientError::TooLarge`], found from `Content-Length` before
     /// reading, or while reading when the length is not announced.
+    ///
+    /// ```
+    /// use tencent_faceid::client::FaceIdClient;
+    /// // Records with long videos: allow 64 MiB.
+    /// let client = FaceIdClient::builder("appId001", "secret")
+    ///     .max_body_bytes(64 * 1024 * 1024)
+    ///     .build()?;
+    /// # Ok::<(), tencent_faceid::client::ClientError>(())
+    /// ```
     pub fn max_body_bytes(mut self, max: usize) -> Self {
         self.max_body_bytes = max;
         self
@@ -344,8 +353,9 @@ impl FaceIdClient {
         &self.clock
     }
 
-    /// Fetches a new access token. The vendor invalidates the previous one:
-    /// call this from one place only (see [`crate::ticket::CachedTickets`]).
+    /// Fetches a new access token. The vendor ends the previous one (and
+    /// every ticket fetched with it) one minute later: call this from one
+    /// place only (see [`crate::ticket::CachedTickets`]).
     ///
     /// # Errors
     /// Any [`ClientError`]; a missing token in a success answer is

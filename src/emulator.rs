@@ -14,9 +14,9 @@
 //!   callback then carries no signature.
 //! - **NONCE tickets** live 120 s, are bound to their `user_id` and used up
 //!   by the login page; each **login link works once**.
-//! - **Records** are kept three days; a session the page could not run (a
-//!   [`FrontEndCode`]) has none; a failed verification has one, answered
-//!   with its non-zero code and a `result`. `getFile` (`1` photo and video,
+//! - **Records** are kept three days; a session the page could not run
+//!   (a [`FrontEndCode`](crate::model::FrontEndCode)) has none; a failed
+//!   verification has one, answered with its non-zero code and a `result`. `getFile` (`1` photo and video,
 //!   `2` photo, `3` video) and `queryVersion` (`1.0`) are honoured.
 //! - Every `sign` is recomputed with [`crate::sign::sign`] and checked,
 //!   identifiers are validated, order numbers are unique, and refusals are
@@ -27,7 +27,7 @@
 //!   default: the same server as the API at `127.0.0.1:<port>`, under
 //!   another name, as the vendor's page is on another host than its API.
 //!
-//! Time is the emulator's [`Clock`]: build it with a [`ManualClock`] and
+//! Time is the emulator's [`Clock`]: build it with a [`ManualClock`](crate::clock::ManualClock) and
 //! [`Emulator::advance`] it to cross hours or days without sleeping; its
 //! [`Emulator::client`] reads the same clock.
 //!
@@ -108,7 +108,10 @@
 //! | `POST /api/web/complete` | the H5 page's buttons: `302` to the callback URL |
 //! | `POST /api/v2/base/queryfacerecord` | the record of a finished session |
 
+mod counts;
+mod fault;
 mod lifecycle;
+mod outcome;
 mod routes;
 mod vendor;
 
@@ -116,18 +119,20 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::io;
 use std::net::Ipv4Addr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use url::Url;
 
-use crate::client::{Endpoint, FaceIdClient};
-use crate::clock::{Clock, ManualClock};
-use crate::model::{FrontEndCode, ResultCode};
+use crate::client::FaceIdClient;
+use crate::clock::Clock;
 use crate::secret::Secret;
+use counts::CountCells;
+pub use counts::Counts;
+pub use fault::Fault;
+pub use outcome::{Outcome, Refusal, SignatureParam};
 use vendor::{Settings, Vendor};
 
 /// A running emulator. Clones are handles to the same server; it stops when
@@ -233,6 +238,19 @@ impl Emulator {
     /// The host (and port) of the H5 login page, which geth5faceid answers
     /// as `optimalDomain`: `localhost:<port>` unless
     /// [`EmulatorBuilder::optimal_domain`] set another.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use tencent_faceid::emulator::Emulator;
+    /// let emulator = Emulator::start().await?;
+    /// let port = emulator.base_url().port().unwrap();
+    /// assert_eq!(emulator.optimal_domain(), format!("localhost:{port}"));
+    ///
+    /// let named = Emulator::builder().optimal_domain("kyc.test:8443").start().await?;
+    /// assert_eq!(named.optimal_domain(), "kyc.test:8443");
+    /// # Ok(()) }
+    /// ```
     pub fn optimal_domain(&self) -> &str {
         self.shared.vendor.optimal_domain()
     }
@@ -264,9 +282,11 @@ impl Emulator {
     /// [`EmulatorError::SystemClock`] when the emulator runs on the
     /// system's clock, which cannot be moved.
     pub fn advance(&self, by: Duration) -> Result<(), EmulatorError> {
-        let manual = self.shared.vendor.clock().manual();
-        let manual: &ManualClock = manual.ok_or(EmulatorError::SystemClock)?;
-        manual.advance(by);
+        let clock = self.shared.vendor.clock();
+        clock
+            .manual()
+            .ok_or(EmulatorError::SystemClock)?
+            .advance(by);
         Ok(())
     }
 
@@ -430,7 +450,7 @@ impl EmulatorBuilder {
     }
 
     /// The clock every lifetime is measured on (default the system's):
-    /// pass a [`ManualClock`] to move time with [`Emulator::advance`].
+    /// pass a [`ManualClock`](crate::clock::ManualClock) to move time with [`Emulator::advance`].
     pub fn clock(mut self, clock: impl Into<Clock>) -> Self {
         self.clock = clock.into();
         self
@@ -538,300 +558,6 @@ impl EmulatorBuilder {
             }),
             client,
         })
-    }
-}
-
-/// The name of the callback's signature parameter, for
-/// [`EmulatorBuilder::signature_param`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub enum SignatureParam {
-    /// `newSignature`, as the H5 page's documentation names it.
-    #[default]
-    NewSignature,
-    /// `newSign`, as the PC-browser H5 page's documentation names it.
-    NewSign,
-}
-
-impl SignatureParam {
-    /// The parameter's name.
-    ///
-    /// ```
-    /// use tencent_faceid::emulator::SignatureParam;
-    /// assert_eq!(SignatureParam::NewSign.name(), "newSign");
-    /// ```
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::NewSignature => "newSignature",
-            Self::NewSign => "newSign",
-        }
-    }
-}
-
-/// How a session ends, for [`Emulator::complete`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// The face was verified: code `0`, with a `liveRate`.
-    Pass,
-    /// Verification failed with this code; the vendor keeps a record
-    /// answering it. [`ResultCode::Success`] counts as a pass, a
-    /// [`ResultCode::FrontEnd`] code as [`Outcome::FrontEnd`].
-    Fail(ResultCode),
-    /// The page could not run (camera, browser, interruption...): the
-    /// callback carries this code and the vendor keeps no record.
-    FrontEnd(FrontEndCode),
-}
-
-impl Outcome {
-    /// The code the callback carries.
-    ///
-    /// ```
-    /// use tencent_faceid::emulator::Outcome;
-    /// use tencent_faceid::model::FrontEndCode;
-    /// assert_eq!(Outcome::FrontEnd(FrontEndCode::NoCameraPermission).code().as_str(), "3004");
-    /// ```
-    pub fn code(self) -> ResultCode {
-        match self {
-            Self::Pass => ResultCode::Success,
-            Self::Fail(code) => code,
-            Self::FrontEnd(front_end) => ResultCode::FrontEnd(front_end),
-        }
-    }
-}
-
-/// Why the emulator refuses a request, and the code it answers. The
-/// vendor's code table is not public: where no evidence names a code
-/// ([`ResultCode`]'s named variants), the emulator's code is its own
-/// choice, so match on these in tests of the emulator only.
-///
-/// ```
-/// use tencent_faceid::emulator::Refusal;
-/// use tencent_faceid::model::ResultCode;
-/// assert_eq!(Refusal::NoRecord.code(), ResultCode::NoRecord);
-/// assert_eq!(Refusal::InvalidSign.code().as_str(), "400104");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Refusal {
-    /// A parameter is missing or malformed: `400103` (the emulator's
-    /// choice).
-    InvalidRequest,
-    /// The app id or secret is wrong: `400102` (the emulator's choice).
-    InvalidCredentials,
-    /// The access token is unknown or has ended:
-    /// [`ResultCode::InvalidAccessToken`].
-    InvalidAccessToken,
-    /// The `sign` matches no live ticket: `400104` (the emulator's
-    /// choice).
-    InvalidSign,
-    /// The order number was used before: `400105` (the emulator's choice).
-    DuplicateOrderNo,
-    /// No session has this order number, h5faceId and user id (login
-    /// page): `400106` (the emulator's choice).
-    UnknownSession,
-    /// The login link was opened before (login page): `400107` (the
-    /// emulator's choice).
-    LoginLinkUsed,
-    /// The name or id number is not well formed:
-    /// [`ResultCode::InvalidNameOrIdNumber`].
-    InvalidNameOrIdNumber,
-    /// No record for the order: [`ResultCode::NoRecord`].
-    NoRecord,
-}
-
-impl Refusal {
-    /// The code the emulator answers.
-    pub fn code(self) -> ResultCode {
-        match self {
-            Self::InvalidRequest => ResultCode::from_code("400103"),
-            Self::InvalidCredentials => ResultCode::from_code("400102"),
-            Self::InvalidAccessToken => ResultCode::InvalidAccessToken,
-            Self::InvalidSign => ResultCode::from_code("400104"),
-            Self::DuplicateOrderNo => ResultCode::from_code("400105"),
-            Self::UnknownSession => ResultCode::from_code("400106"),
-            Self::LoginLinkUsed => ResultCode::from_code("400107"),
-            Self::InvalidNameOrIdNumber => ResultCode::InvalidNameOrIdNumber,
-            Self::NoRecord => ResultCode::NoRecord,
-        }
-    }
-}
-
-/// Requests received per endpoint, faulted ones included.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts {
-    /// `GET /api/oauth2/access_token`.
-    pub access_token: usize,
-    /// `GET /api/oauth2/api_ticket` with any type but `NONCE`.
-    pub sign_ticket: usize,
-    /// `GET /api/oauth2/api_ticket?type=NONCE`.
-    pub nonce_ticket: usize,
-    /// `POST /api/server/h5/geth5faceid`.
-    pub start_session: usize,
-    /// `GET /api/web/login`.
-    pub login_page: usize,
-    /// `POST /api/v2/base/queryfacerecord`.
-    pub query_record: usize,
-}
-
-#[derive(Default)]
-struct Counter(AtomicUsize);
-
-impl Counter {
-    fn increment(&self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-
-    fn get(&self) -> usize {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-struct CountCells {
-    access_token: Counter,
-    sign_ticket: Counter,
-    nonce_ticket: Counter,
-    start_session: Counter,
-    login_page: Counter,
-    query_record: Counter,
-    /// Bumped after every count, for [`Emulator::wait_for_counts`].
-    changed: watch::Sender<()>,
-}
-
-impl Default for CountCells {
-    fn default() -> Self {
-        Self {
-            access_token: Counter::default(),
-            sign_ticket: Counter::default(),
-            nonce_ticket: Counter::default(),
-            start_session: Counter::default(),
-            login_page: Counter::default(),
-            query_record: Counter::default(),
-            changed: watch::channel(()).0,
-        }
-    }
-}
-
-impl CountCells {
-    /// Counts one request on the counter `pick` chooses and wakes waiters.
-    fn add(&self, pick: impl Fn(&Self) -> &Counter) {
-        pick(self).increment();
-        self.changed.send_replace(());
-    }
-
-    fn snapshot(&self) -> Counts {
-        Counts {
-            access_token: self.access_token.get(),
-            sign_ticket: self.sign_ticket.get(),
-            nonce_ticket: self.nonce_ticket.get(),
-            start_session: self.start_session.get(),
-            login_page: self.login_page.get(),
-            query_record: self.query_record.get(),
-        }
-    }
-}
-
-/// A fault for the next `times` requests to `endpoint` (see
-/// [`Emulator::inject`]). `Endpoint::ApiTicket` covers SIGN and NONCE
-/// tickets alike.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum Fault {
-    /// Answer this HTTP status with an empty body (500 if `status` is not
-    /// a valid status code).
-    HttpStatus {
-        /// The endpoint to fault.
-        endpoint: Endpoint,
-        /// The status to answer.
-        status: u16,
-        /// How many requests.
-        times: usize,
-    },
-    /// Answer HTTP 200 with this vendor error code.
-    VendorError {
-        /// The endpoint to fault.
-        endpoint: Endpoint,
-        /// The code to answer.
-        code: ResultCode,
-        /// How many requests.
-        times: usize,
-    },
-    /// Wait this long, then answer normally.
-    Delay {
-        /// The endpoint to fault.
-        endpoint: Endpoint,
-        /// How long to wait.
-        delay: Duration,
-        /// How many requests.
-        times: usize,
-    },
-    /// Hold requests to `endpoint` until `release` is notified, then answer
-    /// normally. Each held request waits for one notification:
-    /// `release.notify_one()` releases one (or, sent before the request
-    /// arrives, lets it through), `release.notify_waiters()` releases all
-    /// those already waiting. The request is counted before it is held.
-    Hold {
-        /// The endpoint to fault.
-        endpoint: Endpoint,
-        /// Notify it to release.
-        release: Arc<Notify>,
-        /// How many requests.
-        times: usize,
-    },
-    /// Answer HTTP 200 with this body as `application/json`, for example
-    /// something that is not JSON at all.
-    RawBody {
-        /// The endpoint to fault.
-        endpoint: Endpoint,
-        /// The body to answer.
-        body: String,
-        /// How many requests.
-        times: usize,
-    },
-}
-
-impl Fault {
-    fn endpoint(&self) -> Endpoint {
-        match self {
-            Self::HttpStatus { endpoint, .. }
-            | Self::VendorError { endpoint, .. }
-            | Self::Delay { endpoint, .. }
-            | Self::Hold { endpoint, .. }
-            | Self::RawBody { endpoint, .. } => *endpoint,
-        }
-    }
-
-    fn times(&self) -> usize {
-        match self {
-            Self::HttpStatus { times, .. }
-            | Self::VendorError { times, .. }
-            | Self::Delay { times, .. }
-            | Self::Hold { times, .. }
-            | Self::RawBody { times, .. } => *times,
-        }
-    }
-
-    fn times_mut(&mut self) -> &mut usize {
-        match self {
-            Self::HttpStatus { times, .. }
-            | Self::VendorError { times, .. }
-            | Self::Delay { times, .. }
-            | Self::Hold { times, .. }
-            | Self::RawBody { times, .. } => times,
-        }
-    }
-}
-
-impl Shared {
-    /// Takes one use of the first queued fault for `endpoint`.
-    fn take_fault(&self, endpoint: Endpoint) -> Option<Fault> {
-        let mut faults = lock(&self.faults);
-        let index = faults.iter().position(|f| f.endpoint() == endpoint)?;
-        let times = faults[index].times_mut();
-        *times = times.saturating_sub(1);
-        if *times == 0 {
-            faults.remove(index)
-        } else {
-            Some(faults[index].clone())
-        }
     }
 }
 

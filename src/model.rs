@@ -384,8 +384,9 @@ pub struct ResultResponse<T> {
 /// Answer to geth5faceid.
 pub type StartResponse = ResultResponse<StartResult>;
 
-/// Answer to queryfacerecord: its code is the query's, and the
-/// verification's when `"0"`.
+/// Answer to queryfacerecord: with a `result`, its code is the
+/// verification's (a failed verification has a record too); without one,
+/// the query was refused (for example [`ResultCode::NoRecord`]).
 pub type QueryRecordResponse = ResultResponse<FaceRecord>;
 
 /// The session a [`StartResponse`] opened.

@@ -761,3 +761,38 @@ async fn the_signature_parameter_can_be_named_new_sign() {
         &signature
     ));
 }
+
+#[tokio::test]
+async fn a_refresh_elsewhere_ends_our_token_and_tickets_a_minute_later() {
+    let emulator = on_manual_clock().await;
+    let client = emulator.client();
+    let token = client.access_token().await.unwrap();
+    let ours = client.sign_ticket(&token.value).await.unwrap();
+    emulator.rotate_sign_ticket();
+    let theirs = emulator.current_sign_ticket().unwrap();
+    assert_ne!(theirs.expose(), ours.value());
+
+    emulator.advance(MINUTE - Duration::from_secs(1)).unwrap();
+    assert_eq!(
+        start_code(&emulator, ours.value(), "orderElse1").await,
+        ResultCode::Success
+    );
+    assert!(client.sign_ticket(&token.value).await.is_ok());
+    emulator.advance(Duration::from_secs(1)).unwrap();
+    assert_eq!(
+        start_code(&emulator, ours.value(), "orderElse2").await,
+        Refusal::InvalidSign.code()
+    );
+    assert_eq!(
+        client
+            .sign_ticket(&token.value)
+            .await
+            .unwrap_err()
+            .vendor_code(),
+        Some(&ResultCode::InvalidAccessToken)
+    );
+    assert_eq!(
+        start_code(&emulator, theirs.expose(), "orderElse3").await,
+        ResultCode::Success
+    );
+}

@@ -58,11 +58,23 @@ impl Files {
     }
 
     /// Whether the photo is asked for.
+    ///
+    /// ```
+    /// use tencent_faceid::model::Files;
+    /// assert!(Files::PhotoAndVideo.photo() && Files::Photo.photo());
+    /// assert!(!Files::Video.photo() && !Files::None.photo());
+    /// ```
     pub fn photo(self) -> bool {
         matches!(self, Self::Photo | Self::PhotoAndVideo)
     }
 
     /// Whether the video is asked for.
+    ///
+    /// ```
+    /// use tencent_faceid::model::Files;
+    /// assert!(Files::PhotoAndVideo.video() && Files::Video.video());
+    /// assert!(!Files::Photo.video());
+    /// ```
     pub fn video(self) -> bool {
         matches!(self, Self::Video | Self::PhotoAndVideo)
     }
@@ -162,6 +174,13 @@ impl Evidence {
     }
 
     /// The size in bytes.
+    ///
+    /// ```
+    /// let video = tencent_faceid::model::Evidence::new(b"....ftypmp42".to_vec());
+    /// assert_eq!(video.len(), 12);
+    /// assert!(!video.is_empty());
+    /// assert_eq!(video.into_bytes()[4..8], *b"ftyp");
+    /// ```
     pub fn len(&self) -> usize {
         self.0.len()
     }

@@ -1,0 +1,80 @@
+//! How many requests each endpoint received, and waiting on it.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio::sync::watch;
+
+/// Requests received per endpoint, faulted ones included.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// `GET /api/oauth2/access_token`.
+    pub access_token: usize,
+    /// `GET /api/oauth2/api_ticket` with any type but `NONCE`.
+    pub sign_ticket: usize,
+    /// `GET /api/oauth2/api_ticket?type=NONCE`.
+    pub nonce_ticket: usize,
+    /// `POST /api/server/h5/geth5faceid`.
+    pub start_session: usize,
+    /// `GET /api/web/login`.
+    pub login_page: usize,
+    /// `POST /api/v2/base/queryfacerecord`.
+    pub query_record: usize,
+}
+
+/// One endpoint's count.
+#[derive(Default)]
+pub(super) struct Counter(AtomicUsize);
+
+impl Counter {
+    fn increment(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn get(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+pub(super) struct CountCells {
+    pub(super) access_token: Counter,
+    pub(super) sign_ticket: Counter,
+    pub(super) nonce_ticket: Counter,
+    pub(super) start_session: Counter,
+    pub(super) login_page: Counter,
+    pub(super) query_record: Counter,
+    /// Bumped after every count, for [`super::Emulator::wait_for_counts`].
+    pub(super) changed: watch::Sender<()>,
+}
+
+impl Default for CountCells {
+    fn default() -> Self {
+        Self {
+            access_token: Counter::default(),
+            sign_ticket: Counter::default(),
+            nonce_ticket: Counter::default(),
+            start_session: Counter::default(),
+            login_page: Counter::default(),
+            query_record: Counter::default(),
+            changed: watch::channel(()).0,
+        }
+    }
+}
+
+impl CountCells {
+    /// Counts one request on the counter `pick` chooses and wakes waiters.
+    pub(super) fn add(&self, pick: impl Fn(&Self) -> &Counter) {
+        pick(self).increment();
+        self.changed.send_replace(());
+    }
+
+    pub(super) fn snapshot(&self) -> Counts {
+        Counts {
+            access_token: self.access_token.get(),
+            sign_ticket: self.sign_ticket.get(),
+            nonce_ticket: self.nonce_ticket.get(),
+            start_session: self.start_session.get(),
+            login_page: self.login_page.get(),
+            query_record: self.query_record.get(),
+        }
+    }
+}
