@@ -83,10 +83,10 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::client::{ClientError, FaceIdClient};
+use crate::clock::Clock;
 use crate::model::{FaceRecord, IdentifierError, OrderNo, QueryOptions, ResultCode, UserId};
 use crate::sign::{self, ParseSignatureError, Signature};
 use crate::store::{Consumed, OrderStore, StoreError};
-use crate::clock::Clock;
 use crate::ticket::{call_with_recovery, SignTickets, Ticket, TicketProvider};
 
 /// The default of [`CallbackVerifierBuilder::max_query_len`]: 2 KiB, ten

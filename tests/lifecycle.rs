@@ -59,7 +59,11 @@ async fn genuine_round(emulator: &Emulator, starter: &Instance, verifier: &Insta
     let callback = "https://partner.example/face/callback".parse().unwrap();
     let started = match starter
         .starter
-        .start(StartSession::new(user, callback).name("Zhang San").id_number("110101199003074477"))
+        .start(
+            StartSession::new(user, callback)
+                .name("Zhang San")
+                .id_number("110101199003074477"),
+        )
         .await
     {
         Ok(started) => started,
@@ -98,8 +102,16 @@ async fn redis_instance(emulator: &Emulator, prefix: &str) -> Instance {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn six_hours_of_traffic_every_minute_succeeds_with_one_token_per_twenty_minutes() {
     let clock = ManualClock::new();
-    let cluster_vendor = Emulator::builder().clock(clock.clone()).start().await.unwrap();
-    let lone_vendor = Emulator::builder().clock(clock.clone()).start().await.unwrap();
+    let cluster_vendor = Emulator::builder()
+        .clock(clock.clone())
+        .start()
+        .await
+        .unwrap();
+    let lone_vendor = Emulator::builder()
+        .clock(clock.clone())
+        .start()
+        .await
+        .unwrap();
     let prefix = format!("faceid-test:{}:", random_alphanumeric(12));
     let mut cluster = Vec::new();
     for _ in 0..3 {
@@ -147,7 +159,11 @@ async fn six_hours_of_traffic_every_minute_succeeds_with_one_token_per_twenty_mi
 
 /// A lone instance whose app id another system also uses.
 async fn lone_instance(clock: &ManualClock) -> (Emulator, Instance) {
-    let emulator = Emulator::builder().clock(clock.clone()).start().await.unwrap();
+    let emulator = Emulator::builder()
+        .clock(clock.clone())
+        .start()
+        .await
+        .unwrap();
     let instance = Instance::new(
         &emulator,
         CachedTickets::builder(emulator.client()).build(),
@@ -172,7 +188,10 @@ async fn another_system_taking_a_new_token_costs_no_start_and_no_callback() {
     assert!(genuine_round(&emulator, &instance, &instance).await);
     let after = emulator.counts();
     assert_eq!(
-        (after.access_token - before.access_token, after.sign_ticket - before.sign_ticket),
+        (
+            after.access_token - before.access_token,
+            after.sign_ticket - before.sign_ticket
+        ),
         (1, 1),
         "one recovery: a new token and a SIGN ticket with it"
     );
@@ -198,7 +217,11 @@ async fn another_system_taking_a_new_sign_ticket_costs_no_start_and_no_callback(
 #[tokio::test]
 async fn an_instance_learns_a_sign_ticket_rotated_by_its_sibling_from_redis() {
     let clock = ManualClock::new();
-    let emulator = Emulator::builder().clock(clock.clone()).start().await.unwrap();
+    let emulator = Emulator::builder()
+        .clock(clock.clone())
+        .start()
+        .await
+        .unwrap();
     let prefix = format!("faceid-test:{}:", random_alphanumeric(12));
     let a = redis_instance(&emulator, &prefix).await;
     let b = redis_instance(&emulator, &prefix).await;
@@ -211,7 +234,10 @@ async fn an_instance_learns_a_sign_ticket_rotated_by_its_sibling_from_redis() {
     assert_ne!(replaced.current.value(), stale.current.value());
 
     let before = emulator.counts();
-    assert!(genuine_round(&emulator, &a, &b).await, "B re-reads Redis on the mismatch");
+    assert!(
+        genuine_round(&emulator, &a, &b).await,
+        "B re-reads Redis on the mismatch"
+    );
     assert_eq!(
         emulator.counts().access_token,
         before.access_token,
@@ -222,7 +248,11 @@ async fn an_instance_learns_a_sign_ticket_rotated_by_its_sibling_from_redis() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_storm_of_forged_callbacks_costs_at_most_one_ticket_fetch_per_recovery_interval() {
     let clock = ManualClock::new();
-    let emulator = Emulator::builder().clock(clock.clone()).start().await.unwrap();
+    let emulator = Emulator::builder()
+        .clock(clock.clone())
+        .start()
+        .await
+        .unwrap();
     let interval = Duration::from_secs(5);
     let tickets = CachedTickets::builder(emulator.client())
         .timings(TicketTimings::default().recovery_interval(interval))
@@ -243,11 +273,15 @@ async fn a_storm_of_forged_callbacks_costs_at_most_one_ticket_fetch_per_recovery
             })
         });
         for rejection in forged.collect::<Vec<_>>() {
-            assert_eq!(rejection.await.unwrap().kind(), &RejectionKind::BadSignature);
+            assert_eq!(
+                rejection.await.unwrap().kind(),
+                &RejectionKind::BadSignature
+            );
         }
         let after = emulator.counts();
         assert!(
-            after.sign_ticket - before.sign_ticket <= 1 && after.access_token - before.access_token <= 1,
+            after.sign_ticket - before.sign_ticket <= 1
+                && after.access_token - before.access_token <= 1,
             "window {window}: {} SIGN ticket and {} token fetches for 1,000 forged callbacks",
             after.sign_ticket - before.sign_ticket,
             after.access_token - before.access_token,

@@ -10,11 +10,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tencent_faceid::client::{Endpoint, FaceIdClient};
+use tencent_faceid::clock::ManualClock;
 use tencent_faceid::emulator::{Counts, Emulator, Fault};
 use tencent_faceid::model::{OrderNo, ResultCode, UserId};
 use tencent_faceid::nonce::random_alphanumeric;
-use tencent_faceid::clock::ManualClock;
-use tencent_faceid::redis::{RedisBackendError, RedisOrderStore, RedisTickets, RedisTicketsBuilder};
+use tencent_faceid::redis::{
+    RedisBackendError, RedisOrderStore, RedisTickets, RedisTicketsBuilder,
+};
 use tencent_faceid::store::{Consumed, OrderStore, PendingOrder, StoreError};
 use tencent_faceid::ticket::{RefreshError, TicketError, TicketProvider, TicketTimings};
 use tokio::sync::{Barrier, Notify};

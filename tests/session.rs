@@ -254,7 +254,11 @@ async fn a_vendor_refusal_is_recovered_from_once() {
     ));
     let counts = emulator.counts();
     assert_eq!(
-        (counts.start_session, counts.access_token, counts.sign_ticket),
+        (
+            counts.start_session,
+            counts.access_token,
+            counts.sign_ticket
+        ),
         (2, 2, 2),
         "the refused start, one new pair, the start again"
     );

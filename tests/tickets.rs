@@ -14,10 +14,10 @@ use std::time::Duration;
 use emu_support::{browser, login_url, start_session};
 use reqwest::StatusCode;
 use tencent_faceid::client::Endpoint;
-use tencent_faceid::emulator::{Emulator, Fault};
-use tencent_faceid::model::UserId;
 use tencent_faceid::clock::ManualClock;
+use tencent_faceid::emulator::{Emulator, Fault};
 use tencent_faceid::model::ResultCode;
+use tencent_faceid::model::UserId;
 use tencent_faceid::ticket::{CachedTickets, TicketError, TicketProvider, TicketTimings};
 use tokio::sync::Notify;
 
@@ -239,10 +239,7 @@ async fn with_zero_grace_the_previous_ticket_is_not_accepted() {
     let second = tickets.sign_tickets().await.unwrap();
     let previous = second.previous.as_ref().unwrap();
     assert_eq!(previous.value(), first.current.value());
-    let now: Vec<&str> = second
-        .accepted_at(clock.now())
-        .map(|t| t.value())
-        .collect();
+    let now: Vec<&str> = second.accepted_at(clock.now()).map(|t| t.value()).collect();
     assert_eq!(now, [second.current.value()]);
 }
 
@@ -271,7 +268,10 @@ async fn a_failing_refresh_serves_the_valid_ticket_without_a_retry_storm() {
         calls.spawn(async move { tickets.sign_tickets().await });
     }
     while let Some(result) = calls.join_next().await {
-        assert_eq!(result.unwrap().unwrap().current.value(), first.current.value());
+        assert_eq!(
+            result.unwrap().unwrap().current.value(),
+            first.current.value()
+        );
     }
     let counts = emulator.counts();
     assert_eq!((counts.access_token, counts.sign_ticket), (2, 2));
@@ -295,7 +295,10 @@ async fn a_ticket_fetch_that_failed_after_a_new_token_is_retried_with_that_token
     // only until the vendor ends it with its token, a minute later.
     let served = tickets.sign_tickets().await.unwrap();
     assert_eq!(served.current.value(), first.current.value());
-    assert_eq!(served.current.expires_at(), clock.now() + Duration::from_secs(60));
+    assert_eq!(
+        served.current.expires_at(),
+        clock.now() + Duration::from_secs(60)
+    );
     clock.advance(Duration::from_secs(2));
     let refreshed = tickets.sign_tickets().await.unwrap();
     assert_ne!(refreshed.current.value(), first.current.value());

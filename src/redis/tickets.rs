@@ -16,7 +16,9 @@ use crate::model::UserId;
 use crate::nonce::nonce;
 use crate::secret::Secret;
 use crate::ticket::refresh::{Engine, Pair, Shared};
-use crate::ticket::{RefreshError, SignTickets, Ticket, TicketError, TicketProvider, TicketTimings};
+use crate::ticket::{
+    RefreshError, SignTickets, Ticket, TicketError, TicketProvider, TicketTimings,
+};
 
 /// Writes the new record and releases the lock, only if this caller still
 /// holds the lock: a holder whose lock lapsed (and may have been taken by

@@ -281,7 +281,10 @@ impl<S: Shared> Engine<S> {
         if Arc::ptr_eq(&newer, &pair) {
             return Err(refused.into());
         }
-        let ticket = self.client.nonce_ticket(&newer.token.value, user_id).await?;
+        let ticket = self
+            .client
+            .nonce_ticket(&newer.token.value, user_id)
+            .await?;
         Ok(Secret::new(ticket.value()))
     }
 
@@ -433,7 +436,11 @@ impl<S: Shared> Engine<S> {
         let reused = awaiting.is_some();
         let token = match awaiting {
             Some(token) => token,
-            None => self.client.access_token().await.map_err(|e| (e.into(), None))?,
+            None => self
+                .client
+                .access_token()
+                .await
+                .map_err(|e| (e.into(), None))?,
         };
         let fetched = match self.client.sign_ticket(&token.value).await {
             Ok(fetched) => fetched,
@@ -447,16 +454,9 @@ impl<S: Shared> Engine<S> {
         };
         let now = self.now();
         // A ticket dies with the token that fetched it.
-        let current = Ticket::new(
-            fetched.value(),
-            fetched.expires_at().min(token.expires_at),
-        );
-        let (sign, rotated) = SignTickets::refreshed(
-            old.map(|old| &*old.sign),
-            current,
-            now,
-            self.timings.grace,
-        );
+        let current = Ticket::new(fetched.value(), fetched.expires_at().min(token.expires_at));
+        let (sign, rotated) =
+            SignTickets::refreshed(old.map(|old| &*old.sign), current, now, self.timings.grace);
         let pair = Pair {
             token,
             sign: Arc::new(sign),
