@@ -66,6 +66,7 @@
 pub mod actix;
 #[cfg(feature = "axum")]
 pub mod axum;
+pub mod binding;
 pub mod callback;
 pub mod client;
 pub mod clock;

@@ -16,7 +16,9 @@ use tencent_faceid::client::{Endpoint, FaceIdClient};
 use tencent_faceid::emulator::{Fault, Outcome as EmulatorOutcome};
 use tencent_faceid::model::{OrderNo, ResultCode};
 use tencent_faceid::sign::{sign, ParseSignatureError};
-use tencent_faceid::store::{Consumed, MemoryOrderStore, OrderStore, PendingOrder, StoreError};
+use tencent_faceid::store::{
+    Claim, Consumed, MemoryOrderStore, OrderStore, PendingOrder, StoreError,
+};
 
 #[tokio::test]
 async fn matrix_through_the_core() {
@@ -216,7 +218,11 @@ impl OrderStore for UnreachableStore {
         Err(StoreError::Backend("connection refused".into()))
     }
 
-    async fn consume(&self, _order_no: &OrderNo) -> Result<Consumed, StoreError> {
+    async fn consume_claim(
+        &self,
+        _order_no: &OrderNo,
+        _claim: &Claim,
+    ) -> Result<Consumed, StoreError> {
         Err(StoreError::Backend("connection refused".into()))
     }
 }
