@@ -15,6 +15,7 @@ use serde::Serialize;
 use url::Url;
 
 use crate::clock::Clock;
+use crate::json::{self, DecodeError};
 use crate::model::{
     AccessTokenResponse, ApiTicketResponse, FaceRecord, OrderNo, QueryRecordRequest,
     QueryRecordResponse, ResultCode, StartRequest, StartResponse, StartResult, UserId,
@@ -94,9 +95,9 @@ pub enum ClientError {
     Decode {
         /// Which call.
         endpoint: Endpoint,
-        /// Why decoding failed.
+        /// Where and why decoding failed (never a value from the body).
         #[source]
-        source: serde_json::Error,
+        source: DecodeError,
     },
     /// The vendor answered with an error code.
     #[error("{endpoint} answered error code {code}: {msg}")]
@@ -464,8 +465,8 @@ impl FaceIdClient {
             });
         }
         let body = response.bytes().await.map_err(transport)?;
-        let decoded: T = serde_json::from_slice(&body)
-            .map_err(|source| ClientError::Decode { endpoint, source })?;
+        let decoded: T =
+            json::decode(&body).map_err(|source| ClientError::Decode { endpoint, source })?;
         if !decoded.code().is_success() {
             tracing::warn!(%endpoint, code = decoded.code().as_str(), "vendor answered an error code");
             return Err(ClientError::Vendor {
@@ -482,7 +483,7 @@ impl FaceIdClient {
 fn missing_field(endpoint: Endpoint, field: &str) -> ClientError {
     ClientError::Decode {
         endpoint,
-        source: serde::de::Error::custom(format!("a success answer without {field}")),
+        source: DecodeError::missing(field),
     }
 }
 

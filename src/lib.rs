@@ -72,6 +72,7 @@ pub mod client;
 pub mod clock;
 #[cfg(feature = "emulator")]
 pub mod emulator;
+pub mod json;
 pub mod model;
 pub mod nonce;
 #[cfg(feature = "redis")]
