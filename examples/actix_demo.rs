@@ -3,12 +3,12 @@
 //!
 //! Configuration: the same environment variables as `demo`
 //! (`FACEID_APP_ID`, `FACEID_SECRET`, `FACEID_BASE_URL`, `DEMO_PUBLIC_URL`,
-//! `DEMO_ADDR`, default `127.0.0.1:3001` here).
+//! `DEMO_BROWSER_BINDING`, `DEMO_ADDR`, default `127.0.0.1:3001` here).
 
 use std::net::TcpListener;
 
-use actix_web::http::header;
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde::Deserialize;
 use tencent_faceid::actix::VerifiedCallback;
 use tencent_faceid::callback::CallbackVerifier;
@@ -74,22 +74,35 @@ struct StartForm {
     id_number: String,
 }
 
-async fn start(state: web::Data<DemoState>, form: web::Form<StartForm>) -> HttpResponse {
+async fn start(
+    http: HttpRequest,
+    state: web::Data<DemoState>,
+    form: web::Form<StartForm>,
+) -> HttpResponse {
     let form = form.into_inner();
     let user_id = match UserId::new(format!("demo{}", random_alphanumeric(12))) {
         Ok(user_id) => user_id,
         Err(error) => return HttpResponse::InternalServerError().body(error.to_string()),
     };
-    let request = StartSession::new(user_id, state.callback_url.clone())
+    let mut request = StartSession::new(user_id, state.callback_url.clone())
         .name(form.name)
         .id_number(form.id_number);
+    if let Some(addr) = http.peer_addr() {
+        request = request.client_addr(addr.ip());
+    }
     match state.starter.start(request).await {
-        Ok(started) => HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, started.redirect_url.as_str()))
-            .finish(),
-        Err(error) => {
-            HttpResponse::BadGateway().body(format!("Could not start verification: {error}"))
+        Ok(started) => {
+            let mut response = HttpResponse::SeeOther();
+            response.insert_header((header::LOCATION, started.redirect_url.as_str()));
+            if let Some(binding) = &started.binding {
+                response.append_header((header::SET_COOKIE, binding.set_cookie()));
+            }
+            response.finish()
         }
+        Err(error) => HttpResponse::build(
+            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_GATEWAY),
+        )
+        .body(format!("Could not start verification: {error}")),
     }
 }
 

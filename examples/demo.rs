@@ -13,15 +13,17 @@
 //! | `FACEID_SECRET` | your secret |
 //! | `FACEID_BASE_URL` | the vendor's base URL (default `https://miniprogram-kyc.tencentcloudapi.com`) |
 //! | `DEMO_PUBLIC_URL` | this server's public URL, which the browser is sent back to |
+//! | `DEMO_BROWSER_BINDING` | `0` accepts callbacks from any browser (default: only from the one that started) |
 //! | `DEMO_ADDR` | where to listen (default `127.0.0.1:3000`; `127.0.0.1:0` picks a port) |
 
 use std::net::SocketAddr;
 
-use axum::extract::{Form, State};
+use axum::extract::{ConnectInfo, Form, State};
+use axum::http::header::{HeaderValue, SET_COOKIE};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
+use axum::{Extension, Router};
 use serde::Deserialize;
 use tencent_faceid::axum::Verified;
 use tencent_faceid::emulator::Emulator;
@@ -86,18 +88,39 @@ struct StartForm {
     id_number: String,
 }
 
-async fn start(State(state): State<AppState>, Form(form): Form<StartForm>) -> Response {
+async fn start(
+    State(state): State<AppState>,
+    client: Option<Extension<ConnectInfo<SocketAddr>>>,
+    Form(form): Form<StartForm>,
+) -> Response {
     let user_id = match UserId::new(format!("demo{}", random_alphanumeric(12))) {
         Ok(user_id) => user_id,
         Err(error) => return page(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string()),
     };
-    let request = StartSession::new(user_id, state.callback_url)
+    let mut request = StartSession::new(user_id, state.callback_url)
         .name(form.name)
         .id_number(form.id_number);
+    if let Some(Extension(ConnectInfo(addr))) = client {
+        request = request.client_addr(addr.ip());
+    }
     match state.starter.start(request).await {
-        Ok(started) => Redirect::to(started.redirect_url.as_str()).into_response(),
+        Ok(started) => {
+            let mut response = Redirect::to(started.redirect_url.as_str()).into_response();
+            if let Some(binding) = &started.binding {
+                match HeaderValue::from_str(binding.set_cookie()) {
+                    Ok(cookie) => response.headers_mut().append(SET_COOKIE, cookie),
+                    Err(_) => {
+                        return page(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "the binding cookie is not a valid header",
+                        )
+                    }
+                };
+            }
+            response
+        }
         Err(error) => page(
-            StatusCode::BAD_GATEWAY,
+            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_GATEWAY),
             &format!("Could not start verification: {error}"),
         ),
     }
@@ -121,6 +144,7 @@ async fn main() -> Result<(), BoxError> {
     let public_url = public_url(listener.local_addr()?)?;
     let Demo { router, emulator } = demo(public_url.clone()).await?;
     announce(emulator.as_ref(), &public_url);
-    axum::serve(listener, router).await?;
+    let app = router.into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).await?;
     Ok(())
 }

@@ -35,10 +35,15 @@ use actix_web::http::header::ContentType;
 use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
 
-use crate::callback::{CallbackRejection, CallbackVerifier, VerificationOutcome};
+use crate::binding;
+use crate::callback::{
+    method_not_allowed, CallbackRejection, CallbackVerifier, RejectionKind, VerificationOutcome,
+};
 
-/// A verified callback: extracting it verifies the request's query with the
-/// `web::Data<CallbackVerifier>` (or plain `CallbackVerifier`) in app data.
+/// A verified callback: extracting it verifies the request's query (and
+/// [binding cookie](crate::binding)) with the `web::Data<CallbackVerifier>`
+/// (or plain `CallbackVerifier`) in app data. Only a `GET` is verified:
+/// any other method is refused with 405 before verification.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VerifiedCallback(pub VerificationOutcome);
 
@@ -73,7 +78,14 @@ impl FromRequest for VerifiedCallback {
             .or_else(|| request.app_data::<CallbackVerifier>().cloned());
         // Cloning a `Uri` shares its bytes; the query is not copied.
         let uri = request.uri().clone();
+        let is_get = request.method() == actix_web::http::Method::GET;
+        let cookies = request.headers().get_all(actix_web::http::header::COOKIE);
+        let binding = binding::cookie_value(cookies.filter_map(|value| value.to_str().ok()))
+            .map(str::to_owned);
         Box::pin(async move {
+            if !is_get {
+                return Err(VerifiedCallbackError::Rejected(method_not_allowed()));
+            }
             let Some(verifier) = verifier else {
                 tracing::error!(
                     "VerifiedCallback extracted without a CallbackVerifier in app data"
@@ -81,7 +93,7 @@ impl FromRequest for VerifiedCallback {
                 return Err(VerifiedCallbackError::MissingVerifier);
             };
             verifier
-                .verify(uri.query().unwrap_or_default())
+                .verify_in_browser(uri.query().unwrap_or_default(), binding.as_deref())
                 .await
                 .map(Self)
                 .map_err(VerifiedCallbackError::Rejected)
@@ -94,9 +106,14 @@ impl ResponseError for CallbackRejection {
         StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
-    /// The status with the message as plain text.
+    /// The status with the message as plain text (and `Allow: GET` with a
+    /// 405).
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code())
+        let mut response = HttpResponse::build(self.status_code());
+        if self.kind() == &RejectionKind::MethodNotAllowed {
+            response.insert_header((actix_web::http::header::ALLOW, "GET"));
+        }
+        response
             .content_type(ContentType::plaintext())
             .body(self.to_string())
     }

@@ -43,15 +43,15 @@ use ::axum::response::{IntoResponse, Response};
 use http::request::Parts;
 use http::StatusCode;
 
-use crate::callback::{CallbackRejection, VerificationOutcome};
+use crate::callback::{method_not_allowed, CallbackRejection, VerificationOutcome};
 use crate::tower::rejection_response;
 
 /// The verified callback, for handlers behind
 /// [`FaceCallbackLayer`](crate::tower::FaceCallbackLayer).
 ///
 /// Extraction fails with [`VerifiedRejection`]: the callback's rejection
-/// (only behind a layer that passes rejections through) or a 500 when the
-/// route has no layer.
+/// (only behind a layer that passes rejections through), 405 for a request
+/// that is not a `GET`, or a 500 when the route has no layer.
 ///
 /// Extracting takes the outcome out of the request extensions (no copy):
 /// extract it once per request. A middleware between the layer and the
@@ -86,6 +86,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Verified {
     type Rejection = VerifiedRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        if parts.method != http::Method::GET {
+            return Err(VerifiedRejection::Rejected(method_not_allowed()));
+        }
         // Taken, not cloned: a handler extracts it once.
         if let Some(outcome) = parts.extensions.remove::<VerificationOutcome>() {
             return Ok(Self(outcome));

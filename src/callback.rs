@@ -82,11 +82,12 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use crate::binding::BindingHash;
 use crate::client::{ClientError, FaceIdClient};
 use crate::clock::Clock;
 use crate::model::{FaceRecord, IdentifierError, OrderNo, QueryOptions, ResultCode, UserId};
 use crate::sign::{self, ParseSignatureError, Signature};
-use crate::store::{Consumed, OrderStore, StoreError};
+use crate::store::{Claim, Consumed, OrderStore, StoreError};
 use crate::ticket::{call_with_recovery, SignTickets, Ticket, TicketProvider};
 
 /// The default of [`CallbackVerifierBuilder::max_query_len`]: 2 KiB, ten
@@ -108,6 +109,7 @@ struct Inner {
     confirm_with: Option<FaceIdClient>,
     max_query_len: usize,
     clock: Clock,
+    browser_binding: bool,
 }
 
 impl fmt::Debug for CallbackVerifier {
@@ -116,6 +118,7 @@ impl fmt::Debug for CallbackVerifier {
             .field("app_id", &self.inner.app_id)
             .field("confirms", &self.inner.confirm_with.is_some())
             .field("max_query_len", &self.inner.max_query_len)
+            .field("browser_binding", &self.inner.browser_binding)
             .finish_non_exhaustive()
     }
 }
@@ -128,6 +131,7 @@ pub struct CallbackVerifierBuilder {
     confirm_with: Option<FaceIdClient>,
     max_query_len: usize,
     clock: Clock,
+    browser_binding: bool,
 }
 
 impl fmt::Debug for CallbackVerifierBuilder {
@@ -136,6 +140,7 @@ impl fmt::Debug for CallbackVerifierBuilder {
             .field("app_id", &self.app_id)
             .field("confirms", &self.confirm_with.is_some())
             .field("max_query_len", &self.max_query_len)
+            .field("browser_binding", &self.browser_binding)
             .finish_non_exhaustive()
     }
 }
@@ -201,6 +206,30 @@ impl CallbackVerifierBuilder {
         self
     }
 
+    /// Accepts a callback only from the browser that started its session:
+    /// the request must carry the [binding cookie](crate::binding) the
+    /// starter set (turn on
+    /// [`SessionStarterBuilder::browser_binding`](crate::session::SessionStarterBuilder::browser_binding)
+    /// too). A request without it, or from another browser, gets 409
+    /// ([`RejectionKind::OtherBrowser`]) and leaves the order pending; the
+    /// same browser coming back gets its outcome again, marked
+    /// [`VerificationOutcome::repeated`]. Off by default.
+    ///
+    /// ```
+    /// use tencent_faceid::callback::CallbackVerifier;
+    /// use tencent_faceid::store::MemoryOrderStore;
+    /// use tencent_faceid::ticket::StaticTickets;
+    /// let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("t", "n"), MemoryOrderStore::new())
+    ///     .browser_binding(true)
+    ///     .build()?;
+    /// assert!(verifier.binds_browsers());
+    /// # Ok::<(), tencent_faceid::callback::CallbackConfigError>(())
+    /// ```
+    pub fn browser_binding(mut self, on: bool) -> Self {
+        self.browser_binding = on;
+        self
+    }
+
     /// Builds the verifier.
     ///
     /// # Errors
@@ -229,6 +258,7 @@ impl CallbackVerifierBuilder {
                 confirm_with: self.confirm_with,
                 max_query_len: self.max_query_len,
                 clock: self.clock,
+                browser_binding: self.browser_binding,
             }),
         })
     }
@@ -261,6 +291,7 @@ impl CallbackVerifier {
             confirm_with: None,
             max_query_len: DEFAULT_MAX_QUERY_LEN,
             clock: Clock::system(),
+            browser_binding: false,
         }
     }
 
@@ -274,6 +305,12 @@ impl CallbackVerifier {
         self.inner.confirm_with.is_some()
     }
 
+    /// Whether callbacks are accepted only from the browser that started
+    /// the session ([`CallbackVerifierBuilder::browser_binding`]).
+    pub fn binds_browsers(&self) -> bool {
+        self.inner.browser_binding
+    }
+
     /// Verifies a callback's query string (without the `?`; one leading `?`
     /// is tolerated) and consumes its order.
     ///
@@ -285,15 +322,38 @@ impl CallbackVerifier {
     /// why and its [`status`](CallbackRejection::status) which HTTP status
     /// to answer.
     pub async fn verify(&self, query: &str) -> Result<VerificationOutcome, CallbackRejection> {
-        let callback = self.read(query)?;
+        self.verify_in_browser(query, None).await
+    }
+
+    /// Verifies a callback like [`Self::verify`], made by the browser that
+    /// sent the [binding cookie](crate::binding) value `binding` (read it
+    /// with [`crate::binding::cookie_value`]). The framework adapters call
+    /// this; without [`CallbackVerifierBuilder::browser_binding`] the
+    /// cookie is ignored.
+    ///
+    /// # Errors
+    /// As [`Self::verify`]; with browser binding also
+    /// [`RejectionKind::OtherBrowser`] (409) when `binding` is `None` or not
+    /// the order's.
+    pub async fn verify_in_browser(
+        &self,
+        query: &str,
+        binding: Option<&str>,
+    ) -> Result<VerificationOutcome, CallbackRejection> {
+        let callback = self.read(query, binding)?;
         match self.settle_now(callback) {
             Ok(verdict) => verdict,
-            Err(callback) => self.settle(callback).await,
+            Err(callback) => self.settle(*callback).await,
         }
     }
 
-    /// Reads a callback's query strictly: the only step that needs it.
-    pub(crate) fn read(&self, query: &str) -> Result<Callback, CallbackRejection> {
+    /// Reads a callback's query strictly (the only step that needs it), and
+    /// the claim it makes on its order.
+    pub(crate) fn read(
+        &self,
+        query: &str,
+        binding: Option<&str>,
+    ) -> Result<Callback, CallbackRejection> {
         let raw =
             parse(query, self.inner.max_query_len).map_err(|m| reject(m.into(), None, None))?;
         let order_no = OrderNo::new(raw.order_no.into_owned())
@@ -302,7 +362,13 @@ impl CallbackVerifier {
             let kind = Malformed::InvalidSignature(e).into();
             reject(kind, Some(order_no.clone()), None)
         })?;
+        let claim = match (self.inner.browser_binding, binding) {
+            (false, _) => Claim::new(),
+            (true, Some(binding)) => Claim::new().bound_to(BindingHash::of(binding)),
+            (true, None) => return Err(reject(RejectionKind::OtherBrowser, Some(order_no), None)),
+        };
         Ok(Callback {
+            claim,
             code: ResultCode::from_code(&raw.code),
             h5face_id: raw.h5face_id.into_owned(),
             live_rate: raw.live_rate.map(Cow::into_owned),
@@ -317,18 +383,18 @@ impl CallbackVerifier {
     pub(crate) fn settle_now(
         &self,
         callback: Callback,
-    ) -> Result<Result<VerificationOutcome, CallbackRejection>, Callback> {
+    ) -> Result<Result<VerificationOutcome, CallbackRejection>, Box<Callback>> {
         let inner = &*self.inner;
         let Some(tickets) = inner.tickets.sign_tickets_now() else {
-            return Err(callback);
+            return Err(Box::new(callback));
         };
         // A mismatch takes the async path, which may learn newer tickets.
         if !self.signed_by(&callback, &tickets) || self.to_confirm(&callback) {
-            return Err(callback);
+            return Err(Box::new(callback));
         }
-        match inner.store.consume_now(&callback.order_no) {
+        match inner.store.consume_now(&callback.order_no, &callback.claim) {
             Some(consumed) => Ok(self.accept(callback, consumed, None)),
-            None => Err(callback),
+            None => Err(Box::new(callback)),
         }
     }
 
@@ -354,7 +420,9 @@ impl CallbackVerifier {
             }
             _ => None,
         };
-        let consumed = (*inner.store).consume(&callback.order_no).await;
+        let consumed = (*inner.store)
+            .consume_claim(&callback.order_no, &callback.claim)
+            .await;
         self.accept(callback, consumed, record)
     }
 
@@ -430,9 +498,14 @@ impl CallbackVerifier {
             h5face_id,
             live_rate,
             signature: _,
+            claim: _,
         } = callback;
-        let order = match consumed {
-            Ok(Consumed::Accepted(order)) => order,
+        let (order, repeated) = match consumed {
+            Ok(Consumed::Accepted(order)) => (order, false),
+            Ok(Consumed::Repeated(order)) => (order, true),
+            Ok(Consumed::OtherBrowser) => {
+                return Err(reject(RejectionKind::OtherBrowser, Some(order_no), None))
+            }
             Ok(Consumed::Unknown) => {
                 return Err(reject(RejectionKind::UnknownOrder, Some(order_no), None))
             }
@@ -455,10 +528,12 @@ impl CallbackVerifier {
             live_rate,
             created_at: order.created_at,
             record,
+            repeated,
         };
         tracing::info!(
             order_no = %outcome.order_no,
             passed = outcome.passed(),
+            repeated,
             code = outcome.code.as_str(),
             confirmed = outcome.record.is_some(),
             "face verification callback accepted"
@@ -548,6 +623,11 @@ pub struct VerificationOutcome {
     /// one; never with the photo or video. Boxed: it is large and most
     /// outcomes carry none.
     pub record: Option<Box<FaceRecord>>,
+    /// `true` when the browser that started the session came back with
+    /// the same callback (a reload, with browser binding on): the order
+    /// was consumed by its earlier request, so show the outcome again but
+    /// grant nothing twice. `false` the first time.
+    pub repeated: bool,
 }
 
 impl VerificationOutcome {
@@ -633,6 +713,12 @@ pub enum RejectionKind {
     Expired,
     /// The order's callback was accepted before: 409.
     Replay,
+    /// Browser binding is on and the request does not carry the binding
+    /// cookie of the browser that started the session: 409. The order is
+    /// left pending for that browser.
+    OtherBrowser,
+    /// The request is not a `GET`: 405, refused before any verification.
+    MethodNotAllowed,
     /// The vendor's record does not confirm the pass: 403.
     NotConfirmed(NotConfirmed),
     /// No SIGN ticket could be had to check the signature: 503.
@@ -657,6 +743,8 @@ impl RejectionKind {
             Self::UnknownOrder => "unknown_order",
             Self::Expired => "expired",
             Self::Replay => "replay",
+            Self::OtherBrowser => "other_browser",
+            Self::MethodNotAllowed => "method_not_allowed",
             Self::NotConfirmed(_) => "not_confirmed",
             Self::TicketsUnavailable => "tickets_unavailable",
             Self::StoreUnavailable => "store_unavailable",
@@ -677,7 +765,8 @@ impl RejectionKind {
             Self::BadSignature => 401,
             Self::NotConfirmed(_) => 403,
             Self::UnknownOrder => 404,
-            Self::Replay => 409,
+            Self::Replay | Self::OtherBrowser => 409,
+            Self::MethodNotAllowed => 405,
             Self::Expired => 410,
             Self::TicketsUnavailable | Self::StoreUnavailable | Self::VendorUnavailable => 503,
         }
@@ -784,6 +873,14 @@ impl fmt::Display for CallbackRejection {
                 order(f)?;
                 f.write_str(" was already accepted once")
             }
+            RejectionKind::OtherBrowser => {
+                f.write_str("the callback for ")?;
+                order(f)?;
+                f.write_str(" does not come from the browser that started the verification; open it in that browser (with its cookies) or start a new verification")
+            }
+            RejectionKind::MethodNotAllowed => f.write_str(
+                "face verification callbacks are GET requests; other methods are not verified",
+            ),
             RejectionKind::NotConfirmed(why) => {
                 f.write_str("the vendor does not confirm the pass of ")?;
                 order(f)?;
@@ -817,6 +914,12 @@ impl StdError for CallbackRejection {
     }
 }
 
+/// The rejection of a request that is not a `GET`, made before any
+/// verification.
+pub(crate) fn method_not_allowed() -> CallbackRejection {
+    reject(RejectionKind::MethodNotAllowed, None, None)
+}
+
 /// Makes a rejection and logs the decision (never a ticket or signature).
 fn reject(
     kind: RejectionKind,
@@ -832,10 +935,10 @@ fn reject(
     let kind = tracing::field::display(rejection.kind.as_str());
     let cause = rejection.source.as_ref().map(tracing::field::display);
     match rejection.kind {
-        RejectionKind::Malformed(_) => {
+        RejectionKind::Malformed(_) | RejectionKind::MethodNotAllowed => {
             tracing::debug!(kind, order_no, reason = %rejection, "face verification callback rejected")
         }
-        RejectionKind::UnknownOrder | RejectionKind::Expired => {
+        RejectionKind::UnknownOrder | RejectionKind::Expired | RejectionKind::OtherBrowser => {
             tracing::info!(kind, order_no, "face verification callback rejected")
         }
         _ => tracing::warn!(kind, order_no, cause, "face verification callback rejected"),
@@ -855,6 +958,7 @@ struct RawCallback<'q> {
 
 /// A callback read from its query: what verification needs of it, owned.
 pub(crate) struct Callback {
+    claim: Claim,
     order_no: OrderNo,
     code: ResultCode,
     h5face_id: String,
@@ -1242,6 +1346,8 @@ mod tests {
             ),
             (RejectionKind::UnknownOrder, 404),
             (RejectionKind::Replay, 409),
+            (RejectionKind::OtherBrowser, 409),
+            (RejectionKind::MethodNotAllowed, 405),
             (RejectionKind::Expired, 410),
             (RejectionKind::TicketsUnavailable, 503),
             (RejectionKind::StoreUnavailable, 503),

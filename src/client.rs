@@ -15,6 +15,7 @@ use serde::Serialize;
 use url::Url;
 
 use crate::clock::Clock;
+use crate::json::{self, DecodeError};
 use crate::model::{
     AccessTokenResponse, ApiTicketResponse, OrderNo, QueryOptions, QueryRecordRequest,
     QueryRecordResponse, ResultCode, StartRequest, StartResponse, StartResult, UserId,
@@ -98,9 +99,9 @@ pub enum ClientError {
     Decode {
         /// Which call.
         endpoint: Endpoint,
-        /// Why decoding failed.
+        /// Where and why decoding failed (never a value from the body).
         #[source]
-        source: serde_json::Error,
+        source: DecodeError,
     },
     /// The answer's body is larger than
     /// [`FaceIdClientBuilder::max_body_bytes`]; it was not read further.
@@ -606,7 +607,7 @@ impl FaceIdClient {
             }
             body.extend_from_slice(&chunk);
         }
-        serde_json::from_slice(&body).map_err(|source| ClientError::Decode { endpoint, source })
+        json::decode(&body).map_err(|source| ClientError::Decode { endpoint, source })
     }
 }
 
@@ -622,7 +623,7 @@ fn vendor_error(endpoint: Endpoint, response: &impl VendorResponse) -> ClientErr
 fn missing_field(endpoint: Endpoint, field: &str) -> ClientError {
     ClientError::Decode {
         endpoint,
-        source: serde::de::Error::custom(format!("a success answer without {field}")),
+        source: DecodeError::missing(field),
     }
 }
 

@@ -69,11 +69,13 @@
 pub mod actix;
 #[cfg(feature = "axum")]
 pub mod axum;
+pub mod binding;
 pub mod callback;
 pub mod client;
 pub mod clock;
 #[cfg(feature = "emulator")]
 pub mod emulator;
+pub mod json;
 pub mod model;
 pub mod nonce;
 #[cfg(feature = "redis")]

@@ -8,12 +8,14 @@
 //! accepted, once. Name, id number and photo are never logged.
 
 use std::fmt;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use url::Url;
 
+use crate::binding::BindingCookie;
 use crate::client::{ClientError, FaceIdClient};
 use crate::model::{IdentifierError, OrderNo, SourcePhotoType, StartRequest, UserId, VERSION};
 use crate::nonce::{nonce, random_alphanumeric};
@@ -134,6 +136,7 @@ pub struct StartSession {
     name: Option<Secret>,
     id_number: Option<Secret>,
     photo: Option<SourcePhoto>,
+    client_addr: Option<IpAddr>,
 }
 
 impl StartSession {
@@ -145,6 +148,7 @@ impl StartSession {
             name: None,
             id_number: None,
             photo: None,
+            client_addr: None,
         }
     }
 
@@ -166,9 +170,21 @@ impl StartSession {
         self
     }
 
+    /// The address the request to start came from, for the
+    /// [admission check](SessionStarterBuilder::admit) to limit per address.
+    pub fn client_addr(mut self, addr: IpAddr) -> Self {
+        self.client_addr = Some(addr);
+        self
+    }
+
     /// The user this session is for.
     pub fn user_id(&self) -> &UserId {
         &self.user_id
+    }
+
+    /// The address given with [`Self::client_addr`], if any.
+    pub fn requested_from(&self) -> Option<IpAddr> {
+        self.client_addr
     }
 
     fn validate(&self) -> Result<(), InvalidStart> {
@@ -235,17 +251,47 @@ pub enum StartError {
     /// The vendor answered something this crate cannot use.
     #[error("the vendor's answer cannot be used: {0}")]
     Answer(String),
-    /// The pending order could not be recorded.
+    /// The pending order could not be recorded (checked before the vendor
+    /// is asked, when the store is full).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The [admission check](SessionStarterBuilder::admit) refused the
+    /// request (a rate limit): nothing was asked of the vendor.
+    #[error("too many verifications started: {0}; try again later")]
+    Refused(String),
     /// No valid order number could be made (the prefix is not letters and
     /// digits, or too long).
     #[error("could not generate an order number: {0}")]
     OrderNo(#[from] IdentifierError),
 }
 
+impl StartError {
+    /// The HTTP status to answer the user's request to start with: 400
+    /// for a request to fix, 429 when refused by the admission check, 503
+    /// when the order store is full or down, 502 when the vendor failed.
+    ///
+    /// ```
+    /// use tencent_faceid::session::{InvalidStart, StartError};
+    /// assert_eq!(StartError::Invalid(InvalidStart::BlankIdentity).status(), 400);
+    /// assert_eq!(StartError::Refused("5 a minute per address".into()).status(), 429);
+    /// ```
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Invalid(_) => 400,
+            Self::Refused(_) => 429,
+            Self::Store(_) => 503,
+            Self::Tickets(_) | Self::Vendor(_) | Self::Answer(_) => 502,
+            Self::OrderNo(_) => 500,
+        }
+    }
+}
+
+/// Decides whether a request may start a session; see
+/// [`SessionStarterBuilder::admit`].
+type Admission = dyn Fn(&StartSession) -> Result<(), String> + Send + Sync;
+
 /// A started session: send the browser to `redirect_url`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Started {
     /// The order number, as recorded in the store.
     pub order_no: OrderNo,
@@ -253,6 +299,10 @@ pub struct Started {
     pub h5face_id: String,
     /// The vendor's H5 page for this session (single use).
     pub redirect_url: Url,
+    /// With [`SessionStarterBuilder::browser_binding`]: the cookie to set
+    /// on the response that redirects the browser (its `Set-Cookie` header
+    /// is [`BindingCookie::set_cookie`]).
+    pub binding: Option<BindingCookie>,
 }
 
 /// Configures a [`SessionStarter`].
@@ -262,9 +312,53 @@ pub struct SessionStarterBuilder {
     store: Arc<dyn OrderStore>,
     order_ttl: Duration,
     order_prefix: String,
+    browser_binding: bool,
+    admit: Option<Box<Admission>>,
 }
 
 impl SessionStarterBuilder {
+    /// Binds each session to the browser that starts it: [`Started::binding`]
+    /// is a cookie to set on the redirect, whose hash is recorded with the
+    /// order; a verifier with
+    /// [`browser_binding`](crate::callback::CallbackVerifierBuilder::browser_binding)
+    /// then accepts the callback only from that browser (see
+    /// [`crate::binding`]). The cookie is `Secure` when the callback URL is
+    /// https. Off by default.
+    pub fn browser_binding(mut self, on: bool) -> Self {
+        self.browser_binding = on;
+        self
+    }
+
+    /// A check every valid request passes before anything costs money (a
+    /// vendor session, tickets, a stored order): return `Err(reason)` to
+    /// refuse it with [`StartError::Refused`] (429). Use it for per-user or
+    /// per-address rate limits ([`StartSession::requested_from`]); a global
+    /// limit can also be a tower layer around the starter.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use tencent_faceid::client::FaceIdClient;
+    /// use tencent_faceid::session::SessionStarter;
+    /// use tencent_faceid::store::MemoryOrderStore;
+    /// use tencent_faceid::ticket::StaticTickets;
+    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
+    /// let started = AtomicUsize::new(0);
+    /// let starter = SessionStarter::builder(client, StaticTickets::new("sign", "nonce"), MemoryOrderStore::new())
+    ///     .admit(move |_request| match started.fetch_add(1, Ordering::Relaxed) {
+    ///         0..100 => Ok(()),
+    ///         _ => Err("this demo starts 100 sessions at most".to_owned()),
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn admit(
+        mut self,
+        check: impl Fn(&StartSession) -> Result<(), String> + Send + Sync + 'static,
+    ) -> Self {
+        self.admit = Some(Box::new(check));
+        self
+    }
+
     /// How long a started session may take to come back; default 30 min.
     pub fn order_ttl(mut self, ttl: Duration) -> Self {
         self.order_ttl = ttl;
@@ -330,6 +424,7 @@ impl fmt::Debug for SessionStarter {
             .field("client", &self.inner.client)
             .field("order_ttl", &self.inner.order_ttl)
             .field("order_prefix", &self.inner.order_prefix)
+            .field("browser_binding", &self.inner.browser_binding)
             .finish_non_exhaustive()
     }
 }
@@ -359,6 +454,8 @@ impl SessionStarter {
             store: Arc::new(store),
             order_ttl: Duration::from_secs(30 * 60),
             order_prefix: "fid".to_owned(),
+            browser_binding: false,
+            admit: None,
         }
     }
 
@@ -369,6 +466,12 @@ impl SessionStarter {
     pub async fn start(&self, request: StartSession) -> Result<Started, StartError> {
         request.validate()?;
         let this = &self.inner;
+        if let Some(admit) = &this.admit {
+            admit(&request).map_err(StartError::Refused)?;
+        }
+        // A full store would refuse the order after the vendor session was
+        // paid for: ask first.
+        this.store.check_room().await?;
         let app_id = this.client.app_id();
         let order_no = self.new_order_no()?;
         let tickets = this.tickets.sign_tickets().await?;
@@ -408,17 +511,20 @@ impl SessionStarter {
             &nonce_ticket,
         )?;
 
-        this.store
-            .put(
-                PendingOrder::new(order_no.clone(), request.user_id),
-                this.order_ttl,
-            )
-            .await?;
-        tracing::info!(order_no = %order_no, "face verification session started");
+        let binding = this
+            .browser_binding
+            .then(|| BindingCookie::new(request.callback_url.scheme() == "https", this.order_ttl));
+        let mut order = PendingOrder::new(order_no.clone(), request.user_id);
+        if let Some(binding) = &binding {
+            order = order.bound_to(binding.hash());
+        }
+        this.store.put(order, this.order_ttl).await?;
+        tracing::info!(order_no = %order_no, bound = binding.is_some(), "face verification session started");
         Ok(Started {
             order_no,
             h5face_id: session.h5face_id,
             redirect_url,
+            binding,
         })
     }
 

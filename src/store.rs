@@ -5,11 +5,14 @@
 //! [`OrderStore`] is the seam: [`MemoryOrderStore`] for one process,
 //! (feature `redis`) `RedisOrderStore` for many.
 
+use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
+use crate::binding::BindingHash;
 use crate::model::{OrderNo, UserId};
+use crate::nonce::random_alphanumeric;
 
 mod memory;
 pub use memory::MemoryOrderStore;
@@ -23,6 +26,9 @@ pub struct PendingOrder {
     pub user_id: UserId,
     /// When the session was started.
     pub created_at: SystemTime,
+    /// The hash of the browser binding the session was started with, if
+    /// any (see [`crate::binding`]).
+    pub binding: Option<BindingHash>,
 }
 
 impl PendingOrder {
@@ -40,7 +46,94 @@ impl PendingOrder {
             order_no,
             user_id,
             created_at: SystemTime::now(),
+            binding: None,
         }
+    }
+
+    /// The same order, bound to the browser holding the value `binding` is
+    /// the hash of.
+    ///
+    /// ```
+    /// use tencent_faceid::binding::BindingHash;
+    /// use tencent_faceid::model::{OrderNo, UserId};
+    /// use tencent_faceid::store::PendingOrder;
+    /// let order = PendingOrder::new(OrderNo::new("o1")?, UserId::new("u1")?)
+    ///     .bound_to(BindingHash::of("cookie value"));
+    /// assert_eq!(order.binding, Some(BindingHash::of("cookie value")));
+    /// # Ok::<(), tencent_faceid::model::IdentifierError>(())
+    /// ```
+    pub fn bound_to(mut self, binding: BindingHash) -> Self {
+        self.binding = Some(binding);
+        self
+    }
+}
+
+/// Who asks to consume an order: a random attempt id, and the browser
+/// binding the request carried (when the verifier checks bindings).
+///
+/// The store keeps the attempt id with the consumed order, so that asking
+/// again with the same claim after a lost reply answers
+/// [`Consumed::Accepted`] again rather than [`Consumed::AlreadyConsumed`]:
+/// a consume can be retried safely.
+///
+/// ```
+/// use tencent_faceid::binding::BindingHash;
+/// use tencent_faceid::store::Claim;
+/// let claim = Claim::new();
+/// assert_ne!(claim.attempt(), Claim::new().attempt());
+/// let bound = Claim::new().bound_to(BindingHash::of("cookie value"));
+/// assert_eq!(bound.binding(), Some(&BindingHash::of("cookie value")));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Claim {
+    attempt: String,
+    binding: Option<BindingHash>,
+}
+
+impl fmt::Debug for Claim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Claim")
+            .field("attempt", &self.attempt)
+            .field("bound", &self.binding.is_some())
+            .finish()
+    }
+}
+
+impl Claim {
+    /// Letters and digits in an attempt id.
+    const ATTEMPT_LEN: usize = 16;
+
+    /// A claim with a fresh random attempt id and no binding.
+    pub fn new() -> Self {
+        Self {
+            attempt: random_alphanumeric(Self::ATTEMPT_LEN),
+            binding: None,
+        }
+    }
+
+    /// The same claim, made from the browser holding the binding value
+    /// `binding` is the hash of: a pending order bound to another value
+    /// answers [`Consumed::OtherBrowser`], and a consumed one bound to this
+    /// value [`Consumed::Repeated`].
+    pub fn bound_to(mut self, binding: BindingHash) -> Self {
+        self.binding = Some(binding);
+        self
+    }
+
+    /// The attempt id: 16 random ASCII letters and digits.
+    pub fn attempt(&self) -> &str {
+        &self.attempt
+    }
+
+    /// The browser binding, if the claim carries one.
+    pub fn binding(&self) -> Option<&BindingHash> {
+        self.binding.as_ref()
+    }
+}
+
+impl Default for Claim {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -55,6 +148,13 @@ pub enum Consumed {
     Expired,
     /// The order was consumed before: this is a replay.
     AlreadyConsumed,
+    /// The order was consumed before by the browser making this claim (its
+    /// binding matches): the same browser came back, e.g. reloaded the
+    /// callback page. Show it the outcome again; grant nothing twice.
+    Repeated(PendingOrder),
+    /// The order is bound to another browser (or to none while the claim
+    /// carries a binding): refused, and left pending for its owner.
+    OtherBrowser,
 }
 
 /// The store failed (not a verdict on the order).
@@ -84,30 +184,63 @@ pub trait OrderStore: Send + Sync + 'static {
     /// Records a pending order that may be consumed within `ttl`.
     async fn put(&self, order: PendingOrder, ttl: Duration) -> Result<(), StoreError>;
 
-    /// Consumes the order once; see [`Consumed`] for the answers.
-    async fn consume(&self, order_no: &OrderNo) -> Result<Consumed, StoreError>;
+    /// Consumes the order once for `claim`; see [`Consumed`] for the
+    /// answers and [`Claim`] for why asking again with the same claim is
+    /// safe.
+    async fn consume_claim(
+        &self,
+        order_no: &OrderNo,
+        claim: &Claim,
+    ) -> Result<Consumed, StoreError>;
 
-    /// Consumes the order like [`consume`] if the store can answer without
-    /// waiting (an in-process store), else `None`, having done nothing:
-    /// then [`consume`] is called.
+    /// Consumes the order once, for a fresh [`Claim`] without binding.
+    async fn consume(&self, order_no: &OrderNo) -> Result<Consumed, StoreError> {
+        self.consume_claim(order_no, &Claim::new()).await
+    }
+
+    /// Consumes the order like [`consume_claim`] if the store can answer
+    /// without waiting (an in-process store), else `None`, having done
+    /// nothing: then [`consume_claim`] is called.
     ///
     /// The fast path that lets a callback be verified without an `async`
     /// detour. The default answers `None`.
     ///
-    /// [`consume`]: OrderStore::consume
+    /// [`consume_claim`]: OrderStore::consume_claim
     ///
     /// ```
     /// use tencent_faceid::model::OrderNo;
-    /// use tencent_faceid::store::{Consumed, MemoryOrderStore, OrderStore};
+    /// use tencent_faceid::store::{Claim, Consumed, MemoryOrderStore, OrderStore};
     /// let store = MemoryOrderStore::new();
     /// let order_no = OrderNo::new("order1")?;
-    /// let answer = store.consume_now(&order_no).expect("a memory store answers at once");
+    /// let answer = store.consume_now(&order_no, &Claim::new()).expect("a memory store answers at once");
     /// assert!(matches!(answer, Ok(Consumed::Unknown)));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    fn consume_now(&self, order_no: &OrderNo) -> Option<Result<Consumed, StoreError>> {
-        let _ = order_no;
+    fn consume_now(
+        &self,
+        order_no: &OrderNo,
+        claim: &Claim,
+    ) -> Option<Result<Consumed, StoreError>> {
+        let _ = (order_no, claim);
         None
+    }
+
+    /// Checks that a [`put`](OrderStore::put) now would find room, before
+    /// the session starter pays for a vendor session. The default (a store
+    /// without a bound) always has room.
+    ///
+    /// # Errors
+    /// [`StoreError::Full`] when the store is full of unexpired orders.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// use tencent_faceid::store::{MemoryOrderStore, OrderStore, StoreError};
+    /// assert!(MemoryOrderStore::with_capacity(1).check_room().await.is_ok());
+    /// assert!(matches!(MemoryOrderStore::with_capacity(0).check_room().await, Err(StoreError::Full { .. })));
+    /// # });
+    /// ```
+    async fn check_room(&self) -> Result<(), StoreError> {
+        Ok(())
     }
 }
 
@@ -117,11 +250,23 @@ impl<T: OrderStore + ?Sized> OrderStore for std::sync::Arc<T> {
         (**self).put(order, ttl).await
     }
 
-    async fn consume(&self, order_no: &OrderNo) -> Result<Consumed, StoreError> {
-        (**self).consume(order_no).await
+    async fn consume_claim(
+        &self,
+        order_no: &OrderNo,
+        claim: &Claim,
+    ) -> Result<Consumed, StoreError> {
+        (**self).consume_claim(order_no, claim).await
     }
 
-    fn consume_now(&self, order_no: &OrderNo) -> Option<Result<Consumed, StoreError>> {
-        (**self).consume_now(order_no)
+    fn consume_now(
+        &self,
+        order_no: &OrderNo,
+        claim: &Claim,
+    ) -> Option<Result<Consumed, StoreError>> {
+        (**self).consume_now(order_no, claim)
+    }
+
+    async fn check_room(&self) -> Result<(), StoreError> {
+        (**self).check_room().await
     }
 }

@@ -1,8 +1,15 @@
 //! [`FaceCallbackLayer`]: wrap your callback route so that its handler only
 //! ever runs for a verified callback.
 //!
-//! The layer reads the request URI's query, runs
-//! [`CallbackVerifier::verify`] before the inner service, and then either
+//! Only `GET` requests are callbacks. Other methods pass through to the
+//! inner service untouched (so a `get(..)` route answers 405 as usual),
+//! except `HEAD`, which the layer answers 405 itself: axum would otherwise
+//! run the `GET` handler for it. Neither is verified, so neither consumes
+//! an order.
+//!
+//! For a `GET` the layer reads the request URI's query and the [binding
+//! cookie](crate::binding), runs [`CallbackVerifier::verify_in_browser`]
+//! before the inner service, and then either
 //! - puts the [`VerificationOutcome`] into the request extensions and calls
 //!   the inner service (a correctly signed *failure* is an outcome too:
 //!   check [`VerificationOutcome::passed`]), or
@@ -52,13 +59,16 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use http::header::{HeaderValue, CONTENT_TYPE};
-use http::{Request, Response, StatusCode};
+use http::header::{HeaderValue, ALLOW, CONTENT_TYPE, COOKIE};
+use http::{Method, Request, Response, StatusCode};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::callback::{CallbackRejection, CallbackVerifier, VerificationOutcome};
+use crate::binding;
+use crate::callback::{
+    method_not_allowed, CallbackRejection, CallbackVerifier, RejectionKind, VerificationOutcome,
+};
 
 /// What the layer does with a rejected callback.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,8 +188,22 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        let method = request.method();
+        if method == Method::HEAD {
+            let verdict = Err(method_not_allowed());
+            let state = State::after(verdict, request, &mut self.inner, self.on_rejection);
+            return ResponseFuture { state };
+        }
+        if method != Method::GET {
+            let future = self.inner.call(request);
+            return ResponseFuture {
+                state: State::Inner { future },
+            };
+        }
         let query = request.uri().query().unwrap_or_default();
-        let settled = match self.verifier.read(query) {
+        let cookies = request.headers().get_all(COOKIE).iter();
+        let binding = binding::cookie_value(cookies.filter_map(|value| value.to_str().ok()));
+        let settled = match self.verifier.read(query, binding) {
             Ok(callback) => self.verifier.settle_now(callback),
             Err(rejection) => Ok(Err(rejection)),
         };
@@ -194,7 +218,7 @@ where
                 // clone in its place.
                 let clone = self.inner.clone();
                 State::Verifying {
-                    settle: Box::pin(async move { verifier.settle(callback).await }),
+                    settle: Box::pin(async move { verifier.settle(*callback).await }),
                     pending: Some((request, std::mem::replace(&mut self.inner, clone))),
                     on_rejection: self.on_rejection,
                 }
@@ -335,8 +359,10 @@ pub(crate) fn rejection_response<B: From<String>>(
     let mut response = Response::new(B::from(body));
     *response.status_mut() =
         StatusCode::from_u16(rejection.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if rejection.kind() == &RejectionKind::MethodNotAllowed {
+        headers.insert(ALLOW, HeaderValue::from_static("GET"));
+    }
     response
 }

@@ -210,7 +210,7 @@ async fn any_body_types_and_the_outcome_in_extensions() {
     });
     let service: FaceCallbackService<_> = FaceCallbackLayer::new(verifier).layer(inner);
     let make = |query: &str| {
-        Request::post(format!("/cb?{query}"))
+        Request::get(format!("/cb?{query}"))
             .body("posted".to_owned())
             .unwrap()
     };

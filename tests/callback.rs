@@ -17,7 +17,9 @@ use tencent_faceid::emulator::{Emulator, Fault, Outcome as EmulatorOutcome, Sign
 use tencent_faceid::model::{FrontEndCode, OrderNo, ResultCode, UserId};
 use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::sign::{sign, ParseSignatureError};
-use tencent_faceid::store::{Consumed, MemoryOrderStore, OrderStore, PendingOrder, StoreError};
+use tencent_faceid::store::{
+    Claim, Consumed, MemoryOrderStore, OrderStore, PendingOrder, StoreError,
+};
 use tencent_faceid::ticket::CachedTickets;
 use url::Url;
 
@@ -219,7 +221,11 @@ impl OrderStore for UnreachableStore {
         Err(StoreError::Backend("connection refused".into()))
     }
 
-    async fn consume(&self, _order_no: &OrderNo) -> Result<Consumed, StoreError> {
+    async fn consume_claim(
+        &self,
+        _order_no: &OrderNo,
+        _claim: &Claim,
+    ) -> Result<Consumed, StoreError> {
         Err(StoreError::Backend("connection refused".into()))
     }
 }

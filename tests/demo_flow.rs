@@ -67,6 +67,13 @@ fn attribute_after(page: &str, marker: &str, attribute: &str) -> String {
     tag[value_start..value_start + value_len].to_owned()
 }
 
+/// The demos bind callbacks to the browser that started them; this test's
+/// HTTP clients keep no cookies and replay from a second client, so it
+/// turns binding off (`tests/binding.rs` and `tests/browser.rs` cover it).
+fn without_browser_binding() {
+    std::env::set_var("DEMO_BROWSER_BINDING", "0");
+}
+
 async fn assert_pass_fail_and_replay(demo_url: &Url) {
     let (callback, status, page) = click_through(demo_url, "pass").await;
     assert_eq!(callback.path(), "/face/callback");
@@ -98,6 +105,7 @@ async fn axum_demo_pass_fail_and_replay() {
     let url: Url = format!("http://{}/", listener.local_addr().unwrap())
         .parse()
         .unwrap();
+    without_browser_binding();
     let demo::Demo { router, emulator } = demo::demo(url.clone()).await.unwrap();
     assert!(
         emulator.is_some(),
@@ -114,6 +122,7 @@ async fn actix_demo_pass_fail_and_replay() {
     let url: Url = format!("http://{}/", listener.local_addr().unwrap())
         .parse()
         .unwrap();
+    without_browser_binding();
     let (state, emulator) = actix_demo::demo_state(url.clone()).await.unwrap();
     assert!(emulator.is_some());
     let server = actix_web::HttpServer::new(move || {

@@ -1,14 +1,18 @@
 //! What both demos wire up: a vendor (the embedded emulator, or the real
 //! one when `FACEID_APP_ID` is set), cached tickets, an order store, the
-//! session starter and the callback verifier.
+//! session starter and the callback verifier, with browser binding (unless
+//! `DEMO_BROWSER_BINDING=0`) and a per-address limit on starts.
 
+use std::collections::HashMap;
 use std::error::Error;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use tencent_faceid::callback::CallbackVerifier;
 use tencent_faceid::client::{FaceIdClient, DEFAULT_BASE_URL};
 use tencent_faceid::emulator::Emulator;
-use tencent_faceid::session::SessionStarter;
+use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::store::MemoryOrderStore;
 use tencent_faceid::ticket::CachedTickets;
 use url::Url;
@@ -43,17 +47,50 @@ pub async fn wire(public_url: &Url) -> Result<Wiring, BoxError> {
             (emulator.client(), Some(emulator))
         }
     };
+    // `DEMO_BROWSER_BINDING=0` turns it off, for tools that act as several
+    // browsers at once.
+    let binding = std::env::var("DEMO_BROWSER_BINDING").map_or(true, |value| value != "0");
     let tickets = CachedTickets::builder(client.clone()).build();
     let store = MemoryOrderStore::new();
-    let verifier =
-        CallbackVerifier::builder(client.app_id(), tickets.clone(), store.clone()).build()?;
-    let starter = SessionStarter::builder(client, tickets, store).build()?;
+    let verifier = CallbackVerifier::builder(client.app_id(), tickets.clone(), store.clone())
+        .browser_binding(binding)
+        .build()?;
+    let starter = SessionStarter::builder(client, tickets, store)
+        .browser_binding(binding)
+        .admit(per_address_limit(STARTS_PER_MINUTE))
+        .build()?;
     Ok(Wiring {
         starter,
         verifier,
         callback_url: public_url.join("/face/callback")?,
         emulator,
     })
+}
+
+/// How many sessions one address may start per minute.
+pub const STARTS_PER_MINUTE: u32 = 30;
+
+/// An admission check allowing `per_minute` starts per client address (one
+/// shared budget for requests whose address is unknown), counted in
+/// one-minute windows.
+pub fn per_address_limit(
+    per_minute: u32,
+) -> impl Fn(&StartSession) -> Result<(), String> + Send + Sync + 'static {
+    let window = Mutex::new((Instant::now(), HashMap::<Option<IpAddr>, u32>::new()));
+    move |request| {
+        let mut window = window.lock().unwrap_or_else(PoisonError::into_inner);
+        let (started, counts) = &mut *window;
+        if started.elapsed() >= Duration::from_secs(60) {
+            *started = Instant::now();
+            counts.clear();
+        }
+        let count = counts.entry(request.requested_from()).or_insert(0);
+        if *count >= per_minute {
+            return Err(format!("at most {per_minute} a minute from one address"));
+        }
+        *count += 1;
+        Ok(())
+    }
 }
 
 /// Logs to stderr as `RUST_LOG` says, by default `info` and this crate's

@@ -65,6 +65,19 @@ pub enum RedisBackendError {
     /// Redis did not answer in time.
     #[error("Redis did not answer within {0:?}; check that Redis is reachable and not overloaded")]
     TimedOut(Duration),
+    /// Redis ran a consume after the caller had stopped waiting for it, so
+    /// it changed nothing: the order is still pending.
+    #[error("Redis ran the consume only after this server had stopped waiting for it, so the order is still pending; try again. If this happens on every callback, this server's clock and Redis's disagree: synchronise them (NTP)")]
+    Late,
+    /// Fewer replicas than required acknowledged a consume in time; it
+    /// was undone, so the order is still pending.
+    #[error("only {acknowledged} of the {required} Redis replicas required acknowledged the consume in time, so it was undone and the order is still pending; try again, and check the replicas' health and link to the primary")]
+    NotReplicated {
+        /// Replicas that acknowledged.
+        acknowledged: u64,
+        /// Replicas required.
+        required: u64,
+    },
     /// A key under our prefix holds a value this crate did not write.
     #[error("the Redis key {key} holds a value this crate did not write ({reason}); is another application using the same key prefix?")]
     Corrupt {
@@ -116,6 +129,32 @@ where
         match op().await {
             Err(e) if e.is_connection_refusal() => {
                 tracing::debug!("Redis refused the connection; retrying once on a new one");
+                op().await
+            }
+            other => other,
+        }
+    };
+    match tokio::time::timeout(timeout, attempts).await {
+        Ok(result) => Ok(result?),
+        Err(_) => Err(RedisBackendError::TimedOut(timeout)),
+    }
+}
+
+/// Runs one Redis operation that may safely run twice (a read, or a write
+/// that recognises its own earlier effect) within `timeout`.
+///
+/// Like [`run`], but also runs it once more when the connection broke
+/// (broken pipe, reset, closed), which is what makes the first call after a
+/// Redis restart succeed on a connection opened before it.
+async fn run_idempotent<T, F, Fut>(timeout: Duration, mut op: F) -> Result<T, RedisBackendError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = RedisResult<T>>,
+{
+    let attempts = async {
+        match op().await {
+            Err(e) if e.is_connection_refusal() || e.is_connection_dropped() => {
+                tracing::debug!(kind = ?e.kind(), "the Redis connection failed; retrying once on a new one");
                 op().await
             }
             other => other,

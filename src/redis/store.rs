@@ -1,15 +1,16 @@
 //! [`RedisOrderStore`]: pending orders in Redis, consumed once by any instance.
 
 use std::sync::LazyLock;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ::redis::aio::ConnectionManager;
 use ::redis::Script;
 use async_trait::async_trait;
 
-use super::{millis_ceil, run, RedisBackendError, DEFAULT_PREFIX, DEFAULT_TIMEOUT};
+use super::{millis_ceil, run_idempotent, RedisBackendError, DEFAULT_PREFIX, DEFAULT_TIMEOUT};
+use crate::binding::BindingHash;
 use crate::model::{OrderNo, UserId};
-use crate::store::{Consumed, OrderStore, PendingOrder, StoreError};
+use crate::store::{Claim, Consumed, OrderStore, PendingOrder, StoreError};
 
 /// The longest time to live or retention written to Redis (100 years), so
 /// that the sums the scripts compute stay exact.
@@ -17,42 +18,82 @@ const MAX_MILLIS: u64 = 100 * 365 * 24 * 3600 * 1000;
 
 /// Records a pending order unless the key exists (order numbers are single
 /// use, also after consumption). The deadline comes from the Redis clock, so
-/// instances whose clocks disagree still agree on expiry.
+/// instances whose clocks disagree still agree on expiry. A retry of a put
+/// whose reply was lost finds its own record and succeeds.
 ///
-/// Record: `p:<deadline ms>:<created ms>:<user id>`.
-/// KEYS[1] order key; ARGV: ttl ms, retention ms, created ms, user id.
+/// Record: `p:<deadline ms>:<order>`, where `<order>` is
+/// `<created ms>:<binding hash or ->:<user id>`.
+/// KEYS[1] order key; ARGV: ttl ms, retention ms, `<order>`.
 static PUT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ttl = tonumber(ARGV[1])
-local record = string.format('p:%d:%s:%s', now + ttl, ARGV[3], ARGV[4])
+local record = string.format('p:%d:%s', now + ttl, ARGV[3])
 if redis.call('SET', KEYS[1], record, 'NX', 'PX', ttl + tonumber(ARGV[2])) then
   return 1
 end
+local existing = redis.call('GET', KEYS[1])
+if existing and string.match(existing, '^p:%d+:(.*)$') == ARGV[3] then return 1 end
 return 0
 ",
     )
 });
 
-/// Consumes a pending order: pending and not past its deadline -> tombstone
-/// `c` kept for the retention, answer ACCEPTED with `<created ms>:<user id>`.
+/// Consumes an order for a claim. A pending order within its deadline,
+/// bound to the claim's binding if it carries one, becomes the tombstone
+/// `c:<attempt>:<deadline ms>:<order>` kept for the retention: ACCEPTED.
+/// The tombstone of the same attempt answers ACCEPTED again (a retry after
+/// a lost reply), of the same binding REPEATED. A consume that Redis runs
+/// after the caller's deadline (on the caller's clock) changes nothing:
+/// LATE.
 ///
-/// KEYS[1] order key; ARGV[1] retention ms.
+/// KEYS[1] order key; ARGV: retention ms, attempt, caller's deadline ms,
+/// binding hash or ''. Answers `{verdict, <order>}`.
 static CONSUME: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 local record = redis.call('GET', KEYS[1])
 if not record then return {0, ''} end
-if record == 'c' then return {3, ''} end
-local deadline, rest = string.match(record, '^p:(%d+):(%d+:.*)$')
-if not deadline then return {4, ''} end
+local attempt, deadline, order = string.match(record, '^c:(%w+):(%d+):(%d+:.*)$')
+if not attempt then
+  deadline, order = string.match(record, '^p:(%d+):(%d+:.*)$')
+end
+if not order then return {4, ''} end
+local binding = string.match(order, '^%d+:([^:]+):')
+local bound = ARGV[4] ~= ''
+if attempt then
+  if attempt == ARGV[2] then return {1, order} end
+  if bound and binding == ARGV[4] then return {5, order} end
+  return {3, ''}
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if now >= tonumber(deadline) then return {2, ''} end
-redis.call('SET', KEYS[1], 'c', 'PX', ARGV[1])
-return {1, rest}
+if bound and binding ~= ARGV[4] then return {6, ''} end
+if now > tonumber(ARGV[3]) then return {7, ''} end
+redis.call('SET', KEYS[1], string.format('c:%s:%s:%s', ARGV[2], deadline, order), 'PX', ARGV[1])
+return {1, order}
+",
+    )
+});
+
+/// Undoes a consume of this attempt: the tombstone becomes the pending
+/// order again, for its remaining time to live plus the retention.
+///
+/// KEYS[1] order key; ARGV: attempt, retention ms.
+static UNDO: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local record = redis.call('GET', KEYS[1]) or ''
+local attempt, deadline, order = string.match(record, '^c:(%w+):(%d+):(.*)$')
+if attempt ~= ARGV[1] then return 0 end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local left = math.max(tonumber(deadline) - now, 1)
+redis.call('SET', KEYS[1], string.format('p:%s:%s', deadline, order), 'PX', left + tonumber(ARGV[2]))
+return 1
 ",
     )
 });
@@ -61,6 +102,19 @@ const UNKNOWN: i64 = 0;
 const ACCEPTED: i64 = 1;
 const EXPIRED: i64 = 2;
 const CONSUMED: i64 = 3;
+const REPEATED: i64 = 5;
+const OTHER_BROWSER: i64 = 6;
+const LATE: i64 = 7;
+
+/// The binding field of a record when the order has none.
+const UNBOUND: &str = "-";
+
+/// The replicas a consume must reach before it is accepted.
+#[derive(Debug, Clone, Copy)]
+struct Durability {
+    replicas: u64,
+    within: Duration,
+}
 
 /// Pending orders in Redis, shared by every instance behind a load
 /// balancer: a session started on one instance can come back to any other,
@@ -74,6 +128,26 @@ const CONSUMED: i64 = 3;
 ///   [`Consumed::AlreadyConsumed`]; a pending order past its deadline answers
 ///   [`Consumed::Expired`]; no key answers [`Consumed::Unknown`].
 /// - Deadlines are measured on the Redis server's clock.
+///
+/// # Exactly once, when replies are lost
+/// Every consume carries the [`Claim`]'s random attempt id, which the
+/// tombstone keeps. When the reply is lost (a timeout, a dropped
+/// connection), the store runs the same consume once more: if the first
+/// one won, the second finds its own attempt and answers
+/// [`Consumed::Accepted`]; it never burns the order for nobody. A consume
+/// that Redis only runs after this server stopped waiting for it (Redis
+/// stalled past the [timeout](Self::timeout)) changes nothing and the
+/// caller gets a retryable error ([`RedisBackendError::Late`]) with the
+/// order still pending. This compares Redis's clock with this server's, so
+/// it assumes they agree to within half the timeout (NTP does far better).
+/// A first call on a connection that broke (say Redis restarted) is
+/// retried once on a new connection.
+///
+/// # Failover
+/// Redis replicates asynchronously: after a failover to a replica that had
+/// not yet received a consume, the same callback would be accepted again.
+/// [`wait_for_replicas`](Self::wait_for_replicas) closes that window (see
+/// there for the price).
 ///
 /// # Retention: telling expired and replayed orders apart
 /// Redis would forget an order the moment its time to live ran out, and an
@@ -110,6 +184,7 @@ pub struct RedisOrderStore {
     prefix: String,
     retention: Duration,
     timeout: Duration,
+    durability: Option<Durability>,
 }
 
 impl RedisOrderStore {
@@ -122,6 +197,7 @@ impl RedisOrderStore {
             prefix: DEFAULT_PREFIX.to_owned(),
             retention: Duration::from_secs(24 * 3600),
             timeout: DEFAULT_TIMEOUT,
+            durability: None,
         }
     }
 
@@ -151,8 +227,37 @@ impl RedisOrderStore {
     }
 
     /// How long one operation may take, reconnecting included; default 2 s.
+    /// A consume Redis runs more than half of it after it was sent changes
+    /// nothing (see [Exactly once](Self#exactly-once-when-replies-are-lost)).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Accepts a consume only once `replicas` replicas acknowledged it
+    /// (Redis `WAIT`), waiting at most `within`; off by default.
+    ///
+    /// With it, a replica promoted after a failover knows every accepted
+    /// order, so a replayed callback is refused there too. The price: each
+    /// consume waits for the slowest of those replicas (a local replica
+    /// adds about one round trip), and when fewer acknowledge within
+    /// `within` the consume is undone and the callback gets a retryable
+    /// 503 ([`RedisBackendError::NotReplicated`]) rather than an outcome:
+    /// availability now traded for safety after a failover. Keep `within`
+    /// well under half the [timeout](Self::timeout). With Redis Cluster,
+    /// `WAIT` counts the replicas of the order key's shard.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use tencent_faceid::redis::RedisOrderStore;
+    /// let store = RedisOrderStore::connect("redis://127.0.0.1:6379")
+    ///     .await?
+    ///     .wait_for_replicas(1, Duration::from_millis(500));
+    /// # Ok(()) }
+    /// ```
+    pub fn wait_for_replicas(mut self, replicas: u64, within: Duration) -> Self {
+        self.durability = Some(Durability { replicas, within });
         self
     }
 
@@ -173,26 +278,128 @@ impl RedisOrderStore {
         millis_ceil(self.retention).min(MAX_MILLIS)
     }
 
-    fn decode_accepted(
+    /// Reads `<created ms>:<binding hash or ->:<user id>`.
+    fn decode_order(
         &self,
         order_no: &OrderNo,
-        rest: &str,
+        order: &str,
     ) -> Result<PendingOrder, RedisBackendError> {
         let corrupt = |reason: &str| RedisBackendError::Corrupt {
             key: self.key(order_no),
             reason: reason.to_owned(),
         };
-        let (created, user_id) = rest.split_once(':').ok_or_else(|| corrupt("no user id"))?;
+        let mut fields = order.splitn(3, ':');
+        let (Some(created), Some(binding), Some(user_id)) =
+            (fields.next(), fields.next(), fields.next())
+        else {
+            return Err(corrupt("no binding or user id"));
+        };
         let created: u64 = created
             .parse()
             .map_err(|_| corrupt("creation time is not a number"))?;
+        let binding = match binding {
+            UNBOUND => None,
+            hex => Some(BindingHash::from_hex(hex).ok_or_else(|| corrupt("invalid binding hash"))?),
+        };
         let user_id = UserId::new(user_id).map_err(|_| corrupt("invalid user id"))?;
         Ok(PendingOrder {
             order_no: order_no.clone(),
             user_id,
             created_at: UNIX_EPOCH + Duration::from_millis(created),
+            binding,
         })
     }
+
+    /// Runs the consume script once (a broken connection retried).
+    async fn consume_once(
+        &self,
+        key: &str,
+        claim: &Claim,
+        deadline: u64,
+    ) -> Result<(i64, String), RedisBackendError> {
+        let binding = claim.binding().map(BindingHash::to_hex).unwrap_or_default();
+        run_idempotent(self.timeout, || {
+            let mut manager = self.manager.clone();
+            let mut invocation = CONSUME.key(key);
+            invocation
+                .arg(self.retention_millis())
+                .arg(claim.attempt())
+                .arg(deadline)
+                .arg(&binding);
+            async move { invocation.invoke_async(&mut manager).await }
+        })
+        .await
+    }
+
+    /// Waits for the replicas a consume must reach, and undoes it when too
+    /// few acknowledge.
+    async fn replicate(
+        &self,
+        key: &str,
+        claim: &Claim,
+        durability: Durability,
+    ) -> Result<(), RedisBackendError> {
+        let acknowledged: u64 = run_idempotent(self.timeout, || {
+            let mut manager = self.manager.clone();
+            let mut wait = ::redis::cmd("WAIT");
+            wait.arg(durability.replicas)
+                .arg(millis_ceil(durability.within));
+            async move { wait.query_async(&mut manager).await }
+        })
+        .await?;
+        if acknowledged >= durability.replicas {
+            return Ok(());
+        }
+        let undone: i64 = run_idempotent(self.timeout, || {
+            let mut manager = self.manager.clone();
+            let mut invocation = UNDO.key(key);
+            invocation.arg(claim.attempt()).arg(self.retention_millis());
+            async move { invocation.invoke_async(&mut manager).await }
+        })
+        .await?;
+        tracing::warn!(
+            acknowledged,
+            required = durability.replicas,
+            undone = undone == 1,
+            "too few Redis replicas acknowledged a consume"
+        );
+        Err(RedisBackendError::NotReplicated {
+            acknowledged,
+            required: durability.replicas,
+        })
+    }
+}
+
+/// Whether the reply to a command may have been lost after the command
+/// reached Redis.
+fn reply_lost(error: &RedisBackendError) -> bool {
+    match error {
+        RedisBackendError::TimedOut(_) => true,
+        RedisBackendError::Redis(e) => e.is_timeout() || e.is_connection_dropped(),
+        _ => false,
+    }
+}
+
+/// Milliseconds since the Unix epoch on this server's clock.
+fn now_millis() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| {
+            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+        })
+}
+
+/// `<created ms>:<binding hash or ->:<user id>` of an order.
+fn encode_order(order: &PendingOrder) -> String {
+    let created = order
+        .created_at
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| u64::try_from(since.as_millis()).unwrap_or(0));
+    let binding = order
+        .binding
+        .as_ref()
+        .map_or_else(|| UNBOUND.to_owned(), BindingHash::to_hex);
+    format!("{created}:{binding}:{}", order.user_id.as_str())
 }
 
 fn backend(error: RedisBackendError) -> StoreError {
@@ -204,18 +411,14 @@ impl OrderStore for RedisOrderStore {
     async fn put(&self, order: PendingOrder, ttl: Duration) -> Result<(), StoreError> {
         let key = self.key(&order.order_no);
         let ttl = millis_ceil(ttl).min(MAX_MILLIS);
-        let created = order
-            .created_at
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |since| u64::try_from(since.as_millis()).unwrap_or(0));
-        let stored: i64 = run(self.timeout, || {
+        let record = encode_order(&order);
+        let stored: i64 = run_idempotent(self.timeout, || {
             let mut manager = self.manager.clone();
             let mut invocation = PUT.key(&key);
             invocation
                 .arg(ttl)
                 .arg(self.retention_millis())
-                .arg(created)
-                .arg(order.user_id.as_str());
+                .arg(&record);
             async move { invocation.invoke_async(&mut manager).await }
         })
         .await
@@ -236,22 +439,41 @@ impl OrderStore for RedisOrderStore {
         }
     }
 
-    async fn consume(&self, order_no: &OrderNo) -> Result<Consumed, StoreError> {
+    async fn consume_claim(
+        &self,
+        order_no: &OrderNo,
+        claim: &Claim,
+    ) -> Result<Consumed, StoreError> {
         let key = self.key(order_no);
-        let retention = self.retention_millis();
-        let (verdict, rest): (i64, String) = run(self.timeout, || {
-            let mut manager = self.manager.clone();
-            let mut invocation = CONSUME.key(&key);
-            invocation.arg(retention);
-            async move { invocation.invoke_async(&mut manager).await }
-        })
-        .await
-        .map_err(backend)?;
+        // Redis refuses to run the consume after this: by then this server
+        // may have stopped waiting for it.
+        let deadline = now_millis().saturating_add(millis_ceil(self.timeout / 2));
+        let reply = match self.consume_once(&key, claim, deadline).await {
+            Err(error) if reply_lost(&error) => {
+                // Did our attempt win? The same claim answers that, and
+                // consumes the order if the first attempt never ran.
+                tracing::warn!(order_no = order_no.as_str(), %error, "lost the reply to a consume; asking again with the same attempt");
+                self.consume_once(&key, claim, deadline).await
+            }
+            other => other,
+        };
+        let (verdict, order) = reply.map_err(backend)?;
         let consumed = match verdict {
             UNKNOWN => Consumed::Unknown,
             EXPIRED => Consumed::Expired,
             CONSUMED => Consumed::AlreadyConsumed,
-            ACCEPTED => Consumed::Accepted(self.decode_accepted(order_no, &rest).map_err(backend)?),
+            OTHER_BROWSER => Consumed::OtherBrowser,
+            LATE => return Err(backend(RedisBackendError::Late)),
+            REPEATED => Consumed::Repeated(self.decode_order(order_no, &order).map_err(backend)?),
+            ACCEPTED => {
+                let accepted = self.decode_order(order_no, &order).map_err(backend)?;
+                if let Some(durability) = self.durability {
+                    self.replicate(&key, claim, durability)
+                        .await
+                        .map_err(backend)?;
+                }
+                Consumed::Accepted(accepted)
+            }
             _ => {
                 return Err(backend(RedisBackendError::Corrupt {
                     key,
@@ -266,6 +488,8 @@ impl OrderStore for RedisOrderStore {
                 Consumed::Unknown => "unknown",
                 Consumed::Expired => "expired",
                 Consumed::AlreadyConsumed => "already consumed",
+                Consumed::Repeated(_) => "repeated by the same browser",
+                Consumed::OtherBrowser => "bound to another browser",
             },
             "consumed order in Redis"
         );

@@ -291,15 +291,11 @@ impl Shared for InRedis {
         let Some(stored) = stored else {
             return Ok(None);
         };
-        let record: StoredRecord = serde_json::from_str(&stored).map_err(|e| {
-            // The serde error may quote the value: keep only its position.
+        let record: StoredRecord = crate::json::decode(stored.as_bytes()).map_err(|e| {
+            // Where and why only: the record holds the token and tickets.
             shared_error(RedisBackendError::Corrupt {
                 key: self.record_key.clone(),
-                reason: format!(
-                    "not a tickets record (line {}, column {})",
-                    e.line(),
-                    e.column()
-                ),
+                reason: format!("not a tickets record: {e}"),
             })
         })?;
         Ok(Some(record.into()))

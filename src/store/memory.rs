@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
-use super::{Consumed, OrderStore, PendingOrder, StoreError};
+use super::{Claim, Consumed, OrderStore, PendingOrder, StoreError};
 use crate::model::OrderNo;
 
 /// Pending orders held in memory, for a server running as one process.
@@ -106,7 +106,8 @@ struct Entry {
 
 enum State {
     Pending(PendingOrder),
-    Consumed,
+    /// The order, and the attempt that consumed it.
+    Consumed(PendingOrder, String),
 }
 
 impl MemoryOrderStore {
@@ -197,7 +198,7 @@ impl MemoryOrderStore {
         Ok(())
     }
 
-    fn consume_at(&self, order_no: &OrderNo, now: Instant) -> Consumed {
+    fn consume_at(&self, order_no: &OrderNo, claim: &Claim, now: Instant) -> Consumed {
         let key = Key::new(order_no);
         let mut inner = self.lock();
         let Some(entry) = inner.entries.get_mut(&key) else {
@@ -206,9 +207,39 @@ impl MemoryOrderStore {
         if now >= entry.expires_at {
             return Consumed::Expired;
         }
-        match std::mem::replace(&mut entry.state, State::Consumed) {
-            State::Pending(order) => Consumed::Accepted(order),
-            State::Consumed => Consumed::AlreadyConsumed,
+        match &entry.state {
+            State::Pending(order) if claim.binding().is_some_and(|b| order.binding != Some(*b)) => {
+                Consumed::OtherBrowser
+            }
+            State::Pending(order) => {
+                let order = order.clone();
+                entry.state = State::Consumed(order.clone(), claim.attempt().to_owned());
+                Consumed::Accepted(order)
+            }
+            State::Consumed(order, attempt) if attempt == claim.attempt() => {
+                Consumed::Accepted(order.clone())
+            }
+            State::Consumed(order, _)
+                if claim.binding().is_some() && order.binding.as_ref() == claim.binding() =>
+            {
+                Consumed::Repeated(order.clone())
+            }
+            State::Consumed(..) => Consumed::AlreadyConsumed,
+        }
+    }
+
+    /// Whether a put at `now` finds room.
+    fn check_room_at(&self, now: Instant) -> Result<(), StoreError> {
+        let capacity = self.shared.capacity;
+        let inner = self.lock();
+        let expired_first = inner
+            .expiries
+            .peek()
+            .is_some_and(|Reverse((expires_at, _))| *expires_at <= now);
+        if inner.entries.len() < capacity || expired_first {
+            Ok(())
+        } else {
+            Err(StoreError::Full { capacity })
         }
     }
 }
@@ -248,12 +279,24 @@ impl OrderStore for MemoryOrderStore {
         self.put_at(order, ttl, Instant::now())
     }
 
-    async fn consume(&self, order_no: &OrderNo) -> Result<Consumed, StoreError> {
-        Ok(self.consume_at(order_no, Instant::now()))
+    async fn consume_claim(
+        &self,
+        order_no: &OrderNo,
+        claim: &Claim,
+    ) -> Result<Consumed, StoreError> {
+        Ok(self.consume_at(order_no, claim, Instant::now()))
     }
 
-    fn consume_now(&self, order_no: &OrderNo) -> Option<Result<Consumed, StoreError>> {
-        Some(Ok(self.consume_at(order_no, Instant::now())))
+    fn consume_now(
+        &self,
+        order_no: &OrderNo,
+        claim: &Claim,
+    ) -> Option<Result<Consumed, StoreError>> {
+        Some(Ok(self.consume_at(order_no, claim, Instant::now())))
+    }
+
+    async fn check_room(&self) -> Result<(), StoreError> {
+        self.check_room_at(Instant::now())
     }
 }
 
@@ -280,10 +323,61 @@ mod tests {
         let store = MemoryOrderStore::new();
         let pending = order(1);
         store.put_at(pending.clone(), TTL, Instant::now()).unwrap();
-        let answer = |n| store.consume_now(&no(n)).expect("answers at once").unwrap();
+        let answer = |n| {
+            store
+                .consume_now(&no(n), &Claim::new())
+                .expect("answers at once")
+                .unwrap()
+        };
         assert_eq!(answer(1), Consumed::Accepted(pending));
         assert_eq!(answer(1), Consumed::AlreadyConsumed);
         assert_eq!(answer(2), Consumed::Unknown);
+    }
+
+    #[test]
+    fn the_same_claim_is_accepted_again_and_a_bound_browser_repeats() {
+        use crate::binding::BindingHash;
+        let store = MemoryOrderStore::new();
+        let t0 = Instant::now();
+        let mine = BindingHash::of("mine");
+        store.put_at(order(1).bound_to(mine), TTL, t0).unwrap();
+        let other = Claim::new().bound_to(BindingHash::of("theirs"));
+        assert_eq!(store.consume_at(&no(1), &other, t0), Consumed::OtherBrowser);
+        let claim = Claim::new().bound_to(mine);
+        assert!(matches!(
+            store.consume_at(&no(1), &claim, t0),
+            Consumed::Accepted(_)
+        ));
+        assert!(matches!(
+            store.consume_at(&no(1), &claim, t0),
+            Consumed::Accepted(_)
+        ));
+        let reload = Claim::new().bound_to(mine);
+        assert!(matches!(
+            store.consume_at(&no(1), &reload, t0),
+            Consumed::Repeated(_)
+        ));
+        assert_eq!(
+            store.consume_at(&no(1), &other, t0),
+            Consumed::AlreadyConsumed
+        );
+        assert_eq!(
+            store.consume_at(&no(1), &Claim::new(), t0),
+            Consumed::AlreadyConsumed
+        );
+    }
+
+    #[test]
+    fn check_room_counts_unexpired_orders_only() {
+        let store = MemoryOrderStore::with_capacity(1);
+        let t0 = Instant::now();
+        assert!(store.check_room_at(t0).is_ok());
+        store.put_at(order(1), TTL, t0).unwrap();
+        assert!(matches!(
+            store.check_room_at(t0),
+            Err(StoreError::Full { capacity: 1 })
+        ));
+        assert!(store.check_room_at(t0 + TTL).is_ok());
     }
 
     #[test]
@@ -291,15 +385,18 @@ mod tests {
         let store = MemoryOrderStore::new();
         let t0 = Instant::now();
         store.put_at(order(1), TTL, t0).unwrap();
-        match store.consume_at(&no(1), t0 + Duration::from_secs(1)) {
+        match store.consume_at(&no(1), &Claim::new(), t0 + Duration::from_secs(1)) {
             Consumed::Accepted(found) => assert_eq!(found.user_id.as_str(), "user1"),
             other => panic!("expected Accepted, got {other:?}"),
         }
         assert_eq!(
-            store.consume_at(&no(1), t0 + Duration::from_secs(2)),
+            store.consume_at(&no(1), &Claim::new(), t0 + Duration::from_secs(2)),
             Consumed::AlreadyConsumed
         );
-        assert_eq!(store.consume_at(&no(2), t0), Consumed::Unknown);
+        assert_eq!(
+            store.consume_at(&no(2), &Claim::new(), t0),
+            Consumed::Unknown
+        );
     }
 
     #[test]
@@ -308,12 +405,18 @@ mod tests {
         let t0 = Instant::now();
         store.put_at(order(1), TTL, t0).unwrap();
         store.put_at(order(2), TTL, t0).unwrap();
-        assert_eq!(store.consume_at(&no(1), t0 + TTL), Consumed::Expired);
+        assert_eq!(
+            store.consume_at(&no(1), &Claim::new(), t0 + TTL),
+            Consumed::Expired
+        );
         assert!(matches!(
-            store.consume_at(&no(2), t0 + TTL - Duration::from_nanos(1)),
+            store.consume_at(&no(2), &Claim::new(), t0 + TTL - Duration::from_nanos(1)),
             Consumed::Accepted(_)
         ));
-        assert_eq!(store.consume_at(&no(2), t0 + TTL), Consumed::Expired);
+        assert_eq!(
+            store.consume_at(&no(2), &Claim::new(), t0 + TTL),
+            Consumed::Expired
+        );
     }
 
     #[test]
@@ -333,13 +436,16 @@ mod tests {
             .unwrap();
         assert_eq!(store.len(), 2);
         let later = t0 + Duration::from_secs(11);
-        assert_eq!(store.consume_at(&no(1), later), Consumed::Unknown);
+        assert_eq!(
+            store.consume_at(&no(1), &Claim::new(), later),
+            Consumed::Unknown
+        );
         assert!(matches!(
-            store.consume_at(&no(2), later),
+            store.consume_at(&no(2), &Claim::new(), later),
             Consumed::Accepted(_)
         ));
         assert!(matches!(
-            store.consume_at(&no(3), later),
+            store.consume_at(&no(3), &Claim::new(), later),
             Consumed::Accepted(_)
         ));
     }
@@ -350,7 +456,7 @@ mod tests {
         let t0 = Instant::now();
         store.put_at(order(1), TTL, t0).unwrap();
         assert!(matches!(
-            store.consume_at(&no(1), t0),
+            store.consume_at(&no(1), &Claim::new(), t0),
             Consumed::Accepted(_)
         ));
         assert!(matches!(
@@ -358,7 +464,10 @@ mod tests {
             Err(StoreError::Full { .. })
         ));
         store.put_at(order(2), TTL, t0 + TTL).unwrap();
-        assert_eq!(store.consume_at(&no(1), t0 + TTL), Consumed::Unknown);
+        assert_eq!(
+            store.consume_at(&no(1), &Claim::new(), t0 + TTL),
+            Consumed::Unknown
+        );
     }
 
     #[test]
@@ -371,7 +480,7 @@ mod tests {
             matches!(&err, StoreError::Duplicate(n) if n == &no(1)),
             "{err}"
         );
-        store.consume_at(&no(1), t0);
+        store.consume_at(&no(1), &Claim::new(), t0);
         // Consumed, and even expired: still remembered, still refused.
         assert!(matches!(
             store.put_at(order(1), TTL, t0 + 2 * TTL),
@@ -394,7 +503,11 @@ mod tests {
         let t0 = Instant::now();
         store.put_at(order(1), Duration::MAX, t0).unwrap();
         assert!(matches!(
-            store.consume_at(&no(1), t0 + Duration::from_secs(365 * 24 * 3600)),
+            store.consume_at(
+                &no(1),
+                &Claim::new(),
+                t0 + Duration::from_secs(365 * 24 * 3600)
+            ),
             Consumed::Accepted(_)
         ));
     }
