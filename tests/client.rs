@@ -8,7 +8,7 @@ use std::error::Error as _;
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
-use emu_support::{fresh_sign_ticket, start_request, start_session, ID_NO, NAME};
+use emu_support::{fresh_sign_ticket, on_manual_clock, start_request, start_session, ID_NO, NAME};
 use serde_json::json;
 use tencent_faceid::client::{ClientError, Endpoint, FaceIdClient};
 use tencent_faceid::clock::ManualClock;
@@ -145,12 +145,7 @@ async fn unknown_access_token_is_refused() {
 
 #[tokio::test]
 async fn a_new_access_token_ends_the_previous_one_a_minute_later() {
-    let clock = ManualClock::new();
-    let emulator = Emulator::builder()
-        .clock(clock.clone())
-        .start()
-        .await
-        .unwrap();
+    let (_clock, emulator) = on_manual_clock().await;
     let client = emulator.client();
     let old = client.access_token().await.unwrap();
     let new = client.access_token().await.unwrap();
@@ -189,12 +184,7 @@ async fn without_overlap_a_new_access_token_ends_the_previous_one_at_once() {
 
 #[tokio::test]
 async fn access_tokens_live_7200_seconds_by_the_emulators_clock() {
-    let clock = ManualClock::new();
-    let emulator = Emulator::builder()
-        .clock(clock.clone())
-        .start()
-        .await
-        .unwrap();
+    let (clock, emulator) = on_manual_clock().await;
     let client = emulator.client();
     let token = client.access_token().await.unwrap();
     // The client stamps the expiry with the same clock.

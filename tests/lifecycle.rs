@@ -5,9 +5,12 @@
 //! (a new token ends the old one a minute later, tickets die with their
 //! token); nothing here sleeps.
 
+mod emu_support;
+
 use std::sync::Arc;
 use std::time::Duration;
 
+use emu_support::on_manual_clock;
 use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::emulator::{Emulator, Outcome};
@@ -157,25 +160,21 @@ async fn six_hours_of_traffic_every_minute_succeeds_with_one_token_per_twenty_mi
     assert!(failures.is_empty(), "failed rounds: {failures:#?}");
 }
 
-/// A lone instance whose app id another system also uses.
-async fn lone_instance(clock: &ManualClock) -> (Emulator, Instance) {
-    let emulator = Emulator::builder()
-        .clock(clock.clone())
-        .start()
-        .await
-        .unwrap();
+/// A lone instance whose app id another system also uses, on a manual
+/// clock.
+async fn lone_instance() -> (ManualClock, Emulator, Instance) {
+    let (clock, emulator) = on_manual_clock().await;
     let instance = Instance::new(
         &emulator,
         CachedTickets::builder(emulator.client()).build(),
         MemoryOrderStore::new(),
     );
-    (emulator, instance)
+    (clock, emulator, instance)
 }
 
 #[tokio::test]
 async fn another_system_taking_a_new_token_costs_no_start_and_no_callback() {
-    let clock = ManualClock::new();
-    let (emulator, instance) = lone_instance(&clock).await;
+    let (clock, emulator, instance) = lone_instance().await;
     assert!(genuine_round(&emulator, &instance, &instance).await);
 
     // Another system with the same app id takes a token; a minute later
@@ -200,8 +199,7 @@ async fn another_system_taking_a_new_token_costs_no_start_and_no_callback() {
 
 #[tokio::test]
 async fn another_system_taking_a_new_sign_ticket_costs_no_start_and_no_callback() {
-    let clock = ManualClock::new();
-    let (emulator, instance) = lone_instance(&clock).await;
+    let (clock, emulator, instance) = lone_instance().await;
     assert!(genuine_round(&emulator, &instance, &instance).await);
 
     // Another system takes its own token and a SIGN ticket with it.
@@ -216,12 +214,7 @@ async fn another_system_taking_a_new_sign_ticket_costs_no_start_and_no_callback(
 
 #[tokio::test]
 async fn an_instance_learns_a_sign_ticket_rotated_by_its_sibling_from_redis() {
-    let clock = ManualClock::new();
-    let emulator = Emulator::builder()
-        .clock(clock.clone())
-        .start()
-        .await
-        .unwrap();
+    let emulator = Emulator::start().await.unwrap();
     let prefix = format!("faceid-test:{}:", random_alphanumeric(12));
     let a = redis_instance(&emulator, &prefix).await;
     let b = redis_instance(&emulator, &prefix).await;
@@ -247,12 +240,7 @@ async fn an_instance_learns_a_sign_ticket_rotated_by_its_sibling_from_redis() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_storm_of_forged_callbacks_costs_at_most_one_ticket_fetch_per_recovery_interval() {
-    let clock = ManualClock::new();
-    let emulator = Emulator::builder()
-        .clock(clock.clone())
-        .start()
-        .await
-        .unwrap();
+    let (clock, emulator) = on_manual_clock().await;
     let interval = Duration::from_secs(5);
     let tickets = CachedTickets::builder(emulator.client())
         .timings(TicketTimings::default().recovery_interval(interval))

@@ -2,12 +2,15 @@
 //! `redis://127.0.0.1:6379`). Every test works under its own random key
 //! prefix and deletes its keys at the end.
 
+mod emu_support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use emu_support::on_manual_clock;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tencent_faceid::client::{Endpoint, FaceIdClient};
 use tencent_faceid::clock::ManualClock;
@@ -423,17 +426,6 @@ fn shared_failure(error: &TicketError, is_backend: impl Fn(&RedisBackendError) -
 }
 
 const REFRESH_EVERY: Duration = Duration::from_secs(20 * 60);
-
-/// An emulator on a manual clock, and the clock.
-async fn on_manual_clock() -> (ManualClock, Emulator) {
-    let clock = ManualClock::new();
-    let emulator = Emulator::builder()
-        .clock(clock.clone())
-        .start()
-        .await
-        .unwrap();
-    (clock, emulator)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn four_instances_under_load_fetch_exactly_one_token_and_one_ticket() {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use emu_support::{browser, login_url, start_session};
+use emu_support::{browser, login_url, on_manual_clock, start_session};
 use reqwest::StatusCode;
 use tencent_faceid::client::Endpoint;
 use tencent_faceid::clock::ManualClock;
@@ -139,17 +139,6 @@ async fn only_fresh_cached_tickets_are_at_hand_without_waiting() {
 }
 
 const REFRESH_EVERY: Duration = Duration::from_secs(20 * 60);
-
-/// An emulator on a manual clock, and the clock.
-async fn on_manual_clock() -> (ManualClock, Emulator) {
-    let clock = ManualClock::new();
-    let emulator = Emulator::builder()
-        .clock(clock.clone())
-        .start()
-        .await
-        .unwrap();
-    (clock, emulator)
-}
 
 fn with_timings(emulator: &Emulator, timings: TicketTimings) -> CachedTickets {
     CachedTickets::builder(emulator.client())

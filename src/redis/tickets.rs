@@ -12,13 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{millis_ceil, run, RedisBackendError, DEFAULT_PREFIX, DEFAULT_TIMEOUT};
 use crate::client::{AccessToken, FaceIdClient};
-use crate::model::UserId;
 use crate::nonce::nonce;
 use crate::secret::Secret;
-use crate::ticket::refresh::{Engine, Pair, Shared};
-use crate::ticket::{
-    RefreshError, SignTickets, Ticket, TicketError, TicketProvider, TicketTimings,
-};
+use crate::ticket::refresh::{provide_through_engine, Engine, Pair, Shared};
+use crate::ticket::{RefreshError, SignTickets, Ticket, TicketTimings};
 
 /// Writes the new record and releases the lock, only if this caller still
 /// holds the lock: a holder whose lock lapsed (and may have been taken by
@@ -244,24 +241,7 @@ impl fmt::Debug for RedisTickets {
     }
 }
 
-#[async_trait]
-impl TicketProvider for RedisTickets {
-    async fn sign_tickets(&self) -> Result<Arc<SignTickets>, TicketError> {
-        self.engine.sign_tickets().await
-    }
-
-    fn sign_tickets_now(&self) -> Option<Arc<SignTickets>> {
-        self.engine.sign_tickets_now()
-    }
-
-    async fn recover(&self, stale: &SignTickets) -> Result<Arc<SignTickets>, TicketError> {
-        self.engine.recover(stale).await
-    }
-
-    async fn nonce_ticket(&self, user_id: &UserId) -> Result<Secret, TicketError> {
-        self.engine.nonce_ticket(user_id).await
-    }
-}
+provide_through_engine!(RedisTickets);
 
 /// The pair's home in Redis: a JSON record and a lock.
 struct InRedis {

@@ -5,13 +5,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use async_trait::async_trait;
-
-use super::refresh::{Alone, Engine};
-use super::{SignTickets, TicketError, TicketProvider, TicketTimings};
+use super::refresh::{provide_through_engine, Alone, Engine};
+use super::TicketTimings;
 use crate::client::FaceIdClient;
-use crate::model::UserId;
-use crate::secret::Secret;
 
 /// Tickets for one server: the access token and SIGN ticket fetched over
 /// HTTP with a [`FaceIdClient`] and cached in memory, living by the
@@ -102,21 +98,4 @@ impl fmt::Debug for CachedTickets {
     }
 }
 
-#[async_trait]
-impl TicketProvider for CachedTickets {
-    async fn sign_tickets(&self) -> Result<Arc<SignTickets>, TicketError> {
-        self.engine.sign_tickets().await
-    }
-
-    fn sign_tickets_now(&self) -> Option<Arc<SignTickets>> {
-        self.engine.sign_tickets_now()
-    }
-
-    async fn recover(&self, stale: &SignTickets) -> Result<Arc<SignTickets>, TicketError> {
-        self.engine.recover(stale).await
-    }
-
-    async fn nonce_ticket(&self, user_id: &UserId) -> Result<Secret, TicketError> {
-        self.engine.nonce_ticket(user_id).await
-    }
-}
+provide_through_engine!(CachedTickets);

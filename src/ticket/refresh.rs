@@ -502,3 +502,39 @@ impl<S: Shared> TicketProvider for Engine<S> {
         })
     }
 }
+
+/// Implements [`TicketProvider`] for a provider type that is an engine
+/// behind its `engine` field: every call goes to the engine.
+macro_rules! provide_through_engine {
+    ($provider:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::ticket::TicketProvider for $provider {
+            async fn sign_tickets(
+                &self,
+            ) -> Result<std::sync::Arc<$crate::ticket::SignTickets>, $crate::ticket::TicketError>
+            {
+                self.engine.sign_tickets().await
+            }
+
+            fn sign_tickets_now(&self) -> Option<std::sync::Arc<$crate::ticket::SignTickets>> {
+                self.engine.sign_tickets_now()
+            }
+
+            async fn recover(
+                &self,
+                stale: &$crate::ticket::SignTickets,
+            ) -> Result<std::sync::Arc<$crate::ticket::SignTickets>, $crate::ticket::TicketError>
+            {
+                self.engine.recover(stale).await
+            }
+
+            async fn nonce_ticket(
+                &self,
+                user_id: &$crate::model::UserId,
+            ) -> Result<$crate::secret::Secret, $crate::ticket::TicketError> {
+                self.engine.nonce_ticket(user_id).await
+            }
+        }
+    };
+}
+pub(crate) use provide_through_engine;

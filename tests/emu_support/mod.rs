@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test crate uses a different subset
 
 use tencent_faceid::client::FaceIdClient;
+use tencent_faceid::clock::ManualClock;
 use tencent_faceid::emulator::Emulator;
 use tencent_faceid::model::{OrderNo, StartRequest, StartResult, UserId, VERSION};
 use tencent_faceid::nonce::nonce;
@@ -92,4 +93,15 @@ pub fn query_param(url: &Url, name: &str) -> Option<String> {
     url.query_pairs()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
+}
+
+/// An emulator on a manual clock, and the clock.
+pub async fn on_manual_clock() -> (ManualClock, Emulator) {
+    let clock = ManualClock::new();
+    let emulator = Emulator::builder()
+        .clock(clock.clone())
+        .start()
+        .await
+        .unwrap();
+    (clock, emulator)
 }
