@@ -4,17 +4,28 @@
 //! start does), signs its callback and verifies it through
 //! `CallbackVerifier` (signature check and consume-once); one at a time
 //! (latency) and 64 in flight (throughput).
+//!
+//! Then the consume itself (group `consume`): the crate's sequential put +
+//! verify against the same scripts sent with bare `redis` calls on the
+//! same connection, the consume before attempt ids, and both with `WAIT 1`
+//! on a local replica the bench starts (`redis-server` on free ports).
+
+#[path = "../tests/spare_redis/mod.rs"]
+mod spare_redis;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use ::redis::aio::ConnectionManager;
+use ::redis::Script;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use spare_redis::SpareRedis;
 use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
 use tencent_faceid::model::{OrderNo, UserId};
 use tencent_faceid::nonce::random_alphanumeric;
 use tencent_faceid::redis::RedisOrderStore;
 use tencent_faceid::sign::sign;
-use tencent_faceid::store::{MemoryOrderStore, OrderStore, PendingOrder};
+use tencent_faceid::store::{Claim, MemoryOrderStore, OrderStore, PendingOrder};
 use tencent_faceid::ticket::StaticTickets;
 
 const APP_ID: &str = "appId001";
@@ -131,5 +142,142 @@ fn stores(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, stores);
+/// The consume as it was before attempt ids, for the comparison only.
+const CONSUME_WITHOUT_ATTEMPT: &str = r"
+local record = redis.call('GET', KEYS[1])
+if not record then return {0, ''} end
+if record == 'c' then return {3, ''} end
+local deadline, rest = string.match(record, '^p:(%d+):(%d+:.*)$')
+if not deadline then return {4, ''} end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if now >= tonumber(deadline) then return {2, ''} end
+redis.call('SET', KEYS[1], 'c', 'PX', ARGV[1])
+return {1, rest}
+";
+
+/// The crate's own scripts, sent bare.
+struct Bare {
+    put: Script,
+    consume: Script,
+    consume_without_attempt: Script,
+}
+
+impl Bare {
+    fn new() -> Self {
+        Self {
+            put: Script::new(include_str!("../src/redis/put.lua")),
+            consume: Script::new(include_str!("../src/redis/consume.lua")),
+            consume_without_attempt: Script::new(CONSUME_WITHOUT_ATTEMPT),
+        }
+    }
+
+    /// One put and one consume, as the store sends them, optionally
+    /// without the attempt id, optionally followed by `WAIT 1`.
+    async fn put_and_consume(
+        &self,
+        manager: &mut ConnectionManager,
+        key: &str,
+        attempt: bool,
+        wait: bool,
+    ) {
+        let record = "1764500000000:-:bench_user";
+        let stored: i64 = self
+            .put
+            .key(key)
+            .arg(600_000)
+            .arg(60_000)
+            .arg(record)
+            .invoke_async(manager)
+            .await
+            .expect("put");
+        assert_eq!(stored, 1);
+        let (verdict, _): (i64, String) = if attempt {
+            let claim = Claim::new();
+            self.consume
+                .key(key)
+                .arg(60_000)
+                .arg(claim.attempt())
+                .arg(u64::MAX / 2)
+                .arg("")
+                .invoke_async(manager)
+                .await
+        } else {
+            self.consume_without_attempt
+                .key(key)
+                .arg(60_000)
+                .invoke_async(manager)
+                .await
+        }
+        .expect("consume");
+        assert_eq!(verdict, 1);
+        if wait {
+            let acknowledged: u64 = ::redis::cmd("WAIT")
+                .arg(1)
+                .arg(1000)
+                .query_async(manager)
+                .await
+                .expect("WAIT");
+            assert_eq!(acknowledged, 1);
+        }
+    }
+}
+
+fn consume(c: &mut Criterion) {
+    if !SpareRedis::available() {
+        return SpareRedis::skip("the consume benchmarks");
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let primary = SpareRedis::start(&["--repl-diskless-sync-delay", "0"]);
+    let single = SpareRedis::start(&[]);
+    let _replica = SpareRedis::replica_of(&primary);
+    let user = UserId::new("bench_user").expect("valid user id");
+    let ttl = Duration::from_secs(600);
+    let counter = AtomicU64::new(0);
+    let bare = Bare::new();
+
+    let mut group = c.benchmark_group("consume");
+    group.measurement_time(Duration::from_secs(2));
+    group.warm_up_time(Duration::from_millis(500));
+    group.sample_size(30);
+    for (redis, wait) in [(&single, false), (&primary, true)] {
+        let suffix = if wait { "+wait1" } else { "" };
+        let mut manager = runtime
+            .block_on(tencent_faceid::redis::connect(&redis.url()))
+            .expect("the spare Redis answers");
+        let mut store = RedisOrderStore::new(manager.clone()).retention(Duration::from_secs(60));
+        if wait {
+            store = store.wait_for_replicas(1, Duration::from_secs(1));
+        }
+        let verifier =
+            CallbackVerifier::builder(APP_ID, StaticTickets::new(TICKET, "n"), store.clone())
+                .build()
+                .expect("valid configuration");
+        group.bench_function(format!("crate_put_verify{suffix}"), |b| {
+            b.iter(|| {
+                let n = counter.fetch_add(1, Ordering::Relaxed);
+                runtime.block_on(put_and_verify(&store, &verifier, ttl, n, &user));
+            })
+        });
+        for attempt in [true, false] {
+            let name = if attempt {
+                "with_attempt"
+            } else {
+                "without_attempt"
+            };
+            group.bench_function(format!("bare_put_consume_{name}{suffix}"), |b| {
+                b.iter(|| {
+                    let key = format!("bare:{}", counter.fetch_add(1, Ordering::Relaxed));
+                    runtime.block_on(bare.put_and_consume(&mut manager, &key, attempt, wait));
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, stores, consume);
 criterion_main!(benches);

@@ -27,7 +27,16 @@
 //!    and say the verification passed.
 //! 4. **The order**: it must be one this server started (it is in the
 //!    [`OrderStore`]), not expired, and not seen before. It is consumed:
-//!    the same callback never succeeds twice.
+//!    the same callback never succeeds twice. Each verification claims the
+//!    order with a random attempt id ([`Claim`]), so a store that lost its
+//!    reply can ask again without burning the order.
+//! 5. **The browser** (only with [`CallbackVerifierBuilder::browser_binding`]):
+//!    the request must carry the binding cookie of the browser that started
+//!    the session (see [`crate::binding`]); checked by the store as part of
+//!    the consume, so a refusal leaves the order pending.
+//!
+//! Only `GET` requests are callbacks: the framework adapters refuse or pass
+//! on every other method before any of this (see [`crate::tower`]).
 //!
 //! Confirmation comes before consumption on purpose: when the vendor cannot
 //! be reached (a 503), the user's order is still pending and the same

@@ -1,8 +1,12 @@
 //! Starting a verification: [`SessionStarter`] turns a [`StartSession`]
 //! into the URL to send the user's browser to.
 //!
-//! It validates the request against the vendor's limits, generates a unique
-//! order number, signs and sends geth5faceid, fetches a single-use NONCE
+//! It validates the request against the vendor's limits (a blank name or id
+//! number is [`InvalidStart::BlankIdentity`], a 400 by
+//! [`StartError::status`]), runs the [admission
+//! check](SessionStarterBuilder::admit) if any (rate limits), checks that
+//! the order store has room (before the vendor session is paid for),
+//! generates a unique order number, signs and sends geth5faceid, fetches a single-use NONCE
 //! ticket, builds the H5 login URL on the domain the vendor chose, and
 //! records the pending order so that only this session's callback is
 //! accepted, once. Name, id number and photo are never logged.

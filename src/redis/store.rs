@@ -24,22 +24,7 @@ const MAX_MILLIS: u64 = 100 * 365 * 24 * 3600 * 1000;
 /// Record: `p:<deadline ms>:<order>`, where `<order>` is
 /// `<created ms>:<binding hash or ->:<user id>`.
 /// KEYS[1] order key; ARGV: ttl ms, retention ms, `<order>`.
-static PUT: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local ttl = tonumber(ARGV[1])
-local record = string.format('p:%d:%s', now + ttl, ARGV[3])
-if redis.call('SET', KEYS[1], record, 'NX', 'PX', ttl + tonumber(ARGV[2])) then
-  return 1
-end
-local existing = redis.call('GET', KEYS[1])
-if existing and string.match(existing, '^p:%d+:(.*)$') == ARGV[3] then return 1 end
-return 0
-",
-    )
-});
+static PUT: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("put.lua")));
 
 /// Consumes an order for a claim. A pending order within its deadline,
 /// bound to the claim's binding if it carries one, becomes the tombstone
@@ -51,52 +36,13 @@ return 0
 ///
 /// KEYS[1] order key; ARGV: retention ms, attempt, caller's deadline ms,
 /// binding hash or ''. Answers `{verdict, <order>}`.
-static CONSUME: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-local record = redis.call('GET', KEYS[1])
-if not record then return {0, ''} end
-local attempt, deadline, order = string.match(record, '^c:(%w+):(%d+):(%d+:.*)$')
-if not attempt then
-  deadline, order = string.match(record, '^p:(%d+):(%d+:.*)$')
-end
-if not order then return {4, ''} end
-local binding = string.match(order, '^%d+:([^:]+):')
-local bound = ARGV[4] ~= ''
-if attempt then
-  if attempt == ARGV[2] then return {1, order} end
-  if bound and binding == ARGV[4] then return {5, order} end
-  return {3, ''}
-end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-if now >= tonumber(deadline) then return {2, ''} end
-if bound and binding ~= ARGV[4] then return {6, ''} end
-if now > tonumber(ARGV[3]) then return {7, ''} end
-redis.call('SET', KEYS[1], string.format('c:%s:%s:%s', ARGV[2], deadline, order), 'PX', ARGV[1])
-return {1, order}
-",
-    )
-});
+static CONSUME: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("consume.lua")));
 
 /// Undoes a consume of this attempt: the tombstone becomes the pending
 /// order again, for its remaining time to live plus the retention.
 ///
 /// KEYS[1] order key; ARGV: attempt, retention ms.
-static UNDO: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-local record = redis.call('GET', KEYS[1]) or ''
-local attempt, deadline, order = string.match(record, '^c:(%w+):(%d+):(.*)$')
-if attempt ~= ARGV[1] then return 0 end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local left = math.max(tonumber(deadline) - now, 1)
-redis.call('SET', KEYS[1], string.format('p:%s:%s', deadline, order), 'PX', left + tonumber(ARGV[2]))
-return 1
-",
-    )
-});
+static UNDO: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("undo.lua")));
 
 const UNKNOWN: i64 = 0;
 const ACCEPTED: i64 = 1;

@@ -29,6 +29,9 @@ use crate::model::OrderNo;
 ///   while the store still remembers it, even expired, so that an old
 ///   signed callback can never be replayed against a new session that
 ///   reused its number.
+/// - **Claims**: the tombstone keeps the consuming [`Claim`]'s attempt id
+///   and the order its browser binding, so the same claim is accepted again
+///   and the bound browser gets [`Consumed::Repeated`].
 /// - **Atomic**: [`OrderStore::consume`] runs under one short lock that is
 ///   never held across an `.await`; of concurrent consumes of one order,
 ///   exactly one gets [`Consumed::Accepted`].

@@ -1,0 +1,21 @@
+local record = redis.call('GET', KEYS[1])
+if not record then return {0, ''} end
+local attempt, deadline, order = string.match(record, '^c:(%w+):(%d+):(%d+:.*)$')
+if not attempt then
+  deadline, order = string.match(record, '^p:(%d+):(%d+:.*)$')
+end
+if not order then return {4, ''} end
+local binding = string.match(order, '^%d+:([^:]+):')
+local bound = ARGV[4] ~= ''
+if attempt then
+  if attempt == ARGV[2] then return {1, order} end
+  if bound and binding == ARGV[4] then return {5, order} end
+  return {3, ''}
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if now >= tonumber(deadline) then return {2, ''} end
+if bound and binding ~= ARGV[4] then return {6, ''} end
+if now > tonumber(ARGV[3]) then return {7, ''} end
+redis.call('SET', KEYS[1], string.format('c:%s:%s:%s', ARGV[2], deadline, order), 'PX', ARGV[1])
+return {1, order}

@@ -1,0 +1,10 @@
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ttl = tonumber(ARGV[1])
+local record = string.format('p:%d:%s', now + ttl, ARGV[3])
+if redis.call('SET', KEYS[1], record, 'NX', 'PX', ttl + tonumber(ARGV[2])) then
+  return 1
+end
+local existing = redis.call('GET', KEYS[1])
+if existing and string.match(existing, '^p:%d+:(.*)$') == ARGV[3] then return 1 end
+return 0
