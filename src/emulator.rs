@@ -34,8 +34,76 @@
 //! For tests it adds what the vendor cannot: [`Fault`]s (HTTP errors,
 //! vendor codes, delays, requests held until you release them, arbitrary
 //! bodies), a refresh by "another server" ([`Emulator::rotate_sign_ticket`]),
-//! request [`Counts`], other lifetimes, and [`Emulator::complete`] to
-//! finish a session without a browser.
+//! request [`Counts`], other lifetimes, and, to finish a session without a
+//! browser, [`Emulator::complete_login`] (from your app's redirect to the
+//! login page) and [`Emulator::complete`] (from an h5faceId).
+//!
+//! # Testing your app
+//! Give your app the emulator's [`client`](Emulator::client), drive it as
+//! a browser would, and let [`Emulator::complete_login`] stand in for the
+//! user on the vendor's page. The crate's documentation shows it for axum
+//! with `tower::ServiceExt::oneshot`, in
+//! [Testing your app](crate#testing-your-app); here it is for actix-web.
+//!
+//! ## Testing an actix-web app
+//! With `actix_web::test`, no port of your own is needed:
+//! ```
+//! use actix_web::http::{header, StatusCode};
+//! use actix_web::{error, test, web, App, HttpResponse};
+//! use tencent_faceid::actix::VerifiedCallback;
+//! use tencent_faceid::callback::CallbackVerifier;
+//! use tencent_faceid::emulator::{Emulator, Outcome};
+//! use tencent_faceid::model::UserId;
+//! use tencent_faceid::session::{SessionStarter, StartSession};
+//! use tencent_faceid::store::MemoryOrderStore;
+//! use tencent_faceid::ticket::CachedTickets;
+//!
+//! // Your app's handlers.
+//! async fn start(starter: web::Data<SessionStarter>) -> actix_web::Result<HttpResponse> {
+//!     let user = UserId::new("user42").map_err(error::ErrorBadRequest)?;
+//!     let callback = "https://shop.example/face/callback".parse().map_err(error::ErrorInternalServerError)?;
+//!     let started = starter
+//!         .start(StartSession::new(user, callback).name("Zhang San").id_number("110101199003071234"))
+//!         .await
+//!         .map_err(error::ErrorBadGateway)?;
+//!     Ok(HttpResponse::SeeOther()
+//!         .insert_header((header::LOCATION, started.redirect_url.as_str()))
+//!         .finish())
+//! }
+//!
+//! async fn callback(VerifiedCallback(outcome): VerifiedCallback) -> String {
+//!     format!("passed: {}", outcome.passed())
+//! }
+//!
+//! # #[actix_web::main]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // In an #[actix_web::test]: your app, on the emulator's client.
+//! let emulator = Emulator::start().await?;
+//! let client = emulator.client();
+//! let tickets = CachedTickets::builder(client.clone()).build();
+//! let store = MemoryOrderStore::new();
+//! let verifier = CallbackVerifier::builder(client.app_id(), tickets.clone(), store.clone()).build()?;
+//! let starter = SessionStarter::builder(client, tickets, store).build()?;
+//! let app = test::init_service(
+//!     App::new()
+//!         .app_data(web::Data::new(verifier))
+//!         .app_data(web::Data::new(starter))
+//!         .route("/start", web::post().to(start))
+//!         .route("/face/callback", web::get().to(callback)),
+//! )
+//! .await;
+//!
+//! // The user starts: your app redirects the browser to the vendor's page.
+//! let response = test::call_service(&app, test::TestRequest::post().uri("/start").to_request()).await;
+//! assert_eq!(response.status(), StatusCode::SEE_OTHER);
+//! let location = response.headers().get(header::LOCATION).ok_or("no Location")?.to_str()?;
+//!
+//! // The user passes on that page, which sends the browser back to your callback.
+//! let callback = emulator.complete_login(location, Outcome::Pass)?;
+//! let request = test::TestRequest::get().uri(callback.as_str()).to_request();
+//! assert_eq!(test::call_and_read_body(&app, request).await, "passed: true");
+//! # Ok(()) }
+//! ```
 //!
 //! # Example: a test against the emulator
 //! ```
