@@ -1,6 +1,6 @@
 //! A local stand-in for the vendor (feature `emulator`): the KYC service's
-//! endpoints and the H5 page, on an ephemeral loopback port, for demos and
-//! tests — yours included.
+//! endpoints and the H5 page, on a loopback port of its own (or where
+//! [`EmulatorBuilder::bind`] says), for demos and tests — yours included.
 //!
 //! It plays by the vendor's documented rules, by default:
 //! - **Access tokens** live 7200 s (`expire_in` is written `"7200"`, a
