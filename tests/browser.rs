@@ -161,17 +161,16 @@ async fn a_person_clicks_through_the_axum_demo_in_chromium() {
         .filter(|tool| !Path::new(tool).exists())
         .collect();
     if !missing.is_empty() {
-        let why = format!(
-            "{} not installed: install the Debian packages chromium and chromium-driver \
-             (apt-get install chromium chromium-driver; .ci/run does this), \
-             or set {SKIP_VAR}=1 to skip this test",
-            missing.join(" and ")
-        );
+        let missing = format!("{} missing", missing.join(" and "));
         if skip::requested(SKIP_VAR) {
-            skip::skipped(&why);
+            skip::skipped(&format!("{missing} ({SKIP_VAR}=1)"));
             return;
         }
-        panic!("{why}");
+        panic!(
+            "{missing}: install the Debian packages chromium and chromium-driver \
+             (apt-get install chromium chromium-driver; .ci/run does this), \
+             or set {SKIP_VAR}=1 to skip this test"
+        );
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let demo_url: Url = format!("http://{}/", listener.local_addr().unwrap())
