@@ -924,7 +924,8 @@ impl StdError for CallbackRejection {
 }
 
 /// The rejection of a request that is not a `GET`, made before any
-/// verification.
+/// verification; the HTTP adapters make it.
+#[cfg(any(feature = "tower", feature = "actix"))]
 pub(crate) fn method_not_allowed() -> CallbackRejection {
     reject(RejectionKind::MethodNotAllowed, None, None)
 }

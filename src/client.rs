@@ -290,6 +290,8 @@ impl FaceIdClientBuilder {
             secret: self.secret,
             clock: self.clock,
             max_body_bytes: self.max_body_bytes,
+            #[cfg(feature = "emulator")]
+            _keeps_alive: None,
         })
     }
 }
@@ -312,6 +314,9 @@ pub struct FaceIdClient {
     secret: Secret,
     clock: Clock,
     max_body_bytes: usize,
+    /// What this client keeps running: the emulator it came from.
+    #[cfg(feature = "emulator")]
+    _keeps_alive: Option<std::sync::Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 impl fmt::Debug for FaceIdClient {
@@ -352,6 +357,17 @@ impl FaceIdClient {
     /// The clock this client stamps expiries with.
     pub fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    /// This client, keeping `server` alive for as long as it (or a clone)
+    /// lives: the emulator hands out clients that keep it running.
+    #[cfg(feature = "emulator")]
+    pub(crate) fn keeping_alive(
+        mut self,
+        server: std::sync::Arc<dyn std::any::Any + Send + Sync>,
+    ) -> Self {
+        self._keeps_alive = Some(server);
+        self
     }
 
     /// Fetches a new access token. The vendor ends the previous one (and

@@ -1,6 +1,6 @@
 //! A local stand-in for the vendor (feature `emulator`): the KYC service's
-//! endpoints and the H5 page, on an ephemeral loopback port, for demos and
-//! tests — yours included.
+//! endpoints and the H5 page, on a loopback port of its own (or where
+//! [`EmulatorBuilder::bind`] says), for demos and tests — yours included.
 //!
 //! It plays by the vendor's documented rules, by default:
 //! - **Access tokens** live 7200 s (`expire_in` is written `"7200"`, a
@@ -34,8 +34,76 @@
 //! For tests it adds what the vendor cannot: [`Fault`]s (HTTP errors,
 //! vendor codes, delays, requests held until you release them, arbitrary
 //! bodies), a refresh by "another server" ([`Emulator::rotate_sign_ticket`]),
-//! request [`Counts`], other lifetimes, and [`Emulator::complete`] to
-//! finish a session without a browser.
+//! request [`Counts`], other lifetimes, and, to finish a session without a
+//! browser, [`Emulator::complete_login`] (from your app's redirect to the
+//! login page) and [`Emulator::complete`] (from an h5faceId).
+//!
+//! # Testing your app
+//! Give your app the emulator's [`client`](Emulator::client), drive it as
+//! a browser would, and let [`Emulator::complete_login`] stand in for the
+//! user on the vendor's page. The crate's documentation shows it for axum
+//! with `tower::ServiceExt::oneshot`, in
+//! [Testing your app](crate#testing-your-app); here it is for actix-web.
+//!
+//! ## Testing an actix-web app
+//! With `actix_web::test`, no port of your own is needed:
+//! ```
+//! use actix_web::http::{header, StatusCode};
+//! use actix_web::{error, test, web, App, HttpResponse};
+//! use tencent_faceid::actix::VerifiedCallback;
+//! use tencent_faceid::callback::CallbackVerifier;
+//! use tencent_faceid::emulator::{Emulator, Outcome};
+//! use tencent_faceid::model::UserId;
+//! use tencent_faceid::session::{SessionStarter, StartSession};
+//! use tencent_faceid::store::MemoryOrderStore;
+//! use tencent_faceid::ticket::CachedTickets;
+//!
+//! // Your app's handlers.
+//! async fn start(starter: web::Data<SessionStarter>) -> actix_web::Result<HttpResponse> {
+//!     let user = UserId::new("user42").map_err(error::ErrorBadRequest)?;
+//!     let callback = "https://shop.example/face/callback".parse().map_err(error::ErrorInternalServerError)?;
+//!     let started = starter
+//!         .start(StartSession::new(user, callback).name("Zhang San").id_number("110101199003071234"))
+//!         .await
+//!         .map_err(error::ErrorBadGateway)?;
+//!     Ok(HttpResponse::SeeOther()
+//!         .insert_header((header::LOCATION, started.redirect_url.as_str()))
+//!         .finish())
+//! }
+//!
+//! async fn callback(VerifiedCallback(outcome): VerifiedCallback) -> String {
+//!     format!("passed: {}", outcome.passed())
+//! }
+//!
+//! # #[actix_web::main]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // In an #[actix_web::test]: your app, on the emulator's client.
+//! let emulator = Emulator::start().await?;
+//! let client = emulator.client();
+//! let tickets = CachedTickets::builder(client.clone()).build();
+//! let store = MemoryOrderStore::new();
+//! let verifier = CallbackVerifier::builder(client.app_id(), tickets.clone(), store.clone()).build()?;
+//! let starter = SessionStarter::builder(client, tickets, store).build()?;
+//! let app = test::init_service(
+//!     App::new()
+//!         .app_data(web::Data::new(verifier))
+//!         .app_data(web::Data::new(starter))
+//!         .route("/start", web::post().to(start))
+//!         .route("/face/callback", web::get().to(callback)),
+//! )
+//! .await;
+//!
+//! // The user starts: your app redirects the browser to the vendor's page.
+//! let response = test::call_service(&app, test::TestRequest::post().uri("/start").to_request()).await;
+//! assert_eq!(response.status(), StatusCode::SEE_OTHER);
+//! let location = response.headers().get(header::LOCATION).ok_or("no Location")?.to_str()?;
+//!
+//! // The user passes on that page, which sends the browser back to your callback.
+//! let callback = emulator.complete_login(location, Outcome::Pass)?;
+//! let request = test::TestRequest::get().uri(callback.as_str()).to_request();
+//! assert_eq!(test::call_and_read_body(&app, request).await, "passed: true");
+//! # Ok(()) }
+//! ```
 //!
 //! # Example: a test against the emulator
 //! ```
@@ -118,7 +186,7 @@ mod vendor;
 use std::collections::VecDeque;
 use std::fmt;
 use std::io;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -135,12 +203,25 @@ pub use fault::Fault;
 pub use outcome::{Outcome, Refusal, SignatureParam};
 use vendor::{Settings, Vendor};
 
-/// A running emulator. Clones are handles to the same server; it stops when
-/// the last handle is dropped, or at [`Emulator::shutdown`].
+/// A running emulator. Clones are handles to the same server, and so is
+/// every [`FaceIdClient`] it hands out ([`Emulator::client`]) and anything
+/// built on one (ticket providers, session starters): the server runs
+/// until the last of them is dropped, or until [`Emulator::shutdown`].
+/// So `Emulator::start().await?.client()` is a client of a running
+/// emulator:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use tencent_faceid::emulator::Emulator;
+/// let client = Emulator::start().await?.client();
+/// assert!(client.access_token().await.is_ok());
+/// # Ok(()) }
+/// ```
 ///
 /// Start it inside a Tokio runtime with the I/O and time drivers enabled
-/// (`#[tokio::test]` and `#[tokio::main]` enable both); the server runs as a
-/// task of that runtime.
+/// (`#[tokio::test]`, `#[tokio::main]` and `#[actix_web::main]` enable
+/// both); the server runs as a task of that runtime, and stops with it.
 #[derive(Clone)]
 pub struct Emulator {
     shared: Arc<Shared>,
@@ -156,7 +237,7 @@ struct Shared {
     stop: watch::Receiver<bool>,
 }
 
-/// The server task; dropping the last handle stops it.
+/// The server task; dropping the last handle (emulator or client) stops it.
 struct Server {
     stop: watch::Sender<bool>,
     task: Mutex<Option<JoinHandle<()>>>,
@@ -213,7 +294,9 @@ impl Emulator {
         EmulatorBuilder::default()
     }
 
-    /// The emulator's base URL, `http://127.0.0.1:<port>/`.
+    /// The emulator's base URL, `http://127.0.0.1:<port>/` by default: the
+    /// address it is bound to (see [`EmulatorBuilder::bind`]), loopback
+    /// when bound to an unspecified address such as `0.0.0.0`.
     pub fn base_url(&self) -> &Url {
         self.client.base_url()
     }
@@ -230,14 +313,15 @@ impl Emulator {
 
     /// A [`FaceIdClient`] with this emulator's base URL, app id, secret
     /// and clock, so ticket providers built on it share the emulator's
-    /// time.
+    /// time. The client (and its clones) keeps the emulator running.
     pub fn client(&self) -> FaceIdClient {
         self.client.clone()
     }
 
     /// The host (and port) of the H5 login page, which geth5faceid answers
     /// as `optimalDomain`: `localhost:<port>` unless
-    /// [`EmulatorBuilder::optimal_domain`] set another.
+    /// [`EmulatorBuilder::optimal_domain`] set another (or
+    /// [`EmulatorBuilder::bind`] bound a non-loopback address).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -387,8 +471,103 @@ impl Emulator {
         self.shared.vendor.complete(h5face_id, outcome.code())
     }
 
-    /// Stops the server (for every handle) and waits until it has stopped;
-    /// requests still held or delayed by a fault are answered HTTP 503.
+    /// What the user's browser does with your app's redirect to the H5
+    /// login page: opens `login_url` (the `Location` your app answered,
+    /// such as [`Started::redirect_url`](crate::session::Started)), which
+    /// the page checks as the vendor's does (the link's signature with the
+    /// NONCE ticket, its user, that it was not opened before) and counts
+    /// as a [`Counts::login_page`]; then presses the button for `outcome`.
+    /// Answers the callback URL the browser is sent back to: the page's
+    /// `url` parameter with the result, as [`Emulator::complete`].
+    ///
+    /// The login page is looked for on this emulator whatever
+    /// [`Emulator::optimal_domain`] names, as if that name resolved to it;
+    /// no HTTP request is made.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use tencent_faceid::emulator::{Emulator, EmulatorError, Outcome, Refusal};
+    /// use tencent_faceid::model::UserId;
+    /// use tencent_faceid::session::{SessionStarter, StartSession};
+    /// use tencent_faceid::store::MemoryOrderStore;
+    /// use tencent_faceid::ticket::CachedTickets;
+    ///
+    /// let emulator = Emulator::start().await?;
+    /// let client = emulator.client();
+    /// let starter = SessionStarter::builder(client.clone(), CachedTickets::builder(client).build(), MemoryOrderStore::new())
+    ///     .build()?;
+    /// let started = starter
+    ///     .start(StartSession::new(UserId::new("user42")?, "https://shop.example/face/callback".parse()?)
+    ///         .name("Zhang San")
+    ///         .id_number("110101199003071234"))
+    ///     .await?;
+    ///
+    /// let callback = emulator.complete_login(started.redirect_url.as_str(), Outcome::Pass)?;
+    /// assert_eq!(callback.path(), "/face/callback");
+    /// assert!(callback.query().unwrap().contains("code=0"));
+    ///
+    /// // The link works once, as the vendor's.
+    /// let again = emulator.complete_login(started.redirect_url.as_str(), Outcome::Pass);
+    /// assert!(matches!(again, Err(EmulatorError::LoginRefused { refusal: Refusal::LoginLinkUsed, .. })));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`EmulatorError::NotLoginPage`] when `login_url` is not an http(s)
+    /// URL of the login page on this emulator's base URL or optimal
+    /// domain; [`EmulatorError::LoginRefused`] when the page refuses the
+    /// link; [`EmulatorError::AlreadyCompleted`] when the session already
+    /// has a result.
+    pub fn complete_login(&self, login_url: &str, outcome: Outcome) -> Result<Url, EmulatorError> {
+        let url = self.login_page_url(login_url)?;
+        let page = self
+            .shared
+            .open_login_page(url.query())
+            .map_err(|rejection| EmulatorError::LoginRefused {
+                refusal: rejection.refusal,
+                reason: rejection.msg,
+            })?;
+        self.shared.vendor.complete(&page.h5face_id, outcome.code())
+    }
+
+    /// `login_url`, when it is this emulator's login page (on its optimal
+    /// domain or base URL).
+    fn login_page_url(&self, login_url: &str) -> Result<Url, EmulatorError> {
+        let not_login_page = |found: String| EmulatorError::NotLoginPage {
+            found,
+            expected: format!("http://{}{}", self.optimal_domain(), routes::LOGIN_PATH),
+        };
+        let url = Url::parse(login_url)
+            .map_err(|error| not_login_page(format!("not an absolute URL ({error})")))?;
+        let scheme = url.scheme();
+        let same_server = |other: &Url| {
+            other.host() == url.host()
+                && other.port_or_known_default() == url.port_or_known_default()
+        };
+        let on_optimal_domain = Url::parse(&format!("{scheme}://{}/", self.optimal_domain()))
+            .is_ok_and(|domain| same_server(&domain));
+        if matches!(scheme, "http" | "https")
+            && url.path() == routes::LOGIN_PATH
+            && (on_optimal_domain || same_server(self.base_url()))
+        {
+            Ok(url)
+        } else {
+            let host = url.host_str().unwrap_or_default();
+            let port = url
+                .port()
+                .map(|port| format!(":{port}"))
+                .unwrap_or_default();
+            Err(not_login_page(format!(
+                "{scheme}://{host}{port}{}",
+                url.path()
+            )))
+        }
+    }
+
+    /// Stops the server (for every handle and client) and waits until it
+    /// has stopped; requests still held or delayed by a fault are answered
+    /// HTTP 503.
     pub async fn shutdown(self) {
         self.server.stop.send_replace(true);
         let task = lock(&self.server.task).take();
@@ -406,7 +585,8 @@ impl Emulator {
 /// `emulator-secret`, the system clock, access tokens live 7200 s, SIGN
 /// tickets 3600 s, NONCE tickets 120 s, a replaced token or SIGN ticket
 /// keeps working 60 s, callbacks carry `newSignature`, and the login page's
-/// domain is `localhost:<port>`.
+/// domain is `localhost:<port>`; it listens on `127.0.0.1` on a port the
+/// system picks.
 #[derive(Debug, Clone)]
 pub struct EmulatorBuilder {
     app_id: String,
@@ -418,6 +598,7 @@ pub struct EmulatorBuilder {
     clock: Clock,
     signature_param: SignatureParam,
     optimal_domain: Option<String>,
+    bind: SocketAddr,
 }
 
 impl Default for EmulatorBuilder {
@@ -432,6 +613,7 @@ impl Default for EmulatorBuilder {
             clock: Clock::system(),
             signature_param: SignatureParam::default(),
             optimal_domain: None,
+            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         }
     }
 }
@@ -501,14 +683,50 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Binds `127.0.0.1:0` and starts serving.
+    /// Where to listen; default `127.0.0.1:0` (loopback, a port the system
+    /// picks). Port 0 picks a free port; `0.0.0.0` or `[::]` listens on
+    /// every interface, for a browser on another machine or in a container
+    /// (then give [`EmulatorBuilder::optimal_domain`] a name that browser
+    /// reaches). [`Emulator::base_url`] is the bound address, or loopback
+    /// for an unspecified one; the login page's domain defaults to
+    /// `localhost:<port>` on a loopback or unspecified address, to the
+    /// bound address otherwise.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::net::SocketAddr;
+    /// use tencent_faceid::emulator::Emulator;
+    /// let emulator = Emulator::builder()
+    ///     .bind(SocketAddr::from(([0, 0, 0, 0], 0)))
+    ///     .optimal_domain("kyc.test:8443")
+    ///     .start()
+    ///     .await?;
+    /// assert_eq!(emulator.base_url().host_str(), Some("127.0.0.1"));
+    /// assert!(emulator.client().access_token().await.is_ok());
+    /// # Ok(()) }
+    /// ```
+    pub fn bind(mut self, address: SocketAddr) -> Self {
+        self.bind = address;
+        self
+    }
+
+    /// Binds the address of [`EmulatorBuilder::bind`] and starts serving.
     ///
     /// # Errors
-    /// When the port cannot be bound, or the app id or secret is empty
-    /// ([`io::ErrorKind::InvalidInput`]).
+    /// When the address cannot be bound (the error names it), or the app id
+    /// or secret is empty ([`io::ErrorKind::InvalidInput`]).
     pub async fn start(self) -> io::Result<Emulator> {
-        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
-        let address = listener.local_addr()?;
+        let listener = tokio::net::TcpListener::bind(self.bind)
+            .await
+            .map_err(|error| {
+                io::Error::new(
+                    error.kind(),
+                    format!("the emulator cannot listen on {}: {error}", self.bind),
+                )
+            })?;
+        let bound = listener.local_addr()?;
+        let address = reachable(bound);
         let base_url = Url::parse(&format!("http://{address}/")).map_err(io::Error::other)?;
         let client = FaceIdClient::builder(self.app_id.clone(), self.secret.clone())
             .base_url(base_url.as_str())
@@ -523,9 +741,13 @@ impl EmulatorBuilder {
             nonce_ticket_ttl: self.nonce_ticket_ttl,
             overlap: self.overlap,
             signature_param: self.signature_param,
-            optimal_domain: self
-                .optimal_domain
-                .unwrap_or_else(|| format!("localhost:{}", address.port())),
+            optimal_domain: self.optimal_domain.unwrap_or_else(|| {
+                if address.ip().is_loopback() {
+                    format!("localhost:{}", address.port())
+                } else {
+                    address.to_string()
+                }
+            }),
             clock: self.clock,
         };
         let (stop, stopped) = watch::channel(false);
@@ -549,19 +771,32 @@ impl EmulatorBuilder {
                 tracing::warn!(%error, "the emulator's server stopped with an error");
             }
         });
-        tracing::info!(%base_url, "emulator started");
+        tracing::info!(%base_url, %bound, "emulator started");
+        let server = Arc::new(Server {
+            stop,
+            task: Mutex::new(Some(task)),
+        });
         Ok(Emulator {
             shared,
-            server: Arc::new(Server {
-                stop,
-                task: Mutex::new(Some(task)),
-            }),
-            client,
+            client: client.keeping_alive(Arc::clone(&server) as _),
+            server,
         })
     }
 }
 
-/// Why [`Emulator::complete`] or [`Emulator::advance`] failed.
+/// Where a client reaches a server bound to `bound`: the address itself,
+/// or loopback (of the same family) for an unspecified one.
+fn reachable(bound: SocketAddr) -> SocketAddr {
+    let ip = match bound.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    SocketAddr::new(ip, bound.port())
+}
+
+/// Why [`Emulator::complete`], [`Emulator::complete_login`] or
+/// [`Emulator::advance`] failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum EmulatorError {
@@ -577,6 +812,24 @@ pub enum EmulatorError {
     AlreadyCompleted {
         /// The h5faceId asked for.
         h5face_id: String,
+    },
+    /// [`Emulator::complete_login`] was given another URL than this
+    /// emulator's login page. Only the scheme, host, port and path of the
+    /// URL are reported.
+    #[error("{found} is not this emulator's login page ({expected}?...): pass the Location your app redirected the browser to after starting a session on this emulator's client")]
+    NotLoginPage {
+        /// What was given, without its query.
+        found: String,
+        /// Where the login page is.
+        expected: String,
+    },
+    /// The login page refused the link, as the vendor's would.
+    #[error("the login page refused the link: {reason} ({refusal:?})")]
+    LoginRefused {
+        /// What the page refused.
+        refusal: Refusal,
+        /// The page's explanation.
+        reason: String,
     },
     /// The emulator runs on the system's clock, which cannot be moved.
     #[error("the emulator runs on the system clock, which cannot be advanced: build it with EmulatorBuilder::clock(ManualClock::new())")]

@@ -1,10 +1,6 @@
-//! Tencent Cloud FaceID H5 face verification (the WeBank "SaaS H5" flow)
-//! for axum / tower and actix-web servers.
+#![doc = include_str!("../README.md")]
 //!
-//! The flow: your server starts a session with the vendor and sends the
-//! user's browser to the vendor's H5 page; the user verifies their face;
-//! the browser comes back to your callback URL with the result and a
-//! `newSignature`. This crate does each of your server's parts safely:
+//! ## Modules
 //!
 //! - [`sign`]: the vendor's SHA-1 signature, fast and exact (Java string
 //!   order on all of Unicode), with [`sign::explain`] for debugging a
@@ -28,40 +24,12 @@
 //!   [`callback::CallbackRejection`]; `tower::FaceCallbackLayer`,
 //!   `axum::Verified` and `actix::VerifiedCallback` put it in front of your
 //!   handler.
-//! - `emulator` (feature `emulator`): the vendor on a loopback port, for
+//! - `emulator` (feature `emulator`): the vendor on a local port, for
 //!   demos and tests.
-//!
-//! ```
-//! use axum::{routing::get, Router};
-//! use tencent_faceid::axum::Verified;
-//! use tencent_faceid::callback::CallbackVerifier;
-//! use tencent_faceid::store::MemoryOrderStore;
-//! use tencent_faceid::ticket::StaticTickets;
-//! use tencent_faceid::tower::FaceCallbackLayer;
-//!
-//! let store = MemoryOrderStore::new(); // share it with your SessionStarter
-//! let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("sign", "nonce"), store)
-//!     .build()?;
-//! let app: Router = Router::new()
-//!     .route("/face/callback", get(|Verified(outcome): Verified| async move {
-//!         if outcome.passed() { "verified" } else { "please try again" }
-//!     }))
-//!     .route_layer(FaceCallbackLayer::new(verifier));
-//! # Ok::<(), tencent_faceid::callback::CallbackConfigError>(())
-//! ```
 //!
 //! Secrets (the app secret, access tokens, tickets) and personal data
 //! (name, id number, photos) are [`Secret`]s: they never appear in `Debug`,
 //! logs or error messages.
-//!
-//! # Features
-//! | feature | default | what it adds |
-//! |---|---|---|
-//! | `tower` | yes | the callback `Layer` |
-//! | `axum` | no | the `Verified` extractor |
-//! | `actix` | no | the `VerifiedCallback` extractor |
-//! | `redis` | no | tickets and orders shared by many instances |
-//! | `emulator` | no | a local stand-in for the vendor, for demos and tests |
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -3,6 +3,7 @@
 
 mod emu_support;
 
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -14,7 +15,10 @@ use tencent_faceid::emulator::{
     Counts, Emulator, EmulatorError, Fault, Outcome, Refusal, SignatureParam,
 };
 use tencent_faceid::model::{Files, FrontEndCode, OrderNo, QueryOptions, ResultCode, UserId};
+use tencent_faceid::session::{SessionStarter, StartSession, Started};
 use tencent_faceid::sign::{verify, Signature};
+use tencent_faceid::store::MemoryOrderStore;
+use tencent_faceid::ticket::{CachedTickets, TicketProvider};
 use tokio::sync::Notify;
 use url::Url;
 
@@ -314,6 +318,167 @@ async fn complete_without_a_browser_and_its_errors() {
     ));
 }
 
+/// A session started through a [`SessionStarter`] on the emulator's
+/// client, calling back to `https://partner.example/face/callback`.
+async fn started_session(emulator: &Emulator) -> Started {
+    let client = emulator.client();
+    let tickets = CachedTickets::builder(client.clone()).build();
+    let starter = SessionStarter::builder(client, tickets, MemoryOrderStore::new())
+        .build()
+        .unwrap();
+    let request = StartSession::new(
+        UserId::new("user7").unwrap(),
+        "https://partner.example/face/callback".parse().unwrap(),
+    )
+    .name(NAME)
+    .id_number(ID_NO);
+    starter.start(request).await.unwrap()
+}
+
+#[tokio::test]
+async fn complete_login_opens_the_apps_redirect_and_answers_the_callback() {
+    let emulator = Emulator::start().await.unwrap();
+    let started = started_session(&emulator).await;
+    assert_eq!(
+        started.redirect_url.host_str(),
+        Some("localhost"),
+        "the app redirects to the optimal domain"
+    );
+
+    let callback = emulator
+        .complete_login(
+            started.redirect_url.as_str(),
+            Outcome::Fail(ResultCode::from_code("66660010")),
+        )
+        .unwrap();
+    assert_eq!(
+        callback.as_str().split('?').next(),
+        Some("https://partner.example/face/callback")
+    );
+    assert_eq!(query_param(&callback, "code").as_deref(), Some("66660010"));
+    assert_eq!(
+        query_param(&callback, "orderNo").as_deref(),
+        Some(started.order_no.as_str())
+    );
+    let ticket = emulator.current_sign_ticket().unwrap();
+    let values = [emulator.app_id(), started.order_no.as_str(), "66660010"];
+    assert!(verify(&values, ticket.expose(), &signature_of(&callback)));
+    assert_eq!(emulator.counts().login_page, 1);
+
+    // The link is single-use, as a browser would find: counted and refused.
+    let again = emulator.complete_login(started.redirect_url.as_str(), Outcome::Pass);
+    let Err(EmulatorError::LoginRefused { refusal, reason }) = again else {
+        panic!("a used link must be refused: {again:?}");
+    };
+    assert_eq!(refusal, Refusal::LoginLinkUsed);
+    assert!(reason.contains("once"), "{reason}");
+    assert_eq!(emulator.counts().login_page, 2);
+}
+
+#[tokio::test]
+async fn complete_login_takes_the_link_on_the_base_url_too() {
+    let emulator = Emulator::start().await.unwrap();
+    let started = started_session(&emulator).await;
+    let mut on_base_url = started.redirect_url.clone();
+    on_base_url
+        .set_host(emulator.base_url().host_str())
+        .unwrap();
+    let callback = emulator
+        .complete_login(on_base_url.as_str(), Outcome::Pass)
+        .unwrap();
+    assert_eq!(query_param(&callback, "code").as_deref(), Some("0"));
+    assert!(matches!(
+        emulator.complete(&started.h5face_id, Outcome::Pass),
+        Err(EmulatorError::AlreadyCompleted { .. })
+    ));
+}
+
+#[tokio::test]
+async fn complete_login_refuses_what_is_not_its_login_page_without_the_query() {
+    let emulator = Emulator::start().await.unwrap();
+    let started = started_session(&emulator).await;
+    let port = emulator.base_url().port().unwrap();
+    let other_port = port.checked_add(1).unwrap_or(port - 1);
+    let mut elsewhere = started.redirect_url.clone();
+    elsewhere.set_port(Some(other_port)).unwrap();
+    let mut other_path = started.redirect_url.clone();
+    other_path.set_path("/api/web/other");
+    let mut other_host = started.redirect_url.clone();
+    other_host.set_host(Some("vendor.example")).unwrap();
+    for (url, found) in [
+        (
+            elsewhere.as_str(),
+            format!("http://localhost:{other_port}/api/web/login"),
+        ),
+        (
+            other_path.as_str(),
+            format!("http://localhost:{port}/api/web/other"),
+        ),
+        (
+            other_host.as_str(),
+            format!("http://vendor.example:{port}/api/web/login"),
+        ),
+    ] {
+        let error = emulator.complete_login(url, Outcome::Pass).unwrap_err();
+        assert_eq!(
+            error,
+            EmulatorError::NotLoginPage {
+                found,
+                expected: format!("http://localhost:{port}/api/web/login"),
+            }
+        );
+        let message = error.to_string();
+        assert!(
+            !message.contains("user7") && !message.contains("sign="),
+            "no query in the message: {message}"
+        );
+    }
+    let error = emulator
+        .complete_login("/api/web/login?x=1", Outcome::Pass)
+        .unwrap_err();
+    assert!(error.to_string().contains("not an absolute URL"), "{error}");
+    assert_eq!(emulator.counts().login_page, 0, "no page was opened");
+    // The link is still unused.
+    assert!(emulator
+        .complete_login(started.redirect_url.as_str(), Outcome::Pass)
+        .is_ok());
+}
+
+#[tokio::test]
+async fn a_client_keeps_its_emulator_running() {
+    let client = Emulator::start().await.unwrap().client();
+    assert!(client.access_token().await.is_ok());
+    let tickets = CachedTickets::builder(client).build();
+    assert!(tickets.sign_tickets().await.is_ok());
+}
+
+#[tokio::test]
+async fn bind_listens_where_asked() {
+    // Every interface: the base URL is loopback, the login page localhost.
+    let everywhere = Emulator::builder()
+        .bind(SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)))
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(everywhere.base_url().host_str(), Some("127.0.0.1"));
+    let port = everywhere.base_url().port().unwrap();
+    assert_eq!(everywhere.optimal_domain(), format!("localhost:{port}"));
+    assert!(everywhere.client().access_token().await.is_ok());
+
+    // A port of one's choosing, taken from a listener that gives it back.
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let chosen = free.local_addr().unwrap();
+    drop(free);
+    let fixed = Emulator::builder().bind(chosen).start().await.unwrap();
+    assert_eq!(fixed.base_url().port(), Some(chosen.port()));
+    assert!(fixed.client().access_token().await.is_ok());
+
+    // A port already taken: an error naming the address.
+    let error = Emulator::builder().bind(chosen).start().await.unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::AddrInUse);
+    assert!(error.to_string().contains(&chosen.to_string()), "{error}");
+}
+
 #[tokio::test]
 async fn callbacks_are_signed_with_the_newest_ticket_after_rotation() {
     let emulator = Emulator::start().await.unwrap();
@@ -444,7 +609,11 @@ async fn hold_waits_for_release() {
 #[tokio::test]
 async fn a_held_request_is_answered_503_when_the_last_handle_goes() {
     let emulator = Emulator::start().await.unwrap();
-    let client = emulator.client();
+    // A client of its own: one from `emulator.client()` would keep it running.
+    let client = FaceIdClient::builder(emulator.app_id(), emulator.secret())
+        .base_url(emulator.base_url().as_str())
+        .build()
+        .unwrap();
     let release = Arc::new(Notify::new());
     emulator.inject(Fault::Hold {
         endpoint: Endpoint::QueryRecord,

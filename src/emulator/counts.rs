@@ -15,7 +15,8 @@ pub struct Counts {
     pub nonce_ticket: usize,
     /// `POST /api/server/h5/geth5faceid`.
     pub start_session: usize,
-    /// `GET /api/web/login`.
+    /// `GET /api/web/login`, and the pages
+    /// [`Emulator::complete_login`](super::Emulator::complete_login) opened.
     pub login_page: usize,
     /// `POST /api/v2/base/queryfacerecord`.
     pub query_record: usize,

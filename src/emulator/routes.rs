@@ -109,6 +109,14 @@ impl Shared {
 }
 
 impl Shared {
+    /// The login page opened with `query`, by a browser or by
+    /// [`Emulator::complete_login`](super::Emulator::complete_login): counted,
+    /// then checked as the vendor's page checks its link.
+    pub(super) fn open_login_page(&self, query: Option<&str>) -> Result<LoginPage, Rejection> {
+        self.counts.add(|c| &c.login_page);
+        self.vendor.open_login_page(&Params::parse(query))
+    }
+
     /// A vendor endpoint: the next fault for it, or the vendor's answer.
     async fn vendor_call<T: Serialize>(
         &self,
@@ -188,11 +196,7 @@ fn page_rejection(rejection: &Rejection) -> Response {
 }
 
 async fn login_page(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery) -> Response {
-    shared.counts.add(|c| &c.login_page);
-    match shared
-        .vendor
-        .open_login_page(&Params::parse(query.as_deref()))
-    {
+    match shared.open_login_page(query.as_deref()) {
         Ok(LoginPage {
             order_no,
             h5face_id,

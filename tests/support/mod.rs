@@ -1,0 +1,5 @@
+//! Shared by the test binaries that need outside services. A test file
+//! takes it with `mod support;` (see [`redis`] for the Redis tests).
+
+pub mod redis;
+pub mod skip;

@@ -1,0 +1,195 @@
+//! A Redis for the tests: the one at `REDIS_URL` (default
+//! `redis://127.0.0.1:6379`) when it answers, else a `redis-server` of this
+//! test binary's own, started once on a free loopback port and ended with
+//! the test process, so `cargo test` needs no Redis running beforehand.
+//!
+//! Its lifetime is tied to a pipe: the server runs under a small shell
+//! that waits for the end of its stdin, whose other end only this process
+//! holds, and then kills it. However the test process ends (success,
+//! panic, abort, `SIGKILL`), the kernel closes that pipe and the server
+//! goes.
+//!
+//! Without `redis-server` installed, one test of each binary fails with
+//! the fix (install the Debian package `redis-server`) and every other
+//! Redis test passes after a loud `SKIPPED` line; `FACEID_SKIP_REDIS=1`
+//! turns that failure into a skip too.
+//!
+//! A test file adopts it with:
+//!
+//! ```text
+//! mod support;
+//!
+//! #[test]
+//! fn redis_is_available() {
+//!     support::redis::require();
+//! }
+//!
+//! #[tokio::test]
+//! async fn some_redis_test() {
+//!     let Some(url) = support::redis::url() else { return };
+//!     let manager = tencent_faceid::redis::connect(url).await.unwrap();
+//!     // ...
+//! }
+//! ```
+
+use std::io::{BufRead, BufReader};
+use std::process::{ChildStdin, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use super::skip;
+
+/// Where the tests look for a Redis when `REDIS_URL` is not set.
+const DEFAULT_URL: &str = "redis://127.0.0.1:6379";
+/// The variable that turns a missing `redis-server` into skipped tests.
+const SKIP_VAR: &str = "FACEID_SKIP_REDIS";
+/// What `redis-server` logs once it accepts connections.
+const READY: &str = "Ready to accept connections";
+/// Runs `redis-server "$@"` until this shell's stdin ends, then kills it.
+/// The shell's own stdout is closed, so that the pipe to the test process
+/// ends when the server does.
+const GUARD: &str = r#"redis-server "$@" &
+exec >/dev/null
+read -r _
+kill "$!"
+wait "$!""#;
+
+/// The Redis of this test binary.
+enum Redis {
+    /// A server answers at `url`; `_guard`, when this binary started it,
+    /// is the pipe its life hangs on.
+    Running {
+        url: String,
+        _guard: Option<ChildStdin>,
+    },
+    /// No Redis can be had: why, and what to do.
+    Unavailable(String),
+}
+
+static REDIS: OnceLock<Redis> = OnceLock::new();
+
+fn redis() -> &'static Redis {
+    REDIS.get_or_init(find_or_start)
+}
+
+/// The URL of this binary's Redis; `None` when there is none, after a loud
+/// `SKIPPED` line: the test then returns at once. The first call finds or
+/// starts the server.
+pub fn url() -> Option<&'static str> {
+    match redis() {
+        Redis::Running { url, .. } => Some(url),
+        Redis::Unavailable(_) => {
+            skip::skipped("no Redis for this test: see redis_is_available for why and the fix");
+            None
+        }
+    }
+}
+
+/// The one test that fails when no Redis can be had, with the fix;
+/// skipped instead with `FACEID_SKIP_REDIS=1`.
+pub fn require() {
+    if let Redis::Unavailable(why) = redis() {
+        if skip::requested(SKIP_VAR) {
+            skip::skipped(&format!("{why} ({SKIP_VAR}=1)"));
+        } else {
+            panic!("{why}");
+        }
+    }
+}
+
+fn find_or_start() -> Redis {
+    let configured = std::env::var("REDIS_URL").ok();
+    let url = configured.as_deref().unwrap_or(DEFAULT_URL);
+    if answers(url) {
+        return Redis::Running {
+            url: url.to_owned(),
+            _guard: None,
+        };
+    }
+    let shown = without_credentials(url);
+    match start_own() {
+        Ok((url, guard)) => {
+            skip::loud(&format!(
+                "no Redis answers at {shown}: the Redis tests use their own redis-server at {url}"
+            ));
+            Redis::Running {
+                url,
+                _guard: Some(guard),
+            }
+        }
+        Err(why) => Redis::Unavailable(format!(
+            "no Redis answers at {shown} and {why}; or point REDIS_URL at a running Redis; \
+             {SKIP_VAR}=1 skips the Redis tests"
+        )),
+    }
+}
+
+/// Whether a Redis answers PING at `url` within a second.
+fn answers(url: &str) -> bool {
+    let Ok(client) = redis::Client::open(url) else {
+        return false;
+    };
+    client
+        .get_connection_with_timeout(Duration::from_secs(1))
+        .and_then(|mut connection| redis::cmd("PING").query::<String>(&mut connection))
+        .is_ok()
+}
+
+/// `url` without its user name and password, fit for a message.
+fn without_credentials(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            // Neither fails on a URL with a host, and a Redis URL has one.
+            let _ = parsed.set_password(None);
+            let _ = parsed.set_username("");
+            parsed.to_string()
+        }
+        Err(_) => "REDIS_URL (not a URL)".to_owned(),
+    }
+}
+
+/// Starts `redis-server` on a free loopback port under the guard shell
+/// and waits for its "ready" log line: its URL and the guard pipe.
+fn start_own() -> Result<(String, ChildStdin), String> {
+    let installed = Command::new("redis-server")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !installed {
+        return Err(
+            "redis-server is not installed, so the tests cannot start their own: \
+                    install the Debian package redis-server (apt-get install redis-server)"
+                .to_owned(),
+        );
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map_err(|error| format!("no free loopback port for redis-server: {error}"))?
+        .port();
+    let mut child = Command::new("sh")
+        .args(["-c", GUARD, "redis-guard"])
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--save", "", "--appendonly", "no"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|error| format!("redis-server could not be started through sh: {error}"))?;
+    let (Some(guard), Some(log)) = (child.stdin.take(), child.stdout.take()) else {
+        return Err("redis-server was started without its pipes".to_owned());
+    };
+    let mut lines = BufReader::new(log).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref().map_while(Result::ok) {
+        if line.contains(READY) {
+            // Keep draining its log so it never blocks on a full pipe.
+            std::thread::spawn(move || lines.for_each(drop));
+            return Ok((format!("redis://127.0.0.1:{port}"), guard));
+        }
+        seen.push(line);
+    }
+    Err(format!(
+        "redis-server on 127.0.0.1:{port} exited before it was ready; its log:\n{}",
+        seen.join("\n")
+    ))
+}
