@@ -6,15 +6,14 @@
 mod support;
 
 mod emu_support;
+mod spare_redis;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use emu_support::on_manual_clock;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use spare_redis::SpareRedis;
 use tencent_faceid::client::{Endpoint, FaceIdClient};
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::emulator::{Counts, Emulator, Fault};
@@ -883,82 +882,13 @@ async fn a_failing_vendor_with_no_valid_ticket_is_a_typed_error_and_frees_the_lo
     cleanup(&prefix).await;
 }
 
-/// A throwaway `redis-server` on a port of its own, killed on drop.
-struct SpareRedis {
-    child: Child,
-}
-
-impl SpareRedis {
-    fn available() -> bool {
-        Command::new("redis-server")
-            .arg("--version")
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|status| status.success())
-    }
-
-    /// Starts redis-server on `port` and returns once it logs that it is
-    /// ready (its own signal, no polling).
-    fn start(port: u16) -> Self {
-        let mut child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("redis-server starts");
-        let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
-        let ready = lines
-            .by_ref()
-            .map_while(Result::ok)
-            .any(|line| line.contains("Ready to accept connections"));
-        // Keep draining its log so it never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
-        let spare = Self { child };
-        assert!(
-            ready,
-            "redis-server on port {port} exited before it was ready"
-        );
-        assert!(
-            Self::answers_ping(port),
-            "redis-server on port {port} does not answer PING"
-        );
-        spare
-    }
-
-    fn answers_ping(port: u16) -> bool {
-        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
-            return false;
-        };
-        let mut answer = [0; 5];
-        stream.write_all(b"PING\r\n").is_ok()
-            && stream.read_exact(&mut answer).is_ok()
-            && &answer == b"+PONG"
-    }
-}
-
-impl Drop for SpareRedis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test]
 async fn while_redis_is_unreachable_the_local_copy_serves_until_it_expires_then_service_recovers() {
     if !SpareRedis::available() {
-        eprintln!(
-            "SKIPPED: redis-server is not on PATH; this test starts and kills its own. \
-             Install Redis (e.g. apt-get install redis-server) or run .ci/run."
-        );
-        return;
+        return SpareRedis::skip("while_redis_is_unreachable");
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let url = format!("redis://127.0.0.1:{port}");
-    let spare = SpareRedis::start(port);
+    let mut spare = SpareRedis::start(&[]);
+    let url = spare.url();
 
     // A: a pair that will be due (but valid) when Redis goes away.
     let clock = ManualClock::new();
@@ -992,7 +922,7 @@ async fn while_redis_is_unreachable_the_local_copy_serves_until_it_expires_then_
     b.sign_tickets().await.unwrap();
     assert_eq!(emulator_a.counts().sign_ticket, 1);
 
-    drop(spare);
+    spare.stop();
     clock.advance(REFRESH_EVERY);
 
     // A's copy is due but valid: served, with no vendor call.
@@ -1009,7 +939,7 @@ async fn while_redis_is_unreachable_the_local_copy_serves_until_it_expires_then_
     );
 
     // Redis returns (empty): both recover by themselves.
-    let _spare = SpareRedis::start(port);
+    let _spare = spare.start_again();
     let recovered = a.sign_tickets().await.unwrap();
     let counts = emulator_a.counts();
     assert_eq!(

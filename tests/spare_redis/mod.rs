@@ -140,6 +140,12 @@ impl SpareRedis {
     /// arguments.
     pub fn restart(mut self) -> Self {
         self.stop();
+        self.start_again()
+    }
+
+    /// Starts a [stopped](Self::stop) server again on the same port with
+    /// the same arguments.
+    pub fn start_again(mut self) -> Self {
         Self::start_on(self.port, std::mem::take(&mut self.args))
     }
 }
