@@ -173,7 +173,7 @@ impl Bare {
     }
 
     /// One put and one consume, as the store sends them, optionally
-    /// without the attempt id, optionally followed by `WAIT 1`.
+    /// without the attempt id, optionally with `WAIT 1`.
     async fn put_and_consume(
         &self,
         manager: &mut ConnectionManager,
@@ -192,34 +192,37 @@ impl Bare {
             .await
             .expect("put");
         assert_eq!(stored, 1);
-        let (verdict, _): (i64, String) = if attempt {
-            let claim = Claim::new();
-            self.consume
-                .key(key)
-                .arg(60_000)
-                .arg(claim.attempt())
-                .arg(u64::MAX / 2)
-                .arg("")
-                .invoke_async(manager)
-                .await
+        let script = if attempt {
+            &self.consume
         } else {
-            self.consume_without_attempt
-                .key(key)
-                .arg(60_000)
-                .invoke_async(manager)
-                .await
+            &self.consume_without_attempt
+        };
+        let mut invocation = script.key(key);
+        invocation.arg(60_000);
+        if attempt {
+            let claim = Claim::new();
+            invocation.arg(claim.attempt()).arg(u64::MAX / 2).arg("");
         }
-        .expect("consume");
-        assert_eq!(verdict, 1);
-        if wait {
-            let acknowledged: u64 = ::redis::cmd("WAIT")
+        let verdict = if wait {
+            // As the store sends it: one pipeline, on one connection.
+            let ((verdict, _), acknowledged): ((i64, String), u64) = ::redis::pipe()
+                .load_script(script)
+                .ignore()
+                .invoke_script(&invocation)
+                .cmd("WAIT")
                 .arg(1)
                 .arg(1000)
                 .query_async(manager)
                 .await
-                .expect("WAIT");
+                .expect("consume and WAIT");
             assert_eq!(acknowledged, 1);
-        }
+            verdict
+        } else {
+            let (verdict, _): (i64, String) =
+                invocation.invoke_async(manager).await.expect("consume");
+            verdict
+        };
+        assert_eq!(verdict, 1);
     }
 }
 

@@ -146,7 +146,7 @@ impl BindingHash {
 /// use tencent_faceid::binding::cookie_value;
 /// assert_eq!(cookie_value(["a=1; faceid_binding=xyz"]), Some("xyz"));
 /// assert_eq!(cookie_value(["faceid_binding="]), None);
-/// assert_eq!(cookie_value(std::iter::empty()), None);
+/// assert_eq!(cookie_value(Vec::<&str>::new()), None);
 /// ```
 pub fn cookie_value<'a>(headers: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     headers

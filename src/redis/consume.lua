@@ -8,7 +8,11 @@ if not order then return {4, ''} end
 local binding = string.match(order, '^%d+:([^:]+):')
 local bound = ARGV[4] ~= ''
 if attempt then
-  if attempt == ARGV[2] then return {1, order} end
+  if attempt == ARGV[2] then
+    -- Written again so that a WAIT after this retry covers it.
+    redis.call('SET', KEYS[1], record, 'KEEPTTL')
+    return {1, order}
+  end
   if bound and binding == ARGV[4] then return {5, order} end
   return {3, ''}
 end

@@ -256,13 +256,16 @@ impl RedisOrderStore {
         })
     }
 
-    /// Runs the consume script once (a broken connection retried).
+    /// Runs the consume script once (a broken connection retried); with
+    /// [durability](Self::wait_for_replicas), in one pipeline with `WAIT`,
+    /// so that it waits on the very connection that wrote, and answers how
+    /// many replicas acknowledged.
     async fn consume_once(
         &self,
         key: &str,
         claim: &Claim,
         deadline: u64,
-    ) -> Result<(i64, String), RedisBackendError> {
+    ) -> Result<(i64, String, Option<u64>), RedisBackendError> {
         let binding = claim.binding().map(BindingHash::to_hex).unwrap_or_default();
         run_idempotent(self.timeout, || {
             let mut manager = self.manager.clone();
@@ -272,47 +275,55 @@ impl RedisOrderStore {
                 .arg(claim.attempt())
                 .arg(deadline)
                 .arg(&binding);
-            async move { invocation.invoke_async(&mut manager).await }
+            let durability = self.durability;
+            async move {
+                let Some(durability) = durability else {
+                    let (verdict, order) = invocation.invoke_async(&mut manager).await?;
+                    return Ok((verdict, order, None));
+                };
+                let ((verdict, order), acknowledged): ((i64, String), u64) = ::redis::pipe()
+                    .load_script(&CONSUME)
+                    .ignore()
+                    .invoke_script(&invocation)
+                    .cmd("WAIT")
+                    .arg(durability.replicas)
+                    .arg(millis_ceil(durability.within))
+                    .query_async(&mut manager)
+                    .await?;
+                Ok((verdict, order, Some(acknowledged)))
+            }
         })
         .await
     }
 
-    /// Waits for the replicas a consume must reach, and undoes it when too
-    /// few acknowledge.
-    async fn replicate(
+    /// Undoes the consume of `claim` that too few replicas acknowledged.
+    async fn undo(
         &self,
         key: &str,
         claim: &Claim,
-        durability: Durability,
-    ) -> Result<(), RedisBackendError> {
-        let acknowledged: u64 = run_idempotent(self.timeout, || {
-            let mut manager = self.manager.clone();
-            let mut wait = ::redis::cmd("WAIT");
-            wait.arg(durability.replicas)
-                .arg(millis_ceil(durability.within));
-            async move { wait.query_async(&mut manager).await }
-        })
-        .await?;
-        if acknowledged >= durability.replicas {
-            return Ok(());
-        }
-        let undone: i64 = run_idempotent(self.timeout, || {
+        acknowledged: u64,
+        required: u64,
+    ) -> RedisBackendError {
+        let undone: Result<i64, _> = run_idempotent(self.timeout, || {
             let mut manager = self.manager.clone();
             let mut invocation = UNDO.key(key);
             invocation.arg(claim.attempt()).arg(self.retention_millis());
             async move { invocation.invoke_async(&mut manager).await }
         })
-        .await?;
+        .await;
         tracing::warn!(
             acknowledged,
-            required = durability.replicas,
-            undone = undone == 1,
+            required,
+            undone = matches!(undone, Ok(1)),
             "too few Redis replicas acknowledged a consume"
         );
-        Err(RedisBackendError::NotReplicated {
-            acknowledged,
-            required: durability.replicas,
-        })
+        match undone {
+            Err(error) => error,
+            Ok(_) => RedisBackendError::NotReplicated {
+                acknowledged,
+                required,
+            },
+        }
     }
 }
 
@@ -403,7 +414,7 @@ impl OrderStore for RedisOrderStore {
             }
             other => other,
         };
-        let (verdict, order) = reply.map_err(backend)?;
+        let (verdict, order, acknowledged) = reply.map_err(backend)?;
         let consumed = match verdict {
             UNKNOWN => Consumed::Unknown,
             EXPIRED => Consumed::Expired,
@@ -412,13 +423,15 @@ impl OrderStore for RedisOrderStore {
             LATE => return Err(backend(RedisBackendError::Late)),
             REPEATED => Consumed::Repeated(self.decode_order(order_no, &order).map_err(backend)?),
             ACCEPTED => {
-                let accepted = self.decode_order(order_no, &order).map_err(backend)?;
-                if let Some(durability) = self.durability {
-                    self.replicate(&key, claim, durability)
-                        .await
-                        .map_err(backend)?;
+                if let (Some(durability), Some(acknowledged)) = (self.durability, acknowledged) {
+                    if acknowledged < durability.replicas {
+                        let required = durability.replicas;
+                        return Err(backend(
+                            self.undo(&key, claim, acknowledged, required).await,
+                        ));
+                    }
                 }
-                Consumed::Accepted(accepted)
+                Consumed::Accepted(self.decode_order(order_no, &order).map_err(backend)?)
             }
             _ => {
                 return Err(backend(RedisBackendError::Corrupt {
