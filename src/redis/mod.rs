@@ -41,7 +41,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use ::redis::RedisResult;
+use ::redis::{RedisError, RedisResult};
 
 mod store;
 mod tickets;
@@ -120,24 +120,12 @@ pub async fn connect(url: &str) -> Result<ConnectionManager, RedisBackendError> 
 /// operation runs once more: the manager has started a new connection by
 /// then, which is what makes the first call after a Redis restart succeed.
 /// Other failures are not retried, because the command may have run.
-async fn run<T, F, Fut>(timeout: Duration, mut op: F) -> Result<T, RedisBackendError>
+async fn run<T, F, Fut>(timeout: Duration, op: F) -> Result<T, RedisBackendError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = RedisResult<T>>,
 {
-    let attempts = async {
-        match op().await {
-            Err(e) if e.is_connection_refusal() => {
-                tracing::debug!("Redis refused the connection; retrying once on a new one");
-                op().await
-            }
-            other => other,
-        }
-    };
-    match tokio::time::timeout(timeout, attempts).await {
-        Ok(result) => Ok(result?),
-        Err(_) => Err(RedisBackendError::TimedOut(timeout)),
-    }
+    run_retrying(timeout, RedisError::is_connection_refusal, op).await
 }
 
 /// Runs one Redis operation that may safely run twice (a read, or a write
@@ -146,14 +134,29 @@ where
 /// Like [`run`], but also runs it once more when the connection broke
 /// (broken pipe, reset, closed), which is what makes the first call after a
 /// Redis restart succeed on a connection opened before it.
-async fn run_idempotent<T, F, Fut>(timeout: Duration, mut op: F) -> Result<T, RedisBackendError>
+async fn run_idempotent<T, F, Fut>(timeout: Duration, op: F) -> Result<T, RedisBackendError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = RedisResult<T>>,
+{
+    let broken = |e: &RedisError| e.is_connection_refusal() || e.is_connection_dropped();
+    run_retrying(timeout, broken, op).await
+}
+
+/// Runs `op` within `timeout`, once more if its first failure is one that
+/// `retry` accepts.
+async fn run_retrying<T, F, Fut>(
+    timeout: Duration,
+    retry: impl Fn(&RedisError) -> bool,
+    mut op: F,
+) -> Result<T, RedisBackendError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = RedisResult<T>>,
 {
     let attempts = async {
         match op().await {
-            Err(e) if e.is_connection_refusal() || e.is_connection_dropped() => {
+            Err(e) if retry(&e) => {
                 tracing::debug!(kind = ?e.kind(), "the Redis connection failed; retrying once on a new one");
                 op().await
             }

@@ -10,7 +10,7 @@ use ::redis::Script;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::{millis_ceil, run, RedisBackendError, DEFAULT_PREFIX, DEFAULT_TIMEOUT};
+use super::{millis_ceil, run, run_idempotent, RedisBackendError, DEFAULT_PREFIX, DEFAULT_TIMEOUT};
 use crate::client::{AccessToken, FaceIdClient};
 use crate::nonce::nonce;
 use crate::secret::Secret;
@@ -260,7 +260,7 @@ fn shared_error(error: RedisBackendError) -> RefreshError {
 #[async_trait]
 impl Shared for InRedis {
     async fn read(&self) -> Result<Option<Pair>, RefreshError> {
-        let stored: Option<String> = run(self.timeout, || {
+        let stored: Option<String> = run_idempotent(self.timeout, || {
             let mut manager = self.manager.clone();
             let mut get = ::redis::cmd("GET");
             get.arg(&self.record_key);
@@ -330,7 +330,7 @@ impl Shared for InRedis {
     }
 
     async fn release(&self, lock: &str) {
-        let released: Result<i64, _> = run(self.timeout, || {
+        let released: Result<i64, _> = run_idempotent(self.timeout, || {
             let mut manager = self.manager.clone();
             let mut release = RELEASE.key(&self.lock_key);
             release.arg(lock);
