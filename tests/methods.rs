@@ -116,7 +116,10 @@ async fn actix_consumes_only_on_get() {
     let store = MemoryOrderStore::new();
     let calls = web::Data::new(AtomicUsize::new(0));
     let verifier = web::Data::new(verifier(Tickets::Current, &store));
-    async fn handler(calls: web::Data<AtomicUsize>, actix::Verified(outcome): actix::Verified) -> HttpResponse {
+    async fn handler(
+        calls: web::Data<AtomicUsize>,
+        actix::Verified(outcome): actix::Verified,
+    ) -> HttpResponse {
         calls.fetch_add(1, Ordering::SeqCst);
         HttpResponse::Ok().body(outcome.order_no.to_string())
     }
