@@ -47,7 +47,8 @@ button, a.button { display: block; width: 100%; margin-top: 1.25rem; padding: .8
 dl { display: grid; grid-template-columns: auto 1fr; gap: .35rem 1rem; margin: 1rem 0 0; }
 dt { color: var(--muted); } dd { margin: 0; overflow-wrap: anywhere; }
 code { font-size: .9em; }
-img.evidence { display: block; width: 8rem; margin: 1rem auto 0; border-radius: .6rem; }
+figure.evidence { margin: 1rem 0 0; text-align: center; font-size: .85rem; color: var(--muted); }
+figure.evidence img { display: block; width: 8rem; margin: 0 auto .35rem; border-radius: .6rem; }
 .note { font-size: .85rem; color: var(--muted); margin-top: 1rem; }
 "#;
 
@@ -130,10 +131,14 @@ pub fn outcome(site: &Site, outcome: &VerificationOutcome, photo: Option<&Eviden
         .map(|(name, value)| format!("<dt>{name}</dt><dd>{value}</dd>"))
         .collect();
     let photo = photo.map_or_else(String::new, |photo| {
+        // A photo the browser cannot decode (the emulator's is a
+        // placeholder) is hidden; the caption stays.
         format!(
-            "<img class=evidence id=evidence alt=\"The photo taken during verification\" src=\"data:{};base64,{}\">",
+            "<figure class=evidence id=evidence><img alt=\"\" onerror=\"this.hidden=true\" src=\"data:{};base64,{}\">\
+             <figcaption>Evidence photo from the vendor's record ({} bytes)</figcaption></figure>",
             image_type(photo.expose()),
-            base64::engine::general_purpose::STANDARD.encode(photo.expose())
+            base64::engine::general_purpose::STANDARD.encode(photo.expose()),
+            photo.len()
         )
     });
     let repeated = if outcome.repeated {
