@@ -14,7 +14,7 @@ use actix_web::{web, App, Either, HttpRequest, HttpResponse, HttpServer};
 use serde::Deserialize;
 use tencent_faceid::actix::{Verified, VerifiedRejection};
 use tencent_faceid::emulator::Emulator;
-use tencent_faceid::model::{Files, QueryOptions, UserId};
+use tencent_faceid::model::UserId;
 use tencent_faceid::nonce::random_alphanumeric;
 use tencent_faceid::session::{StartSession, Started};
 use tencent_faceid::FaceId;
@@ -116,15 +116,7 @@ async fn callback(
 ) -> HttpResponse {
     match verified {
         Ok(Verified(outcome)) => {
-            // The photo taken during verification, for a pass.
-            let photo = match outcome.passed() {
-                true => {
-                    let options = QueryOptions::default().files(Files::Photo);
-                    let record = state.face_id.query_record(&outcome.order_no, options);
-                    record.await.ok().and_then(|answer| answer.record.photo)
-                }
-                false => None,
-            };
+            let photo = wiring::evidence(&state.face_id, &outcome).await;
             let page = pages::outcome(&state.site, &outcome, photo.as_ref());
             html(StatusCode::OK, page)
         }

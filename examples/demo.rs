@@ -30,7 +30,7 @@ use axum::{Extension, Router};
 use serde::Deserialize;
 use tencent_faceid::axum::{Verified, VerifiedRejection};
 use tencent_faceid::emulator::Emulator;
-use tencent_faceid::model::{Files, QueryOptions, UserId};
+use tencent_faceid::model::UserId;
 use tencent_faceid::nonce::random_alphanumeric;
 use tencent_faceid::session::{StartSession, Started};
 use tencent_faceid::FaceId;
@@ -120,15 +120,7 @@ async fn callback(
 ) -> Response {
     match verified {
         Ok(Verified(outcome)) => {
-            // The photo taken during verification, for a pass.
-            let photo = match outcome.passed() {
-                true => {
-                    let options = QueryOptions::default().files(Files::Photo);
-                    let record = state.face_id.query_record(&outcome.order_no, options);
-                    record.await.ok().and_then(|answer| answer.record.photo)
-                }
-                false => None,
-            };
+            let photo = wiring::evidence(&state.face_id, &outcome).await;
             Html(pages::outcome(&state.site, &outcome, photo.as_ref())).into_response()
         }
         Err(rejection) => {

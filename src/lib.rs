@@ -26,10 +26,58 @@
 //! - [`callback`]: [`callback::CallbackVerifier`] turns a callback query
 //!   into a [`callback::VerificationOutcome`] or a
 //!   [`callback::CallbackRejection`]; `tower::FaceCallbackLayer`,
-//!   `axum::Verified` and `actix::VerifiedCallback` put it in front of your
+//!   `axum::Verified` and `actix::Verified` put it in front of your
 //!   handler.
+//! - [`render`]: the HTTP answers (status, body) to rejected callbacks
+//!   and failed starts, once for every framework.
+//! - [`facade`]: [`FaceId`], all of the above wired once.
 //! - `emulator` (feature `emulator`): the vendor on a loopback port, for
 //!   demos and tests.
+//!
+//! # An app in a few lines
+//! [`FaceId`] shares one client, ticket provider, order store and app id
+//! between the starter and the verifier. [`FaceId::from_env`] reads
+//! `FACEID_APP_ID` and `FACEID_SECRET`, or uses the emulator when
+//! `FACEID_EMULATOR=1` (never silently, never in a release build unless
+//! allowed):
+//!
+//! ```
+//! use axum::extract::{Form, State};
+//! use axum::routing::{get, post};
+//! use axum::Router;
+//! use tencent_faceid::axum::Verified;
+//! use tencent_faceid::model::UserId;
+//! use tencent_faceid::session::{StartError, StartSession, Started};
+//! use tencent_faceid::FaceId;
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Person { user: UserId, name: String, id_number: String }
+//!
+//! async fn start(State(face_id): State<FaceId>, Form(p): Form<Person>) -> Result<Started, StartError> {
+//!     let callback = "https://shop.example/face/callback".parse().expect("a valid URL");
+//!     face_id.start(StartSession::new(p.user, callback).name(p.name).id_number(p.id_number)).await
+//! }
+//!
+//! async fn callback(Verified(outcome): Verified) -> &'static str {
+//!     if outcome.passed() { "verified" } else { "please try again" }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let vars = |name: &str| (name == "FACEID_EMULATOR").then(|| "1".to_owned());
+//! # let face_id = tencent_faceid::facade::FaceIdBuilder::from_vars(vars)?.build().await?;
+//! # if false {
+//! let face_id = FaceId::from_env().await?;
+//! # }
+//! let app: Router = Router::new()
+//!     .route("/face/callback", get(callback))
+//!     .route_layer(face_id.layer())
+//!     .route("/start", post(start))
+//!     .with_state(face_id);
+//! # Ok(()) }
+//! ```
+//!
+//! The parts can be wired by hand too:
 //!
 //! ```
 //! use axum::{routing::get, Router};
@@ -58,8 +106,8 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `tower` | yes | the callback `Layer` |
-//! | `axum` | no | the `Verified` extractor |
-//! | `actix` | no | the `VerifiedCallback` extractor |
+//! | `axum` | no | the `Verified` extractor, `IntoResponse` for errors and `Started` |
+//! | `actix` | no | the `Verified` extractor, `ResponseError` for errors, `Responder` for `Started` |
 //! | `redis` | no | tickets and orders shared by many instances |
 //! | `emulator` | no | a local stand-in for the vendor, for demos and tests |
 #![warn(missing_docs)]

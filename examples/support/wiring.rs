@@ -10,8 +10,10 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use tencent_faceid::callback::VerificationOutcome;
 use tencent_faceid::emulator::Emulator;
 use tencent_faceid::facade::{vars, FaceIdBuilder};
+use tencent_faceid::model::{Evidence, Files, QueryOptions};
 use tencent_faceid::session::StartSession;
 use tencent_faceid::FaceId;
 use url::Url;
@@ -43,6 +45,22 @@ pub async fn face_id() -> Result<FaceId, BoxError> {
         .admit(per_address_limit(STARTS_PER_MINUTE))
         .build()
         .await?)
+}
+
+/// The photo taken during a passed verification, from the vendor's record
+/// (`None` for a failure, or when the record cannot be had).
+pub async fn evidence(face_id: &FaceId, outcome: &VerificationOutcome) -> Option<Evidence> {
+    if !outcome.passed() {
+        return None;
+    }
+    let options = QueryOptions::default().files(Files::Photo);
+    match face_id.query_record(&outcome.order_no, options).await {
+        Ok(answer) => answer.record.photo,
+        Err(error) => {
+            tracing::warn!(%error, order_no = %outcome.order_no, "no evidence photo");
+            None
+        }
+    }
 }
 
 /// How many sessions one address may start per minute.
