@@ -47,12 +47,12 @@
 //! [`Started`] (a 303 to the vendor's page with the binding cookie).
 //!
 //! ```
-//! use axum::extract::State;
+//! use axum::extract::{Path, State};
 //! use tencent_faceid::model::UserId;
 //! use tencent_faceid::session::{SessionStarter, StartError, StartSession, Started};
 //!
-//! async fn start(State(starter): State<SessionStarter>) -> Result<Started, StartError> {
-//!     let user = UserId::new("user42")?;
+//! // POST /start/{user}
+//! async fn start(State(starter): State<SessionStarter>, Path(user): Path<UserId>) -> Result<Started, StartError> {
 //!     let callback = "https://shop.example/face/callback".parse().expect("a valid URL");
 //!     starter.start(StartSession::new(user, callback).name("张三").id_number("110101199003071234")).await
 //! }

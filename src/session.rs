@@ -269,8 +269,11 @@ pub enum StartError {
     Refused(String),
     /// No valid order number could be made (the prefix is not letters and
     /// digits, or too long).
+    ///
+    /// Not made from any [`IdentifierError`] by `?`: an invalid user id is
+    /// your app's to report, not an order number this crate failed to make.
     #[error("could not generate an order number: {0}")]
-    OrderNo(#[from] IdentifierError),
+    OrderNo(#[source] IdentifierError),
 }
 
 impl StartError {
@@ -554,7 +557,7 @@ impl SessionStarter {
         // paid for: ask first.
         this.store.check_room().await?;
         let app_id = this.client.app_id();
-        let order_no = self.new_order_no()?;
+        let order_no = self.new_order_no().map_err(StartError::OrderNo)?;
         let tickets = this.tickets.sign_tickets().await?;
 
         let mut signed = vec![app_id, order_no.as_str(), request.user_id.as_str(), VERSION];
