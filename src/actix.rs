@@ -28,6 +28,36 @@
 //! # Ok::<(), tencent_faceid::callback::CallbackConfigError>(())
 //! ```
 //!
+//! With a [`FaceId`](crate::FaceId) in the app data, one registration
+//! serves both the start handler and the extractor:
+//!
+//! ```
+//! use actix_web::{web, App};
+//! use tencent_faceid::actix::Verified;
+//! use tencent_faceid::model::UserId;
+//! use tencent_faceid::session::{StartError, StartSession, Started};
+//! use tencent_faceid::FaceId;
+//!
+//! // POST /start/{user}
+//! async fn start(face_id: web::Data<FaceId>, user: web::Path<UserId>) -> Result<Started, StartError> {
+//!     let callback = "https://shop.example/face/callback".parse().expect("a valid URL");
+//!     face_id.start(StartSession::new(user.into_inner(), callback).name("张三").id_number("110101199003071234")).await
+//! }
+//!
+//! async fn callback(Verified(outcome): Verified) -> &'static str {
+//!     if outcome.passed() { "verified" } else { "please try again" }
+//! }
+//!
+//! # #[actix_web::main]
+//! # async fn main() -> Result<(), tencent_faceid::facade::FaceIdError> {
+//! let face_id = FaceId::builder("appId001", "secret").build().await?; // or FaceId::from_env()
+//! let app = App::new()
+//!     .app_data(web::Data::new(face_id))
+//!     .route("/start/{user}", web::post().to(start))
+//!     .route("/face/callback", web::get().to(callback));
+//! # Ok(()) }
+//! ```
+//!
 //! To render your own page for rejections, extract
 //! `Result<Verified, VerifiedRejection>` instead. Starting a session is one
 //! `?` away too: [`StartError`] is a [`ResponseError`] and [`Started`] a

@@ -947,6 +947,7 @@ impl StdError for CallbackRejection {
 
 /// The rejection of a request that is not a `GET`, made before any
 /// verification.
+#[cfg(any(feature = "tower", feature = "actix"))]
 pub(crate) fn method_not_allowed() -> CallbackRejection {
     reject(RejectionKind::MethodNotAllowed, None, None)
 }
