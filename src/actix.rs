@@ -1,6 +1,6 @@
 //! actix-web extractor for verified callbacks.
 //!
-//! Register the verifier in the app data (a [`FaceId`](crate::FaceId), or
+//! Register the verifier in the app data (a [`FaceId`], or
 //! a [`CallbackVerifier`], as `web::Data`) and take [`Verified`] in the
 //! callback handler: the callback is verified while the handler's
 //! arguments are extracted, so the handler only runs for a verified
@@ -28,7 +28,7 @@
 //! # Ok::<(), tencent_faceid::callback::CallbackConfigError>(())
 //! ```
 //!
-//! With a [`FaceId`](crate::FaceId) in the app data, one registration
+//! With a [`FaceId`] in the app data, one registration
 //! serves both the start handler and the extractor:
 //!
 //! ```
