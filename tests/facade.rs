@@ -190,6 +190,55 @@ async fn the_axum_app_wired_by_face_id_verifies_a_pass() {
     assert_eq!(body, "the name and id number must not be blank");
 }
 
+#[tokio::test]
+async fn vendor_refusals_are_answered_without_the_vendors_text() {
+    use tencent_faceid::client::Endpoint;
+    use tencent_faceid::emulator::Fault;
+    use tencent_faceid::model::ResultCode;
+
+    let emulator = Emulator::start().await.unwrap();
+    let face_id = FaceId::emulated(&emulator).build().await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base: Url = format!("http://{}/", listener.local_addr().unwrap())
+        .parse()
+        .unwrap();
+    let app = axum_app::App {
+        face_id,
+        callback: base.join("face/callback").unwrap(),
+    };
+    tokio::spawn(async move { axum::serve(listener, axum_app::router(app)).await });
+
+    // The vendor refuses the name or id number: 422, what to check.
+    emulator.inject(Fault::VendorError {
+        endpoint: Endpoint::StartSession,
+        code: ResultCode::InvalidNameOrIdNumber,
+        times: 1,
+    });
+    let (status, _, cookie, body) = start(&base, "张三").await;
+    assert_eq!((status, cookie), (422, None));
+    assert_eq!(
+        body,
+        "the name and id number were not accepted; check them and try again"
+    );
+
+    // The vendor is down: 502, come back later; no name, id number or
+    // vendor detail in the body.
+    emulator.inject(Fault::HttpStatus {
+        endpoint: Endpoint::StartSession,
+        status: 500,
+        times: 2,
+    });
+    let (status, _, _, body) = start(&base, "张三").await;
+    assert_eq!(status, 502);
+    assert_eq!(
+        body,
+        "face verification is unavailable right now; try again in a few minutes"
+    );
+    for private in ["张三", "110101199003071234", "geth5faceid", "500"] {
+        assert!(!body.contains(private), "{private} in {body}");
+    }
+}
+
 #[actix_web::test]
 async fn the_actix_app_wired_by_face_id_verifies_a_pass() {
     // FACEID_EMULATOR=1, read from a map rather than the process.
