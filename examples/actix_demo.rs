@@ -1,71 +1,81 @@
-//! The same flow as `demo`, in actix-web with the `VerifiedCallback`
+//! The same flow as `demo`, in actix-web with the crate's `Verified`
 //! extractor: `cargo run --example actix_demo`, then open the printed URL.
 //!
 //! Configuration: the same environment variables as `demo`
-//! (`FACEID_APP_ID`, `FACEID_SECRET`, `FACEID_BASE_URL`, `DEMO_PUBLIC_URL`,
-//! `DEMO_BROWSER_BINDING`, `DEMO_ADDR`, default `127.0.0.1:3001` here).
+//! (`FACEID_APP_ID`, `FACEID_SECRET`, `FACEID_BASE_URL`, `FACEID_REDIS_URL`,
+//! `DEMO_PUBLIC_URL`, `DEMO_BROWSER_BINDING`, `DEMO_ADDR`, default
+//! `127.0.0.1:3001` here); with no `FACEID_APP_ID` it opts into the
+//! embedded emulator and says so.
 
 use std::net::TcpListener;
 
-use actix_web::http::{header, StatusCode};
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::http::StatusCode;
+use actix_web::{web, App, Either, HttpRequest, HttpResponse, HttpServer};
 use serde::Deserialize;
-use tencent_faceid::actix::VerifiedCallback;
-use tencent_faceid::callback::CallbackVerifier;
+use tencent_faceid::actix::{Verified, VerifiedRejection};
 use tencent_faceid::emulator::Emulator;
 use tencent_faceid::model::UserId;
 use tencent_faceid::nonce::random_alphanumeric;
-use tencent_faceid::session::{SessionStarter, StartSession};
+use tencent_faceid::session::{StartSession, Started};
+use tencent_faceid::FaceId;
 use url::Url;
 
+#[path = "support/pages.rs"]
+mod pages;
 #[path = "support/wiring.rs"]
 mod wiring;
 
-use wiring::{
-    announce, describe, html_page, init_tracing, public_url, wire, BoxError, Wiring, INDEX_FORM,
-};
+use pages::Site;
+use wiring::BoxError;
 
 /// What the actix app needs: built once, cloned into every worker.
 #[derive(Clone)]
 pub struct DemoState {
-    starter: SessionStarter,
-    verifier: CallbackVerifier,
+    face_id: FaceId,
     callback_url: Url,
+    site: Site,
+    prefix: Option<String>,
 }
 
 /// Builds the demo's state for a server reachable at `public_url`, and the
-/// emulator it uses when no vendor is configured (keep it alive).
+/// emulator it uses when no vendor is configured.
 pub async fn demo_state(public_url: Url) -> Result<(DemoState, Option<Emulator>), BoxError> {
-    let Wiring {
-        starter,
-        verifier,
-        callback_url,
-        emulator,
-    } = wire(&public_url).await?;
+    let face_id = wiring::face_id().await?;
+    let emulator = face_id.emulator().cloned();
     let state = DemoState {
-        starter,
-        verifier,
-        callback_url,
+        face_id,
+        callback_url: public_url.join("face/callback")?,
+        site: Site::new(public_url.path()),
+        prefix: wiring::prefix(&public_url),
     };
     Ok((state, emulator))
 }
 
-/// Registers the demo's routes and data on an actix `App`.
+/// Registers the demo's routes and data on an actix `App`: at the root,
+/// and below the public URL's path prefix when it has one.
 pub fn configure(state: DemoState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |config| {
+        let prefix = state.prefix.clone();
+        // The extractor finds the verifier in the `FaceId`.
         config
-            .app_data(web::Data::new(state.verifier.clone()))
-            .app_data(web::Data::new(state))
-            .route("/", web::get().to(index))
-            .route("/start", web::post().to(start))
-            .route("/face/callback", web::get().to(callback));
+            .app_data(web::Data::new(state.face_id.clone()))
+            .app_data(web::Data::new(state));
+        if let Some(prefix) = prefix {
+            config.service(web::scope(&prefix).configure(routes));
+        }
+        routes(config);
     }
 }
 
-async fn index() -> HttpResponse {
-    page(&format!(
-        "<h1>Face verification demo (actix-web)</h1>{INDEX_FORM}"
-    ))
+fn routes(config: &mut web::ServiceConfig) {
+    config
+        .route("/", web::get().to(index))
+        .route("/start", web::post().to(start))
+        .route("/face/callback", web::get().to(callback));
+}
+
+async fn index(state: web::Data<DemoState>) -> HttpResponse {
+    html(StatusCode::OK, pages::index(&state.site, "actix-web"))
 }
 
 #[derive(Deserialize)]
@@ -78,11 +88,15 @@ async fn start(
     http: HttpRequest,
     state: web::Data<DemoState>,
     form: web::Form<StartForm>,
-) -> HttpResponse {
+) -> Either<Started, HttpResponse> {
+    let problem = |status: u16, message: &str| {
+        let page = pages::problem(&state.site, 1, "Could not start", message);
+        html(status_code(status), page)
+    };
     let form = form.into_inner();
     let user_id = match UserId::new(format!("demo{}", random_alphanumeric(12))) {
         Ok(user_id) => user_id,
-        Err(error) => return HttpResponse::InternalServerError().body(error.to_string()),
+        Err(error) => return Either::Right(problem(500, &error.to_string())),
     };
     let mut request = StartSession::new(user_id, state.callback_url.clone())
         .name(form.name)
@@ -90,40 +104,48 @@ async fn start(
     if let Some(addr) = http.peer_addr() {
         request = request.client_addr(addr.ip());
     }
-    match state.starter.start(request).await {
-        Ok(started) => {
-            let mut response = HttpResponse::SeeOther();
-            response.insert_header((header::LOCATION, started.redirect_url.as_str()));
-            if let Some(binding) = &started.binding {
-                response.append_header((header::SET_COOKIE, binding.set_cookie()));
-            }
-            response.finish()
-        }
-        Err(error) => HttpResponse::build(
-            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_GATEWAY),
-        )
-        .body(format!("Could not start verification: {error}")),
+    match state.face_id.start(request).await {
+        Ok(started) => Either::Left(started),
+        Err(error) => Either::Right(problem(error.status(), &error.public_message())),
     }
 }
 
-async fn callback(VerifiedCallback(outcome): VerifiedCallback) -> HttpResponse {
-    page(&describe(&outcome))
+async fn callback(
+    state: web::Data<DemoState>,
+    verified: Result<Verified, VerifiedRejection>,
+) -> HttpResponse {
+    match verified {
+        Ok(Verified(outcome)) => {
+            let photo = wiring::evidence(&state.face_id, &outcome).await;
+            let page = pages::outcome(&state.site, &outcome, photo.as_ref());
+            html(StatusCode::OK, page)
+        }
+        Err(rejection) => {
+            let status = rejection.rejection().map_or(500, |r| r.status());
+            let page = pages::problem(&state.site, 3, "Not accepted", &rejection.to_string());
+            html(status_code(status), page)
+        }
+    }
 }
 
-fn page(body: &str) -> HttpResponse {
-    HttpResponse::Ok()
+fn html(status: StatusCode, page: String) -> HttpResponse {
+    HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
-        .body(html_page(body))
+        .body(page)
+}
+
+fn status_code(status: u16) -> StatusCode {
+    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 #[actix_web::main]
 async fn main() -> Result<(), BoxError> {
-    init_tracing();
+    wiring::init_tracing();
     let addr = std::env::var("DEMO_ADDR").unwrap_or_else(|_| "127.0.0.1:3001".to_owned());
     let listener = TcpListener::bind(&addr)?;
-    let public_url = public_url(listener.local_addr()?)?;
+    let public_url = wiring::public_url(listener.local_addr()?)?;
     let (state, emulator) = demo_state(public_url.clone()).await?;
-    announce(emulator.as_ref(), &public_url);
+    wiring::announce(emulator.as_ref(), &public_url);
     HttpServer::new(move || App::new().configure(configure(state.clone())))
         .listen(listener)?
         .run()

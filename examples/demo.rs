@@ -1,47 +1,50 @@
-//! The whole H5 face-verification flow in an axum app, wired to the
-//! embedded emulator: `cargo run --example demo`, then open the printed URL.
+//! The whole H5 face-verification flow in an axum app: `cargo run
+//! --example demo`, then open the printed URL (on a phone too: the pages
+//! are mobile-first).
 //!
 //! `/` shows a form, `/start` starts a session and redirects to the H5
 //! page, whose "pass" and "fail" buttons come back to `/face/callback`,
-//! which sits behind `FaceCallbackLayer` and shows the verified outcome.
+//! which sits behind the crate's layer and shows the verified outcome (a
+//! reload shows it again, for the same browser).
 //!
-//! To talk to the real vendor instead, set:
+//! With no `FACEID_APP_ID` set, the demo opts into the embedded emulator
+//! and says so. To talk to the real vendor instead, set:
 //!
 //! | variable | meaning |
 //! |---|---|
-//! | `FACEID_APP_ID` | your WBappid (its presence switches the emulator off) |
+//! | `FACEID_APP_ID` | your WBappid |
 //! | `FACEID_SECRET` | your secret |
 //! | `FACEID_BASE_URL` | the vendor's base URL (default `https://miniprogram-kyc.tencentcloudapi.com`) |
-//! | `DEMO_PUBLIC_URL` | this server's public URL, which the browser is sent back to |
+//! | `FACEID_REDIS_URL` | optional: tickets and orders in Redis |
+//! | `DEMO_PUBLIC_URL` | this server's public URL, which the browser is sent back to; a path prefix (`https://host/faceid/`) is kept |
 //! | `DEMO_BROWSER_BINDING` | `0` accepts callbacks from any browser (default: only from the one that started) |
 //! | `DEMO_ADDR` | where to listen (default `127.0.0.1:3000`; `127.0.0.1:0` picks a port) |
 
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Form, State};
-use axum::http::header::{HeaderValue, SET_COOKIE};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use serde::Deserialize;
-use tencent_faceid::axum::Verified;
+use tencent_faceid::axum::{Verified, VerifiedRejection};
 use tencent_faceid::emulator::Emulator;
 use tencent_faceid::model::UserId;
 use tencent_faceid::nonce::random_alphanumeric;
-use tencent_faceid::session::{SessionStarter, StartSession};
-use tencent_faceid::tower::FaceCallbackLayer;
+use tencent_faceid::session::{StartSession, Started};
+use tencent_faceid::FaceId;
 use url::Url;
 
+#[path = "support/pages.rs"]
+mod pages;
 #[path = "support/wiring.rs"]
 mod wiring;
 
-use wiring::{
-    announce, describe, html_page, init_tracing, public_url, wire, BoxError, Wiring, INDEX_FORM,
-};
+use pages::Site;
+use wiring::BoxError;
 
-/// The demo app and, when no vendor is configured, the emulator it uses
-/// (kept alive with the app).
+/// The demo app and the emulator it uses when no vendor is configured.
 pub struct Demo {
     /// The app's routes.
     pub router: Router,
@@ -51,35 +54,37 @@ pub struct Demo {
 
 /// Builds the demo for a server reachable at `public_url`.
 pub async fn demo(public_url: Url) -> Result<Demo, BoxError> {
-    let Wiring {
-        starter,
-        verifier,
-        callback_url,
-        emulator,
-    } = wire(&public_url).await?;
-    let router = Router::new()
-        .route("/face/callback", get(callback))
-        .route_layer(FaceCallbackLayer::new(verifier))
-        .route("/", get(index))
-        .route("/start", post(start))
-        .with_state(AppState {
-            starter,
-            callback_url,
-        });
+    let face_id = wiring::face_id().await?;
+    let emulator = face_id.emulator().cloned();
+    let state = AppState {
+        callback_url: public_url.join("face/callback")?,
+        site: Site::new(public_url.path()),
+        face_id: face_id.clone(),
+    };
+    // At the root, and below the public URL's path prefix when it has one
+    // (a proxy may strip it or keep it).
+    let prefixed = wiring::prefix(&public_url).map(|prefix| format!("{prefix}/"));
+    let mut router = Router::new();
+    for base in std::iter::once("/".to_owned()).chain(prefixed) {
+        let callback = get(callback).route_layer(face_id.layer().pass_rejections_through());
+        router = router
+            .route(&format!("{base}face/callback"), callback)
+            .route(&base, get(index))
+            .route(&format!("{base}start"), post(start));
+    }
+    let router = router.with_state(state);
     Ok(Demo { router, emulator })
 }
 
 #[derive(Clone)]
 struct AppState {
-    starter: SessionStarter,
+    face_id: FaceId,
     callback_url: Url,
+    site: Site,
 }
 
-async fn index() -> Response {
-    page(
-        StatusCode::OK,
-        &format!("<h1>Face verification demo</h1>{INDEX_FORM}"),
-    )
+async fn index(State(state): State<AppState>) -> Html<String> {
+    Html(pages::index(&state.site, "axum"))
 }
 
 #[derive(Deserialize)]
@@ -92,58 +97,54 @@ async fn start(
     State(state): State<AppState>,
     client: Option<Extension<ConnectInfo<SocketAddr>>>,
     Form(form): Form<StartForm>,
-) -> Response {
-    let user_id = match UserId::new(format!("demo{}", random_alphanumeric(12))) {
-        Ok(user_id) => user_id,
-        Err(error) => return page(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string()),
+) -> Result<Started, Response> {
+    let problem = |status: u16, message: &str| {
+        let page = pages::problem(&state.site, 1, "Could not start", message);
+        (status_code(status), Html(page)).into_response()
     };
-    let mut request = StartSession::new(user_id, state.callback_url)
+    let user_id = UserId::new(format!("demo{}", random_alphanumeric(12)))
+        .map_err(|error| problem(500, &error.to_string()))?;
+    let mut request = StartSession::new(user_id, state.callback_url.clone())
         .name(form.name)
         .id_number(form.id_number);
     if let Some(Extension(ConnectInfo(addr))) = client {
         request = request.client_addr(addr.ip());
     }
-    match state.starter.start(request).await {
-        Ok(started) => {
-            let mut response = Redirect::to(started.redirect_url.as_str()).into_response();
-            if let Some(binding) = &started.binding {
-                match HeaderValue::from_str(binding.set_cookie()) {
-                    Ok(cookie) => response.headers_mut().append(SET_COOKIE, cookie),
-                    Err(_) => {
-                        return page(
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            "the binding cookie is not a valid header",
-                        )
-                    }
-                };
-            }
-            response
+    let started = state.face_id.start(request).await;
+    started.map_err(|error| problem(error.status(), &error.public_message()))
+}
+
+async fn callback(
+    State(state): State<AppState>,
+    verified: Result<Verified, VerifiedRejection>,
+) -> Response {
+    match verified {
+        Ok(Verified(outcome)) => {
+            let photo = wiring::evidence(&state.face_id, &outcome).await;
+            Html(pages::outcome(&state.site, &outcome, photo.as_ref())).into_response()
         }
-        Err(error) => page(
-            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_GATEWAY),
-            &format!("Could not start verification: {error}"),
-        ),
+        Err(rejection) => {
+            let status = rejection.rejection().map_or(500, |r| r.status());
+            let page = pages::problem(&state.site, 3, "Not accepted", &rejection.to_string());
+            (status_code(status), Html(page)).into_response()
+        }
     }
 }
 
-async fn callback(Verified(outcome): Verified) -> Response {
-    page(StatusCode::OK, &describe(&outcome))
-}
-
-fn page(status: StatusCode, body: &str) -> Response {
-    (status, Html(html_page(body))).into_response()
+fn status_code(status: u16) -> StatusCode {
+    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
-    init_tracing();
+    wiring::init_tracing();
     let addr: SocketAddr = std::env::var("DEMO_ADDR")
         .unwrap_or_else(|_| "127.0.0.1:3000".to_owned())
         .parse()?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    let public_url = public_url(listener.local_addr()?)?;
+    let public_url = wiring::public_url(listener.local_addr()?)?;
     let Demo { router, emulator } = demo(public_url.clone()).await?;
-    announce(emulator.as_ref(), &public_url);
+    wiring::announce(emulator.as_ref(), &public_url);
     let app = router.into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).await?;
     Ok(())

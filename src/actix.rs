@@ -1,17 +1,21 @@
 //! actix-web extractor for verified callbacks.
 //!
-//! Register one [`CallbackVerifier`] as `web::Data` and take
-//! [`VerifiedCallback`] in the callback handler: the callback is verified
-//! while the handler's arguments are extracted, so the handler only runs
-//! for a verified callback. Rejections answer with their status and
-//! message ([`CallbackRejection`] is a [`ResponseError`]).
+//! Register the verifier in the app data (a [`FaceId`], or
+//! a [`CallbackVerifier`], as `web::Data`) and take [`Verified`] in the
+//! callback handler: the callback is verified while the handler's
+//! arguments are extracted, so the handler only runs for a verified
+//! callback. Rejections answer with their status and message, as plain
+//! text, or as JSON when the app data holds [`BodyFormat::Json`] (or the
+//! `FaceId` was built with
+//! [`json_rejections`](crate::facade::FaceIdBuilder::json_rejections)).
 //!
 //! ```
 //! use actix_web::{web, App, HttpResponse};
-//! use tencent_faceid::actix::VerifiedCallback;
+//! use tencent_faceid::actix::Verified;
+//! use tencent_faceid::render::BodyFormat;
 //! # use tencent_faceid::{callback::CallbackVerifier, store::MemoryOrderStore, ticket::StaticTickets};
 //!
-//! async fn callback(VerifiedCallback(outcome): VerifiedCallback) -> HttpResponse {
+//! async fn callback(Verified(outcome): Verified) -> HttpResponse {
 //!     HttpResponse::Ok().body(format!("order {} passed: {}", outcome.order_no, outcome.passed()))
 //! }
 //!
@@ -19,35 +23,89 @@
 //! let verifier = web::Data::new(verifier);
 //! let app = App::new()
 //!     .app_data(verifier.clone())
+//!     .app_data(BodyFormat::Json) // optional: JSON rejections
 //!     .route("/face/callback", web::get().to(callback));
 //! # Ok::<(), tencent_faceid::callback::CallbackConfigError>(())
 //! ```
 //!
+//! With a [`FaceId`] in the app data, one registration
+//! serves both the start handler and the extractor:
+//!
+//! ```
+//! use actix_web::{web, App};
+//! use tencent_faceid::actix::Verified;
+//! use tencent_faceid::model::UserId;
+//! use tencent_faceid::session::{StartError, StartSession, Started};
+//! use tencent_faceid::FaceId;
+//!
+//! // POST /start/{user}
+//! async fn start(face_id: web::Data<FaceId>, user: web::Path<UserId>) -> Result<Started, StartError> {
+//!     let callback = "https://shop.example/face/callback".parse().expect("a valid URL");
+//!     face_id.start(StartSession::new(user.into_inner(), callback).name("张三").id_number("110101199003071234")).await
+//! }
+//!
+//! async fn callback(Verified(outcome): Verified) -> &'static str {
+//!     if outcome.passed() { "verified" } else { "please try again" }
+//! }
+//!
+//! # #[actix_web::main]
+//! # async fn main() -> Result<(), tencent_faceid::facade::FaceIdError> {
+//! let face_id = FaceId::builder("appId001", "secret").build().await?; // or FaceId::from_env()
+//! let app = App::new()
+//!     .app_data(web::Data::new(face_id))
+//!     .route("/start/{user}", web::post().to(start))
+//!     .route("/face/callback", web::get().to(callback));
+//! # Ok(()) }
+//! ```
+//!
 //! To render your own page for rejections, extract
-//! `Result<VerifiedCallback, VerifiedCallbackError>` instead.
+//! `Result<Verified, VerifiedRejection>` instead. Starting a session is one
+//! `?` away too: [`StartError`] is a [`ResponseError`] and [`Started`] a
+//! [`Responder`] (a 303 to the vendor's page with the binding cookie). In
+//! your handlers' tests, build the outcome with
+//! [`VerificationOutcome::for_test`] and call the handler with
+//! `Verified(outcome)`.
 
 use std::future::Future;
 use std::ops::Deref;
 use std::pin::Pin;
 
+use actix_web::body::BoxBody;
 use actix_web::dev::Payload;
-use actix_web::http::header::ContentType;
-use actix_web::http::StatusCode;
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse, Responder, ResponseError};
 
 use crate::binding;
 use crate::callback::{
-    method_not_allowed, CallbackRejection, CallbackVerifier, RejectionKind, VerificationOutcome,
+    method_not_allowed, CallbackRejection, CallbackVerifier, VerificationOutcome,
 };
+use crate::facade::FaceId;
+use crate::render::{BodyFormat, ErrorResponse};
+use crate::session::{StartError, Started};
 
 /// A verified callback: extracting it verifies the request's query (and
-/// [binding cookie](crate::binding)) with the `web::Data<CallbackVerifier>`
-/// (or plain `CallbackVerifier`) in app data. Only a `GET` is verified:
-/// any other method is refused with 405 before verification.
+/// [binding cookie](crate::binding)) with the verifier in the app data:
+/// `web::Data<CallbackVerifier>`, a plain `CallbackVerifier`, or
+/// `web::Data<FaceId>`. Only a `GET` is verified: any other method is
+/// refused with 405 before verification.
 #[derive(Debug, Clone, PartialEq)]
-pub struct VerifiedCallback(pub VerificationOutcome);
+pub struct Verified(pub VerificationOutcome);
 
-impl Deref for VerifiedCallback {
+/// The former name of [`Verified`].
+#[deprecated(
+    since = "0.2.0",
+    note = "renamed to `Verified`, like the axum extractor"
+)]
+pub type VerifiedCallback = Verified;
+
+/// The former name of [`VerifiedRejection`].
+#[deprecated(
+    since = "0.2.0",
+    note = "renamed to `VerifiedRejection`, like the axum rejection"
+)]
+pub type VerifiedCallbackError = VerifiedRejection;
+
+impl Deref for Verified {
     type Target = VerificationOutcome;
 
     fn deref(&self) -> &VerificationOutcome {
@@ -55,50 +113,103 @@ impl Deref for VerifiedCallback {
     }
 }
 
-/// Why [`VerifiedCallback`] could not be extracted.
+/// Why [`Verified`] could not be extracted; the same name and shape as
+/// `axum::VerifiedRejection`.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
-pub enum VerifiedCallbackError {
-    /// The callback was rejected.
-    #[error(transparent)]
-    Rejected(CallbackRejection),
+pub enum VerifiedRejection {
+    /// The callback was rejected, or the request is not a `GET`.
+    #[error("{rejection}")]
+    Rejected {
+        /// Why.
+        rejection: CallbackRejection,
+        /// The format of the answer: [`BodyFormat`] from the app data.
+        format: BodyFormat,
+    },
     /// No verifier is registered in the app data: 500.
-    #[error("no CallbackVerifier in the app data: register one with App::app_data(web::Data::new(verifier))")]
-    MissingVerifier,
+    #[error("no CallbackVerifier in the app data: register one with App::app_data(web::Data::new(face_id)) (a tencent_faceid::FaceId) or App::app_data(web::Data::new(verifier))")]
+    NotConfigured,
 }
 
-impl FromRequest for VerifiedCallback {
-    type Error = VerifiedCallbackError;
+impl VerifiedRejection {
+    /// The callback's rejection, if that is why.
+    pub fn rejection(&self) -> Option<&CallbackRejection> {
+        match self {
+            Self::Rejected { rejection, .. } => Some(rejection),
+            Self::NotConfigured => None,
+        }
+    }
+}
+
+/// The verifier in the app data and the format to answer rejections in.
+fn configured(request: &HttpRequest) -> Option<(CallbackVerifier, BodyFormat)> {
+    let format = request
+        .app_data::<BodyFormat>()
+        .or_else(|| request.app_data::<web::Data<BodyFormat>>().map(|d| &***d))
+        .copied();
+    if let Some(verifier) = request
+        .app_data::<web::Data<CallbackVerifier>>()
+        .map(|data| CallbackVerifier::clone(data))
+        .or_else(|| request.app_data::<CallbackVerifier>().cloned())
+    {
+        return Some((verifier, format.unwrap_or_default()));
+    }
+    let face_id = request.app_data::<web::Data<FaceId>>()?;
+    Some((
+        face_id.verifier().clone(),
+        format.unwrap_or(face_id.rejection_format()),
+    ))
+}
+
+impl FromRequest for Verified {
+    type Error = VerifiedRejection;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        let verifier = request
-            .app_data::<web::Data<CallbackVerifier>>()
-            .map(|data| CallbackVerifier::clone(data))
-            .or_else(|| request.app_data::<CallbackVerifier>().cloned());
+        let configured = configured(request);
         // Cloning a `Uri` shares its bytes; the query is not copied.
         let uri = request.uri().clone();
         let is_get = request.method() == actix_web::http::Method::GET;
-        let cookies = request.headers().get_all(actix_web::http::header::COOKIE);
+        let cookies = request.headers().get_all(header::COOKIE);
         let binding = binding::cookie_value(cookies.filter_map(|value| value.to_str().ok()))
             .map(str::to_owned);
         Box::pin(async move {
-            if !is_get {
-                return Err(VerifiedCallbackError::Rejected(method_not_allowed()));
-            }
-            let Some(verifier) = verifier else {
-                tracing::error!(
-                    "VerifiedCallback extracted without a CallbackVerifier in app data"
-                );
-                return Err(VerifiedCallbackError::MissingVerifier);
+            let Some((verifier, format)) = configured else {
+                tracing::error!("actix Verified extracted without a CallbackVerifier in app data");
+                return Err(VerifiedRejection::NotConfigured);
             };
+            let rejected = |rejection| VerifiedRejection::Rejected { rejection, format };
+            if !is_get {
+                return Err(rejected(method_not_allowed()));
+            }
             verifier
                 .verify_in_browser(uri.query().unwrap_or_default(), binding.as_deref())
                 .await
                 .map(Self)
-                .map_err(VerifiedCallbackError::Rejected)
+                .map_err(rejected)
         })
     }
+}
+
+impl Responder for ErrorResponse {
+    type Body = BoxBody;
+
+    fn respond_to(self, _request: &HttpRequest) -> HttpResponse {
+        http_response(self)
+    }
+}
+
+/// An [`ErrorResponse`] as an actix response.
+fn http_response(answer: ErrorResponse) -> HttpResponse {
+    let mut response = HttpResponse::build(
+        StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+    );
+    if let Some(allow) = answer.allow {
+        response.insert_header((header::ALLOW, allow));
+    }
+    response
+        .insert_header((header::CONTENT_TYPE, answer.content_type))
+        .body(answer.body)
 }
 
 impl ResponseError for CallbackRejection {
@@ -109,30 +220,53 @@ impl ResponseError for CallbackRejection {
     /// The status with the message as plain text (and `Allow: GET` with a
     /// 405).
     fn error_response(&self) -> HttpResponse {
-        let mut response = HttpResponse::build(self.status_code());
-        if self.kind() == &RejectionKind::MethodNotAllowed {
-            response.insert_header((actix_web::http::header::ALLOW, "GET"));
-        }
-        response
-            .content_type(ContentType::plaintext())
-            .body(self.to_string())
+        http_response(ErrorResponse::for_rejection(self, BodyFormat::Text))
     }
 }
 
-impl ResponseError for VerifiedCallbackError {
+impl ResponseError for VerifiedRejection {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::Rejected(rejection) => rejection.status_code(),
-            Self::MissingVerifier => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Rejected { rejection, .. } => rejection.status_code(),
+            Self::NotConfigured => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            Self::Rejected(rejection) => rejection.error_response(),
-            Self::MissingVerifier => HttpResponse::build(self.status_code())
-                .content_type(ContentType::plaintext())
+            Self::Rejected { rejection, format } => {
+                http_response(ErrorResponse::for_rejection(rejection, *format))
+            }
+            Self::NotConfigured => HttpResponse::build(self.status_code())
+                .content_type(header::ContentType::plaintext())
                 .body(self.to_string()),
         }
+    }
+}
+
+impl ResponseError for StartError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    /// [`ErrorResponse::for_start`] as plain text: the status and the
+    /// public message (the error itself is logged).
+    fn error_response(&self) -> HttpResponse {
+        http_response(ErrorResponse::for_start(self, BodyFormat::Text))
+    }
+}
+
+impl Responder for Started {
+    type Body = BoxBody;
+
+    /// `303 See Other` to the vendor's page, setting the
+    /// [binding cookie](crate::binding) when there is one.
+    fn respond_to(self, _request: &HttpRequest) -> HttpResponse {
+        let mut response = HttpResponse::SeeOther();
+        response.insert_header((header::LOCATION, self.redirect_url.as_str()));
+        if let Some(binding) = &self.binding {
+            response.append_header((header::SET_COOKIE, binding.set_cookie()));
+        }
+        response.finish()
     }
 }

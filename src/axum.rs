@@ -22,6 +22,14 @@
 //!     }
 //! }
 //!
+//! // Or, when the reason does not matter: `None` for a rejected callback.
+//! async fn optional(verified: Option<Verified>) -> &'static str {
+//!     match verified {
+//!         Some(Verified(outcome)) if outcome.passed() => "welcome",
+//!         _ => "please try again",
+//!     }
+//! }
+//!
 //! # let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("t", "n"), MemoryOrderStore::new()).build()?;
 //! let app: Router = Router::new()
 //!     .route("/face/callback", get(strict))
@@ -34,17 +42,40 @@
 //! # Ok::<(), tencent_faceid::callback::CallbackConfigError>(())
 //! ```
 //!
+//! Starting a session is one `?` away too: [`StartError`] is an
+//! `IntoResponse` (its status and public message) and so is
+//! [`Started`] (a 303 to the vendor's page with the binding cookie).
+//!
+//! ```
+//! use axum::extract::{Path, State};
+//! use tencent_faceid::model::UserId;
+//! use tencent_faceid::session::{SessionStarter, StartError, StartSession, Started};
+//!
+//! // POST /start/{user}
+//! async fn start(State(starter): State<SessionStarter>, Path(user): Path<UserId>) -> Result<Started, StartError> {
+//!     let callback = "https://shop.example/face/callback".parse().expect("a valid URL");
+//!     starter.start(StartSession::new(user, callback).name("张三").id_number("110101199003071234")).await
+//! }
+//! ```
+//!
+//! In your handlers' tests, build the outcome with
+//! [`VerificationOutcome::for_test`] and call the handler with
+//! `Verified(outcome)`.
+//!
 //! [`FaceCallbackLayer`]: crate::tower::FaceCallbackLayer
 
 use std::ops::Deref;
 
-use ::axum::extract::FromRequestParts;
+use ::axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use ::axum::response::{IntoResponse, Response};
+use http::header::{HeaderValue, LOCATION, SET_COOKIE};
 use http::request::Parts;
 use http::StatusCode;
 
 use crate::callback::{method_not_allowed, CallbackRejection, VerificationOutcome};
-use crate::tower::rejection_response;
+use crate::render::{BodyFormat, ErrorResponse};
+use crate::session::{StartError, Started};
+use crate::tower::http_response;
 
 /// The verified callback, for handlers behind
 /// [`FaceCallbackLayer`](crate::tower::FaceCallbackLayer).
@@ -52,6 +83,8 @@ use crate::tower::rejection_response;
 /// Extraction fails with [`VerifiedRejection`]: the callback's rejection
 /// (only behind a layer that passes rejections through), 405 for a request
 /// that is not a `GET`, or a 500 when the route has no layer.
+/// `Option<Verified>` is `None` for a rejected callback (and still fails
+/// for a missing layer or another method).
 ///
 /// Extracting takes the outcome out of the request extensions (no copy):
 /// extract it once per request. A middleware between the layer and the
@@ -67,58 +100,139 @@ impl Deref for Verified {
     }
 }
 
-/// Why [`Verified`] could not be extracted.
+/// Why [`Verified`] could not be extracted; the same name and shape as
+/// `actix::VerifiedRejection`.
 ///
 /// Extract `Result<Verified, VerifiedRejection>` to handle it yourself.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum VerifiedRejection {
-    /// The layer rejected the callback and passed the rejection through.
-    #[error(transparent)]
-    Rejected(CallbackRejection),
+    /// The callback was rejected (the layer passed the rejection through),
+    /// or the request is not a `GET`.
+    #[error("{rejection}")]
+    Rejected {
+        /// Why.
+        rejection: CallbackRejection,
+        /// How the layer answers rejections (its
+        /// [`json_rejections`](crate::tower::FaceCallbackLayer::json_rejections)).
+        format: BodyFormat,
+    },
     /// Neither an outcome nor a rejection is in the request: the route is
     /// not behind the layer (or `Verified` was extracted twice).
     #[error("no verified face callback in this request: put the route behind tencent_faceid::tower::FaceCallbackLayer (Router::route_layer), and extract Verified once")]
-    MissingLayer,
+    NotConfigured,
+}
+
+impl VerifiedRejection {
+    /// The callback's rejection, if that is why.
+    pub fn rejection(&self) -> Option<&CallbackRejection> {
+        match self {
+            Self::Rejected { rejection, .. } => Some(rejection),
+            Self::NotConfigured => None,
+        }
+    }
+}
+
+/// Takes the layer's verdict out of the request: the outcome, the
+/// rejection it passed through, or `Err` for another method or no layer.
+fn take_verdict(
+    parts: &mut Parts,
+) -> Result<Result<VerificationOutcome, VerifiedRejection>, VerifiedRejection> {
+    if parts.method != http::Method::GET {
+        return Err(VerifiedRejection::Rejected {
+            rejection: method_not_allowed(),
+            format: parts.extensions.get().copied().unwrap_or_default(),
+        });
+    }
+    // Taken, not cloned: a handler extracts it once.
+    if let Some(outcome) = parts.extensions.remove::<VerificationOutcome>() {
+        return Ok(Ok(outcome));
+    }
+    match parts.extensions.remove::<CallbackRejection>() {
+        Some(rejection) => Ok(Err(VerifiedRejection::Rejected {
+            rejection,
+            format: parts.extensions.get().copied().unwrap_or_default(),
+        })),
+        None => {
+            tracing::error!("Verified extractor used on a route without FaceCallbackLayer");
+            Err(VerifiedRejection::NotConfigured)
+        }
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Verified {
     type Rejection = VerifiedRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        if parts.method != http::Method::GET {
-            return Err(VerifiedRejection::Rejected(method_not_allowed()));
-        }
-        // Taken, not cloned: a handler extracts it once.
-        if let Some(outcome) = parts.extensions.remove::<VerificationOutcome>() {
-            return Ok(Self(outcome));
-        }
-        match parts.extensions.remove::<CallbackRejection>() {
-            Some(rejection) => Err(VerifiedRejection::Rejected(rejection)),
-            None => {
-                tracing::error!("Verified extractor used on a route without FaceCallbackLayer");
-                Err(VerifiedRejection::MissingLayer)
-            }
-        }
+        take_verdict(parts)?.map(Self)
+    }
+}
+
+impl<S: Send + Sync> OptionalFromRequestParts<S> for Verified {
+    type Rejection = VerifiedRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Ok(take_verdict(parts)?.ok().map(Self))
+    }
+}
+
+impl IntoResponse for ErrorResponse {
+    fn into_response(self) -> Response {
+        http_response(self)
     }
 }
 
 impl IntoResponse for CallbackRejection {
     /// The rejection's status with its message as plain text.
     fn into_response(self) -> Response {
-        rejection_response(&self, false)
+        ErrorResponse::for_rejection(&self, BodyFormat::Text).into_response()
     }
 }
 
 impl IntoResponse for VerifiedRejection {
-    /// The callback's rejection, or 500 with a message naming the missing
-    /// layer.
+    /// The callback's rejection in the layer's format, or 500 with a
+    /// message naming the missing layer.
     fn into_response(self) -> Response {
         match self {
-            Self::Rejected(rejection) => rejection.into_response(),
-            Self::MissingLayer => {
+            Self::Rejected { rejection, format } => {
+                ErrorResponse::for_rejection(&rejection, format).into_response()
+            }
+            Self::NotConfigured => {
                 (StatusCode::INTERNAL_SERVER_ERROR, self.to_string()).into_response()
             }
         }
+    }
+}
+
+impl IntoResponse for StartError {
+    /// [`ErrorResponse::for_start`] as plain text: the status and the
+    /// public message (the error itself is logged).
+    fn into_response(self) -> Response {
+        ErrorResponse::for_start(&self, BodyFormat::Text).into_response()
+    }
+}
+
+impl IntoResponse for Started {
+    /// `303 See Other` to the vendor's page, setting the
+    /// [binding cookie](crate::binding) when there is one.
+    fn into_response(self) -> Response {
+        let mut response = StatusCode::SEE_OTHER.into_response();
+        let headers = response.headers_mut();
+        match HeaderValue::from_str(self.redirect_url.as_str()) {
+            Ok(location) => headers.insert(LOCATION, location),
+            // A `Url` is always a valid header value; never reached.
+            Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        };
+        if let Some(binding) = &self.binding {
+            match HeaderValue::from_str(binding.set_cookie()) {
+                Ok(cookie) => headers.insert(SET_COOKIE, cookie),
+                // Letters, digits and fixed attributes; never reached.
+                Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+            };
+        }
+        response
     }
 }

@@ -640,6 +640,37 @@ pub struct VerificationOutcome {
 }
 
 impl VerificationOutcome {
+    /// An outcome for your handlers' tests, as the verifier would make it
+    /// for a first callback: `h5face_id` `"test"`, no live rate, created
+    /// now, no vendor record, not repeated. The fields are public: change
+    /// any of them afterwards.
+    ///
+    /// ```
+    /// use tencent_faceid::callback::VerificationOutcome;
+    /// use tencent_faceid::model::{OrderNo, ResultCode, UserId};
+    /// let mut outcome = VerificationOutcome::for_test(OrderNo::new("order1")?, UserId::new("user1")?, ResultCode::Success);
+    /// assert!(outcome.passed());
+    /// outcome.live_rate = Some("99".to_owned());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// With axum, call the handler with `Verified(outcome)`, or insert the
+    /// outcome in a request's extensions for a `oneshot` through the router
+    /// without the layer; with actix-web, call the handler with
+    /// `Verified(outcome)`.
+    pub fn for_test(order_no: OrderNo, user_id: UserId, code: ResultCode) -> Self {
+        Self {
+            order_no,
+            user_id,
+            h5face_id: "test".to_owned(),
+            code,
+            live_rate: None,
+            created_at: SystemTime::now(),
+            record: None,
+            repeated: false,
+        }
+    }
+
     /// Whether the face verification passed (`code` is `0`).
     pub fn passed(&self) -> bool {
         self.code.is_success()

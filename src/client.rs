@@ -84,7 +84,7 @@ pub enum ClientError {
         endpoint: Endpoint,
         /// The transport error, its URL removed.
         #[source]
-        source: reqwest::Error,
+        source: TransportError,
     },
     /// The vendor answered with an HTTP error status.
     #[error("{endpoint} answered HTTP {status}")]
@@ -122,6 +122,38 @@ pub enum ClientError {
         /// The vendor's message.
         msg: String,
     },
+}
+
+/// Why a request did not complete (connection, TLS, timeout), without
+/// its URL (the access-token URL carries the secret). Opaque: the HTTP
+/// client behind it is not part of this crate's API; its `Display` is the
+/// HTTP client's message and its [`source`](std::error::Error::source)
+/// that message's cause.
+#[derive(Debug)]
+pub struct TransportError(reqwest::Error);
+
+impl TransportError {
+    /// Whether the request timed out.
+    pub fn is_timeout(&self) -> bool {
+        self.0.is_timeout()
+    }
+
+    /// Whether no connection could be made.
+    pub fn is_connect(&self) -> bool {
+        self.0.is_connect()
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.0)
+    }
 }
 
 impl ClientError {
@@ -596,7 +628,7 @@ impl FaceIdClient {
     ) -> Result<T, ClientError> {
         let transport = |source: reqwest::Error| ClientError::Transport {
             endpoint,
-            source: source.without_url(),
+            source: TransportError(source.without_url()),
         };
         let mut response = request.send().await.map_err(transport)?;
         let status = response.status();

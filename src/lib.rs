@@ -22,8 +22,11 @@
 //! - [`callback`]: [`callback::CallbackVerifier`] turns a callback query
 //!   into a [`callback::VerificationOutcome`] or a
 //!   [`callback::CallbackRejection`]; `tower::FaceCallbackLayer`,
-//!   `axum::Verified` and `actix::VerifiedCallback` put it in front of your
+//!   `axum::Verified` and `actix::Verified` put it in front of your
 //!   handler.
+//! - [`render`]: the HTTP answers (status, body) to rejected callbacks
+//!   and failed starts, once for every framework.
+//! - [`facade`]: [`FaceId`], all of the above wired once.
 //! - `emulator` (feature `emulator`): the vendor on a local port, for
 //!   demos and tests.
 //!
@@ -43,11 +46,13 @@ pub mod client;
 pub mod clock;
 #[cfg(feature = "emulator")]
 pub mod emulator;
+pub mod facade;
 pub mod json;
 pub mod model;
 pub mod nonce;
 #[cfg(feature = "redis")]
 pub mod redis;
+pub mod render;
 pub mod secret;
 pub mod session;
 pub mod sign;
@@ -56,4 +61,76 @@ pub mod ticket;
 #[cfg(feature = "tower")]
 pub mod tower;
 
+pub use facade::FaceId;
 pub use secret::Secret;
+
+/// The `async_trait` attribute, re-exported: implement [`store::OrderStore`]
+/// or [`ticket::TicketProvider`] with no dependency of your own.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use std::sync::{Arc, Mutex};
+/// use std::time::{Duration, SystemTime};
+/// use tencent_faceid::async_trait;
+/// use tencent_faceid::model::{OrderNo, UserId};
+/// use tencent_faceid::store::{Claim, Consumed, OrderStore, PendingOrder, StoreError};
+/// use tencent_faceid::ticket::{SignTickets, Ticket, TicketError, TicketProvider};
+/// use tencent_faceid::{FaceId, Secret};
+///
+/// /// Orders in a map (`None` once consumed); yours would be a database,
+/// /// expiring orders after `ttl`.
+/// #[derive(Default)]
+/// struct MapStore(Mutex<HashMap<OrderNo, Option<PendingOrder>>>);
+///
+/// #[async_trait]
+/// impl OrderStore for MapStore {
+///     async fn put(&self, order: PendingOrder, _ttl: Duration) -> Result<(), StoreError> {
+///         let mut orders = self.0.lock().map_err(|_| StoreError::Backend("poisoned".into()))?;
+///         if orders.contains_key(&order.order_no) {
+///             return Err(StoreError::Duplicate(order.order_no));
+///         }
+///         orders.insert(order.order_no.clone(), Some(order));
+///         Ok(())
+///     }
+///
+///     async fn consume_claim(&self, order_no: &OrderNo, claim: &Claim) -> Result<Consumed, StoreError> {
+///         let mut orders = self.0.lock().map_err(|_| StoreError::Backend("poisoned".into()))?;
+///         let Some(slot) = orders.get_mut(order_no) else { return Ok(Consumed::Unknown) };
+///         Ok(match slot.take() {
+///             Some(order) if order.binding.is_some() && order.binding.as_ref() != claim.binding() => {
+///                 *slot = Some(order); // left for the browser that started it
+///                 Consumed::OtherBrowser
+///             }
+///             Some(order) => Consumed::Accepted(order),
+///             None => Consumed::AlreadyConsumed,
+///         })
+///     }
+/// }
+///
+/// /// Tickets from your own secret manager.
+/// struct VaultTickets { sign: Secret, nonce: Secret }
+///
+/// #[async_trait]
+/// impl TicketProvider for VaultTickets {
+///     async fn sign_tickets(&self) -> Result<Arc<SignTickets>, TicketError> {
+///         let expires_at = SystemTime::now() + Duration::from_secs(20 * 60);
+///         Ok(Arc::new(SignTickets::new(Ticket::new(self.sign.clone(), expires_at))))
+///     }
+///
+///     async fn nonce_ticket(&self, _user_id: &UserId) -> Result<Secret, TicketError> {
+///         Ok(self.nonce.clone())
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let tickets = VaultTickets { sign: "sign-ticket".into(), nonce: "nonce-ticket".into() };
+/// let face_id = FaceId::builder("appId001", "secret")
+///     .store(MapStore::default())
+///     .tickets(tickets)
+///     .build()
+///     .await?;
+/// # assert!(!face_id.is_emulated());
+/// # Ok(()) }
+/// ```
+pub use async_trait::async_trait;

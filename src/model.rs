@@ -68,6 +68,7 @@ fn lenient_seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D:
 
 /// Why an [`OrderNo`] or [`UserId`] was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum IdentifierError {
     /// The value is empty.
     #[error("{what} must not be empty")]

@@ -21,7 +21,9 @@ use url::Url;
 
 use crate::binding::BindingCookie;
 use crate::client::{ClientError, FaceIdClient};
-use crate::model::{IdentifierError, OrderNo, SourcePhotoType, StartRequest, UserId, VERSION};
+use crate::model::{
+    IdentifierError, OrderNo, ResultCode, SourcePhotoType, StartRequest, UserId, VERSION,
+};
 use crate::nonce::{nonce, random_alphanumeric};
 use crate::secret::Secret;
 use crate::sign::sign;
@@ -241,7 +243,13 @@ pub enum InvalidStart {
 }
 
 /// Starting a session failed; nothing was recorded.
+///
+/// Ready for HTTP: [`StartError::status`], [`StartError::is_transient`],
+/// and a [`public_message`](StartError::public_message) for the user's
+/// browser; with the `axum` feature it is an `IntoResponse`, with `actix`
+/// a `ResponseError` (both through [`crate::render::ErrorResponse`]).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StartError {
     /// The request breaks the vendor's rules.
     #[error(transparent)]
@@ -265,27 +273,102 @@ pub enum StartError {
     Refused(String),
     /// No valid order number could be made (the prefix is not letters and
     /// digits, or too long).
+    ///
+    /// Not made from any [`IdentifierError`] by `?`: an invalid user id is
+    /// your app's to report, not an order number this crate failed to make.
     #[error("could not generate an order number: {0}")]
-    OrderNo(#[from] IdentifierError),
+    OrderNo(#[source] IdentifierError),
 }
 
 impl StartError {
     /// The HTTP status to answer the user's request to start with: 400
-    /// for a request to fix, 429 when refused by the admission check, 503
-    /// when the order store is full or down, 502 when the vendor failed.
+    /// for a request to fix, 422 when the vendor refuses the name or id
+    /// number, 429 when refused by the admission check, 503 when the order
+    /// store or the tickets are unavailable, 502 when the vendor failed,
+    /// 500 for this server's configuration.
     ///
     /// ```
+    /// use tencent_faceid::client::{ClientError, Endpoint};
+    /// use tencent_faceid::model::ResultCode;
     /// use tencent_faceid::session::{InvalidStart, StartError};
     /// assert_eq!(StartError::Invalid(InvalidStart::BlankIdentity).status(), 400);
     /// assert_eq!(StartError::Refused("5 a minute per address".into()).status(), 429);
+    /// let refused = |code| StartError::Vendor(ClientError::Vendor {
+    ///     endpoint: Endpoint::StartSession, code, msg: String::new() });
+    /// assert_eq!(refused(ResultCode::InvalidNameOrIdNumber).status(), 422);
+    /// assert_eq!(refused(ResultCode::InvalidAccessToken).status(), 502);
     /// ```
     pub fn status(&self) -> u16 {
         match self {
             Self::Invalid(_) => 400,
+            Self::Vendor(error) if error.vendor_code().is_some_and(ResultCode::is_about_input) => {
+                422
+            }
             Self::Refused(_) => 429,
-            Self::Store(_) => 503,
-            Self::Tickets(_) | Self::Vendor(_) | Self::Answer(_) => 502,
+            Self::Store(_) | Self::Tickets(_) => 503,
+            Self::Vendor(_) | Self::Answer(_) => 502,
             Self::OrderNo(_) => 500,
+        }
+    }
+
+    /// Whether the same request may succeed later, unchanged: the vendor,
+    /// the tickets or the store failed, or the admission check refused it
+    /// for now. Requests to fix (400, 422) and this server's configuration
+    /// (500) are not transient.
+    ///
+    /// ```
+    /// use tencent_faceid::session::{InvalidStart, StartError};
+    /// assert!(StartError::Refused("30 a minute".into()).is_transient());
+    /// assert!(!StartError::Invalid(InvalidStart::MissingIdentity).is_transient());
+    /// ```
+    pub fn is_transient(&self) -> bool {
+        matches!(self.status(), 429 | 502 | 503)
+    }
+
+    /// A stable machine-readable name: `invalid_request`,
+    /// `identity_refused`, `too_many_requests`, `unavailable`,
+    /// `vendor_failed` or `server_misconfigured`.
+    ///
+    /// ```
+    /// use tencent_faceid::session::StartError;
+    /// assert_eq!(StartError::Refused("30 a minute".into()).kind(), "too_many_requests");
+    /// ```
+    pub fn kind(&self) -> &'static str {
+        match self.status() {
+            400 => "invalid_request",
+            422 => "identity_refused",
+            429 => "too_many_requests",
+            503 => "unavailable",
+            502 => "vendor_failed",
+            _ => "server_misconfigured",
+        }
+    }
+
+    /// A message for the user's browser: what to fix or when to come
+    /// back, never the vendor's own text, a secret or the request's
+    /// personal data ([`Display`](std::fmt::Display) is for your logs).
+    ///
+    /// ```
+    /// use tencent_faceid::session::{InvalidStart, StartError};
+    /// let error = StartError::Invalid(InvalidStart::BlankIdentity);
+    /// assert_eq!(error.public_message(), "the name and id number must not be blank");
+    /// ```
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::Invalid(invalid) => invalid.to_string(),
+            Self::Refused(_) => {
+                "too many face verifications were started; try again in a minute".to_owned()
+            }
+            _ => match self.status() {
+                422 => {
+                    "the name and id number were not accepted; check them and try again".to_owned()
+                }
+                502 | 503 => {
+                    "face verification is unavailable right now; try again in a few minutes"
+                        .to_owned()
+                }
+                _ => "face verification is not set up correctly on this server".to_owned(),
+            },
         }
     }
 }
@@ -296,6 +379,7 @@ type Admission = dyn Fn(&StartSession) -> Result<(), String> + Send + Sync;
 
 /// A started session: send the browser to `redirect_url`.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Started {
     /// The order number, as recorded in the store.
     pub order_no: OrderNo,
@@ -477,7 +561,7 @@ impl SessionStarter {
         // paid for: ask first.
         this.store.check_room().await?;
         let app_id = this.client.app_id();
-        let order_no = self.new_order_no()?;
+        let order_no = self.new_order_no().map_err(StartError::OrderNo)?;
         let tickets = this.tickets.sign_tickets().await?;
 
         let mut signed = vec![app_id, order_no.as_str(), request.user_id.as_str(), VERSION];

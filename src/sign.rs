@@ -117,6 +117,7 @@ impl fmt::Debug for Signature {
 
 /// Why a string is not a signature.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ParseSignatureError {
     /// The input is not 40 characters long.
     #[error("a signature is 40 hex characters, this one has {0} characters")]

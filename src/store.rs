@@ -159,6 +159,7 @@ pub enum Consumed {
 
 /// The store failed (not a verdict on the order).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
     /// The order number is already recorded: order numbers are single use.
     #[error("order number {0} is already recorded; generate a new one for each session")]

@@ -141,6 +141,7 @@ impl SignTickets {
 
 /// No ticket could be had.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum TicketError {
     /// No valid SIGN ticket: none was fetched yet or the last one expired,
     /// and fetching a new one failed.

@@ -67,15 +67,17 @@ use tower_service::Service;
 
 use crate::binding;
 use crate::callback::{
-    method_not_allowed, CallbackRejection, CallbackVerifier, RejectionKind, VerificationOutcome,
+    method_not_allowed, CallbackRejection, CallbackVerifier, VerificationOutcome,
 };
+use crate::render::{BodyFormat, ErrorResponse};
 
-/// What the layer does with a rejected callback.
+/// What the layer does with a rejected callback: answers it in `format`,
+/// or passes it through to the inner service (which renders it in
+/// `format` when it answers with it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum OnRejection {
-    PlainText,
-    Json,
-    PassThrough,
+struct OnRejection {
+    format: BodyFormat,
+    pass_through: bool,
 }
 
 /// Verifies callbacks before the wrapped service sees them; see the
@@ -94,13 +96,17 @@ impl FaceCallbackLayer {
     pub fn new(verifier: CallbackVerifier) -> Self {
         Self {
             verifier,
-            on_rejection: OnRejection::PlainText,
+            on_rejection: OnRejection {
+                format: BodyFormat::Text,
+                pass_through: false,
+            },
         }
     }
 
     /// Answers rejections as `application/json`:
     /// `{"error": "<kind>", "message": "<what was wrong>"}`, where `kind`
-    /// is [`RejectionKind::as_str`](crate::callback::RejectionKind::as_str).
+    /// is [`RejectionKind::as_str`](crate::callback::RejectionKind::as_str)
+    /// (rejections passed through too, when the handler answers with them).
     ///
     /// ```
     /// # use tencent_faceid::{callback::CallbackVerifier, store::MemoryOrderStore, ticket::StaticTickets};
@@ -110,13 +116,13 @@ impl FaceCallbackLayer {
     /// # Ok::<(), tencent_faceid::callback::CallbackConfigError>(())
     /// ```
     pub fn json_rejections(mut self) -> Self {
-        self.on_rejection = OnRejection::Json;
+        self.on_rejection.format = BodyFormat::Json;
         self
     }
 
     /// Calls the inner service for rejected callbacks too, with the
-    /// [`CallbackRejection`] in the request extensions instead of a
-    /// [`VerificationOutcome`]: for handlers that render their own error
+    /// [`CallbackRejection`] (and the [`BodyFormat`] to answer it in) in
+    /// the request extensions instead of a [`VerificationOutcome`]: for handlers that render their own error
     /// page (with axum, extract `Result<Verified, VerifiedRejection>`).
     ///
     /// ```
@@ -127,7 +133,7 @@ impl FaceCallbackLayer {
     /// # Ok::<(), tencent_faceid::callback::CallbackConfigError>(())
     /// ```
     pub fn pass_rejections_through(mut self) -> Self {
-        self.on_rejection = OnRejection::PassThrough;
+        self.on_rejection.pass_through = true;
         self
     }
 }
@@ -290,13 +296,15 @@ where
             Ok(outcome) => {
                 request.extensions_mut().insert(outcome);
             }
-            Err(rejection) if on_rejection == OnRejection::PassThrough => {
-                request.extensions_mut().insert(rejection);
+            Err(rejection) if on_rejection.pass_through => {
+                let extensions = request.extensions_mut();
+                extensions.insert(rejection);
+                extensions.insert(on_rejection.format);
             }
             Err(rejection) => {
-                let json = on_rejection == OnRejection::Json;
+                let answer = ErrorResponse::for_rejection(&rejection, on_rejection.format);
                 return State::Answered {
-                    response: Some(rejection_response(&rejection, json)),
+                    response: Some(http_response(answer)),
                 };
             }
         }
@@ -345,24 +353,15 @@ where
     }
 }
 
-/// The HTTP answer to a rejection: its status, and its message as plain
-/// text or as [`CallbackRejection::to_json`].
-pub(crate) fn rejection_response<B: From<String>>(
-    rejection: &CallbackRejection,
-    json: bool,
-) -> Response<B> {
-    let (content_type, body) = if json {
-        ("application/json", rejection.to_json())
-    } else {
-        ("text/plain; charset=utf-8", rejection.to_string())
-    };
-    let mut response = Response::new(B::from(body));
+/// An [`ErrorResponse`] as an `http` response.
+pub(crate) fn http_response<B: From<String>>(answer: ErrorResponse) -> Response<B> {
+    let mut response = Response::new(B::from(answer.body));
     *response.status_mut() =
-        StatusCode::from_u16(rejection.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if rejection.kind() == &RejectionKind::MethodNotAllowed {
-        headers.insert(ALLOW, HeaderValue::from_static("GET"));
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(answer.content_type));
+    if let Some(allow) = answer.allow {
+        headers.insert(ALLOW, HeaderValue::from_static(allow));
     }
     response
 }

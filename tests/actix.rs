@@ -8,25 +8,20 @@ use std::sync::Arc;
 use actix_web::http::{header, StatusCode};
 use actix_web::{test, web, App, HttpResponse};
 use common::*;
-use tencent_faceid::actix::{VerifiedCallback, VerifiedCallbackError};
+use tencent_faceid::actix::{Verified, VerifiedRejection};
 use tencent_faceid::callback::CallbackVerifier;
 use tencent_faceid::emulator::Outcome as EmulatorOutcome;
 use tencent_faceid::store::MemoryOrderStore;
 
-async fn handler(
-    calls: web::Data<AtomicUsize>,
-    VerifiedCallback(outcome): VerifiedCallback,
-) -> HttpResponse {
+async fn handler(calls: web::Data<AtomicUsize>, Verified(outcome): Verified) -> HttpResponse {
     calls.fetch_add(1, Ordering::SeqCst);
     HttpResponse::Ok().json(Summary::of(&outcome))
 }
 
-async fn lenient(verified: Result<VerifiedCallback, VerifiedCallbackError>) -> HttpResponse {
+async fn lenient(verified: Result<Verified, VerifiedRejection>) -> HttpResponse {
     match verified {
-        Ok(VerifiedCallback(outcome)) => {
-            HttpResponse::Ok().body(format!("welcome {}", outcome.user_id))
-        }
-        Err(VerifiedCallbackError::Rejected(rejection)) => {
+        Ok(Verified(outcome)) => HttpResponse::Ok().body(format!("welcome {}", outcome.user_id)),
+        Err(VerifiedRejection::Rejected { rejection, .. }) => {
             HttpResponse::Ok().body(format!("own page for {}", rejection.kind().as_str()))
         }
         Err(other) => HttpResponse::InternalServerError().body(other.to_string()),

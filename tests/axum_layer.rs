@@ -113,7 +113,7 @@ async fn rejections_are_plain_text_by_default_and_keep_secrets() {
 async fn lenient(verified: Result<Verified, VerifiedRejection>) -> (StatusCode, String) {
     match verified {
         Ok(Verified(outcome)) => (StatusCode::OK, format!("welcome {}", outcome.user_id)),
-        Err(VerifiedRejection::Rejected(rejection)) => (
+        Err(VerifiedRejection::Rejected { rejection, .. }) => (
             StatusCode::OK,
             format!("own page for {}", rejection.kind().as_str()),
         ),

@@ -11,7 +11,7 @@ use std::time::Duration;
 use axum::routing::get;
 use axum::Router;
 use common::*;
-use tencent_faceid::actix::VerifiedCallback;
+use tencent_faceid::actix;
 use tencent_faceid::axum::Verified;
 use tencent_faceid::binding::{BindingHash, COOKIE_NAME};
 use tencent_faceid::callback::{CallbackVerifier, VerificationOutcome};
@@ -125,7 +125,7 @@ async fn actix_extractor_accepts_only_the_owners_browser() {
     let server = HttpServer::new(move || {
         App::new().app_data(verifier.clone()).route(
             CALLBACK_PATH,
-            web::get().to(|VerifiedCallback(outcome): VerifiedCallback| async move {
+            web::get().to(|actix::Verified(outcome): actix::Verified| async move {
                 HttpResponse::Ok().body(page(&outcome))
             }),
         )

@@ -1,9 +1,14 @@
-//! The axum demo driven by a real headless Chromium: open the form, click
-//! "Verify my face", click "pass" on the emulator's H5 page, read the
-//! verified outcome. Uses Debian's `chromium` and `chromium-driver`
-//! through the W3C WebDriver protocol (plain HTTP). Without them the test
-//! fails, naming the packages to install; with `FACEID_SKIP_BROWSER=1` it
-//! is skipped instead, with a loud `SKIPPED` line.
+//! The axum demo driven by a real headless Chromium in a phone-sized
+//! window: open the form, click "Verify my face", click "pass" on the
+//! emulator's H5 page, read the verified outcome (and screenshot it),
+//! reload it (the same outcome, for the browser that started it). Uses
+//! Debian's `chromium` and `chromium-driver` through the W3C WebDriver
+//! protocol (plain HTTP). Without them the test fails, naming the packages
+//! to install; with `FACEID_SKIP_BROWSER=1` it is skipped instead, with a
+//! loud `SKIPPED` line.
+//!
+//! The screenshot goes to the test's temporary directory; with
+//! `UPDATE_DEMO_PNG=1` it replaces `docs/demo.png`, the README's picture.
 
 #[path = "../examples/demo.rs"]
 #[allow(dead_code)]
@@ -96,6 +101,10 @@ impl Driver {
         session
             .post("timeouts", json!({"implicit": 30_000, "pageLoad": 60_000}))
             .await;
+        // A phone's screen: the H5 flow runs on phones.
+        session
+            .post("window/rect", json!({"width": 412, "height": 915}))
+            .await;
         session
     }
 }
@@ -142,6 +151,15 @@ impl Session<'_> {
             .as_str()
             .unwrap()
             .to_owned()
+    }
+
+    /// A PNG of the viewport.
+    async fn screenshot(&self) -> Vec<u8> {
+        use base64::Engine as _;
+        let png = self.get("screenshot").await;
+        base64::engine::general_purpose::STANDARD
+            .decode(png.as_str().unwrap())
+            .unwrap()
     }
 
     async fn current_url(&self) -> Url {
@@ -194,6 +212,21 @@ async fn a_person_clicks_through_the_axum_demo_in_chromium() {
     let landed = session.current_url().await;
     assert_eq!(landed.path(), "/face/callback");
     assert!(landed.query().unwrap().contains("newSignature="));
+    assert!(session.text("dl").await.contains("Similarity"));
+    let png = session.screenshot().await;
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
+    let path = match std::env::var_os("UPDATE_DEMO_PNG") {
+        Some(_) => Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/demo.png"),
+        None => Path::new(env!("CARGO_TARGET_TMPDIR")).join("demo.png"),
+    };
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, png).unwrap();
+
+    // A reload shows the same outcome to the browser that started it
+    // (its binding cookie), not an error; the order was consumed once.
+    session.post("refresh", json!({})).await;
+    assert_eq!(session.text("#outcome").await, "Verified");
+    assert!(!session.find("#repeated").await.is_empty());
 
     // Once more, failing this time: the page offers a retry.
     session.open(&demo_url).await;

@@ -743,11 +743,11 @@ async fn a_closed_port_is_a_transport_error() {
     let error = client.access_token().await.unwrap_err();
     assert!(
         matches!(
-            error,
+            &error,
             ClientError::Transport {
                 endpoint: Endpoint::AccessToken,
-                ..
-            }
+                source,
+            } if source.is_connect() && !source.is_timeout()
         ),
         "{error:?}"
     );

@@ -1,7 +1,8 @@
 //! The whole flow end to end over real HTTP, through both demos: start,
 //! follow the redirect to the emulator's H5 page, press pass or fail,
-//! follow the redirect to the callback, see the verified outcome; a
-//! replayed callback is refused.
+//! follow the redirect to the callback, see the verified outcome (with the
+//! confirmed record's rates and the evidence photo for a pass); a
+//! replayed callback is refused; a public URL's path prefix is kept.
 
 // Each demo is its own program and includes the shared wiring module; here
 // both are compiled into one test, hence the module appears twice.
@@ -20,10 +21,13 @@ use url::Url;
 async fn click_through(demo_url: &Url, button: &str) -> (Url, u16, String) {
     let browser = reqwest::Client::new();
     let index = browser.get(demo_url.clone()).send().await.unwrap();
-    assert!(index.text().await.unwrap().contains("id=start"));
+    let index = index.text().await.unwrap();
+    assert!(index.contains("id=start"));
+    let action = format!("action=\"{}start\"", demo_url.path());
+    assert!(index.contains(&action), "{action} in {index}");
 
     let login = browser
-        .post(demo_url.join("/start").unwrap())
+        .post(demo_url.join("start").unwrap())
         .form(&[("name", "张三"), ("id_number", "110101199003071234")])
         .send()
         .await
@@ -76,27 +80,50 @@ fn without_browser_binding() {
 
 async fn assert_pass_fail_and_replay(demo_url: &Url) {
     let (callback, status, page) = click_through(demo_url, "pass").await;
-    assert_eq!(callback.path(), "/face/callback");
+    assert_eq!(callback.path(), format!("{}face/callback", demo_url.path()));
     assert_eq!(status, 200, "{page}");
-    assert!(page.contains("id=outcome>Verified<"), "{page}");
+    assert!(page.contains("id=outcome class=ok>Verified<"), "{page}");
+    // The vendor's confirmed record and the evidence photo.
+    assert!(page.contains("<dt>Live rate</dt><dd>"), "{page}");
+    assert!(page.contains("<dt>Similarity</dt><dd>"), "{page}");
+    assert!(page.contains("src=\"data:image/jpeg;base64,/9j/"), "{page}");
+    let home = format!("href=\"{}\"", demo_url.path());
+    assert!(page.contains(&home), "{home} in {page}");
 
     let replay = reqwest::get(callback).await.unwrap();
     assert_eq!(replay.status(), 409, "a replayed callback is refused");
+    let replay = replay.text().await.unwrap();
+    assert!(
+        replay.contains("id=problem"),
+        "a page, not plain text: {replay}"
+    );
+    assert!(replay.contains("already accepted"), "{replay}");
 
     let (_, status, page) = click_through(demo_url, "fail").await;
     assert_eq!(status, 200, "{page}");
-    assert!(page.contains("id=outcome>Not verified<"), "{page}");
+    assert!(
+        page.contains("id=outcome class=bad>Not verified<"),
+        "{page}"
+    );
     assert!(
         page.contains("66660004"),
         "the failure code is shown: {page}"
     );
-    assert!(page.contains("href=\"/\""), "a retry link: {page}");
+    assert!(page.contains(&home), "a retry link: {page}");
+    assert!(
+        !page.contains("id=evidence"),
+        "no photo for a failure: {page}"
+    );
 
     // The page could not use the camera: a front-end code, not verified.
     let (_, status, page) = click_through(demo_url, "front-end-3004").await;
     assert_eq!(status, 200, "{page}");
-    assert!(page.contains("id=outcome>Not verified<"), "{page}");
+    assert!(
+        page.contains("id=outcome class=bad>Not verified<"),
+        "{page}"
+    );
     assert!(page.contains("3004"), "the front-end code is shown: {page}");
+    assert!(page.contains("advice:"), "and what to do: {page}");
 }
 
 #[tokio::test]
@@ -116,10 +143,10 @@ async fn axum_demo_pass_fail_and_replay() {
     assert_pass_fail_and_replay(&url).await;
 }
 
-#[actix_web::test]
-async fn actix_demo_pass_fail_and_replay() {
+/// The actix demo served for the public URL `http://<addr><path>`.
+async fn actix_demo_at(path: &str) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url: Url = format!("http://{}/", listener.local_addr().unwrap())
+    let url: Url = format!("http://{}{path}", listener.local_addr().unwrap())
         .parse()
         .unwrap();
     without_browser_binding();
@@ -137,4 +164,27 @@ async fn actix_demo_pass_fail_and_replay() {
 
     assert_pass_fail_and_replay(&url).await;
     handle.stop(true).await;
+}
+
+#[actix_web::test]
+async fn actix_demo_pass_fail_and_replay() {
+    actix_demo_at("/").await;
+}
+
+#[actix_web::test]
+async fn actix_demo_keeps_a_public_url_path_prefix() {
+    actix_demo_at("/shop/faceid/").await;
+}
+
+#[tokio::test]
+async fn a_public_url_path_prefix_is_kept() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url: Url = format!("http://{}/shop/faceid/", listener.local_addr().unwrap())
+        .parse()
+        .unwrap();
+    without_browser_binding();
+    let demo::Demo { router, .. } = demo::demo(url.clone()).await.unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    assert_pass_fail_and_replay(&url).await;
 }

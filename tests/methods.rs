@@ -12,7 +12,7 @@ use axum::routing::{any, get};
 use axum::Router;
 use common::*;
 use reqwest::Method;
-use tencent_faceid::actix::VerifiedCallback;
+use tencent_faceid::actix;
 use tencent_faceid::axum::Verified;
 use tencent_faceid::store::MemoryOrderStore;
 use tencent_faceid::tower::FaceCallbackLayer;
@@ -118,7 +118,7 @@ async fn actix_consumes_only_on_get() {
     let verifier = web::Data::new(verifier(Tickets::Current, &store));
     async fn handler(
         calls: web::Data<AtomicUsize>,
-        VerifiedCallback(outcome): VerifiedCallback,
+        actix::Verified(outcome): actix::Verified,
     ) -> HttpResponse {
         calls.fetch_add(1, Ordering::SeqCst);
         HttpResponse::Ok().body(outcome.order_no.to_string())

@@ -440,7 +440,10 @@ async fn get(key: &str) -> Option<String> {
 
 fn refresh_error(error: &TicketError) -> &RefreshError {
     let (TicketError::SignUnavailable { source } | TicketError::NonceUnavailable { source }) =
-        error;
+        error
+    else {
+        panic!("a TicketError of a kind this test does not know: {error}");
+    };
     source
         .downcast_ref::<RefreshError>()
         .unwrap_or_else(|| panic!("the source is not a RefreshError: {error}"))

@@ -1,7 +1,8 @@
-//! What both demos wire up: a vendor (the embedded emulator, or the real
-//! one when `FACEID_APP_ID` is set), cached tickets, an order store, the
-//! session starter and the callback verifier, with browser binding (unless
-//! `DEMO_BROWSER_BINDING=0`) and a per-address limit on starts.
+//! What both demos share around the crate's `FaceId`: the vendor (from
+//! the `FACEID_*` variables, or the embedded emulator, explicitly, when
+//! none is configured), browser binding (unless `DEMO_BROWSER_BINDING=0`),
+//! confirmation of passes, a per-address limit on starts, and the public
+//! URL (path prefix kept).
 
 use std::collections::HashMap;
 use std::error::Error;
@@ -9,62 +10,57 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use tencent_faceid::callback::CallbackVerifier;
-use tencent_faceid::client::{FaceIdClient, DEFAULT_BASE_URL};
+use tencent_faceid::callback::VerificationOutcome;
 use tencent_faceid::emulator::Emulator;
-use tencent_faceid::session::{SessionStarter, StartSession};
-use tencent_faceid::store::MemoryOrderStore;
-use tencent_faceid::ticket::CachedTickets;
+use tencent_faceid::facade::{vars, FaceIdBuilder};
+use tencent_faceid::model::{Evidence, Files, QueryOptions};
+use tencent_faceid::session::StartSession;
+use tencent_faceid::FaceId;
 use url::Url;
 
 pub type BoxError = Box<dyn Error + Send + Sync>;
 
-/// The demo's parts. Keep `emulator` alive as long as the app runs.
-pub struct Wiring {
-    pub starter: SessionStarter,
-    pub verifier: CallbackVerifier,
-    /// Where the vendor sends the browser back to.
-    pub callback_url: Url,
-    /// The embedded emulator, when no vendor is configured.
-    pub emulator: Option<Emulator>,
-}
-
-/// Wires the demo for a server reachable at `public_url`.
-pub async fn wire(public_url: &Url) -> Result<Wiring, BoxError> {
-    let (client, emulator) = match std::env::var("FACEID_APP_ID") {
-        Ok(app_id) => {
-            let secret = std::env::var("FACEID_SECRET")
-                .map_err(|_| "FACEID_APP_ID is set, so FACEID_SECRET must be set too")?;
-            let base_url =
-                std::env::var("FACEID_BASE_URL").unwrap_or_else(|_| DEFAULT_BASE_URL.to_owned());
-            let client = FaceIdClient::builder(app_id, secret)
-                .base_url(base_url)
-                .build()?;
-            (client, None)
-        }
-        Err(_) => {
-            let emulator = Emulator::start().await?;
-            (emulator.client(), Some(emulator))
-        }
+/// The demo's `FaceId`: the vendor when `FACEID_APP_ID` (or
+/// `FACEID_EMULATOR`) is set, else an embedded emulator the demo opts into
+/// and says so.
+pub async fn face_id() -> Result<FaceId, BoxError> {
+    let configured = [vars::APP_ID, vars::EMULATOR]
+        .iter()
+        .any(|name| std::env::var_os(name).is_some());
+    let builder = if configured {
+        FaceIdBuilder::from_env()?
+    } else {
+        println!(
+            "no {} set: this demo opts into the embedded emulator (anyone who presses \"pass\" is verified)",
+            vars::APP_ID
+        );
+        FaceId::emulated(&Emulator::start().await?)
     };
     // `DEMO_BROWSER_BINDING=0` turns it off, for tools that act as several
     // browsers at once.
     let binding = std::env::var("DEMO_BROWSER_BINDING").map_or(true, |value| value != "0");
-    let tickets = CachedTickets::builder(client.clone()).build();
-    let store = MemoryOrderStore::new();
-    let verifier = CallbackVerifier::builder(client.app_id(), tickets.clone(), store.clone())
+    Ok(builder
         .browser_binding(binding)
-        .build()?;
-    let starter = SessionStarter::builder(client, tickets, store)
-        .browser_binding(binding)
+        .confirm(true)
         .admit(per_address_limit(STARTS_PER_MINUTE))
-        .build()?;
-    Ok(Wiring {
-        starter,
-        verifier,
-        callback_url: public_url.join("/face/callback")?,
-        emulator,
-    })
+        .build()
+        .await?)
+}
+
+/// The photo taken during a passed verification, from the vendor's record
+/// (`None` for a failure, or when the record cannot be had).
+pub async fn evidence(face_id: &FaceId, outcome: &VerificationOutcome) -> Option<Evidence> {
+    if !outcome.passed() {
+        return None;
+    }
+    let options = QueryOptions::default().files(Files::Photo);
+    match face_id.query_record(&outcome.order_no, options).await {
+        Ok(answer) => answer.record.photo,
+        Err(error) => {
+            tracing::warn!(%error, order_no = %outcome.order_no, "no evidence photo");
+            None
+        }
+    }
 }
 
 /// How many sessions one address may start per minute.
@@ -105,13 +101,30 @@ pub fn init_tracing() {
 }
 
 /// Where browsers reach the demo: `DEMO_PUBLIC_URL`, or the address it
-/// listens on.
+/// listens on; always ending in `/`, so that its path prefix is kept.
 pub fn public_url(listening_on: SocketAddr) -> Result<Url, BoxError> {
-    let url = match std::env::var("DEMO_PUBLIC_URL") {
-        Ok(url) => url.parse()?,
-        Err(_) => format!("http://{listening_on}/").parse()?,
-    };
+    let url =
+        std::env::var("DEMO_PUBLIC_URL").unwrap_or_else(|_| format!("http://{listening_on}/"));
+    base_url(&url)
+}
+
+/// `url` as a base for relative links: with a trailing `/`, so that
+/// `join` keeps its last path segment.
+pub fn base_url(url: &str) -> Result<Url, BoxError> {
+    let mut url: Url = url.parse()?;
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
     Ok(url)
+}
+
+/// The path prefix to serve the routes under as well as at the root (for
+/// a proxy that keeps the prefix; one that strips it reaches the root):
+/// `None` for `/`, else `/prefix` without the trailing slash.
+pub fn prefix(public_url: &Url) -> Option<String> {
+    let path = public_url.path().trim_end_matches('/');
+    (!path.is_empty()).then(|| path.to_owned())
 }
 
 /// Prints which vendor the demo talks to and the URL to open.
@@ -121,42 +134,4 @@ pub fn announce(emulator: Option<&Emulator>, public_url: &Url) {
         None => println!("vendor: configured by FACEID_* environment variables"),
     }
     println!("open {public_url} in a browser (Ctrl-C to stop)");
-}
-
-/// A demo page around `body`.
-pub fn html_page(body: &str) -> String {
-    format!("<!doctype html><meta charset=utf-8><title>FaceID demo</title>{body}")
-}
-
-/// The start form, the same in both demos.
-pub const INDEX_FORM: &str = r#"<form method=post action=/start>
-  <p><label>Name <input id=name name=name value="张三"></label></p>
-  <p><label>Id number <input id=id_number name=id_number value="110101199003071234"></label></p>
-  <p><button id=start type=submit>Verify my face</button></p>
-</form>
-<p>Test data only: with no vendor configured this demo talks to the embedded emulator.</p>"#;
-
-/// The page body for a verified outcome: the result, and for a failure
-/// the code's meaning and a retry link.
-pub fn describe(outcome: &tencent_faceid::callback::VerificationOutcome) -> String {
-    if outcome.passed() {
-        format!(
-            "<h1 id=outcome>Verified</h1><p>Order <code>{}</code> passed face verification (live rate {}).</p>",
-            outcome.order_no,
-            html_escape(outcome.live_rate.as_deref().unwrap_or("n/a")),
-        )
-    } else {
-        format!(
-            "<h1 id=outcome>Not verified</h1><p>Order <code>{}</code> failed with code {}.</p><p><a href=\"/\">Try again</a></p>",
-            outcome.order_no,
-            html_escape(&outcome.code.to_string()),
-        )
-    }
-}
-
-fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

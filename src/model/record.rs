@@ -217,6 +217,7 @@ impl<'de> Deserialize<'de> for Evidence {
 /// The vendor's record of one verification (queryfacerecord's `result`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct FaceRecord {
     /// The order number.
     pub order_no: String,
