@@ -50,7 +50,7 @@
 //! ```
 //! use actix_web::http::{header, StatusCode};
 //! use actix_web::{error, test, web, App, HttpResponse};
-//! use tencent_faceid::actix::VerifiedCallback;
+//! use tencent_faceid::actix::Verified;
 //! use tencent_faceid::callback::CallbackVerifier;
 //! use tencent_faceid::emulator::{Emulator, Outcome};
 //! use tencent_faceid::model::UserId;
@@ -71,7 +71,7 @@
 //!         .finish())
 //! }
 //!
-//! async fn callback(VerifiedCallback(outcome): VerifiedCallback) -> String {
+//! async fn callback(Verified(outcome): Verified) -> String {
 //!     format!("passed: {}", outcome.passed())
 //! }
 //!
