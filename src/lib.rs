@@ -28,6 +28,10 @@
 //!   [`callback::CallbackRejection`]; `tower::FaceCallbackLayer`,
 //!   `axum::Verified` and `actix::VerifiedCallback` put it in front of your
 //!   handler.
+//! - [`settle`]: every order ends passed, failed or abandoned, exactly
+//!   once, by its callback or by the [`settle::Reconciler`], and one
+//!   `on_settled` hook hears of it.
+//! - [`metrics`]: what the crate counts (feature `metrics`).
 //! - `emulator` (feature `emulator`): the vendor on a loopback port, for
 //!   demos and tests.
 //!
@@ -62,6 +66,7 @@
 //! | `actix` | no | the `VerifiedCallback` extractor |
 //! | `redis` | no | tickets and orders shared by many instances |
 //! | `emulator` | no | a local stand-in for the vendor, for demos and tests |
+//! | `metrics` | no | counters and histograms through the `metrics` facade |
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -76,12 +81,14 @@ pub mod clock;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod json;
+pub mod metrics;
 pub mod model;
 pub mod nonce;
 #[cfg(feature = "redis")]
 pub mod redis;
 pub mod secret;
 pub mod session;
+pub mod settle;
 pub mod sign;
 pub mod store;
 pub mod ticket;
