@@ -18,6 +18,8 @@ use tencent_faceid::nonce::random_alphanumeric;
 use tencent_faceid::session::{SessionStarter, StartSession};
 use url::Url;
 
+#[path = "support/sessions.rs"]
+mod sessions;
 #[path = "support/wiring.rs"]
 mod wiring;
 
@@ -58,6 +60,19 @@ pub fn configure(state: DemoState) -> impl FnOnce(&mut web::ServiceConfig) {
             .app_data(web::Data::new(state))
             .route("/", web::get().to(index))
             .route("/start", web::post().to(start))
+            .route(
+                "/sessions",
+                web::get().to(|| async { page(&sessions::html()) }),
+            )
+            .route(
+                "/sessions.json",
+                web::get().to(|| async {
+                    HttpResponse::Ok()
+                        .content_type("application/json")
+                        .body(sessions::json())
+                }),
+            )
+            .route("/metrics", web::get().to(|| async { sessions::metrics() }))
             .route("/face/callback", web::get().to(callback));
     }
 }
@@ -92,6 +107,7 @@ async fn start(
     }
     match state.starter.start(request).await {
         Ok(started) => {
+            sessions::started(&started.order_no);
             let mut response = HttpResponse::SeeOther();
             response.insert_header((header::LOCATION, started.redirect_url.as_str()));
             if let Some(binding) = &started.binding {

@@ -19,7 +19,7 @@
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Form, State};
-use axum::http::header::{HeaderValue, SET_COOKIE};
+use axum::http::header::{HeaderValue, CONTENT_TYPE, SET_COOKIE};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -33,6 +33,8 @@ use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::tower::FaceCallbackLayer;
 use url::Url;
 
+#[path = "support/sessions.rs"]
+mod sessions;
 #[path = "support/wiring.rs"]
 mod wiring;
 
@@ -62,6 +64,15 @@ pub async fn demo(public_url: Url) -> Result<Demo, BoxError> {
         .route_layer(FaceCallbackLayer::new(verifier))
         .route("/", get(index))
         .route("/start", post(start))
+        .route(
+            "/sessions",
+            get(|| async { page(StatusCode::OK, &sessions::html()) }),
+        )
+        .route(
+            "/sessions.json",
+            get(|| async { ([(CONTENT_TYPE, "application/json")], sessions::json()) }),
+        )
+        .route("/metrics", get(|| async { sessions::metrics() }))
         .with_state(AppState {
             starter,
             callback_url,
@@ -105,6 +116,7 @@ async fn start(
     }
     match state.starter.start(request).await {
         Ok(started) => {
+            sessions::started(&started.order_no);
             let mut response = Redirect::to(started.redirect_url.as_str()).into_response();
             if let Some(binding) = &started.binding {
                 match HeaderValue::from_str(binding.set_cookie()) {

@@ -52,8 +52,10 @@ pub async fn wire(public_url: &Url) -> Result<Wiring, BoxError> {
     let binding = std::env::var("DEMO_BROWSER_BINDING").map_or(true, |value| value != "0");
     let tickets = CachedTickets::builder(client.clone()).build();
     let store = MemoryOrderStore::new();
+    let settler = super::sessions::settle(client.clone(), tickets.clone(), store.clone())?;
     let verifier = CallbackVerifier::builder(client.app_id(), tickets.clone(), store.clone())
         .browser_binding(binding)
+        .settle_with(settler)
         .build()?;
     let starter = SessionStarter::builder(client, tickets, store)
         .browser_binding(binding)
@@ -154,7 +156,7 @@ pub fn describe(outcome: &tencent_faceid::callback::VerificationOutcome) -> Stri
     }
 }
 
-fn html_escape(text: &str) -> String {
+pub fn html_escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
