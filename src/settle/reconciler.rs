@@ -284,9 +284,10 @@ impl Reconciler {
                 } else {
                     self.inner.interval
                 };
-                tokio::select! {
-                    _ = tokio::time::sleep(pause) => {}
-                    _ = stopped.wait_for(|stop| *stop) => break,
+                // Ends early when stopped (or when the handle is gone).
+                let stop = stopped.wait_for(|stop| *stop);
+                if tokio::time::timeout(pause, stop).await.is_ok() {
+                    break;
                 }
             }
             tracing::info!("reconciler stopped");
