@@ -252,8 +252,9 @@ impl RedisOrderStore {
         format!("{}due", self.prefix)
     }
 
-    /// Runs a due-index command that may safely run twice.
-    async fn on_index<T: ::redis::FromRedisValue>(
+    /// Runs a command that may safely run twice (a read, or a due-index
+    /// write).
+    async fn idempotent<T: ::redis::FromRedisValue>(
         &self,
         command: ::redis::Cmd,
     ) -> Result<T, StoreError> {
@@ -579,7 +580,9 @@ impl OrderStore for RedisOrderStore {
         &self,
         order_no: &OrderNo,
     ) -> Result<Option<(PendingOrder, String)>, StoreError> {
-        let record: Option<String> = self.on_index(::redis::Cmd::get(self.key(order_no))).await?;
+        let record: Option<String> = self
+            .idempotent(::redis::Cmd::get(self.key(order_no)))
+            .await?;
         // `c:<attempt>:<deadline ms>:<order>|<settlement>`
         let Some((tombstone, settlement)) = record
             .as_deref()
@@ -637,17 +640,17 @@ impl OrderStore for RedisOrderStore {
             .arg("XX")
             .arg(millis(at))
             .arg(due_member(&order.order_no, order.created_at));
-        self.on_index::<i64>(command).await.map(drop)
+        self.idempotent::<i64>(command).await.map(drop)
     }
 
     async fn forget_due(&self, order: &DueOrder) -> Result<(), StoreError> {
         let member = due_member(&order.order_no, order.created_at);
         let command = ::redis::Cmd::zrem(self.due_key(), member);
-        self.on_index::<i64>(command).await.map(drop)
+        self.idempotent::<i64>(command).await.map(drop)
     }
 
     async fn due_backlog(&self, due: SystemTime) -> Result<u64, StoreError> {
         let command = ::redis::Cmd::zcount(self.due_key(), "-inf", millis(due));
-        self.on_index(command).await
+        self.idempotent(command).await
     }
 }
