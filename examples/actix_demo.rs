@@ -22,6 +22,8 @@ use url::Url;
 
 #[path = "support/pages.rs"]
 mod pages;
+#[path = "support/sessions.rs"]
+mod sessions;
 #[path = "support/wiring.rs"]
 mod wiring;
 
@@ -71,7 +73,21 @@ fn routes(config: &mut web::ServiceConfig) {
     config
         .route("/", web::get().to(index))
         .route("/start", web::post().to(start))
-        .route("/face/callback", web::get().to(callback));
+        .route("/face/callback", web::get().to(callback))
+        .route("/sessions", web::get().to(sessions_page))
+        .route(
+            "/sessions.json",
+            web::get().to(|| async {
+                HttpResponse::Ok()
+                    .content_type("application/json")
+                    .body(sessions::json())
+            }),
+        )
+        .route("/metrics", web::get().to(|| async { sessions::metrics() }));
+}
+
+async fn sessions_page(state: web::Data<DemoState>) -> HttpResponse {
+    html(StatusCode::OK, sessions::html(&state.site))
 }
 
 async fn index(state: web::Data<DemoState>) -> HttpResponse {
@@ -105,7 +121,10 @@ async fn start(
         request = request.client_addr(addr.ip());
     }
     match state.face_id.start(request).await {
-        Ok(started) => Either::Left(started),
+        Ok(started) => {
+            sessions::started(&started.order_no);
+            Either::Left(started)
+        }
         Err(error) => Either::Right(problem(error.status(), &error.public_message())),
     }
 }

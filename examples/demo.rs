@@ -23,6 +23,7 @@
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Form, State};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -38,6 +39,8 @@ use url::Url;
 
 #[path = "support/pages.rs"]
 mod pages;
+#[path = "support/sessions.rs"]
+mod sessions;
 #[path = "support/wiring.rs"]
 mod wiring;
 
@@ -70,7 +73,13 @@ pub async fn demo(public_url: Url) -> Result<Demo, BoxError> {
         router = router
             .route(&format!("{base}face/callback"), callback)
             .route(&base, get(index))
-            .route(&format!("{base}start"), post(start));
+            .route(&format!("{base}start"), post(start))
+            .route(&format!("{base}sessions"), get(sessions_page))
+            .route(&format!("{base}sessions.json"), get(sessions_json))
+            .route(
+                &format!("{base}metrics"),
+                get(|| async { sessions::metrics() }),
+            );
     }
     let router = router.with_state(state);
     Ok(Demo { router, emulator })
@@ -111,7 +120,17 @@ async fn start(
         request = request.client_addr(addr.ip());
     }
     let started = state.face_id.start(request).await;
-    started.map_err(|error| problem(error.status(), &error.public_message()))
+    let started = started.map_err(|error| problem(error.status(), &error.public_message()))?;
+    sessions::started(&started.order_no);
+    Ok(started)
+}
+
+async fn sessions_page(State(state): State<AppState>) -> Html<String> {
+    Html(sessions::html(&state.site))
+}
+
+async fn sessions_json() -> Response {
+    ([(CONTENT_TYPE, "application/json")], sessions::json()).into_response()
 }
 
 async fn callback(

@@ -95,6 +95,7 @@ use crate::binding::BindingHash;
 use crate::client::{ClientError, FaceIdClient};
 use crate::clock::Clock;
 use crate::model::{FaceRecord, IdentifierError, OrderNo, QueryOptions, ResultCode, UserId};
+use crate::settle::Settler;
 use crate::sign::{self, ParseSignatureError, Signature};
 use crate::store::{Claim, Consumed, OrderStore, StoreError};
 use crate::ticket::{call_with_recovery, SignTickets, Ticket, TicketProvider};
@@ -119,6 +120,7 @@ struct Inner {
     max_query_len: usize,
     clock: Clock,
     browser_binding: bool,
+    settler: Option<Settler>,
 }
 
 impl fmt::Debug for CallbackVerifier {
@@ -141,6 +143,7 @@ pub struct CallbackVerifierBuilder {
     max_query_len: usize,
     clock: Clock,
     browser_binding: bool,
+    settler: Option<Settler>,
 }
 
 impl fmt::Debug for CallbackVerifierBuilder {
@@ -239,6 +242,29 @@ impl CallbackVerifierBuilder {
         self
     }
 
+    /// Settles every accepted callback's order through `settler`: the
+    /// consume that accepts the callback also records its settlement, and
+    /// the settler's `on_settled` hook hears of it before the handler runs
+    /// (see [`crate::settle`]). Give the [`Reconciler`](crate::settle::Reconciler)
+    /// the same settler.
+    ///
+    /// ```
+    /// use tencent_faceid::callback::CallbackVerifier;
+    /// use tencent_faceid::client::FaceIdClient;
+    /// use tencent_faceid::settle::Settler;
+    /// use tencent_faceid::store::MemoryOrderStore;
+    /// use tencent_faceid::ticket::StaticTickets;
+    /// let (tickets, store) = (StaticTickets::new("t", "n"), MemoryOrderStore::new());
+    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
+    /// let settler = Settler::builder(client, tickets.clone(), store.clone()).build();
+    /// let verifier = CallbackVerifier::builder("appId001", tickets, store).settle_with(settler).build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn settle_with(mut self, settler: Settler) -> Self {
+        self.settler = Some(settler);
+        self
+    }
+
     /// Builds the verifier.
     ///
     /// # Errors
@@ -268,6 +294,7 @@ impl CallbackVerifierBuilder {
                 max_query_len: self.max_query_len,
                 clock: self.clock,
                 browser_binding: self.browser_binding,
+                settler: self.settler,
             }),
         })
     }
@@ -301,6 +328,7 @@ impl CallbackVerifier {
             max_query_len: DEFAULT_MAX_QUERY_LEN,
             clock: Clock::system(),
             browser_binding: false,
+            settler: None,
         }
     }
 
@@ -349,11 +377,19 @@ impl CallbackVerifier {
         query: &str,
         binding: Option<&str>,
     ) -> Result<VerificationOutcome, CallbackRejection> {
-        let callback = self.read(query, binding)?;
-        match self.settle_now(callback) {
-            Ok(verdict) => verdict,
-            Err(callback) => self.settle(*callback).await,
-        }
+        let verdict = match self.read(query, binding) {
+            Ok(callback) => match self.settle_now(callback) {
+                Ok(verdict) => verdict,
+                Err(callback) => self.settle(*callback).await,
+            },
+            Err(rejection) => Err(rejection),
+        };
+        crate::metrics::callback(match &verdict {
+            Ok(outcome) if outcome.passed() => "passed",
+            Ok(_) => "failed",
+            Err(rejection) => rejection.kind().as_str(),
+        });
+        verdict
     }
 
     /// Reads a callback's query strictly (the only step that needs it), and
@@ -376,9 +412,14 @@ impl CallbackVerifier {
             (true, Some(binding)) => Claim::new().bound_to(BindingHash::of(binding)),
             (true, None) => return Err(reject(RejectionKind::OtherBrowser, Some(order_no), None)),
         };
+        let code = ResultCode::from_code(&raw.code);
+        let claim = match &self.inner.settler {
+            Some(settler) => settler.callback_claim(claim, &code),
+            None => claim,
+        };
         Ok(Callback {
             claim,
-            code: ResultCode::from_code(&raw.code),
+            code,
             h5face_id: raw.h5face_id.into_owned(),
             live_rate: raw.live_rate.map(Cow::into_owned),
             order_no,
@@ -397,8 +438,12 @@ impl CallbackVerifier {
         let Some(tickets) = inner.tickets.sign_tickets_now() else {
             return Err(Box::new(callback));
         };
-        // A mismatch takes the async path, which may learn newer tickets.
-        if !self.signed_by(&callback, &tickets) || self.to_confirm(&callback) {
+        // A mismatch takes the async path, which may learn newer tickets;
+        // a settlement is delivered there.
+        if !self.signed_by(&callback, &tickets)
+            || self.to_confirm(&callback)
+            || inner.settler.is_some()
+        {
             return Err(Box::new(callback));
         }
         match inner.store.consume_now(&callback.order_no, &callback.claim) {
@@ -432,7 +477,16 @@ impl CallbackVerifier {
         let consumed = (*inner.store)
             .consume_claim(&callback.order_no, &callback.claim)
             .await;
-        self.accept(callback, consumed, record)
+        let settled = match (&consumed, &inner.settler) {
+            (Ok(Consumed::Accepted(order)), Some(settler)) => Some((order.clone(), settler)),
+            _ => None,
+        };
+        let code = callback.code.clone();
+        let verdict = self.accept(callback, consumed, record);
+        if let Some((order, settler)) = settled {
+            settler.settled_by_callback(order, &code).await;
+        }
+        verdict
     }
 
     /// Whether `callback` is a pass to confirm with the vendor's record.

@@ -626,6 +626,17 @@ impl FaceIdClient {
         endpoint: Endpoint,
         request: reqwest::RequestBuilder,
     ) -> Result<T, ClientError> {
+        let started = std::time::Instant::now();
+        let result = self.fetch_unmeasured(endpoint, request).await;
+        crate::metrics::vendor_call(endpoint, &result, started.elapsed());
+        result
+    }
+
+    async fn fetch_unmeasured<T: DeserializeOwned>(
+        &self,
+        endpoint: Endpoint,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, ClientError> {
         let transport = |source: reqwest::Error| ClientError::Transport {
             endpoint,
             source: TransportError(source.without_url()),

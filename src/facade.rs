@@ -37,6 +37,7 @@ use crate::model::{IdentifierError, OrderNo, QueryOptions, VerificationRecord};
 use crate::render::BodyFormat;
 use crate::secret::Secret;
 use crate::session::{SessionStarter, StartError, StartSession, Started};
+use crate::settle::{Reconciler, ReconcilerBuilder, Settler, SettlerBuilder};
 use crate::store::{MemoryOrderStore, OrderStore};
 use crate::ticket::{call_with_recovery, CachedTickets, TicketError, TicketProvider};
 
@@ -162,7 +163,11 @@ pub struct FaceIdBuilder {
     rejection_format: BodyFormat,
     admit: Option<Box<Admission>>,
     emulator_in_release: bool,
+    settle: Option<Box<SettleConfig>>,
 }
+
+/// What [`FaceIdBuilder::settle`] does to the settler it builds.
+type SettleConfig = dyn FnOnce(SettlerBuilder) -> SettlerBuilder + Send;
 
 impl fmt::Debug for FaceIdBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -190,6 +195,7 @@ impl FaceIdBuilder {
             rejection_format: BodyFormat::Text,
             admit: None,
             emulator_in_release: false,
+            settle: None,
         }
     }
 
@@ -368,6 +374,36 @@ impl FaceIdBuilder {
         self
     }
 
+    /// Settles every order exactly once (passed, failed, abandoned) by its
+    /// callback or by a [`Reconciler`]: `configure` sets up the
+    /// [`Settler`] (its `on_settled` hook, evidence, delays) that the
+    /// verifier and [`FaceId::reconciler`] share. Off by default.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use tencent_faceid::settle::Settlement;
+    /// use tencent_faceid::FaceId;
+    /// # let emulator = tencent_faceid::emulator::Emulator::start().await?;
+    /// let face_id = FaceId::emulated(&emulator)
+    ///     .settle(|settler| settler.on_settled(|settlement: Settlement| async move {
+    ///         println!("{} {}", settlement.order_no, settlement.state.as_str());
+    ///         Ok::<(), std::convert::Infallible>(())
+    ///     }))
+    ///     .build()
+    ///     .await?;
+    /// let reconciler = face_id.reconciler().expect("settlement is on").build().spawn();
+    /// reconciler.stop().await;
+    /// # Ok(()) }
+    /// ```
+    pub fn settle(
+        mut self,
+        configure: impl FnOnce(SettlerBuilder) -> SettlerBuilder + Send + 'static,
+    ) -> Self {
+        self.settle = Some(Box::new(configure));
+        self
+    }
+
     /// Allows the emulator in a release build (refused there by default,
     /// because it verifies anyone who presses "pass").
     pub fn allow_emulator_in_release(mut self, allow: bool) -> Self {
@@ -433,6 +469,14 @@ impl FaceIdBuilder {
         if self.confirm {
             verifier = verifier.confirm_with(client.clone());
         }
+        let settler = self.settle.map(|configure| {
+            let settler = Settler::builder(client.clone(), tickets.clone(), store.clone())
+                .clock(client.clock().clone());
+            configure(settler).build()
+        });
+        if let Some(settler) = &settler {
+            verifier = verifier.settle_with(settler.clone());
+        }
         let mut starter = SessionStarter::builder(client.clone(), tickets.clone(), store)
             .browser_binding(self.browser_binding);
         if let Some(ttl) = self.order_ttl {
@@ -451,6 +495,8 @@ impl FaceIdBuilder {
             tickets,
             rejection_format: self.rejection_format,
             emulator,
+            settler,
+            order_ttl: self.order_ttl,
         })
     }
 }
@@ -495,6 +541,8 @@ pub struct FaceId {
     tickets: Arc<dyn TicketProvider>,
     rejection_format: BodyFormat,
     emulator: Option<EmulatorHandle>,
+    settler: Option<Settler>,
+    order_ttl: Option<Duration>,
 }
 
 impl fmt::Debug for FaceId {
@@ -503,11 +551,29 @@ impl fmt::Debug for FaceId {
             .field("client", &self.client)
             .field("verifier", &self.verifier)
             .field("emulated", &self.is_emulated())
+            .field("settles", &self.settler.is_some())
             .finish_non_exhaustive()
     }
 }
 
 impl FaceId {
+    /// The settler shared by the verifier and the reconciler, when
+    /// [`FaceIdBuilder::settle`] turned settlement on.
+    pub fn settler(&self) -> Option<&Settler> {
+        self.settler.as_ref()
+    }
+
+    /// A [`Reconciler`] on this app's settler, its deadline the orders'
+    /// lifetime, when [`FaceIdBuilder::settle`] turned settlement on: start
+    /// one per process (see [`FaceIdBuilder::settle`]).
+    pub fn reconciler(&self) -> Option<ReconcilerBuilder> {
+        let reconciler = Reconciler::builder(self.settler.clone()?);
+        Some(match self.order_ttl {
+            Some(ttl) => reconciler.deadline(ttl),
+            None => reconciler,
+        })
+    }
+
     /// Starts configuring for the vendor with your WBappid and secret.
     ///
     /// ```

@@ -27,6 +27,10 @@
 //! - [`render`]: the HTTP answers (status, body) to rejected callbacks
 //!   and failed starts, once for every framework.
 //! - [`facade`]: [`FaceId`], all of the above wired once.
+//! - [`settle`]: every order ends passed, failed or abandoned, exactly
+//!   once, by its callback or by the [`settle::Reconciler`], and one
+//!   `on_settled` hook hears of it.
+//! - [`metrics`]: what the crate counts (feature `metrics`).
 //! - `emulator` (feature `emulator`): the vendor on a local port, for
 //!   demos and tests.
 //!
@@ -48,6 +52,7 @@ pub mod clock;
 pub mod emulator;
 pub mod facade;
 pub mod json;
+pub mod metrics;
 pub mod model;
 pub mod nonce;
 #[cfg(feature = "redis")]
@@ -55,6 +60,7 @@ pub mod redis;
 pub mod render;
 pub mod secret;
 pub mod session;
+pub mod settle;
 pub mod sign;
 pub mod store;
 pub mod ticket;

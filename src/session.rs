@@ -603,6 +603,8 @@ impl SessionStarter {
             .browser_binding
             .then(|| BindingCookie::new(request.callback_url.scheme() == "https", this.order_ttl));
         let mut order = PendingOrder::new(order_no.clone(), request.user_id);
+        // On the client's clock, which the reconciler schedules by too.
+        order.created_at = this.client.clock().now();
         if let Some(binding) = &binding {
             order = order.bound_to(binding.hash());
         }

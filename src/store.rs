@@ -4,6 +4,12 @@
 //! instance sharing the store) started, and only the first time it arrives.
 //! [`OrderStore`] is the seam: [`MemoryOrderStore`] for one process,
 //! (feature `redis`) `RedisOrderStore` for many.
+//!
+//! Both stores also keep a **due index**: every pending order with the time
+//! the [reconciler](crate::settle::Reconciler) should next look at it, so
+//! that an order whose callback never comes is still settled (see
+//! [`crate::settle`]). The index is written when an order is put and by the
+//! reconciler, never by a consume.
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
@@ -88,6 +94,8 @@ impl PendingOrder {
 pub struct Claim {
     attempt: String,
     binding: Option<BindingHash>,
+    settlement: Option<String>,
+    past_deadline: bool,
 }
 
 impl fmt::Debug for Claim {
@@ -95,6 +103,8 @@ impl fmt::Debug for Claim {
         f.debug_struct("Claim")
             .field("attempt", &self.attempt)
             .field("bound", &self.binding.is_some())
+            .field("settles", &self.settlement.is_some())
+            .field("past_deadline", &self.past_deadline)
             .finish()
     }
 }
@@ -108,7 +118,49 @@ impl Claim {
         Self {
             attempt: random_alphanumeric(Self::ATTEMPT_LEN),
             binding: None,
+            settlement: None,
+            past_deadline: false,
         }
+    }
+
+    /// The same claim, settling the order: a store keeps `settlement` (an
+    /// opaque record without `|`, written by [`crate::settle`]) with the
+    /// consumed order, in the same atomic step, and answers it from
+    /// [`OrderStore::settlement`] until the order is forgotten. So an order
+    /// is never consumed without its settlement being kept.
+    ///
+    /// ```
+    /// use tencent_faceid::store::Claim;
+    /// let claim = Claim::new().settling("record");
+    /// assert_eq!(claim.settlement(), Some("record"));
+    /// ```
+    pub fn settling(mut self, settlement: impl Into<String>) -> Self {
+        self.settlement = Some(settlement.into());
+        self
+    }
+
+    /// The same claim, allowed to consume a pending order whose time to
+    /// live ran out (while the store still remembers it): the reconciler
+    /// settles abandoned and late orders this way. Callbacks never do.
+    ///
+    /// ```
+    /// use tencent_faceid::store::Claim;
+    /// assert!(Claim::new().past_deadline().is_past_deadline());
+    /// assert!(!Claim::new().is_past_deadline());
+    /// ```
+    pub fn past_deadline(mut self) -> Self {
+        self.past_deadline = true;
+        self
+    }
+
+    /// The settlement record to keep with the consumed order, if any.
+    pub fn settlement(&self) -> Option<&str> {
+        self.settlement.as_deref()
+    }
+
+    /// Whether the claim may consume an order past its time to live.
+    pub fn is_past_deadline(&self) -> bool {
+        self.past_deadline
     }
 
     /// The same claim, made from the browser holding the binding value
@@ -170,9 +222,22 @@ pub enum StoreError {
         /// The configured capacity.
         capacity: usize,
     },
+    /// The store does not keep the due index the reconciler needs.
+    #[error("this order store cannot {0}: it keeps no due index; use MemoryOrderStore or RedisOrderStore (with the due index on) to reconcile orders")]
+    Unsupported(&'static str),
     /// The backend could not be reached or answered wrongly.
     #[error("the order store backend failed: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
+}
+
+/// A pending order in the due index: what the
+/// [reconciler](crate::settle::Reconciler) looks at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueOrder {
+    /// The order.
+    pub order_no: OrderNo,
+    /// When its session was started, to the millisecond.
+    pub created_at: SystemTime,
 }
 
 /// Where pending orders live between session start and callback.
@@ -243,6 +308,84 @@ pub trait OrderStore: Send + Sync + 'static {
     async fn check_room(&self) -> Result<(), StoreError> {
         Ok(())
     }
+
+    /// A consumed order and the settlement record kept with it (see
+    /// [`Claim::settling`]); `None` when the order is pending, unknown, or
+    /// was consumed without one.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`]; the default [`StoreError::Unsupported`].
+    async fn settlement(
+        &self,
+        order_no: &OrderNo,
+    ) -> Result<Option<(PendingOrder, String)>, StoreError> {
+        let _ = order_no;
+        Err(StoreError::Unsupported("keep settlements"))
+    }
+
+    /// Atomically takes up to `limit` orders from the due index whose
+    /// reference time (the session's start, or what
+    /// [`reschedule`](OrderStore::reschedule) set) is at or before `due`,
+    /// and moves each one's reference time to `lease`: until then no other
+    /// instance takes it, and after then (its taker crashed) any may.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`]; the default [`StoreError::Unsupported`].
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// use std::time::{Duration, SystemTime};
+    /// use tencent_faceid::model::{OrderNo, UserId};
+    /// use tencent_faceid::store::{MemoryOrderStore, OrderStore, PendingOrder};
+    /// let store = MemoryOrderStore::new();
+    /// let order = PendingOrder::new(OrderNo::new("o1")?, UserId::new("u1")?);
+    /// let started = order.created_at;
+    /// store.put(order, Duration::from_secs(1800)).await?;
+    /// let lease = started + Duration::from_secs(60);
+    /// assert_eq!(store.claim_due(started, lease, 10).await?.len(), 1);
+    /// assert!(store.claim_due(started, lease, 10).await?.is_empty(), "leased");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    async fn claim_due(
+        &self,
+        due: SystemTime,
+        lease: SystemTime,
+        limit: usize,
+    ) -> Result<Vec<DueOrder>, StoreError> {
+        let _ = (due, lease, limit);
+        Err(StoreError::Unsupported("list due orders"))
+    }
+
+    /// Sets an order's reference time in the due index to `at`, if it is
+    /// still there.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`]; the default [`StoreError::Unsupported`].
+    async fn reschedule(&self, order: &DueOrder, at: SystemTime) -> Result<(), StoreError> {
+        let _ = (order, at);
+        Err(StoreError::Unsupported("reschedule due orders"))
+    }
+
+    /// Removes an order from the due index: it is settled and its
+    /// settlement delivered (the consumed order itself stays, for replays).
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`]; the default [`StoreError::Unsupported`].
+    async fn forget_due(&self, order: &DueOrder) -> Result<(), StoreError> {
+        let _ = order;
+        Err(StoreError::Unsupported("forget due orders"))
+    }
+
+    /// How many orders in the due index have a reference time at or before
+    /// `due`: the reconciler's backlog.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`]; the default [`StoreError::Unsupported`].
+    async fn due_backlog(&self, due: SystemTime) -> Result<u64, StoreError> {
+        let _ = due;
+        Err(StoreError::Unsupported("count due orders"))
+    }
 }
 
 #[async_trait]
@@ -269,5 +412,33 @@ impl<T: OrderStore + ?Sized> OrderStore for std::sync::Arc<T> {
 
     async fn check_room(&self) -> Result<(), StoreError> {
         (**self).check_room().await
+    }
+
+    async fn settlement(
+        &self,
+        order_no: &OrderNo,
+    ) -> Result<Option<(PendingOrder, String)>, StoreError> {
+        (**self).settlement(order_no).await
+    }
+
+    async fn claim_due(
+        &self,
+        due: SystemTime,
+        lease: SystemTime,
+        limit: usize,
+    ) -> Result<Vec<DueOrder>, StoreError> {
+        (**self).claim_due(due, lease, limit).await
+    }
+
+    async fn reschedule(&self, order: &DueOrder, at: SystemTime) -> Result<(), StoreError> {
+        (**self).reschedule(order, at).await
+    }
+
+    async fn forget_due(&self, order: &DueOrder) -> Result<(), StoreError> {
+        (**self).forget_due(order).await
+    }
+
+    async fn due_backlog(&self, due: SystemTime) -> Result<u64, StoreError> {
+        (**self).due_backlog(due).await
     }
 }

@@ -21,7 +21,8 @@ impl Site {
         }
     }
 
-    fn link(&self, path: &str) -> String {
+    /// The public path of `path` (relative to the site).
+    pub fn link(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 }
@@ -71,7 +72,7 @@ fn steps(current: u8) -> String {
 }
 
 /// A whole page at step `step` around `body`.
-fn layout(step: u8, body: &str) -> String {
+pub fn page(step: u8, body: &str) -> String {
     format!(
         "<!doctype html><html lang=en><meta charset=utf-8>\
          <meta name=viewport content=\"width=device-width, initial-scale=1\">\
@@ -84,7 +85,7 @@ fn layout(step: u8, body: &str) -> String {
 
 /// The start form.
 pub fn index(site: &Site, framework: &str) -> String {
-    layout(
+    page(
         1,
         &format!(
             r#"<h1>Verify your identity</h1>
@@ -151,7 +152,7 @@ pub fn outcome(site: &Site, outcome: &VerificationOutcome, photo: Option<&Eviden
     } else {
         format!(r#"<a class=button href="{}">Try again</a>"#, site.link(""))
     };
-    layout(
+    page(
         3,
         &format!(
             "<h1 id=outcome class={class}>{title}</h1>{photo}<dl>{rows}</dl>{repeated}{retry}"
@@ -162,7 +163,7 @@ pub fn outcome(site: &Site, outcome: &VerificationOutcome, photo: Option<&Eviden
 /// A callback that was not accepted (a replay, another browser, a forged
 /// or expired one), or a session that could not start.
 pub fn problem(site: &Site, step: u8, title: &str, message: &str) -> String {
-    layout(
+    page(
         step,
         &format!(
             r#"<h1 id=problem class=bad>{}</h1><p>{}</p><a class=button href="{}">Start again</a>"#,
@@ -193,7 +194,7 @@ fn image_type(bytes: &[u8]) -> &'static str {
     }
 }
 
-fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

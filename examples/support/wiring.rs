@@ -1,8 +1,9 @@
 //! What both demos share around the crate's `FaceId`: the vendor (from
 //! the `FACEID_*` variables, or the embedded emulator, explicitly, when
 //! none is configured), browser binding (unless `DEMO_BROWSER_BINDING=0`),
-//! confirmation of passes, a per-address limit on starts, and the public
-//! URL (path prefix kept).
+//! confirmation of passes, a per-address limit on starts, settlement
+//! (the sessions list and a reconciler), and the public URL (path prefix
+//! kept).
 
 use std::collections::HashMap;
 use std::error::Error;
@@ -39,12 +40,16 @@ pub async fn face_id() -> Result<FaceId, BoxError> {
     // `DEMO_BROWSER_BINDING=0` turns it off, for tools that act as several
     // browsers at once.
     let binding = std::env::var("DEMO_BROWSER_BINDING").map_or(true, |value| value != "0");
-    Ok(builder
+    let after = super::sessions::reconcile_after()?;
+    let face_id = builder
         .browser_binding(binding)
         .confirm(true)
         .admit(per_address_limit(STARTS_PER_MINUTE))
+        .settle(move |settler| super::sessions::hooked(settler, after))
         .build()
-        .await?)
+        .await?;
+    super::sessions::reconcile(&face_id, after);
+    Ok(face_id)
 }
 
 /// The photo taken during a passed verification, from the vendor's record

@@ -1,6 +1,6 @@
 local record = redis.call('GET', KEYS[1])
 if not record then return {0, ''} end
-local attempt, deadline, order = string.match(record, '^c:(%w+):(%d+):(%d+:.*)$')
+local attempt, deadline, order = string.match(record, '^c:(%w+):(%d+):(%d+:[^|]*)')
 if not attempt then
   deadline, order = string.match(record, '^p:(%d+):(%d+:.*)$')
 end
@@ -18,8 +18,10 @@ if attempt then
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-if now >= tonumber(deadline) then return {2, ''} end
+if now >= tonumber(deadline) and ARGV[6] ~= '1' then return {2, ''} end
 if bound and binding ~= ARGV[4] then return {6, ''} end
 if now > tonumber(ARGV[3]) then return {7, ''} end
-redis.call('SET', KEYS[1], string.format('c:%s:%s:%s', ARGV[2], deadline, order), 'PX', ARGV[1])
+local tombstone = string.format('c:%s:%s:%s', ARGV[2], deadline, order)
+if ARGV[5] ~= '' then tombstone = tombstone .. '|' .. ARGV[5] end
+redis.call('SET', KEYS[1], tombstone, 'PX', ARGV[1])
 return {1, order}

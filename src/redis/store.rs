@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use super::{millis_ceil, run_idempotent, RedisBackendError, DEFAULT_PREFIX, DEFAULT_TIMEOUT};
 use crate::binding::BindingHash;
 use crate::model::{OrderNo, UserId};
-use crate::store::{Claim, Consumed, OrderStore, PendingOrder, StoreError};
+use crate::store::{Claim, Consumed, DueOrder, OrderStore, PendingOrder, StoreError};
 
 /// The longest time to live or retention written to Redis (100 years), so
 /// that the sums the scripts compute stay exact.
@@ -22,20 +22,26 @@ const MAX_MILLIS: u64 = 100 * 365 * 24 * 3600 * 1000;
 /// whose reply was lost finds its own record and succeeds.
 ///
 /// Record: `p:<deadline ms>:<order>`, where `<order>` is
-/// `<created ms>:<binding hash or ->:<user id>`.
-/// KEYS[1] order key; ARGV: ttl ms, retention ms, `<order>`.
+/// `<created ms>:<binding hash or ->:<user id>`. With a due index, the order
+/// joins it (member `<created ms>:<orderNo>`, score its creation), and
+/// members older than any order the store still remembers leave it.
+/// KEYS[1] order key, KEYS[2] due index; ARGV: ttl ms, retention ms,
+/// `<order>`, the index member or ''.
 static PUT: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("put.lua")));
 
-/// Consumes an order for a claim. A pending order within its deadline,
-/// bound to the claim's binding if it carries one, becomes the tombstone
-/// `c:<attempt>:<deadline ms>:<order>` kept for the retention: ACCEPTED.
+/// Consumes an order for a claim. A pending order within its deadline (or
+/// past it, for a claim that may), bound to the claim's binding if it
+/// carries one, becomes the tombstone
+/// `c:<attempt>:<deadline ms>:<order>[|<settlement>]` kept for the
+/// retention: ACCEPTED.
 /// The tombstone of the same attempt answers ACCEPTED again (a retry after
 /// a lost reply), of the same binding REPEATED. A consume that Redis runs
 /// after the caller's deadline (on the caller's clock) changes nothing:
 /// LATE.
 ///
 /// KEYS[1] order key; ARGV: retention ms, attempt, caller's deadline ms,
-/// binding hash or ''. Answers `{verdict, <order>}`.
+/// binding hash or '', settlement or '', '1' when the deadline may have
+/// passed. Answers `{verdict, <order>}`.
 static CONSUME: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("consume.lua")));
 
 /// Undoes a consume of this attempt: the tombstone becomes the pending
@@ -43,6 +49,20 @@ static CONSUME: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("co
 ///
 /// KEYS[1] order key; ARGV: attempt, retention ms.
 static UNDO: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("undo.lua")));
+
+/// Takes up to ARGV[3] members of the due index scored at or before ARGV[1]
+/// and scores them ARGV[2] (the lease). KEYS[1] due index.
+static CLAIM_DUE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+for _, member in ipairs(due) do
+  redis.call('ZADD', KEYS[1], 'XX', ARGV[2], member)
+end
+return due
+",
+    )
+});
 
 const UNKNOWN: i64 = 0;
 const ACCEPTED: i64 = 1;
@@ -131,6 +151,7 @@ pub struct RedisOrderStore {
     retention: Duration,
     timeout: Duration,
     durability: Option<Durability>,
+    due_index: bool,
 }
 
 impl RedisOrderStore {
@@ -144,7 +165,45 @@ impl RedisOrderStore {
             retention: Duration::from_secs(24 * 3600),
             timeout: DEFAULT_TIMEOUT,
             durability: None,
+            due_index: true,
         }
+    }
+
+    /// Whether orders join the due index `<prefix>due` (a sorted set) the
+    /// [reconciler](crate::settle::Reconciler) reads; default on. Off saves
+    /// one `ZADD` per put in a server that never reconciles. With Redis
+    /// Cluster, put a hash tag in the [prefix](Self::prefix) (`{faceid}:`)
+    /// so that an order and the index share a slot.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use tencent_faceid::redis::RedisOrderStore;
+    /// let store = RedisOrderStore::connect("redis://127.0.0.1:6379").await?.due_index(false);
+    /// # Ok(()) }
+    /// ```
+    pub fn due_index(mut self, on: bool) -> Self {
+        self.due_index = on;
+        self
+    }
+
+    /// The Redis key of the due index.
+    fn due_key(&self) -> String {
+        format!("{}due", self.prefix)
+    }
+
+    /// Runs a command that may safely run twice (a read, or a due-index
+    /// write).
+    async fn idempotent<T: ::redis::FromRedisValue>(
+        &self,
+        command: ::redis::Cmd,
+    ) -> Result<T, StoreError> {
+        run_idempotent(self.timeout, || {
+            let mut manager = self.manager.clone();
+            let command = command.clone();
+            async move { command.query_async(&mut manager).await }
+        })
+        .await
+        .map_err(backend)
     }
 
     /// Connects with [`super::connect`] and makes a store.
@@ -274,7 +333,9 @@ impl RedisOrderStore {
                 .arg(self.retention_millis())
                 .arg(claim.attempt())
                 .arg(deadline)
-                .arg(&binding);
+                .arg(&binding)
+                .arg(claim.settlement().unwrap_or_default())
+                .arg(if claim.is_past_deadline() { "1" } else { "0" });
             let durability = self.durability;
             async move {
                 let Some(durability) = durability else {
@@ -339,19 +400,23 @@ fn reply_lost(error: &RedisBackendError) -> bool {
 
 /// Milliseconds since the Unix epoch on this server's clock.
 fn now_millis() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| {
-            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
-        })
+    millis(SystemTime::now())
+}
+
+/// Milliseconds since the Unix epoch of `time`.
+fn millis(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH)
+        .map_or(0, |since| u64::try_from(since.as_millis()).unwrap_or(0))
+}
+
+/// The due index member of an order: `<created ms>:<orderNo>`.
+fn due_member(order_no: &OrderNo, created_at: SystemTime) -> String {
+    format!("{}:{}", millis(created_at), order_no.as_str())
 }
 
 /// `<created ms>:<binding hash or ->:<user id>` of an order.
 fn encode_order(order: &PendingOrder) -> String {
-    let created = order
-        .created_at
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| u64::try_from(since.as_millis()).unwrap_or(0));
+    let created = millis(order.created_at);
     let binding = order
         .binding
         .as_ref()
@@ -369,13 +434,21 @@ impl OrderStore for RedisOrderStore {
         let key = self.key(&order.order_no);
         let ttl = millis_ceil(ttl).min(MAX_MILLIS);
         let record = encode_order(&order);
+        let member = if self.due_index {
+            due_member(&order.order_no, order.created_at)
+        } else {
+            String::new()
+        };
+        let due_key = self.due_key();
         let stored: i64 = run_idempotent(self.timeout, || {
             let mut manager = self.manager.clone();
             let mut invocation = PUT.key(&key);
             invocation
+                .key(&due_key)
                 .arg(ttl)
                 .arg(self.retention_millis())
-                .arg(&record);
+                .arg(&record)
+                .arg(&member);
             async move { invocation.invoke_async(&mut manager).await }
         })
         .await
@@ -453,5 +526,83 @@ impl OrderStore for RedisOrderStore {
             "consumed order in Redis"
         );
         Ok(consumed)
+    }
+
+    async fn settlement(
+        &self,
+        order_no: &OrderNo,
+    ) -> Result<Option<(PendingOrder, String)>, StoreError> {
+        let record: Option<String> = self
+            .idempotent(::redis::Cmd::get(self.key(order_no)))
+            .await?;
+        // `c:<attempt>:<deadline ms>:<order>|<settlement>`
+        let Some((tombstone, settlement)) = record
+            .as_deref()
+            .and_then(|record| record.strip_prefix("c:"))
+            .and_then(|record| record.split_once('|'))
+        else {
+            return Ok(None);
+        };
+        let order = tombstone.splitn(3, ':').nth(2).unwrap_or_default();
+        let order = self.decode_order(order_no, order).map_err(backend)?;
+        Ok(Some((order, settlement.to_owned())))
+    }
+
+    async fn claim_due(
+        &self,
+        due: SystemTime,
+        lease: SystemTime,
+        limit: usize,
+    ) -> Result<Vec<DueOrder>, StoreError> {
+        let index = self.due_key();
+        let members: Vec<String> = run_idempotent(self.timeout, || {
+            let mut manager = self.manager.clone();
+            let mut invocation = CLAIM_DUE.key(&index);
+            invocation.arg(millis(due)).arg(millis(lease)).arg(limit);
+            async move { invocation.invoke_async(&mut manager).await }
+        })
+        .await
+        .map_err(backend)?;
+        let mut orders = Vec::with_capacity(members.len());
+        for member in members {
+            let decoded = member.split_once(':').and_then(|(created, order_no)| {
+                let created: u64 = created.parse().ok()?;
+                Some(DueOrder {
+                    order_no: OrderNo::new(order_no).ok()?,
+                    created_at: UNIX_EPOCH + Duration::from_millis(created),
+                })
+            });
+            match decoded {
+                Some(order) => orders.push(order),
+                None => {
+                    return Err(backend(RedisBackendError::Corrupt {
+                        key: index,
+                        reason: "a member that is not <created ms>:<orderNo>".to_owned(),
+                    }))
+                }
+            }
+        }
+        Ok(orders)
+    }
+
+    async fn reschedule(&self, order: &DueOrder, at: SystemTime) -> Result<(), StoreError> {
+        let mut command = ::redis::cmd("ZADD");
+        command
+            .arg(self.due_key())
+            .arg("XX")
+            .arg(millis(at))
+            .arg(due_member(&order.order_no, order.created_at));
+        self.idempotent::<i64>(command).await.map(drop)
+    }
+
+    async fn forget_due(&self, order: &DueOrder) -> Result<(), StoreError> {
+        let member = due_member(&order.order_no, order.created_at);
+        let command = ::redis::Cmd::zrem(self.due_key(), member);
+        self.idempotent::<i64>(command).await.map(drop)
+    }
+
+    async fn due_backlog(&self, due: SystemTime) -> Result<u64, StoreError> {
+        let command = ::redis::Cmd::zcount(self.due_key(), "-inf", millis(due));
+        self.idempotent(command).await
     }
 }

@@ -1,14 +1,14 @@
 //! [`MemoryOrderStore`]: pending orders in this process's memory.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use async_trait::async_trait;
 
-use super::{Claim, Consumed, OrderStore, PendingOrder, StoreError};
+use super::{Claim, Consumed, DueOrder, OrderStore, PendingOrder, StoreError};
 use crate::model::OrderNo;
 
 /// Pending orders held in memory, for a server running as one process.
@@ -35,6 +35,10 @@ use crate::model::OrderNo;
 /// - **Atomic**: [`OrderStore::consume`] runs under one short lock that is
 ///   never held across an `.await`; of concurrent consumes of one order,
 ///   exactly one gets [`Consumed::Accepted`].
+/// - **Due index** (on unless [`due_index(false)`](Self::due_index)): an
+///   ordered set of (reference time, order) beside the orders, written by
+///   `put` and the reconciler, never by `consume`; an evicted order leaves
+///   it too.
 ///
 /// Clones share the same orders, so one store can be handed to the session
 /// starter and to the callback verifier. Several server instances need a
@@ -57,6 +61,7 @@ use crate::model::OrderNo;
 #[derive(Clone)]
 pub struct MemoryOrderStore {
     shared: Arc<Shared>,
+    due_index: bool,
 }
 
 struct Shared {
@@ -69,6 +74,8 @@ struct Inner {
     entries: HashMap<Key, Entry>,
     /// One element per entry, earliest expiry on top.
     expiries: BinaryHeap<Reverse<(Instant, Key)>>,
+    /// One element per entry in the due index, by reference time.
+    due: BTreeSet<(SystemTime, Key)>,
 }
 
 /// An order number held inline (at most 32 ASCII bytes, as [`OrderNo`]
@@ -105,12 +112,15 @@ impl std::hash::Hash for Key {
 struct Entry {
     expires_at: Instant,
     state: State,
+    /// Its reference time in the due index, while it is there.
+    due: Option<SystemTime>,
 }
 
 enum State {
     Pending(PendingOrder),
-    /// The order, and the attempt that consumed it.
-    Consumed(PendingOrder, String),
+    /// The order, the attempt that consumed it and the settlement kept
+    /// with it.
+    Consumed(PendingOrder, String, Option<String>),
 }
 
 impl MemoryOrderStore {
@@ -146,7 +156,22 @@ impl MemoryOrderStore {
                 capacity,
                 inner: Mutex::new(Inner::default()),
             }),
+            due_index: true,
         }
+    }
+
+    /// Whether orders are put in the due index the
+    /// [reconciler](crate::settle::Reconciler) reads; default on. Turn it off
+    /// only in a server that never reconciles (it saves one ordered-set
+    /// insertion per put).
+    ///
+    /// ```
+    /// use tencent_faceid::store::MemoryOrderStore;
+    /// let store = MemoryOrderStore::new().due_index(false);
+    /// ```
+    pub fn due_index(mut self, on: bool) -> Self {
+        self.due_index = on;
+        self
     }
 
     /// The most orders held at once.
@@ -191,11 +216,16 @@ impl MemoryOrderStore {
             .or_else(|| now.checked_add(Self::NEVER))
             .unwrap_or(now);
         inner.expiries.push(Reverse((expires_at, key)));
+        let due = self.due_index.then_some(order.created_at);
+        if let Some(due) = due {
+            inner.due.insert((due, key));
+        }
         inner.entries.insert(
             key,
             Entry {
                 expires_at,
                 state: State::Pending(order),
+                due,
             },
         );
         Ok(())
@@ -207,7 +237,7 @@ impl MemoryOrderStore {
         let Some(entry) = inner.entries.get_mut(&key) else {
             return Consumed::Unknown;
         };
-        if now >= entry.expires_at {
+        if now >= entry.expires_at && !claim.is_past_deadline() {
             return Consumed::Expired;
         }
         match &entry.state {
@@ -216,13 +246,15 @@ impl MemoryOrderStore {
             }
             State::Pending(order) => {
                 let order = order.clone();
-                entry.state = State::Consumed(order.clone(), claim.attempt().to_owned());
+                let settlement = claim.settlement().map(str::to_owned);
+                entry.state =
+                    State::Consumed(order.clone(), claim.attempt().to_owned(), settlement);
                 Consumed::Accepted(order)
             }
-            State::Consumed(order, attempt) if attempt == claim.attempt() => {
+            State::Consumed(order, attempt, _) if attempt == claim.attempt() => {
                 Consumed::Accepted(order.clone())
             }
-            State::Consumed(order, _)
+            State::Consumed(order, ..)
                 if claim.binding().is_some() && order.binding.as_ref() == claim.binding() =>
             {
                 Consumed::Repeated(order.clone())
@@ -255,9 +287,28 @@ impl Inner {
             _ => return false,
         }
         if let Some(Reverse((_, key))) = self.expiries.pop() {
-            self.entries.remove(&key);
+            if let Some(Entry { due: Some(due), .. }) = self.entries.remove(&key) {
+                self.due.remove(&(due, key));
+            }
         }
         true
+    }
+
+    /// Moves an order's reference time in the due index (`None`: out of
+    /// it), if the order is still there.
+    fn set_due(&mut self, order_no: &OrderNo, at: Option<SystemTime>) {
+        let key = Key::new(order_no);
+        let Some(entry) = self.entries.get_mut(&key) else {
+            return;
+        };
+        let Some(old) = entry.due else {
+            return;
+        };
+        entry.due = at;
+        self.due.remove(&(old, key));
+        if let Some(at) = at {
+            self.due.insert((at, key));
+        }
     }
 }
 
@@ -300,6 +351,68 @@ impl OrderStore for MemoryOrderStore {
 
     async fn check_room(&self) -> Result<(), StoreError> {
         self.check_room_at(Instant::now())
+    }
+
+    async fn settlement(
+        &self,
+        order_no: &OrderNo,
+    ) -> Result<Option<(PendingOrder, String)>, StoreError> {
+        let inner = self.lock();
+        Ok(match inner.entries.get(&Key::new(order_no)) {
+            Some(Entry {
+                state: State::Consumed(order, _, Some(settlement)),
+                ..
+            }) => Some((order.clone(), settlement.clone())),
+            _ => None,
+        })
+    }
+
+    async fn claim_due(
+        &self,
+        due: SystemTime,
+        lease: SystemTime,
+        limit: usize,
+    ) -> Result<Vec<DueOrder>, StoreError> {
+        let mut inner = self.lock();
+        let taken: Vec<(SystemTime, Key)> = inner
+            .due
+            .iter()
+            .take_while(|(at, _)| *at <= due)
+            .take(limit)
+            .copied()
+            .collect();
+        let mut orders = Vec::with_capacity(taken.len());
+        for (_, key) in taken {
+            let Some(entry) = inner.entries.get(&key) else {
+                continue;
+            };
+            let order = match &entry.state {
+                State::Pending(order) | State::Consumed(order, ..) => order,
+            };
+            let due_order = DueOrder {
+                order_no: order.order_no.clone(),
+                created_at: order.created_at,
+            };
+            inner.set_due(&due_order.order_no, Some(lease));
+            orders.push(due_order);
+        }
+        Ok(orders)
+    }
+
+    async fn reschedule(&self, order: &DueOrder, at: SystemTime) -> Result<(), StoreError> {
+        self.lock().set_due(&order.order_no, Some(at));
+        Ok(())
+    }
+
+    async fn forget_due(&self, order: &DueOrder) -> Result<(), StoreError> {
+        self.lock().set_due(&order.order_no, None);
+        Ok(())
+    }
+
+    async fn due_backlog(&self, due: SystemTime) -> Result<u64, StoreError> {
+        let inner = self.lock();
+        let count = inner.due.iter().take_while(|(at, _)| *at <= due).count();
+        Ok(u64::try_from(count).unwrap_or(u64::MAX))
     }
 }
 
@@ -513,6 +626,50 @@ mod tests {
             ),
             Consumed::Accepted(_)
         ));
+    }
+
+    #[tokio::test]
+    async fn the_due_index_leases_reschedules_and_forgets() {
+        let store = MemoryOrderStore::new();
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        for n in 1..=3 {
+            let mut pending = order(n);
+            pending.created_at = t0 + Duration::from_secs(n as u64);
+            store.put(pending, TTL).await.unwrap();
+        }
+        let lease = t0 + Duration::from_secs(100);
+        let due = store
+            .claim_due(t0 + Duration::from_secs(2), lease, 10)
+            .await
+            .unwrap();
+        let names: Vec<_> = due.iter().map(|d| d.order_no.as_str()).collect();
+        assert_eq!(names, ["order1", "order2"]);
+        assert_eq!(store.due_backlog(lease).await.unwrap(), 3);
+        store.forget_due(&due[0]).await.unwrap();
+        store.reschedule(&due[1], t0).await.unwrap();
+        let again = store.claim_due(lease, lease, 10).await.unwrap();
+        let names: Vec<_> = again.iter().map(|d| d.order_no.as_str()).collect();
+        assert_eq!(names, ["order2", "order3"]);
+        assert_eq!(store.due_backlog(lease).await.unwrap(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_settling_claim_keeps_its_record_and_may_pass_the_deadline() {
+        let store = MemoryOrderStore::new().due_index(false);
+        let t0 = Instant::now();
+        store.put_at(order(1), TTL, t0).unwrap();
+        assert_eq!(
+            store.consume_at(&no(1), &Claim::new(), t0 + TTL),
+            Consumed::Expired
+        );
+        let claim = Claim::new().past_deadline().settling("abandoned");
+        assert!(matches!(
+            store.consume_at(&no(1), &claim, t0 + TTL),
+            Consumed::Accepted(_)
+        ));
+        let (kept, settlement) = store.settlement(&no(1)).await.unwrap().unwrap();
+        assert_eq!((kept.order_no, settlement.as_str()), (no(1), "abandoned"));
+        assert_eq!(store.due_backlog(SystemTime::now()).await.unwrap(), 0);
     }
 
     #[test]

@@ -340,6 +340,7 @@ impl<S: Shared> Engine<S> {
             Want::Fresh => Want::Fresh,
         };
         let result = self.sync(&want).await;
+        crate::metrics::ticket_refresh(result.is_ok());
         self.attempts.fetch_add(1, Ordering::Release);
         flight.failure = result.as_ref().err().map(|e| (self.now(), e.clone()));
         drop(flight);

@@ -1,0 +1,165 @@
+//! What both demos show of settlement: the recent sessions, filled by the
+//! `on_settled` hook, at `/sessions` (HTML) and `/sessions.json`; the
+//! reconciler that settles a session whose browser never came back, after
+//! `DEMO_RECONCILE_AFTER` seconds (default 600); and the crate's metrics at
+//! `/metrics` (Prometheus text).
+//!
+//! Try it: start a verification, press "pass" on the emulator's page, then
+//! close the tab instead of following the redirect. After the delay the
+//! session shows `passed` by the `reconciler`; opening the old callback URL
+//! then answers 409.
+
+use std::collections::VecDeque;
+use std::error::Error;
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::Duration;
+
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tencent_faceid::model::OrderNo;
+use tencent_faceid::settle::{ReconcilerHandle, Settlement, Settler, SettlerBuilder};
+use tencent_faceid::FaceId;
+
+/// How many sessions the list keeps.
+const RECENT: usize = 100;
+
+/// One session in the list.
+struct Session {
+    order_no: String,
+    state: &'static str,
+    settled_by: Option<&'static str>,
+    code: Option<String>,
+}
+
+/// The recent sessions, newest first.
+static SESSIONS: Mutex<VecDeque<Session>> = Mutex::new(VecDeque::new());
+/// The running reconcilers, kept for as long as the process runs.
+static RECONCILERS: Mutex<Vec<ReconcilerHandle>> = Mutex::new(Vec::new());
+/// The Prometheus recorder, installed once per process.
+static METRICS: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// `DEMO_RECONCILE_AFTER`: how long a session waits before the reconciler
+/// asks the vendor about it (default 10 minutes).
+pub fn reconcile_after() -> Result<Duration, Box<dyn Error + Send + Sync>> {
+    match std::env::var("DEMO_RECONCILE_AFTER") {
+        Ok(seconds) => {
+            Ok(Duration::from_secs(seconds.parse().map_err(|_| {
+                "DEMO_RECONCILE_AFTER must be a number of seconds"
+            })?))
+        }
+        Err(_) => Ok(Settler::DEFAULT_RECONCILE_AFTER),
+    }
+}
+
+/// The demo's settler: its hook fills the list, and orders are reconciled
+/// `after` their start; the metrics recorder is installed on the way.
+pub fn hooked(settler: SettlerBuilder, after: Duration) -> SettlerBuilder {
+    METRICS.get_or_init(|| PrometheusBuilder::new().install_recorder().ok());
+    settler
+        .reconcile_after(after)
+        .on_settled(|settlement: Settlement| async move {
+            settled(&settlement);
+            Ok::<(), std::convert::Infallible>(())
+        })
+}
+
+/// Runs a reconciler on the app's settler, looking often enough for a
+/// short `after` to be watched, for as long as the process runs.
+pub fn reconcile(face_id: &FaceId, after: Duration) {
+    let every = (after / 4).clamp(Duration::from_secs(1), Duration::from_secs(30));
+    if let Some(reconciler) = face_id.reconciler() {
+        let handle = reconciler
+            .interval(every)
+            .recheck_every(every)
+            .build()
+            .spawn();
+        lock(&RECONCILERS).push(handle);
+    }
+}
+
+/// Adds a session just started, pending.
+pub fn started(order_no: &OrderNo) {
+    let mut sessions = lock(&SESSIONS);
+    sessions.push_front(Session {
+        order_no: order_no.to_string(),
+        state: "pending",
+        settled_by: None,
+        code: None,
+    });
+    sessions.truncate(RECENT);
+}
+
+/// Marks a session settled (the hook).
+fn settled(settlement: &Settlement) {
+    let mut sessions = lock(&SESSIONS);
+    let order_no = settlement.order_no.as_str();
+    let index = match sessions.iter().position(|s| s.order_no == order_no) {
+        Some(index) => index,
+        None => {
+            started(&settlement.order_no);
+            0
+        }
+    };
+    let session = &mut sessions[index];
+    session.state = settlement.state.as_str();
+    session.settled_by = Some(settlement.settled_by.as_str());
+    session.code = match &settlement.state {
+        tencent_faceid::settle::SettledState::Failed(code) => Some(code.as_str().to_owned()),
+        _ => None,
+    };
+}
+
+/// `/sessions.json`: `[{orderNo, state, settledBy, code}]`, newest first.
+pub fn json() -> String {
+    let sessions = lock(&SESSIONS);
+    let list: Vec<_> = sessions
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "orderNo": s.order_no,
+                "state": s.state,
+                "settledBy": s.settled_by,
+                "code": s.code,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(list).to_string()
+}
+
+/// `/sessions`: the list as an HTML table, on the demo's page.
+pub fn html(site: &super::pages::Site) -> String {
+    let sessions = lock(&SESSIONS);
+    let rows: String = sessions
+        .iter()
+        .map(|s| {
+            format!(
+                "<tr><td><code>{}</code><td class={state}>{state}<td>{}<td>{}</tr>",
+                s.order_no,
+                s.settled_by.unwrap_or("-"),
+                s.code
+                    .as_deref()
+                    .map_or_else(String::new, super::pages::escape),
+                state = s.state,
+            )
+        })
+        .collect();
+    let body = format!(
+        "<h1>Recent sessions</h1><table id=sessions><tr><th>order<th>state<th>settled by<th>code</tr>{rows}</table>\
+         <p class=note><a href=\"{}\">Start another</a> · <a href=\"{}\">JSON</a> · <a href=\"{}\">metrics</a></p>",
+        site.link(""),
+        site.link("sessions.json"),
+        site.link("metrics"),
+    );
+    super::pages::page(3, &body)
+}
+
+/// `/metrics`: the Prometheus text exposition.
+pub fn metrics() -> String {
+    METRICS
+        .get()
+        .and_then(Option::as_ref)
+        .map_or_else(String::new, PrometheusHandle::render)
+}

@@ -1,0 +1,619 @@
+//! Every session settles: passed, failed or abandoned, exactly once.
+//!
+//! The callback is a redirect through the user's browser, and browsers get
+//! closed: the vendor finished (and billed) the verification but the
+//! callback never arrives. So an order ends in exactly one [`Settlement`],
+//! made by whichever path gets there first:
+//!
+//! - **the callback** ([`CallbackVerifierBuilder::settle_with`](crate::callback::CallbackVerifierBuilder::settle_with)):
+//!   a verified callback settles its order passed or failed;
+//! - **the [`Reconciler`]**: a background task that asks the vendor
+//!   (`queryfacerecord`) about orders still pending a while after their
+//!   start ([`SettlerBuilder::reconcile_after`], default 10 minutes): a
+//!   record settles the order passed or failed, no record by the order's
+//!   deadline ([`ReconcilerBuilder::deadline`]) settles it abandoned.
+//!
+//! Both settle through the order store's consume (the same consume-once
+//! guarantee that refuses replayed callbacks, across every instance
+//! sharing the store), and keep the settlement with the consumed order in
+//! that same atomic step ([`Claim::settling`](crate::store::Claim::settling)).
+//! Both hand the same typed [`Settlement`] to one optional hook,
+//! [`SettlerBuilder::on_settled`]: write "mark the user verified" there,
+//! once.
+//!
+//! # Delivery: at least once
+//! An order stays in the store's due index until its settlement was
+//! delivered to the hook. A hook that fails or times out is retried by the
+//! reconciler with a backoff that doubles (from
+//! [`SettlerBuilder::retry_backoff`]'s minimum, 30 s, to its maximum, 1 h);
+//! a server that crashes between settling and delivering leaves the
+//! settlement in the store, and the reconciler delivers it. So the hook may
+//! see one settlement more than once: key its effects on
+//! [`Settlement::idempotency_key`]. Undelivered settlements live as long
+//! as the store keeps consumed orders (`RedisOrderStore::retention`,
+//! default 24 h; a [`MemoryOrderStore`](crate::store::MemoryOrderStore)
+//! keeps them for the order's time to live, or until the process ends).
+//!
+//! # Evidence
+//! [`SettlerBuilder::evidence`] adds the vendor's record with the photo
+//! and/or video to passed and failed settlements (`getFile`). The client's
+//! [`max_body_bytes`](crate::client::FaceIdClientBuilder::max_body_bytes)
+//! caps their size. The vendor keeps records for **three days**: a
+//! settlement delivered later has none, and an order reconciled later is
+//! abandoned.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use tencent_faceid::callback::CallbackVerifier;
+//! use tencent_faceid::client::FaceIdClient;
+//! use tencent_faceid::settle::{Reconciler, Settlement, Settler, SettledState};
+//! use tencent_faceid::store::MemoryOrderStore;
+//! use tencent_faceid::ticket::CachedTickets;
+//!
+//! let client = FaceIdClient::builder("TIDAxxxx", "secret").build()?;
+//! let tickets = CachedTickets::builder(client.clone()).build();
+//! let store = MemoryOrderStore::new();
+//! let settler = Settler::builder(client.clone(), tickets.clone(), store.clone())
+//!     .on_settled(|settlement: Settlement| async move {
+//!         if settlement.state == SettledState::Passed {
+//!             // mark settlement.user_id verified, keyed on settlement.idempotency_key()
+//!         }
+//!         Ok::<(), std::io::Error>(())
+//!     })
+//!     .build();
+//! let verifier = CallbackVerifier::builder(client.app_id(), tickets, store)
+//!     .settle_with(settler.clone())
+//!     .build()?;
+//! let reconciler = Reconciler::builder(settler).build().spawn();
+//! // ... serve; on shutdown:
+//! reconciler.stop().await;
+//! # Ok(()) }
+//! ```
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::client::{ClientError, FaceIdClient};
+use crate::clock::Clock;
+use crate::model::{FaceRecord, Files, OrderNo, QueryOptions, ResultCode, UserId};
+use crate::store::{Claim, DueOrder, OrderStore, PendingOrder};
+use crate::ticket::{call_with_recovery, TicketError, TicketProvider};
+
+mod hook;
+mod reconciler;
+
+pub use hook::{HookError, HookFuture, OnSettled};
+pub use reconciler::{Reconciled, Reconciler, ReconcilerBuilder, ReconcilerHandle};
+
+/// How an order ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettledState {
+    /// The face verification passed.
+    Passed,
+    /// It failed, with the vendor's code (including the H5 page's
+    /// front-end codes, e.g. the user cancelled).
+    Failed(ResultCode),
+    /// The vendor has no record of it by the order's deadline: the user
+    /// left before finishing.
+    Abandoned,
+}
+
+impl SettledState {
+    /// `passed`, `failed` or `abandoned`.
+    ///
+    /// ```
+    /// use tencent_faceid::settle::SettledState;
+    /// assert_eq!(SettledState::Abandoned.as_str(), "abandoned");
+    /// ```
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Passed => "passed",
+            Self::Failed(_) => "failed",
+            Self::Abandoned => "abandoned",
+        }
+    }
+
+    /// The state a result code means: passed for `0`, else failed.
+    fn of(code: &ResultCode) -> Self {
+        if code.is_success() {
+            Self::Passed
+        } else {
+            Self::Failed(code.clone())
+        }
+    }
+}
+
+impl fmt::Display for SettledState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Failed(code) => write!(f, "failed ({})", code.as_str()),
+            other => f.write_str(other.as_str()),
+        }
+    }
+}
+
+/// Which path settled an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SettledBy {
+    /// Its verified callback.
+    Callback,
+    /// The [`Reconciler`], from the vendor's record (or its absence).
+    Reconciler,
+}
+
+impl SettledBy {
+    /// `callback` or `reconciler`.
+    ///
+    /// ```
+    /// use tencent_faceid::settle::SettledBy;
+    /// assert_eq!(SettledBy::Reconciler.as_str(), "reconciler");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Callback => "callback",
+            Self::Reconciler => "reconciler",
+        }
+    }
+}
+
+impl fmt::Display for SettledBy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How an order ended, handed to the [`OnSettled`] hook.
+///
+/// ```
+/// use std::time::SystemTime;
+/// use tencent_faceid::model::{OrderNo, UserId};
+/// use tencent_faceid::settle::{Settlement, SettledBy, SettledState};
+/// let settlement = Settlement::new(OrderNo::new("o1")?, UserId::new("u1")?, SystemTime::UNIX_EPOCH,
+///     SettledState::Abandoned, SettledBy::Reconciler, SystemTime::UNIX_EPOCH);
+/// assert_eq!(settlement.idempotency_key(), "faceid-settlement-o1");
+/// # Ok::<(), tencent_faceid::model::IdentifierError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Settlement {
+    /// The order.
+    pub order_no: OrderNo,
+    /// The user the session was started for.
+    pub user_id: UserId,
+    /// When the session was started.
+    pub created_at: SystemTime,
+    /// How it ended.
+    pub state: SettledState,
+    /// Which path settled it.
+    pub settled_by: SettledBy,
+    /// When it was settled (to the millisecond).
+    pub settled_at: SystemTime,
+    /// The vendor's record with the photo and/or video, when
+    /// [`SettlerBuilder::evidence`] asks for them and the vendor still has
+    /// them. Personal data: its `Debug` shows only sizes.
+    pub evidence: Option<Box<FaceRecord>>,
+}
+
+impl Settlement {
+    /// A settlement without evidence (for tests of a hook).
+    pub fn new(
+        order_no: OrderNo,
+        user_id: UserId,
+        created_at: SystemTime,
+        state: SettledState,
+        settled_by: SettledBy,
+        settled_at: SystemTime,
+    ) -> Self {
+        Self {
+            order_no,
+            user_id,
+            created_at,
+            state,
+            settled_by,
+            settled_at,
+            evidence: None,
+        }
+    }
+
+    /// The same for every delivery of this settlement (an order settles
+    /// once): `faceid-settlement-<orderNo>`. Key the hook's effects on it.
+    pub fn idempotency_key(&self) -> String {
+        format!("faceid-settlement-{}", self.order_no)
+    }
+
+    /// The record kept with the consumed order: JSON without `|`.
+    fn record(state: &SettledState, by: SettledBy, at: SystemTime) -> String {
+        let code = match state {
+            SettledState::Failed(code) => Some(code.as_str()),
+            _ => None,
+        };
+        serde_json::json!({ "state": state.as_str(), "code": code, "by": by.as_str(), "at": millis(at) })
+            .to_string()
+            // `|` can only stand in a JSON string, where this escape means it.
+            .replace('|', "\\u007c")
+    }
+
+    /// The settlement a kept record describes.
+    fn from_record(order: PendingOrder, record: &str) -> Option<Self> {
+        #[derive(serde::Deserialize)]
+        struct Record {
+            state: String,
+            code: Option<String>,
+            by: String,
+            at: u64,
+        }
+        let record: Record = serde_json::from_str(record).ok()?;
+        let state = match (record.state.as_str(), record.code) {
+            ("passed", _) => SettledState::Passed,
+            ("failed", Some(code)) => SettledState::Failed(ResultCode::from_code(&code)),
+            ("abandoned", _) => SettledState::Abandoned,
+            _ => return None,
+        };
+        let settled_by = match record.by.as_str() {
+            "callback" => SettledBy::Callback,
+            "reconciler" => SettledBy::Reconciler,
+            _ => return None,
+        };
+        Some(Self {
+            order_no: order.order_no,
+            user_id: order.user_id,
+            created_at: order.created_at,
+            state,
+            settled_by,
+            settled_at: UNIX_EPOCH + Duration::from_millis(record.at),
+            evidence: None,
+        })
+    }
+
+    fn due(&self) -> DueOrder {
+        DueOrder {
+            order_no: self.order_no.clone(),
+            created_at: self.created_at,
+        }
+    }
+}
+
+/// Settles orders and delivers settlements to the hook: shared by the
+/// callback verifier ([`CallbackVerifierBuilder::settle_with`](crate::callback::CallbackVerifierBuilder::settle_with))
+/// and the [`Reconciler`]. Cheap to clone. See the [module documentation](self).
+#[derive(Clone)]
+pub struct Settler {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: FaceIdClient,
+    tickets: Arc<dyn TicketProvider>,
+    store: Arc<dyn OrderStore>,
+    hook: Option<Arc<dyn OnSettled>>,
+    clock: Clock,
+    evidence: Files,
+    hook_timeout: Duration,
+    reconcile_after: Duration,
+    backoff: (Duration, Duration),
+}
+
+impl fmt::Debug for Settler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        f.debug_struct("Settler")
+            .field("app_id", &inner.client.app_id())
+            .field("hook", &inner.hook.is_some())
+            .field("evidence", &inner.evidence)
+            .field("hook_timeout", &inner.hook_timeout)
+            .field("reconcile_after", &inner.reconcile_after)
+            .field("backoff", &inner.backoff)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures a [`Settler`]; made by [`Settler::builder`].
+pub struct SettlerBuilder {
+    inner: Inner,
+}
+
+impl fmt::Debug for SettlerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SettlerBuilder").finish_non_exhaustive()
+    }
+}
+
+impl SettlerBuilder {
+    /// The hook every settlement is handed to (at least once); default
+    /// none (settlements are still made, and counted).
+    pub fn on_settled(mut self, hook: impl OnSettled) -> Self {
+        self.inner.hook = Some(Arc::new(hook));
+        self
+    }
+
+    /// Adds the vendor's record with these files to passed and failed
+    /// settlements; default [`Files::None`]. Costs one vendor call per
+    /// callback-settled order, and the files' size in memory while the
+    /// hook runs (capped by the client's `max_body_bytes`).
+    ///
+    /// ```
+    /// use tencent_faceid::client::FaceIdClient;
+    /// use tencent_faceid::model::Files;
+    /// use tencent_faceid::settle::Settler;
+    /// use tencent_faceid::store::MemoryOrderStore;
+    /// use tencent_faceid::ticket::StaticTickets;
+    /// let client = FaceIdClient::builder("appId001", "secret").max_body_bytes(8 << 20).build()?;
+    /// let settler = Settler::builder(client, StaticTickets::new("t", "n"), MemoryOrderStore::new())
+    ///     .evidence(Files::Photo)
+    ///     .build();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn evidence(mut self, files: Files) -> Self {
+        self.inner.evidence = files;
+        self
+    }
+
+    /// The clock settlements are stamped and retries scheduled on; default
+    /// the system's.
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.inner.clock = clock;
+        self
+    }
+
+    /// How long one hook call may take before it counts as failed (and is
+    /// retried); default 30 s.
+    pub fn hook_timeout(mut self, timeout: Duration) -> Self {
+        self.inner.hook_timeout = timeout;
+        self
+    }
+
+    /// How long after its start a pending order is first reconciled;
+    /// default 10 minutes. Keep it well under the three days the vendor
+    /// keeps records, and longer than most users take to finish.
+    pub fn reconcile_after(mut self, after: Duration) -> Self {
+        self.inner.reconcile_after = after;
+        self
+    }
+
+    /// The first and the longest wait before a failed delivery (or vendor
+    /// call) is retried; each retry waits as long as has passed since the
+    /// settlement, within these bounds. Default 30 s and 1 h.
+    pub fn retry_backoff(mut self, min: Duration, max: Duration) -> Self {
+        self.inner.backoff = (min, max.max(min));
+        self
+    }
+
+    /// Builds the settler.
+    pub fn build(self) -> Settler {
+        Settler {
+            inner: Arc::new(self.inner),
+        }
+    }
+}
+
+/// What became of one delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Delivery {
+    /// The hook took it (or there is none); the order left the due index.
+    Delivered,
+    /// It failed; the reconciler tries again after a backoff.
+    Deferred,
+}
+
+/// A vendor query failed (not an answer about the order).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum QueryFailed {
+    #[error(transparent)]
+    Tickets(#[from] TicketError),
+    #[error(transparent)]
+    Vendor(#[from] ClientError),
+}
+
+impl Settler {
+    /// The default of [`SettlerBuilder::reconcile_after`]: 10 minutes.
+    pub const DEFAULT_RECONCILE_AFTER: Duration = Duration::from_secs(600);
+
+    /// Starts configuring a settler asking the vendor through `client`
+    /// (signed with `tickets`) and settling orders in `store`: the ones
+    /// the session starter and the verifier use.
+    ///
+    /// ```
+    /// use tencent_faceid::client::FaceIdClient;
+    /// use tencent_faceid::settle::Settler;
+    /// use tencent_faceid::store::MemoryOrderStore;
+    /// use tencent_faceid::ticket::StaticTickets;
+    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
+    /// let settler = Settler::builder(client, StaticTickets::new("t", "n"), MemoryOrderStore::new()).build();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn builder(
+        client: FaceIdClient,
+        tickets: impl TicketProvider,
+        store: impl OrderStore,
+    ) -> SettlerBuilder {
+        SettlerBuilder {
+            inner: Inner {
+                client,
+                tickets: Arc::new(tickets),
+                store: Arc::new(store),
+                hook: None,
+                clock: Clock::system(),
+                evidence: Files::None,
+                hook_timeout: Duration::from_secs(30),
+                reconcile_after: Self::DEFAULT_RECONCILE_AFTER,
+                backoff: (Duration::from_secs(30), Duration::from_secs(3600)),
+            },
+        }
+    }
+
+    /// The app id of the client it asks the vendor with.
+    pub fn app_id(&self) -> &str {
+        self.inner.client.app_id()
+    }
+
+    /// The claim a callback reporting `code` consumes its order with: it
+    /// settles the order in the same step.
+    pub(crate) fn callback_claim(&self, claim: Claim, code: &ResultCode) -> Claim {
+        let record = Settlement::record(
+            &SettledState::of(code),
+            SettledBy::Callback,
+            self.inner.clock.now(),
+        );
+        claim.settling(record)
+    }
+
+    /// Delivers the settlement of an order a callback just consumed.
+    pub(crate) async fn settled_by_callback(&self, order: PendingOrder, code: &ResultCode) {
+        let settlement = Settlement::new(
+            order.order_no,
+            order.user_id,
+            order.created_at,
+            SettledState::of(code),
+            SettledBy::Callback,
+            self.inner.clock.now(),
+        );
+        crate::metrics::settled(&settlement.state, SettledBy::Callback);
+        self.deliver(settlement).await;
+    }
+
+    /// Hands `settlement` to the hook (with evidence, if asked for), and
+    /// takes its order out of the due index once that succeeded; else
+    /// schedules a retry.
+    pub(crate) async fn deliver(&self, mut settlement: Settlement) -> Delivery {
+        let inner = &*self.inner;
+        let order_no = settlement.order_no.clone();
+        if inner.evidence != Files::None
+            && settlement.evidence.is_none()
+            && settlement.state != SettledState::Abandoned
+        {
+            match self.query(&order_no, inner.evidence).await {
+                Ok(record) => settlement.evidence = record.map(|answer| Box::new(answer.record)),
+                Err(error) => {
+                    tracing::warn!(order_no = %order_no, %error, "could not fetch the evidence for a settlement; delivering it later");
+                    self.retry_later(&settlement.due(), settlement.settled_at)
+                        .await;
+                    return Delivery::Deferred;
+                }
+            }
+        }
+        let due = settlement.due();
+        let settled_at = settlement.settled_at;
+        if let Some(hook) = &inner.hook {
+            let state = settlement.state.as_str();
+            let call = tokio::time::timeout(inner.hook_timeout, hook.on_settled(settlement));
+            let failure = match call.await {
+                Ok(Ok(())) => None,
+                Ok(Err(error)) => Some(error.to_string()),
+                Err(_) => Some(format!("no answer within {:?}", inner.hook_timeout)),
+            };
+            crate::metrics::hook_delivery(failure.is_none());
+            if let Some(error) = failure {
+                tracing::warn!(order_no = %order_no, state, %error, "the on_settled hook failed; the reconciler will deliver the settlement again");
+                self.retry_later(&due, settled_at).await;
+                return Delivery::Deferred;
+            }
+            tracing::info!(order_no = %order_no, state, "settlement delivered");
+        }
+        if let Err(error) = inner.store.forget_due(&due).await {
+            // Delivered but still due: delivered again later (at least once).
+            tracing::warn!(order_no = %order_no, %error, "could not take a delivered order out of the due index");
+        }
+        Delivery::Delivered
+    }
+
+    /// The vendor's record of `order_no` (with `files`), `None` when it has
+    /// none.
+    pub(crate) async fn query(
+        &self,
+        order_no: &OrderNo,
+        files: Files,
+    ) -> Result<Option<crate::model::VerificationRecord>, QueryFailed> {
+        let inner = &*self.inner;
+        let tickets = inner.tickets.sign_tickets().await?;
+        let options = QueryOptions::default().files(files);
+        let query = |tickets: Arc<crate::ticket::SignTickets>| async move {
+            inner
+                .client
+                .query_record(order_no, tickets.current.value(), options)
+                .await
+        };
+        match call_with_recovery(&*inner.tickets, tickets, query).await {
+            Ok(record) => Ok(Some(record)),
+            Err(error) if error.vendor_code() == Some(&ResultCode::NoRecord) => Ok(None),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Asks the reconciler to look at `due` again at `at`.
+    pub(crate) async fn look_again(&self, due: &DueOrder, at: SystemTime) {
+        let reference = at
+            .checked_sub(self.inner.reconcile_after)
+            .unwrap_or(UNIX_EPOCH);
+        if let Err(error) = self.inner.store.reschedule(due, reference).await {
+            // Its lease runs out and any instance takes it again.
+            tracing::warn!(order_no = %due.order_no, %error, "could not reschedule a due order");
+        }
+    }
+
+    /// Schedules a retry after a failure of something first tried at
+    /// `since`: after as long again, within the backoff bounds.
+    pub(crate) async fn retry_later(&self, due: &DueOrder, since: SystemTime) {
+        let now = self.inner.clock.now();
+        let (min, max) = self.inner.backoff;
+        let waited = now.duration_since(since).unwrap_or_default();
+        self.look_again(due, now + waited.clamp(min, max)).await;
+    }
+
+    fn store(&self) -> &dyn OrderStore {
+        &*self.inner.store
+    }
+
+    fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+fn millis(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |since| {
+        u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order() -> PendingOrder {
+        PendingOrder::new(OrderNo::new("o1").unwrap(), UserId::new("u1").unwrap())
+    }
+
+    #[test]
+    fn a_record_reads_back_as_the_settlement_it_describes() {
+        let at = UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
+        for (state, by) in [
+            (SettledState::Passed, SettledBy::Callback),
+            (
+                SettledState::Failed(ResultCode::from_code("3001")),
+                SettledBy::Reconciler,
+            ),
+            (SettledState::Abandoned, SettledBy::Reconciler),
+        ] {
+            let record = Settlement::record(&state, by, at);
+            let settlement = Settlement::from_record(order(), &record).unwrap();
+            assert_eq!(
+                (
+                    settlement.state,
+                    settlement.settled_by,
+                    settlement.settled_at
+                ),
+                (state, by, at)
+            );
+        }
+    }
+
+    #[test]
+    fn a_record_never_holds_the_separator() {
+        let state = SettledState::Failed(ResultCode::from_code("a|b"));
+        let record = Settlement::record(&state, SettledBy::Callback, UNIX_EPOCH);
+        assert!(!record.contains('|'), "{record}");
+        let settlement = Settlement::from_record(order(), &record).unwrap();
+        assert_eq!(settlement.state, state);
+    }
+}

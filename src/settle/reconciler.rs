@@ -1,0 +1,464 @@
+//! [`Reconciler`]: settles the orders whose callback never came.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::{watch, Mutex, Semaphore};
+use tokio::task::{JoinHandle, JoinSet};
+
+use super::{Delivery, SettledBy, SettledState, Settlement, Settler};
+use crate::model::VerificationRecord;
+use crate::store::{Claim, Consumed, DueOrder, PendingOrder, StoreError};
+
+/// A background task that settles orders still pending a while after their
+/// start ([`SettlerBuilder::reconcile_after`](super::SettlerBuilder::reconcile_after)),
+/// by asking the vendor (`queryfacerecord`), and delivers settlements the
+/// hook has not taken yet. See the [module documentation](super).
+///
+/// Start it explicitly ([`spawn`](Self::spawn)), once per process; run it on
+/// every instance if you like: each due order is leased to one instance at
+/// a time through the store's due index, and a crashed instance's leases
+/// run out ([`ReconcilerBuilder::lease`]) for another to take over. It
+/// respects the vendor: at most [`concurrency`](ReconcilerBuilder::concurrency)
+/// queries at once and [`rate`](ReconcilerBuilder::rate) per second, and
+/// after a failed query it leaves the rest of the round for later, with a
+/// backoff.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use tencent_faceid::client::FaceIdClient;
+/// use tencent_faceid::settle::{Reconciler, Settler};
+/// use tencent_faceid::store::MemoryOrderStore;
+/// use tencent_faceid::ticket::StaticTickets;
+///
+/// let client = FaceIdClient::builder("appId001", "secret").build()?;
+/// let settler = Settler::builder(client, StaticTickets::new("t", "n"), MemoryOrderStore::new()).build();
+/// let reconciler = Reconciler::builder(settler).build();
+/// let round = reconciler.run_once().await?; // what `spawn` does every interval
+/// assert_eq!(round.claimed, 0);
+/// reconciler.spawn().stop().await;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone)]
+pub struct Reconciler {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    settler: Settler,
+    deadline: Duration,
+    recheck: Duration,
+    lease: Duration,
+    batch: usize,
+    concurrency: usize,
+    rate: f64,
+    interval: Duration,
+    /// When the next vendor query may start.
+    next_query: Mutex<tokio::time::Instant>,
+}
+
+impl fmt::Debug for Reconciler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        f.debug_struct("Reconciler")
+            .field("settler", &inner.settler)
+            .field("deadline", &inner.deadline)
+            .field("recheck", &inner.recheck)
+            .field("lease", &inner.lease)
+            .field("batch", &inner.batch)
+            .field("concurrency", &inner.concurrency)
+            .field("rate", &inner.rate)
+            .field("interval", &inner.interval)
+            .finish()
+    }
+}
+
+/// Configures a [`Reconciler`]; made by [`Reconciler::builder`].
+#[derive(Debug)]
+pub struct ReconcilerBuilder {
+    settler: Settler,
+    deadline: Duration,
+    recheck: Duration,
+    lease: Duration,
+    batch: usize,
+    concurrency: usize,
+    rate: f64,
+    interval: Duration,
+}
+
+impl ReconcilerBuilder {
+    /// How long after its start an order with no vendor record counts as
+    /// abandoned; default 30 minutes, the session starter's default
+    /// [`order_ttl`](crate::session::SessionStarterBuilder::order_ttl): use
+    /// yours. A callback arriving after it is refused anyway.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// How long to wait before asking again about an order the vendor has
+    /// no record of yet (the user may still be verifying); default 2
+    /// minutes.
+    pub fn recheck_every(mut self, every: Duration) -> Self {
+        self.recheck = every;
+        self
+    }
+
+    /// How long an instance holds the orders it took before others may take
+    /// them (it crashed, or is stuck); default 5 minutes. Keep it longer
+    /// than a vendor query plus the hook's timeout.
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// The most orders one round takes; default 100.
+    pub fn batch(mut self, batch: usize) -> Self {
+        self.batch = batch.max(1);
+        self
+    }
+
+    /// The most vendor queries (and hook calls) at once; default 4.
+    pub fn concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency.max(1);
+        self
+    }
+
+    /// The most vendor queries per second from this instance; default 10.
+    pub fn rate(mut self, per_second: f64) -> Self {
+        self.rate = if per_second > 0.0 { per_second } else { 10.0 };
+        self
+    }
+
+    /// The pause between rounds of [`Reconciler::spawn`]; default 30 s,
+    /// doubled (up to 16 times) after a round whose vendor queries failed.
+    pub fn interval(mut self, interval: Duration) -> Self {
+        self.interval = interval;
+        self
+    }
+
+    /// Builds the reconciler.
+    pub fn build(self) -> Reconciler {
+        Reconciler {
+            inner: Arc::new(Inner {
+                settler: self.settler,
+                deadline: self.deadline,
+                recheck: self.recheck,
+                lease: self.lease,
+                batch: self.batch,
+                concurrency: self.concurrency,
+                rate: self.rate,
+                interval: self.interval,
+                next_query: Mutex::new(tokio::time::Instant::now()),
+            }),
+        }
+    }
+}
+
+/// What one round of the [`Reconciler`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Reconciled {
+    /// Orders taken from the due index.
+    pub claimed: usize,
+    /// Orders this round settled passed.
+    pub passed: usize,
+    /// Orders this round settled failed.
+    pub failed: usize,
+    /// Orders this round settled abandoned.
+    pub abandoned: usize,
+    /// Settlements (made earlier, on any path) delivered again.
+    pub redelivered: usize,
+    /// Deliveries to the hook that failed, to be retried.
+    pub deferred: usize,
+    /// Orders the vendor has no record of yet, before their deadline.
+    pub still_pending: usize,
+    /// Orders left for later because the vendor (or the store) failed.
+    pub errors: usize,
+}
+
+/// What became of one due order.
+enum Outcome {
+    Settled(SettledState, Delivery),
+    Redelivered(Delivery),
+    /// Another path settled it a moment ago and is delivering it.
+    Waiting,
+    StillPending,
+    Failed,
+    /// Nothing to do for it any more.
+    Forgotten,
+}
+
+impl Reconciled {
+    fn add(&mut self, outcome: Outcome) {
+        let delivery = match outcome {
+            Outcome::Settled(state, delivery) => {
+                match state {
+                    SettledState::Passed => self.passed += 1,
+                    SettledState::Failed(_) => self.failed += 1,
+                    SettledState::Abandoned => self.abandoned += 1,
+                }
+                delivery
+            }
+            Outcome::Redelivered(delivery) => {
+                self.redelivered += 1;
+                delivery
+            }
+            Outcome::StillPending => {
+                self.still_pending += 1;
+                return;
+            }
+            Outcome::Failed => {
+                self.errors += 1;
+                return;
+            }
+            Outcome::Waiting | Outcome::Forgotten => return,
+        };
+        if delivery == Delivery::Deferred {
+            self.deferred += 1;
+        }
+    }
+}
+
+/// Stops a [`Reconciler::spawn`]ed task: [`stop`](Self::stop), or drop it.
+#[derive(Debug)]
+pub struct ReconcilerHandle {
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl ReconcilerHandle {
+    /// Stops the task after the round it may be in, and waits for it.
+    pub async fn stop(mut self) {
+        self.stop.send_replace(true);
+        if let Some(task) = self.task.take() {
+            if let Err(error) = task.await {
+                tracing::warn!(%error, "the reconciler task ended abnormally");
+            }
+        }
+    }
+}
+
+impl Drop for ReconcilerHandle {
+    fn drop(&mut self) {
+        self.stop.send_replace(true);
+    }
+}
+
+impl Reconciler {
+    /// Starts configuring a reconciler settling through `settler`.
+    pub fn builder(settler: Settler) -> ReconcilerBuilder {
+        ReconcilerBuilder {
+            settler,
+            deadline: Duration::from_secs(30 * 60),
+            recheck: Duration::from_secs(120),
+            lease: Duration::from_secs(300),
+            batch: 100,
+            concurrency: 4,
+            rate: 10.0,
+            interval: Duration::from_secs(30),
+        }
+    }
+
+    /// Runs rounds ([`run_once`](Self::run_once)) every
+    /// [`interval`](ReconcilerBuilder::interval) on the current Tokio
+    /// runtime until the handle is stopped or dropped.
+    pub fn spawn(self) -> ReconcilerHandle {
+        let (stop, mut stopped) = watch::channel(false);
+        let task = tokio::spawn(async move {
+            let mut pause = self.inner.interval;
+            tracing::info!(reconciler = ?self, "reconciler started");
+            loop {
+                let failing = match self.run_once().await {
+                    Ok(round) => round.errors > 0,
+                    Err(error) => {
+                        tracing::warn!(%error, "a reconciler round failed");
+                        true
+                    }
+                };
+                pause = if failing {
+                    (pause * 2).min(self.inner.interval * 16)
+                } else {
+                    self.inner.interval
+                };
+                // Ends early when stopped (or when the handle is gone).
+                let stop = stopped.wait_for(|stop| *stop);
+                if tokio::time::timeout(pause, stop).await.is_ok() {
+                    break;
+                }
+            }
+            tracing::info!("reconciler stopped");
+        });
+        ReconcilerHandle {
+            stop,
+            task: Some(task),
+        }
+    }
+
+    /// One round: takes up to [`batch`](ReconcilerBuilder::batch) due
+    /// orders and settles or redelivers each, then reports.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the due index cannot be read; failures about
+    /// single orders are counted in [`Reconciled::errors`] instead.
+    pub async fn run_once(&self) -> Result<Reconciled, StoreError> {
+        let inner = &*self.inner;
+        let settler = &inner.settler;
+        let now = settler.clock().now();
+        let after = settler.inner.reconcile_after;
+        let due = now.checked_sub(after).unwrap_or(SystemTime::UNIX_EPOCH);
+        let store = settler.store();
+        crate::metrics::backlog(store.due_backlog(due).await?);
+        let orders = store.claim_due(due, due + inner.lease, inner.batch).await?;
+        let mut round = Reconciled {
+            claimed: orders.len(),
+            ..Reconciled::default()
+        };
+        if orders.is_empty() {
+            return Ok(round);
+        }
+        tracing::debug!(orders = orders.len(), "reconciling due orders");
+        let failing = Arc::new(AtomicBool::new(false));
+        let slots = Arc::new(Semaphore::new(inner.concurrency));
+        let mut tasks = JoinSet::new();
+        for order in orders {
+            let (this, failing, slots) = (self.clone(), Arc::clone(&failing), Arc::clone(&slots));
+            tasks.spawn(async move {
+                // The semaphore is never closed.
+                let _slot = slots.acquire_owned().await.ok();
+                this.reconcile(order, &failing).await
+            });
+        }
+        while let Some(done) = tasks.join_next().await {
+            match done {
+                Ok(outcome) => round.add(outcome),
+                Err(error) => {
+                    tracing::warn!(%error, "a reconciliation task ended abnormally");
+                    round.errors += 1;
+                }
+            }
+        }
+        tracing::info!(?round, "reconciler round done");
+        Ok(round)
+    }
+
+    /// Settles or redelivers one due order.
+    async fn reconcile(&self, order: DueOrder, failing: &AtomicBool) -> Outcome {
+        let inner = &*self.inner;
+        let settler = &inner.settler;
+        let store = settler.store();
+        let now = settler.clock().now();
+        match store.settlement(&order.order_no).await {
+            Ok(Some((pending, record))) => return self.redeliver(&order, pending, &record).await,
+            Ok(None) => {}
+            Err(error) => return self.store_failed(&order, &error),
+        }
+        // Once the vendor failed this round, leave it alone until later.
+        let first_due = order.created_at + settler.inner.reconcile_after;
+        if failing.load(Ordering::Acquire) {
+            settler.retry_later(&order, first_due).await;
+            return Outcome::Failed;
+        }
+        self.pace().await;
+        let files = settler.inner.evidence;
+        let (state, record) = match settler.query(&order.order_no, files).await {
+            Ok(Some(record)) => (SettledState::of(&record.code), Some(record)),
+            Ok(None) if now >= order.created_at + inner.deadline => (SettledState::Abandoned, None),
+            Ok(None) => {
+                tracing::debug!(order_no = %order.order_no, "the vendor has no record yet; asking again later");
+                settler.look_again(&order, now + inner.recheck).await;
+                return Outcome::StillPending;
+            }
+            Err(error) => {
+                failing.store(true, Ordering::Release);
+                tracing::warn!(order_no = %order.order_no, %error, "the vendor query failed; the order stays pending");
+                settler.retry_later(&order, first_due).await;
+                return Outcome::Failed;
+            }
+        };
+        let claim = Claim::new().past_deadline().settling(Settlement::record(
+            &state,
+            SettledBy::Reconciler,
+            now,
+        ));
+        match store.consume_claim(&order.order_no, &claim).await {
+            Ok(Consumed::Accepted(pending)) => {
+                tracing::info!(order_no = %order.order_no, state = state.as_str(), "order settled by the reconciler");
+                crate::metrics::settled(&state, SettledBy::Reconciler);
+                let mut settlement = Settlement::new(
+                    pending.order_no,
+                    pending.user_id,
+                    pending.created_at,
+                    state.clone(),
+                    SettledBy::Reconciler,
+                    now,
+                );
+                if files != crate::model::Files::None {
+                    settlement.evidence =
+                        record.map(|answer: VerificationRecord| Box::new(answer.record));
+                }
+                Outcome::Settled(state, settler.deliver(settlement).await)
+            }
+            Ok(Consumed::AlreadyConsumed | Consumed::Repeated(_)) => {
+                // Another path settled it meanwhile.
+                match store.settlement(&order.order_no).await {
+                    Ok(Some((pending, record))) => self.redeliver(&order, pending, &record).await,
+                    Ok(None) => self.forget(&order).await,
+                    Err(error) => self.store_failed(&order, &error),
+                }
+            }
+            Ok(Consumed::Unknown | Consumed::Expired | Consumed::OtherBrowser) => {
+                self.forget(&order).await
+            }
+            Err(error) => self.store_failed(&order, &error),
+        }
+    }
+
+    /// Delivers a settlement kept in the store, unless the callback that
+    /// made it a moment ago is still delivering it.
+    async fn redeliver(&self, order: &DueOrder, pending: PendingOrder, record: &str) -> Outcome {
+        let settler = &self.inner.settler;
+        let Some(settlement) = Settlement::from_record(pending, record) else {
+            tracing::warn!(order_no = %order.order_no, "a settlement record this crate did not write; leaving the order");
+            return self.forget(order).await;
+        };
+        let grace = settler.inner.hook_timeout * 2 + Duration::from_secs(30);
+        let now = settler.clock().now();
+        if settlement.settled_by == SettledBy::Callback && now < settlement.settled_at + grace {
+            settler
+                .look_again(order, settlement.settled_at + grace)
+                .await;
+            return Outcome::Waiting;
+        }
+        tracing::info!(order_no = %order.order_no, state = settlement.state.as_str(), "delivering a kept settlement again");
+        Outcome::Redelivered(settler.deliver(settlement).await)
+    }
+
+    async fn forget(&self, order: &DueOrder) -> Outcome {
+        if let Err(error) = self.inner.settler.store().forget_due(order).await {
+            tracing::warn!(order_no = %order.order_no, %error, "could not take an order out of the due index");
+        }
+        Outcome::Forgotten
+    }
+
+    fn store_failed(&self, order: &DueOrder, error: &StoreError) -> Outcome {
+        // Its lease runs out and a later round takes it again.
+        tracing::warn!(order_no = %order.order_no, %error, "the order store failed while reconciling");
+        Outcome::Failed
+    }
+
+    /// Waits for this instance's next vendor query slot.
+    async fn pace(&self) {
+        let spacing = Duration::from_secs_f64(1.0 / self.inner.rate);
+        let slot = {
+            let mut next = self.inner.next_query.lock().await;
+            let slot = (*next).max(tokio::time::Instant::now());
+            *next = slot + spacing;
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
+}
