@@ -38,6 +38,7 @@
 //! # Ok(()) }
 //! ```
 
+use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
@@ -56,13 +57,54 @@ pub const DEFAULT_PREFIX: &str = "faceid:";
 /// How long one Redis operation (including a reconnect) may take by default.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// What went wrong talking to Redis. Opaque: the Redis client behind it is
+/// not part of this crate's API; its `Display` is the client's message and
+/// its [`source`](std::error::Error::source) that message's cause.
+#[derive(Debug, Clone)]
+pub struct RedisFailure(RedisError);
+
+impl RedisFailure {
+    /// Whether Redis refused the connection (the command never reached it).
+    pub fn is_connection_refusal(&self) -> bool {
+        self.0.is_connection_refusal()
+    }
+
+    /// Whether the connection broke (broken pipe, reset, closed).
+    pub fn is_connection_dropped(&self) -> bool {
+        self.0.is_connection_dropped()
+    }
+
+    /// Whether the Redis client timed out.
+    pub fn is_timeout(&self) -> bool {
+        self.0.is_timeout()
+    }
+}
+
+impl fmt::Display for RedisFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for RedisFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.0)
+    }
+}
+
+impl From<RedisError> for RedisBackendError {
+    fn from(error: RedisError) -> Self {
+        Self::Redis(RedisFailure(error))
+    }
+}
+
 /// Redis failed: not a verdict on an order or a ticket.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum RedisBackendError {
     /// Redis answered with an error, or the connection failed.
     #[error("Redis failed: {0}; check that Redis is reachable at the configured URL")]
-    Redis(#[from] ::redis::RedisError),
+    Redis(#[source] RedisFailure),
     /// Redis did not answer in time.
     #[error("Redis did not answer within {0:?}; check that Redis is reachable and not overloaded")]
     TimedOut(Duration),
