@@ -18,7 +18,7 @@
 //!
 //! | key | holds | lives |
 //! |---|---|---|
-//! | `<prefix>order:<orderNo>` | a pending order `p:<deadline>:<created>:<binding hash or ->:<userId>`, then the tombstone `c:<attempt>:<deadline>:<created>:<binding>:<userId>[|<settlement>]` | TTL + retention, then retention after consumption |
+//! | `<prefix>order:<orderNo>` | a pending order `p:<deadline>:<created>:<binding hash or ->:<userId>`, then the tombstone `c:<attempt>:<deadline>:<created>:<binding>:<userId>`, the settlement appended after a bar | TTL + retention, then retention after consumption |
 //! | `<prefix>due` | the due index: a sorted set of `<created ms>:<orderNo>` by the time the reconciler next looks | members leave once settled and delivered, or when older than TTL + retention |
 //! | `<prefix>{<appId>}:tickets` | access token, current and previous SIGN ticket (JSON) | until the last of them expires |
 //! | `<prefix>{<appId>}:lock` | the refresh lock: a random token of the holder | the lock TTL at most |

@@ -138,7 +138,7 @@ impl RedisTicketsBuilder {
     }
 }
 
-/// A [`TicketProvider`] for many instances of one server: one access token
+/// A [`TicketProvider`](crate::ticket::TicketProvider) for many instances of one server: one access token
 /// and one SIGN ticket per app id, kept in Redis and shared by all.
 ///
 /// The vendor ends an access token a minute after it issues a new one, and
@@ -166,19 +166,19 @@ impl RedisTicketsBuilder {
 /// - **Rotation.** When the SIGN ticket changes, the previous one stays in
 ///   the record, accepted for [`TicketTimings::grace`].
 /// - **Recovery.** When the vendor refuses a call made with the pair, or a
-///   callback matches none of its tickets, [`TicketProvider::recover`] first
+///   callback matches none of its tickets, [`TicketProvider::recover`](crate::ticket::TicketProvider::recover) first
 ///   re-reads Redis (another instance may hold a newer pair) and otherwise
 ///   replaces the pair under the lock, at most once per
 ///   [`TicketTimings::recovery_interval`] per instance.
 /// - **Redis or the vendor failing.** Calls serve the local copy while it
 ///   is valid (a warning is logged), then fail with
-///   [`TicketError::SignUnavailable`] (source [`RefreshError`]); no call
+///   [`TicketError::SignUnavailable`](crate::ticket::TicketError::SignUnavailable) (source [`RefreshError`]); no call
 ///   waits longer than the Redis [`timeout`](RedisTicketsBuilder::timeout)
 ///   for Redis, and an instance retries at most once per
 ///   [`TicketTimings::retry_backoff`]. Service resumes by itself when Redis
 ///   is back.
 /// - **NONCE tickets** are single use: each
-///   [`nonce_ticket`](TicketProvider::nonce_ticket) fetches one with the
+///   [`nonce_ticket`](crate::ticket::TicketProvider::nonce_ticket) fetches one with the
 ///   shared access token, recovering once if the vendor refuses it.
 ///
 /// Token and ticket values are never logged.

@@ -25,11 +25,11 @@ use crate::client::FaceIdClient;
 ///   served, and the next attempt comes no sooner than
 ///   [`TicketTimings::retry_backoff`] later.
 /// - **Rotation.** The previous SIGN ticket stays in
-///   [`SignTickets::previous`] for [`TicketTimings::grace`], so callbacks
+///   [`SignTickets::previous`](super::SignTickets::previous) for [`TicketTimings::grace`], so callbacks
 ///   the vendor signed just before a rotation still verify.
 /// - **Recovery.** When the vendor refuses a call made with the cached
 ///   pair (another system took a new token for the same app id, or the
-///   secret changed), [`TicketProvider::recover`] replaces the pair at once,
+///   secret changed), [`TicketProvider::recover`](super::TicketProvider::recover) replaces the pair at once,
 ///   at most once per [`TicketTimings::recovery_interval`], and the call is
 ///   retried once.
 ///

@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use super::{SignTickets, Ticket, TicketError, TicketProvider, TicketTimings};
+use super::{SignTickets, Ticket, TicketError, TicketTimings};
 use crate::client::{AccessToken, ClientError, FaceIdClient};
 use crate::model::UserId;
 use crate::secret::Secret;
@@ -239,6 +239,17 @@ impl<S: Shared> Engine<S> {
         self.local
             .load_full()
             .filter(|pair| pair.is_fresh(now, self.timings.refresh_every))
+    }
+
+    /// The local pair's SIGN tickets if it is not due: the hot path of
+    /// every callback, so it takes no reference on the pair itself.
+    fn fresh_sign(&self) -> Option<Arc<SignTickets>> {
+        let now = self.now();
+        let local = self.local.load();
+        local
+            .as_ref()
+            .filter(|pair| pair.is_fresh(now, self.timings.refresh_every))
+            .map(|pair| Arc::clone(&pair.sign))
     }
 
     fn valid_local(&self) -> Option<Arc<Pair>> {
@@ -475,18 +486,22 @@ impl<S: Shared> Engine<S> {
     }
 }
 
-#[async_trait]
-impl<S: Shared> TicketProvider for Engine<S> {
-    async fn sign_tickets(&self) -> Result<Arc<SignTickets>, TicketError> {
-        let pair = self.pair().await.map_err(TicketError::sign)?;
+/// What the providers built on the engine answer, as inherent methods so
+/// that their [`TicketProvider`] impls box one future per call, not two.
+impl<S: Shared> Engine<S> {
+    pub async fn sign_tickets(&self) -> Result<Arc<SignTickets>, TicketError> {
+        if let Some(sign) = self.fresh_sign() {
+            return Ok(sign);
+        }
+        let pair = self.refresh(Want::Fresh).await.map_err(TicketError::sign)?;
         Ok(Arc::clone(&pair.sign))
     }
 
-    fn sign_tickets_now(&self) -> Option<Arc<SignTickets>> {
-        self.fresh_now().map(|pair| Arc::clone(&pair.sign))
+    pub fn sign_tickets_now(&self) -> Option<Arc<SignTickets>> {
+        self.fresh_sign()
     }
 
-    async fn recover(&self, stale: &SignTickets) -> Result<Arc<SignTickets>, TicketError> {
+    pub async fn recover(&self, stale: &SignTickets) -> Result<Arc<SignTickets>, TicketError> {
         let pair = self
             .replace(stale.current.value())
             .await
@@ -494,7 +509,7 @@ impl<S: Shared> TicketProvider for Engine<S> {
         Ok(Arc::clone(&pair.sign))
     }
 
-    async fn nonce_ticket(&self, user_id: &UserId) -> Result<Secret, TicketError> {
+    pub async fn nonce_ticket(&self, user_id: &UserId) -> Result<Secret, TicketError> {
         self.nonce(user_id).await.map_err(|error| {
             tracing::warn!(app_id = %self.client.app_id(), %error, "NONCE ticket fetch failed");
             TicketError::NonceUnavailable {
