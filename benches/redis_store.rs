@@ -181,13 +181,17 @@ impl Bare {
         attempt: bool,
         wait: bool,
     ) {
-        let record = "1764500000000:-:bench_user";
+        let record = "1764500000000:-:benchuser";
+        // The due index, as the store (index on by default) keeps it.
+        let member = format!("1764500000000:{key}");
         let stored: i64 = self
             .put
             .key(key)
+            .key("faceid:due")
             .arg(600_000)
             .arg(60_000)
             .arg(record)
+            .arg(&member)
             .invoke_async(manager)
             .await
             .expect("put");
@@ -201,7 +205,12 @@ impl Bare {
         invocation.arg(60_000);
         if attempt {
             let claim = Claim::new();
-            invocation.arg(claim.attempt()).arg(u64::MAX / 2).arg("");
+            invocation
+                .arg(claim.attempt())
+                .arg(u64::MAX / 2)
+                .arg("")
+                .arg("")
+                .arg("0");
         }
         let verdict = if wait {
             // As the store sends it: one pipeline, on one connection.
@@ -237,7 +246,7 @@ fn consume(c: &mut Criterion) {
     let primary = SpareRedis::start(&["--repl-diskless-sync-delay", "0"]);
     let single = SpareRedis::start(&[]);
     let _replica = SpareRedis::replica_of(&primary);
-    let user = UserId::new("bench_user").expect("valid user id");
+    let user = UserId::new("benchuser").expect("valid user id");
     let ttl = Duration::from_secs(600);
     let counter = AtomicU64::new(0);
     let bare = Bare::new();
