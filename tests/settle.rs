@@ -1,7 +1,10 @@
 //! Every session settles: by its callback or by the reconciler, exactly
 //! once, against the emulator on a manual clock, with the memory store and
-//! with Redis (REDIS_URL, default 127.0.0.1:6379). Nothing here sleeps:
+//! with Redis (REDIS_URL, default 127.0.0.1:6379, else a redis-server of
+//! this binary's own: see `support::redis`). Nothing here sleeps:
 //! time moves when the test moves the clock.
+
+mod support;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -139,15 +142,16 @@ async fn start(instance: &Instance) -> Started {
     instance.starter.start(session()).await.unwrap()
 }
 
-fn redis_url() -> String {
-    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+async fn redis_store(url: &str, prefix: &str) -> RedisOrderStore {
+    RedisOrderStore::connect(url)
+        .await
+        .expect("the tests' Redis answers")
+        .prefix(prefix)
 }
 
-async fn redis_store(prefix: &str) -> RedisOrderStore {
-    RedisOrderStore::connect(&redis_url())
-        .await
-        .expect("Redis must run at REDIS_URL or redis://127.0.0.1:6379")
-        .prefix(prefix)
+#[test]
+fn redis_is_available() {
+    support::redis::require();
 }
 
 fn prefix() -> String {
@@ -238,9 +242,12 @@ async fn the_reconciler_settles_passed_failed_and_abandoned_orders_in_memory() {
 
 #[tokio::test]
 async fn the_reconciler_settles_passed_failed_and_abandoned_orders_in_redis() {
+    let Some(url) = support::redis::url() else {
+        return;
+    };
     let emulator = emulator().await;
     let log = Log::default();
-    let instance = instance(&emulator, redis_store(&prefix()).await, &log);
+    let instance = instance(&emulator, redis_store(url, &prefix()).await, &log);
     pass_fail_abandon(&emulator, &instance, &log).await;
 }
 
@@ -280,12 +287,15 @@ async fn a_callback_settles_its_order_and_the_reconciler_leaves_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_callback_racing_the_reconciler_settles_once_with_one_hook_call() {
+    let Some(url) = support::redis::url() else {
+        return;
+    };
     let emulator = emulator().await;
     let log = Log::default();
     let prefix = prefix();
     let tickets = CachedTickets::builder(emulator.client()).build();
-    let one = instance_sharing(&emulator, redis_store(&prefix).await, &log, &tickets);
-    let two = instance_sharing(&emulator, redis_store(&prefix).await, &log, &tickets);
+    let one = instance_sharing(&emulator, redis_store(url, &prefix).await, &log, &tickets);
+    let two = instance_sharing(&emulator, redis_store(url, &prefix).await, &log, &tickets);
     let mut by_callback = 0;
     for _ in 0..12 {
         let started = start(&one).await;
@@ -370,6 +380,9 @@ async fn a_callback_racing_the_reconciler_settles_once_with_one_hook_call() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_instances_share_a_backlog_and_take_over_a_killed_ones_leases() {
+    let Some(url) = support::redis::url() else {
+        return;
+    };
     let emulator = emulator().await;
     let log = Log::default();
     let prefix = prefix();
@@ -378,7 +391,7 @@ async fn three_instances_share_a_backlog_and_take_over_a_killed_ones_leases() {
     for _ in 0..3 {
         instances.push(instance_sharing(
             &emulator,
-            redis_store(&prefix).await,
+            redis_store(url, &prefix).await,
             &log,
             &tickets,
         ));
@@ -425,9 +438,12 @@ async fn three_instances_share_a_backlog_and_take_over_a_killed_ones_leases() {
 
 #[tokio::test]
 async fn vendor_errors_leave_orders_pending_and_are_retried() {
+    let Some(url) = support::redis::url() else {
+        return;
+    };
     let emulator = emulator().await;
     let log = Log::default();
-    let instance = instance(&emulator, redis_store(&prefix()).await, &log);
+    let instance = instance(&emulator, redis_store(url, &prefix()).await, &log);
     let first = start(&instance).await;
     let second = start(&instance).await;
     let back = emulator.complete(&first.h5face_id, Outcome::Pass).unwrap();
@@ -464,10 +480,13 @@ async fn vendor_errors_leave_orders_pending_and_are_retried() {
 
 #[tokio::test]
 async fn a_failing_hook_is_retried_until_it_takes_the_settlement() {
+    let Some(url) = support::redis::url() else {
+        return;
+    };
     let emulator = emulator().await;
     let log = Log::default();
     log.refuse.store(2, Ordering::SeqCst);
-    let instance = instance(&emulator, redis_store(&prefix()).await, &log);
+    let instance = instance(&emulator, redis_store(url, &prefix()).await, &log);
     let started = start(&instance).await;
     let back = emulator
         .complete(&started.h5face_id, Outcome::Pass)
@@ -500,11 +519,14 @@ async fn a_failing_hook_is_retried_until_it_takes_the_settlement() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_between_settling_and_delivering_loses_nothing() {
+    let Some(url) = support::redis::url() else {
+        return;
+    };
     let emulator = emulator().await;
     let prefix = prefix();
     // The first instance's hook dies with the process (a panic here).
     let crashing = {
-        let store = redis_store(&prefix).await;
+        let store = redis_store(url, &prefix).await;
         let tickets = CachedTickets::builder(emulator.client()).build();
         let settler = Settler::builder(emulator.client(), tickets.clone(), store.clone())
             .clock(emulator.clock())
@@ -521,7 +543,12 @@ async fn a_crash_between_settling_and_delivering_loses_nothing() {
         (starter, verifier, tickets)
     };
     let log = Log::default();
-    let survivor = instance_sharing(&emulator, redis_store(&prefix).await, &log, &crashing.2);
+    let survivor = instance_sharing(
+        &emulator,
+        redis_store(url, &prefix).await,
+        &log,
+        &crashing.2,
+    );
     let started = crashing.0.start(session()).await.unwrap();
     let back = emulator
         .complete(&started.h5face_id, Outcome::Pass)
