@@ -10,6 +10,9 @@
 //! same connection, the consume before attempt ids, and both with `WAIT 1`
 //! on a local replica the bench starts (`redis-server` on free ports).
 
+#[path = "support/redis_keys.rs"]
+mod redis_keys;
+
 #[path = "../tests/spare_redis/mod.rs"]
 mod spare_redis;
 
@@ -125,21 +128,7 @@ fn stores(c: &mut Criterion) {
     bench_store(c, &runtime, "memory", memory, Duration::from_millis(200));
 
     // Remove the tombstones the bench left.
-    runtime.block_on(async {
-        let mut conn = tencent_faceid::redis::connect(&url).await.expect("connect");
-        let keys: Vec<String> = redis::cmd("KEYS")
-            .arg(format!("{prefix}*"))
-            .query_async(&mut conn)
-            .await
-            .expect("KEYS");
-        for chunk in keys.chunks(1000) {
-            let _: () = redis::cmd("DEL")
-                .arg(chunk)
-                .query_async(&mut conn)
-                .await
-                .expect("DEL");
-        }
-    });
+    runtime.block_on(redis_keys::remove_keys(&url, &prefix));
 }
 
 /// The consume as it was before attempt ids, for the comparison only.

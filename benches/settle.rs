@@ -11,6 +11,9 @@
 //!   the emulator (a `queryfacerecord` on loopback HTTP, a consume and a
 //!   hook call), per order.
 
+#[path = "support/redis_keys.rs"]
+mod redis_keys;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -127,24 +130,7 @@ fn consume(c: &mut Criterion) {
             .due_index(index);
         bench_consume(c, &runtime, name, &store, Duration::from_secs(600));
     }
-    runtime.block_on(remove_keys(&url, &prefix));
-}
-
-/// Removes the keys a bench left in Redis.
-async fn remove_keys(url: &str, prefix: &str) {
-    let mut conn = tencent_faceid::redis::connect(url).await.expect("connect");
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{prefix}*"))
-        .query_async(&mut conn)
-        .await
-        .expect("KEYS");
-    for chunk in keys.chunks(1000) {
-        let _: () = redis::cmd("DEL")
-            .arg(chunk)
-            .query_async(&mut conn)
-            .await
-            .expect("DEL");
-    }
+    runtime.block_on(redis_keys::remove_keys(&url, &prefix));
 }
 
 fn reconcile(c: &mut Criterion) {
