@@ -24,12 +24,12 @@ use ::redis::Script;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use spare_redis::SpareRedis;
 use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
-use tencent_faceid::model::{OrderNo, UserId};
-use tencent_faceid::nonce::random_alphanumeric;
-use tencent_faceid::redis::RedisOrderStore;
+use tencent_faceid::ids::{OrderNo, UserId};
+use tencent_faceid::orders::RedisOrderStore;
+use tencent_faceid::orders::{Claim, MemoryOrderStore, OrderStore, PendingOrder};
+use tencent_faceid::random::random_alphanumeric;
 use tencent_faceid::sign::sign;
-use tencent_faceid::store::{Claim, MemoryOrderStore, OrderStore, PendingOrder};
-use tencent_faceid::ticket::StaticTickets;
+use tencent_faceid::tickets::StaticTickets;
 
 const APP_ID: &str = "appId001";
 const TICKET: &str = "duSz9ptwyW1Xn7r6gYItxz3feMdJ8Na5x7JZuoxurE7RcI5TdwCE4KT2eEeNNDoe";
@@ -155,8 +155,8 @@ struct Bare {
 impl Bare {
     fn new() -> Self {
         Self {
-            put: Script::new(include_str!("../src/redis/put.lua")),
-            consume: Script::new(include_str!("../src/redis/consume.lua")),
+            put: Script::new(include_str!("../src/orders/lua/put.lua")),
+            consume: Script::new(include_str!("../src/orders/lua/consume.lua")),
             consume_without_attempt: Script::new(CONSUME_WITHOUT_ATTEMPT),
         }
     }

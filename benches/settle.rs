@@ -20,13 +20,13 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::emulator::{Emulator, Outcome};
-use tencent_faceid::model::{OrderNo, UserId};
-use tencent_faceid::nonce::random_alphanumeric;
-use tencent_faceid::redis::RedisOrderStore;
+use tencent_faceid::ids::{OrderNo, UserId};
+use tencent_faceid::orders::RedisOrderStore;
+use tencent_faceid::orders::{Consumed, MemoryOrderStore, OrderStore, PendingOrder};
+use tencent_faceid::random::random_alphanumeric;
 use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::settle::{Reconciler, Settlement, Settler};
-use tencent_faceid::store::{Consumed, MemoryOrderStore, OrderStore, PendingOrder};
-use tencent_faceid::ticket::CachedTickets;
+use tencent_faceid::tickets::CachedTickets;
 
 const FILL: u64 = 10_000;
 /// Orders put, then consumed, at a time.

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use tencent_faceid::emulator::Emulator;
-use tencent_faceid::ticket::{CachedTickets, SignTickets, StaticTickets, TicketProvider};
+use tencent_faceid::tickets::{CachedTickets, SignTickets, StaticTickets, TicketProvider};
 
 /// One read, which must not wait.
 fn read(provider: &dyn TicketProvider) -> Arc<SignTickets> {

@@ -6,7 +6,7 @@
 //! ```
 //! use axum::{routing::get, Router};
 //! use tencent_faceid::axum::{Verified, VerifiedRejection};
-//! # use tencent_faceid::{callback::CallbackVerifier, store::MemoryOrderStore, ticket::StaticTickets};
+//! # use tencent_faceid::{callback::CallbackVerifier, orders::MemoryOrderStore, tickets::StaticTickets};
 //! use tencent_faceid::tower::FaceCallbackLayer;
 //!
 //! // Behind the default layer: rejections never reach the handler.
@@ -48,7 +48,7 @@
 //!
 //! ```
 //! use axum::extract::{Path, State};
-//! use tencent_faceid::model::UserId;
+//! use tencent_faceid::ids::UserId;
 //! use tencent_faceid::session::{SessionStarter, StartError, StartSession, Started};
 //!
 //! // POST /start/{user}

@@ -39,7 +39,7 @@ use std::time::Duration;
 
 use sha1::{Digest, Sha1};
 
-use crate::nonce::random_alphanumeric;
+use crate::random::random_alphanumeric;
 use crate::secret::Secret;
 
 /// The name of the binding cookie.

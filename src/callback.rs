@@ -56,10 +56,10 @@
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 //! use std::time::Duration;
 //! use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
-//! use tencent_faceid::model::{OrderNo, UserId};
+//! use tencent_faceid::ids::{OrderNo, UserId};
 //! use tencent_faceid::sign::sign;
-//! use tencent_faceid::store::{MemoryOrderStore, OrderStore, PendingOrder};
-//! use tencent_faceid::ticket::StaticTickets;
+//! use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
+//! use tencent_faceid::tickets::StaticTickets;
 //!
 //! let ticket = "duSz9ptwyW1Xn7r6gYItxz3feMdJ8Na5x7JZuoxurE7RcI5TdwCE4KT2eEeNNDoe";
 //! let store = MemoryOrderStore::new();
@@ -94,11 +94,14 @@ use std::time::SystemTime;
 use crate::binding::BindingHash;
 use crate::client::{ClientError, FaceIdClient};
 use crate::clock::Clock;
-use crate::model::{FaceRecord, IdentifierError, OrderNo, QueryOptions, ResultCode, UserId};
+use crate::credentials::Ticket;
+use crate::ids::{IdentifierError, OrderNo, UserId};
+use crate::orders::{Claim, Consumed, OrderStore, StoreError};
+use crate::record::{FaceRecord, QueryOptions};
+use crate::result_code::ResultCode;
 use crate::settle::Settler;
 use crate::sign::{self, ParseSignatureError, Signature};
-use crate::store::{Claim, Consumed, OrderStore, StoreError};
-use crate::ticket::{call_with_recovery, SignTickets, Ticket, TicketProvider};
+use crate::tickets::{call_with_recovery, SignTickets, TicketProvider};
 
 /// The default of [`CallbackVerifierBuilder::max_query_len`]: 2 KiB, ten
 /// times a genuine callback's query.
@@ -189,8 +192,8 @@ impl CallbackVerifierBuilder {
     /// ```
     /// use tencent_faceid::callback::CallbackVerifier;
     /// use tencent_faceid::client::FaceIdClient;
-    /// use tencent_faceid::store::MemoryOrderStore;
-    /// use tencent_faceid::ticket::StaticTickets;
+    /// use tencent_faceid::orders::MemoryOrderStore;
+    /// use tencent_faceid::tickets::StaticTickets;
     /// let client = FaceIdClient::builder("appId001", "secret").build()?;
     /// let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("t", "n"), MemoryOrderStore::new())
     ///     .confirm_with(client)
@@ -229,8 +232,8 @@ impl CallbackVerifierBuilder {
     ///
     /// ```
     /// use tencent_faceid::callback::CallbackVerifier;
-    /// use tencent_faceid::store::MemoryOrderStore;
-    /// use tencent_faceid::ticket::StaticTickets;
+    /// use tencent_faceid::orders::MemoryOrderStore;
+    /// use tencent_faceid::tickets::StaticTickets;
     /// let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("t", "n"), MemoryOrderStore::new())
     ///     .browser_binding(true)
     ///     .build()?;
@@ -252,8 +255,8 @@ impl CallbackVerifierBuilder {
     /// use tencent_faceid::callback::CallbackVerifier;
     /// use tencent_faceid::client::FaceIdClient;
     /// use tencent_faceid::settle::Settler;
-    /// use tencent_faceid::store::MemoryOrderStore;
-    /// use tencent_faceid::ticket::StaticTickets;
+    /// use tencent_faceid::orders::MemoryOrderStore;
+    /// use tencent_faceid::tickets::StaticTickets;
     /// let (tickets, store) = (StaticTickets::new("t", "n"), MemoryOrderStore::new());
     /// let client = FaceIdClient::builder("appId001", "secret").build()?;
     /// let settler = Settler::builder(client, tickets.clone(), store.clone()).build();
@@ -307,8 +310,8 @@ impl CallbackVerifier {
     ///
     /// ```
     /// use tencent_faceid::callback::CallbackVerifier;
-    /// use tencent_faceid::store::MemoryOrderStore;
-    /// use tencent_faceid::ticket::StaticTickets;
+    /// use tencent_faceid::orders::MemoryOrderStore;
+    /// use tencent_faceid::tickets::StaticTickets;
     /// let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("t", "n"), MemoryOrderStore::new())
     ///     .max_query_len(1024)
     ///     .build()?;
@@ -701,7 +704,8 @@ impl VerificationOutcome {
     ///
     /// ```
     /// use tencent_faceid::callback::VerificationOutcome;
-    /// use tencent_faceid::model::{OrderNo, ResultCode, UserId};
+    /// use tencent_faceid::ids::{OrderNo, UserId};
+    /// use tencent_faceid::result_code::ResultCode;
     /// let mut outcome = VerificationOutcome::for_test(OrderNo::new("order1")?, UserId::new("user1")?, ResultCode::Success);
     /// assert!(outcome.passed());
     /// outcome.live_rate = Some("99".to_owned());
@@ -925,8 +929,8 @@ impl CallbackRejection {
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// use tencent_faceid::callback::CallbackVerifier;
-    /// use tencent_faceid::store::MemoryOrderStore;
-    /// use tencent_faceid::ticket::StaticTickets;
+    /// use tencent_faceid::orders::MemoryOrderStore;
+    /// use tencent_faceid::tickets::StaticTickets;
     /// let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("t", "n"), MemoryOrderStore::new()).build()?;
     /// let rejection = verifier.verify("code=0").await.unwrap_err();
     /// assert_eq!(

@@ -8,23 +8,25 @@
 //! because the access-token URL carries the secret).
 
 use std::fmt;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use url::Url;
 
 use crate::clock::Clock;
+use crate::credentials::{AccessToken, Ticket};
+use crate::ids::{OrderNo, UserId};
 use crate::json::{self, DecodeError};
-use crate::model::{
-    AccessTokenResponse, ApiTicketResponse, OrderNo, QueryOptions, QueryRecordRequest,
-    QueryRecordResponse, ResultCode, StartRequest, StartResponse, StartResult, UserId,
-    VendorResponse, VerificationRecord, QUERY_VERSION, VERSION,
-};
-use crate::nonce::nonce;
+use crate::random::nonce;
+use crate::record::{QueryOptions, QueryRecordRequest, VerificationRecord, QUERY_VERSION};
+use crate::result_code::ResultCode;
 use crate::secret::Secret;
 use crate::sign::sign;
-use crate::ticket::Ticket;
+use crate::wire::{
+    AccessTokenResponse, ApiTicketResponse, QueryRecordResponse, StartRequest, StartResponse,
+    StartResult, VendorResponse, VERSION,
+};
 
 /// The vendor's base URL.
 pub const DEFAULT_BASE_URL: &str = "https://miniprogram-kyc.tencentcloudapi.com";
@@ -161,7 +163,7 @@ impl ClientError {
     ///
     /// ```
     /// use tencent_faceid::client::{ClientError, Endpoint};
-    /// use tencent_faceid::model::ResultCode;
+    /// use tencent_faceid::result_code::ResultCode;
     /// let e = ClientError::Vendor { endpoint: Endpoint::ApiTicket, code: ResultCode::InvalidAccessToken, msg: "expired".into() };
     /// assert_eq!(e.vendor_code(), Some(&ResultCode::InvalidAccessToken));
     /// ```
@@ -182,7 +184,7 @@ impl ClientError {
     ///
     /// ```
     /// use tencent_faceid::client::{ClientError, Endpoint};
-    /// use tencent_faceid::model::ResultCode;
+    /// use tencent_faceid::result_code::ResultCode;
     /// let vendor = |code: &str| ClientError::Vendor { endpoint: Endpoint::StartSession, code: ResultCode::from_code(code), msg: "".into() };
     /// assert!(vendor("400101").refuses_credentials());
     /// assert!(vendor("12345678").refuses_credentials());
@@ -195,15 +197,6 @@ impl ClientError {
         matches!(self, Self::Vendor { code, .. }
             if !code.is_success() && !code.is_about_input() && *code != ResultCode::NoRecord)
     }
-}
-
-/// An access token and when it expires.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccessToken {
-    /// The token (a secret).
-    pub value: Secret,
-    /// When the vendor stops accepting it.
-    pub expires_at: SystemTime,
 }
 
 /// Configures a [`FaceIdClient`].
@@ -335,7 +328,7 @@ impl FaceIdClientBuilder {
 /// use tencent_faceid::client::FaceIdClient;
 /// let client = FaceIdClient::builder("appId001", "secret").build()?;
 /// let token = client.access_token().await?;
-/// let ticket = client.sign_ticket(&token.value).await?;
+/// let ticket = client.sign_ticket(token.secret()).await?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -404,7 +397,7 @@ impl FaceIdClient {
 
     /// Fetches a new access token. The vendor ends the previous one (and
     /// every ticket fetched with it) one minute later: call this from one
-    /// place only (see [`crate::ticket::CachedTickets`]).
+    /// place only (see [`crate::tickets::CachedTickets`]).
     ///
     /// # Errors
     /// Any [`ClientError`]; a missing token in a success answer is
@@ -421,10 +414,10 @@ impl FaceIdClient {
         ];
         let response: AccessTokenResponse = self.send(endpoint, self.get(endpoint, &query)).await?;
         match (response.access_token, response.expire_in) {
-            (Some(value), Some(seconds)) => Ok(AccessToken {
+            (Some(value), Some(seconds)) => Ok(AccessToken::new(
                 value,
-                expires_at: self.clock.now() + Duration::from_secs(seconds),
-            }),
+                self.clock.now() + Duration::from_secs(seconds),
+            )),
             _ => Err(missing_field(endpoint, "access_token and expire_in")),
         }
     }
@@ -499,19 +492,20 @@ impl FaceIdClient {
     ///
     /// A failed verification has a record too: the answer's
     /// [`code`](VerificationRecord::code) says whether it passed. Photo
-    /// and video come decoded, as [`Evidence`](crate::model::Evidence).
+    /// and video come decoded, as [`Evidence`](crate::record::Evidence).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use tencent_faceid::emulator::{Emulator, Outcome};
-    /// use tencent_faceid::model::{Files, QueryOptions};
-    /// # use tencent_faceid::model::{OrderNo, UserId, StartRequest, VERSION};
+    /// use tencent_faceid::record::{Files, QueryOptions};
+    /// # use tencent_faceid::ids::{OrderNo, UserId};
+    /// # use tencent_faceid::wire::{StartRequest, VERSION};
     /// # use tencent_faceid::sign::sign;
     /// let emulator = Emulator::start().await?;
     /// let client = emulator.client();
     /// let token = client.access_token().await?;
-    /// let ticket = client.sign_ticket(&token.value).await?;
+    /// let ticket = client.sign_ticket(token.secret()).await?;
     /// # let order_no = OrderNo::new("order1")?;
     /// # let values = [client.app_id(), "order1", "Zhang San", "110101199001011234", "user1", VERSION];
     /// # let session = client.start_session(&StartRequest {

@@ -15,7 +15,7 @@
 //! - **NONCE tickets** live 120 s, are bound to their `user_id` and used up
 //!   by the login page; each **login link works once**.
 //! - **Records** are kept three days; a session the page could not run
-//!   (a [`FrontEndCode`](crate::model::FrontEndCode)) has none; a failed
+//!   (a [`FrontEndCode`](crate::result_code::FrontEndCode)) has none; a failed
 //!   verification has one, answered with its non-zero code and a `result`. `getFile` (`1` photo and video,
 //!   `2` photo, `3` video) and `queryVersion` (`1.0`) are honoured.
 //! - Every `sign` is recomputed with [`crate::sign::sign`] and checked,
@@ -53,10 +53,10 @@
 //! use tencent_faceid::actix::Verified;
 //! use tencent_faceid::callback::CallbackVerifier;
 //! use tencent_faceid::emulator::{Emulator, Outcome};
-//! use tencent_faceid::model::UserId;
+//! use tencent_faceid::ids::UserId;
 //! use tencent_faceid::session::{SessionStarter, StartSession};
-//! use tencent_faceid::store::MemoryOrderStore;
-//! use tencent_faceid::ticket::CachedTickets;
+//! use tencent_faceid::orders::MemoryOrderStore;
+//! use tencent_faceid::tickets::CachedTickets;
 //!
 //! // Your app's handlers.
 //! async fn start(starter: web::Data<SessionStarter>) -> actix_web::Result<HttpResponse> {
@@ -111,7 +111,10 @@
 //! use tencent_faceid::clock::ManualClock;
 //! use tencent_faceid::emulator::{Emulator, Fault, Outcome};
 //! use tencent_faceid::client::{ClientError, Endpoint};
-//! use tencent_faceid::model::{Files, OrderNo, QueryOptions, ResultCode, UserId, StartRequest, VERSION};
+//! use tencent_faceid::ids::{OrderNo, UserId};
+//! use tencent_faceid::record::{Files, QueryOptions};
+//! use tencent_faceid::result_code::ResultCode;
+//! use tencent_faceid::wire::{StartRequest, VERSION};
 //! use tencent_faceid::sign::sign;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
@@ -122,7 +125,7 @@
 //!
 //! // Tokens and tickets, as from the vendor.
 //! let token = client.access_token().await?;
-//! let ticket = client.sign_ticket(&token.value).await?;
+//! let ticket = client.sign_ticket(token.secret()).await?;
 //!
 //! // Start a session with a signed request.
 //! let order_no = OrderNo::new("order1")?;
@@ -398,7 +401,7 @@ impl Emulator {
     /// # async fn main() -> std::io::Result<()> {
     /// use tencent_faceid::client::{ClientError, Endpoint};
     /// use tencent_faceid::emulator::{Emulator, Fault};
-    /// use tencent_faceid::model::ResultCode;
+    /// use tencent_faceid::result_code::ResultCode;
     /// let emulator = Emulator::start().await?;
     /// emulator.inject(Fault::VendorError {
     ///     endpoint: Endpoint::AccessToken,
@@ -488,10 +491,10 @@ impl Emulator {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use tencent_faceid::emulator::{Emulator, EmulatorError, Outcome, Refusal};
-    /// use tencent_faceid::model::UserId;
+    /// use tencent_faceid::ids::UserId;
     /// use tencent_faceid::session::{SessionStarter, StartSession};
-    /// use tencent_faceid::store::MemoryOrderStore;
-    /// use tencent_faceid::ticket::CachedTickets;
+    /// use tencent_faceid::orders::MemoryOrderStore;
+    /// use tencent_faceid::tickets::CachedTickets;
     ///
     /// let emulator = Emulator::start().await?;
     /// let client = emulator.client();

@@ -33,13 +33,14 @@ use std::time::Duration;
 
 use crate::callback::{CallbackConfigError, CallbackVerifier};
 use crate::client::{ClientError, FaceIdClient};
-use crate::model::{IdentifierError, OrderNo, QueryOptions, VerificationRecord};
+use crate::ids::{IdentifierError, OrderNo};
+use crate::orders::{MemoryOrderStore, OrderStore};
+use crate::record::{QueryOptions, VerificationRecord};
 use crate::render::BodyFormat;
 use crate::secret::Secret;
 use crate::session::{SessionStarter, StartError, StartSession, Started};
 use crate::settle::{Reconciler, ReconcilerBuilder, Settler, SettlerBuilder};
-use crate::store::{MemoryOrderStore, OrderStore};
-use crate::ticket::{call_with_recovery, CachedTickets, TicketError, TicketProvider};
+use crate::tickets::{call_with_recovery, CachedTickets, TicketError, TicketProvider};
 
 /// The environment variables [`FaceIdBuilder::from_env`] reads.
 pub mod vars {
@@ -122,7 +123,7 @@ pub enum RecordError {
     Tickets(#[from] TicketError),
     /// The vendor refused or could not be reached; an order it has no
     /// record of is [`ClientError::Vendor`] with
-    /// [`ResultCode::NoRecord`](crate::model::ResultCode::NoRecord).
+    /// [`ResultCode::NoRecord`](crate::result_code::ResultCode::NoRecord).
     #[error(transparent)]
     Vendor(#[from] ClientError),
 }
@@ -449,11 +450,11 @@ impl FaceIdBuilder {
                 let manager = crate::redis::connect(url).await?;
                 if tickets.is_none() {
                     let redis =
-                        crate::redis::RedisTickets::builder(client.clone(), manager.clone());
+                        crate::tickets::RedisTickets::builder(client.clone(), manager.clone());
                     tickets = Some(Arc::new(redis.build()) as Arc<dyn TicketProvider>);
                 }
                 if store.is_none() {
-                    let redis = crate::redis::RedisOrderStore::new(manager);
+                    let redis = crate::orders::RedisOrderStore::new(manager);
                     store = Some(Arc::new(redis) as Arc<dyn OrderStore>);
                 }
             }
@@ -652,7 +653,7 @@ impl FaceId {
 
     /// The vendor's record of an order, signed with the shared SIGN
     /// tickets (renewed once if the vendor refuses them): for the evidence
-    /// photo ([`Files::Photo`](crate::model::Files::Photo)) after a
+    /// photo ([`Files::Photo`](crate::record::Files::Photo)) after a
     /// callback. Records last three days.
     ///
     /// # Errors
@@ -663,7 +664,7 @@ impl FaceId {
         options: QueryOptions,
     ) -> Result<VerificationRecord, RecordError> {
         let tickets = self.tickets.sign_tickets().await?;
-        let query = |tickets: Arc<crate::ticket::SignTickets>| async move {
+        let query = |tickets: Arc<crate::tickets::SignTickets>| async move {
             self.client
                 .query_record(order_no, tickets.current.value(), options)
                 .await

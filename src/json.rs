@@ -3,6 +3,7 @@
 //! name), so [`DecodeError`] keeps only where decoding failed and why.
 
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
 use serde_json::error::Category;
 
 /// Why a JSON document could not be decoded: the field and the position,
@@ -102,4 +103,36 @@ fn explain(mut field: String, inner: &serde_json::Error) -> DecodeError {
         column: inner.column(),
         problem,
     }
+}
+
+/// Accepts a JSON string or number as a string: the vendor is not
+/// consistent about which it sends for codes, rates and lifetimes.
+pub(crate) fn lenient_string<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum StringOrNumber {
+        String(String),
+        Number(serde_json::Number),
+    }
+    Ok(match StringOrNumber::deserialize(deserializer)? {
+        StringOrNumber::String(s) => s,
+        StringOrNumber::Number(n) => n.to_string(),
+    })
+}
+
+pub(crate) fn lenient_optional_string<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    struct Wrapper(#[serde(deserialize_with = "lenient_string")] String);
+    Ok(Option::<Wrapper>::deserialize(deserializer)?.map(|Wrapper(s)| s))
+}
+
+pub(crate) fn lenient_seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    let text = lenient_string(deserializer)?;
+    text.parse().map_err(|_| {
+        serde::de::Error::custom(format!("expected a number of seconds, got {text:?}"))
+    })
 }

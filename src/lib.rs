@@ -2,35 +2,45 @@
 //!
 //! ## Modules
 //!
-//! - [`sign`]: the vendor's SHA-1 signature, fast and exact (Java string
+//! From the ground up; each module uses only those above it.
+//!
+//! - [`secret`], [`clock`], [`json`]: a [`Secret`] that never shows in
+//!   `Debug`, the injectable time the lifecycle is measured on, and JSON
+//!   decoding that never quotes the body.
+//! - [`sign`]: the vendor's SHA-1 [`sign::Signature`], exact (Java string
 //!   order on all of Unicode), with [`sign::explain`] for debugging a
 //!   mismatch.
-//! - [`model`]: the wire types, [`model::ResultCode`], and validated
-//!   [`model::OrderNo`] / [`model::UserId`].
+//! - [`ids`], [`result_code`], [`record`], [`wire`]: validated
+//!   [`ids::OrderNo`] / [`ids::UserId`], the vendor's
+//!   [`result_code::ResultCode`], the evidence [`record::FaceRecord`], and
+//!   the request and response bodies.
+//! - [`credentials`]: an access token or ticket and its expiry.
 //! - [`client`]: [`client::FaceIdClient`], every vendor call with typed
 //!   errors.
-//! - [`ticket`]: where SIGN and NONCE tickets come from:
-//!   [`ticket::StaticTickets`] for tests, [`ticket::CachedTickets`] for one
-//!   server, `redis::RedisTickets` (feature `redis`) for many; the caching
+//! - [`tickets`]: where SIGN and NONCE tickets come from:
+//!   [`tickets::StaticTickets`] for tests, [`tickets::CachedTickets`] for one
+//!   server, `tickets::RedisTickets` (feature `redis`) for many; the caching
 //!   ones live by the vendor's token and ticket lifecycle.
-//! - [`clock`]: the time the lifecycle is measured on, injectable so that
-//!   tests jump hours without sleeping.
-//! - [`store`]: the sessions this server started, each accepted once:
-//!   [`store::MemoryOrderStore`], `redis::RedisOrderStore`.
+//! - [`orders`]: the sessions this server started, each accepted once:
+//!   [`orders::MemoryOrderStore`], `orders::RedisOrderStore`.
+//! - [`binding`]: the cookie that ties a session to the browser that
+//!   started it.
+//! - [`render`]: an error as an HTTP answer (status, body), once for every
+//!   framework.
 //! - [`session`]: [`session::SessionStarter`] starts a session and gives
 //!   the URL to send the browser to.
+//! - [`settle`]: every order ends passed, failed or abandoned, exactly
+//!   once, by its callback or by the [`settle::Reconciler`], and one
+//!   `on_settled` hook hears of it.
 //! - [`callback`]: [`callback::CallbackVerifier`] turns a callback query
 //!   into a [`callback::VerificationOutcome`] or a
 //!   [`callback::CallbackRejection`]; `tower::FaceCallbackLayer`,
 //!   `axum::Verified` and `actix::Verified` put it in front of your
 //!   handler.
-//! - [`render`]: the HTTP answers (status, body) to rejected callbacks
-//!   and failed starts, once for every framework.
 //! - [`facade`]: [`FaceId`], all of the above wired once.
-//! - [`settle`]: every order ends passed, failed or abandoned, exactly
-//!   once, by its callback or by the [`settle::Reconciler`], and one
-//!   `on_settled` hook hears of it.
 //! - [`metrics`]: what the crate counts (feature `metrics`).
+//! - `redis` (feature `redis`): connecting to Redis, for the Redis-backed
+//!   tickets and orders.
 //! - `emulator` (feature `emulator`): the vendor on a local port, for
 //!   demos and tests.
 //!
@@ -48,39 +58,44 @@ pub mod binding;
 pub mod callback;
 pub mod client;
 pub mod clock;
+pub mod credentials;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod facade;
+pub mod ids;
 pub mod json;
 pub mod metrics;
-pub mod model;
-pub mod nonce;
+pub mod orders;
+pub mod random;
+pub mod record;
 #[cfg(feature = "redis")]
 pub mod redis;
 pub mod render;
+pub mod result_code;
 pub mod secret;
 pub mod session;
 pub mod settle;
 pub mod sign;
-pub mod store;
-pub mod ticket;
+pub mod tickets;
 #[cfg(feature = "tower")]
 pub mod tower;
+pub mod wire;
 
 pub use facade::FaceId;
 pub use secret::Secret;
 
-/// The `async_trait` attribute, re-exported: implement [`store::OrderStore`]
-/// or [`ticket::TicketProvider`] with no dependency of your own.
+/// The `async_trait` attribute, re-exported: implement [`orders::OrderStore`]
+/// or [`tickets::TicketProvider`] with no dependency of your own.
 ///
 /// ```
 /// use std::collections::HashMap;
 /// use std::sync::{Arc, Mutex};
 /// use std::time::{Duration, SystemTime};
 /// use tencent_faceid::async_trait;
-/// use tencent_faceid::model::{OrderNo, UserId};
-/// use tencent_faceid::store::{Claim, Consumed, OrderStore, PendingOrder, StoreError};
-/// use tencent_faceid::ticket::{SignTickets, Ticket, TicketError, TicketProvider};
+/// use tencent_faceid::ids::{OrderNo, UserId};
+/// use tencent_faceid::orders::{Claim, Consumed, OrderStore, PendingOrder, StoreError};
+/// use tencent_faceid::credentials::Ticket;
+/// use tencent_faceid::tickets::{SignTickets, TicketError, TicketProvider};
 /// use tencent_faceid::{FaceId, Secret};
 ///
 /// /// Orders in a map (`None` once consumed); yours would be a database,

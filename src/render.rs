@@ -52,8 +52,8 @@ impl ErrorResponse {
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// use tencent_faceid::callback::CallbackVerifier;
     /// use tencent_faceid::render::{BodyFormat, ErrorResponse};
-    /// use tencent_faceid::store::MemoryOrderStore;
-    /// use tencent_faceid::ticket::StaticTickets;
+    /// use tencent_faceid::orders::MemoryOrderStore;
+    /// use tencent_faceid::tickets::StaticTickets;
     /// let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("t", "n"), MemoryOrderStore::new()).build()?;
     /// let rejection = verifier.verify("code=0").await.unwrap_err();
     /// let response = ErrorResponse::for_rejection(&rejection, BodyFormat::Text);

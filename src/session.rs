@@ -21,14 +21,14 @@ use url::Url;
 
 use crate::binding::BindingCookie;
 use crate::client::{ClientError, FaceIdClient};
-use crate::model::{
-    IdentifierError, OrderNo, ResultCode, SourcePhotoType, StartRequest, UserId, VERSION,
-};
-use crate::nonce::{nonce, random_alphanumeric};
+use crate::ids::{IdentifierError, OrderNo, UserId};
+use crate::orders::{OrderStore, PendingOrder, StoreError};
+use crate::random::{nonce, random_alphanumeric};
+use crate::result_code::ResultCode;
 use crate::secret::Secret;
 use crate::sign::sign;
-use crate::store::{OrderStore, PendingOrder, StoreError};
-use crate::ticket::{call_with_recovery, SignTickets, TicketError, TicketProvider};
+use crate::tickets::{call_with_recovery, SignTickets, TicketError, TicketProvider};
+use crate::wire::{SourcePhotoType, StartRequest, VERSION};
 
 /// The largest source photo the vendor accepts, before base64.
 pub const MAX_PHOTO_BYTES: usize = 500 * 1024;
@@ -57,7 +57,7 @@ impl SourcePhoto {
     /// [`InvalidStart::PhotoTooLarge`], [`InvalidStart::PhotoFormat`].
     ///
     /// ```
-    /// use tencent_faceid::model::SourcePhotoType;
+    /// use tencent_faceid::wire::SourcePhotoType;
     /// use tencent_faceid::session::SourcePhoto;
     /// let png = b"\x89PNG\r\n\x1a\n rest of the image";
     /// assert!(SourcePhoto::from_bytes(png, SourcePhotoType::HighDefinition).is_ok());
@@ -79,7 +79,7 @@ impl SourcePhoto {
     /// [`SourcePhoto::from_bytes`] for the decoded image.
     ///
     /// ```
-    /// use tencent_faceid::model::SourcePhotoType;
+    /// use tencent_faceid::wire::SourcePhotoType;
     /// use tencent_faceid::session::SourcePhoto;
     /// assert!(SourcePhoto::from_base64("Qk0=", SourcePhotoType::Watermarked).is_ok());
     /// assert!(SourcePhoto::from_base64("data:image/png;base64,iVBO", SourcePhotoType::Watermarked).is_err());
@@ -127,7 +127,7 @@ fn check_photo_bytes(bytes: &[u8]) -> Result<(), InvalidStart> {
 /// What a session needs: who, how to compare, and where to come back to.
 ///
 /// ```
-/// use tencent_faceid::model::UserId;
+/// use tencent_faceid::ids::UserId;
 /// use tencent_faceid::session::StartSession;
 /// let request = StartSession::new(UserId::new("user42")?, "https://shop.example/face/callback".parse()?)
 ///     .name("张三")
@@ -289,7 +289,7 @@ impl StartError {
     ///
     /// ```
     /// use tencent_faceid::client::{ClientError, Endpoint};
-    /// use tencent_faceid::model::ResultCode;
+    /// use tencent_faceid::result_code::ResultCode;
     /// use tencent_faceid::session::{InvalidStart, StartError};
     /// assert_eq!(StartError::Invalid(InvalidStart::BlankIdentity).status(), 400);
     /// assert_eq!(StartError::Refused("5 a minute per address".into()).status(), 429);
@@ -427,8 +427,8 @@ impl SessionStarterBuilder {
     /// use std::sync::atomic::{AtomicUsize, Ordering};
     /// use tencent_faceid::client::FaceIdClient;
     /// use tencent_faceid::session::SessionStarter;
-    /// use tencent_faceid::store::MemoryOrderStore;
-    /// use tencent_faceid::ticket::StaticTickets;
+    /// use tencent_faceid::orders::MemoryOrderStore;
+    /// use tencent_faceid::tickets::StaticTickets;
     /// let client = FaceIdClient::builder("appId001", "secret").build()?;
     /// let started = AtomicUsize::new(0);
     /// let starter = SessionStarter::builder(client, StaticTickets::new("sign", "nonce"), MemoryOrderStore::new())
@@ -523,8 +523,8 @@ impl SessionStarter {
     /// ```
     /// use tencent_faceid::client::FaceIdClient;
     /// use tencent_faceid::session::SessionStarter;
-    /// use tencent_faceid::store::MemoryOrderStore;
-    /// use tencent_faceid::ticket::StaticTickets;
+    /// use tencent_faceid::orders::MemoryOrderStore;
+    /// use tencent_faceid::tickets::StaticTickets;
     /// let client = FaceIdClient::builder("appId001", "secret").build()?;
     /// let starter = SessionStarter::builder(client, StaticTickets::new("sign", "nonce"), MemoryOrderStore::new())
     ///     .order_prefix("shop")

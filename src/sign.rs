@@ -27,6 +27,7 @@ use std::fmt;
 use std::slice;
 use std::str::FromStr;
 
+use serde::{Deserialize, Deserializer, Serialize};
 use sha1::digest::generic_array::GenericArray;
 use sha1::{Digest, Sha1};
 use subtle::ConstantTimeEq;
@@ -112,6 +113,19 @@ impl fmt::Display for Signature {
 impl fmt::Debug for Signature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Signature({self})")
+    }
+}
+
+impl Serialize for Signature {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Signature {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
     }
 }
 

@@ -20,7 +20,7 @@
 //!   puts the rejection into the extensions and calls the inner service.
 //!
 //! When the SIGN tickets are at hand and the order store answers at once
-//! (cached tickets, [`MemoryOrderStore`](crate::store::MemoryOrderStore)),
+//! (cached tickets, [`MemoryOrderStore`](crate::orders::MemoryOrderStore)),
 //! the callback is verified inside [`Service::call`], with no boxed
 //! future; otherwise (a ticket refresh, a confirmation with the
 //! vendor, a Redis store) the response future waits for it.
@@ -35,8 +35,8 @@
 //! use axum::{routing::get, Router};
 //! use tencent_faceid::axum::Verified;
 //! use tencent_faceid::callback::CallbackVerifier;
-//! use tencent_faceid::store::MemoryOrderStore;
-//! use tencent_faceid::ticket::StaticTickets;
+//! use tencent_faceid::orders::MemoryOrderStore;
+//! use tencent_faceid::tickets::StaticTickets;
 //! use tencent_faceid::tower::FaceCallbackLayer;
 //!
 //! async fn callback(Verified(outcome): Verified) -> String {
@@ -109,7 +109,7 @@ impl FaceCallbackLayer {
     /// (rejections passed through too, when the handler answers with them).
     ///
     /// ```
-    /// # use tencent_faceid::{callback::CallbackVerifier, store::MemoryOrderStore, ticket::StaticTickets};
+    /// # use tencent_faceid::{callback::CallbackVerifier, orders::MemoryOrderStore, tickets::StaticTickets};
     /// use tencent_faceid::tower::FaceCallbackLayer;
     /// # let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("t", "n"), MemoryOrderStore::new()).build()?;
     /// let layer = FaceCallbackLayer::new(verifier).json_rejections();
@@ -126,7 +126,7 @@ impl FaceCallbackLayer {
     /// page (with axum, extract `Result<Verified, VerifiedRejection>`).
     ///
     /// ```
-    /// # use tencent_faceid::{callback::CallbackVerifier, store::MemoryOrderStore, ticket::StaticTickets};
+    /// # use tencent_faceid::{callback::CallbackVerifier, orders::MemoryOrderStore, tickets::StaticTickets};
     /// use tencent_faceid::tower::FaceCallbackLayer;
     /// # let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("t", "n"), MemoryOrderStore::new()).build()?;
     /// let layer = FaceCallbackLayer::new(verifier).pass_rejections_through();

@@ -11,7 +11,7 @@ use common::*;
 use tencent_faceid::actix::{Verified, VerifiedRejection};
 use tencent_faceid::callback::CallbackVerifier;
 use tencent_faceid::emulator::Outcome as EmulatorOutcome;
-use tencent_faceid::store::MemoryOrderStore;
+use tencent_faceid::orders::MemoryOrderStore;
 
 async fn handler(calls: web::Data<AtomicUsize>, Verified(outcome): Verified) -> HttpResponse {
     calls.fetch_add(1, Ordering::SeqCst);

@@ -15,8 +15,8 @@ use common::*;
 use tencent_faceid::axum::{Verified, VerifiedRejection};
 use tencent_faceid::callback::{CallbackRejection, CallbackVerifier, VerificationOutcome};
 use tencent_faceid::emulator::Outcome as EmulatorOutcome;
-use tencent_faceid::model::ResultCode;
-use tencent_faceid::store::MemoryOrderStore;
+use tencent_faceid::orders::MemoryOrderStore;
+use tencent_faceid::result_code::ResultCode;
 use tencent_faceid::tower::{FaceCallbackLayer, FaceCallbackService};
 use tower::{Layer, ServiceExt};
 

@@ -16,10 +16,10 @@ use tencent_faceid::axum::Verified;
 use tencent_faceid::binding::{BindingHash, COOKIE_NAME};
 use tencent_faceid::callback::{CallbackVerifier, VerificationOutcome};
 use tencent_faceid::emulator::Emulator;
-use tencent_faceid::model::{OrderNo, UserId};
+use tencent_faceid::ids::{OrderNo, UserId};
+use tencent_faceid::orders::{Claim, Consumed, MemoryOrderStore, OrderStore, PendingOrder};
 use tencent_faceid::session::{SessionStarter, StartSession};
-use tencent_faceid::store::{Claim, Consumed, MemoryOrderStore, OrderStore, PendingOrder};
-use tencent_faceid::ticket::CachedTickets;
+use tencent_faceid::tickets::CachedTickets;
 use tencent_faceid::tower::FaceCallbackLayer;
 use url::Url;
 

@@ -14,13 +14,14 @@ use tencent_faceid::callback::{
 };
 use tencent_faceid::client::{Endpoint, FaceIdClient};
 use tencent_faceid::emulator::{Emulator, Fault, Outcome as EmulatorOutcome, SignatureParam};
-use tencent_faceid::model::{FrontEndCode, OrderNo, ResultCode, UserId};
-use tencent_faceid::session::{SessionStarter, StartSession};
-use tencent_faceid::sign::{sign, ParseSignatureError};
-use tencent_faceid::store::{
+use tencent_faceid::ids::{OrderNo, UserId};
+use tencent_faceid::orders::{
     Claim, Consumed, MemoryOrderStore, OrderStore, PendingOrder, StoreError,
 };
-use tencent_faceid::ticket::CachedTickets;
+use tencent_faceid::result_code::{FrontEndCode, ResultCode};
+use tencent_faceid::session::{SessionStarter, StartSession};
+use tencent_faceid::sign::{sign, ParseSignatureError};
+use tencent_faceid::tickets::CachedTickets;
 use url::Url;
 
 #[tokio::test]

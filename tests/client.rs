@@ -13,10 +13,11 @@ use serde_json::json;
 use tencent_faceid::client::{ClientError, Endpoint, FaceIdClient};
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::emulator::{Emulator, Fault, Outcome, Refusal};
-use tencent_faceid::model::{
-    Files, FrontEndCode, OrderNo, QueryOptions, ResultCode, StartResponse, UserId, VERSION,
-};
+use tencent_faceid::ids::{OrderNo, UserId};
+use tencent_faceid::record::{Files, QueryOptions};
+use tencent_faceid::result_code::{FrontEndCode, ResultCode};
 use tencent_faceid::sign::sign;
+use tencent_faceid::wire::{StartResponse, VERSION};
 use tencent_faceid::Secret;
 
 fn client_with_secret(emulator: &Emulator, secret: &str) -> FaceIdClient {
@@ -71,8 +72,8 @@ async fn signed_raw_body(emulator: &Emulator, order_no: &str) -> serde_json::Val
 async fn access_token_is_issued_for_the_right_credentials() {
     let emulator = Emulator::start().await.unwrap();
     let token = emulator.client().access_token().await.unwrap();
-    assert!(!token.value.is_empty());
-    assert!(token.expires_at > SystemTime::now());
+    assert!(!token.value().is_empty());
+    assert!(token.expires_at() > SystemTime::now());
     assert_eq!(emulator.counts().access_token, 1);
 }
 
@@ -99,15 +100,15 @@ async fn sign_and_nonce_tickets_are_issued() {
     let emulator = Emulator::start().await.unwrap();
     let client = emulator.client();
     let token = client.access_token().await.unwrap();
-    let sign_ticket = client.sign_ticket(&token.value).await.unwrap();
+    let sign_ticket = client.sign_ticket(token.secret()).await.unwrap();
     assert!(sign_ticket.is_valid_at(SystemTime::now()));
     assert_eq!(
         emulator.current_sign_ticket().unwrap().expose(),
         sign_ticket.value()
     );
     let user = UserId::new("user1").unwrap();
-    let first = client.nonce_ticket(&token.value, &user).await.unwrap();
-    let second = client.nonce_ticket(&token.value, &user).await.unwrap();
+    let first = client.nonce_ticket(token.secret(), &user).await.unwrap();
+    let second = client.nonce_ticket(token.secret(), &user).await.unwrap();
     assert_ne!(first.value(), second.value());
     assert_ne!(first.value(), sign_ticket.value());
     let counts = emulator.counts();
@@ -124,7 +125,7 @@ async fn expired_access_token_is_refused() {
     let client = emulator.client();
     let token = client.access_token().await.unwrap();
     assert_eq!(
-        vendor_code(client.sign_ticket(&token.value).await),
+        vendor_code(client.sign_ticket(token.secret()).await),
         ResultCode::InvalidAccessToken
     );
 }
@@ -150,20 +151,20 @@ async fn a_new_access_token_ends_the_previous_one_a_minute_later() {
     let old = client.access_token().await.unwrap();
     let new = client.access_token().await.unwrap();
     // The documented minute of coexistence.
-    assert!(client.sign_ticket(&old.value).await.is_ok());
+    assert!(client.sign_ticket(old.secret()).await.is_ok());
     emulator.advance(Duration::from_secs(59)).unwrap();
-    assert!(client.sign_ticket(&old.value).await.is_ok());
+    assert!(client.sign_ticket(old.secret()).await.is_ok());
     emulator.advance(Duration::from_secs(1)).unwrap();
     assert_eq!(
-        vendor_code(client.sign_ticket(&old.value).await),
+        vendor_code(client.sign_ticket(old.secret()).await),
         ResultCode::InvalidAccessToken
     );
     let user = UserId::new("user1").unwrap();
     assert_eq!(
-        vendor_code(client.nonce_ticket(&old.value, &user).await),
+        vendor_code(client.nonce_ticket(old.secret(), &user).await),
         ResultCode::InvalidAccessToken
     );
-    assert!(client.sign_ticket(&new.value).await.is_ok());
+    assert!(client.sign_ticket(new.secret()).await.is_ok());
 }
 
 #[tokio::test]
@@ -177,7 +178,7 @@ async fn without_overlap_a_new_access_token_ends_the_previous_one_at_once() {
     let old = client.access_token().await.unwrap();
     let _new = client.access_token().await.unwrap();
     assert_eq!(
-        vendor_code(client.sign_ticket(&old.value).await),
+        vendor_code(client.sign_ticket(old.secret()).await),
         ResultCode::InvalidAccessToken
     );
 }
@@ -188,12 +189,12 @@ async fn access_tokens_live_7200_seconds_by_the_emulators_clock() {
     let client = emulator.client();
     let token = client.access_token().await.unwrap();
     // The client stamps the expiry with the same clock.
-    assert_eq!(token.expires_at, clock.now() + Duration::from_secs(7200));
+    assert_eq!(token.expires_at(), clock.now() + Duration::from_secs(7200));
     emulator.advance(Duration::from_secs(7199)).unwrap();
-    assert!(client.sign_ticket(&token.value).await.is_ok());
+    assert!(client.sign_ticket(token.secret()).await.is_ok());
     emulator.advance(Duration::from_secs(1)).unwrap();
     assert_eq!(
-        vendor_code(client.sign_ticket(&token.value).await),
+        vendor_code(client.sign_ticket(token.secret()).await),
         ResultCode::InvalidAccessToken
     );
 }
@@ -363,7 +364,7 @@ async fn start_session_with_a_photo_needs_no_name() {
     request.source_photo_str = Some(Secret::new(
         base64::engine::general_purpose::STANDARD.encode(b"\xFF\xD8\xFF\xE0 a photo"),
     ));
-    request.source_photo_type = Some(tencent_faceid::model::SourcePhotoType::HighDefinition);
+    request.source_photo_type = Some(tencent_faceid::wire::SourcePhotoType::HighDefinition);
     request.sign = sign(
         &[client.app_id(), "orderPhoto1", "user1", VERSION],
         ticket.value(),
@@ -697,7 +698,7 @@ async fn injected_vendor_codes_are_vendor_errors() {
         code: ResultCode::Other("66662001".into()),
         times: 1,
     });
-    let error = client.sign_ticket(&token.value).await.unwrap_err();
+    let error = client.sign_ticket(token.secret()).await.unwrap_err();
     match &error {
         ClientError::Vendor {
             endpoint: Endpoint::ApiTicket,
@@ -769,7 +770,7 @@ async fn no_error_shows_a_secret_token_or_ticket() {
     let emulator = Emulator::start().await.unwrap();
     let client = emulator.client();
     let token = client.access_token().await.unwrap();
-    let ticket = client.sign_ticket(&token.value).await.unwrap();
+    let ticket = client.sign_ticket(token.secret()).await.unwrap();
     let order_no = OrderNo::new("orderSecret1").unwrap();
     let mut errors = vec![
         client_with_secret(&emulator, "wrong-secret-value")
@@ -795,18 +796,18 @@ async fn no_error_shows_a_secret_token_or_ticket() {
         status: 503,
         times: 1,
     });
-    errors.push(client.sign_ticket(&token.value).await.unwrap_err());
+    errors.push(client.sign_ticket(token.secret()).await.unwrap_err());
     emulator.inject(Fault::RawBody {
         endpoint: Endpoint::ApiTicket,
         body: "not json".into(),
         times: 1,
     });
-    errors.push(client.sign_ticket(&token.value).await.unwrap_err());
+    errors.push(client.sign_ticket(token.secret()).await.unwrap_err());
 
     // Transport errors: the secret and the token are in the request URLs.
     let secrets = [
         emulator.secret().to_owned(),
-        token.value.expose().to_owned(),
+        token.value().to_owned(),
         ticket.value().to_owned(),
         "wrong-secret-value".to_owned(),
         NAME.to_owned(),
@@ -814,10 +815,10 @@ async fn no_error_shows_a_secret_token_or_ticket() {
     ];
     emulator.shutdown().await;
     errors.push(client.access_token().await.unwrap_err());
-    errors.push(client.sign_ticket(&token.value).await.unwrap_err());
+    errors.push(client.sign_ticket(token.secret()).await.unwrap_err());
     errors.push(
         client
-            .nonce_ticket(&token.value, &UserId::new("user1").unwrap())
+            .nonce_ticket(token.secret(), &UserId::new("user1").unwrap())
             .await
             .unwrap_err(),
     );

@@ -14,11 +14,13 @@ use tencent_faceid::clock::ManualClock;
 use tencent_faceid::emulator::{
     Counts, Emulator, EmulatorError, Fault, Outcome, Refusal, SignatureParam,
 };
-use tencent_faceid::model::{Files, FrontEndCode, OrderNo, QueryOptions, ResultCode, UserId};
+use tencent_faceid::ids::{OrderNo, UserId};
+use tencent_faceid::orders::MemoryOrderStore;
+use tencent_faceid::record::{Files, QueryOptions};
+use tencent_faceid::result_code::{FrontEndCode, ResultCode};
 use tencent_faceid::session::{SessionStarter, StartSession, Started};
 use tencent_faceid::sign::{verify, Signature};
-use tencent_faceid::store::MemoryOrderStore;
-use tencent_faceid::ticket::{CachedTickets, TicketProvider};
+use tencent_faceid::tickets::{CachedTickets, TicketProvider};
 use tokio::sync::Notify;
 use url::Url;
 
@@ -31,7 +33,7 @@ async fn open_page(emulator: &Emulator, order_no: &str, user_id: &str) -> (Strin
     let session = start_session(&client, order_no, user_id).await;
     let token = client.access_token().await.unwrap();
     let nonce = client
-        .nonce_ticket(&token.value, &UserId::new(user_id).unwrap())
+        .nonce_ticket(token.secret(), &UserId::new(user_id).unwrap())
         .await
         .unwrap();
     let url = login_url(
@@ -206,8 +208,8 @@ async fn nonce_ticket_is_single_use_and_bound_to_its_user() {
     let token = client.access_token().await.unwrap();
     let user1 = UserId::new("user1").unwrap();
     let user2 = UserId::new("user2").unwrap();
-    let nonce_user2 = client.nonce_ticket(&token.value, &user2).await.unwrap();
-    let nonce_user1 = client.nonce_ticket(&token.value, &user1).await.unwrap();
+    let nonce_user2 = client.nonce_ticket(token.secret(), &user2).await.unwrap();
+    let nonce_user1 = client.nonce_ticket(token.secret(), &user1).await.unwrap();
     assert_ne!(nonce_user1.value(), nonce_user2.value());
 
     // user2's ticket does not sign user1's page.
@@ -253,7 +255,7 @@ async fn login_page_rejects_unknown_sessions_and_missing_parameters() {
     let session = start_session(&client, "orderPage1", "user1").await;
     let token = client.access_token().await.unwrap();
     let nonce = client
-        .nonce_ticket(&token.value, &UserId::new("user1").unwrap())
+        .nonce_ticket(token.secret(), &UserId::new("user1").unwrap())
         .await
         .unwrap();
 
@@ -484,7 +486,7 @@ async fn callbacks_are_signed_with_the_newest_ticket_after_rotation() {
     let emulator = Emulator::start().await.unwrap();
     let client = emulator.client();
     let token = client.access_token().await.unwrap();
-    let old = client.sign_ticket(&token.value).await.unwrap();
+    let old = client.sign_ticket(token.secret()).await.unwrap();
     assert_eq!(
         emulator.current_sign_ticket().unwrap().expose(),
         old.value()
@@ -513,7 +515,7 @@ async fn callbacks_are_signed_with_the_newest_ticket_after_rotation() {
     assert!(!verify(&values, old.value(), &signature));
 
     // A ticket fetched over HTTP is a rotation too.
-    let newest = client.sign_ticket(&token.value).await.unwrap();
+    let newest = client.sign_ticket(token.secret()).await.unwrap();
     assert_eq!(
         emulator.current_sign_ticket().unwrap().expose(),
         newest.value()
@@ -700,7 +702,7 @@ async fn logs_show_no_personal_data_secrets_or_tickets() {
         ID_NO,
         emulator.secret(),
         ticket.expose(),
-        token.value.expose(),
+        token.value(),
     ] {
         assert!(!logs.contains(secret), "logs show a secret: {logs}");
     }
@@ -767,8 +769,8 @@ async fn a_new_sign_ticket_ends_the_previous_one_a_minute_later() {
     let emulator = on_manual_clock().await;
     let client = emulator.client();
     let token = client.access_token().await.unwrap();
-    let old = client.sign_ticket(&token.value).await.unwrap();
-    let new = client.sign_ticket(&token.value).await.unwrap();
+    let old = client.sign_ticket(token.secret()).await.unwrap();
+    let new = client.sign_ticket(token.secret()).await.unwrap();
     assert_eq!(
         emulator.current_sign_ticket().unwrap().expose(),
         new.value()
@@ -794,11 +796,11 @@ async fn tickets_die_with_the_access_token_that_fetched_them() {
     let emulator = on_manual_clock().await;
     let client = emulator.client();
     let first = client.access_token().await.unwrap();
-    let sign_ticket = client.sign_ticket(&first.value).await.unwrap();
+    let sign_ticket = client.sign_ticket(first.secret()).await.unwrap();
     let user = UserId::new("user1").unwrap();
     let session = start_session(&client, "orderDies1", "user1").await;
     // start_session fetched a second token and SIGN ticket: back to ours.
-    let nonce = client.nonce_ticket(&first.value, &user).await.unwrap();
+    let nonce = client.nonce_ticket(first.secret(), &user).await.unwrap();
 
     // A third token ends the first one a minute later, and its tickets with it.
     let _third = client.access_token().await.unwrap();
@@ -832,7 +834,7 @@ async fn nonce_tickets_live_120_seconds() {
     let session = start_session(&client, "orderNonce2", "user1").await;
     let token = client.access_token().await.unwrap();
     let user = UserId::new("user1").unwrap();
-    let nonce = client.nonce_ticket(&token.value, &user).await.unwrap();
+    let nonce = client.nonce_ticket(token.secret(), &user).await.unwrap();
     emulator.advance(Duration::from_secs(120)).unwrap();
     let url = login_url(
         &emulator,
@@ -936,7 +938,7 @@ async fn a_refresh_elsewhere_ends_our_token_and_tickets_a_minute_later() {
     let emulator = on_manual_clock().await;
     let client = emulator.client();
     let token = client.access_token().await.unwrap();
-    let ours = client.sign_ticket(&token.value).await.unwrap();
+    let ours = client.sign_ticket(token.secret()).await.unwrap();
     emulator.rotate_sign_ticket();
     let theirs = emulator.current_sign_ticket().unwrap();
     assert_ne!(theirs.expose(), ours.value());
@@ -946,7 +948,7 @@ async fn a_refresh_elsewhere_ends_our_token_and_tickets_a_minute_later() {
         start_code(&emulator, ours.value(), "orderElse1").await,
         ResultCode::Success
     );
-    assert!(client.sign_ticket(&token.value).await.is_ok());
+    assert!(client.sign_ticket(token.secret()).await.is_ok());
     emulator.advance(Duration::from_secs(1)).unwrap();
     assert_eq!(
         start_code(&emulator, ours.value(), "orderElse2").await,
@@ -954,7 +956,7 @@ async fn a_refresh_elsewhere_ends_our_token_and_tickets_a_minute_later() {
     );
     assert_eq!(
         client
-            .sign_ticket(&token.value)
+            .sign_ticket(token.secret())
             .await
             .unwrap_err()
             .vendor_code(),

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use tencent_faceid::emulator::{Emulator, Outcome};
 use tencent_faceid::facade::{FaceIdBuilder, FaceIdError};
-use tencent_faceid::model::UserId;
+use tencent_faceid::ids::UserId;
 use tencent_faceid::session::{StartError, StartSession, Started};
 use tencent_faceid::FaceId;
 use url::Url;
@@ -196,7 +196,7 @@ async fn the_axum_app_wired_by_face_id_verifies_a_pass() {
 async fn vendor_refusals_are_answered_without_the_vendors_text() {
     use tencent_faceid::client::Endpoint;
     use tencent_faceid::emulator::Fault;
-    use tencent_faceid::model::ResultCode;
+    use tencent_faceid::result_code::ResultCode;
 
     let emulator = Emulator::start().await.unwrap();
     let face_id = FaceId::emulated(&emulator).build().await.unwrap();
@@ -383,8 +383,9 @@ mod rendering {
     use tencent_faceid::actix::Verified as ActixVerified;
     use tencent_faceid::axum::Verified;
     use tencent_faceid::callback::VerificationOutcome;
-    use tencent_faceid::model::{OrderNo, ResultCode};
+    use tencent_faceid::ids::OrderNo;
     use tencent_faceid::render::BodyFormat;
+    use tencent_faceid::result_code::ResultCode;
     use tower::ServiceExt;
 
     const FORGED: &str =

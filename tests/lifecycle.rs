@@ -15,12 +15,13 @@ use emu_support::on_manual_clock;
 use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::emulator::{Emulator, Outcome};
-use tencent_faceid::model::UserId;
-use tencent_faceid::nonce::random_alphanumeric;
-use tencent_faceid::redis::{RedisOrderStore, RedisTickets};
+use tencent_faceid::ids::UserId;
+use tencent_faceid::orders::RedisOrderStore;
+use tencent_faceid::orders::{MemoryOrderStore, OrderStore};
+use tencent_faceid::random::random_alphanumeric;
 use tencent_faceid::session::{SessionStarter, StartSession};
-use tencent_faceid::store::{MemoryOrderStore, OrderStore};
-use tencent_faceid::ticket::{CachedTickets, TicketProvider, TicketTimings};
+use tencent_faceid::tickets::RedisTickets;
+use tencent_faceid::tickets::{CachedTickets, TicketProvider, TicketTimings};
 
 const MINUTE: Duration = Duration::from_secs(60);
 
@@ -211,7 +212,7 @@ async fn another_system_taking_a_new_sign_ticket_costs_no_start_and_no_callback(
     // Another system takes its own token and a SIGN ticket with it.
     let other = emulator.client();
     let token = other.access_token().await.unwrap();
-    other.sign_ticket(&token.value).await.unwrap();
+    other.sign_ticket(token.secret()).await.unwrap();
     clock.advance(MINUTE + Duration::from_secs(1));
 
     assert!(genuine_round(&emulator, &instance, &instance).await);

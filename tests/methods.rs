@@ -14,7 +14,7 @@ use common::*;
 use reqwest::Method;
 use tencent_faceid::actix;
 use tencent_faceid::axum::Verified;
-use tencent_faceid::store::MemoryOrderStore;
+use tencent_faceid::orders::MemoryOrderStore;
 use tencent_faceid::tower::FaceCallbackLayer;
 use url::Url;
 

@@ -14,8 +14,8 @@ use std::process::{Command, Stdio};
 use common::*;
 use spare_redis::SpareRedis;
 use tencent_faceid::callback::CallbackVerifier;
-use tencent_faceid::nonce::random_alphanumeric;
-use tencent_faceid::redis::RedisOrderStore;
+use tencent_faceid::orders::RedisOrderStore;
+use tencent_faceid::random::random_alphanumeric;
 
 const PROCESSES: usize = 4;
 const CALLBACKS: usize = 50;

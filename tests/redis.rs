@@ -17,13 +17,14 @@ use spare_redis::SpareRedis;
 use tencent_faceid::client::{Endpoint, FaceIdClient};
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::emulator::{Counts, Emulator, Fault};
-use tencent_faceid::model::{OrderNo, ResultCode, UserId};
-use tencent_faceid::nonce::random_alphanumeric;
-use tencent_faceid::redis::{
-    RedisBackendError, RedisOrderStore, RedisTickets, RedisTicketsBuilder,
-};
-use tencent_faceid::store::{Consumed, OrderStore, PendingOrder, StoreError};
-use tencent_faceid::ticket::{RefreshError, TicketError, TicketProvider, TicketTimings};
+use tencent_faceid::ids::{OrderNo, UserId};
+use tencent_faceid::orders::RedisOrderStore;
+use tencent_faceid::orders::{Consumed, OrderStore, PendingOrder, StoreError};
+use tencent_faceid::random::random_alphanumeric;
+use tencent_faceid::redis::RedisBackendError;
+use tencent_faceid::result_code::ResultCode;
+use tencent_faceid::tickets::{RedisTickets, RedisTicketsBuilder};
+use tencent_faceid::tickets::{RefreshError, TicketError, TicketProvider, TicketTimings};
 use tokio::sync::{Barrier, Notify};
 
 #[test]

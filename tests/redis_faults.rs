@@ -12,7 +12,7 @@ use std::time::Duration;
 use common::*;
 use spare_redis::{temp_dir, SpareRedis};
 use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
-use tencent_faceid::redis::RedisOrderStore;
+use tencent_faceid::orders::RedisOrderStore;
 
 /// A store on `redis` that gives up on an operation after `timeout`.
 async fn store(redis: &SpareRedis, timeout: Duration) -> RedisOrderStore {

@@ -7,12 +7,14 @@ use std::time::Duration;
 
 use tencent_faceid::client::Endpoint;
 use tencent_faceid::emulator::{Emulator, Fault};
-use tencent_faceid::model::{OrderNo, ResultCode, SourcePhotoType, UserId};
+use tencent_faceid::ids::{OrderNo, UserId};
+use tencent_faceid::orders::{Consumed, MemoryOrderStore, OrderStore};
+use tencent_faceid::result_code::ResultCode;
 use tencent_faceid::session::{
     InvalidStart, SessionStarter, SourcePhoto, StartError, StartSession, MAX_PHOTO_BYTES,
 };
-use tencent_faceid::store::{Consumed, MemoryOrderStore, OrderStore};
-use tencent_faceid::ticket::CachedTickets;
+use tencent_faceid::tickets::CachedTickets;
+use tencent_faceid::wire::SourcePhotoType;
 use tower::{ServiceBuilder, ServiceExt};
 use url::Url;
 

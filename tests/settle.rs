@@ -15,15 +15,17 @@ use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
 use tencent_faceid::client::Endpoint;
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::emulator::{Emulator, Fault, Outcome};
-use tencent_faceid::model::{Files, FrontEndCode, OrderNo, ResultCode, UserId};
-use tencent_faceid::nonce::random_alphanumeric;
-use tencent_faceid::redis::RedisOrderStore;
+use tencent_faceid::ids::{OrderNo, UserId};
+use tencent_faceid::orders::RedisOrderStore;
+use tencent_faceid::orders::{MemoryOrderStore, OrderStore};
+use tencent_faceid::random::random_alphanumeric;
+use tencent_faceid::record::Files;
+use tencent_faceid::result_code::{FrontEndCode, ResultCode};
 use tencent_faceid::session::{SessionStarter, StartSession, Started};
 use tencent_faceid::settle::{
     Reconciled, Reconciler, SettledBy, SettledState, Settlement, Settler,
 };
-use tencent_faceid::store::{MemoryOrderStore, OrderStore};
-use tencent_faceid::ticket::CachedTickets;
+use tencent_faceid::tickets::CachedTickets;
 
 const MINUTE: Duration = Duration::from_secs(60);
 

@@ -9,10 +9,10 @@ mod demo;
 
 use tencent_faceid::client::{ClientError, Endpoint};
 use tencent_faceid::emulator::{Emulator, Fault};
-use tencent_faceid::model::UserId;
+use tencent_faceid::ids::UserId;
+use tencent_faceid::orders::{MemoryOrderStore, StoreError};
 use tencent_faceid::session::{SessionStarter, StartError, StartSession};
-use tencent_faceid::store::{MemoryOrderStore, StoreError};
-use tencent_faceid::ticket::StaticTickets;
+use tencent_faceid::tickets::StaticTickets;
 use url::Url;
 
 fn request() -> StartSession {
@@ -26,7 +26,7 @@ fn request() -> StartSession {
 
 async fn starter(emulator: &Emulator, store: MemoryOrderStore) -> SessionStarter {
     let client = emulator.client();
-    let tickets = tencent_faceid::ticket::CachedTickets::builder(client.clone()).build();
+    let tickets = tencent_faceid::tickets::CachedTickets::builder(client.clone()).build();
     SessionStarter::builder(client, tickets, store)
         .build()
         .unwrap()

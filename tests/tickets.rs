@@ -16,9 +16,9 @@ use reqwest::StatusCode;
 use tencent_faceid::client::Endpoint;
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::emulator::{Emulator, Fault};
-use tencent_faceid::model::ResultCode;
-use tencent_faceid::model::UserId;
-use tencent_faceid::ticket::{CachedTickets, TicketError, TicketProvider, TicketTimings};
+use tencent_faceid::ids::UserId;
+use tencent_faceid::result_code::ResultCode;
+use tencent_faceid::tickets::{CachedTickets, TicketError, TicketProvider, TicketTimings};
 use tokio::sync::Notify;
 
 const HOUR: Duration = Duration::from_secs(3600);

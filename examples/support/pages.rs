@@ -5,7 +5,8 @@
 
 use base64::Engine as _;
 use tencent_faceid::callback::VerificationOutcome;
-use tencent_faceid::model::{Evidence, ResultCode};
+use tencent_faceid::record::Evidence;
+use tencent_faceid::result_code::ResultCode;
 
 /// Where the site lives: its public base path (`/` or `/prefix/`).
 #[derive(Clone, Debug)]

@@ -15,7 +15,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use tencent_faceid::model::OrderNo;
+use tencent_faceid::ids::OrderNo;
 use tencent_faceid::settle::{ReconcilerHandle, Settlement, Settler, SettlerBuilder};
 use tencent_faceid::FaceId;
 

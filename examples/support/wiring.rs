@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use tencent_faceid::callback::VerificationOutcome;
 use tencent_faceid::emulator::Emulator;
 use tencent_faceid::facade::{vars, FaceIdBuilder};
-use tencent_faceid::model::{Evidence, Files, QueryOptions};
+use tencent_faceid::record::{Evidence, Files, QueryOptions};
 use tencent_faceid::session::StartSession;
 use tencent_faceid::FaceId;
 use url::Url;

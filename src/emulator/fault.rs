@@ -7,7 +7,7 @@ use tokio::sync::Notify;
 
 use super::{lock, Shared};
 use crate::client::Endpoint;
-use crate::model::ResultCode;
+use crate::result_code::ResultCode;
 
 /// A fault for the next `times` requests to `endpoint` (see
 /// [`Emulator::inject`](super::Emulator::inject)). `Endpoint::ApiTicket` covers SIGN and NONCE

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::nonce::random_alphanumeric;
+use crate::random::random_alphanumeric;
 use crate::secret::Secret;
 
 /// An access token and when it ends (possibly brought forward by a

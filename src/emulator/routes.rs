@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::vendor::{vendor_time, LoginPage, Params, Rejection, Vendor};
 use super::{EmulatorError, Fault, Refusal, Shared};
 use crate::client::Endpoint;
-use crate::model::{FrontEndCode, ResultCode};
+use crate::result_code::{FrontEndCode, ResultCode};
 
 /// The H5 login page.
 pub(super) const LOGIN_PATH: &str = "/api/web/login";

@@ -14,14 +14,16 @@ use url::Url;
 use super::lifecycle::Credentials;
 use super::{EmulatorError, Refusal, SignatureParam};
 use crate::clock::Clock;
-use crate::model::{
-    AccessTokenResponse, ApiTicketResponse, Evidence, FaceRecord, Files, IdentifierError, OrderNo,
-    QueryRecordResponse, ResultCode, StartResponse, StartResult, TicketEntry, UserId,
-    QUERY_VERSION, VERSION,
-};
-use crate::nonce::random_alphanumeric;
+use crate::ids::{IdentifierError, OrderNo, UserId};
+use crate::random::random_alphanumeric;
+use crate::record::{Evidence, FaceRecord, Files, QUERY_VERSION};
+use crate::result_code::ResultCode;
 use crate::secret::Secret;
 use crate::sign::{sign, Signature};
+use crate::wire::{
+    AccessTokenResponse, ApiTicketResponse, QueryRecordResponse, StartResponse, StartResult,
+    TicketEntry, VERSION,
+};
 
 /// The liveness score a passed verification reports.
 const LIVE_RATE: &str = "99";

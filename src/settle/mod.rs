@@ -16,7 +16,7 @@
 //! Both settle through the order store's consume (the same consume-once
 //! guarantee that refuses replayed callbacks, across every instance
 //! sharing the store), and keep the settlement with the consumed order in
-//! that same atomic step ([`Claim::settling`](crate::store::Claim::settling)).
+//! that same atomic step ([`Claim::settling`](crate::orders::Claim::settling)).
 //! Both hand the same typed [`Settlement`] to one optional hook,
 //! [`SettlerBuilder::on_settled`]: write "mark the user verified" there,
 //! once.
@@ -31,7 +31,7 @@
 //! see one settlement more than once: key its effects on
 //! [`Settlement::idempotency_key`]. Undelivered settlements live as long
 //! as the store keeps consumed orders (`RedisOrderStore::retention`,
-//! default 24 h; a [`MemoryOrderStore`](crate::store::MemoryOrderStore)
+//! default 24 h; a [`MemoryOrderStore`](crate::orders::MemoryOrderStore)
 //! keeps them for the order's time to live, or until the process ends).
 //!
 //! # Evidence
@@ -47,8 +47,8 @@
 //! use tencent_faceid::callback::CallbackVerifier;
 //! use tencent_faceid::client::FaceIdClient;
 //! use tencent_faceid::settle::{Reconciler, Settlement, Settler, SettledState};
-//! use tencent_faceid::store::MemoryOrderStore;
-//! use tencent_faceid::ticket::CachedTickets;
+//! use tencent_faceid::orders::MemoryOrderStore;
+//! use tencent_faceid::tickets::CachedTickets;
 //!
 //! let client = FaceIdClient::builder("TIDAxxxx", "secret").build()?;
 //! let tickets = CachedTickets::builder(client.clone()).build();
@@ -76,9 +76,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::client::{ClientError, FaceIdClient};
 use crate::clock::Clock;
-use crate::model::{FaceRecord, Files, OrderNo, QueryOptions, ResultCode, UserId};
-use crate::store::{Claim, DueOrder, OrderStore, PendingOrder};
-use crate::ticket::{call_with_recovery, TicketError, TicketProvider};
+use crate::ids::{OrderNo, UserId};
+use crate::orders::{Claim, DueOrder, OrderStore, PendingOrder};
+use crate::record::{FaceRecord, Files, QueryOptions};
+use crate::result_code::ResultCode;
+use crate::tickets::{call_with_recovery, TicketError, TicketProvider};
 
 mod hook;
 mod reconciler;
@@ -167,12 +169,12 @@ impl fmt::Display for SettledBy {
 ///
 /// ```
 /// use std::time::SystemTime;
-/// use tencent_faceid::model::{OrderNo, UserId};
+/// use tencent_faceid::ids::{OrderNo, UserId};
 /// use tencent_faceid::settle::{Settlement, SettledBy, SettledState};
 /// let settlement = Settlement::new(OrderNo::new("o1")?, UserId::new("u1")?, SystemTime::UNIX_EPOCH,
 ///     SettledState::Abandoned, SettledBy::Reconciler, SystemTime::UNIX_EPOCH);
 /// assert_eq!(settlement.idempotency_key(), "faceid-settlement-o1");
-/// # Ok::<(), tencent_faceid::model::IdentifierError>(())
+/// # Ok::<(), tencent_faceid::ids::IdentifierError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -334,10 +336,10 @@ impl SettlerBuilder {
     ///
     /// ```
     /// use tencent_faceid::client::FaceIdClient;
-    /// use tencent_faceid::model::Files;
+    /// use tencent_faceid::record::Files;
     /// use tencent_faceid::settle::Settler;
-    /// use tencent_faceid::store::MemoryOrderStore;
-    /// use tencent_faceid::ticket::StaticTickets;
+    /// use tencent_faceid::orders::MemoryOrderStore;
+    /// use tencent_faceid::tickets::StaticTickets;
     /// let client = FaceIdClient::builder("appId001", "secret").max_body_bytes(8 << 20).build()?;
     /// let settler = Settler::builder(client, StaticTickets::new("t", "n"), MemoryOrderStore::new())
     ///     .evidence(Files::Photo)
@@ -416,8 +418,8 @@ impl Settler {
     /// ```
     /// use tencent_faceid::client::FaceIdClient;
     /// use tencent_faceid::settle::Settler;
-    /// use tencent_faceid::store::MemoryOrderStore;
-    /// use tencent_faceid::ticket::StaticTickets;
+    /// use tencent_faceid::orders::MemoryOrderStore;
+    /// use tencent_faceid::tickets::StaticTickets;
     /// let client = FaceIdClient::builder("appId001", "secret").build()?;
     /// let settler = Settler::builder(client, StaticTickets::new("t", "n"), MemoryOrderStore::new()).build();
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -523,11 +525,11 @@ impl Settler {
         &self,
         order_no: &OrderNo,
         files: Files,
-    ) -> Result<Option<crate::model::VerificationRecord>, QueryFailed> {
+    ) -> Result<Option<crate::record::VerificationRecord>, QueryFailed> {
         let inner = &*self.inner;
         let tickets = inner.tickets.sign_tickets().await?;
         let options = QueryOptions::default().files(files);
-        let query = |tickets: Arc<crate::ticket::SignTickets>| async move {
+        let query = |tickets: Arc<crate::tickets::SignTickets>| async move {
             inner
                 .client
                 .query_record(order_no, tickets.current.value(), options)

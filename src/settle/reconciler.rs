@@ -9,8 +9,8 @@ use tokio::sync::{watch, Mutex, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
 
 use super::{Delivery, SettledBy, SettledState, Settlement, Settler};
-use crate::model::VerificationRecord;
-use crate::store::{Claim, Consumed, DueOrder, PendingOrder, StoreError};
+use crate::orders::{Claim, Consumed, DueOrder, PendingOrder, StoreError};
+use crate::record::VerificationRecord;
 
 /// A background task that settles orders still pending a while after their
 /// start ([`SettlerBuilder::reconcile_after`](super::SettlerBuilder::reconcile_after)),
@@ -30,8 +30,8 @@ use crate::store::{Claim, Consumed, DueOrder, PendingOrder, StoreError};
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// use tencent_faceid::client::FaceIdClient;
 /// use tencent_faceid::settle::{Reconciler, Settler};
-/// use tencent_faceid::store::MemoryOrderStore;
-/// use tencent_faceid::ticket::StaticTickets;
+/// use tencent_faceid::orders::MemoryOrderStore;
+/// use tencent_faceid::tickets::StaticTickets;
 ///
 /// let client = FaceIdClient::builder("appId001", "secret").build()?;
 /// let settler = Settler::builder(client, StaticTickets::new("t", "n"), MemoryOrderStore::new()).build();
@@ -396,7 +396,7 @@ impl Reconciler {
                     SettledBy::Reconciler,
                     now,
                 );
-                if files != crate::model::Files::None {
+                if files != crate::record::Files::None {
                     settlement.evidence =
                         record.map(|answer: VerificationRecord| Box::new(answer.record));
                 }

@@ -13,11 +13,11 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tencent_faceid::callback::{CallbackRejection, CallbackVerifier, VerificationOutcome};
 use tencent_faceid::emulator::{Emulator, Outcome as EmulatorOutcome};
-use tencent_faceid::model::{OrderNo, UserId};
+use tencent_faceid::ids::{OrderNo, UserId};
+use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
 use tencent_faceid::session::{SessionStarter, StartSession, Started};
 use tencent_faceid::sign::sign;
-use tencent_faceid::store::{MemoryOrderStore, OrderStore, PendingOrder};
-use tencent_faceid::ticket::{
+use tencent_faceid::tickets::{
     CachedTickets, SignTickets, StaticTickets, TicketError, TicketProvider,
 };
 use tencent_faceid::Secret;

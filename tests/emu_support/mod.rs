@@ -3,11 +3,12 @@
 
 use tencent_faceid::client::FaceIdClient;
 use tencent_faceid::clock::ManualClock;
+use tencent_faceid::credentials::Ticket;
 use tencent_faceid::emulator::Emulator;
-use tencent_faceid::model::{OrderNo, StartRequest, StartResult, UserId, VERSION};
-use tencent_faceid::nonce::nonce;
+use tencent_faceid::ids::{OrderNo, UserId};
+use tencent_faceid::random::nonce;
 use tencent_faceid::sign::sign;
-use tencent_faceid::ticket::Ticket;
+use tencent_faceid::wire::{StartRequest, StartResult, VERSION};
 use url::Url;
 
 /// Personal data the tests send; it must never show up in logs or errors.
@@ -32,7 +33,7 @@ pub fn start_request(app_id: &str, ticket: &str, order_no: &str, user_id: &str) 
 /// A new access token, then a new SIGN ticket with it.
 pub async fn fresh_sign_ticket(client: &FaceIdClient) -> Ticket {
     let token = client.access_token().await.unwrap();
-    client.sign_ticket(&token.value).await.unwrap()
+    client.sign_ticket(token.secret()).await.unwrap()
 }
 
 /// Fetches a SIGN ticket and starts a session.

@@ -6,7 +6,7 @@ use rand::distr::{Alphanumeric, SampleString};
 /// want.
 ///
 /// ```
-/// let n = tencent_faceid::nonce::nonce();
+/// let n = tencent_faceid::random::nonce();
 /// assert_eq!(n.len(), 32);
 /// assert!(n.chars().all(|c| c.is_ascii_alphanumeric()));
 /// ```
@@ -18,7 +18,7 @@ pub fn nonce() -> String {
 /// generator.
 ///
 /// ```
-/// assert_eq!(tencent_faceid::nonce::random_alphanumeric(8).len(), 8);
+/// assert_eq!(tencent_faceid::random::random_alphanumeric(8).len(), 8);
 /// ```
 pub fn random_alphanumeric(len: usize) -> String {
     Alphanumeric.sample_string(&mut rand::rng(), len)

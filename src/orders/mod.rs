@@ -17,11 +17,16 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 
 use crate::binding::BindingHash;
-use crate::model::{OrderNo, UserId};
-use crate::nonce::random_alphanumeric;
+use crate::ids::{OrderNo, UserId};
+use crate::random::random_alphanumeric;
 
 mod memory;
+#[cfg(feature = "redis")]
+mod redis;
+
 pub use memory::MemoryOrderStore;
+#[cfg(feature = "redis")]
+pub use redis::RedisOrderStore;
 
 /// A session this server started and has not seen come back yet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,11 +46,11 @@ impl PendingOrder {
     /// A pending order created now.
     ///
     /// ```
-    /// use tencent_faceid::model::{OrderNo, UserId};
-    /// use tencent_faceid::store::PendingOrder;
+    /// use tencent_faceid::ids::{OrderNo, UserId};
+    /// use tencent_faceid::orders::PendingOrder;
     /// let order = PendingOrder::new(OrderNo::new("o1")?, UserId::new("u1")?);
     /// assert_eq!(order.order_no.as_str(), "o1");
-    /// # Ok::<(), tencent_faceid::model::IdentifierError>(())
+    /// # Ok::<(), tencent_faceid::ids::IdentifierError>(())
     /// ```
     pub fn new(order_no: OrderNo, user_id: UserId) -> Self {
         Self {
@@ -61,12 +66,12 @@ impl PendingOrder {
     ///
     /// ```
     /// use tencent_faceid::binding::BindingHash;
-    /// use tencent_faceid::model::{OrderNo, UserId};
-    /// use tencent_faceid::store::PendingOrder;
+    /// use tencent_faceid::ids::{OrderNo, UserId};
+    /// use tencent_faceid::orders::PendingOrder;
     /// let order = PendingOrder::new(OrderNo::new("o1")?, UserId::new("u1")?)
     ///     .bound_to(BindingHash::of("cookie value"));
     /// assert_eq!(order.binding, Some(BindingHash::of("cookie value")));
-    /// # Ok::<(), tencent_faceid::model::IdentifierError>(())
+    /// # Ok::<(), tencent_faceid::ids::IdentifierError>(())
     /// ```
     pub fn bound_to(mut self, binding: BindingHash) -> Self {
         self.binding = Some(binding);
@@ -84,7 +89,7 @@ impl PendingOrder {
 ///
 /// ```
 /// use tencent_faceid::binding::BindingHash;
-/// use tencent_faceid::store::Claim;
+/// use tencent_faceid::orders::Claim;
 /// let claim = Claim::new();
 /// assert_ne!(claim.attempt(), Claim::new().attempt());
 /// let bound = Claim::new().bound_to(BindingHash::of("cookie value"));
@@ -130,7 +135,7 @@ impl Claim {
     /// is never consumed without its settlement being kept.
     ///
     /// ```
-    /// use tencent_faceid::store::Claim;
+    /// use tencent_faceid::orders::Claim;
     /// let claim = Claim::new().settling("record");
     /// assert_eq!(claim.settlement(), Some("record"));
     /// ```
@@ -144,7 +149,7 @@ impl Claim {
     /// settles abandoned and late orders this way. Callbacks never do.
     ///
     /// ```
-    /// use tencent_faceid::store::Claim;
+    /// use tencent_faceid::orders::Claim;
     /// assert!(Claim::new().past_deadline().is_past_deadline());
     /// assert!(!Claim::new().is_past_deadline());
     /// ```
@@ -274,8 +279,8 @@ pub trait OrderStore: Send + Sync + 'static {
     /// [`consume_claim`]: OrderStore::consume_claim
     ///
     /// ```
-    /// use tencent_faceid::model::OrderNo;
-    /// use tencent_faceid::store::{Claim, Consumed, MemoryOrderStore, OrderStore};
+    /// use tencent_faceid::ids::OrderNo;
+    /// use tencent_faceid::orders::{Claim, Consumed, MemoryOrderStore, OrderStore};
     /// let store = MemoryOrderStore::new();
     /// let order_no = OrderNo::new("order1")?;
     /// let answer = store.consume_now(&order_no, &Claim::new()).expect("a memory store answers at once");
@@ -300,7 +305,7 @@ pub trait OrderStore: Send + Sync + 'static {
     ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-    /// use tencent_faceid::store::{MemoryOrderStore, OrderStore, StoreError};
+    /// use tencent_faceid::orders::{MemoryOrderStore, OrderStore, StoreError};
     /// assert!(MemoryOrderStore::with_capacity(1).check_room().await.is_ok());
     /// assert!(matches!(MemoryOrderStore::with_capacity(0).check_room().await, Err(StoreError::Full { .. })));
     /// # });
@@ -335,8 +340,8 @@ pub trait OrderStore: Send + Sync + 'static {
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// use std::time::{Duration, SystemTime};
-    /// use tencent_faceid::model::{OrderNo, UserId};
-    /// use tencent_faceid::store::{MemoryOrderStore, OrderStore, PendingOrder};
+    /// use tencent_faceid::ids::{OrderNo, UserId};
+    /// use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
     /// let store = MemoryOrderStore::new();
     /// let order = PendingOrder::new(OrderNo::new("o1")?, UserId::new("u1")?);
     /// let started = order.created_at;

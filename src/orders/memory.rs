@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 use async_trait::async_trait;
 
 use super::{Claim, Consumed, DueOrder, OrderStore, PendingOrder, StoreError};
-use crate::model::OrderNo;
+use crate::ids::OrderNo;
 
 /// Pending orders held in memory, for a server running as one process.
 ///
@@ -47,8 +47,8 @@ use crate::model::OrderNo;
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// use std::time::Duration;
-/// use tencent_faceid::model::{OrderNo, UserId};
-/// use tencent_faceid::store::{Consumed, MemoryOrderStore, OrderStore, PendingOrder};
+/// use tencent_faceid::ids::{OrderNo, UserId};
+/// use tencent_faceid::orders::{Consumed, MemoryOrderStore, OrderStore, PendingOrder};
 ///
 /// let store = MemoryOrderStore::with_capacity(1_000);
 /// let order_no = OrderNo::new("order1")?;
@@ -134,7 +134,7 @@ impl MemoryOrderStore {
     /// A store holding at most [`Self::DEFAULT_CAPACITY`] orders.
     ///
     /// ```
-    /// use tencent_faceid::store::MemoryOrderStore;
+    /// use tencent_faceid::orders::MemoryOrderStore;
     /// assert_eq!(MemoryOrderStore::new().capacity(), MemoryOrderStore::DEFAULT_CAPACITY);
     /// ```
     pub fn new() -> Self {
@@ -145,7 +145,7 @@ impl MemoryOrderStore {
     /// started within one time to live, tombstones included.
     ///
     /// ```
-    /// use tencent_faceid::store::MemoryOrderStore;
+    /// use tencent_faceid::orders::MemoryOrderStore;
     /// let store = MemoryOrderStore::with_capacity(10);
     /// assert_eq!(store.capacity(), 10);
     /// assert!(store.is_empty());
@@ -166,7 +166,7 @@ impl MemoryOrderStore {
     /// insertion per put).
     ///
     /// ```
-    /// use tencent_faceid::store::MemoryOrderStore;
+    /// use tencent_faceid::orders::MemoryOrderStore;
     /// let store = MemoryOrderStore::new().due_index(false);
     /// ```
     pub fn due_index(mut self, on: bool) -> Self {
@@ -419,7 +419,7 @@ impl OrderStore for MemoryOrderStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::UserId;
+    use crate::ids::UserId;
 
     const TTL: Duration = Duration::from_secs(60);
 

@@ -13,58 +13,26 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 
 use crate::client::ClientError;
-use crate::model::UserId;
+use crate::credentials::Ticket;
+use crate::ids::UserId;
 use crate::secret::Secret;
 
 mod cached;
+mod fixed;
+#[cfg(feature = "redis")]
+mod redis;
 pub(crate) mod refresh;
 mod timings;
+
 pub use cached::{CachedTickets, CachedTicketsBuilder};
+pub use fixed::StaticTickets;
+#[cfg(feature = "redis")]
+pub use redis::{RedisTickets, RedisTicketsBuilder};
 pub use refresh::RefreshError;
 pub use timings::TicketTimings;
 
 /// A boxed error, the cause behind a [`TicketError`].
 pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
-
-/// One ticket and the moment it stops being accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ticket {
-    value: Secret,
-    expires_at: SystemTime,
-}
-
-impl Ticket {
-    /// A ticket valid until `expires_at`.
-    ///
-    /// ```
-    /// use std::time::{Duration, SystemTime};
-    /// use tencent_faceid::ticket::Ticket;
-    /// let t = Ticket::new("abc", SystemTime::now() + Duration::from_secs(60));
-    /// assert_eq!(t.value(), "abc");
-    /// assert!(t.is_valid_at(SystemTime::now()));
-    /// ```
-    pub fn new(value: impl Into<Secret>, expires_at: SystemTime) -> Self {
-        Self {
-            value: value.into(),
-            expires_at,
-        }
-    }
-
-    /// The ticket itself (a secret: do not log it).
-    pub fn value(&self) -> &str {
-        self.value.expose()
-    }
-
-    /// When it stops being accepted.
-    pub fn expires_at(&self) -> SystemTime {
-        self.expires_at
-    }
-
-    /// Whether it is still accepted at `now`.
-    pub fn is_valid_at(&self, now: SystemTime) -> bool {
-        now < self.expires_at
-    }
-}
 
 /// The SIGN tickets a callback may be signed with: the current one and,
 /// for a grace window after a rotation, the previous one.
@@ -84,7 +52,8 @@ impl SignTickets {
     ///
     /// ```
     /// use std::time::{Duration, SystemTime};
-    /// use tencent_faceid::ticket::{SignTickets, Ticket};
+    /// use tencent_faceid::credentials::Ticket;
+    /// use tencent_faceid::tickets::SignTickets;
     /// let t = SignTickets::new(Ticket::new("now", SystemTime::now() + Duration::from_secs(60)));
     /// assert!(t.previous.is_none());
     /// ```
@@ -100,7 +69,8 @@ impl SignTickets {
     ///
     /// ```
     /// use std::time::{Duration, SystemTime};
-    /// use tencent_faceid::ticket::{SignTickets, Ticket};
+    /// use tencent_faceid::credentials::Ticket;
+    /// use tencent_faceid::tickets::SignTickets;
     /// let now = SystemTime::now();
     /// let tickets = SignTickets {
     ///     current: Ticket::new("new", now + Duration::from_secs(3600)),
@@ -191,7 +161,7 @@ pub trait TicketProvider: Send + Sync + 'static {
     /// [`sign_tickets`]: TicketProvider::sign_tickets
     ///
     /// ```
-    /// use tencent_faceid::ticket::{StaticTickets, TicketProvider};
+    /// use tencent_faceid::tickets::{StaticTickets, TicketProvider};
     /// let tickets = StaticTickets::new("sign-ticket", "nonce-ticket");
     /// let at_hand = tickets.sign_tickets_now().expect("static tickets are always at hand");
     /// assert_eq!(at_hand.current.value(), "sign-ticket");
@@ -213,12 +183,12 @@ pub trait TicketProvider: Send + Sync + 'static {
     ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-    /// use tencent_faceid::ticket::{StaticTickets, TicketProvider};
+    /// use tencent_faceid::tickets::{StaticTickets, TicketProvider};
     /// let tickets = StaticTickets::new("sign-ticket", "nonce-ticket");
     /// let stale = tickets.sign_tickets().await?;
     /// // Fixed tickets have nothing newer to offer.
     /// assert_eq!(tickets.recover(&stale).await?.current.value(), "sign-ticket");
-    /// # Ok::<(), tencent_faceid::ticket::TicketError>(())
+    /// # Ok::<(), tencent_faceid::tickets::TicketError>(())
     /// # }).unwrap();
     /// ```
     async fn recover(&self, _stale: &SignTickets) -> Result<Arc<SignTickets>, TicketError> {
@@ -273,70 +243,5 @@ where
             tracing::warn!(%error, "no newer credentials could be had");
             Err(refused)
         }
-    }
-}
-
-/// Fixed tickets, for tests and examples.
-///
-/// ```
-/// # tokio_test_block_on(async {
-/// use tencent_faceid::ticket::{StaticTickets, TicketProvider};
-/// use tencent_faceid::model::UserId;
-/// let tickets = StaticTickets::new("sign-ticket", "nonce-ticket");
-/// assert_eq!(tickets.sign_tickets().await?.current.value(), "sign-ticket");
-/// assert_eq!(tickets.nonce_ticket(&UserId::new("u1")?).await?.expose(), "nonce-ticket");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// # });
-/// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
-/// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
-/// # }
-/// ```
-#[derive(Debug, Clone)]
-pub struct StaticTickets {
-    sign: Arc<SignTickets>,
-    nonce: Secret,
-}
-
-impl StaticTickets {
-    /// How long the fixed SIGN ticket claims to be valid.
-    const VALIDITY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
-
-    /// A fixed SIGN ticket (valid for a century) and NONCE ticket.
-    pub fn new(sign_ticket: impl Into<Secret>, nonce_ticket: impl Into<Secret>) -> Self {
-        Self {
-            sign: Arc::new(SignTickets::new(Ticket::new(
-                sign_ticket,
-                SystemTime::now() + Self::VALIDITY,
-            ))),
-            nonce: nonce_ticket.into(),
-        }
-    }
-
-    /// Adds a previous SIGN ticket accepted until `accepted_until`.
-    ///
-    /// ```
-    /// use std::time::{Duration, SystemTime};
-    /// use tencent_faceid::ticket::StaticTickets;
-    /// let tickets = StaticTickets::new("new", "nonce")
-    ///     .with_previous("old", SystemTime::now() + Duration::from_secs(300));
-    /// ```
-    pub fn with_previous(mut self, ticket: impl Into<Secret>, accepted_until: SystemTime) -> Self {
-        Arc::make_mut(&mut self.sign).previous = Some(Ticket::new(ticket, accepted_until));
-        self
-    }
-}
-
-#[async_trait]
-impl TicketProvider for StaticTickets {
-    async fn sign_tickets(&self) -> Result<Arc<SignTickets>, TicketError> {
-        Ok(Arc::clone(&self.sign))
-    }
-
-    fn sign_tickets_now(&self) -> Option<Arc<SignTickets>> {
-        Some(Arc::clone(&self.sign))
-    }
-
-    async fn nonce_ticket(&self, _user_id: &UserId) -> Result<Secret, TicketError> {
-        Ok(self.nonce.clone())
     }
 }

@@ -16,9 +16,10 @@ use async_trait::async_trait;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use super::{SignTickets, Ticket, TicketError, TicketTimings};
-use crate::client::{AccessToken, ClientError, FaceIdClient};
-use crate::model::UserId;
+use super::{SignTickets, TicketError, TicketTimings};
+use crate::client::{ClientError, FaceIdClient};
+use crate::credentials::{AccessToken, Ticket};
+use crate::ids::UserId;
 use crate::secret::Secret;
 
 /// First pause while waiting for another instance's refresh.
@@ -87,7 +88,7 @@ impl Pair {
 ///
 /// ```
 /// use std::time::Duration;
-/// use tencent_faceid::ticket::{RefreshError, TicketError};
+/// use tencent_faceid::tickets::{RefreshError, TicketError};
 /// let error = TicketError::SignUnavailable {
 ///     source: Box::new(RefreshError::WaitTimedOut {
 ///         lock: "faceid:{TIDA0001}:lock".into(),
@@ -283,7 +284,7 @@ impl<S: Shared> Engine<S> {
     /// token; recovered once if the vendor refuses the token.
     async fn nonce(&self, user_id: &UserId) -> Result<Secret, RefreshError> {
         let pair = self.pair().await?;
-        let refused = match self.client.nonce_ticket(&pair.token.value, user_id).await {
+        let refused = match self.client.nonce_ticket(pair.token.secret(), user_id).await {
             Err(error) if error.refuses_credentials() => error,
             other => return Ok(Secret::new(other?.value())),
         };
@@ -294,7 +295,7 @@ impl<S: Shared> Engine<S> {
         }
         let ticket = self
             .client
-            .nonce_ticket(&newer.token.value, user_id)
+            .nonce_ticket(newer.token.secret(), user_id)
             .await?;
         Ok(Secret::new(ticket.value()))
     }
@@ -443,7 +444,7 @@ impl<S: Shared> Engine<S> {
     async fn fetch_pair(&self, old: Option<&Pair>) -> Result<Pair, (RefreshError, Option<Pair>)> {
         let now = self.now();
         let awaiting = old
-            .filter(|old| old.awaiting_ticket && now < old.token.expires_at)
+            .filter(|old| old.awaiting_ticket && now < old.token.expires_at())
             .map(|old| old.token.clone());
         let reused = awaiting.is_some();
         let token = match awaiting {
@@ -454,7 +455,7 @@ impl<S: Shared> Engine<S> {
                 .await
                 .map_err(|e| (e.into(), None))?,
         };
-        let fetched = match self.client.sign_ticket(&token.value).await {
+        let fetched = match self.client.sign_ticket(token.secret()).await {
             Ok(fetched) => fetched,
             // A token awaiting its ticket that the vendor refuses is dropped:
             // the next attempt starts over with a new one.
@@ -466,7 +467,10 @@ impl<S: Shared> Engine<S> {
         };
         let now = self.now();
         // A ticket dies with the token that fetched it.
-        let current = Ticket::new(fetched.value(), fetched.expires_at().min(token.expires_at));
+        let current = Ticket::new(
+            fetched.value(),
+            fetched.expires_at().min(token.expires_at()),
+        );
         let (sign, rotated) =
             SignTickets::refreshed(old.map(|old| &*old.sign), current, now, self.timings.grace);
         let pair = Pair {
@@ -524,30 +528,30 @@ impl<S: Shared> Engine<S> {
 macro_rules! provide_through_engine {
     ($provider:ty) => {
         #[async_trait::async_trait]
-        impl $crate::ticket::TicketProvider for $provider {
+        impl $crate::tickets::TicketProvider for $provider {
             async fn sign_tickets(
                 &self,
-            ) -> Result<std::sync::Arc<$crate::ticket::SignTickets>, $crate::ticket::TicketError>
+            ) -> Result<std::sync::Arc<$crate::tickets::SignTickets>, $crate::tickets::TicketError>
             {
                 self.engine.sign_tickets().await
             }
 
-            fn sign_tickets_now(&self) -> Option<std::sync::Arc<$crate::ticket::SignTickets>> {
+            fn sign_tickets_now(&self) -> Option<std::sync::Arc<$crate::tickets::SignTickets>> {
                 self.engine.sign_tickets_now()
             }
 
             async fn recover(
                 &self,
-                stale: &$crate::ticket::SignTickets,
-            ) -> Result<std::sync::Arc<$crate::ticket::SignTickets>, $crate::ticket::TicketError>
+                stale: &$crate::tickets::SignTickets,
+            ) -> Result<std::sync::Arc<$crate::tickets::SignTickets>, $crate::tickets::TicketError>
             {
                 self.engine.recover(stale).await
             }
 
             async fn nonce_ticket(
                 &self,
-                user_id: &$crate::model::UserId,
-            ) -> Result<$crate::secret::Secret, $crate::ticket::TicketError> {
+                user_id: &$crate::ids::UserId,
+            ) -> Result<$crate::secret::Secret, $crate::tickets::TicketError> {
                 self.engine.nonce_ticket(user_id).await
             }
         }

@@ -7,10 +7,12 @@ use ::redis::aio::ConnectionManager;
 use ::redis::Script;
 use async_trait::async_trait;
 
-use super::{millis_ceil, run_idempotent, RedisBackendError, DEFAULT_PREFIX, DEFAULT_TIMEOUT};
 use crate::binding::BindingHash;
-use crate::model::{OrderNo, UserId};
-use crate::store::{Claim, Consumed, DueOrder, OrderStore, PendingOrder, StoreError};
+use crate::ids::{OrderNo, UserId};
+use crate::orders::{Claim, Consumed, DueOrder, OrderStore, PendingOrder, StoreError};
+use crate::redis::{
+    millis_ceil, run_idempotent, RedisBackendError, DEFAULT_PREFIX, DEFAULT_TIMEOUT,
+};
 
 /// The longest time to live or retention written to Redis (100 years), so
 /// that the sums the scripts compute stay exact.
@@ -27,7 +29,7 @@ const MAX_MILLIS: u64 = 100 * 365 * 24 * 3600 * 1000;
 /// members older than any order the store still remembers leave it.
 /// KEYS[1] order key, KEYS[2] due index; ARGV: ttl ms, retention ms,
 /// `<order>`, the index member or ''.
-static PUT: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("put.lua")));
+static PUT: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/put.lua")));
 
 /// Consumes an order for a claim. A pending order within its deadline (or
 /// past it, for a claim that may), bound to the claim's binding if it
@@ -42,13 +44,13 @@ static PUT: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("put.lu
 /// KEYS[1] order key; ARGV: retention ms, attempt, caller's deadline ms,
 /// binding hash or '', settlement or '', '1' when the deadline may have
 /// passed. Answers `{verdict, <order>}`.
-static CONSUME: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("consume.lua")));
+static CONSUME: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/consume.lua")));
 
 /// Undoes a consume of this attempt: the tombstone becomes the pending
 /// order again, for its remaining time to live plus the retention.
 ///
 /// KEYS[1] order key; ARGV: attempt, retention ms.
-static UNDO: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("undo.lua")));
+static UNDO: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/undo.lua")));
 
 /// Takes up to ARGV[3] members of the due index scored at or before ARGV[1]
 /// and scores them ARGV[2] (the lease). KEYS[1] due index.
@@ -131,9 +133,9 @@ struct Durability {
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// use std::time::Duration;
-/// use tencent_faceid::model::{OrderNo, UserId};
-/// use tencent_faceid::redis::RedisOrderStore;
-/// use tencent_faceid::store::{Consumed, OrderStore, PendingOrder};
+/// use tencent_faceid::ids::{OrderNo, UserId};
+/// use tencent_faceid::orders::RedisOrderStore;
+/// use tencent_faceid::orders::{Consumed, OrderStore, PendingOrder};
 ///
 /// let store = RedisOrderStore::connect("redis://127.0.0.1:6379").await?.prefix("myapp:");
 /// let order_no = OrderNo::new("order1")?;
@@ -156,8 +158,8 @@ pub struct RedisOrderStore {
 
 impl RedisOrderStore {
     /// A store on this connection, with the [default
-    /// prefix](super::DEFAULT_PREFIX), a retention of 24 h and a timeout of
-    /// [2 s](super::DEFAULT_TIMEOUT) per operation.
+    /// prefix](crate::redis::DEFAULT_PREFIX), a retention of 24 h and a timeout of
+    /// [2 s](crate::redis::DEFAULT_TIMEOUT) per operation.
     pub fn new(manager: ConnectionManager) -> Self {
         Self {
             manager,
@@ -177,7 +179,7 @@ impl RedisOrderStore {
     ///
     /// ```no_run
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    /// use tencent_faceid::redis::RedisOrderStore;
+    /// use tencent_faceid::orders::RedisOrderStore;
     /// let store = RedisOrderStore::connect("redis://127.0.0.1:6379").await?.due_index(false);
     /// # Ok(()) }
     /// ```
@@ -206,13 +208,13 @@ impl RedisOrderStore {
         .map_err(backend)
     }
 
-    /// Connects with [`super::connect`] and makes a store.
+    /// Connects with [`crate::redis::connect`] and makes a store.
     ///
     /// # Errors
     /// [`RedisBackendError::Redis`] if the URL is invalid or Redis cannot be
     /// reached.
     pub async fn connect(url: &str) -> Result<Self, RedisBackendError> {
-        Ok(Self::new(super::connect(url).await?))
+        Ok(Self::new(crate::redis::connect(url).await?))
     }
 
     /// The key prefix (default `"faceid:"`); orders live under
@@ -255,7 +257,7 @@ impl RedisOrderStore {
     /// ```no_run
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
     /// use std::time::Duration;
-    /// use tencent_faceid::redis::RedisOrderStore;
+    /// use tencent_faceid::orders::RedisOrderStore;
     /// let store = RedisOrderStore::connect("redis://127.0.0.1:6379")
     ///     .await?
     ///     .wait_for_replicas(1, Duration::from_millis(500));
@@ -270,8 +272,8 @@ impl RedisOrderStore {
     ///
     /// ```no_run
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    /// use tencent_faceid::model::OrderNo;
-    /// let store = tencent_faceid::redis::RedisOrderStore::connect("redis://127.0.0.1").await?;
+    /// use tencent_faceid::ids::OrderNo;
+    /// let store = tencent_faceid::orders::RedisOrderStore::connect("redis://127.0.0.1").await?;
     /// assert_eq!(store.key(&OrderNo::new("o1")?), "faceid:order:o1");
     /// # Ok(()) }
     /// ```

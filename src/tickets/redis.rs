@@ -10,12 +10,16 @@ use ::redis::Script;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::{millis_ceil, run, run_idempotent, RedisBackendError, DEFAULT_PREFIX, DEFAULT_TIMEOUT};
-use crate::client::{AccessToken, FaceIdClient};
-use crate::nonce::nonce;
+use crate::client::FaceIdClient;
+use crate::credentials::AccessToken;
+use crate::credentials::Ticket;
+use crate::random::nonce;
+use crate::redis::{
+    millis_ceil, run, run_idempotent, RedisBackendError, DEFAULT_PREFIX, DEFAULT_TIMEOUT,
+};
 use crate::secret::Secret;
-use crate::ticket::refresh::{provide_through_engine, Engine, Pair, Shared};
-use crate::ticket::{RefreshError, SignTickets, Ticket, TicketTimings};
+use crate::tickets::refresh::{provide_through_engine, Engine, Pair, Shared};
+use crate::tickets::{RefreshError, SignTickets, TicketTimings};
 
 /// Writes the new record and releases the lock, only if this caller still
 /// holds the lock: a holder whose lock lapsed (and may have been taken by
@@ -58,8 +62,8 @@ const MAX_SETTING: Duration = Duration::from_secs(24 * 3600);
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// use std::time::Duration;
 /// use tencent_faceid::client::FaceIdClient;
-/// use tencent_faceid::redis::RedisTickets;
-/// use tencent_faceid::ticket::TicketTimings;
+/// use tencent_faceid::tickets::RedisTickets;
+/// use tencent_faceid::tickets::TicketTimings;
 ///
 /// let client = FaceIdClient::builder("TIDAxxxx", "secret").build()?;
 /// let redis = tencent_faceid::redis::connect("redis://127.0.0.1:6379").await?;
@@ -138,7 +142,7 @@ impl RedisTicketsBuilder {
     }
 }
 
-/// A [`TicketProvider`](crate::ticket::TicketProvider) for many instances of one server: one access token
+/// A [`TicketProvider`](crate::tickets::TicketProvider) for many instances of one server: one access token
 /// and one SIGN ticket per app id, kept in Redis and shared by all.
 ///
 /// The vendor ends an access token a minute after it issues a new one, and
@@ -166,19 +170,19 @@ impl RedisTicketsBuilder {
 /// - **Rotation.** When the SIGN ticket changes, the previous one stays in
 ///   the record, accepted for [`TicketTimings::grace`].
 /// - **Recovery.** When the vendor refuses a call made with the pair, or a
-///   callback matches none of its tickets, [`TicketProvider::recover`](crate::ticket::TicketProvider::recover) first
+///   callback matches none of its tickets, [`TicketProvider::recover`](crate::tickets::TicketProvider::recover) first
 ///   re-reads Redis (another instance may hold a newer pair) and otherwise
 ///   replaces the pair under the lock, at most once per
 ///   [`TicketTimings::recovery_interval`] per instance.
 /// - **Redis or the vendor failing.** Calls serve the local copy while it
 ///   is valid (a warning is logged), then fail with
-///   [`TicketError::SignUnavailable`](crate::ticket::TicketError::SignUnavailable) (source [`RefreshError`]); no call
+///   [`TicketError::SignUnavailable`](crate::tickets::TicketError::SignUnavailable) (source [`RefreshError`]); no call
 ///   waits longer than the Redis [`timeout`](RedisTicketsBuilder::timeout)
 ///   for Redis, and an instance retries at most once per
 ///   [`TicketTimings::retry_backoff`]. Service resumes by itself when Redis
 ///   is back.
 /// - **NONCE tickets** are single use: each
-///   [`nonce_ticket`](crate::ticket::TicketProvider::nonce_ticket) fetches one with the
+///   [`nonce_ticket`](crate::tickets::TicketProvider::nonce_ticket) fetches one with the
 ///   shared access token, recovering once if the vendor refuses it.
 ///
 /// Token and ticket values are never logged.
@@ -186,8 +190,8 @@ impl RedisTicketsBuilder {
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// use tencent_faceid::client::FaceIdClient;
-/// use tencent_faceid::redis::RedisTickets;
-/// use tencent_faceid::ticket::TicketProvider;
+/// use tencent_faceid::tickets::RedisTickets;
+/// use tencent_faceid::tickets::TicketProvider;
 ///
 /// let client = FaceIdClient::builder("TIDAxxxx", "secret").build()?;
 /// let redis = tencent_faceid::redis::connect("redis://127.0.0.1:6379").await?;
@@ -202,7 +206,7 @@ pub struct RedisTickets {
 
 impl RedisTickets {
     /// Starts configuring a provider fetching with `client` (whose clock it
-    /// reads) and sharing through `manager` (see [`super::connect`]).
+    /// reads) and sharing through `manager` (see [`crate::redis::connect`]).
     pub fn builder(client: FaceIdClient, manager: ConnectionManager) -> RedisTicketsBuilder {
         RedisTicketsBuilder {
             client,
@@ -413,7 +417,7 @@ impl StoredTicket {
 impl From<&Pair> for StoredRecord {
     fn from(pair: &Pair) -> Self {
         Self {
-            token: StoredTicket::new(&pair.token.value, pair.token.expires_at),
+            token: StoredTicket::new(pair.token.secret(), pair.token.expires_at()),
             current: StoredTicket::from_ticket(&pair.sign.current),
             previous: pair.sign.previous.as_ref().map(StoredTicket::from_ticket),
             fetched: to_millis(pair.fetched_at),
@@ -425,10 +429,7 @@ impl From<&Pair> for StoredRecord {
 impl From<StoredRecord> for Pair {
     fn from(record: StoredRecord) -> Self {
         Self {
-            token: AccessToken {
-                value: record.token.value,
-                expires_at: from_millis(record.token.expires),
-            },
+            token: AccessToken::new(record.token.value, from_millis(record.token.expires)),
             sign: Arc::new(SignTickets {
                 current: record.current.into_ticket(),
                 previous: record.previous.map(StoredTicket::into_ticket),

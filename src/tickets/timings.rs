@@ -14,7 +14,7 @@ use std::time::Duration;
 ///
 /// ```
 /// use std::time::Duration;
-/// use tencent_faceid::ticket::TicketTimings;
+/// use tencent_faceid::tickets::TicketTimings;
 ///
 /// let timings = TicketTimings::default()
 ///     .refresh_every(Duration::from_secs(15 * 60))

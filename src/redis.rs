@@ -1,9 +1,9 @@
 //! Several server instances behind a load balancer, sharing state in Redis
 //! (feature `redis`).
 //!
-//! - [`RedisOrderStore`]: an [`OrderStore`](crate::store::OrderStore) whose
+//! - [`RedisOrderStore`](crate::orders::RedisOrderStore): an [`OrderStore`](crate::orders::OrderStore) whose
 //!   orders any instance can consume, exactly once, with one atomic script.
-//! - [`RedisTickets`]: a [`TicketProvider`](crate::ticket::TicketProvider)
+//! - [`RedisTickets`](crate::tickets::RedisTickets): a [`TicketProvider`](crate::tickets::TicketProvider)
 //!   whose access token and SIGN ticket are fetched by one instance at a
 //!   time, under a Redis lock, and shared by all.
 //!
@@ -29,7 +29,8 @@
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use tencent_faceid::client::FaceIdClient;
-//! use tencent_faceid::redis::{RedisOrderStore, RedisTickets};
+//! use tencent_faceid::orders::RedisOrderStore;
+//! use tencent_faceid::tickets::RedisTickets;
 //!
 //! let redis = tencent_faceid::redis::connect("redis://127.0.0.1:6379").await?;
 //! let store = RedisOrderStore::new(redis.clone()).prefix("myapp:faceid:");
@@ -44,12 +45,6 @@ use std::time::Duration;
 
 use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use ::redis::{RedisError, RedisResult};
-
-mod store;
-mod tickets;
-
-pub use store::RedisOrderStore;
-pub use tickets::{RedisTickets, RedisTicketsBuilder};
 
 /// The key prefix used unless configured otherwise.
 pub const DEFAULT_PREFIX: &str = "faceid:";
@@ -163,7 +158,7 @@ pub async fn connect(url: &str) -> Result<ConnectionManager, RedisBackendError> 
 /// operation runs once more: the manager has started a new connection by
 /// then, which is what makes the first call after a Redis restart succeed.
 /// Other failures are not retried, because the command may have run.
-async fn run<T, F, Fut>(timeout: Duration, op: F) -> Result<T, RedisBackendError>
+pub(crate) async fn run<T, F, Fut>(timeout: Duration, op: F) -> Result<T, RedisBackendError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = RedisResult<T>>,
@@ -177,7 +172,10 @@ where
 /// Like [`run`], but also runs it once more when the connection broke
 /// (broken pipe, reset, closed), which is what makes the first call after a
 /// Redis restart succeed on a connection opened before it.
-async fn run_idempotent<T, F, Fut>(timeout: Duration, op: F) -> Result<T, RedisBackendError>
+pub(crate) async fn run_idempotent<T, F, Fut>(
+    timeout: Duration,
+    op: F,
+) -> Result<T, RedisBackendError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = RedisResult<T>>,
@@ -214,6 +212,6 @@ where
 
 /// Milliseconds of a duration for Redis, rounded up so that a non-zero
 /// duration never becomes zero.
-fn millis_ceil(duration: Duration) -> u64 {
+pub(crate) fn millis_ceil(duration: Duration) -> u64 {
     u64::try_from(duration.as_micros().div_ceil(1000)).unwrap_or(u64::MAX)
 }

@@ -41,7 +41,7 @@ use crate::client::FaceIdClient;
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// use std::time::Duration;
 /// use tencent_faceid::client::FaceIdClient;
-/// use tencent_faceid::ticket::{CachedTickets, TicketProvider, TicketTimings};
+/// use tencent_faceid::tickets::{CachedTickets, TicketProvider, TicketTimings};
 ///
 /// let client = FaceIdClient::builder("appId001", "secret").build()?;
 /// let tickets = CachedTickets::builder(client)
