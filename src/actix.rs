@@ -220,7 +220,7 @@ impl ResponseError for CallbackRejection {
     /// The status with the message as plain text (and `Allow: GET` with a
     /// 405).
     fn error_response(&self) -> HttpResponse {
-        http_response(ErrorResponse::for_rejection(self, BodyFormat::Text))
+        http_response(self.to_response(BodyFormat::Text))
     }
 }
 
@@ -234,9 +234,7 @@ impl ResponseError for VerifiedRejection {
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            Self::Rejected { rejection, format } => {
-                http_response(ErrorResponse::for_rejection(rejection, *format))
-            }
+            Self::Rejected { rejection, format } => http_response(rejection.to_response(*format)),
             Self::NotConfigured => HttpResponse::build(self.status_code())
                 .content_type(header::ContentType::plaintext())
                 .body(self.to_string()),
@@ -249,10 +247,10 @@ impl ResponseError for StartError {
         StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
-    /// [`ErrorResponse::for_start`] as plain text: the status and the
+    /// [`StartError::to_response`] as plain text: the status and the
     /// public message (the error itself is logged).
     fn error_response(&self) -> HttpResponse {
-        http_response(ErrorResponse::for_start(self, BodyFormat::Text))
+        http_response(self.to_response(BodyFormat::Text))
     }
 }
 

@@ -188,7 +188,7 @@ impl IntoResponse for ErrorResponse {
 impl IntoResponse for CallbackRejection {
     /// The rejection's status with its message as plain text.
     fn into_response(self) -> Response {
-        ErrorResponse::for_rejection(&self, BodyFormat::Text).into_response()
+        self.to_response(BodyFormat::Text).into_response()
     }
 }
 
@@ -197,9 +197,7 @@ impl IntoResponse for VerifiedRejection {
     /// message naming the missing layer.
     fn into_response(self) -> Response {
         match self {
-            Self::Rejected { rejection, format } => {
-                ErrorResponse::for_rejection(&rejection, format).into_response()
-            }
+            Self::Rejected { rejection, format } => rejection.to_response(format).into_response(),
             Self::NotConfigured => {
                 (StatusCode::INTERNAL_SERVER_ERROR, self.to_string()).into_response()
             }
@@ -208,10 +206,10 @@ impl IntoResponse for VerifiedRejection {
 }
 
 impl IntoResponse for StartError {
-    /// [`ErrorResponse::for_start`] as plain text: the status and the
+    /// [`StartError::to_response`] as plain text: the status and the
     /// public message (the error itself is logged).
     fn into_response(self) -> Response {
-        ErrorResponse::for_start(&self, BodyFormat::Text).into_response()
+        self.to_response(BodyFormat::Text).into_response()
     }
 }
 

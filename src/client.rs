@@ -64,6 +64,22 @@ impl Endpoint {
             Self::QueryRecord => "/api/v2/base/queryfacerecord",
         }
     }
+
+    /// The endpoint's short name, as the vendor's documents call it and as
+    /// metrics label it.
+    ///
+    /// ```
+    /// use tencent_faceid::client::Endpoint;
+    /// assert_eq!(Endpoint::StartSession.name(), "geth5faceid");
+    /// ```
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::AccessToken => "access_token",
+            Self::ApiTicket => "api_ticket",
+            Self::StartSession => "geth5faceid",
+            Self::QueryRecord => "queryfacerecord",
+        }
+    }
 }
 
 impl fmt::Display for Endpoint {
@@ -622,7 +638,15 @@ impl FaceIdClient {
     ) -> Result<T, ClientError> {
         let started = std::time::Instant::now();
         let result = self.fetch_unmeasured(endpoint, request).await;
-        crate::metrics::vendor_call(endpoint, &result, started.elapsed());
+        let outcome = match &result {
+            Ok(_) => "answered",
+            Err(ClientError::Transport { .. }) => "transport",
+            Err(ClientError::Status { .. }) => "http_status",
+            Err(ClientError::TooLarge { .. }) => "too_large",
+            Err(ClientError::Decode { .. }) => "decode",
+            Err(_) => "other",
+        };
+        crate::metrics::vendor_call(endpoint.name(), outcome, started.elapsed());
         result
     }
 

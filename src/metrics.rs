@@ -18,9 +18,6 @@
 
 use std::time::Duration;
 
-use crate::client::{ClientError, Endpoint};
-use crate::settle::{SettledBy, SettledState};
-
 /// A callback answered with `verdict`.
 pub(crate) fn callback(verdict: &'static str) {
     #[cfg(feature = "metrics")]
@@ -29,13 +26,12 @@ pub(crate) fn callback(verdict: &'static str) {
     let _ = verdict;
 }
 
-/// An order settled.
-pub(crate) fn settled(state: &SettledState, by: SettledBy) {
+/// An order settled in `state` by `path` (the callback or the reconciler).
+pub(crate) fn settled(state: &'static str, path: &'static str) {
     #[cfg(feature = "metrics")]
-    metrics::counter!("faceid_settlements_total", "state" => state.as_str(), "path" => by.as_str())
-        .increment(1);
+    metrics::counter!("faceid_settlements_total", "state" => state, "path" => path).increment(1);
     #[cfg(not(feature = "metrics"))]
-    let _ = (state, by);
+    let _ = (state, path);
 }
 
 /// A settlement was handed to the hook.
@@ -47,31 +43,17 @@ pub(crate) fn hook_delivery(delivered: bool) {
     let _ = delivered;
 }
 
-/// A vendor call ended after `took`.
-pub(crate) fn vendor_call<T>(endpoint: Endpoint, result: &Result<T, ClientError>, took: Duration) {
+/// A call to the vendor's `endpoint` ended with `outcome` after `took`.
+pub(crate) fn vendor_call(endpoint: &'static str, outcome: &'static str, took: Duration) {
     #[cfg(feature = "metrics")]
     {
-        let endpoint = match endpoint {
-            Endpoint::AccessToken => "access_token",
-            Endpoint::ApiTicket => "api_ticket",
-            Endpoint::StartSession => "geth5faceid",
-            Endpoint::QueryRecord => "queryfacerecord",
-        };
-        let outcome = match result {
-            Ok(_) => "answered",
-            Err(ClientError::Transport { .. }) => "transport",
-            Err(ClientError::Status { .. }) => "http_status",
-            Err(ClientError::TooLarge { .. }) => "too_large",
-            Err(ClientError::Decode { .. }) => "decode",
-            Err(_) => "other",
-        };
         metrics::counter!("faceid_vendor_calls_total", "endpoint" => endpoint, "outcome" => outcome)
             .increment(1);
         metrics::histogram!("faceid_vendor_call_seconds", "endpoint" => endpoint, "outcome" => outcome)
             .record(took.as_secs_f64());
     }
     #[cfg(not(feature = "metrics"))]
-    let _ = (endpoint, result, took);
+    let _ = (endpoint, outcome, took);
 }
 
 /// The token and SIGN ticket were replaced, or not.

@@ -9,14 +9,11 @@
 //! use tencent_faceid::render::{BodyFormat, ErrorResponse};
 //! use tencent_faceid::session::{InvalidStart, StartError};
 //! let error = StartError::Invalid(InvalidStart::BlankIdentity);
-//! let response = ErrorResponse::for_start(&error, BodyFormat::Json);
+//! let response = error.to_response(BodyFormat::Json);
 //! assert_eq!(response.status, 400);
 //! assert_eq!(response.content_type, "application/json");
 //! assert_eq!(response.body, r#"{"error":"invalid_request","message":"the name and id number must not be blank"}"#);
 //! ```
-
-use crate::callback::{CallbackRejection, RejectionKind};
-use crate::session::StartError;
 
 /// How an error body is written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -45,55 +42,16 @@ pub struct ErrorResponse {
 }
 
 impl ErrorResponse {
-    /// The answer to a rejected callback: its [status](CallbackRejection::status),
-    /// its message, and `Allow: GET` with a 405.
+    /// An answer with `status`, and `message` as the body: as is in
+    /// [`BodyFormat::Text`], or `{"error": kind, "message": message}` in
+    /// [`BodyFormat::Json`].
     ///
     /// ```
-    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-    /// use tencent_faceid::callback::CallbackVerifier;
     /// use tencent_faceid::render::{BodyFormat, ErrorResponse};
-    /// use tencent_faceid::orders::MemoryOrderStore;
-    /// use tencent_faceid::tickets::StaticTickets;
-    /// let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("t", "n"), MemoryOrderStore::new()).build()?;
-    /// let rejection = verifier.verify("code=0").await.unwrap_err();
-    /// let response = ErrorResponse::for_rejection(&rejection, BodyFormat::Text);
-    /// assert_eq!((response.status, response.content_type), (400, "text/plain; charset=utf-8"));
-    /// assert_eq!(response.body, "malformed callback: parameter `orderNo` is missing");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// # }).unwrap();
+    /// let answer = ErrorResponse::new(503, "busy", "try again later", BodyFormat::Json, None);
+    /// assert_eq!(answer.body, r#"{"error":"busy","message":"try again later"}"#);
     /// ```
-    pub fn for_rejection(rejection: &CallbackRejection, format: BodyFormat) -> Self {
-        let allow = (rejection.kind() == &RejectionKind::MethodNotAllowed).then_some("GET");
-        Self::new(
-            rejection.status(),
-            rejection.kind().as_str(),
-            &rejection.to_string(),
-            format,
-            allow,
-        )
-    }
-
-    /// The answer to a session that could not be started: its
-    /// [status](StartError::status) and its
-    /// [public message](StartError::public_message), never the vendor's
-    /// own text or the request's personal data. The full error is logged
-    /// (at `warn` for a request to fix, `error` otherwise).
-    pub fn for_start(error: &StartError, format: BodyFormat) -> Self {
-        if error.status() < 500 {
-            tracing::warn!(error = %error, "face verification not started");
-        } else {
-            tracing::error!(error = %error, "face verification not started");
-        }
-        Self::new(
-            error.status(),
-            error.kind(),
-            &error.public_message(),
-            format,
-            None,
-        )
-    }
-
-    fn new(
+    pub fn new(
         status: u16,
         kind: &str,
         message: &str,

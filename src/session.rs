@@ -24,6 +24,7 @@ use crate::client::{ClientError, FaceIdClient};
 use crate::ids::{IdentifierError, OrderNo, UserId};
 use crate::orders::{OrderStore, PendingOrder, StoreError};
 use crate::random::{nonce, random_alphanumeric};
+use crate::render::{BodyFormat, ErrorResponse};
 use crate::result_code::ResultCode;
 use crate::secret::Secret;
 use crate::sign::sign;
@@ -370,6 +371,29 @@ impl StartError {
                 _ => "face verification is not set up correctly on this server".to_owned(),
             },
         }
+    }
+
+    /// The HTTP answer: the [status](Self::status) and the
+    /// [public message](Self::public_message), never the vendor's own text
+    /// or the request's personal data. The full error is logged (at `warn`
+    /// for a request to fix, `error` otherwise).
+    ///
+    /// ```
+    /// use tencent_faceid::render::BodyFormat;
+    /// use tencent_faceid::session::{InvalidStart, StartError};
+    /// let error = StartError::Invalid(InvalidStart::BlankIdentity);
+    /// let response = error.to_response(BodyFormat::Json);
+    /// assert_eq!(response.status, 400);
+    /// assert_eq!(response.content_type, "application/json");
+    /// ```
+    pub fn to_response(&self, format: BodyFormat) -> ErrorResponse {
+        if self.status() < 500 {
+            tracing::warn!(error = %self, "face verification not started");
+        } else {
+            tracing::error!(error = %self, "face verification not started");
+        }
+        let message = self.public_message();
+        ErrorResponse::new(self.status(), self.kind(), &message, format, None)
     }
 }
 

@@ -19,12 +19,6 @@
 //!   service, or, with [`FaceCallbackLayer::pass_rejections_through`],
 //!   puts the rejection into the extensions and calls the inner service.
 //!
-//! When the SIGN tickets are at hand and the order store answers at once
-//! (cached tickets, [`MemoryOrderStore`](crate::orders::MemoryOrderStore)),
-//! the callback is verified inside [`Service::call`], with no boxed
-//! future; otherwise (a ticket refresh, a confirmation with the
-//! vendor, a Redis store) the response future waits for it.
-//!
 //! It works with any request body type and with any response body that
 //! can be made from a `String` (`ResBody: From<String>`, for the
 //! rejections it answers itself), which covers axum's `Body`, `String`,
@@ -55,13 +49,13 @@
 //! # Ok::<(), tencent_faceid::callback::CallbackConfigError>(())
 //! ```
 
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 
 use http::header::{HeaderValue, ALLOW, CONTENT_TYPE, COOKIE};
 use http::{Method, Request, Response, StatusCode};
-use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -182,174 +176,88 @@ impl<S> FaceCallbackService<S> {
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for FaceCallbackService<S>
 where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
-    ResBody: From<String>,
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    ReqBody: Send + 'static,
+    ResBody: From<String> + 'static,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = ResponseFuture<S, ReqBody>;
+    type Future = ResponseFuture<ResBody, S::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let method = request.method();
-        if method == Method::HEAD {
-            let verdict = Err(method_not_allowed());
-            let state = State::after(verdict, request, &mut self.inner, self.on_rejection);
-            return ResponseFuture { state };
-        }
-        if method != Method::GET {
-            let future = self.inner.call(request);
-            return ResponseFuture {
-                state: State::Inner { future },
-            };
-        }
-        let query = request.uri().query().unwrap_or_default();
-        let cookies = request.headers().get_all(COOKIE).iter();
-        let binding = binding::cookie_value(cookies.filter_map(|value| value.to_str().ok()));
-        let settled = match self.verifier.read(query, binding) {
-            Ok(callback) => self.verifier.settle_now(callback),
-            Err(rejection) => Ok(Err(rejection)),
-        };
-        let state = match settled {
-            // Settled at once (tickets at hand, an in-process store): call
-            // the inner service that was polled ready.
-            Ok(verdict) => State::after(verdict, request, &mut self.inner, self.on_rejection),
-            Err(callback) => {
-                let verifier = self.verifier.clone();
-                // The inner service is called once verification is done:
-                // keep the instance that was polled ready, leave a fresh
-                // clone in its place.
-                let clone = self.inner.clone();
-                State::Verifying {
-                    settle: Box::pin(async move { verifier.settle(*callback).await }),
-                    pending: Some((request, std::mem::replace(&mut self.inner, clone))),
-                    on_rejection: self.on_rejection,
-                }
+        let read = match *request.method() {
+            Method::GET => {
+                let query = request.uri().query().unwrap_or_default();
+                let cookies = request.headers().get_all(COOKIE).iter();
+                let binding =
+                    binding::cookie_value(cookies.filter_map(|value| value.to_str().ok()));
+                self.verifier.read(query, binding)
             }
+            Method::HEAD => Err(method_not_allowed()),
+            _ => return ResponseFuture(Box::pin(self.inner.call(request))),
         };
-        ResponseFuture { state }
+        let verifier = self.verifier.clone();
+        let on_rejection = self.on_rejection;
+        // The inner service is called once verification is done: keep the
+        // instance that was polled ready, leave a clone in its place.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        ResponseFuture(Box::pin(async move {
+            let verdict = verifier.conclude(read).await;
+            match on_rejection.apply(verdict, request) {
+                Ok(request) => inner.call(request).await,
+                Err(answer) => Ok(http_response(answer)),
+            }
+        }))
     }
 }
 
-/// A verification that waits (for a ticket refresh, the vendor, or a
-/// remote store).
-///
-/// Boxed because [`CallbackVerifier::settle`] is an `async fn`, whose
-/// future type cannot be named on stable Rust; the ticket provider and the
-/// store box their futures already (`async_trait`).
-type SettleFuture =
-    Pin<Box<dyn Future<Output = Result<VerificationOutcome, CallbackRejection>> + Send>>;
-
-pin_project! {
-    /// The response future of [`FaceCallbackService`].
-    pub struct ResponseFuture<S, ReqBody>
-    where
-        S: Service<Request<ReqBody>>,
-    {
-        #[pin]
-        state: State<S, ReqBody>,
-    }
-}
-
-pin_project! {
-    #[project = StateProj]
-    enum State<S, ReqBody>
-    where
-        S: Service<Request<ReqBody>>,
-    {
-        Verifying {
-            settle: SettleFuture,
-            // The request and the inner service to call with it, taken on
-            // the way out of this state.
-            pending: Option<(Request<ReqBody>, S)>,
-            on_rejection: OnRejection,
-        },
-        Inner {
-            #[pin]
-            future: S::Future,
-        },
-        Answered {
-            // Taken when returned.
-            response: Option<S::Response>,
-        },
-    }
-}
-
-impl<S, ReqBody, ResBody> State<S, ReqBody>
-where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
-    ResBody: From<String>,
-{
-    /// What a verdict makes of the request: `inner` called with it (carrying
-    /// the outcome, or the rejection when it is passed through), or the
-    /// rejection answered.
-    fn after(
+impl OnRejection {
+    /// The request to call the inner service with (carrying the outcome,
+    /// or the rejection when it is passed through), or the answer to a
+    /// rejection.
+    fn apply<B>(
+        self,
         verdict: Result<VerificationOutcome, CallbackRejection>,
-        mut request: Request<ReqBody>,
-        inner: &mut S,
-        on_rejection: OnRejection,
-    ) -> Self {
+        mut request: Request<B>,
+    ) -> Result<Request<B>, ErrorResponse> {
+        let extensions = request.extensions_mut();
         match verdict {
             Ok(outcome) => {
-                request.extensions_mut().insert(outcome);
+                extensions.insert(outcome);
             }
-            Err(rejection) if on_rejection.pass_through => {
-                let extensions = request.extensions_mut();
+            Err(rejection) if self.pass_through => {
                 extensions.insert(rejection);
-                extensions.insert(on_rejection.format);
+                extensions.insert(self.format);
             }
-            Err(rejection) => {
-                let answer = ErrorResponse::for_rejection(&rejection, on_rejection.format);
-                return State::Answered {
-                    response: Some(http_response(answer)),
-                };
-            }
+            Err(rejection) => return Err(rejection.to_response(self.format)),
         }
-        State::Inner {
-            future: inner.call(request),
-        }
+        Ok(request)
     }
 }
 
-impl<S, ReqBody, ResBody> Future for ResponseFuture<S, ReqBody>
-where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
-    ResBody: From<String>,
-{
-    type Output = Result<Response<ResBody>, S::Error>;
+/// The response future of [`FaceCallbackService`]: the verification, then
+/// the inner service's response (or the rejection's answer).
+pub struct ResponseFuture<ResBody, E>(
+    Pin<Box<dyn Future<Output = Result<Response<ResBody>, E>> + Send>>,
+);
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut this = self.project();
-        loop {
-            match this.state.as_mut().project() {
-                StateProj::Verifying {
-                    settle,
-                    pending,
-                    on_rejection,
-                } => {
-                    let verdict = ready!(settle.as_mut().poll(cx));
-                    let next = match pending.take() {
-                        Some((request, mut inner)) => {
-                            State::after(verdict, request, &mut inner, *on_rejection)
-                        }
-                        // Never: the state is left as soon as it is taken.
-                        None => State::Answered { response: None },
-                    };
-                    this.state.set(next);
-                }
-                StateProj::Inner { future } => return future.poll(cx),
-                // Polled after completion: like a fused future, never ready.
-                StateProj::Answered { response } => {
-                    return match response.take() {
-                        Some(response) => Poll::Ready(Ok(response)),
-                        None => Poll::Pending,
-                    }
-                }
-            }
-        }
+impl<ResBody, E> fmt::Debug for ResponseFuture<ResBody, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+    }
+}
+
+impl<ResBody, E> Future for ResponseFuture<ResBody, E> {
+    type Output = Result<Response<ResBody>, E>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.0.as_mut().poll(cx)
     }
 }
 

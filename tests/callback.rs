@@ -18,6 +18,7 @@ use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{
     Claim, Consumed, MemoryOrderStore, OrderStore, PendingOrder, StoreError,
 };
+use tencent_faceid::render::BodyFormat;
 use tencent_faceid::result_code::{FrontEndCode, ResultCode};
 use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::sign::{sign, ParseSignatureError};
@@ -262,7 +263,7 @@ async fn rejections_never_show_tickets_or_signatures() {
     assert_eq!(rejection.kind(), &RejectionKind::BadSignature);
     let shown = format!(
         "{rejection} {rejection:?} {} {verifier:?}",
-        rejection.to_json()
+        rejection.to_response(BodyFormat::Json).body
     );
     assert!(shown.contains("order1"), "the order is named: {shown}");
     for secret in [
@@ -274,7 +275,8 @@ async fn rejections_never_show_tickets_or_signatures() {
     ] {
         assert!(!shown.contains(secret), "{shown}");
     }
-    let json: serde_json::Value = serde_json::from_str(&rejection.to_json()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&rejection.to_response(BodyFormat::Json).body).unwrap();
     assert_eq!(json["error"], "bad_signature");
     assert_eq!(json["message"], rejection.to_string());
 }

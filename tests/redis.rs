@@ -688,12 +688,7 @@ async fn a_rotation_keeps_the_previous_ticket_for_the_grace_window_on_every_inst
 
     // Another instance takes both from Redis.
     let b = instance(&emulator, &prefix).await.build();
-    assert!(b.sign_tickets_now().is_none(), "no local copy yet");
     let at_b = b.sign_tickets().await.unwrap();
-    let at_hand = b
-        .sign_tickets_now()
-        .expect("the fresh local copy is at hand");
-    assert!(Arc::ptr_eq(&at_hand, &at_b));
     assert_eq!(at_b.current.value(), second.current.value());
     let previous_at_b = at_b.previous.as_ref().unwrap();
     assert_eq!(previous_at_b.value(), first.current.value());

@@ -122,22 +122,6 @@ async fn fresh_tickets_are_served_from_memory() {
     assert!(first.previous.is_none());
 }
 
-#[tokio::test]
-async fn only_fresh_cached_tickets_are_at_hand_without_waiting() {
-    let (clock, emulator) = on_manual_clock().await;
-    let tickets = CachedTickets::builder(emulator.client()).build();
-    assert!(tickets.sign_tickets_now().is_none(), "cold cache");
-    let fetched = tickets.sign_tickets().await.unwrap();
-    let at_hand = tickets
-        .sign_tickets_now()
-        .expect("fresh tickets are at hand");
-    assert!(Arc::ptr_eq(&at_hand, &fetched));
-
-    // Tickets due for a refresh are for `sign_tickets` to renew first.
-    clock.advance(REFRESH_EVERY);
-    assert!(tickets.sign_tickets_now().is_none());
-}
-
 const REFRESH_EVERY: Duration = Duration::from_secs(20 * 60);
 
 fn with_timings(emulator: &Emulator, timings: TicketTimings) -> CachedTickets {

@@ -341,14 +341,6 @@ impl OrderStore for MemoryOrderStore {
         Ok(self.consume_at(order_no, claim, Instant::now()))
     }
 
-    fn consume_now(
-        &self,
-        order_no: &OrderNo,
-        claim: &Claim,
-    ) -> Option<Result<Consumed, StoreError>> {
-        Some(Ok(self.consume_at(order_no, claim, Instant::now())))
-    }
-
     async fn check_room(&self) -> Result<(), StoreError> {
         self.check_room_at(Instant::now())
     }
@@ -432,22 +424,6 @@ mod tests {
 
     fn no(n: usize) -> OrderNo {
         order(n).order_no
-    }
-
-    #[test]
-    fn consume_now_answers_as_consume_does() {
-        let store = MemoryOrderStore::new();
-        let pending = order(1);
-        store.put_at(pending.clone(), TTL, Instant::now()).unwrap();
-        let answer = |n| {
-            store
-                .consume_now(&no(n), &Claim::new())
-                .expect("answers at once")
-                .unwrap()
-        };
-        assert_eq!(answer(1), Consumed::Accepted(pending));
-        assert_eq!(answer(1), Consumed::AlreadyConsumed);
-        assert_eq!(answer(2), Consumed::Unknown);
     }
 
     #[test]

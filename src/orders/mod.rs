@@ -269,33 +269,6 @@ pub trait OrderStore: Send + Sync + 'static {
         self.consume_claim(order_no, &Claim::new()).await
     }
 
-    /// Consumes the order like [`consume_claim`] if the store can answer
-    /// without waiting (an in-process store), else `None`, having done
-    /// nothing: then [`consume_claim`] is called.
-    ///
-    /// The fast path that lets a callback be verified without an `async`
-    /// detour. The default answers `None`.
-    ///
-    /// [`consume_claim`]: OrderStore::consume_claim
-    ///
-    /// ```
-    /// use tencent_faceid::ids::OrderNo;
-    /// use tencent_faceid::orders::{Claim, Consumed, MemoryOrderStore, OrderStore};
-    /// let store = MemoryOrderStore::new();
-    /// let order_no = OrderNo::new("order1")?;
-    /// let answer = store.consume_now(&order_no, &Claim::new()).expect("a memory store answers at once");
-    /// assert!(matches!(answer, Ok(Consumed::Unknown)));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    fn consume_now(
-        &self,
-        order_no: &OrderNo,
-        claim: &Claim,
-    ) -> Option<Result<Consumed, StoreError>> {
-        let _ = (order_no, claim);
-        None
-    }
-
     /// Checks that a [`put`](OrderStore::put) now would find room, before
     /// the session starter pays for a vendor session. The default (a store
     /// without a bound) always has room.
@@ -405,14 +378,6 @@ impl<T: OrderStore + ?Sized> OrderStore for std::sync::Arc<T> {
         claim: &Claim,
     ) -> Result<Consumed, StoreError> {
         (**self).consume_claim(order_no, claim).await
-    }
-
-    fn consume_now(
-        &self,
-        order_no: &OrderNo,
-        claim: &Claim,
-    ) -> Option<Result<Consumed, StoreError>> {
-        (**self).consume_now(order_no, claim)
     }
 
     async fn check_room(&self) -> Result<(), StoreError> {

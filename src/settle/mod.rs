@@ -470,7 +470,7 @@ impl Settler {
             SettledBy::Callback,
             self.inner.clock.now(),
         );
-        crate::metrics::settled(&settlement.state, SettledBy::Callback);
+        crate::metrics::settled(settlement.state.as_str(), SettledBy::Callback.as_str());
         self.deliver(settlement).await;
     }
 

@@ -387,7 +387,7 @@ impl Reconciler {
         match store.consume_claim(&order.order_no, &claim).await {
             Ok(Consumed::Accepted(pending)) => {
                 tracing::info!(order_no = %order.order_no, state = state.as_str(), "order settled by the reconciler");
-                crate::metrics::settled(&state, SettledBy::Reconciler);
+                crate::metrics::settled(state.as_str(), SettledBy::Reconciler.as_str());
                 let mut settlement = Settlement::new(
                     pending.order_no,
                     pending.user_id,

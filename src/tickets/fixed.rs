@@ -66,10 +66,6 @@ impl TicketProvider for StaticTickets {
         Ok(Arc::clone(&self.sign))
     }
 
-    fn sign_tickets_now(&self) -> Option<Arc<SignTickets>> {
-        Some(Arc::clone(&self.sign))
-    }
-
     async fn nonce_ticket(&self, _user_id: &UserId) -> Result<Secret, TicketError> {
         Ok(self.nonce.clone())
     }

@@ -149,27 +149,6 @@ pub trait TicketProvider: Send + Sync + 'static {
     /// The current SIGN ticket, and the previous one within its grace window.
     async fn sign_tickets(&self) -> Result<Arc<SignTickets>, TicketError>;
 
-    /// The SIGN tickets if they are at hand without waiting (cached and not
-    /// due for a refresh), else `None`: then [`sign_tickets`] fetches or
-    /// waits.
-    ///
-    /// The fast path that lets a callback be verified without an `async`
-    /// detour. The default answers `None`; a provider that caches should
-    /// answer its cached tickets, and must not answer tickets that
-    /// [`sign_tickets`] would refresh first.
-    ///
-    /// [`sign_tickets`]: TicketProvider::sign_tickets
-    ///
-    /// ```
-    /// use tencent_faceid::tickets::{StaticTickets, TicketProvider};
-    /// let tickets = StaticTickets::new("sign-ticket", "nonce-ticket");
-    /// let at_hand = tickets.sign_tickets_now().expect("static tickets are always at hand");
-    /// assert_eq!(at_hand.current.value(), "sign-ticket");
-    /// ```
-    fn sign_tickets_now(&self) -> Option<Arc<SignTickets>> {
-        None
-    }
-
     /// The vendor refused a call signed with `stale` (or made with the
     /// access token behind it), or a callback matched none of its tickets:
     /// find newer tickets, from the shared state or the vendor, and answer
@@ -203,10 +182,6 @@ pub trait TicketProvider: Send + Sync + 'static {
 impl<T: TicketProvider + ?Sized> TicketProvider for Arc<T> {
     async fn sign_tickets(&self) -> Result<Arc<SignTickets>, TicketError> {
         (**self).sign_tickets().await
-    }
-
-    fn sign_tickets_now(&self) -> Option<Arc<SignTickets>> {
-        (**self).sign_tickets_now()
     }
 
     async fn recover(&self, stale: &SignTickets) -> Result<Arc<SignTickets>, TicketError> {

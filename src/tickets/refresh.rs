@@ -501,10 +501,6 @@ impl<S: Shared> Engine<S> {
         Ok(Arc::clone(&pair.sign))
     }
 
-    pub fn sign_tickets_now(&self) -> Option<Arc<SignTickets>> {
-        self.fresh_sign()
-    }
-
     pub async fn recover(&self, stale: &SignTickets) -> Result<Arc<SignTickets>, TicketError> {
         let pair = self
             .replace(stale.current.value())
@@ -534,10 +530,6 @@ macro_rules! provide_through_engine {
             ) -> Result<std::sync::Arc<$crate::tickets::SignTickets>, $crate::tickets::TicketError>
             {
                 self.engine.sign_tickets().await
-            }
-
-            fn sign_tickets_now(&self) -> Option<std::sync::Arc<$crate::tickets::SignTickets>> {
-                self.engine.sign_tickets_now()
             }
 
             async fn recover(

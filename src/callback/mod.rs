@@ -1,0 +1,657 @@
+//! The result callback, verified: [`CallbackVerifier`] turns the query
+//! string the user's browser brings back into a [`VerificationOutcome`] you
+//! can trust, or a [`CallbackRejection`] that says what was wrong.
+//!
+//! This module knows no web framework; the `tower` (default), `axum` and
+//! `actix` modules plug it into one.
+//!
+//! # What is checked, in order
+//! 1. **Form**: the query is at most [`CallbackVerifierBuilder::max_query_len`]
+//!    bytes; `code`, `orderNo`, `h5faceId` and the signature are each
+//!    present exactly once and non-empty (`liveRate` at most once); the
+//!    signature is `newSignature`, or `newSign` as the PC-browser H5 page
+//!    names it (both at once only with the same value); every
+//!    parameter name, and these parameters' values, percent-decode
+//!    (`%XX`, `+` for space) to UTF-8; `orderNo` is a valid [`OrderNo`] and
+//!    the signature 40 hex digits (either case). The legacy `signature`
+//!    parameter and parameters this crate does not know are ignored (their
+//!    values are not even decoded), so your callback URL may carry its own
+//!    parameters. Each defect is its own [`Malformed`] variant.
+//! 2. **Signature**: `newSignature` must be the vendor's signature of the
+//!    app id, `orderNo` and `code` with the current SIGN ticket, or with the
+//!    previous one while its grace window lasts (the vendor may have signed
+//!    just before a rotation). The comparison is constant-time.
+//! 3. **Confirmation** (only with [`CallbackVerifierBuilder::confirm_with`],
+//!    and only for callbacks that claim a pass): the vendor's own record,
+//!    fetched with `queryfacerecord`, must exist, be for this order and app,
+//!    and say the verification passed.
+//! 4. **The order**: it must be one this server started (it is in the
+//!    [`OrderStore`]), not expired, and not seen before. It is consumed:
+//!    the same callback never succeeds twice. Each verification claims the
+//!    order with a random attempt id ([`Claim`]), so a store that lost its
+//!    reply can ask again without burning the order.
+//! 5. **The browser** (only with [`CallbackVerifierBuilder::browser_binding`]):
+//!    the request must carry the binding cookie of the browser that started
+//!    the session (see [`crate::binding`]); checked by the store as part of
+//!    the consume, so a refusal leaves the order pending.
+//!
+//! Only `GET` requests are callbacks: the framework adapters refuse or pass
+//! on every other method before any of this (see [`crate::tower`]).
+//!
+//! Confirmation comes before consumption on purpose: when the vendor cannot
+//! be reached (a 503), the user's order is still pending and the same
+//! callback succeeds once the vendor answers again, instead of the user
+//! having to start over. The price is that a replayed genuine callback
+//! costs one vendor query each time before the store refuses it; put a rate
+//! limit in front of the callback route if that matters to you.
+//!
+//! # What is not checked
+//! `h5faceId` is not covered by the signature and the order store does not
+//! record it, so [`VerificationOutcome::h5face_id`] is whatever the browser
+//! sent: use it for display or correlation only, never to decide anything.
+//! `liveRate` is not signed either; with confirmation, use the vendor
+//! record's [`FaceRecord::live_rate`] instead.
+//!
+//! ```
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! use std::time::Duration;
+//! use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
+//! use tencent_faceid::ids::{OrderNo, UserId};
+//! use tencent_faceid::sign::sign;
+//! use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
+//! use tencent_faceid::tickets::StaticTickets;
+//!
+//! let ticket = "duSz9ptwyW1Xn7r6gYItxz3feMdJ8Na5x7JZuoxurE7RcI5TdwCE4KT2eEeNNDoe";
+//! let store = MemoryOrderStore::new();
+//! let verifier = CallbackVerifier::builder("appId001", StaticTickets::new(ticket, "nonce"), store.clone())
+//!     .build()?;
+//!
+//! // When the session started:
+//! let order_no = OrderNo::new("test1480921551481")?;
+//! store.put(PendingOrder::new(order_no, UserId::new("u1")?), Duration::from_secs(900)).await?;
+//!
+//! // When the browser comes back (the vendor computed this signature):
+//! let signature = sign(&["appId001", "test1480921551481", "0"], ticket);
+//! let query = format!("code=0&orderNo=test1480921551481&h5faceId=f1&newSignature={signature}");
+//! let outcome = verifier.verify(&query).await?;
+//! assert!(outcome.passed());
+//! assert_eq!(outcome.user_id.as_str(), "u1");
+//!
+//! // The same callback again is a replay.
+//! let again = verifier.verify(&query).await.unwrap_err();
+//! assert_eq!(again.kind(), &RejectionKind::Replay);
+//! assert_eq!(again.status(), 409);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use crate::binding::BindingHash;
+use crate::client::{ClientError, FaceIdClient};
+use crate::clock::Clock;
+use crate::credentials::Ticket;
+use crate::ids::OrderNo;
+use crate::orders::{Claim, Consumed, OrderStore, StoreError};
+use crate::record::{FaceRecord, QueryOptions};
+use crate::result_code::ResultCode;
+use crate::settle::Settler;
+use crate::sign::{self, Signature};
+use crate::tickets::{call_with_recovery, SignTickets, TicketProvider};
+
+mod outcome;
+mod query;
+mod rejection;
+
+pub use outcome::VerificationOutcome;
+pub use query::Malformed;
+#[cfg(any(feature = "tower", feature = "actix"))]
+pub(crate) use rejection::method_not_allowed;
+use rejection::reject;
+pub use rejection::{CallbackRejection, NotConfirmed, RejectionKind};
+
+/// The default of [`CallbackVerifierBuilder::max_query_len`]: 2 KiB, ten
+/// times a genuine callback's query.
+pub const DEFAULT_MAX_QUERY_LEN: usize = 2048;
+
+/// Checks result callbacks: see the [module documentation](self).
+///
+/// Cheap to clone (one `Arc`); share one verifier between all requests.
+#[derive(Clone)]
+pub struct CallbackVerifier {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    app_id: String,
+    tickets: Arc<dyn TicketProvider>,
+    store: Arc<dyn OrderStore>,
+    confirm_with: Option<FaceIdClient>,
+    max_query_len: usize,
+    clock: Clock,
+    browser_binding: bool,
+    settler: Option<Settler>,
+}
+
+impl fmt::Debug for CallbackVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallbackVerifier")
+            .field("app_id", &self.inner.app_id)
+            .field("confirms", &self.inner.confirm_with.is_some())
+            .field("max_query_len", &self.inner.max_query_len)
+            .field("browser_binding", &self.inner.browser_binding)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures a [`CallbackVerifier`]; made by [`CallbackVerifier::builder`].
+pub struct CallbackVerifierBuilder {
+    app_id: String,
+    tickets: Arc<dyn TicketProvider>,
+    store: Arc<dyn OrderStore>,
+    confirm_with: Option<FaceIdClient>,
+    max_query_len: usize,
+    clock: Clock,
+    browser_binding: bool,
+    settler: Option<Settler>,
+}
+
+impl fmt::Debug for CallbackVerifierBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallbackVerifierBuilder")
+            .field("app_id", &self.app_id)
+            .field("confirms", &self.confirm_with.is_some())
+            .field("max_query_len", &self.max_query_len)
+            .field("browser_binding", &self.browser_binding)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A [`CallbackVerifierBuilder`] setting that cannot work.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CallbackConfigError {
+    /// The app id is empty.
+    #[error("the app id (WBappid) is empty; pass the one from the FaceID console")]
+    EmptyAppId,
+    /// The confirmation client is for another app.
+    #[error("the confirmation client is for app id {client:?} but the verifier for {verifier:?}; use one app id for both")]
+    AppIdMismatch {
+        /// The verifier's app id.
+        verifier: String,
+        /// The client's app id.
+        client: String,
+    },
+    /// `max_query_len` is zero, which refuses every callback.
+    #[error("max_query_len is 0, which refuses every callback; leave the default ({DEFAULT_MAX_QUERY_LEN}) or pick a positive length")]
+    ZeroMaxQueryLen,
+}
+
+impl CallbackVerifierBuilder {
+    /// Confirms every callback that claims a pass with the vendor's record
+    /// (`queryfacerecord`) before accepting it. Use it where money or rights
+    /// hang on the result; it costs one vendor request per such callback.
+    ///
+    /// Callbacks reporting a failure are not confirmed: nothing is granted
+    /// on a failure, and the vendor need not keep a record of an attempt
+    /// the user abandoned.
+    ///
+    /// ```
+    /// use tencent_faceid::callback::CallbackVerifier;
+    /// use tencent_faceid::client::FaceIdClient;
+    /// use tencent_faceid::orders::MemoryOrderStore;
+    /// use tencent_faceid::tickets::StaticTickets;
+    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
+    /// let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("t", "n"), MemoryOrderStore::new())
+    ///     .confirm_with(client)
+    ///     .build()?;
+    /// assert!(verifier.confirms());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn confirm_with(mut self, client: FaceIdClient) -> Self {
+        self.confirm_with = Some(client);
+        self
+    }
+
+    /// The longest query string accepted, in bytes; default
+    /// [`DEFAULT_MAX_QUERY_LEN`]. Longer ones are rejected before parsing.
+    pub fn max_query_len(mut self, max_query_len: usize) -> Self {
+        self.max_query_len = max_query_len;
+        self
+    }
+
+    /// The clock that decides whether the previous SIGN ticket's grace
+    /// window still lasts; default the system's. Share the one your ticket
+    /// provider's client reads (see [`FaceIdClientBuilder::clock`](crate::client::FaceIdClientBuilder::clock)).
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Accepts a callback only from the browser that started its session:
+    /// the request must carry the [binding cookie](crate::binding) the
+    /// starter set (turn on
+    /// [`SessionStarterBuilder::browser_binding`](crate::session::SessionStarterBuilder::browser_binding)
+    /// too). A request without it, or from another browser, gets 409
+    /// ([`RejectionKind::OtherBrowser`]) and leaves the order pending; the
+    /// same browser coming back gets its outcome again, marked
+    /// [`VerificationOutcome::repeated`]. Off by default.
+    ///
+    /// ```
+    /// use tencent_faceid::callback::CallbackVerifier;
+    /// use tencent_faceid::orders::MemoryOrderStore;
+    /// use tencent_faceid::tickets::StaticTickets;
+    /// let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("t", "n"), MemoryOrderStore::new())
+    ///     .browser_binding(true)
+    ///     .build()?;
+    /// assert!(verifier.binds_browsers());
+    /// # Ok::<(), tencent_faceid::callback::CallbackConfigError>(())
+    /// ```
+    pub fn browser_binding(mut self, on: bool) -> Self {
+        self.browser_binding = on;
+        self
+    }
+
+    /// Settles every accepted callback's order through `settler`: the
+    /// consume that accepts the callback also records its settlement, and
+    /// the settler's `on_settled` hook hears of it before the handler runs
+    /// (see [`crate::settle`]). Give the [`Reconciler`](crate::settle::Reconciler)
+    /// the same settler.
+    ///
+    /// ```
+    /// use tencent_faceid::callback::CallbackVerifier;
+    /// use tencent_faceid::client::FaceIdClient;
+    /// use tencent_faceid::settle::Settler;
+    /// use tencent_faceid::orders::MemoryOrderStore;
+    /// use tencent_faceid::tickets::StaticTickets;
+    /// let (tickets, store) = (StaticTickets::new("t", "n"), MemoryOrderStore::new());
+    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
+    /// let settler = Settler::builder(client, tickets.clone(), store.clone()).build();
+    /// let verifier = CallbackVerifier::builder("appId001", tickets, store).settle_with(settler).build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn settle_with(mut self, settler: Settler) -> Self {
+        self.settler = Some(settler);
+        self
+    }
+
+    /// Builds the verifier.
+    ///
+    /// # Errors
+    /// [`CallbackConfigError`] when the app id is empty, the confirmation
+    /// client is for another app id, or `max_query_len` is zero.
+    pub fn build(self) -> Result<CallbackVerifier, CallbackConfigError> {
+        if self.app_id.is_empty() {
+            return Err(CallbackConfigError::EmptyAppId);
+        }
+        if self.max_query_len == 0 {
+            return Err(CallbackConfigError::ZeroMaxQueryLen);
+        }
+        if let Some(client) = &self.confirm_with {
+            if client.app_id() != self.app_id {
+                return Err(CallbackConfigError::AppIdMismatch {
+                    verifier: self.app_id,
+                    client: client.app_id().to_owned(),
+                });
+            }
+        }
+        Ok(CallbackVerifier {
+            inner: Arc::new(Inner {
+                app_id: self.app_id,
+                tickets: self.tickets,
+                store: self.store,
+                confirm_with: self.confirm_with,
+                max_query_len: self.max_query_len,
+                clock: self.clock,
+                browser_binding: self.browser_binding,
+                settler: self.settler,
+            }),
+        })
+    }
+}
+
+impl CallbackVerifier {
+    /// Starts configuring a verifier for `app_id` (WBappid), checking
+    /// signatures with the SIGN tickets from `tickets` and consuming orders
+    /// from `store` (the store the session starter records them in).
+    ///
+    /// ```
+    /// use tencent_faceid::callback::CallbackVerifier;
+    /// use tencent_faceid::orders::MemoryOrderStore;
+    /// use tencent_faceid::tickets::StaticTickets;
+    /// let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("t", "n"), MemoryOrderStore::new())
+    ///     .max_query_len(1024)
+    ///     .build()?;
+    /// assert_eq!(verifier.app_id(), "appId001");
+    /// # Ok::<(), tencent_faceid::callback::CallbackConfigError>(())
+    /// ```
+    pub fn builder(
+        app_id: impl Into<String>,
+        tickets: impl TicketProvider,
+        store: impl OrderStore,
+    ) -> CallbackVerifierBuilder {
+        CallbackVerifierBuilder {
+            app_id: app_id.into(),
+            tickets: Arc::new(tickets),
+            store: Arc::new(store),
+            confirm_with: None,
+            max_query_len: DEFAULT_MAX_QUERY_LEN,
+            clock: Clock::system(),
+            browser_binding: false,
+            settler: None,
+        }
+    }
+
+    /// The app id callbacks are checked for.
+    pub fn app_id(&self) -> &str {
+        &self.inner.app_id
+    }
+
+    /// Whether passes are confirmed with the vendor's record.
+    pub fn confirms(&self) -> bool {
+        self.inner.confirm_with.is_some()
+    }
+
+    /// Whether callbacks are accepted only from the browser that started
+    /// the session ([`CallbackVerifierBuilder::browser_binding`]).
+    pub fn binds_browsers(&self) -> bool {
+        self.inner.browser_binding
+    }
+
+    /// Verifies a callback's query string (without the `?`; one leading `?`
+    /// is tolerated) and consumes its order.
+    ///
+    /// A correctly signed callback reporting a *failed* verification is an
+    /// `Ok` outcome whose [`VerificationOutcome::passed`] is `false`.
+    ///
+    /// # Errors
+    /// A [`CallbackRejection`]; its [`kind`](CallbackRejection::kind) says
+    /// why and its [`status`](CallbackRejection::status) which HTTP status
+    /// to answer.
+    pub async fn verify(&self, query: &str) -> Result<VerificationOutcome, CallbackRejection> {
+        self.verify_in_browser(query, None).await
+    }
+
+    /// Verifies a callback like [`Self::verify`], made by the browser that
+    /// sent the [binding cookie](crate::binding) value `binding` (read it
+    /// with [`crate::binding::cookie_value`]). The framework adapters call
+    /// this; without [`CallbackVerifierBuilder::browser_binding`] the
+    /// cookie is ignored.
+    ///
+    /// # Errors
+    /// As [`Self::verify`]; with browser binding also
+    /// [`RejectionKind::OtherBrowser`] (409) when `binding` is `None` or not
+    /// the order's.
+    pub async fn verify_in_browser(
+        &self,
+        query: &str,
+        binding: Option<&str>,
+    ) -> Result<VerificationOutcome, CallbackRejection> {
+        let read = self.read(query, binding);
+        self.conclude(read).await
+    }
+
+    /// Reads a callback's query strictly (the only step that needs it), and
+    /// the claim it makes on its order.
+    pub(crate) fn read(
+        &self,
+        query: &str,
+        binding: Option<&str>,
+    ) -> Result<Callback, CallbackRejection> {
+        let raw = query::parse(query, self.inner.max_query_len)
+            .map_err(|m| reject(m.into(), None, None))?;
+        let order_no = OrderNo::new(raw.order_no.into_owned())
+            .map_err(|e| reject(Malformed::InvalidOrderNo(e).into(), None, None))?;
+        let signature: Signature = raw.new_signature.parse().map_err(|e| {
+            let kind = Malformed::InvalidSignature(e).into();
+            reject(kind, Some(order_no.clone()), None)
+        })?;
+        let claim = match (self.inner.browser_binding, binding) {
+            (false, _) => Claim::new(),
+            (true, Some(binding)) => Claim::new().bound_to(BindingHash::of(binding)),
+            (true, None) => return Err(reject(RejectionKind::OtherBrowser, Some(order_no), None)),
+        };
+        let code = ResultCode::from_code(&raw.code);
+        let claim = match &self.inner.settler {
+            Some(settler) => settler.callback_claim(claim, &code),
+            None => claim,
+        };
+        Ok(Callback {
+            claim,
+            code,
+            h5face_id: raw.h5face_id.into_owned(),
+            live_rate: raw.live_rate.map(Cow::into_owned),
+            order_no,
+            signature,
+        })
+    }
+
+    /// Verifies a callback [read](Self::read) from its request, and counts
+    /// the verdict.
+    pub(crate) async fn conclude(
+        &self,
+        read: Result<Callback, CallbackRejection>,
+    ) -> Result<VerificationOutcome, CallbackRejection> {
+        let verdict = match read {
+            Ok(callback) => self.settle(callback).await,
+            Err(rejection) => Err(rejection),
+        };
+        crate::metrics::callback(match &verdict {
+            Ok(outcome) if outcome.passed() => "passed",
+            Ok(_) => "failed",
+            Err(rejection) => rejection.kind().as_str(),
+        });
+        verdict
+    }
+
+    /// Settles a callback, waiting for the tickets, the vendor and the
+    /// store as needed.
+    async fn settle(&self, callback: Callback) -> Result<VerificationOutcome, CallbackRejection> {
+        let inner = &*self.inner;
+        let tickets = self.tickets_signing(&callback).await?;
+        // Confirm before consuming: see the module documentation.
+        let record = match &inner.confirm_with {
+            Some(client) if self.to_confirm(&callback) => {
+                // Boxed: the vendor call's large state would otherwise
+                // weigh on every verification, confirmed or not.
+                let confirm = self.confirm(client, &callback.order_no, tickets);
+                Some(Box::new(Box::pin(confirm).await?))
+            }
+            _ => None,
+        };
+        let consumed = (*inner.store)
+            .consume_claim(&callback.order_no, &callback.claim)
+            .await;
+        let settled = match (&consumed, &inner.settler) {
+            (Ok(Consumed::Accepted(order)), Some(settler)) => Some((order.clone(), settler)),
+            _ => None,
+        };
+        let code = callback.code.clone();
+        let verdict = self.accept(callback, consumed, record);
+        if let Some((order, settler)) = settled {
+            settler.settled_by_callback(order, &code).await;
+        }
+        verdict
+    }
+
+    /// Whether `callback` is a pass to confirm with the vendor's record.
+    fn to_confirm(&self, callback: &Callback) -> bool {
+        self.confirms() && callback.code.is_success()
+    }
+
+    /// The SIGN tickets `callback` is signed with: the provider's, or, when
+    /// it matches none of them, newer ones the provider found in one
+    /// (rate-limited) recovery: another instance or system may have rotated
+    /// the ticket the vendor signs with.
+    async fn tickets_signing(
+        &self,
+        callback: &Callback,
+    ) -> Result<Arc<SignTickets>, CallbackRejection> {
+        // Call through the trait object itself: `inner.tickets.sign_tickets()`
+        // would pick the `Arc<T>` impl and box a second future around it.
+        let provider = &*self.inner.tickets;
+        let unavailable = |e| {
+            let kind = RejectionKind::TicketsUnavailable;
+            reject(kind, Some(callback.order_no.clone()), Some(Arc::new(e)))
+        };
+        let tickets = provider.sign_tickets().await.map_err(unavailable)?;
+        if self.signed_by(callback, &tickets) {
+            return Ok(tickets);
+        }
+        tracing::info!(order_no = %callback.order_no, "newSignature matches no known SIGN ticket; asking the provider for newer ones");
+        let newer = provider.recover(&tickets).await.map_err(unavailable)?;
+        if !Arc::ptr_eq(&newer, &tickets) && self.signed_by(callback, &newer) {
+            return Ok(newer);
+        }
+        let kind = RejectionKind::BadSignature;
+        Err(reject(kind, Some(callback.order_no.clone()), None))
+    }
+
+    /// Whether `newSignature` signs the callback with the current SIGN
+    /// ticket, or the previous one within its grace window.
+    fn signed_by(&self, callback: &Callback, tickets: &SignTickets) -> bool {
+        let order_no = &callback.order_no;
+        let signed = [
+            self.inner.app_id.as_str(),
+            order_no.as_str(),
+            callback.code.as_str(),
+        ];
+        let signed_with =
+            |ticket: &Ticket| sign::verify(&signed, ticket.value(), &callback.signature);
+        if signed_with(&tickets.current) {
+            tracing::debug!(order_no = %order_no, "newSignature matches the current SIGN ticket");
+            true
+        } else if tickets.previous.as_ref().is_some_and(|previous| {
+            // The clock is read only when a previous ticket could match.
+            previous.is_valid_at(self.inner.clock.now()) && signed_with(previous)
+        }) {
+            tracing::info!(order_no = %order_no, "newSignature matches the previous SIGN ticket, within its grace window");
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The verdict once the store has consumed (or not) the order of a
+    /// correctly signed callback.
+    fn accept(
+        &self,
+        callback: Callback,
+        consumed: Result<Consumed, StoreError>,
+        record: Option<Box<FaceRecord>>,
+    ) -> Result<VerificationOutcome, CallbackRejection> {
+        let Callback {
+            order_no,
+            code,
+            h5face_id,
+            live_rate,
+            signature: _,
+            claim: _,
+        } = callback;
+        let (order, repeated) = match consumed {
+            Ok(Consumed::Accepted(order)) => (order, false),
+            Ok(Consumed::Repeated(order)) => (order, true),
+            Ok(Consumed::OtherBrowser) => {
+                return Err(reject(RejectionKind::OtherBrowser, Some(order_no), None))
+            }
+            Ok(Consumed::Unknown) => {
+                return Err(reject(RejectionKind::UnknownOrder, Some(order_no), None))
+            }
+            Ok(Consumed::Expired) => {
+                return Err(reject(RejectionKind::Expired, Some(order_no), None))
+            }
+            Ok(Consumed::AlreadyConsumed) => {
+                return Err(reject(RejectionKind::Replay, Some(order_no), None))
+            }
+            Err(e) => {
+                let kind = RejectionKind::StoreUnavailable;
+                return Err(reject(kind, Some(order_no), Some(Arc::new(e))));
+            }
+        };
+        let outcome = VerificationOutcome {
+            order_no,
+            user_id: order.user_id,
+            h5face_id,
+            code,
+            live_rate,
+            created_at: order.created_at,
+            record,
+            repeated,
+        };
+        tracing::info!(
+            order_no = %outcome.order_no,
+            passed = outcome.passed(),
+            repeated,
+            code = outcome.code.as_str(),
+            confirmed = outcome.record.is_some(),
+            "face verification callback accepted"
+        );
+        Ok(outcome)
+    }
+
+    /// Asks the vendor for its record of `order_no`, which the callback
+    /// says passed.
+    async fn confirm(
+        &self,
+        client: &FaceIdClient,
+        order_no: &OrderNo,
+        tickets: Arc<SignTickets>,
+    ) -> Result<FaceRecord, CallbackRejection> {
+        let not_confirmed = |why: NotConfirmed| {
+            reject(
+                RejectionKind::NotConfirmed(why),
+                Some(order_no.clone()),
+                None,
+            )
+        };
+        let unavailable = |e: ClientError| {
+            let kind = RejectionKind::VendorUnavailable;
+            reject(kind, Some(order_no.clone()), Some(Arc::new(e)))
+        };
+        let query = |tickets: Arc<SignTickets>| async move {
+            client
+                .query_record(order_no, tickets.current.value(), QueryOptions::default())
+                .await
+        };
+        match call_with_recovery(&*self.inner.tickets, tickets, query).await {
+            Ok(answer) => {
+                let mut record = answer.record;
+                // Asked without files; make sure none are kept regardless.
+                record.photo = None;
+                record.video = None;
+                let other_app = record
+                    .app_id
+                    .as_deref()
+                    .is_some_and(|app_id| app_id != self.inner.app_id);
+                if record.order_no != order_no.as_str() || other_app {
+                    return Err(not_confirmed(NotConfirmed::RecordMismatch));
+                }
+                if !answer.code.is_success() {
+                    return Err(not_confirmed(NotConfirmed::RecordFailed(answer.code)));
+                }
+                tracing::debug!(order_no = %order_no, "the vendor's record confirms the pass");
+                Ok(record)
+            }
+            Err(ClientError::Vendor {
+                code: ResultCode::NoRecord,
+                ..
+            }) => Err(not_confirmed(NotConfirmed::RecordMissing)),
+            // A verification, failed or not, has a record: any other
+            // refusal is about the query itself (credentials, sign, the
+            // vendor's health), not about the verification.
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+/// A callback read from its query: what verification needs of it, owned.
+pub(crate) struct Callback {
+    claim: Claim,
+    order_no: OrderNo,
+    code: ResultCode,
+    h5face_id: String,
+    live_rate: Option<String>,
+    signature: Signature,
+}

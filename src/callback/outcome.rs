@@ -1,0 +1,80 @@
+//! [`VerificationOutcome`]: what a verified callback tells the handler.
+
+use std::time::SystemTime;
+
+use crate::ids::{OrderNo, UserId};
+use crate::record::FaceRecord;
+use crate::result_code::ResultCode;
+
+/// A verified callback: what the vendor reported for an order this server
+/// started, seen for the first time.
+///
+/// Made by [`CallbackVerifier::verify`]; behind the tower layer, handlers
+/// read it from the request extensions (or through the axum / actix
+/// extractors).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct VerificationOutcome {
+    /// The order (signed).
+    pub order_no: OrderNo,
+    /// The user the session was started for (from the order store).
+    pub user_id: UserId,
+    /// The session's face id as the browser reported it. **Not signed and
+    /// not checked**: for display and correlation only.
+    pub h5face_id: String,
+    /// The result code (signed): [`ResultCode::Success`] for a pass.
+    pub code: ResultCode,
+    /// The liveness score as the browser reported it (not signed), when
+    /// present.
+    pub live_rate: Option<String>,
+    /// When the session was started (the order's creation time).
+    pub created_at: SystemTime,
+    /// The vendor's record, when the verifier confirms passes and this is
+    /// one; never with the photo or video. Boxed: it is large and most
+    /// outcomes carry none.
+    pub record: Option<Box<FaceRecord>>,
+    /// `true` when the browser that started the session came back with
+    /// the same callback (a reload, with browser binding on): the order
+    /// was consumed by its earlier request, so show the outcome again but
+    /// grant nothing twice. `false` the first time.
+    pub repeated: bool,
+}
+
+impl VerificationOutcome {
+    /// An outcome for your handlers' tests, as the verifier would make it
+    /// for a first callback: `h5face_id` `"test"`, no live rate, created
+    /// now, no vendor record, not repeated. The fields are public: change
+    /// any of them afterwards.
+    ///
+    /// ```
+    /// use tencent_faceid::callback::VerificationOutcome;
+    /// use tencent_faceid::ids::{OrderNo, UserId};
+    /// use tencent_faceid::result_code::ResultCode;
+    /// let mut outcome = VerificationOutcome::for_test(OrderNo::new("order1")?, UserId::new("user1")?, ResultCode::Success);
+    /// assert!(outcome.passed());
+    /// outcome.live_rate = Some("99".to_owned());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// With axum, call the handler with `Verified(outcome)`, or insert the
+    /// outcome in a request's extensions for a `oneshot` through the router
+    /// without the layer; with actix-web, call the handler with
+    /// `Verified(outcome)`.
+    pub fn for_test(order_no: OrderNo, user_id: UserId, code: ResultCode) -> Self {
+        Self {
+            order_no,
+            user_id,
+            h5face_id: "test".to_owned(),
+            code,
+            live_rate: None,
+            created_at: SystemTime::now(),
+            record: None,
+            repeated: false,
+        }
+    }
+
+    /// Whether the face verification passed (`code` is `0`).
+    pub fn passed(&self) -> bool {
+        self.code.is_success()
+    }
+}
