@@ -86,19 +86,9 @@ impl Signature {
 }
 
 impl PartialEq for Signature {
-    /// Compares in constant time, so a forger learns nothing from timing:
-    /// as three machine words (8 + 8 + 4 bytes) rather than 20 bytes, which
-    /// is the same comparison with fewer optimization barriers.
+    /// Compares in constant time, so a forger learns nothing from timing.
     fn eq(&self, other: &Self) -> bool {
-        let words = |bytes: &[u8; 20]| {
-            let (a, rest) = bytes.split_at(8);
-            let (b, c) = rest.split_at(8);
-            let word8 = |s: &[u8]| s.try_into().map_or(0, u64::from_ne_bytes);
-            let word4 = |s: &[u8]| s.try_into().map_or(0, u32::from_ne_bytes);
-            (word8(a), word8(b), word4(c))
-        };
-        let (a, b) = (words(&self.0), words(&other.0));
-        (a.0.ct_eq(&b.0) & a.1.ct_eq(&b.1) & a.2.ct_eq(&b.2)).into()
+        self.0.ct_eq(&other.0).into()
     }
 }
 

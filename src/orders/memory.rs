@@ -120,7 +120,7 @@ enum State {
     Pending(PendingOrder),
     /// The order, the attempt that consumed it and the settlement kept
     /// with it.
-    Consumed(PendingOrder, String, Option<String>),
+    Consumed(PendingOrder, u64, Option<String>),
 }
 
 impl MemoryOrderStore {
@@ -248,10 +248,10 @@ impl MemoryOrderStore {
                 let order = order.clone();
                 let settlement = claim.settlement().map(str::to_owned);
                 entry.state =
-                    State::Consumed(order.clone(), claim.attempt().to_owned(), settlement);
+                    State::Consumed(order.clone(), claim.attempt(), settlement);
                 Consumed::Accepted(order)
             }
-            State::Consumed(order, attempt, _) if attempt == claim.attempt() => {
+            State::Consumed(order, attempt, _) if *attempt == claim.attempt() => {
                 Consumed::Accepted(order.clone())
             }
             State::Consumed(order, ..)

@@ -18,7 +18,6 @@ use async_trait::async_trait;
 
 use crate::binding::BindingHash;
 use crate::ids::{OrderNo, UserId};
-use crate::random::random_alphanumeric;
 
 mod memory;
 #[cfg(feature = "redis")]
@@ -97,7 +96,7 @@ impl PendingOrder {
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Claim {
-    attempt: String,
+    attempt: u64,
     binding: Option<BindingHash>,
     settlement: Option<String>,
     past_deadline: bool,
@@ -115,13 +114,10 @@ impl fmt::Debug for Claim {
 }
 
 impl Claim {
-    /// Letters and digits in an attempt id.
-    const ATTEMPT_LEN: usize = 16;
-
     /// A claim with a fresh random attempt id and no binding.
     pub fn new() -> Self {
         Self {
-            attempt: random_alphanumeric(Self::ATTEMPT_LEN),
+            attempt: rand::random(),
             binding: None,
             settlement: None,
             past_deadline: false,
@@ -177,9 +173,10 @@ impl Claim {
         self
     }
 
-    /// The attempt id: 16 random ASCII letters and digits.
-    pub fn attempt(&self) -> &str {
-        &self.attempt
+    /// The attempt id: a random number, the same for every try of this
+    /// claim.
+    pub fn attempt(&self) -> u64 {
+        self.attempt
     }
 
     /// The browser binding, if the claim carries one.
