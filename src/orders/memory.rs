@@ -116,11 +116,20 @@ struct Entry {
     due: Option<SystemTime>,
 }
 
+/// Shared, so that a consume copies the order after the lock, not under
+/// it.
 enum State {
-    Pending(PendingOrder),
+    Pending(Arc<PendingOrder>),
     /// The order, the attempt that consumed it and the settlement kept
     /// with it.
-    Consumed(PendingOrder, u64, Option<String>),
+    Consumed(Arc<PendingOrder>, u64, Option<String>),
+}
+
+/// A consumed order found for a claim: by its first consume (or the same
+/// claim again), or by the bound browser coming back.
+enum Found {
+    First(Arc<PendingOrder>),
+    Again(Arc<PendingOrder>),
 }
 
 impl MemoryOrderStore {
@@ -224,7 +233,7 @@ impl MemoryOrderStore {
             key,
             Entry {
                 expires_at,
-                state: State::Pending(order),
+                state: State::Pending(Arc::new(order)),
                 due,
             },
         );
@@ -233,33 +242,41 @@ impl MemoryOrderStore {
 
     fn consume_at(&self, order_no: &OrderNo, claim: &Claim, now: Instant) -> Consumed {
         let key = Key::new(order_no);
-        let mut inner = self.lock();
-        let Some(entry) = inner.entries.get_mut(&key) else {
-            return Consumed::Unknown;
+        let settlement = claim.settlement().map(str::to_owned);
+        // Under the lock: only what decides; the order is copied after.
+        let found = {
+            let mut inner = self.lock();
+            let Some(entry) = inner.entries.get_mut(&key) else {
+                return Consumed::Unknown;
+            };
+            if now >= entry.expires_at && !claim.is_past_deadline() {
+                return Consumed::Expired;
+            }
+            match &entry.state {
+                State::Pending(order)
+                    if claim.binding().is_some_and(|b| order.binding != Some(*b)) =>
+                {
+                    return Consumed::OtherBrowser
+                }
+                State::Pending(order) => {
+                    let order = Arc::clone(order);
+                    entry.state = State::Consumed(Arc::clone(&order), claim.attempt(), settlement);
+                    Found::First(order)
+                }
+                State::Consumed(order, attempt, _) if *attempt == claim.attempt() => {
+                    Found::First(Arc::clone(order))
+                }
+                State::Consumed(order, ..)
+                    if claim.binding().is_some() && order.binding.as_ref() == claim.binding() =>
+                {
+                    Found::Again(Arc::clone(order))
+                }
+                State::Consumed(..) => return Consumed::AlreadyConsumed,
+            }
         };
-        if now >= entry.expires_at && !claim.is_past_deadline() {
-            return Consumed::Expired;
-        }
-        match &entry.state {
-            State::Pending(order) if claim.binding().is_some_and(|b| order.binding != Some(*b)) => {
-                Consumed::OtherBrowser
-            }
-            State::Pending(order) => {
-                let order = order.clone();
-                let settlement = claim.settlement().map(str::to_owned);
-                entry.state =
-                    State::Consumed(order.clone(), claim.attempt(), settlement);
-                Consumed::Accepted(order)
-            }
-            State::Consumed(order, attempt, _) if *attempt == claim.attempt() => {
-                Consumed::Accepted(order.clone())
-            }
-            State::Consumed(order, ..)
-                if claim.binding().is_some() && order.binding.as_ref() == claim.binding() =>
-            {
-                Consumed::Repeated(order.clone())
-            }
-            State::Consumed(..) => Consumed::AlreadyConsumed,
+        match found {
+            Found::First(order) => Consumed::Accepted(PendingOrder::clone(&order)),
+            Found::Again(order) => Consumed::Repeated(PendingOrder::clone(&order)),
         }
     }
 
@@ -354,7 +371,7 @@ impl OrderStore for MemoryOrderStore {
             Some(Entry {
                 state: State::Consumed(order, _, Some(settlement)),
                 ..
-            }) => Some((order.clone(), settlement.clone())),
+            }) => Some((PendingOrder::clone(order), settlement.clone())),
             _ => None,
         })
     }
