@@ -33,6 +33,8 @@
 //! - [`metrics`]: what the crate counts (feature `metrics`).
 //! - `emulator` (feature `emulator`): the vendor on a local port, for
 //!   demos and tests.
+//! - `contract` (feature `contract`): the suites a store or ticket
+//!   provider of your own must pass, one call in a test.
 //!
 //! Secrets (the app secret, access tokens, tickets) and personal data
 //! (name, id number, photos) are [`Secret`]s: they never appear in `Debug`,
@@ -48,6 +50,8 @@ pub mod binding;
 pub mod callback;
 pub mod client;
 pub mod clock;
+#[cfg(feature = "contract")]
+pub mod contract;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod facade;
