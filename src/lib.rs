@@ -43,6 +43,8 @@
 //!   tickets and orders.
 //! - `emulator` (feature `emulator`): the vendor on a local port, for
 //!   demos and tests.
+//! - `contract` (feature `contract`): the suites a store or ticket
+//!   provider of your own must pass, one call in a test.
 //!
 //! Secrets (the app secret, access tokens, tickets) and personal data
 //! (name, id number, photos) are [`Secret`]s: they never appear in `Debug`,
@@ -58,6 +60,8 @@ pub mod binding;
 pub mod callback;
 pub mod client;
 pub mod clock;
+#[cfg(feature = "contract")]
+pub mod contract;
 pub mod credentials;
 #[cfg(feature = "emulator")]
 pub mod emulator;

@@ -1,0 +1,183 @@
+//! Contract suites (feature `contract`): what every
+//! [`OrderStore`](crate::orders::OrderStore) and
+//! [`TicketProvider`](crate::tickets::TicketProvider) must do for the
+//! session starter, the callback verifier and the settler, checked in one
+//! call from a test.
+//!
+//! The crate's own backends pass them in its tests; a backend of your own
+//! (orders in your database, tickets from your secret manager) is checked
+//! the same way:
+//!
+//! - [`order_store`]: put, consume exactly once (also under concurrency),
+//!   replays, unknown and duplicate orders, browser binding, expiry,
+//!   settlements and the due index the reconciler reads.
+//! - [`ticket_provider`]: SIGN tickets that are valid, sign, agree between
+//!   calls and between concurrent callers, NONCE tickets, and recovery.
+//!
+//! Each takes a function making a **fresh, empty backend** (a new table,
+//! schema or key prefix: it is called several times, once per part of
+//! the contract), runs every check and panics, like `assert!`, with a
+//! message naming the broken rule. Parts your backend does not support
+//! (the trait methods left to their defaults, which answer
+//! [`StoreError::Unsupported`](crate::orders::StoreError::Unsupported)) are
+//! skipped with a `tracing` warning and listed in the returned [`Report`].
+//!
+//! Run them on a multi-thread runtime (`#[tokio::test(flavor =
+//! "multi_thread")]`), so that concurrent calls really run in parallel.
+//! Nothing sleeps: how long orders are remembered after their time to live
+//! (the retention) and ticket refreshes on schedule need time to pass, and
+//! are left to the backends' own tests.
+//!
+//! A store of your own, checked in a test (this one keeps no settlements
+//! and no due index, so the reconciler cannot run on it):
+//!
+//! ```
+//! use std::collections::HashMap;
+//! use std::sync::Mutex;
+//! use std::time::{Duration, Instant};
+//! use tencent_faceid::async_trait;
+//! use tencent_faceid::ids::OrderNo;
+//! use tencent_faceid::orders::{Claim, Consumed, OrderStore, PendingOrder, StoreError};
+//!
+//! /// Orders in a map with their deadline and whether they were consumed;
+//! /// yours would be a database table.
+//! #[derive(Default)]
+//! struct MapStore(Mutex<HashMap<OrderNo, (PendingOrder, Instant, bool)>>);
+//!
+//! #[async_trait]
+//! impl OrderStore for MapStore {
+//!     async fn put(&self, order: PendingOrder, ttl: Duration) -> Result<(), StoreError> {
+//!         let mut orders = self.0.lock().map_err(|_| StoreError::Backend("poisoned".into()))?;
+//!         if orders.contains_key(&order.order_no) {
+//!             return Err(StoreError::Duplicate(order.order_no));
+//!         }
+//!         orders.insert(order.order_no.clone(), (order, Instant::now() + ttl, false));
+//!         Ok(())
+//!     }
+//!
+//!     async fn consume_claim(&self, order_no: &OrderNo, claim: &Claim) -> Result<Consumed, StoreError> {
+//!         let mut orders = self.0.lock().map_err(|_| StoreError::Backend("poisoned".into()))?;
+//!         let Some((order, deadline, consumed)) = orders.get_mut(order_no) else {
+//!             return Ok(Consumed::Unknown);
+//!         };
+//!         let its_browser = claim.binding().is_some() && claim.binding() == order.binding.as_ref();
+//!         Ok(if *consumed && its_browser {
+//!             Consumed::Repeated(order.clone())
+//!         } else if *consumed {
+//!             Consumed::AlreadyConsumed
+//!         } else if Instant::now() >= *deadline && !claim.is_past_deadline() {
+//!             Consumed::Expired
+//!         } else if claim.binding().is_some() && !its_browser {
+//!             Consumed::OtherBrowser
+//!         } else {
+//!             *consumed = true;
+//!             Consumed::Accepted(order.clone())
+//!         })
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "multi_thread")]
+//! # async fn main() {
+//! // In a #[tokio::test(flavor = "multi_thread")]:
+//! let report = tencent_faceid::contract::order_store(async || MapStore::default()).await;
+//! // It keeps no settlements and no due index: it cannot reconcile.
+//! assert_eq!(report.skipped.len(), 2, "{report:?}");
+//! # }
+//! ```
+//!
+//! Ticket providers are checked alike: see [`ticket_provider`].
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio::sync::Barrier;
+
+mod due_index;
+mod order_store;
+mod ticket_provider;
+
+pub use order_store::order_store;
+pub use ticket_provider::{ticket_provider, ticket_provider_with_clock};
+
+/// What a contract suite checked, and what it skipped because the backend
+/// does not support it. A suite that returns passed every check it ran.
+///
+/// ```
+/// # #[tokio::main(flavor = "multi_thread")]
+/// # async fn main() {
+/// use tencent_faceid::contract;
+/// use tencent_faceid::orders::MemoryOrderStore;
+///
+/// let report = contract::order_store(async || MemoryOrderStore::new()).await;
+/// assert!(report.checked.contains(&"due index"), "{report:?}");
+/// assert!(report.skipped.is_empty(), "{report:?}");
+/// # }
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Report {
+    /// The parts of the contract checked, in the order they ran.
+    pub checked: Vec<&'static str>,
+    /// The parts skipped, each with why.
+    pub skipped: Vec<String>,
+}
+
+impl Report {
+    fn checked(&mut self, part: &'static str) {
+        self.checked.push(part);
+    }
+
+    fn skipped(&mut self, part: &str, why: &str) {
+        tracing::warn!(part, why, "contract part skipped");
+        self.skipped.push(format!("{part}: {why}"));
+    }
+}
+
+/// Panics: `rule` of the `contract` does not hold, and `seen` shows how.
+#[track_caller]
+fn broken(contract: &str, rule: &str, seen: impl fmt::Debug) -> ! {
+    panic!("the {contract} contract is broken: {rule}; got {seen:?}")
+}
+
+/// Notes in `report` that `part` ran without parallelism when the current
+/// Tokio runtime is a current-thread one.
+fn note_single_thread(report: &mut Report, part: &str) {
+    let flavor = tokio::runtime::Handle::current().runtime_flavor();
+    if flavor == tokio::runtime::RuntimeFlavor::CurrentThread {
+        report.skipped(
+            part,
+            "on a current-thread runtime, concurrent calls interleave at .await points only; \
+             use #[tokio::test(flavor = \"multi_thread\")]",
+        );
+    }
+}
+
+/// Runs `tasks` calls of `task` (given their index) at once, lined up on a
+/// barrier, each in a Tokio task of its own; answers their outputs in
+/// index order.
+async fn race<T, F>(tasks: usize, task: impl Fn(usize) -> F) -> Vec<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let barrier = Arc::new(Barrier::new(tasks));
+    let handles: Vec<_> = (0..tasks)
+        .map(|index| {
+            let (barrier, run) = (Arc::clone(&barrier), task(index));
+            tokio::spawn(async move {
+                barrier.wait().await;
+                run.await
+            })
+        })
+        .collect();
+    let mut outputs = Vec::with_capacity(tasks);
+    for handle in handles {
+        outputs.push(
+            handle
+                .await
+                .expect("a concurrent call of the contract suite panicked"),
+        );
+    }
+    outputs
+}
