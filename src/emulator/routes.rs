@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 
-use super::vendor::{vendor_time, LoginPage, Params, Rejection, Vendor};
+use super::rules::{vendor_time, LoginPage, Params, Rejection, Vendor};
 use super::{EmulatorError, Fault, Refusal, Shared};
 use crate::client::Endpoint;
 use crate::result_code::{FrontEndCode, ResultCode};

@@ -184,7 +184,7 @@ mod fault;
 mod lifecycle;
 mod outcome;
 mod routes;
-mod vendor;
+mod rules;
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -204,7 +204,7 @@ use counts::CountCells;
 pub use counts::Counts;
 pub use fault::Fault;
 pub use outcome::{Outcome, Refusal, SignatureParam};
-use vendor::{Settings, Vendor};
+use rules::{Settings, Vendor};
 
 /// A running emulator. Clones are handles to the same server, and so is
 /// every [`FaceIdClient`] it hands out ([`Emulator::client`]) and anything
