@@ -8,7 +8,8 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::{watch, Mutex, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
 
-use super::{Delivery, SettledBy, SettledState, Settlement, Settler};
+use super::settlement::{SettledBy, SettledState, Settlement};
+use super::{Delivery, Settler};
 use crate::orders::{Claim, Consumed, DueOrder, PendingOrder, StoreError};
 use crate::record::VerificationRecord;
 

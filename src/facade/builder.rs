@@ -1,0 +1,385 @@
+//! [`FaceIdBuilder`]: what a [`FaceId`] is made of, and how it is built.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::FaceId;
+use crate::callback::{CallbackConfigError, CallbackVerifier};
+use crate::client::{ClientError, FaceIdClient};
+use crate::ids::IdentifierError;
+use crate::orders::{MemoryOrderStore, OrderStore};
+use crate::render::BodyFormat;
+use crate::secret::Secret;
+use crate::session::{Admission, SessionStarter, StartSession};
+use crate::settle::{Settler, SettlerBuilder};
+use crate::tickets::{CachedTickets, TicketProvider};
+
+/// Configuration that cannot work; the message says what to fix.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FaceIdError {
+    /// A required environment variable is not set (or empty).
+    #[error("the environment variable {name} is not set: {hint}")]
+    MissingVariable {
+        /// The variable.
+        name: &'static str,
+        /// What to set it to.
+        hint: &'static str,
+    },
+    /// An environment variable has a value this crate cannot use (the
+    /// value itself is not repeated).
+    #[error("the environment variable {name} must be {expected}")]
+    InvalidVariable {
+        /// The variable.
+        name: &'static str,
+        /// What it may be.
+        expected: &'static str,
+    },
+    /// Both a vendor app id and the emulator are configured.
+    #[error("both FACEID_APP_ID and FACEID_EMULATOR=1 are set: unset FACEID_EMULATOR to talk to the vendor, or FACEID_APP_ID to use the emulator")]
+    VendorAndEmulator,
+    /// The configuration needs a crate feature that is not enabled.
+    #[error("{what} needs the tencent-faceid feature `{feature}`: enable it in Cargo.toml")]
+    FeatureMissing {
+        /// What asked for it.
+        what: &'static str,
+        /// The feature.
+        feature: &'static str,
+    },
+    /// The emulator was asked for in a release build.
+    #[error("the FaceID emulator verifies anyone who presses \"pass\" and is refused in release builds; configure the vendor (FACEID_APP_ID, FACEID_SECRET), or set FACEID_EMULATOR_IN_RELEASE=1 (FaceIdBuilder::allow_emulator_in_release) if this build really is not production")]
+    EmulatorInRelease,
+    /// The emulator could not start (no loopback port).
+    #[error("the FaceID emulator could not start: {0}")]
+    EmulatorStart(#[source] std::io::Error),
+    /// The vendor client's settings (app id, secret, base URL).
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// The callback verifier's settings.
+    #[error(transparent)]
+    Callback(#[from] CallbackConfigError),
+    /// The order number prefix.
+    #[error("invalid order number prefix: {0}")]
+    OrderPrefix(#[from] IdentifierError),
+    /// Redis could not be reached.
+    #[cfg(feature = "redis")]
+    #[error("Redis (FACEID_REDIS_URL / FaceIdBuilder::redis) could not be reached: {0}")]
+    Redis(#[from] crate::redis::RedisBackendError),
+}
+
+/// Who answers the vendor's calls.
+pub(super) enum Vendor {
+    Tencent {
+        app_id: String,
+        secret: Secret,
+    },
+    #[cfg(feature = "emulator")]
+    Emulator(crate::emulator::Emulator),
+    #[cfg(feature = "emulator")]
+    StartEmulator,
+}
+
+/// Configures a [`FaceId`]; made by [`FaceId::builder`],
+/// [`FaceId::emulated`] or [`FaceIdBuilder::from_env`].
+///
+/// Defaults: cached tickets and an in-memory order store (or both in Redis
+/// with [`redis`](Self::redis)), browser binding on, orders live 30 min,
+/// passes not confirmed with the vendor's record, plain-text rejections.
+pub struct FaceIdBuilder {
+    vendor: Vendor,
+    base_url: Option<String>,
+    tickets: Option<Arc<dyn TicketProvider>>,
+    store: Option<Arc<dyn OrderStore>>,
+    #[cfg(feature = "redis")]
+    redis_url: Option<String>,
+    browser_binding: bool,
+    order_ttl: Option<Duration>,
+    order_prefix: Option<String>,
+    confirm: bool,
+    rejection_format: BodyFormat,
+    admit: Option<Box<Admission>>,
+    emulator_in_release: bool,
+    settle: Option<Box<SettleConfig>>,
+}
+
+/// What [`FaceIdBuilder::settle`] does to the settler it builds.
+type SettleConfig = dyn FnOnce(SettlerBuilder) -> SettlerBuilder + Send;
+
+impl fmt::Debug for FaceIdBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FaceIdBuilder")
+            .field("emulated", &!matches!(self.vendor, Vendor::Tencent { .. }))
+            .field("browser_binding", &self.browser_binding)
+            .field("confirm", &self.confirm)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FaceIdBuilder {
+    /// The defaults, for `vendor`.
+    pub(super) fn new(vendor: Vendor) -> Self {
+        Self {
+            vendor,
+            base_url: None,
+            tickets: None,
+            store: None,
+            #[cfg(feature = "redis")]
+            redis_url: None,
+            browser_binding: true,
+            order_ttl: None,
+            order_prefix: None,
+            confirm: false,
+            rejection_format: BodyFormat::Text,
+            admit: None,
+            emulator_in_release: false,
+            settle: None,
+        }
+    }
+
+    /// The vendor's base URL; default
+    /// [`DEFAULT_BASE_URL`](crate::client::DEFAULT_BASE_URL). Ignored by
+    /// an emulated `FaceId`.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = Some(base_url.into());
+        self
+    }
+
+    /// Where SIGN and NONCE tickets come from; default
+    /// [`CachedTickets`] on this app's client (or `RedisTickets` with
+    /// [`redis`](Self::redis)).
+    pub fn tickets(mut self, tickets: impl TicketProvider) -> Self {
+        self.tickets = Some(Arc::new(tickets));
+        self
+    }
+
+    /// Where pending orders are kept; default a [`MemoryOrderStore`] (or
+    /// `RedisOrderStore` with [`redis`](Self::redis)).
+    pub fn store(mut self, store: impl OrderStore) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// Shares tickets and orders between instances through the Redis at
+    /// `url` (`RedisTickets`, `RedisOrderStore` with their defaults); a
+    /// [`tickets`](Self::tickets) or [`store`](Self::store) of your own
+    /// takes precedence. Connected by [`build`](Self::build).
+    #[cfg(feature = "redis")]
+    pub fn redis(mut self, url: impl Into<String>) -> Self {
+        self.redis_url = Some(url.into());
+        self
+    }
+
+    /// Binds each callback to the browser that started its session (see
+    /// [`crate::binding`]); on by default. The starter's
+    /// [`Started::binding`](crate::session::Started::binding) cookie must
+    /// reach the browser: answer with the
+    /// [`Started`](crate::session::Started) itself (it is an axum
+    /// `IntoResponse` and an actix `Responder`), or set its `Set-Cookie` on
+    /// your redirect.
+    pub fn browser_binding(mut self, on: bool) -> Self {
+        self.browser_binding = on;
+        self
+    }
+
+    /// How long a started session may take to come back; default 30 min.
+    pub fn order_ttl(mut self, ttl: Duration) -> Self {
+        self.order_ttl = Some(ttl);
+        self
+    }
+
+    /// Letters or digits (at most 12) every order number starts with;
+    /// default `"fid"`.
+    pub fn order_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.order_prefix = Some(prefix.into());
+        self
+    }
+
+    /// Confirms every pass with the vendor's record before accepting it
+    /// (see [`CallbackVerifierBuilder::confirm_with`](crate::callback::CallbackVerifierBuilder::confirm_with));
+    /// off by default. The outcome then carries the record (live rate,
+    /// similarity).
+    pub fn confirm(mut self, on: bool) -> Self {
+        self.confirm = on;
+        self
+    }
+
+    /// Answers rejected callbacks as JSON (`{"error", "message"}`) instead
+    /// of plain text, in the tower layer and the actix extractor alike.
+    pub fn json_rejections(mut self) -> Self {
+        self.rejection_format = BodyFormat::Json;
+        self
+    }
+
+    /// A check every valid start request passes before anything costs
+    /// money; see [`SessionStarterBuilder::admit`](crate::session::SessionStarterBuilder::admit).
+    pub fn admit(
+        mut self,
+        check: impl Fn(&StartSession) -> Result<(), String> + Send + Sync + 'static,
+    ) -> Self {
+        self.admit = Some(Box::new(check));
+        self
+    }
+
+    /// Settles every order exactly once (passed, failed, abandoned) by its
+    /// callback or by a [`Reconciler`](crate::settle::Reconciler):
+    /// `configure` sets up the
+    /// [`Settler`] (its `on_settled` hook, evidence, delays) that the
+    /// verifier and [`FaceId::reconciler`] share. Off by default.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use tencent_faceid::settle::Settlement;
+    /// use tencent_faceid::FaceId;
+    /// # let emulator = tencent_faceid::emulator::Emulator::start().await?;
+    /// let face_id = FaceId::emulated(&emulator)
+    ///     .settle(|settler| settler.on_settled(|settlement: Settlement| async move {
+    ///         println!("{} {}", settlement.order_no, settlement.state.as_str());
+    ///         Ok::<(), std::convert::Infallible>(())
+    ///     }))
+    ///     .build()
+    ///     .await?;
+    /// let reconciler = face_id.reconciler().expect("settlement is on").build().spawn();
+    /// reconciler.stop().await;
+    /// # Ok(()) }
+    /// ```
+    pub fn settle(
+        mut self,
+        configure: impl FnOnce(SettlerBuilder) -> SettlerBuilder + Send + 'static,
+    ) -> Self {
+        self.settle = Some(Box::new(configure));
+        self
+    }
+
+    /// Allows the emulator in a release build (refused there by default,
+    /// because it verifies anyone who presses "pass").
+    pub fn allow_emulator_in_release(mut self, allow: bool) -> Self {
+        self.emulator_in_release = allow;
+        self
+    }
+
+    /// Builds the app's parts: starts the emulator if asked to, connects
+    /// to Redis if configured.
+    ///
+    /// # Errors
+    /// [`FaceIdError`]: an empty app id or secret, an invalid base URL or
+    /// order prefix, the emulator in a release build, Redis unreachable.
+    pub async fn build(self) -> Result<FaceId, FaceIdError> {
+        let (client, emulator) = match self.vendor {
+            Vendor::Tencent { app_id, secret } => {
+                let mut client = FaceIdClient::builder(app_id, secret);
+                if let Some(base_url) = self.base_url {
+                    client = client.base_url(base_url);
+                }
+                (client.build()?, None)
+            }
+            #[cfg(feature = "emulator")]
+            Vendor::Emulator(emulator) => {
+                emulator_allowed(cfg!(debug_assertions), self.emulator_in_release)?;
+                (emulator.client(), Some(announce(emulator)))
+            }
+            #[cfg(feature = "emulator")]
+            Vendor::StartEmulator => {
+                emulator_allowed(cfg!(debug_assertions), self.emulator_in_release)?;
+                let emulator = crate::emulator::Emulator::start()
+                    .await
+                    .map_err(FaceIdError::EmulatorStart)?;
+                (emulator.client(), Some(announce(emulator)))
+            }
+        };
+
+        #[cfg_attr(not(feature = "redis"), allow(unused_mut))]
+        let (mut tickets, mut store) = (self.tickets, self.store);
+        #[cfg(feature = "redis")]
+        if let Some(url) = &self.redis_url {
+            if tickets.is_none() || store.is_none() {
+                let manager = crate::redis::connect(url).await?;
+                if tickets.is_none() {
+                    let redis =
+                        crate::tickets::RedisTickets::builder(client.clone(), manager.clone());
+                    tickets = Some(Arc::new(redis.build()) as Arc<dyn TicketProvider>);
+                }
+                if store.is_none() {
+                    let redis = crate::orders::RedisOrderStore::new(manager);
+                    store = Some(Arc::new(redis) as Arc<dyn OrderStore>);
+                }
+            }
+        }
+        let tickets: Arc<dyn TicketProvider> =
+            tickets.unwrap_or_else(|| Arc::new(CachedTickets::builder(client.clone()).build()));
+        let store: Arc<dyn OrderStore> = store.unwrap_or_else(|| Arc::new(MemoryOrderStore::new()));
+
+        let mut verifier =
+            CallbackVerifier::builder(client.app_id(), tickets.clone(), store.clone())
+                .browser_binding(self.browser_binding)
+                .clock(client.clock().clone());
+        if self.confirm {
+            verifier = verifier.confirm_with(client.clone());
+        }
+        let settler = self.settle.map(|configure| {
+            let settler = Settler::builder(client.clone(), tickets.clone(), store.clone())
+                .clock(client.clock().clone());
+            configure(settler).build()
+        });
+        if let Some(settler) = &settler {
+            verifier = verifier.settle_with(settler.clone());
+        }
+        let mut starter = SessionStarter::builder(client.clone(), tickets.clone(), store)
+            .browser_binding(self.browser_binding);
+        if let Some(ttl) = self.order_ttl {
+            starter = starter.order_ttl(ttl);
+        }
+        if let Some(prefix) = self.order_prefix {
+            starter = starter.order_prefix(prefix);
+        }
+        if let Some(admit) = self.admit {
+            starter = starter.admit(admit);
+        }
+        Ok(FaceId {
+            verifier: verifier.build()?,
+            starter: starter.build()?,
+            client,
+            tickets,
+            rejection_format: self.rejection_format,
+            emulator,
+            settler,
+            order_ttl: self.order_ttl,
+        })
+    }
+}
+
+/// Warns, loudly, that verification is emulated.
+#[cfg(feature = "emulator")]
+fn announce(emulator: crate::emulator::Emulator) -> crate::emulator::Emulator {
+    tracing::warn!(
+        base_url = %emulator.base_url(),
+        "FACE VERIFICATION IS EMULATED: anyone who presses \"pass\" is verified. For development and tests only; configure FACEID_APP_ID and FACEID_SECRET for the vendor"
+    );
+    emulator
+}
+
+/// Whether the emulator may run: always in a debug build, in a release
+/// build only when allowed.
+#[cfg(feature = "emulator")]
+fn emulator_allowed(debug_build: bool, allowed_in_release: bool) -> Result<(), FaceIdError> {
+    if debug_build || allowed_in_release {
+        Ok(())
+    } else {
+        Err(FaceIdError::EmulatorInRelease)
+    }
+}
+
+#[cfg(all(test, feature = "emulator"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_emulator_is_refused_in_release_unless_allowed() {
+        assert!(emulator_allowed(true, false).is_ok());
+        assert!(emulator_allowed(false, true).is_ok());
+        let error = emulator_allowed(false, false).unwrap_err();
+        assert!(matches!(error, FaceIdError::EmulatorInRelease));
+        assert!(error.to_string().contains("FACEID_EMULATOR_IN_RELEASE=1"));
+    }
+}
