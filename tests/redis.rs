@@ -476,11 +476,7 @@ async fn four_instances_under_load_fetch_exactly_one_token_and_one_ticket() {
     // The first token request is held, so every caller arrives while the
     // first refresh is in flight.
     let release = Arc::new(Notify::new());
-    emulator.inject(Fault::Hold {
-        endpoint: Endpoint::AccessToken,
-        release: Arc::clone(&release),
-        times: 1,
-    });
+    emulator.inject(Fault::hold(Endpoint::AccessToken, Arc::clone(&release)));
     const CALLERS: usize = 200;
     let start = Arc::new(Barrier::new(CALLERS + 1));
     let tasks: Vec<_> = (0..CALLERS)
@@ -603,11 +599,7 @@ async fn a_holder_whose_lock_lapsed_neither_overwrites_the_record_nor_deletes_th
     let lock_key = slow.lock_key().to_owned();
     let record_key = slow.record_key().to_owned();
     let release = Arc::new(Notify::new());
-    emulator.inject(Fault::Hold {
-        endpoint: Endpoint::AccessToken,
-        release: Arc::clone(&release),
-        times: 1,
-    });
+    emulator.inject(Fault::hold(Endpoint::AccessToken, Arc::clone(&release)));
     let refreshing = tokio::spawn({
         let slow = slow.clone();
         async move { slow.sign_tickets().await }
@@ -820,11 +812,7 @@ async fn a_failing_vendor_is_retried_once_per_backoff_while_the_valid_ticket_ser
     assert_eq!(emulator.counts().sign_ticket, 1);
 
     clock.advance(REFRESH_EVERY);
-    emulator.inject(Fault::HttpStatus {
-        endpoint: Endpoint::ApiTicket,
-        status: 500,
-        times: 1,
-    });
+    emulator.inject(Fault::http_status(Endpoint::ApiTicket, 500));
     for _ in 0..5 {
         let served = tickets.sign_tickets().await.unwrap();
         assert_eq!(served.current.value(), warm.current.value());
@@ -858,11 +846,7 @@ async fn a_failing_vendor_with_no_valid_ticket_is_a_typed_error_and_frees_the_lo
     let prefix = random_prefix();
     let a = instance(&emulator, &prefix).await.build();
     let code = ResultCode::from_code("400500");
-    emulator.inject(Fault::VendorError {
-        endpoint: Endpoint::AccessToken,
-        code: code.clone(),
-        times: 1,
-    });
+    emulator.inject(Fault::vendor_error(Endpoint::AccessToken, code.clone()));
     let error = a.sign_tickets().await.unwrap_err();
     let RefreshError::Vendor(cause) = refresh_error(&error) else {
         panic!("expected a vendor error, got {error}");

@@ -9,6 +9,7 @@ use tokio::sync::watch;
 use url::Url;
 
 use super::counts::CountCells;
+use super::fault::FaultQueue;
 use super::rules::{Settings, Vendor};
 use super::{routes, Emulator, Server, Shared, SignatureParam};
 use crate::client::FaceIdClient;
@@ -189,7 +190,7 @@ impl EmulatorBuilder {
         let (stop, stopped) = watch::channel(false);
         let shared = Arc::new(Shared {
             vendor: Vendor::new(settings, base_url.clone()),
-            faults: Mutex::default(),
+            faults: FaultQueue::default(),
             counts: CountCells::default(),
             stop: stopped.clone(),
         });

@@ -161,7 +161,7 @@
 //! assert!(matches!(refused, Err(ClientError::Vendor { .. })));
 //!
 //! // Faults: the next access-token request answers HTTP 503.
-//! emulator.inject(Fault::HttpStatus { endpoint: Endpoint::AccessToken, status: 503, times: 1 });
+//! emulator.inject(Fault::http_status(Endpoint::AccessToken, 503));
 //! assert!(matches!(client.access_token().await, Err(ClientError::Status { status: 503, .. })));
 //! assert_eq!(emulator.counts().access_token, 2);
 //!
@@ -189,7 +189,6 @@ mod routes;
 mod rules;
 mod user;
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -207,6 +206,7 @@ use counts::CountCells;
 pub use counts::Counts;
 pub use error::EmulatorError;
 pub use fault::Fault;
+use fault::FaultQueue;
 pub use outcome::{Outcome, Refusal, SignatureParam};
 use rules::Vendor;
 
@@ -239,7 +239,7 @@ pub struct Emulator {
 /// What the request handlers share with the handles.
 struct Shared {
     vendor: Vendor,
-    faults: Mutex<VecDeque<Fault>>,
+    faults: FaultQueue,
     counts: CountCells,
     stop: watch::Receiver<bool>,
 }
@@ -398,7 +398,7 @@ impl Emulator {
 
     /// Queues a fault. Faults apply in the order injected: each request to
     /// an endpoint takes the first queued fault for that endpoint, which
-    /// lasts for its `times` requests.
+    /// lasts for its [`times`](Fault::times) requests.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -407,25 +407,19 @@ impl Emulator {
     /// use tencent_faceid::emulator::{Emulator, Fault};
     /// use tencent_faceid::result_code::ResultCode;
     /// let emulator = Emulator::start().await?;
-    /// emulator.inject(Fault::VendorError {
-    ///     endpoint: Endpoint::AccessToken,
-    ///     code: ResultCode::from_code("400500"),
-    ///     times: 1,
-    /// });
+    /// emulator.inject(Fault::vendor_error(Endpoint::AccessToken, ResultCode::from_code("400500")));
     /// let error = emulator.client().access_token().await.unwrap_err();
     /// assert_eq!(error.vendor_code(), Some(&ResultCode::from_code("400500")));
     /// assert!(emulator.client().access_token().await.is_ok());
     /// # Ok(()) }
     /// ```
     pub fn inject(&self, fault: Fault) {
-        if fault.times() > 0 {
-            lock(&self.shared.faults).push_back(fault);
-        }
+        self.shared.faults.push(fault);
     }
 
     /// Drops every queued fault.
     pub fn clear_faults(&self) {
-        lock(&self.shared.faults).clear();
+        self.shared.faults.clear();
     }
 
     /// How many requests each endpoint received so far, faulted ones
