@@ -155,8 +155,8 @@ struct Bare {
 impl Bare {
     fn new() -> Self {
         Self {
-            put: Script::new(include_str!("../src/orders/lua/put.lua")),
-            consume: Script::new(include_str!("../src/orders/lua/consume.lua")),
+            put: Script::new(include_str!("../src/orders/redis/lua/put.lua")),
+            consume: Script::new(include_str!("../src/orders/redis/lua/consume.lua")),
             consume_without_attempt: Script::new(CONSUME_WITHOUT_ATTEMPT),
         }
     }
