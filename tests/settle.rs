@@ -145,10 +145,10 @@ async fn start(instance: &Instance) -> Started {
 }
 
 async fn redis_store(url: &str, prefix: &str) -> RedisOrderStore {
-    RedisOrderStore::connect(url)
+    let manager = tencent_faceid::redis::connect(url)
         .await
-        .expect("the tests' Redis answers")
-        .prefix(prefix)
+        .expect("the tests' Redis answers");
+    RedisOrderStore::builder(manager).prefix(prefix).build()
 }
 
 #[test]

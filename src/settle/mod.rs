@@ -30,7 +30,7 @@
 //! settlement in the store, and the reconciler delivers it. So the hook may
 //! see one settlement more than once: key its effects on
 //! [`Settlement::idempotency_key`]. Undelivered settlements live as long
-//! as the store keeps consumed orders (`RedisOrderStore::retention`,
+//! as the store keeps consumed orders (`RedisOrderStoreBuilder::retention`,
 //! default 24 h; a [`MemoryOrderStore`](crate::orders::MemoryOrderStore)
 //! keeps them for the order's time to live, or until the process ends).
 //!
@@ -189,7 +189,8 @@ impl SettlerBuilder {
 
     /// The first and the longest wait before a failed delivery (or vendor
     /// call) is retried; each retry waits as long as has passed since the
-    /// settlement, within these bounds. Default 30 s and 1 h.
+    /// settlement, within these bounds. Default 30 s and 1 h; a `max` below
+    /// `min` is clamped to `min`.
     pub fn retry_backoff(mut self, min: Duration, max: Duration) -> Self {
         self.inner.backoff = (min, max.max(min));
         self
