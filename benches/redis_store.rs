@@ -115,10 +115,12 @@ fn stores(c: &mut Criterion) {
     let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
     let prefix = format!("faceid-bench:{}:", random_alphanumeric(8));
     let redis = runtime
-        .block_on(RedisOrderStore::connect(&url))
-        .expect("Redis must run at REDIS_URL or redis://127.0.0.1:6379")
+        .block_on(tencent_faceid::redis::connect(&url))
+        .expect("Redis must run at REDIS_URL or redis://127.0.0.1:6379");
+    let redis = RedisOrderStore::builder(redis)
         .prefix(&prefix)
-        .retention(Duration::from_secs(60));
+        .retention(Duration::from_secs(60))
+        .build();
     bench_store(c, &runtime, "redis", redis, Duration::from_secs(600));
 
     // Consumed orders stay as tombstones until their time to live ends: a
@@ -155,8 +157,8 @@ struct Bare {
 impl Bare {
     fn new() -> Self {
         Self {
-            put: Script::new(include_str!("../src/orders/lua/put.lua")),
-            consume: Script::new(include_str!("../src/orders/lua/consume.lua")),
+            put: Script::new(include_str!("../src/orders/redis/lua/put.lua")),
+            consume: Script::new(include_str!("../src/orders/redis/lua/consume.lua")),
             consume_without_attempt: Script::new(CONSUME_WITHOUT_ATTEMPT),
         }
     }
@@ -249,10 +251,12 @@ fn consume(c: &mut Criterion) {
         let mut manager = runtime
             .block_on(tencent_faceid::redis::connect(&redis.url()))
             .expect("the spare Redis answers");
-        let mut store = RedisOrderStore::new(manager.clone()).retention(Duration::from_secs(60));
+        let mut store =
+            RedisOrderStore::builder(manager.clone()).retention(Duration::from_secs(60));
         if wait {
             store = store.wait_for_replicas(1, Duration::from_secs(1));
         }
+        let store = store.build();
         let verifier =
             CallbackVerifier::builder(APP_ID, StaticTickets::new(TICKET, "n"), store.clone())
                 .build()

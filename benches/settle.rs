@@ -120,14 +120,15 @@ fn consume(c: &mut Criterion) {
     let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
     let prefix = format!("faceid-bench:{}:", random_alphanumeric(8));
     let redis = runtime
-        .block_on(RedisOrderStore::connect(&url))
-        .expect("Redis must run at REDIS_URL or redis://127.0.0.1:6379")
-        .retention(Duration::from_secs(60));
+        .block_on(tencent_faceid::redis::connect(&url))
+        .expect("Redis must run at REDIS_URL or redis://127.0.0.1:6379");
+    let redis = RedisOrderStore::builder(redis).retention(Duration::from_secs(60));
     for (name, index) in [("redis/index", true), ("redis/no_index", false)] {
         let store = redis
             .clone()
             .prefix(format!("{prefix}{index}:"))
-            .due_index(index);
+            .due_index(index)
+            .build();
         bench_consume(c, &runtime, name, &store, Duration::from_secs(600));
     }
     runtime.block_on(redis_keys::remove_keys(&url, &prefix));

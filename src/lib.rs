@@ -46,6 +46,19 @@
 //! - `contract` (feature `contract`): the suites a store or ticket
 //!   provider of your own must pass, one call in a test.
 //!
+//! ## Conventions
+//!
+//! A configurable type `X` is made by `X::builder(required…)`, which
+//! answers an `XBuilder`. Its setters take and return the builder by value
+//! and never fail: a number out of range is clamped, and the setter's
+//! documentation says so. `build()` answers `Result<X, XConfigError>` only
+//! when settings can contradict each other or be unusable (an empty app
+//! id, a client for another app), and `X` otherwise. A type whose settings
+//! all have defaults also has `X::new(required…)`, the builder built with
+//! them (as `reqwest::Client::new`). Tower layers are the exception: they
+//! are configured as tower's own layers are,
+//! `FaceCallbackLayer::new(verifier).json_rejections()`.
+//!
 //! Secrets (the app secret, access tokens, tickets) and personal data
 //! (name, id number, photos) are [`Secret`]s: they never appear in `Debug`,
 //! logs or error messages.

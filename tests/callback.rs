@@ -429,11 +429,9 @@ async fn a_record_for_another_order_is_not_confirmed() {
         r#"{{"code":"0","msg":"ok","result":{{"orderNo":"someOtherOrder","appId":"{}"}}}}"#,
         partner.emulator.app_id()
     );
-    partner.emulator.inject(Fault::RawBody {
-        endpoint: Endpoint::QueryRecord,
-        body,
-        times: 1,
-    });
+    partner
+        .emulator
+        .inject(Fault::raw_body(Endpoint::QueryRecord, body));
     let rejection = partner.verifier.verify(&query).await.unwrap_err();
     assert_eq!(
         rejection.kind(),
@@ -448,22 +446,10 @@ async fn an_unreachable_vendor_is_503_and_keeps_the_order() {
     let partner = Partner::start(true).await;
     let (started, query) = partner.finished_session(EmulatorOutcome::Pass).await;
     let faults = [
-        Fault::HttpStatus {
-            endpoint: Endpoint::QueryRecord,
-            status: 502,
-            times: 1,
-        },
+        Fault::http_status(Endpoint::QueryRecord, 502),
         // Refused, then refused again after one recovery of the tickets.
-        Fault::VendorError {
-            endpoint: Endpoint::QueryRecord,
-            code: ResultCode::from_code("400500"),
-            times: 2,
-        },
-        Fault::RawBody {
-            endpoint: Endpoint::QueryRecord,
-            body: "<html>gateway</html>".into(),
-            times: 1,
-        },
+        Fault::vendor_error(Endpoint::QueryRecord, ResultCode::from_code("400500")).times(2),
+        Fault::raw_body(Endpoint::QueryRecord, "<html>gateway</html>"),
     ];
     for fault in faults {
         let described = format!("{fault:?}");
@@ -576,11 +562,10 @@ async fn a_refused_confirmation_recovers_the_tickets_once_and_succeeds() {
     let partner = Partner::start(true).await;
     let (_, query) = partner.finished_session(EmulatorOutcome::Pass).await;
     let before = partner.emulator.counts();
-    partner.emulator.inject(Fault::VendorError {
-        endpoint: Endpoint::QueryRecord,
-        code: ResultCode::from_code("400101"),
-        times: 1,
-    });
+    partner.emulator.inject(Fault::vendor_error(
+        Endpoint::QueryRecord,
+        ResultCode::from_code("400101"),
+    ));
     let outcome = partner.verifier.verify(&query).await.unwrap();
     assert!(outcome.passed() && outcome.record.is_some());
     let after = partner.emulator.counts();

@@ -651,11 +651,7 @@ async fn http_errors_are_status_errors_on_every_endpoint() {
         Endpoint::StartSession,
         Endpoint::QueryRecord,
     ] {
-        emulator.inject(Fault::HttpStatus {
-            endpoint,
-            status: 500,
-            times: 1,
-        });
+        emulator.inject(Fault::http_status(endpoint, 500));
     }
     let token = Secret::new("t");
     let order_no = OrderNo::new("order1").unwrap();
@@ -693,11 +689,10 @@ async fn injected_vendor_codes_are_vendor_errors() {
     let emulator = Emulator::start().await.unwrap();
     let client = emulator.client();
     let token = client.access_token().await.unwrap();
-    emulator.inject(Fault::VendorError {
-        endpoint: Endpoint::ApiTicket,
-        code: ResultCode::Other("66662001".into()),
-        times: 1,
-    });
+    emulator.inject(Fault::vendor_error(
+        Endpoint::ApiTicket,
+        ResultCode::Other("66662001".into()),
+    ));
     let error = client.sign_ticket(token.secret()).await.unwrap_err();
     match &error {
         ClientError::Vendor {
@@ -714,17 +709,15 @@ async fn injected_vendor_codes_are_vendor_errors() {
 async fn undecodable_bodies_are_decode_errors() {
     let emulator = Emulator::start().await.unwrap();
     let client = emulator.client();
-    emulator.inject(Fault::RawBody {
-        endpoint: Endpoint::AccessToken,
-        body: "<html>gateway error</html>".into(),
-        times: 1,
-    });
+    emulator.inject(Fault::raw_body(
+        Endpoint::AccessToken,
+        "<html>gateway error</html>",
+    ));
     // Valid JSON, success code, but no token in it.
-    emulator.inject(Fault::RawBody {
-        endpoint: Endpoint::AccessToken,
-        body: r#"{"code":"0","msg":"ok"}"#.into(),
-        times: 1,
-    });
+    emulator.inject(Fault::raw_body(
+        Endpoint::AccessToken,
+        r#"{"code":"0","msg":"ok"}"#,
+    ));
     for _ in 0..2 {
         assert!(matches!(
             client.access_token().await,
@@ -791,17 +784,9 @@ async fn no_error_shows_a_secret_token_or_ticket() {
             .await
             .unwrap_err(),
     ];
-    emulator.inject(Fault::HttpStatus {
-        endpoint: Endpoint::ApiTicket,
-        status: 503,
-        times: 1,
-    });
+    emulator.inject(Fault::http_status(Endpoint::ApiTicket, 503));
     errors.push(client.sign_ticket(token.secret()).await.unwrap_err());
-    emulator.inject(Fault::RawBody {
-        endpoint: Endpoint::ApiTicket,
-        body: "not json".into(),
-        times: 1,
-    });
+    emulator.inject(Fault::raw_body(Endpoint::ApiTicket, "not json"));
     errors.push(client.sign_ticket(token.secret()).await.unwrap_err());
 
     // Transport errors: the secret and the token are in the request URLs.

@@ -526,21 +526,13 @@ async fn callbacks_are_signed_with_the_newest_ticket_after_rotation() {
 async fn faults_apply_in_order_for_their_times_and_can_be_cleared() {
     let emulator = Emulator::start().await.unwrap();
     let client = emulator.client();
-    emulator.inject(Fault::HttpStatus {
-        endpoint: Endpoint::AccessToken,
-        status: 502,
-        times: 2,
-    });
-    emulator.inject(Fault::VendorError {
-        endpoint: Endpoint::AccessToken,
-        code: ResultCode::from_code("400500"),
-        times: 1,
-    });
-    emulator.inject(Fault::HttpStatus {
-        endpoint: Endpoint::QueryRecord,
-        status: 500,
-        times: 0, // applies to nothing
-    });
+    emulator.inject(Fault::http_status(Endpoint::AccessToken, 502).times(2));
+    emulator.inject(Fault::vendor_error(
+        Endpoint::AccessToken,
+        ResultCode::from_code("400500"),
+    ));
+    // No request at all.
+    emulator.inject(Fault::http_status(Endpoint::QueryRecord, 500).times(0));
     for _ in 0..2 {
         assert!(matches!(
             client.access_token().await,
@@ -553,11 +545,7 @@ async fn faults_apply_in_order_for_their_times_and_can_be_cleared() {
     );
     assert!(client.access_token().await.is_ok());
 
-    emulator.inject(Fault::HttpStatus {
-        endpoint: Endpoint::AccessToken,
-        status: 500,
-        times: 5,
-    });
+    emulator.inject(Fault::http_status(Endpoint::AccessToken, 500).times(5));
     emulator.clear_faults();
     assert!(client.access_token().await.is_ok());
     assert_eq!(emulator.counts().access_token, 5);
@@ -566,11 +554,10 @@ async fn faults_apply_in_order_for_their_times_and_can_be_cleared() {
 #[tokio::test]
 async fn delay_then_answers_normally() {
     let emulator = Emulator::start().await.unwrap();
-    emulator.inject(Fault::Delay {
-        endpoint: Endpoint::AccessToken,
-        delay: Duration::from_millis(20),
-        times: 1,
-    });
+    emulator.inject(Fault::delay(
+        Endpoint::AccessToken,
+        Duration::from_millis(20),
+    ));
     assert!(emulator.client().access_token().await.is_ok());
     assert_eq!(emulator.counts().access_token, 1);
 }
@@ -578,17 +565,9 @@ async fn delay_then_answers_normally() {
 #[tokio::test]
 async fn hold_waits_for_release() {
     let emulator = Emulator::start().await.unwrap();
-    emulator.inject(Fault::Hold {
-        endpoint: Endpoint::AccessToken,
-        release: Arc::new(Notify::new()),
-        times: 1,
-    });
+    emulator.inject(Fault::hold(Endpoint::AccessToken, Arc::new(Notify::new())));
     let release = Arc::new(Notify::new());
-    emulator.inject(Fault::Hold {
-        endpoint: Endpoint::AccessToken,
-        release: Arc::clone(&release),
-        times: 1,
-    });
+    emulator.inject(Fault::hold(Endpoint::AccessToken, Arc::clone(&release)));
     // Never released: the client gives up (a request that could complete
     // would be answered at once).
     let impatient = FaceIdClient::builder(emulator.app_id(), emulator.secret())
@@ -617,11 +596,7 @@ async fn a_held_request_is_answered_503_when_the_last_handle_goes() {
         .build()
         .unwrap();
     let release = Arc::new(Notify::new());
-    emulator.inject(Fault::Hold {
-        endpoint: Endpoint::QueryRecord,
-        release,
-        times: 1,
-    });
+    emulator.inject(Fault::hold(Endpoint::QueryRecord, release));
     let order_no = OrderNo::new("orderHeld1").unwrap();
     let second = emulator.clone();
     let held = tokio::spawn(async move {

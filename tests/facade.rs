@@ -211,11 +211,10 @@ async fn vendor_refusals_are_answered_without_the_vendors_text() {
     tokio::spawn(async move { axum::serve(listener, axum_app::router(app)).await });
 
     // The vendor refuses the name or id number: 422, what to check.
-    emulator.inject(Fault::VendorError {
-        endpoint: Endpoint::StartSession,
-        code: ResultCode::InvalidNameOrIdNumber,
-        times: 1,
-    });
+    emulator.inject(Fault::vendor_error(
+        Endpoint::StartSession,
+        ResultCode::InvalidNameOrIdNumber,
+    ));
     let (status, _, cookie, body) = start(&base, "张三").await;
     assert_eq!((status, cookie), (422, None));
     assert_eq!(
@@ -225,11 +224,7 @@ async fn vendor_refusals_are_answered_without_the_vendors_text() {
 
     // The vendor is down: 502, come back later; no name, id number or
     // vendor detail in the body.
-    emulator.inject(Fault::HttpStatus {
-        endpoint: Endpoint::StartSession,
-        status: 500,
-        times: 2,
-    });
+    emulator.inject(Fault::http_status(Endpoint::StartSession, 500).times(2));
     let (status, _, _, body) = start(&base, "张三").await;
     assert_eq!(status, 502);
     assert_eq!(

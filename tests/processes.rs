@@ -28,10 +28,10 @@ const ENV_ORDER: &str = "FACEID_CHILD_ORDER";
 const ENV_COUNT: &str = "FACEID_CHILD_COUNT";
 
 async fn store(url: &str, prefix: &str) -> RedisOrderStore {
-    RedisOrderStore::connect(url)
+    let manager = tencent_faceid::redis::connect(url)
         .await
-        .expect("the spare Redis answers")
-        .prefix(prefix)
+        .expect("the spare Redis answers");
+    RedisOrderStore::builder(manager).prefix(prefix).build()
 }
 
 #[tokio::test]

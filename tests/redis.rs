@@ -81,7 +81,9 @@ async fn put_then_consume_accepts_once_then_refuses_the_replay() {
         return;
     };
     let prefix = random_prefix();
-    let store = RedisOrderStore::new(manager().await).prefix(&prefix);
+    let store = RedisOrderStore::builder(manager().await)
+        .prefix(&prefix)
+        .build();
     let pending = order("order1", "user1");
     store.put(pending.clone(), HOUR).await.unwrap();
 
@@ -118,7 +120,9 @@ async fn an_order_never_put_is_unknown() {
         return;
     };
     let prefix = random_prefix();
-    let store = RedisOrderStore::new(manager().await).prefix(&prefix);
+    let store = RedisOrderStore::builder(manager().await)
+        .prefix(&prefix)
+        .build();
     store.put(order("known1", "u1"), HOUR).await.unwrap();
     assert_eq!(
         store
@@ -136,9 +140,10 @@ async fn an_order_past_its_deadline_is_expired_not_unknown_and_stays_unconsumed(
         return;
     };
     let prefix = random_prefix();
-    let store = RedisOrderStore::new(manager().await)
+    let store = RedisOrderStore::builder(manager().await)
         .prefix(&prefix)
-        .retention(HOUR);
+        .retention(HOUR)
+        .build();
     // A time to live of zero puts the deadline at the moment of `put` on the
     // Redis clock, so any later consume is past it: no waiting needed.
     let pending = order("late1", "u1");
@@ -179,9 +184,10 @@ async fn the_key_lives_for_ttl_plus_retention_and_the_tombstone_for_the_retentio
     };
     let prefix = random_prefix();
     let retention = Duration::from_secs(600);
-    let store = RedisOrderStore::new(manager().await)
+    let store = RedisOrderStore::builder(manager().await)
         .prefix(&prefix)
-        .retention(retention);
+        .retention(retention)
+        .build();
     let pending = order("ttl1", "u1");
     store.put(pending.clone(), HOUR).await.unwrap();
     let key = store.key(&pending.order_no);
@@ -210,7 +216,9 @@ async fn a_duplicate_order_number_is_refused_before_and_after_consumption() {
         return;
     };
     let prefix = random_prefix();
-    let store = RedisOrderStore::new(manager().await).prefix(&prefix);
+    let store = RedisOrderStore::builder(manager().await)
+        .prefix(&prefix)
+        .build();
     let pending = order("dup1", "u1");
     store.put(pending.clone(), HOUR).await.unwrap();
 
@@ -242,7 +250,11 @@ async fn of_concurrent_consumes_on_four_instances_exactly_one_wins() {
     let prefix = random_prefix();
     let mut stores = Vec::new();
     for _ in 0..4 {
-        stores.push(RedisOrderStore::new(manager().await).prefix(&prefix));
+        stores.push(
+            RedisOrderStore::builder(manager().await)
+                .prefix(&prefix)
+                .build(),
+        );
     }
     let orders: Vec<OrderNo> = (0..20)
         .map(|i| OrderNo::new(format!("race{i}")).unwrap())
@@ -297,9 +309,15 @@ async fn a_session_put_on_instance_a_is_consumed_on_b_and_its_replay_refused_on_
         return;
     };
     let prefix = random_prefix();
-    let a = RedisOrderStore::new(manager().await).prefix(&prefix);
-    let b = RedisOrderStore::new(manager().await).prefix(&prefix);
-    let c = RedisOrderStore::new(manager().await).prefix(&prefix);
+    let a = RedisOrderStore::builder(manager().await)
+        .prefix(&prefix)
+        .build();
+    let b = RedisOrderStore::builder(manager().await)
+        .prefix(&prefix)
+        .build();
+    let c = RedisOrderStore::builder(manager().await)
+        .prefix(&prefix)
+        .build();
     let pending = order("crossinstance1", "user9");
     a.put(pending.clone(), HOUR).await.unwrap();
 
@@ -325,8 +343,8 @@ async fn prefixes_keep_stores_apart() {
     };
     let (p1, p2) = (random_prefix(), random_prefix());
     let conn = manager().await;
-    let s1 = RedisOrderStore::new(conn.clone()).prefix(&p1);
-    let s2 = RedisOrderStore::new(conn).prefix(&p2);
+    let s1 = RedisOrderStore::builder(conn.clone()).prefix(&p1).build();
+    let s2 = RedisOrderStore::builder(conn).prefix(&p2).build();
     let pending = order("shared1", "u1");
     s1.put(pending.clone(), HOUR).await.unwrap();
     assert_eq!(
@@ -352,7 +370,9 @@ async fn a_foreign_value_under_the_prefix_is_a_backend_error_not_a_verdict() {
         return;
     };
     let prefix = random_prefix();
-    let store = RedisOrderStore::new(manager().await).prefix(&prefix);
+    let store = RedisOrderStore::builder(manager().await)
+        .prefix(&prefix)
+        .build();
     let no = OrderNo::new("foreign1").unwrap();
     let _: () = redis::cmd("SET")
         .arg(store.key(&no))
@@ -476,11 +496,7 @@ async fn four_instances_under_load_fetch_exactly_one_token_and_one_ticket() {
     // The first token request is held, so every caller arrives while the
     // first refresh is in flight.
     let release = Arc::new(Notify::new());
-    emulator.inject(Fault::Hold {
-        endpoint: Endpoint::AccessToken,
-        release: Arc::clone(&release),
-        times: 1,
-    });
+    emulator.inject(Fault::hold(Endpoint::AccessToken, Arc::clone(&release)));
     const CALLERS: usize = 200;
     let start = Arc::new(Barrier::new(CALLERS + 1));
     let tasks: Vec<_> = (0..CALLERS)
@@ -603,11 +619,7 @@ async fn a_holder_whose_lock_lapsed_neither_overwrites_the_record_nor_deletes_th
     let lock_key = slow.lock_key().to_owned();
     let record_key = slow.record_key().to_owned();
     let release = Arc::new(Notify::new());
-    emulator.inject(Fault::Hold {
-        endpoint: Endpoint::AccessToken,
-        release: Arc::clone(&release),
-        times: 1,
-    });
+    emulator.inject(Fault::hold(Endpoint::AccessToken, Arc::clone(&release)));
     let refreshing = tokio::spawn({
         let slow = slow.clone();
         async move { slow.sign_tickets().await }
@@ -820,11 +832,7 @@ async fn a_failing_vendor_is_retried_once_per_backoff_while_the_valid_ticket_ser
     assert_eq!(emulator.counts().sign_ticket, 1);
 
     clock.advance(REFRESH_EVERY);
-    emulator.inject(Fault::HttpStatus {
-        endpoint: Endpoint::ApiTicket,
-        status: 500,
-        times: 1,
-    });
+    emulator.inject(Fault::http_status(Endpoint::ApiTicket, 500));
     for _ in 0..5 {
         let served = tickets.sign_tickets().await.unwrap();
         assert_eq!(served.current.value(), warm.current.value());
@@ -858,11 +866,7 @@ async fn a_failing_vendor_with_no_valid_ticket_is_a_typed_error_and_frees_the_lo
     let prefix = random_prefix();
     let a = instance(&emulator, &prefix).await.build();
     let code = ResultCode::from_code("400500");
-    emulator.inject(Fault::VendorError {
-        endpoint: Endpoint::AccessToken,
-        code: code.clone(),
-        times: 1,
-    });
+    emulator.inject(Fault::vendor_error(Endpoint::AccessToken, code.clone()));
     let error = a.sign_tickets().await.unwrap_err();
     let RefreshError::Vendor(cause) = refresh_error(&error) else {
         panic!("expected a vendor error, got {error}");
@@ -993,7 +997,9 @@ async fn a_session_started_on_a_is_verified_on_b_and_its_replay_refused_on_c() {
     let mut starters = Vec::new();
     for _ in 0..3 {
         let tickets = instance(&emulator, &prefix).await.build();
-        let store = RedisOrderStore::new(manager().await).prefix(&prefix);
+        let store = RedisOrderStore::builder(manager().await)
+            .prefix(&prefix)
+            .build();
         let client = own_client(&emulator);
         verifiers.push(
             CallbackVerifier::builder(client.app_id(), tickets.clone(), store.clone())

@@ -10,16 +10,23 @@ mod spare_redis;
 use std::time::Duration;
 
 use common::*;
+use redis::aio::ConnectionManager;
 use spare_redis::{temp_dir, SpareRedis};
 use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
 use tencent_faceid::orders::RedisOrderStore;
 
-/// A store on `redis` that gives up on an operation after `timeout`.
-async fn store(redis: &SpareRedis, timeout: Duration) -> RedisOrderStore {
-    RedisOrderStore::connect(&redis.url())
+/// A connection to `redis`.
+async fn connect(redis: &SpareRedis) -> ConnectionManager {
+    tencent_faceid::redis::connect(&redis.url())
         .await
         .expect("the spare Redis answers")
+}
+
+/// A store on `redis` that gives up on an operation after `timeout`.
+async fn store(redis: &SpareRedis, timeout: Duration) -> RedisOrderStore {
+    RedisOrderStore::builder(connect(redis).await)
         .timeout(timeout)
+        .build()
 }
 
 fn verifier_on(store: &RedisOrderStore) -> CallbackVerifier {
@@ -150,9 +157,10 @@ async fn with_wait_for_replicas_a_promoted_replica_refuses_the_replay() {
     // No delay before the first full sync with the replica.
     let primary = SpareRedis::start(&["--repl-diskless-sync-delay", "0"]);
     let replica = SpareRedis::replica_of(&primary);
-    let durable = store(&primary, Duration::from_secs(2))
-        .await
-        .wait_for_replicas(1, Duration::from_millis(500));
+    let durable = RedisOrderStore::builder(connect(&primary).await)
+        .timeout(Duration::from_secs(2))
+        .wait_for_replicas(1, Duration::from_millis(500))
+        .build();
     start_order(&durable, "order1", TTL).await;
     assert_eq!(status(&verifier_on(&durable), "order1").await, 200);
 
@@ -183,10 +191,12 @@ async fn a_consume_too_few_replicas_acknowledge_is_undone_and_503() {
         return SpareRedis::skip("a_consume_too_few_replicas_acknowledge_is_undone_and_503");
     }
     let redis = SpareRedis::start(&[]);
-    let plain = store(&redis, Duration::from_secs(2)).await;
+    let plain = RedisOrderStore::builder(connect(&redis).await).timeout(Duration::from_secs(2));
     let durable = plain
         .clone()
-        .wait_for_replicas(1, Duration::from_millis(20));
+        .wait_for_replicas(1, Duration::from_millis(20))
+        .build();
+    let plain = plain.build();
     start_order(&plain, "order1", TTL).await;
 
     let rejection = verifier_on(&durable)

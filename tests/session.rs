@@ -222,11 +222,9 @@ async fn a_vendor_refusal_records_nothing() {
         starter,
     } = setup().await;
     // Refused, and refused again after one recovery of the tickets.
-    emulator.inject(Fault::VendorError {
-        endpoint: Endpoint::StartSession,
-        code: ResultCode::from_code("400500"),
-        times: 2,
-    });
+    emulator.inject(
+        Fault::vendor_error(Endpoint::StartSession, ResultCode::from_code("400500")).times(2),
+    );
     let error = starter.start(request("user4")).await.unwrap_err();
     assert!(
         matches!(&error, StartError::Vendor(e) if e.vendor_code() == Some(&ResultCode::from_code("400500"))),
@@ -244,11 +242,10 @@ async fn a_vendor_refusal_is_recovered_from_once() {
         store,
         starter,
     } = setup().await;
-    emulator.inject(Fault::VendorError {
-        endpoint: Endpoint::StartSession,
-        code: ResultCode::from_code("400101"),
-        times: 1,
-    });
+    emulator.inject(Fault::vendor_error(
+        Endpoint::StartSession,
+        ResultCode::from_code("400101"),
+    ));
     let started = starter.start(request("user5")).await.unwrap();
     assert!(matches!(
         store.consume(&started.order_no).await.unwrap(),
@@ -294,11 +291,7 @@ async fn personal_data_never_shows_in_debug_or_errors() {
     let request = request("user5");
     let shown = format!("{request:?} {starter:?}");
     assert!(!shown.contains(NAME) && !shown.contains(ID_NO), "{shown}");
-    emulator.inject(Fault::HttpStatus {
-        endpoint: Endpoint::StartSession,
-        status: 500,
-        times: 1,
-    });
+    emulator.inject(Fault::http_status(Endpoint::StartSession, 500));
     let error = starter.start(request).await.unwrap_err();
     let shown = format!("{error} {error:?}");
     assert!(!shown.contains(NAME) && !shown.contains(ID_NO), "{shown}");
@@ -319,11 +312,7 @@ async fn tower_layers_compose_with_the_starter() {
 
     // A start held by the vendor is cut off by the timeout layer.
     let release = Arc::new(tokio::sync::Notify::new());
-    emulator.inject(Fault::Hold {
-        endpoint: Endpoint::StartSession,
-        release: release.clone(),
-        times: 1,
-    });
+    emulator.inject(Fault::hold(Endpoint::StartSession, release.clone()));
     let held = ServiceBuilder::new()
         .timeout(Duration::from_millis(50))
         .service(service);

@@ -145,10 +145,10 @@ async fn start(instance: &Instance) -> Started {
 }
 
 async fn redis_store(url: &str, prefix: &str) -> RedisOrderStore {
-    RedisOrderStore::connect(url)
+    let manager = tencent_faceid::redis::connect(url)
         .await
-        .expect("the tests' Redis answers")
-        .prefix(prefix)
+        .expect("the tests' Redis answers");
+    RedisOrderStore::builder(manager).prefix(prefix).build()
 }
 
 #[test]
@@ -330,11 +330,7 @@ async fn a_callback_racing_the_reconciler_settles_once_with_one_hook_call() {
         .unwrap();
     emulator.advance(11 * MINUTE).unwrap();
     let release = Arc::new(tokio::sync::Notify::new());
-    emulator.inject(Fault::Hold {
-        endpoint: Endpoint::QueryRecord,
-        release: Arc::clone(&release),
-        times: 1,
-    });
+    emulator.inject(Fault::hold(Endpoint::QueryRecord, Arc::clone(&release)));
     let asked = emulator.counts().query_record;
     let reconciler = one.reconciler.clone();
     let round = tokio::spawn(async move { reconciler.run_once().await });
@@ -451,11 +447,7 @@ async fn vendor_errors_leave_orders_pending_and_are_retried() {
     let back = emulator.complete(&first.h5face_id, Outcome::Pass).unwrap();
     emulator.complete(&second.h5face_id, Outcome::Pass).unwrap();
     emulator.advance(11 * MINUTE).unwrap();
-    emulator.inject(Fault::HttpStatus {
-        endpoint: Endpoint::QueryRecord,
-        status: 502,
-        times: 1,
-    });
+    emulator.inject(Fault::http_status(Endpoint::QueryRecord, 502));
     let round = instance.reconciler.run_once().await.unwrap();
     // One query failed; the other order was not even asked about.
     assert_eq!((round.errors, round.passed), (2, 0), "{round:?}");

@@ -99,11 +99,7 @@ async fn the_demo_answers_a_blank_name_with_400_and_a_message() {
 #[tokio::test]
 async fn an_answer_that_does_not_decode_names_the_field_not_the_value() {
     let emulator = Emulator::start().await.unwrap();
-    emulator.inject(Fault::RawBody {
-        endpoint: Endpoint::AccessToken,
-        body: r#"{"code":"0","msg":"ok","access_token":"leakedTokenValue","expire_time":"20261130","expire_in":"leakedSecretValue"}"#.into(),
-        times: 1,
-    });
+    emulator.inject(Fault::raw_body(Endpoint::AccessToken, r#"{"code":"0","msg":"ok","access_token":"leakedTokenValue","expire_time":"20261130","expire_in":"leakedSecretValue"}"#));
     let error = emulator.client().access_token().await.unwrap_err();
     let ClientError::Decode { source, .. } = &error else {
         panic!("a decode error, not {error}");

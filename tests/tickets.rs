@@ -80,11 +80,7 @@ where
 async fn cold_cache_500_callers_cause_one_token_and_one_ticket_fetch() {
     let emulator = Emulator::start().await.unwrap();
     let release = Arc::new(Notify::new());
-    emulator.inject(Fault::Hold {
-        endpoint: Endpoint::ApiTicket,
-        release: Arc::clone(&release),
-        times: 1,
-    });
+    emulator.inject(Fault::hold(Endpoint::ApiTicket, Arc::clone(&release)));
     let tickets = Arc::new(CachedTickets::builder(emulator.client()).build());
 
     let (all_waiting, handles) = spawn_waiting(500, || {
@@ -225,11 +221,7 @@ async fn a_failing_refresh_serves_the_valid_ticket_without_a_retry_storm() {
     ));
     let first = tickets.sign_tickets().await.unwrap();
     clock.advance(REFRESH_EVERY);
-    emulator.inject(Fault::HttpStatus {
-        endpoint: Endpoint::ApiTicket,
-        status: 500,
-        times: 100,
-    });
+    emulator.inject(Fault::http_status(Endpoint::ApiTicket, 500).times(100));
     // One attempt, which fails: the valid ticket is served.
     let served = tickets.sign_tickets().await.unwrap();
     assert_eq!(served.current.value(), first.current.value());
@@ -259,11 +251,7 @@ async fn a_ticket_fetch_that_failed_after_a_new_token_is_retried_with_that_token
     );
     let first = tickets.sign_tickets().await.unwrap();
     clock.advance(REFRESH_EVERY);
-    emulator.inject(Fault::HttpStatus {
-        endpoint: Endpoint::ApiTicket,
-        status: 502,
-        times: 1,
-    });
+    emulator.inject(Fault::http_status(Endpoint::ApiTicket, 502));
     // The new token came, its ticket did not: the old ticket is served, but
     // only until the vendor ends it with its token, a minute later.
     let served = tickets.sign_tickets().await.unwrap();
@@ -290,11 +278,7 @@ async fn an_expired_ticket_and_a_failing_refresh_give_the_typed_error() {
     let expired = tickets.sign_tickets().await.unwrap();
     clock.advance(2 * HOUR);
     assert!(!expired.current.is_valid_at(clock.now()));
-    emulator.inject(Fault::HttpStatus {
-        endpoint: Endpoint::AccessToken,
-        status: 500,
-        times: 100,
-    });
+    emulator.inject(Fault::http_status(Endpoint::AccessToken, 500).times(100));
     let error = tickets.sign_tickets().await.unwrap_err();
     assert!(
         matches!(error, TicketError::SignUnavailable { .. }),
@@ -316,11 +300,7 @@ async fn an_expired_ticket_and_a_failing_refresh_give_the_typed_error() {
 async fn a_cold_cache_with_a_failing_vendor_gives_the_typed_error() {
     let emulator = Emulator::start().await.unwrap();
     let tickets = CachedTickets::builder(emulator.client()).build();
-    emulator.inject(Fault::HttpStatus {
-        endpoint: Endpoint::AccessToken,
-        status: 503,
-        times: 1,
-    });
+    emulator.inject(Fault::http_status(Endpoint::AccessToken, 503));
     assert!(matches!(
         tickets.sign_tickets().await,
         Err(TicketError::SignUnavailable { .. })
@@ -356,11 +336,8 @@ async fn a_refusal_is_recovered_from_once_and_the_new_token_is_kept() {
     let tickets = CachedTickets::builder(emulator.client()).build();
     let user = UserId::new("user1").unwrap();
     tickets.nonce_ticket(&user).await.unwrap();
-    emulator.inject(Fault::VendorError {
-        endpoint: Endpoint::ApiTicket,
-        code: ResultCode::from_code("400101"),
-        times: 3,
-    });
+    emulator
+        .inject(Fault::vendor_error(Endpoint::ApiTicket, ResultCode::from_code("400101")).times(3));
     // Refused, recovered (a new pair: its ticket fetch refused too), so the
     // refusal stands; no loop.
     let error = tickets.nonce_ticket(&user).await.unwrap_err();
@@ -379,11 +356,7 @@ async fn a_refusal_is_recovered_from_once_and_the_new_token_is_kept() {
 async fn concurrent_nonce_callers_share_one_token_fetch() {
     let emulator = Emulator::start().await.unwrap();
     let release = Arc::new(Notify::new());
-    emulator.inject(Fault::Hold {
-        endpoint: Endpoint::AccessToken,
-        release: Arc::clone(&release),
-        times: 1,
-    });
+    emulator.inject(Fault::hold(Endpoint::AccessToken, Arc::clone(&release)));
     let tickets = Arc::new(CachedTickets::builder(emulator.client()).build());
     let (all_waiting, handles) = spawn_waiting(20, || {
         let tickets = Arc::clone(&tickets);

@@ -10,8 +10,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 
-use super::vendor::{vendor_time, LoginPage, Params, Rejection, Vendor};
-use super::{EmulatorError, Fault, Refusal, Shared};
+use super::fault::FaultKind;
+use super::rules::{vendor_time, LoginPage, Params, Rejection, Vendor};
+use super::{EmulatorError, Refusal, Shared};
 use crate::client::Endpoint;
 use crate::result_code::{FrontEndCode, ResultCode};
 
@@ -75,7 +76,7 @@ impl Shared {
     /// Runs the next queued fault for `endpoint`, if any: `Some` answer
     /// replaces the endpoint's own.
     async fn fault(&self, endpoint: Endpoint) -> Option<Response> {
-        let fault = self.take_fault(endpoint)?;
+        let fault = self.faults.take(endpoint)?;
         tracing::debug!(%endpoint, ?fault, "emulator injects a fault");
         let stopped = || async {
             let mut stop = self.stop.clone();
@@ -84,23 +85,23 @@ impl Shared {
             Some(StatusCode::SERVICE_UNAVAILABLE.into_response())
         };
         match fault {
-            Fault::HttpStatus { status, .. } => Some(
+            FaultKind::HttpStatus(status) => Some(
                 StatusCode::from_u16(status)
                     .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
                     .into_response(),
             ),
-            Fault::VendorError { code, .. } => Some(
+            FaultKind::VendorError(code) => Some(
                 self.vendor
                     .error_answer(&code, code.description().unwrap_or("injected error")),
             ),
-            Fault::RawBody { body, .. } => {
+            FaultKind::RawBody(body) => {
                 Some(([(header::CONTENT_TYPE, "application/json")], body).into_response())
             }
-            Fault::Delay { delay, .. } => tokio::select! {
+            FaultKind::Delay(delay) => tokio::select! {
                 () = tokio::time::sleep(delay) => None,
                 stopped = stopped() => stopped,
             },
-            Fault::Hold { release, .. } => tokio::select! {
+            FaultKind::Hold(release) => tokio::select! {
                 () = release.notified() => None,
                 stopped = stopped() => stopped,
             },

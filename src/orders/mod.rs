@@ -25,7 +25,7 @@ mod redis;
 
 pub use memory::MemoryOrderStore;
 #[cfg(feature = "redis")]
-pub use redis::RedisOrderStore;
+pub use redis::{RedisOrderStore, RedisOrderStoreBuilder};
 
 /// A session this server started and has not seen come back yet.
 #[derive(Debug, Clone, PartialEq, Eq)]

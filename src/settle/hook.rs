@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use super::Settlement;
+use super::settlement::Settlement;
 
 /// What a hook may fail with: any error. The settlement is kept and handed
 /// to the hook again later (see [`crate::settle`]).

@@ -30,7 +30,7 @@
 //! settlement in the store, and the reconciler delivers it. So the hook may
 //! see one settlement more than once: key its effects on
 //! [`Settlement::idempotency_key`]. Undelivered settlements live as long
-//! as the store keeps consumed orders (`RedisOrderStore::retention`,
+//! as the store keeps consumed orders (`RedisOrderStoreBuilder::retention`,
 //! default 24 h; a [`MemoryOrderStore`](crate::orders::MemoryOrderStore)
 //! keeps them for the order's time to live, or until the process ends).
 //!
@@ -76,205 +76,19 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::client::{ClientError, FaceIdClient};
 use crate::clock::Clock;
-use crate::ids::{OrderNo, UserId};
+use crate::ids::OrderNo;
 use crate::orders::{Claim, DueOrder, OrderStore, PendingOrder};
-use crate::record::{FaceRecord, Files, QueryOptions};
+use crate::record::{Files, QueryOptions};
 use crate::result_code::ResultCode;
 use crate::tickets::{call_with_recovery, TicketError, TicketProvider};
 
 mod hook;
 mod reconciler;
+mod settlement;
 
 pub use hook::{HookError, HookFuture, OnSettled};
 pub use reconciler::{Reconciled, Reconciler, ReconcilerBuilder, ReconcilerHandle};
-
-/// How an order ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SettledState {
-    /// The face verification passed.
-    Passed,
-    /// It failed, with the vendor's code (including the H5 page's
-    /// front-end codes, e.g. the user cancelled).
-    Failed(ResultCode),
-    /// The vendor has no record of it by the order's deadline: the user
-    /// left before finishing.
-    Abandoned,
-}
-
-impl SettledState {
-    /// `passed`, `failed` or `abandoned`.
-    ///
-    /// ```
-    /// use tencent_faceid::settle::SettledState;
-    /// assert_eq!(SettledState::Abandoned.as_str(), "abandoned");
-    /// ```
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Passed => "passed",
-            Self::Failed(_) => "failed",
-            Self::Abandoned => "abandoned",
-        }
-    }
-
-    /// The state a result code means: passed for `0`, else failed.
-    fn of(code: &ResultCode) -> Self {
-        if code.is_success() {
-            Self::Passed
-        } else {
-            Self::Failed(code.clone())
-        }
-    }
-}
-
-impl fmt::Display for SettledState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Failed(code) => write!(f, "failed ({})", code.as_str()),
-            other => f.write_str(other.as_str()),
-        }
-    }
-}
-
-/// Which path settled an order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SettledBy {
-    /// Its verified callback.
-    Callback,
-    /// The [`Reconciler`], from the vendor's record (or its absence).
-    Reconciler,
-}
-
-impl SettledBy {
-    /// `callback` or `reconciler`.
-    ///
-    /// ```
-    /// use tencent_faceid::settle::SettledBy;
-    /// assert_eq!(SettledBy::Reconciler.as_str(), "reconciler");
-    /// ```
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Callback => "callback",
-            Self::Reconciler => "reconciler",
-        }
-    }
-}
-
-impl fmt::Display for SettledBy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// How an order ended, handed to the [`OnSettled`] hook.
-///
-/// ```
-/// use std::time::SystemTime;
-/// use tencent_faceid::ids::{OrderNo, UserId};
-/// use tencent_faceid::settle::{Settlement, SettledBy, SettledState};
-/// let settlement = Settlement::new(OrderNo::new("o1")?, UserId::new("u1")?, SystemTime::UNIX_EPOCH,
-///     SettledState::Abandoned, SettledBy::Reconciler, SystemTime::UNIX_EPOCH);
-/// assert_eq!(settlement.idempotency_key(), "faceid-settlement-o1");
-/// # Ok::<(), tencent_faceid::ids::IdentifierError>(())
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct Settlement {
-    /// The order.
-    pub order_no: OrderNo,
-    /// The user the session was started for.
-    pub user_id: UserId,
-    /// When the session was started.
-    pub created_at: SystemTime,
-    /// How it ended.
-    pub state: SettledState,
-    /// Which path settled it.
-    pub settled_by: SettledBy,
-    /// When it was settled (to the millisecond).
-    pub settled_at: SystemTime,
-    /// The vendor's record with the photo and/or video, when
-    /// [`SettlerBuilder::evidence`] asks for them and the vendor still has
-    /// them. Personal data: its `Debug` shows only sizes.
-    pub evidence: Option<Box<FaceRecord>>,
-}
-
-impl Settlement {
-    /// A settlement without evidence (for tests of a hook).
-    pub fn new(
-        order_no: OrderNo,
-        user_id: UserId,
-        created_at: SystemTime,
-        state: SettledState,
-        settled_by: SettledBy,
-        settled_at: SystemTime,
-    ) -> Self {
-        Self {
-            order_no,
-            user_id,
-            created_at,
-            state,
-            settled_by,
-            settled_at,
-            evidence: None,
-        }
-    }
-
-    /// The same for every delivery of this settlement (an order settles
-    /// once): `faceid-settlement-<orderNo>`. Key the hook's effects on it.
-    pub fn idempotency_key(&self) -> String {
-        format!("faceid-settlement-{}", self.order_no)
-    }
-
-    /// The record kept with the consumed order: JSON without `|`.
-    fn record(state: &SettledState, by: SettledBy, at: SystemTime) -> String {
-        let code = match state {
-            SettledState::Failed(code) => Some(code.as_str()),
-            _ => None,
-        };
-        serde_json::json!({ "state": state.as_str(), "code": code, "by": by.as_str(), "at": millis(at) })
-            .to_string()
-            // `|` can only stand in a JSON string, where this escape means it.
-            .replace('|', "\\u007c")
-    }
-
-    /// The settlement a kept record describes.
-    fn from_record(order: PendingOrder, record: &str) -> Option<Self> {
-        #[derive(serde::Deserialize)]
-        struct Record {
-            state: String,
-            code: Option<String>,
-            by: String,
-            at: u64,
-        }
-        let record: Record = serde_json::from_str(record).ok()?;
-        let state = match (record.state.as_str(), record.code) {
-            ("passed", _) => SettledState::Passed,
-            ("failed", Some(code)) => SettledState::Failed(ResultCode::from_code(&code)),
-            ("abandoned", _) => SettledState::Abandoned,
-            _ => return None,
-        };
-        let settled_by = match record.by.as_str() {
-            "callback" => SettledBy::Callback,
-            "reconciler" => SettledBy::Reconciler,
-            _ => return None,
-        };
-        Some(Self {
-            order_no: order.order_no,
-            user_id: order.user_id,
-            created_at: order.created_at,
-            state,
-            settled_by,
-            settled_at: UNIX_EPOCH + Duration::from_millis(record.at),
-            evidence: None,
-        })
-    }
-
-    fn due(&self) -> DueOrder {
-        DueOrder {
-            order_no: self.order_no.clone(),
-            created_at: self.created_at,
-        }
-    }
-}
+pub use settlement::{SettledBy, SettledState, Settlement};
 
 /// Settles orders and delivers settlements to the hook: shared by the
 /// callback verifier ([`CallbackVerifierBuilder::settle_with`](crate::callback::CallbackVerifierBuilder::settle_with))
@@ -375,7 +189,8 @@ impl SettlerBuilder {
 
     /// The first and the longest wait before a failed delivery (or vendor
     /// call) is retried; each retry waits as long as has passed since the
-    /// settlement, within these bounds. Default 30 s and 1 h.
+    /// settlement, within these bounds. Default 30 s and 1 h; a `max` below
+    /// `min` is clamped to `min`.
     pub fn retry_backoff(mut self, min: Duration, max: Duration) -> Self {
         self.inner.backoff = (min, max.max(min));
         self
@@ -568,54 +383,5 @@ impl Settler {
 
     fn clock(&self) -> &Clock {
         &self.inner.clock
-    }
-}
-
-/// Milliseconds since the Unix epoch.
-fn millis(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH).map_or(0, |since| {
-        u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn order() -> PendingOrder {
-        PendingOrder::new(OrderNo::new("o1").unwrap(), UserId::new("u1").unwrap())
-    }
-
-    #[test]
-    fn a_record_reads_back_as_the_settlement_it_describes() {
-        let at = UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
-        for (state, by) in [
-            (SettledState::Passed, SettledBy::Callback),
-            (
-                SettledState::Failed(ResultCode::from_code("3001")),
-                SettledBy::Reconciler,
-            ),
-            (SettledState::Abandoned, SettledBy::Reconciler),
-        ] {
-            let record = Settlement::record(&state, by, at);
-            let settlement = Settlement::from_record(order(), &record).unwrap();
-            assert_eq!(
-                (
-                    settlement.state,
-                    settlement.settled_by,
-                    settlement.settled_at
-                ),
-                (state, by, at)
-            );
-        }
-    }
-
-    #[test]
-    fn a_record_never_holds_the_separator() {
-        let state = SettledState::Failed(ResultCode::from_code("a|b"));
-        let record = Settlement::record(&state, SettledBy::Callback, UNIX_EPOCH);
-        assert!(!record.contains('|'), "{record}");
-        let settlement = Settlement::from_record(order(), &record).unwrap();
-        assert_eq!(settlement.state, state);
     }
 }

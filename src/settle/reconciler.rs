@@ -8,9 +8,13 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::{watch, Mutex, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
 
-use super::{Delivery, SettledBy, SettledState, Settlement, Settler};
+use super::settlement::{SettledBy, SettledState, Settlement};
+use super::{Delivery, Settler};
 use crate::orders::{Claim, Consumed, DueOrder, PendingOrder, StoreError};
 use crate::record::VerificationRecord;
+
+/// The default of [`ReconcilerBuilder::rate`]: vendor queries per second.
+const DEFAULT_RATE: f64 = 10.0;
 
 /// A background task that settles orders still pending a while after their
 /// start ([`SettlerBuilder::reconcile_after`](super::SettlerBuilder::reconcile_after)),
@@ -115,21 +119,29 @@ impl ReconcilerBuilder {
         self
     }
 
-    /// The most orders one round takes; default 100.
+    /// The most orders one round takes; default 100, at least 1 (a 0 is
+    /// clamped to 1).
     pub fn batch(mut self, batch: usize) -> Self {
         self.batch = batch.max(1);
         self
     }
 
-    /// The most vendor queries (and hook calls) at once; default 4.
+    /// The most vendor queries (and hook calls) at once; default 4, at
+    /// least 1 (a 0 is clamped to 1).
     pub fn concurrency(mut self, concurrency: usize) -> Self {
         self.concurrency = concurrency.max(1);
         self
     }
 
-    /// The most vendor queries per second from this instance; default 10.
+    /// The most vendor queries per second from this instance; default 10,
+    /// clamped to one query every 1000 s ..= 10⁹ a second (`NaN` counts as
+    /// the default).
     pub fn rate(mut self, per_second: f64) -> Self {
-        self.rate = if per_second > 0.0 { per_second } else { 10.0 };
+        self.rate = if per_second.is_nan() {
+            DEFAULT_RATE
+        } else {
+            per_second.clamp(1e-3, 1e9)
+        };
         self
     }
 
@@ -258,7 +270,7 @@ impl Reconciler {
             lease: Duration::from_secs(300),
             batch: 100,
             concurrency: 4,
-            rate: 10.0,
+            rate: DEFAULT_RATE,
             interval: Duration::from_secs(30),
         }
     }

@@ -25,7 +25,11 @@ async fn redis_store() {
     let Some(redis) = Redis::connect().await else {
         return;
     };
-    let make = async || RedisOrderStore::new(redis.manager()).prefix(redis.fresh_prefix());
+    let make = async || {
+        RedisOrderStore::builder(redis.manager())
+            .prefix(redis.fresh_prefix())
+            .build()
+    };
     let report = contract::order_store(make).await;
     assert!(report.skipped.is_empty(), "{report:?}");
     redis.remove_keys().await;

@@ -10,9 +10,11 @@ use async_trait::async_trait;
 use crate::binding::BindingHash;
 use crate::ids::{OrderNo, UserId};
 use crate::orders::{Claim, Consumed, DueOrder, OrderStore, PendingOrder, StoreError};
-use crate::redis::{
-    millis_ceil, run_idempotent, RedisBackendError, DEFAULT_PREFIX, DEFAULT_TIMEOUT,
-};
+use crate::redis::{millis_ceil, run_idempotent, RedisBackendError};
+
+mod builder;
+
+pub use builder::RedisOrderStoreBuilder;
 
 /// The longest time to live or retention written to Redis (100 years), so
 /// that the sums the scripts compute stay exact.
@@ -104,7 +106,7 @@ struct Durability {
 /// one won, the second finds its own attempt and answers
 /// [`Consumed::Accepted`]; it never burns the order for nobody. A consume
 /// that Redis only runs after this server stopped waiting for it (Redis
-/// stalled past the [timeout](Self::timeout)) changes nothing and the
+/// stalled past the [timeout](RedisOrderStoreBuilder::timeout)) changes nothing and the
 /// caller gets a retryable error ([`RedisBackendError::Late`]) with the
 /// order still pending. This compares Redis's clock with this server's, so
 /// it assumes they agree to within half the timeout (NTP does far better).
@@ -114,7 +116,7 @@ struct Durability {
 /// # Failover
 /// Redis replicates asynchronously: after a failover to a replica that had
 /// not yet received a consume, the same callback would be accepted again.
-/// [`wait_for_replicas`](Self::wait_for_replicas) closes that window (see
+/// [`wait_for_replicas`](RedisOrderStoreBuilder::wait_for_replicas) closes that window (see
 /// there for the price).
 ///
 /// # Retention: telling expired and replayed orders apart
@@ -137,7 +139,8 @@ struct Durability {
 /// use tencent_faceid::orders::RedisOrderStore;
 /// use tencent_faceid::orders::{Consumed, OrderStore, PendingOrder};
 ///
-/// let store = RedisOrderStore::connect("redis://127.0.0.1:6379").await?.prefix("myapp:");
+/// let redis = tencent_faceid::redis::connect("redis://127.0.0.1:6379").await?;
+/// let store = RedisOrderStore::builder(redis).prefix("myapp:").build();
 /// let order_no = OrderNo::new("order1")?;
 /// store
 ///     .put(PendingOrder::new(order_no.clone(), UserId::new("u1")?), Duration::from_secs(1800))
@@ -157,35 +160,39 @@ pub struct RedisOrderStore {
 }
 
 impl RedisOrderStore {
-    /// A store on this connection, with the [default
-    /// prefix](crate::redis::DEFAULT_PREFIX), a retention of 24 h and a timeout of
-    /// [2 s](crate::redis::DEFAULT_TIMEOUT) per operation.
-    pub fn new(manager: ConnectionManager) -> Self {
-        Self {
-            manager,
-            prefix: DEFAULT_PREFIX.to_owned(),
-            retention: Duration::from_secs(24 * 3600),
-            timeout: DEFAULT_TIMEOUT,
-            durability: None,
-            due_index: true,
-        }
-    }
-
-    /// Whether orders join the due index `<prefix>due` (a sorted set) the
-    /// [reconciler](crate::settle::Reconciler) reads; default on. Off saves
-    /// one `ZADD` per put in a server that never reconciles. With Redis
-    /// Cluster, put a hash tag in the [prefix](Self::prefix) (`{faceid}:`)
-    /// so that an order and the index share a slot.
+    /// Starts configuring a store on this connection; see
+    /// [`RedisOrderStoreBuilder`] for the defaults.
     ///
     /// ```no_run
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
     /// use tencent_faceid::orders::RedisOrderStore;
-    /// let store = RedisOrderStore::connect("redis://127.0.0.1:6379").await?.due_index(false);
+    /// let redis = tencent_faceid::redis::connect("redis://127.0.0.1:6379").await?;
+    /// let store = RedisOrderStore::builder(redis)
+    ///     .prefix("myapp:")
+    ///     .retention(Duration::from_secs(3 * 24 * 3600))
+    ///     .build();
     /// # Ok(()) }
     /// ```
-    pub fn due_index(mut self, on: bool) -> Self {
-        self.due_index = on;
-        self
+    pub fn builder(manager: ConnectionManager) -> RedisOrderStoreBuilder {
+        RedisOrderStoreBuilder::new(manager)
+    }
+
+    /// A store on this connection with every default:
+    /// `RedisOrderStore::builder(manager).build()`.
+    pub fn new(manager: ConnectionManager) -> Self {
+        Self::builder(manager).build()
+    }
+
+    /// Connects with [`crate::redis::connect`] and makes a store with
+    /// every default (for others, give that connection to
+    /// [`builder`](Self::builder)).
+    ///
+    /// # Errors
+    /// [`RedisBackendError::Redis`] if the URL is invalid or Redis cannot be
+    /// reached.
+    pub async fn connect(url: &str) -> Result<Self, RedisBackendError> {
+        Ok(Self::new(crate::redis::connect(url).await?))
     }
 
     /// The Redis key of the due index.
@@ -208,66 +215,6 @@ impl RedisOrderStore {
         .map_err(backend)
     }
 
-    /// Connects with [`crate::redis::connect`] and makes a store.
-    ///
-    /// # Errors
-    /// [`RedisBackendError::Redis`] if the URL is invalid or Redis cannot be
-    /// reached.
-    pub async fn connect(url: &str) -> Result<Self, RedisBackendError> {
-        Ok(Self::new(crate::redis::connect(url).await?))
-    }
-
-    /// The key prefix (default `"faceid:"`); orders live under
-    /// `<prefix>order:`. Every instance sharing orders must use the same one.
-    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.prefix = prefix.into();
-        self
-    }
-
-    /// How long consumed and expired orders are remembered, so that a replay
-    /// answers [`Consumed::AlreadyConsumed`] and a late callback
-    /// [`Consumed::Expired`] rather than [`Consumed::Unknown`]; default 24 h,
-    /// at least 1 ms.
-    pub fn retention(mut self, retention: Duration) -> Self {
-        self.retention = retention.max(Duration::from_millis(1));
-        self
-    }
-
-    /// How long one operation may take, reconnecting included; default 2 s.
-    /// A consume Redis runs more than half of it after it was sent changes
-    /// nothing (see [Exactly once](Self#exactly-once-when-replies-are-lost)).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Accepts a consume only once `replicas` replicas acknowledged it
-    /// (Redis `WAIT`), waiting at most `within`; off by default.
-    ///
-    /// With it, a replica promoted after a failover knows every accepted
-    /// order, so a replayed callback is refused there too. The price: each
-    /// consume waits for the slowest of those replicas (a local replica
-    /// adds about one round trip), and when fewer acknowledge within
-    /// `within` the consume is undone and the callback gets a retryable
-    /// 503 ([`RedisBackendError::NotReplicated`]) rather than an outcome:
-    /// availability now traded for safety after a failover. Keep `within`
-    /// well under half the [timeout](Self::timeout). With Redis Cluster,
-    /// `WAIT` counts the replicas of the order key's shard.
-    ///
-    /// ```no_run
-    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    /// use std::time::Duration;
-    /// use tencent_faceid::orders::RedisOrderStore;
-    /// let store = RedisOrderStore::connect("redis://127.0.0.1:6379")
-    ///     .await?
-    ///     .wait_for_replicas(1, Duration::from_millis(500));
-    /// # Ok(()) }
-    /// ```
-    pub fn wait_for_replicas(mut self, replicas: u64, within: Duration) -> Self {
-        self.durability = Some(Durability { replicas, within });
-        self
-    }
-
     /// The Redis key of an order.
     ///
     /// ```no_run
@@ -282,7 +229,7 @@ impl RedisOrderStore {
     }
 
     fn retention_millis(&self) -> u64 {
-        millis_ceil(self.retention).min(MAX_MILLIS)
+        millis_ceil(self.retention)
     }
 
     /// Reads `<created ms>:<binding hash or ->:<user id>`.
@@ -318,7 +265,7 @@ impl RedisOrderStore {
     }
 
     /// Runs the consume script once (a broken connection retried); with
-    /// [durability](Self::wait_for_replicas), in one pipeline with `WAIT`,
+    /// [durability](RedisOrderStoreBuilder::wait_for_replicas), in one pipeline with `WAIT`,
     /// so that it waits on the very connection that wrote, and answers how
     /// many replicas acknowledged.
     async fn consume_once(

@@ -161,7 +161,7 @@
 //! assert!(matches!(refused, Err(ClientError::Vendor { .. })));
 //!
 //! // Faults: the next access-token request answers HTTP 503.
-//! emulator.inject(Fault::HttpStatus { endpoint: Endpoint::AccessToken, status: 503, times: 1 });
+//! emulator.inject(Fault::http_status(Endpoint::AccessToken, 503));
 //! assert!(matches!(client.access_token().await, Err(ClientError::Status { status: 503, .. })));
 //! assert_eq!(emulator.counts().access_token, 2);
 //!
@@ -179,17 +179,18 @@
 //! | `POST /api/web/complete` | the H5 page's buttons: `302` to the callback URL |
 //! | `POST /api/v2/base/queryfacerecord` | the record of a finished session |
 
+mod builder;
 mod counts;
+mod error;
 mod fault;
 mod lifecycle;
 mod outcome;
 mod routes;
-mod vendor;
+mod rules;
+mod user;
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -200,11 +201,14 @@ use url::Url;
 use crate::client::FaceIdClient;
 use crate::clock::Clock;
 use crate::secret::Secret;
+pub use builder::EmulatorBuilder;
 use counts::CountCells;
 pub use counts::Counts;
+pub use error::EmulatorError;
 pub use fault::Fault;
+use fault::FaultQueue;
 pub use outcome::{Outcome, Refusal, SignatureParam};
-use vendor::{Settings, Vendor};
+use rules::Vendor;
 
 /// A running emulator. Clones are handles to the same server, and so is
 /// every [`FaceIdClient`] it hands out ([`Emulator::client`]) and anything
@@ -235,7 +239,7 @@ pub struct Emulator {
 /// What the request handlers share with the handles.
 struct Shared {
     vendor: Vendor,
-    faults: Mutex<VecDeque<Fault>>,
+    faults: FaultQueue,
     counts: CountCells,
     stop: watch::Receiver<bool>,
 }
@@ -394,7 +398,7 @@ impl Emulator {
 
     /// Queues a fault. Faults apply in the order injected: each request to
     /// an endpoint takes the first queued fault for that endpoint, which
-    /// lasts for its `times` requests.
+    /// lasts for its [`times`](Fault::times) requests.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -403,25 +407,19 @@ impl Emulator {
     /// use tencent_faceid::emulator::{Emulator, Fault};
     /// use tencent_faceid::result_code::ResultCode;
     /// let emulator = Emulator::start().await?;
-    /// emulator.inject(Fault::VendorError {
-    ///     endpoint: Endpoint::AccessToken,
-    ///     code: ResultCode::from_code("400500"),
-    ///     times: 1,
-    /// });
+    /// emulator.inject(Fault::vendor_error(Endpoint::AccessToken, ResultCode::from_code("400500")));
     /// let error = emulator.client().access_token().await.unwrap_err();
     /// assert_eq!(error.vendor_code(), Some(&ResultCode::from_code("400500")));
     /// assert!(emulator.client().access_token().await.is_ok());
     /// # Ok(()) }
     /// ```
     pub fn inject(&self, fault: Fault) {
-        if fault.times() > 0 {
-            lock(&self.shared.faults).push_back(fault);
-        }
+        self.shared.faults.push(fault);
     }
 
     /// Drops every queued fault.
     pub fn clear_faults(&self) {
-        lock(&self.shared.faults).clear();
+        self.shared.faults.clear();
     }
 
     /// How many requests each endpoint received so far, faulted ones
@@ -456,118 +454,6 @@ impl Emulator {
         }
     }
 
-    /// What the H5 page's buttons do, without a browser: records the
-    /// session's result and answers the callback URL the browser would be
-    /// redirected to, with `code`, `orderNo`, `h5faceId`, the signature
-    /// (`newSignature`, or see [`EmulatorBuilder::signature_param`]) made
-    /// with the current SIGN ticket and, on a pass, `liveRate`. With no
-    /// SIGN ticket alive the vendor cannot sign: the URL has no signature.
-    ///
-    /// The callback URL is the `url` the login page was opened with; if it
-    /// was never opened, the placeholder `<base_url>callback` (not served).
-    ///
-    /// # Errors
-    /// [`EmulatorError::UnknownSession`] for an h5faceId no session has,
-    /// [`EmulatorError::AlreadyCompleted`] when the session already has a
-    /// result.
-    pub fn complete(&self, h5face_id: &str, outcome: Outcome) -> Result<Url, EmulatorError> {
-        self.shared.vendor.complete(h5face_id, outcome.code())
-    }
-
-    /// What the user's browser does with your app's redirect to the H5
-    /// login page: opens `login_url` (the `Location` your app answered,
-    /// such as [`Started::redirect_url`](crate::session::Started)), which
-    /// the page checks as the vendor's does (the link's signature with the
-    /// NONCE ticket, its user, that it was not opened before) and counts
-    /// as a [`Counts::login_page`]; then presses the button for `outcome`.
-    /// Answers the callback URL the browser is sent back to: the page's
-    /// `url` parameter with the result, as [`Emulator::complete`].
-    ///
-    /// The login page is looked for on this emulator whatever
-    /// [`Emulator::optimal_domain`] names, as if that name resolved to it;
-    /// no HTTP request is made.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use tencent_faceid::emulator::{Emulator, EmulatorError, Outcome, Refusal};
-    /// use tencent_faceid::ids::UserId;
-    /// use tencent_faceid::session::{SessionStarter, StartSession};
-    /// use tencent_faceid::orders::MemoryOrderStore;
-    /// use tencent_faceid::tickets::CachedTickets;
-    ///
-    /// let emulator = Emulator::start().await?;
-    /// let client = emulator.client();
-    /// let starter = SessionStarter::builder(client.clone(), CachedTickets::builder(client).build(), MemoryOrderStore::new())
-    ///     .build()?;
-    /// let started = starter
-    ///     .start(StartSession::new(UserId::new("user42")?, "https://shop.example/face/callback".parse()?)
-    ///         .name("Zhang San")
-    ///         .id_number("110101199003071234"))
-    ///     .await?;
-    ///
-    /// let callback = emulator.complete_login(started.redirect_url.as_str(), Outcome::Pass)?;
-    /// assert_eq!(callback.path(), "/face/callback");
-    /// assert!(callback.query().unwrap().contains("code=0"));
-    ///
-    /// // The link works once, as the vendor's.
-    /// let again = emulator.complete_login(started.redirect_url.as_str(), Outcome::Pass);
-    /// assert!(matches!(again, Err(EmulatorError::LoginRefused { refusal: Refusal::LoginLinkUsed, .. })));
-    /// # Ok(()) }
-    /// ```
-    ///
-    /// # Errors
-    /// [`EmulatorError::NotLoginPage`] when `login_url` is not an http(s)
-    /// URL of the login page on this emulator's base URL or optimal
-    /// domain; [`EmulatorError::LoginRefused`] when the page refuses the
-    /// link; [`EmulatorError::AlreadyCompleted`] when the session already
-    /// has a result.
-    pub fn complete_login(&self, login_url: &str, outcome: Outcome) -> Result<Url, EmulatorError> {
-        let url = self.login_page_url(login_url)?;
-        let page = self
-            .shared
-            .open_login_page(url.query())
-            .map_err(|rejection| EmulatorError::LoginRefused {
-                refusal: rejection.refusal,
-                reason: rejection.msg,
-            })?;
-        self.shared.vendor.complete(&page.h5face_id, outcome.code())
-    }
-
-    /// `login_url`, when it is this emulator's login page (on its optimal
-    /// domain or base URL).
-    fn login_page_url(&self, login_url: &str) -> Result<Url, EmulatorError> {
-        let not_login_page = |found: String| EmulatorError::NotLoginPage {
-            found,
-            expected: format!("http://{}{}", self.optimal_domain(), routes::LOGIN_PATH),
-        };
-        let url = Url::parse(login_url)
-            .map_err(|error| not_login_page(format!("not an absolute URL ({error})")))?;
-        let scheme = url.scheme();
-        let same_server = |other: &Url| {
-            other.host() == url.host()
-                && other.port_or_known_default() == url.port_or_known_default()
-        };
-        let on_optimal_domain = Url::parse(&format!("{scheme}://{}/", self.optimal_domain()))
-            .is_ok_and(|domain| same_server(&domain));
-        if matches!(scheme, "http" | "https")
-            && url.path() == routes::LOGIN_PATH
-            && (on_optimal_domain || same_server(self.base_url()))
-        {
-            Ok(url)
-        } else {
-            let host = url.host_str().unwrap_or_default();
-            let port = url
-                .port()
-                .map(|port| format!(":{port}"))
-                .unwrap_or_default();
-            Err(not_login_page(format!(
-                "{scheme}://{host}{port}{}",
-                url.path()
-            )))
-        }
-    }
-
     /// Stops the server (for every handle and client) and waits until it
     /// has stopped; requests still held or delayed by a fault are answered
     /// HTTP 503.
@@ -580,261 +466,4 @@ impl Emulator {
             }
         }
     }
-}
-
-/// Configures an [`Emulator`].
-///
-/// Defaults, the vendor's documented ones: app id `TIDAemu1`, secret
-/// `emulator-secret`, the system clock, access tokens live 7200 s, SIGN
-/// tickets 3600 s, NONCE tickets 120 s, a replaced token or SIGN ticket
-/// keeps working 60 s, callbacks carry `newSignature`, and the login page's
-/// domain is `localhost:<port>`; it listens on `127.0.0.1` on a port the
-/// system picks.
-#[derive(Debug, Clone)]
-pub struct EmulatorBuilder {
-    app_id: String,
-    secret: Secret,
-    access_token_ttl: Duration,
-    sign_ticket_ttl: Duration,
-    nonce_ticket_ttl: Duration,
-    overlap: Duration,
-    clock: Clock,
-    signature_param: SignatureParam,
-    optimal_domain: Option<String>,
-    bind: SocketAddr,
-}
-
-impl Default for EmulatorBuilder {
-    fn default() -> Self {
-        Self {
-            app_id: "TIDAemu1".to_owned(),
-            secret: Secret::new("emulator-secret"),
-            access_token_ttl: Duration::from_secs(7200),
-            sign_ticket_ttl: Duration::from_secs(3600),
-            nonce_ticket_ttl: Duration::from_secs(120),
-            overlap: Duration::from_secs(60),
-            clock: Clock::system(),
-            signature_param: SignatureParam::default(),
-            optimal_domain: None,
-            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        }
-    }
-}
-
-impl EmulatorBuilder {
-    /// The app id (WBappid) to accept.
-    pub fn app_id(mut self, app_id: impl Into<String>) -> Self {
-        self.app_id = app_id.into();
-        self
-    }
-
-    /// The secret to accept.
-    pub fn secret(mut self, secret: impl Into<Secret>) -> Self {
-        self.secret = secret.into();
-        self
-    }
-
-    /// The clock every lifetime is measured on (default the system's):
-    /// pass a [`ManualClock`](crate::clock::ManualClock) to move time with [`Emulator::advance`].
-    pub fn clock(mut self, clock: impl Into<Clock>) -> Self {
-        self.clock = clock.into();
-        self
-    }
-
-    /// How long access tokens live (default 7200 s); `Duration::ZERO`
-    /// issues tokens that are already expired. `expire_in` is reported in
-    /// whole seconds.
-    pub fn access_token_ttl(mut self, ttl: Duration) -> Self {
-        self.access_token_ttl = ttl;
-        self
-    }
-
-    /// How long SIGN tickets live (default 3600 s); `Duration::ZERO`
-    /// issues expired ones.
-    pub fn sign_ticket_ttl(mut self, ttl: Duration) -> Self {
-        self.sign_ticket_ttl = ttl;
-        self
-    }
-
-    /// How long NONCE tickets live (default 120 s); `Duration::ZERO`
-    /// issues expired ones.
-    pub fn nonce_ticket_ttl(mut self, ttl: Duration) -> Self {
-        self.nonce_ticket_ttl = ttl;
-        self
-    }
-
-    /// How long an access token keeps working once a newer one is issued,
-    /// and a SIGN ticket once a newer one is (default 60 s, the vendor's
-    /// "one minute of coexistence"); `Duration::ZERO` ends them at once.
-    pub fn overlap(mut self, overlap: Duration) -> Self {
-        self.overlap = overlap;
-        self
-    }
-
-    /// The name of the callback's signature parameter (default
-    /// [`SignatureParam::NewSignature`]).
-    pub fn signature_param(mut self, param: SignatureParam) -> Self {
-        self.signature_param = param;
-        self
-    }
-
-    /// The host (and port) geth5faceid answers as `optimalDomain`, where
-    /// the login page is; default `localhost:<port>`. The emulator serves
-    /// the page on its own port only, so another domain must reach it.
-    pub fn optimal_domain(mut self, domain: impl Into<String>) -> Self {
-        self.optimal_domain = Some(domain.into());
-        self
-    }
-
-    /// Where to listen; default `127.0.0.1:0` (loopback, a port the system
-    /// picks). Port 0 picks a free port; `0.0.0.0` or `[::]` listens on
-    /// every interface, for a browser on another machine or in a container
-    /// (then give [`EmulatorBuilder::optimal_domain`] a name that browser
-    /// reaches). [`Emulator::base_url`] is the bound address, or loopback
-    /// for an unspecified one; the login page's domain defaults to
-    /// `localhost:<port>` on a loopback or unspecified address, to the
-    /// bound address otherwise.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use std::net::SocketAddr;
-    /// use tencent_faceid::emulator::Emulator;
-    /// let emulator = Emulator::builder()
-    ///     .bind(SocketAddr::from(([0, 0, 0, 0], 0)))
-    ///     .optimal_domain("kyc.test:8443")
-    ///     .start()
-    ///     .await?;
-    /// assert_eq!(emulator.base_url().host_str(), Some("127.0.0.1"));
-    /// assert!(emulator.client().access_token().await.is_ok());
-    /// # Ok(()) }
-    /// ```
-    pub fn bind(mut self, address: SocketAddr) -> Self {
-        self.bind = address;
-        self
-    }
-
-    /// Binds the address of [`EmulatorBuilder::bind`] and starts serving.
-    ///
-    /// # Errors
-    /// When the address cannot be bound (the error names it), or the app id
-    /// or secret is empty ([`io::ErrorKind::InvalidInput`]).
-    pub async fn start(self) -> io::Result<Emulator> {
-        let listener = tokio::net::TcpListener::bind(self.bind)
-            .await
-            .map_err(|error| {
-                io::Error::new(
-                    error.kind(),
-                    format!("the emulator cannot listen on {}: {error}", self.bind),
-                )
-            })?;
-        let bound = listener.local_addr()?;
-        let address = reachable(bound);
-        let base_url = Url::parse(&format!("http://{address}/")).map_err(io::Error::other)?;
-        let client = FaceIdClient::builder(self.app_id.clone(), self.secret.clone())
-            .base_url(base_url.as_str())
-            .clock(self.clock.clone())
-            .build()
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-        let settings = Settings {
-            app_id: self.app_id,
-            secret: self.secret,
-            access_token_ttl: self.access_token_ttl,
-            sign_ticket_ttl: self.sign_ticket_ttl,
-            nonce_ticket_ttl: self.nonce_ticket_ttl,
-            overlap: self.overlap,
-            signature_param: self.signature_param,
-            optimal_domain: self.optimal_domain.unwrap_or_else(|| {
-                if address.ip().is_loopback() {
-                    format!("localhost:{}", address.port())
-                } else {
-                    address.to_string()
-                }
-            }),
-            clock: self.clock,
-        };
-        let (stop, stopped) = watch::channel(false);
-        let shared = Arc::new(Shared {
-            vendor: Vendor::new(settings, base_url.clone()),
-            faults: Mutex::default(),
-            counts: CountCells::default(),
-            stop: stopped.clone(),
-        });
-        let app = routes::router(Arc::clone(&shared));
-        let mut signal = stopped;
-        let task = tokio::spawn(async move {
-            let stopping = async move {
-                // An error means every handle is gone: stop as well.
-                let _ = signal.wait_for(|stopped| *stopped).await;
-            };
-            if let Err(error) = axum::serve(listener, app)
-                .with_graceful_shutdown(stopping)
-                .await
-            {
-                tracing::warn!(%error, "the emulator's server stopped with an error");
-            }
-        });
-        tracing::info!(%base_url, %bound, "emulator started");
-        let server = Arc::new(Server {
-            stop,
-            task: Mutex::new(Some(task)),
-        });
-        Ok(Emulator {
-            shared,
-            client: client.keeping_alive(Arc::clone(&server) as _),
-            server,
-        })
-    }
-}
-
-/// Where a client reaches a server bound to `bound`: the address itself,
-/// or loopback (of the same family) for an unspecified one.
-fn reachable(bound: SocketAddr) -> SocketAddr {
-    let ip = match bound.ip() {
-        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
-        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
-        ip => ip,
-    };
-    SocketAddr::new(ip, bound.port())
-}
-
-/// Why [`Emulator::complete`], [`Emulator::complete_login`] or
-/// [`Emulator::advance`] failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum EmulatorError {
-    /// No session has this h5faceId.
-    #[error("no session has h5faceId {h5face_id:?}: start one with geth5faceid and use the h5faceId it answers")]
-    UnknownSession {
-        /// The h5faceId asked for.
-        h5face_id: String,
-    },
-    /// The session already has a result: the vendor records one per
-    /// session.
-    #[error("session {h5face_id:?} already has a result: start a new session to verify again")]
-    AlreadyCompleted {
-        /// The h5faceId asked for.
-        h5face_id: String,
-    },
-    /// [`Emulator::complete_login`] was given another URL than this
-    /// emulator's login page. Only the scheme, host, port and path of the
-    /// URL are reported.
-    #[error("{found} is not this emulator's login page ({expected}?...): pass the Location your app redirected the browser to after starting a session on this emulator's client")]
-    NotLoginPage {
-        /// What was given, without its query.
-        found: String,
-        /// Where the login page is.
-        expected: String,
-    },
-    /// The login page refused the link, as the vendor's would.
-    #[error("the login page refused the link: {reason} ({refusal:?})")]
-    LoginRefused {
-        /// What the page refused.
-        refusal: Refusal,
-        /// The page's explanation.
-        reason: String,
-    },
-    /// The emulator runs on the system's clock, which cannot be moved.
-    #[error("the emulator runs on the system clock, which cannot be advanced: build it with EmulatorBuilder::clock(ManualClock::new())")]
-    SystemClock,
 }

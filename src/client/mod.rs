@@ -20,7 +20,6 @@ use crate::ids::{OrderNo, UserId};
 use crate::json::{self, DecodeError};
 use crate::random::nonce;
 use crate::record::{QueryOptions, QueryRecordRequest, VerificationRecord, QUERY_VERSION};
-use crate::result_code::ResultCode;
 use crate::secret::Secret;
 use crate::sign::sign;
 use crate::wire::{
@@ -28,314 +27,13 @@ use crate::wire::{
     StartResult, VendorResponse, VERSION,
 };
 
-/// The vendor's base URL.
-pub const DEFAULT_BASE_URL: &str = "https://miniprogram-kyc.tencentcloudapi.com";
+mod builder;
+mod endpoint;
+mod error;
 
-/// The default of [`FaceIdClientBuilder::max_body_bytes`]: 16 MiB, room
-/// for a record with its photo and a short video in base64.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
-
-/// The vendor endpoint a [`ClientError`] came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Endpoint {
-    /// `GET /api/oauth2/access_token`.
-    AccessToken,
-    /// `GET /api/oauth2/api_ticket` (SIGN or NONCE).
-    ApiTicket,
-    /// `POST /api/server/h5/geth5faceid`.
-    StartSession,
-    /// `POST /api/v2/base/queryfacerecord`.
-    QueryRecord,
-}
-
-impl Endpoint {
-    /// The endpoint's path below the base URL.
-    ///
-    /// ```
-    /// use tencent_faceid::client::Endpoint;
-    /// assert_eq!(Endpoint::StartSession.path(), "/api/server/h5/geth5faceid");
-    /// ```
-    pub const fn path(self) -> &'static str {
-        match self {
-            Self::AccessToken => "/api/oauth2/access_token",
-            Self::ApiTicket => "/api/oauth2/api_ticket",
-            Self::StartSession => "/api/server/h5/geth5faceid",
-            Self::QueryRecord => "/api/v2/base/queryfacerecord",
-        }
-    }
-
-    /// The endpoint's short name, as the vendor's documents call it and as
-    /// metrics label it.
-    ///
-    /// ```
-    /// use tencent_faceid::client::Endpoint;
-    /// assert_eq!(Endpoint::StartSession.name(), "geth5faceid");
-    /// ```
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::AccessToken => "access_token",
-            Self::ApiTicket => "api_ticket",
-            Self::StartSession => "geth5faceid",
-            Self::QueryRecord => "queryfacerecord",
-        }
-    }
-}
-
-impl fmt::Display for Endpoint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.path())
-    }
-}
-
-/// A call to the vendor failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ClientError {
-    /// The client could not be built: the message says which setting to fix.
-    #[error("invalid FaceIdClient configuration: {0}")]
-    Config(String),
-    /// The request did not complete: connection, TLS or timeout.
-    #[error("request to {endpoint} failed: {source}")]
-    Transport {
-        /// Which call.
-        endpoint: Endpoint,
-        /// The transport error, its URL removed.
-        #[source]
-        source: TransportError,
-    },
-    /// The vendor answered with an HTTP error status.
-    #[error("{endpoint} answered HTTP {status}")]
-    Status {
-        /// Which call.
-        endpoint: Endpoint,
-        /// The HTTP status.
-        status: u16,
-    },
-    /// The body was not the JSON the endpoint promises.
-    #[error("{endpoint} answered a body that is not the expected JSON: {source}")]
-    Decode {
-        /// Which call.
-        endpoint: Endpoint,
-        /// Where and why decoding failed (never a value from the body).
-        #[source]
-        source: DecodeError,
-    },
-    /// The answer's body is larger than
-    /// [`FaceIdClientBuilder::max_body_bytes`]; it was not read further.
-    #[error("{endpoint} answered a body larger than the {limit}-byte limit; raise FaceIdClientBuilder::max_body_bytes if records with video are this large")]
-    TooLarge {
-        /// Which call.
-        endpoint: Endpoint,
-        /// The limit in bytes.
-        limit: usize,
-    },
-    /// The vendor answered with an error code.
-    #[error("{endpoint} answered error code {code}: {msg}")]
-    Vendor {
-        /// Which call.
-        endpoint: Endpoint,
-        /// The vendor's code.
-        code: ResultCode,
-        /// The vendor's message.
-        msg: String,
-    },
-}
-
-/// Why a request did not complete (connection, TLS, timeout), without
-/// its URL (the access-token URL carries the secret). Opaque: the HTTP
-/// client behind it is not part of this crate's API; its `Display` is the
-/// HTTP client's message and its [`source`](std::error::Error::source)
-/// that message's cause.
-#[derive(Debug)]
-pub struct TransportError(reqwest::Error);
-
-impl TransportError {
-    /// Whether the request timed out.
-    pub fn is_timeout(&self) -> bool {
-        self.0.is_timeout()
-    }
-
-    /// Whether no connection could be made.
-    pub fn is_connect(&self) -> bool {
-        self.0.is_connect()
-    }
-}
-
-impl fmt::Display for TransportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
-}
-
-impl std::error::Error for TransportError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        std::error::Error::source(&self.0)
-    }
-}
-
-impl ClientError {
-    /// The vendor's code, for [`ClientError::Vendor`].
-    ///
-    /// ```
-    /// use tencent_faceid::client::{ClientError, Endpoint};
-    /// use tencent_faceid::result_code::ResultCode;
-    /// let e = ClientError::Vendor { endpoint: Endpoint::ApiTicket, code: ResultCode::InvalidAccessToken, msg: "expired".into() };
-    /// assert_eq!(e.vendor_code(), Some(&ResultCode::InvalidAccessToken));
-    /// ```
-    pub fn vendor_code(&self) -> Option<&ResultCode> {
-        match self {
-            Self::Vendor { code, .. } => Some(code),
-            _ => None,
-        }
-    }
-
-    /// Whether the vendor refused the call itself: an error code that is
-    /// neither plainly about the user's input
-    /// ([`ResultCode::is_about_input`]) nor an answer about the order
-    /// ([`ResultCode::NoRecord`]). The vendor's code table is not public,
-    /// so no single code decides: a call refused this way may have been
-    /// made with a token or ticket the vendor no longer accepts, and the
-    /// ticket providers recover once and retry.
-    ///
-    /// ```
-    /// use tencent_faceid::client::{ClientError, Endpoint};
-    /// use tencent_faceid::result_code::ResultCode;
-    /// let vendor = |code: &str| ClientError::Vendor { endpoint: Endpoint::StartSession, code: ResultCode::from_code(code), msg: "".into() };
-    /// assert!(vendor("400101").refuses_credentials());
-    /// assert!(vendor("12345678").refuses_credentials());
-    /// assert!(!vendor("66660015").refuses_credentials()); // the name or id number
-    /// assert!(!vendor("66660011").refuses_credentials()); // no record of the order
-    /// let status = ClientError::Status { endpoint: Endpoint::StartSession, status: 502 };
-    /// assert!(!status.refuses_credentials());
-    /// ```
-    pub fn refuses_credentials(&self) -> bool {
-        matches!(self, Self::Vendor { code, .. }
-            if !code.is_success() && !code.is_about_input() && *code != ResultCode::NoRecord)
-    }
-}
-
-/// Configures a [`FaceIdClient`].
-///
-/// ```
-/// use std::time::Duration;
-/// use tencent_faceid::client::FaceIdClient;
-/// let client = FaceIdClient::builder("appId001", "secret")
-///     .base_url("http://127.0.0.1:8080")
-///     .timeout(Duration::from_secs(5))
-///     .build()?;
-/// assert_eq!(client.app_id(), "appId001");
-/// # Ok::<(), tencent_faceid::client::ClientError>(())
-/// ```
-#[derive(Debug)]
-pub struct FaceIdClientBuilder {
-    app_id: String,
-    secret: Secret,
-    base_url: String,
-    timeout: Duration,
-    connect_timeout: Duration,
-    http: Option<reqwest::Client>,
-    clock: Clock,
-    max_body_bytes: usize,
-}
-
-impl FaceIdClientBuilder {
-    /// The vendor (or emulator) base URL; default [`DEFAULT_BASE_URL`].
-    /// A path in it (a gateway prefix) is kept: endpoint paths go below it.
-    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.base_url = base_url.into();
-        self
-    }
-
-    /// Whole-request timeout; default 10 s.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Connect timeout; default 3 s.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// Uses this `reqwest::Client` (its own timeouts then apply) instead
-    /// of building one.
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = Some(http);
-        self
-    }
-
-    /// The clock that stamps the expiry of fetched tokens and tickets, and
-    /// that the ticket providers built on this client read; default the
-    /// system's. Tests share a [`ManualClock`](crate::clock::ManualClock)
-    /// with the emulator to jump hours without sleeping.
-    pub fn clock(mut self, clock: Clock) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// The largest answer body read, in bytes; default
-    /// [`DEFAULT_MAX_BODY_BYTES`]. A larger one is
-    /// [`ClientError::TooLarge`], found from `Content-Length` before
-    /// reading, or while reading when the length is not announced.
-    ///
-    /// ```
-    /// use tencent_faceid::client::FaceIdClient;
-    /// // Records with long videos: allow 64 MiB.
-    /// let client = FaceIdClient::builder("appId001", "secret")
-    ///     .max_body_bytes(64 * 1024 * 1024)
-    ///     .build()?;
-    /// # Ok::<(), tencent_faceid::client::ClientError>(())
-    /// ```
-    pub fn max_body_bytes(mut self, max: usize) -> Self {
-        self.max_body_bytes = max;
-        self
-    }
-
-    /// Builds the client.
-    ///
-    /// # Errors
-    /// [`ClientError::Config`] when the app id or secret is empty or the
-    /// base URL is not an absolute http(s) URL.
-    pub fn build(self) -> Result<FaceIdClient, ClientError> {
-        if self.app_id.is_empty() {
-            return Err(ClientError::Config("the app id (WBappid) is empty".into()));
-        }
-        if self.secret.is_empty() {
-            return Err(ClientError::Config("the secret is empty".into()));
-        }
-        let base_url = Url::parse(&self.base_url)
-            .ok()
-            .filter(|url| matches!(url.scheme(), "http" | "https") && url.has_host())
-            .ok_or_else(|| {
-                ClientError::Config(format!(
-                    "the base URL {:?} is not an absolute http(s) URL such as {DEFAULT_BASE_URL}",
-                    self.base_url
-                ))
-            })?;
-        let http = match self.http {
-            Some(http) => http,
-            None => reqwest::Client::builder()
-                .timeout(self.timeout)
-                .connect_timeout(self.connect_timeout)
-                .build()
-                .map_err(|e| {
-                    ClientError::Config(format!("the HTTP client failed to build: {e}"))
-                })?,
-        };
-        Ok(FaceIdClient {
-            http,
-            base_url,
-            app_id: self.app_id,
-            secret: self.secret,
-            clock: self.clock,
-            max_body_bytes: self.max_body_bytes,
-            #[cfg(feature = "emulator")]
-            _keeps_alive: None,
-        })
-    }
-}
+pub use builder::{FaceIdClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_BODY_BYTES};
+pub use endpoint::Endpoint;
+pub use error::{ClientError, TransportError};
 
 /// The vendor's API, over one shared connection pool. Cheap to clone.
 ///
@@ -373,16 +71,7 @@ impl fmt::Debug for FaceIdClient {
 impl FaceIdClient {
     /// Starts configuring a client for `app_id` and `secret`.
     pub fn builder(app_id: impl Into<String>, secret: impl Into<Secret>) -> FaceIdClientBuilder {
-        FaceIdClientBuilder {
-            app_id: app_id.into(),
-            secret: secret.into(),
-            base_url: DEFAULT_BASE_URL.to_owned(),
-            timeout: Duration::from_secs(10),
-            connect_timeout: Duration::from_secs(3),
-            http: None,
-            clock: Clock::system(),
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-        }
+        FaceIdClientBuilder::new(app_id.into(), secret.into())
     }
 
     /// The app id (WBappid).
@@ -544,9 +233,10 @@ impl FaceIdClient {
     ///
     /// # Errors
     /// Any [`ClientError`]; a refused query, or an order the vendor has no
-    /// record of ([`ResultCode::NoRecord`]), is [`ClientError::Vendor`];
-    /// an answer over [`FaceIdClientBuilder::max_body_bytes`] is
-    /// [`ClientError::TooLarge`].
+    /// record of
+    /// ([`ResultCode::NoRecord`](crate::result_code::ResultCode::NoRecord)),
+    /// is [`ClientError::Vendor`]; an answer over
+    /// [`FaceIdClientBuilder::max_body_bytes`] is [`ClientError::TooLarge`].
     pub async fn query_record(
         &self,
         order_no: &OrderNo,
@@ -657,7 +347,7 @@ impl FaceIdClient {
     ) -> Result<T, ClientError> {
         let transport = |source: reqwest::Error| ClientError::Transport {
             endpoint,
-            source: TransportError(source.without_url()),
+            source: TransportError::without_url(source),
         };
         let mut response = request.send().await.map_err(transport)?;
         let status = response.status();

@@ -1,0 +1,121 @@
+//! Configuration from the environment: the [`vars`] and
+//! [`FaceIdBuilder::from_env`].
+
+use super::builder::{FaceIdBuilder, FaceIdError};
+use super::FaceId;
+
+/// The environment variables [`FaceIdBuilder::from_env`] reads.
+pub mod vars {
+    /// Your WBappid from the FaceID console.
+    pub const APP_ID: &str = "FACEID_APP_ID";
+    /// The secret that goes with it.
+    pub const SECRET: &str = "FACEID_SECRET";
+    /// The vendor's base URL (default
+    /// [`DEFAULT_BASE_URL`](crate::client::DEFAULT_BASE_URL)).
+    pub const BASE_URL: &str = "FACEID_BASE_URL";
+    /// A Redis URL: tickets and orders shared by all instances (feature
+    /// `redis`).
+    pub const REDIS_URL: &str = "FACEID_REDIS_URL";
+    /// `1`: use the local emulator instead of the vendor (feature
+    /// `emulator`; development and tests only).
+    pub const EMULATOR: &str = "FACEID_EMULATOR";
+    /// `1`: allow the emulator in a release build too.
+    pub const EMULATOR_IN_RELEASE: &str = "FACEID_EMULATOR_IN_RELEASE";
+}
+
+impl FaceIdBuilder {
+    /// Configuration from the environment: [`vars::APP_ID`] and
+    /// [`vars::SECRET`] (required), [`vars::BASE_URL`] and
+    /// [`vars::REDIS_URL`] (optional); or [`vars::EMULATOR`]`=1` for the
+    /// emulator (with [`vars::EMULATOR_IN_RELEASE`]`=1` to allow it in a
+    /// release build). Set the other options on the builder it returns.
+    ///
+    /// # Errors
+    /// [`FaceIdError::MissingVariable`] naming the variable to set,
+    /// [`FaceIdError::InvalidVariable`], [`FaceIdError::VendorAndEmulator`],
+    /// [`FaceIdError::FeatureMissing`].
+    pub fn from_env() -> Result<Self, FaceIdError> {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// [`Self::from_env`] reading the variables from `var` instead of the
+    /// process environment (for tests, or a configuration file). Empty
+    /// values count as unset.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use tencent_faceid::facade::{FaceIdBuilder, FaceIdError};
+    /// let vars = HashMap::from([("FACEID_APP_ID", "appId001")]);
+    /// let error = FaceIdBuilder::from_vars(|name| vars.get(name).map(|v| v.to_string())).unwrap_err();
+    /// assert!(matches!(error, FaceIdError::MissingVariable { name: "FACEID_SECRET", .. }));
+    /// // No vendor configured is an error, never a silent emulator.
+    /// let error = FaceIdBuilder::from_vars(|_| None).unwrap_err();
+    /// assert!(matches!(error, FaceIdError::MissingVariable { name: "FACEID_APP_ID", .. }));
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Self::from_env`].
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, FaceIdError> {
+        let get = |name: &str| var(name).filter(|value| !value.trim().is_empty());
+        let flag = |name: &'static str| match get(name).as_deref().map(str::trim) {
+            None | Some("0") | Some("false") => Ok(false),
+            Some("1") | Some("true") => Ok(true),
+            Some(_) => Err(FaceIdError::InvalidVariable {
+                name,
+                expected: "1 (or true) to turn it on, 0 (or false) or unset to leave it off",
+            }),
+        };
+        let app_id = get(vars::APP_ID);
+        let mut builder = if flag(vars::EMULATOR)? {
+            if app_id.is_some() {
+                return Err(FaceIdError::VendorAndEmulator);
+            }
+            Self::start_emulator()?
+        } else {
+            let app_id = app_id.ok_or(FaceIdError::MissingVariable {
+                name: vars::APP_ID,
+                hint: "set it to your WBappid from the FaceID console (with FACEID_SECRET), or set FACEID_EMULATOR=1 to use the local emulator in development",
+            })?;
+            let secret = get(vars::SECRET).ok_or(FaceIdError::MissingVariable {
+                name: vars::SECRET,
+                hint: "set it to the secret of FACEID_APP_ID from the FaceID console",
+            })?;
+            let builder = FaceId::builder(app_id, secret);
+            match get(vars::BASE_URL) {
+                Some(base_url) => builder.base_url(base_url),
+                None => builder,
+            }
+        };
+        builder = builder.allow_emulator_in_release(flag(vars::EMULATOR_IN_RELEASE)?);
+        if let Some(url) = get(vars::REDIS_URL) {
+            builder = builder.redis_from_env(url)?;
+        }
+        Ok(builder)
+    }
+
+    #[cfg(feature = "emulator")]
+    fn start_emulator() -> Result<Self, FaceIdError> {
+        Ok(Self::new(super::Vendor::StartEmulator))
+    }
+
+    #[cfg(not(feature = "emulator"))]
+    fn start_emulator() -> Result<Self, FaceIdError> {
+        Err(FaceIdError::FeatureMissing {
+            what: "FACEID_EMULATOR=1",
+            feature: "emulator",
+        })
+    }
+
+    #[cfg(feature = "redis")]
+    fn redis_from_env(self, url: String) -> Result<Self, FaceIdError> {
+        Ok(self.redis(url))
+    }
+
+    #[cfg(not(feature = "redis"))]
+    fn redis_from_env(self, _url: String) -> Result<Self, FaceIdError> {
+        Err(FaceIdError::FeatureMissing {
+            what: "FACEID_REDIS_URL",
+            feature: "redis",
+        })
+    }
+}

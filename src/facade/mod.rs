@@ -1,0 +1,241 @@
+//! [`FaceId`]: everything wired once. One client, one ticket provider, one
+//! order store and one app id, shared by construction between the
+//! [`SessionStarter`] and the [`CallbackVerifier`], so that a callback is
+//! always checked against the orders and tickets its session was started
+//! with.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), tencent_faceid::facade::FaceIdError> {
+//! use tencent_faceid::FaceId;
+//! // In production: FACEID_APP_ID and FACEID_SECRET (FACEID_BASE_URL,
+//! // FACEID_REDIS_URL optional); in development FACEID_EMULATOR=1.
+//! # let vars = |name: &str| (name == "FACEID_EMULATOR").then(|| "1".to_owned());
+//! # let face_id = tencent_faceid::facade::FaceIdBuilder::from_vars(vars)?.build().await?;
+//! # if false {
+//! let face_id = FaceId::from_env().await?;
+//! # }
+//! let starter = face_id.starter(); // starts sessions
+//! let verifier = face_id.verifier(); // checks callbacks (the layer and extractors use it)
+//! assert_eq!(face_id.client().app_id(), verifier.app_id());
+//! # Ok(()) }
+//! ```
+//!
+//! The emulator is never a silent fallback: it is used only when asked for
+//! (`FACEID_EMULATOR=1`, or [`FaceId::emulated`]), announced with a
+//! `tracing` warning, and refused in release builds unless
+//! `FACEID_EMULATOR_IN_RELEASE=1` (or
+//! [`FaceIdBuilder::allow_emulator_in_release`]) says otherwise.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::callback::CallbackVerifier;
+use crate::client::{ClientError, FaceIdClient};
+use crate::ids::OrderNo;
+use crate::record::{QueryOptions, VerificationRecord};
+use crate::render::BodyFormat;
+use crate::secret::Secret;
+use crate::session::{SessionStarter, StartError, StartSession, Started};
+use crate::settle::{Reconciler, ReconcilerBuilder, Settler};
+use crate::tickets::{call_with_recovery, TicketError, TicketProvider};
+
+mod builder;
+mod env;
+
+use builder::Vendor;
+pub use builder::{FaceIdBuilder, FaceIdError};
+pub use env::vars;
+
+/// The vendor's record could not be fetched.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RecordError {
+    /// No SIGN ticket to sign the query with.
+    #[error(transparent)]
+    Tickets(#[from] TicketError),
+    /// The vendor refused or could not be reached; an order it has no
+    /// record of is [`ClientError::Vendor`] with
+    /// [`ResultCode::NoRecord`](crate::result_code::ResultCode::NoRecord).
+    #[error(transparent)]
+    Vendor(#[from] ClientError),
+}
+
+/// The emulator, when the feature is on; nothing can be one otherwise.
+#[cfg(feature = "emulator")]
+type EmulatorHandle = crate::emulator::Emulator;
+#[cfg(not(feature = "emulator"))]
+type EmulatorHandle = std::convert::Infallible;
+
+/// The crate wired once: see the [module documentation](self).
+///
+/// Cheap to clone (a few `Arc`s): put it in your axum state or actix app
+/// data (the actix [`Verified`](crate::actix::Verified) extractor finds a
+/// `web::Data<FaceId>` there).
+#[derive(Clone)]
+pub struct FaceId {
+    client: FaceIdClient,
+    starter: SessionStarter,
+    verifier: CallbackVerifier,
+    tickets: Arc<dyn TicketProvider>,
+    rejection_format: BodyFormat,
+    emulator: Option<EmulatorHandle>,
+    settler: Option<Settler>,
+    order_ttl: Option<Duration>,
+}
+
+impl fmt::Debug for FaceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FaceId")
+            .field("client", &self.client)
+            .field("verifier", &self.verifier)
+            .field("emulated", &self.is_emulated())
+            .field("settles", &self.settler.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl FaceId {
+    /// The settler shared by the verifier and the reconciler, when
+    /// [`FaceIdBuilder::settle`] turned settlement on.
+    pub fn settler(&self) -> Option<&Settler> {
+        self.settler.as_ref()
+    }
+
+    /// A [`Reconciler`] on this app's settler, its deadline the orders'
+    /// lifetime, when [`FaceIdBuilder::settle`] turned settlement on: start
+    /// one per process (see [`FaceIdBuilder::settle`]).
+    pub fn reconciler(&self) -> Option<ReconcilerBuilder> {
+        let reconciler = Reconciler::builder(self.settler.clone()?);
+        Some(match self.order_ttl {
+            Some(ttl) => reconciler.deadline(ttl),
+            None => reconciler,
+        })
+    }
+
+    /// Starts configuring for the vendor with your WBappid and secret.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), tencent_faceid::facade::FaceIdError> {
+    /// use std::time::Duration;
+    /// use tencent_faceid::FaceId;
+    /// let face_id = FaceId::builder("appId001", "secret")
+    ///     .order_ttl(Duration::from_secs(15 * 60))
+    ///     .confirm(true)
+    ///     .build()
+    ///     .await?;
+    /// assert_eq!(face_id.verifier().app_id(), "appId001");
+    /// assert!(face_id.verifier().confirms() && face_id.verifier().binds_browsers());
+    /// # Ok(()) }
+    /// ```
+    pub fn builder(app_id: impl Into<String>, secret: impl Into<Secret>) -> FaceIdBuilder {
+        FaceIdBuilder::new(Vendor::Tencent {
+            app_id: app_id.into(),
+            secret: secret.into(),
+        })
+    }
+
+    /// Starts configuring for a running emulator (its app id, secret, base
+    /// URL and clock), for development and tests: an explicit choice,
+    /// warned about at build, refused in release builds unless
+    /// [allowed](FaceIdBuilder::allow_emulator_in_release). The `FaceId`
+    /// keeps the emulator running.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use tencent_faceid::emulator::Emulator;
+    /// use tencent_faceid::FaceId;
+    /// let emulator = Emulator::start().await?;
+    /// let face_id = FaceId::emulated(&emulator).build().await?;
+    /// assert!(face_id.is_emulated());
+    /// assert_eq!(face_id.verifier().app_id(), emulator.app_id());
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "emulator")]
+    pub fn emulated(emulator: &crate::emulator::Emulator) -> FaceIdBuilder {
+        FaceIdBuilder::new(Vendor::Emulator(emulator.clone()))
+    }
+
+    /// [`FaceIdBuilder::from_env`] with the defaults, built.
+    ///
+    /// # Errors
+    /// As [`FaceIdBuilder::from_env`] and [`FaceIdBuilder::build`].
+    pub async fn from_env() -> Result<Self, FaceIdError> {
+        FaceIdBuilder::from_env()?.build().await
+    }
+
+    /// Starts sessions.
+    pub fn starter(&self) -> &SessionStarter {
+        &self.starter
+    }
+
+    /// Checks callbacks, against the same store, tickets and app id.
+    pub fn verifier(&self) -> &CallbackVerifier {
+        &self.verifier
+    }
+
+    /// The vendor client.
+    pub fn client(&self) -> &FaceIdClient {
+        &self.client
+    }
+
+    /// Starts a session: [`SessionStarter::start`].
+    ///
+    /// # Errors
+    /// [`StartError`].
+    pub async fn start(&self, request: StartSession) -> Result<Started, StartError> {
+        self.starter.start(request).await
+    }
+
+    /// The vendor's record of an order, signed with the shared SIGN
+    /// tickets (renewed once if the vendor refuses them): for the evidence
+    /// photo ([`Files::Photo`](crate::record::Files::Photo)) after a
+    /// callback. Records last three days.
+    ///
+    /// # Errors
+    /// [`RecordError`].
+    pub async fn query_record(
+        &self,
+        order_no: &OrderNo,
+        options: QueryOptions,
+    ) -> Result<VerificationRecord, RecordError> {
+        let tickets = self.tickets.sign_tickets().await?;
+        let query = |tickets: Arc<crate::tickets::SignTickets>| async move {
+            self.client
+                .query_record(order_no, tickets.current.value(), options)
+                .await
+        };
+        Ok(call_with_recovery(&*self.tickets, tickets, query).await?)
+    }
+
+    /// How rejected callbacks are answered
+    /// ([`FaceIdBuilder::json_rejections`]).
+    pub fn rejection_format(&self) -> BodyFormat {
+        self.rejection_format
+    }
+
+    /// The tower layer for the callback route, answering rejections in
+    /// [`Self::rejection_format`].
+    #[cfg(feature = "tower")]
+    pub fn layer(&self) -> crate::tower::FaceCallbackLayer {
+        let layer = crate::tower::FaceCallbackLayer::new(self.verifier.clone());
+        match self.rejection_format {
+            BodyFormat::Json => layer.json_rejections(),
+            BodyFormat::Text => layer,
+        }
+    }
+
+    /// Whether the vendor is the emulator.
+    pub fn is_emulated(&self) -> bool {
+        self.emulator.is_some()
+    }
+
+    /// The emulator, when emulated.
+    #[cfg(feature = "emulator")]
+    pub fn emulator(&self) -> Option<&crate::emulator::Emulator> {
+        self.emulator.as_ref()
+    }
+}

@@ -1,0 +1,115 @@
+//! [`RedisOrderStoreBuilder`]: where the Redis order store keeps orders,
+//! for how long, and how sure a consume must be.
+
+use std::time::Duration;
+
+use ::redis::aio::ConnectionManager;
+
+use super::{Durability, RedisOrderStore, MAX_MILLIS};
+use crate::redis::{DEFAULT_PREFIX, DEFAULT_TIMEOUT};
+
+/// Configures a [`RedisOrderStore`]; made by [`RedisOrderStore::builder`].
+///
+/// Defaults: the [default prefix](crate::redis::DEFAULT_PREFIX), a
+/// retention of 24 h, a timeout of [2 s](crate::redis::DEFAULT_TIMEOUT)
+/// per operation, the due index on, no waiting for replicas.
+#[derive(Debug, Clone)]
+pub struct RedisOrderStoreBuilder {
+    store: RedisOrderStore,
+}
+
+impl RedisOrderStoreBuilder {
+    /// The defaults, on `manager`.
+    pub(super) fn new(manager: ConnectionManager) -> Self {
+        Self {
+            store: RedisOrderStore {
+                manager,
+                prefix: DEFAULT_PREFIX.to_owned(),
+                retention: Duration::from_secs(24 * 3600),
+                timeout: DEFAULT_TIMEOUT,
+                durability: None,
+                due_index: true,
+            },
+        }
+    }
+
+    /// The key prefix (default `"faceid:"`); orders live under
+    /// `<prefix>order:`. Every instance sharing orders must use the same one.
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.store.prefix = prefix.into();
+        self
+    }
+
+    /// How long consumed and expired orders are remembered, so that a replay
+    /// answers [`AlreadyConsumed`](crate::orders::Consumed::AlreadyConsumed)
+    /// and a late callback [`Expired`](crate::orders::Consumed::Expired)
+    /// rather than [`Unknown`](crate::orders::Consumed::Unknown); default
+    /// 24 h, clamped to 1 ms ..= 100 years.
+    pub fn retention(mut self, retention: Duration) -> Self {
+        self.store.retention =
+            retention.clamp(Duration::from_millis(1), Duration::from_millis(MAX_MILLIS));
+        self
+    }
+
+    /// How long one operation may take, reconnecting included; default 2 s.
+    /// A consume Redis runs more than half of it after it was sent changes
+    /// nothing (see [Exactly
+    /// once](RedisOrderStore#exactly-once-when-replies-are-lost)).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.store.timeout = timeout;
+        self
+    }
+
+    /// Whether orders join the due index `<prefix>due` (a sorted set) the
+    /// [reconciler](crate::settle::Reconciler) reads; default on. Off saves
+    /// one `ZADD` per put in a server that never reconciles. With Redis
+    /// Cluster, put a hash tag in the [prefix](Self::prefix) (`{faceid}:`)
+    /// so that an order and the index share a slot.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use tencent_faceid::orders::RedisOrderStore;
+    /// let redis = tencent_faceid::redis::connect("redis://127.0.0.1:6379").await?;
+    /// let store = RedisOrderStore::builder(redis).due_index(false).build();
+    /// # Ok(()) }
+    /// ```
+    pub fn due_index(mut self, on: bool) -> Self {
+        self.store.due_index = on;
+        self
+    }
+
+    /// Accepts a consume only once `replicas` replicas acknowledged it
+    /// (Redis `WAIT`), waiting at most `within`; off by default.
+    ///
+    /// With it, a replica promoted after a failover knows every accepted
+    /// order, so a replayed callback is refused there too. The price: each
+    /// consume waits for the slowest of those replicas (a local replica
+    /// adds about one round trip), and when fewer acknowledge within
+    /// `within` the consume is undone and the callback gets a retryable
+    /// 503
+    /// ([`RedisBackendError::NotReplicated`](crate::redis::RedisBackendError::NotReplicated))
+    /// rather than an outcome: availability now traded for safety after a
+    /// failover. Keep `within` well under half the
+    /// [timeout](Self::timeout). With Redis Cluster, `WAIT` counts the
+    /// replicas of the order key's shard.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use tencent_faceid::orders::RedisOrderStore;
+    /// let redis = tencent_faceid::redis::connect("redis://127.0.0.1:6379").await?;
+    /// let store = RedisOrderStore::builder(redis)
+    ///     .wait_for_replicas(1, Duration::from_millis(500))
+    ///     .build();
+    /// # Ok(()) }
+    /// ```
+    pub fn wait_for_replicas(mut self, replicas: u64, within: Duration) -> Self {
+        self.store.durability = Some(Durability { replicas, within });
+        self
+    }
+
+    /// Builds the store.
+    pub fn build(self) -> RedisOrderStore {
+        self.store
+    }
+}
