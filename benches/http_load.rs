@@ -76,8 +76,8 @@ use tencent_faceid::actix::Verified as ActixVerified;
 use tencent_faceid::axum::Verified as AxumVerified;
 use tencent_faceid::callback::CallbackVerifier;
 use tencent_faceid::ids::{OrderNo, UserId};
-use tencent_faceid::sign::sign;
 use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
+use tencent_faceid::sign::sign;
 use tencent_faceid::tickets::StaticTickets;
 use tencent_faceid::tower::FaceCallbackLayer;
 

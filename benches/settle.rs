@@ -114,7 +114,10 @@ fn consume(c: &mut Criterion) {
     for (name, index) in [("memory/index", true), ("memory/no_index", false)] {
         // A short time to live lets the bounded store evict as it goes
         // (put and consume run microseconds apart).
-        let store = MemoryOrderStore::with_capacity(1_000_000).due_index(index);
+        let store = MemoryOrderStore::builder()
+            .capacity(1_000_000)
+            .due_index(index)
+            .build();
         bench_consume(c, &runtime, name, &store, Duration::from_millis(800));
     }
     let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());

@@ -86,6 +86,12 @@ macro_rules! identifier {
             pub fn as_str(&self) -> &str {
                 &self.0
             }
+
+            /// Wraps a value that was this identifier before (as a store
+            /// keeps it), without validating it again.
+            pub(crate) fn revalidated(value: &str) -> Self {
+                Self(value.to_owned())
+            }
         }
 
         impl fmt::Display for $name {

@@ -23,7 +23,7 @@ mod memory;
 #[cfg(feature = "redis")]
 mod redis;
 
-pub use memory::MemoryOrderStore;
+pub use memory::{MemoryOrderStore, MemoryOrderStoreBuilder};
 #[cfg(feature = "redis")]
 pub use redis::{RedisOrderStore, RedisOrderStoreBuilder};
 

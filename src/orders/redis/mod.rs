@@ -503,6 +503,9 @@ impl OrderStore for RedisOrderStore {
         lease: SystemTime,
         limit: usize,
     ) -> Result<Vec<DueOrder>, StoreError> {
+        if !self.due_index {
+            return Err(StoreError::Unsupported("list due orders"));
+        }
         let index = self.due_key();
         let members: Vec<String> = run_idempotent(self.timeout, || {
             let mut manager = self.manager.clone();
@@ -551,6 +554,9 @@ impl OrderStore for RedisOrderStore {
     }
 
     async fn due_backlog(&self, due: SystemTime) -> Result<u64, StoreError> {
+        if !self.due_index {
+            return Err(StoreError::Unsupported("count due orders"));
+        }
         let command = ::redis::Cmd::zcount(self.due_key(), "-inf", millis(due));
         self.idempotent(command).await
     }
