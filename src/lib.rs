@@ -102,48 +102,19 @@ pub use facade::FaceId;
 pub use secret::Secret;
 
 /// The `async_trait` attribute, re-exported: implement [`orders::OrderStore`]
-/// or [`tickets::TicketProvider`] with no dependency of your own.
+/// or [`tickets::TicketProvider`] with no dependency of your own. A store of
+/// your own (a database) has more rules to keep (binding, repeats, expiry,
+/// exactly once): the `contract` module (feature `contract`) shows one and
+/// checks yours in one call.
 ///
 /// ```
-/// use std::collections::HashMap;
-/// use std::sync::{Arc, Mutex};
+/// use std::sync::Arc;
 /// use std::time::{Duration, SystemTime};
 /// use tencent_faceid::async_trait;
-/// use tencent_faceid::ids::{OrderNo, UserId};
-/// use tencent_faceid::orders::{Claim, Consumed, OrderStore, PendingOrder, StoreError};
 /// use tencent_faceid::credentials::Ticket;
+/// use tencent_faceid::ids::UserId;
 /// use tencent_faceid::tickets::{SignTickets, TicketError, TicketProvider};
 /// use tencent_faceid::{FaceId, Secret};
-///
-/// /// Orders in a map (`None` once consumed); yours would be a database,
-/// /// expiring orders after `ttl`.
-/// #[derive(Default)]
-/// struct MapStore(Mutex<HashMap<OrderNo, Option<PendingOrder>>>);
-///
-/// #[async_trait]
-/// impl OrderStore for MapStore {
-///     async fn put(&self, order: PendingOrder, _ttl: Duration) -> Result<(), StoreError> {
-///         let mut orders = self.0.lock().map_err(|_| StoreError::Backend("poisoned".into()))?;
-///         if orders.contains_key(&order.order_no) {
-///             return Err(StoreError::Duplicate(order.order_no));
-///         }
-///         orders.insert(order.order_no.clone(), Some(order));
-///         Ok(())
-///     }
-///
-///     async fn consume_claim(&self, order_no: &OrderNo, claim: &Claim) -> Result<Consumed, StoreError> {
-///         let mut orders = self.0.lock().map_err(|_| StoreError::Backend("poisoned".into()))?;
-///         let Some(slot) = orders.get_mut(order_no) else { return Ok(Consumed::Unknown) };
-///         Ok(match slot.take() {
-///             Some(order) if order.binding.is_some() && order.binding.as_ref() != claim.binding() => {
-///                 *slot = Some(order); // left for the browser that started it
-///                 Consumed::OtherBrowser
-///             }
-///             Some(order) => Consumed::Accepted(order),
-///             None => Consumed::AlreadyConsumed,
-///         })
-///     }
-/// }
 ///
 /// /// Tickets from your own secret manager.
 /// struct VaultTickets { sign: Secret, nonce: Secret }
@@ -163,11 +134,7 @@ pub use secret::Secret;
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let tickets = VaultTickets { sign: "sign-ticket".into(), nonce: "nonce-ticket".into() };
-/// let face_id = FaceId::builder("appId001", "secret")
-///     .store(MapStore::default())
-///     .tickets(tickets)
-///     .build()
-///     .await?;
+/// let face_id = FaceId::builder("appId001", "secret").tickets(tickets).build().await?;
 /// # assert!(!face_id.is_emulated());
 /// # Ok(()) }
 /// ```

@@ -101,10 +101,12 @@ use crate::settle::Settler;
 use crate::sign::{self, Signature};
 use crate::tickets::{call_with_recovery, SignTickets, TicketProvider};
 
+mod builder;
 mod outcome;
 mod query;
 mod rejection;
 
+pub use builder::{CallbackConfigError, CallbackVerifierBuilder};
 pub use outcome::VerificationOutcome;
 pub use query::Malformed;
 #[cfg(any(feature = "tower", feature = "actix"))]
@@ -146,172 +148,6 @@ impl fmt::Debug for CallbackVerifier {
     }
 }
 
-/// Configures a [`CallbackVerifier`]; made by [`CallbackVerifier::builder`].
-pub struct CallbackVerifierBuilder {
-    app_id: String,
-    tickets: Arc<dyn TicketProvider>,
-    store: Arc<dyn OrderStore>,
-    confirm_with: Option<FaceIdClient>,
-    max_query_len: usize,
-    clock: Clock,
-    browser_binding: bool,
-    settler: Option<Settler>,
-}
-
-impl fmt::Debug for CallbackVerifierBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CallbackVerifierBuilder")
-            .field("app_id", &self.app_id)
-            .field("confirms", &self.confirm_with.is_some())
-            .field("max_query_len", &self.max_query_len)
-            .field("browser_binding", &self.browser_binding)
-            .finish_non_exhaustive()
-    }
-}
-
-/// A [`CallbackVerifierBuilder`] setting that cannot work.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum CallbackConfigError {
-    /// The app id is empty.
-    #[error("the app id (WBappid) is empty; pass the one from the FaceID console")]
-    EmptyAppId,
-    /// The confirmation client is for another app.
-    #[error("the confirmation client is for app id {client:?} but the verifier for {verifier:?}; use one app id for both")]
-    AppIdMismatch {
-        /// The verifier's app id.
-        verifier: String,
-        /// The client's app id.
-        client: String,
-    },
-    /// `max_query_len` is zero, which refuses every callback.
-    #[error("max_query_len is 0, which refuses every callback; leave the default ({DEFAULT_MAX_QUERY_LEN}) or pick a positive length")]
-    ZeroMaxQueryLen,
-}
-
-impl CallbackVerifierBuilder {
-    /// Confirms every callback that claims a pass with the vendor's record
-    /// (`queryfacerecord`) before accepting it. Use it where money or rights
-    /// hang on the result; it costs one vendor request per such callback.
-    ///
-    /// Callbacks reporting a failure are not confirmed: nothing is granted
-    /// on a failure, and the vendor need not keep a record of an attempt
-    /// the user abandoned.
-    ///
-    /// ```
-    /// use tencent_faceid::callback::CallbackVerifier;
-    /// use tencent_faceid::client::FaceIdClient;
-    /// use tencent_faceid::orders::MemoryOrderStore;
-    /// use tencent_faceid::tickets::StaticTickets;
-    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
-    /// let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("t", "n"), MemoryOrderStore::new())
-    ///     .confirm_with(client)
-    ///     .build()?;
-    /// assert!(verifier.confirms());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn confirm_with(mut self, client: FaceIdClient) -> Self {
-        self.confirm_with = Some(client);
-        self
-    }
-
-    /// The longest query string accepted, in bytes; default
-    /// [`DEFAULT_MAX_QUERY_LEN`]. Longer ones are rejected before parsing.
-    pub fn max_query_len(mut self, max_query_len: usize) -> Self {
-        self.max_query_len = max_query_len;
-        self
-    }
-
-    /// The clock that decides whether the previous SIGN ticket's grace
-    /// window still lasts; default the system's. Share the one your ticket
-    /// provider's client reads (see [`FaceIdClientBuilder::clock`](crate::client::FaceIdClientBuilder::clock)).
-    pub fn clock(mut self, clock: Clock) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// Accepts a callback only from the browser that started its session:
-    /// the request must carry the [binding cookie](crate::binding) the
-    /// starter set (turn on
-    /// [`SessionStarterBuilder::browser_binding`](crate::session::SessionStarterBuilder::browser_binding)
-    /// too). A request without it, or from another browser, gets 409
-    /// ([`RejectionKind::OtherBrowser`]) and leaves the order pending; the
-    /// same browser coming back gets its outcome again, marked
-    /// [`VerificationOutcome::repeated`]. Off by default.
-    ///
-    /// ```
-    /// use tencent_faceid::callback::CallbackVerifier;
-    /// use tencent_faceid::orders::MemoryOrderStore;
-    /// use tencent_faceid::tickets::StaticTickets;
-    /// let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("t", "n"), MemoryOrderStore::new())
-    ///     .browser_binding(true)
-    ///     .build()?;
-    /// assert!(verifier.binds_browsers());
-    /// # Ok::<(), tencent_faceid::callback::CallbackConfigError>(())
-    /// ```
-    pub fn browser_binding(mut self, on: bool) -> Self {
-        self.browser_binding = on;
-        self
-    }
-
-    /// Settles every accepted callback's order through `settler`: the
-    /// consume that accepts the callback also records its settlement, and
-    /// the settler's `on_settled` hook hears of it before the handler runs
-    /// (see [`crate::settle`]). Give the [`Reconciler`](crate::settle::Reconciler)
-    /// the same settler.
-    ///
-    /// ```
-    /// use tencent_faceid::callback::CallbackVerifier;
-    /// use tencent_faceid::client::FaceIdClient;
-    /// use tencent_faceid::settle::Settler;
-    /// use tencent_faceid::orders::MemoryOrderStore;
-    /// use tencent_faceid::tickets::StaticTickets;
-    /// let (tickets, store) = (StaticTickets::new("t", "n"), MemoryOrderStore::new());
-    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
-    /// let settler = Settler::builder(client, tickets.clone(), store.clone()).build();
-    /// let verifier = CallbackVerifier::builder("appId001", tickets, store).settle_with(settler).build()?;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn settle_with(mut self, settler: Settler) -> Self {
-        self.settler = Some(settler);
-        self
-    }
-
-    /// Builds the verifier.
-    ///
-    /// # Errors
-    /// [`CallbackConfigError`] when the app id is empty, the confirmation
-    /// client is for another app id, or `max_query_len` is zero.
-    pub fn build(self) -> Result<CallbackVerifier, CallbackConfigError> {
-        if self.app_id.is_empty() {
-            return Err(CallbackConfigError::EmptyAppId);
-        }
-        if self.max_query_len == 0 {
-            return Err(CallbackConfigError::ZeroMaxQueryLen);
-        }
-        if let Some(client) = &self.confirm_with {
-            if client.app_id() != self.app_id {
-                return Err(CallbackConfigError::AppIdMismatch {
-                    verifier: self.app_id,
-                    client: client.app_id().to_owned(),
-                });
-            }
-        }
-        Ok(CallbackVerifier {
-            inner: Arc::new(Inner {
-                app_id: self.app_id,
-                tickets: self.tickets,
-                store: self.store,
-                confirm_with: self.confirm_with,
-                max_query_len: self.max_query_len,
-                clock: self.clock,
-                browser_binding: self.browser_binding,
-                settler: self.settler,
-            }),
-        })
-    }
-}
-
 impl CallbackVerifier {
     /// Starts configuring a verifier for `app_id` (WBappid), checking
     /// signatures with the SIGN tickets from `tickets` and consuming orders
@@ -332,16 +168,7 @@ impl CallbackVerifier {
         tickets: impl TicketProvider,
         store: impl OrderStore,
     ) -> CallbackVerifierBuilder {
-        CallbackVerifierBuilder {
-            app_id: app_id.into(),
-            tickets: Arc::new(tickets),
-            store: Arc::new(store),
-            confirm_with: None,
-            max_query_len: DEFAULT_MAX_QUERY_LEN,
-            clock: Clock::system(),
-            browser_binding: false,
-            settler: None,
-        }
+        CallbackVerifierBuilder::new(app_id.into(), Arc::new(tickets), Arc::new(store))
     }
 
     /// The app id callbacks are checked for.

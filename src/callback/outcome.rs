@@ -9,7 +9,7 @@ use crate::result_code::ResultCode;
 /// A verified callback: what the vendor reported for an order this server
 /// started, seen for the first time.
 ///
-/// Made by [`CallbackVerifier::verify`]; behind the tower layer, handlers
+/// Made by [`CallbackVerifier::verify`](super::CallbackVerifier::verify); behind the tower layer, handlers
 /// read it from the request extensions (or through the axum / actix
 /// extractors).
 #[derive(Debug, Clone, PartialEq)]
