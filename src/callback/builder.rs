@@ -13,24 +13,15 @@ use crate::tickets::TicketProvider;
 
 /// Configures a [`CallbackVerifier`]; made by [`CallbackVerifier::builder`].
 pub struct CallbackVerifierBuilder {
-    app_id: String,
-    tickets: Arc<dyn TicketProvider>,
-    store: Arc<dyn OrderStore>,
-    confirm_with: Option<FaceIdClient>,
-    max_query_len: usize,
-    clock: Clock,
-    browser_binding: bool,
-    settler: Option<Settler>,
+    /// The verifier to be, checked by [`Self::build`].
+    verifier: Inner,
 }
 
 impl fmt::Debug for CallbackVerifierBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CallbackVerifierBuilder")
-            .field("app_id", &self.app_id)
-            .field("confirms", &self.confirm_with.is_some())
-            .field("max_query_len", &self.max_query_len)
-            .field("browser_binding", &self.browser_binding)
-            .finish_non_exhaustive()
+        f.debug_tuple("CallbackVerifierBuilder")
+            .field(&self.verifier)
+            .finish()
     }
 }
 
@@ -60,7 +51,7 @@ impl CallbackVerifierBuilder {
         tickets: Arc<dyn TicketProvider>,
         store: Arc<dyn OrderStore>,
     ) -> Self {
-        Self {
+        let verifier = Inner {
             app_id,
             tickets,
             store,
@@ -69,7 +60,8 @@ impl CallbackVerifierBuilder {
             clock: Clock::system(),
             browser_binding: false,
             settler: None,
-        }
+        };
+        Self { verifier }
     }
 
     /// Confirms every callback that claims a pass with the vendor's record
@@ -93,14 +85,14 @@ impl CallbackVerifierBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn confirm_with(mut self, client: FaceIdClient) -> Self {
-        self.confirm_with = Some(client);
+        self.verifier.confirm_with = Some(client);
         self
     }
 
     /// The longest query string accepted, in bytes; default
     /// [`DEFAULT_MAX_QUERY_LEN`]. Longer ones are rejected before parsing.
     pub fn max_query_len(mut self, max_query_len: usize) -> Self {
-        self.max_query_len = max_query_len;
+        self.verifier.max_query_len = max_query_len;
         self
     }
 
@@ -108,7 +100,7 @@ impl CallbackVerifierBuilder {
     /// window still lasts; default the system's. Share the one your ticket
     /// provider's client reads (see [`FaceIdClientBuilder::clock`](crate::client::FaceIdClientBuilder::clock)).
     pub fn clock(mut self, clock: Clock) -> Self {
-        self.clock = clock;
+        self.verifier.clock = clock;
         self
     }
 
@@ -132,7 +124,7 @@ impl CallbackVerifierBuilder {
     /// # Ok::<(), tencent_faceid::callback::CallbackConfigError>(())
     /// ```
     pub fn browser_binding(mut self, on: bool) -> Self {
-        self.browser_binding = on;
+        self.verifier.browser_binding = on;
         self
     }
 
@@ -155,7 +147,7 @@ impl CallbackVerifierBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn settle_with(mut self, settler: Settler) -> Self {
-        self.settler = Some(settler);
+        self.verifier.settler = Some(settler);
         self
     }
 
@@ -165,31 +157,23 @@ impl CallbackVerifierBuilder {
     /// [`CallbackConfigError`] when the app id is empty, the confirmation
     /// client is for another app id, or `max_query_len` is zero.
     pub fn build(self) -> Result<CallbackVerifier, CallbackConfigError> {
-        if self.app_id.is_empty() {
+        let verifier = self.verifier;
+        if verifier.app_id.is_empty() {
             return Err(CallbackConfigError::EmptyAppId);
         }
-        if self.max_query_len == 0 {
+        if verifier.max_query_len == 0 {
             return Err(CallbackConfigError::ZeroMaxQueryLen);
         }
-        if let Some(client) = &self.confirm_with {
-            if client.app_id() != self.app_id {
+        if let Some(client) = &verifier.confirm_with {
+            if client.app_id() != verifier.app_id {
                 return Err(CallbackConfigError::AppIdMismatch {
-                    verifier: self.app_id,
                     client: client.app_id().to_owned(),
+                    verifier: verifier.app_id,
                 });
             }
         }
         Ok(CallbackVerifier {
-            inner: Arc::new(Inner {
-                app_id: self.app_id,
-                tickets: self.tickets,
-                store: self.store,
-                confirm_with: self.confirm_with,
-                max_query_len: self.max_query_len,
-                clock: self.clock,
-                browser_binding: self.browser_binding,
-                settler: self.settler,
-            }),
+            inner: Arc::new(verifier),
         })
     }
 }

@@ -139,11 +139,18 @@ struct Inner {
 
 impl fmt::Debug for CallbackVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+/// The settings, never the tickets or the store's contents.
+impl fmt::Debug for Inner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CallbackVerifier")
-            .field("app_id", &self.inner.app_id)
-            .field("confirms", &self.inner.confirm_with.is_some())
-            .field("max_query_len", &self.inner.max_query_len)
-            .field("browser_binding", &self.inner.browser_binding)
+            .field("app_id", &self.app_id)
+            .field("confirms", &self.confirm_with.is_some())
+            .field("max_query_len", &self.max_query_len)
+            .field("browser_binding", &self.browser_binding)
             .finish_non_exhaustive()
     }
 }
