@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::order_store::{accepted, broken, ensure, order, put, TTL};
-use super::{race, Report};
+use super::steps::{accepted, order, put, TTL};
+use super::{race, Report, ORDER_STORE};
 use crate::orders::{Claim, DueOrder, OrderStore, PendingOrder, StoreError};
 
 /// Orders due at once, and the concurrent `claim_due` calls taking them.
@@ -26,7 +26,7 @@ pub(super) async fn due_index<S: OrderStore>(store: Arc<S>, report: &mut Report)
             return false;
         }
         Ok(due) if due.is_empty() => {}
-        other => broken("a fresh store's due index is empty (claim_due)", other),
+        other => ORDER_STORE.broken("a fresh store's due index is empty (claim_due)", other),
     }
     let orders: Vec<PendingOrder> = (1..=3)
         .map(|n| PendingOrder {
@@ -40,31 +40,31 @@ pub(super) async fn due_index<S: OrderStore>(store: Arc<S>, report: &mut Report)
     let all: Vec<DueOrder> = orders.iter().map(due_of).collect();
     let counts = (backlog(&*store, at(0)).await, backlog(&*store, at(3)).await);
     let rule = "put adds an order to the due index at its creation time (due_backlog: 0 before the first, 3 at the last)";
-    ensure(counts == (0, 3), rule, counts);
+    ORDER_STORE.ensure(counts == (0, 3), rule, counts);
 
     let lease = at(100);
     let mut taken = claim(&*store, at(3), lease, 2).await;
-    ensure(
+    ORDER_STORE.ensure(
         taken.len() == 2,
         "claim_due takes at most `limit` due orders",
         &taken,
     );
     taken.extend(claim(&*store, at(3), lease, 10).await);
     let rule = "claim_due takes every due order once, with its creation time to the millisecond";
-    ensure(sorted(taken.clone()) == sorted(all.clone()), rule, taken);
+    ORDER_STORE.ensure(sorted(taken.clone()) == sorted(all.clone()), rule, taken);
     let again = claim(&*store, at(99), at(200), 10).await;
     let rule = "claim_due does not take an order again before its lease ends";
-    ensure(again.is_empty(), rule, again);
+    ORDER_STORE.ensure(again.is_empty(), rule, again);
     let counts = (
         backlog(&*store, at(99)).await,
         backlog(&*store, lease).await,
     );
     let rule =
         "claim_due moves the orders it takes to their lease (due_backlog: 0 before it, 3 at it)";
-    ensure(counts == (0, 3), rule, counts);
+    ORDER_STORE.ensure(counts == (0, 3), rule, counts);
     let retaken = claim(&*store, lease, at(200), 10).await;
     let rule = "claim_due takes an order again once its lease ended (its taker crashed)";
-    ensure(
+    ORDER_STORE.ensure(
         sorted(retaken.clone()) == sorted(all.clone()),
         rule,
         retaken,
@@ -74,22 +74,22 @@ pub(super) async fn due_index<S: OrderStore>(store: Arc<S>, report: &mut Report)
     due_step(store.reschedule(first, at(150)).await, "reschedule");
     let moved = claim(&*store, at(150), at(300), 10).await;
     let rule = "reschedule moves an order's reference time";
-    ensure(moved == [first.clone()], rule, moved);
+    ORDER_STORE.ensure(moved == [first.clone()], rule, moved);
     let rule = "a put order is Accepted by its first consume";
     accepted(&*store, &orders[1], &Claim::new(), rule).await;
     due_step(store.forget_due(third).await, "forget_due");
     let left = claim(&*store, at(200), at(400), 10).await;
     let rule =
         "a consume leaves the order in the due index (the reconciler delivers its settlement)";
-    ensure(left.contains(second), rule, &left);
-    ensure(
+    ORDER_STORE.ensure(left.contains(second), rule, &left);
+    ORDER_STORE.ensure(
         !left.contains(third),
         "forget_due removes an order from the due index",
         left,
     );
     due_step(store.reschedule(third, at(0)).await, "reschedule");
     let count = backlog(&*store, at(100_000)).await;
-    ensure(
+    ORDER_STORE.ensure(
         count == 2,
         "reschedule does not bring a forgotten order back (due_backlog)",
         count,
@@ -111,10 +111,12 @@ pub(super) async fn due_index<S: OrderStore>(store: Arc<S>, report: &mut Report)
     .await;
     let mut taken = Vec::new();
     for take in takes {
-        taken.extend(take.unwrap_or_else(|error| broken("claim_due answers, not fails", error)));
+        taken.extend(
+            take.unwrap_or_else(|error| ORDER_STORE.broken("claim_due answers, not fails", error)),
+        );
     }
     let rule = "concurrent claim_due calls take each due order once, never one order twice";
-    ensure(
+    ORDER_STORE.ensure(
         sorted(taken.clone()) == sorted(due.iter().map(due_of).collect()),
         rule,
         taken,
@@ -129,17 +131,17 @@ async fn claim(
     limit: usize,
 ) -> Vec<DueOrder> {
     let taken = store.claim_due(due, lease, limit).await;
-    taken.unwrap_or_else(|error| broken("claim_due answers, not fails", error))
+    taken.unwrap_or_else(|error| ORDER_STORE.broken("claim_due answers, not fails", error))
 }
 
 async fn backlog(store: &impl OrderStore, due: SystemTime) -> u64 {
     let count = store.due_backlog(due).await;
-    count.unwrap_or_else(|error| broken("due_backlog answers, not fails", error))
+    count.unwrap_or_else(|error| ORDER_STORE.broken("due_backlog answers, not fails", error))
 }
 
 fn due_step(done: Result<(), StoreError>, what: &str) {
     if let Err(error) = done {
-        broken(&format!("{what} answers, not fails"), error);
+        ORDER_STORE.broken(&format!("{what} answers, not fails"), error);
     }
 }
 

@@ -95,6 +95,7 @@ use tokio::sync::Barrier;
 
 mod due_index;
 mod order_store;
+mod steps;
 mod ticket_provider;
 
 pub use order_store::order_store;
@@ -134,10 +135,26 @@ impl Report {
     }
 }
 
-/// Panics: `rule` of the `contract` does not hold, and `seen` shows how.
-#[track_caller]
-fn broken(contract: &str, rule: &str, seen: impl fmt::Debug) -> ! {
-    panic!("the {contract} contract is broken: {rule}; got {seen:?}")
+/// One contract, named in the panic when one of its rules does not hold.
+struct Contract(&'static str);
+
+const ORDER_STORE: Contract = Contract("order store");
+const TICKET_PROVIDER: Contract = Contract("ticket provider");
+
+impl Contract {
+    /// Panics: `rule` does not hold, and `seen` shows how.
+    #[track_caller]
+    fn broken(&self, rule: &str, seen: impl fmt::Debug) -> ! {
+        panic!("the {} contract is broken: {rule}; got {seen:?}", self.0)
+    }
+
+    /// Panics unless `holds`: see [`Self::broken`].
+    #[track_caller]
+    fn ensure(&self, holds: bool, rule: &str, seen: impl fmt::Debug) {
+        if !holds {
+            self.broken(rule, seen);
+        }
+    }
 }
 
 /// Notes in `report` that `part` ran without parallelism when the current

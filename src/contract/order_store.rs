@@ -1,18 +1,18 @@
 //! The order store contract: what the session starter, the callback
 //! verifier and the settler rely on from an [`OrderStore`].
 
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::due_index::due_index;
-use super::{race, Report};
+use super::steps::{
+    accepted, accepted_once, consume, duplicate, order, put, same, settlement, TTL,
+};
+use super::{race, Report, ORDER_STORE};
 use crate::binding::BindingHash;
-use crate::ids::{OrderNo, UserId};
 use crate::orders::{Claim, Consumed, OrderStore, PendingOrder, StoreError};
 
 /// The time to live of the orders: none expires during the suite.
-pub(super) const TTL: Duration = Duration::from_secs(3600);
 /// Concurrent consumes of one order.
 const RACERS: usize = 32;
 /// Orders consumed at once, each by [`CLAIMS_EACH`] concurrent claims.
@@ -114,13 +114,13 @@ pub async fn order_store<S: OrderStore>(make: impl AsyncFn() -> S) -> Report {
 
 async fn put_and_consume_once(store: &impl OrderStore) {
     let answer = consume(store, &order(0).order_no, &Claim::new()).await;
-    ensure(
+    ORDER_STORE.ensure(
         answer == Consumed::Unknown,
         "an order never put answers Unknown",
         answer,
     );
     let room = store.check_room().await;
-    ensure(room.is_ok(), "an empty store has room (check_room)", room);
+    ORDER_STORE.ensure(room.is_ok(), "an empty store has room (check_room)", room);
 
     let first = order(1);
     put(store, &first, TTL).await;
@@ -129,7 +129,7 @@ async fn put_and_consume_once(store: &impl OrderStore) {
     accepted(store, &first, &Claim::new(), rule).await;
     let again = consume(store, &first.order_no, &Claim::new()).await;
     let rule = "a consumed order answers AlreadyConsumed to the next consume";
-    ensure(again == Consumed::AlreadyConsumed, rule, again);
+    ORDER_STORE.ensure(again == Consumed::AlreadyConsumed, rule, again);
     let rule = "put refuses the number of a consumed order (StoreError::Duplicate)";
     duplicate(store.put(first.clone(), TTL).await, &first, rule);
 
@@ -148,25 +148,25 @@ async fn browser_binding(store: &impl OrderStore) {
     put(store, &bound, TTL).await;
     let answer = consume(store, &bound.order_no, &Claim::new().bound_to(other)).await;
     let rule = "a pending order answers OtherBrowser to a claim bound to another browser";
-    ensure(answer == Consumed::OtherBrowser, rule, answer);
+    ORDER_STORE.ensure(answer == Consumed::OtherBrowser, rule, answer);
     let rule = "an order refused to another browser is still Accepted by its own";
     accepted(store, &bound, &Claim::new().bound_to(own), rule).await;
     let rule = "a consumed order answers Repeated to its own browser coming back (a new claim)";
     match consume(store, &bound.order_no, &Claim::new().bound_to(own)).await {
         Consumed::Repeated(got) if same(&bound, &got) => {}
-        other => broken(rule, other),
+        other => ORDER_STORE.broken(rule, other),
     }
     for claim in [Claim::new().bound_to(other), Claim::new()] {
         let answer = consume(store, &bound.order_no, &claim).await;
         let rule = "a consumed bound order answers AlreadyConsumed to any claim but its browser's";
-        ensure(answer == Consumed::AlreadyConsumed, rule, answer);
+        ORDER_STORE.ensure(answer == Consumed::AlreadyConsumed, rule, answer);
     }
 
     let unbound = order(2);
     put(store, &unbound, TTL).await;
     let answer = consume(store, &unbound.order_no, &Claim::new().bound_to(own)).await;
     let rule = "an unbound pending order answers OtherBrowser to a claim carrying a binding";
-    ensure(answer == Consumed::OtherBrowser, rule, answer);
+    ORDER_STORE.ensure(answer == Consumed::OtherBrowser, rule, answer);
     let rule = "an unbound order is Accepted by a claim without binding";
     accepted(store, &unbound, &Claim::new(), rule).await;
 
@@ -189,7 +189,7 @@ async fn exactly_once<S: OrderStore>(store: Arc<S>) {
     })
     .await;
     let rule = "an order consumed by 32 concurrent claims is accepted exactly once (the others answer AlreadyConsumed)";
-    ensure(accepted_once(&contested, answers.iter()), rule, answers);
+    ORDER_STORE.ensure(accepted_once(&contested, answers.iter()), rule, answers);
 
     let orders: Arc<Vec<PendingOrder>> = Arc::new((1..=ORDERS).map(order).collect());
     let puts = race(ORDERS, |n| {
@@ -198,7 +198,7 @@ async fn exactly_once<S: OrderStore>(store: Arc<S>) {
     })
     .await;
     if let Some(error) = puts.into_iter().find_map(Result::err) {
-        broken("concurrent puts of distinct orders all succeed", error);
+        ORDER_STORE.broken("concurrent puts of distinct orders all succeed", error);
     }
     let answers = race(ORDERS * CLAIMS_EACH, |n| {
         let (store, orders) = (Arc::clone(&store), Arc::clone(&orders));
@@ -211,7 +211,7 @@ async fn exactly_once<S: OrderStore>(store: Arc<S>) {
     for (n, order) in orders.iter().enumerate() {
         let its: Vec<_> = answers.iter().skip(n).step_by(ORDERS).collect();
         let rule = "64 orders consumed at once by 4 concurrent claims each are each accepted exactly once, with their own user (the others answer AlreadyConsumed)";
-        ensure(
+        ORDER_STORE.ensure(
             accepted_once(order, its.iter().copied()),
             rule,
             (&order.order_no, its),
@@ -235,7 +235,7 @@ async fn exactly_once<S: OrderStore>(store: Arc<S>) {
         .filter(|put| matches!(put, Err(StoreError::Duplicate(n)) if *n == number))
         .count();
     let rule = "of 8 concurrent puts of one order number, exactly one succeeds and the others are Duplicate";
-    ensure(winners.len() == 1 && refused == PUTTERS - 1, rule, puts);
+    ORDER_STORE.ensure(winners.len() == 1 && refused == PUTTERS - 1, rule, puts);
     let rule = "the order recorded is the one whose put succeeded";
     accepted(&*store, &candidates[winners[0]], &Claim::new(), rule).await;
 }
@@ -250,7 +250,7 @@ async fn expiry(store: &impl OrderStore, reconciles: bool, report: &mut Report) 
             report.skipped("past-deadline claims", why);
             return;
         }
-        other => broken("an order whose time to live ran out (put with a zero one) answers Expired to a callback's claim", other),
+        other => ORDER_STORE.broken("an order whose time to live ran out (put with a zero one) answers Expired to a callback's claim", other),
     }
     let rule = "a past-deadline claim (the reconciler settling an abandoned order) consumes an order whose time to live ran out";
     accepted(store, &lapsed, &Claim::new().past_deadline(), rule).await;
@@ -268,16 +268,16 @@ async fn settlements(store: &impl OrderStore, report: &mut Report) -> bool {
             return false;
         }
         Ok(None) => {}
-        other => broken("an unknown order has no settlement", other),
+        other => ORDER_STORE.broken("an unknown order has no settlement", other),
     }
     put(store, &settled, TTL).await;
     let none = settlement(store, &settled).await;
-    ensure(none.is_none(), "a pending order has no settlement", none);
+    ORDER_STORE.ensure(none.is_none(), "a pending order has no settlement", none);
     let rule = "a settling claim consumes a pending order";
     accepted(store, &settled, &Claim::new().settling(SETTLEMENT), rule).await;
     let kept = settlement(store, &settled).await;
     let rule = "settlement() answers the consumed order and the record its settling claim kept";
-    ensure(
+    ORDER_STORE.ensure(
         matches!(&kept, Some((got, record)) if same(&settled, got) && record == SETTLEMENT),
         rule,
         kept,
@@ -289,10 +289,10 @@ async fn settlements(store: &impl OrderStore, report: &mut Report) -> bool {
     )
     .await;
     let rule = "a second settling claim answers AlreadyConsumed";
-    ensure(late == Consumed::AlreadyConsumed, rule, late);
+    ORDER_STORE.ensure(late == Consumed::AlreadyConsumed, rule, late);
     let kept = settlement(store, &settled).await;
     let rule = "a second settling claim leaves the first settlement as it was";
-    ensure(
+    ORDER_STORE.ensure(
         matches!(&kept, Some((_, record)) if record == SETTLEMENT),
         rule,
         kept,
@@ -308,92 +308,10 @@ async fn settlements(store: &impl OrderStore, report: &mut Report) -> bool {
     )
     .await;
     let none = settlement(store, &plain).await;
-    ensure(
+    ORDER_STORE.ensure(
         none.is_none(),
         "an order consumed without a settlement has none",
         none,
     );
     true
-}
-
-/// Panics: `rule` of the order store contract does not hold.
-#[track_caller]
-pub(super) fn broken(rule: &str, seen: impl fmt::Debug) -> ! {
-    super::broken("order store", rule, seen)
-}
-
-#[track_caller]
-pub(super) fn ensure(holds: bool, rule: &str, seen: impl fmt::Debug) {
-    if !holds {
-        broken(rule, seen);
-    }
-}
-
-/// Order `contract<n>` of user `user<n>`, started now.
-pub(super) fn order(n: usize) -> PendingOrder {
-    let order_no = OrderNo::new(format!("contract{n}")).expect("a valid order number");
-    let user_id = UserId::new(format!("user{n}")).expect("a valid user id");
-    PendingOrder::new(order_no, user_id)
-}
-
-/// Whether `got` is the order `put` (its creation time may be rounded).
-fn same(put: &PendingOrder, got: &PendingOrder) -> bool {
-    (&put.order_no, &put.user_id, &put.binding) == (&got.order_no, &got.user_id, &got.binding)
-}
-
-/// Whether exactly one of `answers` accepted `order` and the others are
-/// replays.
-fn accepted_once<'a>(
-    order: &PendingOrder,
-    answers: impl Iterator<Item = &'a Result<Consumed, StoreError>>,
-) -> bool {
-    let (mut accepted, mut others) = (0, 0);
-    for answer in answers {
-        match answer {
-            Ok(Consumed::Accepted(got)) if same(order, got) => accepted += 1,
-            Ok(Consumed::AlreadyConsumed) => {}
-            _ => others += 1,
-        }
-    }
-    accepted == 1 && others == 0
-}
-
-pub(super) async fn put(store: &impl OrderStore, order: &PendingOrder, ttl: Duration) {
-    if let Err(error) = store.put(order.clone(), ttl).await {
-        broken("put records an order with a new number", error);
-    }
-}
-
-fn duplicate(put: Result<(), StoreError>, first: &PendingOrder, rule: &str) {
-    ensure(
-        matches!(&put, Err(StoreError::Duplicate(n)) if *n == first.order_no),
-        rule,
-        put,
-    );
-}
-
-async fn consume(store: &impl OrderStore, order_no: &OrderNo, claim: &Claim) -> Consumed {
-    let answer = store.consume_claim(order_no, claim).await;
-    answer.unwrap_or_else(|error| broken("consume_claim answers a verdict, not an error", error))
-}
-
-/// Consumes `order` for `claim`, which `rule` says must be accepted.
-pub(super) async fn accepted(
-    store: &impl OrderStore,
-    order: &PendingOrder,
-    claim: &Claim,
-    rule: &str,
-) {
-    match consume(store, &order.order_no, claim).await {
-        Consumed::Accepted(got) if same(order, &got) => {}
-        other => broken(rule, other),
-    }
-}
-
-async fn settlement(
-    store: &impl OrderStore,
-    order: &PendingOrder,
-) -> Option<(PendingOrder, String)> {
-    let kept = store.settlement(&order.order_no).await;
-    kept.unwrap_or_else(|error| broken("settlement() answers, not fails", error))
 }

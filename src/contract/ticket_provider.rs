@@ -1,10 +1,9 @@
 //! The ticket provider contract: what the session starter and the callback
 //! verifier rely on from a [`TicketProvider`].
 
-use std::fmt;
 use std::sync::Arc;
 
-use super::{race, Report};
+use super::{race, Report, TICKET_PROVIDER};
 use crate::clock::Clock;
 use crate::ids::UserId;
 use crate::sign::{sign, verify};
@@ -115,20 +114,20 @@ pub async fn ticket_provider_with_clock<P: TicketProvider>(
     let verifies = later
         .accepted_at(now)
         .any(|t| verify(&SIGNED, t.value(), &signature));
-    ensure(verifies, rule, &later);
+    TICKET_PROVIDER.ensure(verifies, rule, &later);
     let rule = "later sign_tickets calls answer the same current SIGN ticket";
-    ensure(same(&first, &later), rule, &later);
+    TICKET_PROVIDER.ensure(same(&first, &later), rule, &later);
     report.checked("SIGN tickets");
 
     for user in ["contractUser1", "contractUser2"] {
         let user = UserId::new(user).expect("a valid user id");
         match provider.nonce_ticket(&user).await {
             Ok(ticket) if !ticket.is_empty() => {}
-            Ok(_) => broken(
+            Ok(_) => TICKET_PROVIDER.broken(
                 "nonce_ticket answers a NONCE ticket that is not empty",
                 "an empty one",
             ),
-            Err(error) => broken("nonce_ticket answers", error),
+            Err(error) => TICKET_PROVIDER.broken("nonce_ticket answers", error),
         }
     }
     report.checked("NONCE tickets");
@@ -136,7 +135,7 @@ pub async fn ticket_provider_with_clock<P: TicketProvider>(
     let recovered = answer(provider.recover(&first).await, &clock, "recover answers");
     let served = sign_tickets(&provider, &clock, "sign_tickets answers after recover").await;
     let rule = "after recover, sign_tickets answers the current SIGN ticket recover answered";
-    ensure(same(&recovered, &served), rule, &served);
+    TICKET_PROVIDER.ensure(same(&recovered, &served), rule, &served);
     answer(
         provider.recover(&first).await,
         &clock,
@@ -161,24 +160,11 @@ pub async fn ticket_provider_with_clock<P: TicketProvider>(
     if let Some(one) = tickets.next() {
         let rule = "32 concurrent first calls of sign_tickets answer the same current SIGN ticket";
         for other in tickets {
-            ensure(same(&one, &other), rule, &other);
+            TICKET_PROVIDER.ensure(same(&one, &other), rule, &other);
         }
     }
     report.checked("concurrent callers");
     report
-}
-
-/// Panics: `rule` of the ticket provider contract does not hold.
-#[track_caller]
-fn broken(rule: &str, seen: impl fmt::Debug) -> ! {
-    super::broken("ticket provider", rule, seen)
-}
-
-#[track_caller]
-fn ensure(holds: bool, rule: &str, seen: impl fmt::Debug) {
-    if !holds {
-        broken(rule, seen);
-    }
 }
 
 async fn sign_tickets(
@@ -197,16 +183,16 @@ fn answer(
     clock: &Clock,
     rule: &str,
 ) -> Arc<SignTickets> {
-    let tickets = got.unwrap_or_else(|error| broken(rule, error));
+    let tickets = got.unwrap_or_else(|error| TICKET_PROVIDER.broken(rule, error));
     let current = &tickets.current;
-    ensure(
+    TICKET_PROVIDER.ensure(
         !current.value().is_empty(),
         "the current SIGN ticket is not empty",
         &tickets,
     );
     let now = clock.now();
     let rule = "the current SIGN ticket is valid now (expires after the provider's clock)";
-    ensure(current.is_valid_at(now), rule, (&tickets, now));
+    TICKET_PROVIDER.ensure(current.is_valid_at(now), rule, (&tickets, now));
     tickets
 }
 
