@@ -6,7 +6,7 @@
 mod actix_demo;
 mod demo_support;
 
-use demo_support::session;
+use demo_support::{session, start};
 use url::Url;
 
 #[actix_web::test]
@@ -31,18 +31,7 @@ async fn the_actix_demo_lists_sessions_too() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let started = browser
-        .post(url.join("/start").unwrap())
-        .form(&[("name", "张三"), ("id_number", "110101199003071234")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(started.status(), 303);
-    let login: Url = started.headers()["location"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let login = start(&browser, &url).await;
     let order_no = login
         .query_pairs()
         .find(|(key, _)| key == "orderNo")

@@ -7,7 +7,7 @@
 mod demo;
 mod demo_support;
 
-use demo_support::session;
+use demo_support::{session, start};
 use serde_json::Value;
 use tencent_faceid::emulator::Outcome;
 use url::Url;
@@ -28,18 +28,7 @@ async fn sessions_are_listed_pending_then_settled_and_counted() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let started = browser
-        .post(url.join("/start").unwrap())
-        .form(&[("name", "张三"), ("id_number", "110101199003071234")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(started.status(), 303);
-    let login: Url = started.headers()["location"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let login = start(&browser, &url).await;
     let param = |name: &str| {
         login
             .query_pairs()
