@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use async_trait::async_trait;
 
-use entry::{Entry, InlineId as Key, State};
+use entry::{Entry, InlineId, State};
 
 use super::{Claim, Consumed, DueOrder, OrderStore, PendingOrder, StoreError};
 use crate::ids::OrderNo;
@@ -76,11 +76,11 @@ struct Shared {
 #[derive(Default)]
 struct Inner {
     /// By order number.
-    entries: HashMap<Key, Entry>,
+    entries: HashMap<InlineId, Entry>,
     /// One element per entry, earliest expiry on top.
-    expiries: BinaryHeap<Reverse<(Instant, Key)>>,
+    expiries: BinaryHeap<Reverse<(Instant, InlineId)>>,
     /// One element per entry in the due index, by reference time.
-    due: BTreeSet<(SystemTime, Key)>,
+    due: BTreeSet<(SystemTime, InlineId)>,
 }
 
 impl MemoryOrderStore {
@@ -155,7 +155,7 @@ impl MemoryOrderStore {
 
     fn put_at(&self, order: PendingOrder, ttl: Duration, now: Instant) -> Result<(), StoreError> {
         let capacity = self.shared.capacity;
-        let key = Key::new(order.order_no.as_str());
+        let key = InlineId::new(order.order_no.as_str());
         let mut inner = self.lock();
         if inner.entries.contains_key(&key) {
             return Err(StoreError::Duplicate(order.order_no));
@@ -181,7 +181,7 @@ impl MemoryOrderStore {
     }
 
     fn consume_at(&self, order_no: &OrderNo, claim: &Claim, now: Instant) -> Consumed {
-        let key = Key::new(order_no.as_str());
+        let key = InlineId::new(order_no.as_str());
         let mut inner = self.lock();
         let Some(entry) = inner.entries.get_mut(&key) else {
             return Consumed::Unknown;
@@ -243,7 +243,7 @@ impl Inner {
     /// Moves an order's reference time in the due index (`None`: out of
     /// it), if the order is still there.
     fn set_due(&mut self, order_no: &OrderNo, at: Option<SystemTime>) {
-        let key = Key::new(order_no.as_str());
+        let key = InlineId::new(order_no.as_str());
         let Some(entry) = self.entries.get_mut(&key) else {
             return;
         };
@@ -334,7 +334,7 @@ impl OrderStore for MemoryOrderStore {
         order_no: &OrderNo,
     ) -> Result<Option<(PendingOrder, String)>, StoreError> {
         let inner = self.lock();
-        let key = Key::new(order_no.as_str());
+        let key = InlineId::new(order_no.as_str());
         Ok(match inner.entries.get(&key) {
             Some(
                 entry @ Entry {
@@ -360,7 +360,7 @@ impl OrderStore for MemoryOrderStore {
             return Err(StoreError::Unsupported("list due orders"));
         }
         let mut inner = self.lock();
-        let taken: Vec<(SystemTime, Key)> = inner
+        let taken: Vec<(SystemTime, InlineId)> = inner
             .due
             .iter()
             .take_while(|(at, _)| *at <= due)
