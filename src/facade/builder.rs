@@ -81,7 +81,7 @@ pub(super) enum Vendor {
 }
 
 /// Configures a [`FaceId`]; made by [`FaceId::builder`],
-/// [`FaceId::emulated`] or [`FaceIdBuilder::from_env`].
+/// `FaceId::emulated` (feature `emulator`) or [`FaceIdBuilder::from_env`].
 ///
 /// Defaults: cached tickets and an in-memory order store (or both in Redis
 /// with [`redis`](Self::redis)), browser binding on, orders live 30 min,

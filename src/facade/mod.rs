@@ -22,7 +22,7 @@
 //! ```
 //!
 //! The emulator is never a silent fallback: it is used only when asked for
-//! (`FACEID_EMULATOR=1`, or [`FaceId::emulated`]), announced with a
+//! (`FACEID_EMULATOR=1`, or `FaceId::emulated` with feature `emulator`), announced with a
 //! `tracing` warning, and refused in release builds unless
 //! `FACEID_EMULATOR_IN_RELEASE=1` (or
 //! [`FaceIdBuilder::allow_emulator_in_release`]) says otherwise.
