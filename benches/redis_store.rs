@@ -117,7 +117,7 @@ fn stores(c: &mut Criterion) {
     let redis = runtime
         .block_on(tencent_faceid::redis::connect(&url))
         .expect("Redis must run at REDIS_URL or redis://127.0.0.1:6379");
-    let redis = RedisOrderStore::builder(redis)
+    let redis = RedisOrderStore::builder(redis, "appId001")
         .prefix(&prefix)
         .retention(Duration::from_secs(60))
         .build();
@@ -251,8 +251,8 @@ fn consume(c: &mut Criterion) {
         let mut manager = runtime
             .block_on(tencent_faceid::redis::connect(&redis.url()))
             .expect("the spare Redis answers");
-        let mut store =
-            RedisOrderStore::builder(manager.clone()).retention(Duration::from_secs(60));
+        let mut store = RedisOrderStore::builder(manager.clone(), "appId001")
+            .retention(Duration::from_secs(60));
         if wait {
             store = store.wait_for_replicas(1, Duration::from_secs(1));
         }

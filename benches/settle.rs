@@ -125,7 +125,7 @@ fn consume(c: &mut Criterion) {
     let redis = runtime
         .block_on(tencent_faceid::redis::connect(&url))
         .expect("Redis must run at REDIS_URL or redis://127.0.0.1:6379");
-    let redis = RedisOrderStore::builder(redis).retention(Duration::from_secs(60));
+    let redis = RedisOrderStore::builder(redis, "appId001").retention(Duration::from_secs(60));
     for (name, index) in [("redis/index", true), ("redis/no_index", false)] {
         let store = redis
             .clone()

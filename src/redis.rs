@@ -33,7 +33,7 @@
 //! use tencent_faceid::tickets::RedisTickets;
 //!
 //! let redis = tencent_faceid::redis::connect("redis://127.0.0.1:6379").await?;
-//! let store = RedisOrderStore::builder(redis.clone()).prefix("myapp:faceid:").build();
+//! let store = RedisOrderStore::builder(redis.clone(), "appId001").prefix("myapp:faceid:").build();
 //! let client = FaceIdClient::builder("TIDAxxxx", "secret").build()?;
 //! let tickets = RedisTickets::builder(client, redis).prefix("myapp:faceid:").build();
 //! # Ok(()) }

@@ -16,7 +16,7 @@ use tencent_faceid::client::{Endpoint, FaceIdClient};
 use tencent_faceid::emulator::{Emulator, Fault, Outcome as EmulatorOutcome, SignatureParam};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{
-    Claim, Consumed, MemoryOrderStore, OrderStore, PendingOrder, StoreError,
+    Claim, Consumed, Lookup, MemoryOrderStore, OrderStore, PendingOrder, StoreError,
 };
 use tencent_faceid::render::BodyFormat;
 use tencent_faceid::result_code::{FrontEndCode, ResultCode};
@@ -228,6 +228,10 @@ impl OrderStore for UnreachableStore {
         _order_no: &OrderNo,
         _claim: &Claim,
     ) -> Result<Consumed, StoreError> {
+        Err(StoreError::Backend("connection refused".into()))
+    }
+
+    async fn lookup(&self, _order_no: &OrderNo) -> Result<Lookup, StoreError> {
         Err(StoreError::Backend("connection refused".into()))
     }
 }

@@ -102,7 +102,9 @@ async fn redis_instance(emulator: &Emulator, prefix: &str) -> Instance {
     let tickets = RedisTickets::builder(emulator.client(), manager.clone())
         .prefix(prefix)
         .build();
-    let store = RedisOrderStore::builder(manager).prefix(prefix).build();
+    let store = RedisOrderStore::builder(manager, "appId001")
+        .prefix(prefix)
+        .build();
     Instance::new(emulator, tickets, store)
 }
 

@@ -31,7 +31,9 @@ async fn store(url: &str, prefix: &str) -> RedisOrderStore {
     let manager = tencent_faceid::redis::connect(url)
         .await
         .expect("the spare Redis answers");
-    RedisOrderStore::builder(manager).prefix(prefix).build()
+    RedisOrderStore::builder(manager, "appId001")
+        .prefix(prefix)
+        .build()
 }
 
 #[tokio::test]

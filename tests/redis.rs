@@ -14,12 +14,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use emu_support::on_manual_clock;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use spare_redis::SpareRedis;
+use tencent_faceid::binding::BindingHash;
 use tencent_faceid::client::{Endpoint, FaceIdClient};
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::emulator::{Counts, Emulator, Fault};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::RedisOrderStore;
-use tencent_faceid::orders::{Consumed, OrderStore, PendingOrder, StoreError};
+use tencent_faceid::orders::{Consumed, Lookup, OrderStore, PendingOrder, StoreError};
 use tencent_faceid::random::random_alphanumeric;
 use tencent_faceid::redis::RedisBackendError;
 use tencent_faceid::result_code::ResultCode;
@@ -81,7 +82,7 @@ async fn put_then_consume_accepts_once_then_refuses_the_replay() {
         return;
     };
     let prefix = random_prefix();
-    let store = RedisOrderStore::builder(manager().await)
+    let store = RedisOrderStore::builder(manager().await, "appId001")
         .prefix(&prefix)
         .build();
     let pending = order("order1", "user1");
@@ -120,7 +121,7 @@ async fn an_order_never_put_is_unknown() {
         return;
     };
     let prefix = random_prefix();
-    let store = RedisOrderStore::builder(manager().await)
+    let store = RedisOrderStore::builder(manager().await, "appId001")
         .prefix(&prefix)
         .build();
     store.put(order("known1", "u1"), HOUR).await.unwrap();
@@ -140,7 +141,7 @@ async fn an_order_past_its_deadline_is_expired_not_unknown_and_stays_unconsumed(
         return;
     };
     let prefix = random_prefix();
-    let store = RedisOrderStore::builder(manager().await)
+    let store = RedisOrderStore::builder(manager().await, "appId001")
         .prefix(&prefix)
         .retention(HOUR)
         .build();
@@ -184,14 +185,14 @@ async fn the_key_lives_for_ttl_plus_retention_and_the_tombstone_for_the_retentio
     };
     let prefix = random_prefix();
     let retention = Duration::from_secs(600);
-    let store = RedisOrderStore::builder(manager().await)
+    let store = RedisOrderStore::builder(manager().await, "appId001")
         .prefix(&prefix)
         .retention(retention)
         .build();
     let pending = order("ttl1", "u1");
     store.put(pending.clone(), HOUR).await.unwrap();
     let key = store.key(&pending.order_no);
-    assert_eq!(key, format!("{prefix}order:ttl1"));
+    assert_eq!(key, format!("{prefix}{{appId001}}:order:ttl1"));
     let pending_ttl = pttl(&key).await;
     assert!(
         pending_ttl > 3_600_000 && pending_ttl <= 4_200_000,
@@ -216,7 +217,7 @@ async fn a_duplicate_order_number_is_refused_before_and_after_consumption() {
         return;
     };
     let prefix = random_prefix();
-    let store = RedisOrderStore::builder(manager().await)
+    let store = RedisOrderStore::builder(manager().await, "appId001")
         .prefix(&prefix)
         .build();
     let pending = order("dup1", "u1");
@@ -251,7 +252,7 @@ async fn of_concurrent_consumes_on_four_instances_exactly_one_wins() {
     let mut stores = Vec::new();
     for _ in 0..4 {
         stores.push(
-            RedisOrderStore::builder(manager().await)
+            RedisOrderStore::builder(manager().await, "appId001")
                 .prefix(&prefix)
                 .build(),
         );
@@ -309,13 +310,13 @@ async fn a_session_put_on_instance_a_is_consumed_on_b_and_its_replay_refused_on_
         return;
     };
     let prefix = random_prefix();
-    let a = RedisOrderStore::builder(manager().await)
+    let a = RedisOrderStore::builder(manager().await, "appId001")
         .prefix(&prefix)
         .build();
-    let b = RedisOrderStore::builder(manager().await)
+    let b = RedisOrderStore::builder(manager().await, "appId001")
         .prefix(&prefix)
         .build();
-    let c = RedisOrderStore::builder(manager().await)
+    let c = RedisOrderStore::builder(manager().await, "appId001")
         .prefix(&prefix)
         .build();
     let pending = order("crossinstance1", "user9");
@@ -343,8 +344,12 @@ async fn prefixes_keep_stores_apart() {
     };
     let (p1, p2) = (random_prefix(), random_prefix());
     let conn = manager().await;
-    let s1 = RedisOrderStore::builder(conn.clone()).prefix(&p1).build();
-    let s2 = RedisOrderStore::builder(conn).prefix(&p2).build();
+    let s1 = RedisOrderStore::builder(conn.clone(), "appId001")
+        .prefix(&p1)
+        .build();
+    let s2 = RedisOrderStore::builder(conn, "appId001")
+        .prefix(&p2)
+        .build();
     let pending = order("shared1", "u1");
     s1.put(pending.clone(), HOUR).await.unwrap();
     assert_eq!(
@@ -365,12 +370,95 @@ async fn prefixes_keep_stores_apart() {
 }
 
 #[tokio::test]
+async fn app_ids_keep_stores_apart_under_one_prefix() {
+    let Some(_) = support::redis::url() else {
+        return;
+    };
+    let prefix = random_prefix();
+    let conn = manager().await;
+    let ours = RedisOrderStore::builder(conn.clone(), "appIdAAA")
+        .prefix(&prefix)
+        .build();
+    let theirs = RedisOrderStore::builder(conn, "appIdBBB")
+        .prefix(&prefix)
+        .build();
+    let mine = order("mine1", "u1");
+    let foreign = order("theirs1", "u2");
+    ours.put(mine.clone(), HOUR).await.unwrap();
+    theirs.put(foreign.clone(), HOUR).await.unwrap();
+
+    let far = SystemTime::now() + HOUR;
+    assert_eq!(
+        ours.due_backlog(far).await.unwrap(),
+        1,
+        "only our order is due"
+    );
+    let due = ours.claim_due(far, far + HOUR, 100).await.unwrap();
+    let due: Vec<_> = due.iter().map(|d| d.order_no.as_str()).collect();
+    assert_eq!(due, ["mine1"], "the due index holds only our app's orders");
+    assert_eq!(
+        ours.lookup(&foreign.order_no).await.unwrap(),
+        Lookup::Unknown
+    );
+    assert_eq!(
+        ours.consume(&foreign.order_no).await.unwrap(),
+        Consumed::Unknown,
+        "another app's order is never ours to settle"
+    );
+    assert_eq!(
+        theirs.lookup(&foreign.order_no).await.unwrap(),
+        Lookup::Pending { binding: None },
+        "their order is still pending"
+    );
+    assert_eq!(theirs.due_backlog(far).await.unwrap(), 1);
+    cleanup(&prefix).await;
+}
+
+#[tokio::test]
+async fn lookup_reads_without_consuming() {
+    let Some(_) = support::redis::url() else {
+        return;
+    };
+    let prefix = random_prefix();
+    let store = RedisOrderStore::builder(manager().await, "appId001")
+        .prefix(&prefix)
+        .build();
+    let bound = order("look1", "u1").bound_to(BindingHash::of("cookie"));
+    assert_eq!(
+        store.lookup(&bound.order_no).await.unwrap(),
+        Lookup::Unknown
+    );
+    store.put(bound.clone(), HOUR).await.unwrap();
+    let pending = Lookup::Pending {
+        binding: Some(BindingHash::of("cookie")),
+    };
+    assert_eq!(store.lookup(&bound.order_no).await.unwrap(), pending);
+    assert_eq!(
+        store.lookup(&bound.order_no).await.unwrap(),
+        pending,
+        "still pending"
+    );
+    store.consume(&bound.order_no).await.unwrap();
+    assert_eq!(
+        store.lookup(&bound.order_no).await.unwrap(),
+        Lookup::Consumed
+    );
+    let brief = order("look2", "u1");
+    store.put(brief.clone(), Duration::ZERO).await.unwrap();
+    assert_eq!(
+        store.lookup(&brief.order_no).await.unwrap(),
+        Lookup::Expired
+    );
+    cleanup(&prefix).await;
+}
+
+#[tokio::test]
 async fn a_foreign_value_under_the_prefix_is_a_backend_error_not_a_verdict() {
     let Some(_) = support::redis::url() else {
         return;
     };
     let prefix = random_prefix();
-    let store = RedisOrderStore::builder(manager().await)
+    let store = RedisOrderStore::builder(manager().await, "appId001")
         .prefix(&prefix)
         .build();
     let no = OrderNo::new("foreign1").unwrap();
@@ -405,7 +493,7 @@ async fn an_unreachable_redis_is_a_typed_backend_error() {
     let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).unwrap();
     let config = ConnectionManagerConfig::new().set_number_of_retries(0);
     let manager = ConnectionManager::new_lazy_with_config(client, config).unwrap();
-    let store = RedisOrderStore::new(manager);
+    let store = RedisOrderStore::new(manager, "appId001");
     let result = store.put(order("down1", "u1"), HOUR).await;
     let Err(StoreError::Backend(source)) = result else {
         panic!("expected a backend error, got {result:?}");
@@ -997,7 +1085,7 @@ async fn a_session_started_on_a_is_verified_on_b_and_its_replay_refused_on_c() {
     let mut starters = Vec::new();
     for _ in 0..3 {
         let tickets = instance(&emulator, &prefix).await.build();
-        let store = RedisOrderStore::builder(manager().await)
+        let store = RedisOrderStore::builder(manager().await, "appId001")
             .prefix(&prefix)
             .build();
         let client = own_client(&emulator);

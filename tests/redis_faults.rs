@@ -24,7 +24,7 @@ async fn connect(redis: &SpareRedis) -> ConnectionManager {
 
 /// A store on `redis` that gives up on an operation after `timeout`.
 async fn store(redis: &SpareRedis, timeout: Duration) -> RedisOrderStore {
-    RedisOrderStore::builder(connect(redis).await)
+    RedisOrderStore::builder(connect(redis).await, "appId001")
         .timeout(timeout)
         .build()
 }
@@ -157,7 +157,7 @@ async fn with_wait_for_replicas_a_promoted_replica_refuses_the_replay() {
     // No delay before the first full sync with the replica.
     let primary = SpareRedis::start(&["--repl-diskless-sync-delay", "0"]);
     let replica = SpareRedis::replica_of(&primary);
-    let durable = RedisOrderStore::builder(connect(&primary).await)
+    let durable = RedisOrderStore::builder(connect(&primary).await, "appId001")
         .timeout(Duration::from_secs(2))
         .wait_for_replicas(1, Duration::from_millis(500))
         .build();
@@ -191,7 +191,8 @@ async fn a_consume_too_few_replicas_acknowledge_is_undone_and_503() {
         return SpareRedis::skip("a_consume_too_few_replicas_acknowledge_is_undone_and_503");
     }
     let redis = SpareRedis::start(&[]);
-    let plain = RedisOrderStore::builder(connect(&redis).await).timeout(Duration::from_secs(2));
+    let plain =
+        RedisOrderStore::builder(connect(&redis).await, "appId001").timeout(Duration::from_secs(2));
     let durable = plain
         .clone()
         .wait_for_replicas(1, Duration::from_millis(20))

@@ -148,7 +148,9 @@ async fn redis_store(url: &str, prefix: &str) -> RedisOrderStore {
     let manager = tencent_faceid::redis::connect(url)
         .await
         .expect("the tests' Redis answers");
-    RedisOrderStore::builder(manager).prefix(prefix).build()
+    RedisOrderStore::builder(manager, "appId001")
+        .prefix(prefix)
+        .build()
 }
 
 #[test]

@@ -37,7 +37,7 @@
 //! use std::time::{Duration, Instant};
 //! use tencent_faceid::async_trait;
 //! use tencent_faceid::ids::OrderNo;
-//! use tencent_faceid::orders::{Claim, Consumed, OrderStore, PendingOrder, StoreError};
+//! use tencent_faceid::orders::{Claim, Consumed, Lookup, OrderStore, PendingOrder, StoreError};
 //!
 //! /// Orders in a map with their deadline and whether they were consumed;
 //! /// yours would be a database table.
@@ -72,6 +72,16 @@
 //!         } else {
 //!             *consumed = true;
 //!             Consumed::Accepted(order.clone())
+//!         })
+//!     }
+//!
+//!     async fn lookup(&self, order_no: &OrderNo) -> Result<Lookup, StoreError> {
+//!         let orders = self.0.lock().map_err(|_| StoreError::Backend("poisoned".into()))?;
+//!         Ok(match orders.get(order_no) {
+//!             None => Lookup::Unknown,
+//!             Some((_, _, true)) => Lookup::Consumed,
+//!             Some((_, deadline, _)) if Instant::now() >= *deadline => Lookup::Expired,
+//!             Some((order, _, _)) => Lookup::Pending { binding: order.binding },
 //!         })
 //!     }
 //! }

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use super::due_index::due_index;
 use super::steps::{
-    accepted, accepted_once, consume, duplicate, order, put, same, settlement, TTL,
+    accepted, accepted_once, consume, duplicate, lookup, order, put, same, settlement, TTL,
 };
 use super::{race, Report, ORDER_STORE};
 use crate::binding::BindingHash;
-use crate::orders::{Claim, Consumed, OrderStore, PendingOrder, StoreError};
+use crate::orders::{Claim, Consumed, Lookup, OrderStore, PendingOrder, StoreError};
 
 /// The time to live of the orders: none expires during the suite.
 /// Concurrent consumes of one order.
@@ -29,6 +29,11 @@ const LATE_SETTLEMENT: &str = r#"{"state":"abandoned","code":null,"by":"reconcil
 ///
 /// Each part runs on a backend of its own:
 ///
+/// - **Lookup** ([`OrderStore::lookup`]) reads without changing: an order
+///   never put is [`Lookup::Unknown`], a put one [`Lookup::Pending`] with
+///   its binding (asked twice), a consumed one [`Lookup::Consumed`], one
+///   past its time to live [`Lookup::Expired`] (checked with the parts
+///   below).
 /// - **Put and consume once.** An order never put is [`Consumed::Unknown`];
 ///   an empty store has room ([`OrderStore::check_room`]); a put order is
 ///   [`Consumed::Accepted`] by its first consume, with its order number,
@@ -113,6 +118,9 @@ pub async fn order_store<S: OrderStore>(make: impl AsyncFn() -> S) -> Report {
 }
 
 async fn put_and_consume_once(store: &impl OrderStore) {
+    let answer = lookup(store, &order(0).order_no).await;
+    let rule = "lookup answers Unknown for an order never put";
+    ORDER_STORE.ensure(answer == Lookup::Unknown, rule, answer);
     let answer = consume(store, &order(0).order_no, &Claim::new()).await;
     ORDER_STORE.ensure(
         answer == Consumed::Unknown,
@@ -124,12 +132,20 @@ async fn put_and_consume_once(store: &impl OrderStore) {
 
     let first = order(1);
     put(store, &first, TTL).await;
+    for _ in 0..2 {
+        let answer = lookup(store, &first.order_no).await;
+        let rule = "lookup answers Pending for a put order, and changes nothing";
+        ORDER_STORE.ensure(answer == Lookup::Pending { binding: None }, rule, answer);
+    }
     let rule =
         "a put order is Accepted by its first consume, with its order number, user id and binding";
     accepted(store, &first, &Claim::new(), rule).await;
     let again = consume(store, &first.order_no, &Claim::new()).await;
     let rule = "a consumed order answers AlreadyConsumed to the next consume";
     ORDER_STORE.ensure(again == Consumed::AlreadyConsumed, rule, again);
+    let answer = lookup(store, &first.order_no).await;
+    let rule = "lookup answers Consumed for a consumed order";
+    ORDER_STORE.ensure(answer == Lookup::Consumed, rule, answer);
     let rule = "put refuses the number of a consumed order (StoreError::Duplicate)";
     duplicate(store.put(first.clone(), TTL).await, &first, rule);
 
@@ -146,6 +162,10 @@ async fn browser_binding(store: &impl OrderStore) {
     let (own, other) = (BindingHash::of("its browser"), BindingHash::of("another"));
     let bound = order(1).bound_to(own);
     put(store, &bound, TTL).await;
+    let answer = lookup(store, &bound.order_no).await;
+    let rule = "lookup answers Pending with the binding a bound order was put with";
+    let expected = Lookup::Pending { binding: Some(own) };
+    ORDER_STORE.ensure(answer == expected, rule, answer);
     let answer = consume(store, &bound.order_no, &Claim::new().bound_to(other)).await;
     let rule = "a pending order answers OtherBrowser to a claim bound to another browser";
     ORDER_STORE.ensure(answer == Consumed::OtherBrowser, rule, answer);
@@ -243,6 +263,10 @@ async fn exactly_once<S: OrderStore>(store: Arc<S>) {
 async fn expiry(store: &impl OrderStore, reconciles: bool, report: &mut Report) {
     let lapsed = order(1);
     put(store, &lapsed, Duration::ZERO).await;
+    let answer = lookup(store, &lapsed.order_no).await;
+    let rule = "lookup answers Expired for an order whose time to live ran out";
+    let forgets = !reconciles && answer == Lookup::Unknown;
+    ORDER_STORE.ensure(answer == Lookup::Expired || forgets, rule, answer);
     match consume(store, &lapsed.order_no, &Claim::new()).await {
         Consumed::Expired => {}
         Consumed::Unknown if !reconciles => {

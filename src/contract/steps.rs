@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::ORDER_STORE;
 use crate::ids::{OrderNo, UserId};
-use crate::orders::{Claim, Consumed, OrderStore, PendingOrder, StoreError};
+use crate::orders::{Claim, Consumed, Lookup, OrderStore, PendingOrder, StoreError};
 
 /// A time to live no step outlives.
 pub(super) const TTL: Duration = Duration::from_secs(3600);
@@ -61,6 +61,13 @@ pub(super) async fn consume(
     let answer = store.consume_claim(order_no, claim).await;
     answer.unwrap_or_else(|error| {
         ORDER_STORE.broken("consume_claim answers a verdict, not an error", error)
+    })
+}
+
+pub(super) async fn lookup(store: &impl OrderStore, order_no: &OrderNo) -> Lookup {
+    let answer = store.lookup(order_no).await;
+    answer.unwrap_or_else(|error| {
+        ORDER_STORE.broken("lookup answers what it found, not an error", error)
     })
 }
 

@@ -301,7 +301,7 @@ impl FaceIdBuilder {
                     tickets = Some(Arc::new(redis.build()) as Arc<dyn TicketProvider>);
                 }
                 if store.is_none() {
-                    let redis = crate::orders::RedisOrderStore::new(manager);
+                    let redis = crate::orders::RedisOrderStore::new(manager, client.app_id());
                     store = Some(Arc::new(redis) as Arc<dyn OrderStore>);
                 }
             }

@@ -211,6 +211,45 @@ pub enum Consumed {
     OtherBrowser,
 }
 
+/// What [`OrderStore::lookup`] found: what the store knows of an order,
+/// read without changing it.
+///
+/// The callback verifier looks the order up first, before any signature
+/// recovery or vendor call: a callback for an order this server never
+/// started costs no token, ticket or record fetch.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use std::time::Duration;
+/// use tencent_faceid::ids::{OrderNo, UserId};
+/// use tencent_faceid::orders::{Lookup, MemoryOrderStore, OrderStore, PendingOrder};
+/// let store = MemoryOrderStore::new();
+/// let order_no = OrderNo::new("o1")?;
+/// assert_eq!(store.lookup(&order_no).await?, Lookup::Unknown);
+/// store.put(PendingOrder::new(order_no.clone(), UserId::new("u1")?), Duration::from_secs(900)).await?;
+/// assert_eq!(store.lookup(&order_no).await?, Lookup::Pending { binding: None });
+/// store.consume(&order_no).await?;
+/// assert_eq!(store.lookup(&order_no).await?, Lookup::Consumed);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Lookup {
+    /// Pending and within its time to live, bound to the browser whose
+    /// binding hashes to `binding`, if any.
+    Pending {
+        /// The order's browser binding, as put.
+        binding: Option<BindingHash>,
+    },
+    /// Consumed before (accepted, settled, or replayed since).
+    Consumed,
+    /// Recorded, but its time to live ran out before it was consumed.
+    Expired,
+    /// Never recorded, or forgotten (e.g. a memory store after a restart).
+    Unknown,
+}
+
 /// The store failed (not a verdict on the order).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -260,6 +299,12 @@ pub trait OrderStore: Send + Sync + 'static {
         order_no: &OrderNo,
         claim: &Claim,
     ) -> Result<Consumed, StoreError>;
+
+    /// What the store knows of the order, read without changing it; see
+    /// [`Lookup`]. A consume right after may still answer differently (a
+    /// concurrent consume, the time to live running out): the verdict is
+    /// always the consume's.
+    async fn lookup(&self, order_no: &OrderNo) -> Result<Lookup, StoreError>;
 
     /// Consumes the order once, for a fresh [`Claim`] without binding.
     async fn consume(&self, order_no: &OrderNo) -> Result<Consumed, StoreError> {
@@ -375,6 +420,10 @@ impl<T: OrderStore + ?Sized> OrderStore for std::sync::Arc<T> {
         claim: &Claim,
     ) -> Result<Consumed, StoreError> {
         (**self).consume_claim(order_no, claim).await
+    }
+
+    async fn lookup(&self, order_no: &OrderNo) -> Result<Lookup, StoreError> {
+        (**self).lookup(order_no).await
     }
 
     async fn check_room(&self) -> Result<(), StoreError> {

@@ -9,7 +9,7 @@ use tencent_faceid::contract;
 use tencent_faceid::ids::OrderNo;
 use tencent_faceid::orders::RedisOrderStore;
 use tencent_faceid::orders::{
-    Claim, Consumed, MemoryOrderStore, OrderStore, PendingOrder, StoreError,
+    Claim, Consumed, Lookup, MemoryOrderStore, OrderStore, PendingOrder, StoreError,
 };
 
 use crate::Redis;
@@ -26,7 +26,7 @@ async fn redis_store() {
         return;
     };
     let make = async || {
-        RedisOrderStore::builder(redis.manager())
+        RedisOrderStore::builder(redis.manager(), "appId001")
             .prefix(redis.fresh_prefix())
             .build()
     };
@@ -133,6 +133,18 @@ impl OrderStore for MapStore {
                 }
                 verdict
             }
+        })
+    }
+
+    async fn lookup(&self, order_no: &OrderNo) -> Result<Lookup, StoreError> {
+        let orders = self.orders.lock().unwrap();
+        Ok(match orders.get(order_no) {
+            None => Lookup::Unknown,
+            Some((_, _, true)) => Lookup::Consumed,
+            Some((_, deadline, _)) if Instant::now() >= *deadline => Lookup::Expired,
+            Some((order, _, _)) => Lookup::Pending {
+                binding: order.binding,
+            },
         })
     }
 }

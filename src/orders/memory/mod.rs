@@ -10,7 +10,7 @@ use async_trait::async_trait;
 
 use entry::{Entry, InlineId, State};
 
-use super::{Claim, Consumed, DueOrder, OrderStore, PendingOrder, StoreError};
+use super::{Claim, Consumed, DueOrder, Lookup, OrderStore, PendingOrder, StoreError};
 use crate::ids::OrderNo;
 
 mod entry;
@@ -209,6 +209,24 @@ impl MemoryOrderStore {
         }
     }
 
+    /// What the store knows of `order_no` at `now`: what a callback's
+    /// consume would find, without consuming.
+    fn lookup_at(&self, order_no: &OrderNo, now: Instant) -> Lookup {
+        let key = InlineId::new(order_no.as_str());
+        let inner = self.lock();
+        match inner.entries.get(&key) {
+            None => Lookup::Unknown,
+            Some(entry) if now >= entry.expires_at => Lookup::Expired,
+            Some(Entry {
+                state: State::Consumed { .. },
+                ..
+            }) => Lookup::Consumed,
+            Some(entry) => Lookup::Pending {
+                binding: entry.binding,
+            },
+        }
+    }
+
     /// Whether a put at `now` finds room.
     fn check_room_at(&self, now: Instant) -> Result<(), StoreError> {
         let capacity = self.shared.capacity;
@@ -323,6 +341,10 @@ impl OrderStore for MemoryOrderStore {
         claim: &Claim,
     ) -> Result<Consumed, StoreError> {
         Ok(self.consume_at(order_no, claim, Instant::now()))
+    }
+
+    async fn lookup(&self, order_no: &OrderNo) -> Result<Lookup, StoreError> {
+        Ok(self.lookup_at(order_no, Instant::now()))
     }
 
     async fn check_room(&self) -> Result<(), StoreError> {

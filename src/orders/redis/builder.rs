@@ -16,15 +16,19 @@ use crate::redis::{DEFAULT_PREFIX, DEFAULT_TIMEOUT};
 #[derive(Debug, Clone)]
 pub struct RedisOrderStoreBuilder {
     store: RedisOrderStore,
+    prefix: String,
+    app_id: String,
 }
 
 impl RedisOrderStoreBuilder {
     /// The defaults, on `manager`.
-    pub(super) fn new(manager: ConnectionManager) -> Self {
+    pub(super) fn new(manager: ConnectionManager, app_id: String) -> Self {
         Self {
+            prefix: DEFAULT_PREFIX.to_owned(),
+            app_id,
             store: RedisOrderStore {
                 manager,
-                prefix: DEFAULT_PREFIX.to_owned(),
+                keyspace: String::new(),
                 retention: Duration::from_secs(24 * 3600),
                 timeout: DEFAULT_TIMEOUT,
                 durability: None,
@@ -34,9 +38,11 @@ impl RedisOrderStoreBuilder {
     }
 
     /// The key prefix (default `"faceid:"`); orders live under
-    /// `<prefix>order:`. Every instance sharing orders must use the same one.
+    /// `<prefix>{<appId>}:order:`, the due index at `<prefix>{<appId>}:due`
+    /// (the app id is a Redis Cluster hash tag, so an order and the index
+    /// share a slot). Every instance sharing orders must use the same one.
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.store.prefix = prefix.into();
+        self.prefix = prefix.into();
         self
     }
 
@@ -60,17 +66,15 @@ impl RedisOrderStoreBuilder {
         self
     }
 
-    /// Whether orders join the due index `<prefix>due` (a sorted set) the
-    /// [reconciler](crate::settle::Reconciler) reads; default on. Off saves
-    /// one `ZADD` per put in a server that never reconciles. With Redis
-    /// Cluster, put a hash tag in the [prefix](Self::prefix) (`{faceid}:`)
-    /// so that an order and the index share a slot.
+    /// Whether orders join the due index `<prefix>{<appId>}:due` (a sorted
+    /// set) the [reconciler](crate::settle::Reconciler) reads; default on.
+    /// Off saves one `ZADD` per put in a server that never reconciles.
     ///
     /// ```no_run
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
     /// use tencent_faceid::orders::RedisOrderStore;
     /// let redis = tencent_faceid::redis::connect("redis://127.0.0.1:6379").await?;
-    /// let store = RedisOrderStore::builder(redis).due_index(false).build();
+    /// let store = RedisOrderStore::builder(redis, "appId001").due_index(false).build();
     /// # Ok(()) }
     /// ```
     pub fn due_index(mut self, on: bool) -> Self {
@@ -98,7 +102,7 @@ impl RedisOrderStoreBuilder {
     /// use std::time::Duration;
     /// use tencent_faceid::orders::RedisOrderStore;
     /// let redis = tencent_faceid::redis::connect("redis://127.0.0.1:6379").await?;
-    /// let store = RedisOrderStore::builder(redis)
+    /// let store = RedisOrderStore::builder(redis, "appId001")
     ///     .wait_for_replicas(1, Duration::from_millis(500))
     ///     .build();
     /// # Ok(()) }
@@ -110,6 +114,12 @@ impl RedisOrderStoreBuilder {
 
     /// Builds the store.
     pub fn build(self) -> RedisOrderStore {
-        self.store
+        let Self {
+            mut store,
+            prefix,
+            app_id,
+        } = self;
+        store.keyspace = format!("{prefix}{{{app_id}}}:");
+        store
     }
 }

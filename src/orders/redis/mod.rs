@@ -9,7 +9,7 @@ use async_trait::async_trait;
 
 use crate::binding::BindingHash;
 use crate::ids::{OrderNo, UserId};
-use crate::orders::{Claim, Consumed, DueOrder, OrderStore, PendingOrder, StoreError};
+use crate::orders::{Claim, Consumed, DueOrder, Lookup, OrderStore, PendingOrder, StoreError};
 use crate::redis::{millis_ceil, run_idempotent, RedisBackendError};
 
 mod builder;
@@ -54,6 +54,13 @@ static CONSUME: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lu
 /// KEYS[1] order key; ARGV: attempt, retention ms.
 static UNDO: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/undo.lua")));
 
+/// Reads what a consume would find, changing nothing: UNKNOWN, EXPIRED
+/// (pending past its deadline), CONSUMED (a tombstone), or ACCEPTED with
+/// the pending order's binding hash (or `-`).
+///
+/// KEYS[1] order key. Answers `{verdict, binding}`.
+static LOOKUP: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/lookup.lua")));
+
 /// Takes up to ARGV[3] members of the due index scored at or before ARGV[1]
 /// and scores them ARGV[2] (the lease). KEYS[1] due index.
 static CLAIM_DUE: LazyLock<Script> = LazyLock::new(|| {
@@ -90,7 +97,7 @@ struct Durability {
 /// balancer: a session started on one instance can come back to any other,
 /// and is accepted once in all.
 ///
-/// - [`put`](OrderStore::put) writes `<prefix>order:<orderNo>` with `SET NX`,
+/// - [`put`](OrderStore::put) writes `<prefix>{<appId>}:order:<orderNo>` with `SET NX`,
 ///   so a duplicate order number is refused ([`StoreError::Duplicate`]).
 /// - [`consume`](OrderStore::consume) is one Lua script: a pending order
 ///   within its time to live becomes a tombstone and is
@@ -140,7 +147,7 @@ struct Durability {
 /// use tencent_faceid::orders::{Consumed, OrderStore, PendingOrder};
 ///
 /// let redis = tencent_faceid::redis::connect("redis://127.0.0.1:6379").await?;
-/// let store = RedisOrderStore::builder(redis).prefix("myapp:").build();
+/// let store = RedisOrderStore::builder(redis, "appId001").prefix("myapp:").build();
 /// let order_no = OrderNo::new("order1")?;
 /// store
 ///     .put(PendingOrder::new(order_no.clone(), UserId::new("u1")?), Duration::from_secs(1800))
@@ -152,7 +159,8 @@ struct Durability {
 #[derive(Debug, Clone)]
 pub struct RedisOrderStore {
     manager: ConnectionManager,
-    prefix: String,
+    /// `<prefix>{<appId>}:`, the start of every key of this store.
+    keyspace: String,
     retention: Duration,
     timeout: Duration,
     durability: Option<Durability>,
@@ -160,28 +168,33 @@ pub struct RedisOrderStore {
 }
 
 impl RedisOrderStore {
-    /// Starts configuring a store on this connection; see
-    /// [`RedisOrderStoreBuilder`] for the defaults.
+    /// Starts configuring a store of the orders of `app_id` (WBappid) on
+    /// this connection; see [`RedisOrderStoreBuilder`] for the defaults.
+    /// Every key holds the app id: apps sharing one Redis and one prefix
+    /// never see, settle or reconcile each other's orders.
     ///
     /// ```no_run
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
     /// use std::time::Duration;
     /// use tencent_faceid::orders::RedisOrderStore;
     /// let redis = tencent_faceid::redis::connect("redis://127.0.0.1:6379").await?;
-    /// let store = RedisOrderStore::builder(redis)
+    /// let store = RedisOrderStore::builder(redis, "appId001")
     ///     .prefix("myapp:")
     ///     .retention(Duration::from_secs(3 * 24 * 3600))
     ///     .build();
     /// # Ok(()) }
     /// ```
-    pub fn builder(manager: ConnectionManager) -> RedisOrderStoreBuilder {
-        RedisOrderStoreBuilder::new(manager)
+    pub fn builder(
+        manager: ConnectionManager,
+        app_id: impl Into<String>,
+    ) -> RedisOrderStoreBuilder {
+        RedisOrderStoreBuilder::new(manager, app_id.into())
     }
 
-    /// A store on this connection with every default:
-    /// `RedisOrderStore::builder(manager).build()`.
-    pub fn new(manager: ConnectionManager) -> Self {
-        Self::builder(manager).build()
+    /// A store of `app_id`'s orders on this connection with every default:
+    /// `RedisOrderStore::builder(manager, app_id).build()`.
+    pub fn new(manager: ConnectionManager, app_id: impl Into<String>) -> Self {
+        Self::builder(manager, app_id).build()
     }
 
     /// Connects with [`crate::redis::connect`] and makes a store with
@@ -191,13 +204,13 @@ impl RedisOrderStore {
     /// # Errors
     /// [`RedisBackendError::Redis`] if the URL is invalid or Redis cannot be
     /// reached.
-    pub async fn connect(url: &str) -> Result<Self, RedisBackendError> {
-        Ok(Self::new(crate::redis::connect(url).await?))
+    pub async fn connect(url: &str, app_id: impl Into<String>) -> Result<Self, RedisBackendError> {
+        Ok(Self::new(crate::redis::connect(url).await?, app_id))
     }
 
     /// The Redis key of the due index.
     fn due_key(&self) -> String {
-        format!("{}due", self.prefix)
+        format!("{}due", self.keyspace)
     }
 
     /// Runs a command that may safely run twice (a read, or a due-index
@@ -220,12 +233,12 @@ impl RedisOrderStore {
     /// ```no_run
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
     /// use tencent_faceid::ids::OrderNo;
-    /// let store = tencent_faceid::orders::RedisOrderStore::connect("redis://127.0.0.1").await?;
-    /// assert_eq!(store.key(&OrderNo::new("o1")?), "faceid:order:o1");
+    /// let store = tencent_faceid::orders::RedisOrderStore::connect("redis://127.0.0.1", "appId001").await?;
+    /// assert_eq!(store.key(&OrderNo::new("o1")?), "faceid:{appId001}:order:o1");
     /// # Ok(()) }
     /// ```
     pub fn key(&self, order_no: &OrderNo) -> String {
-        format!("{}order:{}", self.prefix, order_no.as_str())
+        format!("{}order:{}", self.keyspace, order_no.as_str())
     }
 
     fn retention_millis(&self) -> u64 {
@@ -475,6 +488,36 @@ impl OrderStore for RedisOrderStore {
             "consumed order in Redis"
         );
         Ok(consumed)
+    }
+
+    async fn lookup(&self, order_no: &OrderNo) -> Result<Lookup, StoreError> {
+        let key = self.key(order_no);
+        let (verdict, binding): (i64, String) = run_idempotent(self.timeout, || {
+            let mut manager = self.manager.clone();
+            let invocation = LOOKUP.key(&key);
+            async move { invocation.invoke_async(&mut manager).await }
+        })
+        .await
+        .map_err(backend)?;
+        let corrupt = |reason: &str| {
+            backend(RedisBackendError::Corrupt {
+                key: key.clone(),
+                reason: reason.to_owned(),
+            })
+        };
+        Ok(match verdict {
+            UNKNOWN => Lookup::Unknown,
+            EXPIRED => Lookup::Expired,
+            CONSUMED => Lookup::Consumed,
+            ACCEPTED if binding == UNBOUND => Lookup::Pending { binding: None },
+            ACCEPTED => Lookup::Pending {
+                binding: Some(
+                    BindingHash::from_hex(&binding)
+                        .ok_or_else(|| corrupt("invalid binding hash"))?,
+                ),
+            },
+            _ => return Err(corrupt("not a pending order record")),
+        })
     }
 
     async fn settlement(
