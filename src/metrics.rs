@@ -11,6 +11,7 @@
 //! | `faceid_vendor_calls_total` | counter | `endpoint` (`access_token`, `api_ticket`, `geth5faceid`, `queryfacerecord`), `outcome` (`answered`, `transport`, `http_status`, `too_large`, `decode`, `other`) |
 //! | `faceid_vendor_call_seconds` | histogram | as `faceid_vendor_calls_total` |
 //! | `faceid_ticket_refreshes_total` | counter | `outcome`: `ok`, `failed` |
+//! | `faceid_record_judgements_total` | counter | `outcome`: `accepted`, `no_record`, `vendor_unavailable`, `rate_limited`: callbacks signed with a SIGN ticket this server never saw, judged by the vendor's record |
 //! | `faceid_reconciler_backlog` | gauge | none: orders due for reconciliation at the last round |
 //!
 //! No label carries an order number, a user or any other unbounded or
@@ -63,6 +64,15 @@ pub(crate) fn ticket_refresh(ok: bool) {
         .increment(1);
     #[cfg(not(feature = "metrics"))]
     let _ = ok;
+}
+
+/// A callback signed with an unknown SIGN ticket was judged by the vendor's
+/// record, with `outcome`.
+pub(crate) fn record_judgement(outcome: &'static str) {
+    #[cfg(feature = "metrics")]
+    metrics::counter!("faceid_record_judgements_total", "outcome" => outcome).increment(1);
+    #[cfg(not(feature = "metrics"))]
+    let _ = outcome;
 }
 
 /// Orders due for reconciliation.

@@ -317,6 +317,7 @@ async fn every_decision_is_logged_with_the_order_but_never_a_ticket() {
     let store = MemoryOrderStore::new();
     start_order(&store, "logged1", TTL).await;
     start_order(&store, "logged2", TTL).await;
+    start_order(&store, "logged3", TTL).await;
     let verifier = verifier(Tickets::PreviousInGrace, &store);
     let good = callback("logged1", "0", TICKET);
     let previous = callback("logged2", "0", PREVIOUS_TICKET);

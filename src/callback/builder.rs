@@ -32,8 +32,8 @@ pub enum CallbackConfigError {
     /// The app id is empty.
     #[error("the app id (WBappid) is empty; pass the one from the FaceID console")]
     EmptyAppId,
-    /// The confirmation client is for another app.
-    #[error("the confirmation client is for app id {client:?} but the verifier for {verifier:?}; use one app id for both")]
+    /// The client for the vendor's record is for another app.
+    #[error("the client for the vendor's record is for app id {client:?} but the verifier for {verifier:?}; use one app id for both")]
     AppIdMismatch {
         /// The verifier's app id.
         verifier: String,
@@ -55,11 +55,13 @@ impl CallbackVerifierBuilder {
             app_id,
             tickets,
             store,
-            confirm_with: None,
+            confirm: false,
+            vendor: None,
             max_query_len: DEFAULT_MAX_QUERY_LEN,
             clock: Clock::system(),
             browser_binding: false,
             settler: None,
+            judged: Default::default(),
         };
         Self { verifier }
     }
@@ -84,8 +86,42 @@ impl CallbackVerifierBuilder {
     /// assert!(verifier.confirms());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    ///
+    /// The same client also [judges by record](Self::record_judge).
     pub fn confirm_with(mut self, client: FaceIdClient) -> Self {
-        self.verifier.confirm_with = Some(client);
+        self.verifier.confirm = true;
+        self.record_judge(client)
+    }
+
+    /// Lets the vendor's record decide a callback for a pending order
+    /// whose signature matches no SIGN ticket this server knows, even
+    /// after one recovery: another system sharing the app id fetched a
+    /// SIGN ticket, and the vendor signed with it. The record
+    /// (`queryfacerecord`, through `client`) is asked once: if it exists
+    /// for this app and order, the callback is accepted with the record's
+    /// code, marked [`VerificationOutcome::judged_by_record`](super::VerificationOutcome::judged_by_record);
+    /// otherwise it is refused (401) as without this setting.
+    ///
+    /// Bounded, so that nobody can make the server hammer the vendor or
+    /// lock a user out: only for pending orders (with browser binding on,
+    /// only from the order's own browser), at most once per order every
+    /// 5 seconds per process, counted in `faceid_record_judgements_total`.
+    /// Off by default; [`FaceId`](crate::FaceId) turns it on.
+    ///
+    /// ```
+    /// use tencent_faceid::callback::CallbackVerifier;
+    /// use tencent_faceid::client::FaceIdClient;
+    /// use tencent_faceid::orders::MemoryOrderStore;
+    /// use tencent_faceid::tickets::StaticTickets;
+    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
+    /// let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("t", "n"), MemoryOrderStore::new())
+    ///     .record_judge(client)
+    ///     .build()?;
+    /// assert!(!verifier.confirms());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn record_judge(mut self, client: FaceIdClient) -> Self {
+        self.verifier.vendor = Some(client);
         self
     }
 
@@ -164,7 +200,7 @@ impl CallbackVerifierBuilder {
         if verifier.max_query_len == 0 {
             return Err(CallbackConfigError::ZeroMaxQueryLen);
         }
-        if let Some(client) = &verifier.confirm_with {
+        if let Some(client) = &verifier.vendor {
             if client.app_id() != verifier.app_id {
                 return Err(CallbackConfigError::AppIdMismatch {
                     client: client.app_id().to_owned(),

@@ -94,14 +94,15 @@ use crate::client::{ClientError, FaceIdClient};
 use crate::clock::Clock;
 use crate::credentials::Ticket;
 use crate::ids::OrderNo;
-use crate::orders::{Claim, Consumed, OrderStore, StoreError};
-use crate::record::{FaceRecord, QueryOptions};
+use crate::orders::{Claim, Consumed, Lookup, OrderStore, StoreError};
+use crate::record::{FaceRecord, QueryOptions, VerificationRecord};
 use crate::result_code::ResultCode;
 use crate::settle::Settler;
 use crate::sign::{self, Signature};
 use crate::tickets::{call_with_recovery, SignTickets, TicketProvider};
 
 mod builder;
+mod judge;
 mod outcome;
 mod query;
 mod rejection;
@@ -130,11 +131,16 @@ struct Inner {
     app_id: String,
     tickets: Arc<dyn TicketProvider>,
     store: Arc<dyn OrderStore>,
-    confirm_with: Option<FaceIdClient>,
+    /// Whether passes are confirmed with the vendor's record.
+    confirm: bool,
+    /// The client the vendor's record is fetched with: to confirm passes,
+    /// and to judge callbacks signed with a ticket this server never saw.
+    vendor: Option<FaceIdClient>,
     max_query_len: usize,
     clock: Clock,
     browser_binding: bool,
     settler: Option<Settler>,
+    judged: judge::JudgeLimiter,
 }
 
 impl fmt::Debug for CallbackVerifier {
@@ -148,7 +154,8 @@ impl fmt::Debug for Inner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CallbackVerifier")
             .field("app_id", &self.app_id)
-            .field("confirms", &self.confirm_with.is_some())
+            .field("confirms", &self.confirm)
+            .field("judges_by_record", &self.vendor.is_some())
             .field("max_query_len", &self.max_query_len)
             .field("browser_binding", &self.browser_binding)
             .finish_non_exhaustive()
@@ -185,7 +192,7 @@ impl CallbackVerifier {
 
     /// Whether passes are confirmed with the vendor's record.
     pub fn confirms(&self) -> bool {
-        self.inner.confirm_with.is_some()
+        self.inner.confirm
     }
 
     /// Whether callbacks are accepted only from the browser that started
@@ -243,9 +250,9 @@ impl CallbackVerifier {
             reject(kind, Some(order_no.clone()), None)
         })?;
         let claim = match (self.inner.browser_binding, binding) {
-            (false, _) => Claim::new(),
             (true, Some(binding)) => Claim::new().bound_to(BindingHash::of(binding)),
-            (true, None) => return Err(reject(RejectionKind::OtherBrowser, Some(order_no), None)),
+            // Without its cookie, refused once the order is looked up.
+            _ => Claim::new(),
         };
         let code = ResultCode::from_code(&raw.code);
         let claim = match &self.inner.settler {
@@ -280,20 +287,31 @@ impl CallbackVerifier {
         verdict
     }
 
-    /// Settles a callback, waiting for the tickets, the vendor and the
-    /// store as needed.
+    /// Settles a callback, waiting for the store, the tickets and the
+    /// vendor as needed.
     async fn settle(&self, callback: Callback) -> Result<VerificationOutcome, CallbackRejection> {
         let inner = &*self.inner;
-        let tickets = self.tickets_signing(&callback).await?;
-        // Confirm before consuming: see the module documentation.
-        let record = match &inner.confirm_with {
-            Some(client) if self.to_confirm(&callback) => {
-                // Boxed: the vendor call's large state would otherwise
-                // weigh on every verification, confirmed or not.
-                let confirm = self.confirm(client, &callback.order_no, tickets);
-                Some(Box::new(Box::pin(confirm).await?))
+        // The order first: a callback for an order this server never
+        // started costs no token, ticket or record fetch.
+        let recoverable = self.look_up(&callback).await?;
+        let (callback, record, judged) = match self.tickets_signing(&callback, recoverable).await? {
+            Signer::Known(tickets) => {
+                // Confirm before consuming: see the module documentation.
+                let record = match &inner.vendor {
+                    Some(client) if self.to_confirm(&callback) => {
+                        // Boxed: the vendor call's large state would
+                        // otherwise weigh on every verification.
+                        let confirm = self.confirm(client, &callback.order_no, tickets);
+                        Some(Box::new(Box::pin(confirm).await?))
+                    }
+                    _ => None,
+                };
+                (callback, record, false)
             }
-            _ => None,
+            Signer::Unknown(tickets) => {
+                let judged = Box::pin(self.judge(callback, recoverable, tickets)).await?;
+                (judged.0, Some(judged.1), true)
+            }
         };
         let consumed = (*inner.store)
             .consume_claim(&callback.order_no, &callback.claim)
@@ -303,11 +321,43 @@ impl CallbackVerifier {
             _ => None,
         };
         let code = callback.code.clone();
-        let verdict = self.accept(callback, consumed, record);
+        let mut verdict = self.accept(callback, consumed, record);
+        if let Ok(outcome) = &mut verdict {
+            outcome.judged_by_record = judged;
+        }
         if let Some((order, settler)) = settled {
             settler.settled_by_callback(order, &code).await;
         }
         verdict
+    }
+
+    /// Looks the callback's order up: rejects an unknown or expired one at
+    /// once, and answers whether a signature that matches no known ticket
+    /// may be looked into further (recovery, the vendor's record): only
+    /// for a pending order, and with browser binding on only from its own
+    /// browser.
+    async fn look_up(&self, callback: &Callback) -> Result<bool, CallbackRejection> {
+        let order_no = || Some(callback.order_no.clone());
+        let found = (*self.inner.store).lookup(&callback.order_no).await;
+        let binds = self.inner.browser_binding;
+        if binds
+            && callback.claim.binding().is_none()
+            && matches!(found, Ok(Lookup::Pending { .. } | Lookup::Consumed))
+        {
+            return Err(reject(RejectionKind::OtherBrowser, order_no(), None));
+        }
+        match found {
+            Ok(Lookup::Pending { binding }) => {
+                Ok(!binds || callback.claim.binding() == binding.as_ref())
+            }
+            Ok(Lookup::Consumed) => Ok(false),
+            Ok(Lookup::Expired) => Err(reject(RejectionKind::Expired, order_no(), None)),
+            Ok(_) => Err(reject(RejectionKind::UnknownOrder, order_no(), None)),
+            Err(e) => {
+                let kind = RejectionKind::StoreUnavailable;
+                Err(reject(kind, order_no(), Some(Arc::new(e))))
+            }
+        }
     }
 
     /// Whether `callback` is a pass to confirm with the vendor's record.
@@ -316,13 +366,14 @@ impl CallbackVerifier {
     }
 
     /// The SIGN tickets `callback` is signed with: the provider's, or, when
-    /// it matches none of them, newer ones the provider found in one
-    /// (rate-limited) recovery: another instance or system may have rotated
-    /// the ticket the vendor signs with.
+    /// it matches none of them and the order is `recoverable`, newer ones
+    /// the provider found in one (rate-limited) recovery: another instance
+    /// or system may have rotated the ticket the vendor signs with.
     async fn tickets_signing(
         &self,
         callback: &Callback,
-    ) -> Result<Arc<SignTickets>, CallbackRejection> {
+        recoverable: bool,
+    ) -> Result<Signer, CallbackRejection> {
         // Call through the trait object itself: `inner.tickets.sign_tickets()`
         // would pick the `Arc<T>` impl and box a second future around it.
         let provider = &*self.inner.tickets;
@@ -332,15 +383,17 @@ impl CallbackVerifier {
         };
         let tickets = provider.sign_tickets().await.map_err(unavailable)?;
         if self.signed_by(callback, &tickets) {
-            return Ok(tickets);
+            return Ok(Signer::Known(tickets));
+        }
+        if !recoverable {
+            return Ok(Signer::Unknown(tickets));
         }
         tracing::info!(order_no = %callback.order_no, "newSignature matches no known SIGN ticket; asking the provider for newer ones");
         let newer = provider.recover(&tickets).await.map_err(unavailable)?;
         if !Arc::ptr_eq(&newer, &tickets) && self.signed_by(callback, &newer) {
-            return Ok(newer);
+            return Ok(Signer::Known(newer));
         }
-        let kind = RejectionKind::BadSignature;
-        Err(reject(kind, Some(callback.order_no.clone()), None))
+        Ok(Signer::Unknown(newer))
     }
 
     /// Whether `newSignature` signs the callback with the current SIGN
@@ -413,6 +466,7 @@ impl CallbackVerifier {
             created_at: order.created_at,
             record,
             repeated,
+            judged_by_record: false,
         };
         tracing::info!(
             order_no = %outcome.order_no,
@@ -434,50 +488,109 @@ impl CallbackVerifier {
         tickets: Arc<SignTickets>,
     ) -> Result<FaceRecord, CallbackRejection> {
         let not_confirmed = |why: NotConfirmed| {
-            reject(
-                RejectionKind::NotConfirmed(why),
-                Some(order_no.clone()),
-                None,
-            )
+            let kind = RejectionKind::NotConfirmed(why);
+            reject(kind, Some(order_no.clone()), None)
         };
-        let unavailable = |e: ClientError| {
-            let kind = RejectionKind::VendorUnavailable;
-            reject(kind, Some(order_no.clone()), Some(Arc::new(e)))
+        match self.fetch_record(client, order_no, tickets).await? {
+            None => Err(not_confirmed(NotConfirmed::RecordMissing)),
+            Some(answer) if !answer.code.is_success() => {
+                Err(not_confirmed(NotConfirmed::RecordFailed(answer.code)))
+            }
+            Some(answer) => {
+                tracing::debug!(order_no = %order_no, "the vendor's record confirms the pass");
+                Ok(answer.record)
+            }
+        }
+    }
+
+    /// Lets the vendor's record decide a callback whose signature matches
+    /// no known SIGN ticket (see [`judge`]): the callback with the
+    /// record's code, and the record; else 401.
+    async fn judge(
+        &self,
+        mut callback: Callback,
+        recoverable: bool,
+        tickets: Arc<SignTickets>,
+    ) -> Result<(Callback, Box<FaceRecord>), CallbackRejection> {
+        let inner = &*self.inner;
+        let order_no = &callback.order_no;
+        let bad_signature = || reject(RejectionKind::BadSignature, Some(order_no.clone()), None);
+        let Some(client) = inner.vendor.as_ref().filter(|_| recoverable) else {
+            return Err(bad_signature());
         };
+        if !inner.judged.admit(order_no, inner.clock.now()) {
+            crate::metrics::record_judgement("rate_limited");
+            return Err(bad_signature());
+        }
+        tracing::info!(order_no = %order_no, "newSignature matches no SIGN ticket this server knows; asking the vendor's record");
+        let fetched = self.fetch_record(client, order_no, tickets).await;
+        crate::metrics::record_judgement(match &fetched {
+            Ok(Some(_)) => "accepted",
+            Ok(None) => "no_record",
+            Err(_) => "vendor_unavailable",
+        });
+        let Some(answer) = fetched? else {
+            return Err(bad_signature());
+        };
+        tracing::warn!(order_no = %order_no, code = answer.code.as_str(), "accepted a callback on the vendor's record: another system sharing the app id fetched the SIGN ticket it was signed with");
+        callback.claim = match &inner.settler {
+            Some(settler) => settler.callback_claim(callback.claim, &answer.code),
+            None => callback.claim,
+        };
+        callback.code = answer.code;
+        Ok((callback, Box::new(answer.record)))
+    }
+
+    /// The vendor's record of `order_no` for this app, without files;
+    /// `None` when it has none.
+    async fn fetch_record(
+        &self,
+        client: &FaceIdClient,
+        order_no: &OrderNo,
+        tickets: Arc<SignTickets>,
+    ) -> Result<Option<VerificationRecord>, CallbackRejection> {
         let query = |tickets: Arc<SignTickets>| async move {
             client
                 .query_record(order_no, tickets.current.value(), QueryOptions::default())
                 .await
         };
         match call_with_recovery(&*self.inner.tickets, tickets, query).await {
-            Ok(answer) => {
-                let mut record = answer.record;
+            Ok(mut answer) => {
                 // Asked without files; make sure none are kept regardless.
-                record.photo = None;
-                record.video = None;
-                let other_app = record
+                answer.record.photo = None;
+                answer.record.video = None;
+                let other_app = answer
+                    .record
                     .app_id
                     .as_deref()
                     .is_some_and(|app_id| app_id != self.inner.app_id);
-                if record.order_no != order_no.as_str() || other_app {
-                    return Err(not_confirmed(NotConfirmed::RecordMismatch));
+                if answer.record.order_no != order_no.as_str() || other_app {
+                    let kind = RejectionKind::NotConfirmed(NotConfirmed::RecordMismatch);
+                    return Err(reject(kind, Some(order_no.clone()), None));
                 }
-                if !answer.code.is_success() {
-                    return Err(not_confirmed(NotConfirmed::RecordFailed(answer.code)));
-                }
-                tracing::debug!(order_no = %order_no, "the vendor's record confirms the pass");
-                Ok(record)
+                Ok(Some(answer))
             }
             Err(ClientError::Vendor {
                 code: ResultCode::NoRecord,
                 ..
-            }) => Err(not_confirmed(NotConfirmed::RecordMissing)),
+            }) => Ok(None),
             // A verification, failed or not, has a record: any other
             // refusal is about the query itself (credentials, sign, the
             // vendor's health), not about the verification.
-            Err(e) => Err(unavailable(e)),
+            Err(e) => {
+                let kind = RejectionKind::VendorUnavailable;
+                Err(reject(kind, Some(order_no.clone()), Some(Arc::new(e))))
+            }
         }
     }
+}
+
+/// Which SIGN tickets a callback's signature was made with.
+enum Signer {
+    /// These (the current one or the previous within its grace window).
+    Known(Arc<SignTickets>),
+    /// None that this server knows; these are the newest it has.
+    Unknown(Arc<SignTickets>),
 }
 
 /// A callback read from its query: what verification needs of it, owned.

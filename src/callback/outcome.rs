@@ -30,7 +30,8 @@ pub struct VerificationOutcome {
     /// When the session was started (the order's creation time).
     pub created_at: SystemTime,
     /// The vendor's record, when the verifier confirms passes and this is
-    /// one; never with the photo or video. Boxed: it is large and most
+    /// one, or when the record [judged](Self::judged_by_record) the
+    /// callback; never with the photo or video. Boxed: it is large and most
     /// outcomes carry none.
     pub record: Option<Box<FaceRecord>>,
     /// `true` when the browser that started the session came back with
@@ -38,6 +39,13 @@ pub struct VerificationOutcome {
     /// was consumed by its earlier request, so show the outcome again but
     /// grant nothing twice. `false` the first time.
     pub repeated: bool,
+    /// `true` when the signature matched no SIGN ticket this server knows
+    /// (another system sharing the app id fetched the one the vendor signed
+    /// with) and the vendor's record decided instead (see
+    /// [`CallbackVerifierBuilder::record_judge`](super::CallbackVerifierBuilder::record_judge)):
+    /// [`code`](Self::code) is the record's and [`record`](Self::record)
+    /// holds it.
+    pub judged_by_record: bool,
 }
 
 impl VerificationOutcome {
@@ -70,6 +78,7 @@ impl VerificationOutcome {
             created_at: SystemTime::now(),
             record: None,
             repeated: false,
+            judged_by_record: false,
         }
     }
 

@@ -199,7 +199,7 @@ impl fmt::Display for CallbackRejection {
             }
             RejectionKind::UnknownOrder => {
                 order(f)?;
-                f.write_str(" was not started by this server")
+                f.write_str(" was not started by this server, or was lost when it restarted; pending sessions survive a restart only in a durable order store (RedisOrderStore with persistence, or PostgresOrderStore)")
             }
             RejectionKind::Expired => {
                 order(f)?;

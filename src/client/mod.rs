@@ -20,6 +20,7 @@ use crate::ids::{OrderNo, UserId};
 use crate::json::{self, DecodeError};
 use crate::random::nonce;
 use crate::record::{QueryOptions, QueryRecordRequest, VerificationRecord, QUERY_VERSION};
+use crate::result_code::ResultCode;
 use crate::secret::Secret;
 use crate::sign::sign;
 use crate::wire::{
@@ -379,7 +380,14 @@ impl FaceIdClient {
 }
 
 fn vendor_error(endpoint: Endpoint, response: &impl VendorResponse) -> ClientError {
-    tracing::warn!(%endpoint, code = response.code().as_str(), "vendor answered an error code");
+    let code = response.code().as_str();
+    if *response.code() == ResultCode::NoRecord {
+        // The normal answer about an order whose user has not finished
+        // (or abandoned): the reconciler asks it all day.
+        tracing::debug!(%endpoint, code, "the vendor has no record of the order");
+    } else {
+        tracing::warn!(%endpoint, code, "vendor answered an error code");
+    }
     ClientError::Vendor {
         endpoint,
         code: response.code().clone(),

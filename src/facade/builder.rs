@@ -313,7 +313,8 @@ impl FaceIdBuilder {
         let mut verifier =
             CallbackVerifier::builder(client.app_id(), tickets.clone(), store.clone())
                 .browser_binding(self.browser_binding)
-                .clock(client.clock().clone());
+                .clock(client.clock().clone())
+                .record_judge(client.clone());
         if self.confirm {
             verifier = verifier.confirm_with(client.clone());
         }

@@ -46,7 +46,14 @@ mod entry;
 ///
 /// Clones share the same orders, so one store can be handed to the session
 /// starter and to the callback verifier. Several server instances need a
-/// shared store instead (feature `redis`).
+/// shared store instead (feature `redis` or `postgres`).
+///
+/// **Nothing survives a restart**: a user who finishes the face check while
+/// the server restarts gets 404, and settlements not yet delivered to the
+/// hook are lost. In a release build, the first store built in a process
+/// says so once, at WARN. Where that matters, use `RedisOrderStore` (with
+/// Redis persistence) or `PostgresOrderStore` (durable, with a settlement
+/// log).
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
@@ -302,8 +309,12 @@ impl MemoryOrderStoreBuilder {
         self
     }
 
-    /// Builds the store.
+    /// Builds the store; in a release build, the first one built in the
+    /// process warns that nothing it holds survives a restart.
     pub fn build(self) -> MemoryOrderStore {
+        if !cfg!(debug_assertions) {
+            warn_not_durable();
+        }
         MemoryOrderStore {
             shared: Arc::new(Shared {
                 capacity: self.capacity,
@@ -312,6 +323,15 @@ impl MemoryOrderStoreBuilder {
             due_index: self.due_index,
         }
     }
+}
+
+/// Warns, once per process, that a memory store loses everything on
+/// restart.
+fn warn_not_durable() {
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    WARNED.call_once(|| {
+        tracing::warn!("MemoryOrderStore keeps orders in this process only: pending sessions and undelivered settlements are lost on restart; use RedisOrderStore (with persistence) or PostgresOrderStore (durable, with a settlement log) in production");
+    });
 }
 
 impl Default for MemoryOrderStore {
