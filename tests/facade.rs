@@ -348,7 +348,13 @@ async fn redis_from_the_environment_shares_orders_between_instances() {
         return;
     };
     let emulator = Emulator::start().await.unwrap();
-    let builder = || FaceId::emulated(&emulator).redis(redis).build();
+    let prefix = format!("test{}:", tencent_faceid::random::random_alphanumeric(12));
+    let builder = || {
+        FaceId::emulated(&emulator)
+            .redis(redis)
+            .redis_prefix(&prefix)
+            .build()
+    };
     let (first, second) = (builder().await.unwrap(), builder().await.unwrap());
 
     let user = UserId::new("user42").unwrap();
@@ -367,6 +373,21 @@ async fn redis_from_the_environment_shares_orders_between_instances() {
         .await
         .unwrap();
     assert_eq!(outcome.order_no, started.order_no);
+    let mut connection = tencent_faceid::redis::connect(redis).await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    assert!(
+        !keys.is_empty(),
+        "the instances wrote under the prefix given"
+    );
+    let _: () = redis::cmd("DEL")
+        .arg(&keys)
+        .query_async(&mut connection)
+        .await
+        .unwrap();
 }
 
 mod rendering {
@@ -407,14 +428,14 @@ mod rendering {
             .oneshot(Request::get(FORGED).body(Body::empty()).unwrap())
             .await
             .unwrap();
-        // Browser binding is on by default: no cookie, no verification.
-        assert_eq!(answer.status(), 409);
+        // The order was never started: refused before anything else.
+        assert_eq!(answer.status(), 404);
         assert_eq!(answer.headers()["content-type"], "application/json");
         let body = axum::body::to_bytes(answer.into_body(), 4096)
             .await
             .unwrap();
         let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
-        assert_eq!(json["error"], "other_browser");
+        assert_eq!(json["error"], "unknown_order");
 
         let app = Router::new()
             .route(
@@ -460,7 +481,7 @@ mod rendering {
             let app = test::init_service(app.route("/face/callback", web::get().to(handler))).await;
             let answer =
                 test::call_service(&app, test::TestRequest::get().uri(FORGED).to_request()).await;
-            assert_eq!(answer.status(), 409);
+            assert_eq!(answer.status(), 404);
             assert_eq!(answer.headers().get("content-type").unwrap(), expected);
         }
 

@@ -93,6 +93,7 @@ pub struct FaceIdBuilder {
     store: Option<Arc<dyn OrderStore>>,
     #[cfg(feature = "redis")]
     redis_url: Option<String>,
+    redis_prefix: Option<String>,
     browser_binding: bool,
     order_ttl: Option<Duration>,
     order_prefix: Option<String>,
@@ -126,6 +127,7 @@ impl FaceIdBuilder {
             store: None,
             #[cfg(feature = "redis")]
             redis_url: None,
+            redis_prefix: None,
             browser_binding: true,
             order_ttl: None,
             order_prefix: None,
@@ -167,6 +169,16 @@ impl FaceIdBuilder {
     #[cfg(feature = "redis")]
     pub fn redis(mut self, url: impl Into<String>) -> Self {
         self.redis_url = Some(url.into());
+        self
+    }
+
+    /// The key prefix of the Redis tickets and orders [`redis`](Self::redis)
+    /// makes; default [`crate::redis::DEFAULT_PREFIX`]. Every key also
+    /// holds the app id, so apps sharing one Redis need no prefix of their
+    /// own; give one to keep environments (or tests) apart.
+    #[cfg(feature = "redis")]
+    pub fn redis_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.redis_prefix = Some(prefix.into());
         self
     }
 
@@ -295,13 +307,17 @@ impl FaceIdBuilder {
         if let Some(url) = &self.redis_url {
             if tickets.is_none() || store.is_none() {
                 let manager = crate::redis::connect(url).await?;
+                let prefix = self.redis_prefix.as_deref();
+                let prefix = prefix.unwrap_or(crate::redis::DEFAULT_PREFIX);
                 if tickets.is_none() {
                     let redis =
                         crate::tickets::RedisTickets::builder(client.clone(), manager.clone());
-                    tickets = Some(Arc::new(redis.build()) as Arc<dyn TicketProvider>);
+                    let redis = redis.prefix(prefix).build();
+                    tickets = Some(Arc::new(redis) as Arc<dyn TicketProvider>);
                 }
                 if store.is_none() {
-                    let redis = crate::orders::RedisOrderStore::new(manager, client.app_id());
+                    let redis = crate::orders::RedisOrderStore::builder(manager, client.app_id());
+                    let redis = redis.prefix(prefix).build();
                     store = Some(Arc::new(redis) as Arc<dyn OrderStore>);
                 }
             }
