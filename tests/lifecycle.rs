@@ -15,9 +15,9 @@ use emu_support::on_manual_clock;
 use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::emulator::{Emulator, Outcome};
-use tencent_faceid::ids::UserId;
+use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::RedisOrderStore;
-use tencent_faceid::orders::{MemoryOrderStore, OrderStore};
+use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
 use tencent_faceid::random::random_alphanumeric;
 use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::tickets::RedisTickets;
@@ -257,16 +257,24 @@ async fn a_storm_of_forged_callbacks_costs_at_most_one_ticket_fetch_per_recovery
     let tickets = CachedTickets::builder(emulator.client())
         .timings(TicketTimings::default().recovery_interval(interval))
         .build();
-    let instance = Instance::new(&emulator, tickets, MemoryOrderStore::new());
+    let store = MemoryOrderStore::new();
+    let instance = Instance::new(&emulator, tickets, store.clone());
     assert!(genuine_round(&emulator, &instance, &instance).await);
 
     for window in 0..3 {
         let before = emulator.counts();
+        // For orders of ours (no binding): the worst case, since a
+        // callback for an order this server never started costs no fetch.
+        for n in 0..1000 {
+            let order_no = OrderNo::new(format!("forged{window}x{n}")).unwrap();
+            let order = PendingOrder::new(order_no, UserId::new("u1").unwrap());
+            store.put(order, Duration::from_secs(3600)).await.unwrap();
+        }
         let forged = (0..1000).map(|n| {
             let verifier = instance.verifier.clone();
             tokio::spawn(async move {
                 let query = format!(
-                    "code=0&orderNo=forged{n}&h5faceId=f&newSignature={}",
+                    "code=0&orderNo=forged{window}x{n}&h5faceId=f&newSignature={}",
                     "A".repeat(40)
                 );
                 verifier.verify(&query).await.unwrap_err()

@@ -17,23 +17,39 @@
 //!    parameter and parameters this crate does not know are ignored (their
 //!    values are not even decoded), so your callback URL may carry its own
 //!    parameters. Each defect is its own [`Malformed`] variant.
-//! 2. **Signature**: `newSignature` must be the vendor's signature of the
-//!    app id, `orderNo` and `code` with the current SIGN ticket, or with the
-//!    previous one while its grace window lasts (the vendor may have signed
-//!    just before a rotation). The comparison is constant-time.
-//! 3. **Confirmation** (only with [`CallbackVerifierBuilder::confirm_with`],
-//!    and only for callbacks that claim a pass): the vendor's own record,
-//!    fetched with `queryfacerecord`, must exist, be for this order and app,
-//!    and say the verification passed.
-//! 4. **The order**: it must be one this server started (it is in the
-//!    [`OrderStore`]), not expired, and not seen before. It is consumed:
-//!    the same callback never succeeds twice. Each verification claims the
-//!    order with a random attempt id ([`Claim`]), so a store that lost its
-//!    reply can ask again without burning the order.
-//! 5. **The browser** (only with [`CallbackVerifierBuilder::browser_binding`]):
+//! 2. **The order first**: it must be one this server started (it is in
+//!    the [`OrderStore`], looked up with [`OrderStore::lookup`]) and not
+//!    expired, before any signature work: a callback for an order this
+//!    server never started (or lost in a restart: see
+//!    [`MemoryOrderStore`](crate::orders::MemoryOrderStore)) is a 404 that
+//!    costs no token, ticket or record fetch, so a storm of forged
+//!    callbacks cannot make the server replace the app's token.
+//! 3. **The browser** (only with [`CallbackVerifierBuilder::browser_binding`]):
 //!    the request must carry the binding cookie of the browser that started
 //!    the session (see [`crate::binding`]); checked by the store as part of
 //!    the consume, so a refusal leaves the order pending.
+//! 4. **Signature**: `newSignature` must be the vendor's signature of the
+//!    app id, `orderNo` and `code` with the current SIGN ticket, or with the
+//!    previous one while its grace window lasts (the vendor may have signed
+//!    just before a rotation). The comparison is constant-time. For a
+//!    pending order (from its own browser, with binding on), a signature
+//!    that matches neither makes the ticket provider look for newer tickets
+//!    once (rate-limited): another instance may have rotated them.
+//! 5. **The vendor's record as the last judge** (with
+//!    [`CallbackVerifierBuilder::record_judge`], which [`crate::FaceId`]
+//!    turns on): when even the newer tickets do not match, another system
+//!    sharing the app id fetched the ticket the vendor signed with. The
+//!    vendor's record of the order decides, once per order per 5 seconds:
+//!    it exists, so the callback is accepted with the record's code
+//!    ([`VerificationOutcome::judged_by_record`]); it does not, so 401.
+//! 6. **Confirmation** (only with [`CallbackVerifierBuilder::confirm_with`],
+//!    and only for callbacks that claim a pass): the vendor's own record,
+//!    fetched with `queryfacerecord`, must exist, be for this order and app,
+//!    and say the verification passed.
+//! 7. **Exactly once**: the order is consumed: the same callback never
+//!    succeeds twice. Each verification claims the order with a random
+//!    attempt id ([`Claim`]), so a store that lost its reply can ask again
+//!    without burning the order.
 //!
 //! Only `GET` requests are callbacks: the framework adapters refuse or pass
 //! on every other method before any of this (see [`crate::tower`]).

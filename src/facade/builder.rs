@@ -93,6 +93,7 @@ pub struct FaceIdBuilder {
     store: Option<Arc<dyn OrderStore>>,
     #[cfg(feature = "redis")]
     redis_url: Option<String>,
+    #[cfg(feature = "redis")]
     redis_prefix: Option<String>,
     browser_binding: bool,
     order_ttl: Option<Duration>,
@@ -127,6 +128,7 @@ impl FaceIdBuilder {
             store: None,
             #[cfg(feature = "redis")]
             redis_url: None,
+            #[cfg(feature = "redis")]
             redis_prefix: None,
             browser_binding: true,
             order_ttl: None,

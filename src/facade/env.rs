@@ -16,6 +16,8 @@ pub mod vars {
     /// A Redis URL: tickets and orders shared by all instances (feature
     /// `redis`).
     pub const REDIS_URL: &str = "FACEID_REDIS_URL";
+    /// The key prefix of those tickets and orders (default `faceid:`).
+    pub const REDIS_PREFIX: &str = "FACEID_REDIS_PREFIX";
     /// `1`: use the local emulator instead of the vendor (feature
     /// `emulator`; development and tests only).
     pub const EMULATOR: &str = "FACEID_EMULATOR";
@@ -26,7 +28,7 @@ pub mod vars {
 impl FaceIdBuilder {
     /// Configuration from the environment: [`vars::APP_ID`] and
     /// [`vars::SECRET`] (required), [`vars::BASE_URL`] and
-    /// [`vars::REDIS_URL`] (optional); or [`vars::EMULATOR`]`=1` for the
+    /// [`vars::REDIS_URL`] with [`vars::REDIS_PREFIX`] (optional); or [`vars::EMULATOR`]`=1` for the
     /// emulator (with [`vars::EMULATOR_IN_RELEASE`]`=1` to allow it in a
     /// release build). Set the other options on the builder it returns.
     ///
@@ -88,7 +90,7 @@ impl FaceIdBuilder {
         };
         builder = builder.allow_emulator_in_release(flag(vars::EMULATOR_IN_RELEASE)?);
         if let Some(url) = get(vars::REDIS_URL) {
-            builder = builder.redis_from_env(url)?;
+            builder = builder.redis_from_env(url, get(vars::REDIS_PREFIX))?;
         }
         Ok(builder)
     }
@@ -107,12 +109,16 @@ impl FaceIdBuilder {
     }
 
     #[cfg(feature = "redis")]
-    fn redis_from_env(self, url: String) -> Result<Self, FaceIdError> {
-        Ok(self.redis(url))
+    fn redis_from_env(self, url: String, prefix: Option<String>) -> Result<Self, FaceIdError> {
+        let builder = self.redis(url);
+        Ok(match prefix {
+            Some(prefix) => builder.redis_prefix(prefix),
+            None => builder,
+        })
     }
 
     #[cfg(not(feature = "redis"))]
-    fn redis_from_env(self, _url: String) -> Result<Self, FaceIdError> {
+    fn redis_from_env(self, _url: String, _prefix: Option<String>) -> Result<Self, FaceIdError> {
         Err(FaceIdError::FeatureMissing {
             what: "FACEID_REDIS_URL",
             feature: "redis",
