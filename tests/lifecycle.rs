@@ -102,7 +102,7 @@ async fn redis_instance(emulator: &Emulator, prefix: &str) -> Instance {
     let tickets = RedisTickets::builder(emulator.client(), manager.clone())
         .prefix(prefix)
         .build();
-    let store = RedisOrderStore::builder(manager, "appId001")
+    let store = RedisOrderStore::builder(manager, emulator.app_id())
         .prefix(prefix)
         .build();
     Instance::new(emulator, tickets, store)
@@ -166,6 +166,7 @@ async fn six_hours_of_traffic_every_minute_succeeds_with_one_token_per_twenty_mi
         }
         clock.advance(MINUTE);
     }
+    support::redis::remove_keys(&prefix).await;
     assert!(failures.is_empty(), "failed rounds: {failures:#?}");
 }
 
@@ -248,6 +249,7 @@ async fn an_instance_learns_a_sign_ticket_rotated_by_its_sibling_from_redis() {
         before.access_token,
         "B needed no token of its own"
     );
+    support::redis::remove_keys(&prefix).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

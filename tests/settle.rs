@@ -17,7 +17,7 @@ use tencent_faceid::clock::ManualClock;
 use tencent_faceid::emulator::{Emulator, Fault, Outcome};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::RedisOrderStore;
-use tencent_faceid::orders::{MemoryOrderStore, OrderStore};
+use tencent_faceid::orders::{Lookup, MemoryOrderStore, OrderStore};
 use tencent_faceid::random::random_alphanumeric;
 use tencent_faceid::record::Files;
 use tencent_faceid::result_code::{FrontEndCode, ResultCode};
@@ -145,10 +145,14 @@ async fn start(instance: &Instance) -> Started {
 }
 
 async fn redis_store(url: &str, prefix: &str) -> RedisOrderStore {
+    redis_store_of(url, prefix, "TIDAemu1").await
+}
+
+async fn redis_store_of(url: &str, prefix: &str, app_id: &str) -> RedisOrderStore {
     let manager = tencent_faceid::redis::connect(url)
         .await
         .expect("the tests' Redis answers");
-    RedisOrderStore::builder(manager, "appId001")
+    RedisOrderStore::builder(manager, app_id)
         .prefix(prefix)
         .build()
 }
@@ -251,8 +255,10 @@ async fn the_reconciler_settles_passed_failed_and_abandoned_orders_in_redis() {
     };
     let emulator = emulator().await;
     let log = Log::default();
-    let instance = instance(&emulator, redis_store(url, &prefix()).await, &log);
+    let prefix = prefix();
+    let instance = instance(&emulator, redis_store(url, &prefix).await, &log);
     pass_fail_abandon(&emulator, &instance, &log).await;
+    support::redis::remove_keys(&prefix).await;
 }
 
 #[tokio::test]
@@ -376,6 +382,7 @@ async fn a_callback_racing_the_reconciler_settles_once_with_one_hook_call() {
     );
     assert_eq!(log.calls().len(), 14);
     eprintln!("{by_callback} of 12 free races settled by the callback");
+    support::redis::remove_keys(&prefix).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -434,6 +441,7 @@ async fn three_instances_share_a_backlog_and_take_over_a_killed_ones_leases() {
         orders.iter().all(|order| per_order[order] == 1),
         "{per_order:?}"
     );
+    support::redis::remove_keys(&prefix).await;
 }
 
 #[tokio::test]
@@ -443,7 +451,8 @@ async fn vendor_errors_leave_orders_pending_and_are_retried() {
     };
     let emulator = emulator().await;
     let log = Log::default();
-    let instance = instance(&emulator, redis_store(url, &prefix()).await, &log);
+    let prefix = prefix();
+    let instance = instance(&emulator, redis_store(url, &prefix).await, &log);
     let first = start(&instance).await;
     let second = start(&instance).await;
     let back = emulator.complete(&first.h5face_id, Outcome::Pass).unwrap();
@@ -472,6 +481,7 @@ async fn vendor_errors_leave_orders_pending_and_are_retried() {
         state_of(&log, &second.order_no),
         [(SettledState::Passed, SettledBy::Reconciler)]
     );
+    support::redis::remove_keys(&prefix).await;
 }
 
 #[tokio::test]
@@ -482,7 +492,8 @@ async fn a_failing_hook_is_retried_until_it_takes_the_settlement() {
     let emulator = emulator().await;
     let log = Log::default();
     log.refuse.store(2, Ordering::SeqCst);
-    let instance = instance(&emulator, redis_store(url, &prefix()).await, &log);
+    let prefix = prefix();
+    let instance = instance(&emulator, redis_store(url, &prefix).await, &log);
     let started = start(&instance).await;
     let back = emulator
         .complete(&started.h5face_id, Outcome::Pass)
@@ -511,6 +522,7 @@ async fn a_failing_hook_is_retried_until_it_takes_the_settlement() {
         .all(|call| call.idempotency_key() == calls[0].idempotency_key()
             && call.state == SettledState::Passed
             && call.settled_by == SettledBy::Callback));
+    support::redis::remove_keys(&prefix).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -569,6 +581,7 @@ async fn a_crash_between_settling_and_delivering_loses_nothing() {
         state_of(&log, &started.order_no),
         [(SettledState::Passed, SettledBy::Callback)]
     );
+    support::redis::remove_keys(&prefix).await;
 }
 
 #[tokio::test]
@@ -617,4 +630,53 @@ async fn evidence_comes_with_the_settlement_when_asked_for() {
 /// A hook that takes its process down with it.
 fn die() -> Result<(), std::io::Error> {
     panic!("the process dies")
+}
+
+#[tokio::test]
+async fn two_apps_on_one_redis_and_prefix_never_reconcile_each_others_orders() {
+    let Some(url) = support::redis::url() else {
+        return;
+    };
+    let clock = ManualClock::new();
+    let vendor = |app_id: &'static str| {
+        Emulator::builder()
+            .clock(clock.clone())
+            .app_id(app_id)
+            .start()
+    };
+    let (ours, theirs) = (
+        vendor("TIDAemu1").await.unwrap(),
+        vendor("TIDAemu2").await.unwrap(),
+    );
+    let prefix = prefix();
+    let (our_log, their_log) = (Log::default(), Log::default());
+    let our_store = redis_store_of(url, &prefix, ours.app_id()).await;
+    let their_store = redis_store_of(url, &prefix, theirs.app_id()).await;
+    let us = instance(&ours, our_store, &our_log);
+    let them = instance(&theirs, their_store, &their_log);
+    let mine = start(&us).await;
+    let foreign = start(&them).await;
+
+    clock.advance(Duration::from_secs(3600)); // past every deadline
+    let round = us.reconciler.run_once().await.unwrap();
+    assert_eq!(round.claimed, 1, "only our own order was due: {round:?}");
+    assert_eq!(
+        state_of(&our_log, &mine.order_no),
+        [(SettledState::Abandoned, SettledBy::Reconciler)]
+    );
+    assert!(their_log.calls().is_empty(), "their hook heard nothing");
+    assert!(
+        matches!(
+            them.store.lookup(&foreign.order_no).await.unwrap(),
+            Lookup::Pending { .. }
+        ),
+        "their order is still pending"
+    );
+    let round = them.reconciler.run_once().await.unwrap();
+    assert_eq!(round.claimed, 1, "{round:?}");
+    assert_eq!(
+        state_of(&their_log, &foreign.order_no),
+        [(SettledState::Abandoned, SettledBy::Reconciler)]
+    );
+    support::redis::remove_keys(&prefix).await;
 }

@@ -85,6 +85,29 @@ pub fn url() -> Option<&'static str> {
     }
 }
 
+/// Removes the keys under `prefix` from this binary's Redis: every test
+/// writes under a prefix of its own and removes what it wrote.
+pub async fn remove_keys(prefix: &str) {
+    let Redis::Running { url, .. } = redis() else {
+        return;
+    };
+    let mut connection = tencent_faceid::redis::connect(url)
+        .await
+        .expect("the tests' Redis answers");
+    let keys: Vec<String> = ::redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query_async(&mut connection)
+        .await
+        .expect("KEYS");
+    for chunk in keys.chunks(1000) {
+        let _: () = ::redis::cmd("DEL")
+            .arg(chunk)
+            .query_async(&mut connection)
+            .await
+            .expect("DEL");
+    }
+}
+
 /// The one test that fails when no Redis can be had, with the fix;
 /// skipped instead with `FACEID_SKIP_REDIS=1`.
 pub fn require() {
