@@ -373,21 +373,8 @@ async fn redis_from_the_environment_shares_orders_between_instances() {
         .await
         .unwrap();
     assert_eq!(outcome.order_no, started.order_no);
-    let mut connection = tencent_faceid::redis::connect(redis).await.unwrap();
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{prefix}*"))
-        .query_async(&mut connection)
-        .await
-        .unwrap();
-    assert!(
-        !keys.is_empty(),
-        "the instances wrote under the prefix given"
-    );
-    let _: () = redis::cmd("DEL")
-        .arg(&keys)
-        .query_async(&mut connection)
-        .await
-        .unwrap();
+    let removed = support::redis::remove_keys(&prefix).await;
+    assert!(removed > 0, "the instances wrote under the prefix given");
 }
 
 mod rendering {

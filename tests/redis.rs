@@ -45,23 +45,6 @@ fn random_prefix() -> String {
     format!("faceid-test:{}:", random_alphanumeric(12))
 }
 
-/// Deletes every key under `prefix`.
-async fn cleanup(prefix: &str) {
-    let mut conn = manager().await;
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{prefix}*"))
-        .query_async(&mut conn)
-        .await
-        .expect("KEYS");
-    if !keys.is_empty() {
-        let _: () = redis::cmd("DEL")
-            .arg(&keys)
-            .query_async(&mut conn)
-            .await
-            .expect("DEL");
-    }
-}
-
 async fn pttl(key: &str) -> i64 {
     redis::cmd("PTTL")
         .arg(key)
@@ -112,7 +95,7 @@ async fn put_then_consume_accepts_once_then_refuses_the_replay() {
         store.consume(&pending.order_no).await.unwrap(),
         Consumed::AlreadyConsumed
     );
-    cleanup(&prefix).await;
+    support::redis::remove_keys(&prefix).await;
 }
 
 #[tokio::test]
@@ -132,7 +115,7 @@ async fn an_order_never_put_is_unknown() {
             .unwrap(),
         Consumed::Unknown
     );
-    cleanup(&prefix).await;
+    support::redis::remove_keys(&prefix).await;
 }
 
 #[tokio::test]
@@ -175,7 +158,7 @@ async fn an_order_past_its_deadline_is_expired_not_unknown_and_stays_unconsumed(
         store.consume(&pending.order_no).await.unwrap(),
         Consumed::Unknown
     );
-    cleanup(&prefix).await;
+    support::redis::remove_keys(&prefix).await;
 }
 
 #[tokio::test]
@@ -208,7 +191,7 @@ async fn the_key_lives_for_ttl_plus_retention_and_the_tombstone_for_the_retentio
         tombstone_ttl > 0 && tombstone_ttl <= 600_000,
         "a tombstone lives for the retention, PTTL {tombstone_ttl}"
     );
-    cleanup(&prefix).await;
+    support::redis::remove_keys(&prefix).await;
 }
 
 #[tokio::test]
@@ -240,7 +223,7 @@ async fn a_duplicate_order_number_is_refused_before_and_after_consumption() {
         store.consume(&pending.order_no).await.unwrap(),
         Consumed::AlreadyConsumed
     );
-    cleanup(&prefix).await;
+    support::redis::remove_keys(&prefix).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -301,7 +284,7 @@ async fn of_concurrent_consumes_on_four_instances_exactly_one_wins() {
             "order {no} accepted exactly once"
         );
     }
-    cleanup(&prefix).await;
+    support::redis::remove_keys(&prefix).await;
 }
 
 #[tokio::test]
@@ -334,7 +317,7 @@ async fn a_session_put_on_instance_a_is_consumed_on_b_and_its_replay_refused_on_
         a.consume(&pending.order_no).await.unwrap(),
         Consumed::AlreadyConsumed
     );
-    cleanup(&prefix).await;
+    support::redis::remove_keys(&prefix).await;
 }
 
 #[tokio::test]
@@ -365,8 +348,8 @@ async fn prefixes_keep_stores_apart() {
         s2.consume(&pending.order_no).await.unwrap(),
         Consumed::Accepted(_)
     ));
-    cleanup(&p1).await;
-    cleanup(&p2).await;
+    support::redis::remove_keys(&p1).await;
+    support::redis::remove_keys(&p2).await;
 }
 
 #[tokio::test]
@@ -411,7 +394,7 @@ async fn app_ids_keep_stores_apart_under_one_prefix() {
         "their order is still pending"
     );
     assert_eq!(theirs.due_backlog(far).await.unwrap(), 1);
-    cleanup(&prefix).await;
+    support::redis::remove_keys(&prefix).await;
 }
 
 #[tokio::test]
@@ -449,7 +432,7 @@ async fn lookup_reads_without_consuming() {
         store.lookup(&brief.order_no).await.unwrap(),
         Lookup::Expired
     );
-    cleanup(&prefix).await;
+    support::redis::remove_keys(&prefix).await;
 }
 
 #[tokio::test]
@@ -479,7 +462,7 @@ async fn a_foreign_value_under_the_prefix_is_a_backend_error_not_a_verdict() {
         ),
         "{source}"
     );
-    cleanup(&prefix).await;
+    support::redis::remove_keys(&prefix).await;
 }
 
 #[tokio::test]
@@ -633,7 +616,7 @@ async fn four_instances_under_load_fetch_exactly_one_token_and_one_ticket() {
         None,
         "the lock was released"
     );
-    cleanup(&prefix).await;
+    support::redis::remove_keys(&prefix).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -693,7 +676,7 @@ async fn a_lock_holder_that_died_delays_the_others_until_its_lock_lapses() {
         None,
         "the new holder released its lock"
     );
-    cleanup(&prefix).await;
+    support::redis::remove_keys(&prefix).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -745,7 +728,7 @@ async fn a_holder_whose_lock_lapsed_neither_overwrites_the_record_nor_deletes_th
         None,
         "a lapsed holder does not write"
     );
-    cleanup(&prefix).await;
+    support::redis::remove_keys(&prefix).await;
 }
 
 #[tokio::test]
@@ -802,7 +785,7 @@ async fn a_rotation_keeps_the_previous_ticket_for_the_grace_window_on_every_inst
     // Ticket values stay out of Debug.
     let debug = format!("{a:?} {b:?}");
     assert!(!debug.contains(first.current.value()) && !debug.contains(second.current.value()));
-    cleanup(&prefix).await;
+    support::redis::remove_keys(&prefix).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -844,7 +827,7 @@ async fn nonce_tickets_are_fetched_per_call_with_the_one_shared_token() {
         counts.sign_ticket, 1,
         "the first refresh also fetched the SIGN ticket"
     );
-    cleanup(&prefix).await;
+    support::redis::remove_keys(&prefix).await;
 }
 
 #[tokio::test]
@@ -877,7 +860,7 @@ async fn a_rejected_token_is_replaced_once_under_the_lock_and_adopted_by_the_oth
     assert_eq!(counts.access_token, 3);
     assert_eq!(counts.sign_ticket, 2);
     assert_eq!(counts.nonce_ticket, 5, "three successes and two rejections");
-    cleanup(&prefix).await;
+    support::redis::remove_keys(&prefix).await;
 }
 
 #[tokio::test]
@@ -902,7 +885,7 @@ async fn a_foreign_tickets_record_is_a_typed_error_that_does_not_quote_it() {
     let text = format!("{error} {error:?} {}", refresh_error(&error));
     assert!(!text.contains("top-secret-value"), "{text}");
     assert_eq!(emulator.counts().access_token, 0);
-    cleanup(&prefix).await;
+    support::redis::remove_keys(&prefix).await;
 }
 
 #[tokio::test]
@@ -942,7 +925,7 @@ async fn a_failing_vendor_is_retried_once_per_backoff_while_the_valid_ticket_ser
     assert_ne!(refreshed.current.value(), warm.current.value());
     let counts = emulator.counts();
     assert_eq!((counts.access_token, counts.sign_ticket), (2, 3));
-    cleanup(&prefix).await;
+    support::redis::remove_keys(&prefix).await;
 }
 
 #[tokio::test]
@@ -970,7 +953,7 @@ async fn a_failing_vendor_with_no_valid_ticket_is_a_typed_error_and_frees_the_lo
     let b = instance(&emulator, &prefix).await.build();
     b.sign_tickets().await.unwrap();
     assert_eq!(emulator.counts().access_token, 2);
-    cleanup(&prefix).await;
+    support::redis::remove_keys(&prefix).await;
 }
 
 #[tokio::test]
@@ -1143,5 +1126,5 @@ async fn a_session_started_on_a_is_verified_on_b_and_its_replay_refused_on_c() {
     // One token and one SIGN ticket served all three instances.
     let counts = emulator.counts();
     assert_eq!((counts.access_token, counts.sign_ticket), (1, 1));
-    cleanup(&prefix).await;
+    support::redis::remove_keys(&prefix).await;
 }

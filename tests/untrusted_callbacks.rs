@@ -28,6 +28,12 @@ async fn start(face_id: &FaceId, user: &str) -> Started {
     face_id.start(request).await.unwrap()
 }
 
+/// The browser binding cookie's value a session was started with.
+fn cookie(started: &Started) -> String {
+    let binding = started.binding.as_ref().expect("browser binding is on");
+    binding.value().expose().to_owned()
+}
+
 /// A callback query for `order_no` with a random signature.
 fn forged(order_no: &str) -> String {
     let signature: String = (0..40)
@@ -111,13 +117,7 @@ async fn a_callback_signed_with_a_foreign_sign_ticket_is_judged_by_the_vendors_r
     let emulator = Emulator::start().await.unwrap();
     let face_id = face_id(&emulator).await;
     let started = start(&face_id, "user1").await;
-    let cookie = started
-        .binding
-        .as_ref()
-        .unwrap()
-        .value()
-        .expose()
-        .to_owned();
+    let cookie = cookie(&started);
     // Another system sharing the app id refreshes: the vendor signs the
     // next callback with a SIGN ticket this server never saw.
     emulator.rotate_sign_ticket();
@@ -154,13 +154,7 @@ async fn a_forged_callback_from_the_orders_browser_is_judged_once_per_interval()
     let emulator = Emulator::start().await.unwrap();
     let face_id = face_id(&emulator).await;
     let started = start(&face_id, "user1").await;
-    let cookie = started
-        .binding
-        .as_ref()
-        .unwrap()
-        .value()
-        .expose()
-        .to_owned();
+    let cookie = cookie(&started);
     for _ in 0..10 {
         let query = forged(started.order_no.as_str());
         let rejection = face_id

@@ -8,9 +8,6 @@
 #[path = "../support/mod.rs"]
 mod support;
 
-#[path = "../../benches/support/redis_keys.rs"]
-mod redis_keys;
-
 mod order_store;
 mod ticket_provider;
 
@@ -24,7 +21,6 @@ fn redis_is_available() {
 
 /// The test binary's Redis, for the Redis backends of one test.
 pub struct Redis {
-    url: &'static str,
     manager: ConnectionManager,
     base: String,
 }
@@ -37,7 +33,7 @@ impl Redis {
             .await
             .expect("the test binary's Redis answers");
         let base = format!("faceid-contract:{}:", random_alphanumeric(12));
-        Some(Redis { url, manager, base })
+        Some(Redis { manager, base })
     }
 
     pub fn manager(&self) -> ConnectionManager {
@@ -51,6 +47,6 @@ impl Redis {
 
     /// Removes the keys of every backend of this test.
     pub async fn remove_keys(self) {
-        redis_keys::remove_keys(self.url, &self.base).await;
+        support::redis::remove_keys(&self.base).await;
     }
 }

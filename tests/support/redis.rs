@@ -85,11 +85,12 @@ pub fn url() -> Option<&'static str> {
     }
 }
 
-/// Removes the keys under `prefix` from this binary's Redis: every test
-/// writes under a prefix of its own and removes what it wrote.
-pub async fn remove_keys(prefix: &str) {
+/// Removes the keys under `prefix` from this binary's Redis, and answers
+/// how many there were: every test writes under a prefix of its own and
+/// removes what it wrote.
+pub async fn remove_keys(prefix: &str) -> usize {
     let Redis::Running { url, .. } = redis() else {
-        return;
+        return 0;
     };
     let mut connection = tencent_faceid::redis::connect(url)
         .await
@@ -106,6 +107,7 @@ pub async fn remove_keys(prefix: &str) {
             .await
             .expect("DEL");
     }
+    keys.len()
 }
 
 /// The one test that fails when no Redis can be had, with the fix;
