@@ -1,6 +1,8 @@
-//! The vendor's record as the last judge: a callback for a pending order of
-//! ours whose signature matches no SIGN ticket this server knows, even
-//! after one recovery, is decided by the vendor's record of the order.
+//! The vendor's record in verification: it confirms passes
+//! ([`CallbackVerifierBuilder::confirm_with`](super::CallbackVerifierBuilder::confirm_with)),
+//! and it is the last judge of a callback for a pending order of ours whose
+//! signature matches no SIGN ticket this server knows, even after one
+//! recovery ([`CallbackVerifierBuilder::record_judge`](super::CallbackVerifierBuilder::record_judge)).
 //!
 //! That happens when another system sharing the app id fetched a SIGN
 //! ticket: the vendor signs the next callback with a ticket this server
@@ -13,10 +15,16 @@
 //! process.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
+use super::rejection::reject;
+use super::{Callback, CallbackRejection, CallbackVerifier, NotConfirmed, RejectionKind};
+use crate::client::{ClientError, FaceIdClient};
 use crate::ids::OrderNo;
+use crate::record::{FaceRecord, QueryOptions, VerificationRecord};
+use crate::result_code::ResultCode;
+use crate::tickets::{call_with_recovery, SignTickets};
 
 /// The least time between two record queries for one order: the ticket
 /// providers' default recovery interval.
@@ -50,6 +58,113 @@ impl JudgeLimiter {
         }
         judged.insert(order_no.clone(), now);
         true
+    }
+}
+
+impl CallbackVerifier {
+    /// Asks the vendor for its record of `order_no`, which the callback
+    /// says passed.
+    pub(super) async fn confirm(
+        &self,
+        client: &FaceIdClient,
+        order_no: &OrderNo,
+        tickets: Arc<SignTickets>,
+    ) -> Result<FaceRecord, CallbackRejection> {
+        let not_confirmed = |why: NotConfirmed| {
+            let kind = RejectionKind::NotConfirmed(why);
+            reject(kind, Some(order_no.clone()), None)
+        };
+        match self.fetch_record(client, order_no, tickets).await? {
+            None => Err(not_confirmed(NotConfirmed::RecordMissing)),
+            Some(answer) if !answer.code.is_success() => {
+                Err(not_confirmed(NotConfirmed::RecordFailed(answer.code)))
+            }
+            Some(answer) => {
+                tracing::debug!(order_no = %order_no, "the vendor's record confirms the pass");
+                Ok(answer.record)
+            }
+        }
+    }
+
+    /// Lets the vendor's record decide a callback whose signature matches
+    /// no known SIGN ticket (see [`judge`]): the callback with the
+    /// record's code, and the record; else 401.
+    pub(super) async fn judge(
+        &self,
+        mut callback: Callback,
+        recoverable: bool,
+        tickets: Arc<SignTickets>,
+    ) -> Result<(Callback, Box<FaceRecord>), CallbackRejection> {
+        let inner = &*self.inner;
+        let order_no = &callback.order_no;
+        let bad_signature = || reject(RejectionKind::BadSignature, Some(order_no.clone()), None);
+        let Some(client) = inner.vendor.as_ref().filter(|_| recoverable) else {
+            return Err(bad_signature());
+        };
+        if !inner.judged.admit(order_no, inner.clock.now()) {
+            crate::metrics::record_judgement("rate_limited");
+            return Err(bad_signature());
+        }
+        tracing::info!(order_no = %order_no, "newSignature matches no SIGN ticket this server knows; asking the vendor's record");
+        let fetched = self.fetch_record(client, order_no, tickets).await;
+        crate::metrics::record_judgement(match &fetched {
+            Ok(Some(_)) => "accepted",
+            Ok(None) => "no_record",
+            Err(_) => "vendor_unavailable",
+        });
+        let Some(answer) = fetched? else {
+            return Err(bad_signature());
+        };
+        tracing::warn!(order_no = %order_no, code = answer.code.as_str(), "accepted a callback on the vendor's record: another system sharing the app id fetched the SIGN ticket it was signed with");
+        callback.claim = match &inner.settler {
+            Some(settler) => settler.callback_claim(callback.claim, &answer.code),
+            None => callback.claim,
+        };
+        callback.code = answer.code;
+        Ok((callback, Box::new(answer.record)))
+    }
+
+    /// The vendor's record of `order_no` for this app, without files;
+    /// `None` when it has none.
+    async fn fetch_record(
+        &self,
+        client: &FaceIdClient,
+        order_no: &OrderNo,
+        tickets: Arc<SignTickets>,
+    ) -> Result<Option<VerificationRecord>, CallbackRejection> {
+        let query = |tickets: Arc<SignTickets>| async move {
+            client
+                .query_record(order_no, tickets.current.value(), QueryOptions::default())
+                .await
+        };
+        match call_with_recovery(&*self.inner.tickets, tickets, query).await {
+            Ok(mut answer) => {
+                // Asked without files; make sure none are kept regardless.
+                answer.record.photo = None;
+                answer.record.video = None;
+                let other_app = answer
+                    .record
+                    .app_id
+                    .as_deref()
+                    .is_some_and(|app_id| app_id != self.inner.app_id);
+                if answer.record.order_no != order_no.as_str() || other_app {
+                    let kind = RejectionKind::NotConfirmed(NotConfirmed::RecordMismatch);
+                    return Err(reject(kind, Some(order_no.clone()), None));
+                }
+                Ok(Some(answer))
+            }
+            Err(ClientError::Vendor {
+                code: ResultCode::NoRecord,
+                ..
+            }) => Ok(None),
+            // A verification, failed or not, has a record: any other
+            // refusal is about the query itself (credentials, sign, the
+            // vendor's health), not about the verification.
+            Err(e) => {
+                let kind = RejectionKind::VendorUnavailable;
+                Err(reject(kind, Some(order_no.clone()), Some(Arc::new(e))))
+            }
+        }
     }
 }
 

@@ -106,16 +106,16 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::binding::BindingHash;
-use crate::client::{ClientError, FaceIdClient};
+use crate::client::FaceIdClient;
 use crate::clock::Clock;
 use crate::credentials::Ticket;
 use crate::ids::OrderNo;
 use crate::orders::{Claim, Consumed, Lookup, OrderStore, StoreError};
-use crate::record::{FaceRecord, QueryOptions, VerificationRecord};
+use crate::record::FaceRecord;
 use crate::result_code::ResultCode;
 use crate::settle::Settler;
 use crate::sign::{self, Signature};
-use crate::tickets::{call_with_recovery, SignTickets, TicketProvider};
+use crate::tickets::{SignTickets, TicketProvider};
 
 mod builder;
 mod judge;
@@ -493,111 +493,6 @@ impl CallbackVerifier {
             "face verification callback accepted"
         );
         Ok(outcome)
-    }
-
-    /// Asks the vendor for its record of `order_no`, which the callback
-    /// says passed.
-    async fn confirm(
-        &self,
-        client: &FaceIdClient,
-        order_no: &OrderNo,
-        tickets: Arc<SignTickets>,
-    ) -> Result<FaceRecord, CallbackRejection> {
-        let not_confirmed = |why: NotConfirmed| {
-            let kind = RejectionKind::NotConfirmed(why);
-            reject(kind, Some(order_no.clone()), None)
-        };
-        match self.fetch_record(client, order_no, tickets).await? {
-            None => Err(not_confirmed(NotConfirmed::RecordMissing)),
-            Some(answer) if !answer.code.is_success() => {
-                Err(not_confirmed(NotConfirmed::RecordFailed(answer.code)))
-            }
-            Some(answer) => {
-                tracing::debug!(order_no = %order_no, "the vendor's record confirms the pass");
-                Ok(answer.record)
-            }
-        }
-    }
-
-    /// Lets the vendor's record decide a callback whose signature matches
-    /// no known SIGN ticket (see [`judge`]): the callback with the
-    /// record's code, and the record; else 401.
-    async fn judge(
-        &self,
-        mut callback: Callback,
-        recoverable: bool,
-        tickets: Arc<SignTickets>,
-    ) -> Result<(Callback, Box<FaceRecord>), CallbackRejection> {
-        let inner = &*self.inner;
-        let order_no = &callback.order_no;
-        let bad_signature = || reject(RejectionKind::BadSignature, Some(order_no.clone()), None);
-        let Some(client) = inner.vendor.as_ref().filter(|_| recoverable) else {
-            return Err(bad_signature());
-        };
-        if !inner.judged.admit(order_no, inner.clock.now()) {
-            crate::metrics::record_judgement("rate_limited");
-            return Err(bad_signature());
-        }
-        tracing::info!(order_no = %order_no, "newSignature matches no SIGN ticket this server knows; asking the vendor's record");
-        let fetched = self.fetch_record(client, order_no, tickets).await;
-        crate::metrics::record_judgement(match &fetched {
-            Ok(Some(_)) => "accepted",
-            Ok(None) => "no_record",
-            Err(_) => "vendor_unavailable",
-        });
-        let Some(answer) = fetched? else {
-            return Err(bad_signature());
-        };
-        tracing::warn!(order_no = %order_no, code = answer.code.as_str(), "accepted a callback on the vendor's record: another system sharing the app id fetched the SIGN ticket it was signed with");
-        callback.claim = match &inner.settler {
-            Some(settler) => settler.callback_claim(callback.claim, &answer.code),
-            None => callback.claim,
-        };
-        callback.code = answer.code;
-        Ok((callback, Box::new(answer.record)))
-    }
-
-    /// The vendor's record of `order_no` for this app, without files;
-    /// `None` when it has none.
-    async fn fetch_record(
-        &self,
-        client: &FaceIdClient,
-        order_no: &OrderNo,
-        tickets: Arc<SignTickets>,
-    ) -> Result<Option<VerificationRecord>, CallbackRejection> {
-        let query = |tickets: Arc<SignTickets>| async move {
-            client
-                .query_record(order_no, tickets.current.value(), QueryOptions::default())
-                .await
-        };
-        match call_with_recovery(&*self.inner.tickets, tickets, query).await {
-            Ok(mut answer) => {
-                // Asked without files; make sure none are kept regardless.
-                answer.record.photo = None;
-                answer.record.video = None;
-                let other_app = answer
-                    .record
-                    .app_id
-                    .as_deref()
-                    .is_some_and(|app_id| app_id != self.inner.app_id);
-                if answer.record.order_no != order_no.as_str() || other_app {
-                    let kind = RejectionKind::NotConfirmed(NotConfirmed::RecordMismatch);
-                    return Err(reject(kind, Some(order_no.clone()), None));
-                }
-                Ok(Some(answer))
-            }
-            Err(ClientError::Vendor {
-                code: ResultCode::NoRecord,
-                ..
-            }) => Ok(None),
-            // A verification, failed or not, has a record: any other
-            // refusal is about the query itself (credentials, sign, the
-            // vendor's health), not about the verification.
-            Err(e) => {
-                let kind = RejectionKind::VendorUnavailable;
-                Err(reject(kind, Some(order_no.clone()), Some(Arc::new(e))))
-            }
-        }
     }
 }
 

@@ -63,17 +63,8 @@ static LOOKUP: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua
 
 /// Takes up to ARGV[3] members of the due index scored at or before ARGV[1]
 /// and scores them ARGV[2] (the lease). KEYS[1] due index.
-static CLAIM_DUE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
-for _, member in ipairs(due) do
-  redis.call('ZADD', KEYS[1], 'XX', ARGV[2], member)
-end
-return due
-",
-    )
-});
+static CLAIM_DUE: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("lua/claim_due.lua")));
 
 const UNKNOWN: i64 = 0;
 const ACCEPTED: i64 = 1;
