@@ -235,7 +235,7 @@ impl FaceIdClient {
     /// # Errors
     /// Any [`ClientError`]; a refused query, or an order the vendor has no
     /// record of
-    /// ([`ResultCode::NoRecord`](crate::result_code::ResultCode::NoRecord)),
+    /// ([`ResultCode::NoRecord`]),
     /// is [`ClientError::Vendor`]; an answer over
     /// [`FaceIdClientBuilder::max_body_bytes`] is [`ClientError::TooLarge`].
     pub async fn query_record(
