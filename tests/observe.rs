@@ -336,3 +336,52 @@ async fn spans_carry_the_order_number_and_no_personal_data() {
     }
     emulator.shutdown().await;
 }
+
+/// The `faceid_*` metric names in `text`, without the `_bucket`, `_count`
+/// and `_sum` of a histogram's series.
+fn metric_names(text: &str) -> Vec<String> {
+    let mut names: Vec<String> = text
+        .match_indices("faceid_")
+        .map(|(at, _)| {
+            let name: String = text[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect();
+            ["_bucket", "_count", "_sum"]
+                .iter()
+                .find_map(|suffix| name.strip_suffix(suffix))
+                .map_or(name.clone(), str::to_owned)
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+#[test]
+fn the_dashboard_and_the_alerts_query_documented_metrics() {
+    let read = |path: &str| {
+        std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    };
+    let documented = read("src/metrics.rs");
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&read("docs/observability/grafana-dashboard.json")).unwrap();
+    let queries: String = dashboard["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|panel| panel["targets"].as_array().unwrap())
+        .map(|target| format!("{}\n", target["expr"].as_str().unwrap()))
+        .collect();
+    let alerts = read("docs/observability/prometheus-alerts.yml");
+    for (what, text) in [("dashboard", &queries), ("alert rules", &alerts)] {
+        let names = metric_names(text);
+        assert!(names.len() >= 5, "{what}: {names:?}");
+        for name in names {
+            assert!(
+                documented.contains(&format!("| `{name}` |")),
+                "the {what} query {name}, which src/metrics.rs does not document"
+            );
+        }
+    }
+}
