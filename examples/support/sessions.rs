@@ -147,20 +147,22 @@ pub fn html(site: &super::pages::Site) -> String {
     let rows: String = sessions
         .iter()
         .map(|s| {
+            // Three columns fit a phone: the code goes under the state.
             format!(
-                "<tr><td><code>{}</code><td class={state}>{state}<td>{}<td>{}</tr>",
+                "<tr><td><code>{}</code><td class={state}>{state}{}<td>{}</tr>",
                 s.order_no,
+                s.code.as_deref().map_or_else(String::new, |code| format!(
+                    "<br><code>{}</code>",
+                    super::pages::escape(code)
+                )),
                 s.settled_by.unwrap_or("-"),
-                s.code
-                    .as_deref()
-                    .map_or_else(String::new, super::pages::escape),
                 state = s.state,
             )
         })
         .collect();
     let body = format!(
-        "<h1>Recent sessions</h1><table id=sessions><tr><th>order<th>state<th>settled by<th>code</tr>{rows}</table>\
-         <p class=note><a href=\"{}\">Start another</a> · <a href=\"{}\">JSON</a> · <a href=\"{}\">metrics</a></p>",
+        "<h1>Recent sessions</h1><table id=sessions><tr><th>order<th>state, code<th>settled by</tr>{rows}</table>\
+         <p class=\"note links\"><a href=\"{}\">Start another</a><a href=\"{}\">JSON</a><a href=\"{}\">metrics</a></p>",
         site.link(""),
         site.link("sessions.json"),
         site.link("metrics"),
