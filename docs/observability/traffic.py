@@ -58,10 +58,10 @@ def main():
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         # A burst now and then goes over the per-address limit.
-        burst = 12 if random.random() < 0.1 else 1
+        burst = 15 if random.random() < 0.03 else 1
         for _ in range(burst):
             print(one_user(base), flush=True)
-        time.sleep(random.uniform(0.5, 2.5))
+        time.sleep(random.uniform(1.5, 3.5))
 
 
 if __name__ == "__main__":
