@@ -3,9 +3,10 @@
 //! Only our own text and values checked to be letters and digits go in:
 //! nothing from the request is reflected.
 
-use super::routes::COMPLETE_PATH;
 use crate::result_code::FrontEndCode;
 
+/// Where the H5 page's buttons post.
+pub(super) const COMPLETE_PATH: &str = "/api/web/complete";
 /// The failure code the H5 page proposes (a raw code, meaning unknown).
 const DEFAULT_FAILURE_CODE: &str = "66660004";
 /// The prefix of the outcome of a front-end code's button.

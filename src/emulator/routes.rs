@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use serde::Serialize;
 
 use super::fault::FaultKind;
-use super::page::{self, FRONT_END_OUTCOME};
+use super::page::{self, COMPLETE_PATH, FRONT_END_OUTCOME};
 use super::rules::{vendor_time, LoginPage, Params, Rejection, Vendor};
 use super::{EmulatorError, Refusal, Shared};
 use crate::client::Endpoint;
@@ -19,8 +19,6 @@ use crate::result_code::{FrontEndCode, ResultCode};
 
 /// The H5 login page.
 pub(super) const LOGIN_PATH: &str = "/api/web/login";
-/// Where the H5 page's buttons post.
-pub(super) const COMPLETE_PATH: &str = "/api/web/complete";
 
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
