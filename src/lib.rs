@@ -38,7 +38,8 @@
 //!   `axum::Verified` and `actix::Verified` put it in front of your
 //!   handler.
 //! - [`facade`]: [`FaceId`], all of the above wired once.
-//! - [`metrics`]: what the crate counts (feature `metrics`).
+//! - [`metrics`]: what the crate counts (feature `metrics`), and the
+//!   `tracing` spans it opens.
 //! - `redis` (feature `redis`): connecting to Redis, for the Redis-backed
 //!   tickets and orders.
 //! - `emulator` (feature `emulator`): the vendor on a local port, for

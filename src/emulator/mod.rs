@@ -185,6 +185,7 @@ mod error;
 mod fault;
 mod lifecycle;
 mod outcome;
+mod page;
 mod routes;
 mod rules;
 mod user;

@@ -28,6 +28,7 @@ use crate::tickets::{call_with_recovery, SignTickets, TicketProvider};
 use crate::wire::{StartRequest, VERSION};
 
 mod error;
+mod observed;
 mod request;
 
 pub use error::{InvalidStart, StartError};
@@ -212,6 +213,12 @@ impl SessionStarter {
     /// # Errors
     /// [`StartError`]; on any error no order is recorded.
     pub async fn start(&self, request: StartSession) -> Result<Started, StartError> {
+        // The edition is wired in with editions; every start is basic so far.
+        observed::observed("basic", self.start_unobserved(request)).await
+    }
+
+    /// [`Self::start`], without its span and metrics.
+    async fn start_unobserved(&self, request: StartSession) -> Result<Started, StartError> {
         request.validate()?;
         let this = &self.inner;
         if let Some(admit) = &this.admit {
@@ -222,6 +229,7 @@ impl SessionStarter {
         this.store.check_room().await?;
         let app_id = this.client.app_id();
         let order_no = self.new_order_no().map_err(StartError::OrderNo)?;
+        tracing::Span::current().record("order_no", order_no.as_str());
         let tickets = this.tickets.sign_tickets().await?;
 
         let mut signed = vec![app_id, order_no.as_str(), request.user_id.as_str(), VERSION];
