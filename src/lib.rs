@@ -4,9 +4,10 @@
 //!
 //! From the ground up; each module uses only those above it.
 //!
-//! - [`secret`], [`clock`], [`json`]: a [`Secret`] that never shows in
-//!   `Debug`, the injectable time the lifecycle is measured on, and JSON
-//!   decoding that never quotes the body.
+//! - [`secret`], [`clock`], [`json`], [`report`]: a [`Secret`] that never
+//!   shows in `Debug`, the injectable time the lifecycle is measured on,
+//!   JSON decoding that never quotes the body, and a [`Report`] for `main`
+//!   that prints an error's message and causes.
 //! - [`sign`]: the vendor's SHA-1 [`sign::Signature`], exact (Java string
 //!   order on all of Unicode), with [`sign::explain`] for debugging a
 //!   mismatch.
@@ -88,6 +89,7 @@ pub mod record;
 #[cfg(feature = "redis")]
 pub mod redis;
 pub mod render;
+pub mod report;
 pub mod result_code;
 pub mod secret;
 pub mod session;
@@ -99,6 +101,7 @@ pub mod tower;
 pub mod wire;
 
 pub use facade::FaceId;
+pub use report::Report;
 pub use secret::Secret;
 
 /// The `async_trait` attribute, re-exported: implement [`orders::OrderStore`]

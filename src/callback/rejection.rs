@@ -242,9 +242,10 @@ impl StdError for CallbackRejection {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match &self.source {
             Some(source) => Some(&**source),
+            // The message already says what is malformed or unconfirmed:
+            // only a deeper cause is a source (never printed twice).
             None => match &self.kind {
-                RejectionKind::Malformed(malformed) => Some(malformed),
-                RejectionKind::NotConfirmed(why) => Some(why),
+                RejectionKind::Malformed(malformed) => malformed.source(),
                 _ => None,
             },
         }

@@ -51,7 +51,7 @@ pub enum FaceIdError {
     #[error("the FaceID emulator verifies anyone who presses \"pass\" and is refused in release builds; configure the vendor (FACEID_APP_ID, FACEID_SECRET), or set FACEID_EMULATOR_IN_RELEASE=1 (FaceIdBuilder::allow_emulator_in_release) if this build really is not production")]
     EmulatorInRelease,
     /// The emulator could not start (no loopback port).
-    #[error("the FaceID emulator could not start: {0}")]
+    #[error("the FaceID emulator could not start; check that it may listen on a loopback port")]
     EmulatorStart(#[source] std::io::Error),
     /// The vendor client's settings (app id, secret, base URL).
     #[error(transparent)]
@@ -60,11 +60,11 @@ pub enum FaceIdError {
     #[error(transparent)]
     Callback(#[from] CallbackConfigError),
     /// The order number prefix.
-    #[error("invalid order number prefix: {0}")]
+    #[error("the order number prefix is invalid; use at most 12 letters or digits")]
     OrderPrefix(#[from] IdentifierError),
     /// Redis could not be reached.
     #[cfg(feature = "redis")]
-    #[error("Redis (FACEID_REDIS_URL / FaceIdBuilder::redis) could not be reached: {0}")]
+    #[error("Redis (FACEID_REDIS_URL / FaceIdBuilder::redis) could not be reached; check the URL and that Redis is running")]
     Redis(#[from] crate::redis::RedisBackendError),
 }
 

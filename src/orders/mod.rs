@@ -267,7 +267,7 @@ pub enum StoreError {
     #[error("this order store cannot {0}: it keeps no due index; use MemoryOrderStore or RedisOrderStore (with the due index on) to reconcile orders")]
     Unsupported(&'static str),
     /// The backend could not be reached or answered wrongly.
-    #[error("the order store backend failed: {0}")]
+    #[error("the order store's backend failed; check that it is reachable and healthy")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
 }
 

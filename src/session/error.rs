@@ -57,7 +57,7 @@ pub enum StartError {
     #[error(transparent)]
     Tickets(#[from] TicketError),
     /// The vendor refused or could not be reached.
-    #[error("the vendor did not start the session: {0}")]
+    #[error("the vendor did not start the session; if the cause is a vendor code, fix what it names, else retry later")]
     Vendor(#[from] ClientError),
     /// The vendor answered something this crate cannot use.
     #[error("the vendor's answer cannot be used: {0}")]
@@ -75,7 +75,9 @@ pub enum StartError {
     ///
     /// Not made from any [`IdentifierError`] by `?`: an invalid user id is
     /// your app's to report, not an order number this crate failed to make.
-    #[error("could not generate an order number: {0}")]
+    #[error(
+        "could not generate an order number; use an order prefix of at most 12 letters or digits"
+    )]
     OrderNo(#[source] IdentifierError),
 }
 
