@@ -95,6 +95,8 @@ pub mod secret;
 pub mod session;
 pub mod settle;
 pub mod sign;
+#[cfg(feature = "emulator")]
+pub mod testing;
 pub mod tickets;
 #[cfg(feature = "tower")]
 pub mod tower;

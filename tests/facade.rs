@@ -337,6 +337,52 @@ async fn configuration_from_the_environment_names_what_to_set() {
     assert!(matches!(bad, FaceIdError::Client(_)), "{bad}");
 }
 
+#[tokio::test]
+async fn the_callback_url_is_configured_once_and_checked_at_build() {
+    let emulator = Emulator::start().await.unwrap();
+    let user = || UserId::new("user42").unwrap();
+    let person = || {
+        StartSession::for_user(user())
+            .name("Zhang San")
+            .id_number("110101199003071234")
+    };
+
+    // From the environment; the session comes back there.
+    let face_id = FaceIdBuilder::from_vars_or_emulator(vars(&[(
+        "FACEID_CALLBACK_URL",
+        "https://shop.example/face/callback",
+    )]))
+    .unwrap()
+    .build()
+    .await
+    .unwrap();
+    assert!(face_id.is_emulated(), "nothing configured, a debug build");
+    let started = face_id.start(person()).await.unwrap();
+    let login: HashMap<_, _> = started.redirect_url.query_pairs().collect();
+    assert_eq!(login["url"], "https://shop.example/face/callback");
+
+    // A request's own URL wins.
+    let own: Url = "https://other.example/back".parse().unwrap();
+    let started = face_id
+        .start(person().callback_url(own.clone()))
+        .await
+        .unwrap();
+    let login: HashMap<_, _> = started.redirect_url.query_pairs().collect();
+    assert_eq!(login["url"], own.as_str());
+
+    // Neither: the server's configuration to fix, a 500.
+    let bare = FaceId::emulated(&emulator).build().await.unwrap();
+    let error = bare.start(person()).await.unwrap_err();
+    assert_eq!(error.status(), 500, "{error}");
+    assert!(error.to_string().contains("FaceIdBuilder::callback_url"));
+
+    // Not an absolute http(s) URL: refused at build.
+    for bad in ["/face/callback", "ftp://shop.example/cb", "not a url"] {
+        let built = FaceId::emulated(&emulator).callback_url(bad).build().await;
+        assert!(matches!(built, Err(FaceIdError::CallbackUrl)), "{bad}");
+    }
+}
+
 #[test]
 fn redis_is_available() {
     support::redis::require();

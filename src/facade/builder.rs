@@ -50,6 +50,9 @@ pub enum FaceIdError {
     /// The emulator was asked for in a release build.
     #[error("the FaceID emulator verifies anyone who presses \"pass\" and is refused in release builds; configure the vendor (FACEID_APP_ID, FACEID_SECRET), or set FACEID_EMULATOR_IN_RELEASE=1 (FaceIdBuilder::allow_emulator_in_release) if this build really is not production")]
     EmulatorInRelease,
+    /// The callback URL is not an absolute http(s) URL.
+    #[error("the callback URL (FACEID_CALLBACK_URL / FaceIdBuilder::callback_url) must be an absolute http or https URL, such as https://shop.example/face/callback")]
+    CallbackUrl,
     /// The emulator could not start (no loopback port).
     #[error("the FaceID emulator could not start; check that it may listen on a loopback port")]
     EmulatorStart(#[source] std::io::Error),
@@ -91,6 +94,7 @@ pub struct FaceIdBuilder {
     base_url: Option<String>,
     tickets: Option<Arc<dyn TicketProvider>>,
     store: Option<Arc<dyn OrderStore>>,
+    callback_url: Option<String>,
     #[cfg(feature = "redis")]
     redis_url: Option<String>,
     #[cfg(feature = "redis")]
@@ -102,6 +106,9 @@ pub struct FaceIdBuilder {
     rejection_format: BodyFormat,
     admit: Option<Box<Admission>>,
     emulator_in_release: bool,
+    /// The emulator was chosen because no vendor is configured
+    /// ([`FaceIdBuilder::from_env_or_emulator`]).
+    pub(super) emulator_for_want_of_vendor: bool,
     settle: Option<Box<SettleConfig>>,
 }
 
@@ -126,6 +133,7 @@ impl FaceIdBuilder {
             base_url: None,
             tickets: None,
             store: None,
+            callback_url: None,
             #[cfg(feature = "redis")]
             redis_url: None,
             #[cfg(feature = "redis")]
@@ -137,6 +145,7 @@ impl FaceIdBuilder {
             rejection_format: BodyFormat::Text,
             admit: None,
             emulator_in_release: false,
+            emulator_for_want_of_vendor: false,
             settle: None,
         }
     }
@@ -146,6 +155,27 @@ impl FaceIdBuilder {
     /// an emulated `FaceId`.
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = Some(base_url.into());
+        self
+    }
+
+    /// Your callback route's absolute URL, where the browser comes back
+    /// to after the vendor's page: [`FaceId::start`] sends every
+    /// [`StartSession::for_user`] there (a request's own
+    /// [`StartSession::callback_url`] wins). [`FaceIdBuilder::from_env`]
+    /// reads it from `FACEID_CALLBACK_URL`; set here, it replaces that.
+    ///
+    /// # Errors
+    /// At [build](Self::build): [`FaceIdError::CallbackUrl`] when it is not
+    /// an absolute http(s) URL.
+    pub fn callback_url(mut self, url: impl Into<String>) -> Self {
+        self.callback_url = Some(url.into());
+        self
+    }
+
+    /// `url` as the callback URL unless one is set (by
+    /// `FACEID_CALLBACK_URL`).
+    pub(super) fn or_callback_url(mut self, url: &str) -> Self {
+        self.callback_url.get_or_insert_with(|| url.to_owned());
         self
     }
 
@@ -299,6 +329,11 @@ impl FaceIdBuilder {
                 let emulator = crate::emulator::Emulator::start()
                     .await
                     .map_err(FaceIdError::EmulatorStart)?;
+                if self.emulator_for_want_of_vendor {
+                    // Chosen for the user, not by them: said where it is
+                    // seen without a tracing subscriber too.
+                    eprintln!("tencent-faceid: no FACEID_APP_ID is set, so this debug build verifies faces with the local emulator at {} (anyone who presses \"pass\" is verified); set FACEID_APP_ID and FACEID_SECRET to use the vendor", emulator.base_url());
+                }
                 (emulator.client(), Some(announce(emulator)))
             }
         };
@@ -355,7 +390,12 @@ impl FaceIdBuilder {
         if let Some(admit) = self.admit {
             starter = starter.admit(admit);
         }
+        let callback_url = match self.callback_url {
+            Some(url) => Some(parse_callback_url(&url)?),
+            None => None,
+        };
         Ok(FaceId {
+            callback_url,
             verifier: verifier.build()?,
             starter: starter.build()?,
             client,
@@ -365,6 +405,14 @@ impl FaceIdBuilder {
             settler,
             order_ttl: self.order_ttl,
         })
+    }
+}
+
+/// `url` as a callback URL: absolute, http or https.
+fn parse_callback_url(url: &str) -> Result<url::Url, FaceIdError> {
+    match url::Url::parse(url.trim()) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(url),
+        _ => Err(FaceIdError::CallbackUrl),
     }
 }
 

@@ -83,6 +83,7 @@ pub struct FaceId {
     emulator: Option<EmulatorHandle>,
     settler: Option<Settler>,
     order_ttl: Option<Duration>,
+    callback_url: Option<url::Url>,
 }
 
 impl fmt::Debug for FaceId {
@@ -167,6 +168,28 @@ impl FaceId {
         FaceIdBuilder::from_env()?.build().await
     }
 
+    /// [`FaceIdBuilder::from_env_or_emulator`] with the defaults and
+    /// `callback_url` (unless `FACEID_CALLBACK_URL` is set), built: the
+    /// vendor when configured, and in a debug build with nothing
+    /// configured the emulator (announced). The quick start's one line.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), tencent_faceid::Report> {
+    /// use tencent_faceid::FaceId;
+    /// # if false {
+    /// let face_id = FaceId::from_env_or_emulator("http://127.0.0.1:3000/face/callback").await?;
+    /// # }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`FaceIdBuilder::from_env_or_emulator`] and [`FaceIdBuilder::build`].
+    pub async fn from_env_or_emulator(callback_url: &str) -> Result<Self, FaceIdError> {
+        let builder = FaceIdBuilder::from_env_or_emulator()?;
+        builder.or_callback_url(callback_url).build().await
+    }
+
     /// Starts sessions.
     pub fn starter(&self) -> &SessionStarter {
         &self.starter
@@ -182,12 +205,25 @@ impl FaceId {
         &self.client
     }
 
-    /// Starts a session: [`SessionStarter::start`].
+    /// Starts a session: [`SessionStarter::start`], coming back to the
+    /// [callback URL](FaceIdBuilder::callback_url) unless the request has
+    /// its own.
     ///
     /// # Errors
-    /// [`StartError`].
+    /// [`StartError`]; [`InvalidStart::MissingCallbackUrl`](crate::session::InvalidStart::MissingCallbackUrl)
+    /// (500) when neither has a callback URL.
     pub async fn start(&self, request: StartSession) -> Result<Started, StartError> {
+        let request = match &self.callback_url {
+            Some(url) if !request.has_callback_url() => request.callback_url(url.clone()),
+            _ => request,
+        };
         self.starter.start(request).await
+    }
+
+    /// The callback URL sessions come back to, when configured
+    /// ([`FaceIdBuilder::callback_url`]).
+    pub fn callback_url(&self) -> Option<&url::Url> {
+        self.callback_url.as_ref()
     }
 
     /// The vendor's record of an order, signed with the shared SIGN
