@@ -139,7 +139,7 @@ impl FaceId {
 }
 
 /// The verified callback, for handlers behind
-/// [`FaceCallbackLayer`](crate::tower::FaceCallbackLayer).
+/// [`FaceCallbackLayer`].
 ///
 /// Extraction fails with [`VerifiedRejection`]: the callback's rejection
 /// (only behind a layer that passes rejections through), 405 for a request

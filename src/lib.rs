@@ -1,3 +1,7 @@
+// The README's screenshot, for rustdoc, which cannot reach `docs/demo.png`:
+// the first definition of a link reference wins, so this one (the same
+// image, inline) stands in for the README's relative one.
+#![doc = concat!("[demo-screenshot]: data:image/png;base64,", include_str!("../docs/demo.png.b64"))]
 #![doc = include_str!("../README.md")]
 //!
 //! ## Modules

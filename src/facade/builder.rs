@@ -87,7 +87,7 @@ pub(super) enum Vendor {
 /// `FaceId::emulated` (feature `emulator`) or [`FaceIdBuilder::from_env`].
 ///
 /// Defaults: cached tickets and an in-memory order store (or both in Redis
-/// with [`redis`](Self::redis)), browser binding on, orders live 30 min,
+/// with `redis`, feature `redis`), browser binding on, orders live 30 min,
 /// passes not confirmed with the vendor's record, plain-text rejections.
 pub struct FaceIdBuilder {
     vendor: Vendor,
@@ -181,14 +181,14 @@ impl FaceIdBuilder {
 
     /// Where SIGN and NONCE tickets come from; default
     /// [`CachedTickets`] on this app's client (or `RedisTickets` with
-    /// [`redis`](Self::redis)).
+    /// `redis`, feature `redis`).
     pub fn tickets(mut self, tickets: impl TicketProvider) -> Self {
         self.tickets = Some(Arc::new(tickets));
         self
     }
 
     /// Where pending orders are kept; default a [`MemoryOrderStore`] (or
-    /// `RedisOrderStore` with [`redis`](Self::redis)).
+    /// `RedisOrderStore` with `redis`, feature `redis`).
     pub fn store(mut self, store: impl OrderStore) -> Self {
         self.store = Some(Arc::new(store));
         self

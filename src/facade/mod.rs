@@ -71,7 +71,7 @@ type EmulatorHandle = std::convert::Infallible;
 /// The crate wired once: see the [module documentation](self).
 ///
 /// Cheap to clone (a few `Arc`s): put it in your axum state or actix app
-/// data (the actix [`Verified`](crate::actix::Verified) extractor finds a
+/// data (the actix `Verified` extractor, feature `actix`, finds a
 /// `web::Data<FaceId>` there).
 #[derive(Clone)]
 pub struct FaceId {
