@@ -338,6 +338,62 @@ async fn configuration_from_the_environment_names_what_to_set() {
 }
 
 #[tokio::test]
+async fn instances_on_one_shared_emulator_agree_on_one_vendor() {
+    // The shared emulator (`cargo run --example emulator`), here in-process.
+    let shared = Emulator::start().await.unwrap();
+    let url = shared.base_url().to_string();
+    let store = tencent_faceid::orders::MemoryOrderStore::new();
+    let instance = || async {
+        FaceIdBuilder::from_vars(vars(&[
+            ("FACEID_EMULATOR_URL", url.as_str()),
+            ("FACEID_CALLBACK_URL", "https://shop.example/face/callback"),
+        ]))
+        .unwrap()
+        .store(store.clone())
+        .browser_binding(false)
+        .build()
+        .await
+        .unwrap()
+    };
+    let first = instance().await;
+    assert!(first.is_emulated() && first.emulator().is_none());
+    assert_eq!(first.client().base_url().as_str(), url);
+    let person = StartSession::for_user(UserId::new("user42").unwrap())
+        .name("Zhang San")
+        .id_number("110101199003071234");
+    let started = first.start(person).await.unwrap();
+    drop(first);
+
+    // The user passes while the instance restarts; the new one (or another
+    // instance of the cluster) gets the callback and verifies it.
+    let callback = shared
+        .complete_login(started.redirect_url.as_str(), Outcome::Pass)
+        .unwrap();
+    let second = instance().await;
+    let outcome = second
+        .verifier()
+        .verify(callback.query().unwrap())
+        .await
+        .unwrap();
+    assert!(outcome.passed());
+    assert_eq!(outcome.order_no, started.order_no);
+
+    // One emulator: the embedded one or the shared one, not both.
+    let both = FaceIdBuilder::from_vars(vars(&[
+        ("FACEID_EMULATOR_URL", url.as_str()),
+        ("FACEID_EMULATOR", "1"),
+    ]))
+    .unwrap_err();
+    assert!(matches!(
+        both,
+        FaceIdError::InvalidVariable {
+            name: "FACEID_EMULATOR_URL",
+            ..
+        }
+    ));
+}
+
+#[tokio::test]
 async fn the_callback_url_is_configured_once_and_checked_at_build() {
     let emulator = Emulator::start().await.unwrap();
     let user = || UserId::new("user42").unwrap();

@@ -23,10 +23,22 @@ pub mod vars {
     pub const EMULATOR: &str = "FACEID_EMULATOR";
     /// `1`: allow the emulator in a release build too.
     pub const EMULATOR_IN_RELEASE: &str = "FACEID_EMULATOR_IN_RELEASE";
+    /// The base URL of a shared emulator (`cargo run --example emulator`)
+    /// that every instance talks to instead of the vendor: one vendor for
+    /// a staging cluster, and for an instance restarted mid-session.
+    /// Announced, and refused in release builds like [`EMULATOR`]; its app
+    /// id and secret are the emulator's defaults unless [`APP_ID`] and
+    /// [`SECRET`] say otherwise.
+    pub const EMULATOR_URL: &str = "FACEID_EMULATOR_URL";
     /// Your callback route's absolute URL
     /// ([`FaceIdBuilder::callback_url`](crate::facade::FaceIdBuilder::callback_url)).
     pub const CALLBACK_URL: &str = "FACEID_CALLBACK_URL";
 }
+
+/// The app id an emulator accepts unless built with another.
+pub(crate) const EMULATOR_APP_ID: &str = "TIDAemu1";
+/// The secret an emulator accepts unless built with another.
+pub(crate) const EMULATOR_SECRET: &str = "emulator-secret";
 
 /// What [`FaceIdBuilder::from_vars_or_emulator`] does when no vendor is
 /// configured.
@@ -131,8 +143,23 @@ impl FaceIdBuilder {
             }),
         };
         let app_id = get(vars::APP_ID);
-        let no_vendor = app_id.is_none() && get(vars::SECRET).is_none();
-        let mut builder = if flag(vars::EMULATOR)? {
+        let emulator_url = get(vars::EMULATOR_URL);
+        let no_vendor = app_id.is_none() && get(vars::SECRET).is_none() && emulator_url.is_none();
+        let mut builder = if let Some(base_url) = emulator_url {
+            if flag(vars::EMULATOR)? {
+                return Err(FaceIdError::InvalidVariable {
+                    name: vars::EMULATOR_URL,
+                    expected: "unset when FACEID_EMULATOR=1 is (one emulator: the embedded one, or the shared one at FACEID_EMULATOR_URL)",
+                });
+            }
+            Self::new(super::Vendor::SharedEmulator {
+                base_url,
+                app_id: app_id.unwrap_or_else(|| EMULATOR_APP_ID.to_owned()),
+                secret: get(vars::SECRET)
+                    .unwrap_or_else(|| EMULATOR_SECRET.to_owned())
+                    .into(),
+            })
+        } else if flag(vars::EMULATOR)? {
             if app_id.is_some() {
                 return Err(FaceIdError::VendorAndEmulator);
             }

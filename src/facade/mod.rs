@@ -22,7 +22,8 @@
 //! ```
 //!
 //! The emulator is never a silent fallback: it is used only when asked for
-//! (`FACEID_EMULATOR=1`, or `FaceId::emulated` with feature `emulator`), announced with a
+//! (`FACEID_EMULATOR=1`, `FACEID_EMULATOR_URL`, [`FaceId::from_env_or_emulator`] in an
+//! unconfigured debug build, or `FaceId::emulated` with feature `emulator`), announced with a
 //! `tracing` warning, and refused in release builds unless
 //! `FACEID_EMULATOR_IN_RELEASE=1` (or
 //! [`FaceIdBuilder::allow_emulator_in_release`]) says otherwise.
@@ -47,6 +48,8 @@ mod env;
 use builder::Vendor;
 pub use builder::{FaceIdBuilder, FaceIdError};
 pub use env::vars;
+#[cfg(feature = "emulator")]
+pub(crate) use env::{EMULATOR_APP_ID, EMULATOR_SECRET};
 
 /// The vendor's record could not be fetched.
 #[derive(Debug, thiserror::Error)]
@@ -80,7 +83,10 @@ pub struct FaceId {
     verifier: CallbackVerifier,
     tickets: Arc<dyn TicketProvider>,
     rejection_format: BodyFormat,
+    /// Keeps an emulator of this process running (read by `emulator()`).
+    #[cfg_attr(not(feature = "emulator"), allow(dead_code))]
     emulator: Option<EmulatorHandle>,
+    emulated: bool,
     settler: Option<Settler>,
     order_ttl: Option<Duration>,
     callback_url: Option<url::Url>,
@@ -266,10 +272,11 @@ impl FaceId {
 
     /// Whether the vendor is the emulator.
     pub fn is_emulated(&self) -> bool {
-        self.emulator.is_some()
+        self.emulated
     }
 
-    /// The emulator, when emulated.
+    /// The emulator, when emulated by one in this process (not by a
+    /// shared one at `FACEID_EMULATOR_URL`).
     #[cfg(feature = "emulator")]
     pub fn emulator(&self) -> Option<&crate::emulator::Emulator> {
         self.emulator.as_ref()
