@@ -48,6 +48,8 @@
 //!   tickets and orders.
 //! - `emulator` (feature `emulator`): the vendor on a local port, for
 //!   demos and tests.
+//! - `testing` (feature `emulator`): a `Browser` that drives your app
+//!   through start, the emulator's page and the callback, keeping cookies.
 //! - `contract` (feature `contract`): the suites a store or ticket
 //!   provider of your own must pass, one call in a test.
 //!

@@ -41,8 +41,8 @@ pub struct EmulatorBuilder {
 impl Default for EmulatorBuilder {
     fn default() -> Self {
         Self {
-            app_id: crate::facade::EMULATOR_APP_ID.to_owned(),
-            secret: Secret::new(crate::facade::EMULATOR_SECRET),
+            app_id: "TIDAemu1".to_owned(),
+            secret: Secret::new("emulator-secret"),
             access_token_ttl: Duration::from_secs(7200),
             sign_ticket_ttl: Duration::from_secs(3600),
             nonce_ticket_ttl: Duration::from_secs(120),

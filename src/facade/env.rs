@@ -35,10 +35,12 @@ pub mod vars {
     pub const CALLBACK_URL: &str = "FACEID_CALLBACK_URL";
 }
 
-/// The app id an emulator accepts unless built with another.
-pub(crate) const EMULATOR_APP_ID: &str = "TIDAemu1";
+/// The app id an emulator accepts unless built with another (the default
+/// of `EmulatorBuilder::app_id`; `tests/configured_once.rs` checks they
+/// agree).
+const EMULATOR_APP_ID: &str = "TIDAemu1";
 /// The secret an emulator accepts unless built with another.
-pub(crate) const EMULATOR_SECRET: &str = "emulator-secret";
+const EMULATOR_SECRET: &str = "emulator-secret";
 
 /// What [`FaceIdBuilder::from_vars_or_emulator`] does when no vendor is
 /// configured.

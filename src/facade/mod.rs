@@ -48,8 +48,6 @@ mod env;
 use builder::Vendor;
 pub use builder::{FaceIdBuilder, FaceIdError};
 pub use env::vars;
-#[cfg(feature = "emulator")]
-pub(crate) use env::{EMULATOR_APP_ID, EMULATOR_SECRET};
 
 /// The vendor's record could not be fetched.
 #[derive(Debug, thiserror::Error)]
