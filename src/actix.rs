@@ -52,9 +52,10 @@
 //! # async fn main() -> Result<(), tencent_faceid::facade::FaceIdError> {
 //! let face_id = FaceId::builder("appId001", "secret").build().await?; // or FaceId::from_env()
 //! let app = App::new()
-//!     .app_data(web::Data::new(face_id))
+//!     .app_data(web::Data::new(face_id.clone()))
 //!     .route("/start/{user}", web::post().to(start))
-//!     .route("/face/callback", web::get().to(callback));
+//!     // GET verified; any other method 405 with `Allow: GET`, as in axum
+//!     .service(face_id.callback_resource("/face/callback", callback));
 //! # Ok(()) }
 //! ```
 //!
