@@ -284,7 +284,13 @@ async fn an_expired_ticket_and_a_failing_refresh_give_the_typed_error() {
         matches!(error, TicketError::SignUnavailable { .. }),
         "{error:?}"
     );
-    assert!(error.to_string().contains("HTTP 500"), "{error}");
+    let mut chain = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        chain.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    assert!(chain.contains("HTTP 500"), "{chain}");
     let shown = format!("{error} {error:?}");
     assert!(!shown.contains(emulator.secret()));
     assert!(!shown.contains(expired.current.value()));

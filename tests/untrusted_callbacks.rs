@@ -91,7 +91,10 @@ async fn forged_callbacks_for_a_pending_order_without_its_cookie_cost_no_vendor_
     for _ in 0..100 {
         let query = forged(started.order_no.as_str());
         let rejection = face_id.verifier().verify(&query).await.unwrap_err();
-        assert_eq!(rejection.kind(), &RejectionKind::OtherBrowser);
+        assert_eq!(rejection.kind(), &RejectionKind::NoBindingCookie);
+        assert!(rejection
+            .to_string()
+            .contains("carries no browser-binding cookie"));
     }
     let stranger = Some("a cookie of another browser");
     let query = forged(started.order_no.as_str());

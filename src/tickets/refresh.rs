@@ -106,10 +106,10 @@ impl Pair {
 #[non_exhaustive]
 pub enum RefreshError {
     /// The vendor did not issue a token or ticket.
-    #[error("the vendor did not issue a token or ticket: {0}")]
+    #[error("the vendor did not issue a token or ticket; check the app id, secret and base URL, and that the vendor is reachable")]
     Vendor(#[source] Arc<ClientError>),
     /// The shared state (Redis) failed or timed out.
-    #[error("the shared tickets are out of reach: {0}")]
+    #[error("the shared tickets are out of reach; check that their store (Redis) is reachable")]
     Shared(#[source] Arc<dyn StdError + Send + Sync>),
     /// Another instance holds the refresh lock and published nothing in
     /// time.
