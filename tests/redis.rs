@@ -11,7 +11,7 @@ mod spare_redis;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use emu_support::on_manual_clock;
+use emu_support::{on_manual_clock, replaced};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use spare_redis::SpareRedis;
 use tencent_faceid::binding::BindingHash;
@@ -748,7 +748,7 @@ async fn a_rotation_keeps_the_previous_ticket_for_the_grace_window_on_every_inst
 
     clock.advance(REFRESH_EVERY);
     let rotated_at = clock.now();
-    let second = a.sign_tickets().await.unwrap();
+    let second = replaced(&a).await;
     assert_eq!(
         second.current.value(),
         emulator.current_sign_ticket().unwrap().expose()
@@ -908,6 +908,8 @@ async fn a_failing_vendor_is_retried_once_per_backoff_while_the_valid_ticket_ser
         let served = tickets.sign_tickets().await.unwrap();
         assert_eq!(served.current.value(), warm.current.value());
     }
+    // Waits for the background attempt, which fails: the valid one serves.
+    tickets.warm_up().await.unwrap();
     assert_eq!(
         emulator.counts().sign_ticket,
         2,
@@ -999,9 +1001,11 @@ async fn while_redis_is_unreachable_the_local_copy_serves_until_it_expires_then_
     spare.stop();
     clock.advance(REFRESH_EVERY);
 
-    // A's copy is due but valid: served, with no vendor call.
+    // A's copy is due but valid: served, with no vendor call (the
+    // background attempt fails on Redis first).
     let served = a.sign_tickets().await.unwrap();
     assert_eq!(served.current.value(), warm.current.value());
+    a.warm_up().await.unwrap();
     assert_eq!(emulator_a.counts().sign_ticket, 1);
     // B's copy is expired: a typed error, promptly.
     let error = b.sign_tickets().await.unwrap_err();
@@ -1014,6 +1018,7 @@ async fn while_redis_is_unreachable_the_local_copy_serves_until_it_expires_then_
 
     // Redis returns (empty): both recover by themselves.
     let _spare = spare.start_again();
+    a.warm_up().await.unwrap();
     let recovered = a.sign_tickets().await.unwrap();
     let counts = emulator_a.counts();
     assert_eq!(
