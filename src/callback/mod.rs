@@ -342,7 +342,9 @@ impl CallbackVerifier {
             outcome.judged_by_record = judged;
         }
         if let Some((order, settler)) = settled {
-            settler.settled_by_callback(order, &code).await;
+            // Boxed: settling's large state would otherwise weigh on
+            // every verification, settled or not.
+            Box::pin(settler.settled_by_callback(order, &code)).await;
         }
         verdict
     }
