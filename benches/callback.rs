@@ -29,7 +29,9 @@ use tower::ServiceExt;
 #[path = "support/callbacks.rs"]
 mod callbacks;
 
-use callbacks::{now, plain_handler, request, verified_handler, Orders, APP_ID, SMALL_STORE, TICKET};
+use callbacks::{
+    now, plain_handler, request, verified_handler, Orders, APP_ID, SMALL_STORE, TICKET,
+};
 
 /// Benchmarks a route that does not check callbacks, on the same requests
 /// as the verified route.

@@ -142,7 +142,9 @@ fn count(case: &str) -> Result<u64, String> {
         .arg(&exe)
         .args(["--case", case])
         .status()
-        .map_err(|e| format!("valgrind could not run ({e}): install valgrind (Debian package `valgrind`)"))?;
+        .map_err(|e| {
+            format!("valgrind could not run ({e}): install valgrind (Debian package `valgrind`)")
+        })?;
     if !status.success() {
         return Err(format!("valgrind ended with {status}"));
     }

@@ -731,6 +731,49 @@ async fn a_holder_whose_lock_lapsed_neither_overwrites_the_record_nor_deletes_th
     support::redis::remove_keys(&prefix).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_due_pair_serves_every_instance_while_one_replaces_it_in_the_background() {
+    let Some(_) = support::redis::url() else {
+        return;
+    };
+    let (clock, emulator) = on_manual_clock().await;
+    let prefix = random_prefix();
+    let a = instance(&emulator, &prefix).await.build();
+    let b = instance(&emulator, &prefix).await.build();
+    a.warm_up().await.unwrap();
+    b.warm_up().await.unwrap();
+    let first = a.sign_tickets().await.unwrap();
+    assert_eq!(emulator.counts().access_token, 1, "B took A's pair");
+
+    clock.advance(REFRESH_EVERY);
+    let release = Arc::new(Notify::new());
+    emulator.inject(Fault::hold(Endpoint::AccessToken, Arc::clone(&release)));
+    // The vendor holds the new token, yet both instances serve at once.
+    for tickets in [&a, &b] {
+        for _ in 0..10 {
+            let served = tickets.sign_tickets().await.unwrap();
+            assert_eq!(served.current.value(), first.current.value());
+        }
+    }
+    until("one token request", &emulator, |c| c.access_token == 2).await;
+    release.notify_one();
+    a.warm_up().await.unwrap();
+    b.warm_up().await.unwrap();
+    let (at_a, at_b) = (
+        a.sign_tickets().await.unwrap(),
+        b.sign_tickets().await.unwrap(),
+    );
+    assert_ne!(at_a.current.value(), first.current.value());
+    assert_eq!(at_a.current.value(), at_b.current.value());
+    let counts = emulator.counts();
+    assert_eq!(
+        (counts.access_token, counts.sign_ticket),
+        (2, 2),
+        "one refresher for the cluster"
+    );
+    support::redis::remove_keys(&prefix).await;
+}
+
 #[tokio::test]
 async fn a_rotation_keeps_the_previous_ticket_for_the_grace_window_on_every_instance() {
     let Some(_) = support::redis::url() else {

@@ -103,4 +103,3 @@ pub async fn verified_handler(Verified(outcome): Verified) -> &'static str {
         "failed"
     }
 }
-
