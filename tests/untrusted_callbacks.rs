@@ -58,6 +58,8 @@ fn vendor_calls(counts: Counts) -> usize {
 async fn a_storm_of_forged_callbacks_costs_no_vendor_call() {
     let emulator = Emulator::start().await.unwrap();
     let face_id = face_id(&emulator).await;
+    // What the build fetched before taking traffic (the warm-up).
+    let at_boot = vendor_calls(emulator.counts());
     for _ in 0..FORGED {
         let query = forged(&random_alphanumeric(32));
         let rejection = face_id.verifier().verify(&query).await.unwrap_err();
@@ -66,7 +68,7 @@ async fn a_storm_of_forged_callbacks_costs_no_vendor_call() {
     }
     assert_eq!(
         vendor_calls(emulator.counts()),
-        0,
+        at_boot,
         "no token, ticket or record was fetched for orders this server never started"
     );
     let message = face_id

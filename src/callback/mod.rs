@@ -351,7 +351,9 @@ impl CallbackVerifier {
             outcome.judged_by_record = judged;
         }
         if let Some((order, settler)) = settled {
-            let delivery = settler.settled_by_callback(order, &code).await;
+            // Boxed: settling's large state would otherwise weigh on
+            // every verification, settled or not.
+            let delivery = Box::pin(settler.settled_by_callback(order, &code)).await;
             if let Ok(outcome) = &mut verdict {
                 outcome.delivery = Some(delivery);
             }

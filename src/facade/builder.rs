@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::warm::{warm_up, WarmUp};
 use super::FaceId;
 use crate::callback::{CallbackConfigError, CallbackVerifier};
 use crate::client::{ClientError, FaceIdClient};
@@ -65,6 +66,10 @@ pub enum FaceIdError {
     /// The order number prefix.
     #[error("the order number prefix is invalid; use at most 12 letters or digits")]
     OrderPrefix(#[from] IdentifierError),
+    /// [`WarmUp::Strict`]: the access token and SIGN ticket could not be
+    /// fetched at boot.
+    #[error("the access token and SIGN ticket could not be fetched at boot (strict warm-up): check FACEID_APP_ID, FACEID_SECRET and that the vendor is reachable, or warm up with WarmUp::BestEffort to start anyway")]
+    WarmUp(#[source] crate::tickets::TicketError),
     /// Redis could not be reached.
     #[cfg(feature = "redis")]
     #[error("Redis (FACEID_REDIS_URL / FaceIdBuilder::redis) could not be reached; check the URL and that Redis is running")]
@@ -116,6 +121,7 @@ pub struct FaceIdBuilder {
     /// ([`FaceIdBuilder::from_env_or_emulator`]).
     pub(super) emulator_for_want_of_vendor: bool,
     settle: Option<Box<SettleConfig>>,
+    warm_up: WarmUp,
 }
 
 /// What [`FaceIdBuilder::settle`] does to the settler it builds.
@@ -153,6 +159,7 @@ impl FaceIdBuilder {
             emulator_in_release: false,
             emulator_for_want_of_vendor: false,
             settle: None,
+            warm_up: WarmUp::default(),
         }
     }
 
@@ -302,6 +309,15 @@ impl FaceIdBuilder {
         self
     }
 
+    /// Whether [`build`](Self::build) fetches the access token and SIGN
+    /// ticket before returning, so that the first user does not wait for
+    /// them; default [`WarmUp::BestEffort`] (a vendor out of reach is a
+    /// warning, not a failure to start).
+    pub fn warm_up(mut self, mode: WarmUp) -> Self {
+        self.warm_up = mode;
+        self
+    }
+
     /// Allows the emulator in a release build (refused there by default,
     /// because it verifies anyone who presses "pass").
     pub fn allow_emulator_in_release(mut self, allow: bool) -> Self {
@@ -312,9 +328,13 @@ impl FaceIdBuilder {
     /// Builds the app's parts: starts the emulator if asked to, connects
     /// to Redis if configured.
     ///
+    /// Then fetches the access token and SIGN ticket as
+    /// [`warm_up`](Self::warm_up) says.
+    ///
     /// # Errors
     /// [`FaceIdError`]: an empty app id or secret, an invalid base URL or
-    /// order prefix, the emulator in a release build, Redis unreachable.
+    /// order prefix, the emulator in a release build, Redis unreachable,
+    /// the vendor out of reach with [`WarmUp::Strict`].
     pub async fn build(self) -> Result<FaceId, FaceIdError> {
         let shared_emulator = matches!(self.vendor, Vendor::SharedEmulator { .. });
         let (client, emulator) = match self.vendor {
@@ -414,10 +434,12 @@ impl FaceIdBuilder {
             Some(url) => Some(parse_callback_url(&url)?),
             None => None,
         };
+        let (verifier, starter) = (verifier.build()?, starter.build()?);
+        warm_up(&*tickets, self.warm_up).await?;
         Ok(FaceId {
             callback_url,
-            verifier: verifier.build()?,
-            starter: starter.build()?,
+            verifier,
+            starter,
             client,
             tickets,
             rejection_format: self.rejection_format,

@@ -44,10 +44,12 @@ use crate::tickets::{call_with_recovery, TicketError, TicketProvider};
 
 mod builder;
 mod env;
+mod warm;
 
 use builder::Vendor;
 pub use builder::{FaceIdBuilder, FaceIdError};
 pub use env::vars;
+pub use warm::WarmUp;
 
 /// The vendor's record could not be fetched.
 #[derive(Debug, thiserror::Error)]
@@ -125,10 +127,12 @@ impl FaceId {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), tencent_faceid::facade::FaceIdError> {
     /// use std::time::Duration;
+    /// use tencent_faceid::facade::WarmUp;
     /// use tencent_faceid::FaceId;
     /// let face_id = FaceId::builder("appId001", "secret")
     ///     .order_ttl(Duration::from_secs(15 * 60))
     ///     .confirm(true)
+    ///     .warm_up(WarmUp::Off) // no vendor here to fetch the first pair from
     ///     .build()
     ///     .await?;
     /// assert_eq!(face_id.verifier().app_id(), "appId001");
