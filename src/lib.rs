@@ -14,6 +14,9 @@
 //!   [`ids::OrderNo`] / [`ids::UserId`], the vendor's
 //!   [`result_code::ResultCode`], the evidence [`record::FaceRecord`], and
 //!   the request and response bodies.
+//! - [`edition`]: the vendor's editions ([`edition::Edition`]: basic H5,
+//!   enhanced H5, App SDK) and what differs between them: the upload call
+//!   and the signing recipes.
 //! - [`credentials`]: an access token or ticket and its expiry.
 //! - [`client`]: [`client::FaceIdClient`], every vendor call with typed
 //!   errors.
@@ -37,6 +40,9 @@
 //!   [`callback::CallbackRejection`]; `tower::FaceCallbackLayer`,
 //!   `axum::Verified` and `actix::Verified` put it in front of your
 //!   handler.
+//! - [`sdk`]: the App SDK edition: the launch parameters the native SDK
+//!   takes ([`sdk::SdkLaunch`]) and the SDK's result, verified by the
+//!   callback's pipeline ([`sdk::verify_result`]).
 //! - [`facade`]: [`FaceId`], all of the above wired once.
 //! - [`metrics`]: what the crate counts (feature `metrics`).
 //! - `redis` (feature `redis`): connecting to Redis, for the Redis-backed
@@ -76,6 +82,7 @@ pub mod clock;
 #[cfg(feature = "contract")]
 pub mod contract;
 pub mod credentials;
+pub mod edition;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod facade;
@@ -89,6 +96,7 @@ pub mod record;
 pub mod redis;
 pub mod render;
 pub mod result_code;
+pub mod sdk;
 pub mod secret;
 pub mod session;
 pub mod settle;

@@ -103,6 +103,7 @@ pub struct FaceIdBuilder {
     admit: Option<Box<Admission>>,
     emulator_in_release: bool,
     settle: Option<Box<SettleConfig>>,
+    key_licence: Option<Secret>,
 }
 
 /// What [`FaceIdBuilder::settle`] does to the settler it builds.
@@ -138,7 +139,18 @@ impl FaceIdBuilder {
             admit: None,
             emulator_in_release: false,
             settle: None,
+            key_licence: None,
         }
+    }
+
+    /// The App SDK licence (`keyLicence`) the vendor issued for your app,
+    /// handed to the app by [`FaceId::start_sdk`] (see
+    /// [`SessionStarterBuilder::key_licence`](crate::session::SessionStarterBuilder::key_licence));
+    /// [`FaceId::from_env`] reads `FACEID_KEY_LICENCE`. With the emulator,
+    /// its licence unless set.
+    pub fn key_licence(mut self, licence: impl Into<Secret>) -> Self {
+        self.key_licence = Some(licence.into());
+        self
     }
 
     /// The vendor's base URL; default
@@ -280,6 +292,8 @@ impl FaceIdBuilder {
     /// [`FaceIdError`]: an empty app id or secret, an invalid base URL or
     /// order prefix, the emulator in a release build, Redis unreachable.
     pub async fn build(self) -> Result<FaceId, FaceIdError> {
+        #[cfg_attr(not(feature = "emulator"), allow(unused_mut))]
+        let mut key_licence = self.key_licence;
         let (client, emulator) = match self.vendor {
             Vendor::Tencent { app_id, secret } => {
                 let mut client = FaceIdClient::builder(app_id, secret);
@@ -291,6 +305,7 @@ impl FaceIdBuilder {
             #[cfg(feature = "emulator")]
             Vendor::Emulator(emulator) => {
                 emulator_allowed(cfg!(debug_assertions), self.emulator_in_release)?;
+                key_licence.get_or_insert_with(|| emulator.key_licence().into());
                 (emulator.client(), Some(announce(emulator)))
             }
             #[cfg(feature = "emulator")]
@@ -299,6 +314,7 @@ impl FaceIdBuilder {
                 let emulator = crate::emulator::Emulator::start()
                     .await
                     .map_err(FaceIdError::EmulatorStart)?;
+                key_licence.get_or_insert_with(|| emulator.key_licence().into());
                 (emulator.client(), Some(announce(emulator)))
             }
         };
@@ -354,6 +370,9 @@ impl FaceIdBuilder {
         }
         if let Some(admit) = self.admit {
             starter = starter.admit(admit);
+        }
+        if let Some(licence) = key_licence {
+            starter = starter.key_licence(licence);
         }
         Ok(FaceId {
             verifier: verifier.build()?,

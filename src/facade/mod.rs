@@ -36,6 +36,7 @@ use crate::client::{ClientError, FaceIdClient};
 use crate::ids::OrderNo;
 use crate::record::{QueryOptions, VerificationRecord};
 use crate::render::BodyFormat;
+use crate::sdk::{SdkLaunch, SdkResult};
 use crate::secret::Secret;
 use crate::session::{SessionStarter, StartError, StartSession, Started};
 use crate::settle::{Reconciler, ReconcilerBuilder, Settler};
@@ -188,6 +189,27 @@ impl FaceId {
     /// [`StartError`].
     pub async fn start(&self, request: StartSession) -> Result<Started, StartError> {
         self.starter.start(request).await
+    }
+
+    /// Starts an App SDK session: [`SessionStarter::start_sdk`].
+    ///
+    /// # Errors
+    /// [`StartError`].
+    pub async fn start_sdk(&self, request: StartSession) -> Result<SdkLaunch, StartError> {
+        self.starter.start_sdk(request).await
+    }
+
+    /// Verifies an App SDK result your app forwarded:
+    /// [`crate::sdk::verify_result`] with this verifier (passes confirmed
+    /// with the vendor's record).
+    ///
+    /// # Errors
+    /// [`CallbackRejection`](crate::callback::CallbackRejection).
+    pub async fn verify_sdk_result(
+        &self,
+        result: &SdkResult,
+    ) -> Result<crate::callback::VerificationOutcome, crate::callback::CallbackRejection> {
+        crate::sdk::verify_result(&self.verifier, result).await
     }
 
     /// The vendor's record of an order, signed with the shared SIGN
