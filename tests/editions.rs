@@ -413,3 +413,87 @@ async fn no_key_licence_refuses_the_sdk_start_before_any_call() {
     assert_eq!(error.status(), 500);
     assert_eq!(emulator.counts().access_token, 0);
 }
+
+/// Drives the SDK path through the axum extractor: pass, replay, tampered.
+#[tokio::test]
+async fn the_axum_extractor_verifies_sdk_results() {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use axum::routing::post;
+    use axum::{Json, Router};
+    use tencent_faceid::axum::SdkVerified;
+    use tower::ServiceExt;
+
+    async fn handler(SdkVerified(outcome): SdkVerified) -> Json<serde_json::Value> {
+        Json(serde_json::json!({ "passed": outcome.passed(), "edition": outcome.edition }))
+    }
+    let emulator = Emulator::start().await.unwrap();
+    let face_id = face_id(&emulator).await;
+    let app = Router::new()
+        .route("/sdk/result", post(handler))
+        .with_state(face_id.clone());
+    let post = |body: Vec<u8>| {
+        Request::post("/sdk/result")
+            .header("content-type", "application/json")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let launch = face_id.start_sdk(sdk("user1")).await.unwrap();
+    let answer = emulator.run_sdk(&launch, Outcome::Pass).unwrap();
+    let body = serde_json::to_vec(&answer.forwarded()).unwrap();
+    let response = app.clone().oneshot(post(body.clone())).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = axum::body::to_bytes(response.into_body(), 1024)
+        .await
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({ "passed": true, "edition": "sdk" })
+    );
+
+    let response = app.clone().oneshot(post(body)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert_eq!(response.headers()["content-type"], "application/json");
+
+    let too_long = vec![b' '; tencent_faceid::sdk::MAX_RESULT_BODY + 1];
+    let response = app.oneshot(post(too_long)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
+
+/// Drives the SDK path through the actix extractor: pass, then an order
+/// this server never started.
+#[actix_web::test]
+async fn the_actix_extractor_verifies_sdk_results() {
+    use actix_web::{test, web, App, HttpResponse};
+    use tencent_faceid::actix::SdkVerified;
+
+    async fn handler(SdkVerified(outcome): SdkVerified) -> HttpResponse {
+        HttpResponse::Ok().json(serde_json::json!({ "passed": outcome.passed() }))
+    }
+    let emulator = Emulator::start().await.unwrap();
+    let face_id = face_id(&emulator).await;
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(face_id.clone()))
+            .route("/sdk/result", web::post().to(handler)),
+    )
+    .await;
+    let launch = face_id.start_sdk(sdk("user1")).await.unwrap();
+    let answer = emulator.run_sdk(&launch, Outcome::Pass).unwrap();
+    let request = test::TestRequest::post()
+        .uri("/sdk/result")
+        .set_json(answer.forwarded())
+        .to_request();
+    let json: serde_json::Value = test::call_and_read_body_json(&app, request).await;
+    assert_eq!(json, serde_json::json!({ "passed": true }));
+
+    let mut unknown = answer.forwarded();
+    unknown["orderNo"] = "neverstarted2".into();
+    let request = test::TestRequest::post()
+        .uri("/sdk/result")
+        .set_json(unknown)
+        .to_request();
+    let response = test::call_service(&app, request).await;
+    assert_eq!(response.status(), 404);
+}

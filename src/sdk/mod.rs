@@ -31,4 +31,6 @@ mod launch;
 mod result;
 
 pub use launch::SdkLaunch;
+#[cfg(any(feature = "axum", feature = "actix"))]
+pub(crate) use result::refuse_too_long;
 pub use result::{verify_result, verify_result_body, SdkResult, MAX_RESULT_BODY};

@@ -138,16 +138,27 @@ pub async fn verify_result_body(
     verifier: &CallbackVerifier,
     body: &[u8],
 ) -> Result<VerificationOutcome, CallbackRejection> {
-    let decoded = if body.len() > MAX_RESULT_BODY {
-        Err(json::DecodeError::too_long())
-    } else {
-        json::decode::<SdkResult>(body)
-    };
-    match decoded {
-        Ok(result) => verify_result(verifier, &result).await,
-        Err(error) => {
-            let rejection = CallbackVerifier::malformed(Malformed::NotSdkResult(error));
-            verifier.conclude(Err(rejection)).await
-        }
+    if body.len() > MAX_RESULT_BODY {
+        return Err(refuse(json::DecodeError::too_long()));
     }
+    match json::decode::<SdkResult>(body) {
+        Ok(result) => verify_result(verifier, &result).await,
+        Err(error) => Err(refuse(error)),
+    }
+}
+
+/// The rejection of a body longer than [`MAX_RESULT_BODY`] (or that could
+/// not be read whole), counted with the others: for the framework
+/// extractors, which stop reading at the limit.
+#[cfg(any(feature = "axum", feature = "actix"))]
+pub(crate) fn refuse_too_long() -> CallbackRejection {
+    refuse(json::DecodeError::too_long())
+}
+
+/// The rejection of a body that is not a result, counted with the
+/// callbacks' verdicts.
+fn refuse(error: json::DecodeError) -> CallbackRejection {
+    let rejection = CallbackVerifier::malformed(Malformed::NotSdkResult(error));
+    crate::metrics::callback(rejection.kind().as_str());
+    rejection
 }
