@@ -29,7 +29,7 @@ use crate::orders::{OrderStore, PendingOrder};
 use crate::random::{nonce, random_alphanumeric};
 use crate::secret::Secret;
 use crate::tickets::{call_with_recovery, SignTickets, TicketProvider};
-use crate::wire::{FaceIdRequest, StartRequest, VERSION};
+use crate::wire::{FaceIdRequest, FaceIdResult, StartRequest, VERSION};
 
 mod error;
 mod request;
@@ -368,15 +368,20 @@ impl SessionStarter {
             source_photo_str: photo,
             version: VERSION.to_owned(),
         };
-        let session = if edition == Edition::Enhanced {
+        let FaceIdResult {
+            order_no,
+            face_id,
+            optimal_domain,
+            ..
+        } = if edition == Edition::Enhanced {
             client.start_enhanced(&start).await?
         } else {
             client.start_sdk(&start).await?
         };
         Ok(Session {
-            order_no: session.order_no,
-            face_id: session.face_id,
-            optimal_domain: session.optimal_domain,
+            order_no,
+            face_id,
+            optimal_domain,
         })
     }
 

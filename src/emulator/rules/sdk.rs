@@ -11,13 +11,12 @@ use serde_json::Value;
 use subtle::ConstantTimeEq;
 
 use super::checks::{check_nonce, check_version, parse_sign, Rejection};
-use super::sessions::Signed;
+use super::sessions::{Link, Signed};
 use super::Vendor;
 use crate::edition::Edition;
 use crate::emulator::error::EmulatorError;
 use crate::emulator::outcome::Refusal;
 use crate::result_code::ResultCode;
-use crate::sign::sign;
 
 impl Vendor {
     /// Launches the SDK with `launch` (the launch parameters as the app
@@ -69,35 +68,19 @@ impl Vendor {
             ));
         }
         let now = self.now();
-        let mut state = self.state();
-        if state.used_login_links.contains(nonce) {
-            return Err(Rejection::new(
-                Refusal::LoginLinkUsed,
-                "this launch was used already: each launch works once, start a new session",
-            ));
-        }
-        let session_matches = state.orders.get(order_no).is_some_and(|order| {
-            order.h5face_id == face_id
-                && order.user_id == user_id
-                && order.edition == Edition::AppSdk
-        });
-        if !session_matches {
-            return Err(Rejection::new(
-                Refusal::UnknownSession,
-                "no getfaceid session with this faceId, agreementNo and openApiUserId",
-            ));
-        }
         let values = [app_id, user_id, version, nonce];
-        let signed = state.credentials.use_nonce_ticket(user_id, now, |ticket| {
-            sign(&values, ticket.expose()) == signature
-        });
-        if !signed {
-            return Err(Rejection::new(
-                Refusal::InvalidSign,
-                "openApiSign does not match the launch parameters and a live NONCE ticket of openApiUserId",
-            ));
-        }
-        state.used_login_links.insert(nonce.to_owned());
+        self.state().use_link(
+            &Link {
+                nonce,
+                order_no,
+                face_id,
+                user_id,
+                edition: Edition::AppSdk,
+                values: &values,
+                signature,
+            },
+            now,
+        )?;
         Ok(face_id.to_owned())
     }
 }

@@ -2,6 +2,8 @@
 //! once, and the page's buttons record its result and send the browser
 //! back to the callback URL.
 
+use std::time::SystemTime;
+
 use serde::Deserialize;
 use url::Url;
 
@@ -10,7 +12,7 @@ use super::checks::{
     decode_body, invalid_sign, parse_sign, required, Params, Rejection,
 };
 use super::records::{Finished, LIVE_RATE};
-use super::{vendor_time, Vendor};
+use super::{vendor_time, State, Vendor};
 use crate::edition::Edition;
 use crate::emulator::error::EmulatorError;
 use crate::emulator::outcome::Refusal;
@@ -68,7 +70,7 @@ struct Upload<'a> {
 struct Opened {
     face_id: String,
     biz_seq_no: String,
-    now: std::time::SystemTime,
+    now: SystemTime,
 }
 
 impl Vendor {
@@ -248,28 +250,18 @@ impl Vendor {
         let values = [app_id, order_no, user_id, version, h5face_id, nonce];
         let now = self.now();
         let mut state = self.state();
-        if state.used_login_links.contains(nonce) {
-            return Err(Rejection::new(
-                Refusal::LoginLinkUsed,
-                "this login link was used already: each link works once, start a new login",
-            ));
-        }
-        let session_matches = state.orders.get(order_no).is_some_and(|order| {
-            order.h5face_id == h5face_id && order.user_id == user_id && order.edition == edition
-        });
-        if !session_matches {
-            return Err(Rejection::new(
-                Refusal::UnknownSession,
-                "no session of this page's edition with this orderNo, face id and userId",
-            ));
-        }
-        let signed = state.credentials.use_nonce_ticket(user_id, now, |ticket| {
-            sign(&values, ticket.expose()) == signature
-        });
-        if !signed {
-            return Err(invalid_sign());
-        }
-        state.used_login_links.insert(nonce.to_owned());
+        state.use_link(
+            &Link {
+                nonce,
+                order_no,
+                face_id: h5face_id,
+                user_id,
+                edition,
+                values: &values,
+                signature,
+            },
+            now,
+        )?;
         if let Some(order) = state.orders.get_mut(order_no) {
             order.callback_url = Some(callback_url);
         }
@@ -344,6 +336,55 @@ impl Vendor {
             order_no,
             signature,
         })
+    }
+}
+
+/// A login link or SDK launch: signed over `values` with a NONCE ticket of
+/// `user_id`, for the session `face_id` of `order_no` in `edition`.
+pub(super) struct Link<'a> {
+    pub(super) nonce: &'a str,
+    pub(super) order_no: &'a str,
+    pub(super) face_id: &'a str,
+    pub(super) user_id: &'a str,
+    pub(super) edition: Edition,
+    pub(super) values: &'a [&'a str],
+    pub(super) signature: Signature,
+}
+
+impl State {
+    /// Checks a login link or SDK launch and uses it up (with its NONCE
+    /// ticket): each works once, for its own session and edition.
+    pub(super) fn use_link(&mut self, link: &Link<'_>, now: SystemTime) -> Result<(), Rejection> {
+        if self.used_login_links.contains(link.nonce) {
+            return Err(Rejection::new(
+                Refusal::LoginLinkUsed,
+                "this link was used already: each login link or SDK launch works once, start a new session",
+            ));
+        }
+        let session_matches = self.orders.get(link.order_no).is_some_and(|order| {
+            order.h5face_id == link.face_id
+                && order.user_id == link.user_id
+                && order.edition == link.edition
+        });
+        if !session_matches {
+            return Err(Rejection::new(
+                Refusal::UnknownSession,
+                format!(
+                    "no {} session with this order number, face id and user id",
+                    link.edition
+                ),
+            ));
+        }
+        let signed = self
+            .credentials
+            .use_nonce_ticket(link.user_id, now, |ticket| {
+                sign(link.values, ticket.expose()) == link.signature
+            });
+        if !signed {
+            return Err(invalid_sign());
+        }
+        self.used_login_links.insert(link.nonce.to_owned());
+        Ok(())
     }
 }
 
