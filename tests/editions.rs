@@ -497,3 +497,85 @@ async fn the_actix_extractor_verifies_sdk_results() {
     let response = test::call_service(&app, request).await;
     assert_eq!(response.status(), 404);
 }
+
+/// Every edition settles alike: by its result, or by the reconciler from
+/// the vendor's record when the result never comes back; the settlement
+/// says which edition.
+#[tokio::test]
+async fn every_edition_settles_by_its_result_or_by_the_reconciler() {
+    use std::sync::{Arc, Mutex};
+    use tencent_faceid::clock::ManualClock;
+    use tencent_faceid::settle::{SettledBy, SettledState, Settlement};
+
+    let emulator = Emulator::builder()
+        .clock(ManualClock::new())
+        .start()
+        .await
+        .unwrap();
+    let settled: Arc<Mutex<Vec<Settlement>>> = Arc::default();
+    let log = Arc::clone(&settled);
+    let face_id = FaceId::emulated(&emulator)
+        .browser_binding(false)
+        .settle(move |settler| {
+            settler.on_settled(move |settlement: Settlement| {
+                let log = Arc::clone(&log);
+                async move {
+                    log.lock().unwrap().push(settlement);
+                    Ok::<(), std::convert::Infallible>(())
+                }
+            })
+        })
+        .build()
+        .await
+        .unwrap();
+    let reconciler = face_id.reconciler().unwrap().build();
+
+    // An SDK result that comes back: settled by it.
+    let launch = face_id.start_sdk(sdk("user1")).await.unwrap();
+    let answer = emulator.run_sdk(&launch, Outcome::Pass).unwrap();
+    let body = serde_json::to_vec(&answer.forwarded()).unwrap();
+    verify_result_body(face_id.verifier(), &body).await.unwrap();
+
+    // An enhanced and an SDK session whose results never come back.
+    let enhanced = face_id.start(h5("user2", Edition::Enhanced)).await.unwrap();
+    emulator
+        .complete_login(enhanced.redirect_url.as_str(), Outcome::Pass)
+        .unwrap();
+    let lost = face_id.start_sdk(sdk("user3")).await.unwrap();
+    emulator
+        .run_sdk(&lost, Outcome::Fail(ResultCode::from_code("66660016")))
+        .unwrap();
+    emulator.advance(Duration::from_secs(11 * 60)).unwrap();
+    let round = reconciler.run_once().await.unwrap();
+    assert_eq!((round.passed, round.failed), (1, 1), "{round:?}");
+
+    let settled = settled.lock().unwrap();
+    let of = |order_no: &OrderNo| {
+        let settlement = settled.iter().find(|s| &s.order_no == order_no).unwrap();
+        (
+            settlement.edition,
+            settlement.settled_by,
+            settlement.state.clone(),
+        )
+    };
+    assert_eq!(
+        of(&launch.agreement_no),
+        (Edition::AppSdk, SettledBy::Callback, SettledState::Passed)
+    );
+    assert_eq!(
+        of(&enhanced.order_no),
+        (
+            Edition::Enhanced,
+            SettledBy::Reconciler,
+            SettledState::Passed
+        )
+    );
+    assert_eq!(
+        of(&lost.agreement_no),
+        (
+            Edition::AppSdk,
+            SettledBy::Reconciler,
+            SettledState::Failed(ResultCode::from_code("66660016"))
+        )
+    );
+}

@@ -277,10 +277,8 @@ impl Settler {
 
     /// Delivers the settlement of an order a callback just consumed.
     pub(crate) async fn settled_by_callback(&self, order: PendingOrder, code: &ResultCode) {
-        let settlement = Settlement::new(
-            order.order_no,
-            order.user_id,
-            order.created_at,
+        let settlement = Settlement::of_order(
+            order,
             SettledState::of(code),
             SettledBy::Callback,
             self.inner.clock.now(),
