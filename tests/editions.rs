@@ -579,3 +579,29 @@ async fn every_edition_settles_by_its_result_or_by_the_reconciler() {
         )
     );
 }
+
+#[tokio::test]
+async fn the_key_licence_is_read_from_the_environment() {
+    let vars = |name: &str| match name {
+        "FACEID_EMULATOR" => Some("1".to_owned()),
+        "FACEID_KEY_LICENCE" => Some("licence-from-env".to_owned()),
+        _ => None,
+    };
+    let face_id = tencent_faceid::facade::FaceIdBuilder::from_vars(vars)
+        .unwrap()
+        .build()
+        .await
+        .unwrap();
+    let launch = face_id.start_sdk(sdk("user1")).await.unwrap();
+    assert_eq!(launch.key_licence.expose(), "licence-from-env");
+    // Not the emulator's licence: its SDK refuses the launch.
+    let emulator = face_id.emulator().unwrap();
+    let refused = emulator.run_sdk(&launch, Outcome::Pass);
+    assert!(matches!(
+        refused,
+        Err(EmulatorError::SdkRefused {
+            refusal: Refusal::InvalidCredentials,
+            ..
+        })
+    ));
+}
