@@ -44,7 +44,8 @@
 //!   takes ([`sdk::SdkLaunch`]) and the SDK's result, verified by the
 //!   callback's pipeline ([`sdk::verify_result`]).
 //! - [`facade`]: [`FaceId`], all of the above wired once.
-//! - [`metrics`]: what the crate counts (feature `metrics`).
+//! - [`metrics`]: what the crate counts (feature `metrics`), and the
+//!   `tracing` spans it opens.
 //! - `redis` (feature `redis`): connecting to Redis, for the Redis-backed
 //!   tickets and orders.
 //! - `emulator` (feature `emulator`): the vendor on a local port, for

@@ -1,10 +1,16 @@
 //! What the crate counts, through the [`metrics`](https://docs.rs/metrics)
 //! facade (feature `metrics`): install any recorder or exporter you like
 //! (Prometheus, StatsD, ...); without one, or without the feature, nothing
-//! is recorded and nothing costs.
+//! is recorded and nothing costs. And the [`tracing`](https://docs.rs/tracing)
+//! spans it opens, which any subscriber (an OpenTelemetry layer, `fmt`) can
+//! time and export.
+//!
+//! # Metrics
 //!
 //! | name | kind | labels |
 //! |---|---|---|
+//! | `faceid_starts_total` | counter | `edition` (`basic`, `enhanced`, `sdk`), `outcome`: `started`, `refused` (the [admission check](crate::session::SessionStarterBuilder::admit)), `store_full`, `vendor_error` (the vendor failed or answered unusably), `identity_refused` (the vendor refused the name or id number), `invalid` (a request to fix), `tickets_unavailable`, `store_unavailable`, `misconfigured` |
+//! | `faceid_start_seconds` | histogram | as `faceid_starts_total`: the whole [`SessionStarter::start`](crate::session::SessionStarter::start) |
 //! | `faceid_callbacks_total` | counter | `verdict`: `passed`, `failed`, or the rejection kind (`replay`, `bad_signature`, ...) |
 //! | `faceid_settlements_total` | counter | `state` (`passed`, `failed`, `abandoned`), `path` (`callback`, `reconciler`) |
 //! | `faceid_hook_deliveries_total` | counter | `outcome`: `delivered`, `failed` |
@@ -16,8 +22,34 @@
 //!
 //! No label carries an order number, a user or any other unbounded or
 //! personal value.
+//!
+//! # Spans
+//!
+//! At `info` level; the order number is the only thing they say of an
+//! order, never the user id, name, id number or photo.
+//!
+//! | name | around | fields |
+//! |---|---|---|
+//! | `faceid.start` | [`SessionStarter::start`](crate::session::SessionStarter::start), vendor calls and ticket fetches included | `edition`, `order_no` (once made), `outcome` (as the starts counter) |
+//! | `faceid.verify` | a callback's verification, from its order's look-up to its settlement's delivery | `order_no` (when the query has a valid one), `verdict` (as the callbacks counter) |
+//! | `faceid.ticket_refresh` | replacing the access token and SIGN ticket | `recovery`: `true` when a signature matched no ticket or the vendor refused the ticket |
+//! | `faceid.reconcile` | the reconciler's work on one due order | `order_no` |
+//! | `faceid.hook` | one call of the [`on_settled`](crate::settle::SettlerBuilder::on_settled) hook | `order_no`, `state`, `settled_by`, `delivered` |
 
 use std::time::Duration;
+
+/// A session start of `edition` ended with `outcome` after `took`.
+pub(crate) fn start(edition: &'static str, outcome: &'static str, took: Duration) {
+    #[cfg(feature = "metrics")]
+    {
+        metrics::counter!("faceid_starts_total", "edition" => edition, "outcome" => outcome)
+            .increment(1);
+        metrics::histogram!("faceid_start_seconds", "edition" => edition, "outcome" => outcome)
+            .record(took.as_secs_f64());
+    }
+    #[cfg(not(feature = "metrics"))]
+    let _ = (edition, outcome, took);
+}
 
 /// A callback answered with `verdict`.
 pub(crate) fn callback(verdict: &'static str) {

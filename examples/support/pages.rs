@@ -52,6 +52,12 @@ code { font-size: .9em; }
 figure.evidence { margin: 1rem 0 0; text-align: center; font-size: .85rem; color: var(--muted); }
 figure.evidence img { display: block; width: 8rem; margin: 0 auto .35rem; border-radius: .6rem; }
 .note { font-size: .85rem; color: var(--muted); margin-top: 1rem; }
+.links a { display: inline-flex; align-items: center; justify-content: center; min-height: 48px; min-width: 48px; margin-right: 1rem; }
+table { width: 100%; border-collapse: collapse; table-layout: fixed; font-size: .9rem; }
+th, td { text-align: left; vertical-align: top; padding: .5rem .3rem; border-bottom: 1px solid #e3e6ec; }
+th:first-child { width: 46%; }
+td code { word-break: break-all; font-size: .8rem; }
+td.passed { color: var(--ok); } td.failed, td.abandoned { color: var(--bad); }
 "#;
 
 /// The three steps of the flow, `current` (1-3) highlighted.
@@ -129,19 +135,25 @@ pub fn outcome(site: &Site, outcome: &VerificationOutcome, photo: Option<&Eviden
         rows.push(("Similarity", rate(&record.similarity)));
         rows.push(("Source", "the vendor's confirmed record".to_owned()));
     }
+    if outcome.awaits_delivery() {
+        rows.push((
+            "Recorded",
+            "not yet: your result is being saved and shows in your account in a few minutes"
+                .to_owned(),
+        ));
+    }
     let rows: String = rows
         .iter()
         .map(|(name, value)| format!("<dt>{name}</dt><dd>{value}</dd>"))
         .collect();
     let photo = photo.map_or_else(String::new, |photo| {
-        // A photo the browser cannot decode (the emulator's is a
-        // placeholder) is hidden; the caption stays.
+        // A photo the browser cannot decode is hidden with its caption.
         format!(
-            "<figure class=evidence id=evidence><img alt=\"\" onerror=\"this.hidden=true\" src=\"data:{};base64,{}\">\
-             <figcaption>Evidence photo from the vendor's record ({} bytes)</figcaption></figure>",
+            "<figure class=evidence id=evidence><img alt=\"The photo taken during the face check\" \
+             onerror=\"this.parentElement.hidden=true\" src=\"data:{};base64,{}\">\
+             <figcaption>Taken during the face check (the vendor's record)</figcaption></figure>",
             image_type(photo.expose()),
             base64::engine::general_purpose::STANDARD.encode(photo.expose()),
-            photo.len()
         )
     });
     let repeated = if outcome.repeated {

@@ -14,7 +14,7 @@ use std::error::Error;
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tencent_faceid::ids::OrderNo;
 use tencent_faceid::settle::{ReconcilerHandle, Settlement, Settler, SettlerBuilder};
 use tencent_faceid::FaceId;
@@ -34,6 +34,10 @@ struct Session {
 static SESSIONS: Mutex<VecDeque<Session>> = Mutex::new(VecDeque::new());
 /// The running reconcilers, kept for as long as the process runs.
 static RECONCILERS: Mutex<Vec<ReconcilerHandle>> = Mutex::new(Vec::new());
+/// The bucket bounds of the `*_seconds` histograms: vendor calls and starts.
+const SECONDS_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
 /// The Prometheus recorder, installed once per process.
 static METRICS: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
@@ -57,7 +61,15 @@ pub fn reconcile_after() -> Result<Duration, Box<dyn Error + Send + Sync>> {
 /// The demo's settler: its hook fills the list, and orders are reconciled
 /// `after` their start; the metrics recorder is installed on the way.
 pub fn hooked(settler: SettlerBuilder, after: Duration) -> SettlerBuilder {
-    METRICS.get_or_init(|| PrometheusBuilder::new().install_recorder().ok());
+    METRICS.get_or_init(|| {
+        // Histograms as buckets, as the dashboard in docs/observability
+        // expects (the exporter's default is a summary).
+        PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), SECONDS_BUCKETS)
+            .ok()?
+            .install_recorder()
+            .ok()
+    });
     settler
         .reconcile_after(after)
         .on_settled(|settlement: Settlement| async move {
@@ -135,20 +147,22 @@ pub fn html(site: &super::pages::Site) -> String {
     let rows: String = sessions
         .iter()
         .map(|s| {
+            // Three columns fit a phone: the code goes under the state.
             format!(
-                "<tr><td><code>{}</code><td class={state}>{state}<td>{}<td>{}</tr>",
+                "<tr><td><code>{}</code><td class={state}>{state}{}<td>{}</tr>",
                 s.order_no,
+                s.code.as_deref().map_or_else(String::new, |code| format!(
+                    "<br><code>{}</code>",
+                    super::pages::escape(code)
+                )),
                 s.settled_by.unwrap_or("-"),
-                s.code
-                    .as_deref()
-                    .map_or_else(String::new, super::pages::escape),
                 state = s.state,
             )
         })
         .collect();
     let body = format!(
-        "<h1>Recent sessions</h1><table id=sessions><tr><th>order<th>state<th>settled by<th>code</tr>{rows}</table>\
-         <p class=note><a href=\"{}\">Start another</a> · <a href=\"{}\">JSON</a> · <a href=\"{}\">metrics</a></p>",
+        "<h1>Recent sessions</h1><table id=sessions><tr><th>order<th>state, code<th>settled by</tr>{rows}</table>\
+         <p class=\"note links\"><a href=\"{}\">Start another</a><a href=\"{}\">JSON</a><a href=\"{}\">metrics</a></p>",
         site.link(""),
         site.link("sessions.json"),
         site.link("metrics"),

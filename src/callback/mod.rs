@@ -105,6 +105,9 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
+use tracing::field::Empty;
+use tracing::Instrument;
+
 use crate::binding::BindingHash;
 use crate::client::FaceIdClient;
 use crate::clock::Clock;
@@ -320,15 +323,21 @@ impl CallbackVerifier {
         &self,
         read: Result<Callback, CallbackRejection>,
     ) -> Result<VerificationOutcome, CallbackRejection> {
+        let span = tracing::info_span!("faceid.verify", order_no = Empty, verdict = Empty);
         let verdict = match read {
-            Ok(callback) => self.settle(callback).await,
+            Ok(callback) => {
+                span.record("order_no", callback.order_no.as_str());
+                self.settle(callback).instrument(span.clone()).await
+            }
             Err(rejection) => Err(rejection),
         };
-        crate::metrics::callback(match &verdict {
+        let label = match &verdict {
             Ok(outcome) if outcome.passed() => "passed",
             Ok(_) => "failed",
             Err(rejection) => rejection.kind().as_str(),
-        });
+        };
+        span.record("verdict", label);
+        crate::metrics::callback(label);
         verdict
     }
 
@@ -371,7 +380,10 @@ impl CallbackVerifier {
             outcome.judged_by_record = judged;
         }
         if let Some((order, settler)) = settled {
-            settler.settled_by_callback(order, &code).await;
+            let delivery = settler.settled_by_callback(order, &code).await;
+            if let Ok(outcome) = &mut verdict {
+                outcome.delivery = Some(delivery);
+            }
         }
         verdict
     }
@@ -520,6 +532,7 @@ impl CallbackVerifier {
             repeated,
             judged_by_record: false,
             edition: order.edition,
+            delivery: None,
         };
         tracing::info!(
             order_no = %outcome.order_no,

@@ -6,6 +6,7 @@ use crate::edition::Edition;
 use crate::ids::{OrderNo, UserId};
 use crate::record::FaceRecord;
 use crate::result_code::ResultCode;
+use crate::settle::Delivery;
 
 /// A verified callback: what the vendor reported for an order this server
 /// started, seen for the first time.
@@ -50,6 +51,13 @@ pub struct VerificationOutcome {
     pub judged_by_record: bool,
     /// The edition the session was started in (from the order store).
     pub edition: Edition,
+    /// What became of the settlement this callback made (with
+    /// [`CallbackVerifierBuilder::settle_with`](super::CallbackVerifierBuilder::settle_with)):
+    /// [`Delivery::Deferred`] when the `on_settled` hook failed, so the
+    /// user's result is not recorded yet (the reconciler delivers it
+    /// later); `None` when this callback settled nothing (no settler, or
+    /// [`repeated`](Self::repeated)).
+    pub delivery: Option<Delivery>,
 }
 
 impl VerificationOutcome {
@@ -84,7 +92,27 @@ impl VerificationOutcome {
             repeated: false,
             judged_by_record: false,
             edition: Edition::Basic,
+            delivery: None,
         }
+    }
+
+    /// Whether this callback's settlement still waits for the `on_settled`
+    /// hook ([`Delivery::Deferred`]): say "your result is being recorded",
+    /// not that it is.
+    ///
+    /// ```
+    /// use tencent_faceid::callback::VerificationOutcome;
+    /// use tencent_faceid::ids::{OrderNo, UserId};
+    /// use tencent_faceid::result_code::ResultCode;
+    /// use tencent_faceid::settle::Delivery;
+    /// let mut outcome = VerificationOutcome::for_test(OrderNo::new("order1")?, UserId::new("user1")?, ResultCode::Success);
+    /// assert!(!outcome.awaits_delivery());
+    /// outcome.delivery = Some(Delivery::Deferred);
+    /// assert!(outcome.awaits_delivery());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn awaits_delivery(&self) -> bool {
+        self.delivery == Some(Delivery::Deferred)
     }
 
     /// Whether the face verification passed (`code` is `0`).

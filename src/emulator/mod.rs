@@ -199,6 +199,7 @@ mod error;
 mod fault;
 mod lifecycle;
 mod outcome;
+mod page;
 mod routes;
 mod rules;
 mod sdk;

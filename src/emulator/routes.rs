@@ -11,6 +11,7 @@ use axum::{Json, Router};
 use serde::Serialize;
 
 use super::fault::FaultKind;
+use super::page::{self, COMPLETE_PATH, FRONT_END_OUTCOME};
 use super::rules::{vendor_time, LoginPage, Params, Rejection, Vendor};
 use super::{EmulatorError, Refusal, Shared};
 use crate::client::Endpoint;
@@ -19,12 +20,6 @@ use crate::result_code::{FrontEndCode, ResultCode};
 
 /// The H5 login page.
 pub(super) const LOGIN_PATH: &str = "/api/web/login";
-/// Where the H5 page's buttons post.
-pub(super) const COMPLETE_PATH: &str = "/api/web/complete";
-/// The failure code the H5 page proposes (a raw code, meaning unknown).
-const DEFAULT_FAILURE_CODE: &str = "66660004";
-/// The prefix of the outcome of a front-end code's button.
-const FRONT_END_OUTCOME: &str = "front-end-";
 
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -186,18 +181,9 @@ async fn query_record(State(shared): State<Arc<Shared>>, body: Bytes) -> Respons
         .await
 }
 
-/// A plain HTML page with a heading and a message; `id="error-code"` holds
-/// the vendor code for tests. Only our own text goes in: nothing from the
-/// request is reflected.
+/// An error page (see [`page::error`]) with `status`.
 fn error_page(status: StatusCode, code: &ResultCode, msg: &str) -> Response {
-    let page = format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <title>FaceID emulator: error</title></head>\n<body>\n\
-         <h1>Verification cannot continue</h1>\n\
-         <p>Error <code id=\"error-code\">{}</code>: {msg}</p>\n</body></html>\n",
-        code.as_str()
-    );
-    (status, Html(page)).into_response()
+    (status, Html(page::error(code.as_str(), msg))).into_response()
 }
 
 fn page_rejection(rejection: &Rejection) -> Response {
@@ -222,35 +208,7 @@ async fn login_page(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery
         Ok(LoginPage {
             order_no,
             h5face_id,
-        }) => {
-            let front_end: String = FrontEndCode::ALL
-                .iter()
-                .map(|code| {
-                    format!(
-                        "<button id=\"{FRONT_END_OUTCOME}{code}\" type=\"submit\" name=\"outcome\" \
-                         value=\"{FRONT_END_OUTCOME}{code}\">{code}: {text}</button>\n",
-                        code = code.as_str(),
-                        text = code.description(),
-                    )
-                })
-                .collect();
-            // Both values are letters and digits (checked or generated).
-            Html(format!(
-                "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-                 <title>FaceID emulator</title></head>\n<body>\n\
-                 <h1>Face verification (emulator)</h1>\n\
-                 <p>Order <span id=\"order-no\">{order_no}</span></p>\n\
-                 <form method=\"post\" action=\"{COMPLETE_PATH}\">\n\
-                 <input type=\"hidden\" name=\"h5faceId\" value=\"{h5face_id}\">\n\
-                 <label for=\"code\">Error code to fail with</label>\n\
-                 <input id=\"code\" name=\"code\" value=\"{DEFAULT_FAILURE_CODE}\">\n\
-                 <button id=\"pass\" type=\"submit\" name=\"outcome\" value=\"pass\">pass</button>\n\
-                 <button id=\"fail\" type=\"submit\" name=\"outcome\" value=\"fail\">fail</button>\n\
-                 <p>The page cannot run:</p>\n{front_end}\
-                 </form>\n</body></html>\n"
-            ))
-            .into_response()
-        }
+        }) => Html(page::login(&order_no, &h5face_id)).into_response(),
         Err(rejection) => page_rejection(&rejection),
     }
 }

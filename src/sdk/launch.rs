@@ -7,7 +7,7 @@ use crate::edition::{launch_sign, Edition};
 use crate::ids::{OrderNo, UserId};
 use crate::random::nonce;
 use crate::secret::Secret;
-use crate::session::{SessionStarter, StartError, StartSession};
+use crate::session::{observe, SessionStarter, StartError, StartSession};
 use crate::sign::Signature;
 use crate::wire::VERSION;
 
@@ -83,6 +83,11 @@ impl SessionStarter {
     /// (before anything is asked of the vendor) when no licence is
     /// configured.
     pub async fn start_sdk(&self, request: StartSession) -> Result<SdkLaunch, StartError> {
+        observe(Edition::AppSdk, self.start_sdk_unobserved(request)).await
+    }
+
+    /// [`Self::start_sdk`], without its span and metrics.
+    async fn start_sdk_unobserved(&self, request: StartSession) -> Result<SdkLaunch, StartError> {
         let key_licence = self.key_licence().ok_or(StartError::NoKeyLicence)?.clone();
         let edition = Edition::AppSdk;
         let uploaded = self.upload(&request, edition).await?;

@@ -32,6 +32,7 @@ use crate::tickets::{call_with_recovery, SignTickets, TicketProvider};
 use crate::wire::{FaceIdRequest, FaceIdResult, StartRequest, VERSION};
 
 mod error;
+mod observed;
 mod request;
 
 pub use error::{InvalidStart, StartError};
@@ -246,6 +247,15 @@ impl SessionStarter {
     /// [`InvalidStart::NotH5`] for a request in the App SDK edition.
     pub async fn start(&self, request: StartSession) -> Result<Started, StartError> {
         let edition = request.edition;
+        observe(edition, self.start_h5(request, edition)).await
+    }
+
+    /// [`Self::start`], without its span and metrics.
+    async fn start_h5(
+        &self,
+        request: StartSession,
+        edition: Edition,
+    ) -> Result<Started, StartError> {
         if !edition.is_h5() {
             return Err(InvalidStart::NotH5.into());
         }
@@ -287,6 +297,7 @@ impl SessionStarter {
             admit(request).map_err(StartError::Refused)?;
         }
         let order_no = self.new_order_no().map_err(StartError::OrderNo)?;
+        tracing::Span::current().record("order_no", order_no.as_str());
         let upload = async {
             let tickets = this.tickets.sign_tickets().await?;
             let call =
@@ -472,6 +483,15 @@ impl SessionStarter {
             .append_pair("redirectType", "1");
         Ok(url)
     }
+}
+
+/// Runs a start of `edition` in its `faceid.start` span, then counts it
+/// and records how long it took (see [`crate::metrics`]).
+pub(crate) async fn observe<T>(
+    edition: Edition,
+    start: impl std::future::Future<Output = Result<T, StartError>>,
+) -> Result<T, StartError> {
+    observed::observed(edition.as_str(), start).await
 }
 
 /// A session the vendor opened, in any edition.

@@ -5,6 +5,32 @@ use std::pin::Pin;
 
 use super::settlement::Settlement;
 
+/// What became of a settlement's delivery to the hook, as the callback
+/// that made it saw ([`VerificationOutcome::delivery`](crate::callback::VerificationOutcome::delivery)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Delivery {
+    /// The hook took it (or no hook is set): nothing waits.
+    Delivered,
+    /// The hook failed or timed out (or the evidence could not be
+    /// fetched): the settlement is kept and the
+    /// [reconciler](super::Reconciler) delivers it later. Tell the user
+    /// their result is being recorded rather than that it is.
+    Deferred,
+}
+
+/// The `faceid.hook` span of one hook call: the order number, never the
+/// user; `delivered` is recorded once the call ends.
+pub(super) fn span(settlement: &Settlement) -> tracing::Span {
+    tracing::info_span!(
+        "faceid.hook",
+        order_no = %settlement.order_no,
+        state = settlement.state.as_str(),
+        settled_by = settlement.settled_by.as_str(),
+        delivered = tracing::field::Empty,
+    )
+}
+
 /// What a hook may fail with: any error. The settlement is kept and handed
 /// to the hook again later (see [`crate::settle`]).
 pub type HookError = Box<dyn std::error::Error + Send + Sync + 'static>;

@@ -74,6 +74,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use tracing::Instrument;
+
 use crate::client::{ClientError, FaceIdClient};
 use crate::clock::Clock;
 use crate::ids::OrderNo;
@@ -86,7 +88,7 @@ mod hook;
 mod reconciler;
 mod settlement;
 
-pub use hook::{HookError, HookFuture, OnSettled};
+pub use hook::{Delivery, HookError, HookFuture, OnSettled};
 pub use reconciler::{Reconciled, Reconciler, ReconcilerBuilder, ReconcilerHandle};
 pub use settlement::{SettledBy, SettledState, Settlement};
 
@@ -204,15 +206,6 @@ impl SettlerBuilder {
     }
 }
 
-/// What became of one delivery.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Delivery {
-    /// The hook took it (or there is none); the order left the due index.
-    Delivered,
-    /// It failed; the reconciler tries again after a backoff.
-    Deferred,
-}
-
 /// A vendor query failed (not an answer about the order).
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum QueryFailed {
@@ -276,7 +269,11 @@ impl Settler {
     }
 
     /// Delivers the settlement of an order a callback just consumed.
-    pub(crate) async fn settled_by_callback(&self, order: PendingOrder, code: &ResultCode) {
+    pub(crate) async fn settled_by_callback(
+        &self,
+        order: PendingOrder,
+        code: &ResultCode,
+    ) -> Delivery {
         let settlement = Settlement::of_order(
             order,
             SettledState::of(code),
@@ -284,7 +281,7 @@ impl Settler {
             self.inner.clock.now(),
         );
         crate::metrics::settled(settlement.state.as_str(), SettledBy::Callback.as_str());
-        self.deliver(settlement).await;
+        self.deliver(settlement).await
     }
 
     /// Hands `settlement` to the hook (with evidence, if asked for), and
@@ -311,12 +308,14 @@ impl Settler {
         let settled_at = settlement.settled_at;
         if let Some(hook) = &inner.hook {
             let state = settlement.state.as_str();
-            let call = tokio::time::timeout(inner.hook_timeout, hook.on_settled(settlement));
-            let failure = match call.await {
+            let span = hook::span(&settlement);
+            let call = hook.on_settled(settlement).instrument(span.clone());
+            let failure = match tokio::time::timeout(inner.hook_timeout, call).await {
                 Ok(Ok(())) => None,
                 Ok(Err(error)) => Some(error.to_string()),
                 Err(_) => Some(format!("no answer within {:?}", inner.hook_timeout)),
             };
+            span.record("delivered", failure.is_none());
             crate::metrics::hook_delivery(failure.is_none());
             if let Some(error) = failure {
                 tracing::warn!(order_no = %order_no, state, %error, "the on_settled hook failed; the reconciler will deliver the settlement again");

@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::{watch, Mutex, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
+use tracing::Instrument;
 
 use super::settlement::{SettledBy, SettledState, Settlement};
 use super::{Delivery, Settler};
@@ -338,11 +339,15 @@ impl Reconciler {
         let mut tasks = JoinSet::new();
         for order in orders {
             let (this, failing, slots) = (self.clone(), Arc::clone(&failing), Arc::clone(&slots));
-            tasks.spawn(async move {
-                // The semaphore is never closed.
-                let _slot = slots.acquire_owned().await.ok();
-                this.reconcile(order, &failing).await
-            });
+            let span = tracing::info_span!("faceid.reconcile", order_no = %order.order_no);
+            tasks.spawn(
+                async move {
+                    // The semaphore is never closed.
+                    let _slot = slots.acquire_owned().await.ok();
+                    this.reconcile(order, &failing).await
+                }
+                .instrument(span),
+            );
         }
         while let Some(done) = tasks.join_next().await {
             match done {

@@ -15,6 +15,7 @@ use arc_swap::ArcSwapOption;
 use async_trait::async_trait;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
+use tracing::Instrument;
 
 use super::{SignTickets, TicketError, TicketTimings};
 use crate::client::{ClientError, FaceIdClient};
@@ -351,7 +352,9 @@ impl<S: Shared> Engine<S> {
             }
             Want::Fresh => Want::Fresh,
         };
-        let result = self.sync(&want).await;
+        let recovery = matches!(want, Want::Replacing(_));
+        let span = tracing::info_span!("faceid.ticket_refresh", recovery);
+        let result = self.sync(&want).instrument(span).await;
         crate::metrics::ticket_refresh(result.is_ok());
         self.attempts.fetch_add(1, Ordering::Release);
         flight.failure = result.as_ref().err().map(|e| (self.now(), e.clone()));

@@ -11,6 +11,8 @@ use tencent_faceid::sign::sign;
 use tencent_faceid::wire::{StartRequest, StartResult, VERSION};
 use url::Url;
 
+pub mod wired;
+
 /// Personal data the tests send; it must never show up in logs or errors.
 pub const NAME: &str = "Zhang Sanfeng";
 pub const ID_NO: &str = "110101199003074477";
