@@ -12,6 +12,13 @@ fn millis(column: &str) -> String {
     format!("(extract(epoch FROM {column}) * 1000)::bigint")
 }
 
+/// A statement of `sql/statements/` (its hot path, shared with the
+/// benchmark) with the tables of `schema` (quoted) written in.
+pub(super) fn table(sql: &str, schema: &str) -> String {
+    sql.replace("{orders}", &format!("{schema}.orders"))
+        .replace("{settlements}", &format!("{schema}.settlements"))
+}
+
 /// Every statement of one store, its schema written in.
 #[derive(Debug)]
 pub(super) struct Statements {
@@ -48,35 +55,10 @@ impl Statements {
     pub(super) fn new(schema: &str) -> Self {
         let orders = format!("{schema}.orders");
         let log = format!("{schema}.settlements");
-        let created_ms = millis("created_at");
         Self {
-            put: format!(
-                "INSERT INTO {orders} (app_id, order_no, user_id, created_at, binding, expires_at, due_at) \
-                 VALUES ($1, $2, $3, {created}, $5, now() + $6 * interval '1 millisecond', \
-                         CASE WHEN $7 THEN {created} END) \
-                 ON CONFLICT (app_id, order_no) DO NOTHING",
-                created = at("$4"),
-            ),
-            consume: format!(
-                "WITH claimed AS ( \
-                   UPDATE {orders} SET state = 'consumed', attempt = $3, consumed_at = now() \
-                   WHERE app_id = $1 AND order_no = $2 AND state = 'pending' \
-                     AND ($5 OR now() < expires_at) \
-                     AND ($4::text IS NULL OR binding = $4::text) \
-                   RETURNING user_id, created_at, binding \
-                 ), logged AS ( \
-                   INSERT INTO {log} (app_id, order_no, user_id, order_created_at, state, code, \
-                                      settled_by, settled_at, record) \
-                   SELECT $1, $2, user_id, created_at, $7, $8, $9, coalesce({settled}, now()), $6 \
-                   FROM claimed WHERE $6::text IS NOT NULL \
-                 ) \
-                 SELECT user_id, {created_ms}, binding FROM claimed",
-                settled = at("$10::bigint"),
-            ),
-            find: format!(
-                "SELECT state, attempt, binding, now() >= expires_at, user_id, {created_ms} \
-                 FROM {orders} WHERE app_id = $1 AND order_no = $2"
-            ),
+            put: table(include_str!("sql/statements/put.sql"), schema),
+            consume: table(include_str!("sql/statements/consume.sql"), schema),
+            find: table(include_str!("sql/statements/find.sql"), schema),
             settlement: format!(
                 "SELECT s.user_id, {created}, s.record, o.binding \
                  FROM {log} s LEFT JOIN {orders} o USING (app_id, order_no) \
