@@ -3,4 +3,5 @@
 
 pub mod postgres;
 pub mod redis;
+pub mod service;
 pub mod skip;

@@ -28,6 +28,7 @@ use sqlx::postgres::PgPool;
 use tencent_faceid::orders::{postgres_pool, PostgresOrderStore};
 use tencent_faceid::random::random_alphanumeric;
 
+use super::service::{free_port, Service};
 use super::skip;
 
 /// Where the tests look for a PostgreSQL when `DATABASE_URL` is not set.
@@ -46,21 +47,9 @@ read -r _ || true
 pg_ctl -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
 rm -rf "$dir""#;
 
-/// The PostgreSQL of this test binary.
-enum Postgres {
-    /// A server answers at `url`; `_guard`, when this binary started it,
-    /// is the pipe its life hangs on.
-    Running {
-        url: String,
-        _guard: Option<ChildStdin>,
-    },
-    /// No PostgreSQL can be had: why, and what to do.
-    Unavailable(String),
-}
+static POSTGRES: OnceLock<Service> = OnceLock::new();
 
-static POSTGRES: OnceLock<Postgres> = OnceLock::new();
-
-fn postgres() -> &'static Postgres {
+fn postgres() -> &'static Service {
     POSTGRES.get_or_init(find_or_start)
 }
 
@@ -68,20 +57,12 @@ fn postgres() -> &'static Postgres {
 /// a loud `SKIPPED` line: the test then returns at once (and
 /// [`require`] fails). The first call finds or starts the server.
 pub fn url() -> Option<&'static str> {
-    match postgres() {
-        Postgres::Running { url, .. } => Some(url),
-        Postgres::Unavailable(_) => {
-            skip::skipped(
-                "no PostgreSQL for this test: see postgres_is_available for why and the fix",
-            );
-            None
-        }
-    }
+    postgres().url("PostgreSQL", "postgres_is_available")
 }
 
 /// The one test that fails when no PostgreSQL can be had, with the fix.
 pub fn require() {
-    if let Postgres::Unavailable(why) = postgres() {
+    if let Service::Unavailable(why) = postgres() {
         panic!("{why}");
     }
 }
@@ -128,11 +109,11 @@ impl Schema {
     }
 }
 
-fn find_or_start() -> Postgres {
+fn find_or_start() -> Service {
     let configured = std::env::var("DATABASE_URL").ok();
     let url = configured.as_deref().unwrap_or(DEFAULT_URL);
     if answers(url) {
-        return Postgres::Running {
+        return Service::Running {
             url: url.to_owned(),
             _guard: None,
         };
@@ -143,12 +124,12 @@ fn find_or_start() -> Postgres {
             skip::loud(&format!(
                 "no PostgreSQL answers at {shown}: the PostgreSQL tests use a throwaway cluster at {url}"
             ));
-            Postgres::Running {
+            Service::Running {
                 url,
                 _guard: Some(guard),
             }
         }
-        Err(why) => Postgres::Unavailable(format!(
+        Err(why) => Service::Unavailable(format!(
             "no PostgreSQL answers at {shown} and {why}; or point DATABASE_URL at a running PostgreSQL"
         )),
     }
@@ -213,10 +194,7 @@ fn start_own() -> Result<(String, ChildStdin), String> {
     if !installed() {
         return Err("PostgreSQL's initdb and pg_ctl are not installed, so the tests cannot start a cluster of their own: install the Debian package postgresql (apt-get install postgresql)".to_owned());
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map_err(|error| format!("no free loopback port for PostgreSQL: {error}"))?
-        .port();
+    let port = free_port("PostgreSQL")?;
     let dir = std::env::temp_dir().join(format!("faceid-pg-{}", random_alphanumeric(10)));
     std::fs::create_dir(&dir).map_err(|error| format!("no temporary directory: {error}"))?;
     let dir = dir.to_string_lossy().into_owned();
