@@ -52,9 +52,10 @@
 //! # async fn main() -> Result<(), tencent_faceid::facade::FaceIdError> {
 //! let face_id = FaceId::builder("appId001", "secret").build().await?; // or FaceId::from_env()
 //! let app = App::new()
-//!     .app_data(web::Data::new(face_id))
+//!     .app_data(web::Data::new(face_id.clone()))
 //!     .route("/start/{user}", web::post().to(start))
-//!     .route("/face/callback", web::get().to(callback));
+//!     // GET verified; any other method 405 with `Allow: GET`, as in axum
+//!     .service(face_id.callback_resource("/face/callback", callback));
 //! # Ok(()) }
 //! ```
 //!
@@ -73,7 +74,9 @@ use std::pin::Pin;
 use actix_web::body::BoxBody;
 use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse, Responder, ResponseError};
+use actix_web::{
+    web, FromRequest, Handler, HttpRequest, HttpResponse, Resource, Responder, ResponseError,
+};
 
 use crate::binding;
 use crate::callback::{
@@ -159,6 +162,40 @@ fn configured(request: &HttpRequest) -> Option<(CallbackVerifier, BodyFormat)> {
         face_id.verifier().clone(),
         format.unwrap_or(face_id.rejection_format()),
     ))
+}
+
+impl FaceId {
+    /// The callback resource at `path`: `handler` for a `GET` (this
+    /// `FaceId` is in the resource's app data, for [`Verified`]), and 405
+    /// with `Allow: GET` for every other method (`HEAD` included), as the
+    /// axum adapter answers; no other method is verified or reaches the
+    /// handler. Register it with `App::service`.
+    ///
+    /// ```
+    /// # #[actix_web::main]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use actix_web::App;
+    /// use tencent_faceid::{actix::Verified, FaceId};
+    /// async fn callback(Verified(outcome): Verified) -> String {
+    ///     format!("passed: {}", outcome.passed())
+    /// }
+    /// let face_id = FaceId::builder("appId001", "secret").build().await?;
+    /// let app = App::new().service(face_id.callback_resource("/face/callback", callback));
+    /// # Ok(()) }
+    /// ```
+    pub fn callback_resource<F, Args>(&self, path: &str, handler: F) -> Resource
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        let format = self.rejection_format();
+        let refuse = move || async move { method_not_allowed().to_response(format) };
+        web::resource(path)
+            .app_data(web::Data::new(self.clone()))
+            .route(web::get().to(handler))
+            .default_service(web::to(refuse))
+    }
 }
 
 impl FromRequest for Verified {

@@ -67,18 +67,79 @@
 use std::ops::Deref;
 
 use ::axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use ::axum::handler::Handler;
 use ::axum::response::{IntoResponse, Response};
+use ::axum::routing::{get, MethodRouter};
 use http::header::{HeaderValue, LOCATION, SET_COOKIE};
 use http::request::Parts;
 use http::StatusCode;
 
 use crate::callback::{method_not_allowed, CallbackRejection, VerificationOutcome};
+use crate::facade::FaceId;
 use crate::render::{BodyFormat, ErrorResponse};
 use crate::session::{StartError, Started};
-use crate::tower::http_response;
+use crate::tower::{http_response, FaceCallbackLayer};
+
+impl FaceCallbackLayer {
+    /// The callback route: `handler` for a `GET`, behind this layer, and
+    /// 405 with `Allow: GET` for every other method (`HEAD` included), as
+    /// the actix-web adapter answers; no other method is verified or
+    /// reaches the handler.
+    ///
+    /// ```
+    /// use axum::Router;
+    /// use tencent_faceid::axum::Verified;
+    /// # use tencent_faceid::{callback::CallbackVerifier, orders::MemoryOrderStore, tickets::StaticTickets};
+    /// use tencent_faceid::tower::FaceCallbackLayer;
+    /// # let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("t", "n"), MemoryOrderStore::new()).build()?;
+    /// async fn callback(Verified(outcome): Verified) -> String {
+    ///     format!("passed: {}", outcome.passed())
+    /// }
+    /// let app: Router = Router::new()
+    ///     .route("/face/callback", FaceCallbackLayer::new(verifier).callback_route(callback));
+    /// # Ok::<(), tencent_faceid::callback::CallbackConfigError>(())
+    /// ```
+    pub fn callback_route<H, T, S>(self, handler: H) -> MethodRouter<S>
+    where
+        H: Handler<T, S>,
+        T: 'static,
+        S: Clone + Send + Sync + 'static,
+    {
+        let format = self.format();
+        get(handler)
+            .route_layer(self)
+            .fallback(move || async move { method_not_allowed().to_response(format) })
+    }
+}
+
+impl FaceId {
+    /// The callback route, verified by this app's [layer](FaceId::layer):
+    /// [`FaceCallbackLayer::callback_route`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use axum::Router;
+    /// use tencent_faceid::{axum::Verified, FaceId};
+    /// async fn callback(Verified(outcome): Verified) -> String {
+    ///     format!("passed: {}", outcome.passed())
+    /// }
+    /// let face_id = FaceId::builder("appId001", "secret").build().await?;
+    /// let app: Router = Router::new().route("/face/callback", face_id.callback_route(callback));
+    /// # Ok(()) }
+    /// ```
+    pub fn callback_route<H, T, S>(&self, handler: H) -> MethodRouter<S>
+    where
+        H: Handler<T, S>,
+        T: 'static,
+        S: Clone + Send + Sync + 'static,
+    {
+        self.layer().callback_route(handler)
+    }
+}
 
 /// The verified callback, for handlers behind
-/// [`FaceCallbackLayer`](crate::tower::FaceCallbackLayer).
+/// [`FaceCallbackLayer`].
 ///
 /// Extraction fails with [`VerifiedRejection`]: the callback's rejection
 /// (only behind a layer that passes rejections through), 405 for a request

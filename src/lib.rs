@@ -1,12 +1,17 @@
+// The README's screenshot, for rustdoc, which cannot reach `docs/demo.png`:
+// the first definition of a link reference wins, so this one (the same
+// image, inline) stands in for the README's relative one.
+#![doc = concat!("[demo-screenshot]: data:image/png;base64,", include_str!("../docs/demo.png.b64"))]
 #![doc = include_str!("../README.md")]
 //!
 //! ## Modules
 //!
 //! From the ground up; each module uses only those above it.
 //!
-//! - [`secret`], [`clock`], [`json`]: a [`Secret`] that never shows in
-//!   `Debug`, the injectable time the lifecycle is measured on, and JSON
-//!   decoding that never quotes the body.
+//! - [`secret`], [`clock`], [`json`], [`report`]: a [`Secret`] that never
+//!   shows in `Debug`, the injectable time the lifecycle is measured on,
+//!   JSON decoding that never quotes the body, and a [`Report`] for `main`
+//!   that prints an error's message and causes.
 //! - [`sign`]: the vendor's SHA-1 [`sign::Signature`], exact (Java string
 //!   order on all of Unicode), with [`sign::explain`] for debugging a
 //!   mismatch.
@@ -44,6 +49,8 @@
 //!   tickets and orders.
 //! - `emulator` (feature `emulator`): the vendor on a local port, for
 //!   demos and tests.
+//! - `testing` (feature `emulator`): a `Browser` that drives your app
+//!   through start, the emulator's page and the callback, keeping cookies.
 //! - `contract` (feature `contract`): the suites a store or ticket
 //!   provider of your own must pass, one call in a test.
 //!
@@ -89,17 +96,21 @@ pub mod record;
 #[cfg(feature = "redis")]
 pub mod redis;
 pub mod render;
+pub mod report;
 pub mod result_code;
 pub mod secret;
 pub mod session;
 pub mod settle;
 pub mod sign;
+#[cfg(feature = "emulator")]
+pub mod testing;
 pub mod tickets;
 #[cfg(feature = "tower")]
 pub mod tower;
 pub mod wire;
 
 pub use facade::FaceId;
+pub use report::Report;
 pub use secret::Secret;
 
 /// The `async_trait` attribute, re-exported: implement [`orders::OrderStore`]

@@ -17,6 +17,7 @@
 //! | `faceid_vendor_calls_total` | counter | `endpoint` (`access_token`, `api_ticket`, `geth5faceid`, `queryfacerecord`), `outcome` (`answered`, `transport`, `http_status`, `too_large`, `decode`, `other`) |
 //! | `faceid_vendor_call_seconds` | histogram | as `faceid_vendor_calls_total` |
 //! | `faceid_ticket_refreshes_total` | counter | `outcome`: `ok`, `failed` |
+//! | `faceid_ticket_refreshes_ahead_total` | counter | none: replacements of a due pair started in the background while the still-valid pair served |
 //! | `faceid_record_judgements_total` | counter | `outcome`: `accepted`, `no_record`, `vendor_unavailable`, `rate_limited`: callbacks signed with a SIGN ticket this server never saw, judged by the vendor's record |
 //! | `faceid_reconciler_backlog` | gauge | none: orders due for reconciliation at the last round |
 //!
@@ -96,6 +97,12 @@ pub(crate) fn ticket_refresh(ok: bool) {
         .increment(1);
     #[cfg(not(feature = "metrics"))]
     let _ = ok;
+}
+
+/// A background task started replacing a due pair.
+pub(crate) fn ticket_refresh_ahead() {
+    #[cfg(feature = "metrics")]
+    metrics::counter!("faceid_ticket_refreshes_ahead_total").increment(1);
 }
 
 /// A callback signed with an unknown SIGN ticket was judged by the vendor's

@@ -98,7 +98,7 @@ impl From<RedisError> for RedisBackendError {
 #[non_exhaustive]
 pub enum RedisBackendError {
     /// Redis answered with an error, or the connection failed.
-    #[error("Redis failed: {0}; check that Redis is reachable at the configured URL")]
+    #[error("Redis failed; check that Redis is reachable at the configured URL")]
     Redis(#[source] RedisFailure),
     /// Redis did not answer in time.
     #[error("Redis did not answer within {0:?}; check that Redis is reachable and not overloaded")]

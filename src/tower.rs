@@ -130,6 +130,12 @@ impl FaceCallbackLayer {
         self.on_rejection.pass_through = true;
         self
     }
+
+    /// The format rejections are answered in.
+    #[cfg(feature = "axum")]
+    pub(crate) fn format(&self) -> BodyFormat {
+        self.on_rejection.format
+    }
 }
 
 impl<S> Layer<S> for FaceCallbackLayer {

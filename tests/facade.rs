@@ -10,8 +10,9 @@ mod support;
 use std::collections::HashMap;
 
 use serde::Deserialize;
-use tencent_faceid::emulator::{Emulator, Outcome};
-use tencent_faceid::facade::{FaceIdBuilder, FaceIdError};
+use tencent_faceid::client::Endpoint;
+use tencent_faceid::emulator::{Emulator, Fault, Outcome};
+use tencent_faceid::facade::{FaceIdBuilder, FaceIdError, WarmUp};
 use tencent_faceid::ids::UserId;
 use tencent_faceid::session::{StartError, StartSession, Started};
 use tencent_faceid::FaceId;
@@ -558,4 +559,53 @@ mod rendering {
         let failed = handler(Verified(outcome(ResultCode::from_code("66660004")))).await;
         assert_eq!(failed, "sorry: 66660004");
     }
+}
+
+#[tokio::test]
+async fn build_fetches_the_pair_before_the_first_user_unless_told_not_to() {
+    let emulator = Emulator::start().await.unwrap();
+    let face_id = FaceId::emulated(&emulator).build().await.unwrap();
+    let counts = emulator.counts();
+    assert_eq!((counts.access_token, counts.sign_ticket), (1, 1));
+    // The first start costs no token or SIGN ticket fetch.
+    let user = UserId::new("user1").unwrap();
+    let callback: Url = "https://partner.example/cb".parse().unwrap();
+    face_id
+        .start(
+            StartSession::new(user, callback)
+                .name("Zhang San")
+                .id_number("110101199003074477"),
+        )
+        .await
+        .unwrap();
+    let counts = emulator.counts();
+    assert_eq!((counts.access_token, counts.sign_ticket), (1, 1));
+
+    let off = Emulator::start().await.unwrap();
+    FaceId::emulated(&off)
+        .warm_up(WarmUp::Off)
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(off.counts().access_token, 0);
+}
+
+#[tokio::test]
+async fn a_vendor_out_of_reach_at_boot_fails_the_build_only_with_strict_warm_up() {
+    let emulator = Emulator::start().await.unwrap();
+    emulator.inject(Fault::http_status(Endpoint::AccessToken, 503).times(2));
+    let face_id = FaceId::emulated(&emulator).build().await;
+    assert!(face_id.is_ok(), "best effort starts anyway");
+    let strict = FaceId::emulated(&emulator)
+        .warm_up(WarmUp::Strict)
+        .build()
+        .await
+        .unwrap_err();
+    assert!(matches!(strict, FaceIdError::WarmUp(_)), "{strict}");
+    assert!(
+        strict.to_string().contains("WarmUp::BestEffort"),
+        "{strict}"
+    );
+    assert!(!strict.to_string().contains(emulator.secret()));
+    assert_eq!(emulator.counts().access_token, 2);
 }

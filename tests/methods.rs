@@ -16,7 +16,20 @@ use tencent_faceid::actix;
 use tencent_faceid::axum::Verified;
 use tencent_faceid::orders::MemoryOrderStore;
 use tencent_faceid::tower::FaceCallbackLayer;
+use tencent_faceid::FaceId;
 use url::Url;
+
+/// A `FaceId` verifying callbacks of `store`'s orders signed with the seed
+/// ticket, from any browser.
+async fn face_id(store: &MemoryOrderStore) -> FaceId {
+    FaceId::builder(APP_ID, "secret")
+        .tickets(seed_tickets())
+        .store(store.clone())
+        .browser_binding(false)
+        .build()
+        .await
+        .unwrap()
+}
 
 /// Every method but `GET`, including one of WebDAV's.
 fn other_methods() -> Vec<Method> {
@@ -34,8 +47,9 @@ fn other_methods() -> Vec<Method> {
 }
 
 /// Sends every other method, then a `GET`, with the genuine callback of a
-/// fresh order to `path`; returns the statuses of the other methods.
-async fn send_all(base: &Url, path: &str, order_no: &str) -> Vec<(Method, u16)> {
+/// fresh order to `path`; returns the statuses (and `Allow` headers) of the
+/// other methods.
+async fn send_all(base: &Url, path: &str, order_no: &str) -> Vec<(Method, u16, Option<String>)> {
     let http = reqwest::Client::new();
     let url = format!(
         "{}?{}",
@@ -45,7 +59,9 @@ async fn send_all(base: &Url, path: &str, order_no: &str) -> Vec<(Method, u16)> 
     let mut statuses = Vec::new();
     for method in other_methods() {
         let response = http.request(method.clone(), &url).send().await.unwrap();
-        statuses.push((method, response.status().as_u16()));
+        let allow = response.headers().get(reqwest::header::ALLOW);
+        let allow = allow.map(|value| value.to_str().unwrap().to_owned());
+        statuses.push((method, response.status().as_u16(), allow));
     }
     let get = http.get(&url).send().await.unwrap();
     assert_eq!(
@@ -78,8 +94,13 @@ async fn axum_consumes_only_on_get() {
         // A route that takes every method to the same handler.
         .merge(
             Router::new()
-                .route("/any/callback", any(handler))
+                .route("/any/callback", any(handler.clone()))
                 .route_layer(layer),
+        )
+        // The route the crate makes.
+        .route(
+            "/route/callback",
+            face_id(&store).await.callback_route(handler),
         );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base: Url = format!("http://{}/", listener.local_addr().unwrap())
@@ -88,7 +109,7 @@ async fn axum_consumes_only_on_get() {
     tokio::spawn(async move { axum::serve(listener, app).await });
 
     start_order(&store, "order1", TTL).await;
-    for (method, status) in send_all(&base, "/face/callback", "order1").await {
+    for (method, status, _) in send_all(&base, "/face/callback", "order1").await {
         assert_eq!(status, 405, "{method} on a get() route");
     }
     assert_eq!(
@@ -98,7 +119,7 @@ async fn axum_consumes_only_on_get() {
     );
 
     start_order(&store, "order2", TTL).await;
-    for (method, status) in send_all(&base, "/any/callback", "order2").await {
+    for (method, status, _) in send_all(&base, "/any/callback", "order2").await {
         // `Verified` refuses every method but GET before the handler body.
         assert_eq!(status, 405, "{method} on an any() route");
     }
@@ -107,6 +128,16 @@ async fn axum_consumes_only_on_get() {
         2,
         "only the GETs ran the handler"
     );
+
+    start_order(&store, "order3", TTL).await;
+    for (method, status, allow) in send_all(&base, "/route/callback", "order3").await {
+        assert_eq!(
+            (status, allow.as_deref()),
+            (405, Some("GET")),
+            "{method} on FaceId::callback_route"
+        );
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
 }
 
 #[actix_web::test]
@@ -127,6 +158,7 @@ async fn actix_consumes_only_on_get() {
     let base: Url = format!("http://{}/", listener.local_addr().unwrap())
         .parse()
         .unwrap();
+    let face_id = face_id(&store).await;
     let server = {
         let calls = calls.clone();
         HttpServer::new(move || {
@@ -135,6 +167,7 @@ async fn actix_consumes_only_on_get() {
                 .app_data(calls.clone())
                 .route("/face/callback", web::get().to(handler))
                 .route("/any/callback", web::route().to(handler))
+                .service(face_id.callback_resource("/resource/callback", handler))
         })
         .workers(1)
         .listen(listener)
@@ -145,7 +178,7 @@ async fn actix_consumes_only_on_get() {
     actix_web::rt::spawn(server);
 
     start_order(&store, "order1", TTL).await;
-    for (method, status) in send_all(&base, "/face/callback", "order1").await {
+    for (method, status, _) in send_all(&base, "/face/callback", "order1").await {
         // actix answers 404 or 405 for routes without the method; the
         // handler never ran, which the count below shows.
         assert!(matches!(status, 404 | 405), "{method} gave {status}");
@@ -157,7 +190,7 @@ async fn actix_consumes_only_on_get() {
     );
 
     start_order(&store, "order2", TTL).await;
-    for (method, status) in send_all(&base, "/any/callback", "order2").await {
+    for (method, status, _) in send_all(&base, "/any/callback", "order2").await {
         assert_eq!(status, 405, "{method} on a route for every method");
     }
     assert_eq!(
@@ -165,5 +198,15 @@ async fn actix_consumes_only_on_get() {
         2,
         "only the GETs ran the handler"
     );
+
+    start_order(&store, "order3", TTL).await;
+    for (method, status, allow) in send_all(&base, "/resource/callback", "order3").await {
+        assert_eq!(
+            (status, allow.as_deref()),
+            (405, Some("GET")),
+            "{method} on FaceId::callback_resource"
+        );
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
     handle.stop(true).await;
 }

@@ -11,7 +11,7 @@ mod spare_redis;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use emu_support::on_manual_clock;
+use emu_support::{on_manual_clock, replaced};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use spare_redis::SpareRedis;
 use tencent_faceid::binding::BindingHash;
@@ -731,6 +731,49 @@ async fn a_holder_whose_lock_lapsed_neither_overwrites_the_record_nor_deletes_th
     support::redis::remove_keys(&prefix).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_due_pair_serves_every_instance_while_one_replaces_it_in_the_background() {
+    let Some(_) = support::redis::url() else {
+        return;
+    };
+    let (clock, emulator) = on_manual_clock().await;
+    let prefix = random_prefix();
+    let a = instance(&emulator, &prefix).await.build();
+    let b = instance(&emulator, &prefix).await.build();
+    a.warm_up().await.unwrap();
+    b.warm_up().await.unwrap();
+    let first = a.sign_tickets().await.unwrap();
+    assert_eq!(emulator.counts().access_token, 1, "B took A's pair");
+
+    clock.advance(REFRESH_EVERY);
+    let release = Arc::new(Notify::new());
+    emulator.inject(Fault::hold(Endpoint::AccessToken, Arc::clone(&release)));
+    // The vendor holds the new token, yet both instances serve at once.
+    for tickets in [&a, &b] {
+        for _ in 0..10 {
+            let served = tickets.sign_tickets().await.unwrap();
+            assert_eq!(served.current.value(), first.current.value());
+        }
+    }
+    until("one token request", &emulator, |c| c.access_token == 2).await;
+    release.notify_one();
+    a.warm_up().await.unwrap();
+    b.warm_up().await.unwrap();
+    let (at_a, at_b) = (
+        a.sign_tickets().await.unwrap(),
+        b.sign_tickets().await.unwrap(),
+    );
+    assert_ne!(at_a.current.value(), first.current.value());
+    assert_eq!(at_a.current.value(), at_b.current.value());
+    let counts = emulator.counts();
+    assert_eq!(
+        (counts.access_token, counts.sign_ticket),
+        (2, 2),
+        "one refresher for the cluster"
+    );
+    support::redis::remove_keys(&prefix).await;
+}
+
 #[tokio::test]
 async fn a_rotation_keeps_the_previous_ticket_for_the_grace_window_on_every_instance() {
     let Some(_) = support::redis::url() else {
@@ -748,7 +791,7 @@ async fn a_rotation_keeps_the_previous_ticket_for_the_grace_window_on_every_inst
 
     clock.advance(REFRESH_EVERY);
     let rotated_at = clock.now();
-    let second = a.sign_tickets().await.unwrap();
+    let second = replaced(&a).await;
     assert_eq!(
         second.current.value(),
         emulator.current_sign_ticket().unwrap().expose()
@@ -908,6 +951,8 @@ async fn a_failing_vendor_is_retried_once_per_backoff_while_the_valid_ticket_ser
         let served = tickets.sign_tickets().await.unwrap();
         assert_eq!(served.current.value(), warm.current.value());
     }
+    // Waits for the background attempt, which fails: the valid one serves.
+    tickets.warm_up().await.unwrap();
     assert_eq!(
         emulator.counts().sign_ticket,
         2,
@@ -999,9 +1044,11 @@ async fn while_redis_is_unreachable_the_local_copy_serves_until_it_expires_then_
     spare.stop();
     clock.advance(REFRESH_EVERY);
 
-    // A's copy is due but valid: served, with no vendor call.
+    // A's copy is due but valid: served, with no vendor call (the
+    // background attempt fails on Redis first).
     let served = a.sign_tickets().await.unwrap();
     assert_eq!(served.current.value(), warm.current.value());
+    a.warm_up().await.unwrap();
     assert_eq!(emulator_a.counts().sign_ticket, 1);
     // B's copy is expired: a typed error, promptly.
     let error = b.sign_tickets().await.unwrap_err();
@@ -1014,6 +1061,7 @@ async fn while_redis_is_unreachable_the_local_copy_serves_until_it_expires_then_
 
     // Redis returns (empty): both recover by themselves.
     let _spare = spare.start_again();
+    a.warm_up().await.unwrap();
     let recovered = a.sign_tickets().await.unwrap();
     let counts = emulator_a.counts();
     assert_eq!(

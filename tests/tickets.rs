@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use emu_support::{browser, login_url, on_manual_clock, start_session};
+use emu_support::{browser, login_url, on_manual_clock, replaced, start_session};
 use reqwest::StatusCode;
 use tencent_faceid::client::Endpoint;
 use tencent_faceid::clock::ManualClock;
@@ -137,13 +137,56 @@ async fn the_token_and_sign_ticket_are_replaced_together_every_twenty_minutes() 
     assert_eq!((counts.access_token, counts.sign_ticket), (1, 1));
 
     clock.advance(Duration::from_secs(1));
-    let second = tickets.sign_tickets().await.unwrap();
+    let second = replaced(&tickets).await;
     assert_ne!(second.current.value(), first.current.value());
     let counts = emulator.counts();
     assert_eq!((counts.access_token, counts.sign_ticket), (2, 2));
     // And the new pair works with the vendor at once.
     let session = start_session(&emulator.client(), "orderPair1", "user1").await;
     assert!(!session.h5face_id.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_due_pair_serves_while_one_background_task_replaces_it() {
+    let (clock, emulator) = on_manual_clock().await;
+    let tickets = CachedTickets::builder(emulator.client()).build();
+    let first = tickets.sign_tickets().await.unwrap();
+    clock.advance(REFRESH_EVERY);
+    let release = Arc::new(Notify::new());
+    emulator.inject(Fault::hold(Endpoint::AccessToken, Arc::clone(&release)));
+    // The vendor holds the new token, yet every caller is served at once:
+    // SIGN tickets and NONCE tickets (with the still-valid token).
+    let user = UserId::new("user1").unwrap();
+    for _ in 0..100 {
+        assert!(Arc::ptr_eq(&tickets.sign_tickets().await.unwrap(), &first));
+    }
+    tickets.nonce_ticket(&user).await.unwrap();
+    // One background task asked for the new token.
+    emulator.wait_for_counts(|c| c.access_token == 2).await;
+    release.notify_one();
+    tickets.warm_up().await.unwrap();
+    let second = tickets.sign_tickets().await.unwrap();
+    assert_ne!(second.current.value(), first.current.value());
+    let counts = emulator.counts();
+    assert_eq!((counts.access_token, counts.sign_ticket), (2, 2));
+}
+
+#[tokio::test]
+async fn warm_up_fetches_the_pair_before_the_first_caller() {
+    let emulator = Emulator::start().await.unwrap();
+    let tickets = CachedTickets::builder(emulator.client()).build();
+    tickets.warm_up().await.unwrap();
+    let counts = emulator.counts();
+    assert_eq!((counts.access_token, counts.sign_ticket), (1, 1));
+    tickets.sign_tickets().await.unwrap();
+    tickets.warm_up().await.unwrap();
+    assert_eq!(emulator.counts().sign_ticket, 1, "a fresh pair is kept");
+    let cold = CachedTickets::builder(emulator.client()).build();
+    emulator.inject(Fault::http_status(Endpoint::AccessToken, 503));
+    assert!(matches!(
+        cold.warm_up().await,
+        Err(TicketError::SignUnavailable { .. })
+    ));
 }
 
 #[tokio::test]
@@ -164,7 +207,7 @@ async fn a_sign_ticket_is_never_used_past_the_token_that_fetched_it() {
     clock.advance(Duration::from_secs(299));
     assert!(Arc::ptr_eq(&tickets.sign_tickets().await.unwrap(), &first));
     clock.advance(Duration::from_secs(1));
-    assert!(!Arc::ptr_eq(&tickets.sign_tickets().await.unwrap(), &first));
+    assert!(!Arc::ptr_eq(&replaced(&tickets).await, &first));
     assert_eq!(emulator.counts().access_token, 2);
 }
 
@@ -175,7 +218,7 @@ async fn rotation_keeps_the_previous_ticket_for_the_grace_window() {
     let first = tickets.sign_tickets().await.unwrap();
     clock.advance(REFRESH_EVERY);
     let rotated_at = clock.now();
-    let second = tickets.sign_tickets().await.unwrap();
+    let second = replaced(&tickets).await;
 
     assert_ne!(second.current.value(), first.current.value());
     assert_eq!(
@@ -205,7 +248,7 @@ async fn with_zero_grace_the_previous_ticket_is_not_accepted() {
     let tickets = with_timings(&emulator, TicketTimings::default().grace(Duration::ZERO));
     let first = tickets.sign_tickets().await.unwrap();
     clock.advance(REFRESH_EVERY);
-    let second = tickets.sign_tickets().await.unwrap();
+    let second = replaced(&tickets).await;
     let previous = second.previous.as_ref().unwrap();
     assert_eq!(previous.value(), first.current.value());
     let now: Vec<&str> = second.accepted_at(clock.now()).map(|t| t.value()).collect();
@@ -225,6 +268,7 @@ async fn a_failing_refresh_serves_the_valid_ticket_without_a_retry_storm() {
     // One attempt, which fails: the valid ticket is served.
     let served = tickets.sign_tickets().await.unwrap();
     assert_eq!(served.current.value(), first.current.value());
+    tickets.warm_up().await.unwrap();
     assert_eq!(emulator.counts().sign_ticket, 2);
     // Within the backoff nobody tries again, however many call.
     let mut calls = tokio::task::JoinSet::new();
@@ -254,6 +298,7 @@ async fn a_ticket_fetch_that_failed_after_a_new_token_is_retried_with_that_token
     emulator.inject(Fault::http_status(Endpoint::ApiTicket, 502));
     // The new token came, its ticket did not: the old ticket is served, but
     // only until the vendor ends it with its token, a minute later.
+    tickets.warm_up().await.unwrap();
     let served = tickets.sign_tickets().await.unwrap();
     assert_eq!(served.current.value(), first.current.value());
     assert_eq!(
@@ -261,7 +306,7 @@ async fn a_ticket_fetch_that_failed_after_a_new_token_is_retried_with_that_token
         clock.now() + Duration::from_secs(60)
     );
     clock.advance(Duration::from_secs(2));
-    let refreshed = tickets.sign_tickets().await.unwrap();
+    let refreshed = replaced(&tickets).await;
     assert_ne!(refreshed.current.value(), first.current.value());
     let counts = emulator.counts();
     assert_eq!(
@@ -284,7 +329,13 @@ async fn an_expired_ticket_and_a_failing_refresh_give_the_typed_error() {
         matches!(error, TicketError::SignUnavailable { .. }),
         "{error:?}"
     );
-    assert!(error.to_string().contains("HTTP 500"), "{error}");
+    let mut chain = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        chain.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    assert!(chain.contains("HTTP 500"), "{chain}");
     let shown = format!("{error} {error:?}");
     assert!(!shown.contains(emulator.secret()));
     assert!(!shown.contains(expired.current.value()));

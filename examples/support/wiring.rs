@@ -23,10 +23,10 @@ use url::Url;
 pub type BoxError = Box<dyn Error + Send + Sync>;
 
 /// The demo's `FaceId`: the vendor when `FACEID_APP_ID` (or
-/// `FACEID_EMULATOR`) is set, else an embedded emulator the demo opts into
+/// `FACEID_EMULATOR`, or a shared emulator's `FACEID_EMULATOR_URL`) is set, else an embedded emulator the demo opts into
 /// and says so.
 pub async fn face_id() -> Result<FaceId, BoxError> {
-    let configured = [vars::APP_ID, vars::EMULATOR]
+    let configured = [vars::APP_ID, vars::EMULATOR, vars::EMULATOR_URL]
         .iter()
         .any(|name| std::env::var_os(name).is_some());
     let builder = if configured {

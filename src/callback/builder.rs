@@ -145,7 +145,8 @@ impl CallbackVerifierBuilder {
     /// starter set (turn on
     /// [`SessionStarterBuilder::browser_binding`](crate::session::SessionStarterBuilder::browser_binding)
     /// too). A request without it, or from another browser, gets 409
-    /// ([`RejectionKind::OtherBrowser`](super::RejectionKind::OtherBrowser)) and leaves the order pending; the
+    /// ([`RejectionKind::NoBindingCookie`](super::RejectionKind::NoBindingCookie),
+    /// [`RejectionKind::OtherBrowser`](super::RejectionKind::OtherBrowser)) and leaves the order pending; the
     /// same browser coming back gets its outcome again, marked
     /// [`VerificationOutcome::repeated`](super::VerificationOutcome::repeated). Off by default.
     ///

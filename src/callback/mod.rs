@@ -242,8 +242,8 @@ impl CallbackVerifier {
     ///
     /// # Errors
     /// As [`Self::verify`]; with browser binding also
-    /// [`RejectionKind::OtherBrowser`] (409) when `binding` is `None` or not
-    /// the order's.
+    /// [`RejectionKind::NoBindingCookie`] (409) when `binding` is `None`,
+    /// [`RejectionKind::OtherBrowser`] (409) when it is not the order's.
     pub async fn verify_in_browser(
         &self,
         query: &str,
@@ -351,7 +351,9 @@ impl CallbackVerifier {
             outcome.judged_by_record = judged;
         }
         if let Some((order, settler)) = settled {
-            let delivery = settler.settled_by_callback(order, &code).await;
+            // Boxed: settling's large state would otherwise weigh on
+            // every verification, settled or not.
+            let delivery = Box::pin(settler.settled_by_callback(order, &code)).await;
             if let Ok(outcome) = &mut verdict {
                 outcome.delivery = Some(delivery);
             }
@@ -372,7 +374,7 @@ impl CallbackVerifier {
             && callback.claim.binding().is_none()
             && matches!(found, Ok(Lookup::Pending { .. } | Lookup::Consumed))
         {
-            return Err(reject(RejectionKind::OtherBrowser, order_no(), None));
+            return Err(reject(RejectionKind::NoBindingCookie, order_no(), None));
         }
         match found {
             Ok(Lookup::Pending { binding }) => {

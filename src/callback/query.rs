@@ -41,10 +41,10 @@ pub enum Malformed {
         position: usize,
     },
     /// `orderNo` is not a valid order number.
-    #[error("parameter `orderNo` is invalid: {0}")]
+    #[error("parameter `orderNo` is not a valid order number")]
     InvalidOrderNo(#[source] IdentifierError),
     /// `newSignature` (or `newSign`) is not 40 hex digits.
-    #[error("parameter `newSignature` (or `newSign`) is invalid: {0}")]
+    #[error("parameter `newSignature` (or `newSign`) is not 40 hex digits")]
     InvalidSignature(#[source] ParseSignatureError),
     /// `newSignature` and `newSign` are both present with different values.
     #[error("parameters `newSignature` and `newSign` are both present with different values; the vendor sends one signature, under either name")]

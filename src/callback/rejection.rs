@@ -47,6 +47,11 @@ pub enum RejectionKind {
     /// cookie of the browser that started the session: 409. The order is
     /// left pending for that browser.
     OtherBrowser,
+    /// Browser binding is on and the request carries no binding cookie at
+    /// all (a client that drops cookies, or a test that does not carry the
+    /// start's `Set-Cookie` to the callback): 409. The order is left
+    /// pending for the browser that started it.
+    NoBindingCookie,
     /// The request is not a `GET`: 405, refused before any verification.
     MethodNotAllowed,
     /// The vendor's record does not confirm the pass: 403.
@@ -74,6 +79,7 @@ impl RejectionKind {
             Self::Expired => "expired",
             Self::Replay => "replay",
             Self::OtherBrowser => "other_browser",
+            Self::NoBindingCookie => "no_binding_cookie",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::NotConfirmed(_) => "not_confirmed",
             Self::TicketsUnavailable => "tickets_unavailable",
@@ -95,7 +101,7 @@ impl RejectionKind {
             Self::BadSignature => 401,
             Self::NotConfirmed(_) => 403,
             Self::UnknownOrder => 404,
-            Self::Replay | Self::OtherBrowser => 409,
+            Self::Replay | Self::OtherBrowser | Self::NoBindingCookie => 409,
             Self::MethodNotAllowed => 405,
             Self::Expired => 410,
             Self::TicketsUnavailable | Self::StoreUnavailable | Self::VendorUnavailable => 503,
@@ -215,6 +221,11 @@ impl fmt::Display for CallbackRejection {
                 order(f)?;
                 f.write_str(" does not come from the browser that started the verification; open it in that browser (with its cookies) or start a new verification")
             }
+            RejectionKind::NoBindingCookie => {
+                f.write_str("the callback for ")?;
+                order(f)?;
+                f.write_str(" carries no browser-binding cookie (faceid_binding), so it cannot come from the browser that started the verification; open it in that browser with its cookies (a test must send the start's Set-Cookie with the callback) or start a new verification")
+            }
             RejectionKind::MethodNotAllowed => f.write_str(
                 "face verification callbacks are GET requests; other methods are not verified",
             ),
@@ -242,9 +253,10 @@ impl StdError for CallbackRejection {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match &self.source {
             Some(source) => Some(&**source),
+            // The message already says what is malformed or unconfirmed:
+            // only a deeper cause is a source (never printed twice).
             None => match &self.kind {
-                RejectionKind::Malformed(malformed) => Some(malformed),
-                RejectionKind::NotConfirmed(why) => Some(why),
+                RejectionKind::Malformed(malformed) => malformed.source(),
                 _ => None,
             },
         }
@@ -276,7 +288,10 @@ pub(super) fn reject(
         RejectionKind::Malformed(_) | RejectionKind::MethodNotAllowed => {
             tracing::debug!(kind, order_no, reason = %rejection, "face verification callback rejected")
         }
-        RejectionKind::UnknownOrder | RejectionKind::Expired | RejectionKind::OtherBrowser => {
+        RejectionKind::UnknownOrder
+        | RejectionKind::Expired
+        | RejectionKind::OtherBrowser
+        | RejectionKind::NoBindingCookie => {
             tracing::info!(kind, order_no, "face verification callback rejected")
         }
         _ => tracing::warn!(kind, order_no, cause, "face verification callback rejected"),
@@ -300,6 +315,7 @@ mod tests {
             (RejectionKind::UnknownOrder, 404),
             (RejectionKind::Replay, 409),
             (RejectionKind::OtherBrowser, 409),
+            (RejectionKind::NoBindingCookie, 409),
             (RejectionKind::MethodNotAllowed, 405),
             (RejectionKind::Expired, 410),
             (RejectionKind::TicketsUnavailable, 503),

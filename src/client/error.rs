@@ -14,7 +14,7 @@ pub enum ClientError {
     #[error("invalid FaceIdClient configuration: {0}")]
     Config(String),
     /// The request did not complete: connection, TLS or timeout.
-    #[error("request to {endpoint} failed: {source}")]
+    #[error("the request to {endpoint} did not complete; check the network and the base URL")]
     Transport {
         /// Which call.
         endpoint: Endpoint,
@@ -31,7 +31,7 @@ pub enum ClientError {
         status: u16,
     },
     /// The body was not the JSON the endpoint promises.
-    #[error("{endpoint} answered a body that is not the expected JSON: {source}")]
+    #[error("{endpoint} answered a body that is not the expected JSON; check that the base URL is the vendor's")]
     Decode {
         /// Which call.
         endpoint: Endpoint,

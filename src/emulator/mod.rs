@@ -39,9 +39,13 @@
 //! login page) and [`Emulator::complete`] (from an h5faceId).
 //!
 //! # Testing your app
-//! Give your app the emulator's [`client`](Emulator::client), drive it as
-//! a browser would, and let [`Emulator::complete_login`] stand in for the
-//! user on the vendor's page. The crate's documentation shows it for axum
+//! Give your app the emulator's [`client`](Emulator::client) (or build its
+//! `FaceId` with `FaceId::emulated`), drive it as a browser would, and let
+//! [`Emulator::complete_login`] stand in for the user on the vendor's page.
+//! With browser binding on (the `FaceId` default) the callback must carry
+//! the start's cookie: `testing::Browser` does all of it, as
+//! [Testing your app](crate#testing-your-app) shows; here are the steps by
+//! hand, without binding. The crate's documentation shows it for axum
 //! with `tower::ServiceExt::oneshot`, in
 //! [Testing your app](crate#testing-your-app); here it is for actix-web.
 //!

@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::warm::{warm_up, WarmUp};
 use super::FaceId;
 use crate::callback::{CallbackConfigError, CallbackVerifier};
 use crate::client::{ClientError, FaceIdClient};
@@ -50,8 +51,11 @@ pub enum FaceIdError {
     /// The emulator was asked for in a release build.
     #[error("the FaceID emulator verifies anyone who presses \"pass\" and is refused in release builds; configure the vendor (FACEID_APP_ID, FACEID_SECRET), or set FACEID_EMULATOR_IN_RELEASE=1 (FaceIdBuilder::allow_emulator_in_release) if this build really is not production")]
     EmulatorInRelease,
+    /// The callback URL is not an absolute http(s) URL.
+    #[error("the callback URL (FACEID_CALLBACK_URL / FaceIdBuilder::callback_url) must be an absolute http or https URL, such as https://shop.example/face/callback")]
+    CallbackUrl,
     /// The emulator could not start (no loopback port).
-    #[error("the FaceID emulator could not start: {0}")]
+    #[error("the FaceID emulator could not start; check that it may listen on a loopback port")]
     EmulatorStart(#[source] std::io::Error),
     /// The vendor client's settings (app id, secret, base URL).
     #[error(transparent)]
@@ -60,22 +64,32 @@ pub enum FaceIdError {
     #[error(transparent)]
     Callback(#[from] CallbackConfigError),
     /// The order number prefix.
-    #[error("invalid order number prefix: {0}")]
+    #[error("the order number prefix is invalid; use at most 12 letters or digits")]
     OrderPrefix(#[from] IdentifierError),
+    /// [`WarmUp::Strict`]: the access token and SIGN ticket could not be
+    /// fetched at boot.
+    #[error("the access token and SIGN ticket could not be fetched at boot (strict warm-up): check FACEID_APP_ID, FACEID_SECRET and that the vendor is reachable, or warm up with WarmUp::BestEffort to start anyway")]
+    WarmUp(#[source] crate::tickets::TicketError),
     /// Redis could not be reached.
     #[cfg(feature = "redis")]
-    #[error("Redis (FACEID_REDIS_URL / FaceIdBuilder::redis) could not be reached: {0}")]
+    #[error("Redis (FACEID_REDIS_URL / FaceIdBuilder::redis) could not be reached; check the URL and that Redis is running")]
     Redis(#[from] crate::redis::RedisBackendError),
     /// The PostgreSQL order store cannot be used (unreachable, or its
     /// schema missing or older than this crate).
     #[cfg(feature = "postgres")]
-    #[error("the PostgreSQL order store (FACEID_DATABASE_URL / FaceIdBuilder::postgres) cannot be used: {0}")]
+    #[error(transparent)]
     Postgres(#[from] crate::orders::PostgresStoreError),
 }
 
 /// Who answers the vendor's calls.
 pub(super) enum Vendor {
     Tencent {
+        app_id: String,
+        secret: Secret,
+    },
+    /// An emulator in another process, at `base_url` (`FACEID_EMULATOR_URL`).
+    SharedEmulator {
+        base_url: String,
         app_id: String,
         secret: Secret,
     },
@@ -89,13 +103,14 @@ pub(super) enum Vendor {
 /// `FaceId::emulated` (feature `emulator`) or [`FaceIdBuilder::from_env`].
 ///
 /// Defaults: cached tickets and an in-memory order store (or both in Redis
-/// with [`redis`](Self::redis)), browser binding on, orders live 30 min,
+/// with `redis`, feature `redis`), browser binding on, orders live 30 min,
 /// passes not confirmed with the vendor's record, plain-text rejections.
 pub struct FaceIdBuilder {
     vendor: Vendor,
     base_url: Option<String>,
     tickets: Option<Arc<dyn TicketProvider>>,
     store: Option<Arc<dyn OrderStore>>,
+    callback_url: Option<String>,
     #[cfg(feature = "redis")]
     redis_url: Option<String>,
     #[cfg(feature = "redis")]
@@ -111,7 +126,11 @@ pub struct FaceIdBuilder {
     rejection_format: BodyFormat,
     admit: Option<Box<Admission>>,
     emulator_in_release: bool,
+    /// The emulator was chosen because no vendor is configured
+    /// ([`FaceIdBuilder::from_env_or_emulator`]).
+    pub(super) emulator_for_want_of_vendor: bool,
     settle: Option<Box<SettleConfig>>,
+    warm_up: WarmUp,
 }
 
 /// What [`FaceIdBuilder::settle`] does to the settler it builds.
@@ -135,6 +154,7 @@ impl FaceIdBuilder {
             base_url: None,
             tickets: None,
             store: None,
+            callback_url: None,
             #[cfg(feature = "redis")]
             redis_url: None,
             #[cfg(feature = "redis")]
@@ -150,7 +170,9 @@ impl FaceIdBuilder {
             rejection_format: BodyFormat::Text,
             admit: None,
             emulator_in_release: false,
+            emulator_for_want_of_vendor: false,
             settle: None,
+            warm_up: WarmUp::default(),
         }
     }
 
@@ -162,16 +184,37 @@ impl FaceIdBuilder {
         self
     }
 
+    /// Your callback route's absolute URL, where the browser comes back
+    /// to after the vendor's page: [`FaceId::start`] sends every
+    /// [`StartSession::for_user`] there (a request's own
+    /// [`StartSession::callback_url`] wins). [`FaceIdBuilder::from_env`]
+    /// reads it from `FACEID_CALLBACK_URL`; set here, it replaces that.
+    ///
+    /// # Errors
+    /// At [build](Self::build): [`FaceIdError::CallbackUrl`] when it is not
+    /// an absolute http(s) URL.
+    pub fn callback_url(mut self, url: impl Into<String>) -> Self {
+        self.callback_url = Some(url.into());
+        self
+    }
+
+    /// `url` as the callback URL unless one is set (by
+    /// `FACEID_CALLBACK_URL`).
+    pub(super) fn or_callback_url(mut self, url: &str) -> Self {
+        self.callback_url.get_or_insert_with(|| url.to_owned());
+        self
+    }
+
     /// Where SIGN and NONCE tickets come from; default
     /// [`CachedTickets`] on this app's client (or `RedisTickets` with
-    /// [`redis`](Self::redis)).
+    /// `redis`, feature `redis`).
     pub fn tickets(mut self, tickets: impl TicketProvider) -> Self {
         self.tickets = Some(Arc::new(tickets));
         self
     }
 
     /// Where pending orders are kept; default a [`MemoryOrderStore`] (or
-    /// `RedisOrderStore` with [`redis`](Self::redis)).
+    /// `RedisOrderStore` with `redis`, feature `redis`).
     pub fn store(mut self, store: impl OrderStore) -> Self {
         self.store = Some(Arc::new(store));
         self
@@ -313,6 +356,15 @@ impl FaceIdBuilder {
         self
     }
 
+    /// Whether [`build`](Self::build) fetches the access token and SIGN
+    /// ticket before returning, so that the first user does not wait for
+    /// them; default [`WarmUp::BestEffort`] (a vendor out of reach is a
+    /// warning, not a failure to start).
+    pub fn warm_up(mut self, mode: WarmUp) -> Self {
+        self.warm_up = mode;
+        self
+    }
+
     /// Allows the emulator in a release build (refused there by default,
     /// because it verifies anyone who presses "pass").
     pub fn allow_emulator_in_release(mut self, allow: bool) -> Self {
@@ -323,17 +375,35 @@ impl FaceIdBuilder {
     /// Builds the app's parts: starts the emulator if asked to, connects
     /// to Redis if configured.
     ///
+    /// Then fetches the access token and SIGN ticket as
+    /// [`warm_up`](Self::warm_up) says.
+    ///
     /// # Errors
     /// [`FaceIdError`]: an empty app id or secret, an invalid base URL or
     /// order prefix, the emulator in a release build, Redis unreachable,
-    /// PostgreSQL unreachable or its schema not migrated.
+    /// PostgreSQL unreachable or its schema not migrated, the vendor out
+    /// of reach with [`WarmUp::Strict`].
     pub async fn build(self) -> Result<FaceId, FaceIdError> {
+        let shared_emulator = matches!(self.vendor, Vendor::SharedEmulator { .. });
         let (client, emulator) = match self.vendor {
             Vendor::Tencent { app_id, secret } => {
                 let mut client = FaceIdClient::builder(app_id, secret);
                 if let Some(base_url) = self.base_url {
                     client = client.base_url(base_url);
                 }
+                (client.build()?, None)
+            }
+            Vendor::SharedEmulator {
+                base_url,
+                app_id,
+                secret,
+            } => {
+                emulator_allowed(cfg!(debug_assertions), self.emulator_in_release)?;
+                let client = FaceIdClient::builder(app_id, secret).base_url(base_url.as_str());
+                tracing::warn!(
+                    %base_url,
+                    "FACE VERIFICATION IS EMULATED by the shared emulator at FACEID_EMULATOR_URL: anyone who presses \"pass\" is verified. For development and staging only"
+                );
                 (client.build()?, None)
             }
             #[cfg(feature = "emulator")]
@@ -347,6 +417,11 @@ impl FaceIdBuilder {
                 let emulator = crate::emulator::Emulator::start()
                     .await
                     .map_err(FaceIdError::EmulatorStart)?;
+                if self.emulator_for_want_of_vendor {
+                    // Chosen for the user, not by them: said where it is
+                    // seen without a tracing subscriber too.
+                    eprintln!("tencent-faceid: no FACEID_APP_ID is set, so this debug build verifies faces with the local emulator at {} (anyone who presses \"pass\" is verified); set FACEID_APP_ID and FACEID_SECRET to use the vendor", emulator.base_url());
+                }
                 (emulator.client(), Some(announce(emulator)))
             }
         };
@@ -414,16 +489,32 @@ impl FaceIdBuilder {
         if let Some(admit) = self.admit {
             starter = starter.admit(admit);
         }
+        let callback_url = match self.callback_url {
+            Some(url) => Some(parse_callback_url(&url)?),
+            None => None,
+        };
+        let (verifier, starter) = (verifier.build()?, starter.build()?);
+        warm_up(&*tickets, self.warm_up).await?;
         Ok(FaceId {
-            verifier: verifier.build()?,
-            starter: starter.build()?,
+            callback_url,
+            verifier,
+            starter,
             client,
             tickets,
             rejection_format: self.rejection_format,
+            emulated: emulator.is_some() || shared_emulator,
             emulator,
             settler,
             order_ttl: self.order_ttl,
         })
+    }
+}
+
+/// `url` as a callback URL: absolute, http or https.
+fn parse_callback_url(url: &str) -> Result<url::Url, FaceIdError> {
+    match url::Url::parse(url.trim()) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(url),
+        _ => Err(FaceIdError::CallbackUrl),
     }
 }
 
@@ -439,7 +530,6 @@ fn announce(emulator: crate::emulator::Emulator) -> crate::emulator::Emulator {
 
 /// Whether the emulator may run: always in a debug build, in a release
 /// build only when allowed.
-#[cfg(feature = "emulator")]
 fn emulator_allowed(debug_build: bool, allowed_in_release: bool) -> Result<(), FaceIdError> {
     if debug_build || allowed_in_release {
         Ok(())

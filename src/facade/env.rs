@@ -28,13 +28,42 @@ pub mod vars {
     pub const EMULATOR: &str = "FACEID_EMULATOR";
     /// `1`: allow the emulator in a release build too.
     pub const EMULATOR_IN_RELEASE: &str = "FACEID_EMULATOR_IN_RELEASE";
+    /// The base URL of a shared emulator (`cargo run --example emulator`)
+    /// that every instance talks to instead of the vendor: one vendor for
+    /// a staging cluster, and for an instance restarted mid-session.
+    /// Announced, and refused in release builds like [`EMULATOR`]; its app
+    /// id and secret are the emulator's defaults unless [`APP_ID`] and
+    /// [`SECRET`] say otherwise.
+    pub const EMULATOR_URL: &str = "FACEID_EMULATOR_URL";
+    /// Your callback route's absolute URL
+    /// ([`FaceIdBuilder::callback_url`](crate::facade::FaceIdBuilder::callback_url)).
+    pub const CALLBACK_URL: &str = "FACEID_CALLBACK_URL";
+}
+
+/// The app id an emulator accepts unless built with another (the default
+/// of `EmulatorBuilder::app_id`; `tests/configured_once.rs` checks they
+/// agree).
+const EMULATOR_APP_ID: &str = "TIDAemu1";
+/// The secret an emulator accepts unless built with another.
+const EMULATOR_SECRET: &str = "emulator-secret";
+
+/// What [`FaceIdBuilder::from_vars_or_emulator`] does when no vendor is
+/// configured.
+#[derive(Clone, Copy)]
+struct Unconfigured {
+    /// Use the emulator instead of refusing.
+    use_emulator: bool,
+    /// Whether this is a debug build (the emulator is never chosen for
+    /// want of configuration in a release build).
+    debug_build: bool,
 }
 
 impl FaceIdBuilder {
     /// Configuration from the environment: [`vars::APP_ID`] and
     /// [`vars::SECRET`] (required), [`vars::BASE_URL`] and
-    /// [`vars::REDIS_URL`] with [`vars::REDIS_PREFIX`] and
-    /// [`vars::DATABASE_URL`] with [`vars::DATABASE_SCHEMA`] (optional); or [`vars::EMULATOR`]`=1` for the
+    /// [`vars::REDIS_URL`] with [`vars::REDIS_PREFIX`], [`vars::DATABASE_URL`]
+    /// with [`vars::DATABASE_SCHEMA`], [`vars::CALLBACK_URL`] (optional); or
+    /// [`vars::EMULATOR`]`=1` for the
     /// emulator (with [`vars::EMULATOR_IN_RELEASE`]`=1` to allow it in a
     /// release build). Set the other options on the builder it returns.
     ///
@@ -64,6 +93,55 @@ impl FaceIdBuilder {
     /// # Errors
     /// As [`Self::from_env`].
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, FaceIdError> {
+        let refuse = Unconfigured {
+            use_emulator: false,
+            debug_build: cfg!(debug_assertions),
+        };
+        Self::configured_by(var, refuse)
+    }
+
+    /// [`Self::from_env`], but in a debug build with no vendor configured
+    /// (none of [`vars::APP_ID`], [`vars::SECRET`] set) it uses the emulator
+    /// (feature `emulator`), and says so on stderr and in a `tracing`
+    /// warning: `cargo run` works before you have credentials. A release
+    /// build never falls back: there a missing [`vars::APP_ID`] is the
+    /// error it is for [`Self::from_env`].
+    ///
+    /// # Errors
+    /// As [`Self::from_env`]; [`FaceIdError::FeatureMissing`] when the
+    /// emulator is needed without the feature.
+    pub fn from_env_or_emulator() -> Result<Self, FaceIdError> {
+        Self::from_vars_or_emulator(|name| std::env::var(name).ok())
+    }
+
+    /// [`Self::from_env_or_emulator`] reading the variables from `var`.
+    ///
+    /// ```
+    /// use tencent_faceid::facade::FaceIdBuilder;
+    /// // Nothing configured: the emulator, in a debug build (as doctests are).
+    /// let builder = FaceIdBuilder::from_vars_or_emulator(|_| None)?;
+    /// assert!(format!("{builder:?}").contains("emulated: true"));
+    /// # Ok::<(), tencent_faceid::facade::FaceIdError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Self::from_env_or_emulator`].
+    pub fn from_vars_or_emulator(
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, FaceIdError> {
+        let fall_back = Unconfigured {
+            use_emulator: true,
+            debug_build: cfg!(debug_assertions),
+        };
+        Self::configured_by(var, fall_back)
+    }
+
+    /// The configuration `var` gives, with `unconfigured` deciding what no
+    /// vendor means.
+    fn configured_by(
+        var: impl Fn(&str) -> Option<String>,
+        unconfigured: Unconfigured,
+    ) -> Result<Self, FaceIdError> {
         let get = |name: &str| var(name).filter(|value| !value.trim().is_empty());
         let flag = |name: &'static str| match get(name).as_deref().map(str::trim) {
             None | Some("0") | Some("false") => Ok(false),
@@ -74,11 +152,31 @@ impl FaceIdBuilder {
             }),
         };
         let app_id = get(vars::APP_ID);
-        let mut builder = if flag(vars::EMULATOR)? {
+        let emulator_url = get(vars::EMULATOR_URL);
+        let no_vendor = app_id.is_none() && get(vars::SECRET).is_none() && emulator_url.is_none();
+        let mut builder = if let Some(base_url) = emulator_url {
+            if flag(vars::EMULATOR)? {
+                return Err(FaceIdError::InvalidVariable {
+                    name: vars::EMULATOR_URL,
+                    expected: "unset when FACEID_EMULATOR=1 is (one emulator: the embedded one, or the shared one at FACEID_EMULATOR_URL)",
+                });
+            }
+            Self::new(super::Vendor::SharedEmulator {
+                base_url,
+                app_id: app_id.unwrap_or_else(|| EMULATOR_APP_ID.to_owned()),
+                secret: get(vars::SECRET)
+                    .unwrap_or_else(|| EMULATOR_SECRET.to_owned())
+                    .into(),
+            })
+        } else if flag(vars::EMULATOR)? {
             if app_id.is_some() {
                 return Err(FaceIdError::VendorAndEmulator);
             }
             Self::start_emulator()?
+        } else if no_vendor && unconfigured.use_emulator && unconfigured.debug_build {
+            let mut builder = Self::start_emulator()?;
+            builder.emulator_for_want_of_vendor = true;
+            builder
         } else {
             let app_id = app_id.ok_or(FaceIdError::MissingVariable {
                 name: vars::APP_ID,
@@ -95,6 +193,9 @@ impl FaceIdBuilder {
             }
         };
         builder = builder.allow_emulator_in_release(flag(vars::EMULATOR_IN_RELEASE)?);
+        if let Some(url) = get(vars::CALLBACK_URL) {
+            builder = builder.callback_url(url);
+        }
         if let Some(url) = get(vars::REDIS_URL) {
             builder = builder.redis_from_env(url, get(vars::REDIS_PREFIX))?;
         }
@@ -149,5 +250,37 @@ impl FaceIdBuilder {
             what: "FACEID_REDIS_URL",
             feature: "redis",
         })
+    }
+}
+
+#[cfg(all(test, feature = "emulator"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_vendor_means_the_emulator_only_when_asked_and_in_a_debug_build() {
+        let nothing = |_: &str| None;
+        let asked = |debug_build| Unconfigured {
+            use_emulator: true,
+            debug_build,
+        };
+        let builder = FaceIdBuilder::configured_by(nothing, asked(true)).unwrap();
+        assert!(builder.emulator_for_want_of_vendor);
+        let release = FaceIdBuilder::configured_by(nothing, asked(false)).unwrap_err();
+        assert!(matches!(
+            release,
+            FaceIdError::MissingVariable {
+                name: vars::APP_ID,
+                ..
+            }
+        ));
+        let not_asked = Unconfigured {
+            use_emulator: false,
+            debug_build: true,
+        };
+        assert!(FaceIdBuilder::configured_by(nothing, not_asked).is_err());
+        // A half-configured vendor is an error, never the emulator.
+        let secret_only = |name: &str| (name == vars::SECRET).then(|| "s".to_owned());
+        assert!(FaceIdBuilder::configured_by(secret_only, asked(true)).is_err());
     }
 }

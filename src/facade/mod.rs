@@ -22,7 +22,8 @@
 //! ```
 //!
 //! The emulator is never a silent fallback: it is used only when asked for
-//! (`FACEID_EMULATOR=1`, or `FaceId::emulated` with feature `emulator`), announced with a
+//! (`FACEID_EMULATOR=1`, `FACEID_EMULATOR_URL`, [`FaceId::from_env_or_emulator`] in an
+//! unconfigured debug build, or `FaceId::emulated` with feature `emulator`), announced with a
 //! `tracing` warning, and refused in release builds unless
 //! `FACEID_EMULATOR_IN_RELEASE=1` (or
 //! [`FaceIdBuilder::allow_emulator_in_release`]) says otherwise.
@@ -43,10 +44,12 @@ use crate::tickets::{call_with_recovery, TicketError, TicketProvider};
 
 mod builder;
 mod env;
+mod warm;
 
 use builder::Vendor;
 pub use builder::{FaceIdBuilder, FaceIdError};
 pub use env::vars;
+pub use warm::WarmUp;
 
 /// The vendor's record could not be fetched.
 #[derive(Debug, thiserror::Error)]
@@ -71,7 +74,7 @@ type EmulatorHandle = std::convert::Infallible;
 /// The crate wired once: see the [module documentation](self).
 ///
 /// Cheap to clone (a few `Arc`s): put it in your axum state or actix app
-/// data (the actix [`Verified`](crate::actix::Verified) extractor finds a
+/// data (the actix `Verified` extractor, feature `actix`, finds a
 /// `web::Data<FaceId>` there).
 #[derive(Clone)]
 pub struct FaceId {
@@ -80,9 +83,13 @@ pub struct FaceId {
     verifier: CallbackVerifier,
     tickets: Arc<dyn TicketProvider>,
     rejection_format: BodyFormat,
+    /// Keeps an emulator of this process running (read by `emulator()`).
+    #[cfg_attr(not(feature = "emulator"), allow(dead_code))]
     emulator: Option<EmulatorHandle>,
+    emulated: bool,
     settler: Option<Settler>,
     order_ttl: Option<Duration>,
+    callback_url: Option<url::Url>,
 }
 
 impl fmt::Debug for FaceId {
@@ -120,10 +127,12 @@ impl FaceId {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), tencent_faceid::facade::FaceIdError> {
     /// use std::time::Duration;
+    /// use tencent_faceid::facade::WarmUp;
     /// use tencent_faceid::FaceId;
     /// let face_id = FaceId::builder("appId001", "secret")
     ///     .order_ttl(Duration::from_secs(15 * 60))
     ///     .confirm(true)
+    ///     .warm_up(WarmUp::Off) // no vendor here to fetch the first pair from
     ///     .build()
     ///     .await?;
     /// assert_eq!(face_id.verifier().app_id(), "appId001");
@@ -167,6 +176,28 @@ impl FaceId {
         FaceIdBuilder::from_env()?.build().await
     }
 
+    /// [`FaceIdBuilder::from_env_or_emulator`] with the defaults and
+    /// `callback_url` (unless `FACEID_CALLBACK_URL` is set), built: the
+    /// vendor when configured, and in a debug build with nothing
+    /// configured the emulator (announced). The quick start's one line.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), tencent_faceid::Report> {
+    /// use tencent_faceid::FaceId;
+    /// # if false {
+    /// let face_id = FaceId::from_env_or_emulator("http://127.0.0.1:3000/face/callback").await?;
+    /// # }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`FaceIdBuilder::from_env_or_emulator`] and [`FaceIdBuilder::build`].
+    pub async fn from_env_or_emulator(callback_url: &str) -> Result<Self, FaceIdError> {
+        let builder = FaceIdBuilder::from_env_or_emulator()?;
+        builder.or_callback_url(callback_url).build().await
+    }
+
     /// Starts sessions.
     pub fn starter(&self) -> &SessionStarter {
         &self.starter
@@ -182,12 +213,25 @@ impl FaceId {
         &self.client
     }
 
-    /// Starts a session: [`SessionStarter::start`].
+    /// Starts a session: [`SessionStarter::start`], coming back to the
+    /// [callback URL](FaceIdBuilder::callback_url) unless the request has
+    /// its own.
     ///
     /// # Errors
-    /// [`StartError`].
+    /// [`StartError`]; [`InvalidStart::MissingCallbackUrl`](crate::session::InvalidStart::MissingCallbackUrl)
+    /// (500) when neither has a callback URL.
     pub async fn start(&self, request: StartSession) -> Result<Started, StartError> {
+        let request = match &self.callback_url {
+            Some(url) if !request.has_callback_url() => request.callback_url(url.clone()),
+            _ => request,
+        };
         self.starter.start(request).await
+    }
+
+    /// The callback URL sessions come back to, when configured
+    /// ([`FaceIdBuilder::callback_url`]).
+    pub fn callback_url(&self) -> Option<&url::Url> {
+        self.callback_url.as_ref()
     }
 
     /// The vendor's record of an order, signed with the shared SIGN
@@ -230,10 +274,11 @@ impl FaceId {
 
     /// Whether the vendor is the emulator.
     pub fn is_emulated(&self) -> bool {
-        self.emulator.is_some()
+        self.emulated
     }
 
-    /// The emulator, when emulated.
+    /// The emulator, when emulated by one in this process (not by a
+    /// shared one at `FACEID_EMULATOR_URL`).
     #[cfg(feature = "emulator")]
     pub fn emulator(&self) -> Option<&crate::emulator::Emulator> {
         self.emulator.as_ref()

@@ -274,8 +274,9 @@ pub enum StoreError {
     #[error("this order store cannot {0}: it keeps no due index; use MemoryOrderStore or RedisOrderStore (with the due index on) to reconcile orders")]
     Unsupported(&'static str),
     /// The backend could not be reached or answered wrongly.
-    #[error("the order store backend failed: {0}")]
-    Backend(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
+    /// Its message is the backend's own (which says what to check).
+    #[error(transparent)]
+    Backend(Box<dyn std::error::Error + Send + Sync + 'static>),
 }
 
 /// A pending order in the due index: what the

@@ -20,6 +20,9 @@ pub enum InvalidStart {
     /// Name or id number is empty or blank.
     #[error("the name and id number must not be blank")]
     BlankIdentity,
+    /// No callback URL: neither the request nor the `FaceId` has one.
+    #[error("no callback URL: give it once with FaceIdBuilder::callback_url (or FACEID_CALLBACK_URL), or per request with StartSession::callback_url")]
+    MissingCallbackUrl,
     /// The callback URL is not http(s).
     #[error("the callback URL must be an absolute http or https URL")]
     CallbackUrl,
@@ -57,7 +60,7 @@ pub enum StartError {
     #[error(transparent)]
     Tickets(#[from] TicketError),
     /// The vendor refused or could not be reached.
-    #[error("the vendor did not start the session: {0}")]
+    #[error("the vendor did not start the session; if the cause is a vendor code, fix what it names, else retry later")]
     Vendor(#[from] ClientError),
     /// The vendor answered something this crate cannot use.
     #[error("the vendor's answer cannot be used: {0}")]
@@ -75,7 +78,9 @@ pub enum StartError {
     ///
     /// Not made from any [`IdentifierError`] by `?`: an invalid user id is
     /// your app's to report, not an order number this crate failed to make.
-    #[error("could not generate an order number: {0}")]
+    #[error(
+        "could not generate an order number; use an order prefix of at most 12 letters or digits"
+    )]
     OrderNo(#[source] IdentifierError),
 }
 
@@ -99,6 +104,7 @@ impl StartError {
     /// ```
     pub fn status(&self) -> u16 {
         match self {
+            Self::Invalid(InvalidStart::MissingCallbackUrl) => 500,
             Self::Invalid(_) => 400,
             Self::Vendor(error) if error.vendor_code().is_some_and(ResultCode::is_about_input) => {
                 422
@@ -154,7 +160,7 @@ impl StartError {
     /// ```
     pub fn public_message(&self) -> String {
         match self {
-            Self::Invalid(invalid) => invalid.to_string(),
+            Self::Invalid(invalid) if self.status() == 400 => invalid.to_string(),
             Self::Refused(_) => {
                 "too many face verifications were started; try again in a minute".to_owned()
             }

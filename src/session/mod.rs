@@ -263,13 +263,14 @@ impl SessionStarter {
             &request.user_id,
             &session.h5face_id,
             session.optimal_domain.as_deref(),
-            &request.callback_url,
+            request.callback()?,
             &nonce_ticket,
         )?;
 
+        let https = request.callback().is_ok_and(|url| url.scheme() == "https");
         let binding = this
             .browser_binding
-            .then(|| BindingCookie::new(request.callback_url.scheme() == "https", this.order_ttl));
+            .then(|| BindingCookie::new(https, this.order_ttl));
         let mut order = PendingOrder::new(order_no.clone(), request.user_id);
         // On the client's clock, which the reconciler schedules by too.
         order.created_at = this.client.clock().now();

@@ -120,7 +120,7 @@ fn check_photo_bytes(bytes: &[u8]) -> Result<(), InvalidStart> {
 #[derive(Debug, Clone)]
 pub struct StartSession {
     pub(super) user_id: UserId,
-    pub(super) callback_url: Url,
+    pub(super) callback_url: Option<Url>,
     pub(super) name: Option<Secret>,
     pub(super) id_number: Option<Secret>,
     pub(super) photo: Option<SourcePhoto>,
@@ -130,14 +130,41 @@ pub struct StartSession {
 impl StartSession {
     /// A session for `user_id` that comes back to `callback_url`.
     pub fn new(user_id: UserId, callback_url: Url) -> Self {
+        Self::for_user(user_id).callback_url(callback_url)
+    }
+
+    /// A session for `user_id` that comes back to the callback URL the
+    /// [`FaceId`](crate::FaceId) was built with
+    /// ([`FaceIdBuilder::callback_url`](crate::facade::FaceIdBuilder::callback_url)),
+    /// or to the one [`Self::callback_url`] sets.
+    ///
+    /// ```
+    /// use tencent_faceid::ids::UserId;
+    /// use tencent_faceid::session::StartSession;
+    /// let request = StartSession::for_user(UserId::new("user42")?).name("张三").id_number("110101199003071234");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn for_user(user_id: UserId) -> Self {
         Self {
             user_id,
-            callback_url,
+            callback_url: None,
             name: None,
             id_number: None,
             photo: None,
             client_addr: None,
         }
+    }
+
+    /// Where the browser comes back to after the vendor's page: your
+    /// callback route's absolute URL.
+    pub fn callback_url(mut self, callback_url: Url) -> Self {
+        self.callback_url = Some(callback_url);
+        self
+    }
+
+    /// Whether a callback URL is set.
+    pub fn has_callback_url(&self) -> bool {
+        self.callback_url.is_some()
     }
 
     /// The user's name, for comparison with the authoritative source.
@@ -175,11 +202,20 @@ impl StartSession {
         self.client_addr
     }
 
+    /// The callback URL, when the vendor would accept it.
+    pub(super) fn callback(&self) -> Result<&Url, InvalidStart> {
+        match &self.callback_url {
+            None => Err(InvalidStart::MissingCallbackUrl),
+            Some(url) if !matches!(url.scheme(), "http" | "https") => {
+                Err(InvalidStart::CallbackUrl)
+            }
+            Some(url) => Ok(url),
+        }
+    }
+
     /// Whether the vendor would accept it.
     pub(super) fn validate(&self) -> Result<(), InvalidStart> {
-        if !matches!(self.callback_url.scheme(), "http" | "https") {
-            return Err(InvalidStart::CallbackUrl);
-        }
+        self.callback()?;
         let blank =
             |field: &Option<Secret>| field.as_ref().is_some_and(|v| v.expose().trim().is_empty());
         if blank(&self.name) || blank(&self.id_number) {

@@ -5,6 +5,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use super::ahead::Refresher;
 use super::refresh::{provide_through_engine, Alone, Engine};
 use super::TicketTimings;
 use crate::client::FaceIdClient;
@@ -18,9 +19,14 @@ use crate::client::FaceIdClient;
 ///   default, the vendor's advice), and a SIGN ticket is never used past
 ///   the expiry of the token that fetched it (the vendor ends them
 ///   together).
-/// - **One refresher.** Reads take no lock (an `ArcSwap`); the one caller
-///   that finds the pair due replaces it while the others are served the
-///   still-valid pair, or wait for it if none is valid.
+/// - **Ahead of the callers.** Reads take no lock (an `ArcSwap`). The
+///   first caller that finds the pair due starts one background task
+///   (visible in `tracing` as the span `faceid_refresh_ahead` and in the
+///   metric `faceid_ticket_refreshes_ahead_total`) that replaces it, while
+///   every caller, that one included, is served the still-valid pair; a
+///   caller waits for the vendor only when no valid pair exists at all
+///   (the first call, unless [`warm_up`](super::TicketProvider::warm_up)
+///   ran at boot). Dropping the last clone stops the task.
 /// - **Failures.** While a replacement fails the still-valid pair is
 ///   served, and the next attempt comes no sooner than
 ///   [`TicketTimings::retry_backoff`] later.
@@ -53,7 +59,7 @@ use crate::client::FaceIdClient;
 /// ```
 #[derive(Clone)]
 pub struct CachedTickets {
-    engine: Arc<Engine<Alone>>,
+    engine: Arc<Refresher<Alone>>,
 }
 
 /// Configures [`CachedTickets`]; from [`CachedTickets::builder`].
@@ -81,10 +87,15 @@ impl CachedTicketsBuilder {
         self
     }
 
-    /// Builds the cache, empty: the first call fetches.
+    /// Builds the cache, empty: the first call (or
+    /// [`warm_up`](super::TicketProvider::warm_up)) fetches.
     pub fn build(self) -> CachedTickets {
         CachedTickets {
-            engine: Arc::new(Engine::new(self.client, Alone, self.timings)),
+            engine: Arc::new(Refresher::new(Engine::new(
+                self.client,
+                Alone,
+                self.timings,
+            ))),
         }
     }
 }

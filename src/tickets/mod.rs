@@ -17,6 +17,7 @@ use crate::credentials::Ticket;
 use crate::ids::UserId;
 use crate::secret::Secret;
 
+mod ahead;
 mod cached;
 mod fixed;
 #[cfg(feature = "redis")]
@@ -115,14 +116,14 @@ impl SignTickets {
 pub enum TicketError {
     /// No valid SIGN ticket: none was fetched yet or the last one expired,
     /// and fetching a new one failed.
-    #[error("no valid SIGN ticket is available: {source}")]
+    #[error("no valid SIGN ticket is available and fetching one failed; retry later, and fix the cause if it persists")]
     SignUnavailable {
         /// Why the fetch failed.
         #[source]
         source: BoxError,
     },
     /// A NONCE ticket could not be fetched.
-    #[error("no NONCE ticket is available: {source}")]
+    #[error("no NONCE ticket is available and fetching one failed; retry later, and fix the cause if it persists")]
     NonceUnavailable {
         /// Why the fetch failed.
         #[source]
@@ -176,6 +177,34 @@ pub trait TicketProvider: Send + Sync + 'static {
 
     /// A fresh single-use NONCE ticket for `user_id`.
     async fn nonce_ticket(&self, user_id: &UserId) -> Result<Secret, TicketError>;
+
+    /// Fetches what the first [`sign_tickets`](TicketProvider::sign_tickets)
+    /// would, now: call it before the server takes traffic so that the
+    /// first user does not wait for the vendor ([`FaceIdBuilder::build`](crate::facade::FaceIdBuilder::build)
+    /// does). Caching providers fetch the access token and SIGN ticket
+    /// unless a pair not yet due is there (waiting for a refresh already in
+    /// flight); the default calls `sign_tickets`.
+    ///
+    /// # Errors
+    /// [`TicketError::SignUnavailable`] when no valid SIGN ticket could be
+    /// had.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// use tencent_faceid::emulator::Emulator;
+    /// use tencent_faceid::tickets::{CachedTickets, TicketProvider};
+    /// let emulator = Emulator::start().await?;
+    /// let tickets = CachedTickets::builder(emulator.client()).build();
+    /// tickets.warm_up().await?;
+    /// assert_eq!(emulator.counts().sign_ticket, 1);
+    /// tickets.sign_tickets().await?; // served from memory
+    /// assert_eq!(emulator.counts().sign_ticket, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    async fn warm_up(&self) -> Result<(), TicketError> {
+        self.sign_tickets().await.map(drop)
+    }
 }
 
 #[async_trait]
@@ -190,6 +219,10 @@ impl<T: TicketProvider + ?Sized> TicketProvider for Arc<T> {
 
     async fn nonce_ticket(&self, user_id: &UserId) -> Result<Secret, TicketError> {
         (**self).nonce_ticket(user_id).await
+    }
+
+    async fn warm_up(&self) -> Result<(), TicketError> {
+        (**self).warm_up().await
     }
 }
 

@@ -18,6 +18,7 @@ use crate::redis::{
     millis_ceil, run, run_idempotent, RedisBackendError, DEFAULT_PREFIX, DEFAULT_TIMEOUT,
 };
 use crate::secret::Secret;
+use crate::tickets::ahead::Refresher;
 use crate::tickets::refresh::{provide_through_engine, Engine, Pair, Shared};
 use crate::tickets::{RefreshError, SignTickets, TicketTimings};
 
@@ -125,7 +126,8 @@ impl RedisTicketsBuilder {
         self
     }
 
-    /// Builds the provider. Nothing is fetched until the first call.
+    /// Builds the provider. Nothing is fetched until the first call or
+    /// [`warm_up`](crate::tickets::TicketProvider::warm_up).
     pub fn build(self) -> RedisTickets {
         let app_id = self.client.app_id();
         let shared = InRedis {
@@ -137,7 +139,11 @@ impl RedisTicketsBuilder {
             timeout: self.timeout,
         };
         RedisTickets {
-            engine: Arc::new(Engine::new(self.client, shared, self.timings)),
+            engine: Arc::new(Refresher::new(Engine::new(
+                self.client,
+                shared,
+                self.timings,
+            ))),
         }
     }
 }
@@ -162,6 +168,11 @@ impl RedisTicketsBuilder {
 ///   lock. Within an instance, one task refreshes and the others share its
 ///   outcome. No instance fetches a token while another's fetch is in
 ///   flight (as long as the lock outlives the fetch).
+/// - **Ahead of the callers.** The replacement (reading Redis, the lock,
+///   the vendor) runs in one background task per instance while callers
+///   are served the still-valid pair; a caller waits only when no valid
+///   pair exists at all. [`warm_up`](crate::tickets::TicketProvider::warm_up)
+///   at boot takes the shared pair or fetches one.
 /// - **The others carry on or wait.** An instance that finds the lock taken
 ///   keeps serving its still-valid pair; with none valid, it polls Redis
 ///   (10 ms doubling to 250 ms) for at most
@@ -201,7 +212,7 @@ impl RedisTicketsBuilder {
 /// ```
 #[derive(Clone)]
 pub struct RedisTickets {
-    engine: Arc<Engine<InRedis>>,
+    engine: Arc<Refresher<InRedis>>,
 }
 
 impl RedisTickets {

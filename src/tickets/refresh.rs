@@ -17,7 +17,7 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use super::{SignTickets, TicketError, TicketTimings};
+use super::{SignTickets, TicketTimings};
 use crate::client::{ClientError, FaceIdClient};
 use crate::credentials::{AccessToken, Ticket};
 use crate::ids::UserId;
@@ -106,10 +106,10 @@ impl Pair {
 #[non_exhaustive]
 pub enum RefreshError {
     /// The vendor did not issue a token or ticket.
-    #[error("the vendor did not issue a token or ticket: {0}")]
+    #[error("the vendor did not issue a token or ticket; check the app id, secret and base URL, and that the vendor is reachable")]
     Vendor(#[source] Arc<ClientError>),
     /// The shared state (Redis) failed or timed out.
-    #[error("the shared tickets are out of reach: {0}")]
+    #[error("the shared tickets are out of reach; check that their store (Redis) is reachable")]
     Shared(#[source] Arc<dyn StdError + Send + Sync>),
     /// Another instance holds the refresh lock and published nothing in
     /// time.
@@ -176,9 +176,12 @@ impl Shared for Alone {
 }
 
 /// What a caller needs.
-enum Want<'a> {
-    /// A pair not yet due.
+pub(super) enum Want<'a> {
+    /// A pair not yet due, or, while another task replaces it, the
+    /// still-valid one.
     Fresh,
+    /// A pair not yet due, waiting for a replacement in flight (warm-up).
+    Ready,
     /// A valid pair whose SIGN ticket is not this one (the vendor refused
     /// it, or a callback matched none of its tickets).
     Replacing(&'a str),
@@ -187,7 +190,7 @@ enum Want<'a> {
 impl Want<'_> {
     fn met_by(&self, pair: &Pair, now: SystemTime, every: Duration) -> bool {
         match self {
-            Want::Fresh => pair.is_fresh(now, every),
+            Want::Fresh | Want::Ready => pair.is_fresh(now, every),
             Want::Replacing(stale) => pair.is_valid(now) && pair.sign.current.value() != *stale,
         }
     }
@@ -217,6 +220,8 @@ pub(crate) struct Engine<S> {
     /// Attempts finished so far, to tell whether one finished while a task
     /// queued for `flight`.
     attempts: AtomicU64,
+    /// The background replacement of a due pair, while it runs.
+    pub(super) ahead: super::ahead::Ahead,
 }
 
 impl<S: Shared> Engine<S> {
@@ -228,15 +233,16 @@ impl<S: Shared> Engine<S> {
             local: ArcSwapOption::empty(),
             flight: Mutex::new(Flight::default()),
             attempts: AtomicU64::new(0),
+            ahead: super::ahead::Ahead::default(),
         }
     }
 
-    fn now(&self) -> SystemTime {
+    pub(super) fn now(&self) -> SystemTime {
         self.client.clock().now()
     }
 
     /// The local pair if it is not due: no lock, no I/O.
-    fn fresh_now(&self) -> Option<Arc<Pair>> {
+    pub(super) fn fresh_now(&self) -> Option<Arc<Pair>> {
         let now = self.now();
         self.local
             .load_full()
@@ -245,7 +251,7 @@ impl<S: Shared> Engine<S> {
 
     /// The local pair's SIGN tickets if it is not due: the hot path of
     /// every callback, so it takes no reference on the pair itself.
-    fn fresh_sign(&self) -> Option<Arc<SignTickets>> {
+    pub(super) fn fresh_sign(&self) -> Option<Arc<SignTickets>> {
         let now = self.now();
         let local = self.local.load();
         local
@@ -254,7 +260,7 @@ impl<S: Shared> Engine<S> {
             .map(|pair| Arc::clone(&pair.sign))
     }
 
-    fn valid_local(&self) -> Option<Arc<Pair>> {
+    pub(super) fn valid_local(&self) -> Option<Arc<Pair>> {
         let now = self.now();
         self.local.load_full().filter(|pair| pair.is_valid(now))
     }
@@ -265,25 +271,37 @@ impl<S: Shared> Engine<S> {
         pair
     }
 
-    /// A pair not yet due; or, while it is replaced, the still-valid one.
-    async fn pair(&self) -> Result<Arc<Pair>, RefreshError> {
-        match self.fresh_now() {
-            Some(pair) => Ok(pair),
-            None => self.refresh(Want::Fresh).await,
+    /// A pair not yet due; or, while it is still valid, the due one (one
+    /// background task replaces it meanwhile); or, with no valid pair at
+    /// all, one fetched while the caller waits.
+    async fn pair(self: &Arc<Self>) -> Result<Arc<Pair>, RefreshError> {
+        if let Some(pair) = self.fresh_now() {
+            return Ok(pair);
         }
+        self.due_pair().await
+    }
+
+    /// [`pair`](Self::pair) once the local pair is found due.
+    pub(super) async fn due_pair(self: &Arc<Self>) -> Result<Arc<Pair>, RefreshError> {
+        if let Some(valid) = self.valid_local() {
+            if self.refresh_ahead() {
+                return Ok(valid);
+            }
+        }
+        self.refresh(Want::Fresh).await
     }
 
     /// The vendor refused something made with the SIGN ticket `stale` (or
     /// its token), or a callback matched none of its tickets: a pair with
     /// another ticket, from the shared state or the
     /// vendor, at most once per recovery interval.
-    async fn replace(&self, stale: &str) -> Result<Arc<Pair>, RefreshError> {
+    pub(super) async fn replace(&self, stale: &str) -> Result<Arc<Pair>, RefreshError> {
         self.refresh(Want::Replacing(stale)).await
     }
 
     /// A single-use NONCE ticket for `user_id`, fetched with the pair's
     /// token; recovered once if the vendor refuses the token.
-    async fn nonce(&self, user_id: &UserId) -> Result<Secret, RefreshError> {
+    pub(super) async fn nonce(self: &Arc<Self>, user_id: &UserId) -> Result<Secret, RefreshError> {
         let pair = self.pair().await?;
         let refused = match self.client.nonce_ticket(pair.token.secret(), user_id).await {
             Err(error) if error.refuses_credentials() => error,
@@ -301,7 +319,20 @@ impl<S: Shared> Engine<S> {
         Ok(Secret::new(ticket.value()))
     }
 
-    async fn refresh(&self, want: Want<'_>) -> Result<Arc<Pair>, RefreshError> {
+    /// Whether a refresh now would be in vain: one is in flight, or the
+    /// last one failed within the retry backoff.
+    pub(super) fn refresh_would_wait(&self) -> bool {
+        let Ok(flight) = self.flight.try_lock() else {
+            return true;
+        };
+        let now = self.now();
+        flight
+            .failure
+            .as_ref()
+            .is_some_and(|(at, _)| within(*at, now, self.timings.retry_backoff))
+    }
+
+    pub(super) async fn refresh(&self, want: Want<'_>) -> Result<Arc<Pair>, RefreshError> {
         let every = self.timings.refresh_every;
         let seen = self.attempts.load(Ordering::Acquire);
         let mut flight = match self.flight.try_lock() {
@@ -350,7 +381,7 @@ impl<S: Shared> Engine<S> {
                 flight.recovered_at = Some(now);
                 Want::Replacing(stale)
             }
-            Want::Fresh => Want::Fresh,
+            other => other,
         };
         let recovery = matches!(want, Want::Replacing(_));
         let span = tracing::info_span!("faceid.ticket_refresh", recovery);
@@ -493,37 +524,8 @@ impl<S: Shared> Engine<S> {
     }
 }
 
-/// What the providers built on the engine answer, as inherent methods so
-/// that their [`TicketProvider`] impls box one future per call, not two.
-impl<S: Shared> Engine<S> {
-    pub async fn sign_tickets(&self) -> Result<Arc<SignTickets>, TicketError> {
-        if let Some(sign) = self.fresh_sign() {
-            return Ok(sign);
-        }
-        let pair = self.refresh(Want::Fresh).await.map_err(TicketError::sign)?;
-        Ok(Arc::clone(&pair.sign))
-    }
-
-    pub async fn recover(&self, stale: &SignTickets) -> Result<Arc<SignTickets>, TicketError> {
-        let pair = self
-            .replace(stale.current.value())
-            .await
-            .map_err(TicketError::sign)?;
-        Ok(Arc::clone(&pair.sign))
-    }
-
-    pub async fn nonce_ticket(&self, user_id: &UserId) -> Result<Secret, TicketError> {
-        self.nonce(user_id).await.map_err(|error| {
-            tracing::warn!(app_id = %self.client.app_id(), %error, "NONCE ticket fetch failed");
-            TicketError::NonceUnavailable {
-                source: Box::new(error),
-            }
-        })
-    }
-}
-
-/// Implements [`TicketProvider`] for a provider type that is an engine
-/// behind its `engine` field: every call goes to the engine.
+/// Implements [`TicketProvider`] for a provider type whose `engine` field
+/// is an `Arc<Refresher<_>>`: every call goes to the engine.
 macro_rules! provide_through_engine {
     ($provider:ty) => {
         #[async_trait::async_trait]
@@ -548,6 +550,10 @@ macro_rules! provide_through_engine {
                 user_id: &$crate::ids::UserId,
             ) -> Result<$crate::secret::Secret, $crate::tickets::TicketError> {
                 self.engine.nonce_ticket(user_id).await
+            }
+
+            async fn warm_up(&self) -> Result<(), $crate::tickets::TicketError> {
+                self.engine.warm_up().await
             }
         }
     };

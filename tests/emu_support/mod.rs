@@ -8,6 +8,7 @@ use tencent_faceid::emulator::Emulator;
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::random::nonce;
 use tencent_faceid::sign::sign;
+use tencent_faceid::tickets::{SignTickets, TicketProvider};
 use tencent_faceid::wire::{StartRequest, StartResult, VERSION};
 use url::Url;
 
@@ -107,4 +108,19 @@ pub async fn on_manual_clock() -> (ManualClock, Emulator) {
         .await
         .unwrap();
     (clock, emulator)
+}
+
+/// The tickets once the due pair is replaced: the call that finds it due
+/// is served the still-valid pair while a background task replaces it,
+/// and `warm_up` waits for that replacement.
+pub async fn replaced(tickets: &impl TicketProvider) -> std::sync::Arc<SignTickets> {
+    let due = tickets.sign_tickets().await.unwrap();
+    tickets.warm_up().await.unwrap();
+    let replaced = tickets.sign_tickets().await.unwrap();
+    assert_ne!(
+        due.current.value(),
+        replaced.current.value(),
+        "the due pair was replaced"
+    );
+    replaced
 }

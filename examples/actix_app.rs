@@ -1,0 +1,38 @@
+use actix_web::{web, App, HttpServer};
+use tencent_faceid::session::{StartError, StartSession, Started};
+use tencent_faceid::{actix::Verified, ids::UserId, FaceId, Report};
+
+#[derive(serde::Deserialize)]
+struct Person {
+    user: UserId,
+    name: String,
+    id_number: String,
+}
+
+async fn start(face_id: web::Data<FaceId>, p: web::Form<Person>) -> Result<Started, StartError> {
+    let p = p.into_inner();
+    let person = StartSession::for_user(p.user)
+        .name(p.name)
+        .id_number(p.id_number);
+    face_id.start(person).await // 303 to the vendor's page, with the browser-binding cookie
+}
+
+async fn callback(Verified(outcome): Verified) -> &'static str {
+    match (outcome.repeated, outcome.passed()) {
+        (true, _) => "already verified: a reload grants nothing twice",
+        (false, true) => "verified", // grant here, once
+        (false, false) => "not verified, please try again",
+    }
+}
+
+#[actix_web::main]
+async fn main() -> Result<(), Report> {
+    let face_id = FaceId::from_env_or_emulator("http://127.0.0.1:8080/face/callback").await?;
+    let app = move || {
+        App::new()
+            .app_data(web::Data::new(face_id.clone()))
+            .service(face_id.callback_resource("/face/callback", callback))
+            .route("/start", web::post().to(start))
+    };
+    Ok(HttpServer::new(app).bind("127.0.0.1:8080")?.run().await?)
+}

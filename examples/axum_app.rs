@@ -1,0 +1,39 @@
+use axum::{extract::State, routing::post, Form, Router};
+use tencent_faceid::session::{StartError, StartSession, Started};
+use tencent_faceid::{axum::Verified, ids::UserId, FaceId, Report};
+
+#[derive(serde::Deserialize)]
+struct Person {
+    user: UserId,
+    name: String,
+    id_number: String,
+}
+
+async fn start(
+    State(face_id): State<FaceId>,
+    Form(p): Form<Person>,
+) -> Result<Started, StartError> {
+    let person = StartSession::for_user(p.user)
+        .name(p.name)
+        .id_number(p.id_number);
+    face_id.start(person).await // 303 to the vendor's page, with the browser-binding cookie
+}
+
+async fn callback(Verified(outcome): Verified) -> &'static str {
+    match (outcome.repeated, outcome.passed()) {
+        (true, _) => "already verified: a reload grants nothing twice",
+        (false, true) => "verified", // grant here, once
+        (false, false) => "not verified, please try again",
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Report> {
+    let face_id = FaceId::from_env_or_emulator("http://127.0.0.1:3000/face/callback").await?;
+    let app = Router::new()
+        .route("/face/callback", face_id.callback_route(callback))
+        .route("/start", post(start))
+        .with_state(face_id);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+    Ok(axum::serve(listener, app).await?)
+}
