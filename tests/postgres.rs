@@ -224,3 +224,31 @@ async fn purge_deletes_old_consumed_orders_out_of_the_due_index_only() {
     ));
     schema.drop().await;
 }
+
+#[tokio::test]
+async fn the_same_claim_is_accepted_again_and_its_browser_sees_a_repeat() {
+    let Some(_) = support::postgres::url() else {
+        return;
+    };
+    let schema = Schema::new().await.unwrap();
+    let store = schema.store("appId001").await;
+    let browser = tencent_faceid::binding::BindingHash::of("cookie");
+    let bound = order(1).bound_to(browser);
+    store.put(bound.clone(), TTL).await.unwrap();
+    let claim = Claim::new().bound_to(browser);
+    for _ in 0..2 {
+        let answer = store.consume_claim(&bound.order_no, &claim).await.unwrap();
+        assert!(
+            matches!(answer, Consumed::Accepted(ref got) if got.binding == Some(browser)),
+            "{answer:?}"
+        );
+    }
+    let again = Claim::new().bound_to(browser);
+    let answer = store.consume_claim(&bound.order_no, &again).await.unwrap();
+    assert!(matches!(answer, Consumed::Repeated(_)), "{answer:?}");
+    assert_eq!(
+        store.consume(&bound.order_no).await.unwrap(),
+        Consumed::AlreadyConsumed
+    );
+    schema.drop().await;
+}

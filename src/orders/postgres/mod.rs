@@ -40,8 +40,10 @@ const MAX_MILLIS: u64 = 100 * 365 * 24 * 3600 * 1000;
 ///   update it reads the row to say why ([`Consumed::AlreadyConsumed`],
 ///   [`Consumed::Repeated`], [`Consumed::Expired`],
 ///   [`Consumed::OtherBrowser`], [`Consumed::Unknown`]); one that finds
-///   its own [`Claim`]'s attempt id there (a retry after a lost reply) is
-///   [`Consumed::Accepted`] again.
+///   its own [`Claim`]'s attempt id there is [`Consumed::Accepted`] again.
+///   The store does not retry by itself: a consume whose reply was lost
+///   (the connection broke) answers [`StoreError::Backend`], and asking
+///   again with the same claim tells whether it won.
 /// - **Settlement log**: a [settling](Claim::settling) consume writes the
 ///   settlement (order, user id, app id, state, code, path, time,
 ///   idempotency key) into `<schema>.settlements` in that same statement,
