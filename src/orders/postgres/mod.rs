@@ -1,6 +1,7 @@
 //! [`PostgresOrderStore`]: pending orders and a durable settlement log in
 //! PostgreSQL, consumed once by any instance.
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -88,12 +89,22 @@ const MAX_MILLIS: u64 = 100 * 365 * 24 * 3600 * 1000;
 /// assert_eq!(store.consume(&order_no).await?, Consumed::AlreadyConsumed);
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PostgresOrderStore {
     pool: PgPool,
     app_id: Arc<str>,
     statements: Arc<Statements>,
     due_index: bool,
+}
+
+impl fmt::Debug for PostgresOrderStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PostgresOrderStore")
+            .field("app_id", &self.app_id)
+            .field("connections", &self.pool.size())
+            .field("due_index", &self.due_index)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Connects a pool of (at most 10) connections to the PostgreSQL at `url`

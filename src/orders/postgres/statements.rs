@@ -20,7 +20,6 @@ pub(super) fn table(sql: &str, schema: &str) -> String {
 }
 
 /// Every statement of one store, its schema written in.
-#[derive(Debug)]
 pub(super) struct Statements {
     /// $1 app id, $2 order, $3 user, $4 created ms, $5 binding hex, $6 ttl
     /// ms, $7 whether it joins the due index. Affects no row for a
