@@ -71,6 +71,7 @@ impl Bare {
             .bind(None::<String>)
             .bind(TTL.as_millis() as i64)
             .bind(true)
+            .bind("basic")
             .execute(&mut *connection)
             .await
             .expect("put");

@@ -9,17 +9,20 @@
 
 use std::net::TcpListener;
 
-use actix_web::http::StatusCode;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, App, Either, HttpRequest, HttpResponse, HttpServer};
 use serde::Deserialize;
-use tencent_faceid::actix::{Verified, VerifiedRejection};
+use tencent_faceid::actix::{SdkVerified, Verified, VerifiedRejection};
 use tencent_faceid::emulator::Emulator;
 use tencent_faceid::ids::UserId;
 use tencent_faceid::random::random_alphanumeric;
+use tencent_faceid::render::BodyFormat;
 use tencent_faceid::session::{StartSession, Started};
 use tencent_faceid::FaceId;
 use url::Url;
 
+#[path = "support/editions.rs"]
+mod editions;
 #[path = "support/pages.rs"]
 mod pages;
 #[path = "support/sessions.rs"]
@@ -73,6 +76,8 @@ fn routes(config: &mut web::ServiceConfig) {
     config
         .route("/", web::get().to(index))
         .route("/start", web::post().to(start))
+        .route("/sdk/start", web::post().to(sdk_start))
+        .route("/sdk/result", web::post().to(sdk_result))
         .route("/face/callback", web::get().to(callback))
         .route("/sessions", web::get().to(sessions_page))
         .route(
@@ -98,6 +103,7 @@ async fn index(state: web::Data<DemoState>) -> HttpResponse {
 struct StartForm {
     name: String,
     id_number: String,
+    edition: Option<String>,
 }
 
 async fn start(
@@ -114,9 +120,14 @@ async fn start(
         Ok(user_id) => user_id,
         Err(error) => return Either::Right(problem(500, &error.to_string())),
     };
+    let edition = match editions::h5_edition(form.edition.as_deref()) {
+        Ok(edition) => edition,
+        Err(message) => return Either::Right(problem(400, &message)),
+    };
     let mut request = StartSession::new(user_id, state.callback_url.clone())
         .name(form.name)
-        .id_number(form.id_number);
+        .id_number(form.id_number)
+        .edition(edition);
     if let Some(addr) = http.peer_addr() {
         request = request.client_addr(addr.ip());
     }
@@ -127,6 +138,37 @@ async fn start(
         }
         Err(error) => Either::Right(problem(error.status(), &error.public_message())),
     }
+}
+
+/// `POST /sdk/start`: the App SDK's launch parameters, as JSON.
+async fn sdk_start(
+    http: HttpRequest,
+    state: web::Data<DemoState>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let content_type = http
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let request = match editions::sdk_request(content_type, &body) {
+        Ok(request) => request,
+        Err(message) => return HttpResponse::BadRequest().json(editions::problem(&message)),
+    };
+    match state.face_id.start_sdk(request).await {
+        Ok(launch) => {
+            sessions::started(&launch.agreement_no);
+            HttpResponse::Ok().json(launch)
+        }
+        Err(error) => {
+            let answer = error.to_response(BodyFormat::Json);
+            actix_web::Responder::respond_to(answer, &http)
+        }
+    }
+}
+
+/// `POST /sdk/result`: the SDK's result, forwarded by the app, verified.
+async fn sdk_result(SdkVerified(outcome): SdkVerified) -> HttpResponse {
+    HttpResponse::Ok().json(editions::sdk_outcome(&outcome))
 }
 
 async fn callback(

@@ -2,10 +2,16 @@
 //! --example demo`, then open the printed URL (on a phone too: the pages
 //! are mobile-first).
 //!
-//! `/` shows a form, `/start` starts a session and redirects to the H5
-//! page, whose "pass" and "fail" buttons come back to `/face/callback`,
-//! which sits behind the crate's layer and shows the verified outcome (a
-//! reload shows it again, for the same browser).
+//! `/` shows a form, `/start` starts a session (its `edition` field:
+//! `basic`, the default, or `enhanced`) and redirects to the H5 page, whose
+//! "pass" and "fail" buttons come back to `/face/callback`, which sits
+//! behind the crate's layer and shows the verified outcome (a reload shows
+//! it again, for the same browser).
+//!
+//! The App SDK edition, for a native app: `POST /sdk/start` (form or JSON
+//! `name`, `id_number`, `user`) answers the SDK's launch parameters as
+//! JSON, and `POST /sdk/result` (the SDK's result as the app forwards it,
+//! JSON) answers the verified outcome as JSON, or the rejection's status.
 //!
 //! With no `FACEID_APP_ID` set, the demo opts into the embedded emulator
 //! and says so. To talk to the real vendor instead, set:
@@ -24,21 +30,26 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Form, State};
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Form, FromRef, State};
 use axum::http::header::CONTENT_TYPE;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Router};
+use axum::{Extension, Json, Router};
 use serde::Deserialize;
-use tencent_faceid::axum::{Verified, VerifiedRejection};
+use tencent_faceid::axum::{SdkVerified, Verified, VerifiedRejection};
+use tencent_faceid::callback::CallbackVerifier;
 use tencent_faceid::emulator::Emulator;
 use tencent_faceid::ids::UserId;
 use tencent_faceid::random::random_alphanumeric;
+use tencent_faceid::render::BodyFormat;
 use tencent_faceid::session::{StartSession, Started};
 use tencent_faceid::FaceId;
 use url::Url;
 
+#[path = "support/editions.rs"]
+mod editions;
 #[path = "support/pages.rs"]
 mod pages;
 #[path = "support/sessions.rs"]
@@ -76,6 +87,8 @@ pub async fn demo(public_url: Url) -> Result<Demo, BoxError> {
             .route(&format!("{base}face/callback"), callback)
             .route(&base, get(index))
             .route(&format!("{base}start"), post(start))
+            .route(&format!("{base}sdk/start"), post(sdk_start))
+            .route(&format!("{base}sdk/result"), post(sdk_result))
             .route(&format!("{base}sessions"), get(sessions_page))
             .route(&format!("{base}sessions.json"), get(sessions_json))
             .route(
@@ -94,6 +107,13 @@ struct AppState {
     site: Site,
 }
 
+/// The verifier `SdkVerified` checks results with.
+impl FromRef<AppState> for CallbackVerifier {
+    fn from_ref(state: &AppState) -> Self {
+        state.face_id.verifier().clone()
+    }
+}
+
 async fn index(State(state): State<AppState>) -> Html<String> {
     Html(pages::index(&state.site, "axum"))
 }
@@ -102,6 +122,7 @@ async fn index(State(state): State<AppState>) -> Html<String> {
 struct StartForm {
     name: String,
     id_number: String,
+    edition: Option<String>,
 }
 
 async fn start(
@@ -115,9 +136,11 @@ async fn start(
     };
     let user_id = UserId::new(format!("demo{}", random_alphanumeric(12)))
         .map_err(|error| problem(500, &error.to_string()))?;
+    let edition = editions::h5_edition(form.edition.as_deref()).map_err(|e| problem(400, &e))?;
     let mut request = StartSession::new(user_id, state.callback_url.clone())
         .name(form.name)
-        .id_number(form.id_number);
+        .id_number(form.id_number)
+        .edition(edition);
     if let Some(Extension(ConnectInfo(addr))) = client {
         request = request.client_addr(addr.ip());
     }
@@ -125,6 +148,29 @@ async fn start(
     let started = started.map_err(|error| problem(error.status(), &error.public_message()))?;
     sessions::started(&started.order_no);
     Ok(started)
+}
+
+/// `POST /sdk/start`: the App SDK's launch parameters, as JSON.
+async fn sdk_start(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let request = match editions::sdk_request(content_type, &body) {
+        Ok(request) => request,
+        Err(message) => {
+            return (StatusCode::BAD_REQUEST, Json(editions::problem(&message))).into_response()
+        }
+    };
+    match state.face_id.start_sdk(request).await {
+        Ok(launch) => {
+            sessions::started(&launch.agreement_no);
+            Json(launch).into_response()
+        }
+        Err(error) => error.to_response(BodyFormat::Json).into_response(),
+    }
+}
+
+/// `POST /sdk/result`: the SDK's result, forwarded by the app, verified.
+async fn sdk_result(SdkVerified(outcome): SdkVerified) -> Json<serde_json::Value> {
+    Json(editions::sdk_outcome(&outcome))
 }
 
 async fn sessions_page(State(state): State<AppState>) -> Html<String> {

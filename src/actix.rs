@@ -84,6 +84,7 @@ use crate::callback::{
 };
 use crate::facade::FaceId;
 use crate::render::{BodyFormat, ErrorResponse};
+use crate::sdk::{refuse_too_long, verify_result_body};
 use crate::session::{StartError, Started};
 
 /// A verified callback: extracting it verifies the request's query (and
@@ -221,6 +222,63 @@ impl FromRequest for Verified {
             }
             verifier
                 .verify_in_browser(uri.query().unwrap_or_default(), binding.as_deref())
+                .await
+                .map(Self)
+                .map_err(rejected)
+        })
+    }
+}
+
+/// An App SDK result your app forwarded as a JSON `POST` body, verified
+/// ([`crate::sdk::verify_result_body`]) with the verifier in the app data
+/// (as for [`Verified`]). Rejections answer as JSON, an answer for an app:
+/// 401 tampered, 404 not ours, 409 replayed, 400 not a result.
+///
+/// ```
+/// use actix_web::{web, App, HttpResponse};
+/// use tencent_faceid::actix::SdkVerified;
+///
+/// async fn sdk_result(SdkVerified(outcome): SdkVerified) -> HttpResponse {
+///     HttpResponse::Ok().json(serde_json::json!({ "orderNo": outcome.order_no.as_str(), "passed": outcome.passed() }))
+/// }
+///
+/// # fn app(face_id: tencent_faceid::FaceId) {
+/// let app = App::new()
+///     .app_data(web::Data::new(face_id))
+///     .route("/sdk/result", web::post().to(sdk_result));
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct SdkVerified(pub VerificationOutcome);
+
+impl Deref for SdkVerified {
+    type Target = VerificationOutcome;
+
+    fn deref(&self) -> &VerificationOutcome {
+        &self.0
+    }
+}
+
+impl FromRequest for SdkVerified {
+    type Error = VerifiedRejection;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let configured = configured(request);
+        let body = web::Bytes::from_request(request, payload);
+        Box::pin(async move {
+            let Some((verifier, _)) = configured else {
+                tracing::error!(
+                    "actix SdkVerified extracted without a CallbackVerifier in app data"
+                );
+                return Err(VerifiedRejection::NotConfigured);
+            };
+            let rejected = |rejection| VerifiedRejection::Rejected {
+                rejection,
+                format: BodyFormat::Json,
+            };
+            let body = body.await.map_err(|_| rejected(refuse_too_long()))?;
+            verify_result_body(&verifier, &body)
                 .await
                 .map(Self)
                 .map_err(rejected)

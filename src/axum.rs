@@ -66,7 +66,7 @@
 
 use std::ops::Deref;
 
-use ::axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use ::axum::extract::{FromRef, FromRequest, FromRequestParts, OptionalFromRequestParts, Request};
 use ::axum::handler::Handler;
 use ::axum::response::{IntoResponse, Response};
 use ::axum::routing::{get, MethodRouter};
@@ -74,9 +74,12 @@ use http::header::{HeaderValue, LOCATION, SET_COOKIE};
 use http::request::Parts;
 use http::StatusCode;
 
-use crate::callback::{method_not_allowed, CallbackRejection, VerificationOutcome};
+use crate::callback::{
+    method_not_allowed, CallbackRejection, CallbackVerifier, VerificationOutcome,
+};
 use crate::facade::FaceId;
 use crate::render::{BodyFormat, ErrorResponse};
+use crate::sdk::{refuse_too_long, verify_result_body, MAX_RESULT_BODY};
 use crate::session::{StartError, Started};
 use crate::tower::{http_response, FaceCallbackLayer};
 
@@ -237,6 +240,68 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Verified {
         _state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
         Ok(take_verdict(parts)?.ok().map(Self))
+    }
+}
+
+/// An App SDK result your app forwarded as a JSON `POST` body, verified
+/// ([`crate::sdk::verify_result_body`]) with the [`CallbackVerifier`] of
+/// the router's state (`CallbackVerifier: FromRef<S>`: a `FaceId` or a
+/// verifier as the state, or your state with a `FromRef` impl).
+///
+/// Extraction fails with [`VerifiedRejection::Rejected`] in
+/// [`BodyFormat::Json`]: the result's rejection (401 tampered, 404 not
+/// ours, 409 replayed, 400 not a result...), an answer for an app.
+///
+/// ```
+/// use axum::{routing::post, Json, Router};
+/// use tencent_faceid::axum::SdkVerified;
+/// use tencent_faceid::FaceId;
+///
+/// async fn sdk_result(SdkVerified(outcome): SdkVerified) -> Json<serde_json::Value> {
+///     Json(serde_json::json!({ "orderNo": outcome.order_no.as_str(), "passed": outcome.passed() }))
+/// }
+///
+/// # async fn app(face_id: FaceId) {
+/// let app: Router = Router::new().route("/sdk/result", post(sdk_result)).with_state(face_id);
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct SdkVerified(pub VerificationOutcome);
+
+impl Deref for SdkVerified {
+    type Target = VerificationOutcome;
+
+    fn deref(&self) -> &VerificationOutcome {
+        &self.0
+    }
+}
+
+impl<S> FromRequest<S> for SdkVerified
+where
+    S: Send + Sync,
+    CallbackVerifier: FromRef<S>,
+{
+    type Rejection = VerifiedRejection;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let verifier = CallbackVerifier::from_ref(state);
+        let rejected = |rejection| VerifiedRejection::Rejected {
+            rejection,
+            format: BodyFormat::Json,
+        };
+        let body = ::axum::body::to_bytes(request.into_body(), MAX_RESULT_BODY)
+            .await
+            .map_err(|_| rejected(refuse_too_long()))?;
+        verify_result_body(&verifier, &body)
+            .await
+            .map(Self)
+            .map_err(rejected)
+    }
+}
+
+impl FromRef<FaceId> for CallbackVerifier {
+    fn from_ref(face_id: &FaceId) -> Self {
+        face_id.verifier().clone()
     }
 }
 

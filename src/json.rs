@@ -39,6 +39,16 @@ impl DecodeError {
         }
     }
 
+    /// A document longer than the reader accepts, refused unread.
+    pub(crate) fn too_long() -> Self {
+        Self {
+            field: ".".to_owned(),
+            line: 0,
+            column: 0,
+            problem: "a document longer than the maximum",
+        }
+    }
+
     /// The path of the field where decoding failed (`.` for the document,
     /// `result.orderNo` for a nested field).
     pub fn field(&self) -> &str {

@@ -19,6 +19,9 @@
 //!   [`ids::OrderNo`] / [`ids::UserId`], the vendor's
 //!   [`result_code::ResultCode`], the evidence [`record::FaceRecord`], and
 //!   the request and response bodies.
+//! - [`edition`]: the vendor's editions ([`edition::Edition`]: basic H5,
+//!   enhanced H5, App SDK) and what differs between them: the upload call
+//!   and the signing recipes.
 //! - [`credentials`]: an access token or ticket and its expiry.
 //! - [`client`]: [`client::FaceIdClient`], every vendor call with typed
 //!   errors.
@@ -42,6 +45,9 @@
 //!   [`callback::CallbackRejection`]; `tower::FaceCallbackLayer`,
 //!   `axum::Verified` and `actix::Verified` put it in front of your
 //!   handler.
+//! - [`sdk`]: the App SDK edition: the launch parameters the native SDK
+//!   takes ([`sdk::SdkLaunch`]) and the SDK's result, verified by the
+//!   callback's pipeline ([`sdk::verify_result`]).
 //! - [`facade`]: [`FaceId`], all of the above wired once.
 //! - [`metrics`]: what the crate counts (feature `metrics`), and the
 //!   `tracing` spans it opens.
@@ -84,6 +90,7 @@ pub mod clock;
 #[cfg(feature = "contract")]
 pub mod contract;
 pub mod credentials;
+pub mod edition;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod facade;
@@ -98,6 +105,7 @@ pub mod redis;
 pub mod render;
 pub mod report;
 pub mod result_code;
+pub mod sdk;
 pub mod secret;
 pub mod session;
 pub mod settle;

@@ -9,7 +9,7 @@
 //!
 //! | name | kind | labels |
 //! |---|---|---|
-//! | `faceid_starts_total` | counter | `edition` (`basic`), `outcome`: `started`, `refused` (the [admission check](crate::session::SessionStarterBuilder::admit)), `store_full`, `vendor_error` (the vendor failed or answered unusably), `identity_refused` (the vendor refused the name or id number), `invalid` (a request to fix), `tickets_unavailable`, `store_unavailable`, `misconfigured` |
+//! | `faceid_starts_total` | counter | `edition` (`basic`, `enhanced`, `sdk`), `outcome`: `started`, `refused` (the [admission check](crate::session::SessionStarterBuilder::admit)), `store_full`, `vendor_error` (the vendor failed or answered unusably), `identity_refused` (the vendor refused the name or id number), `invalid` (a request to fix), `tickets_unavailable`, `store_unavailable`, `misconfigured` |
 //! | `faceid_start_seconds` | histogram | as `faceid_starts_total`: the whole [`SessionStarter::start`](crate::session::SessionStarter::start) |
 //! | `faceid_callbacks_total` | counter | `verdict`: `passed`, `failed`, or the rejection kind (`replay`, `bad_signature`, ...) |
 //! | `faceid_settlements_total` | counter | `state` (`passed`, `failed`, `abandoned`), `path` (`callback`, `reconciler`) |

@@ -162,7 +162,67 @@ pub struct StartRequest {
     pub sign: Signature,
 }
 
-/// Answer to geth5faceid and queryfacerecord: a code, a message and, on
+/// Body of `POST /api/server/getAdvFaceId` (enhanced H5) and
+/// `POST /api/server/getfaceid` (App SDK): the same fields, signed over
+/// app id, user id, version and nonce only (see
+/// [`crate::edition::face_id_sign`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FaceIdRequest {
+    /// The app id (WBappid).
+    pub app_id: String,
+    /// The order number.
+    pub order_no: OrderNo,
+    /// The user's name (authoritative-source comparison).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<Secret>,
+    /// The user's id number (authoritative-source comparison).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_no: Option<Secret>,
+    /// The user id.
+    pub user_id: UserId,
+    /// Base64 comparison photo, without line breaks or `data:` prefix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_photo_str: Option<Secret>,
+    /// The photo's kind, with a photo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_photo_type: Option<SourcePhotoType>,
+    /// [`VERSION`].
+    pub version: String,
+    /// Signature of app id, user id, version and nonce with the SIGN
+    /// ticket.
+    pub sign: Signature,
+    /// 32 random letters and digits, signed.
+    pub nonce: String,
+}
+
+/// The session a [`FaceIdResponse`] opened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FaceIdResult {
+    /// The vendor's sequence number.
+    #[serde(default)]
+    pub biz_seq_no: Option<String>,
+    /// When the vendor answered.
+    #[serde(default)]
+    pub transaction_time: Option<String>,
+    /// The order number.
+    pub order_no: String,
+    /// The session's face id: for the enhanced H5 page's login link, or
+    /// the App SDK's launch.
+    pub face_id: String,
+    /// The domain to send the browser to (enhanced H5).
+    #[serde(default)]
+    pub optimal_domain: Option<String>,
+    /// A flag the vendor sets; not the verification result.
+    #[serde(default)]
+    pub success: bool,
+}
+
+/// Answer to getAdvFaceId and getfaceid.
+pub type FaceIdResponse = ResultResponse<FaceIdResult>;
+
+/// Answer to geth5faceid, getAdvFaceId, getfaceid and queryfacerecord: a code, a message and, on
 /// success, a `result`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

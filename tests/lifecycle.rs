@@ -3,7 +3,9 @@
 //! another system taking the app's token or SIGN ticket, and a storm of
 //! forged callbacks. The emulator plays by the vendor's documented rules
 //! (a new token ends the old one a minute later, tickets die with their
-//! token); nothing here sleeps.
+//! token); nothing here sleeps. The hours of traffic mix every edition:
+//! basic and enhanced H5 sessions and App SDK launches live on the same
+//! token and tickets.
 
 mod emu_support;
 mod support;
@@ -14,11 +16,13 @@ use std::time::Duration;
 use emu_support::on_manual_clock;
 use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
 use tencent_faceid::clock::ManualClock;
+use tencent_faceid::edition::Edition;
 use tencent_faceid::emulator::{Emulator, Outcome};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::RedisOrderStore;
 use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
 use tencent_faceid::random::random_alphanumeric;
+use tencent_faceid::sdk::verify_result_body;
 use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::tickets::RedisTickets;
 use tencent_faceid::tickets::{CachedTickets, TicketProvider, TicketTimings};
@@ -42,6 +46,7 @@ impl Instance {
         let tickets: Arc<dyn TicketProvider> = Arc::new(tickets);
         let starter =
             SessionStarter::builder(emulator.client(), Arc::clone(&tickets), store.clone())
+                .key_licence(emulator.key_licence())
                 .build()
                 .unwrap();
         let verifier = CallbackVerifier::builder(emulator.app_id(), Arc::clone(&tickets), store)
@@ -56,34 +61,63 @@ impl Instance {
     }
 }
 
-/// Starts a session on `starter`, has the user pass it on the emulator's
-/// page, and brings the callback to `verifier`: whether it was accepted as
-/// a pass.
+/// Starts a basic session on `starter`, has the user pass it on the
+/// emulator's page, and brings the callback to `verifier`: whether it was
+/// accepted as a pass.
 async fn genuine_round(emulator: &Emulator, starter: &Instance, verifier: &Instance) -> bool {
+    genuine_round_in(Edition::Basic, emulator, starter, verifier).await
+}
+
+/// [`genuine_round`] in `edition`: the enhanced link is opened on the
+/// emulator's page (its NONCE signature checked), the App SDK's launch run
+/// by the emulator's SDK and its result forwarded to `verifier`.
+async fn genuine_round_in(
+    edition: Edition,
+    emulator: &Emulator,
+    starter: &Instance,
+    verifier: &Instance,
+) -> bool {
     let user = UserId::new(random_alphanumeric(12)).unwrap();
-    let callback = "https://partner.example/face/callback".parse().unwrap();
-    let started = match starter
-        .starter
-        .start(
-            StartSession::new(user, callback)
-                .name("Zhang San")
-                .id_number("110101199003074477"),
-        )
-        .await
-    {
-        Ok(started) => started,
-        Err(error) => {
-            eprintln!("start failed: {error}");
-            return false;
-        }
+    let verdict = if edition == Edition::AppSdk {
+        let request = StartSession::for_sdk(user)
+            .name("Zhang San")
+            .id_number("110101199003074477");
+        let launch = match starter.starter.start_sdk(request).await {
+            Ok(launch) => launch,
+            Err(error) => {
+                eprintln!("SDK start failed: {error}");
+                return false;
+            }
+        };
+        let answer = emulator.run_sdk(&launch, Outcome::Pass).unwrap();
+        let body = serde_json::to_vec(&answer.forwarded()).unwrap();
+        verify_result_body(&verifier.verifier, &body).await
+    } else {
+        let callback = "https://partner.example/face/callback".parse().unwrap();
+        let request = StartSession::new(user, callback)
+            .name("Zhang San")
+            .id_number("110101199003074477")
+            .edition(edition);
+        let started = match starter.starter.start(request).await {
+            Ok(started) => started,
+            Err(error) => {
+                eprintln!("{edition} start failed: {error}");
+                return false;
+            }
+        };
+        let back = match edition {
+            Edition::Basic => emulator.complete(&started.h5face_id, Outcome::Pass),
+            _ => emulator.complete_login(started.redirect_url.as_str(), Outcome::Pass),
+        };
+        verifier
+            .verifier
+            .verify(back.unwrap().query().unwrap_or(""))
+            .await
     };
-    let back = emulator
-        .complete(&started.h5face_id, Outcome::Pass)
-        .unwrap();
-    match verifier.verifier.verify(back.query().unwrap_or("")).await {
-        Ok(outcome) => outcome.passed(),
+    match verdict {
+        Ok(outcome) => outcome.passed() && outcome.edition == edition,
         Err(rejection) => {
-            eprintln!("callback refused: {rejection}");
+            eprintln!("{edition} result refused: {rejection}");
             false
         }
     }
@@ -145,13 +179,16 @@ async fn six_hours_of_traffic_every_minute_succeeds_with_one_token_per_twenty_mi
             );
         }
         for i in 0..3 {
-            // Started on one instance, verified on the next.
-            if !genuine_round(&cluster_vendor, &cluster[i], &cluster[(i + 1) % 3]).await {
-                failures.push(format!("minute {minute}: cluster instance {i}"));
+            // Started on one instance, verified on the next; every edition.
+            let edition = Edition::ALL[(minute + i) % Edition::ALL.len()];
+            let (started_on, verified_on) = (&cluster[i], &cluster[(i + 1) % 3]);
+            if !genuine_round_in(edition, &cluster_vendor, started_on, verified_on).await {
+                failures.push(format!("minute {minute}: cluster instance {i}, {edition}"));
             }
         }
-        if !genuine_round(&lone_vendor, &lone, &lone).await {
-            failures.push(format!("minute {minute}: the lone instance"));
+        let edition = Edition::ALL[minute % Edition::ALL.len()];
+        if !genuine_round_in(edition, &lone_vendor, &lone, &lone).await {
+            failures.push(format!("minute {minute}: the lone instance, {edition}"));
         }
         if minute % 20 == 19 {
             let fetched = (

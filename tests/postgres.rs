@@ -252,3 +252,24 @@ async fn the_same_claim_is_accepted_again_and_its_browser_sees_a_repeat() {
     );
     schema.drop().await;
 }
+
+#[tokio::test]
+async fn an_order_keeps_its_edition() {
+    let Some(_) = support::postgres::url() else {
+        return;
+    };
+    use tencent_faceid::edition::Edition;
+    let schema = Schema::new().await.unwrap();
+    let store = schema.store("appId001").await;
+    let sdk = order(1).in_edition(Edition::AppSdk);
+    store.put(sdk.clone(), TTL).await.unwrap();
+    let claim = Claim::new().settling(r#"{"state":"passed","code":null,"by":"callback","at":1}"#);
+    let answer = store.consume_claim(&sdk.order_no, &claim).await.unwrap();
+    assert!(
+        matches!(answer, Consumed::Accepted(ref got) if got.edition == Edition::AppSdk),
+        "{answer:?}"
+    );
+    let kept = store.settlement(&sdk.order_no).await.unwrap();
+    assert_eq!(kept.map(|(order, _)| order.edition), Some(Edition::AppSdk));
+    schema.drop().await;
+}

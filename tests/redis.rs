@@ -17,6 +17,7 @@ use spare_redis::SpareRedis;
 use tencent_faceid::binding::BindingHash;
 use tencent_faceid::client::{Endpoint, FaceIdClient};
 use tencent_faceid::clock::ManualClock;
+use tencent_faceid::edition::Edition;
 use tencent_faceid::emulator::{Counts, Emulator, Fault};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::RedisOrderStore;
@@ -394,6 +395,58 @@ async fn app_ids_keep_stores_apart_under_one_prefix() {
         "their order is still pending"
     );
     assert_eq!(theirs.due_backlog(far).await.unwrap(), 1);
+    support::redis::remove_keys(&prefix).await;
+}
+
+#[tokio::test]
+async fn the_order_keeps_its_edition_and_an_order_written_before_editions_reads_as_basic() {
+    let Some(_) = support::redis::url() else {
+        return;
+    };
+    let prefix = random_prefix();
+    let store = RedisOrderStore::builder(manager().await, "appId001")
+        .prefix(&prefix)
+        .build();
+    for (n, edition) in Edition::ALL.into_iter().enumerate() {
+        let pending = order(&format!("ed{n}"), "user1")
+            .bound_to(BindingHash::of("cookie"))
+            .in_edition(edition);
+        store.put(pending.clone(), HOUR).await.unwrap();
+        assert!(matches!(
+            store.lookup(&pending.order_no).await.unwrap(),
+            Lookup::Pending { binding: Some(_) }
+        ));
+        let Consumed::Accepted(accepted) = store.consume(&pending.order_no).await.unwrap() else {
+            panic!("a pending {edition} order must be accepted");
+        };
+        assert_eq!(
+            (accepted.edition, accepted.user_id),
+            (edition, pending.user_id)
+        );
+    }
+
+    // A record in the format written before editions were recorded.
+    let old = OrderNo::new("before1").unwrap();
+    let key = store.key(&old);
+    let deadline = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        + 3_600_000;
+    let record = format!("p:{deadline}:1700000000000:-:user9");
+    let _: () = redis::cmd("SET")
+        .arg(&key)
+        .arg(record)
+        .arg("PX")
+        .arg(3_600_000)
+        .query_async(&mut manager().await)
+        .await
+        .unwrap();
+    let Consumed::Accepted(accepted) = store.consume(&old).await.unwrap() else {
+        panic!("an order written before editions must still be accepted");
+    };
+    assert_eq!(accepted.edition, Edition::Basic);
+    assert_eq!(accepted.user_id.as_str(), "user9");
     support::redis::remove_keys(&prefix).await;
 }
 

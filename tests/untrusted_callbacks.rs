@@ -48,10 +48,19 @@ fn vendor_calls(counts: Counts) -> usize {
         sign_ticket,
         nonce_ticket,
         start_session,
+        start_enhanced,
+        start_sdk,
         login_page,
         query_record,
     } = counts;
-    access_token + sign_ticket + nonce_ticket + start_session + login_page + query_record
+    access_token
+        + sign_ticket
+        + nonce_ticket
+        + start_session
+        + start_enhanced
+        + start_sdk
+        + login_page
+        + query_record
 }
 
 #[tokio::test]

@@ -262,18 +262,46 @@ impl CallbackVerifier {
     ) -> Result<Callback, CallbackRejection> {
         let raw = query::parse(query, self.inner.max_query_len)
             .map_err(|m| reject(m.into(), None, None))?;
-        let order_no = OrderNo::new(raw.order_no.into_owned())
-            .map_err(|e| reject(Malformed::InvalidOrderNo(e).into(), None, None))?;
-        let signature: Signature = raw.new_signature.parse().map_err(|e| {
-            let kind = Malformed::InvalidSignature(e).into();
-            reject(kind, Some(order_no.clone()), None)
-        })?;
         let claim = match (self.inner.browser_binding, binding) {
             (true, Some(binding)) => Claim::new().bound_to(BindingHash::of(binding)),
             // Without its cookie, refused once the order is looked up.
             _ => Claim::new(),
         };
-        let code = ResultCode::from_code(&raw.code);
+        let mut callback = self.read_result(
+            &raw.order_no,
+            &raw.code,
+            &raw.new_signature,
+            raw.live_rate.map(Cow::into_owned),
+            claim,
+        )?;
+        callback.h5face_id = raw.h5face_id.into_owned();
+        callback.from_app = false;
+        Ok(callback)
+    }
+
+    /// The rejection of a result that could not be read.
+    pub(crate) fn malformed(malformed: Malformed) -> CallbackRejection {
+        reject(malformed.into(), None, None)
+    }
+
+    /// Reads a result's signed values, whether from a callback's query or
+    /// an App SDK result (`from_app`, with no face id): the same checks and
+    /// the same claim.
+    pub(crate) fn read_result(
+        &self,
+        order_no: &str,
+        code: &str,
+        signature: &str,
+        live_rate: Option<String>,
+        claim: Claim,
+    ) -> Result<Callback, CallbackRejection> {
+        let order_no = OrderNo::new(order_no)
+            .map_err(|e| reject(Malformed::InvalidOrderNo(e).into(), None, None))?;
+        let signature: Signature = signature.parse().map_err(|e| {
+            let kind = Malformed::InvalidSignature(e).into();
+            reject(kind, Some(order_no.clone()), None)
+        })?;
+        let code = ResultCode::from_code(code);
         let claim = match &self.inner.settler {
             Some(settler) => settler.callback_claim(claim, &code),
             None => claim,
@@ -281,10 +309,11 @@ impl CallbackVerifier {
         Ok(Callback {
             claim,
             code,
-            h5face_id: raw.h5face_id.into_owned(),
-            live_rate: raw.live_rate.map(Cow::into_owned),
+            h5face_id: String::new(),
+            live_rate,
             order_no,
             signature,
+            from_app: true,
         })
     }
 
@@ -369,7 +398,8 @@ impl CallbackVerifier {
     async fn look_up(&self, callback: &Callback) -> Result<bool, CallbackRejection> {
         let order_no = || Some(callback.order_no.clone());
         let found = (*self.inner.store).lookup(&callback.order_no).await;
-        let binds = self.inner.browser_binding;
+        // An App SDK result has no browser to bind (its order has none).
+        let binds = self.inner.browser_binding && !callback.from_app;
         if binds
             && callback.claim.binding().is_none()
             && matches!(found, Ok(Lookup::Pending { .. } | Lookup::Consumed))
@@ -390,9 +420,14 @@ impl CallbackVerifier {
         }
     }
 
-    /// Whether `callback` is a pass to confirm with the vendor's record.
+    /// Whether `callback` is a pass to confirm with the vendor's record:
+    /// with [`CallbackVerifierBuilder::confirm_with`], and for a result
+    /// from the app whenever the verifier has the vendor's client (the app
+    /// cannot be trusted, and its result never passed the vendor's
+    /// redirect).
     fn to_confirm(&self, callback: &Callback) -> bool {
-        self.confirms() && callback.code.is_success()
+        let from_app = callback.from_app && self.inner.vendor.is_some();
+        (self.confirms() || from_app) && callback.code.is_success()
     }
 
     /// The SIGN tickets `callback` is signed with: the provider's, or, when
@@ -466,6 +501,7 @@ impl CallbackVerifier {
             live_rate,
             signature: _,
             claim: _,
+            from_app: _,
         } = callback;
         let (order, repeated) = match consumed {
             Ok(Consumed::Accepted(order)) => (order, false),
@@ -497,6 +533,7 @@ impl CallbackVerifier {
             record,
             repeated,
             judged_by_record: false,
+            edition: order.edition,
             delivery: None,
         };
         tracing::info!(
@@ -527,4 +564,6 @@ pub(crate) struct Callback {
     h5face_id: String,
     live_rate: Option<String>,
     signature: Signature,
+    /// An App SDK result forwarded by the app, not a browser's callback.
+    from_app: bool,
 }

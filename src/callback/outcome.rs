@@ -2,6 +2,7 @@
 
 use std::time::SystemTime;
 
+use crate::edition::Edition;
 use crate::ids::{OrderNo, UserId};
 use crate::record::FaceRecord;
 use crate::result_code::ResultCode;
@@ -20,8 +21,9 @@ pub struct VerificationOutcome {
     pub order_no: OrderNo,
     /// The user the session was started for (from the order store).
     pub user_id: UserId,
-    /// The session's face id as the browser reported it. **Not signed and
-    /// not checked**: for display and correlation only.
+    /// The session's face id as the browser reported it (empty for an App
+    /// SDK result). **Not signed and not checked**: for display and
+    /// correlation only.
     pub h5face_id: String,
     /// The result code (signed): [`ResultCode::Success`] for a pass.
     pub code: ResultCode,
@@ -47,6 +49,8 @@ pub struct VerificationOutcome {
     /// [`code`](Self::code) is the record's and [`record`](Self::record)
     /// holds it.
     pub judged_by_record: bool,
+    /// The edition the session was started in (from the order store).
+    pub edition: Edition,
     /// What became of the settlement this callback made (with
     /// [`CallbackVerifierBuilder::settle_with`](super::CallbackVerifierBuilder::settle_with)):
     /// [`Delivery::Deferred`] when the `on_settled` hook failed, so the
@@ -87,6 +91,7 @@ impl VerificationOutcome {
             record: None,
             repeated: false,
             judged_by_record: false,
+            edition: Edition::Basic,
             delivery: None,
         }
     }

@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 
 use crate::ids::IdentifierError;
+use crate::json::DecodeError;
 use crate::sign::ParseSignatureError;
 
 /// Why a callback's query string could not be read.
@@ -49,6 +50,11 @@ pub enum Malformed {
     /// `newSignature` and `newSign` are both present with different values.
     #[error("parameters `newSignature` and `newSign` are both present with different values; the vendor sends one signature, under either name")]
     ConflictingSignatures,
+    /// An App SDK result's body is not the JSON object the SDK's result is
+    /// forwarded as (`orderNo`, `code`, `sign` strings; see
+    /// [`crate::sdk::SdkResult`]), or is longer than the maximum.
+    #[error("the body is not an App SDK result (a JSON object with orderNo, code and sign): {0}")]
+    NotSdkResult(#[source] DecodeError),
 }
 
 /// The parameters of a callback query, decoded, borrowed from the query

@@ -1,4 +1,4 @@
-//! [`Endpoint`]: the vendor's four calls, their paths and names.
+//! [`Endpoint`]: the vendor's calls, their paths and names.
 
 use std::fmt;
 
@@ -14,6 +14,10 @@ pub enum Endpoint {
     StartSession,
     /// `POST /api/v2/base/queryfacerecord`.
     QueryRecord,
+    /// `POST /api/server/getAdvFaceId`: the enhanced H5 edition's start.
+    StartEnhanced,
+    /// `POST /api/server/getfaceid`: the App SDK edition's start.
+    StartSdk,
 }
 
 impl Endpoint {
@@ -29,6 +33,8 @@ impl Endpoint {
             Self::ApiTicket => "/api/oauth2/api_ticket",
             Self::StartSession => "/api/server/h5/geth5faceid",
             Self::QueryRecord => "/api/v2/base/queryfacerecord",
+            Self::StartEnhanced => "/api/server/getAdvFaceId",
+            Self::StartSdk => "/api/server/getfaceid",
         }
     }
 
@@ -45,6 +51,8 @@ impl Endpoint {
             Self::ApiTicket => "api_ticket",
             Self::StartSession => "geth5faceid",
             Self::QueryRecord => "queryfacerecord",
+            Self::StartEnhanced => "getAdvFaceId",
+            Self::StartSdk => "getfaceid",
         }
     }
 }

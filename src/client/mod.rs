@@ -24,8 +24,8 @@ use crate::result_code::ResultCode;
 use crate::secret::Secret;
 use crate::sign::sign;
 use crate::wire::{
-    AccessTokenResponse, ApiTicketResponse, QueryRecordResponse, StartRequest, StartResponse,
-    StartResult, VendorResponse, VERSION,
+    AccessTokenResponse, ApiTicketResponse, FaceIdRequest, FaceIdResponse, FaceIdResult,
+    QueryRecordResponse, StartRequest, StartResponse, StartResult, VendorResponse, VERSION,
 };
 
 mod builder;
@@ -184,6 +184,42 @@ impl FaceIdClient {
     pub async fn start_session(&self, request: &StartRequest) -> Result<StartResult, ClientError> {
         let endpoint = Endpoint::StartSession;
         let response: StartResponse = self
+            .send(endpoint, self.post(endpoint, &request.order_no, request))
+            .await?;
+        response
+            .result
+            .ok_or_else(|| missing_field(endpoint, "result"))
+    }
+
+    /// Starts an enhanced H5 session (getAdvFaceId) with a signed request;
+    /// [`crate::session::SessionStarter`] builds and signs it for you (see
+    /// [`crate::edition`]).
+    ///
+    /// # Errors
+    /// Any [`ClientError`]; a rejected request is [`ClientError::Vendor`].
+    pub async fn start_enhanced(
+        &self,
+        request: &FaceIdRequest,
+    ) -> Result<FaceIdResult, ClientError> {
+        self.upload_face_id(Endpoint::StartEnhanced, request).await
+    }
+
+    /// Starts an App SDK session (getfaceid) with a signed request;
+    /// [`crate::session::SessionStarter::start_sdk`] builds and signs it
+    /// for you.
+    ///
+    /// # Errors
+    /// Any [`ClientError`]; a rejected request is [`ClientError::Vendor`].
+    pub async fn start_sdk(&self, request: &FaceIdRequest) -> Result<FaceIdResult, ClientError> {
+        self.upload_face_id(Endpoint::StartSdk, request).await
+    }
+
+    async fn upload_face_id(
+        &self,
+        endpoint: Endpoint,
+        request: &FaceIdRequest,
+    ) -> Result<FaceIdResult, ClientError> {
+        let response: FaceIdResponse = self
             .send(endpoint, self.post(endpoint, &request.order_no, request))
             .await?;
         response

@@ -19,7 +19,7 @@ use crate::secret::Secret;
 /// Configures an [`Emulator`].
 ///
 /// Defaults, the vendor's documented ones: app id `TIDAemu1`, secret
-/// `emulator-secret`, the system clock, access tokens live 7200 s, SIGN
+/// `emulator-secret`, App SDK licence `emulator-key-licence`, the system clock, access tokens live 7200 s, SIGN
 /// tickets 3600 s, NONCE tickets 120 s, a replaced token or SIGN ticket
 /// keeps working 60 s, callbacks carry `newSignature`, and the login page's
 /// domain is `localhost:<port>`; it listens on `127.0.0.1` on a port the
@@ -35,6 +35,7 @@ pub struct EmulatorBuilder {
     clock: Clock,
     signature_param: SignatureParam,
     optimal_domain: Option<String>,
+    key_licence: Secret,
     bind: SocketAddr,
 }
 
@@ -50,6 +51,7 @@ impl Default for EmulatorBuilder {
             clock: Clock::system(),
             signature_param: SignatureParam::default(),
             optimal_domain: None,
+            key_licence: Secret::new("emulator-key-licence"),
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         }
     }
@@ -59,6 +61,13 @@ impl EmulatorBuilder {
     /// The app id (WBappid) to accept.
     pub fn app_id(mut self, app_id: impl Into<String>) -> Self {
         self.app_id = app_id.into();
+        self
+    }
+
+    /// The App SDK licence (`keyLicence`) its SDK accepts; default
+    /// `emulator-key-licence`.
+    pub fn key_licence(mut self, licence: impl Into<Secret>) -> Self {
+        self.key_licence = licence.into();
         self
     }
 
@@ -178,6 +187,7 @@ impl EmulatorBuilder {
             nonce_ticket_ttl: self.nonce_ticket_ttl,
             overlap: self.overlap,
             signature_param: self.signature_param,
+            key_licence: self.key_licence,
             optimal_domain: self.optimal_domain.unwrap_or_else(|| {
                 if address.ip().is_loopback() {
                     format!("localhost:{}", address.port())

@@ -15,6 +15,10 @@ pub struct Counts {
     pub nonce_ticket: usize,
     /// `POST /api/server/h5/geth5faceid`.
     pub start_session: usize,
+    /// `POST /api/server/getAdvFaceId`.
+    pub start_enhanced: usize,
+    /// `POST /api/server/getfaceid`.
+    pub start_sdk: usize,
     /// `GET /api/web/login`, and the pages
     /// [`Emulator::complete_login`](super::Emulator::complete_login) opened.
     pub login_page: usize,
@@ -41,6 +45,8 @@ pub(super) struct CountCells {
     pub(super) sign_ticket: Counter,
     pub(super) nonce_ticket: Counter,
     pub(super) start_session: Counter,
+    pub(super) start_enhanced: Counter,
+    pub(super) start_sdk: Counter,
     pub(super) login_page: Counter,
     pub(super) query_record: Counter,
     /// Bumped after every count, for [`super::Emulator::wait_for_counts`].
@@ -54,6 +60,8 @@ impl Default for CountCells {
             sign_ticket: Counter::default(),
             nonce_ticket: Counter::default(),
             start_session: Counter::default(),
+            start_enhanced: Counter::default(),
+            start_sdk: Counter::default(),
             login_page: Counter::default(),
             query_record: Counter::default(),
             changed: watch::channel(()).0,
@@ -74,6 +82,8 @@ impl CountCells {
             sign_ticket: self.sign_ticket.get(),
             nonce_ticket: self.nonce_ticket.get(),
             start_session: self.start_session.get(),
+            start_enhanced: self.start_enhanced.get(),
+            start_sdk: self.start_sdk.get(),
             login_page: self.login_page.get(),
             query_record: self.query_record.get(),
         }

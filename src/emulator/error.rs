@@ -39,6 +39,14 @@ pub enum EmulatorError {
         /// The page's explanation.
         reason: String,
     },
+    /// The SDK refused its launch parameters ([`Emulator::run_sdk`](super::Emulator::run_sdk)).
+    #[error("the SDK refused the launch parameters: {reason} ({refusal:?})")]
+    SdkRefused {
+        /// Why, as the vendor would refuse it.
+        refusal: Refusal,
+        /// The emulator's explanation.
+        reason: String,
+    },
     /// The emulator runs on the system's clock, which cannot be moved.
     #[error("the emulator runs on the system clock, which cannot be advanced: build it with EmulatorBuilder::clock(ManualClock::new())")]
     SystemClock,

@@ -23,6 +23,18 @@
 //!   HTTP 200 with an error code ([`Refusal`]) as the vendor answers them.
 //! - `app_id` and `appId` are both accepted for tokens and tickets,
 //!   `webankAppId` and `appId` for geth5faceid.
+//! - **Editions** (EDITIONS.md): `getAdvFaceId` (enhanced H5) and
+//!   `getfaceid` (App SDK) take `appId` and a 32-character `nonce` and are
+//!   signed over app id, user id, version and nonce with a SIGN ticket. An
+//!   enhanced login link (`appId`, `faceId`) opens only an enhanced
+//!   session, a basic one (`webankAppId`, `h5faceId`) only a basic one;
+//!   both are signed with the NONCE ticket over the same six values.
+//!   *Inferred* (no vendor page found): the enhanced page sends the browser
+//!   back with the basic callback's parameters and recipe; the SDK
+//!   ([`Emulator::run_sdk`]) refuses a bad launch before the face check,
+//!   runs each launch once, and names its error domains
+//!   `WBFaceErrorDomainCompareServer` / `WBFaceErrorDomainNativeProcess`.
+//!   Not enforced: the vendor's 5-minute validity of a face id.
 //! - The login page is on the **optimal domain**, `localhost:<port>` by
 //!   default: the same server as the API at `127.0.0.1:<port>`, under
 //!   another name, as the vendor's page is on another host than its API.
@@ -178,8 +190,10 @@
 //! |---|---|
 //! | `GET /api/oauth2/access_token` | access token (`app_id` or `appId`, `secret`, `grant_type=client_credential`, `version`) |
 //! | `GET /api/oauth2/api_ticket` | a new SIGN ticket (`type=SIGN`) or a single-use NONCE ticket (`type=NONCE&user_id=`) |
-//! | `POST /api/server/h5/geth5faceid` | start a session; `optimalDomain` is [`Emulator::optimal_domain`] |
-//! | `GET /api/web/login` | the H5 page; refusals are HTML pages with status 400, 403 or 404 |
+//! | `POST /api/server/h5/geth5faceid` | start a basic H5 session; `optimalDomain` is [`Emulator::optimal_domain`] |
+//! | `POST /api/server/getAdvFaceId` | start an enhanced H5 session (`appId`, `nonce`; signed over app id, user id, version, nonce); answers `faceId` |
+//! | `POST /api/server/getfaceid` | start an App SDK session (the same body and signature); answers `faceId` for [`Emulator::run_sdk`] |
+//! | `GET /api/web/login` | the H5 page: basic (`webankAppId`, `h5faceId`) or enhanced (`appId`, `faceId`) link; refusals are HTML pages with status 400, 403 or 404 |
 //! | `POST /api/web/complete` | the H5 page's buttons: `302` to the callback URL |
 //! | `POST /api/v2/base/queryfacerecord` | the record of a finished session |
 
@@ -192,6 +206,7 @@ mod outcome;
 mod page;
 mod routes;
 mod rules;
+mod sdk;
 mod user;
 
 use std::fmt;
@@ -214,6 +229,7 @@ pub use fault::Fault;
 use fault::FaultQueue;
 pub use outcome::{Outcome, Refusal, SignatureParam};
 use rules::Vendor;
+pub use sdk::{SdkAnswer, SdkFailure};
 
 /// A running emulator. Clones are handles to the same server, and so is
 /// every [`FaceIdClient`] it hands out ([`Emulator::client`]) and anything
@@ -321,6 +337,12 @@ impl Emulator {
     /// The secret it accepts (a test value, hence plain).
     pub fn secret(&self) -> &str {
         self.shared.vendor.secret().expose()
+    }
+
+    /// The App SDK licence (`keyLicence`) its SDK accepts (a test value,
+    /// hence plain): configure your session starter with it.
+    pub fn key_licence(&self) -> &str {
+        self.shared.vendor.key_licence().expose()
     }
 
     /// A [`FaceIdClient`] with this emulator's base URL, app id, secret

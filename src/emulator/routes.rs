@@ -15,6 +15,7 @@ use super::page::{self, COMPLETE_PATH, FRONT_END_OUTCOME};
 use super::rules::{vendor_time, LoginPage, Params, Rejection, Vendor};
 use super::{EmulatorError, Refusal, Shared};
 use crate::client::Endpoint;
+use crate::edition::Edition;
 use crate::result_code::{FrontEndCode, ResultCode};
 
 /// The H5 login page.
@@ -26,6 +27,8 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .route(Endpoint::ApiTicket.path(), get(api_ticket))
         .route(Endpoint::StartSession.path(), post(start_session))
         .route(Endpoint::QueryRecord.path(), post(query_record))
+        .route(Endpoint::StartEnhanced.path(), post(start_enhanced))
+        .route(Endpoint::StartSdk.path(), post(start_sdk))
         .route(LOGIN_PATH, get(login_page))
         .route(COMPLETE_PATH, post(complete))
         .with_state(shared)
@@ -150,6 +153,24 @@ async fn start_session(State(shared): State<Arc<Shared>>, body: Bytes) -> Respon
     shared.counts.add(|c| &c.start_session);
     shared
         .vendor_call(Endpoint::StartSession, |vendor| vendor.start_session(&body))
+        .await
+}
+
+async fn start_enhanced(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    shared.counts.add(|c| &c.start_enhanced);
+    shared
+        .vendor_call(Endpoint::StartEnhanced, |vendor| {
+            vendor.start_face_id(&body, Edition::Enhanced)
+        })
+        .await
+}
+
+async fn start_sdk(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    shared.counts.add(|c| &c.start_sdk);
+    shared
+        .vendor_call(Endpoint::StartSdk, |vendor| {
+            vendor.start_face_id(&body, Edition::AppSdk)
+        })
         .await
 }
 

@@ -131,6 +131,7 @@ pub struct FaceIdBuilder {
     pub(super) emulator_for_want_of_vendor: bool,
     settle: Option<Box<SettleConfig>>,
     warm_up: WarmUp,
+    key_licence: Option<Secret>,
 }
 
 /// What [`FaceIdBuilder::settle`] does to the settler it builds.
@@ -173,7 +174,18 @@ impl FaceIdBuilder {
             emulator_for_want_of_vendor: false,
             settle: None,
             warm_up: WarmUp::default(),
+            key_licence: None,
         }
+    }
+
+    /// The App SDK licence (`keyLicence`) the vendor issued for your app,
+    /// handed to the app by [`FaceId::start_sdk`] (see
+    /// [`SessionStarterBuilder::key_licence`](crate::session::SessionStarterBuilder::key_licence));
+    /// [`FaceId::from_env`] reads `FACEID_KEY_LICENCE`. With the emulator,
+    /// its licence unless set.
+    pub fn key_licence(mut self, licence: impl Into<Secret>) -> Self {
+        self.key_licence = Some(licence.into());
+        self
     }
 
     /// The vendor's base URL; default
@@ -385,6 +397,8 @@ impl FaceIdBuilder {
     /// of reach with [`WarmUp::Strict`].
     pub async fn build(self) -> Result<FaceId, FaceIdError> {
         let shared_emulator = matches!(self.vendor, Vendor::SharedEmulator { .. });
+        #[cfg_attr(not(feature = "emulator"), allow(unused_mut))]
+        let mut key_licence = self.key_licence;
         let (client, emulator) = match self.vendor {
             Vendor::Tencent { app_id, secret } => {
                 let mut client = FaceIdClient::builder(app_id, secret);
@@ -409,6 +423,7 @@ impl FaceIdBuilder {
             #[cfg(feature = "emulator")]
             Vendor::Emulator(emulator) => {
                 emulator_allowed(cfg!(debug_assertions), self.emulator_in_release)?;
+                key_licence.get_or_insert_with(|| emulator.key_licence().into());
                 (emulator.client(), Some(announce(emulator)))
             }
             #[cfg(feature = "emulator")]
@@ -422,6 +437,7 @@ impl FaceIdBuilder {
                     // seen without a tracing subscriber too.
                     eprintln!("tencent-faceid: no FACEID_APP_ID is set, so this debug build verifies faces with the local emulator at {} (anyone who presses \"pass\" is verified); set FACEID_APP_ID and FACEID_SECRET to use the vendor", emulator.base_url());
                 }
+                key_licence.get_or_insert_with(|| emulator.key_licence().into());
                 (emulator.client(), Some(announce(emulator)))
             }
         };
@@ -488,6 +504,9 @@ impl FaceIdBuilder {
         }
         if let Some(admit) = self.admit {
             starter = starter.admit(admit);
+        }
+        if let Some(licence) = key_licence {
+            starter = starter.key_licence(licence);
         }
         let callback_url = match self.callback_url {
             Some(url) => Some(parse_callback_url(&url)?),

@@ -26,6 +26,8 @@ pub mod vars {
     /// `1`: use the local emulator instead of the vendor (feature
     /// `emulator`; development and tests only).
     pub const EMULATOR: &str = "FACEID_EMULATOR";
+    /// The App SDK licence (`keyLicence`), for [`FaceId::start_sdk`](crate::FaceId::start_sdk).
+    pub const KEY_LICENCE: &str = "FACEID_KEY_LICENCE";
     /// `1`: allow the emulator in a release build too.
     pub const EMULATOR_IN_RELEASE: &str = "FACEID_EMULATOR_IN_RELEASE";
     /// The base URL of a shared emulator (`cargo run --example emulator`)
@@ -195,6 +197,9 @@ impl FaceIdBuilder {
         builder = builder.allow_emulator_in_release(flag(vars::EMULATOR_IN_RELEASE)?);
         if let Some(url) = get(vars::CALLBACK_URL) {
             builder = builder.callback_url(url);
+        }
+        if let Some(licence) = get(vars::KEY_LICENCE) {
+            builder = builder.key_licence(licence);
         }
         if let Some(url) = get(vars::REDIS_URL) {
             builder = builder.redis_from_env(url, get(vars::REDIS_PREFIX))?;

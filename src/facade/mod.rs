@@ -37,6 +37,7 @@ use crate::client::{ClientError, FaceIdClient};
 use crate::ids::OrderNo;
 use crate::record::{QueryOptions, VerificationRecord};
 use crate::render::BodyFormat;
+use crate::sdk::{SdkLaunch, SdkResult};
 use crate::secret::Secret;
 use crate::session::{SessionStarter, StartError, StartSession, Started};
 use crate::settle::{Reconciler, ReconcilerBuilder, Settler};
@@ -232,6 +233,27 @@ impl FaceId {
     /// ([`FaceIdBuilder::callback_url`]).
     pub fn callback_url(&self) -> Option<&url::Url> {
         self.callback_url.as_ref()
+    }
+
+    /// Starts an App SDK session: [`SessionStarter::start_sdk`].
+    ///
+    /// # Errors
+    /// [`StartError`].
+    pub async fn start_sdk(&self, request: StartSession) -> Result<SdkLaunch, StartError> {
+        self.starter.start_sdk(request).await
+    }
+
+    /// Verifies an App SDK result your app forwarded:
+    /// [`crate::sdk::verify_result`] with this verifier (passes confirmed
+    /// with the vendor's record).
+    ///
+    /// # Errors
+    /// [`CallbackRejection`](crate::callback::CallbackRejection).
+    pub async fn verify_sdk_result(
+        &self,
+        result: &SdkResult,
+    ) -> Result<crate::callback::VerificationOutcome, crate::callback::CallbackRejection> {
+        crate::sdk::verify_result(&self.verifier, result).await
     }
 
     /// The vendor's record of an order, signed with the shared SIGN

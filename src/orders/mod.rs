@@ -17,6 +17,7 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 
 use crate::binding::BindingHash;
+use crate::edition::Edition;
 use crate::ids::{OrderNo, UserId};
 
 mod memory;
@@ -46,6 +47,9 @@ pub struct PendingOrder {
     /// The hash of the browser binding the session was started with, if
     /// any (see [`crate::binding`]).
     pub binding: Option<BindingHash>,
+    /// The edition the session was started in: its settlement and
+    /// reconciliation are the same in every edition, the record says which.
+    pub edition: Edition,
 }
 
 impl PendingOrder {
@@ -64,7 +68,24 @@ impl PendingOrder {
             user_id,
             created_at: SystemTime::now(),
             binding: None,
+            edition: Edition::Basic,
         }
+    }
+
+    /// The same order, started in `edition` (by default
+    /// [`Edition::Basic`]).
+    ///
+    /// ```
+    /// use tencent_faceid::edition::Edition;
+    /// use tencent_faceid::ids::{OrderNo, UserId};
+    /// use tencent_faceid::orders::PendingOrder;
+    /// let order = PendingOrder::new(OrderNo::new("o1")?, UserId::new("u1")?).in_edition(Edition::AppSdk);
+    /// assert_eq!(order.edition, Edition::AppSdk);
+    /// # Ok::<(), tencent_faceid::ids::IdentifierError>(())
+    /// ```
+    pub fn in_edition(mut self, edition: Edition) -> Self {
+        self.edition = edition;
+        self
     }
 
     /// The same order, bound to the browser holding the value `binding` is

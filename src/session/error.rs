@@ -26,6 +26,9 @@ pub enum InvalidStart {
     /// The callback URL is not http(s).
     #[error("the callback URL must be an absolute http or https URL")]
     CallbackUrl,
+    /// An App SDK session was asked for an H5 page.
+    #[error("the App SDK edition has no H5 page: start it with SessionStarter::start_sdk, which answers the SDK's launch parameters")]
+    NotH5,
     /// The photo is over the vendor's limit.
     #[error(
         "the source photo is {size} bytes; the vendor accepts at most {max} bytes before base64"
@@ -82,6 +85,11 @@ pub enum StartError {
         "could not generate an order number; use an order prefix of at most 12 letters or digits"
     )]
     OrderNo(#[source] IdentifierError),
+    /// An App SDK session was asked for, but no SDK licence (`keyLicence`)
+    /// is configured: set
+    /// [`SessionStarterBuilder::key_licence`](super::SessionStarterBuilder::key_licence).
+    #[error("no App SDK licence (keyLicence) is configured: set it on the session starter (FaceIdBuilder::key_licence or FACEID_KEY_LICENCE)")]
+    NoKeyLicence,
 }
 
 impl StartError {
@@ -112,7 +120,7 @@ impl StartError {
             Self::Refused(_) => 429,
             Self::Store(_) | Self::Tickets(_) => 503,
             Self::Vendor(_) | Self::Answer(_) => 502,
-            Self::OrderNo(_) => 500,
+            Self::OrderNo(_) | Self::NoKeyLicence => 500,
         }
     }
 

@@ -1,14 +1,18 @@
 //! Starting a verification: [`SessionStarter`] turns a [`StartSession`]
-//! into the URL to send the user's browser to.
+//! into the URL to send the user's browser to (the basic or enhanced H5
+//! page), or into the App SDK's launch parameters
+//! ([`SessionStarter::start_sdk`]).
 //!
 //! It validates the request against the vendor's limits (a blank name or id
 //! number is [`InvalidStart::BlankIdentity`], a 400 by
 //! [`StartError::status`]), runs the [admission
-//! check](SessionStarterBuilder::admit) if any (rate limits), checks that
-//! the order store has room (before the vendor session is paid for),
-//! generates a unique order number, signs and sends geth5faceid, fetches a single-use NONCE
-//! ticket, builds the H5 login URL on the domain the vendor chose, and
-//! records the pending order so that only this session's callback is
+//! check](SessionStarterBuilder::admit) if any (rate limits), generates a
+//! unique order number, then at once: signs and sends the edition's upload
+//! (geth5faceid, getAdvFaceId or getfaceid: see [`crate::edition`]),
+//! fetches a single-use NONCE ticket for the user, and checks that the
+//! order store has room. It then builds the H5 login URL on the domain the
+//! vendor chose (or the SDK's launch parameters), and records the pending
+//! order, with its edition, so that only this session's result is
 //! accepted, once. Name, id number and photo are never logged.
 
 use std::fmt;
@@ -18,14 +22,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use url::Url;
 
 use crate::binding::BindingCookie;
-use crate::client::FaceIdClient;
-use crate::ids::{IdentifierError, OrderNo, UserId};
+use crate::client::{ClientError, FaceIdClient};
+use crate::edition::{face_id_sign, geth5faceid_sign, login_sign, Edition};
+use crate::ids::{IdentifierError, OrderNo};
 use crate::orders::{OrderStore, PendingOrder};
 use crate::random::{nonce, random_alphanumeric};
 use crate::secret::Secret;
-use crate::sign::sign;
 use crate::tickets::{call_with_recovery, SignTickets, TicketProvider};
-use crate::wire::{StartRequest, VERSION};
+use crate::wire::{FaceIdRequest, FaceIdResult, StartRequest, VERSION};
 
 mod error;
 mod observed;
@@ -44,7 +48,8 @@ pub(crate) type Admission = dyn Fn(&StartSession) -> Result<(), String> + Send +
 pub struct Started {
     /// The order number, as recorded in the store.
     pub order_no: OrderNo,
-    /// The vendor's id for this session.
+    /// The vendor's id for this session (`h5faceId`, or the enhanced
+    /// edition's `faceId`).
     pub h5face_id: String,
     /// The vendor's H5 page for this session (single use).
     pub redirect_url: Url,
@@ -52,6 +57,8 @@ pub struct Started {
     /// on the response that redirects the browser (its `Set-Cookie` header
     /// is [`BindingCookie::set_cookie`]).
     pub binding: Option<BindingCookie>,
+    /// The edition the session was started in.
+    pub edition: Edition,
 }
 
 /// Configures a [`SessionStarter`].
@@ -63,6 +70,7 @@ pub struct SessionStarterBuilder {
     order_prefix: String,
     browser_binding: bool,
     admit: Option<Box<Admission>>,
+    key_licence: Option<Secret>,
 }
 
 impl SessionStarterBuilder {
@@ -105,6 +113,27 @@ impl SessionStarterBuilder {
         check: impl Fn(&StartSession) -> Result<(), String> + Send + Sync + 'static,
     ) -> Self {
         self.admit = Some(Box::new(check));
+        self
+    }
+
+    /// The App SDK licence (`keyLicence`) the vendor issued for your app:
+    /// [`SessionStarter::start_sdk`] hands it to the app with the launch
+    /// parameters. A secret: never in `Debug` or logs.
+    ///
+    /// ```
+    /// use tencent_faceid::client::FaceIdClient;
+    /// use tencent_faceid::session::SessionStarter;
+    /// use tencent_faceid::orders::MemoryOrderStore;
+    /// use tencent_faceid::tickets::StaticTickets;
+    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
+    /// let starter = SessionStarter::builder(client, StaticTickets::new("sign", "nonce"), MemoryOrderStore::new())
+    ///     .key_licence("licence-from-the-console")
+    ///     .build()?;
+    /// assert!(!format!("{starter:?}").contains("licence-from"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn key_licence(mut self, licence: impl Into<Secret>) -> Self {
+        self.key_licence = Some(licence.into());
         self
     }
 
@@ -205,86 +234,194 @@ impl SessionStarter {
             order_prefix: "fid".to_owned(),
             browser_binding: false,
             admit: None,
+            key_licence: None,
         }
     }
 
-    /// Starts a session: see the [module docs](self) for the steps.
+    /// Starts a session in an H5 edition (basic, or enhanced with
+    /// [`StartSession::edition`]): see the [module docs](self) for the
+    /// steps. For the App SDK, see [`Self::start_sdk`].
     ///
     /// # Errors
     /// [`StartError`]; on any error no order is recorded.
+    /// [`InvalidStart::NotH5`] for a request in the App SDK edition.
     pub async fn start(&self, request: StartSession) -> Result<Started, StartError> {
-        // The edition is wired in with editions; every start is basic so far.
-        observed::observed("basic", self.start_unobserved(request)).await
+        let edition = request.edition;
+        observe(edition, self.start_h5(request, edition)).await
     }
 
     /// [`Self::start`], without its span and metrics.
-    async fn start_unobserved(&self, request: StartSession) -> Result<Started, StartError> {
-        request.validate()?;
+    async fn start_h5(
+        &self,
+        request: StartSession,
+        edition: Edition,
+    ) -> Result<Started, StartError> {
+        if !edition.is_h5() {
+            return Err(InvalidStart::NotH5.into());
+        }
+        let uploaded = self.upload(&request, edition).await?;
+        let callback_url = request.callback()?;
+        let redirect_url = self.login_url(&uploaded, edition, &request, callback_url)?;
+        let this = &self.inner;
+        let binding = this
+            .browser_binding
+            .then(|| BindingCookie::new(callback_url.scheme() == "https", this.order_ttl));
+        self.record(&uploaded, request, edition, binding.as_ref())
+            .await?;
+        Ok(Started {
+            order_no: uploaded.order_no,
+            h5face_id: uploaded.face_id,
+            redirect_url,
+            binding,
+            edition,
+        })
+    }
+
+    /// What every edition does first: validates the request, admits it,
+    /// then uploads the identity (the edition's call, signed with the SIGN
+    /// ticket, recovered once if the vendor refuses the credentials) while
+    /// the NONCE ticket for the user is fetched and the store's room is
+    /// checked, all three at once. Any failure is the [`StartError`] it
+    /// always was; a NONCE ticket fetched for a start that fails is dropped.
+    pub(crate) async fn upload(
+        &self,
+        request: &StartSession,
+        edition: Edition,
+    ) -> Result<Uploaded, StartError> {
+        request.validate(edition)?;
         let this = &self.inner;
         if let Some(admit) = &this.admit {
-            admit(&request).map_err(StartError::Refused)?;
+            admit(request).map_err(StartError::Refused)?;
         }
-        // A full store would refuse the order after the vendor session was
-        // paid for: ask first.
-        this.store.check_room().await?;
-        let app_id = this.client.app_id();
         let order_no = self.new_order_no().map_err(StartError::OrderNo)?;
         tracing::Span::current().record("order_no", order_no.as_str());
-        let tickets = this.tickets.sign_tickets().await?;
+        let upload = async {
+            let tickets = this.tickets.sign_tickets().await?;
+            let call =
+                |tickets: Arc<SignTickets>| self.upload_once(request, edition, &order_no, tickets);
+            let session = call_with_recovery(&*this.tickets, tickets, call).await?;
+            if session.order_no != order_no.as_str() {
+                return Err(StartError::Answer(format!(
+                    "the session is for order {:?}, not {order_no}",
+                    session.order_no
+                )));
+            }
+            Ok(session)
+        };
+        let nonce_ticket =
+            async { Ok::<_, StartError>(this.tickets.nonce_ticket(&request.user_id).await?) };
+        // A full store would refuse the order after the vendor session was
+        // paid for: asked at once, and polled first, so that a store that
+        // knows at once (in memory) fails the start before the upload is sent.
+        let room = async { Ok::<_, StartError>(this.store.check_room().await?) };
+        let ((), session, nonce_ticket) = tokio::try_join!(room, upload, nonce_ticket)?;
+        Ok(Uploaded {
+            order_no,
+            face_id: session.face_id,
+            optimal_domain: session.optimal_domain,
+            nonce_ticket,
+        })
+    }
 
-        let mut signed = vec![app_id, order_no.as_str(), request.user_id.as_str(), VERSION];
-        signed.extend(request.name.as_ref().map(Secret::expose));
-        signed.extend(request.id_number.as_ref().map(Secret::expose));
-        let start_with = |tickets: Arc<SignTickets>| {
+    /// The edition's upload call, once, signed with `tickets`.
+    async fn upload_once(
+        &self,
+        request: &StartSession,
+        edition: Edition,
+        order_no: &OrderNo,
+        tickets: Arc<SignTickets>,
+    ) -> Result<Session, ClientError> {
+        let client = &self.inner.client;
+        let app_id = client.app_id();
+        let ticket = tickets.current.value();
+        let (name, id_no) = (request.name.clone(), request.id_number.clone());
+        let photo_type = request.photo.as_ref().map(|p| p.kind);
+        let photo = request.photo.as_ref().map(|p| p.base64.clone());
+        if edition == Edition::Basic {
             let start = StartRequest {
                 webank_app_id: app_id.to_owned(),
                 order_no: order_no.clone(),
-                sign: sign(&signed, tickets.current.value()),
-                name: request.name.clone(),
-                id_no: request.id_number.clone(),
+                sign: geth5faceid_sign(
+                    app_id,
+                    order_no.as_str(),
+                    name.as_ref().map(Secret::expose),
+                    id_no.as_ref().map(Secret::expose),
+                    request.user_id.as_str(),
+                    ticket,
+                ),
+                name,
+                id_no,
                 user_id: request.user_id.clone(),
-                source_photo_type: request.photo.as_ref().map(|p| p.kind),
-                source_photo_str: request.photo.as_ref().map(|p| p.base64.clone()),
+                source_photo_type: photo_type,
+                source_photo_str: photo,
                 version: VERSION.to_owned(),
             };
-            async move { this.client.start_session(&start).await }
-        };
-        let session = call_with_recovery(&*this.tickets, tickets, start_with).await?;
-        if session.order_no != order_no.as_str() {
-            return Err(StartError::Answer(format!(
-                "the session is for order {:?}, not {order_no}",
-                session.order_no
-            )));
+            let session = client.start_session(&start).await?;
+            return Ok(Session {
+                order_no: session.order_no,
+                face_id: session.h5face_id,
+                optimal_domain: session.optimal_domain,
+            });
         }
+        let nonce = nonce();
+        let start = FaceIdRequest {
+            app_id: app_id.to_owned(),
+            order_no: order_no.clone(),
+            sign: face_id_sign(app_id, request.user_id.as_str(), &nonce, ticket),
+            nonce,
+            name,
+            id_no,
+            user_id: request.user_id.clone(),
+            source_photo_type: photo_type,
+            source_photo_str: photo,
+            version: VERSION.to_owned(),
+        };
+        let FaceIdResult {
+            order_no,
+            face_id,
+            optimal_domain,
+            ..
+        } = if edition == Edition::Enhanced {
+            client.start_enhanced(&start).await?
+        } else {
+            client.start_sdk(&start).await?
+        };
+        Ok(Session {
+            order_no,
+            face_id,
+            optimal_domain,
+        })
+    }
 
-        let nonce_ticket = this.tickets.nonce_ticket(&request.user_id).await?;
-        let redirect_url = self.login_url(
-            &order_no,
-            &request.user_id,
-            &session.h5face_id,
-            session.optimal_domain.as_deref(),
-            request.callback()?,
-            &nonce_ticket,
-        )?;
-
-        let https = request.callback().is_ok_and(|url| url.scheme() == "https");
-        let binding = this
-            .browser_binding
-            .then(|| BindingCookie::new(https, this.order_ttl));
-        let mut order = PendingOrder::new(order_no.clone(), request.user_id);
+    /// Records the pending order of an uploaded session.
+    pub(crate) async fn record(
+        &self,
+        uploaded: &Uploaded,
+        request: StartSession,
+        edition: Edition,
+        binding: Option<&BindingCookie>,
+    ) -> Result<(), StartError> {
+        let this = &self.inner;
+        let order_no = &uploaded.order_no;
+        let mut order = PendingOrder::new(order_no.clone(), request.user_id).in_edition(edition);
         // On the client's clock, which the reconciler schedules by too.
         order.created_at = this.client.clock().now();
-        if let Some(binding) = &binding {
+        if let Some(binding) = binding {
             order = order.bound_to(binding.hash());
         }
         this.store.put(order, this.order_ttl).await?;
-        tracing::info!(order_no = %order_no, bound = binding.is_some(), "face verification session started");
-        Ok(Started {
-            order_no,
-            h5face_id: session.h5face_id,
-            redirect_url,
-            binding,
-        })
+        tracing::info!(order_no = %order_no, %edition, bound = binding.is_some(), "face verification session started");
+        Ok(())
+    }
+
+    /// The client sessions are started with.
+    pub(crate) fn client(&self) -> &FaceIdClient {
+        &self.inner.client
+    }
+
+    /// The App SDK licence, if configured.
+    pub(crate) fn key_licence(&self) -> Option<&Secret> {
+        self.inner.key_licence.as_ref()
     }
 
     /// A fresh order number: the prefix, the time in milliseconds, and
@@ -299,53 +436,79 @@ impl SessionStarter {
         OrderNo::new(format!("{head}{tail}"))
     }
 
-    /// The vendor's H5 login URL, on the vendor's chosen domain with the
-    /// client's scheme, signed with the NONCE ticket.
+    /// The vendor's H5 login URL for `edition`, on the vendor's chosen
+    /// domain with the client's scheme, signed with the NONCE ticket.
     fn login_url(
         &self,
-        order_no: &OrderNo,
-        user_id: &UserId,
-        h5face_id: &str,
-        optimal_domain: Option<&str>,
+        uploaded: &Uploaded,
+        edition: Edition,
+        request: &StartSession,
         callback_url: &Url,
-        nonce_ticket: &Secret,
     ) -> Result<Url, StartError> {
         let base = self.inner.client.base_url();
         let mut url = base.clone();
         url.set_path("/api/web/login");
         url.set_query(None);
-        if let Some(domain) = optimal_domain.filter(|d| !d.is_empty()) {
+        if let Some(domain) = uploaded.optimal_domain.as_deref().filter(|d| !d.is_empty()) {
             url = Url::parse(&format!("{}://{domain}/api/web/login", base.scheme())).map_err(
                 |_| StartError::Answer(format!("the optimal domain {domain:?} is not a host name")),
             )?;
         }
         let app_id = self.inner.client.app_id();
+        let (order_no, user_id) = (uploaded.order_no.as_str(), request.user_id.as_str());
         let nonce = nonce();
-        let signature = sign(
-            &[
-                app_id,
-                order_no.as_str(),
-                user_id.as_str(),
-                VERSION,
-                h5face_id,
-                &nonce,
-            ],
-            nonce_ticket.expose(),
+        let signature = login_sign(
+            app_id,
+            order_no,
+            user_id,
+            &uploaded.face_id,
+            &nonce,
+            uploaded.nonce_ticket.expose(),
         );
+        let (app_id_param, face_id_param) = edition.login_params();
         url.query_pairs_mut()
-            .append_pair("webankAppId", app_id)
+            .append_pair(app_id_param, app_id)
             .append_pair("version", VERSION)
             .append_pair("nonce", &nonce)
-            .append_pair("orderNo", order_no.as_str())
-            .append_pair("h5faceId", h5face_id)
+            .append_pair("orderNo", order_no)
+            .append_pair(face_id_param, &uploaded.face_id)
             .append_pair("url", callback_url.as_str())
             .append_pair("resultType", "1")
-            .append_pair("userId", user_id.as_str())
+            .append_pair("userId", user_id)
             .append_pair("sign", &signature.to_string())
             .append_pair("from", "browser")
             .append_pair("redirectType", "1");
         Ok(url)
     }
+}
+
+/// Runs a start of `edition` in its `faceid.start` span, then counts it
+/// and records how long it took (see [`crate::metrics`]).
+pub(crate) async fn observe<T>(
+    edition: Edition,
+    start: impl std::future::Future<Output = Result<T, StartError>>,
+) -> Result<T, StartError> {
+    observed::observed(edition.as_str(), start).await
+}
+
+/// A session the vendor opened, in any edition.
+struct Session {
+    order_no: String,
+    face_id: String,
+    optimal_domain: Option<String>,
+}
+
+/// What [`SessionStarter::upload`] answers: the order, the vendor's
+/// session and a NONCE ticket for the user.
+pub(crate) struct Uploaded {
+    /// The order number sent to the vendor.
+    pub(crate) order_no: OrderNo,
+    /// The vendor's id for the session (`h5faceId` or `faceId`).
+    pub(crate) face_id: String,
+    /// The H5 page's domain, as the vendor chose it.
+    optimal_domain: Option<String>,
+    /// A single-use NONCE ticket for the request's user.
+    pub(crate) nonce_ticket: Secret,
 }
 
 #[cfg(feature = "tower")]

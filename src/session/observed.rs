@@ -7,15 +7,15 @@ use std::time::Instant;
 use tracing::field::Empty;
 use tracing::Instrument;
 
-use super::{StartError, Started};
+use super::StartError;
 use crate::orders::StoreError;
 
 /// Runs `start` (a start of `edition`) in its span, then counts it and
 /// records how long it took.
-pub(super) async fn observed(
+pub(super) async fn observed<T>(
     edition: &'static str,
-    start: impl Future<Output = Result<Started, StartError>>,
-) -> Result<Started, StartError> {
+    start: impl Future<Output = Result<T, StartError>>,
+) -> Result<T, StartError> {
     let span = tracing::info_span!("faceid.start", edition, order_no = Empty, outcome = Empty);
     let began = Instant::now();
     let result = start.instrument(span.clone()).await;
@@ -26,7 +26,7 @@ pub(super) async fn observed(
 }
 
 /// The `outcome` label of a start's result.
-fn outcome(result: &Result<Started, StartError>) -> &'static str {
+fn outcome<T>(result: &Result<T, StartError>) -> &'static str {
     match result {
         Ok(_) => "started",
         Err(StartError::Refused(_)) => "refused",
@@ -45,11 +45,11 @@ mod tests {
     use super::*;
     use crate::client::{ClientError, Endpoint};
     use crate::result_code::ResultCode;
-    use crate::session::InvalidStart;
+    use crate::session::{InvalidStart, Started};
 
     #[test]
     fn each_failure_has_its_outcome() {
-        let vendor = |code| {
+        let vendor = |code| -> Result<Started, StartError> {
             Err(StartError::Vendor(ClientError::Vendor {
                 endpoint: Endpoint::StartSession,
                 code,

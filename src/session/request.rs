@@ -8,6 +8,7 @@ use base64::Engine as _;
 use url::Url;
 
 use super::error::InvalidStart;
+use crate::edition::Edition;
 use crate::ids::UserId;
 use crate::secret::Secret;
 use crate::wire::SourcePhotoType;
@@ -106,7 +107,9 @@ fn check_photo_bytes(bytes: &[u8]) -> Result<(), InvalidStart> {
     Ok(())
 }
 
-/// What a session needs: who, how to compare, and where to come back to.
+/// What a session needs: who, how to compare, where to come back to, and
+/// in which [`Edition`] (basic H5 unless [`edition`](Self::edition) says
+/// otherwise).
 ///
 /// ```
 /// use tencent_faceid::ids::UserId;
@@ -120,7 +123,9 @@ fn check_photo_bytes(bytes: &[u8]) -> Result<(), InvalidStart> {
 #[derive(Debug, Clone)]
 pub struct StartSession {
     pub(super) user_id: UserId,
+    /// `None` for the App SDK, whose result comes back through the app.
     pub(super) callback_url: Option<Url>,
+    pub(super) edition: Edition,
     pub(super) name: Option<Secret>,
     pub(super) id_number: Option<Secret>,
     pub(super) photo: Option<SourcePhoto>,
@@ -146,8 +151,28 @@ impl StartSession {
     /// ```
     pub fn for_user(user_id: UserId) -> Self {
         Self {
+            edition: Edition::Basic,
+            ..Self::for_sdk(user_id)
+        }
+    }
+
+    /// A session for `user_id` in the App SDK edition, which has no
+    /// callback URL: the result comes back through your app (start it with
+    /// [`SessionStarter::start_sdk`](super::SessionStarter::start_sdk)).
+    ///
+    /// ```
+    /// use tencent_faceid::edition::Edition;
+    /// use tencent_faceid::ids::UserId;
+    /// use tencent_faceid::session::StartSession;
+    /// let request = StartSession::for_sdk(UserId::new("user42")?).name("张三").id_number("110101199003071234");
+    /// assert_eq!(request.edition_chosen(), Edition::AppSdk);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn for_sdk(user_id: UserId) -> Self {
+        Self {
             user_id,
             callback_url: None,
+            edition: Edition::AppSdk,
             name: None,
             id_number: None,
             photo: None,
@@ -165,6 +190,30 @@ impl StartSession {
     /// Whether a callback URL is set.
     pub fn has_callback_url(&self) -> bool {
         self.callback_url.is_some()
+    }
+
+    /// The edition to start the session in (default [`Edition::Basic`]):
+    /// [`Edition::Enhanced`] for the enhanced H5 page. Both H5 editions come
+    /// back to the same callback, verified by the same
+    /// [`CallbackVerifier`](crate::callback::CallbackVerifier).
+    ///
+    /// ```
+    /// use tencent_faceid::edition::Edition;
+    /// use tencent_faceid::ids::UserId;
+    /// use tencent_faceid::session::StartSession;
+    /// let request = StartSession::new(UserId::new("user42")?, "https://shop.example/face/callback".parse()?)
+    ///     .edition(Edition::Enhanced);
+    /// assert_eq!(request.edition_chosen(), Edition::Enhanced);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn edition(mut self, edition: Edition) -> Self {
+        self.edition = edition;
+        self
+    }
+
+    /// The edition chosen with [`Self::edition`] (or [`Self::for_sdk`]).
+    pub fn edition_chosen(&self) -> Edition {
+        self.edition
     }
 
     /// The user's name, for comparison with the authoritative source.
@@ -213,9 +262,11 @@ impl StartSession {
         }
     }
 
-    /// Whether the vendor would accept it.
-    pub(super) fn validate(&self) -> Result<(), InvalidStart> {
-        self.callback()?;
+    /// Whether the vendor would accept it in `edition`.
+    pub(super) fn validate(&self, edition: Edition) -> Result<(), InvalidStart> {
+        if edition.is_h5() {
+            self.callback()?;
+        }
         let blank =
             |field: &Option<Secret>| field.as_ref().is_some_and(|v| v.expose().trim().is_empty());
         if blank(&self.name) || blank(&self.id_number) {

@@ -274,10 +274,8 @@ impl Settler {
         order: PendingOrder,
         code: &ResultCode,
     ) -> Delivery {
-        let settlement = Settlement::new(
-            order.order_no,
-            order.user_id,
-            order.created_at,
+        let settlement = Settlement::of_order(
+            order,
             SettledState::of(code),
             SettledBy::Callback,
             self.inner.clock.now(),

@@ -405,14 +405,8 @@ impl Reconciler {
             Ok(Consumed::Accepted(pending)) => {
                 tracing::info!(order_no = %order.order_no, state = state.as_str(), "order settled by the reconciler");
                 crate::metrics::settled(state.as_str(), SettledBy::Reconciler.as_str());
-                let mut settlement = Settlement::new(
-                    pending.order_no,
-                    pending.user_id,
-                    pending.created_at,
-                    state.clone(),
-                    SettledBy::Reconciler,
-                    now,
-                );
+                let mut settlement =
+                    Settlement::of_order(pending, state.clone(), SettledBy::Reconciler, now);
                 if files != crate::record::Files::None {
                     settlement.evidence =
                         record.map(|answer: VerificationRecord| Box::new(answer.record));

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::edition::Edition;
 use crate::ids::{OrderNo, UserId};
 use crate::orders::{DueOrder, PendingOrder};
 use crate::record::FaceRecord;
@@ -112,6 +113,9 @@ pub struct Settlement {
     pub settled_by: SettledBy,
     /// When it was settled (to the millisecond).
     pub settled_at: SystemTime,
+    /// The edition the session was started in (every edition settles
+    /// alike).
+    pub edition: Edition,
     /// The vendor's record with the photo and/or video, when
     /// [`SettlerBuilder::evidence`](super::SettlerBuilder::evidence) asks for them and the vendor still has
     /// them. Personal data: its `Debug` shows only sizes.
@@ -119,7 +123,8 @@ pub struct Settlement {
 }
 
 impl Settlement {
-    /// A settlement without evidence (for tests of a hook).
+    /// A settlement without evidence (for tests of a hook), of a basic
+    /// session (change [`edition`](Self::edition) afterwards).
     pub fn new(
         order_no: OrderNo,
         user_id: UserId,
@@ -135,7 +140,30 @@ impl Settlement {
             state,
             settled_by,
             settled_at,
+            edition: Edition::Basic,
             evidence: None,
+        }
+    }
+
+    /// The settlement of `order`, without evidence.
+    pub(super) fn of_order(
+        order: PendingOrder,
+        state: SettledState,
+        settled_by: SettledBy,
+        settled_at: SystemTime,
+    ) -> Self {
+        let edition = order.edition;
+        let settlement = Self::new(
+            order.order_no,
+            order.user_id,
+            order.created_at,
+            state,
+            settled_by,
+            settled_at,
+        );
+        Self {
+            edition,
+            ..settlement
         }
     }
 
@@ -178,15 +206,8 @@ impl Settlement {
             "reconciler" => SettledBy::Reconciler,
             _ => return None,
         };
-        Some(Self {
-            order_no: order.order_no,
-            user_id: order.user_id,
-            created_at: order.created_at,
-            state,
-            settled_by,
-            settled_at: UNIX_EPOCH + Duration::from_millis(record.at),
-            evidence: None,
-        })
+        let settled_at = UNIX_EPOCH + Duration::from_millis(record.at);
+        Some(Self::of_order(order, state, settled_by, settled_at))
     }
 
     /// Its order's entry in the due index.

@@ -99,6 +99,18 @@ pub(super) fn invalid_identifier(error: IdentifierError) -> Rejection {
     Rejection::new(Refusal::InvalidRequest, error.to_string())
 }
 
+/// A `nonce`: exactly 32 letters and digits.
+pub(super) fn check_nonce(nonce: &str) -> Result<(), Rejection> {
+    if nonce.len() == 32 && nonce.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        Ok(())
+    } else {
+        Err(Rejection::new(
+            Refusal::InvalidRequest,
+            "nonce must be 32 letters and digits",
+        ))
+    }
+}
+
 pub(super) fn check_order_no(order_no: &str) -> Result<(), Rejection> {
     OrderNo::new(order_no).map(drop).map_err(invalid_identifier)
 }

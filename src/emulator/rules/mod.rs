@@ -20,10 +20,12 @@ use crate::wire::{AccessTokenResponse, ApiTicketResponse, TicketEntry};
 
 mod checks;
 mod records;
+mod sdk;
 mod sessions;
 
 use checks::{check_user_id, check_version, invalid_sign, parse_sign};
 pub(super) use checks::{Params, Rejection};
+pub(super) use records::LIVE_RATE;
 pub(super) use sessions::LoginPage;
 use sessions::Order;
 
@@ -37,6 +39,7 @@ pub(super) struct Settings {
     pub overlap: Duration,
     pub signature_param: SignatureParam,
     pub optimal_domain: String,
+    pub key_licence: Secret,
     pub clock: Clock,
 }
 
@@ -47,7 +50,8 @@ struct State {
     orders: HashMap<String, Order>,
     /// h5faceId -> order number.
     sessions: HashMap<String, String>,
-    /// The `nonce` of every login link opened: each link works once.
+    /// The `nonce` of every login link opened and SDK launch run: each
+    /// works once.
     used_login_links: HashSet<String>,
 }
 
@@ -73,6 +77,10 @@ impl Vendor {
 
     pub fn secret(&self) -> &Secret {
         &self.settings.secret
+    }
+
+    pub fn key_licence(&self) -> &Secret {
+        &self.settings.key_licence
     }
 
     pub fn optimal_domain(&self) -> &str {

@@ -14,7 +14,7 @@ use crate::result_code::ResultCode;
 use crate::wire::QueryRecordResponse;
 
 /// The liveness score a passed verification reports.
-pub(super) const LIVE_RATE: &str = "99";
+pub const LIVE_RATE: &str = "99";
 /// The similarity a passed verification reports.
 const SIMILARITY: &str = "92.016";
 /// The SDK version a record reports with `queryVersion`.

@@ -8,6 +8,7 @@ use std::hash::{Hash, Hasher};
 use std::time::{Instant, SystemTime};
 
 use crate::binding::BindingHash;
+use crate::edition::Edition;
 use crate::ids::{OrderNo, UserId};
 use crate::orders::PendingOrder;
 
@@ -52,6 +53,7 @@ pub(super) struct Entry {
     pub(super) user_id: InlineId,
     pub(super) created_at: SystemTime,
     pub(super) binding: Option<BindingHash>,
+    pub(super) edition: Edition,
     pub(super) state: State,
     /// Its reference time in the due index, while it is there.
     pub(super) due: Option<SystemTime>,
@@ -78,6 +80,7 @@ impl Entry {
             user_id: InlineId::new(order.user_id.as_str()),
             created_at: order.created_at,
             binding: order.binding,
+            edition: order.edition,
             state: State::Pending,
             due,
         }
@@ -90,6 +93,7 @@ impl Entry {
             user_id: UserId::revalidated(self.user_id.as_str()),
             created_at: self.created_at,
             binding: self.binding,
+            edition: self.edition,
         }
     }
 }

@@ -188,16 +188,20 @@ impl PostgresOrderStore {
         user_id: &str,
         created_ms: i64,
         binding: Option<&str>,
+        edition: &str,
     ) -> Result<PendingOrder, PostgresStoreError> {
-        let user_id = UserId::new(user_id).map_err(|_| PostgresStoreError::Corrupt {
+        let corrupt = |reason| PostgresStoreError::Corrupt {
             order_no: order_no.to_string(),
-            reason: "an invalid user id",
-        })?;
+            reason,
+        };
+        let user_id = UserId::new(user_id).map_err(|_| corrupt("an invalid user id"))?;
+        let edition = edition.parse().map_err(|_| corrupt("an unknown edition"))?;
         Ok(PendingOrder {
             order_no: order_no.clone(),
             user_id,
             created_at: time_of(created_ms),
             binding: binding_of(order_no, binding)?,
+            edition,
         })
     }
 
@@ -224,11 +228,13 @@ impl PostgresOrderStore {
             .await?;
         row.map(|row| {
             let binding: Option<String> = row.try_get(2)?;
+            let edition: &str = row.try_get(3)?;
             self.order(
                 order_no,
                 row.try_get(0)?,
                 row.try_get(1)?,
                 binding.as_deref(),
+                edition,
             )
         })
         .transpose()
@@ -252,7 +258,10 @@ impl PostgresOrderStore {
         let attempt: Option<i64> = row.try_get(1)?;
         let binding: Option<&str> = row.try_get(2)?;
         let expired: bool = row.try_get(3)?;
-        let order = || self.order(order_no, row.try_get(4)?, row.try_get(5)?, binding);
+        let order = || {
+            let edition: &str = row.try_get(6)?;
+            self.order(order_no, row.try_get(4)?, row.try_get(5)?, binding, edition)
+        };
         let claimed = claim.binding().map(BindingHash::to_hex);
         let same_browser = claimed.is_some() && claimed.as_deref() == binding;
         Ok(Some(match state {
@@ -279,6 +288,7 @@ impl OrderStore for PostgresOrderStore {
             .bind(order.binding.as_ref().map(BindingHash::to_hex))
             .bind(i64::try_from(ttl).unwrap_or(i64::MAX))
             .bind(self.due_index)
+            .bind(order.edition.as_str())
             .execute(&self.pool)
             .await?;
         if done.rows_affected() == 0 {
@@ -344,7 +354,8 @@ impl OrderStore for PostgresOrderStore {
             return Ok(None);
         };
         let binding: Option<&str> = row.try_get(3)?;
-        let order = self.order(order_no, row.try_get(0)?, row.try_get(1)?, binding)?;
+        let edition: &str = row.try_get(4)?;
+        let order = self.order(order_no, row.try_get(0)?, row.try_get(1)?, binding, edition)?;
         Ok(Some((order, row.try_get(2)?)))
     }
 

@@ -22,18 +22,18 @@ pub(super) fn table(sql: &str, schema: &str) -> String {
 /// Every statement of one store, its schema written in.
 pub(super) struct Statements {
     /// $1 app id, $2 order, $3 user, $4 created ms, $5 binding hex, $6 ttl
-    /// ms, $7 whether it joins the due index. Affects no row for a
+    /// ms, $7 whether it joins the due index, $8 edition. Affects no row for a
     /// duplicate.
     pub(super) put: String,
     /// The guarded consume: $1 app id, $2 order, $3 attempt, $4 claim's
     /// binding, $5 past deadline allowed, $6 settlement record, $7 state,
     /// $8 code, $9 settled by, $10 settled at ms. Answers the consumed
-    /// order (user, created ms, binding), or nothing.
+    /// order (user, created ms, binding, edition), or nothing.
     pub(super) consume: String,
     /// $1 app id, $2 order: state, attempt, binding, expired, user,
-    /// created ms.
+    /// created ms, edition.
     pub(super) find: String,
-    /// $1 app id, $2 order: user, created ms, record, binding.
+    /// $1 app id, $2 order: user, created ms, record, binding, edition.
     pub(super) settlement: String,
     /// $1 app id, $2 due ms, $3 lease ms, $4 limit: order, created ms.
     pub(super) claim_due: String,
@@ -59,7 +59,7 @@ impl Statements {
             consume: table(include_str!("sql/statements/consume.sql"), schema),
             find: table(include_str!("sql/statements/find.sql"), schema),
             settlement: format!(
-                "SELECT s.user_id, {created}, s.record, o.binding \
+                "SELECT s.user_id, {created}, s.record, o.binding, coalesce(o.edition, 'basic') \
                  FROM {log} s LEFT JOIN {orders} o USING (app_id, order_no) \
                  WHERE s.app_id = $1 AND s.order_no = $2",
                 created = millis("s.order_created_at"),

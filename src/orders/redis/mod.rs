@@ -8,6 +8,7 @@ use ::redis::Script;
 use async_trait::async_trait;
 
 use crate::binding::BindingHash;
+use crate::edition::Edition;
 use crate::ids::{OrderNo, UserId};
 use crate::orders::{Claim, Consumed, DueOrder, Lookup, OrderStore, PendingOrder, StoreError};
 use crate::redis::{millis_ceil, run_idempotent, RedisBackendError};
@@ -26,7 +27,8 @@ const MAX_MILLIS: u64 = 100 * 365 * 24 * 3600 * 1000;
 /// whose reply was lost finds its own record and succeeds.
 ///
 /// Record: `p:<deadline ms>:<order>`, where `<order>` is
-/// `<created ms>:<binding hash or ->:<user id>`. With a due index, the order
+/// `<created ms>:<binding hash or ->:<user id>[:<edition>]` (no edition
+/// for the basic one, as before editions were recorded). With a due index, the order
 /// joins it (member `<created ms>:<orderNo>`, score its creation), and
 /// members older than any order the store still remembers leave it.
 /// KEYS[1] order key, KEYS[2] due index; ARGV: ttl ms, retention ms,
@@ -236,7 +238,9 @@ impl RedisOrderStore {
         millis_ceil(self.retention)
     }
 
-    /// Reads `<created ms>:<binding hash or ->:<user id>`.
+    /// Reads `<created ms>:<binding hash or ->:<user id>[:<edition>]`; an
+    /// order without an edition (written before editions were recorded)
+    /// is basic.
     fn decode_order(
         &self,
         order_no: &OrderNo,
@@ -246,11 +250,15 @@ impl RedisOrderStore {
             key: self.key(order_no),
             reason: reason.to_owned(),
         };
-        let mut fields = order.splitn(3, ':');
+        let mut fields = order.splitn(4, ':');
         let (Some(created), Some(binding), Some(user_id)) =
             (fields.next(), fields.next(), fields.next())
         else {
             return Err(corrupt("no binding or user id"));
+        };
+        let edition = match fields.next() {
+            None => Edition::Basic,
+            Some(edition) => edition.parse().map_err(|_| corrupt("unknown edition"))?,
         };
         let created: u64 = created
             .parse()
@@ -265,6 +273,7 @@ impl RedisOrderStore {
             user_id,
             created_at: UNIX_EPOCH + Duration::from_millis(created),
             binding,
+            edition,
         })
     }
 
@@ -367,14 +376,19 @@ fn due_member(order_no: &OrderNo, created_at: SystemTime) -> String {
     format!("{}:{}", millis(created_at), order_no.as_str())
 }
 
-/// `<created ms>:<binding hash or ->:<user id>` of an order.
+/// `<created ms>:<binding hash or ->:<user id>[:<edition>]` of an order:
+/// a basic order is written as before editions were recorded.
 fn encode_order(order: &PendingOrder) -> String {
     let created = millis(order.created_at);
     let binding = order
         .binding
         .as_ref()
         .map_or_else(|| UNBOUND.to_owned(), BindingHash::to_hex);
-    format!("{created}:{binding}:{}", order.user_id.as_str())
+    let user_id = order.user_id.as_str();
+    match order.edition {
+        Edition::Basic => format!("{created}:{binding}:{user_id}"),
+        edition => format!("{created}:{binding}:{user_id}:{edition}"),
+    }
 }
 
 fn backend(error: RedisBackendError) -> StoreError {

@@ -10,6 +10,8 @@ CREATE TABLE IF NOT EXISTS {schema}.orders (
     created_at  timestamptz NOT NULL,
     -- Hex SHA-1 of the browser binding value, if any.
     binding     text,
+    -- The edition the session was started in: basic, enhanced or sdk.
+    edition     text        NOT NULL DEFAULT 'basic',
     -- Until when a callback may consume it (the database's clock).
     expires_at  timestamptz NOT NULL,
     state       text        NOT NULL DEFAULT 'pending'

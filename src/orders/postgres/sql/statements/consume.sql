@@ -10,7 +10,7 @@ WITH claimed AS (
     WHERE app_id = $1 AND order_no = $2 AND state = 'pending'
       AND ($5 OR now() < expires_at)
       AND ($4::text IS NULL OR binding = $4::text)
-    RETURNING user_id, created_at, binding
+    RETURNING user_id, created_at, binding, edition
 ), logged AS (
     INSERT INTO {settlements} (app_id, order_no, user_id, order_created_at, state, code,
                                settled_by, settled_at, record)
@@ -18,4 +18,4 @@ WITH claimed AS (
            coalesce(timestamptz 'epoch' + $10::bigint * interval '1 millisecond', now()), $6
     FROM claimed WHERE $6::text IS NOT NULL
 )
-SELECT user_id, (extract(epoch FROM created_at) * 1000)::bigint, binding FROM claimed
+SELECT user_id, (extract(epoch FROM created_at) * 1000)::bigint, binding, edition FROM claimed

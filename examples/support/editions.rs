@@ -1,0 +1,77 @@
+//! What both demos share for the editions: the start form's `edition`
+//! field, the App SDK start's request (form or JSON), and the SDK
+//! result's answer.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tencent_faceid::callback::VerificationOutcome;
+use tencent_faceid::edition::Edition;
+use tencent_faceid::ids::UserId;
+use tencent_faceid::session::StartSession;
+
+/// The start form's `edition` field: `basic` (the default) or `enhanced`.
+pub fn h5_edition(field: Option<&str>) -> Result<Edition, String> {
+    match field.map(str::trim).filter(|value| !value.is_empty()) {
+        None => Ok(Edition::Basic),
+        Some(value) => match value.parse() {
+            Ok(edition) if edition != Edition::AppSdk => Ok(edition),
+            _ => Err(
+                "edition must be basic or enhanced (the App SDK starts at POST /sdk/start)"
+                    .to_owned(),
+            ),
+        },
+    }
+}
+
+/// `POST /sdk/start`'s fields.
+#[derive(Deserialize)]
+struct SdkStart {
+    name: String,
+    id_number: String,
+    user: String,
+}
+
+/// The App SDK start request from `POST /sdk/start`'s body: JSON when the
+/// content type says so, else a form; `user` is the app's user id.
+pub fn sdk_request(content_type: Option<&str>, body: &[u8]) -> Result<StartSession, String> {
+    let json = content_type.is_some_and(|value| value.starts_with("application/json"));
+    let start: SdkStart = if json {
+        serde_json::from_slice(body).map_err(|_| "send JSON with name, id_number and user")?
+    } else {
+        let fields: Vec<(String, String)> =
+            url::form_urlencoded::parse(body).into_owned().collect();
+        let field = |name: &str| {
+            let value = fields
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone());
+            value.ok_or_else(|| format!("the field {name} is missing"))
+        };
+        SdkStart {
+            name: field("name")?,
+            id_number: field("id_number")?,
+            user: field("user")?,
+        }
+    };
+    let user = UserId::new(start.user).map_err(|error| error.to_string())?;
+    Ok(StartSession::for_sdk(user)
+        .name(start.name)
+        .id_number(start.id_number))
+}
+
+/// `POST /sdk/result`'s answer: the verified outcome as JSON.
+pub fn sdk_outcome(outcome: &VerificationOutcome) -> Value {
+    json!({
+        "orderNo": outcome.order_no.as_str(),
+        "user": outcome.user_id.as_str(),
+        "passed": outcome.passed(),
+        "code": outcome.code.as_str(),
+        "edition": outcome.edition,
+        "confirmed": outcome.record.is_some(),
+    })
+}
+
+/// A problem as `POST /sdk/start` answers it: `{"error": message}`.
+pub fn problem(message: &str) -> Value {
+    json!({ "error": message })
+}
