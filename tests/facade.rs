@@ -343,6 +343,32 @@ fn redis_is_available() {
     support::redis::require();
 }
 
+/// `first` starts a session, and `second` accepts its callback: the answer
+/// of `first`.
+async fn one_starts_the_other_verifies(
+    emulator: &Emulator,
+    first: &FaceId,
+    second: &FaceId,
+) -> Started {
+    let user = UserId::new("user42").unwrap();
+    let request = StartSession::new(user, "http://shop.test/face/callback".parse().unwrap())
+        .name("张三")
+        .id_number("110101199003071234");
+    let started = first.start(request).await.unwrap();
+    let callback = emulator
+        .complete(&started.h5face_id, Outcome::Pass)
+        .unwrap();
+    let cookie = started.binding.clone().unwrap();
+    // The other instance accepts the callback of the first one's session.
+    let outcome = second
+        .verifier()
+        .verify_in_browser(callback.query().unwrap(), Some(cookie.value().expose()))
+        .await
+        .unwrap();
+    assert_eq!(outcome.order_no, started.order_no);
+    started
+}
+
 #[tokio::test]
 async fn redis_from_the_environment_shares_orders_between_instances() {
     let Some(redis) = support::redis::url() else {
@@ -357,25 +383,51 @@ async fn redis_from_the_environment_shares_orders_between_instances() {
             .build()
     };
     let (first, second) = (builder().await.unwrap(), builder().await.unwrap());
-
-    let user = UserId::new("user42").unwrap();
-    let request = StartSession::new(user, "http://shop.test/face/callback".parse().unwrap())
-        .name("张三")
-        .id_number("110101199003071234");
-    let started = first.start(request).await.unwrap();
-    let callback = emulator
-        .complete(&started.h5face_id, Outcome::Pass)
-        .unwrap();
-    let cookie = started.binding.unwrap();
-    // The other instance accepts the callback of the first one's session.
-    let outcome = second
-        .verifier()
-        .verify_in_browser(callback.query().unwrap(), Some(cookie.value().expose()))
-        .await
-        .unwrap();
-    assert_eq!(outcome.order_no, started.order_no);
+    one_starts_the_other_verifies(&emulator, &first, &second).await;
     let removed = support::redis::remove_keys(&prefix).await;
     assert!(removed > 0, "the instances wrote under the prefix given");
+}
+
+#[test]
+fn postgres_is_available() {
+    support::postgres::require();
+}
+
+#[tokio::test]
+async fn postgres_from_the_environment_keeps_orders_once_its_schema_is_migrated() {
+    let Some(url) = support::postgres::url() else {
+        return;
+    };
+    let emulator = Emulator::start().await.unwrap();
+    let schema = support::postgres::Schema::new().await.unwrap();
+    let vars = HashMap::from([
+        ("FACEID_EMULATOR", "1".to_owned()),
+        ("FACEID_DATABASE_URL", url.to_owned()),
+        (
+            "FACEID_DATABASE_SCHEMA",
+            format!("{}_never_migrated", schema.name),
+        ),
+    ]);
+    let from_vars = || FaceIdBuilder::from_vars(|name| vars.get(name).cloned()).unwrap();
+    // The schema is never created on start: a clear error instead.
+    let Err(missing) = from_vars().build().await else {
+        panic!("a FaceId on a schema never migrated");
+    };
+    assert!(matches!(missing, FaceIdError::Postgres(_)), "{missing}");
+    assert!(missing.to_string().contains("migrate()"), "{missing}");
+
+    let builder = || {
+        FaceId::emulated(&emulator)
+            .postgres(url)
+            .postgres_schema(&schema.name)
+            .build()
+    };
+    let (first, second) = (builder().await.unwrap(), builder().await.unwrap());
+    let started = one_starts_the_other_verifies(&emulator, &first, &second).await;
+    let store = schema.store(emulator.app_id()).await;
+    let lookup = tencent_faceid::orders::OrderStore::lookup(&store, &started.order_no).await;
+    assert_eq!(lookup.unwrap(), tencent_faceid::orders::Lookup::Consumed);
+    schema.drop().await;
 }
 
 mod rendering {

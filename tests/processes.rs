@@ -1,5 +1,6 @@
 //! Fifty concurrent genuine callbacks for one order, from four processes
-//! sharing one Redis: exactly one is accepted, the others are replays.
+//! sharing one Redis, or one PostgreSQL: exactly one is accepted, the
+//! others are replays.
 //!
 //! The test re-executes its own binary four times, running only the
 //! ignored `child_process_verifies` test, which waits on stdin for the
@@ -7,33 +8,53 @@
 
 mod common;
 mod spare_redis;
+// Of the shared support, only its PostgreSQL is used here.
+#[allow(dead_code)]
+mod support;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 
 use common::*;
 use spare_redis::SpareRedis;
+use support::postgres::Schema;
 use tencent_faceid::callback::CallbackVerifier;
-use tencent_faceid::orders::RedisOrderStore;
+use tencent_faceid::orders::{OrderStore, PostgresOrderStore, RedisOrderStore};
 use tencent_faceid::random::random_alphanumeric;
 
 const PROCESSES: usize = 4;
 const CALLBACKS: usize = 50;
 
-/// What a child process needs: the Redis, the key prefix, the order and
-/// how many callbacks to send.
-const ENV_URL: &str = "FACEID_CHILD_REDIS_URL";
+/// What a child process needs: the backend (`redis` or `postgres`), its
+/// URL, the key prefix or schema, the order and how many callbacks to send.
+const ENV_BACKEND: &str = "FACEID_CHILD_BACKEND";
+const ENV_URL: &str = "FACEID_CHILD_URL";
 const ENV_PREFIX: &str = "FACEID_CHILD_PREFIX";
 const ENV_ORDER: &str = "FACEID_CHILD_ORDER";
 const ENV_COUNT: &str = "FACEID_CHILD_COUNT";
 
-async fn store(url: &str, prefix: &str) -> RedisOrderStore {
+async fn store(backend: &str, url: &str, prefix: &str) -> Arc<dyn OrderStore> {
+    if backend == "postgres" {
+        let pool = tencent_faceid::orders::postgres_pool(url)
+            .await
+            .expect("the tests' PostgreSQL answers");
+        let store = PostgresOrderStore::builder(pool, "appId001").schema(prefix);
+        return Arc::new(store.build().await.expect("a migrated schema"));
+    }
     let manager = tencent_faceid::redis::connect(url)
         .await
         .expect("the spare Redis answers");
-    RedisOrderStore::builder(manager, "appId001")
-        .prefix(prefix)
-        .build()
+    Arc::new(
+        RedisOrderStore::builder(manager, "appId001")
+            .prefix(prefix)
+            .build(),
+    )
+}
+
+#[test]
+fn postgres_is_available() {
+    support::postgres::require();
 }
 
 #[tokio::test]
@@ -43,7 +64,23 @@ async fn fifty_callbacks_from_four_processes_are_accepted_exactly_once() {
     }
     let redis = SpareRedis::start(&[]);
     let prefix = format!("faceid-test:{}:", random_alphanumeric(8));
-    start_order(&store(&redis.url(), &prefix).await, "order1", TTL).await;
+    race("redis", &redis.url(), &prefix).await;
+}
+
+#[tokio::test]
+async fn fifty_callbacks_from_four_processes_sharing_postgres_are_accepted_exactly_once() {
+    let Some(url) = support::postgres::url() else {
+        return;
+    };
+    let schema = Schema::new().await.expect("PostgreSQL answers");
+    race("postgres", url, &schema.name).await;
+    schema.drop().await;
+}
+
+/// Puts one order in the backend, then has four child processes send
+/// fifty genuine callbacks for it at once.
+async fn race(backend: &str, url: &str, prefix: &str) {
+    start_order(&store(backend, url, prefix).await, "order1", TTL).await;
 
     let exe = std::env::current_exe().expect("the test binary");
     let mut children: Vec<_> = (0..PROCESSES)
@@ -56,8 +93,9 @@ async fn fifty_callbacks_from_four_processes_are_accepted_exactly_once() {
                     "child_process_verifies",
                     "--nocapture",
                 ])
-                .env(ENV_URL, redis.url())
-                .env(ENV_PREFIX, &prefix)
+                .env(ENV_BACKEND, backend)
+                .env(ENV_URL, url)
+                .env(ENV_PREFIX, prefix)
                 .env(ENV_ORDER, "order1")
                 .env(ENV_COUNT, count.to_string())
                 .stdin(Stdio::piped())
@@ -107,7 +145,7 @@ async fn fifty_callbacks_from_four_processes_are_accepted_exactly_once() {
 #[ignore = "a child process of fifty_callbacks_from_four_processes_are_accepted_exactly_once"]
 async fn child_process_verifies() {
     let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is set"));
-    let store = store(&var(ENV_URL), &var(ENV_PREFIX)).await;
+    let store = store(&var(ENV_BACKEND), &var(ENV_URL), &var(ENV_PREFIX)).await;
     let verifier = CallbackVerifier::builder(APP_ID, seed_tickets(), store)
         .build()
         .unwrap();

@@ -1,7 +1,8 @@
 //! Every session settles: by its callback or by the reconciler, exactly
-//! once, against the emulator on a manual clock, with the memory store and
+//! once, against the emulator on a manual clock, with the memory store,
 //! with Redis (REDIS_URL, default 127.0.0.1:6379, else a redis-server of
-//! this binary's own: see `support::redis`). Nothing here sleeps:
+//! this binary's own: see `support::redis`) and with PostgreSQL (see
+//! `support::postgres`). Nothing here sleeps:
 //! time moves when the test moves the clock.
 
 mod support;
@@ -26,6 +27,8 @@ use tencent_faceid::settle::{
     Reconciled, Reconciler, SettledBy, SettledState, Settlement, Settler,
 };
 use tencent_faceid::tickets::CachedTickets;
+
+use support::postgres::Schema;
 
 const MINUTE: Duration = Duration::from_secs(60);
 
@@ -262,6 +265,19 @@ async fn the_reconciler_settles_passed_failed_and_abandoned_orders_in_redis() {
 }
 
 #[tokio::test]
+async fn the_reconciler_settles_passed_failed_and_abandoned_orders_in_postgres() {
+    let Some(_) = support::postgres::url() else {
+        return;
+    };
+    let schema = Schema::new().await.expect("PostgreSQL answers");
+    let emulator = emulator().await;
+    let log = Log::default();
+    let instance = instance(&emulator, schema.store(emulator.app_id()).await, &log);
+    pass_fail_abandon(&emulator, &instance, &log).await;
+    schema.drop().await;
+}
+
+#[tokio::test]
 async fn a_callback_settles_its_order_and_the_reconciler_leaves_it() {
     let emulator = emulator().await;
     let log = Log::default();
@@ -390,18 +406,36 @@ async fn three_instances_share_a_backlog_and_take_over_a_killed_ones_leases() {
     let Some(url) = support::redis::url() else {
         return;
     };
+    let prefix = prefix();
+    share_a_backlog(async || redis_store(url, &prefix).await).await;
+    support::redis::remove_keys(&prefix).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_instances_share_a_postgres_backlog_and_take_over_a_killed_ones_leases() {
+    let Some(_) = support::postgres::url() else {
+        return;
+    };
+    let schema = Schema::new().await.expect("PostgreSQL answers");
+    share_a_backlog(async || schema.store("TIDAemu1").await).await;
+    schema.drop().await;
+}
+
+#[test]
+fn postgres_is_available() {
+    support::postgres::require();
+}
+
+/// Three instances, each with a store made by `store` (sharing one
+/// backend), reconcile 30 orders; one of them dies holding ten leases,
+/// which the other two take over: each order is settled once.
+async fn share_a_backlog<S: OrderStore>(store: impl AsyncFn() -> S) {
     let emulator = emulator().await;
     let log = Log::default();
-    let prefix = prefix();
     let mut instances = Vec::new();
     let tickets = CachedTickets::builder(emulator.client()).build();
     for _ in 0..3 {
-        instances.push(instance_sharing(
-            &emulator,
-            redis_store(url, &prefix).await,
-            &log,
-            &tickets,
-        ));
+        instances.push(instance_sharing(&emulator, store().await, &log, &tickets));
     }
     let mut orders = Vec::new();
     for n in 0..30 {
@@ -441,7 +475,6 @@ async fn three_instances_share_a_backlog_and_take_over_a_killed_ones_leases() {
         orders.iter().all(|order| per_order[order] == 1),
         "{per_order:?}"
     );
-    support::redis::remove_keys(&prefix).await;
 }
 
 #[tokio::test]

@@ -2,8 +2,8 @@
 //! the `FACEID_*` variables, or the embedded emulator, explicitly, when
 //! none is configured), browser binding (unless `DEMO_BROWSER_BINDING=0`),
 //! confirmation of passes, a per-address limit on starts, settlement
-//! (the sessions list and a reconciler), and the public URL (path prefix
-//! kept).
+//! (the sessions list and a reconciler), orders in PostgreSQL when
+//! `DEMO_DATABASE_URL` is set, and the public URL (path prefix kept).
 
 use std::collections::HashMap;
 use std::error::Error;
@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use tencent_faceid::callback::VerificationOutcome;
 use tencent_faceid::emulator::Emulator;
 use tencent_faceid::facade::{vars, FaceIdBuilder};
+use tencent_faceid::orders::{postgres_pool, PostgresOrderStore};
 use tencent_faceid::record::{Evidence, Files, QueryOptions};
 use tencent_faceid::session::StartSession;
 use tencent_faceid::FaceId;
@@ -41,7 +42,8 @@ pub async fn face_id() -> Result<FaceId, BoxError> {
     // browsers at once.
     let binding = std::env::var("DEMO_BROWSER_BINDING").map_or(true, |value| value != "0");
     let after = super::sessions::reconcile_after()?;
-    let face_id = builder
+    let face_id = database(builder)
+        .await?
         .browser_binding(binding)
         .confirm(true)
         .admit(per_address_limit(STARTS_PER_MINUTE))
@@ -50,6 +52,26 @@ pub async fn face_id() -> Result<FaceId, BoxError> {
         .await?;
     super::sessions::reconcile(&face_id, after);
     Ok(face_id)
+}
+
+/// The schema the demo keeps its orders in, in `DEMO_DATABASE_URL`.
+const DEMO_SCHEMA: &str = "faceid_demo";
+
+/// With `DEMO_DATABASE_URL` set, orders and settlements live in that
+/// PostgreSQL, in the schema `faceid_demo`, which the demo migrates at
+/// start (a server does that at deployment instead: its `build` only
+/// checks the schema).
+async fn database(builder: FaceIdBuilder) -> Result<FaceIdBuilder, BoxError> {
+    let Ok(url) = std::env::var("DEMO_DATABASE_URL") else {
+        return Ok(builder);
+    };
+    let pool = postgres_pool(&url).await?;
+    let migrated = PostgresOrderStore::builder(pool, "demo")
+        .schema(DEMO_SCHEMA)
+        .migrate()
+        .await?;
+    println!("orders and settlements in PostgreSQL (DEMO_DATABASE_URL), schema {DEMO_SCHEMA} ({migrated} migrations ran)");
+    Ok(builder.postgres(url).postgres_schema(DEMO_SCHEMA))
 }
 
 /// The photo taken during a passed verification, from the vendor's record

@@ -74,6 +74,11 @@ pub enum FaceIdError {
     #[cfg(feature = "redis")]
     #[error("Redis (FACEID_REDIS_URL / FaceIdBuilder::redis) could not be reached; check the URL and that Redis is running")]
     Redis(#[from] crate::redis::RedisBackendError),
+    /// The PostgreSQL order store cannot be used (unreachable, or its
+    /// schema missing or older than this crate).
+    #[cfg(feature = "postgres")]
+    #[error(transparent)]
+    Postgres(#[from] crate::orders::PostgresStoreError),
 }
 
 /// Who answers the vendor's calls.
@@ -110,6 +115,10 @@ pub struct FaceIdBuilder {
     redis_url: Option<String>,
     #[cfg(feature = "redis")]
     redis_prefix: Option<String>,
+    #[cfg(feature = "postgres")]
+    postgres_url: Option<String>,
+    #[cfg(feature = "postgres")]
+    postgres_schema: Option<String>,
     browser_binding: bool,
     order_ttl: Option<Duration>,
     order_prefix: Option<String>,
@@ -151,6 +160,10 @@ impl FaceIdBuilder {
             redis_url: None,
             #[cfg(feature = "redis")]
             redis_prefix: None,
+            #[cfg(feature = "postgres")]
+            postgres_url: None,
+            #[cfg(feature = "postgres")]
+            postgres_schema: None,
             browser_binding: true,
             order_ttl: None,
             order_prefix: None,
@@ -236,6 +249,40 @@ impl FaceIdBuilder {
     #[cfg(feature = "redis")]
     pub fn redis_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.redis_prefix = Some(prefix.into());
+        self
+    }
+
+    /// Keeps orders and settlements in the PostgreSQL at `url`
+    /// (`postgres://user:password@host:port/database`): a
+    /// `PostgresOrderStore` of this app id, in the schema
+    /// [`postgres_schema`](Self::postgres_schema). A [`store`](Self::store)
+    /// of your own takes precedence; with [`redis`](Self::redis) too,
+    /// Redis keeps the tickets and PostgreSQL the orders. Connected by
+    /// [`build`](Self::build), which fails unless the schema was migrated
+    /// (`PostgresOrderStoreBuilder::migrate`, at deployment): it never
+    /// creates tables itself.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use tencent_faceid::FaceId;
+    /// let face_id = FaceId::builder("appId001", "secret")
+    ///     .postgres("postgres://app@db/app")
+    ///     .build()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "postgres")]
+    pub fn postgres(mut self, url: impl Into<String>) -> Self {
+        self.postgres_url = Some(url.into());
+        self
+    }
+
+    /// The schema of the PostgreSQL order store [`postgres`](Self::postgres)
+    /// makes; default `faceid`
+    /// (`PostgresOrderStoreBuilder::DEFAULT_SCHEMA`).
+    #[cfg(feature = "postgres")]
+    pub fn postgres_schema(mut self, schema: impl Into<String>) -> Self {
+        self.postgres_schema = Some(schema.into());
         self
     }
 
@@ -346,7 +393,8 @@ impl FaceIdBuilder {
     /// # Errors
     /// [`FaceIdError`]: an empty app id or secret, an invalid base URL or
     /// order prefix, the emulator in a release build, Redis unreachable,
-    /// the vendor out of reach with [`WarmUp::Strict`].
+    /// PostgreSQL unreachable or its schema not migrated, the vendor out
+    /// of reach with [`WarmUp::Strict`].
     pub async fn build(self) -> Result<FaceId, FaceIdError> {
         let shared_emulator = matches!(self.vendor, Vendor::SharedEmulator { .. });
         #[cfg_attr(not(feature = "emulator"), allow(unused_mut))]
@@ -395,7 +443,18 @@ impl FaceIdBuilder {
         };
 
         #[cfg_attr(not(feature = "redis"), allow(unused_mut))]
-        let (mut tickets, mut store) = (self.tickets, self.store);
+        let mut tickets = self.tickets;
+        #[cfg_attr(not(any(feature = "redis", feature = "postgres")), allow(unused_mut))]
+        let mut store = self.store;
+        #[cfg(feature = "postgres")]
+        if let (Some(url), None) = (&self.postgres_url, &store) {
+            let pool = crate::orders::postgres_pool(url).await?;
+            let mut postgres = crate::orders::PostgresOrderStore::builder(pool, client.app_id());
+            if let Some(schema) = self.postgres_schema {
+                postgres = postgres.schema(schema);
+            }
+            store = Some(Arc::new(postgres.build().await?) as Arc<dyn OrderStore>);
+        }
         #[cfg(feature = "redis")]
         if let Some(url) = &self.redis_url {
             if tickets.is_none() || store.is_none() {

@@ -18,6 +18,11 @@ pub mod vars {
     pub const REDIS_URL: &str = "FACEID_REDIS_URL";
     /// The key prefix of those tickets and orders (default `faceid:`).
     pub const REDIS_PREFIX: &str = "FACEID_REDIS_PREFIX";
+    /// A PostgreSQL URL: orders and settlements in PostgreSQL (feature
+    /// `postgres`; migrate its schema at deployment).
+    pub const DATABASE_URL: &str = "FACEID_DATABASE_URL";
+    /// The schema of those orders (default `faceid`).
+    pub const DATABASE_SCHEMA: &str = "FACEID_DATABASE_SCHEMA";
     /// `1`: use the local emulator instead of the vendor (feature
     /// `emulator`; development and tests only).
     pub const EMULATOR: &str = "FACEID_EMULATOR";
@@ -58,7 +63,9 @@ struct Unconfigured {
 impl FaceIdBuilder {
     /// Configuration from the environment: [`vars::APP_ID`] and
     /// [`vars::SECRET`] (required), [`vars::BASE_URL`] and
-    /// [`vars::REDIS_URL`] with [`vars::REDIS_PREFIX`], [`vars::CALLBACK_URL`] (optional); or [`vars::EMULATOR`]`=1` for the
+    /// [`vars::REDIS_URL`] with [`vars::REDIS_PREFIX`], [`vars::DATABASE_URL`]
+    /// with [`vars::DATABASE_SCHEMA`], [`vars::CALLBACK_URL`] (optional); or
+    /// [`vars::EMULATOR`]`=1` for the
     /// emulator (with [`vars::EMULATOR_IN_RELEASE`]`=1` to allow it in a
     /// release build). Set the other options on the builder it returns.
     ///
@@ -197,7 +204,27 @@ impl FaceIdBuilder {
         if let Some(url) = get(vars::REDIS_URL) {
             builder = builder.redis_from_env(url, get(vars::REDIS_PREFIX))?;
         }
+        if let Some(url) = get(vars::DATABASE_URL) {
+            builder = builder.postgres_from_env(url, get(vars::DATABASE_SCHEMA))?;
+        }
         Ok(builder)
+    }
+
+    #[cfg(feature = "postgres")]
+    fn postgres_from_env(self, url: String, schema: Option<String>) -> Result<Self, FaceIdError> {
+        let builder = self.postgres(url);
+        Ok(match schema {
+            Some(schema) => builder.postgres_schema(schema),
+            None => builder,
+        })
+    }
+
+    #[cfg(not(feature = "postgres"))]
+    fn postgres_from_env(self, _url: String, _schema: Option<String>) -> Result<Self, FaceIdError> {
+        Err(FaceIdError::FeatureMissing {
+            what: "FACEID_DATABASE_URL",
+            feature: "postgres",
+        })
     }
 
     #[cfg(feature = "emulator")]

@@ -21,10 +21,17 @@ use crate::edition::Edition;
 use crate::ids::{OrderNo, UserId};
 
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 #[cfg(feature = "redis")]
 mod redis;
 
 pub use memory::{MemoryOrderStore, MemoryOrderStoreBuilder};
+#[cfg(feature = "postgres")]
+pub use postgres::{
+    postgres_pool, LoggedSettlement, PostgresOrderStore, PostgresOrderStoreBuilder,
+    PostgresStoreError,
+};
 #[cfg(feature = "redis")]
 pub use redis::{RedisOrderStore, RedisOrderStoreBuilder};
 

@@ -3,7 +3,9 @@
 //! `order_store.rs` or `ticket_provider.rs`.
 //!
 //! The Redis backends use the test binary's Redis (see `support::redis`),
-//! each backend under a fresh key prefix, and remove their keys at the end.
+//! each backend under a fresh key prefix, and remove their keys at the end;
+//! the PostgreSQL store uses the binary's PostgreSQL (`support::postgres`),
+//! each backend in a fresh schema, dropped at the end.
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -17,6 +19,11 @@ use tencent_faceid::random::random_alphanumeric;
 #[test]
 fn redis_is_available() {
     support::redis::require();
+}
+
+#[test]
+fn postgres_is_available() {
+    support::postgres::require();
 }
 
 /// The test binary's Redis, for the Redis backends of one test.

@@ -12,6 +12,8 @@ use tencent_faceid::orders::{
     Claim, Consumed, Lookup, MemoryOrderStore, OrderStore, PendingOrder, StoreError,
 };
 
+use crate::support;
+use crate::support::postgres::Schema;
 use crate::Redis;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -33,6 +35,25 @@ async fn redis_store() {
     let report = contract::order_store(make).await;
     assert!(report.skipped.is_empty(), "{report:?}");
     redis.remove_keys().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_store() {
+    let schemas = Mutex::new(Vec::new());
+    let make = async || {
+        let schema = Schema::new().await.expect("PostgreSQL was found before");
+        let store = schema.store("appId001").await;
+        schemas.lock().unwrap().push(schema);
+        store
+    };
+    if support::postgres::url().is_none() {
+        return;
+    }
+    let report = contract::order_store(make).await;
+    assert!(report.skipped.is_empty(), "{report:?}");
+    for schema in schemas.into_inner().unwrap() {
+        schema.drop().await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -37,6 +37,7 @@ use std::process::{ChildStdin, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use super::service::{free_port, Service};
 use super::skip;
 
 /// Where the tests look for a Redis when `REDIS_URL` is not set.
@@ -54,21 +55,9 @@ read -r _
 kill "$!"
 wait "$!""#;
 
-/// The Redis of this test binary.
-enum Redis {
-    /// A server answers at `url`; `_guard`, when this binary started it,
-    /// is the pipe its life hangs on.
-    Running {
-        url: String,
-        _guard: Option<ChildStdin>,
-    },
-    /// No Redis can be had: why, and what to do.
-    Unavailable(String),
-}
+static REDIS: OnceLock<Service> = OnceLock::new();
 
-static REDIS: OnceLock<Redis> = OnceLock::new();
-
-fn redis() -> &'static Redis {
+fn redis() -> &'static Service {
     REDIS.get_or_init(find_or_start)
 }
 
@@ -76,20 +65,14 @@ fn redis() -> &'static Redis {
 /// `SKIPPED` line: the test then returns at once. The first call finds or
 /// starts the server.
 pub fn url() -> Option<&'static str> {
-    match redis() {
-        Redis::Running { url, .. } => Some(url),
-        Redis::Unavailable(_) => {
-            skip::skipped("no Redis for this test: see redis_is_available for why and the fix");
-            None
-        }
-    }
+    redis().url("Redis", "redis_is_available")
 }
 
 /// Removes the keys under `prefix` from this binary's Redis, and answers
 /// how many there were: every test writes under a prefix of its own and
 /// removes what it wrote.
 pub async fn remove_keys(prefix: &str) -> usize {
-    let Redis::Running { url, .. } = redis() else {
+    let Service::Running { url, .. } = redis() else {
         return 0;
     };
     let mut connection = tencent_faceid::redis::connect(url)
@@ -113,7 +96,7 @@ pub async fn remove_keys(prefix: &str) -> usize {
 /// The one test that fails when no Redis can be had, with the fix;
 /// skipped instead with `FACEID_SKIP_REDIS=1`.
 pub fn require() {
-    if let Redis::Unavailable(why) = redis() {
+    if let Service::Unavailable(why) = redis() {
         if skip::requested(SKIP_VAR) {
             skip::skipped(&format!("{why} ({SKIP_VAR}=1)"));
         } else {
@@ -122,11 +105,11 @@ pub fn require() {
     }
 }
 
-fn find_or_start() -> Redis {
+fn find_or_start() -> Service {
     let configured = std::env::var("REDIS_URL").ok();
     let url = configured.as_deref().unwrap_or(DEFAULT_URL);
     if answers(url) {
-        return Redis::Running {
+        return Service::Running {
             url: url.to_owned(),
             _guard: None,
         };
@@ -137,12 +120,12 @@ fn find_or_start() -> Redis {
             skip::loud(&format!(
                 "no Redis answers at {shown}: the Redis tests use their own redis-server at {url}"
             ));
-            Redis::Running {
+            Service::Running {
                 url,
                 _guard: Some(guard),
             }
         }
-        Err(why) => Redis::Unavailable(format!(
+        Err(why) => Service::Unavailable(format!(
             "no Redis answers at {shown} and {why}; or point REDIS_URL at a running Redis; \
              {SKIP_VAR}=1 skips the Redis tests"
         )),
@@ -188,10 +171,7 @@ fn start_own() -> Result<(String, ChildStdin), String> {
                 .to_owned(),
         );
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map_err(|error| format!("no free loopback port for redis-server: {error}"))?
-        .port();
+    let port = free_port("redis-server")?;
     let mut child = Command::new("sh")
         .args(["-c", GUARD, "redis-guard"])
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])

@@ -1,0 +1,92 @@
+//! [`PostgresOrderStoreBuilder`]: where the PostgreSQL order store keeps
+//! its tables, and their migration.
+
+use std::sync::Arc;
+
+use sqlx::postgres::PgPool;
+
+use super::migrate::{self, quoted};
+use super::statements::Statements;
+use super::{PostgresOrderStore, PostgresStoreError};
+
+/// Configures a [`PostgresOrderStore`]; made by
+/// [`PostgresOrderStore::builder`].
+///
+/// Defaults: the schema [`DEFAULT_SCHEMA`](Self::DEFAULT_SCHEMA), the due
+/// index on.
+#[derive(Debug, Clone)]
+pub struct PostgresOrderStoreBuilder {
+    pool: PgPool,
+    app_id: String,
+    schema: String,
+    due_index: bool,
+}
+
+impl PostgresOrderStoreBuilder {
+    /// The schema of [`PostgresOrderStore::builder`]: `faceid`.
+    pub const DEFAULT_SCHEMA: &'static str = "faceid";
+
+    pub(super) fn new(pool: PgPool, app_id: String) -> Self {
+        Self {
+            pool,
+            app_id,
+            schema: Self::DEFAULT_SCHEMA.to_owned(),
+            due_index: true,
+        }
+    }
+
+    /// The schema holding the store's tables (`orders`, `settlements`,
+    /// `schema_version`); default `faceid`. A plain lower-case identifier
+    /// (letters, digits, `_`). Every instance sharing orders must use the
+    /// same one; apps may share one (every row holds the app id).
+    pub fn schema(mut self, schema: impl Into<String>) -> Self {
+        self.schema = schema.into();
+        self
+    }
+
+    /// Whether orders join the due index the
+    /// [reconciler](crate::settle::Reconciler) reads; default on. Off, the
+    /// store answers [`StoreError::Unsupported`](crate::orders::StoreError::Unsupported)
+    /// to the reconciler.
+    pub fn due_index(mut self, on: bool) -> Self {
+        self.due_index = on;
+        self
+    }
+
+    /// Creates the schema and its tables, or brings older ones to this
+    /// crate's version, in one transaction; answers how many migrations
+    /// ran (0 when the schema is current). Idempotent, and safe when
+    /// instances run it at once (an advisory lock takes them in turn).
+    /// Run it at deployment, with a role that may create tables:
+    /// [`build`](Self::build) never does.
+    ///
+    /// The SQL is plain and shipped in the crate
+    /// (`src/orders/postgres/sql/*.sql`), for a DBA who rather runs it
+    /// by hand (replace `{schema}`, and record the version in
+    /// `<schema>.schema_version`).
+    ///
+    /// # Errors
+    /// [`PostgresStoreError::InvalidSchema`],
+    /// [`PostgresStoreError::SchemaNewer`], [`PostgresStoreError::Database`].
+    pub async fn migrate(&self) -> Result<usize, PostgresStoreError> {
+        migrate::migrate(&self.pool, &self.schema).await
+    }
+
+    /// Builds the store, after checking that its schema is there and at
+    /// this crate's version.
+    ///
+    /// # Errors
+    /// [`PostgresStoreError::SchemaMissing`] or
+    /// [`PostgresStoreError::SchemaOutdated`] (run
+    /// [`migrate`](Self::migrate)), [`PostgresStoreError::SchemaNewer`],
+    /// [`PostgresStoreError::InvalidSchema`], [`PostgresStoreError::Database`].
+    pub async fn build(self) -> Result<PostgresOrderStore, PostgresStoreError> {
+        migrate::check(&self.pool, &self.schema).await?;
+        Ok(PostgresOrderStore {
+            statements: Arc::new(Statements::new(&quoted(&self.schema)?)),
+            pool: self.pool,
+            app_id: self.app_id.into(),
+            due_index: self.due_index,
+        })
+    }
+}

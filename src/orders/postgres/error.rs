@@ -1,0 +1,68 @@
+//! [`PostgresStoreError`]: what can go wrong with the PostgreSQL order
+//! store, each with what to do about it.
+
+/// The PostgreSQL order store failed, or cannot start: the message says
+/// what to fix. At run time it reaches callers inside
+/// [`StoreError::Backend`](crate::orders::StoreError::Backend).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PostgresStoreError {
+    /// PostgreSQL could not be reached, or refused a statement.
+    #[error("PostgreSQL could not be reached or refused a statement of the order store")]
+    Database(#[source] sqlx::Error),
+    /// The schema name cannot be used.
+    #[error("the order store's schema name {0:?} must be 1 to 63 lower-case ASCII letters, digits or underscores, starting with a letter or underscore")]
+    InvalidSchema(String),
+    /// The store's tables are not there.
+    #[error("the schema {schema} has no tencent-faceid order tables: run PostgresOrderStore::builder(..).migrate() once (at deployment), or point the store at the schema that has them")]
+    SchemaMissing {
+        /// The schema looked in.
+        schema: String,
+    },
+    /// The store's tables are older than this crate.
+    #[error("the order tables in schema {schema} are at version {found} and this tencent-faceid needs version {expected}: run PostgresOrderStore::builder(..).migrate() (at deployment)")]
+    SchemaOutdated {
+        /// The schema looked in.
+        schema: String,
+        /// Its version.
+        found: i32,
+        /// The version this crate needs.
+        expected: i32,
+    },
+    /// The store's tables are newer than this crate.
+    #[error("the order tables in schema {schema} are at version {found}, newer than the version {expected} this tencent-faceid knows: upgrade tencent-faceid on this instance")]
+    SchemaNewer {
+        /// The schema looked in.
+        schema: String,
+        /// Its version.
+        found: i32,
+        /// The newest version this crate knows.
+        expected: i32,
+    },
+    /// A row this crate cannot read.
+    #[error("order {order_no} in the PostgreSQL order store holds {reason}")]
+    Corrupt {
+        /// The order.
+        order_no: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+}
+
+impl From<sqlx::Error> for PostgresStoreError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Database(error)
+    }
+}
+
+impl From<PostgresStoreError> for crate::orders::StoreError {
+    fn from(error: PostgresStoreError) -> Self {
+        Self::Backend(Box::new(error))
+    }
+}
+
+impl From<sqlx::Error> for crate::orders::StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        PostgresStoreError::Database(error).into()
+    }
+}

@@ -1,0 +1,424 @@
+//! [`PostgresOrderStore`]: pending orders and a durable settlement log in
+//! PostgreSQL, consumed once by any instance.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use sqlx::postgres::PgPool;
+use sqlx::Row;
+
+use crate::binding::BindingHash;
+use crate::ids::{OrderNo, UserId};
+use crate::orders::{Claim, Consumed, DueOrder, Lookup, OrderStore, PendingOrder, StoreError};
+
+mod builder;
+mod error;
+mod log;
+mod migrate;
+mod statements;
+
+pub use builder::PostgresOrderStoreBuilder;
+pub use error::PostgresStoreError;
+pub use log::LoggedSettlement;
+
+use statements::Statements;
+
+/// The longest time to live written (100 years).
+const MAX_MILLIS: u64 = 100 * 365 * 24 * 3600 * 1000;
+
+/// Pending orders in PostgreSQL, shared by every instance behind a load
+/// balancer, with a durable log of every settlement.
+///
+/// - [`put`](OrderStore::put) inserts a row keyed by (app id, order
+///   number); a number already recorded, pending or consumed, is refused
+///   ([`StoreError::Duplicate`]).
+/// - [`consume`](OrderStore::consume) is one guarded statement, `UPDATE …
+///   WHERE state = 'pending' AND now() < expires_at … RETURNING`: of
+///   concurrent consumes of one order, in any number of processes,
+///   PostgreSQL lets exactly one update the row. A consume that did not
+///   update it reads the row to say why ([`Consumed::AlreadyConsumed`],
+///   [`Consumed::Repeated`], [`Consumed::Expired`],
+///   [`Consumed::OtherBrowser`], [`Consumed::Unknown`]); one that finds
+///   its own [`Claim`]'s attempt id there is [`Consumed::Accepted`] again.
+///   The store does not retry by itself: a consume whose reply was lost
+///   (the connection broke) answers [`StoreError::Backend`], and asking
+///   again with the same claim tells whether it won.
+/// - **Settlement log**: a [settling](Claim::settling) consume writes the
+///   settlement (order, user id, app id, state, code, path, time,
+///   idempotency key) into `<schema>.settlements` in that same statement,
+///   so an order is never consumed without its settlement. The order stays
+///   in the **due index** until the `on_settled` hook took its settlement
+///   ([`OrderStore::forget_due`] stamps `delivered_at`); a process that
+///   died before its hook ran leaves it there, and the
+///   [reconciler](crate::settle::Reconciler) of any instance, after a
+///   restart too, delivers it (at least once). [`settlements`](Self::settlements)
+///   lists the log by time for audits. It holds no personal data beyond
+///   the user id.
+/// - **Due index**: a `due_at` column; [`claim_due`](OrderStore::claim_due)
+///   leases due orders with `FOR UPDATE SKIP LOCKED`, so reconcilers on
+///   several instances share one backlog without waiting on each other,
+///   and a crashed one's leases run out for the others.
+/// - Deadlines are measured on the database's clock; `created_at` is kept
+///   to the millisecond. Orders are kept until you delete them (see
+///   [`purge`](Self::purge)): expired and replayed callbacks get exact
+///   answers for as long.
+/// - Every row holds the app id: apps sharing one schema never see,
+///   settle or reconcile each other's orders.
+///
+/// The tables are made by [`PostgresOrderStoreBuilder::migrate`], once, at
+/// deployment; [`PostgresOrderStoreBuilder::build`] checks that they are
+/// there and current, and refuses to start otherwise.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::time::Duration;
+/// use tencent_faceid::ids::{OrderNo, UserId};
+/// use tencent_faceid::orders::{Consumed, OrderStore, PendingOrder, PostgresOrderStore};
+///
+/// let pool = tencent_faceid::orders::postgres_pool("postgres://app@db/app").await?;
+/// let builder = PostgresOrderStore::builder(pool, "appId001").schema("faceid");
+/// builder.migrate().await?; // at deployment; harmless when current
+/// let store = builder.build().await?;
+/// let order_no = OrderNo::new("order1")?;
+/// store
+///     .put(PendingOrder::new(order_no.clone(), UserId::new("u1")?), Duration::from_secs(1800))
+///     .await?;
+/// assert!(matches!(store.consume(&order_no).await?, Consumed::Accepted(_)));
+/// assert_eq!(store.consume(&order_no).await?, Consumed::AlreadyConsumed);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct PostgresOrderStore {
+    pool: PgPool,
+    app_id: Arc<str>,
+    statements: Arc<Statements>,
+    due_index: bool,
+}
+
+impl fmt::Debug for PostgresOrderStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PostgresOrderStore")
+            .field("app_id", &self.app_id)
+            .field("connections", &self.pool.size())
+            .field("due_index", &self.due_index)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Connects a pool of (at most 10) connections to the PostgreSQL at `url`
+/// (`postgres://user:password@host:port/database`), for
+/// [`PostgresOrderStore::builder`].
+///
+/// # Errors
+/// [`PostgresStoreError::Database`] if the URL is invalid or PostgreSQL
+/// cannot be reached.
+pub async fn postgres_pool(url: &str) -> Result<PgPool, PostgresStoreError> {
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(10)
+        .connect(url)
+        .await?;
+    Ok(pool)
+}
+
+/// Milliseconds since the Unix epoch of `time`, as PostgreSQL's `bigint`.
+fn millis(time: SystemTime) -> i64 {
+    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// The time `millis` milliseconds after the Unix epoch.
+fn time_of(millis: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(u64::try_from(millis).unwrap_or(0))
+}
+
+/// The binding hash a row holds in hex, if any.
+fn binding_of(
+    order_no: &OrderNo,
+    hex: Option<&str>,
+) -> Result<Option<BindingHash>, PostgresStoreError> {
+    hex.map(|hex| {
+        BindingHash::from_hex(hex).ok_or_else(|| PostgresStoreError::Corrupt {
+            order_no: order_no.to_string(),
+            reason: "an invalid binding hash",
+        })
+    })
+    .transpose()
+}
+
+impl PostgresOrderStore {
+    /// Starts configuring a store of the orders of `app_id` (WBappid) in
+    /// the database of `pool`; see [`PostgresOrderStoreBuilder`] for the
+    /// defaults and [`migrate`](PostgresOrderStoreBuilder::migrate).
+    pub fn builder(pool: PgPool, app_id: impl Into<String>) -> PostgresOrderStoreBuilder {
+        PostgresOrderStoreBuilder::new(pool, app_id.into())
+    }
+
+    /// The app id whose orders this store reads and writes.
+    pub fn app_id(&self) -> &str {
+        &self.app_id
+    }
+
+    /// Deletes this app's orders that expired or were consumed more than
+    /// `older_than` ago and are out of the due index (settled and
+    /// delivered, or never indexed), and answers how many. A callback for
+    /// one of them then answers [`Consumed::Unknown`]; the settlement log
+    /// keeps its entries (delete those with SQL when your audit period
+    /// ends). Run it from a daily job.
+    ///
+    /// # Errors
+    /// [`PostgresStoreError::Database`].
+    pub async fn purge(&self, older_than: Duration) -> Result<u64, PostgresStoreError> {
+        let older_than =
+            i64::try_from(older_than.as_millis().min(u128::from(MAX_MILLIS))).unwrap_or(i64::MAX);
+        let done = sqlx::query(&self.statements.purge)
+            .bind(&*self.app_id)
+            .bind(older_than)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// The order `order_no` from a row's user id, creation time and
+    /// binding.
+    fn order(
+        &self,
+        order_no: &OrderNo,
+        user_id: &str,
+        created_ms: i64,
+        binding: Option<&str>,
+        edition: &str,
+    ) -> Result<PendingOrder, PostgresStoreError> {
+        let corrupt = |reason| PostgresStoreError::Corrupt {
+            order_no: order_no.to_string(),
+            reason,
+        };
+        let user_id = UserId::new(user_id).map_err(|_| corrupt("an invalid user id"))?;
+        let edition = edition.parse().map_err(|_| corrupt("an unknown edition"))?;
+        Ok(PendingOrder {
+            order_no: order_no.clone(),
+            user_id,
+            created_at: time_of(created_ms),
+            binding: binding_of(order_no, binding)?,
+            edition,
+        })
+    }
+
+    /// The guarded consume: the order it consumed, if it did.
+    async fn try_consume(
+        &self,
+        order_no: &OrderNo,
+        claim: &Claim,
+    ) -> Result<Option<PendingOrder>, PostgresStoreError> {
+        let record = claim.settlement().map(log::Fields::of).unwrap_or_default();
+        let row = sqlx::query(&self.statements.consume)
+            .bind(&*self.app_id)
+            .bind(order_no.as_str())
+            // The attempt id's bits, as PostgreSQL's signed bigint.
+            .bind(claim.attempt() as i64)
+            .bind(claim.binding().map(BindingHash::to_hex))
+            .bind(claim.is_past_deadline())
+            .bind(claim.settlement())
+            .bind(record.state)
+            .bind(record.code)
+            .bind(record.by)
+            .bind(record.at)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| {
+            let binding: Option<String> = row.try_get(2)?;
+            let edition: &str = row.try_get(3)?;
+            self.order(
+                order_no,
+                row.try_get(0)?,
+                row.try_get(1)?,
+                binding.as_deref(),
+                edition,
+            )
+        })
+        .transpose()
+    }
+
+    /// What the row of `order_no` says, for a consume that changed nothing.
+    async fn verdict(
+        &self,
+        order_no: &OrderNo,
+        claim: &Claim,
+    ) -> Result<Option<Consumed>, PostgresStoreError> {
+        let Some(row) = sqlx::query(&self.statements.find)
+            .bind(&*self.app_id)
+            .bind(order_no.as_str())
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(Some(Consumed::Unknown));
+        };
+        let state: &str = row.try_get(0)?;
+        let attempt: Option<i64> = row.try_get(1)?;
+        let binding: Option<&str> = row.try_get(2)?;
+        let expired: bool = row.try_get(3)?;
+        let order = || {
+            let edition: &str = row.try_get(6)?;
+            self.order(order_no, row.try_get(4)?, row.try_get(5)?, binding, edition)
+        };
+        let claimed = claim.binding().map(BindingHash::to_hex);
+        let same_browser = claimed.is_some() && claimed.as_deref() == binding;
+        Ok(Some(match state {
+            "consumed" if attempt == Some(claim.attempt() as i64) => Consumed::Accepted(order()?),
+            "consumed" if same_browser => Consumed::Repeated(order()?),
+            "consumed" => Consumed::AlreadyConsumed,
+            _ if expired && !claim.is_past_deadline() => Consumed::Expired,
+            _ if claimed.is_some() && !same_browser => Consumed::OtherBrowser,
+            // Pending and consumable: put after the guarded consume ran.
+            _ => return Ok(None),
+        }))
+    }
+}
+
+#[async_trait]
+impl OrderStore for PostgresOrderStore {
+    async fn put(&self, order: PendingOrder, ttl: Duration) -> Result<(), StoreError> {
+        let ttl = ttl.as_millis().min(u128::from(MAX_MILLIS));
+        let done = sqlx::query(&self.statements.put)
+            .bind(&*self.app_id)
+            .bind(order.order_no.as_str())
+            .bind(order.user_id.as_str())
+            .bind(millis(order.created_at))
+            .bind(order.binding.as_ref().map(BindingHash::to_hex))
+            .bind(i64::try_from(ttl).unwrap_or(i64::MAX))
+            .bind(self.due_index)
+            .bind(order.edition.as_str())
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Duplicate(order.order_no));
+        }
+        Ok(())
+    }
+
+    async fn consume_claim(
+        &self,
+        order_no: &OrderNo,
+        claim: &Claim,
+    ) -> Result<Consumed, StoreError> {
+        // A second round only when the order was put between the two
+        // statements of the first.
+        for _ in 0..2 {
+            if let Some(order) = self.try_consume(order_no, claim).await? {
+                tracing::debug!(order_no = order_no.as_str(), "consumed order in PostgreSQL");
+                return Ok(Consumed::Accepted(order));
+            }
+            if let Some(verdict) = self.verdict(order_no, claim).await? {
+                return Ok(verdict);
+            }
+        }
+        Err(PostgresStoreError::Corrupt {
+            order_no: order_no.to_string(),
+            reason: "a pending state that the guarded consume does not take",
+        }
+        .into())
+    }
+
+    async fn lookup(&self, order_no: &OrderNo) -> Result<Lookup, StoreError> {
+        let row = sqlx::query(&self.statements.find)
+            .bind(&*self.app_id)
+            .bind(order_no.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else {
+            return Ok(Lookup::Unknown);
+        };
+        let state: &str = row.try_get(0)?;
+        let binding: Option<&str> = row.try_get(2)?;
+        let expired: bool = row.try_get(3)?;
+        Ok(match state {
+            "consumed" => Lookup::Consumed,
+            _ if expired => Lookup::Expired,
+            _ => Lookup::Pending {
+                binding: binding_of(order_no, binding)?,
+            },
+        })
+    }
+
+    async fn settlement(
+        &self,
+        order_no: &OrderNo,
+    ) -> Result<Option<(PendingOrder, String)>, StoreError> {
+        let row = sqlx::query(&self.statements.settlement)
+            .bind(&*self.app_id)
+            .bind(order_no.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let binding: Option<&str> = row.try_get(3)?;
+        let edition: &str = row.try_get(4)?;
+        let order = self.order(order_no, row.try_get(0)?, row.try_get(1)?, binding, edition)?;
+        Ok(Some((order, row.try_get(2)?)))
+    }
+
+    async fn claim_due(
+        &self,
+        due: SystemTime,
+        lease: SystemTime,
+        limit: usize,
+    ) -> Result<Vec<DueOrder>, StoreError> {
+        if !self.due_index {
+            return Err(StoreError::Unsupported("list due orders"));
+        }
+        let rows = sqlx::query(&self.statements.claim_due)
+            .bind(&*self.app_id)
+            .bind(millis(due))
+            .bind(millis(lease))
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?;
+        let mut orders = Vec::with_capacity(rows.len());
+        for row in rows {
+            let order_no: &str = row.try_get(0)?;
+            let order_no = OrderNo::new(order_no).map_err(|_| PostgresStoreError::Corrupt {
+                order_no: order_no.to_owned(),
+                reason: "an invalid order number",
+            })?;
+            let created_at = time_of(row.try_get(1)?);
+            orders.push(DueOrder {
+                order_no,
+                created_at,
+            });
+        }
+        Ok(orders)
+    }
+
+    async fn reschedule(&self, order: &DueOrder, at: SystemTime) -> Result<(), StoreError> {
+        sqlx::query(&self.statements.reschedule)
+            .bind(&*self.app_id)
+            .bind(order.order_no.as_str())
+            .bind(millis(at))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn forget_due(&self, order: &DueOrder) -> Result<(), StoreError> {
+        sqlx::query(&self.statements.forget_due)
+            .bind(&*self.app_id)
+            .bind(order.order_no.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn due_backlog(&self, due: SystemTime) -> Result<u64, StoreError> {
+        if !self.due_index {
+            return Err(StoreError::Unsupported("count due orders"));
+        }
+        let count: i64 = sqlx::query_scalar(&self.statements.backlog)
+            .bind(&*self.app_id)
+            .bind(millis(due))
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+}
