@@ -5,7 +5,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::ahead::Refresher;
+use super::handle::Refresher;
 use super::refresh::{provide_through_engine, Alone, Engine};
 use super::TicketTimings;
 use crate::client::FaceIdClient;

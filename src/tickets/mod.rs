@@ -20,6 +20,7 @@ use crate::secret::Secret;
 mod ahead;
 mod cached;
 mod fixed;
+mod handle;
 #[cfg(feature = "redis")]
 mod redis;
 pub(crate) mod refresh;

@@ -18,7 +18,7 @@ use crate::redis::{
     millis_ceil, run, run_idempotent, RedisBackendError, DEFAULT_PREFIX, DEFAULT_TIMEOUT,
 };
 use crate::secret::Secret;
-use crate::tickets::ahead::Refresher;
+use crate::tickets::handle::Refresher;
 use crate::tickets::refresh::{provide_through_engine, Engine, Pair, Shared};
 use crate::tickets::{RefreshError, SignTickets, TicketTimings};
 

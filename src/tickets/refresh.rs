@@ -281,6 +281,30 @@ impl<S: Shared> Engine<S> {
         self.due_pair().await
     }
 
+    /// Sees that one background task replaces the due pair: answers
+    /// `false` only outside a Tokio runtime, where the caller must refresh
+    /// itself. No task is started while one runs, while a refresh is in
+    /// flight, or within the retry backoff after a failure.
+    pub(super) fn refresh_ahead(self: &Arc<Self>) -> bool {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return false;
+        };
+        let mut task = self.ahead.task();
+        if task.as_ref().is_some_and(|task| !task.is_finished()) || self.refresh_would_wait() {
+            return true;
+        }
+        let engine = Arc::clone(self);
+        let span = tracing::info_span!("faceid_refresh_ahead", app_id = %self.client.app_id());
+        let refresh = async move {
+            tracing::debug!("the access token and SIGN ticket are due; replacing them in the background while the valid ones serve");
+            crate::metrics::ticket_refresh_ahead();
+            // The outcome is logged and counted by the refresh itself.
+            let _ = engine.refresh(Want::Fresh).await;
+        };
+        *task = Some(runtime.spawn(refresh.instrument(span)).abort_handle());
+        true
+    }
+
     /// [`pair`](Self::pair) once the local pair is found due.
     pub(super) async fn due_pair(self: &Arc<Self>) -> Result<Arc<Pair>, RefreshError> {
         if let Some(valid) = self.valid_local() {

@@ -8,12 +8,14 @@ use ::redis::Script;
 use async_trait::async_trait;
 
 use crate::binding::BindingHash;
-use crate::edition::Edition;
-use crate::ids::{OrderNo, UserId};
+use crate::ids::OrderNo;
 use crate::orders::{Claim, Consumed, DueOrder, Lookup, OrderStore, PendingOrder, StoreError};
 use crate::redis::{millis_ceil, run_idempotent, RedisBackendError};
 
 mod builder;
+mod record;
+
+use record::millis;
 
 pub use builder::RedisOrderStoreBuilder;
 
@@ -75,9 +77,6 @@ const CONSUMED: i64 = 3;
 const REPEATED: i64 = 5;
 const OTHER_BROWSER: i64 = 6;
 const LATE: i64 = 7;
-
-/// The binding field of a record when the order has none.
-const UNBOUND: &str = "-";
 
 /// The replicas a consume must reach before it is accepted.
 #[derive(Debug, Clone, Copy)]
@@ -238,42 +237,15 @@ impl RedisOrderStore {
         millis_ceil(self.retention)
     }
 
-    /// Reads `<created ms>:<binding hash or ->:<user id>[:<edition>]`; an
-    /// order without an edition (written before editions were recorded)
-    /// is basic.
+    /// Reads an order record (see [`record::decode`]).
     fn decode_order(
         &self,
         order_no: &OrderNo,
         order: &str,
     ) -> Result<PendingOrder, RedisBackendError> {
-        let corrupt = |reason: &str| RedisBackendError::Corrupt {
+        record::decode(order_no, order).map_err(|reason| RedisBackendError::Corrupt {
             key: self.key(order_no),
             reason: reason.to_owned(),
-        };
-        let mut fields = order.splitn(4, ':');
-        let (Some(created), Some(binding), Some(user_id)) =
-            (fields.next(), fields.next(), fields.next())
-        else {
-            return Err(corrupt("no binding or user id"));
-        };
-        let edition = match fields.next() {
-            None => Edition::Basic,
-            Some(edition) => edition.parse().map_err(|_| corrupt("unknown edition"))?,
-        };
-        let created: u64 = created
-            .parse()
-            .map_err(|_| corrupt("creation time is not a number"))?;
-        let binding = match binding {
-            UNBOUND => None,
-            hex => Some(BindingHash::from_hex(hex).ok_or_else(|| corrupt("invalid binding hash"))?),
-        };
-        let user_id = UserId::new(user_id).map_err(|_| corrupt("invalid user id"))?;
-        Ok(PendingOrder {
-            order_no: order_no.clone(),
-            user_id,
-            created_at: UNIX_EPOCH + Duration::from_millis(created),
-            binding,
-            edition,
         })
     }
 
@@ -365,30 +337,9 @@ fn now_millis() -> u64 {
     millis(SystemTime::now())
 }
 
-/// Milliseconds since the Unix epoch of `time`.
-fn millis(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH)
-        .map_or(0, |since| u64::try_from(since.as_millis()).unwrap_or(0))
-}
-
 /// The due index member of an order: `<created ms>:<orderNo>`.
 fn due_member(order_no: &OrderNo, created_at: SystemTime) -> String {
     format!("{}:{}", millis(created_at), order_no.as_str())
-}
-
-/// `<created ms>:<binding hash or ->:<user id>[:<edition>]` of an order:
-/// a basic order is written as before editions were recorded.
-fn encode_order(order: &PendingOrder) -> String {
-    let created = millis(order.created_at);
-    let binding = order
-        .binding
-        .as_ref()
-        .map_or_else(|| UNBOUND.to_owned(), BindingHash::to_hex);
-    let user_id = order.user_id.as_str();
-    match order.edition {
-        Edition::Basic => format!("{created}:{binding}:{user_id}"),
-        edition => format!("{created}:{binding}:{user_id}:{edition}"),
-    }
 }
 
 fn backend(error: RedisBackendError) -> StoreError {
@@ -400,7 +351,7 @@ impl OrderStore for RedisOrderStore {
     async fn put(&self, order: PendingOrder, ttl: Duration) -> Result<(), StoreError> {
         let key = self.key(&order.order_no);
         let ttl = millis_ceil(ttl).min(MAX_MILLIS);
-        let record = encode_order(&order);
+        let record = record::encode(&order);
         let member = if self.due_index {
             due_member(&order.order_no, order.created_at)
         } else {
@@ -514,7 +465,7 @@ impl OrderStore for RedisOrderStore {
             UNKNOWN => Lookup::Unknown,
             EXPIRED => Lookup::Expired,
             CONSUMED => Lookup::Consumed,
-            ACCEPTED if binding == UNBOUND => Lookup::Pending { binding: None },
+            ACCEPTED if binding == record::UNBOUND => Lookup::Pending { binding: None },
             ACCEPTED => Lookup::Pending {
                 binding: Some(
                     BindingHash::from_hex(&binding)

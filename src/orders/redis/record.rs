@@ -1,0 +1,63 @@
+//! An order as the Redis store writes it:
+//! `<created ms>:<binding hash or ->:<user id>[:<edition>]`.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::binding::BindingHash;
+use crate::edition::Edition;
+use crate::ids::{OrderNo, UserId};
+use crate::orders::PendingOrder;
+
+/// The binding field of a record when the order has none.
+pub(super) const UNBOUND: &str = "-";
+
+/// Milliseconds since the Unix epoch of `time`.
+pub(super) fn millis(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH)
+        .map_or(0, |since| u64::try_from(since.as_millis()).unwrap_or(0))
+}
+
+/// The record of `order`: a basic order is written as before editions were
+/// recorded.
+pub(super) fn encode(order: &PendingOrder) -> String {
+    let created = millis(order.created_at);
+    let binding = order
+        .binding
+        .as_ref()
+        .map_or_else(|| UNBOUND.to_owned(), BindingHash::to_hex);
+    let user_id = order.user_id.as_str();
+    match order.edition {
+        Edition::Basic => format!("{created}:{binding}:{user_id}"),
+        edition => format!("{created}:{binding}:{user_id}:{edition}"),
+    }
+}
+
+/// The order `order_no` a record holds, or why it is corrupt; an order
+/// without an edition (written before editions were recorded) is basic.
+pub(super) fn decode(order_no: &OrderNo, order: &str) -> Result<PendingOrder, &'static str> {
+    let mut fields = order.splitn(4, ':');
+    let (Some(created), Some(binding), Some(user_id)) =
+        (fields.next(), fields.next(), fields.next())
+    else {
+        return Err("no binding or user id");
+    };
+    let edition = match fields.next() {
+        None => Edition::Basic,
+        Some(edition) => edition.parse().map_err(|_| "unknown edition")?,
+    };
+    let created: u64 = created
+        .parse()
+        .map_err(|_| "creation time is not a number")?;
+    let binding = match binding {
+        UNBOUND => None,
+        hex => Some(BindingHash::from_hex(hex).ok_or("invalid binding hash")?),
+    };
+    let user_id = UserId::new(user_id).map_err(|_| "invalid user id")?;
+    Ok(PendingOrder {
+        order_no: order_no.clone(),
+        user_id,
+        created_at: UNIX_EPOCH + Duration::from_millis(created),
+        binding,
+        edition,
+    })
+}

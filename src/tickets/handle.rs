@@ -1,0 +1,126 @@
+//! [`Refresher`]: the providers' handle on the refresh engine, shared by
+//! their clones; dropping its last clone stops the background refresh.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use super::refresh::{Engine, Shared, Want};
+use super::{SignTickets, TicketError};
+use crate::ids::UserId;
+use crate::secret::Secret;
+
+/// The providers' handle on their engine (shared by their clones): what
+/// they answer, as inherent methods so that their
+/// [`TicketProvider`](super::TicketProvider) impls box one future per
+/// call, not two. Dropped with the provider's last clone, it stops the
+/// background refresh.
+pub(crate) struct Refresher<S: Shared> {
+    engine: Arc<Engine<S>>,
+}
+
+impl<S: Shared> Refresher<S> {
+    pub fn new(engine: Engine<S>) -> Self {
+        Self {
+            engine: Arc::new(engine),
+        }
+    }
+
+    pub async fn sign_tickets(&self) -> Result<Arc<SignTickets>, TicketError> {
+        if let Some(sign) = self.engine.fresh_sign() {
+            return Ok(sign);
+        }
+        let pair = self.engine.due_pair().await.map_err(TicketError::sign)?;
+        Ok(Arc::clone(&pair.sign))
+    }
+
+    pub async fn recover(&self, stale: &SignTickets) -> Result<Arc<SignTickets>, TicketError> {
+        let pair = self
+            .engine
+            .replace(stale.current.value())
+            .await
+            .map_err(TicketError::sign)?;
+        Ok(Arc::clone(&pair.sign))
+    }
+
+    pub async fn nonce_ticket(&self, user_id: &UserId) -> Result<Secret, TicketError> {
+        self.engine.nonce(user_id).await.map_err(|error| {
+            tracing::warn!(app_id = %self.engine.client.app_id(), %error, "NONCE ticket fetch failed");
+            TicketError::NonceUnavailable {
+                source: Box::new(error),
+            }
+        })
+    }
+
+    /// A pair not yet due, fetched now (or by the refresh in flight) unless
+    /// there is one: an error only when no valid pair could be had.
+    pub async fn warm_up(&self) -> Result<(), TicketError> {
+        if self.engine.fresh_now().is_some() {
+            return Ok(());
+        }
+        let _pair = self
+            .engine
+            .refresh(Want::Ready)
+            .await
+            .map_err(TicketError::sign)?;
+        Ok(())
+    }
+}
+
+impl<S: Shared> Deref for Refresher<S> {
+    type Target = Engine<S>;
+
+    fn deref(&self) -> &Engine<S> {
+        &self.engine
+    }
+}
+
+impl<S: Shared> Drop for Refresher<S> {
+    fn drop(&mut self) {
+        self.engine.ahead.stop();
+    }
+}
+
+#[cfg(all(test, feature = "emulator"))]
+mod tests {
+    use tokio::sync::Notify;
+
+    use super::*;
+    use crate::client::Endpoint;
+    use crate::clock::ManualClock;
+    use crate::emulator::{Emulator, Fault};
+    use crate::tickets::refresh::Alone;
+    use crate::tickets::TicketTimings;
+
+    #[tokio::test]
+    async fn dropping_the_last_handle_stops_the_background_refresh() {
+        let clock = ManualClock::new();
+        let emulator = Emulator::builder()
+            .clock(clock.clone())
+            .start()
+            .await
+            .unwrap();
+        let timings = TicketTimings::default();
+        let refresher = Refresher::new(Engine::new(emulator.client(), Alone, timings));
+        refresher.sign_tickets().await.unwrap();
+        clock.advance(timings.refresh_every);
+        let release = Arc::new(Notify::new());
+        emulator.inject(Fault::hold(Endpoint::AccessToken, Arc::clone(&release)));
+        // Served the due pair; the background task waits for the vendor.
+        refresher.sign_tickets().await.unwrap();
+        emulator.wait_for_counts(|c| c.access_token == 2).await;
+        let engine = Arc::downgrade(&refresher.engine);
+        assert_eq!(engine.strong_count(), 2, "the handle and the task");
+
+        drop(refresher);
+        // The aborted task lets go of the engine when it is next polled.
+        for _ in 0..100 {
+            if engine.strong_count() == 0 {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(engine.strong_count(), 0, "no task outlives the handles");
+        release.notify_one();
+        assert_eq!(emulator.counts().sign_ticket, 1);
+    }
+}
