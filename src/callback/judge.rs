@@ -87,14 +87,14 @@ impl CallbackVerifier {
     }
 
     /// Lets the vendor's record decide a callback whose signature matches
-    /// no known SIGN ticket (see [`judge`]): the callback with the
-    /// record's code, and the record; else 401.
+    /// no known SIGN ticket (see [`judge`]): gives the callback the
+    /// record's code and answers the record; else 401.
     pub(super) async fn judge(
         &self,
-        mut callback: Callback,
+        callback: &mut Callback,
         recoverable: bool,
         tickets: Arc<SignTickets>,
-    ) -> Result<(Callback, Box<FaceRecord>), CallbackRejection> {
+    ) -> Result<Box<FaceRecord>, CallbackRejection> {
         let inner = &*self.inner;
         let order_no = &callback.order_no;
         let bad_signature = || reject(RejectionKind::BadSignature, Some(order_no.clone()), None);
@@ -116,12 +116,12 @@ impl CallbackVerifier {
             return Err(bad_signature());
         };
         tracing::warn!(order_no = %order_no, code = answer.code.as_str(), "accepted a callback on the vendor's record: another system sharing the app id fetched the SIGN ticket it was signed with");
-        callback.claim = match &inner.settler {
-            Some(settler) => settler.callback_claim(callback.claim, &answer.code),
-            None => callback.claim,
-        };
+        if let Some(settler) = &inner.settler {
+            let claim = std::mem::take(&mut callback.claim);
+            callback.claim = settler.callback_claim(claim, &answer.code);
+        }
         callback.code = answer.code;
-        Ok((callback, Box::new(answer.record)))
+        Ok(Box::new(answer.record))
     }
 
     /// The vendor's record of `order_no` for this app, without files;

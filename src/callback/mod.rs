@@ -106,7 +106,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use tracing::field::Empty;
-use tracing::Instrument;
+use tracing::{Instrument, Span};
 
 use crate::binding::BindingHash;
 use crate::client::FaceIdClient;
@@ -324,6 +324,13 @@ impl CallbackVerifier {
         read: Result<Callback, CallbackRejection>,
     ) -> Result<VerificationOutcome, CallbackRejection> {
         let span = tracing::info_span!("faceid.verify", order_no = Empty, verdict = Empty);
+        // A span no subscriber wants still records its fields for `log`:
+        // none at all then, so recording and entering it cost nothing.
+        let span = if span.is_disabled() {
+            Span::none()
+        } else {
+            span
+        };
         let verdict = match read {
             Ok(callback) => {
                 span.record("order_no", callback.order_no.as_str());
@@ -343,12 +350,15 @@ impl CallbackVerifier {
 
     /// Settles a callback, waiting for the store, the tickets and the
     /// vendor as needed.
-    async fn settle(&self, callback: Callback) -> Result<VerificationOutcome, CallbackRejection> {
+    async fn settle(
+        &self,
+        mut callback: Callback,
+    ) -> Result<VerificationOutcome, CallbackRejection> {
         let inner = &*self.inner;
         // The order first: a callback for an order this server never
         // started costs no token, ticket or record fetch.
         let recoverable = self.look_up(&callback).await?;
-        let (callback, record, judged) = match self.tickets_signing(&callback, recoverable).await? {
+        let (record, judged) = match self.tickets_signing(&callback, recoverable).await? {
             Signer::Known(tickets) => {
                 // Confirm before consuming: see the module documentation.
                 let record = match &inner.vendor {
@@ -360,11 +370,14 @@ impl CallbackVerifier {
                     }
                     _ => None,
                 };
-                (callback, record, false)
+                (record, false)
             }
             Signer::Unknown(tickets) => {
-                let judged = Box::pin(self.judge(callback, recoverable, tickets)).await?;
-                (judged.0, Some(judged.1), true)
+                // Changed in place: each copy of a callback moved in and
+                // out would keep its own slot in this future.
+                let callback = &mut callback;
+                let record = Box::pin(self.judge(callback, recoverable, tickets)).await?;
+                (Some(record), true)
             }
         };
         let consumed = (*inner.store)
