@@ -20,11 +20,10 @@ use std::time::{Duration, SystemTime};
 
 use super::rejection::reject;
 use super::{Callback, CallbackRejection, CallbackVerifier, NotConfirmed, RejectionKind};
-use crate::client::{ClientError, FaceIdClient};
+use crate::client::FaceIdClient;
 use crate::ids::OrderNo;
 use crate::record::{FaceRecord, QueryOptions, VerificationRecord};
-use crate::result_code::ResultCode;
-use crate::tickets::{call_with_recovery, SignTickets};
+use crate::tickets::{query_record, SignTickets};
 
 /// The least time between two record queries for one order: the ticket
 /// providers' default recovery interval.
@@ -132,13 +131,10 @@ impl CallbackVerifier {
         order_no: &OrderNo,
         tickets: Arc<SignTickets>,
     ) -> Result<Option<VerificationRecord>, CallbackRejection> {
-        let query = |tickets: Arc<SignTickets>| async move {
-            client
-                .query_record(order_no, tickets.current.value(), QueryOptions::default())
-                .await
-        };
-        match call_with_recovery(&*self.inner.tickets, tickets, query).await {
-            Ok(mut answer) => {
+        let provider = &*self.inner.tickets;
+        let options = QueryOptions::default();
+        match query_record(provider, client, tickets, order_no, options).await {
+            Ok(Some(mut answer)) => {
                 // Asked without files; make sure none are kept regardless.
                 answer.record.photo = None;
                 answer.record.video = None;
@@ -153,10 +149,7 @@ impl CallbackVerifier {
                 }
                 Ok(Some(answer))
             }
-            Err(ClientError::Vendor {
-                code: ResultCode::NoRecord,
-                ..
-            }) => Ok(None),
+            Ok(None) => Ok(None),
             // A verification, failed or not, has a record: any other
             // refusal is about the query itself (credentials, sign, the
             // vendor's health), not about the verification.

@@ -82,7 +82,7 @@ use crate::ids::OrderNo;
 use crate::orders::{Claim, DueOrder, OrderStore, PendingOrder};
 use crate::record::{Files, QueryOptions};
 use crate::result_code::ResultCode;
-use crate::tickets::{call_with_recovery, TicketError, TicketProvider};
+use crate::tickets::{query_record, TicketError, TicketProvider};
 
 mod hook;
 mod reconciler;
@@ -341,17 +341,8 @@ impl Settler {
         let inner = &*self.inner;
         let tickets = inner.tickets.sign_tickets().await?;
         let options = QueryOptions::default().files(files);
-        let query = |tickets: Arc<crate::tickets::SignTickets>| async move {
-            inner
-                .client
-                .query_record(order_no, tickets.current.value(), options)
-                .await
-        };
-        match call_with_recovery(&*inner.tickets, tickets, query).await {
-            Ok(record) => Ok(Some(record)),
-            Err(error) if error.vendor_code() == Some(&ResultCode::NoRecord) => Ok(None),
-            Err(error) => Err(error.into()),
-        }
+        let provider = &*inner.tickets;
+        Ok(query_record(provider, &inner.client, tickets, order_no, options).await?)
     }
 
     /// Asks the reconciler to look at `due` again at `at`.

@@ -12,9 +12,11 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
-use crate::client::ClientError;
+use crate::client::{ClientError, FaceIdClient};
 use crate::credentials::Ticket;
-use crate::ids::UserId;
+use crate::ids::{OrderNo, UserId};
+use crate::record::{QueryOptions, VerificationRecord};
+use crate::result_code::ResultCode;
 use crate::secret::Secret;
 
 mod ahead;
@@ -252,5 +254,28 @@ where
             tracing::warn!(%error, "no newer credentials could be had");
             Err(refused)
         }
+    }
+}
+
+/// The vendor's record of `order_no` (`queryfacerecord` with `options`,
+/// through `client`, signed with `tickets` and recovered once as
+/// [`call_with_recovery`] does); `None` when the vendor has no record of
+/// it. Shared by the settler and the callback verifier.
+pub(crate) async fn query_record(
+    provider: &dyn TicketProvider,
+    client: &FaceIdClient,
+    tickets: Arc<SignTickets>,
+    order_no: &OrderNo,
+    options: QueryOptions,
+) -> Result<Option<VerificationRecord>, ClientError> {
+    let query = |tickets: Arc<SignTickets>| async move {
+        client
+            .query_record(order_no, tickets.current.value(), options)
+            .await
+    };
+    match call_with_recovery(provider, tickets, query).await {
+        Ok(record) => Ok(Some(record)),
+        Err(error) if error.vendor_code() == Some(&ResultCode::NoRecord) => Ok(None),
+        Err(error) => Err(error),
     }
 }
