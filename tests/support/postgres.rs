@@ -28,8 +28,7 @@ use sqlx::postgres::PgPool;
 use tencent_faceid::orders::{postgres_pool, PostgresOrderStore};
 use tencent_faceid::random::random_alphanumeric;
 
-use super::service::{free_port, Service};
-use super::skip;
+use super::service::{find_or_start, free_port, Service, Wanted};
 
 /// Where the tests look for a PostgreSQL when `DATABASE_URL` is not set.
 const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -50,7 +49,7 @@ rm -rf "$dir""#;
 static POSTGRES: OnceLock<Service> = OnceLock::new();
 
 fn postgres() -> &'static Service {
-    POSTGRES.get_or_init(find_or_start)
+    POSTGRES.get_or_init(|| find_or_start(&WANTED))
 }
 
 /// The URL of this binary's PostgreSQL; `None` when there is none, after
@@ -109,31 +108,16 @@ impl Schema {
     }
 }
 
-fn find_or_start() -> Service {
-    let configured = std::env::var("DATABASE_URL").ok();
-    let url = configured.as_deref().unwrap_or(DEFAULT_URL);
-    if answers(url) {
-        return Service::Running {
-            url: url.to_owned(),
-            _guard: None,
-        };
-    }
-    let shown = without_credentials(url);
-    match start_own() {
-        Ok((url, guard)) => {
-            skip::loud(&format!(
-                "no PostgreSQL answers at {shown}: the PostgreSQL tests use a throwaway cluster at {url}"
-            ));
-            Service::Running {
-                url,
-                _guard: Some(guard),
-            }
-        }
-        Err(why) => Service::Unavailable(format!(
-            "no PostgreSQL answers at {shown} and {why}; or point DATABASE_URL at a running PostgreSQL"
-        )),
-    }
-}
+/// How this binary finds its PostgreSQL, or starts one.
+const WANTED: Wanted = Wanted {
+    name: "PostgreSQL",
+    var: "DATABASE_URL",
+    default_url: DEFAULT_URL,
+    own: "a throwaway cluster",
+    hint: "",
+    answers,
+    start_own,
+};
 
 /// Whether a PostgreSQL accepts a connection at `url` within 3 s (on a
 /// thread of its own: the caller may be inside a Tokio runtime).
@@ -157,17 +141,6 @@ fn answers(url: &str) -> bool {
     })
     .join()
     .unwrap_or(false)
-}
-
-/// `url` without its password, fit for a message.
-fn without_credentials(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) => {
-            let _ = parsed.set_password(None);
-            parsed.to_string()
-        }
-        Err(_) => "DATABASE_URL (not a URL)".to_owned(),
-    }
 }
 
 /// Whether `initdb` and `pg_ctl` are installed (on the `PATH` or in

@@ -37,7 +37,7 @@ use std::process::{ChildStdin, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use super::service::{free_port, Service};
+use super::service::{find_or_start, free_port, Service, Wanted};
 use super::skip;
 
 /// Where the tests look for a Redis when `REDIS_URL` is not set.
@@ -58,7 +58,7 @@ wait "$!""#;
 static REDIS: OnceLock<Service> = OnceLock::new();
 
 fn redis() -> &'static Service {
-    REDIS.get_or_init(find_or_start)
+    REDIS.get_or_init(|| find_or_start(&WANTED))
 }
 
 /// The URL of this binary's Redis; `None` when there is none, after a loud
@@ -105,32 +105,16 @@ pub fn require() {
     }
 }
 
-fn find_or_start() -> Service {
-    let configured = std::env::var("REDIS_URL").ok();
-    let url = configured.as_deref().unwrap_or(DEFAULT_URL);
-    if answers(url) {
-        return Service::Running {
-            url: url.to_owned(),
-            _guard: None,
-        };
-    }
-    let shown = without_credentials(url);
-    match start_own() {
-        Ok((url, guard)) => {
-            skip::loud(&format!(
-                "no Redis answers at {shown}: the Redis tests use their own redis-server at {url}"
-            ));
-            Service::Running {
-                url,
-                _guard: Some(guard),
-            }
-        }
-        Err(why) => Service::Unavailable(format!(
-            "no Redis answers at {shown} and {why}; or point REDIS_URL at a running Redis; \
-             {SKIP_VAR}=1 skips the Redis tests"
-        )),
-    }
-}
+/// How this binary finds its Redis, or starts one.
+const WANTED: Wanted = Wanted {
+    name: "Redis",
+    var: "REDIS_URL",
+    default_url: DEFAULT_URL,
+    own: "their own redis-server",
+    hint: "; FACEID_SKIP_REDIS=1 skips the Redis tests",
+    answers,
+    start_own,
+};
 
 /// Whether a Redis answers PING at `url` within a second.
 fn answers(url: &str) -> bool {
@@ -141,19 +125,6 @@ fn answers(url: &str) -> bool {
         .get_connection_with_timeout(Duration::from_secs(1))
         .and_then(|mut connection| redis::cmd("PING").query::<String>(&mut connection))
         .is_ok()
-}
-
-/// `url` without its user name and password, fit for a message.
-fn without_credentials(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) => {
-            // Neither fails on a URL with a host, and a Redis URL has one.
-            let _ = parsed.set_password(None);
-            let _ = parsed.set_username("");
-            parsed.to_string()
-        }
-        Err(_) => "REDIS_URL (not a URL)".to_owned(),
-    }
 }
 
 /// Starts `redis-server` on a free loopback port under the guard shell
