@@ -12,7 +12,7 @@
 //! ```
 //! use tencent_faceid::callback::VerificationOutcome;
 //! use tencent_faceid::ids::{OrderNo, UserId};
-//! use tencent_faceid::result_code::ResultCode;
+//! use tencent_faceid::vendor::ResultCode;
 //! use tencent_faceid::Verified;
 //!
 //! fn greeting(Verified(outcome): Verified) -> String {

@@ -14,10 +14,10 @@ use tencent_faceid::client::{ClientError, Endpoint, FaceIdClient};
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::emulator::{Emulator, Fault, Outcome, Refusal};
 use tencent_faceid::ids::{OrderNo, UserId};
-use tencent_faceid::record::{Files, QueryOptions};
-use tencent_faceid::result_code::{FrontEndCode, ResultCode};
 use tencent_faceid::sign::sign;
-use tencent_faceid::wire::{StartResponse, VERSION};
+use tencent_faceid::vendor::{Files, QueryOptions};
+use tencent_faceid::vendor::{FrontEndCode, ResultCode};
+use tencent_faceid::vendor::{StartResponse, VERSION};
 use tencent_faceid::Secret;
 
 fn client_with_secret(emulator: &Emulator, secret: &str) -> FaceIdClient {
@@ -364,7 +364,7 @@ async fn start_session_with_a_photo_needs_no_name() {
     request.source_photo_str = Some(Secret::new(
         base64::engine::general_purpose::STANDARD.encode(b"\xFF\xD8\xFF\xE0 a photo"),
     ));
-    request.source_photo_type = Some(tencent_faceid::wire::SourcePhotoType::HighDefinition);
+    request.source_photo_type = Some(tencent_faceid::vendor::SourcePhotoType::HighDefinition);
     request.sign = sign(
         &[client.app_id(), "orderPhoto1", "user1", VERSION],
         ticket.value(),

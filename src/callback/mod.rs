@@ -483,7 +483,8 @@ impl CallbackVerifier {
             order_no.as_str(),
             callback.code.as_str(),
         ];
-        let signed_with = |ticket: &Ticket| sign::verify(&signed, ticket.value(), &callback.signature);
+        let signed_with =
+            |ticket: &Ticket| sign::verify(&signed, ticket.value(), &callback.signature);
         // The clock is read only when a previous ticket could match.
         let accepted = tickets.accepted_with(|| self.inner.clock.now());
         match accepted.enumerate().find(|(_, ticket)| signed_with(ticket)) {

@@ -324,9 +324,15 @@ mod tests {
             previous: Some(Ticket::new("old", now + Duration::from_secs(1))),
             ..only
         };
-        assert_eq!(both.accepted_with(at(now, &read)).next().map(|t| t.value()), Some("new"));
+        assert_eq!(
+            both.accepted_with(at(now, &read)).next().map(|t| t.value()),
+            Some("new")
+        );
         assert_eq!(read.get(), 0, "the current ticket matched: no clock");
-        let all: Vec<_> = both.accepted_with(at(now, &read)).map(|t| t.value()).collect();
+        let all: Vec<_> = both
+            .accepted_with(at(now, &read))
+            .map(|t| t.value())
+            .collect();
         assert_eq!((all, read.get()), (vec!["new", "old"], 1));
         let later = now + Duration::from_secs(2);
         let all: Vec<_> = both.accepted_at(later).map(|t| t.value()).collect();
