@@ -64,7 +64,8 @@
 //! `?` away too: [`StartError`] is a [`ResponseError`] and [`Started`] a
 //! [`Responder`] (a 303 to the vendor's page with the binding cookie). In
 //! your handlers' tests, build the outcome with
-//! [`VerificationOutcome::for_test`] and call the handler with
+//! [`VerificationOutcome::for_test`](crate::VerificationOutcome::for_test)
+//! and call the handler with
 //! `Verified(outcome)`.
 
 use std::future::Future;

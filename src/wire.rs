@@ -196,7 +196,7 @@ pub struct FaceIdRequest {
     pub nonce: String,
 }
 
-/// The session a [`FaceIdResponse`] opened.
+/// The session `getfaceid` opened (App SDK edition).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FaceIdResult {
@@ -251,7 +251,7 @@ pub(crate) type StartResponse = ResultResponse<StartResult>;
 /// the query was refused (for example [`ResultCode::NoRecord`]).
 pub(crate) type QueryRecordResponse = ResultResponse<FaceRecord>;
 
-/// The session a [`StartResponse`] opened.
+/// The session `geth5faceid` opened (an H5 edition).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StartResult {
