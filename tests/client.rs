@@ -15,9 +15,9 @@ use tencent_faceid::clock::ManualClock;
 use tencent_faceid::emulator::{Emulator, Fault, Outcome, Refusal};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::sign::sign;
+use tencent_faceid::vendor::VERSION;
 use tencent_faceid::vendor::{Files, QueryOptions};
 use tencent_faceid::vendor::{FrontEndCode, ResultCode};
-use tencent_faceid::vendor::VERSION;
 use tencent_faceid::Secret;
 
 fn client_with_secret(emulator: &Emulator, secret: &str) -> FaceIdClient {

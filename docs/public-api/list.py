@@ -133,9 +133,15 @@ def main(path):
     def resolve_uses():
         # Deeper re-exports first: an item defined in a private module and
         # re-exported both by its public module and at the root is listed
-        # at the module's path, and the root's re-export is a `use` line.
+        # at the module's path, and the root's re-export is a `use` line;
+        # a `#[doc(no_inline)]` re-export is only ever a `use` line when the
+        # item is listed elsewhere.
+        def order(u):
+            no_inline = "no_inline" in json.dumps(u[1].get("attrs", []))
+            return (not no_inline, u[0].count("::"), u[0])
+
         while pending_uses:
-            pending_uses.sort(key=lambda u: (u[0].count("::"), u[0]))
+            pending_uses.sort(key=order)
             p, u = pending_uses.pop()
             use = u["inner"]["use"]
             target = use.get("id")
