@@ -8,7 +8,7 @@
 //!
 //! The everyday types are at the root: start a session ([`SessionStarter`],
 //! [`StartSession`], [`Started`], [`StartError`]), verify its callback
-//! ([`CallbackVerifier`], extracted as [`Verified`] in axum and actix-web),
+//! ([`CallbackVerifier`], extracted as `Verified` in axum and actix-web),
 //! the [`VerificationOutcome`] or the [`CallbackRejection`], the order
 //! stores ([`OrderStore`], [`MemoryOrderStore`], `RedisOrderStore`,
 //! `PostgresOrderStore`), the tickets ([`TicketProvider`],
