@@ -27,7 +27,10 @@ use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::RedisOrderStore;
 use tencent_faceid::orders::{Claim, MemoryOrderStore, OrderStore, PendingOrder};
-use tencent_faceid::random::random_alphanumeric;
+/// `len` random ASCII letters and digits.
+fn random_alphanumeric(len: usize) -> String {
+    rand::distr::SampleString::sample_string(&rand::distr::Alphanumeric, &mut rand::rng(), len)
+}
 use tencent_faceid::sign::sign;
 use tencent_faceid::tickets::StaticTickets;
 

@@ -23,7 +23,10 @@ use tencent_faceid::emulator::{Emulator, Outcome};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::RedisOrderStore;
 use tencent_faceid::orders::{Consumed, MemoryOrderStore, OrderStore, PendingOrder};
-use tencent_faceid::random::random_alphanumeric;
+/// `len` random ASCII letters and digits.
+fn random_alphanumeric(len: usize) -> String {
+    rand::distr::SampleString::sample_string(&rand::distr::Alphanumeric, &mut rand::rng(), len)
+}
 use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::settle::{Reconciler, Settlement, Settler};
 use tencent_faceid::tickets::CachedTickets;

@@ -42,7 +42,10 @@ use tencent_faceid::axum::{SdkVerified, Verified, VerifiedRejection};
 use tencent_faceid::callback::CallbackVerifier;
 use tencent_faceid::emulator::Emulator;
 use tencent_faceid::ids::UserId;
-use tencent_faceid::random::random_alphanumeric;
+/// `len` random ASCII letters and digits.
+fn random_alphanumeric(len: usize) -> String {
+    rand::distr::SampleString::sample_string(&rand::distr::Alphanumeric, &mut rand::rng(), len)
+}
 use tencent_faceid::render::BodyFormat;
 use tencent_faceid::session::{StartSession, Started};
 use tencent_faceid::FaceId;

@@ -64,11 +64,11 @@
 //! `?` away too: [`StartError`] is a [`ResponseError`] and [`Started`] a
 //! [`Responder`] (a 303 to the vendor's page with the binding cookie). In
 //! your handlers' tests, build the outcome with
-//! [`VerificationOutcome::for_test`] and call the handler with
+//! [`VerificationOutcome::for_test`](crate::VerificationOutcome::for_test)
+//! and call the handler with
 //! `Verified(outcome)`.
 
 use std::future::Future;
-use std::ops::Deref;
 use std::pin::Pin;
 
 use actix_web::body::BoxBody;
@@ -79,71 +79,14 @@ use actix_web::{
 };
 
 use crate::binding;
-use crate::callback::{
-    method_not_allowed, CallbackRejection, CallbackVerifier, VerificationOutcome,
-};
+use crate::callback::{method_not_allowed, CallbackRejection, CallbackVerifier};
 use crate::facade::FaceId;
 use crate::render::{BodyFormat, ErrorResponse};
+// The extractors' types, framework-free; only the actix-web traits are here.
+#[doc(no_inline)]
+pub use crate::extract::{SdkVerified, Verified, VerifiedRejection};
 use crate::sdk::{refuse_too_long, verify_result_body};
 use crate::session::{StartError, Started};
-
-/// A verified callback: extracting it verifies the request's query (and
-/// [binding cookie](crate::binding)) with the verifier in the app data:
-/// `web::Data<CallbackVerifier>`, a plain `CallbackVerifier`, or
-/// `web::Data<FaceId>`. Only a `GET` is verified: any other method is
-/// refused with 405 before verification.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Verified(pub VerificationOutcome);
-
-/// The former name of [`Verified`].
-#[deprecated(
-    since = "0.2.0",
-    note = "renamed to `Verified`, like the axum extractor"
-)]
-pub type VerifiedCallback = Verified;
-
-/// The former name of [`VerifiedRejection`].
-#[deprecated(
-    since = "0.2.0",
-    note = "renamed to `VerifiedRejection`, like the axum rejection"
-)]
-pub type VerifiedCallbackError = VerifiedRejection;
-
-impl Deref for Verified {
-    type Target = VerificationOutcome;
-
-    fn deref(&self) -> &VerificationOutcome {
-        &self.0
-    }
-}
-
-/// Why [`Verified`] could not be extracted; the same name and shape as
-/// `axum::VerifiedRejection`.
-#[derive(Debug, Clone, thiserror::Error)]
-#[non_exhaustive]
-pub enum VerifiedRejection {
-    /// The callback was rejected, or the request is not a `GET`.
-    #[error("{rejection}")]
-    Rejected {
-        /// Why.
-        rejection: CallbackRejection,
-        /// The format of the answer: [`BodyFormat`] from the app data.
-        format: BodyFormat,
-    },
-    /// No verifier is registered in the app data: 500.
-    #[error("no CallbackVerifier in the app data: register one with App::app_data(web::Data::new(face_id)) (a tencent_faceid::FaceId) or App::app_data(web::Data::new(verifier))")]
-    NotConfigured,
-}
-
-impl VerifiedRejection {
-    /// The callback's rejection, if that is why.
-    pub fn rejection(&self) -> Option<&CallbackRejection> {
-        match self {
-            Self::Rejected { rejection, .. } => Some(rejection),
-            Self::NotConfigured => None,
-        }
-    }
-}
 
 /// The verifier in the app data and the format to answer rejections in.
 fn configured(request: &HttpRequest) -> Option<(CallbackVerifier, BodyFormat)> {
@@ -199,6 +142,11 @@ impl FaceId {
     }
 }
 
+/// [`Verified`]: extracting it verifies the request's query (and
+/// [binding cookie](crate::binding)) with the verifier in the app data:
+/// `web::Data<CallbackVerifier>`, a plain `CallbackVerifier`, or
+/// `web::Data<FaceId>`. Only a `GET` is verified: any other method is
+/// refused with 405 before verification.
 impl FromRequest for Verified {
     type Error = VerifiedRejection;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
@@ -229,9 +177,8 @@ impl FromRequest for Verified {
     }
 }
 
-/// An App SDK result your app forwarded as a JSON `POST` body, verified
-/// ([`crate::sdk::verify_result_body`]) with the verifier in the app data
-/// (as for [`Verified`]). Rejections answer as JSON, an answer for an app:
+/// [`SdkVerified`] from a JSON `POST` body, verified with the verifier in
+/// the app data (as for [`Verified`]). Rejections answer as JSON, an answer for an app:
 /// 401 tampered, 404 not ours, 409 replayed, 400 not a result.
 ///
 /// ```
@@ -248,17 +195,6 @@ impl FromRequest for Verified {
 ///     .route("/sdk/result", web::post().to(sdk_result));
 /// # }
 /// ```
-#[derive(Debug, Clone, PartialEq)]
-pub struct SdkVerified(pub VerificationOutcome);
-
-impl Deref for SdkVerified {
-    type Target = VerificationOutcome;
-
-    fn deref(&self) -> &VerificationOutcome {
-        &self.0
-    }
-}
-
 impl FromRequest for SdkVerified {
     type Error = VerifiedRejection;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
@@ -321,19 +257,14 @@ impl ResponseError for CallbackRejection {
 
 impl ResponseError for VerifiedRejection {
     fn status_code(&self) -> StatusCode {
-        match self {
-            Self::Rejected { rejection, .. } => rejection.status_code(),
-            Self::NotConfigured => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
+    /// [`VerifiedRejection::to_response`]: the callback's rejection in
+    /// the app data's format, or 500 with a message naming what is
+    /// missing.
     fn error_response(&self) -> HttpResponse {
-        match self {
-            Self::Rejected { rejection, format } => http_response(rejection.to_response(*format)),
-            Self::NotConfigured => HttpResponse::build(self.status_code())
-                .content_type(header::ContentType::plaintext())
-                .body(self.to_string()),
-        }
+        http_response(self.to_response())
     }
 }
 

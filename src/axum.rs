@@ -64,8 +64,6 @@
 //!
 //! [`FaceCallbackLayer`]: crate::tower::FaceCallbackLayer
 
-use std::ops::Deref;
-
 use ::axum::extract::{FromRef, FromRequest, FromRequestParts, OptionalFromRequestParts, Request};
 use ::axum::handler::Handler;
 use ::axum::response::{IntoResponse, Response};
@@ -79,6 +77,9 @@ use crate::callback::{
 };
 use crate::facade::FaceId;
 use crate::render::{BodyFormat, ErrorResponse};
+// The extractors' types, framework-free; only the axum traits are here.
+#[doc(no_inline)]
+pub use crate::extract::{SdkVerified, Verified, VerifiedRejection};
 use crate::sdk::{refuse_too_long, verify_result_body, MAX_RESULT_BODY};
 use crate::session::{StartError, Started};
 use crate::tower::{http_response, FaceCallbackLayer};
@@ -141,62 +142,6 @@ impl FaceId {
     }
 }
 
-/// The verified callback, for handlers behind
-/// [`FaceCallbackLayer`].
-///
-/// Extraction fails with [`VerifiedRejection`]: the callback's rejection
-/// (only behind a layer that passes rejections through), 405 for a request
-/// that is not a `GET`, or a 500 when the route has no layer.
-/// `Option<Verified>` is `None` for a rejected callback (and still fails
-/// for a missing layer or another method).
-///
-/// Extracting takes the outcome out of the request extensions (no copy):
-/// extract it once per request. A middleware between the layer and the
-/// handler can read it with `request.extensions().get::<VerificationOutcome>()`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Verified(pub VerificationOutcome);
-
-impl Deref for Verified {
-    type Target = VerificationOutcome;
-
-    fn deref(&self) -> &VerificationOutcome {
-        &self.0
-    }
-}
-
-/// Why [`Verified`] could not be extracted; the same name and shape as
-/// `actix::VerifiedRejection`.
-///
-/// Extract `Result<Verified, VerifiedRejection>` to handle it yourself.
-#[derive(Debug, Clone, thiserror::Error)]
-#[non_exhaustive]
-pub enum VerifiedRejection {
-    /// The callback was rejected (the layer passed the rejection through),
-    /// or the request is not a `GET`.
-    #[error("{rejection}")]
-    Rejected {
-        /// Why.
-        rejection: CallbackRejection,
-        /// How the layer answers rejections (its
-        /// [`json_rejections`](crate::tower::FaceCallbackLayer::json_rejections)).
-        format: BodyFormat,
-    },
-    /// Neither an outcome nor a rejection is in the request: the route is
-    /// not behind the layer (or `Verified` was extracted twice).
-    #[error("no verified face callback in this request: put the route behind tencent_faceid::tower::FaceCallbackLayer (Router::route_layer), and extract Verified once")]
-    NotConfigured,
-}
-
-impl VerifiedRejection {
-    /// The callback's rejection, if that is why.
-    pub fn rejection(&self) -> Option<&CallbackRejection> {
-        match self {
-            Self::Rejected { rejection, .. } => Some(rejection),
-            Self::NotConfigured => None,
-        }
-    }
-}
-
 /// Takes the layer's verdict out of the request: the outcome, the
 /// rejection it passed through, or `Err` for another method or no layer.
 fn take_verdict(
@@ -243,14 +188,10 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Verified {
     }
 }
 
-/// An App SDK result your app forwarded as a JSON `POST` body, verified
-/// ([`crate::sdk::verify_result_body`]) with the [`CallbackVerifier`] of
-/// the router's state (`CallbackVerifier: FromRef<S>`: a `FaceId` or a
-/// verifier as the state, or your state with a `FromRef` impl).
-///
-/// Extraction fails with [`VerifiedRejection::Rejected`] in
-/// [`BodyFormat::Json`]: the result's rejection (401 tampered, 404 not
-/// ours, 409 replayed, 400 not a result...), an answer for an app.
+/// [`SdkVerified`] from a JSON `POST` body, verified with the
+/// [`CallbackVerifier`] of the router's state (`CallbackVerifier:
+/// FromRef<S>`: a `FaceId` or a verifier as the state, or your state with
+/// a `FromRef` impl).
 ///
 /// ```
 /// use axum::{routing::post, Json, Router};
@@ -265,17 +206,6 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Verified {
 /// let app: Router = Router::new().route("/sdk/result", post(sdk_result)).with_state(face_id);
 /// # }
 /// ```
-#[derive(Debug, Clone, PartialEq)]
-pub struct SdkVerified(pub VerificationOutcome);
-
-impl Deref for SdkVerified {
-    type Target = VerificationOutcome;
-
-    fn deref(&self) -> &VerificationOutcome {
-        &self.0
-    }
-}
-
 impl<S> FromRequest<S> for SdkVerified
 where
     S: Send + Sync,
@@ -319,15 +249,10 @@ impl IntoResponse for CallbackRejection {
 }
 
 impl IntoResponse for VerifiedRejection {
-    /// The callback's rejection in the layer's format, or 500 with a
-    /// message naming the missing layer.
+    /// [`VerifiedRejection::to_response`]: the callback's rejection in the
+    /// layer's format, or 500 with a message naming the missing layer.
     fn into_response(self) -> Response {
-        match self {
-            Self::Rejected { rejection, format } => rejection.to_response(format).into_response(),
-            Self::NotConfigured => {
-                (StatusCode::INTERNAL_SERVER_ERROR, self.to_string()).into_response()
-            }
-        }
+        http_response(self.to_response())
     }
 }
 

@@ -7,17 +7,14 @@ use serde::{Deserialize, Deserializer};
 use serde_json::error::Category;
 
 /// Why a JSON document could not be decoded: the field and the position,
-/// never a value.
+/// never a value (a serde error message can quote the body: a token, a
+/// name).
 ///
 /// ```
-/// use tencent_faceid::json::decode;
-/// #[derive(serde::Deserialize, Debug)]
-/// struct Answer { result: Inner }
-/// #[derive(serde::Deserialize, Debug)]
-/// struct Inner { expire_in: u64 }
-/// let error = decode::<Answer>(br#"{"result":{"expire_in":"s3cr3t"}}"#).unwrap_err();
-/// assert_eq!(error.to_string(), "a value of the wrong type or form at `result.expire_in` (line 1, column 31)");
-/// assert!(!format!("{error:?}").contains("s3cr3t"));
+/// use tencent_faceid::client::DecodeError;
+/// fn where_it_failed(error: &DecodeError) -> String {
+///     format!("{} (line {}, column {})", error.field(), error.line(), error.column())
+/// }
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{problem} at `{field}` (line {line}, column {column})")]
@@ -71,7 +68,7 @@ impl DecodeError {
 ///
 /// # Errors
 /// [`DecodeError`] when `bytes` is not JSON or not a `T`.
-pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -145,4 +142,35 @@ pub(crate) fn lenient_seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Res
     text.parse().map_err(|_| {
         serde::de::Error::custom(format!("expected a number of seconds, got {text:?}"))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode;
+
+    #[derive(serde::Deserialize, Debug)]
+    struct Answer {
+        #[allow(dead_code)]
+        result: Inner,
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    struct Inner {
+        #[allow(dead_code)]
+        expire_in: u64,
+    }
+
+    #[test]
+    fn an_error_says_where_and_never_quotes_the_body() {
+        let error = decode::<Answer>(br#"{"result":{"expire_in":"s3cr3t"}}"#).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "a value of the wrong type or form at `result.expire_in` (line 1, column 31)"
+        );
+        assert!(!format!("{error:?}").contains("s3cr3t"));
+        assert_eq!(
+            (error.field(), error.line(), error.column()),
+            ("result.expire_in", 1, 31)
+        );
+    }
 }

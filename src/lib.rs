@@ -6,19 +6,25 @@
 //!
 //! ## Modules
 //!
-//! From the ground up; each module uses only those above it.
+//! The everyday types are at the root: start a session ([`SessionStarter`],
+//! [`StartSession`], [`Started`], [`StartError`]), verify its callback
+//! ([`CallbackVerifier`], extracted as `Verified` in axum and actix-web),
+//! the [`VerificationOutcome`] or the [`CallbackRejection`], the order
+//! stores ([`OrderStore`], [`MemoryOrderStore`], `RedisOrderStore`,
+//! `PostgresOrderStore`), the tickets ([`TicketProvider`],
+//! [`CachedTickets`], [`StaticTickets`], `RedisTickets`), the facade
+//! ([`FaceId`]) and the `Emulator`. The modules hold the rest, from the
+//! ground up; each module uses only those above it.
 //!
-//! - [`secret`], [`clock`], [`json`], [`report`]: a [`Secret`] that never
-//!   shows in `Debug`, the injectable time the lifecycle is measured on,
-//!   JSON decoding that never quotes the body, and a [`Report`] for `main`
-//!   that prints an error's message and causes.
+//! - [`Secret`], [`clock`], [`Report`]: a secret that never shows in
+//!   `Debug`, the injectable time the lifecycle is measured on, and an
+//!   error report for `main` that prints an error's message and causes.
 //! - [`sign`]: the vendor's SHA-1 [`sign::Signature`], exact (Java string
 //!   order on all of Unicode), with [`sign::explain`] for debugging a
 //!   mismatch.
-//! - [`ids`], [`result_code`], [`record`], [`wire`]: validated
-//!   [`ids::OrderNo`] / [`ids::UserId`], the vendor's
-//!   [`result_code::ResultCode`], the evidence [`record::FaceRecord`], and
-//!   the request and response bodies.
+//! - [`ids`], [`vendor`]: validated [`OrderNo`] / [`UserId`], and the
+//!   vendor's own data: the [`vendor::ResultCode`], the evidence
+//!   [`vendor::FaceRecord`] and the session-start bodies.
 //! - [`edition`]: the vendor's editions ([`edition::Edition`]: basic H5,
 //!   enhanced H5, App SDK) and what differs between them: the upload call
 //!   and the signing recipes.
@@ -26,28 +32,31 @@
 //! - [`client`]: [`client::FaceIdClient`], every vendor call with typed
 //!   errors.
 //! - [`tickets`]: where SIGN and NONCE tickets come from:
-//!   [`tickets::StaticTickets`] for tests, [`tickets::CachedTickets`] for one
-//!   server, `tickets::RedisTickets` (feature `redis`) for many; the caching
-//!   ones live by the vendor's token and ticket lifecycle.
+//!   [`StaticTickets`] for tests, [`CachedTickets`] for one server,
+//!   `RedisTickets` (feature `redis`) for many; the caching ones live by
+//!   the vendor's token and ticket lifecycle.
 //! - [`orders`]: the sessions this server started, each accepted once:
-//!   [`orders::MemoryOrderStore`], `orders::RedisOrderStore`.
+//!   [`MemoryOrderStore`], `RedisOrderStore`, `PostgresOrderStore`.
 //! - [`binding`]: the cookie that ties a session to the browser that
 //!   started it.
 //! - [`render`]: an error as an HTTP answer (status, body), once for every
 //!   framework.
-//! - [`session`]: [`session::SessionStarter`] starts a session and gives
-//!   the URL to send the browser to.
+//! - [`session`]: [`SessionStarter`] starts a session and gives the URL to
+//!   send the browser to.
 //! - [`settle`]: every order ends passed, failed or abandoned, exactly
 //!   once, by its callback or by the [`settle::Reconciler`], and one
 //!   `on_settled` hook hears of it.
-//! - [`callback`]: [`callback::CallbackVerifier`] turns a callback query
-//!   into a [`callback::VerificationOutcome`] or a
-//!   [`callback::CallbackRejection`]; `tower::FaceCallbackLayer`,
-//!   `axum::Verified` and `actix::Verified` put it in front of your
-//!   handler.
+//! - [`callback`]: [`CallbackVerifier`] turns a callback query into a
+//!   [`VerificationOutcome`] or a [`CallbackRejection`].
 //! - [`sdk`]: the App SDK edition: the launch parameters the native SDK
 //!   takes ([`sdk::SdkLaunch`]) and the SDK's result, verified by the
 //!   callback's pipeline ([`sdk::verify_result`]).
+//! - `tower` (feature `tower`, default), `axum` (feature `axum`), `actix`
+//!   (feature `actix`): the verifier in front of your handler:
+//!   `tower::FaceCallbackLayer`, and the extractors `Verified`,
+//!   `SdkVerified` and their `VerifiedRejection`, one set of types for
+//!   both frameworks (only the frameworks' traits are in `axum` and
+//!   `actix`).
 //! - [`facade`]: [`FaceId`], all of the above wired once.
 //! - [`metrics`]: what the crate counts (feature `metrics`), and the
 //!   `tracing` spans it opens.
@@ -93,20 +102,22 @@ pub mod credentials;
 pub mod edition;
 #[cfg(feature = "emulator")]
 pub mod emulator;
+#[cfg(any(feature = "axum", feature = "actix"))]
+mod extract;
 pub mod facade;
 pub mod ids;
-pub mod json;
+mod json;
 pub mod metrics;
 pub mod orders;
-pub mod random;
-pub mod record;
+mod random;
+mod record;
 #[cfg(feature = "redis")]
 pub mod redis;
 pub mod render;
-pub mod report;
-pub mod result_code;
+mod report;
+mod result_code;
 pub mod sdk;
-pub mod secret;
+mod secret;
 pub mod session;
 pub mod settle;
 pub mod sign;
@@ -115,11 +126,29 @@ pub mod testing;
 pub mod tickets;
 #[cfg(feature = "tower")]
 pub mod tower;
-pub mod wire;
+pub mod vendor;
+mod wire;
 
+// The product, at the root: start, verify, the outcome and the rejection,
+// the stores, the tickets, the facade, the emulator.
+pub use callback::{CallbackRejection, CallbackVerifier, VerificationOutcome};
+#[cfg(feature = "emulator")]
+pub use emulator::Emulator;
+#[cfg(any(feature = "axum", feature = "actix"))]
+pub use extract::{SdkVerified, Verified, VerifiedRejection};
 pub use facade::FaceId;
+pub use ids::{OrderNo, UserId};
+#[cfg(feature = "postgres")]
+pub use orders::PostgresOrderStore;
+#[cfg(feature = "redis")]
+pub use orders::RedisOrderStore;
+pub use orders::{MemoryOrderStore, OrderStore};
 pub use report::Report;
 pub use secret::Secret;
+pub use session::{SessionStarter, StartError, StartSession, Started};
+#[cfg(feature = "redis")]
+pub use tickets::RedisTickets;
+pub use tickets::{CachedTickets, StaticTickets, TicketProvider};
 
 /// The `async_trait` attribute, re-exported: implement [`orders::OrderStore`]
 /// or [`tickets::TicketProvider`] with no dependency of your own. A store of

@@ -14,7 +14,7 @@ use crate::sign::Signature;
 /// Which files a record query asks for (`getFile`); default none.
 ///
 /// ```
-/// use tencent_faceid::record::Files;
+/// use tencent_faceid::vendor::Files;
 /// assert_eq!(Files::default(), Files::None);
 /// assert_eq!(Files::PhotoAndVideo.get_file(), Some("1"));
 /// ```
@@ -46,7 +46,7 @@ impl Files {
     /// else (or nothing) is no file.
     ///
     /// ```
-    /// use tencent_faceid::record::Files;
+    /// use tencent_faceid::vendor::Files;
     /// assert_eq!(Files::from_get_file(Some("3")), Files::Video);
     /// assert_eq!(Files::from_get_file(Some("4")), Files::None);
     /// ```
@@ -62,7 +62,7 @@ impl Files {
     /// Whether the photo is asked for.
     ///
     /// ```
-    /// use tencent_faceid::record::Files;
+    /// use tencent_faceid::vendor::Files;
     /// assert!(Files::PhotoAndVideo.photo() && Files::Photo.photo());
     /// assert!(!Files::Video.photo() && !Files::None.photo());
     /// ```
@@ -73,7 +73,7 @@ impl Files {
     /// Whether the video is asked for.
     ///
     /// ```
-    /// use tencent_faceid::record::Files;
+    /// use tencent_faceid::vendor::Files;
     /// assert!(Files::PhotoAndVideo.video() && Files::Video.video());
     /// assert!(!Files::Photo.video());
     /// ```
@@ -86,7 +86,7 @@ impl Files {
 /// version. The default asks for neither.
 ///
 /// ```
-/// use tencent_faceid::record::{Files, QueryOptions};
+/// use tencent_faceid::vendor::{Files, QueryOptions};
 /// let options = QueryOptions::default().files(Files::Photo).sdk_version(true);
 /// assert_eq!(options.get_files(), Files::Photo);
 /// assert!(options.asks_sdk_version());
@@ -128,7 +128,7 @@ pub const QUERY_VERSION: &str = "1.0";
 /// Body of `POST /api/v2/base/queryfacerecord`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct QueryRecordRequest {
+pub(crate) struct QueryRecordRequest {
     /// The app id.
     pub app_id: String,
     /// [`VERSION`](crate::wire::VERSION).
@@ -151,7 +151,7 @@ pub struct QueryRecordRequest {
 /// `Debug` shows only its size. On the wire it is base64.
 ///
 /// ```
-/// use tencent_faceid::record::Evidence;
+/// use tencent_faceid::vendor::Evidence;
 /// let photo = Evidence::new(vec![0xFF, 0xD8, 0xFF]);
 /// assert_eq!(format!("{photo:?}"), "Evidence([redacted, 3 bytes])");
 /// assert_eq!(photo.expose(), &[0xFF, 0xD8, 0xFF]);
@@ -178,7 +178,7 @@ impl Evidence {
     /// The size in bytes.
     ///
     /// ```
-    /// let video = tencent_faceid::record::Evidence::new(b"....ftypmp42".to_vec());
+    /// let video = tencent_faceid::vendor::Evidence::new(b"....ftypmp42".to_vec());
     /// assert_eq!(video.len(), 12);
     /// assert!(!video.is_empty());
     /// assert_eq!(video.into_bytes()[4..8], *b"ftyp");

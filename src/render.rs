@@ -45,13 +45,7 @@ impl ErrorResponse {
     /// An answer with `status`, and `message` as the body: as is in
     /// [`BodyFormat::Text`], or `{"error": kind, "message": message}` in
     /// [`BodyFormat::Json`].
-    ///
-    /// ```
-    /// use tencent_faceid::render::{BodyFormat, ErrorResponse};
-    /// let answer = ErrorResponse::new(503, "busy", "try again later", BodyFormat::Json, None);
-    /// assert_eq!(answer.body, r#"{"error":"busy","message":"try again later"}"#);
-    /// ```
-    pub fn new(
+    pub(crate) fn new(
         status: u16,
         kind: &str,
         message: &str,
@@ -71,5 +65,20 @@ impl ErrorResponse {
             body,
             allow,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{BodyFormat, ErrorResponse};
+
+    #[test]
+    fn json_bodies_carry_the_kind_and_the_message() {
+        let answer = ErrorResponse::new(503, "busy", "try again later", BodyFormat::Json, None);
+        assert_eq!(
+            answer.body,
+            r#"{"error":"busy","message":"try again later"}"#
+        );
+        assert_eq!(answer.content_type, "application/json");
     }
 }

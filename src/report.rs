@@ -1,25 +1,24 @@
 //! [`Report`]: an error for `main` that prints what to fix.
-//!
-//! `fn main() -> Result<(), E>` prints a returned error with `Debug`,
-//! which for an enum is its variant (`MissingVariable { name: .. }`), not
-//! its message. Return `Result<(), Report>` instead: `?` turns any error
-//! into a `Report`, whose `Debug` is the error's message followed by its
-//! causes, each once.
-//!
-//! ```
-//! use tencent_faceid::facade::FaceIdBuilder;
-//! use tencent_faceid::Report;
-//! let error = FaceIdBuilder::from_vars(|_| None).unwrap_err();
-//! let report = format!("{:?}", Report::from(error));
-//! assert!(report.starts_with("the environment variable FACEID_APP_ID is not set"));
-//! ```
 
 use std::error::Error as StdError;
 use std::fmt;
 
-/// Any error, shown by its message and causes (see the [module
-/// documentation](self)). It is not an error itself, so that `?` can make
-/// one from any error.
+/// Any error, shown by its message and causes. It is not an error itself,
+/// so that `?` can make one from any error.
+///
+/// `fn main() -> Result<(), E>` prints a returned error with `Debug`,
+/// which for an enum is its variant (`MissingVariable { name: .. }`), not
+/// its message. Return `Result<(), Report>` instead: `?` turns any error
+/// into a `Report`, whose `Debug` is the error's message followed by its
+/// causes, each once.
+///
+/// ```
+/// use tencent_faceid::facade::FaceIdBuilder;
+/// use tencent_faceid::Report;
+/// let error = FaceIdBuilder::from_vars(|_| None).unwrap_err();
+/// let report = format!("{:?}", Report::from(error));
+/// assert!(report.starts_with("the environment variable FACEID_APP_ID is not set"));
+/// ```
 pub struct Report(Box<dyn StdError + Send + Sync + 'static>);
 
 impl Report {

@@ -7,8 +7,9 @@
 //! characters. Case does not matter when comparing.
 //!
 //! [`sign`] and [`verify`] do this without touching the heap for up to
-//! [`INLINE_VALUES`] values: the values are sorted as references in a stack
-//! array and copied once, into SHA-1 blocks on the stack.
+//! eight values (the vendor's longest list has seven, ticket included):
+//! the values are sorted as references in a stack array and copied once,
+//! into SHA-1 blocks on the stack.
 //!
 //! ```
 //! use tencent_faceid::sign::{sign, verify, Signature};
@@ -36,7 +37,7 @@ use subtle::ConstantTimeEq;
 /// are still signed correctly, through one heap allocation.
 ///
 /// The vendor's longest signed list has six values plus the ticket.
-pub const INLINE_VALUES: usize = 8;
+pub(crate) const INLINE_VALUES: usize = 8;
 
 /// A SHA-1 signature of the vendor's signing rule: 20 bytes.
 ///

@@ -17,7 +17,7 @@ use crate::sign::Signature;
 pub const VERSION: &str = "1.0.0";
 
 /// What every vendor response starts with: a code and a message.
-pub trait VendorResponse {
+pub(crate) trait VendorResponse {
     /// The response's result code.
     fn code(&self) -> &ResultCode;
     /// The vendor's message for it.
@@ -39,7 +39,7 @@ macro_rules! vendor_response {
 
 /// Answer to `GET /api/oauth2/access_token`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AccessTokenResponse {
+pub(crate) struct AccessTokenResponse {
     /// Result code.
     pub code: ResultCode,
     /// Message.
@@ -91,7 +91,7 @@ fn optional_seconds_as_string<S: serde::Serializer>(
 
 /// Answer to `GET /api/oauth2/api_ticket` (SIGN or NONCE).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ApiTicketResponse {
+pub(crate) struct ApiTicketResponse {
     /// Result code.
     pub code: ResultCode,
     /// Message.
@@ -107,7 +107,7 @@ pub struct ApiTicketResponse {
 
 /// One ticket in an [`ApiTicketResponse`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TicketEntry {
+pub(crate) struct TicketEntry {
     /// The ticket.
     pub value: Secret,
     /// Seconds until it expires; a string on the wire, as in the vendor's
@@ -196,7 +196,7 @@ pub struct FaceIdRequest {
     pub nonce: String,
 }
 
-/// The session a [`FaceIdResponse`] opened.
+/// The session `getfaceid` opened (App SDK edition).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FaceIdResult {
@@ -220,13 +220,13 @@ pub struct FaceIdResult {
 }
 
 /// Answer to getAdvFaceId and getfaceid.
-pub type FaceIdResponse = ResultResponse<FaceIdResult>;
+pub(crate) type FaceIdResponse = ResultResponse<FaceIdResult>;
 
 /// Answer to geth5faceid, getAdvFaceId, getfaceid and queryfacerecord: a code, a message and, on
 /// success, a `result`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ResultResponse<T> {
+pub(crate) struct ResultResponse<T> {
     /// Result code.
     pub code: ResultCode,
     /// Message.
@@ -244,14 +244,14 @@ pub struct ResultResponse<T> {
 }
 
 /// Answer to geth5faceid.
-pub type StartResponse = ResultResponse<StartResult>;
+pub(crate) type StartResponse = ResultResponse<StartResult>;
 
 /// Answer to queryfacerecord: with a `result`, its code is the
 /// verification's (a failed verification has a record too); without one,
 /// the query was refused (for example [`ResultCode::NoRecord`]).
-pub type QueryRecordResponse = ResultResponse<FaceRecord>;
+pub(crate) type QueryRecordResponse = ResultResponse<FaceRecord>;
 
-/// The session a [`StartResponse`] opened.
+/// The session `geth5faceid` opened (an H5 edition).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StartResult {

@@ -16,8 +16,8 @@ use tencent_faceid::axum::{Verified, VerifiedRejection};
 use tencent_faceid::callback::{CallbackRejection, CallbackVerifier, VerificationOutcome};
 use tencent_faceid::emulator::Outcome as EmulatorOutcome;
 use tencent_faceid::orders::MemoryOrderStore;
-use tencent_faceid::result_code::ResultCode;
 use tencent_faceid::tower::{FaceCallbackLayer, FaceCallbackService};
+use tencent_faceid::vendor::ResultCode;
 use tower::{Layer, ServiceExt};
 
 /// Counts the handler's runs.

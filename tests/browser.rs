@@ -270,7 +270,7 @@ async fn a_person_clicks_through_the_axum_demo_in_chromium() {
 
     let profile = std::env::temp_dir().join(format!(
         "tencent-faceid-chromium-{}",
-        tencent_faceid::random::random_alphanumeric(8)
+        rand::distr::SampleString::sample_string(&rand::distr::Alphanumeric, &mut rand::rng(), 8)
     ));
     let driver = Driver::start().await;
     let session = driver.new_session(&profile).await;

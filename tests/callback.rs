@@ -19,10 +19,10 @@ use tencent_faceid::orders::{
     Claim, Consumed, Lookup, MemoryOrderStore, OrderStore, PendingOrder, StoreError,
 };
 use tencent_faceid::render::BodyFormat;
-use tencent_faceid::result_code::{FrontEndCode, ResultCode};
 use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::sign::{sign, ParseSignatureError};
 use tencent_faceid::tickets::CachedTickets;
+use tencent_faceid::vendor::{FrontEndCode, ResultCode};
 use url::Url;
 
 #[tokio::test]

@@ -14,10 +14,10 @@ use tencent_faceid::client::{ClientError, Endpoint, FaceIdClient};
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::emulator::{Emulator, Fault, Outcome, Refusal};
 use tencent_faceid::ids::{OrderNo, UserId};
-use tencent_faceid::record::{Files, QueryOptions};
-use tencent_faceid::result_code::{FrontEndCode, ResultCode};
 use tencent_faceid::sign::sign;
-use tencent_faceid::wire::{StartResponse, VERSION};
+use tencent_faceid::vendor::VERSION;
+use tencent_faceid::vendor::{Files, QueryOptions};
+use tencent_faceid::vendor::{FrontEndCode, ResultCode};
 use tencent_faceid::Secret;
 
 fn client_with_secret(emulator: &Emulator, secret: &str) -> FaceIdClient {
@@ -41,7 +41,7 @@ async fn raw_start(emulator: &Emulator, body: serde_json::Value) -> ResultCode {
         .base_url()
         .join(Endpoint::StartSession.path())
         .unwrap();
-    let response: StartResponse = reqwest::Client::new()
+    let response: serde_json::Value = reqwest::Client::new()
         .post(url)
         .json(&body)
         .send()
@@ -50,7 +50,7 @@ async fn raw_start(emulator: &Emulator, body: serde_json::Value) -> ResultCode {
         .json()
         .await
         .unwrap();
-    response.code
+    ResultCode::from_code(response["code"].as_str().unwrap())
 }
 
 /// A geth5faceid body signed with the current SIGN ticket.
@@ -364,7 +364,7 @@ async fn start_session_with_a_photo_needs_no_name() {
     request.source_photo_str = Some(Secret::new(
         base64::engine::general_purpose::STANDARD.encode(b"\xFF\xD8\xFF\xE0 a photo"),
     ));
-    request.source_photo_type = Some(tencent_faceid::wire::SourcePhotoType::HighDefinition);
+    request.source_photo_type = Some(tencent_faceid::vendor::SourcePhotoType::HighDefinition);
     request.sign = sign(
         &[client.app_id(), "orderPhoto1", "user1", VERSION],
         ticket.value(),
@@ -476,7 +476,7 @@ async fn a_body_that_is_not_json_is_an_invalid_request() {
         .base_url()
         .join(Endpoint::StartSession.path())
         .unwrap();
-    let response: StartResponse = reqwest::Client::new()
+    let response: serde_json::Value = reqwest::Client::new()
         .post(url)
         .body("{not json")
         .send()
@@ -485,7 +485,8 @@ async fn a_body_that_is_not_json_is_an_invalid_request() {
         .json()
         .await
         .unwrap();
-    assert_eq!(response.code, Refusal::InvalidRequest.code());
+    let code = ResultCode::from_code(response["code"].as_str().unwrap());
+    assert_eq!(code, Refusal::InvalidRequest.code());
 }
 
 #[tokio::test]

@@ -11,10 +11,10 @@ use tencent_faceid::edition::{launch_sign, Edition};
 use tencent_faceid::emulator::{Emulator, EmulatorError, Fault, Outcome, Refusal};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
-use tencent_faceid::result_code::{FrontEndCode, ResultCode};
 use tencent_faceid::sdk::{verify_result_body, SdkLaunch};
 use tencent_faceid::session::{InvalidStart, StartError, StartSession};
 use tencent_faceid::tickets::TicketProvider;
+use tencent_faceid::vendor::{FrontEndCode, ResultCode};
 use tencent_faceid::FaceId;
 use url::Url;
 

@@ -16,11 +16,11 @@ use tencent_faceid::emulator::{
 };
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::MemoryOrderStore;
-use tencent_faceid::record::{Files, QueryOptions};
-use tencent_faceid::result_code::{FrontEndCode, ResultCode};
 use tencent_faceid::session::{SessionStarter, StartSession, Started};
 use tencent_faceid::sign::{verify, Signature};
 use tencent_faceid::tickets::{CachedTickets, TicketProvider};
+use tencent_faceid::vendor::{Files, QueryOptions};
+use tencent_faceid::vendor::{FrontEndCode, ResultCode};
 use tokio::sync::Notify;
 use url::Url;
 

@@ -197,7 +197,7 @@ async fn the_axum_app_wired_by_face_id_verifies_a_pass() {
 async fn vendor_refusals_are_answered_without_the_vendors_text() {
     use tencent_faceid::client::Endpoint;
     use tencent_faceid::emulator::Fault;
-    use tencent_faceid::result_code::ResultCode;
+    use tencent_faceid::vendor::ResultCode;
 
     let emulator = Emulator::start().await.unwrap();
     let face_id = FaceId::emulated(&emulator).build().await.unwrap();
@@ -375,7 +375,10 @@ async fn redis_from_the_environment_shares_orders_between_instances() {
         return;
     };
     let emulator = Emulator::start().await.unwrap();
-    let prefix = format!("test{}:", tencent_faceid::random::random_alphanumeric(12));
+    let prefix = format!(
+        "test{}:",
+        rand::distr::SampleString::sample_string(&rand::distr::Alphanumeric, &mut rand::rng(), 12)
+    );
     let builder = || {
         FaceId::emulated(&emulator)
             .redis(redis)
@@ -441,7 +444,7 @@ mod rendering {
     use tencent_faceid::callback::VerificationOutcome;
     use tencent_faceid::ids::OrderNo;
     use tencent_faceid::render::BodyFormat;
-    use tencent_faceid::result_code::ResultCode;
+    use tencent_faceid::vendor::ResultCode;
     use tower::ServiceExt;
 
     const FORGED: &str =

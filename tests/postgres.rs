@@ -15,7 +15,7 @@ use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{
     Claim, Consumed, Lookup, OrderStore, PendingOrder, PostgresOrderStore, PostgresStoreError,
 };
-use tencent_faceid::result_code::ResultCode;
+use tencent_faceid::vendor::ResultCode;
 
 const TTL: Duration = Duration::from_secs(1800);
 

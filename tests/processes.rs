@@ -21,7 +21,10 @@ use spare_redis::SpareRedis;
 use support::postgres::Schema;
 use tencent_faceid::callback::CallbackVerifier;
 use tencent_faceid::orders::{OrderStore, PostgresOrderStore, RedisOrderStore};
-use tencent_faceid::random::random_alphanumeric;
+/// `len` random ASCII letters and digits.
+fn random_alphanumeric(len: usize) -> String {
+    rand::distr::SampleString::sample_string(&rand::distr::Alphanumeric, &mut rand::rng(), len)
+}
 
 const PROCESSES: usize = 4;
 const CALLBACKS: usize = 50;

@@ -22,11 +22,14 @@ use tencent_faceid::emulator::{Counts, Emulator, Fault};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::RedisOrderStore;
 use tencent_faceid::orders::{Consumed, Lookup, OrderStore, PendingOrder, StoreError};
-use tencent_faceid::random::random_alphanumeric;
+/// `len` random ASCII letters and digits.
+fn random_alphanumeric(len: usize) -> String {
+    rand::distr::SampleString::sample_string(&rand::distr::Alphanumeric, &mut rand::rng(), len)
+}
 use tencent_faceid::redis::RedisBackendError;
-use tencent_faceid::result_code::ResultCode;
 use tencent_faceid::tickets::{RedisTickets, RedisTicketsBuilder};
 use tencent_faceid::tickets::{RefreshError, TicketError, TicketProvider, TicketTimings};
+use tencent_faceid::vendor::ResultCode;
 use tokio::sync::{Barrier, Notify};
 
 #[test]

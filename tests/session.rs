@@ -9,12 +9,12 @@ use tencent_faceid::client::Endpoint;
 use tencent_faceid::emulator::{Emulator, Fault};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{Consumed, MemoryOrderStore, OrderStore};
-use tencent_faceid::result_code::ResultCode;
 use tencent_faceid::session::{
     InvalidStart, SessionStarter, SourcePhoto, StartError, StartSession, MAX_PHOTO_BYTES,
 };
 use tencent_faceid::tickets::CachedTickets;
-use tencent_faceid::wire::SourcePhotoType;
+use tencent_faceid::vendor::ResultCode;
+use tencent_faceid::vendor::SourcePhotoType;
 use tower::{ServiceBuilder, ServiceExt};
 use url::Url;
 

@@ -19,14 +19,17 @@ use tencent_faceid::emulator::{Emulator, Fault, Outcome};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::RedisOrderStore;
 use tencent_faceid::orders::{Lookup, MemoryOrderStore, OrderStore};
-use tencent_faceid::random::random_alphanumeric;
-use tencent_faceid::record::Files;
-use tencent_faceid::result_code::{FrontEndCode, ResultCode};
+/// `len` random ASCII letters and digits.
+fn random_alphanumeric(len: usize) -> String {
+    rand::distr::SampleString::sample_string(&rand::distr::Alphanumeric, &mut rand::rng(), len)
+}
 use tencent_faceid::session::{SessionStarter, StartSession, Started};
 use tencent_faceid::settle::{
     Reconciled, Reconciler, SettledBy, SettledState, Settlement, Settler,
 };
 use tencent_faceid::tickets::CachedTickets;
+use tencent_faceid::vendor::Files;
+use tencent_faceid::vendor::{FrontEndCode, ResultCode};
 
 use support::postgres::Schema;
 

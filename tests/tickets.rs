@@ -17,8 +17,8 @@ use tencent_faceid::client::Endpoint;
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::emulator::{Emulator, Fault};
 use tencent_faceid::ids::UserId;
-use tencent_faceid::result_code::ResultCode;
 use tencent_faceid::tickets::{CachedTickets, TicketError, TicketProvider, TicketTimings};
+use tencent_faceid::vendor::ResultCode;
 use tokio::sync::Notify;
 
 const HOUR: Duration = Duration::from_secs(3600);

@@ -5,8 +5,8 @@
 
 use base64::Engine as _;
 use tencent_faceid::callback::VerificationOutcome;
-use tencent_faceid::record::Evidence;
-use tencent_faceid::result_code::ResultCode;
+use tencent_faceid::vendor::Evidence;
+use tencent_faceid::vendor::ResultCode;
 
 /// Where the site lives: its public base path (`/` or `/prefix/`).
 #[derive(Clone, Debug)]

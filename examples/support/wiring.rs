@@ -15,8 +15,8 @@ use tencent_faceid::callback::VerificationOutcome;
 use tencent_faceid::emulator::Emulator;
 use tencent_faceid::facade::{vars, FaceIdBuilder};
 use tencent_faceid::orders::{postgres_pool, PostgresOrderStore};
-use tencent_faceid::record::{Evidence, Files, QueryOptions};
 use tencent_faceid::session::StartSession;
+use tencent_faceid::vendor::{Evidence, Files, QueryOptions};
 use tencent_faceid::FaceId;
 use url::Url;
 

@@ -485,17 +485,18 @@ impl CallbackVerifier {
         ];
         let signed_with =
             |ticket: &Ticket| sign::verify(&signed, ticket.value(), &callback.signature);
-        if signed_with(&tickets.current) {
-            tracing::debug!(order_no = %order_no, "newSignature matches the current SIGN ticket");
-            true
-        } else if tickets.previous.as_ref().is_some_and(|previous| {
-            // The clock is read only when a previous ticket could match.
-            previous.is_valid_at(self.inner.clock.now()) && signed_with(previous)
-        }) {
-            tracing::info!(order_no = %order_no, "newSignature matches the previous SIGN ticket, within its grace window");
-            true
-        } else {
-            false
+        // The clock is read only when a previous ticket could match.
+        let accepted = tickets.accepted_with(|| self.inner.clock.now());
+        match accepted.enumerate().find(|(_, ticket)| signed_with(ticket)) {
+            Some((0, _)) => {
+                tracing::debug!(order_no = %order_no, "newSignature matches the current SIGN ticket");
+                true
+            }
+            Some(_) => {
+                tracing::info!(order_no = %order_no, "newSignature matches the previous SIGN ticket, within its grace window");
+                true
+            }
+            None => false,
         }
     }
 

@@ -103,7 +103,7 @@ impl ClientError {
     ///
     /// ```
     /// use tencent_faceid::client::{ClientError, Endpoint};
-    /// use tencent_faceid::result_code::ResultCode;
+    /// use tencent_faceid::vendor::ResultCode;
     /// let e = ClientError::Vendor { endpoint: Endpoint::ApiTicket, code: ResultCode::InvalidAccessToken, msg: "expired".into() };
     /// assert_eq!(e.vendor_code(), Some(&ResultCode::InvalidAccessToken));
     /// ```
@@ -124,7 +124,7 @@ impl ClientError {
     ///
     /// ```
     /// use tencent_faceid::client::{ClientError, Endpoint};
-    /// use tencent_faceid::result_code::ResultCode;
+    /// use tencent_faceid::vendor::ResultCode;
     /// let vendor = |code: &str| ClientError::Vendor { endpoint: Endpoint::StartSession, code: ResultCode::from_code(code), msg: "".into() };
     /// assert!(vendor("400101").refuses_credentials());
     /// assert!(vendor("12345678").refuses_credentials());

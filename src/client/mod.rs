@@ -17,7 +17,7 @@ use url::Url;
 use crate::clock::Clock;
 use crate::credentials::{AccessToken, Ticket};
 use crate::ids::{OrderNo, UserId};
-use crate::json::{self, DecodeError};
+use crate::json;
 use crate::random::nonce;
 use crate::record::{QueryOptions, QueryRecordRequest, VerificationRecord, QUERY_VERSION};
 use crate::result_code::ResultCode;
@@ -32,6 +32,8 @@ mod builder;
 mod endpoint;
 mod error;
 
+/// Why the vendor's answer (or an App SDK result) could not be decoded.
+pub use crate::json::DecodeError;
 pub use builder::{FaceIdClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_BODY_BYTES};
 pub use endpoint::Endpoint;
 pub use error::{ClientError, TransportError};
@@ -240,9 +242,9 @@ impl FaceIdClient {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use tencent_faceid::emulator::{Emulator, Outcome};
-    /// use tencent_faceid::record::{Files, QueryOptions};
+    /// use tencent_faceid::vendor::{Files, QueryOptions};
     /// # use tencent_faceid::ids::{OrderNo, UserId};
-    /// # use tencent_faceid::wire::{StartRequest, VERSION};
+    /// # use tencent_faceid::vendor::{StartRequest, VERSION};
     /// # use tencent_faceid::sign::sign;
     /// let emulator = Emulator::start().await?;
     /// let client = emulator.client();

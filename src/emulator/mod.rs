@@ -128,9 +128,9 @@
 //! use tencent_faceid::emulator::{Emulator, Fault, Outcome};
 //! use tencent_faceid::client::{ClientError, Endpoint};
 //! use tencent_faceid::ids::{OrderNo, UserId};
-//! use tencent_faceid::record::{Files, QueryOptions};
-//! use tencent_faceid::result_code::ResultCode;
-//! use tencent_faceid::wire::{StartRequest, VERSION};
+//! use tencent_faceid::vendor::{Files, QueryOptions};
+//! use tencent_faceid::vendor::ResultCode;
+//! use tencent_faceid::vendor::{StartRequest, VERSION};
 //! use tencent_faceid::sign::sign;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
@@ -432,7 +432,7 @@ impl Emulator {
     /// # async fn main() -> std::io::Result<()> {
     /// use tencent_faceid::client::{ClientError, Endpoint};
     /// use tencent_faceid::emulator::{Emulator, Fault};
-    /// use tencent_faceid::result_code::ResultCode;
+    /// use tencent_faceid::vendor::ResultCode;
     /// let emulator = Emulator::start().await?;
     /// emulator.inject(Fault::vendor_error(Endpoint::AccessToken, ResultCode::from_code("400500")));
     /// let error = emulator.client().access_token().await.unwrap_err();

@@ -48,7 +48,7 @@ impl Outcome {
     ///
     /// ```
     /// use tencent_faceid::emulator::Outcome;
-    /// use tencent_faceid::result_code::FrontEndCode;
+    /// use tencent_faceid::vendor::FrontEndCode;
     /// assert_eq!(Outcome::FrontEnd(FrontEndCode::NoCameraPermission).code().as_str(), "3004");
     /// ```
     pub fn code(self) -> ResultCode {
@@ -67,7 +67,7 @@ impl Outcome {
 ///
 /// ```
 /// use tencent_faceid::emulator::Refusal;
-/// use tencent_faceid::result_code::ResultCode;
+/// use tencent_faceid::vendor::ResultCode;
 /// assert_eq!(Refusal::NoRecord.code(), ResultCode::NoRecord);
 /// assert_eq!(Refusal::InvalidSign.code().as_str(), "400104");
 /// ```

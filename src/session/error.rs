@@ -101,7 +101,7 @@ impl StartError {
     ///
     /// ```
     /// use tencent_faceid::client::{ClientError, Endpoint};
-    /// use tencent_faceid::result_code::ResultCode;
+    /// use tencent_faceid::vendor::ResultCode;
     /// use tencent_faceid::session::{InvalidStart, StartError};
     /// assert_eq!(StartError::Invalid(InvalidStart::BlankIdentity).status(), 400);
     /// assert_eq!(StartError::Refused("5 a minute per address".into()).status(), 429);

@@ -40,7 +40,7 @@ impl SourcePhoto {
     /// [`InvalidStart::PhotoTooLarge`], [`InvalidStart::PhotoFormat`].
     ///
     /// ```
-    /// use tencent_faceid::wire::SourcePhotoType;
+    /// use tencent_faceid::vendor::SourcePhotoType;
     /// use tencent_faceid::session::SourcePhoto;
     /// let png = b"\x89PNG\r\n\x1a\n rest of the image";
     /// assert!(SourcePhoto::from_bytes(png, SourcePhotoType::HighDefinition).is_ok());
@@ -62,7 +62,7 @@ impl SourcePhoto {
     /// [`SourcePhoto::from_bytes`] for the decoded image.
     ///
     /// ```
-    /// use tencent_faceid::wire::SourcePhotoType;
+    /// use tencent_faceid::vendor::SourcePhotoType;
     /// use tencent_faceid::session::SourcePhoto;
     /// assert!(SourcePhoto::from_base64("Qk0=", SourcePhotoType::Watermarked).is_ok());
     /// assert!(SourcePhoto::from_base64("data:image/png;base64,iVBO", SourcePhotoType::Watermarked).is_err());

@@ -152,7 +152,7 @@ impl SettlerBuilder {
     ///
     /// ```
     /// use tencent_faceid::client::FaceIdClient;
-    /// use tencent_faceid::record::Files;
+    /// use tencent_faceid::vendor::Files;
     /// use tencent_faceid::settle::Settler;
     /// use tencent_faceid::orders::MemoryOrderStore;
     /// use tencent_faceid::tickets::StaticTickets;

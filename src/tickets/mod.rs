@@ -84,8 +84,25 @@ impl SignTickets {
     /// assert_eq!(values, ["new"]);
     /// ```
     pub fn accepted_at(&self, now: SystemTime) -> impl Iterator<Item = &Ticket> {
-        std::iter::once(&self.current)
-            .chain(self.previous.iter().filter(move |t| t.is_valid_at(now)))
+        self.accepted_with(move || now)
+    }
+
+    /// [`accepted_at`](Self::accepted_at) with the time read from `now`
+    /// only when the previous ticket's window is to be checked: not while
+    /// the current ticket is being tried (the iterator is lazy), and never
+    /// when there is no previous ticket. The one grace-window rule, for the
+    /// callback's signature check, which must not read the clock per
+    /// callback.
+    pub(crate) fn accepted_with(
+        &self,
+        now: impl FnOnce() -> SystemTime,
+    ) -> impl Iterator<Item = &Ticket> {
+        let mut now = Some(now);
+        std::iter::once(&self.current).chain(
+            self.previous
+                .iter()
+                .filter(move |t| now.take().is_some_and(|now| t.is_valid_at(now()))),
+        )
     }
 }
 
@@ -277,5 +294,48 @@ pub(crate) async fn query_record(
         Ok(record) => Ok(Some(record)),
         Err(error) if error.vendor_code() == Some(&ResultCode::NoRecord) => Ok(None),
         Err(error) => Err(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::time::{Duration, SystemTime};
+
+    use super::SignTickets;
+    use crate::credentials::Ticket;
+
+    fn at(now: SystemTime, read: &Cell<u32>) -> impl FnOnce() -> SystemTime + '_ {
+        move || {
+            read.set(read.get() + 1);
+            now
+        }
+    }
+
+    #[test]
+    fn the_clock_is_read_only_for_a_previous_ticket() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let read = Cell::new(0);
+        let only = SignTickets::new(Ticket::new("new", now + Duration::from_secs(60)));
+        assert_eq!(only.accepted_with(at(now, &read)).count(), 1);
+        assert_eq!(read.get(), 0, "no previous ticket: no clock");
+
+        let both = SignTickets {
+            previous: Some(Ticket::new("old", now + Duration::from_secs(1))),
+            ..only
+        };
+        assert_eq!(
+            both.accepted_with(at(now, &read)).next().map(|t| t.value()),
+            Some("new")
+        );
+        assert_eq!(read.get(), 0, "the current ticket matched: no clock");
+        let all: Vec<_> = both
+            .accepted_with(at(now, &read))
+            .map(|t| t.value())
+            .collect();
+        assert_eq!((all, read.get()), (vec!["new", "old"], 1));
+        let later = now + Duration::from_secs(2);
+        let all: Vec<_> = both.accepted_at(later).map(|t| t.value()).collect();
+        assert_eq!(all, ["new"], "the grace window is over");
     }
 }

@@ -14,7 +14,10 @@ mod order_store;
 mod ticket_provider;
 
 use redis::aio::ConnectionManager;
-use tencent_faceid::random::random_alphanumeric;
+/// `len` random ASCII letters and digits.
+fn random_alphanumeric(len: usize) -> String {
+    rand::distr::SampleString::sample_string(&rand::distr::Alphanumeric, &mut rand::rng(), len)
+}
 
 #[test]
 fn redis_is_available() {

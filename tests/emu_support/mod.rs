@@ -6,10 +6,13 @@ use tencent_faceid::clock::ManualClock;
 use tencent_faceid::credentials::Ticket;
 use tencent_faceid::emulator::Emulator;
 use tencent_faceid::ids::{OrderNo, UserId};
-use tencent_faceid::random::nonce;
+/// 32 random ASCII letters and digits, as the vendor's `nonce` parameters want.
+fn nonce() -> String {
+    rand::distr::SampleString::sample_string(&rand::distr::Alphanumeric, &mut rand::rng(), 32)
+}
 use tencent_faceid::sign::sign;
 use tencent_faceid::tickets::{SignTickets, TicketProvider};
-use tencent_faceid::wire::{StartRequest, StartResult, VERSION};
+use tencent_faceid::vendor::{StartRequest, StartResult, VERSION};
 use url::Url;
 
 pub mod wired;

@@ -167,7 +167,7 @@ fn free_port() -> u16 {
 pub fn temp_dir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "faceid-redis-{}",
-        tencent_faceid::random::random_alphanumeric(12)
+        rand::distr::SampleString::sample_string(&rand::distr::Alphanumeric, &mut rand::rng(), 12)
     ));
     std::fs::create_dir_all(&dir).expect("a temporary directory");
     dir

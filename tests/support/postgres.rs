@@ -26,7 +26,10 @@ use std::time::Duration;
 
 use sqlx::postgres::PgPool;
 use tencent_faceid::orders::{postgres_pool, PostgresOrderStore};
-use tencent_faceid::random::random_alphanumeric;
+/// `len` random ASCII letters and digits.
+fn random_alphanumeric(len: usize) -> String {
+    rand::distr::SampleString::sample_string(&rand::distr::Alphanumeric, &mut rand::rng(), len)
+}
 
 use super::service::{find_or_start, free_port, Service, Wanted};
 
