@@ -11,7 +11,9 @@ use sqlx::Row;
 
 use crate::binding::BindingHash;
 use crate::ids::{OrderNo, UserId};
-use crate::orders::{Claim, Consumed, DueOrder, Lookup, OrderStore, PendingOrder, StoreError};
+use crate::orders::{
+    Claim, Consumed, DueOrder, Lookup, OrderStore, PendingOrder, SettlementStore, StoreError,
+};
 
 mod builder;
 mod error;
@@ -94,7 +96,6 @@ pub struct PostgresOrderStore {
     pool: PgPool,
     app_id: Arc<str>,
     statements: Arc<Statements>,
-    due_index: bool,
 }
 
 impl fmt::Debug for PostgresOrderStore {
@@ -102,7 +103,6 @@ impl fmt::Debug for PostgresOrderStore {
         f.debug_struct("PostgresOrderStore")
             .field("app_id", &self.app_id)
             .field("connections", &self.pool.size())
-            .field("due_index", &self.due_index)
             .finish_non_exhaustive()
     }
 }
@@ -287,7 +287,8 @@ impl OrderStore for PostgresOrderStore {
             .bind(millis(order.created_at))
             .bind(order.binding.as_ref().map(BindingHash::to_hex))
             .bind(i64::try_from(ttl).unwrap_or(i64::MAX))
-            .bind(self.due_index)
+            // Every order joins the due index.
+            .bind(true)
             .bind(order.edition.as_str())
             .execute(&self.pool)
             .await?;
@@ -341,6 +342,10 @@ impl OrderStore for PostgresOrderStore {
         })
     }
 
+}
+
+#[async_trait]
+impl SettlementStore for PostgresOrderStore {
     async fn settlement(
         &self,
         order_no: &OrderNo,
@@ -365,9 +370,6 @@ impl OrderStore for PostgresOrderStore {
         lease: SystemTime,
         limit: usize,
     ) -> Result<Vec<DueOrder>, StoreError> {
-        if !self.due_index {
-            return Err(StoreError::Unsupported("list due orders"));
-        }
         let rows = sqlx::query(&self.statements.claim_due)
             .bind(&*self.app_id)
             .bind(millis(due))
@@ -411,9 +413,6 @@ impl OrderStore for PostgresOrderStore {
     }
 
     async fn due_backlog(&self, due: SystemTime) -> Result<u64, StoreError> {
-        if !self.due_index {
-            return Err(StoreError::Unsupported("count due orders"));
-        }
         let count: i64 = sqlx::query_scalar(&self.statements.backlog)
             .bind(&*self.app_id)
             .bind(millis(due))
