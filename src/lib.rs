@@ -35,6 +35,8 @@
 //!   started it.
 //! - [`render`]: an error as an HTTP answer (status, body), once for every
 //!   framework.
+//! - [`wiring`]: [`wiring::Wiring`], the client, tickets and store every
+//!   part below is built from, so that they cannot disagree.
 //! - [`session`]: [`session::SessionStarter`] starts a session and gives
 //!   the URL to send the browser to.
 //! - [`settle`]: every order ends passed, failed or abandoned, exactly
@@ -116,6 +118,7 @@ pub mod tickets;
 #[cfg(feature = "tower")]
 pub mod tower;
 pub mod wire;
+pub mod wiring;
 
 pub use facade::FaceId;
 pub use report::Report;

@@ -459,8 +459,6 @@ pub trait SettlementStore: OrderStore {
     async fn due_backlog(&self, due: SystemTime) -> Result<u64, StoreError>;
 }
 
-}
-
 #[async_trait]
 impl<T: OrderStore + ?Sized> OrderStore for std::sync::Arc<T> {
     async fn put(&self, order: PendingOrder, ttl: Duration) -> Result<(), StoreError> {

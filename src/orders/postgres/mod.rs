@@ -341,7 +341,6 @@ impl OrderStore for PostgresOrderStore {
             },
         })
     }
-
 }
 
 #[async_trait]

@@ -472,7 +472,6 @@ impl OrderStore for RedisOrderStore {
             _ => return Err(corrupt("not a pending order record")),
         })
     }
-
 }
 
 #[async_trait]
