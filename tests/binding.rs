@@ -20,8 +20,8 @@ use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{Claim, Consumed, MemoryOrderStore, OrderStore, PendingOrder};
 use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::tickets::CachedTickets;
-use tencent_faceid::wiring::Wiring;
 use tencent_faceid::tower::FaceCallbackLayer;
+use tencent_faceid::wiring::Wiring;
 use url::Url;
 
 const OWNER: &str = "ownersCookieValue0123456789abcdef";

@@ -165,7 +165,7 @@ async fn the_start_makes_both_calls_and_a_failure_of_either_is_the_typed_error()
         let store = MemoryOrderStore::new();
         let face_id = FaceId::emulated(&emulator)
             .starter(|starter| starter.browser_binding(false))
-        .verifier(|verifier| verifier.browser_binding(false))
+            .verifier(|verifier| verifier.browser_binding(false))
             .store(store.clone())
             .build()
             .await

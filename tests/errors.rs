@@ -73,10 +73,9 @@ async fn real_errors() -> Vec<Box<dyn Error + Send + Sync>> {
     let no_ticket = tickets.sign_tickets().await.unwrap_err();
     let no_nonce = tickets.nonce_ticket(&user).await.unwrap_err();
     let start = face_id.start(request).await.unwrap_err();
-    let wiring = tencent_faceid::wiring::Wiring::new(client.clone(), tickets, MemoryOrderStore::new());
-    let verifier = CallbackVerifier::builder(&wiring)
-        .build()
-        .unwrap();
+    let wiring =
+        tencent_faceid::wiring::Wiring::new(client.clone(), tickets, MemoryOrderStore::new());
+    let verifier = CallbackVerifier::builder(&wiring).build().unwrap();
     let malformed = verifier
         .verify("orderNo=not%20valid&code=0&h5faceId=h&newSignature=00")
         .await

@@ -43,7 +43,11 @@ async fn starts_are_counted_by_outcome_and_timed() {
     let tickets = CachedTickets::builder(emulator.client()).build();
     let admitted = Arc::new(AtomicBool::new(true));
     let admit = Arc::clone(&admitted);
-    let wiring = Wiring::new(emulator.client(), tickets, MemoryOrderStore::with_capacity(2));
+    let wiring = Wiring::new(
+        emulator.client(),
+        tickets,
+        MemoryOrderStore::with_capacity(2),
+    );
     let starter = SessionStarter::builder(&wiring)
         .browser_binding(false)
         .admit(move |_| match admit.load(Ordering::SeqCst) {

@@ -97,9 +97,7 @@ pub fn verifier(tickets: Tickets, store: &MemoryOrderStore) -> CallbackVerifier 
         Tickets::PreviousAfterGrace => {
             wired(seed_tickets().with_previous(PREVIOUS_TICKET, now - Duration::from_secs(1)))
         }
-        Tickets::Unavailable => {
-            CallbackVerifier::builder(&wiring(FailingTickets, store.clone()))
-        }
+        Tickets::Unavailable => CallbackVerifier::builder(&wiring(FailingTickets, store.clone())),
     };
     builder
         .browser_binding(false)
