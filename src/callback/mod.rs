@@ -485,11 +485,12 @@ impl CallbackVerifier {
     }
 
     /// Whether `callback` is a pass to confirm with the vendor's record:
-    /// with [`CallbackVerifierBuilder::confirm`], and always for a result
-    /// from the app (the app cannot be trusted, and its result never
-    /// passed the vendor's redirect).
+    /// with [`CallbackVerifierBuilder::confirm`], and for a result from the
+    /// app whenever the verifier asks the vendor at all (the app cannot be
+    /// trusted, and its result never passed the vendor's redirect).
     fn to_confirm(&self, callback: &Callback) -> bool {
-        (self.confirms() || callback.from_app) && callback.code.is_success()
+        let from_app = callback.from_app && self.inner.record_judge;
+        (self.confirms() || from_app) && callback.code.is_success()
     }
 
     /// The SIGN tickets `callback` is signed with: the provider's, or, when
