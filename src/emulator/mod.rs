@@ -99,8 +99,8 @@
 //! let tickets = CachedTickets::builder(client.clone()).build();
 //! let store = MemoryOrderStore::new();
 //! let wiring = tencent_faceid::wiring::Wiring::new(client, tickets, store);
-//! let verifier = CallbackVerifier::builder(&wiring).build()?;
-//! let starter = SessionStarter::builder(&wiring).build()?;
+//! let verifier = CallbackVerifier::builder(&wiring).browser_binding(false).build()?;
+//! let starter = SessionStarter::builder(&wiring).browser_binding(false).build()?;
 //! let app = test::init_service(
 //!     App::new()
 //!         .app_data(web::Data::new(verifier))

@@ -317,7 +317,8 @@ impl FaceIdBuilder {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), tencent_faceid::facade::FaceIdError> {
-    ///     /// use tencent_faceid::facade::WarmUp;
+    /// use std::time::Duration;
+    /// use tencent_faceid::facade::WarmUp;
     /// use tencent_faceid::FaceId;
     /// let face_id = FaceId::builder("appId001", "secret")
     ///     .starter(|starter| starter.order_ttl(Duration::from_secs(15 * 60)).order_prefix("shop"))

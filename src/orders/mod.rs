@@ -419,7 +419,7 @@ pub trait SettlementStore: OrderStore {
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// use std::time::{Duration, SystemTime};
     /// use tencent_faceid::ids::{OrderNo, UserId};
-    /// use tencent_faceid::orders::{MemoryOrderStore, PendingOrder, SettlementStore};
+    /// use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder, SettlementStore};
     /// let store = MemoryOrderStore::new();
     /// let order = PendingOrder::new(OrderNo::new("o1")?, UserId::new("u1")?);
     /// let started = order.created_at;
