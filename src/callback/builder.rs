@@ -32,6 +32,71 @@ pub enum CallbackConfigError {
     ZeroMaxQueryLen,
 }
 
+impl CallbackVerifier {
+    /// Starts configuring a verifier on `wiring`: checking signatures with
+    /// its SIGN tickets, consuming orders from its store (the store the
+    /// session starter records them in), and asking the vendor through its
+    /// client.
+    ///
+    /// ```
+    /// use tencent_faceid::callback::CallbackVerifier;
+    /// use tencent_faceid::client::FaceIdClient;
+    /// use tencent_faceid::orders::MemoryOrderStore;
+    /// use tencent_faceid::tickets::StaticTickets;
+    /// use tencent_faceid::wiring::Wiring;
+    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
+    /// let wiring = Wiring::new(client, StaticTickets::new("t", "n"), MemoryOrderStore::new());
+    /// let verifier = CallbackVerifier::builder(&wiring).max_query_len(1024).build()?;
+    /// assert_eq!(verifier.app_id(), "appId001");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn builder<S: ?Sized>(wiring: &Wiring<S>) -> CallbackVerifierBuilder {
+        CallbackVerifierBuilder::new(wiring.as_orders(), None)
+    }
+
+    /// Starts configuring a verifier that settles every accepted callback's
+    /// order through `settler`, on the settler's own wiring: the consume
+    /// that accepts the callback also records its settlement, and the
+    /// settler's `on_settled` hook hears of it before the handler runs (see
+    /// [`crate::settle`]). Give the [`Reconciler`](crate::settle::Reconciler)
+    /// the same settler.
+    ///
+    /// ```
+    /// use tencent_faceid::callback::CallbackVerifier;
+    /// use tencent_faceid::client::FaceIdClient;
+    /// use tencent_faceid::orders::MemoryOrderStore;
+    /// use tencent_faceid::settle::Settler;
+    /// use tencent_faceid::tickets::StaticTickets;
+    /// use tencent_faceid::wiring::Wiring;
+    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
+    /// let wiring = Wiring::new(client, StaticTickets::new("t", "n"), MemoryOrderStore::new());
+    /// let settler = Settler::builder(&wiring).build();
+    /// let verifier = CallbackVerifier::settling(&settler).build()?;
+    /// assert!(verifier.settles());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn settling(settler: &Settler) -> CallbackVerifierBuilder {
+        let wiring = settler.wiring().as_orders();
+        CallbackVerifierBuilder::new(wiring, Some(settler.clone()))
+    }
+
+    /// The wiring the verifier was built from.
+    pub fn wiring(&self) -> &Wiring {
+        &self.inner.wiring
+    }
+
+    /// Whether accepted callbacks are settled ([`Self::settling`]).
+    pub fn settles(&self) -> bool {
+        self.inner.settler.is_some()
+    }
+
+    /// Whether the vendor's record judges callbacks signed with a ticket
+    /// this server never saw ([`CallbackVerifierBuilder::record_judge`]).
+    pub fn judges_by_record(&self) -> bool {
+        self.inner.record_judge
+    }
+}
+
 impl CallbackVerifierBuilder {
     /// The defaults, on `wiring`, settling through `settler` if any.
     pub(super) fn new(wiring: Wiring, settler: Option<Settler>) -> Self {

@@ -195,8 +195,8 @@ impl FaceIdBuilder {
 
     /// Your callback route's absolute URL, where the browser comes back
     /// to after the vendor's page: [`FaceId::start`] sends every
-    /// [`StartSession::for_user`] there (a request's own
-    /// [`StartSession::callback_url`] wins). [`FaceIdBuilder::from_env`]
+    /// [`StartSession::for_user`](crate::session::StartSession::for_user) there (a request's own
+    /// [`StartSession::callback_url`](crate::session::StartSession::callback_url) wins). [`FaceIdBuilder::from_env`]
     /// reads it from `FACEID_CALLBACK_URL`; set here, it replaces that.
     ///
     /// # Errors

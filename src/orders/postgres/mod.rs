@@ -52,13 +52,13 @@ const MAX_MILLIS: u64 = 100 * 365 * 24 * 3600 * 1000;
 ///   idempotency key) into `<schema>.settlements` in that same statement,
 ///   so an order is never consumed without its settlement. The order stays
 ///   in the **due index** until the `on_settled` hook took its settlement
-///   ([`OrderStore::forget_due`] stamps `delivered_at`); a process that
+///   ([`SettlementStore::forget_due`] stamps `delivered_at`); a process that
 ///   died before its hook ran leaves it there, and the
 ///   [reconciler](crate::settle::Reconciler) of any instance, after a
 ///   restart too, delivers it (at least once). [`settlements`](Self::settlements)
 ///   lists the log by time for audits. It holds no personal data beyond
 ///   the user id.
-/// - **Due index**: a `due_at` column; [`claim_due`](OrderStore::claim_due)
+/// - **Due index**: a `due_at` column; [`claim_due`](SettlementStore::claim_due)
 ///   leases due orders with `FOR UPDATE SKIP LOCKED`, so reconcilers on
 ///   several instances share one backlog without waiting on each other,
 ///   and a crashed one's leases run out for the others.
