@@ -50,6 +50,29 @@ use crate::tickets::TicketProvider;
 /// [`Settler::builder`](crate::settle::Settler::builder) can ask for a
 /// [`SettlementStore`] when the program is compiled; the parts keep a
 /// `Wiring<dyn OrderStore>` (the default) or `Wiring<dyn SettlementStore>`.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use std::time::Duration;
+/// use tencent_faceid::client::FaceIdClient;
+/// use tencent_faceid::ids::{OrderNo, UserId};
+/// use tencent_faceid::orders::{Lookup, MemoryOrderStore, OrderStore, PendingOrder};
+/// use tencent_faceid::session::SessionStarter;
+/// use tencent_faceid::tickets::StaticTickets;
+/// use tencent_faceid::wiring::Wiring;
+/// let client = FaceIdClient::builder("appId001", "secret").build()?;
+/// let wiring = Wiring::new(client, StaticTickets::new("sign", "nonce"), MemoryOrderStore::new());
+/// let starter = SessionStarter::builder(&wiring).build()?;
+/// assert_eq!(starter.wiring().app_id(), wiring.app_id());
+/// // The store keeps its type: here, a memory store the parts share.
+/// let order_no = OrderNo::new("o1")?;
+/// let order = PendingOrder::new(order_no.clone(), UserId::new("u1")?);
+/// wiring.store().put(order, Duration::from_secs(60)).await?;
+/// let pending = starter.wiring().store().lookup(&order_no).await?;
+/// assert!(matches!(pending, Lookup::Pending { .. }));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
 pub struct Wiring<S: ?Sized = dyn OrderStore> {
     client: FaceIdClient,
     tickets: Arc<dyn TicketProvider>,
