@@ -288,9 +288,17 @@ impl Server {
 }
 
 fn verifier(store: MemoryOrderStore) -> CallbackVerifier {
-    CallbackVerifier::builder(APP_ID, StaticTickets::new(TICKET, "nonce"), store)
-        .build()
-        .expect("a valid verifier configuration")
+    CallbackVerifier::builder(&tencent_faceid::wiring::Wiring::new(
+        tencent_faceid::client::FaceIdClient::builder(APP_ID, "secret")
+            .build()
+            .expect("valid client"),
+        StaticTickets::new(TICKET, "nonce"),
+        store,
+    ))
+    .browser_binding(false)
+    .record_judge(false)
+    .build()
+    .expect("a valid verifier configuration")
 }
 
 /// Hands out order numbers as `SessionStarter` makes them (prefix, time in

@@ -139,10 +139,17 @@ fn postgres(c: &mut Criterion) {
                 .build(),
         )
         .expect("a migrated schema");
-    let verifier =
-        CallbackVerifier::builder(APP_ID, StaticTickets::new(TICKET, "n"), store.clone())
+    let verifier = CallbackVerifier::builder(&tencent_faceid::wiring::Wiring::new(
+        tencent_faceid::client::FaceIdClient::builder(APP_ID, "secret")
             .build()
-            .expect("valid configuration");
+            .expect("valid client"),
+        StaticTickets::new(TICKET, "n"),
+        store.clone(),
+    ))
+    .browser_binding(false)
+    .record_judge(false)
+    .build()
+    .expect("valid configuration");
     let bare = Bare::new(&schema.name);
     let counter = AtomicU64::new(0);
 

@@ -68,10 +68,17 @@ fn bench_store<S: OrderStore + Clone>(
 ) {
     let counter = AtomicU64::new(0);
     let user = UserId::new("benchuser").expect("valid user id");
-    let verifier =
-        CallbackVerifier::builder(APP_ID, StaticTickets::new(TICKET, "n"), store.clone())
+    let verifier = CallbackVerifier::builder(&tencent_faceid::wiring::Wiring::new(
+        tencent_faceid::client::FaceIdClient::builder(APP_ID, "secret")
             .build()
-            .expect("valid configuration");
+            .expect("valid client"),
+        StaticTickets::new(TICKET, "n"),
+        store.clone(),
+    ))
+    .browser_binding(false)
+    .record_judge(false)
+    .build()
+    .expect("valid configuration");
     let mut group = c.benchmark_group("verify_with_store");
     group.measurement_time(Duration::from_secs(2));
     group.warm_up_time(Duration::from_secs(1));
@@ -260,10 +267,17 @@ fn consume(c: &mut Criterion) {
             store = store.wait_for_replicas(1, Duration::from_secs(1));
         }
         let store = store.build();
-        let verifier =
-            CallbackVerifier::builder(APP_ID, StaticTickets::new(TICKET, "n"), store.clone())
+        let verifier = CallbackVerifier::builder(&tencent_faceid::wiring::Wiring::new(
+            tencent_faceid::client::FaceIdClient::builder(APP_ID, "secret")
                 .build()
-                .expect("valid configuration");
+                .expect("valid client"),
+            StaticTickets::new(TICKET, "n"),
+            store.clone(),
+        ))
+        .browser_binding(false)
+        .record_judge(false)
+        .build()
+        .expect("valid configuration");
         group.bench_function(format!("crate_put_verify{suffix}"), |b| {
             b.iter(|| {
                 let n = counter.fetch_add(1, Ordering::Relaxed);

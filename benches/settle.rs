@@ -114,13 +114,13 @@ fn consume(c: &mut Criterion) {
         .enable_all()
         .build()
         .expect("runtime");
-    for (name, index) in [("memory/index", true), ("memory/no_index", false)] {
+    // Every store keeps the due index (a store that could not is no
+    // SettlementStore): one bench each.
+    {
         // A short time to live lets the bounded store evict as it goes
         // (put and consume run microseconds apart).
-        let store = MemoryOrderStore::builder()
-            .capacity(1_000_000)
-            .due_index(index)
-            .build();
+        let store = MemoryOrderStore::builder().capacity(1_000_000).build();
+        let name = "memory/index";
         bench_consume(c, &runtime, name, &store, Duration::from_millis(800));
     }
     let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
@@ -129,12 +129,9 @@ fn consume(c: &mut Criterion) {
         .block_on(tencent_faceid::redis::connect(&url))
         .expect("Redis must run at REDIS_URL or redis://127.0.0.1:6379");
     let redis = RedisOrderStore::builder(redis, "appId001").retention(Duration::from_secs(60));
-    for (name, index) in [("redis/index", true), ("redis/no_index", false)] {
-        let store = redis
-            .clone()
-            .prefix(format!("{prefix}{index}:"))
-            .due_index(index)
-            .build();
+    {
+        let store = redis.clone().prefix(format!("{prefix}true:")).build();
+        let name = "redis/index";
         bench_consume(c, &runtime, name, &store, Duration::from_secs(600));
     }
     runtime.block_on(redis_keys::remove_keys(&url, &prefix));
@@ -153,11 +150,12 @@ fn reconcile(c: &mut Criterion) {
         .expect("emulator");
     let store = MemoryOrderStore::with_capacity(1_000_000);
     let tickets = CachedTickets::builder(emulator.client()).build();
-    let starter = SessionStarter::builder(emulator.client(), tickets.clone(), store.clone())
+    let wiring = tencent_faceid::wiring::Wiring::new(emulator.client(), tickets, store);
+    let starter = SessionStarter::builder(&wiring)
+        .browser_binding(false)
         .build()
         .expect("starter");
-    let settler = Settler::builder(emulator.client(), tickets, store)
-        .clock(emulator.clock())
+    let settler = Settler::builder(&wiring)
         .on_settled(|_: Settlement| async { Ok::<(), std::convert::Infallible>(()) })
         .build();
     let reconciler = Reconciler::builder(settler)

@@ -19,13 +19,13 @@
 //!     HttpResponse::Ok().body(format!("order {} passed: {}", outcome.order_no, outcome.passed()))
 //! }
 //!
-//! # let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("t", "n"), MemoryOrderStore::new()).build()?;
+//! # let verifier = CallbackVerifier::builder(&tencent_faceid::wiring::Wiring::new(tencent_faceid::client::FaceIdClient::builder("appId001", "secret").build()?, StaticTickets::new("t", "n"), MemoryOrderStore::new())).build()?;
 //! let verifier = web::Data::new(verifier);
 //! let app = App::new()
 //!     .app_data(verifier.clone())
 //!     .app_data(BodyFormat::Json) // optional: JSON rejections
 //!     .route("/face/callback", web::get().to(callback));
-//! # Ok::<(), tencent_faceid::callback::CallbackConfigError>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! With a [`FaceId`] in the app data, one registration

@@ -30,7 +30,7 @@
 //!     }
 //! }
 //!
-//! # let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("t", "n"), MemoryOrderStore::new()).build()?;
+//! # let verifier = CallbackVerifier::builder(&tencent_faceid::wiring::Wiring::new(tencent_faceid::client::FaceIdClient::builder("appId001", "secret").build()?, StaticTickets::new("t", "n"), MemoryOrderStore::new())).build()?;
 //! let app: Router = Router::new()
 //!     .route("/face/callback", get(strict))
 //!     .route_layer(FaceCallbackLayer::new(verifier.clone()))
@@ -39,7 +39,7 @@
 //!             .route("/face/callback-lenient", get(lenient))
 //!             .route_layer(FaceCallbackLayer::new(verifier).pass_rejections_through()),
 //!     );
-//! # Ok::<(), tencent_faceid::callback::CallbackConfigError>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! Starting a session is one `?` away too: [`StartError`] is an
@@ -95,13 +95,13 @@ impl FaceCallbackLayer {
     /// use tencent_faceid::axum::Verified;
     /// # use tencent_faceid::{callback::CallbackVerifier, orders::MemoryOrderStore, tickets::StaticTickets};
     /// use tencent_faceid::tower::FaceCallbackLayer;
-    /// # let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("t", "n"), MemoryOrderStore::new()).build()?;
+    /// # let verifier = CallbackVerifier::builder(&tencent_faceid::wiring::Wiring::new(tencent_faceid::client::FaceIdClient::builder("appId001", "secret").build()?, StaticTickets::new("t", "n"), MemoryOrderStore::new())).build()?;
     /// async fn callback(Verified(outcome): Verified) -> String {
     ///     format!("passed: {}", outcome.passed())
     /// }
     /// let app: Router = Router::new()
     ///     .route("/face/callback", FaceCallbackLayer::new(verifier).callback_route(callback));
-    /// # Ok::<(), tencent_faceid::callback::CallbackConfigError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn callback_route<H, T, S>(self, handler: H) -> MethodRouter<S>
     where

@@ -41,6 +41,8 @@
 //!   started it.
 //! - [`render`]: an error as an HTTP answer (status, body), once for every
 //!   framework.
+//! - [`wiring`]: [`wiring::Wiring`], the client, tickets and store every
+//!   part below is built from, so that they cannot disagree.
 //! - [`session`]: [`SessionStarter`] starts a session and gives the URL to
 //!   send the browser to.
 //! - [`settle`]: every order ends passed, failed or abandoned, exactly
@@ -128,6 +130,7 @@ pub mod tickets;
 pub mod tower;
 pub mod vendor;
 mod wire;
+pub mod wiring;
 
 // The product, at the root: start, verify, the outcome and the rejection,
 // the stores, the tickets, the facade, the emulator.

@@ -41,12 +41,13 @@
 //!     }
 //! }
 //!
-//! let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("t", "n"), MemoryOrderStore::new())
-//!     .build()?;
+//! # let client = tencent_faceid::client::FaceIdClient::builder("appId001", "secret").build()?;
+//! let wiring = tencent_faceid::wiring::Wiring::new(client, StaticTickets::new("t", "n"), MemoryOrderStore::new());
+//! let verifier = CallbackVerifier::builder(&wiring).build()?;
 //! let app: Router = Router::new()
 //!     .route("/face/callback", get(callback))
 //!     .route_layer(FaceCallbackLayer::new(verifier));
-//! # Ok::<(), tencent_faceid::callback::CallbackConfigError>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use std::fmt;
@@ -105,9 +106,9 @@ impl FaceCallbackLayer {
     /// ```
     /// # use tencent_faceid::{callback::CallbackVerifier, orders::MemoryOrderStore, tickets::StaticTickets};
     /// use tencent_faceid::tower::FaceCallbackLayer;
-    /// # let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("t", "n"), MemoryOrderStore::new()).build()?;
+    /// # let verifier = CallbackVerifier::builder(&tencent_faceid::wiring::Wiring::new(tencent_faceid::client::FaceIdClient::builder("appId001", "secret").build()?, StaticTickets::new("t", "n"), MemoryOrderStore::new())).build()?;
     /// let layer = FaceCallbackLayer::new(verifier).json_rejections();
-    /// # Ok::<(), tencent_faceid::callback::CallbackConfigError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn json_rejections(mut self) -> Self {
         self.on_rejection.format = BodyFormat::Json;
@@ -122,9 +123,9 @@ impl FaceCallbackLayer {
     /// ```
     /// # use tencent_faceid::{callback::CallbackVerifier, orders::MemoryOrderStore, tickets::StaticTickets};
     /// use tencent_faceid::tower::FaceCallbackLayer;
-    /// # let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("t", "n"), MemoryOrderStore::new()).build()?;
+    /// # let verifier = CallbackVerifier::builder(&tencent_faceid::wiring::Wiring::new(tencent_faceid::client::FaceIdClient::builder("appId001", "secret").build()?, StaticTickets::new("t", "n"), MemoryOrderStore::new())).build()?;
     /// let layer = FaceCallbackLayer::new(verifier).pass_rejections_through();
-    /// # Ok::<(), tencent_faceid::callback::CallbackConfigError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn pass_rejections_through(mut self) -> Self {
         self.on_rejection.pass_through = true;

@@ -21,14 +21,15 @@ use tencent_faceid::orders::{Claim, Consumed, MemoryOrderStore, OrderStore, Pend
 use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::tickets::CachedTickets;
 use tencent_faceid::tower::FaceCallbackLayer;
+use tencent_faceid::wiring::Wiring;
 use url::Url;
 
 const OWNER: &str = "ownersCookieValue0123456789abcdef";
 const THIEF: &str = "anotherBrowsersValue0123456789ab";
 
 fn binding_verifier(store: &MemoryOrderStore) -> CallbackVerifier {
-    CallbackVerifier::builder(APP_ID, seed_tickets(), store.clone())
-        .browser_binding(true)
+    CallbackVerifier::builder(&wiring(seed_tickets(), store.clone()))
+        .record_judge(false)
         .build()
         .unwrap()
 }
@@ -146,8 +147,8 @@ async fn the_starter_sets_the_cookie_and_records_only_its_hash() {
     let client = emulator.client();
     let store = MemoryOrderStore::new();
     let tickets = CachedTickets::builder(client.clone()).build();
-    let starter = SessionStarter::builder(client, tickets, store.clone())
-        .browser_binding(true)
+    let wiring = Wiring::new(client, tickets, store.clone());
+    let starter = SessionStarter::builder(&wiring)
         .order_ttl(Duration::from_secs(600))
         .build()
         .unwrap();

@@ -23,6 +23,7 @@ use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::sign::{sign, ParseSignatureError};
 use tencent_faceid::tickets::CachedTickets;
 use tencent_faceid::vendor::{FrontEndCode, ResultCode};
+use tencent_faceid::wiring::Wiring;
 use url::Url;
 
 #[tokio::test]
@@ -125,7 +126,8 @@ async fn max_query_len_is_configurable() {
     let store = MemoryOrderStore::new();
     let query = callback("order1", "0", TICKET);
     start_order(&store, "order1", TTL).await;
-    let tight = CallbackVerifier::builder(APP_ID, seed_tickets(), store.clone())
+    let tight = CallbackVerifier::builder(&wiring(seed_tickets(), store.clone()))
+        .browser_binding(false)
         .max_query_len(query.len() - 1)
         .build()
         .unwrap();
@@ -134,7 +136,8 @@ async fn max_query_len_is_configurable() {
         rejection.kind(),
         RejectionKind::Malformed(Malformed::TooLong { .. })
     ));
-    let exact = CallbackVerifier::builder(APP_ID, seed_tickets(), store)
+    let exact = CallbackVerifier::builder(&wiring(seed_tickets(), store))
+        .browser_binding(false)
         .max_query_len(query.len())
         .build()
         .unwrap();
@@ -143,20 +146,17 @@ async fn max_query_len_is_configurable() {
 
 #[test]
 fn impossible_configurations_are_refused() {
-    let build =
-        |app_id: &str| CallbackVerifier::builder(app_id, seed_tickets(), MemoryOrderStore::new());
+    // An empty app id is the client's to refuse; the verifier takes the
+    // client's, so it cannot disagree with it.
+    assert!(FaceIdClient::builder("", "secret").build().is_err());
+    let wiring = wiring(seed_tickets(), MemoryOrderStore::new());
     assert_eq!(
-        build("").build().unwrap_err(),
-        CallbackConfigError::EmptyAppId
-    );
-    assert_eq!(
-        build(APP_ID).max_query_len(0).build().unwrap_err(),
+        CallbackVerifier::builder(&wiring)
+            .max_query_len(0)
+            .build()
+            .unwrap_err(),
         CallbackConfigError::ZeroMaxQueryLen
     );
-    let other_app = FaceIdClient::builder("appId002", "secret").build().unwrap();
-    let err = build(APP_ID).confirm_with(other_app).build().unwrap_err();
-    assert!(matches!(err, CallbackConfigError::AppIdMismatch { .. }));
-    assert!(err.to_string().contains("appId002"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -238,7 +238,8 @@ impl OrderStore for UnreachableStore {
 
 #[tokio::test]
 async fn an_unavailable_store_is_503() {
-    let verifier = CallbackVerifier::builder(APP_ID, seed_tickets(), UnreachableStore)
+    let verifier = CallbackVerifier::builder(&wiring(seed_tickets(), UnreachableStore))
+        .browser_binding(false)
         .build()
         .unwrap();
     let rejection = verifier
@@ -535,11 +536,14 @@ async fn callbacks_of_an_emulator_that_says_new_sign_verify() {
         .unwrap();
     let tickets = CachedTickets::builder(emulator.client()).build();
     let store = MemoryOrderStore::new();
-    let starter = SessionStarter::builder(emulator.client(), tickets.clone(), store.clone())
+    let wiring = Wiring::new(emulator.client(), tickets, store);
+    let starter = SessionStarter::builder(&wiring)
+        .browser_binding(false)
         .build()
         .unwrap();
-    let verifier = CallbackVerifier::builder(emulator.app_id(), tickets, store)
-        .confirm_with(emulator.client())
+    let verifier = CallbackVerifier::builder(&wiring)
+        .browser_binding(false)
+        .confirm(true)
         .build()
         .unwrap();
     let started = starter

@@ -34,7 +34,8 @@ async fn instances_on_one_shared_emulator_agree_on_one_vendor() {
         ]))
         .unwrap()
         .store(store.clone())
-        .browser_binding(false)
+        .starter(|starter| starter.browser_binding(false))
+        .verifier(|verifier| verifier.browser_binding(false))
         .build()
         .await
         .unwrap()

@@ -23,7 +23,8 @@ const ID_NO: &str = "110101199003074477";
 
 async fn face_id(emulator: &Emulator) -> FaceId {
     FaceId::emulated(emulator)
-        .browser_binding(false)
+        .starter(|starter| starter.browser_binding(false))
+        .verifier(|verifier| verifier.browser_binding(false))
         .build()
         .await
         .unwrap()
@@ -163,7 +164,8 @@ async fn the_start_makes_both_calls_and_a_failure_of_either_is_the_typed_error()
         let emulator = Emulator::start().await.unwrap();
         let store = MemoryOrderStore::new();
         let face_id = FaceId::emulated(&emulator)
-            .browser_binding(false)
+            .starter(|starter| starter.browser_binding(false))
+            .verifier(|verifier| verifier.browser_binding(false))
             .store(store.clone())
             .build()
             .await
@@ -402,13 +404,11 @@ async fn untrusted_sdk_results_are_refused() {
 async fn no_key_licence_refuses_the_sdk_start_before_any_call() {
     let emulator = Emulator::start().await.unwrap();
     let client = emulator.client();
-    let starter = tencent_faceid::session::SessionStarter::builder(
-        client.clone(),
-        tencent_faceid::tickets::CachedTickets::builder(client).build(),
-        MemoryOrderStore::new(),
-    )
-    .build()
-    .unwrap();
+    let tickets = tencent_faceid::tickets::CachedTickets::builder(client.clone()).build();
+    let wiring = tencent_faceid::wiring::Wiring::new(client, tickets, MemoryOrderStore::new());
+    let starter = tencent_faceid::session::SessionStarter::builder(&wiring)
+        .build()
+        .unwrap();
     let error = starter.start_sdk(sdk("user1")).await.unwrap_err();
     assert!(matches!(error, StartError::NoKeyLicence));
     assert_eq!(error.status(), 500);
@@ -516,7 +516,8 @@ async fn every_edition_settles_by_its_result_or_by_the_reconciler() {
     let settled: Arc<Mutex<Vec<Settlement>>> = Arc::default();
     let log = Arc::clone(&settled);
     let face_id = FaceId::emulated(&emulator)
-        .browser_binding(false)
+        .starter(|starter| starter.browser_binding(false))
+        .verifier(|verifier| verifier.browser_binding(false))
         .settle(move |settler| {
             settler.on_settled(move |settlement: Settlement| {
                 let log = Arc::clone(&log);

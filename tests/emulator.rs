@@ -325,7 +325,9 @@ async fn complete_without_a_browser_and_its_errors() {
 async fn started_session(emulator: &Emulator) -> Started {
     let client = emulator.client();
     let tickets = CachedTickets::builder(client.clone()).build();
-    let starter = SessionStarter::builder(client, tickets, MemoryOrderStore::new())
+    let wiring = tencent_faceid::wiring::Wiring::new(client, tickets, MemoryOrderStore::new());
+    let starter = SessionStarter::builder(&wiring)
+        .browser_binding(false)
         .build()
         .unwrap();
     let request = StartSession::new(

@@ -73,9 +73,9 @@ async fn real_errors() -> Vec<Box<dyn Error + Send + Sync>> {
     let no_ticket = tickets.sign_tickets().await.unwrap_err();
     let no_nonce = tickets.nonce_ticket(&user).await.unwrap_err();
     let start = face_id.start(request).await.unwrap_err();
-    let verifier = CallbackVerifier::builder("appId001", tickets, MemoryOrderStore::new())
-        .build()
-        .unwrap();
+    let wiring =
+        tencent_faceid::wiring::Wiring::new(client.clone(), tickets, MemoryOrderStore::new());
+    let verifier = CallbackVerifier::builder(&wiring).build().unwrap();
     let malformed = verifier
         .verify("orderNo=not%20valid&code=0&h5faceId=h&newSignature=00")
         .await
@@ -108,7 +108,7 @@ fn made_errors() -> Vec<Box<dyn Error + Send + Sync>> {
         Box::new(FaceIdError::EmulatorStart(io())),
         Box::new(FaceIdError::OrderPrefix(identifier())),
         Box::new(FaceIdError::Client(client())),
-        Box::new(FaceIdError::Callback(CallbackConfigError::EmptyAppId)),
+        Box::new(FaceIdError::Callback(CallbackConfigError::ZeroMaxQueryLen)),
         Box::new(FaceIdError::Redis(RedisBackendError::TimedOut(
             Duration::from_secs(1),
         ))),

@@ -29,6 +29,7 @@ use tencent_faceid::sdk::verify_result_body;
 use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::tickets::RedisTickets;
 use tencent_faceid::tickets::{CachedTickets, TicketProvider, TicketTimings};
+use tencent_faceid::wiring::Wiring;
 
 const MINUTE: Duration = Duration::from_secs(60);
 
@@ -47,13 +48,15 @@ impl Instance {
         store: impl OrderStore + Clone,
     ) -> Self {
         let tickets: Arc<dyn TicketProvider> = Arc::new(tickets);
-        let starter =
-            SessionStarter::builder(emulator.client(), Arc::clone(&tickets), store.clone())
-                .key_licence(emulator.key_licence())
-                .build()
-                .unwrap();
-        let verifier = CallbackVerifier::builder(emulator.app_id(), Arc::clone(&tickets), store)
-            .clock(emulator.clock())
+        let wiring = Wiring::new(emulator.client(), Arc::clone(&tickets), store);
+        let starter = SessionStarter::builder(&wiring)
+            .browser_binding(false)
+            .key_licence(emulator.key_licence())
+            .build()
+            .unwrap();
+        let verifier = CallbackVerifier::builder(&wiring)
+            .browser_binding(false)
+            .record_judge(false)
             .build()
             .unwrap();
         Self {

@@ -25,7 +25,8 @@ async fn face_id(store: &MemoryOrderStore) -> FaceId {
     FaceId::builder(APP_ID, "secret")
         .tickets(seed_tickets())
         .store(store.clone())
-        .browser_binding(false)
+        .starter(|starter| starter.browser_binding(false))
+        .verifier(|verifier| verifier.browser_binding(false))
         .build()
         .await
         .unwrap()

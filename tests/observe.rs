@@ -19,6 +19,7 @@ use tencent_faceid::orders::MemoryOrderStore;
 use tencent_faceid::session::SessionStarter;
 use tencent_faceid::settle::Delivery;
 use tencent_faceid::tickets::CachedTickets;
+use tencent_faceid::wiring::Wiring;
 
 mod emu_support;
 
@@ -42,17 +43,19 @@ async fn starts_are_counted_by_outcome_and_timed() {
     let tickets = CachedTickets::builder(emulator.client()).build();
     let admitted = Arc::new(AtomicBool::new(true));
     let admit = Arc::clone(&admitted);
-    let starter = SessionStarter::builder(
+    let wiring = Wiring::new(
         emulator.client(),
         tickets,
         MemoryOrderStore::with_capacity(2),
-    )
-    .admit(move |_| match admit.load(Ordering::SeqCst) {
-        true => Ok(()),
-        false => Err("the test refuses".to_owned()),
-    })
-    .build()
-    .unwrap();
+    );
+    let starter = SessionStarter::builder(&wiring)
+        .browser_binding(false)
+        .admit(move |_| match admit.load(Ordering::SeqCst) {
+            true => Ok(()),
+            false => Err("the test refuses".to_owned()),
+        })
+        .build()
+        .unwrap();
 
     starter.start(session()).await.unwrap();
     emulator.inject(Fault::http_status(Endpoint::StartSession, 503));
@@ -120,10 +123,14 @@ async fn the_outcome_says_whether_the_hook_took_its_settlement() {
     // Without a settler, no settlement and so no delivery.
     let tickets = CachedTickets::builder(emulator.client()).build();
     let store = MemoryOrderStore::new();
-    let starter = SessionStarter::builder(emulator.client(), tickets.clone(), store.clone())
+    let wiring = Wiring::new(emulator.client(), tickets, store);
+    let starter = SessionStarter::builder(&wiring)
+        .browser_binding(false)
         .build()
         .unwrap();
-    let verifier = CallbackVerifier::builder(emulator.app_id(), tickets, store)
+    let verifier = CallbackVerifier::builder(&wiring)
+        .browser_binding(false)
+        .record_judge(false)
         .build()
         .unwrap();
     assert_eq!(

@@ -14,6 +14,7 @@ use support::postgres::Schema;
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{
     Claim, Consumed, Lookup, OrderStore, PendingOrder, PostgresOrderStore, PostgresStoreError,
+    SettlementStore,
 };
 use tencent_faceid::vendor::ResultCode;
 

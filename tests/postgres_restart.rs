@@ -32,6 +32,7 @@ use tencent_faceid::orders::{postgres_pool, PostgresOrderStore};
 use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::settle::{Reconciler, SettledBy, SettledState, Settlement, Settler};
 use tencent_faceid::tickets::{CachedTickets, StaticTickets, TicketProvider};
+use tencent_faceid::wiring::Wiring;
 use tencent_faceid::Secret;
 
 const MINUTE: Duration = Duration::from_secs(60);
@@ -113,21 +114,26 @@ async fn a_killed_process_loses_neither_sessions_nor_settlements() {
     let store = schema.store(emulator.app_id()).await;
     let tickets = CachedTickets::builder(emulator.client()).build();
     let delivered: Arc<Mutex<Vec<Settlement>>> = Arc::default();
-    let hook_log = Arc::clone(&delivered);
-    let settler = Settler::builder(emulator.client(), tickets.clone(), store.clone())
-        .clock(emulator.clock())
-        .on_settled(move |settlement: Settlement| {
-            let log = Arc::clone(&hook_log);
-            async move {
-                log.lock().unwrap().push(settlement);
-                Ok::<(), std::io::Error>(())
-            }
-        })
-        .build();
+    let settler_on = |wiring: &Wiring<PostgresOrderStore>| {
+        let hook_log = Arc::clone(&delivered);
+        Settler::builder(wiring)
+            .on_settled(move |settlement: Settlement| {
+                let log = Arc::clone(&hook_log);
+                async move {
+                    log.lock().unwrap().push(settlement);
+                    Ok::<(), std::io::Error>(())
+                }
+            })
+            .build()
+    };
+    let wiring = Wiring::new(emulator.client(), tickets.clone(), store.clone());
+    let settler = settler_on(&wiring);
+    // A verifier with tickets of its own, on the same store and hook.
     let verifier = |tickets: Arc<dyn TicketProvider>| {
-        CallbackVerifier::builder(emulator.app_id(), tickets, store.clone())
-            .clock(emulator.clock())
-            .settle_with(settler.clone())
+        let wiring = Wiring::new(emulator.client(), tickets, store.clone());
+        CallbackVerifier::settling(&settler_on(&wiring))
+            .browser_binding(false)
+            .record_judge(false)
             .build()
             .unwrap()
     };
@@ -149,7 +155,8 @@ async fn a_killed_process_loses_neither_sessions_nor_settlements() {
 
     // A process consumes a callback and is killed before its hook took
     // the settlement; this one delivers it, once.
-    let starter = SessionStarter::builder(emulator.client(), tickets.clone(), store.clone())
+    let starter = SessionStarter::builder(&wiring)
+        .browser_binding(false)
         .build()
         .unwrap();
     let started = starter.start(session()).await.unwrap();
@@ -219,24 +226,28 @@ async fn child_process() {
         .base_url(var(ENV_VENDOR))
         .build()
         .unwrap();
-    let tickets = CachedTickets::builder(client.clone()).build();
     if var(ENV_MODE) == "start" {
-        let starter = SessionStarter::builder(client, tickets, store)
+        let tickets = CachedTickets::builder(client.clone()).build();
+        let wiring = Wiring::new(client, tickets, store);
+        let starter = SessionStarter::builder(&wiring)
+            .browser_binding(false)
             .build()
             .unwrap();
         let started = starter.start(session()).await.unwrap();
         println!("child {} {}", started.order_no, started.h5face_id);
     } else {
-        let settler = Settler::builder(client, tickets, store.clone())
+        let tickets = StaticTickets::new(var(ENV_TICKET), "unused");
+        let wiring = Wiring::new(client, tickets, store);
+        let settler = Settler::builder(&wiring)
             .on_settled(|settlement: Settlement| async move {
                 println!("child hook {}", settlement.order_no);
                 // Killed here, before the hook returns.
                 std::future::pending::<Result<(), std::io::Error>>().await
             })
             .build();
-        let tickets = StaticTickets::new(var(ENV_TICKET), "unused");
-        let verifier = CallbackVerifier::builder(&app_id, tickets, store)
-            .settle_with(settler)
+        let verifier = CallbackVerifier::settling(&settler)
+            .browser_binding(false)
+            .record_judge(false)
             .build()
             .unwrap();
         verifier.verify(&var(ENV_QUERY)).await.unwrap();

@@ -21,7 +21,9 @@ use tencent_faceid::edition::Edition;
 use tencent_faceid::emulator::{Counts, Emulator, Fault};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::RedisOrderStore;
-use tencent_faceid::orders::{Consumed, Lookup, OrderStore, PendingOrder, StoreError};
+use tencent_faceid::orders::{
+    Consumed, Lookup, OrderStore, PendingOrder, SettlementStore, StoreError,
+};
 /// `len` random ASCII letters and digits.
 fn random_alphanumeric(len: usize) -> String {
     rand::distr::SampleString::sample_string(&rand::distr::Alphanumeric, &mut rand::rng(), len)
@@ -1175,14 +1177,17 @@ async fn a_session_started_on_a_is_verified_on_b_and_its_replay_refused_on_c() {
         let store = RedisOrderStore::builder(manager().await, "appId001")
             .prefix(&prefix)
             .build();
-        let client = own_client(&emulator);
+        let wiring = tencent_faceid::wiring::Wiring::new(own_client(&emulator), tickets, store);
         verifiers.push(
-            CallbackVerifier::builder(client.app_id(), tickets.clone(), store.clone())
+            CallbackVerifier::builder(&wiring)
+                .browser_binding(false)
+                .record_judge(false)
                 .build()
                 .unwrap(),
         );
         starters.push(
-            SessionStarter::builder(client, tickets, store)
+            SessionStarter::builder(&wiring)
+                .browser_binding(false)
                 .build()
                 .unwrap(),
         );

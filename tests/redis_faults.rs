@@ -30,7 +30,9 @@ async fn store(redis: &SpareRedis, timeout: Duration) -> RedisOrderStore {
 }
 
 fn verifier_on(store: &RedisOrderStore) -> CallbackVerifier {
-    CallbackVerifier::builder(APP_ID, seed_tickets(), store.clone())
+    CallbackVerifier::builder(&wiring(seed_tickets(), store.clone()))
+        .browser_binding(false)
+        .record_judge(false)
         .build()
         .unwrap()
 }

@@ -18,7 +18,7 @@ use tencent_faceid::clock::ManualClock;
 use tencent_faceid::emulator::{Emulator, Fault, Outcome};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::RedisOrderStore;
-use tencent_faceid::orders::{Lookup, MemoryOrderStore, OrderStore};
+use tencent_faceid::orders::{Lookup, MemoryOrderStore, OrderStore, SettlementStore};
 /// `len` random ASCII letters and digits.
 fn random_alphanumeric(len: usize) -> String {
     rand::distr::SampleString::sample_string(&rand::distr::Alphanumeric, &mut rand::rng(), len)
@@ -30,6 +30,7 @@ use tencent_faceid::settle::{
 use tencent_faceid::tickets::CachedTickets;
 use tencent_faceid::vendor::Files;
 use tencent_faceid::vendor::{FrontEndCode, ResultCode};
+use tencent_faceid::wiring::Wiring;
 
 use support::postgres::Schema;
 
@@ -44,15 +45,9 @@ struct Log {
 }
 
 impl Log {
-    fn settler(
-        &self,
-        emulator: &Emulator,
-        tickets: &CachedTickets,
-        store: impl OrderStore,
-    ) -> Settler {
+    fn settler<S: SettlementStore>(&self, wiring: &Wiring<S>) -> Settler {
         let log = self.clone();
-        Settler::builder(emulator.client(), tickets.clone(), store)
-            .clock(emulator.clock())
+        Settler::builder(wiring)
             .on_settled(move |settlement: Settlement| {
                 let log = log.clone();
                 async move {
@@ -90,11 +85,11 @@ struct Instance {
     starter: SessionStarter,
     verifier: CallbackVerifier,
     reconciler: Reconciler,
-    store: Arc<dyn OrderStore>,
+    store: Arc<dyn SettlementStore>,
 }
 
 /// An instance with tickets of its own.
-fn instance(emulator: &Emulator, store: impl OrderStore, log: &Log) -> Instance {
+fn instance(emulator: &Emulator, store: impl SettlementStore, log: &Log) -> Instance {
     let tickets = CachedTickets::builder(emulator.client()).build();
     instance_sharing(emulator, store, log, &tickets)
 }
@@ -102,19 +97,19 @@ fn instance(emulator: &Emulator, store: impl OrderStore, log: &Log) -> Instance 
 /// An instance sharing `tickets` with others (as `RedisTickets` would).
 fn instance_sharing(
     emulator: &Emulator,
-    store: impl OrderStore,
+    store: impl SettlementStore,
     log: &Log,
     tickets: &CachedTickets,
 ) -> Instance {
-    let store: Arc<dyn OrderStore> = Arc::new(store);
-    let tickets = tickets.clone();
-    let settler = log.settler(emulator, &tickets, Arc::clone(&store));
-    let starter = SessionStarter::builder(emulator.client(), tickets.clone(), Arc::clone(&store))
+    let store: Arc<dyn SettlementStore> = Arc::new(store);
+    let wiring = Wiring::new(emulator.client(), tickets.clone(), Arc::clone(&store));
+    let settler = log.settler(&wiring);
+    let starter = SessionStarter::builder(&wiring)
+        .browser_binding(false)
         .build()
         .unwrap();
-    let verifier = CallbackVerifier::builder(emulator.app_id(), tickets, Arc::clone(&store))
-        .clock(emulator.clock())
-        .settle_with(settler.clone())
+    let verifier = CallbackVerifier::settling(&settler)
+        .browser_binding(false)
         .build()
         .unwrap();
     let reconciler = Reconciler::builder(settler)
@@ -432,7 +427,7 @@ fn postgres_is_available() {
 /// Three instances, each with a store made by `store` (sharing one
 /// backend), reconcile 30 orders; one of them dies holding ten leases,
 /// which the other two take over: each order is settled once.
-async fn share_a_backlog<S: OrderStore>(store: impl AsyncFn() -> S) {
+async fn share_a_backlog<S: SettlementStore>(store: impl AsyncFn() -> S) {
     let emulator = emulator().await;
     let log = Log::default();
     let mut instances = Vec::new();
@@ -572,16 +567,16 @@ async fn a_crash_between_settling_and_delivering_loses_nothing() {
     let crashing = {
         let store = redis_store(url, &prefix).await;
         let tickets = CachedTickets::builder(emulator.client()).build();
-        let settler = Settler::builder(emulator.client(), tickets.clone(), store.clone())
-            .clock(emulator.clock())
+        let wiring = Wiring::new(emulator.client(), tickets.clone(), store);
+        let settler = Settler::builder(&wiring)
             .on_settled(|_: Settlement| async move { die() })
             .build();
-        let starter = SessionStarter::builder(emulator.client(), tickets.clone(), store.clone())
+        let starter = SessionStarter::builder(&wiring)
+            .browser_binding(false)
             .build()
             .unwrap();
-        let verifier = CallbackVerifier::builder(emulator.app_id(), tickets.clone(), store)
-            .clock(emulator.clock())
-            .settle_with(settler)
+        let verifier = CallbackVerifier::settling(&settler)
+            .browser_binding(false)
             .build()
             .unwrap();
         (starter, verifier, tickets)
@@ -627,8 +622,8 @@ async fn evidence_comes_with_the_settlement_when_asked_for() {
     let store = MemoryOrderStore::new();
     let tickets = CachedTickets::builder(emulator.client()).build();
     let hook_log = log.clone();
-    let settler = Settler::builder(emulator.client(), tickets.clone(), store.clone())
-        .clock(emulator.clock())
+    let wiring = Wiring::new(emulator.client(), tickets, store);
+    let settler = Settler::builder(&wiring)
         .evidence(Files::Photo)
         .on_settled(move |settlement: Settlement| {
             let log = hook_log.clone();
@@ -638,7 +633,8 @@ async fn evidence_comes_with_the_settlement_when_asked_for() {
             }
         })
         .build();
-    let starter = SessionStarter::builder(emulator.client(), tickets, store)
+    let starter = SessionStarter::builder(&wiring)
+        .browser_binding(false)
         .build()
         .unwrap();
     let reconciler = Reconciler::builder(settler).rate(10_000.0).build();

@@ -27,7 +27,9 @@ fn request() -> StartSession {
 async fn starter(emulator: &Emulator, store: MemoryOrderStore) -> SessionStarter {
     let client = emulator.client();
     let tickets = tencent_faceid::tickets::CachedTickets::builder(client.clone()).build();
-    SessionStarter::builder(client, tickets, store)
+    let wiring = tencent_faceid::wiring::Wiring::new(client, tickets, store);
+    SessionStarter::builder(&wiring)
+        .browser_binding(false)
         .build()
         .unwrap()
 }
@@ -54,17 +56,16 @@ async fn a_full_store_refuses_before_the_vendor_session_is_opened() {
 async fn the_admission_check_refuses_before_anything_is_asked_of_the_vendor() {
     let emulator = Emulator::start().await.unwrap();
     let client = emulator.client();
-    let starter = SessionStarter::builder(
-        client,
-        StaticTickets::new("t", "n"),
-        MemoryOrderStore::new(),
-    )
-    .admit(|request| match request.requested_from() {
-        Some(addr) if addr.is_loopback() => Err("no starts from loopback".to_owned()),
-        _ => Ok(()),
-    })
-    .build()
-    .unwrap();
+    let tickets = StaticTickets::new("t", "n");
+    let wiring = tencent_faceid::wiring::Wiring::new(client, tickets, MemoryOrderStore::new());
+    let starter = SessionStarter::builder(&wiring)
+        .browser_binding(false)
+        .admit(|request| match request.requested_from() {
+            Some(addr) if addr.is_loopback() => Err("no starts from loopback".to_owned()),
+            _ => Ok(()),
+        })
+        .build()
+        .unwrap();
     let local = request().client_addr([127, 0, 0, 1].into());
     let error = starter.start(local).await.unwrap_err();
     assert_eq!(error.status(), 429);

@@ -59,10 +59,17 @@ impl<T: Clone> Orders<T> {
 
     fn fresh(build: fn(CallbackVerifier) -> T, per_store: usize) -> (MemoryOrderStore, T) {
         let store = MemoryOrderStore::with_capacity(per_store);
-        let verifier =
-            CallbackVerifier::builder(APP_ID, StaticTickets::new(TICKET, "n"), store.clone())
+        let verifier = CallbackVerifier::builder(&tencent_faceid::wiring::Wiring::new(
+            tencent_faceid::client::FaceIdClient::builder(APP_ID, "secret")
                 .build()
-                .expect("valid configuration");
+                .expect("valid client"),
+            StaticTickets::new(TICKET, "n"),
+            store.clone(),
+        ))
+        .browser_binding(false)
+        .record_judge(false)
+        .build()
+        .expect("valid configuration");
         (store, build(verifier))
     }
 

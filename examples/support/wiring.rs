@@ -44,9 +44,12 @@ pub async fn face_id() -> Result<FaceId, BoxError> {
     let after = super::sessions::reconcile_after()?;
     let face_id = database(builder)
         .await?
-        .browser_binding(binding)
-        .confirm(true)
-        .admit(per_address_limit(STARTS_PER_MINUTE))
+        .starter(move |starter| {
+            starter
+                .browser_binding(binding)
+                .admit(per_address_limit(STARTS_PER_MINUTE))
+        })
+        .verifier(move |verifier| verifier.browser_binding(binding).confirm(true))
         .settle(move |settler| super::sessions::hooked(settler, after))
         .build()
         .await?;

@@ -1,5 +1,5 @@
 //! The vendor's record in verification: it confirms passes
-//! ([`CallbackVerifierBuilder::confirm_with`](super::CallbackVerifierBuilder::confirm_with)),
+//! ([`CallbackVerifierBuilder::confirm`](super::CallbackVerifierBuilder::confirm)),
 //! and it is the last judge of a callback for a pending order of ours whose
 //! signature matches no SIGN ticket this server knows, even after one
 //! recovery ([`CallbackVerifierBuilder::record_judge`](super::CallbackVerifierBuilder::record_judge)).
@@ -97,9 +97,10 @@ impl CallbackVerifier {
         let inner = &*self.inner;
         let order_no = &callback.order_no;
         let bad_signature = || reject(RejectionKind::BadSignature, Some(order_no.clone()), None);
-        let Some(client) = inner.vendor.as_ref().filter(|_| recoverable) else {
+        if !(inner.record_judge && recoverable) {
             return Err(bad_signature());
-        };
+        }
+        let client = inner.wiring.client();
         if !inner.judged.admit(order_no, inner.clock.now()) {
             crate::metrics::record_judgement("rate_limited");
             return Err(bad_signature());
@@ -131,7 +132,7 @@ impl CallbackVerifier {
         order_no: &OrderNo,
         tickets: Arc<SignTickets>,
     ) -> Result<Option<VerificationRecord>, CallbackRejection> {
-        let provider = &*self.inner.tickets;
+        let provider = &**self.inner.wiring.tickets();
         let options = QueryOptions::default();
         match query_record(provider, client, tickets, order_no, options).await {
             Ok(Some(mut answer)) => {

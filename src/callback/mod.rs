@@ -18,13 +18,15 @@
 //!    values are not even decoded), so your callback URL may carry its own
 //!    parameters. Each defect is its own [`Malformed`] variant.
 //! 2. **The order first**: it must be one this server started (it is in
-//!    the [`OrderStore`], looked up with [`OrderStore::lookup`]) and not
+//!    the [`OrderStore`](crate::orders::OrderStore), looked up with
+//!    [`OrderStore::lookup`](crate::orders::OrderStore::lookup)) and not
 //!    expired, before any signature work: a callback for an order this
 //!    server never started (or lost in a restart: see
 //!    [`MemoryOrderStore`](crate::orders::MemoryOrderStore)) is a 404 that
 //!    costs no token, ticket or record fetch, so a storm of forged
 //!    callbacks cannot make the server replace the app's token.
-//! 3. **The browser** (only with [`CallbackVerifierBuilder::browser_binding`]):
+//! 3. **The browser** (with [`CallbackVerifierBuilder::browser_binding`],
+//!    on by default):
 //!    the request must carry the binding cookie of the browser that started
 //!    the session (see [`crate::binding`]); checked by the store as part of
 //!    the consume, so a refusal leaves the order pending.
@@ -36,13 +38,12 @@
 //!    that matches neither makes the ticket provider look for newer tickets
 //!    once (rate-limited): another instance may have rotated them.
 //! 5. **The vendor's record as the last judge** (with
-//!    [`CallbackVerifierBuilder::record_judge`], which [`crate::FaceId`]
-//!    turns on): when even the newer tickets do not match, another system
+//!    [`CallbackVerifierBuilder::record_judge`], on by default): when even the newer tickets do not match, another system
 //!    sharing the app id fetched the ticket the vendor signed with. The
 //!    vendor's record of the order decides, once per order per 5 seconds:
 //!    it exists, so the callback is accepted with the record's code
 //!    ([`VerificationOutcome::judged_by_record`]); it does not, so 401.
-//! 6. **Confirmation** (only with [`CallbackVerifierBuilder::confirm_with`],
+//! 6. **Confirmation** (only with [`CallbackVerifierBuilder::confirm`],
 //!    and only for callbacks that claim a pass): the vendor's own record,
 //!    fetched with `queryfacerecord`, must exist, be for this order and app,
 //!    and say the verification passed.
@@ -72,15 +73,19 @@
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 //! use std::time::Duration;
 //! use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
+//! use tencent_faceid::client::FaceIdClient;
 //! use tencent_faceid::ids::{OrderNo, UserId};
 //! use tencent_faceid::sign::sign;
 //! use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
 //! use tencent_faceid::tickets::StaticTickets;
+//! use tencent_faceid::wiring::Wiring;
 //!
 //! let ticket = "duSz9ptwyW1Xn7r6gYItxz3feMdJ8Na5x7JZuoxurE7RcI5TdwCE4KT2eEeNNDoe";
+//! let client = FaceIdClient::builder("appId001", "secret").build()?;
 //! let store = MemoryOrderStore::new();
-//! let verifier = CallbackVerifier::builder("appId001", StaticTickets::new(ticket, "nonce"), store.clone())
-//!     .build()?;
+//! let wiring = Wiring::new(client, StaticTickets::new(ticket, "nonce"), store.clone());
+//! // Without a browser here to carry the binding cookie:
+//! let verifier = CallbackVerifier::builder(&wiring).browser_binding(false).build()?;
 //!
 //! // When the session started:
 //! let order_no = OrderNo::new("test1480921551481")?;
@@ -109,16 +114,16 @@ use tracing::field::Empty;
 use tracing::{Instrument, Span};
 
 use crate::binding::BindingHash;
-use crate::client::FaceIdClient;
 use crate::clock::Clock;
 use crate::credentials::Ticket;
 use crate::ids::OrderNo;
-use crate::orders::{Claim, Consumed, Lookup, OrderStore, StoreError};
+use crate::orders::{Claim, Consumed, Lookup, StoreError};
 use crate::record::FaceRecord;
 use crate::result_code::ResultCode;
 use crate::settle::Settler;
 use crate::sign::{self, Signature};
-use crate::tickets::{SignTickets, TicketProvider};
+use crate::tickets::SignTickets;
+use crate::wiring::Wiring;
 
 mod builder;
 mod judge;
@@ -147,16 +152,20 @@ pub struct CallbackVerifier {
 }
 
 struct Inner {
+    /// The client (the vendor's record is fetched with it: to confirm
+    /// passes, and to judge callbacks signed with a ticket this server
+    /// never saw), the tickets and the store.
+    wiring: Wiring,
+    /// The wiring's app id, at hand.
     app_id: String,
-    tickets: Arc<dyn TicketProvider>,
-    store: Arc<dyn OrderStore>,
+    /// The wiring's clock, at hand.
+    clock: Clock,
     /// Whether passes are confirmed with the vendor's record.
     confirm: bool,
-    /// The client the vendor's record is fetched with: to confirm passes,
-    /// and to judge callbacks signed with a ticket this server never saw.
-    vendor: Option<FaceIdClient>,
+    /// Whether the vendor's record judges callbacks signed with a ticket
+    /// this server never saw.
+    record_judge: bool,
     max_query_len: usize,
-    clock: Clock,
     browser_binding: bool,
     settler: Option<Settler>,
     judged: judge::JudgeLimiter,
@@ -174,7 +183,7 @@ impl fmt::Debug for Inner {
         f.debug_struct("CallbackVerifier")
             .field("app_id", &self.app_id)
             .field("confirms", &self.confirm)
-            .field("judges_by_record", &self.vendor.is_some())
+            .field("judges_by_record", &self.record_judge)
             .field("max_query_len", &self.max_query_len)
             .field("browser_binding", &self.browser_binding)
             .finish_non_exhaustive()
@@ -182,28 +191,6 @@ impl fmt::Debug for Inner {
 }
 
 impl CallbackVerifier {
-    /// Starts configuring a verifier for `app_id` (WBappid), checking
-    /// signatures with the SIGN tickets from `tickets` and consuming orders
-    /// from `store` (the store the session starter records them in).
-    ///
-    /// ```
-    /// use tencent_faceid::callback::CallbackVerifier;
-    /// use tencent_faceid::orders::MemoryOrderStore;
-    /// use tencent_faceid::tickets::StaticTickets;
-    /// let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("t", "n"), MemoryOrderStore::new())
-    ///     .max_query_len(1024)
-    ///     .build()?;
-    /// assert_eq!(verifier.app_id(), "appId001");
-    /// # Ok::<(), tencent_faceid::callback::CallbackConfigError>(())
-    /// ```
-    pub fn builder(
-        app_id: impl Into<String>,
-        tickets: impl TicketProvider,
-        store: impl OrderStore,
-    ) -> CallbackVerifierBuilder {
-        CallbackVerifierBuilder::new(app_id.into(), Arc::new(tickets), Arc::new(store))
-    }
-
     /// The app id callbacks are checked for.
     pub fn app_id(&self) -> &str {
         &self.inner.app_id
@@ -361,14 +348,14 @@ impl CallbackVerifier {
         let (record, judged) = match self.tickets_signing(&callback, recoverable).await? {
             Signer::Known(tickets) => {
                 // Confirm before consuming: see the module documentation.
-                let record = match &inner.vendor {
-                    Some(client) if self.to_confirm(&callback) => {
-                        // Boxed: the vendor call's large state would
-                        // otherwise weigh on every verification.
-                        let confirm = self.confirm(client, &callback.order_no, tickets);
-                        Some(Box::new(Box::pin(confirm).await?))
-                    }
-                    _ => None,
+                let record = if self.to_confirm(&callback) {
+                    // Boxed: the vendor call's large state would
+                    // otherwise weigh on every verification.
+                    let client = inner.wiring.client();
+                    let confirm = self.confirm(client, &callback.order_no, tickets);
+                    Some(Box::new(Box::pin(confirm).await?))
+                } else {
+                    None
                 };
                 (record, false)
             }
@@ -380,7 +367,7 @@ impl CallbackVerifier {
                 (Some(record), true)
             }
         };
-        let consumed = (*inner.store)
+        let consumed = (**inner.wiring.orders())
             .consume_claim(&callback.order_no, &callback.claim)
             .await;
         let settled = match (&consumed, &inner.settler) {
@@ -410,7 +397,9 @@ impl CallbackVerifier {
     /// browser.
     async fn look_up(&self, callback: &Callback) -> Result<bool, CallbackRejection> {
         let order_no = || Some(callback.order_no.clone());
-        let found = (*self.inner.store).lookup(&callback.order_no).await;
+        let found = (**self.inner.wiring.orders())
+            .lookup(&callback.order_no)
+            .await;
         // An App SDK result has no browser to bind (its order has none).
         let binds = self.inner.browser_binding && !callback.from_app;
         if binds
@@ -434,12 +423,11 @@ impl CallbackVerifier {
     }
 
     /// Whether `callback` is a pass to confirm with the vendor's record:
-    /// with [`CallbackVerifierBuilder::confirm_with`], and for a result
-    /// from the app whenever the verifier has the vendor's client (the app
-    /// cannot be trusted, and its result never passed the vendor's
-    /// redirect).
+    /// with [`CallbackVerifierBuilder::confirm`], and for a result from the
+    /// app whenever the verifier asks the vendor at all (the app cannot be
+    /// trusted, and its result never passed the vendor's redirect).
     fn to_confirm(&self, callback: &Callback) -> bool {
-        let from_app = callback.from_app && self.inner.vendor.is_some();
+        let from_app = callback.from_app && self.inner.record_judge;
         (self.confirms() || from_app) && callback.code.is_success()
     }
 
@@ -454,7 +442,7 @@ impl CallbackVerifier {
     ) -> Result<Signer, CallbackRejection> {
         // Call through the trait object itself: `inner.tickets.sign_tickets()`
         // would pick the `Arc<T>` impl and box a second future around it.
-        let provider = &*self.inner.tickets;
+        let provider = &**self.inner.wiring.tickets();
         let unavailable = |e| {
             let kind = RejectionKind::TicketsUnavailable;
             reject(kind, Some(callback.order_no.clone()), Some(Arc::new(e)))

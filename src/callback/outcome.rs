@@ -52,7 +52,7 @@ pub struct VerificationOutcome {
     /// The edition the session was started in (from the order store).
     pub edition: Edition,
     /// What became of the settlement this callback made (with
-    /// [`CallbackVerifierBuilder::settle_with`](super::CallbackVerifierBuilder::settle_with)):
+    /// [`CallbackVerifier::settling`](super::CallbackVerifier::settling)):
     /// [`Delivery::Deferred`] when the `on_settled` hook failed, so the
     /// user's result is not recorded yet (the reconciler delivers it
     /// later); `None` when this callback settled nothing (no settler, or

@@ -171,7 +171,7 @@ impl CallbackRejection {
     /// use tencent_faceid::orders::MemoryOrderStore;
     /// use tencent_faceid::render::BodyFormat;
     /// use tencent_faceid::tickets::StaticTickets;
-    /// let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("t", "n"), MemoryOrderStore::new()).build()?;
+    /// let verifier = CallbackVerifier::builder(&tencent_faceid::wiring::Wiring::new(tencent_faceid::client::FaceIdClient::builder("appId001", "secret").build()?, StaticTickets::new("t", "n"), MemoryOrderStore::new())).build()?;
     /// let rejection = verifier.verify("code=0").await.unwrap_err();
     /// let response = rejection.to_response(BodyFormat::Text);
     /// assert_eq!((response.status, response.content_type), (400, "text/plain; charset=utf-8"));

@@ -5,26 +5,19 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::steps::{accepted, order, put, TTL};
-use super::{race, Report, ORDER_STORE};
-use crate::orders::{Claim, DueOrder, OrderStore, PendingOrder, StoreError};
+use super::{race, ORDER_STORE};
+use crate::orders::{Claim, DueOrder, PendingOrder, SettlementStore, StoreError};
 
 /// Orders due at once, and the concurrent `claim_due` calls taking them.
 const DUE: usize = 24;
 const TAKERS: usize = 8;
 
-/// The due index part; whether the store keeps one.
-pub(super) async fn due_index<S: OrderStore>(store: Arc<S>, report: &mut Report) -> bool {
+/// The due index part.
+pub(super) async fn due_index<S: SettlementStore>(store: Arc<S>) {
     // Whole milliseconds, as a store may keep them.
     let base = UNIX_EPOCH + Duration::from_millis(millis(SystemTime::now()));
     let at = move |seconds: u64| base + Duration::from_secs(seconds);
     match store.claim_due(at(100_000), at(100_000), DUE).await {
-        Err(StoreError::Unsupported(what)) => {
-            let why = format!(
-                "the store cannot {what} (StoreError::Unsupported): it cannot be reconciled"
-            );
-            report.skipped("due index", &why);
-            return false;
-        }
         Ok(due) if due.is_empty() => {}
         other => ORDER_STORE.broken("a fresh store's due index is empty (claim_due)", other),
     }
@@ -121,11 +114,10 @@ pub(super) async fn due_index<S: OrderStore>(store: Arc<S>, report: &mut Report)
         rule,
         taken,
     );
-    true
 }
 
 async fn claim(
-    store: &impl OrderStore,
+    store: &impl SettlementStore,
     due: SystemTime,
     lease: SystemTime,
     limit: usize,
@@ -134,7 +126,7 @@ async fn claim(
     taken.unwrap_or_else(|error| ORDER_STORE.broken("claim_due answers, not fails", error))
 }
 
-async fn backlog(store: &impl OrderStore, due: SystemTime) -> u64 {
+async fn backlog(store: &impl SettlementStore, due: SystemTime) -> u64 {
     let count = store.due_backlog(due).await;
     count.unwrap_or_else(|error| ORDER_STORE.broken("due_backlog answers, not fails", error))
 }

@@ -1,5 +1,6 @@
 //! The order store contract: what the session starter, the callback
-//! verifier and the settler rely on from an [`OrderStore`].
+//! verifier and the settler rely on from an [`OrderStore`], and the
+//! settler and the reconciler from a [`SettlementStore`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +11,9 @@ use super::steps::{
 };
 use super::{race, Report, ORDER_STORE};
 use crate::binding::BindingHash;
-use crate::orders::{Claim, Consumed, Lookup, OrderStore, PendingOrder, StoreError};
+use crate::orders::{
+    Claim, Consumed, Lookup, OrderStore, PendingOrder, SettlementStore, StoreError,
+};
 
 /// The time to live of the orders: none expires during the suite.
 /// Concurrent consumes of one order.
@@ -52,25 +55,14 @@ const LATE_SETTLEMENT: &str = r#"{"state":"abandoned","code":null,"by":"reconcil
 ///   orders put concurrently, then consumed by 4 concurrent claims each,
 ///   are each accepted once with their own user; of 8 concurrent puts of
 ///   one order number exactly one succeeds.
-/// - **Due index**, unless [`OrderStore::claim_due`] answers
-///   [`StoreError::Unsupported`] (then the reconciler cannot run on the
-///   store): a fresh index is empty; `put` adds an order at its creation
-///   time ([`OrderStore::due_backlog`] counts it); `claim_due` takes at most
-///   `limit` due orders, each with its creation time to the millisecond,
-///   and leases them: not taken again before the lease ends, taken again
-///   after it; concurrent `claim_due` calls never take one order twice;
-///   `reschedule` moves an order; a consume leaves it in the index and
-///   `forget_due` removes it, for good.
 /// - **Expiry.** An order put with a zero time to live answers
 ///   [`Consumed::Expired`] to a callback's claim (or `Unknown`, from a
-///   store that forgets it at once and keeps no due index), and a
-///   [past-deadline](Claim::past_deadline) claim (the reconciler settling
-///   an abandoned order) consumes it.
-/// - **Settlements**, unless [`OrderStore::settlement`] answers
-///   `Unsupported`: a [settling](Claim::settling) claim keeps its record
-///   with the consumed order and `settlement` answers both; a second
-///   settling claim is `AlreadyConsumed` and changes nothing; an unknown,
-///   pending or plainly consumed order has no settlement.
+///   store that forgets it at once: the past-deadline part is then
+///   skipped), and a [past-deadline](Claim::past_deadline) claim (the
+///   reconciler settling an abandoned order) consumes it.
+///
+/// A [`SettlementStore`] has more to keep: check it with
+/// [`settlement_store`] instead, which runs these parts too.
 ///
 /// Not checked: how long expired and consumed orders are remembered after
 /// their time to live (that needs time to pass), a put repeated with
@@ -98,23 +90,71 @@ const LATE_SETTLEMENT: &str = r#"{"state":"abandoned","code":null,"by":"reconcil
 /// ```
 pub async fn order_store<S: OrderStore>(make: impl AsyncFn() -> S) -> Report {
     let mut report = Report::default();
+    every_store(&make, false, &mut report).await;
+    report
+}
+
+/// Runs the [`order_store`] contract and the settlement store's on
+/// backends made by `make`, each fresh and empty; panics naming the first
+/// rule that does not hold. Besides [`order_store`]'s parts (with expiry
+/// stricter: an order that expired answers `Expired`, never `Unknown`,
+/// since the reconciler must still settle it):
+///
+/// - **Due index**: a fresh index is empty; `put` adds an order at its
+///   creation time ([`SettlementStore::due_backlog`] counts it);
+///   [`SettlementStore::claim_due`] takes at most `limit` due orders, each
+///   with its creation time to the millisecond, and leases them: not taken
+///   again before the lease ends, taken again after it; concurrent
+///   `claim_due` calls never take one order twice; `reschedule` moves an
+///   order; a consume leaves it in the index and `forget_due` removes it,
+///   for good.
+/// - **Settlements**: a [settling](Claim::settling) claim keeps its record
+///   with the consumed order and [`SettlementStore::settlement`] answers
+///   both; a second settling claim is `AlreadyConsumed` and changes
+///   nothing; an unknown, pending or plainly consumed order has no
+///   settlement.
+///
+/// # Panics
+/// As [`order_store`].
+///
+/// # Example
+/// ```
+/// # #[tokio::main(flavor = "multi_thread")]
+/// # async fn main() {
+/// use tencent_faceid::orders::MemoryOrderStore;
+///
+/// // In a #[tokio::test(flavor = "multi_thread")]:
+/// let report = tencent_faceid::contract::settlement_store(async || MemoryOrderStore::new()).await;
+/// assert!(report.checked.contains(&"due index"), "{report:?}");
+/// assert!(report.skipped.is_empty(), "{report:?}");
+/// # }
+/// ```
+pub async fn settlement_store<S: SettlementStore>(make: impl AsyncFn() -> S) -> Report {
+    let mut report = Report::default();
+    every_store(&make, true, &mut report).await;
+    due_index(Arc::new(make().await)).await;
+    report.checked("due index");
+    settlements(&make().await).await;
+    report.checked("settlements");
+    report
+}
+
+/// The parts every order store passes; `reconciles`: whether an expired
+/// order must be remembered (answer `Expired`, not `Unknown`).
+async fn every_store<S: OrderStore>(
+    make: &impl AsyncFn() -> S,
+    reconciles: bool,
+    report: &mut Report,
+) {
     put_and_consume_once(&make().await).await;
     report.checked("put and consume once");
     browser_binding(&make().await).await;
     report.checked("browser binding");
-    super::note_single_thread(&mut report, "exactly once under concurrency");
+    super::note_single_thread(report, "exactly once under concurrency");
     exactly_once(Arc::new(make().await)).await;
     report.checked("exactly once under concurrency");
-    let reconciles = due_index(Arc::new(make().await), &mut report).await;
-    if reconciles {
-        report.checked("due index");
-    }
-    expiry(&make().await, reconciles, &mut report).await;
+    expiry(&make().await, reconciles, report).await;
     report.checked("expiry");
-    if settlements(&make().await, &mut report).await {
-        report.checked("settlements");
-    }
-    report
 }
 
 async fn put_and_consume_once(store: &impl OrderStore) {
@@ -280,17 +320,10 @@ async fn expiry(store: &impl OrderStore, reconciles: bool, report: &mut Report) 
     accepted(store, &lapsed, &Claim::new().past_deadline(), rule).await;
 }
 
-/// The settlements part; whether the store keeps them.
-async fn settlements(store: &impl OrderStore, report: &mut Report) -> bool {
+/// The settlements part.
+async fn settlements(store: &impl SettlementStore) {
     let settled = order(1);
     match store.settlement(&settled.order_no).await {
-        Err(StoreError::Unsupported(what)) => {
-            let why = format!(
-                "the store cannot {what} (StoreError::Unsupported): orders cannot be settled on it"
-            );
-            report.skipped("settlements", &why);
-            return false;
-        }
         Ok(None) => {}
         other => ORDER_STORE.broken("an unknown order has no settlement", other),
     }
@@ -337,5 +370,4 @@ async fn settlements(store: &impl OrderStore, report: &mut Report) -> bool {
         "an order consumed without a settlement has none",
         none,
     );
-    true
 }

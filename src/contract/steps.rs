@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use super::ORDER_STORE;
 use crate::ids::{OrderNo, UserId};
-use crate::orders::{Claim, Consumed, Lookup, OrderStore, PendingOrder, StoreError};
+use crate::orders::{
+    Claim, Consumed, Lookup, OrderStore, PendingOrder, SettlementStore, StoreError,
+};
 
 /// A time to live no step outlives.
 pub(super) const TTL: Duration = Duration::from_secs(3600);
@@ -85,7 +87,7 @@ pub(super) async fn accepted(
 }
 
 pub(super) async fn settlement(
-    store: &impl OrderStore,
+    store: &impl SettlementStore,
     order: &PendingOrder,
 ) -> Option<(PendingOrder, String)> {
     let kept = store.settlement(&order.order_no).await;

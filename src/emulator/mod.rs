@@ -98,8 +98,9 @@
 //! let client = emulator.client();
 //! let tickets = CachedTickets::builder(client.clone()).build();
 //! let store = MemoryOrderStore::new();
-//! let verifier = CallbackVerifier::builder(client.app_id(), tickets.clone(), store.clone()).build()?;
-//! let starter = SessionStarter::builder(client, tickets, store).build()?;
+//! let wiring = tencent_faceid::wiring::Wiring::new(client, tickets, store);
+//! let verifier = CallbackVerifier::builder(&wiring).browser_binding(false).build()?;
+//! let starter = SessionStarter::builder(&wiring).browser_binding(false).build()?;
 //! let app = test::init_service(
 //!     App::new()
 //!         .app_data(web::Data::new(verifier))

@@ -49,8 +49,8 @@ impl Emulator {
     ///
     /// let emulator = Emulator::start().await?;
     /// let client = emulator.client();
-    /// let starter = SessionStarter::builder(client.clone(), CachedTickets::builder(client).build(), MemoryOrderStore::new())
-    ///     .build()?;
+    /// let wiring = tencent_faceid::wiring::Wiring::new(client.clone(), CachedTickets::builder(client).build(), MemoryOrderStore::new());
+    /// let starter = SessionStarter::builder(&wiring).build()?;
     /// let started = starter
     ///     .start(StartSession::new(UserId::new("user42")?, "https://shop.example/face/callback".parse()?)
     ///         .name("Zhang San")

@@ -2,19 +2,19 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use super::warm::{warm_up, WarmUp};
 use super::FaceId;
-use crate::callback::{CallbackConfigError, CallbackVerifier};
+use crate::callback::{CallbackConfigError, CallbackVerifier, CallbackVerifierBuilder};
 use crate::client::{ClientError, FaceIdClient};
 use crate::ids::IdentifierError;
-use crate::orders::{MemoryOrderStore, OrderStore};
+use crate::orders::{MemoryOrderStore, SettlementStore};
 use crate::render::BodyFormat;
 use crate::secret::Secret;
-use crate::session::{Admission, SessionStarter, StartSession};
+use crate::session::{SessionStarter, SessionStarterBuilder};
 use crate::settle::{Settler, SettlerBuilder};
 use crate::tickets::{CachedTickets, TicketProvider};
+use crate::wiring::Wiring;
 
 /// Configuration that cannot work; the message says what to fix.
 #[derive(Debug, thiserror::Error)]
@@ -103,13 +103,17 @@ pub(super) enum Vendor {
 /// `FaceId::emulated` (feature `emulator`) or [`FaceIdBuilder::from_env`].
 ///
 /// Defaults: cached tickets and an in-memory order store (or both in Redis
-/// with `redis`, feature `redis`), browser binding on, orders live 30 min,
-/// passes not confirmed with the vendor's record, plain-text rejections.
+/// with `redis`, feature `redis`), plain-text rejections, no settlement;
+/// the starter and the verifier with their own builders' defaults
+/// ([`starter`](Self::starter), [`verifier`](Self::verifier): browser
+/// binding on, orders live 30 min, passes not confirmed with the vendor's
+/// record, which judges callbacks signed with a ticket this server never
+/// saw).
 pub struct FaceIdBuilder {
     vendor: Vendor,
     base_url: Option<String>,
     tickets: Option<Arc<dyn TicketProvider>>,
-    store: Option<Arc<dyn OrderStore>>,
+    store: Option<Arc<dyn SettlementStore>>,
     callback_url: Option<String>,
     #[cfg(feature = "redis")]
     redis_url: Option<String>,
@@ -119,30 +123,37 @@ pub struct FaceIdBuilder {
     postgres_url: Option<String>,
     #[cfg(feature = "postgres")]
     postgres_schema: Option<String>,
-    browser_binding: bool,
-    order_ttl: Option<Duration>,
-    order_prefix: Option<String>,
-    confirm: bool,
     rejection_format: BodyFormat,
-    admit: Option<Box<Admission>>,
     emulator_in_release: bool,
     /// The emulator was chosen because no vendor is configured
     /// ([`FaceIdBuilder::from_env_or_emulator`]).
     pub(super) emulator_for_want_of_vendor: bool,
-    settle: Option<Box<SettleConfig>>,
+    settle: Option<Configure<SettlerBuilder>>,
+    starter: Option<Configure<SessionStarterBuilder>>,
+    verifier: Option<Configure<CallbackVerifierBuilder>>,
     warm_up: WarmUp,
-    key_licence: Option<Secret>,
 }
 
-/// What [`FaceIdBuilder::settle`] does to the settler it builds.
-type SettleConfig = dyn FnOnce(SettlerBuilder) -> SettlerBuilder + Send;
+/// What [`FaceIdBuilder::settle`], [`FaceIdBuilder::starter`] or
+/// [`FaceIdBuilder::verifier`] does to the builder of its part.
+type Configure<B> = Box<dyn FnOnce(B) -> B + Send>;
+
+/// `then` after `first`, if any.
+fn and_then<B: 'static>(
+    first: Option<Configure<B>>,
+    then: impl FnOnce(B) -> B + Send + 'static,
+) -> Configure<B> {
+    match first {
+        Some(first) => Box::new(move |builder| then(first(builder))),
+        None => Box::new(then),
+    }
+}
 
 impl fmt::Debug for FaceIdBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FaceIdBuilder")
             .field("emulated", &!matches!(self.vendor, Vendor::Tencent { .. }))
-            .field("browser_binding", &self.browser_binding)
-            .field("confirm", &self.confirm)
+            .field("settles", &self.settle.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -164,28 +175,14 @@ impl FaceIdBuilder {
             postgres_url: None,
             #[cfg(feature = "postgres")]
             postgres_schema: None,
-            browser_binding: true,
-            order_ttl: None,
-            order_prefix: None,
-            confirm: false,
             rejection_format: BodyFormat::Text,
-            admit: None,
             emulator_in_release: false,
             emulator_for_want_of_vendor: false,
             settle: None,
+            starter: None,
+            verifier: None,
             warm_up: WarmUp::default(),
-            key_licence: None,
         }
-    }
-
-    /// The App SDK licence (`keyLicence`) the vendor issued for your app,
-    /// handed to the app by [`FaceId::start_sdk`] (see
-    /// [`SessionStarterBuilder::key_licence`](crate::session::SessionStarterBuilder::key_licence));
-    /// [`FaceId::from_env`] reads `FACEID_KEY_LICENCE`. With the emulator,
-    /// its licence unless set.
-    pub fn key_licence(mut self, licence: impl Into<Secret>) -> Self {
-        self.key_licence = Some(licence.into());
-        self
     }
 
     /// The vendor's base URL; default
@@ -198,8 +195,8 @@ impl FaceIdBuilder {
 
     /// Your callback route's absolute URL, where the browser comes back
     /// to after the vendor's page: [`FaceId::start`] sends every
-    /// [`StartSession::for_user`] there (a request's own
-    /// [`StartSession::callback_url`] wins). [`FaceIdBuilder::from_env`]
+    /// [`StartSession::for_user`](crate::session::StartSession::for_user) there (a request's own
+    /// [`StartSession::callback_url`](crate::session::StartSession::callback_url) wins). [`FaceIdBuilder::from_env`]
     /// reads it from `FACEID_CALLBACK_URL`; set here, it replaces that.
     ///
     /// # Errors
@@ -226,8 +223,24 @@ impl FaceIdBuilder {
     }
 
     /// Where pending orders are kept; default a [`MemoryOrderStore`] (or
-    /// `RedisOrderStore` with `redis`, feature `redis`).
-    pub fn store(mut self, store: impl OrderStore) -> Self {
+    /// `RedisOrderStore` with `redis`, feature `redis`). A
+    /// [`SettlementStore`], as the [settler](Self::settle) needs one (all
+    /// of this crate's stores are).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use tencent_faceid::facade::WarmUp;
+    /// use tencent_faceid::orders::MemoryOrderStore;
+    /// use tencent_faceid::FaceId;
+    /// let face_id = FaceId::builder("appId001", "secret")
+    ///     .store(MemoryOrderStore::with_capacity(10_000))
+    ///     .warm_up(WarmUp::Off)
+    ///     .build()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn store(mut self, store: impl SettlementStore) -> Self {
         self.store = Some(Arc::new(store));
         self
     }
@@ -286,37 +299,67 @@ impl FaceIdBuilder {
         self
     }
 
-    /// Binds each callback to the browser that started its session (see
-    /// [`crate::binding`]); on by default. The starter's
+    /// Configures the [`SessionStarter`] through its own builder, whose
+    /// defaults are the starter's (browser binding on, orders live 30 min,
+    /// order numbers start with `fid`; see [`SessionStarterBuilder`]). Each
+    /// call adds to the previous ones. With the emulator, the starter has
+    /// its App SDK licence unless `configure` sets one
+    /// ([`FaceIdBuilder::from_env`] sets `FACEID_KEY_LICENCE`).
+    ///
+    /// With browser binding on, the starter's
     /// [`Started::binding`](crate::session::Started::binding) cookie must
     /// reach the browser: answer with the
     /// [`Started`](crate::session::Started) itself (it is an axum
     /// `IntoResponse` and an actix `Responder`), or set its `Set-Cookie` on
-    /// your redirect.
-    pub fn browser_binding(mut self, on: bool) -> Self {
-        self.browser_binding = on;
+    /// your redirect. Turn binding off in the [verifier](Self::verifier)
+    /// too, or in neither.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), tencent_faceid::facade::FaceIdError> {
+    /// use std::time::Duration;
+    /// use tencent_faceid::facade::WarmUp;
+    /// use tencent_faceid::FaceId;
+    /// let face_id = FaceId::builder("appId001", "secret")
+    ///     .starter(|starter| starter.order_ttl(Duration::from_secs(15 * 60)).order_prefix("shop"))
+    ///     .warm_up(WarmUp::Off)
+    ///     .build()
+    ///     .await?;
+    /// assert_eq!(face_id.starter().order_ttl(), Duration::from_secs(15 * 60));
+    /// # Ok(()) }
+    /// ```
+    pub fn starter(
+        mut self,
+        configure: impl FnOnce(SessionStarterBuilder) -> SessionStarterBuilder + Send + 'static,
+    ) -> Self {
+        self.starter = Some(and_then(self.starter.take(), configure));
         self
     }
 
-    /// How long a started session may take to come back; default 30 min.
-    pub fn order_ttl(mut self, ttl: Duration) -> Self {
-        self.order_ttl = Some(ttl);
-        self
-    }
-
-    /// Letters or digits (at most 12) every order number starts with;
-    /// default `"fid"`.
-    pub fn order_prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.order_prefix = Some(prefix.into());
-        self
-    }
-
-    /// Confirms every pass with the vendor's record before accepting it
-    /// (see [`CallbackVerifierBuilder::confirm_with`](crate::callback::CallbackVerifierBuilder::confirm_with));
-    /// off by default. The outcome then carries the record (live rate,
-    /// similarity).
-    pub fn confirm(mut self, on: bool) -> Self {
-        self.confirm = on;
+    /// Configures the [`CallbackVerifier`] through its own builder, whose
+    /// defaults are the verifier's (browser binding on, passes not
+    /// confirmed, the vendor's record judging callbacks signed with a
+    /// ticket this server never saw; see [`CallbackVerifierBuilder`]).
+    /// Each call adds to the previous ones.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), tencent_faceid::facade::FaceIdError> {
+    /// use tencent_faceid::facade::WarmUp;
+    /// use tencent_faceid::FaceId;
+    /// let face_id = FaceId::builder("appId001", "secret")
+    ///     .verifier(|verifier| verifier.confirm(true))
+    ///     .warm_up(WarmUp::Off)
+    ///     .build()
+    ///     .await?;
+    /// assert!(face_id.verifier().confirms() && face_id.verifier().binds_browsers());
+    /// # Ok(()) }
+    /// ```
+    pub fn verifier(
+        mut self,
+        configure: impl FnOnce(CallbackVerifierBuilder) -> CallbackVerifierBuilder + Send + 'static,
+    ) -> Self {
+        self.verifier = Some(and_then(self.verifier.take(), configure));
         self
     }
 
@@ -327,21 +370,12 @@ impl FaceIdBuilder {
         self
     }
 
-    /// A check every valid start request passes before anything costs
-    /// money; see [`SessionStarterBuilder::admit`](crate::session::SessionStarterBuilder::admit).
-    pub fn admit(
-        mut self,
-        check: impl Fn(&StartSession) -> Result<(), String> + Send + Sync + 'static,
-    ) -> Self {
-        self.admit = Some(Box::new(check));
-        self
-    }
-
     /// Settles every order exactly once (passed, failed, abandoned) by its
     /// callback or by a [`Reconciler`](crate::settle::Reconciler):
     /// `configure` sets up the
     /// [`Settler`] (its `on_settled` hook, evidence, delays) that the
-    /// verifier and [`FaceId::reconciler`] share. Off by default.
+    /// verifier and [`FaceId::reconciler`] share. Off by default. Each call
+    /// adds to the previous ones.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -364,7 +398,7 @@ impl FaceIdBuilder {
         mut self,
         configure: impl FnOnce(SettlerBuilder) -> SettlerBuilder + Send + 'static,
     ) -> Self {
-        self.settle = Some(Box::new(configure));
+        self.settle = Some(and_then(self.settle.take(), configure));
         self
     }
 
@@ -398,7 +432,7 @@ impl FaceIdBuilder {
     pub async fn build(self) -> Result<FaceId, FaceIdError> {
         let shared_emulator = matches!(self.vendor, Vendor::SharedEmulator { .. });
         #[cfg_attr(not(feature = "emulator"), allow(unused_mut))]
-        let mut key_licence = self.key_licence;
+        let mut key_licence: Option<Secret> = None;
         let (client, emulator) = match self.vendor {
             Vendor::Tencent { app_id, secret } => {
                 let mut client = FaceIdClient::builder(app_id, secret);
@@ -423,7 +457,7 @@ impl FaceIdBuilder {
             #[cfg(feature = "emulator")]
             Vendor::Emulator(emulator) => {
                 emulator_allowed(cfg!(debug_assertions), self.emulator_in_release)?;
-                key_licence.get_or_insert_with(|| emulator.key_licence().into());
+                key_licence = Some(emulator.key_licence().into());
                 (emulator.client(), Some(announce(emulator)))
             }
             #[cfg(feature = "emulator")]
@@ -437,7 +471,7 @@ impl FaceIdBuilder {
                     // seen without a tracing subscriber too.
                     eprintln!("tencent-faceid: no FACEID_APP_ID is set, so this debug build verifies faces with the local emulator at {} (anyone who presses \"pass\" is verified); set FACEID_APP_ID and FACEID_SECRET to use the vendor", emulator.base_url());
                 }
-                key_licence.get_or_insert_with(|| emulator.key_licence().into());
+                key_licence = Some(emulator.key_licence().into());
                 (emulator.client(), Some(announce(emulator)))
             }
         };
@@ -453,7 +487,7 @@ impl FaceIdBuilder {
             if let Some(schema) = self.postgres_schema {
                 postgres = postgres.schema(schema);
             }
-            store = Some(Arc::new(postgres.build().await?) as Arc<dyn OrderStore>);
+            store = Some(Arc::new(postgres.build().await?) as Arc<dyn SettlementStore>);
         }
         #[cfg(feature = "redis")]
         if let Some(url) = &self.redis_url {
@@ -470,61 +504,50 @@ impl FaceIdBuilder {
                 if store.is_none() {
                     let redis = crate::orders::RedisOrderStore::builder(manager, client.app_id());
                     let redis = redis.prefix(prefix).build();
-                    store = Some(Arc::new(redis) as Arc<dyn OrderStore>);
+                    store = Some(Arc::new(redis) as Arc<dyn SettlementStore>);
                 }
             }
         }
         let tickets: Arc<dyn TicketProvider> =
             tickets.unwrap_or_else(|| Arc::new(CachedTickets::builder(client.clone()).build()));
-        let store: Arc<dyn OrderStore> = store.unwrap_or_else(|| Arc::new(MemoryOrderStore::new()));
+        let store: Arc<dyn SettlementStore> =
+            store.unwrap_or_else(|| Arc::new(MemoryOrderStore::new()));
+        let wiring = Wiring::shared(client, tickets, store);
 
-        let mut verifier =
-            CallbackVerifier::builder(client.app_id(), tickets.clone(), store.clone())
-                .browser_binding(self.browser_binding)
-                .clock(client.clock().clone())
-                .record_judge(client.clone());
-        if self.confirm {
-            verifier = verifier.confirm_with(client.clone());
-        }
-        let settler = self.settle.map(|configure| {
-            let settler = Settler::builder(client.clone(), tickets.clone(), store.clone())
-                .clock(client.clock().clone());
-            configure(settler).build()
-        });
-        if let Some(settler) = &settler {
-            verifier = verifier.settle_with(settler.clone());
-        }
-        let mut starter = SessionStarter::builder(client.clone(), tickets.clone(), store)
-            .browser_binding(self.browser_binding);
-        if let Some(ttl) = self.order_ttl {
-            starter = starter.order_ttl(ttl);
-        }
-        if let Some(prefix) = self.order_prefix {
-            starter = starter.order_prefix(prefix);
-        }
-        if let Some(admit) = self.admit {
-            starter = starter.admit(admit);
-        }
+        let settler = self
+            .settle
+            .map(|configure| configure(Settler::on(wiring.clone())).build());
+        let verifier = match &settler {
+            Some(settler) => CallbackVerifier::settling(settler),
+            None => CallbackVerifier::builder(&wiring),
+        };
+        let verifier = match self.verifier {
+            Some(configure) => configure(verifier),
+            None => verifier,
+        };
+        let mut starter = SessionStarter::builder(&wiring);
         if let Some(licence) = key_licence {
             starter = starter.key_licence(licence);
         }
+        let starter = match self.starter {
+            Some(configure) => configure(starter),
+            None => starter,
+        };
         let callback_url = match self.callback_url {
             Some(url) => Some(parse_callback_url(&url)?),
             None => None,
         };
         let (verifier, starter) = (verifier.build()?, starter.build()?);
-        warm_up(&*tickets, self.warm_up).await?;
+        warm_up(&**wiring.tickets(), self.warm_up).await?;
         Ok(FaceId {
             callback_url,
             verifier,
             starter,
-            client,
-            tickets,
+            wiring,
             rejection_format: self.rejection_format,
             emulated: emulator.is_some() || shared_emulator,
             emulator,
             settler,
-            order_ttl: self.order_ttl,
         })
     }
 }

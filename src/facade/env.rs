@@ -199,7 +199,7 @@ impl FaceIdBuilder {
             builder = builder.callback_url(url);
         }
         if let Some(licence) = get(vars::KEY_LICENCE) {
-            builder = builder.key_licence(licence);
+            builder = builder.starter(move |starter| starter.key_licence(licence));
         }
         if let Some(url) = get(vars::REDIS_URL) {
             builder = builder.redis_from_env(url, get(vars::REDIS_PREFIX))?;

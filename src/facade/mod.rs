@@ -1,6 +1,7 @@
-//! [`FaceId`]: everything wired once. One client, one ticket provider, one
-//! order store and one app id, shared by construction between the
-//! [`SessionStarter`] and the [`CallbackVerifier`], so that a callback is
+//! [`FaceId`]: everything wired once. One [`Wiring`] (client, ticket
+//! provider, order store, and so app id and clock), shared by construction
+//! between the [`SessionStarter`], the [`CallbackVerifier`] and the
+//! [`Settler`], so that a callback is
 //! always checked against the orders and tickets its session was started
 //! with.
 //!
@@ -30,18 +31,19 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::callback::CallbackVerifier;
 use crate::client::{ClientError, FaceIdClient};
 use crate::ids::OrderNo;
+use crate::orders::SettlementStore;
 use crate::record::{QueryOptions, VerificationRecord};
 use crate::render::BodyFormat;
 use crate::sdk::{SdkLaunch, SdkResult};
 use crate::secret::Secret;
 use crate::session::{SessionStarter, StartError, StartSession, Started};
 use crate::settle::{Reconciler, ReconcilerBuilder, Settler};
-use crate::tickets::{call_with_recovery, TicketError, TicketProvider};
+use crate::tickets::{call_with_recovery, TicketError};
+use crate::wiring::Wiring;
 
 mod builder;
 mod env;
@@ -79,24 +81,22 @@ type EmulatorHandle = std::convert::Infallible;
 /// `web::Data<FaceId>` there).
 #[derive(Clone)]
 pub struct FaceId {
-    client: FaceIdClient,
+    wiring: Wiring<dyn SettlementStore>,
     starter: SessionStarter,
     verifier: CallbackVerifier,
-    tickets: Arc<dyn TicketProvider>,
     rejection_format: BodyFormat,
     /// Keeps an emulator of this process running (read by `emulator()`).
     #[cfg_attr(not(feature = "emulator"), allow(dead_code))]
     emulator: Option<EmulatorHandle>,
     emulated: bool,
     settler: Option<Settler>,
-    order_ttl: Option<Duration>,
     callback_url: Option<url::Url>,
 }
 
 impl fmt::Debug for FaceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FaceId")
-            .field("client", &self.client)
+            .field("client", self.client())
             .field("verifier", &self.verifier)
             .field("emulated", &self.is_emulated())
             .field("settles", &self.settler.is_some())
@@ -112,14 +112,12 @@ impl FaceId {
     }
 
     /// A [`Reconciler`] on this app's settler, its deadline the orders'
-    /// lifetime, when [`FaceIdBuilder::settle`] turned settlement on: start
-    /// one per process (see [`FaceIdBuilder::settle`]).
+    /// lifetime ([`SessionStarter::order_ttl`]), when
+    /// [`FaceIdBuilder::settle`] turned settlement on: start one per
+    /// process (see [`FaceIdBuilder::settle`]).
     pub fn reconciler(&self) -> Option<ReconcilerBuilder> {
         let reconciler = Reconciler::builder(self.settler.clone()?);
-        Some(match self.order_ttl {
-            Some(ttl) => reconciler.deadline(ttl),
-            None => reconciler,
-        })
+        Some(reconciler.deadline(self.starter.order_ttl()))
     }
 
     /// Starts configuring for the vendor with your WBappid and secret.
@@ -131,8 +129,8 @@ impl FaceId {
     /// use tencent_faceid::facade::WarmUp;
     /// use tencent_faceid::FaceId;
     /// let face_id = FaceId::builder("appId001", "secret")
-    ///     .order_ttl(Duration::from_secs(15 * 60))
-    ///     .confirm(true)
+    ///     .starter(|starter| starter.order_ttl(Duration::from_secs(15 * 60)))
+    ///     .verifier(|verifier| verifier.confirm(true))
     ///     .warm_up(WarmUp::Off) // no vendor here to fetch the first pair from
     ///     .build()
     ///     .await?;
@@ -211,7 +209,22 @@ impl FaceId {
 
     /// The vendor client.
     pub fn client(&self) -> &FaceIdClient {
-        &self.client
+        self.wiring.client()
+    }
+
+    /// The client, tickets and store every part of this app is built from.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), tencent_faceid::facade::FaceIdError> {
+    /// use tencent_faceid::facade::WarmUp;
+    /// use tencent_faceid::FaceId;
+    /// let face_id = FaceId::builder("appId001", "secret").warm_up(WarmUp::Off).build().await?;
+    /// assert_eq!(face_id.wiring().app_id(), face_id.verifier().app_id());
+    /// # Ok(()) }
+    /// ```
+    pub fn wiring(&self) -> &Wiring<dyn SettlementStore> {
+        &self.wiring
     }
 
     /// Starts a session: [`SessionStarter::start`], coming back to the
@@ -268,13 +281,14 @@ impl FaceId {
         order_no: &OrderNo,
         options: QueryOptions,
     ) -> Result<VerificationRecord, RecordError> {
-        let tickets = self.tickets.sign_tickets().await?;
+        let provider = &**self.wiring.tickets();
+        let tickets = provider.sign_tickets().await?;
         let query = |tickets: Arc<crate::tickets::SignTickets>| async move {
-            self.client
+            self.client()
                 .query_record(order_no, tickets.current.value(), options)
                 .await
         };
-        Ok(call_with_recovery(&*self.tickets, tickets, query).await?)
+        Ok(call_with_recovery(provider, tickets, query).await?)
     }
 
     /// How rejected callbacks are answered

@@ -2,14 +2,19 @@
 //!
 //! A callback is only trusted for an order this server (or a sibling
 //! instance sharing the store) started, and only the first time it arrives.
-//! [`OrderStore`] is the seam: [`MemoryOrderStore`] for one process,
-//! (feature `redis`) `RedisOrderStore` for many.
+//! [`OrderStore`] is the seam every store fills: [`MemoryOrderStore`] for
+//! one process, (feature `redis`) `RedisOrderStore` or (feature
+//! `postgres`) `PostgresOrderStore` for many.
 //!
-//! Both stores also keep a **due index**: every pending order with the time
-//! the [reconciler](crate::settle::Reconciler) should next look at it, so
-//! that an order whose callback never comes is still settled (see
-//! [`crate::settle`]). The index is written when an order is put and by the
-//! reconciler, never by a consume.
+//! A store that can also settle orders implements [`SettlementStore`], the
+//! optional power the [settler](crate::settle::Settler) and the
+//! [reconciler](crate::settle::Reconciler) require when the program is
+//! compiled: it keeps each settlement with its consumed order, and a **due
+//! index**: every pending order with the time the reconciler should next
+//! look at it, so that an order whose callback never comes is still
+//! settled (see [`crate::settle`]). The index is written when an order is
+//! put and by the reconciler, never by a consume. All three stores here
+//! implement it.
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
@@ -155,7 +160,7 @@ impl Claim {
     /// The same claim, settling the order: a store keeps `settlement` (an
     /// opaque record without `|`, written by [`crate::settle`]) with the
     /// consumed order, in the same atomic step, and answers it from
-    /// [`OrderStore::settlement`] until the order is forgotten. So an order
+    /// [`SettlementStore::settlement`] until the order is forgotten. So an order
     /// is never consumed without its settlement being kept.
     ///
     /// ```
@@ -291,9 +296,6 @@ pub enum StoreError {
         /// The configured capacity.
         capacity: usize,
     },
-    /// The store does not keep the due index the reconciler needs.
-    #[error("this order store cannot {0}: it keeps no due index; use MemoryOrderStore or RedisOrderStore (with the due index on) to reconcile orders")]
-    Unsupported(&'static str),
     /// The backend could not be reached or answered wrongly.
     /// Its message is the backend's own (which says what to check).
     #[error(transparent)]
@@ -357,35 +359,67 @@ pub trait OrderStore: Send + Sync + 'static {
     async fn check_room(&self) -> Result<(), StoreError> {
         Ok(())
     }
+}
 
+/// The optional power to settle orders and be reconciled: the settlement
+/// record kept with a consumed order, and the **due index** of pending
+/// orders the [reconciler](crate::settle::Reconciler) looks at (as
+/// tower-sessions' `ExpiredDeletion` is to its `SessionStore`).
+///
+/// The [`Settler`](crate::settle::Settler) and the reconciler take a
+/// `SettlementStore`, so a store that cannot settle is refused when the
+/// program is compiled, not when the reconciler runs. A store keeps its due
+/// index from [`OrderStore::put`] on (an order is in it from its start) and
+/// keeps a [settling](Claim::settling) claim's record in the same atomic
+/// step as the consume. [`MemoryOrderStore`], `RedisOrderStore` and
+/// `PostgresOrderStore` implement it; a store of your own is checked by
+/// the `contract` module (feature `contract`).
+///
+/// Object-safe: store it as `Arc<dyn SettlementStore>`, which upcasts to
+/// `Arc<dyn OrderStore>`.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use tencent_faceid::ids::{OrderNo, UserId};
+/// use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder, SettlementStore};
+/// let store: Arc<dyn SettlementStore> = Arc::new(MemoryOrderStore::new());
+/// let order = PendingOrder::new(OrderNo::new("o1")?, UserId::new("u1")?);
+/// let started = order.created_at;
+/// store.put(order, Duration::from_secs(1800)).await?;
+/// assert_eq!(store.due_backlog(started).await?, 1);
+/// let orders: Arc<dyn OrderStore> = store; // every settlement store is an order store
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+#[async_trait]
+pub trait SettlementStore: OrderStore {
     /// A consumed order and the settlement record kept with it (see
     /// [`Claim::settling`]); `None` when the order is pending, unknown, or
     /// was consumed without one.
     ///
     /// # Errors
-    /// [`StoreError::Backend`]; the default [`StoreError::Unsupported`].
+    /// [`StoreError::Backend`].
     async fn settlement(
         &self,
         order_no: &OrderNo,
-    ) -> Result<Option<(PendingOrder, String)>, StoreError> {
-        let _ = order_no;
-        Err(StoreError::Unsupported("keep settlements"))
-    }
+    ) -> Result<Option<(PendingOrder, String)>, StoreError>;
 
     /// Atomically takes up to `limit` orders from the due index whose
     /// reference time (the session's start, or what
-    /// [`reschedule`](OrderStore::reschedule) set) is at or before `due`,
+    /// [`reschedule`](SettlementStore::reschedule) set) is at or before `due`,
     /// and moves each one's reference time to `lease`: until then no other
     /// instance takes it, and after then (its taker crashed) any may.
     ///
     /// # Errors
-    /// [`StoreError::Backend`]; the default [`StoreError::Unsupported`].
+    /// [`StoreError::Backend`].
     ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// use std::time::{Duration, SystemTime};
     /// use tencent_faceid::ids::{OrderNo, UserId};
-    /// use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
+    /// use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder, SettlementStore};
     /// let store = MemoryOrderStore::new();
     /// let order = PendingOrder::new(OrderNo::new("o1")?, UserId::new("u1")?);
     /// let started = order.created_at;
@@ -401,40 +435,28 @@ pub trait OrderStore: Send + Sync + 'static {
         due: SystemTime,
         lease: SystemTime,
         limit: usize,
-    ) -> Result<Vec<DueOrder>, StoreError> {
-        let _ = (due, lease, limit);
-        Err(StoreError::Unsupported("list due orders"))
-    }
+    ) -> Result<Vec<DueOrder>, StoreError>;
 
     /// Sets an order's reference time in the due index to `at`, if it is
     /// still there.
     ///
     /// # Errors
-    /// [`StoreError::Backend`]; the default [`StoreError::Unsupported`].
-    async fn reschedule(&self, order: &DueOrder, at: SystemTime) -> Result<(), StoreError> {
-        let _ = (order, at);
-        Err(StoreError::Unsupported("reschedule due orders"))
-    }
+    /// [`StoreError::Backend`].
+    async fn reschedule(&self, order: &DueOrder, at: SystemTime) -> Result<(), StoreError>;
 
     /// Removes an order from the due index: it is settled and its
     /// settlement delivered (the consumed order itself stays, for replays).
     ///
     /// # Errors
-    /// [`StoreError::Backend`]; the default [`StoreError::Unsupported`].
-    async fn forget_due(&self, order: &DueOrder) -> Result<(), StoreError> {
-        let _ = order;
-        Err(StoreError::Unsupported("forget due orders"))
-    }
+    /// [`StoreError::Backend`].
+    async fn forget_due(&self, order: &DueOrder) -> Result<(), StoreError>;
 
     /// How many orders in the due index have a reference time at or before
     /// `due`: the reconciler's backlog.
     ///
     /// # Errors
-    /// [`StoreError::Backend`]; the default [`StoreError::Unsupported`].
-    async fn due_backlog(&self, due: SystemTime) -> Result<u64, StoreError> {
-        let _ = due;
-        Err(StoreError::Unsupported("count due orders"))
-    }
+    /// [`StoreError::Backend`].
+    async fn due_backlog(&self, due: SystemTime) -> Result<u64, StoreError>;
 }
 
 #[async_trait]
@@ -458,7 +480,10 @@ impl<T: OrderStore + ?Sized> OrderStore for std::sync::Arc<T> {
     async fn check_room(&self) -> Result<(), StoreError> {
         (**self).check_room().await
     }
+}
 
+#[async_trait]
+impl<T: SettlementStore + ?Sized> SettlementStore for std::sync::Arc<T> {
     async fn settlement(
         &self,
         order_no: &OrderNo,

@@ -69,7 +69,8 @@ impl SessionStarter {
     /// use tencent_faceid::tickets::CachedTickets;
     /// let emulator = Emulator::start().await?;
     /// let client = emulator.client();
-    /// let starter = SessionStarter::builder(client.clone(), CachedTickets::builder(client).build(), MemoryOrderStore::new())
+    /// let wiring = tencent_faceid::wiring::Wiring::new(client.clone(), CachedTickets::builder(client).build(), MemoryOrderStore::new());
+    /// let starter = SessionStarter::builder(&wiring)
     ///     .key_licence(emulator.key_licence())
     ///     .build()?;
     /// let request = StartSession::for_sdk(UserId::new("user42")?).name("Zhang San").id_number("110101199003071234");

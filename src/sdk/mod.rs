@@ -19,11 +19,11 @@
 //! The app cannot be trusted: every rejection of the H5 callback applies,
 //! with the same statuses (401 for a tampered result, 409 for a replay,
 //! 404 for an order this server never started). And a pass is confirmed
-//! with the vendor's record whenever the verifier has the vendor's client
+//! with the vendor's record whenever the verifier asks the vendor
 //! ([`CallbackVerifierBuilder::record_judge`](crate::callback::CallbackVerifierBuilder::record_judge),
-//! which [`FaceId`](crate::FaceId) turns on), even without
-//! [`confirm_with`](crate::callback::CallbackVerifierBuilder::confirm_with):
-//! the result never passed through the vendor's redirect.
+//! on by default, or
+//! [`confirm`](crate::callback::CallbackVerifierBuilder::confirm)): the
+//! result never passed through the vendor's redirect.
 //!
 //! [`SessionStarter::start_sdk`]: crate::session::SessionStarter::start_sdk
 

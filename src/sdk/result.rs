@@ -85,7 +85,10 @@ impl SdkResult {
 ///
 /// let ticket = "duSz9ptwyW1Xn7r6gYItxz3feMdJ8Na5x7JZuoxurE7RcI5TdwCE4KT2eEeNNDoe";
 /// let store = MemoryOrderStore::new();
-/// let verifier = CallbackVerifier::builder("appId001", StaticTickets::new(ticket, "nonce"), store.clone()).build()?;
+/// # let client = tencent_faceid::client::FaceIdClient::builder("appId001", "secret").build()?;
+/// let wiring = tencent_faceid::wiring::Wiring::new(client, StaticTickets::new(ticket, "nonce"), store.clone());
+/// // (No vendor here to confirm the pass with: see the module documentation.)
+/// let verifier = CallbackVerifier::builder(&wiring).record_judge(false).build()?;
 /// let order = PendingOrder::new(OrderNo::new("test1480921551481")?, UserId::new("u1")?).in_edition(Edition::AppSdk);
 /// store.put(order, Duration::from_secs(900)).await?;
 ///
@@ -123,7 +126,7 @@ pub async fn verify_result(
 /// use tencent_faceid::orders::MemoryOrderStore;
 /// use tencent_faceid::sdk::verify_result_body;
 /// use tencent_faceid::tickets::StaticTickets;
-/// let verifier = CallbackVerifier::builder("appId001", StaticTickets::new("t", "n"), MemoryOrderStore::new()).build()?;
+/// let verifier = CallbackVerifier::builder(&tencent_faceid::wiring::Wiring::new(tencent_faceid::client::FaceIdClient::builder("appId001", "secret").build()?, StaticTickets::new("t", "n"), MemoryOrderStore::new())).build()?;
 /// let rejection = verify_result_body(&verifier, b"{\"orderNo\":\"o1\"}").await.unwrap_err();
 /// assert_eq!(rejection.status(), 400);
 /// # Ok::<(), Box<dyn std::error::Error>>(())

@@ -88,7 +88,7 @@ pub enum StartError {
     /// An App SDK session was asked for, but no SDK licence (`keyLicence`)
     /// is configured: set
     /// [`SessionStarterBuilder::key_licence`](super::SessionStarterBuilder::key_licence).
-    #[error("no App SDK licence (keyLicence) is configured: set it on the session starter (FaceIdBuilder::key_licence or FACEID_KEY_LICENCE)")]
+    #[error("no App SDK licence (keyLicence) is configured: set it on the session starter (SessionStarterBuilder::key_licence, FaceIdBuilder::starter, or FACEID_KEY_LICENCE)")]
     NoKeyLicence,
 }
 

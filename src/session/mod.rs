@@ -25,11 +25,12 @@ use crate::binding::BindingCookie;
 use crate::client::{ClientError, FaceIdClient};
 use crate::edition::{face_id_sign, geth5faceid_sign, login_sign, Edition};
 use crate::ids::{IdentifierError, OrderNo};
-use crate::orders::{OrderStore, PendingOrder};
+use crate::orders::PendingOrder;
 use crate::random::{nonce, random_alphanumeric};
 use crate::secret::Secret;
-use crate::tickets::{call_with_recovery, SignTickets, TicketProvider};
+use crate::tickets::{call_with_recovery, SignTickets};
 use crate::wire::{FaceIdRequest, FaceIdResult, StartRequest, VERSION};
+use crate::wiring::Wiring;
 
 mod error;
 mod observed;
@@ -63,9 +64,7 @@ pub struct Started {
 
 /// Configures a [`SessionStarter`].
 pub struct SessionStarterBuilder {
-    client: FaceIdClient,
-    tickets: Arc<dyn TicketProvider>,
-    store: Arc<dyn OrderStore>,
+    wiring: Wiring,
     order_ttl: Duration,
     order_prefix: String,
     browser_binding: bool,
@@ -80,7 +79,29 @@ impl SessionStarterBuilder {
     /// [`browser_binding`](crate::callback::CallbackVerifierBuilder::browser_binding)
     /// then accepts the callback only from that browser (see
     /// [`crate::binding`]). The cookie is `Secure` when the callback URL is
-    /// https. Off by default.
+    /// https.
+    ///
+    /// **On by default**, in the starter and the verifier alike: a
+    /// callback URL that leaks (a shared screen, a referrer, a proxy log)
+    /// or an order number that is guessed then cannot be redeemed from
+    /// another browser, and a reloaded callback page shows its outcome
+    /// again instead of a replay error. Turn it off in both (`false`) only
+    /// where the callback cannot carry the cookie (another host, a
+    /// WebView that drops cookies).
+    ///
+    /// ```
+    /// use tencent_faceid::client::FaceIdClient;
+    /// use tencent_faceid::orders::MemoryOrderStore;
+    /// use tencent_faceid::session::SessionStarter;
+    /// use tencent_faceid::tickets::StaticTickets;
+    /// use tencent_faceid::wiring::Wiring;
+    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
+    /// let wiring = Wiring::new(client, StaticTickets::new("sign", "nonce"), MemoryOrderStore::new());
+    /// assert!(SessionStarter::builder(&wiring).build()?.binds_browsers());
+    /// let unbound = SessionStarter::builder(&wiring).browser_binding(false).build()?;
+    /// assert!(!unbound.binds_browsers());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn browser_binding(mut self, on: bool) -> Self {
         self.browser_binding = on;
         self
@@ -98,9 +119,11 @@ impl SessionStarterBuilder {
     /// use tencent_faceid::session::SessionStarter;
     /// use tencent_faceid::orders::MemoryOrderStore;
     /// use tencent_faceid::tickets::StaticTickets;
+    /// use tencent_faceid::wiring::Wiring;
     /// let client = FaceIdClient::builder("appId001", "secret").build()?;
+    /// let wiring = Wiring::new(client, StaticTickets::new("sign", "nonce"), MemoryOrderStore::new());
     /// let started = AtomicUsize::new(0);
-    /// let starter = SessionStarter::builder(client, StaticTickets::new("sign", "nonce"), MemoryOrderStore::new())
+    /// let starter = SessionStarter::builder(&wiring)
     ///     .admit(move |_request| match started.fetch_add(1, Ordering::Relaxed) {
     ///         0..100 => Ok(()),
     ///         _ => Err("this demo starts 100 sessions at most".to_owned()),
@@ -125,8 +148,10 @@ impl SessionStarterBuilder {
     /// use tencent_faceid::session::SessionStarter;
     /// use tencent_faceid::orders::MemoryOrderStore;
     /// use tencent_faceid::tickets::StaticTickets;
+    /// use tencent_faceid::wiring::Wiring;
     /// let client = FaceIdClient::builder("appId001", "secret").build()?;
-    /// let starter = SessionStarter::builder(client, StaticTickets::new("sign", "nonce"), MemoryOrderStore::new())
+    /// let wiring = Wiring::new(client, StaticTickets::new("sign", "nonce"), MemoryOrderStore::new());
+    /// let starter = SessionStarter::builder(&wiring)
     ///     .key_licence("licence-from-the-console")
     ///     .build()?;
     /// assert!(!format!("{starter:?}").contains("licence-from"));
@@ -137,7 +162,8 @@ impl SessionStarterBuilder {
         self
     }
 
-    /// How long a started session may take to come back; default 30 min.
+    /// How long a started session may take to come back; default
+    /// [`SessionStarter::DEFAULT_ORDER_TTL`], 30 min.
     pub fn order_ttl(mut self, ttl: Duration) -> Self {
         self.order_ttl = ttl;
         self
@@ -199,7 +225,7 @@ pub struct SessionStarter {
 impl fmt::Debug for SessionStarter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionStarter")
-            .field("client", &self.inner.client)
+            .field("wiring", &self.inner.wiring)
             .field("order_ttl", &self.inner.order_ttl)
             .field("order_prefix", &self.inner.order_prefix)
             .field("browser_binding", &self.inner.browser_binding)
@@ -208,34 +234,51 @@ impl fmt::Debug for SessionStarter {
 }
 
 impl SessionStarter {
-    /// Starts configuring a starter.
+    /// Starts configuring a starter on `wiring`'s client, tickets and
+    /// store.
     ///
     /// ```
     /// use tencent_faceid::client::FaceIdClient;
     /// use tencent_faceid::session::SessionStarter;
     /// use tencent_faceid::orders::MemoryOrderStore;
     /// use tencent_faceid::tickets::StaticTickets;
+    /// use tencent_faceid::wiring::Wiring;
     /// let client = FaceIdClient::builder("appId001", "secret").build()?;
-    /// let starter = SessionStarter::builder(client, StaticTickets::new("sign", "nonce"), MemoryOrderStore::new())
+    /// let wiring = Wiring::new(client, StaticTickets::new("sign", "nonce"), MemoryOrderStore::new());
+    /// let starter = SessionStarter::builder(&wiring)
     ///     .order_prefix("shop")
     ///     .build()?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn builder(
-        client: FaceIdClient,
-        tickets: impl TicketProvider,
-        store: impl OrderStore,
-    ) -> SessionStarterBuilder {
+    pub fn builder<S: ?Sized>(wiring: &Wiring<S>) -> SessionStarterBuilder {
         SessionStarterBuilder {
-            client,
-            tickets: Arc::new(tickets),
-            store: Arc::new(store),
-            order_ttl: Duration::from_secs(30 * 60),
+            wiring: wiring.as_orders(),
+            order_ttl: Self::DEFAULT_ORDER_TTL,
             order_prefix: "fid".to_owned(),
-            browser_binding: false,
+            browser_binding: true,
             admit: None,
             key_licence: None,
         }
+    }
+
+    /// The default of [`SessionStarterBuilder::order_ttl`]: 30 minutes.
+    pub const DEFAULT_ORDER_TTL: Duration = Duration::from_secs(30 * 60);
+
+    /// How long a started session may take to come back
+    /// ([`SessionStarterBuilder::order_ttl`]).
+    pub fn order_ttl(&self) -> Duration {
+        self.inner.order_ttl
+    }
+
+    /// Whether sessions are bound to the browser that starts them
+    /// ([`SessionStarterBuilder::browser_binding`]).
+    pub fn binds_browsers(&self) -> bool {
+        self.inner.browser_binding
+    }
+
+    /// The wiring the starter was built from.
+    pub fn wiring(&self) -> &Wiring {
+        &self.inner.wiring
     }
 
     /// Starts a session in an H5 edition (basic, or enhanced with
@@ -296,10 +339,11 @@ impl SessionStarter {
         let order_no = self.new_order_no().map_err(StartError::OrderNo)?;
         tracing::Span::current().record("order_no", order_no.as_str());
         let upload = async {
-            let tickets = this.tickets.sign_tickets().await?;
+            let provider = &**this.wiring.tickets();
+            let tickets = provider.sign_tickets().await?;
             let call =
                 |tickets: Arc<SignTickets>| self.upload_once(request, edition, &order_no, tickets);
-            let session = call_with_recovery(&*this.tickets, tickets, call).await?;
+            let session = call_with_recovery(provider, tickets, call).await?;
             if session.order_no != order_no.as_str() {
                 return Err(StartError::Answer(format!(
                     "the session is for order {:?}, not {order_no}",
@@ -308,12 +352,14 @@ impl SessionStarter {
             }
             Ok(session)
         };
-        let nonce_ticket =
-            async { Ok::<_, StartError>(this.tickets.nonce_ticket(&request.user_id).await?) };
+        let nonce_ticket = async {
+            let provider = this.wiring.tickets();
+            Ok::<_, StartError>(provider.nonce_ticket(&request.user_id).await?)
+        };
         // A full store would refuse the order after the vendor session was
         // paid for: asked at once, and polled first, so that a store that
         // knows at once (in memory) fails the start before the upload is sent.
-        let room = async { Ok::<_, StartError>(this.store.check_room().await?) };
+        let room = async { Ok::<_, StartError>(this.wiring.orders().check_room().await?) };
         let ((), session, nonce_ticket) = tokio::try_join!(room, upload, nonce_ticket)?;
         Ok(Uploaded {
             order_no,
@@ -331,7 +377,7 @@ impl SessionStarter {
         order_no: &OrderNo,
         tickets: Arc<SignTickets>,
     ) -> Result<Session, ClientError> {
-        let client = &self.inner.client;
+        let client = self.inner.wiring.client();
         let app_id = client.app_id();
         let ticket = tickets.current.value();
         let (name, id_no) = (request.name.clone(), request.id_number.clone());
@@ -405,18 +451,18 @@ impl SessionStarter {
         let order_no = &uploaded.order_no;
         let mut order = PendingOrder::new(order_no.clone(), request.user_id).in_edition(edition);
         // On the client's clock, which the reconciler schedules by too.
-        order.created_at = this.client.clock().now();
+        order.created_at = this.wiring.clock().now();
         if let Some(binding) = binding {
             order = order.bound_to(binding.hash());
         }
-        this.store.put(order, this.order_ttl).await?;
+        this.wiring.orders().put(order, this.order_ttl).await?;
         tracing::info!(order_no = %order_no, %edition, bound = binding.is_some(), "face verification session started");
         Ok(())
     }
 
     /// The client sessions are started with.
     pub(crate) fn client(&self) -> &FaceIdClient {
-        &self.inner.client
+        self.inner.wiring.client()
     }
 
     /// The App SDK licence, if configured.
@@ -445,7 +491,7 @@ impl SessionStarter {
         request: &StartSession,
         callback_url: &Url,
     ) -> Result<Url, StartError> {
-        let base = self.inner.client.base_url();
+        let base = self.inner.wiring.client().base_url();
         let mut url = base.clone();
         url.set_path("/api/web/login");
         url.set_query(None);
@@ -454,7 +500,7 @@ impl SessionStarter {
                 |_| StartError::Answer(format!("the optimal domain {domain:?} is not a host name")),
             )?;
         }
-        let app_id = self.inner.client.app_id();
+        let app_id = self.inner.wiring.app_id();
         let (order_no, user_id) = (uploaded.order_no.as_str(), request.user_id.as_str());
         let nonce = nonce();
         let signature = login_sign(

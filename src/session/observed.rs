@@ -60,7 +60,7 @@ mod tests {
             (Err(StartError::Refused("5 a minute".into())), "refused"),
             (Err(StoreError::Full { capacity: 1 }.into()), "store_full"),
             (
-                Err(StoreError::Unsupported("x").into()),
+                Err(StoreError::Backend("connection refused".into()).into()),
                 "store_unavailable",
             ),
             (Err(InvalidStart::BlankIdentity.into()), "invalid"),

@@ -5,7 +5,7 @@
 //! callback never arrives. So an order ends in exactly one [`Settlement`],
 //! made by whichever path gets there first:
 //!
-//! - **the callback** ([`CallbackVerifierBuilder::settle_with`](crate::callback::CallbackVerifierBuilder::settle_with)):
+//! - **the callback** ([`CallbackVerifier::settling`](crate::callback::CallbackVerifier::settling)):
 //!   a verified callback settles its order passed or failed;
 //! - **the [`Reconciler`]**: a background task that asks the vendor
 //!   (`queryfacerecord`) about orders still pending a while after their
@@ -13,7 +13,9 @@
 //!   record settles the order passed or failed, no record by the order's
 //!   deadline ([`ReconcilerBuilder::deadline`]) settles it abandoned.
 //!
-//! Both settle through the order store's consume (the same consume-once
+//! Both need a store that can settle ([`SettlementStore`]: the
+//! [`Settler`] takes one when the program is compiled), and both settle
+//! through the order store's consume (the same consume-once
 //! guarantee that refuses replayed callbacks, across every instance
 //! sharing the store), and keep the settlement with the consumed order in
 //! that same atomic step ([`Claim::settling`](crate::orders::Claim::settling)).
@@ -49,11 +51,12 @@
 //! use tencent_faceid::settle::{Reconciler, Settlement, Settler, SettledState};
 //! use tencent_faceid::orders::MemoryOrderStore;
 //! use tencent_faceid::tickets::CachedTickets;
+//! use tencent_faceid::wiring::Wiring;
 //!
 //! let client = FaceIdClient::builder("TIDAxxxx", "secret").build()?;
 //! let tickets = CachedTickets::builder(client.clone()).build();
-//! let store = MemoryOrderStore::new();
-//! let settler = Settler::builder(client.clone(), tickets.clone(), store.clone())
+//! let wiring = Wiring::new(client, tickets, MemoryOrderStore::new());
+//! let settler = Settler::builder(&wiring)
 //!     .on_settled(|settlement: Settlement| async move {
 //!         if settlement.state == SettledState::Passed {
 //!             // mark settlement.user_id verified, keyed on settlement.idempotency_key()
@@ -61,9 +64,7 @@
 //!         Ok::<(), std::io::Error>(())
 //!     })
 //!     .build();
-//! let verifier = CallbackVerifier::builder(client.app_id(), tickets, store)
-//!     .settle_with(settler.clone())
-//!     .build()?;
+//! let verifier = CallbackVerifier::settling(&settler).build()?;
 //! let reconciler = Reconciler::builder(settler).build().spawn();
 //! // ... serve; on shutdown:
 //! reconciler.stop().await;
@@ -76,13 +77,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tracing::Instrument;
 
-use crate::client::{ClientError, FaceIdClient};
+use crate::client::ClientError;
 use crate::clock::Clock;
 use crate::ids::OrderNo;
-use crate::orders::{Claim, DueOrder, OrderStore, PendingOrder};
+use crate::orders::{Claim, DueOrder, PendingOrder, SettlementStore};
 use crate::record::{Files, QueryOptions};
 use crate::result_code::ResultCode;
-use crate::tickets::{query_record, TicketError, TicketProvider};
+use crate::tickets::{query_record, TicketError};
+use crate::wiring::Wiring;
 
 mod hook;
 mod reconciler;
@@ -93,7 +95,7 @@ pub use reconciler::{Reconciled, Reconciler, ReconcilerBuilder, ReconcilerHandle
 pub use settlement::{SettledBy, SettledState, Settlement};
 
 /// Settles orders and delivers settlements to the hook: shared by the
-/// callback verifier ([`CallbackVerifierBuilder::settle_with`](crate::callback::CallbackVerifierBuilder::settle_with))
+/// callback verifier ([`CallbackVerifier::settling`](crate::callback::CallbackVerifier::settling))
 /// and the [`Reconciler`]. Cheap to clone. See the [module documentation](self).
 #[derive(Clone)]
 pub struct Settler {
@@ -101,11 +103,8 @@ pub struct Settler {
 }
 
 struct Inner {
-    client: FaceIdClient,
-    tickets: Arc<dyn TicketProvider>,
-    store: Arc<dyn OrderStore>,
+    wiring: Wiring<dyn SettlementStore>,
     hook: Option<Arc<dyn OnSettled>>,
-    clock: Clock,
     evidence: Files,
     hook_timeout: Duration,
     reconcile_after: Duration,
@@ -116,7 +115,7 @@ impl fmt::Debug for Settler {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &*self.inner;
         f.debug_struct("Settler")
-            .field("app_id", &inner.client.app_id())
+            .field("app_id", &inner.wiring.app_id())
             .field("hook", &inner.hook.is_some())
             .field("evidence", &inner.evidence)
             .field("hook_timeout", &inner.hook_timeout)
@@ -156,21 +155,16 @@ impl SettlerBuilder {
     /// use tencent_faceid::settle::Settler;
     /// use tencent_faceid::orders::MemoryOrderStore;
     /// use tencent_faceid::tickets::StaticTickets;
+    /// use tencent_faceid::wiring::Wiring;
     /// let client = FaceIdClient::builder("appId001", "secret").max_body_bytes(8 << 20).build()?;
-    /// let settler = Settler::builder(client, StaticTickets::new("t", "n"), MemoryOrderStore::new())
+    /// let wiring = Wiring::new(client, StaticTickets::new("t", "n"), MemoryOrderStore::new());
+    /// let settler = Settler::builder(&wiring)
     ///     .evidence(Files::Photo)
     ///     .build();
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn evidence(mut self, files: Files) -> Self {
         self.inner.evidence = files;
-        self
-    }
-
-    /// The clock settlements are stamped and retries scheduled on; default
-    /// the system's.
-    pub fn clock(mut self, clock: Clock) -> Self {
-        self.inner.clock = clock;
         self
     }
 
@@ -219,31 +213,36 @@ impl Settler {
     /// The default of [`SettlerBuilder::reconcile_after`]: 10 minutes.
     pub const DEFAULT_RECONCILE_AFTER: Duration = Duration::from_secs(600);
 
-    /// Starts configuring a settler asking the vendor through `client`
-    /// (signed with `tickets`) and settling orders in `store`: the ones
-    /// the session starter and the verifier use.
+    /// Starts configuring a settler on `wiring`: asking the vendor through
+    /// its client (signed with its tickets), settling orders in its store
+    /// (which must be a [`SettlementStore`]) and stamping settlements on
+    /// its clock. Build the verifier from the settler
+    /// ([`CallbackVerifier::settling`](crate::callback::CallbackVerifier::settling))
+    /// and the starter from the same wiring.
     ///
     /// ```
     /// use tencent_faceid::client::FaceIdClient;
     /// use tencent_faceid::settle::Settler;
     /// use tencent_faceid::orders::MemoryOrderStore;
     /// use tencent_faceid::tickets::StaticTickets;
+    /// use tencent_faceid::wiring::Wiring;
     /// let client = FaceIdClient::builder("appId001", "secret").build()?;
-    /// let settler = Settler::builder(client, StaticTickets::new("t", "n"), MemoryOrderStore::new()).build();
+    /// let wiring = Wiring::new(client, StaticTickets::new("t", "n"), MemoryOrderStore::new());
+    /// let settler = Settler::builder(&wiring).build();
+    /// assert_eq!(settler.app_id(), "appId001");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn builder(
-        client: FaceIdClient,
-        tickets: impl TicketProvider,
-        store: impl OrderStore,
-    ) -> SettlerBuilder {
+    pub fn builder<S: SettlementStore>(wiring: &Wiring<S>) -> SettlerBuilder {
+        Self::on(wiring.settling())
+    }
+
+    /// Starts configuring a settler on a wiring whose store is already a
+    /// `dyn SettlementStore` (the facade's).
+    pub(crate) fn on(wiring: Wiring<dyn SettlementStore>) -> SettlerBuilder {
         SettlerBuilder {
             inner: Inner {
-                client,
-                tickets: Arc::new(tickets),
-                store: Arc::new(store),
+                wiring,
                 hook: None,
-                clock: Clock::system(),
                 evidence: Files::None,
                 hook_timeout: Duration::from_secs(30),
                 reconcile_after: Self::DEFAULT_RECONCILE_AFTER,
@@ -254,7 +253,12 @@ impl Settler {
 
     /// The app id of the client it asks the vendor with.
     pub fn app_id(&self) -> &str {
-        self.inner.client.app_id()
+        self.inner.wiring.app_id()
+    }
+
+    /// The wiring the settler was built from.
+    pub fn wiring(&self) -> &Wiring<dyn SettlementStore> {
+        &self.inner.wiring
     }
 
     /// The claim a callback reporting `code` consumes its order with: it
@@ -263,7 +267,7 @@ impl Settler {
         let record = Settlement::record(
             &SettledState::of(code),
             SettledBy::Callback,
-            self.inner.clock.now(),
+            self.clock().now(),
         );
         claim.settling(record)
     }
@@ -278,7 +282,7 @@ impl Settler {
             order,
             SettledState::of(code),
             SettledBy::Callback,
-            self.inner.clock.now(),
+            self.clock().now(),
         );
         crate::metrics::settled(settlement.state.as_str(), SettledBy::Callback.as_str());
         self.deliver(settlement).await
@@ -324,7 +328,7 @@ impl Settler {
             }
             tracing::info!(order_no = %order_no, state, "settlement delivered");
         }
-        if let Err(error) = inner.store.forget_due(&due).await {
+        if let Err(error) = inner.wiring.store().forget_due(&due).await {
             // Delivered but still due: delivered again later (at least once).
             tracing::warn!(order_no = %order_no, %error, "could not take a delivered order out of the due index");
         }
@@ -339,10 +343,11 @@ impl Settler {
         files: Files,
     ) -> Result<Option<crate::record::VerificationRecord>, QueryFailed> {
         let inner = &*self.inner;
-        let tickets = inner.tickets.sign_tickets().await?;
+        let provider = &**inner.wiring.tickets();
+        let tickets = provider.sign_tickets().await?;
         let options = QueryOptions::default().files(files);
-        let provider = &*inner.tickets;
-        Ok(query_record(provider, &inner.client, tickets, order_no, options).await?)
+        let client = inner.wiring.client();
+        Ok(query_record(provider, client, tickets, order_no, options).await?)
     }
 
     /// Asks the reconciler to look at `due` again at `at`.
@@ -350,7 +355,7 @@ impl Settler {
         let reference = at
             .checked_sub(self.inner.reconcile_after)
             .unwrap_or(UNIX_EPOCH);
-        if let Err(error) = self.inner.store.reschedule(due, reference).await {
+        if let Err(error) = self.store().reschedule(due, reference).await {
             // Its lease runs out and any instance takes it again.
             tracing::warn!(order_no = %due.order_no, %error, "could not reschedule a due order");
         }
@@ -359,17 +364,17 @@ impl Settler {
     /// Schedules a retry after a failure of something first tried at
     /// `since`: after as long again, within the backoff bounds.
     pub(crate) async fn retry_later(&self, due: &DueOrder, since: SystemTime) {
-        let now = self.inner.clock.now();
+        let now = self.clock().now();
         let (min, max) = self.inner.backoff;
         let waited = now.duration_since(since).unwrap_or_default();
         self.look_again(due, now + waited.clamp(min, max)).await;
     }
 
-    fn store(&self) -> &dyn OrderStore {
-        &*self.inner.store
+    fn store(&self) -> &dyn SettlementStore {
+        &**self.inner.wiring.store()
     }
 
     fn clock(&self) -> &Clock {
-        &self.inner.clock
+        self.inner.wiring.clock()
     }
 }

@@ -13,6 +13,7 @@ use super::settlement::{SettledBy, SettledState, Settlement};
 use super::{Delivery, Settler};
 use crate::orders::{Claim, Consumed, DueOrder, PendingOrder, StoreError};
 use crate::record::VerificationRecord;
+use crate::session::SessionStarter;
 
 /// The default of [`ReconcilerBuilder::rate`]: vendor queries per second.
 const DEFAULT_RATE: f64 = 10.0;
@@ -37,9 +38,11 @@ const DEFAULT_RATE: f64 = 10.0;
 /// use tencent_faceid::settle::{Reconciler, Settler};
 /// use tencent_faceid::orders::MemoryOrderStore;
 /// use tencent_faceid::tickets::StaticTickets;
+/// use tencent_faceid::wiring::Wiring;
 ///
 /// let client = FaceIdClient::builder("appId001", "secret").build()?;
-/// let settler = Settler::builder(client, StaticTickets::new("t", "n"), MemoryOrderStore::new()).build();
+/// let wiring = Wiring::new(client, StaticTickets::new("t", "n"), MemoryOrderStore::new());
+/// let settler = Settler::builder(&wiring).build();
 /// let reconciler = Reconciler::builder(settler).build();
 /// let round = reconciler.run_once().await?; // what `spawn` does every interval
 /// assert_eq!(round.claimed, 0);
@@ -67,31 +70,38 @@ struct Inner {
 
 impl fmt::Debug for Reconciler {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let inner = &*self.inner;
+        self.inner.fmt(f)
+    }
+}
+
+/// The settings (and the settler's).
+impl fmt::Debug for Inner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Reconciler")
-            .field("settler", &inner.settler)
-            .field("deadline", &inner.deadline)
-            .field("recheck", &inner.recheck)
-            .field("lease", &inner.lease)
-            .field("batch", &inner.batch)
-            .field("concurrency", &inner.concurrency)
-            .field("rate", &inner.rate)
-            .field("interval", &inner.interval)
-            .finish()
+            .field("settler", &self.settler)
+            .field("deadline", &self.deadline)
+            .field("recheck", &self.recheck)
+            .field("lease", &self.lease)
+            .field("batch", &self.batch)
+            .field("concurrency", &self.concurrency)
+            .field("rate", &self.rate)
+            .field("interval", &self.interval)
+            .finish_non_exhaustive()
     }
 }
 
 /// Configures a [`Reconciler`]; made by [`Reconciler::builder`].
-#[derive(Debug)]
 pub struct ReconcilerBuilder {
-    settler: Settler,
-    deadline: Duration,
-    recheck: Duration,
-    lease: Duration,
-    batch: usize,
-    concurrency: usize,
-    rate: f64,
-    interval: Duration,
+    /// The reconciler to be.
+    reconciler: Inner,
+}
+
+impl fmt::Debug for ReconcilerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ReconcilerBuilder")
+            .field(&self.reconciler)
+            .finish()
+    }
 }
 
 impl ReconcilerBuilder {
@@ -100,7 +110,7 @@ impl ReconcilerBuilder {
     /// [`order_ttl`](crate::session::SessionStarterBuilder::order_ttl): use
     /// yours. A callback arriving after it is refused anyway.
     pub fn deadline(mut self, deadline: Duration) -> Self {
-        self.deadline = deadline;
+        self.reconciler.deadline = deadline;
         self
     }
 
@@ -108,7 +118,7 @@ impl ReconcilerBuilder {
     /// no record of yet (the user may still be verifying); default 2
     /// minutes.
     pub fn recheck_every(mut self, every: Duration) -> Self {
-        self.recheck = every;
+        self.reconciler.recheck = every;
         self
     }
 
@@ -116,21 +126,21 @@ impl ReconcilerBuilder {
     /// them (it crashed, or is stuck); default 5 minutes. Keep it longer
     /// than a vendor query plus the hook's timeout.
     pub fn lease(mut self, lease: Duration) -> Self {
-        self.lease = lease;
+        self.reconciler.lease = lease;
         self
     }
 
     /// The most orders one round takes; default 100, at least 1 (a 0 is
     /// clamped to 1).
     pub fn batch(mut self, batch: usize) -> Self {
-        self.batch = batch.max(1);
+        self.reconciler.batch = batch.max(1);
         self
     }
 
     /// The most vendor queries (and hook calls) at once; default 4, at
     /// least 1 (a 0 is clamped to 1).
     pub fn concurrency(mut self, concurrency: usize) -> Self {
-        self.concurrency = concurrency.max(1);
+        self.reconciler.concurrency = concurrency.max(1);
         self
     }
 
@@ -138,7 +148,7 @@ impl ReconcilerBuilder {
     /// clamped to one query every 1000 s ..= 10⁹ a second (`NaN` counts as
     /// the default).
     pub fn rate(mut self, per_second: f64) -> Self {
-        self.rate = if per_second.is_nan() {
+        self.reconciler.rate = if per_second.is_nan() {
             DEFAULT_RATE
         } else {
             per_second.clamp(1e-3, 1e9)
@@ -149,24 +159,14 @@ impl ReconcilerBuilder {
     /// The pause between rounds of [`Reconciler::spawn`]; default 30 s,
     /// doubled (up to 16 times) after a round whose vendor queries failed.
     pub fn interval(mut self, interval: Duration) -> Self {
-        self.interval = interval;
+        self.reconciler.interval = interval;
         self
     }
 
     /// Builds the reconciler.
     pub fn build(self) -> Reconciler {
         Reconciler {
-            inner: Arc::new(Inner {
-                settler: self.settler,
-                deadline: self.deadline,
-                recheck: self.recheck,
-                lease: self.lease,
-                batch: self.batch,
-                concurrency: self.concurrency,
-                rate: self.rate,
-                interval: self.interval,
-                next_query: Mutex::new(tokio::time::Instant::now()),
-            }),
+            inner: Arc::new(self.reconciler),
         }
     }
 }
@@ -262,17 +262,37 @@ impl Drop for ReconcilerHandle {
 }
 
 impl Reconciler {
-    /// Starts configuring a reconciler settling through `settler`.
+    /// Starts configuring a reconciler settling through `settler` (so on
+    /// the settler's wiring, whose store is a
+    /// [`SettlementStore`](crate::orders::SettlementStore)).
+    ///
+    /// ```
+    /// use tencent_faceid::client::FaceIdClient;
+    /// use tencent_faceid::orders::MemoryOrderStore;
+    /// use tencent_faceid::settle::{Reconciler, Settler};
+    /// use tencent_faceid::tickets::StaticTickets;
+    /// use tencent_faceid::wiring::Wiring;
+    /// use std::time::Duration;
+    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
+    /// let wiring = Wiring::new(client, StaticTickets::new("t", "n"), MemoryOrderStore::new());
+    /// let reconciler = Reconciler::builder(Settler::builder(&wiring).build())
+    ///     .deadline(Duration::from_secs(15 * 60))
+    ///     .build();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn builder(settler: Settler) -> ReconcilerBuilder {
         ReconcilerBuilder {
-            settler,
-            deadline: Duration::from_secs(30 * 60),
-            recheck: Duration::from_secs(120),
-            lease: Duration::from_secs(300),
-            batch: 100,
-            concurrency: 4,
-            rate: DEFAULT_RATE,
-            interval: Duration::from_secs(30),
+            reconciler: Inner {
+                settler,
+                deadline: SessionStarter::DEFAULT_ORDER_TTL,
+                recheck: Duration::from_secs(120),
+                lease: Duration::from_secs(300),
+                batch: 100,
+                concurrency: 4,
+                rate: DEFAULT_RATE,
+                interval: Duration::from_secs(30),
+                next_query: Mutex::new(tokio::time::Instant::now()),
+            },
         }
     }
 

@@ -12,6 +12,7 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tencent_faceid::callback::{CallbackRejection, CallbackVerifier, VerificationOutcome};
+use tencent_faceid::client::FaceIdClient;
 use tencent_faceid::emulator::{Emulator, Outcome as EmulatorOutcome};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
@@ -20,6 +21,7 @@ use tencent_faceid::sign::sign;
 use tencent_faceid::tickets::{
     CachedTickets, SignTickets, StaticTickets, TicketError, TicketProvider,
 };
+use tencent_faceid::wiring::Wiring;
 use tencent_faceid::Secret;
 use url::Url;
 
@@ -72,25 +74,36 @@ impl TicketProvider for FailingTickets {
     }
 }
 
-/// A verifier for [`APP_ID`] over `store`, with `tickets`.
+/// A wiring for [`APP_ID`] over `store`, with `tickets` and a client no
+/// test calls.
+pub fn wiring<S: OrderStore>(tickets: impl TicketProvider, store: S) -> Wiring<S> {
+    let client = FaceIdClient::builder(APP_ID, "secret")
+        .build()
+        .expect("valid client");
+    Wiring::new(client, tickets, store)
+}
+
+/// A verifier for [`APP_ID`] over `store`, with `tickets`: without browser
+/// binding, and never asking the vendor.
 pub fn verifier(tickets: Tickets, store: &MemoryOrderStore) -> CallbackVerifier {
     let now = SystemTime::now();
     let grace = Duration::from_secs(300);
+    let wired = |tickets| CallbackVerifier::builder(&wiring(tickets, store.clone()));
     let builder = match tickets {
-        Tickets::Current => CallbackVerifier::builder(APP_ID, seed_tickets(), store.clone()),
-        Tickets::PreviousInGrace => CallbackVerifier::builder(
-            APP_ID,
-            seed_tickets().with_previous(PREVIOUS_TICKET, now + grace),
-            store.clone(),
-        ),
-        Tickets::PreviousAfterGrace => CallbackVerifier::builder(
-            APP_ID,
-            seed_tickets().with_previous(PREVIOUS_TICKET, now - Duration::from_secs(1)),
-            store.clone(),
-        ),
-        Tickets::Unavailable => CallbackVerifier::builder(APP_ID, FailingTickets, store.clone()),
+        Tickets::Current => wired(seed_tickets()),
+        Tickets::PreviousInGrace => {
+            wired(seed_tickets().with_previous(PREVIOUS_TICKET, now + grace))
+        }
+        Tickets::PreviousAfterGrace => {
+            wired(seed_tickets().with_previous(PREVIOUS_TICKET, now - Duration::from_secs(1)))
+        }
+        Tickets::Unavailable => CallbackVerifier::builder(&wiring(FailingTickets, store.clone())),
     };
-    builder.build().expect("valid verifier configuration")
+    builder
+        .browser_binding(false)
+        .record_judge(false)
+        .build()
+        .expect("valid verifier configuration")
 }
 
 /// [`StaticTickets`] with the seed SIGN ticket.
@@ -507,16 +520,17 @@ impl Partner {
         let emulator = Emulator::start().await.expect("emulator started");
         let tickets = CachedTickets::builder(emulator.client()).build();
         let store = MemoryOrderStore::new();
-        let starter = SessionStarter::builder(emulator.client(), tickets.clone(), store.clone())
+        let wiring = Wiring::new(emulator.client(), tickets, store.clone());
+        let starter = SessionStarter::builder(&wiring)
+            .browser_binding(false)
             .build()
             .expect("valid starter");
-        let builder = CallbackVerifier::builder(emulator.app_id(), tickets, store.clone());
-        let builder = if confirm {
-            builder.confirm_with(emulator.client())
-        } else {
-            builder
-        };
-        let verifier = builder.build().expect("valid verifier");
+        let verifier = CallbackVerifier::builder(&wiring)
+            .browser_binding(false)
+            .confirm(confirm)
+            .record_judge(confirm)
+            .build()
+            .expect("valid verifier");
         Self {
             emulator,
             store,

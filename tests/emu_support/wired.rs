@@ -15,6 +15,7 @@ fn random_alphanumeric(len: usize) -> String {
 use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::settle::{Settlement, Settler};
 use tencent_faceid::tickets::CachedTickets;
+use tencent_faceid::wiring::Wiring;
 
 use super::{ID_NO, NAME};
 
@@ -41,8 +42,8 @@ pub fn wired(
     let tickets = CachedTickets::builder(emulator.client()).build();
     let store = MemoryOrderStore::new();
     let failing = Arc::clone(failing);
-    let settler = Settler::builder(emulator.client(), tickets.clone(), store.clone())
-        .clock(emulator.clock())
+    let wiring = Wiring::new(emulator.client(), tickets, store);
+    let settler = Settler::builder(&wiring)
         .on_settled(move |_settlement: Settlement| {
             let fail = failing.load(Ordering::SeqCst);
             async move {
@@ -53,12 +54,12 @@ pub fn wired(
             }
         })
         .build();
-    let starter = SessionStarter::builder(emulator.client(), tickets.clone(), store.clone())
+    let starter = SessionStarter::builder(&wiring)
+        .browser_binding(false)
         .build()
         .unwrap();
-    let verifier = CallbackVerifier::builder(emulator.app_id(), tickets, store)
-        .clock(emulator.clock())
-        .settle_with(settler.clone())
+    let verifier = CallbackVerifier::settling(&settler)
+        .browser_binding(false)
         .build()
         .unwrap();
     (starter, verifier, settler)

@@ -10,7 +10,9 @@ use async_trait::async_trait;
 
 use entry::{Entry, InlineId, State};
 
-use super::{Claim, Consumed, DueOrder, Lookup, OrderStore, PendingOrder, StoreError};
+use super::{
+    Claim, Consumed, DueOrder, Lookup, OrderStore, PendingOrder, SettlementStore, StoreError,
+};
 use crate::ids::OrderNo;
 
 mod entry;
@@ -39,7 +41,7 @@ mod entry;
 /// - **Atomic**: [`OrderStore::consume`] runs under one short lock that is
 ///   never held across an `.await`; of concurrent consumes of one order,
 ///   exactly one gets [`Consumed::Accepted`].
-/// - **Due index** (on unless [`due_index(false)`](MemoryOrderStoreBuilder::due_index)): an
+/// - **Due index** (it is a [`SettlementStore`]): an
 ///   ordered set of (reference time, order) beside the orders, written by
 ///   `put` and the reconciler, never by `consume`; an evicted order leaves
 ///   it too.
@@ -72,7 +74,6 @@ mod entry;
 #[derive(Clone)]
 pub struct MemoryOrderStore {
     shared: Arc<Shared>,
-    due_index: bool,
 }
 
 struct Shared {
@@ -125,13 +126,12 @@ impl MemoryOrderStore {
     ///
     /// ```
     /// use tencent_faceid::orders::MemoryOrderStore;
-    /// let store = MemoryOrderStore::builder().capacity(10_000).due_index(false).build();
+    /// let store = MemoryOrderStore::builder().capacity(10_000).build();
     /// assert_eq!(store.capacity(), 10_000);
     /// ```
     pub fn builder() -> MemoryOrderStoreBuilder {
         MemoryOrderStoreBuilder {
             capacity: Self::DEFAULT_CAPACITY,
-            due_index: true,
         }
     }
 
@@ -177,10 +177,8 @@ impl MemoryOrderStore {
             .or_else(|| now.checked_add(Self::NEVER))
             .unwrap_or(now);
         inner.expiries.push(Reverse((expires_at, key)));
-        let due = self.due_index.then_some(order.created_at);
-        if let Some(due) = due {
-            inner.due.insert((due, key));
-        }
+        let due = Some(order.created_at);
+        inner.due.insert((order.created_at, key));
         inner
             .entries
             .insert(key, Entry::pending(&order, expires_at, due));
@@ -287,7 +285,6 @@ impl Inner {
 #[derive(Debug, Clone)]
 pub struct MemoryOrderStoreBuilder {
     capacity: usize,
-    due_index: bool,
 }
 
 impl MemoryOrderStoreBuilder {
@@ -296,16 +293,6 @@ impl MemoryOrderStoreBuilder {
     /// started within one time to live, tombstones included.
     pub fn capacity(mut self, capacity: usize) -> Self {
         self.capacity = capacity;
-        self
-    }
-
-    /// Whether orders are put in the due index the
-    /// [reconciler](crate::settle::Reconciler) reads; default on. Turn it
-    /// off only in a server that never reconciles (it saves one ordered-set
-    /// insertion per put): the store then answers
-    /// [`StoreError::Unsupported`] to the reconciler's questions.
-    pub fn due_index(mut self, on: bool) -> Self {
-        self.due_index = on;
         self
     }
 
@@ -320,7 +307,6 @@ impl MemoryOrderStoreBuilder {
                 capacity: self.capacity,
                 inner: Mutex::new(Inner::default()),
             }),
-            due_index: self.due_index,
         }
     }
 }
@@ -370,7 +356,10 @@ impl OrderStore for MemoryOrderStore {
     async fn check_room(&self) -> Result<(), StoreError> {
         self.check_room_at(Instant::now())
     }
+}
 
+#[async_trait]
+impl SettlementStore for MemoryOrderStore {
     async fn settlement(
         &self,
         order_no: &OrderNo,
@@ -398,9 +387,6 @@ impl OrderStore for MemoryOrderStore {
         lease: SystemTime,
         limit: usize,
     ) -> Result<Vec<DueOrder>, StoreError> {
-        if !self.due_index {
-            return Err(StoreError::Unsupported("list due orders"));
-        }
         let mut inner = self.lock();
         let taken: Vec<(SystemTime, InlineId)> = inner
             .due
@@ -435,9 +421,6 @@ impl OrderStore for MemoryOrderStore {
     }
 
     async fn due_backlog(&self, due: SystemTime) -> Result<u64, StoreError> {
-        if !self.due_index {
-            return Err(StoreError::Unsupported("count due orders"));
-        }
         let inner = self.lock();
         let count = inner.due.iter().take_while(|(at, _)| *at <= due).count();
         Ok(u64::try_from(count).unwrap_or(u64::MAX))

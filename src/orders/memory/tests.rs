@@ -221,7 +221,7 @@ async fn the_due_index_leases_reschedules_and_forgets() {
 
 #[tokio::test]
 async fn a_settling_claim_keeps_its_record_and_may_pass_the_deadline() {
-    let store = MemoryOrderStore::builder().due_index(false).build();
+    let store = MemoryOrderStore::new();
     let t0 = Instant::now();
     store.put_at(order(1), TTL, t0).unwrap();
     assert_eq!(
@@ -235,10 +235,6 @@ async fn a_settling_claim_keeps_its_record_and_may_pass_the_deadline() {
     ));
     let (kept, settlement) = store.settlement(&no(1)).await.unwrap().unwrap();
     assert_eq!((kept.order_no, settlement.as_str()), (no(1), "abandoned"));
-    assert!(matches!(
-        store.due_backlog(SystemTime::now()).await,
-        Err(StoreError::Unsupported(_))
-    ));
 }
 
 #[test]

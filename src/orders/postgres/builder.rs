@@ -12,14 +12,12 @@ use super::{PostgresOrderStore, PostgresStoreError};
 /// Configures a [`PostgresOrderStore`]; made by
 /// [`PostgresOrderStore::builder`].
 ///
-/// Defaults: the schema [`DEFAULT_SCHEMA`](Self::DEFAULT_SCHEMA), the due
-/// index on.
+/// Defaults: the schema [`DEFAULT_SCHEMA`](Self::DEFAULT_SCHEMA).
 #[derive(Debug, Clone)]
 pub struct PostgresOrderStoreBuilder {
     pool: PgPool,
     app_id: String,
     schema: String,
-    due_index: bool,
 }
 
 impl PostgresOrderStoreBuilder {
@@ -31,7 +29,6 @@ impl PostgresOrderStoreBuilder {
             pool,
             app_id,
             schema: Self::DEFAULT_SCHEMA.to_owned(),
-            due_index: true,
         }
     }
 
@@ -41,15 +38,6 @@ impl PostgresOrderStoreBuilder {
     /// same one; apps may share one (every row holds the app id).
     pub fn schema(mut self, schema: impl Into<String>) -> Self {
         self.schema = schema.into();
-        self
-    }
-
-    /// Whether orders join the due index the
-    /// [reconciler](crate::settle::Reconciler) reads; default on. Off, the
-    /// store answers [`StoreError::Unsupported`](crate::orders::StoreError::Unsupported)
-    /// to the reconciler.
-    pub fn due_index(mut self, on: bool) -> Self {
-        self.due_index = on;
         self
     }
 
@@ -86,7 +74,6 @@ impl PostgresOrderStoreBuilder {
             statements: Arc::new(Statements::new(&quoted(&self.schema)?)),
             pool: self.pool,
             app_id: self.app_id.into(),
-            due_index: self.due_index,
         })
     }
 }

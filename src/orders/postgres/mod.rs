@@ -11,7 +11,9 @@ use sqlx::Row;
 
 use crate::binding::BindingHash;
 use crate::ids::{OrderNo, UserId};
-use crate::orders::{Claim, Consumed, DueOrder, Lookup, OrderStore, PendingOrder, StoreError};
+use crate::orders::{
+    Claim, Consumed, DueOrder, Lookup, OrderStore, PendingOrder, SettlementStore, StoreError,
+};
 
 mod builder;
 mod error;
@@ -50,13 +52,13 @@ const MAX_MILLIS: u64 = 100 * 365 * 24 * 3600 * 1000;
 ///   idempotency key) into `<schema>.settlements` in that same statement,
 ///   so an order is never consumed without its settlement. The order stays
 ///   in the **due index** until the `on_settled` hook took its settlement
-///   ([`OrderStore::forget_due`] stamps `delivered_at`); a process that
+///   ([`SettlementStore::forget_due`] stamps `delivered_at`); a process that
 ///   died before its hook ran leaves it there, and the
 ///   [reconciler](crate::settle::Reconciler) of any instance, after a
 ///   restart too, delivers it (at least once). [`settlements`](Self::settlements)
 ///   lists the log by time for audits. It holds no personal data beyond
 ///   the user id.
-/// - **Due index**: a `due_at` column; [`claim_due`](OrderStore::claim_due)
+/// - **Due index**: a `due_at` column; [`claim_due`](SettlementStore::claim_due)
 ///   leases due orders with `FOR UPDATE SKIP LOCKED`, so reconcilers on
 ///   several instances share one backlog without waiting on each other,
 ///   and a crashed one's leases run out for the others.
@@ -94,7 +96,6 @@ pub struct PostgresOrderStore {
     pool: PgPool,
     app_id: Arc<str>,
     statements: Arc<Statements>,
-    due_index: bool,
 }
 
 impl fmt::Debug for PostgresOrderStore {
@@ -102,7 +103,6 @@ impl fmt::Debug for PostgresOrderStore {
         f.debug_struct("PostgresOrderStore")
             .field("app_id", &self.app_id)
             .field("connections", &self.pool.size())
-            .field("due_index", &self.due_index)
             .finish_non_exhaustive()
     }
 }
@@ -287,7 +287,8 @@ impl OrderStore for PostgresOrderStore {
             .bind(millis(order.created_at))
             .bind(order.binding.as_ref().map(BindingHash::to_hex))
             .bind(i64::try_from(ttl).unwrap_or(i64::MAX))
-            .bind(self.due_index)
+            // Every order joins the due index.
+            .bind(true)
             .bind(order.edition.as_str())
             .execute(&self.pool)
             .await?;
@@ -340,7 +341,10 @@ impl OrderStore for PostgresOrderStore {
             },
         })
     }
+}
 
+#[async_trait]
+impl SettlementStore for PostgresOrderStore {
     async fn settlement(
         &self,
         order_no: &OrderNo,
@@ -365,9 +369,6 @@ impl OrderStore for PostgresOrderStore {
         lease: SystemTime,
         limit: usize,
     ) -> Result<Vec<DueOrder>, StoreError> {
-        if !self.due_index {
-            return Err(StoreError::Unsupported("list due orders"));
-        }
         let rows = sqlx::query(&self.statements.claim_due)
             .bind(&*self.app_id)
             .bind(millis(due))
@@ -411,9 +412,6 @@ impl OrderStore for PostgresOrderStore {
     }
 
     async fn due_backlog(&self, due: SystemTime) -> Result<u64, StoreError> {
-        if !self.due_index {
-            return Err(StoreError::Unsupported("count due orders"));
-        }
         let count: i64 = sqlx::query_scalar(&self.statements.backlog)
             .bind(&*self.app_id)
             .bind(millis(due))

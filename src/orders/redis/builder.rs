@@ -32,7 +32,6 @@ impl RedisOrderStoreBuilder {
                 retention: Duration::from_secs(24 * 3600),
                 timeout: DEFAULT_TIMEOUT,
                 durability: None,
-                due_index: true,
             },
         }
     }
@@ -63,22 +62,6 @@ impl RedisOrderStoreBuilder {
     /// once](RedisOrderStore#exactly-once-when-replies-are-lost)).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.store.timeout = timeout;
-        self
-    }
-
-    /// Whether orders join the due index `<prefix>{<appId>}:due` (a sorted
-    /// set) the [reconciler](crate::settle::Reconciler) reads; default on.
-    /// Off saves one `ZADD` per put in a server that never reconciles.
-    ///
-    /// ```no_run
-    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    /// use tencent_faceid::orders::RedisOrderStore;
-    /// let redis = tencent_faceid::redis::connect("redis://127.0.0.1:6379").await?;
-    /// let store = RedisOrderStore::builder(redis, "appId001").due_index(false).build();
-    /// # Ok(()) }
-    /// ```
-    pub fn due_index(mut self, on: bool) -> Self {
-        self.store.due_index = on;
         self
     }
 

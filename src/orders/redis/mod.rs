@@ -9,7 +9,9 @@ use async_trait::async_trait;
 
 use crate::binding::BindingHash;
 use crate::ids::OrderNo;
-use crate::orders::{Claim, Consumed, DueOrder, Lookup, OrderStore, PendingOrder, StoreError};
+use crate::orders::{
+    Claim, Consumed, DueOrder, Lookup, OrderStore, PendingOrder, SettlementStore, StoreError,
+};
 use crate::redis::{millis_ceil, run_idempotent, RedisBackendError};
 
 mod builder;
@@ -156,7 +158,6 @@ pub struct RedisOrderStore {
     retention: Duration,
     timeout: Duration,
     durability: Option<Durability>,
-    due_index: bool,
 }
 
 impl RedisOrderStore {
@@ -352,11 +353,7 @@ impl OrderStore for RedisOrderStore {
         let key = self.key(&order.order_no);
         let ttl = millis_ceil(ttl).min(MAX_MILLIS);
         let record = record::encode(&order);
-        let member = if self.due_index {
-            due_member(&order.order_no, order.created_at)
-        } else {
-            String::new()
-        };
+        let member = due_member(&order.order_no, order.created_at);
         let due_key = self.due_key();
         let stored: i64 = run_idempotent(self.timeout, || {
             let mut manager = self.manager.clone();
@@ -475,7 +472,10 @@ impl OrderStore for RedisOrderStore {
             _ => return Err(corrupt("not a pending order record")),
         })
     }
+}
 
+#[async_trait]
+impl SettlementStore for RedisOrderStore {
     async fn settlement(
         &self,
         order_no: &OrderNo,
@@ -502,9 +502,6 @@ impl OrderStore for RedisOrderStore {
         lease: SystemTime,
         limit: usize,
     ) -> Result<Vec<DueOrder>, StoreError> {
-        if !self.due_index {
-            return Err(StoreError::Unsupported("list due orders"));
-        }
         let index = self.due_key();
         let members: Vec<String> = run_idempotent(self.timeout, || {
             let mut manager = self.manager.clone();
@@ -553,9 +550,6 @@ impl OrderStore for RedisOrderStore {
     }
 
     async fn due_backlog(&self, due: SystemTime) -> Result<u64, StoreError> {
-        if !self.due_index {
-            return Err(StoreError::Unsupported("count due orders"));
-        }
         let command = ::redis::Cmd::zcount(self.due_key(), "-inf", millis(due));
         self.idempotent(command).await
     }

@@ -1,0 +1,203 @@
+//! [`Wiring`]: the vendor client, the ticket provider and the order store
+//! (and so the app id and the clock) that every part is built from.
+//!
+//! The [`SessionStarter`](crate::session::SessionStarter), the
+//! [`CallbackVerifier`](crate::callback::CallbackVerifier), the
+//! [`Settler`](crate::settle::Settler) and the
+//! [`Reconciler`](crate::settle::Reconciler) each take one `Wiring` (or a
+//! part built from one), so the parts of one app are built on the same
+//! store, tickets and client by construction: a verifier cannot consume
+//! orders from a store its starter never records in, nor settle through a
+//! settler on another store.
+//!
+//! The store's type is kept: a `Wiring` on a store that can settle orders
+//! (a [`SettlementStore`], as all of this crate's stores are) also builds a
+//! settler; one on a store that cannot does not compile.
+//!
+//! ```
+//! use tencent_faceid::callback::CallbackVerifier;
+//! use tencent_faceid::client::FaceIdClient;
+//! use tencent_faceid::orders::MemoryOrderStore;
+//! use tencent_faceid::session::SessionStarter;
+//! use tencent_faceid::settle::{Reconciler, Settler};
+//! use tencent_faceid::tickets::CachedTickets;
+//! use tencent_faceid::wiring::Wiring;
+//!
+//! let client = FaceIdClient::builder("appId001", "secret").build()?;
+//! let tickets = CachedTickets::builder(client.clone()).build();
+//! let wiring = Wiring::new(client, tickets, MemoryOrderStore::new());
+//! let starter = SessionStarter::builder(&wiring).build()?;
+//! let settler = Settler::builder(&wiring).build();
+//! let verifier = CallbackVerifier::settling(&settler).build()?;
+//! let reconciler = Reconciler::builder(settler).build();
+//! assert_eq!(verifier.app_id(), wiring.app_id());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::client::FaceIdClient;
+use crate::clock::Clock;
+use crate::orders::{OrderStore, SettlementStore};
+use crate::tickets::TicketProvider;
+
+/// The client, tickets and order store the parts of one app share; see the
+/// [module documentation](self). Cheap to clone (a few `Arc`s); clones are
+/// the same wiring.
+///
+/// `S` is the store's type: [`Wiring::new`] keeps it, so that
+/// [`Settler::builder`](crate::settle::Settler::builder) can ask for a
+/// [`SettlementStore`] when the program is compiled; the parts keep a
+/// `Wiring<dyn OrderStore>` (the default) or `Wiring<dyn SettlementStore>`.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use std::time::Duration;
+/// use tencent_faceid::client::FaceIdClient;
+/// use tencent_faceid::ids::{OrderNo, UserId};
+/// use tencent_faceid::orders::{Lookup, MemoryOrderStore, OrderStore, PendingOrder};
+/// use tencent_faceid::session::SessionStarter;
+/// use tencent_faceid::tickets::StaticTickets;
+/// use tencent_faceid::wiring::Wiring;
+/// let client = FaceIdClient::builder("appId001", "secret").build()?;
+/// let wiring = Wiring::new(client, StaticTickets::new("sign", "nonce"), MemoryOrderStore::new());
+/// let starter = SessionStarter::builder(&wiring).build()?;
+/// assert_eq!(starter.wiring().app_id(), wiring.app_id());
+/// // The store keeps its type: here, a memory store the parts share.
+/// let order_no = OrderNo::new("o1")?;
+/// let order = PendingOrder::new(order_no.clone(), UserId::new("u1")?);
+/// wiring.store().put(order, Duration::from_secs(60)).await?;
+/// let pending = starter.wiring().store().lookup(&order_no).await?;
+/// assert!(matches!(pending, Lookup::Pending { .. }));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+pub struct Wiring<S: ?Sized = dyn OrderStore> {
+    client: FaceIdClient,
+    tickets: Arc<dyn TicketProvider>,
+    /// The store, as its own type.
+    store: Arc<S>,
+    /// The same store, as an order store.
+    orders: Arc<dyn OrderStore>,
+}
+
+impl<S: ?Sized> Clone for Wiring<S> {
+    fn clone(&self) -> Self {
+        Self {
+            client: self.client.clone(),
+            tickets: Arc::clone(&self.tickets),
+            store: Arc::clone(&self.store),
+            orders: Arc::clone(&self.orders),
+        }
+    }
+}
+
+/// The client (which shows no secret); never the tickets or the store's
+/// contents.
+impl<S: ?Sized> fmt::Debug for Wiring<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Wiring")
+            .field("client", &self.client)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: OrderStore> Wiring<S> {
+    /// The parts of an app asking the vendor through `client`, signing with
+    /// the tickets from `tickets` and keeping orders in `store`. The app id
+    /// and the clock are the client's.
+    ///
+    /// ```
+    /// use tencent_faceid::client::FaceIdClient;
+    /// use tencent_faceid::orders::MemoryOrderStore;
+    /// use tencent_faceid::tickets::StaticTickets;
+    /// use tencent_faceid::wiring::Wiring;
+    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
+    /// let wiring = Wiring::new(client, StaticTickets::new("sign", "nonce"), MemoryOrderStore::new());
+    /// assert_eq!(wiring.app_id(), "appId001");
+    /// # Ok::<(), tencent_faceid::client::ClientError>(())
+    /// ```
+    pub fn new(client: FaceIdClient, tickets: impl TicketProvider, store: S) -> Self {
+        let store = Arc::new(store);
+        Self {
+            client,
+            tickets: Arc::new(tickets),
+            orders: Arc::clone(&store) as Arc<dyn OrderStore>,
+            store,
+        }
+    }
+}
+
+impl<S: SettlementStore> Wiring<S> {
+    /// The same wiring, its store seen as a settlement store.
+    pub(crate) fn settling(&self) -> Wiring<dyn SettlementStore> {
+        Wiring {
+            client: self.client.clone(),
+            tickets: Arc::clone(&self.tickets),
+            store: Arc::clone(&self.store) as Arc<dyn SettlementStore>,
+            orders: Arc::clone(&self.orders),
+        }
+    }
+}
+
+impl Wiring<dyn SettlementStore> {
+    /// A wiring on shared parts (the facade's).
+    pub(crate) fn shared(
+        client: FaceIdClient,
+        tickets: Arc<dyn TicketProvider>,
+        store: Arc<dyn SettlementStore>,
+    ) -> Self {
+        Self {
+            client,
+            tickets,
+            orders: Arc::clone(&store) as Arc<dyn OrderStore>,
+            store,
+        }
+    }
+}
+
+impl<S: ?Sized> Wiring<S> {
+    /// The vendor client.
+    pub fn client(&self) -> &FaceIdClient {
+        &self.client
+    }
+
+    /// The app id (WBappid): the client's.
+    pub fn app_id(&self) -> &str {
+        self.client.app_id()
+    }
+
+    /// The clock orders are stamped, settlements scheduled and the
+    /// previous SIGN ticket's grace window judged on: the client's (see
+    /// [`FaceIdClientBuilder::clock`](crate::client::FaceIdClientBuilder::clock)).
+    pub fn clock(&self) -> &Clock {
+        self.client.clock()
+    }
+
+    /// Where SIGN and NONCE tickets come from.
+    pub fn tickets(&self) -> &Arc<dyn TicketProvider> {
+        &self.tickets
+    }
+
+    /// The order store, as its own type.
+    pub fn store(&self) -> &Arc<S> {
+        &self.store
+    }
+
+    /// The order store, as an order store (what the starter and the
+    /// verifier use).
+    pub(crate) fn orders(&self) -> &Arc<dyn OrderStore> {
+        &self.orders
+    }
+
+    /// The same wiring, its store seen only as an order store.
+    pub(crate) fn as_orders(&self) -> Wiring {
+        Wiring {
+            client: self.client.clone(),
+            tickets: Arc::clone(&self.tickets),
+            store: Arc::clone(&self.orders),
+            orders: Arc::clone(&self.orders),
+        }
+    }
+}
