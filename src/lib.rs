@@ -133,7 +133,7 @@ mod wire;
 pub mod wiring;
 
 // The product, at the root: start, verify, the outcome and the rejection,
-// the stores, the tickets, the facade, the emulator.
+// the stores, the tickets, settlement, the wiring, the facade, the emulator.
 pub use callback::{CallbackRejection, CallbackVerifier, VerificationOutcome};
 #[cfg(feature = "emulator")]
 pub use emulator::Emulator;
@@ -145,13 +145,15 @@ pub use ids::{OrderNo, UserId};
 pub use orders::PostgresOrderStore;
 #[cfg(feature = "redis")]
 pub use orders::RedisOrderStore;
-pub use orders::{MemoryOrderStore, OrderStore};
+pub use orders::{MemoryOrderStore, OrderStore, SettlementStore};
 pub use report::Report;
 pub use secret::Secret;
 pub use session::{SessionStarter, StartError, StartSession, Started};
+pub use settle::{Reconciler, Settler};
 #[cfg(feature = "redis")]
 pub use tickets::RedisTickets;
 pub use tickets::{CachedTickets, StaticTickets, TicketProvider};
+pub use wiring::Wiring;
 
 /// The `async_trait` attribute, re-exported: implement [`orders::OrderStore`]
 /// or [`tickets::TicketProvider`] with no dependency of your own. A store of

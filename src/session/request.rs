@@ -188,7 +188,7 @@ impl StartSession {
     }
 
     /// Whether a callback URL is set.
-    pub fn has_callback_url(&self) -> bool {
+    pub(crate) fn has_callback_url(&self) -> bool {
         self.callback_url.is_some()
     }
 
