@@ -11,13 +11,11 @@
 //!   the emulator (a `queryfacerecord` on loopback HTTP, a consume and a
 //!   hook call), per order.
 
-#[path = "support/redis_keys.rs"]
-mod redis_keys;
-
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use faceid_test_support::redis::remove_keys_at;
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::emulator::{Emulator, Outcome};
 use tencent_faceid::ids::{OrderNo, UserId};
@@ -134,7 +132,7 @@ fn consume(c: &mut Criterion) {
             .build();
         bench_consume(c, &runtime, name, &store, Duration::from_secs(600));
     }
-    runtime.block_on(redis_keys::remove_keys(&url, &prefix));
+    runtime.block_on(remove_keys_at(&url, &prefix));
 }
 
 fn reconcile(c: &mut Criterion) {

@@ -1,16 +1,8 @@
-//! The same flow as `demo`, in actix-web with the crate's `Verified`
-//! extractor: `cargo run --example actix_demo`, then open the printed URL.
-//!
-//! Configuration: the same environment variables as `demo`
-//! (`FACEID_APP_ID`, `FACEID_SECRET`, `FACEID_BASE_URL`, `FACEID_REDIS_URL`,
-//! `FACEID_DATABASE_URL`, `DEMO_DATABASE_URL`, `DEMO_PUBLIC_URL`, `DEMO_BROWSER_BINDING`, `DEMO_ADDR`, default
-//! `127.0.0.1:3001` here); with no `FACEID_APP_ID` it opts into the
-//! embedded emulator and says so.
-
-use std::net::TcpListener;
+//! The same flow as [`axum_demo`](crate::axum_demo), in actix-web with the
+//! crate's `Verified` extractor (`cargo run --example actix_demo`).
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, App, Either, HttpRequest, HttpResponse, HttpServer};
+use actix_web::{web, Either, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use tencent_faceid::actix::{SdkVerified, Verified, VerifiedRejection};
 use tencent_faceid::emulator::Emulator;
@@ -21,17 +13,9 @@ use tencent_faceid::session::{StartSession, Started};
 use tencent_faceid::FaceId;
 use url::Url;
 
-#[path = "support/editions.rs"]
-mod editions;
-#[path = "support/pages.rs"]
-mod pages;
-#[path = "support/sessions.rs"]
-mod sessions;
-#[path = "support/wiring.rs"]
-mod wiring;
-
-use pages::Site;
-use wiring::BoxError;
+use crate::pages::Site;
+use crate::wiring::{BoxError, Options};
+use crate::{editions, pages, sessions, wiring};
 
 /// What the actix app needs: built once, cloned into every worker.
 #[derive(Clone)]
@@ -42,10 +26,20 @@ pub struct DemoState {
     prefix: Option<String>,
 }
 
-/// Builds the demo's state for a server reachable at `public_url`, and the
-/// emulator it uses when no vendor is configured.
+/// Builds the demo's state for a server reachable at `public_url`, with
+/// the [`Options`] of the environment, and the emulator it uses when no
+/// vendor is configured.
 pub async fn demo_state(public_url: Url) -> Result<(DemoState, Option<Emulator>), BoxError> {
-    let face_id = wiring::face_id().await?;
+    demo_state_with(public_url, Options::from_env()).await
+}
+
+/// Builds the demo's state for a server reachable at `public_url`, with
+/// `options`, and the emulator it uses when no vendor is configured.
+pub async fn demo_state_with(
+    public_url: Url,
+    options: Options,
+) -> Result<(DemoState, Option<Emulator>), BoxError> {
+    let face_id = wiring::face_id(options).await?;
     let emulator = face_id.emulator().cloned();
     let state = DemoState {
         face_id,
@@ -197,19 +191,4 @@ fn html(status: StatusCode, page: String) -> HttpResponse {
 
 fn status_code(status: u16) -> StatusCode {
     StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-}
-
-#[actix_web::main]
-async fn main() -> Result<(), BoxError> {
-    wiring::init_tracing();
-    let addr = std::env::var("DEMO_ADDR").unwrap_or_else(|_| "127.0.0.1:3001".to_owned());
-    let listener = TcpListener::bind(&addr)?;
-    let public_url = wiring::public_url(listener.local_addr()?)?;
-    let (state, emulator) = demo_state(public_url.clone()).await?;
-    wiring::announce(emulator.as_ref(), &public_url);
-    HttpServer::new(move || App::new().configure(configure(state.clone())))
-        .listen(listener)?
-        .run()
-        .await?;
-    Ok(())
 }

@@ -1,32 +1,8 @@
-//! The whole H5 face-verification flow in an axum app: `cargo run
-//! --example demo`, then open the printed URL (on a phone too: the pages
-//! are mobile-first).
-//!
-//! `/` shows a form, `/start` starts a session (its `edition` field:
-//! `basic`, the default, or `enhanced`) and redirects to the H5 page, whose
-//! "pass" and "fail" buttons come back to `/face/callback`, which sits
-//! behind the crate's layer and shows the verified outcome (a reload shows
-//! it again, for the same browser).
-//!
-//! The App SDK edition, for a native app: `POST /sdk/start` (form or JSON
-//! `name`, `id_number`, `user`) answers the SDK's launch parameters as
-//! JSON, and `POST /sdk/result` (the SDK's result as the app forwards it,
-//! JSON) answers the verified outcome as JSON, or the rejection's status.
-//!
-//! With no `FACEID_APP_ID` set, the demo opts into the embedded emulator
-//! and says so. To talk to the real vendor instead, set:
-//!
-//! | variable | meaning |
-//! |---|---|
-//! | `FACEID_APP_ID` | your WBappid |
-//! | `FACEID_SECRET` | your secret |
-//! | `FACEID_BASE_URL` | the vendor's base URL (default `https://miniprogram-kyc.tencentcloudapi.com`) |
-//! | `FACEID_REDIS_URL` | optional: tickets and orders in Redis |
-//! | `FACEID_DATABASE_URL` | optional: orders and settlements in PostgreSQL (schema migrated beforehand) |
-//! | `DEMO_DATABASE_URL` | optional: orders and settlements in this PostgreSQL, schema `faceid_demo`, migrated by the demo |
-//! | `DEMO_PUBLIC_URL` | this server's public URL, which the browser is sent back to; a path prefix (`https://host/faceid/`) is kept |
-//! | `DEMO_BROWSER_BINDING` | `0` accepts callbacks from any browser (default: only from the one that started) |
-//! | `DEMO_ADDR` | where to listen (default `127.0.0.1:3000`; `127.0.0.1:0` picks a port) |
+//! The whole H5 face-verification flow in an axum app (`cargo run
+//! --example demo`): a form at `/`, `/start` redirecting to the H5 page,
+//! `/face/callback` behind the crate's layer showing the verified outcome,
+//! the App SDK edition at `/sdk/start` and `/sdk/result`, and the sessions
+//! list and metrics. The example's documentation lists its settings.
 
 use std::net::SocketAddr;
 
@@ -48,17 +24,9 @@ use tencent_faceid::session::{StartSession, Started};
 use tencent_faceid::FaceId;
 use url::Url;
 
-#[path = "support/editions.rs"]
-mod editions;
-#[path = "support/pages.rs"]
-mod pages;
-#[path = "support/sessions.rs"]
-mod sessions;
-#[path = "support/wiring.rs"]
-mod wiring;
-
-use pages::Site;
-use wiring::BoxError;
+use crate::pages::Site;
+use crate::wiring::{BoxError, Options};
+use crate::{editions, pages, sessions, wiring};
 
 /// The demo app and the emulator it uses when no vendor is configured.
 pub struct Demo {
@@ -68,9 +36,15 @@ pub struct Demo {
     pub emulator: Option<Emulator>,
 }
 
-/// Builds the demo for a server reachable at `public_url`.
+/// Builds the demo for a server reachable at `public_url`, with the
+/// [`Options`] of the environment.
 pub async fn demo(public_url: Url) -> Result<Demo, BoxError> {
-    let face_id = wiring::face_id().await?;
+    demo_with(public_url, Options::from_env()).await
+}
+
+/// Builds the demo for a server reachable at `public_url`, with `options`.
+pub async fn demo_with(public_url: Url, options: Options) -> Result<Demo, BoxError> {
+    let face_id = wiring::face_id(options).await?;
     let emulator = face_id.emulator().cloned();
     let state = AppState {
         callback_url: public_url.join("face/callback")?,
@@ -200,19 +174,4 @@ async fn callback(
 
 fn status_code(status: u16) -> StatusCode {
     StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-}
-
-#[tokio::main]
-async fn main() -> Result<(), BoxError> {
-    wiring::init_tracing();
-    let addr: SocketAddr = std::env::var("DEMO_ADDR")
-        .unwrap_or_else(|_| "127.0.0.1:3000".to_owned())
-        .parse()?;
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    let public_url = wiring::public_url(listener.local_addr()?)?;
-    let Demo { router, emulator } = demo(public_url.clone()).await?;
-    wiring::announce(emulator.as_ref(), &public_url);
-    let app = router.into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).await?;
-    Ok(())
 }

@@ -20,12 +20,33 @@ use tencent_faceid::session::StartSession;
 use tencent_faceid::FaceId;
 use url::Url;
 
+/// Any error of the demo's setup.
 pub type BoxError = Box<dyn Error + Send + Sync>;
+
+/// The demo's own settings that tests give in code rather than through
+/// the environment.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Callbacks are accepted only from the browser that started them
+    /// (`DEMO_BROWSER_BINDING=0` turns it off, for tools that act as
+    /// several browsers at once).
+    pub browser_binding: bool,
+}
+
+impl Options {
+    /// From the environment: binding on unless `DEMO_BROWSER_BINDING=0`.
+    pub fn from_env() -> Options {
+        let binding = std::env::var("DEMO_BROWSER_BINDING").map_or(true, |value| value != "0");
+        Options {
+            browser_binding: binding,
+        }
+    }
+}
 
 /// The demo's `FaceId`: the vendor when `FACEID_APP_ID` (or
 /// `FACEID_EMULATOR`, or a shared emulator's `FACEID_EMULATOR_URL`) is set, else an embedded emulator the demo opts into
 /// and says so.
-pub async fn face_id() -> Result<FaceId, BoxError> {
+pub(crate) async fn face_id(options: Options) -> Result<FaceId, BoxError> {
     let configured = [vars::APP_ID, vars::EMULATOR, vars::EMULATOR_URL]
         .iter()
         .any(|name| std::env::var_os(name).is_some());
@@ -38,13 +59,10 @@ pub async fn face_id() -> Result<FaceId, BoxError> {
         );
         FaceId::emulated(&Emulator::start().await?)
     };
-    // `DEMO_BROWSER_BINDING=0` turns it off, for tools that act as several
-    // browsers at once.
-    let binding = std::env::var("DEMO_BROWSER_BINDING").map_or(true, |value| value != "0");
     let after = super::sessions::reconcile_after()?;
     let face_id = database(builder)
         .await?
-        .browser_binding(binding)
+        .browser_binding(options.browser_binding)
         .confirm(true)
         .admit(per_address_limit(STARTS_PER_MINUTE))
         .settle(move |settler| super::sessions::hooked(settler, after))

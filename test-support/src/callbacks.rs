@@ -1,7 +1,6 @@
 //! What the callback benches share: pending orders with their signed
 //! callback queries, stores replaced as they fill, the routes' handlers,
 //! and polling a future that never waits.
-#![allow(dead_code)] // each bench uses a different subset
 
 use std::future::Future;
 use std::pin::pin;
@@ -17,10 +16,15 @@ use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
 use tencent_faceid::sign::sign;
 use tencent_faceid::tickets::StaticTickets;
 
+/// The app id of the vendor's seed vector.
 pub const APP_ID: &str = "appId001";
+/// The SIGN ticket of the vendor's seed vector, which signs every callback.
 pub const TICKET: &str = "duSz9ptwyW1Xn7r6gYItxz3feMdJ8Na5x7JZuoxurE7RcI5TdwCE4KT2eEeNNDoe";
+/// How many orders a store holds before it is replaced, as a busy server's would.
 pub const ORDERS_PER_STORE: usize = 50_000;
+/// The size of the small stores, which stay in the CPU caches.
 pub const SMALL_STORE: usize = 1_000;
+/// How long the orders stay pending.
 pub const TTL: Duration = Duration::from_secs(3600);
 
 /// Polls a future that never waits to completion.
@@ -42,10 +46,14 @@ pub struct Orders<T> {
 }
 
 impl<T: Clone> Orders<T> {
+    /// Orders in stores of [`ORDERS_PER_STORE`], each verified by what
+    /// `build` makes of the store's verifier.
     pub fn new(build: fn(CallbackVerifier) -> T) -> Self {
         Self::with_store_size(build, ORDERS_PER_STORE)
     }
 
+    /// Orders in stores of `per_store`, each verified by what `build`
+    /// makes of the store's verifier.
     pub fn with_store_size(build: fn(CallbackVerifier) -> T, per_store: usize) -> Self {
         let (store, built) = Self::fresh(build, per_store);
         Self {
@@ -67,6 +75,8 @@ impl<T: Clone> Orders<T> {
     }
 
     /// A new pending order: what verifies it, and its callback query.
+    // Never exhausted, so not an `Iterator`.
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> (T, String) {
         if self.issued.is_multiple_of(self.per_store) && self.issued > 0 {
             (self.store, self.built) = Self::fresh(self.build, self.per_store);
@@ -86,16 +96,19 @@ impl<T: Clone> Orders<T> {
     }
 }
 
+/// The GET request of the callback route for `query`.
 pub fn request(query: &str) -> Request<Body> {
     Request::get(format!("/face/callback?{query}"))
         .body(Body::empty())
         .expect("valid request")
 }
 
+/// The handler of the route that does not check callbacks.
 pub async fn plain_handler() -> &'static str {
     "ok"
 }
 
+/// The handler of the verified route: `ok` for a pass.
 pub async fn verified_handler(Verified(outcome): Verified) -> &'static str {
     if outcome.passed() {
         "ok"

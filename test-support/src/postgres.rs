@@ -16,8 +16,6 @@
 //! after a loud `SKIPPED` line; never a silent skip.
 //!
 //! Each test works in a schema of its own ([`Schema`]), dropped at its end.
-// Each test binary uses its own subset of these helpers.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::process::{ChildStdin, Command, Stdio};
@@ -69,7 +67,9 @@ pub fn require() {
 /// A schema of one test's own in this binary's PostgreSQL, migrated;
 /// [`drop`](Self::drop) it at the end.
 pub struct Schema {
+    /// A pool on the tests' PostgreSQL.
     pub pool: PgPool,
+    /// The schema's name, fresh for each test.
     pub name: String,
 }
 

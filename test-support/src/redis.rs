@@ -75,9 +75,15 @@ pub async fn remove_keys(prefix: &str) -> usize {
     let Service::Running { url, .. } = redis() else {
         return 0;
     };
+    remove_keys_at(url, prefix).await
+}
+
+/// Removes the keys under `prefix` from the Redis at `url` (a bench's, or
+/// a test's own), and answers how many there were.
+pub async fn remove_keys_at(url: &str, prefix: &str) -> usize {
     let mut connection = tencent_faceid::redis::connect(url)
         .await
-        .expect("the tests' Redis answers");
+        .expect("the Redis answers");
     let keys: Vec<String> = ::redis::cmd("KEYS")
         .arg(format!("{prefix}*"))
         .query_async(&mut connection)

@@ -72,7 +72,9 @@ pub enum Service {
     /// It answers at `url`; `_guard`, when this binary started it, is the
     /// pipe its life hangs on.
     Running {
+        /// Where it answers.
         url: String,
+        /// The pipe the life of a server this binary started hangs on.
         _guard: Option<ChildStdin>,
     },
     /// It cannot be had: why, and what to do.

@@ -1,8 +1,6 @@
 //! A throwaway `redis-server` of a test's own, on a free loopback port,
 //! driven by its PID (pause, resume, restart, kill) and waited on through
 //! its own log lines: no sleeps.
-// Each test crate (and the bench) uses its own subset.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;

@@ -1,13 +1,11 @@
 //! The actix-web extractor, through `actix_web::test`.
 
-mod common;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use crate::support::common::*;
 use actix_web::http::{header, StatusCode};
 use actix_web::{test, web, App, HttpResponse};
-use common::*;
 use tencent_faceid::actix::{Verified, VerifiedRejection};
 use tencent_faceid::callback::CallbackVerifier;
 use tencent_faceid::emulator::Outcome as EmulatorOutcome;

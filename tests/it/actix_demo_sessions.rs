@@ -1,31 +1,12 @@
-//! The actix demo's session list over real HTTP (its own test binary: the
-//! demo installs the process's metrics recorder).
+//! The actix demo's session list over real HTTP.
 
-#[path = "../examples/actix_demo.rs"]
-#[allow(dead_code)]
-mod actix_demo;
-mod demo_support;
-
-use demo_support::{session, start};
-use url::Url;
+use crate::support::demo_client::{session, start};
+use crate::support::demos::serve_actix;
 
 #[actix_web::test]
 async fn the_actix_demo_lists_sessions_too() {
-    std::env::set_var("DEMO_BROWSER_BINDING", "0");
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url: Url = format!("http://{}/", listener.local_addr().unwrap())
-        .parse()
-        .unwrap();
-    let (state, _emulator) = actix_demo::demo_state(url.clone()).await.unwrap();
-    let server = actix_web::HttpServer::new(move || {
-        actix_web::App::new().configure(actix_demo::configure(state.clone()))
-    })
-    .workers(1)
-    .listen(listener)
-    .unwrap()
-    .run();
-    let handle = server.handle();
-    actix_web::rt::spawn(server);
+    let demo = serve_actix("/").await;
+    let url = demo.url.clone();
 
     let browser = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -44,5 +25,5 @@ async fn the_actix_demo_lists_sessions_too() {
     assert!(page.text().await.unwrap().contains(&order_no));
     let metrics = reqwest::get(url.join("/metrics").unwrap()).await.unwrap();
     assert_eq!(metrics.status(), 200);
-    handle.stop(true).await;
+    demo.stop().await;
 }

@@ -1,17 +1,15 @@
 //! The tower layer and the axum extractor, through an axum `Router`.
 
-mod common;
-
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use crate::support::common::*;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, Request, Response, StatusCode};
 use axum::routing::get;
 use axum::{Json, Router};
-use common::*;
 use tencent_faceid::axum::{Verified, VerifiedRejection};
 use tencent_faceid::callback::{CallbackRejection, CallbackVerifier, VerificationOutcome};
 use tencent_faceid::emulator::Outcome as EmulatorOutcome;

@@ -4,13 +4,11 @@
 //! pending for its owner. Through the axum layer, the actix extractor, and
 //! the session starter against the emulator.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::support::common::*;
 use axum::routing::get;
 use axum::Router;
-use common::*;
 use tencent_faceid::actix;
 use tencent_faceid::axum::Verified;
 use tencent_faceid::binding::{BindingHash, COOKIE_NAME};

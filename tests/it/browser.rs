@@ -14,15 +14,11 @@
 //! `UPDATE_DEMO_PNG=1` they replace `docs/demo.png` (the README's picture)
 //! and `docs/phone/*.png`.
 
-#[path = "../examples/demo.rs"]
-#[allow(dead_code)]
-mod demo;
-#[path = "support/skip.rs"]
-mod skip;
-
 use std::path::Path;
 use std::process::Stdio;
 
+use crate::support::skip;
+use faceid_demo::axum_demo as demo;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};

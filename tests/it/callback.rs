@@ -1,13 +1,11 @@
 //! The callback verifier core, without a web framework.
 
-mod common;
-
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::support::common::*;
 use async_trait::async_trait;
-use common::*;
 use tencent_faceid::callback::{
     CallbackConfigError, CallbackVerifier, Malformed, NotConfirmed, RejectionKind,
     DEFAULT_MAX_QUERY_LEN,

@@ -2,13 +2,13 @@
 //! endpoint's happy path, every rejection the vendor makes, and each kind
 //! of `ClientError` — none of which may show a secret.
 
-mod emu_support;
-
 use std::error::Error as _;
 use std::time::{Duration, SystemTime};
 
+use crate::support::emu::{
+    fresh_sign_ticket, on_manual_clock, start_request, start_session, ID_NO, NAME,
+};
 use base64::Engine as _;
-use emu_support::{fresh_sign_ticket, on_manual_clock, start_request, start_session, ID_NO, NAME};
 use serde_json::json;
 use tencent_faceid::client::{ClientError, Endpoint, FaceIdClient};
 use tencent_faceid::clock::ManualClock;

@@ -5,21 +5,13 @@
 
 use std::collections::HashMap;
 
+use crate::support::env::vars;
 use tencent_faceid::emulator::{Emulator, Outcome};
 use tencent_faceid::facade::{FaceIdBuilder, FaceIdError};
 use tencent_faceid::ids::UserId;
 use tencent_faceid::session::StartSession;
 use tencent_faceid::FaceId;
 use url::Url;
-
-/// The environment `pairs` make.
-fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-    let map: HashMap<String, String> = pairs
-        .iter()
-        .map(|(name, value)| (name.to_string(), value.to_string()))
-        .collect();
-    move |name| map.get(name).cloned()
-}
 
 #[tokio::test]
 async fn instances_on_one_shared_emulator_agree_on_one_vendor() {

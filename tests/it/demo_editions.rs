@@ -3,15 +3,7 @@
 //! SDK path is `POST /sdk/start` and `POST /sdk/result`, driven as curl
 //! and the emulator's SDK helper would.
 
-// Each demo is its own program and includes the shared wiring module; here
-// both are compiled into one test, hence the module appears twice.
-#[path = "../examples/actix_demo.rs"]
-#[allow(dead_code, clippy::duplicate_mod)]
-mod actix_demo;
-#[path = "../examples/demo.rs"]
-#[allow(dead_code, clippy::duplicate_mod)]
-mod demo;
-
+use crate::support::demos::{serve_actix, serve_axum};
 use serde_json::{json, Value};
 use tencent_faceid::emulator::{Emulator, Outcome};
 use url::Url;
@@ -145,14 +137,8 @@ async fn sdk_flow(demo_url: &Url, emulator: &Emulator) {
 
 #[tokio::test]
 async fn axum_demo_serves_every_edition() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url: Url = format!("http://{}/", listener.local_addr().unwrap())
-        .parse()
-        .unwrap();
-    std::env::set_var("DEMO_BROWSER_BINDING", "0");
-    let demo::Demo { router, emulator } = demo::demo(url.clone()).await.unwrap();
+    let (url, emulator) = serve_axum("/").await;
     let emulator = emulator.expect("no vendor configured: the emulator is used");
-    tokio::spawn(async move { axum::serve(listener, router).await });
 
     let (status, page) = enhanced_pass(&url).await;
     assert_eq!(status, 200, "{page}");
@@ -162,26 +148,14 @@ async fn axum_demo_serves_every_edition() {
 
 #[actix_web::test]
 async fn actix_demo_serves_every_edition() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url: Url = format!("http://{}/", listener.local_addr().unwrap())
-        .parse()
-        .unwrap();
-    std::env::set_var("DEMO_BROWSER_BINDING", "0");
-    let (state, emulator) = actix_demo::demo_state(url.clone()).await.unwrap();
+    let demo = serve_actix("/").await;
+    let url = demo.url.clone();
+    let emulator = demo.emulator.clone();
     let emulator = emulator.expect("no vendor configured: the emulator is used");
-    let server = actix_web::HttpServer::new(move || {
-        actix_web::App::new().configure(actix_demo::configure(state.clone()))
-    })
-    .workers(1)
-    .listen(listener)
-    .unwrap()
-    .run();
-    let handle = server.handle();
-    actix_web::rt::spawn(server);
 
     let (status, page) = enhanced_pass(&url).await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("id=outcome class=ok>Verified<"), "{page}");
     sdk_flow(&url, &emulator).await;
-    handle.stop(true).await;
+    demo.stop().await;
 }

@@ -4,15 +4,7 @@
 //! confirmed record's rates and the evidence photo for a pass); a
 //! replayed callback is refused; a public URL's path prefix is kept.
 
-// Each demo is its own program and includes the shared wiring module; here
-// both are compiled into one test, hence the module appears twice.
-#[path = "../examples/actix_demo.rs"]
-#[allow(dead_code, clippy::duplicate_mod)]
-mod actix_demo;
-#[path = "../examples/demo.rs"]
-#[allow(dead_code, clippy::duplicate_mod)]
-mod demo;
-
+use crate::support::demos::{serve_actix, serve_axum};
 use url::Url;
 
 /// What a browser would do from the demo's start form to the callback
@@ -71,13 +63,6 @@ fn attribute_after(page: &str, marker: &str, attribute: &str) -> String {
     tag[value_start..value_start + value_len].to_owned()
 }
 
-/// The demos bind callbacks to the browser that started them; this test's
-/// HTTP clients keep no cookies and replay from a second client, so it
-/// turns binding off (`tests/binding.rs` and `tests/browser.rs` cover it).
-fn without_browser_binding() {
-    std::env::set_var("DEMO_BROWSER_BINDING", "0");
-}
-
 async fn assert_pass_fail_and_replay(demo_url: &Url) {
     let (callback, status, page) = click_through(demo_url, "pass").await;
     assert_eq!(callback.path(), format!("{}face/callback", demo_url.path()));
@@ -128,42 +113,22 @@ async fn assert_pass_fail_and_replay(demo_url: &Url) {
 
 #[tokio::test]
 async fn axum_demo_pass_fail_and_replay() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url: Url = format!("http://{}/", listener.local_addr().unwrap())
-        .parse()
-        .unwrap();
-    without_browser_binding();
-    let demo::Demo { router, emulator } = demo::demo(url.clone()).await.unwrap();
+    let (url, emulator) = serve_axum("/").await;
     assert!(
         emulator.is_some(),
         "no vendor configured: the emulator is used"
     );
-    tokio::spawn(async move { axum::serve(listener, router).await });
 
     assert_pass_fail_and_replay(&url).await;
 }
 
 /// The actix demo served for the public URL `http://<addr><path>`.
 async fn actix_demo_at(path: &str) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url: Url = format!("http://{}{path}", listener.local_addr().unwrap())
-        .parse()
-        .unwrap();
-    without_browser_binding();
-    let (state, emulator) = actix_demo::demo_state(url.clone()).await.unwrap();
-    assert!(emulator.is_some());
-    let server = actix_web::HttpServer::new(move || {
-        actix_web::App::new().configure(actix_demo::configure(state.clone()))
-    })
-    .workers(1)
-    .listen(listener)
-    .unwrap()
-    .run();
-    let handle = server.handle();
-    actix_web::rt::spawn(server);
+    let demo = serve_actix(path).await;
+    assert!(demo.emulator.is_some());
 
-    assert_pass_fail_and_replay(&url).await;
-    handle.stop(true).await;
+    assert_pass_fail_and_replay(&demo.url).await;
+    demo.stop().await;
 }
 
 #[actix_web::test]
@@ -178,13 +143,7 @@ async fn actix_demo_keeps_a_public_url_path_prefix() {
 
 #[tokio::test]
 async fn a_public_url_path_prefix_is_kept() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url: Url = format!("http://{}/shop/faceid/", listener.local_addr().unwrap())
-        .parse()
-        .unwrap();
-    without_browser_binding();
-    let demo::Demo { router, .. } = demo::demo(url.clone()).await.unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let (url, _) = serve_axum("/shop/faceid/").await;
 
     assert_pass_fail_and_replay(&url).await;
 }

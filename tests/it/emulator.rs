@@ -1,13 +1,12 @@
 //! The emulator itself: the H5 page and its buttons, callbacks signed with
 //! the current SIGN ticket, rotation, counts, faults and shutdown.
 
-mod emu_support;
-
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use emu_support::{browser, login_url, query_param, start_session, ID_NO, NAME};
+use crate::support::emu as emu_support;
+use crate::support::emu::{browser, login_url, query_param, start_session, ID_NO, NAME};
 use reqwest::StatusCode;
 use tencent_faceid::client::{ClientError, Endpoint, FaceIdClient};
 use tencent_faceid::clock::ManualClock;

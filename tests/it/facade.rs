@@ -5,10 +5,10 @@
 //! HTTP (plain text or JSON) in both frameworks; `Option<Verified>`; a
 //! handler tested with `VerificationOutcome::for_test`.
 
-mod support;
-
 use std::collections::HashMap;
 
+use crate::support;
+use crate::support::env::vars;
 use serde::Deserialize;
 use tencent_faceid::client::Endpoint;
 use tencent_faceid::emulator::{Emulator, Fault, Outcome};
@@ -161,14 +161,6 @@ async fn pass_through_the_app(base: &Url, emulator: &Emulator) {
         .unwrap();
     assert_eq!(owner.status(), 200);
     assert!(owner.text().await.unwrap().ends_with("passed=true"));
-}
-
-fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-    let map: HashMap<String, String> = pairs
-        .iter()
-        .map(|(name, value)| (name.to_string(), value.to_string()))
-        .collect();
-    move |name| map.get(name).cloned()
 }
 
 #[tokio::test]

@@ -7,13 +7,11 @@
 //! basic and enhanced H5 sessions and App SDK launches live on the same
 //! token and tickets.
 
-mod emu_support;
-mod support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use emu_support::on_manual_clock;
+use crate::support;
+use crate::support::emu::on_manual_clock;
 use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::edition::Edition;

@@ -3,14 +3,12 @@
 //! and to the actix extractor, neither runs the handler with an outcome nor
 //! consumes the order, which a `GET` then still gets.
 
-mod common;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use crate::support::common::*;
 use axum::routing::{any, get};
 use axum::Router;
-use common::*;
 use reqwest::Method;
 use tencent_faceid::actix;
 use tencent_faceid::axum::Verified;

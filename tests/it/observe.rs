@@ -20,9 +20,7 @@ use tencent_faceid::session::SessionStarter;
 use tencent_faceid::settle::Delivery;
 use tencent_faceid::tickets::CachedTickets;
 
-mod emu_support;
-
-use emu_support::wired::{emulator, session, verified, wired};
+use crate::support::emu::wired::{emulator, session, verified, wired};
 
 /// The value of the sample `name{labels}` in a Prometheus text exposition.
 fn sample(text: &str, name_and_labels: &str) -> f64 {

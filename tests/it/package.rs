@@ -4,12 +4,12 @@
 
 use base64::Engine as _;
 
-const README: &str = include_str!("../README.md");
+const README: &str = include_str!("../../README.md");
 
 #[test]
 fn rustdoc_shows_the_readmes_screenshot() {
-    let inline = include_str!("../docs/demo.png.b64").trim();
-    let png = include_bytes!("../docs/demo.png");
+    let inline = include_str!("../../docs/demo.png.b64").trim();
+    let png = include_bytes!("../../docs/demo.png");
     let encoded = base64::engine::general_purpose::STANDARD.encode(png);
     assert!(
         inline == encoded,
@@ -20,7 +20,7 @@ fn rustdoc_shows_the_readmes_screenshot() {
 
 #[test]
 fn the_readme_links_only_to_what_users_have() {
-    let manifest = include_str!("../Cargo.toml");
+    let manifest = include_str!("../../Cargo.toml");
     let include = manifest
         .lines()
         .find(|line| line.starts_with("include = "))

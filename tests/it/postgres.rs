@@ -4,13 +4,10 @@
 //! log, and purging old orders. On the tests' PostgreSQL (see
 //! `support::postgres`), each test in a schema of its own.
 
-// Of the shared support, only its PostgreSQL is used here.
-#[allow(dead_code)]
-mod support;
-
 use std::time::{Duration, SystemTime};
 
-use support::postgres::Schema;
+use crate::support;
+use crate::support::postgres::Schema;
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{
     Claim, Consumed, Lookup, OrderStore, PendingOrder, PostgresOrderStore, PostgresStoreError,

@@ -13,16 +13,13 @@
 //! `RedisTickets`): the one verifying a callback signed with a SIGN ticket
 //! another process fetched is handed that ticket (`StaticTickets`).
 
-// Of the shared support, only its PostgreSQL is used here.
-#[allow(dead_code)]
-mod support;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use support::postgres::Schema;
+use crate::support;
+use crate::support::postgres::Schema;
 use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
 use tencent_faceid::client::FaceIdClient;
 use tencent_faceid::clock::ManualClock;
@@ -64,7 +61,12 @@ fn session() -> StartSession {
 fn child(mode: &str, url: &str, schema: &str, emulator: &Emulator, query: &str) -> (Child, String) {
     let exe = std::env::current_exe().expect("the test binary");
     let mut child = Command::new(exe)
-        .args(["--ignored", "--exact", "child_process", "--nocapture"])
+        .args([
+            "--ignored",
+            "--exact",
+            "postgres_restart::child_process",
+            "--nocapture",
+        ])
         .env(ENV_MODE, mode)
         .env(ENV_URL, url)
         .env(ENV_SCHEMA, schema)

@@ -6,19 +6,14 @@
 //! ignored `child_process_verifies` test, which waits on stdin for the
 //! start signal so that all processes fire together.
 
-mod common;
-mod spare_redis;
-// Of the shared support, only its PostgreSQL is used here.
-#[allow(dead_code)]
-mod support;
-
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-use common::*;
-use spare_redis::SpareRedis;
-use support::postgres::Schema;
+use crate::support;
+use crate::support::common::*;
+use crate::support::postgres::Schema;
+use crate::support::spare_redis::SpareRedis;
 use tencent_faceid::callback::CallbackVerifier;
 use tencent_faceid::orders::{OrderStore, PostgresOrderStore, RedisOrderStore};
 use tencent_faceid::random::random_alphanumeric;
@@ -90,7 +85,7 @@ async fn race(backend: &str, url: &str, prefix: &str) {
                 .args([
                     "--ignored",
                     "--exact",
-                    "child_process_verifies",
+                    "processes::child_process_verifies",
                     "--nocapture",
                 ])
                 .env(ENV_BACKEND, backend)

@@ -14,7 +14,7 @@ use tencent_faceid::{axum::Verified, ids::UserId, FaceId};
 
 /// The code block of the README that follows `<!-- path -->`.
 fn readme_block(path: &str) -> String {
-    let readme = include_str!("../README.md");
+    let readme = include_str!("../../README.md");
     let marker = format!("<!-- {path} -->\n");
     let after = &readme[readme.find(&marker).expect("the marker") + marker.len()..];
     let body = &after[after.find('\n').expect("the fence's line") + 1..];
@@ -47,12 +47,12 @@ fn the_readme_quick_starts_are_the_examples_in_fifteen_lines_of_wiring() {
     for (path, source, lines) in [
         (
             "examples/axum_app.rs",
-            include_str!("../examples/axum_app.rs"),
+            include_str!("../../examples/axum_app.rs"),
             13,
         ),
         (
             "examples/actix_app.rs",
-            include_str!("../examples/actix_app.rs"),
+            include_str!("../../examples/actix_app.rs"),
             14,
         ),
     ] {

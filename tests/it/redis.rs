@@ -3,17 +3,13 @@
 //! `support::redis`). Every test works under its own random key prefix and
 //! deletes its keys at the end.
 
-mod support;
-
-mod emu_support;
-mod spare_redis;
-
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use emu_support::{on_manual_clock, replaced};
+use crate::support;
+use crate::support::emu::{on_manual_clock, replaced};
+use crate::support::spare_redis::SpareRedis;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use spare_redis::SpareRedis;
 use tencent_faceid::binding::BindingHash;
 use tencent_faceid::client::{Endpoint, FaceIdClient};
 use tencent_faceid::clock::ManualClock;

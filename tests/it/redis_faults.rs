@@ -4,14 +4,11 @@
 //! to a replica, too few replicas. The first genuine callback gets its
 //! verdict or a retryable 503 with the order still pending, never 409.
 
-mod common;
-mod spare_redis;
-
 use std::time::Duration;
 
-use common::*;
+use crate::support::common::*;
+use crate::support::spare_redis::{temp_dir, SpareRedis};
 use redis::aio::ConnectionManager;
-use spare_redis::{temp_dir, SpareRedis};
 use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
 use tencent_faceid::orders::RedisOrderStore;
 

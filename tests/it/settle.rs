@@ -5,8 +5,6 @@
 //! `support::postgres`). Nothing here sleeps:
 //! time moves when the test moves the clock.
 
-mod support;
-
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -28,7 +26,8 @@ use tencent_faceid::settle::{
 };
 use tencent_faceid::tickets::CachedTickets;
 
-use support::postgres::Schema;
+use crate::support;
+use crate::support::postgres::Schema;
 
 const MINUTE: Duration = Duration::from_secs(60);
 

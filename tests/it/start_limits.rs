@@ -3,10 +3,7 @@
 //! a blank name is a 400 with a message in the demo; a vendor answer that
 //! does not decode names the field and position, never the value.
 
-#[path = "../examples/demo.rs"]
-#[allow(dead_code)]
-mod demo;
-
+use faceid_demo::axum_demo as demo;
 use tencent_faceid::client::{ClientError, Endpoint};
 use tencent_faceid::emulator::{Emulator, Fault};
 use tencent_faceid::ids::UserId;

@@ -2,8 +2,6 @@
 //! rotation with a grace window, serving the valid ticket while refreshes
 //! fail, the typed error once it has expired, NONCE tickets.
 
-mod emu_support;
-
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,7 +9,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use emu_support::{browser, login_url, on_manual_clock, replaced, start_session};
+use crate::support::emu::{browser, login_url, on_manual_clock, replaced, start_session};
 use reqwest::StatusCode;
 use tencent_faceid::client::Endpoint;
 use tencent_faceid::clock::ManualClock;

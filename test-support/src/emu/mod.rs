@@ -1,5 +1,4 @@
 //! Helpers shared by the tests that drive the emulator.
-#![allow(dead_code)] // each test crate uses a different subset
 
 use tencent_faceid::client::FaceIdClient;
 use tencent_faceid::clock::ManualClock;
@@ -16,6 +15,7 @@ pub mod wired;
 
 /// Personal data the tests send; it must never show up in logs or errors.
 pub const NAME: &str = "Zhang Sanfeng";
+/// The id number the tests send, as personal as [`NAME`].
 pub const ID_NO: &str = "110101199003074477";
 
 /// A geth5faceid request signed with `ticket`, as the vendor documents.

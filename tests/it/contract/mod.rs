@@ -7,12 +7,10 @@
 //! the PostgreSQL store uses the binary's PostgreSQL (`support::postgres`),
 //! each backend in a fresh schema, dropped at the end.
 
-#[path = "../support/mod.rs"]
-mod support;
-
 mod order_store;
 mod ticket_provider;
 
+use crate::support;
 use redis::aio::ConnectionManager;
 use tencent_faceid::random::random_alphanumeric;
 

@@ -12,9 +12,9 @@ use tencent_faceid::orders::{
     Claim, Consumed, Lookup, MemoryOrderStore, OrderStore, PendingOrder, StoreError,
 };
 
+use super::Redis;
 use crate::support;
 use crate::support::postgres::Schema;
-use crate::Redis;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn memory_store() {

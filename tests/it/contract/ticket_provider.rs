@@ -15,7 +15,7 @@ use tencent_faceid::tickets::{
 };
 use tencent_faceid::{async_trait, Secret};
 
-use crate::Redis;
+use super::Redis;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn static_tickets() {
