@@ -1,4 +1,6 @@
-//! What the demo session tests share.
+//! The demo as its HTTP client sees it: starting a session through the
+//! form, and an entry of the sessions list (the demo session tests, in
+//! `tests/it` and `tests/demo_sessions.rs`).
 
 use serde_json::Value;
 use url::Url;

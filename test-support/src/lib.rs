@@ -3,12 +3,12 @@
 //! the Redis tests, [`postgres`] for the PostgreSQL ones, found or started
 //! by [`service`]), throwaway Redis servers driven by their PID
 //! ([`spare_redis`]), helpers for tests that drive the emulator ([`emu`])
-//! or the demo as its HTTP client sees it ([`demo_client`]), the callback benches' fixtures ([`callbacks`])
-//! and loud skips ([`skip`]).
+//! or the demo as its HTTP client sees it ([`demo_client`]), the callback
+//! benches' fixtures ([`callbacks`]) and loud skips ([`skip`]).
 //!
 //! A test or bench takes what it needs with `use faceid_test_support::…`;
-//! helpers only the main test binary uses live in its own `support`
-//! module (`tests/it/support`).
+//! what only the main test binary uses is in its own `support` module
+//! (`tests/it/support`).
 #![warn(missing_docs)]
 
 pub mod callbacks;

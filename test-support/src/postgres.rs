@@ -5,7 +5,7 @@
 //! removed with the test process, so `cargo test` needs no PostgreSQL
 //! running beforehand.
 //!
-//! Its lifetime is tied to a pipe, as with `support::redis`: the cluster
+//! Its lifetime is tied to a pipe, as with [`redis`](crate::redis): the cluster
 //! runs under a small shell that waits for the end of its stdin, whose
 //! other end only this process holds, then stops it and removes its
 //! directory. As root (CI), the shell runs as the `postgres` user, since

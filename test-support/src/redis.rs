@@ -9,15 +9,17 @@
 //! panic, abort, `SIGKILL`), the kernel closes that pipe and the server
 //! goes.
 //!
-//! Without `redis-server` installed, one test of each binary fails with
+//! Without `redis-server` installed, one test of each binary (its
+//! `redis_is_available`) fails with
 //! the fix (install the Debian package `redis-server`) and every other
 //! Redis test passes after a loud `SKIPPED` line; `FACEID_SKIP_REDIS=1`
 //! turns that failure into a skip too.
 //!
-//! A test file adopts it with:
+//! A test binary adopts it with (in `tests/it`, `support` is its own
+//! module, which re-exports this crate's):
 //!
 //! ```text
-//! mod support;
+//! use faceid_test_support as support;
 //!
 //! #[test]
 //! fn redis_is_available() {

@@ -1,8 +1,6 @@
 //! Skipping a test loudly. The test harness captures what a passing test
 //! prints with `println!` and `eprintln!`, so a skip reported that way is
 //! never seen: these lines go straight to the process's stderr instead.
-//! Test binaries that need only this take it with
-//! `#[path = "support/skip.rs"] mod skip;`.
 
 use std::io::Write;
 

@@ -1,6 +1,7 @@
 //! What the package holds for its readers: the screenshot rustdoc shows
-//! is the README's one, and the README links only to what users have (its
-//! relative links point into the package; no project-internal documents).
+//! is the README's one, the README links only to what users have (its
+//! relative links point into the package; no project-internal documents),
+//! and none of the workspace's unpublished members is in it.
 
 use base64::Engine as _;
 
@@ -50,5 +51,32 @@ fn the_readme_links_only_to_what_users_have() {
     }
     for internal in ["PROTOCOL.md", "EDITIONS.md", "RESEARCH.md", "/work/"] {
         assert!(!README.contains(internal), "the README cites {internal}");
+    }
+}
+
+#[test]
+fn the_package_holds_no_workspace_member() {
+    let manifest = include_str!("../../Cargo.toml");
+    let include = manifest
+        .lines()
+        .find(|line| line.starts_with("include = "))
+        .expect("the package's include list");
+    let members = manifest
+        .lines()
+        .find(|line| line.starts_with("members = "))
+        .expect("the workspace's members");
+    let members: Vec<&str> = members.split('"').skip(1).step_by(2).collect();
+    assert!(members.contains(&"test-support"), "{members:?}");
+    for member in members {
+        assert!(
+            !include.contains(&format!("\"/{member}")),
+            "the package holds the unpublished workspace member {member}"
+        );
+        // Its dev-dependency has no version, so `cargo package` drops it.
+        let dependency = manifest
+            .lines()
+            .find(|line| line.contains(&format!("{{ path = \"{member}\"")))
+            .unwrap_or_else(|| panic!("{member} is a path dev-dependency"));
+        assert!(!dependency.contains("version"), "{dependency}");
     }
 }

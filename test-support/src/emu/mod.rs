@@ -1,4 +1,5 @@
-//! Helpers shared by the tests that drive the emulator.
+//! Helpers shared by the tests that drive the emulator (in `tests/it` and
+//! `tests/spans.rs`).
 
 use tencent_faceid::client::FaceIdClient;
 use tencent_faceid::clock::ManualClock;

@@ -1,5 +1,5 @@
 //! A starter, verifier and settler on one emulator and memory store, for
-//! the tests of what operators see (`observe.rs`, `spans.rs`).
+//! the tests of what operators see (`tests/it/observe.rs`, `tests/spans.rs`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -1,9 +1,7 @@
-//! Shared by `tests/callback.rs`, `tests/axum_layer.rs` and `tests/actix.rs`:
+//! Shared by `callback`, `axum_layer`, `actix` and the other callback tests:
 //! the seed ticket, callback builders, a failing ticket source, the matrix
 //! of good and bad callbacks every surface must answer alike, and a partner
 //! server against the emulator.
-// Each test crate uses its own subset of these helpers.
-#![allow(dead_code)]
 
 use std::future::Future;
 use std::sync::Arc;
@@ -492,12 +490,11 @@ where
     handler_calls
 }
 
-/// A partner server against the emulator: sessions started for real, the
-/// store they are recorded in, and a verifier over the same tickets and
-/// store, confirming passes with the vendor's record when asked to.
+/// A partner server against the emulator: sessions started for real, and
+/// a verifier over the same tickets and store, confirming passes with the
+/// vendor's record when asked to.
 pub struct Partner {
     pub emulator: Emulator,
-    pub store: MemoryOrderStore,
     pub starter: SessionStarter,
     pub verifier: CallbackVerifier,
 }
@@ -519,7 +516,6 @@ impl Partner {
         let verifier = builder.build().expect("valid verifier");
         Self {
             emulator,
-            store,
             starter,
             verifier,
         }
