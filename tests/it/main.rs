@@ -4,8 +4,9 @@
 //! PostgreSQL (`support`).
 //!
 //! Kept out, each in a binary of its own because it owns process-wide
-//! state the others would disturb: `tests/spans.rs` (the global tracing
-//! subscriber, which sees every thread's spans) and `tests/demo_sessions.rs`
+//! state the others would disturb: `tests/spans.rs` (the process's
+//! tracing subscriber, which a process has only one of, `callback` here
+//! sets it, and whose every span it checks) and `tests/demo_sessions.rs`
 //! (the demo's global metrics recorder, whose counts it checks exactly).
 //!
 //! What these modules may and may not do, sharing one process:
@@ -13,7 +14,7 @@
 //! - No environment variable is set: the demos take their options in code
 //!   (`faceid_demo::Options`), configuration goes through `from_vars`.
 //! - A metrics recorder is set per thread only (`observe`); the demos
-//!   install the global one, which nothing here reads.
+//!   install the global one, whose counts nothing here checks.
 //! - One test sets the process's tracing subscriber (`callback`'s logging
 //!   test, which expects the others' events too); `emulator` scopes its
 //!   own to its thread.
