@@ -21,17 +21,13 @@ use axum::routing::get;
 use axum::Router;
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkGroup, Criterion};
+use faceid_test_support::callbacks::{
+    now, plain_handler, request, verified_handler, Orders, APP_ID, SMALL_STORE, TICKET,
+};
 use tencent_faceid::sign::sign;
 use tencent_faceid::tower::FaceCallbackLayer;
 use tower::util::MapRequestLayer;
 use tower::ServiceExt;
-
-#[path = "support/callbacks.rs"]
-mod callbacks;
-
-use callbacks::{
-    now, plain_handler, request, verified_handler, Orders, APP_ID, SMALL_STORE, TICKET,
-};
 
 /// Benchmarks a route that does not check callbacks, on the same requests
 /// as the verified route.

@@ -18,16 +18,14 @@ use axum::body::Body;
 use axum::http::{Request, Response};
 use axum::routing::get;
 use axum::Router;
+use faceid_test_support::callbacks::{
+    now, plain_handler, request, verified_handler, Orders, APP_ID, TICKET,
+};
 use sha1::{Digest, Sha1};
 use tencent_faceid::callback::{CallbackVerifier, VerificationOutcome};
 use tencent_faceid::sign::{sign, verify, Signature};
 use tencent_faceid::tower::FaceCallbackLayer;
 use tower::ServiceExt;
-
-#[path = "support/callbacks.rs"]
-mod callbacks;
-
-use callbacks::{now, plain_handler, request, verified_handler, Orders, APP_ID, TICKET};
 
 /// Measured calls per case.
 const CALLS: u64 = 4_000;

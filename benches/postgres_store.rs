@@ -2,7 +2,7 @@
 //! on the same connection, in one run (criterion group `postgres`).
 //!
 //! The PostgreSQL is the tests' (`DATABASE_URL`, else 127.0.0.1:5432, else
-//! a throwaway cluster: see tests/support/postgres.rs), in a schema of the
+//! a throwaway cluster: see test-support/src/postgres.rs), in a schema of the
 //! bench's own, dropped at the end. Both sides use one pool of a single
 //! connection:
 //!
@@ -13,15 +13,12 @@
 //! - `bare_put_consume`: the put and the consume only.
 
 #[allow(dead_code)]
-#[path = "../tests/support/mod.rs"]
-mod support;
-
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use faceid_test_support::postgres::{self, Schema};
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use support::postgres::Schema;
 use tencent_faceid::callback::CallbackVerifier;
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{OrderStore, PendingOrder, PostgresOrderStore};
@@ -125,7 +122,7 @@ fn postgres(c: &mut Criterion) {
         .enable_all()
         .build()
         .expect("runtime");
-    let Some(url) = support::postgres::url() else {
+    let Some(url) = postgres::url() else {
         return;
     };
     let schema = runtime.block_on(Schema::new()).expect("PostgreSQL answers");

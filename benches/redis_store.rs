@@ -10,27 +10,19 @@
 //! same connection, the consume before attempt ids, and both with `WAIT 1`
 //! on a local replica the bench starts (`redis-server` on free ports).
 
-#[path = "support/redis_keys.rs"]
-mod redis_keys;
-
-#[path = "../tests/spare_redis/mod.rs"]
-mod spare_redis;
-
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use ::redis::aio::ConnectionManager;
 use ::redis::Script;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use spare_redis::SpareRedis;
+use faceid_test_support::redis::remove_keys_at;
+use faceid_test_support::spare_redis::SpareRedis;
 use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::RedisOrderStore;
 use tencent_faceid::orders::{Claim, MemoryOrderStore, OrderStore, PendingOrder};
-/// `len` random ASCII letters and digits.
-fn random_alphanumeric(len: usize) -> String {
-    rand::distr::SampleString::sample_string(&rand::distr::Alphanumeric, &mut rand::rng(), len)
-}
+use faceid_test_support::random_alphanumeric;
 use tencent_faceid::sign::sign;
 use tencent_faceid::tickets::StaticTickets;
 
@@ -140,7 +132,7 @@ fn stores(c: &mut Criterion) {
     bench_store(c, &runtime, "memory", memory, Duration::from_millis(200));
 
     // Remove the tombstones the bench left.
-    runtime.block_on(redis_keys::remove_keys(&url, &prefix));
+    runtime.block_on(remove_keys_at(&url, &prefix));
 }
 
 /// The consume as it was before attempt ids, for the comparison only.

@@ -11,22 +11,17 @@
 //!   the emulator (a `queryfacerecord` on loopback HTTP, a consume and a
 //!   hook call), per order.
 
-#[path = "support/redis_keys.rs"]
-mod redis_keys;
-
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use faceid_test_support::redis::remove_keys_at;
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::emulator::{Emulator, Outcome};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::RedisOrderStore;
 use tencent_faceid::orders::{Consumed, MemoryOrderStore, OrderStore, PendingOrder};
-/// `len` random ASCII letters and digits.
-fn random_alphanumeric(len: usize) -> String {
-    rand::distr::SampleString::sample_string(&rand::distr::Alphanumeric, &mut rand::rng(), len)
-}
+use faceid_test_support::random_alphanumeric;
 use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::settle::{Reconciler, Settlement, Settler};
 use tencent_faceid::tickets::CachedTickets;
@@ -134,7 +129,7 @@ fn consume(c: &mut Criterion) {
         let name = "redis/index";
         bench_consume(c, &runtime, name, &store, Duration::from_secs(600));
     }
-    runtime.block_on(redis_keys::remove_keys(&url, &prefix));
+    runtime.block_on(remove_keys_at(&url, &prefix));
 }
 
 fn reconcile(c: &mut Criterion) {

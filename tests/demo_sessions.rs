@@ -1,20 +1,19 @@
 //! The demo's session list over real HTTP: a started session is pending,
 //! its callback settles it passed by the callback, and the metrics say so.
 
-// One demo per test binary: each installs the process's metrics recorder.
-#[path = "../examples/demo.rs"]
-#[allow(dead_code)]
-mod demo;
-mod demo_support;
+// Its own test binary: the demo installs the process's metrics recorder,
+// whose counts this test checks exactly (the demos in `tests/it` count
+// there too).
 
-use demo_support::{session, start};
+use faceid_demo::axum_demo as demo;
+use faceid_test_support::demo_client::{session, start};
 use serde_json::Value;
 use tencent_faceid::emulator::Outcome;
 use url::Url;
 
 #[tokio::test]
 async fn sessions_are_listed_pending_then_settled_and_counted() {
-    // This test's client keeps no cookies (tests/binding.rs covers binding).
+    // This test's client keeps no cookies (tests/it/binding.rs covers binding).
     std::env::set_var("DEMO_BROWSER_BINDING", "0");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url: Url = format!("http://{}/", listener.local_addr().unwrap())

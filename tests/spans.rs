@@ -19,10 +19,8 @@ use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
 
-mod emu_support;
-
-use emu_support::wired::{emulator, verified, wired};
-use emu_support::{ID_NO, NAME};
+use faceid_test_support::emu::wired::{emulator, verified, wired};
+use faceid_test_support::emu::{ID_NO, NAME};
 
 /// A span's or an event's fields, by name.
 type FieldValues = BTreeMap<String, String>;

@@ -43,7 +43,7 @@ pub mod vars {
 }
 
 /// The app id an emulator accepts unless built with another (the default
-/// of `EmulatorBuilder::app_id`; `tests/configured_once.rs` checks they
+/// of `EmulatorBuilder::app_id`; `tests/it/configured_once.rs` checks they
 /// agree).
 const EMULATOR_APP_ID: &str = "TIDAemu1";
 /// The secret an emulator accepts unless built with another.

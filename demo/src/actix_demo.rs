@@ -1,0 +1,194 @@
+//! The same flow as [`axum_demo`](crate::axum_demo), in actix-web with the
+//! crate's `Verified` extractor (`cargo run --example actix_demo`).
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, Either, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use tencent_faceid::actix::{SdkVerified, Verified, VerifiedRejection};
+use tencent_faceid::emulator::Emulator;
+use tencent_faceid::ids::UserId;
+use crate::random_alphanumeric;
+use tencent_faceid::render::BodyFormat;
+use tencent_faceid::session::{StartSession, Started};
+use tencent_faceid::FaceId;
+use url::Url;
+
+use crate::pages::Site;
+use crate::wiring::{BoxError, Options};
+use crate::{editions, pages, sessions, wiring};
+
+/// What the actix app needs: built once, cloned into every worker.
+#[derive(Clone)]
+pub struct DemoState {
+    face_id: FaceId,
+    callback_url: Url,
+    site: Site,
+    prefix: Option<String>,
+}
+
+/// Builds the demo's state for a server reachable at `public_url`, with
+/// the [`Options`] of the environment, and the emulator it uses when no
+/// vendor is configured.
+pub async fn demo_state(public_url: Url) -> Result<(DemoState, Option<Emulator>), BoxError> {
+    demo_state_with(public_url, Options::from_env()).await
+}
+
+/// Builds the demo's state for a server reachable at `public_url`, with
+/// `options`, and the emulator it uses when no vendor is configured.
+pub async fn demo_state_with(
+    public_url: Url,
+    options: Options,
+) -> Result<(DemoState, Option<Emulator>), BoxError> {
+    let face_id = wiring::face_id(options).await?;
+    let emulator = face_id.emulator().cloned();
+    let state = DemoState {
+        face_id,
+        callback_url: public_url.join("face/callback")?,
+        site: Site::new(public_url.path()),
+        prefix: wiring::prefix(&public_url),
+    };
+    Ok((state, emulator))
+}
+
+/// Registers the demo's routes and data on an actix `App`: at the root,
+/// and below the public URL's path prefix when it has one.
+pub fn configure(state: DemoState) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |config| {
+        let prefix = state.prefix.clone();
+        // The extractor finds the verifier in the `FaceId`.
+        config
+            .app_data(web::Data::new(state.face_id.clone()))
+            .app_data(web::Data::new(state));
+        if let Some(prefix) = prefix {
+            config.service(web::scope(&prefix).configure(routes));
+        }
+        routes(config);
+    }
+}
+
+fn routes(config: &mut web::ServiceConfig) {
+    config
+        .route("/", web::get().to(index))
+        .route("/start", web::post().to(start))
+        .route("/sdk/start", web::post().to(sdk_start))
+        .route("/sdk/result", web::post().to(sdk_result))
+        .route("/face/callback", web::get().to(callback))
+        .route("/sessions", web::get().to(sessions_page))
+        .route(
+            "/sessions.json",
+            web::get().to(|| async {
+                HttpResponse::Ok()
+                    .content_type("application/json")
+                    .body(sessions::json())
+            }),
+        )
+        .route("/metrics", web::get().to(|| async { sessions::metrics() }));
+}
+
+async fn sessions_page(state: web::Data<DemoState>) -> HttpResponse {
+    html(StatusCode::OK, sessions::html(&state.site))
+}
+
+async fn index(state: web::Data<DemoState>) -> HttpResponse {
+    html(StatusCode::OK, pages::index(&state.site, "actix-web"))
+}
+
+#[derive(Deserialize)]
+struct StartForm {
+    name: String,
+    id_number: String,
+    edition: Option<String>,
+}
+
+async fn start(
+    http: HttpRequest,
+    state: web::Data<DemoState>,
+    form: web::Form<StartForm>,
+) -> Either<Started, HttpResponse> {
+    let problem = |status: u16, message: &str| {
+        let page = pages::problem(&state.site, 1, "Could not start", message);
+        html(status_code(status), page)
+    };
+    let form = form.into_inner();
+    let user_id = match UserId::new(format!("demo{}", random_alphanumeric(12))) {
+        Ok(user_id) => user_id,
+        Err(error) => return Either::Right(problem(500, &error.to_string())),
+    };
+    let edition = match editions::h5_edition(form.edition.as_deref()) {
+        Ok(edition) => edition,
+        Err(message) => return Either::Right(problem(400, &message)),
+    };
+    let mut request = StartSession::new(user_id, state.callback_url.clone())
+        .name(form.name)
+        .id_number(form.id_number)
+        .edition(edition);
+    if let Some(addr) = http.peer_addr() {
+        request = request.client_addr(addr.ip());
+    }
+    match state.face_id.start(request).await {
+        Ok(started) => {
+            sessions::started(&started.order_no);
+            Either::Left(started)
+        }
+        Err(error) => Either::Right(problem(error.status(), &error.public_message())),
+    }
+}
+
+/// `POST /sdk/start`: the App SDK's launch parameters, as JSON.
+async fn sdk_start(
+    http: HttpRequest,
+    state: web::Data<DemoState>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let content_type = http
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let request = match editions::sdk_request(content_type, &body) {
+        Ok(request) => request,
+        Err(message) => return HttpResponse::BadRequest().json(editions::problem(&message)),
+    };
+    match state.face_id.start_sdk(request).await {
+        Ok(launch) => {
+            sessions::started(&launch.agreement_no);
+            HttpResponse::Ok().json(launch)
+        }
+        Err(error) => {
+            let answer = error.to_response(BodyFormat::Json);
+            actix_web::Responder::respond_to(answer, &http)
+        }
+    }
+}
+
+/// `POST /sdk/result`: the SDK's result, forwarded by the app, verified.
+async fn sdk_result(SdkVerified(outcome): SdkVerified) -> HttpResponse {
+    HttpResponse::Ok().json(editions::sdk_outcome(&outcome))
+}
+
+async fn callback(
+    state: web::Data<DemoState>,
+    verified: Result<Verified, VerifiedRejection>,
+) -> HttpResponse {
+    match verified {
+        Ok(Verified(outcome)) => {
+            let photo = wiring::evidence(&state.face_id, &outcome).await;
+            let page = pages::outcome(&state.site, &outcome, photo.as_ref());
+            html(StatusCode::OK, page)
+        }
+        Err(rejection) => {
+            let status = rejection.rejection().map_or(500, |r| r.status());
+            let page = pages::problem(&state.site, 3, "Not accepted", &rejection.to_string());
+            html(status_code(status), page)
+        }
+    }
+}
+
+fn html(status: StatusCode, page: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(page)
+}
+
+fn status_code(status: u16) -> StatusCode {
+    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}

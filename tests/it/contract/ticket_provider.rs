@@ -1,0 +1,86 @@
+//! The ticket provider contract on every provider: one test per backend.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use tencent_faceid::clock::ManualClock;
+use tencent_faceid::contract;
+use tencent_faceid::credentials::Ticket;
+use tencent_faceid::emulator::Emulator;
+use tencent_faceid::ids::UserId;
+use tencent_faceid::tickets::RedisTickets;
+use tencent_faceid::tickets::{
+    CachedTickets, SignTickets, StaticTickets, TicketError, TicketProvider,
+};
+use tencent_faceid::{async_trait, Secret};
+
+use super::Redis;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn static_tickets() {
+    contract::ticket_provider(async || StaticTickets::new("sign-ticket", "nonce-ticket")).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cached_tickets_over_the_emulator() {
+    let emulator = Emulator::builder()
+        .clock(ManualClock::new())
+        .start()
+        .await
+        .unwrap();
+    let make = async || CachedTickets::builder(emulator.client()).build();
+    contract::ticket_provider_with_clock(emulator.clock(), make).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn redis_tickets_over_the_emulator() {
+    let Some(redis) = Redis::connect().await else {
+        return;
+    };
+    let emulator = Emulator::start().await.unwrap();
+    let make = async || {
+        let tickets = RedisTickets::builder(emulator.client(), redis.manager());
+        tickets.prefix(redis.fresh_prefix()).build()
+    };
+    contract::ticket_provider(make).await;
+    redis.remove_keys().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_users_own_provider() {
+    contract::ticket_provider(async || VaultTickets::default()).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[should_panic(expected = "verifies against the tickets a later call accepts now")]
+async fn a_provider_rotating_on_every_call_breaks_it() {
+    let make = async || VaultTickets {
+        rotates: true,
+        ..VaultTickets::default()
+    };
+    contract::ticket_provider(make).await;
+}
+
+/// A user's provider: tickets read from a secret manager (here a counter),
+/// the SIGN ticket a new one on every read if `rotates`.
+#[derive(Default)]
+struct VaultTickets {
+    reads: AtomicUsize,
+    rotates: bool,
+}
+
+#[async_trait]
+impl TicketProvider for VaultTickets {
+    async fn sign_tickets(&self) -> Result<Arc<SignTickets>, TicketError> {
+        let read = self.reads.fetch_add(1, Ordering::Relaxed);
+        let version = if self.rotates { read } else { 0 };
+        let expires_at = SystemTime::now() + Duration::from_secs(20 * 60);
+        let ticket = Ticket::new(format!("sign-ticket-{version}"), expires_at);
+        Ok(Arc::new(SignTickets::new(ticket)))
+    }
+
+    async fn nonce_ticket(&self, _user_id: &UserId) -> Result<Secret, TicketError> {
+        Ok(Secret::new("nonce-ticket"))
+    }
+}

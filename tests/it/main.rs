@@ -1,0 +1,56 @@
+//! The crate's integration tests, in one binary (linked once instead of
+//! once per file): a module per area, the Redis and PostgreSQL tests and
+//! the contract suites included, all sharing this process's Redis and
+//! PostgreSQL (`support`).
+//!
+//! Kept out, each in a binary of its own because it owns process-wide
+//! state the others would disturb: `tests/spans.rs` (the process's
+//! tracing subscriber, which a process has only one of, `callback` here
+//! sets it, and whose every span it checks) and `tests/demo_sessions.rs`
+//! (the demo's global metrics recorder, whose counts it checks exactly).
+//!
+//! What these modules may and may not do, sharing one process:
+//!
+//! - No environment variable is set: the demos take their options in code
+//!   (`faceid_demo::Options`), configuration goes through `from_vars`.
+//! - A metrics recorder is set per thread only (`observe`); the demos
+//!   install the global one, whose counts nothing here checks.
+//! - One test sets the process's tracing subscriber (`callback`'s logging
+//!   test, which expects the others' events too); `emulator` scopes its
+//!   own to its thread.
+//! - Tests that re-execute this binary (`processes`, `postgres_restart`)
+//!   name their child test by its full path (`module::test`).
+
+mod support;
+
+mod actix;
+mod actix_demo_sessions;
+mod axum_layer;
+mod binding;
+mod browser;
+mod callback;
+mod client;
+mod configured_once;
+mod contract;
+mod demo_editions;
+mod demo_flow;
+mod editions;
+mod emulator;
+mod errors;
+mod facade;
+mod lifecycle;
+mod methods;
+mod observe;
+mod package;
+mod postgres;
+mod postgres_restart;
+mod processes;
+mod quickstart;
+mod redis;
+mod redis_faults;
+mod session;
+mod settle;
+mod signing;
+mod start_limits;
+mod tickets;
+mod untrusted_callbacks;

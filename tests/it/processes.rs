@@ -1,0 +1,169 @@
+//! Fifty concurrent genuine callbacks for one order, from four processes
+//! sharing one Redis, or one PostgreSQL: exactly one is accepted, the
+//! others are replays.
+//!
+//! The test re-executes its own binary four times, running only the
+//! ignored `child_process_verifies` test, which waits on stdin for the
+//! start signal so that all processes fire together.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use crate::support;
+use crate::support::common::*;
+use crate::support::postgres::Schema;
+use crate::support::spare_redis::SpareRedis;
+use tencent_faceid::callback::CallbackVerifier;
+use tencent_faceid::orders::{OrderStore, PostgresOrderStore, RedisOrderStore};
+use faceid_test_support::random_alphanumeric;
+
+const PROCESSES: usize = 4;
+const CALLBACKS: usize = 50;
+
+/// What a child process needs: the backend (`redis` or `postgres`), its
+/// URL, the key prefix or schema, the order and how many callbacks to send.
+const ENV_BACKEND: &str = "FACEID_CHILD_BACKEND";
+const ENV_URL: &str = "FACEID_CHILD_URL";
+const ENV_PREFIX: &str = "FACEID_CHILD_PREFIX";
+const ENV_ORDER: &str = "FACEID_CHILD_ORDER";
+const ENV_COUNT: &str = "FACEID_CHILD_COUNT";
+
+async fn store(backend: &str, url: &str, prefix: &str) -> Arc<dyn OrderStore> {
+    if backend == "postgres" {
+        let pool = tencent_faceid::orders::postgres_pool(url)
+            .await
+            .expect("the tests' PostgreSQL answers");
+        let store = PostgresOrderStore::builder(pool, "appId001").schema(prefix);
+        return Arc::new(store.build().await.expect("a migrated schema"));
+    }
+    let manager = tencent_faceid::redis::connect(url)
+        .await
+        .expect("the spare Redis answers");
+    Arc::new(
+        RedisOrderStore::builder(manager, "appId001")
+            .prefix(prefix)
+            .build(),
+    )
+}
+
+#[test]
+fn postgres_is_available() {
+    support::postgres::require();
+}
+
+#[tokio::test]
+async fn fifty_callbacks_from_four_processes_are_accepted_exactly_once() {
+    if !SpareRedis::available() {
+        return SpareRedis::skip("fifty_callbacks_from_four_processes");
+    }
+    let redis = SpareRedis::start(&[]);
+    let prefix = format!("faceid-test:{}:", random_alphanumeric(8));
+    race("redis", &redis.url(), &prefix).await;
+}
+
+#[tokio::test]
+async fn fifty_callbacks_from_four_processes_sharing_postgres_are_accepted_exactly_once() {
+    let Some(url) = support::postgres::url() else {
+        return;
+    };
+    let schema = Schema::new().await.expect("PostgreSQL answers");
+    race("postgres", url, &schema.name).await;
+    schema.drop().await;
+}
+
+/// Puts one order in the backend, then has four child processes send
+/// fifty genuine callbacks for it at once.
+async fn race(backend: &str, url: &str, prefix: &str) {
+    start_order(&store(backend, url, prefix).await, "order1", TTL).await;
+
+    let exe = std::env::current_exe().expect("the test binary");
+    let mut children: Vec<_> = (0..PROCESSES)
+        .map(|i| {
+            let count = CALLBACKS / PROCESSES + usize::from(i < CALLBACKS % PROCESSES);
+            Command::new(&exe)
+                .args([
+                    "--ignored",
+                    "--exact",
+                    "processes::child_process_verifies",
+                    "--nocapture",
+                ])
+                .env(ENV_BACKEND, backend)
+                .env(ENV_URL, url)
+                .env(ENV_PREFIX, prefix)
+                .env(ENV_ORDER, "order1")
+                .env(ENV_COUNT, count.to_string())
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .expect("the test binary runs again")
+        })
+        .collect();
+    let mut outputs: Vec<_> = children
+        .iter_mut()
+        .map(|child| BufReader::new(child.stdout.take().expect("piped")).lines())
+        .collect();
+    // Each child says when it is connected and waiting.
+    for lines in &mut outputs {
+        let ready = lines.by_ref().map_while(Result::ok).any(|l| l == "ready");
+        assert!(ready, "a child process exited before it was ready");
+    }
+    for child in &mut children {
+        let stdin = child.stdin.as_mut().expect("piped");
+        stdin.write_all(b"go\n").expect("the child reads its stdin");
+    }
+    let mut statuses = Vec::new();
+    for lines in outputs {
+        statuses.extend(lines.map_while(Result::ok).filter_map(|line| {
+            line.strip_prefix("status ")
+                .map(|s| s.parse::<u16>().unwrap())
+        }));
+    }
+    for child in &mut children {
+        assert!(child.wait().unwrap().success(), "a child process failed");
+    }
+    assert_eq!(statuses.len(), CALLBACKS, "every callback was answered");
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 409).count(),
+        CALLBACKS - 1
+    );
+}
+
+/// One of the four processes: sends its share of the callbacks at once
+/// when told to, and prints each status.
+#[tokio::test]
+#[ignore = "a child process of fifty_callbacks_from_four_processes_are_accepted_exactly_once"]
+async fn child_process_verifies() {
+    let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is set"));
+    let store = store(&var(ENV_BACKEND), &var(ENV_URL), &var(ENV_PREFIX)).await;
+    let verifier = CallbackVerifier::builder(&wiring(seed_tickets(), store))
+        .browser_binding(false)
+        .record_judge(false)
+        .build()
+        .unwrap();
+    let query = callback(&var(ENV_ORDER), "0", TICKET);
+    let count: usize = var(ENV_COUNT).parse().unwrap();
+    println!("ready");
+    let mut go = String::new();
+    std::io::stdin().read_line(&mut go).unwrap();
+    let tasks: Vec<_> = (0..count)
+        .map(|_| {
+            let verifier = verifier.clone();
+            let query = query.clone();
+            tokio::spawn(async move {
+                match verifier.verify(&query).await {
+                    Ok(_) => 200,
+                    Err(rejection) => rejection.status(),
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        println!("status {}", task.await.unwrap());
+    }
+}

@@ -1,0 +1,10 @@
+//! What the tests of this binary share: the workspace's test-support
+//! crate (the tests' Redis and PostgreSQL, spare Redis servers, emulator
+//! and demo helpers), re-exported so that a test reads
+//! `support::redis::url()`, and what only these tests use.
+
+pub use faceid_test_support::{demo_client, emu, postgres, redis, skip, spare_redis};
+
+pub mod common;
+pub mod demos;
+pub mod env;
