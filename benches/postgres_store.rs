@@ -17,16 +17,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use faceid_test_support::callbacks::{self, APP_ID, TICKET};
 use faceid_test_support::postgres::{self, Schema};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use tencent_faceid::callback::CallbackVerifier;
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{OrderStore, PendingOrder, PostgresOrderStore};
 use tencent_faceid::sign::sign;
-use tencent_faceid::tickets::StaticTickets;
 
-const APP_ID: &str = "appId001";
-const TICKET: &str = "duSz9ptwyW1Xn7r6gYItxz3feMdJ8Na5x7JZuoxurE7RcI5TdwCE4KT2eEeNNDoe";
 const TTL: Duration = Duration::from_secs(600);
 
 /// The crate's statements with the tables of `schema` written in.
@@ -136,17 +134,7 @@ fn postgres(c: &mut Criterion) {
                 .build(),
         )
         .expect("a migrated schema");
-    let verifier = CallbackVerifier::builder(&tencent_faceid::wiring::Wiring::new(
-        tencent_faceid::client::FaceIdClient::builder(APP_ID, "secret")
-            .build()
-            .expect("valid client"),
-        StaticTickets::new(TICKET, "n"),
-        store.clone(),
-    ))
-    .browser_binding(false)
-    .record_judge(false)
-    .build()
-    .expect("valid configuration");
+    let verifier = callbacks::verifier(store.clone());
     let bare = Bare::new(&schema.name);
     let counter = AtomicU64::new(0);
 

@@ -16,18 +16,15 @@ use std::time::Duration;
 use ::redis::aio::ConnectionManager;
 use ::redis::Script;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use faceid_test_support::callbacks::{self, APP_ID, TICKET};
+use faceid_test_support::random_alphanumeric;
 use faceid_test_support::redis::remove_keys_at;
 use faceid_test_support::spare_redis::SpareRedis;
 use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::RedisOrderStore;
 use tencent_faceid::orders::{Claim, MemoryOrderStore, OrderStore, PendingOrder};
-use faceid_test_support::random_alphanumeric;
 use tencent_faceid::sign::sign;
-use tencent_faceid::tickets::StaticTickets;
-
-const APP_ID: &str = "appId001";
-const TICKET: &str = "duSz9ptwyW1Xn7r6gYItxz3feMdJ8Na5x7JZuoxurE7RcI5TdwCE4KT2eEeNNDoe";
 
 async fn put_and_verify(
     store: &impl OrderStore,
@@ -60,17 +57,7 @@ fn bench_store<S: OrderStore + Clone>(
 ) {
     let counter = AtomicU64::new(0);
     let user = UserId::new("benchuser").expect("valid user id");
-    let verifier = CallbackVerifier::builder(&tencent_faceid::wiring::Wiring::new(
-        tencent_faceid::client::FaceIdClient::builder(APP_ID, "secret")
-            .build()
-            .expect("valid client"),
-        StaticTickets::new(TICKET, "n"),
-        store.clone(),
-    ))
-    .browser_binding(false)
-    .record_judge(false)
-    .build()
-    .expect("valid configuration");
+    let verifier = callbacks::verifier(store.clone());
     let mut group = c.benchmark_group("verify_with_store");
     group.measurement_time(Duration::from_secs(2));
     group.warm_up_time(Duration::from_secs(1));
@@ -259,17 +246,7 @@ fn consume(c: &mut Criterion) {
             store = store.wait_for_replicas(1, Duration::from_secs(1));
         }
         let store = store.build();
-        let verifier = CallbackVerifier::builder(&tencent_faceid::wiring::Wiring::new(
-            tencent_faceid::client::FaceIdClient::builder(APP_ID, "secret")
-                .build()
-                .expect("valid client"),
-            StaticTickets::new(TICKET, "n"),
-            store.clone(),
-        ))
-        .browser_binding(false)
-        .record_judge(false)
-        .build()
-        .expect("valid configuration");
+        let verifier = callbacks::verifier(store.clone());
         group.bench_function(format!("crate_put_verify{suffix}"), |b| {
             b.iter(|| {
                 let n = counter.fetch_add(1, Ordering::Relaxed);

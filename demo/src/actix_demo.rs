@@ -1,13 +1,13 @@
 //! The same flow as [`axum_demo`](crate::axum_demo), in actix-web with the
 //! crate's `Verified` extractor (`cargo run --example actix_demo`).
 
+use crate::random_alphanumeric;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, Either, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use tencent_faceid::actix::{SdkVerified, Verified, VerifiedRejection};
 use tencent_faceid::emulator::Emulator;
 use tencent_faceid::ids::UserId;
-use crate::random_alphanumeric;
 use tencent_faceid::render::BodyFormat;
 use tencent_faceid::session::{StartSession, Started};
 use tencent_faceid::FaceId;

@@ -6,6 +6,7 @@
 
 use std::net::SocketAddr;
 
+use crate::random_alphanumeric;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Form, FromRef, State};
 use axum::http::header::CONTENT_TYPE;
@@ -18,7 +19,6 @@ use tencent_faceid::axum::{SdkVerified, Verified, VerifiedRejection};
 use tencent_faceid::callback::CallbackVerifier;
 use tencent_faceid::emulator::Emulator;
 use tencent_faceid::ids::UserId;
-use crate::random_alphanumeric;
 use tencent_faceid::render::BodyFormat;
 use tencent_faceid::session::{StartSession, Started};
 use tencent_faceid::FaceId;

@@ -67,7 +67,11 @@ pub(crate) async fn face_id(options: Options) -> Result<FaceId, BoxError> {
                 .browser_binding(options.browser_binding)
                 .admit(per_address_limit(STARTS_PER_MINUTE))
         })
-        .verifier(move |verifier| verifier.browser_binding(options.browser_binding).confirm(true))
+        .verifier(move |verifier| {
+            verifier
+                .browser_binding(options.browser_binding)
+                .confirm(true)
+        })
         .settle(move |settler| super::sessions::hooked(settler, after))
         .build()
         .await?;

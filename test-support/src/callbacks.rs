@@ -11,10 +11,12 @@ use axum::body::Body;
 use axum::http::Request;
 use tencent_faceid::axum::Verified;
 use tencent_faceid::callback::CallbackVerifier;
+use tencent_faceid::client::FaceIdClient;
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
 use tencent_faceid::sign::sign;
 use tencent_faceid::tickets::StaticTickets;
+use tencent_faceid::wiring::Wiring;
 
 /// The app id of the vendor's seed vector.
 pub const APP_ID: &str = "appId001";
@@ -26,6 +28,21 @@ pub const ORDERS_PER_STORE: usize = 50_000;
 pub const SMALL_STORE: usize = 1_000;
 /// How long the orders stay pending.
 pub const TTL: Duration = Duration::from_secs(3600);
+
+/// The benches' verifier on `store`: the seed vector's app id and SIGN
+/// ticket, no browser binding and no vendor (the callbacks carry no cookie,
+/// and nothing is judged by a record).
+pub fn verifier<S: OrderStore>(store: S) -> CallbackVerifier {
+    let client = FaceIdClient::builder(APP_ID, "secret")
+        .build()
+        .expect("valid client");
+    let wiring = Wiring::new(client, StaticTickets::new(TICKET, "n"), store);
+    CallbackVerifier::builder(&wiring)
+        .browser_binding(false)
+        .record_judge(false)
+        .build()
+        .expect("valid configuration")
+}
 
 /// Polls a future that never waits to completion.
 pub fn now<F: Future>(future: F) -> F::Output {
@@ -67,17 +84,7 @@ impl<T: Clone> Orders<T> {
 
     fn fresh(build: fn(CallbackVerifier) -> T, per_store: usize) -> (MemoryOrderStore, T) {
         let store = MemoryOrderStore::with_capacity(per_store);
-        let verifier = CallbackVerifier::builder(&tencent_faceid::wiring::Wiring::new(
-            tencent_faceid::client::FaceIdClient::builder(APP_ID, "secret")
-                .build()
-                .expect("valid client"),
-            StaticTickets::new(TICKET, "n"),
-            store.clone(),
-        ))
-        .browser_binding(false)
-        .record_judge(false)
-        .build()
-        .expect("valid configuration");
+        let verifier = verifier(store.clone());
         (store, build(verifier))
     }
 

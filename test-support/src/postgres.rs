@@ -22,9 +22,9 @@ use std::process::{ChildStdin, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use crate::random_alphanumeric;
 use sqlx::postgres::PgPool;
 use tencent_faceid::orders::{postgres_pool, PostgresOrderStore};
-use crate::random_alphanumeric;
 
 use super::service::{find_or_start, free_port, Service, Wanted};
 

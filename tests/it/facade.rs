@@ -367,10 +367,7 @@ async fn redis_from_the_environment_shares_orders_between_instances() {
         return;
     };
     let emulator = Emulator::start().await.unwrap();
-    let prefix = format!(
-        "test{}:",
-        faceid_test_support::random_alphanumeric(12)
-    );
+    let prefix = format!("test{}:", faceid_test_support::random_alphanumeric(12));
     let builder = || {
         FaceId::emulated(&emulator)
             .redis(redis)

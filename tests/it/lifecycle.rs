@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use crate::support;
 use crate::support::emu::on_manual_clock;
+use faceid_test_support::random_alphanumeric;
 use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::edition::Edition;
@@ -19,7 +20,6 @@ use tencent_faceid::emulator::{Emulator, Outcome};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::RedisOrderStore;
 use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
-use faceid_test_support::random_alphanumeric;
 use tencent_faceid::sdk::verify_result_body;
 use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::tickets::RedisTickets;

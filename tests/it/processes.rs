@@ -14,9 +14,9 @@ use crate::support;
 use crate::support::common::*;
 use crate::support::postgres::Schema;
 use crate::support::spare_redis::SpareRedis;
+use faceid_test_support::random_alphanumeric;
 use tencent_faceid::callback::CallbackVerifier;
 use tencent_faceid::orders::{OrderStore, PostgresOrderStore, RedisOrderStore};
-use faceid_test_support::random_alphanumeric;
 
 const PROCESSES: usize = 4;
 const CALLBACKS: usize = 50;

@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crate::support;
 use crate::support::emu::{on_manual_clock, replaced};
 use crate::support::spare_redis::SpareRedis;
+use faceid_test_support::random_alphanumeric;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tencent_faceid::binding::BindingHash;
 use tencent_faceid::client::{Endpoint, FaceIdClient};
@@ -20,7 +21,6 @@ use tencent_faceid::orders::RedisOrderStore;
 use tencent_faceid::orders::{
     Consumed, Lookup, OrderStore, PendingOrder, SettlementStore, StoreError,
 };
-use faceid_test_support::random_alphanumeric;
 use tencent_faceid::redis::RedisBackendError;
 use tencent_faceid::tickets::{RedisTickets, RedisTicketsBuilder};
 use tencent_faceid::tickets::{RefreshError, TicketError, TicketProvider, TicketTimings};

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use faceid_test_support::random_alphanumeric;
 use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
 use tencent_faceid::client::Endpoint;
 use tencent_faceid::clock::ManualClock;
@@ -17,7 +18,6 @@ use tencent_faceid::emulator::{Emulator, Fault, Outcome};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::RedisOrderStore;
 use tencent_faceid::orders::{Lookup, MemoryOrderStore, OrderStore, SettlementStore};
-use faceid_test_support::random_alphanumeric;
 use tencent_faceid::session::{SessionStarter, StartSession, Started};
 use tencent_faceid::settle::{
     Reconciled, Reconciler, SettledBy, SettledState, Settlement, Settler,

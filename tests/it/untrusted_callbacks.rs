@@ -4,10 +4,10 @@
 //! genuine callback signed with a SIGN ticket another system fetched is
 //! judged by the vendor's record instead of being refused.
 
+use faceid_test_support::random_alphanumeric;
 use tencent_faceid::callback::RejectionKind;
 use tencent_faceid::emulator::{Counts, Emulator, Outcome};
 use tencent_faceid::ids::UserId;
-use faceid_test_support::random_alphanumeric;
 use tencent_faceid::session::{StartSession, Started};
 use tencent_faceid::FaceId;
 use url::Url;

@@ -4,11 +4,11 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use crate::random_alphanumeric;
 use tencent_faceid::callback::{CallbackVerifier, VerificationOutcome};
 use tencent_faceid::emulator::{Emulator, Outcome};
 use tencent_faceid::ids::UserId;
 use tencent_faceid::orders::MemoryOrderStore;
-use crate::random_alphanumeric;
 use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::settle::{Settlement, Settler};
 use tencent_faceid::tickets::CachedTickets;

@@ -11,8 +11,8 @@ mod order_store;
 mod ticket_provider;
 
 use crate::support;
-use redis::aio::ConnectionManager;
 use faceid_test_support::random_alphanumeric;
+use redis::aio::ConnectionManager;
 
 #[test]
 fn redis_is_available() {
