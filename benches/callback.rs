@@ -15,19 +15,19 @@
 use std::hint::black_box;
 use std::time::Duration;
 
+use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
 use axum::routing::get;
-use axum::Router;
 use criterion::measurement::WallTime;
-use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkGroup, Criterion};
+use criterion::{BatchSize, BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use faceid_test_support::callbacks::{
-    now, plain_handler, request, verified_handler, Orders, APP_ID, SMALL_STORE, TICKET,
+    APP_ID, Orders, SMALL_STORE, TICKET, now, plain_handler, request, verified_handler,
 };
 use tencent_faceid::sign::sign;
 use tencent_faceid::tower::FaceCallbackLayer;
-use tower::util::MapRequestLayer;
 use tower::ServiceExt;
+use tower::util::MapRequestLayer;
 
 /// Benchmarks a route that does not check callbacks, on the same requests
 /// as the verified route.

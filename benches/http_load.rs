@@ -52,19 +52,19 @@
 //! Run with `cargo bench --bench http_load`.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use actix_web::dev::ServerHandle;
-use actix_web::{web, App, HttpServer};
+use actix_web::{App, HttpServer, web};
+use axum::Router;
 use axum::routing::get;
 use axum::serve::ListenerExt;
-use axum::Router;
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
-use hyper::header::{HeaderValue, HOST};
+use hyper::header::{HOST, HeaderValue};
 use hyper::{Request, Uri};
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
@@ -177,19 +177,11 @@ async fn bare() -> &'static str {
 }
 
 async fn axum_verifying(AxumVerified(outcome): AxumVerified) -> &'static str {
-    if outcome.passed() {
-        "ok"
-    } else {
-        "failed"
-    }
+    if outcome.passed() { "ok" } else { "failed" }
 }
 
 async fn actix_verifying(ActixVerified(outcome): ActixVerified) -> &'static str {
-    if outcome.passed() {
-        "ok"
-    } else {
-        "failed"
-    }
+    if outcome.passed() { "ok" } else { "failed" }
 }
 
 /// A running server, stopped (and its store dropped) before the next one

@@ -14,16 +14,16 @@
 use std::hint::black_box;
 use std::process::Command;
 
+use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, Response};
 use axum::routing::get;
-use axum::Router;
 use faceid_test_support::callbacks::{
-    now, plain_handler, request, verified_handler, Orders, APP_ID, TICKET,
+    APP_ID, Orders, TICKET, now, plain_handler, request, verified_handler,
 };
 use sha1::{Digest, Sha1};
 use tencent_faceid::callback::{CallbackVerifier, VerificationOutcome};
-use tencent_faceid::sign::{sign, verify, Signature};
+use tencent_faceid::sign::{Signature, sign, verify};
 use tencent_faceid::tower::FaceCallbackLayer;
 use tower::ServiceExt;
 

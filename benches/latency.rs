@@ -14,13 +14,13 @@
 
 use std::time::{Duration, Instant};
 
+use tencent_faceid::FaceId;
 use tencent_faceid::client::Endpoint;
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::emulator::{Emulator, Fault};
 use tencent_faceid::facade::WarmUp;
 use tencent_faceid::ids::UserId;
 use tencent_faceid::session::StartSession;
-use tencent_faceid::FaceId;
 
 /// How late every vendor endpoint answers.
 const DELAY: Duration = Duration::from_millis(60);

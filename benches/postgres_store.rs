@@ -16,7 +16,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{Criterion, criterion_group, criterion_main};
 use faceid_test_support::callbacks::{self, APP_ID, TICKET};
 use faceid_test_support::postgres::{self, Schema};
 use sqlx::postgres::{PgPool, PgPoolOptions};

@@ -13,9 +13,9 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use ::redis::aio::ConnectionManager;
 use ::redis::Script;
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use ::redis::aio::ConnectionManager;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use faceid_test_support::callbacks::{self, APP_ID, TICKET};
 use faceid_test_support::random_alphanumeric;
 use faceid_test_support::redis::remove_keys_at;

@@ -14,7 +14,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use faceid_test_support::random_alphanumeric;
 use faceid_test_support::redis::remove_keys_at;
 use tencent_faceid::clock::ManualClock;

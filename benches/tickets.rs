@@ -10,7 +10,7 @@ use std::sync::{Arc, Barrier};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tencent_faceid::emulator::Emulator;
 use tencent_faceid::tickets::{CachedTickets, SignTickets, StaticTickets, TicketProvider};
 

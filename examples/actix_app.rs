@@ -1,6 +1,6 @@
-use actix_web::{web, App, HttpServer};
+use actix_web::{App, HttpServer, web};
 use tencent_faceid::session::{StartError, StartSession, Started};
-use tencent_faceid::{actix::Verified, ids::UserId, FaceId, Report};
+use tencent_faceid::{FaceId, Report, actix::Verified, ids::UserId};
 
 #[derive(serde::Deserialize)]
 struct Person {

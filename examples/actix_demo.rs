@@ -14,7 +14,7 @@ use std::net::TcpListener;
 
 use actix_web::{App, HttpServer};
 use faceid_demo::actix_demo::{configure, demo_state};
-use faceid_demo::{wiring, BoxError};
+use faceid_demo::{BoxError, wiring};
 
 #[actix_web::main]
 async fn main() -> Result<(), BoxError> {

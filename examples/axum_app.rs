@@ -1,6 +1,6 @@
-use axum::{extract::State, routing::post, Form, Router};
+use axum::{Form, Router, extract::State, routing::post};
 use tencent_faceid::session::{StartError, StartSession, Started};
-use tencent_faceid::{axum::Verified, ids::UserId, FaceId, Report};
+use tencent_faceid::{FaceId, Report, axum::Verified, ids::UserId};
 
 #[derive(serde::Deserialize)]
 struct Person {

@@ -33,8 +33,8 @@
 
 use std::net::SocketAddr;
 
-use faceid_demo::axum_demo::{demo, Demo};
-use faceid_demo::{wiring, BoxError};
+use faceid_demo::axum_demo::{Demo, demo};
+use faceid_demo::{BoxError, wiring};
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {

@@ -12,8 +12,8 @@
 use std::io;
 use std::net::SocketAddr;
 
-use tencent_faceid::emulator::Emulator;
 use tencent_faceid::Report;
+use tencent_faceid::emulator::Emulator;
 
 #[tokio::main]
 async fn main() -> Result<(), Report> {

@@ -73,13 +73,13 @@ use std::pin::Pin;
 
 use actix_web::body::BoxBody;
 use actix_web::dev::Payload;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::{StatusCode, header};
 use actix_web::{
-    web, FromRequest, Handler, HttpRequest, HttpResponse, Resource, Responder, ResponseError,
+    FromRequest, Handler, HttpRequest, HttpResponse, Resource, Responder, ResponseError, web,
 };
 
 use crate::binding;
-use crate::callback::{method_not_allowed, CallbackRejection, CallbackVerifier};
+use crate::callback::{CallbackRejection, CallbackVerifier, method_not_allowed};
 use crate::facade::FaceId;
 use crate::render::{BodyFormat, ErrorResponse};
 // The extractors' types, framework-free; only the actix-web traits are here.

@@ -67,22 +67,22 @@
 use ::axum::extract::{FromRef, FromRequest, FromRequestParts, OptionalFromRequestParts, Request};
 use ::axum::handler::Handler;
 use ::axum::response::{IntoResponse, Response};
-use ::axum::routing::{get, MethodRouter};
+use ::axum::routing::{MethodRouter, get};
+use http::StatusCode;
 use http::header::{HeaderValue, LOCATION, SET_COOKIE};
 use http::request::Parts;
-use http::StatusCode;
 
 use crate::callback::{
-    method_not_allowed, CallbackRejection, CallbackVerifier, VerificationOutcome,
+    CallbackRejection, CallbackVerifier, VerificationOutcome, method_not_allowed,
 };
 use crate::facade::FaceId;
 use crate::render::{BodyFormat, ErrorResponse};
 // The extractors' types, framework-free; only the axum traits are here.
 #[doc(no_inline)]
 pub use crate::extract::{SdkVerified, Verified, VerifiedRejection};
-use crate::sdk::{refuse_too_long, verify_result_body, MAX_RESULT_BODY};
+use crate::sdk::{MAX_RESULT_BODY, refuse_too_long, verify_result_body};
 use crate::session::{StartError, Started};
-use crate::tower::{http_response, FaceCallbackLayer};
+use crate::tower::{FaceCallbackLayer, http_response};
 
 impl FaceCallbackLayer {
     /// The callback route: `handler` for a `GET`, behind this layer, and

@@ -7,8 +7,8 @@
 //! the emulator and a server's providers moves them all together.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Where the time comes from: [`Clock::system`] (the default) or a

@@ -31,7 +31,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::sign::{sign, Signature};
+use crate::sign::{Signature, sign};
 use crate::wire::VERSION;
 
 /// One of the vendor's editions of face verification.

@@ -104,7 +104,9 @@ pub enum VerifiedRejection {
     /// The app is not set up for the extractor: 500. In axum, the route
     /// is not behind the layer (or `Verified` was extracted twice); in
     /// actix-web, no verifier is registered in the app data.
-    #[error("the face callback extractor is not set up: in axum, put the route behind tencent_faceid::tower::FaceCallbackLayer (Router::route_layer) and extract Verified once; in actix-web, there is no CallbackVerifier in the app data: register one with App::app_data(web::Data::new(face_id)) (a tencent_faceid::FaceId) or App::app_data(web::Data::new(verifier))")]
+    #[error(
+        "the face callback extractor is not set up: in axum, put the route behind tencent_faceid::tower::FaceCallbackLayer (Router::route_layer) and extract Verified once; in actix-web, there is no CallbackVerifier in the app data: register one with App::app_data(web::Data::new(face_id)) (a tencent_faceid::FaceId) or App::app_data(web::Data::new(verifier))"
+    )]
     NotConfigured,
 }
 

@@ -105,11 +105,15 @@ pub enum RedisBackendError {
     TimedOut(Duration),
     /// Redis ran a consume after the caller had stopped waiting for it, so
     /// it changed nothing: the order is still pending.
-    #[error("Redis ran the consume only after this server had stopped waiting for it, so the order is still pending; try again. If this happens on every callback, this server's clock and Redis's disagree: synchronise them (NTP)")]
+    #[error(
+        "Redis ran the consume only after this server had stopped waiting for it, so the order is still pending; try again. If this happens on every callback, this server's clock and Redis's disagree: synchronise them (NTP)"
+    )]
     Late,
     /// Fewer replicas than required acknowledged a consume in time; it
     /// was undone, so the order is still pending.
-    #[error("only {acknowledged} of the {required} Redis replicas required acknowledged the consume in time, so it was undone and the order is still pending; try again, and check the replicas' health and link to the primary")]
+    #[error(
+        "only {acknowledged} of the {required} Redis replicas required acknowledged the consume in time, so it was undone and the order is still pending; try again, and check the replicas' health and link to the primary"
+    )]
     NotReplicated {
         /// Replicas that acknowledged.
         acknowledged: u64,
@@ -117,7 +121,9 @@ pub enum RedisBackendError {
         required: u64,
     },
     /// A key under our prefix holds a value this crate did not write.
-    #[error("the Redis key {key} holds a value this crate did not write ({reason}); is another application using the same key prefix?")]
+    #[error(
+        "the Redis key {key} holds a value this crate did not write ({reason}); is another application using the same key prefix?"
+    )]
     Corrupt {
         /// The key.
         key: String,

@@ -55,14 +55,14 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use http::header::{HeaderValue, ALLOW, CONTENT_TYPE, COOKIE};
+use http::header::{ALLOW, CONTENT_TYPE, COOKIE, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::binding;
 use crate::callback::{
-    method_not_allowed, CallbackRejection, CallbackVerifier, VerificationOutcome,
+    CallbackRejection, CallbackVerifier, VerificationOutcome, method_not_allowed,
 };
 use crate::render::{BodyFormat, ErrorResponse};
 

@@ -13,7 +13,7 @@
 //! ```
 
 pub use crate::record::{
-    Evidence, FaceRecord, Files, QueryOptions, VerificationRecord, QUERY_VERSION,
+    Evidence, FaceRecord, Files, QUERY_VERSION, QueryOptions, VerificationRecord,
 };
 pub use crate::result_code::{FrontEndCode, ResultCode};
 pub use crate::wire::{

@@ -372,10 +372,12 @@ mod tests {
             serde_json::from_str(r#"{"code":"0","tickets":[{"value":"t","expire_in":"120"}]}"#)
                 .unwrap();
         assert_eq!(ticket.tickets[0].expire_in, 120);
-        assert!(serde_json::from_str::<AccessTokenResponse>(
-            r#"{"code":"0","access_token":"t","expire_in":"soon"}"#
-        )
-        .is_err());
+        assert!(
+            serde_json::from_str::<AccessTokenResponse>(
+                r#"{"code":"0","access_token":"t","expire_in":"soon"}"#
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -14,12 +14,14 @@ use url::Url;
 #[tokio::test]
 async fn sessions_are_listed_pending_then_settled_and_counted() {
     // This test's client keeps no cookies (tests/it/binding.rs covers binding).
-    std::env::set_var("DEMO_BROWSER_BINDING", "0");
+    let options = faceid_demo::Options {
+        browser_binding: false,
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url: Url = format!("http://{}/", listener.local_addr().unwrap())
         .parse()
         .unwrap();
-    let demo::Demo { router, emulator } = demo::demo(url.clone()).await.unwrap();
+    let demo::Demo { router, emulator } = demo::demo_with(url.clone(), options).await.unwrap();
     let emulator = emulator.expect("no vendor configured: the emulator is used");
     tokio::spawn(async move { axum::serve(listener, router).await });
 

@@ -15,9 +15,9 @@ use tencent_faceid::settle::Reconciler;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Subscriber};
+use tracing_subscriber::Layer;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
-use tracing_subscriber::Layer;
 
 use faceid_test_support::emu::wired::{emulator, verified, wired};
 use faceid_test_support::emu::{ID_NO, NAME};

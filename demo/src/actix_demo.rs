@@ -2,15 +2,15 @@
 //! crate's `Verified` extractor (`cargo run --example actix_demo`).
 
 use crate::random_alphanumeric;
-use actix_web::http::{header, StatusCode};
-use actix_web::{web, Either, HttpRequest, HttpResponse};
+use actix_web::http::{StatusCode, header};
+use actix_web::{Either, HttpRequest, HttpResponse, web};
 use serde::Deserialize;
+use tencent_faceid::FaceId;
 use tencent_faceid::actix::{SdkVerified, Verified, VerifiedRejection};
 use tencent_faceid::emulator::Emulator;
 use tencent_faceid::ids::UserId;
 use tencent_faceid::render::BodyFormat;
 use tencent_faceid::session::{StartSession, Started};
-use tencent_faceid::FaceId;
 use url::Url;
 
 use crate::pages::Site;

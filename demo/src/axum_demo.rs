@@ -15,13 +15,13 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
+use tencent_faceid::FaceId;
 use tencent_faceid::axum::{SdkVerified, Verified, VerifiedRejection};
 use tencent_faceid::callback::CallbackVerifier;
 use tencent_faceid::emulator::Emulator;
 use tencent_faceid::ids::UserId;
 use tencent_faceid::render::BodyFormat;
 use tencent_faceid::session::{StartSession, Started};
-use tencent_faceid::FaceId;
 use url::Url;
 
 use crate::pages::Site;
@@ -130,7 +130,7 @@ async fn sdk_start(State(state): State<AppState>, headers: HeaderMap, body: Byte
     let request = match editions::sdk_request(content_type, &body) {
         Ok(request) => request,
         Err(message) => {
-            return (StatusCode::BAD_REQUEST, Json(editions::problem(&message))).into_response()
+            return (StatusCode::BAD_REQUEST, Json(editions::problem(&message))).into_response();
         }
     };
     match state.face_id.start_sdk(request).await {

@@ -3,7 +3,7 @@
 //! result's answer.
 
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tencent_faceid::callback::VerificationOutcome;
 use tencent_faceid::edition::Edition;
 use tencent_faceid::ids::UserId;

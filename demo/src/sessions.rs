@@ -15,9 +15,9 @@ use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use tencent_faceid::FaceId;
 use tencent_faceid::ids::OrderNo;
 use tencent_faceid::settle::{ReconcilerHandle, Settlement, Settler, SettlerBuilder};
-use tencent_faceid::FaceId;
 
 /// How many sessions the list keeps.
 const RECENT: usize = 100;
@@ -50,9 +50,9 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 pub fn reconcile_after() -> Result<Duration, Box<dyn Error + Send + Sync>> {
     match std::env::var("DEMO_RECONCILE_AFTER") {
         Ok(seconds) => {
-            Ok(Duration::from_secs(seconds.parse().map_err(|_| {
-                "DEMO_RECONCILE_AFTER must be a number of seconds"
-            })?))
+            Ok(Duration::from_secs(seconds.parse().map_err(
+                |_| "DEMO_RECONCILE_AFTER must be a number of seconds",
+            )?))
         }
         Err(_) => Ok(Settler::DEFAULT_RECONCILE_AFTER),
     }

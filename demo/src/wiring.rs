@@ -11,13 +11,13 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use tencent_faceid::FaceId;
 use tencent_faceid::callback::VerificationOutcome;
 use tencent_faceid::emulator::Emulator;
-use tencent_faceid::facade::{vars, FaceIdBuilder};
-use tencent_faceid::orders::{postgres_pool, PostgresOrderStore};
+use tencent_faceid::facade::{FaceIdBuilder, vars};
+use tencent_faceid::orders::{PostgresOrderStore, postgres_pool};
 use tencent_faceid::session::StartSession;
 use tencent_faceid::vendor::{Evidence, Files, QueryOptions};
-use tencent_faceid::FaceId;
 use url::Url;
 
 /// Any error of the demo's setup.
@@ -95,7 +95,9 @@ async fn database(builder: FaceIdBuilder) -> Result<FaceIdBuilder, BoxError> {
         .schema(DEMO_SCHEMA)
         .migrate()
         .await?;
-    println!("orders and settlements in PostgreSQL (DEMO_DATABASE_URL), schema {DEMO_SCHEMA} ({migrated} migrations ran)");
+    println!(
+        "orders and settlements in PostgreSQL (DEMO_DATABASE_URL), schema {DEMO_SCHEMA} ({migrated} migrations ran)"
+    );
     Ok(builder.postgres(url).postgres_schema(DEMO_SCHEMA))
 }
 

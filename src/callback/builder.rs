@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::{CallbackVerifier, Inner, DEFAULT_MAX_QUERY_LEN};
+use super::{CallbackVerifier, DEFAULT_MAX_QUERY_LEN, Inner};
 use crate::settle::Settler;
 use crate::wiring::Wiring;
 
@@ -28,7 +28,9 @@ impl fmt::Debug for CallbackVerifierBuilder {
 #[non_exhaustive]
 pub enum CallbackConfigError {
     /// `max_query_len` is zero, which refuses every callback.
-    #[error("max_query_len is 0, which refuses every callback; leave the default ({DEFAULT_MAX_QUERY_LEN}) or pick a positive length")]
+    #[error(
+        "max_query_len is 0, which refuses every callback; leave the default ({DEFAULT_MAX_QUERY_LEN}) or pick a positive length"
+    )]
     ZeroMaxQueryLen,
 }
 

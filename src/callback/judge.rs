@@ -23,7 +23,7 @@ use super::{Callback, CallbackRejection, CallbackVerifier, NotConfirmed, Rejecti
 use crate::client::FaceIdClient;
 use crate::ids::OrderNo;
 use crate::record::{FaceRecord, QueryOptions, VerificationRecord};
-use crate::tickets::{query_record, SignTickets};
+use crate::tickets::{SignTickets, query_record};
 
 /// The least time between two record queries for one order: the ticket
 /// providers' default recovery interval.

@@ -509,16 +509,16 @@ impl CallbackVerifier {
             Ok(Consumed::Accepted(order)) => (order, false),
             Ok(Consumed::Repeated(order)) => (order, true),
             Ok(Consumed::OtherBrowser) => {
-                return Err(reject(RejectionKind::OtherBrowser, Some(order_no), None))
+                return Err(reject(RejectionKind::OtherBrowser, Some(order_no), None));
             }
             Ok(Consumed::Unknown) => {
-                return Err(reject(RejectionKind::UnknownOrder, Some(order_no), None))
+                return Err(reject(RejectionKind::UnknownOrder, Some(order_no), None));
             }
             Ok(Consumed::Expired) => {
-                return Err(reject(RejectionKind::Expired, Some(order_no), None))
+                return Err(reject(RejectionKind::Expired, Some(order_no), None));
             }
             Ok(Consumed::AlreadyConsumed) => {
-                return Err(reject(RejectionKind::Replay, Some(order_no), None))
+                return Err(reject(RejectionKind::Replay, Some(order_no), None));
             }
             Err(e) => {
                 let kind = RejectionKind::StoreUnavailable;

@@ -30,13 +30,17 @@ pub enum Malformed {
     #[error("parameter `{0}` is empty")]
     Empty(&'static str),
     /// A `%` is not followed by two hex digits.
-    #[error("invalid percent-encoding at byte {position} of the query string: `%` must be followed by two hex digits")]
+    #[error(
+        "invalid percent-encoding at byte {position} of the query string: `%` must be followed by two hex digits"
+    )]
     InvalidPercentEncoding {
         /// Zero-based byte offset of the `%` in the query string.
         position: usize,
     },
     /// A name or value is not UTF-8 once percent-decoded.
-    #[error("the name or value at byte {position} of the query string is not UTF-8 once percent-decoded")]
+    #[error(
+        "the name or value at byte {position} of the query string is not UTF-8 once percent-decoded"
+    )]
     NotUtf8 {
         /// Zero-based byte offset of the name or value in the query string.
         position: usize,
@@ -48,7 +52,9 @@ pub enum Malformed {
     #[error("parameter `newSignature` (or `newSign`) is not 40 hex digits")]
     InvalidSignature(#[source] ParseSignatureError),
     /// `newSignature` and `newSign` are both present with different values.
-    #[error("parameters `newSignature` and `newSign` are both present with different values; the vendor sends one signature, under either name")]
+    #[error(
+        "parameters `newSignature` and `newSign` are both present with different values; the vendor sends one signature, under either name"
+    )]
     ConflictingSignatures,
     /// An App SDK result's body is not the JSON object the SDK's result is
     /// forwarded as (`orderNo`, `code`, `sign` strings; see
@@ -133,7 +139,14 @@ pub(super) fn parse(query: &str, max_len: usize) -> Result<RawCallback<'_>, Malf
     }
     fields.read(&pair, query.len())?;
 
-    let [code, order_no, h5face_id, new_signature, live_rate, new_sign] = fields.values;
+    let [
+        code,
+        order_no,
+        h5face_id,
+        new_signature,
+        live_rate,
+        new_sign,
+    ] = fields.values;
     fn required<'q>(index: usize, value: Option<Cow<'q, str>>) -> Result<Cow<'q, str>, Malformed> {
         match value {
             None => Err(Malformed::Missing(PARAMETERS[index])),
@@ -147,7 +160,7 @@ pub(super) fn parse(query: &str, max_len: usize) -> Result<RawCallback<'_>, Malf
     // One signature under either name; hex digits compare in either case.
     let new_signature = match (new_signature, new_sign) {
         (Some(a), Some(b)) if !a.eq_ignore_ascii_case(&b) => {
-            return Err(Malformed::ConflictingSignatures)
+            return Err(Malformed::ConflictingSignatures);
         }
         (None, Some(new_sign)) => required(5, Some(new_sign))?,
         (new_signature, _) => required(3, new_signature)?,
@@ -252,7 +265,7 @@ fn percent_decode(raw: &str, offset: usize) -> Result<Cow<'_, str>, Malformed> {
                 _ => {
                     return Err(Malformed::InvalidPercentEncoding {
                         position: offset + i,
-                    })
+                    });
                 }
             },
             b'+' => {

@@ -18,7 +18,9 @@ pub enum NotConfirmed {
     /// The vendor has no record of the order: the session was never
     /// finished, the user aborted it, or it is older than the three days
     /// the vendor keeps records.
-    #[error("the vendor has no record of it (never finished, aborted by the user, or older than the 3 days the vendor keeps records)")]
+    #[error(
+        "the vendor has no record of it (never finished, aborted by the user, or older than the 3 days the vendor keeps records)"
+    )]
     RecordMissing,
     /// The vendor's record says the verification did not pass.
     #[error("the vendor's record says it did not pass (code {0})")]

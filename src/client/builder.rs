@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use url::Url;
 
-use super::error::ClientError;
 use super::FaceIdClient;
+use super::error::ClientError;
 use crate::clock::Clock;
 use crate::secret::Secret;
 

@@ -31,7 +31,9 @@ pub enum ClientError {
         status: u16,
     },
     /// The body was not the JSON the endpoint promises.
-    #[error("{endpoint} answered a body that is not the expected JSON; check that the base URL is the vendor's")]
+    #[error(
+        "{endpoint} answered a body that is not the expected JSON; check that the base URL is the vendor's"
+    )]
     Decode {
         /// Which call.
         endpoint: Endpoint,
@@ -42,7 +44,9 @@ pub enum ClientError {
     /// The answer's body is larger than
     /// [`FaceIdClientBuilder::max_body_bytes`](super::FaceIdClientBuilder::max_body_bytes);
     /// it was not read further.
-    #[error("{endpoint} answered a body larger than the {limit}-byte limit; raise FaceIdClientBuilder::max_body_bytes if records with video are this large")]
+    #[error(
+        "{endpoint} answered a body larger than the {limit}-byte limit; raise FaceIdClientBuilder::max_body_bytes if records with video are this large"
+    )]
     TooLarge {
         /// Which call.
         endpoint: Endpoint,

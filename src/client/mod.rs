@@ -10,8 +10,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::clock::Clock;
@@ -19,13 +19,13 @@ use crate::credentials::{AccessToken, Ticket};
 use crate::ids::{OrderNo, UserId};
 use crate::json;
 use crate::random::nonce;
-use crate::record::{QueryOptions, QueryRecordRequest, VerificationRecord, QUERY_VERSION};
+use crate::record::{QUERY_VERSION, QueryOptions, QueryRecordRequest, VerificationRecord};
 use crate::result_code::ResultCode;
 use crate::secret::Secret;
 use crate::sign::sign;
 use crate::wire::{
     AccessTokenResponse, ApiTicketResponse, FaceIdRequest, FaceIdResponse, FaceIdResult,
-    QueryRecordResponse, StartRequest, StartResponse, StartResult, VendorResponse, VERSION,
+    QueryRecordResponse, StartRequest, StartResponse, StartResult, VERSION, VendorResponse,
 };
 
 mod builder;
@@ -34,7 +34,7 @@ mod error;
 
 /// Why the vendor's answer (or an App SDK result) could not be decoded.
 pub use crate::json::DecodeError;
-pub use builder::{FaceIdClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_BODY_BYTES};
+pub use builder::{DEFAULT_BASE_URL, DEFAULT_MAX_BODY_BYTES, FaceIdClientBuilder};
 pub use endpoint::Endpoint;
 pub use error::{ClientError, TransportError};
 

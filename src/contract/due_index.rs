@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::steps::{accepted, order, put, TTL};
-use super::{race, ORDER_STORE};
+use super::steps::{TTL, accepted, order, put};
+use super::{ORDER_STORE, race};
 use crate::orders::{Claim, DueOrder, PendingOrder, SettlementStore, StoreError};
 
 /// Orders due at once, and the concurrent `claim_due` calls taking them.

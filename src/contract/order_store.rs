@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use super::due_index::due_index;
 use super::steps::{
-    accepted, accepted_once, consume, duplicate, lookup, order, put, same, settlement, TTL,
+    TTL, accepted, accepted_once, consume, duplicate, lookup, order, put, same, settlement,
 };
-use super::{race, Report, ORDER_STORE};
+use super::{ORDER_STORE, Report, race};
 use crate::binding::BindingHash;
 use crate::orders::{
     Claim, Consumed, Lookup, OrderStore, PendingOrder, SettlementStore, StoreError,

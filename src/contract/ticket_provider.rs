@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{race, Report, TICKET_PROVIDER};
+use super::{Report, TICKET_PROVIDER, race};
 use crate::clock::Clock;
 use crate::ids::UserId;
 use crate::sign::{sign, verify};

@@ -11,7 +11,7 @@ use url::Url;
 use super::counts::CountCells;
 use super::fault::FaultQueue;
 use super::rules::{Settings, Vendor};
-use super::{routes, Emulator, Server, Shared, SignatureParam};
+use super::{Emulator, Server, Shared, SignatureParam, routes};
 use crate::client::FaceIdClient;
 use crate::clock::Clock;
 use crate::secret::Secret;

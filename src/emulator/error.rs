@@ -9,7 +9,9 @@ use super::outcome::Refusal;
 #[non_exhaustive]
 pub enum EmulatorError {
     /// No session has this h5faceId.
-    #[error("no session has h5faceId {h5face_id:?}: start one with geth5faceid and use the h5faceId it answers")]
+    #[error(
+        "no session has h5faceId {h5face_id:?}: start one with geth5faceid and use the h5faceId it answers"
+    )]
     UnknownSession {
         /// The h5faceId asked for.
         h5face_id: String,
@@ -24,7 +26,9 @@ pub enum EmulatorError {
     /// [`Emulator::complete_login`](super::Emulator::complete_login) was
     /// given another URL than this emulator's login page. Only the scheme,
     /// host, port and path of the URL are reported.
-    #[error("{found} is not this emulator's login page ({expected}?...): pass the Location your app redirected the browser to after starting a session on this emulator's client")]
+    #[error(
+        "{found} is not this emulator's login page ({expected}?...): pass the Location your app redirected the browser to after starting a session on this emulator's client"
+    )]
     NotLoginPage {
         /// What was given, without its query.
         found: String,
@@ -48,6 +52,8 @@ pub enum EmulatorError {
         reason: String,
     },
     /// The emulator runs on the system's clock, which cannot be moved.
-    #[error("the emulator runs on the system clock, which cannot be advanced: build it with EmulatorBuilder::clock(ManualClock::new())")]
+    #[error(
+        "the emulator runs on the system clock, which cannot be advanced: build it with EmulatorBuilder::clock(ManualClock::new())"
+    )]
     SystemClock,
 }

@@ -488,10 +488,10 @@ impl Emulator {
     pub async fn shutdown(self) {
         self.server.stop.send_replace(true);
         let task = lock(&self.server.task).take();
-        if let Some(task) = task {
-            if let Err(error) = task.await {
-                tracing::warn!(%error, "the emulator's server task failed");
-            }
+        if let Some(task) = task
+            && let Err(error) = task.await
+        {
+            tracing::warn!(%error, "the emulator's server task failed");
         }
     }
 }

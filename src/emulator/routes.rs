@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::fault::FaultKind;
 use super::page::{self, COMPLETE_PATH, FRONT_END_OUTCOME};
-use super::rules::{vendor_time, LoginPage, Params, Rejection, Vendor};
+use super::rules::{LoginPage, Params, Rejection, Vendor, vendor_time};
 use super::{EmulatorError, Refusal, Shared};
 use crate::client::Endpoint;
 use crate::edition::Edition;

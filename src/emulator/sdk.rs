@@ -3,7 +3,7 @@
 //! gives your app.
 
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::rules::LIVE_RATE;
 use super::{Emulator, EmulatorError, Outcome};

@@ -3,7 +3,7 @@
 
 use url::Url;
 
-use super::{routes, Emulator, EmulatorError, Outcome};
+use super::{Emulator, EmulatorError, Outcome, routes};
 
 impl Emulator {
     /// What the H5 page's buttons do, without a browser: records the

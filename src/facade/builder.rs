@@ -3,8 +3,8 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::warm::{warm_up, WarmUp};
 use super::FaceId;
+use super::warm::{WarmUp, warm_up};
 use crate::callback::{CallbackConfigError, CallbackVerifier, CallbackVerifierBuilder};
 use crate::client::{ClientError, FaceIdClient};
 use crate::ids::IdentifierError;
@@ -38,7 +38,9 @@ pub enum FaceIdError {
         expected: &'static str,
     },
     /// Both a vendor app id and the emulator are configured.
-    #[error("both FACEID_APP_ID and FACEID_EMULATOR=1 are set: unset FACEID_EMULATOR to talk to the vendor, or FACEID_APP_ID to use the emulator")]
+    #[error(
+        "both FACEID_APP_ID and FACEID_EMULATOR=1 are set: unset FACEID_EMULATOR to talk to the vendor, or FACEID_APP_ID to use the emulator"
+    )]
     VendorAndEmulator,
     /// The configuration needs a crate feature that is not enabled.
     #[error("{what} needs the tencent-faceid feature `{feature}`: enable it in Cargo.toml")]
@@ -49,10 +51,14 @@ pub enum FaceIdError {
         feature: &'static str,
     },
     /// The emulator was asked for in a release build.
-    #[error("the FaceID emulator verifies anyone who presses \"pass\" and is refused in release builds; configure the vendor (FACEID_APP_ID, FACEID_SECRET), or set FACEID_EMULATOR_IN_RELEASE=1 (FaceIdBuilder::allow_emulator_in_release) if this build really is not production")]
+    #[error(
+        "the FaceID emulator verifies anyone who presses \"pass\" and is refused in release builds; configure the vendor (FACEID_APP_ID, FACEID_SECRET), or set FACEID_EMULATOR_IN_RELEASE=1 (FaceIdBuilder::allow_emulator_in_release) if this build really is not production"
+    )]
     EmulatorInRelease,
     /// The callback URL is not an absolute http(s) URL.
-    #[error("the callback URL (FACEID_CALLBACK_URL / FaceIdBuilder::callback_url) must be an absolute http or https URL, such as https://shop.example/face/callback")]
+    #[error(
+        "the callback URL (FACEID_CALLBACK_URL / FaceIdBuilder::callback_url) must be an absolute http or https URL, such as https://shop.example/face/callback"
+    )]
     CallbackUrl,
     /// The emulator could not start (no loopback port).
     #[error("the FaceID emulator could not start; check that it may listen on a loopback port")]
@@ -68,11 +74,15 @@ pub enum FaceIdError {
     OrderPrefix(#[from] IdentifierError),
     /// [`WarmUp::Strict`]: the access token and SIGN ticket could not be
     /// fetched at boot.
-    #[error("the access token and SIGN ticket could not be fetched at boot (strict warm-up): check FACEID_APP_ID, FACEID_SECRET and that the vendor is reachable, or warm up with WarmUp::BestEffort to start anyway")]
+    #[error(
+        "the access token and SIGN ticket could not be fetched at boot (strict warm-up): check FACEID_APP_ID, FACEID_SECRET and that the vendor is reachable, or warm up with WarmUp::BestEffort to start anyway"
+    )]
     WarmUp(#[source] crate::tickets::TicketError),
     /// Redis could not be reached.
     #[cfg(feature = "redis")]
-    #[error("Redis (FACEID_REDIS_URL / FaceIdBuilder::redis) could not be reached; check the URL and that Redis is running")]
+    #[error(
+        "Redis (FACEID_REDIS_URL / FaceIdBuilder::redis) could not be reached; check the URL and that Redis is running"
+    )]
     Redis(#[from] crate::redis::RedisBackendError),
     /// The PostgreSQL order store cannot be used (unreachable, or its
     /// schema missing or older than this crate).
@@ -469,7 +479,10 @@ impl FaceIdBuilder {
                 if self.emulator_for_want_of_vendor {
                     // Chosen for the user, not by them: said where it is
                     // seen without a tracing subscriber too.
-                    eprintln!("tencent-faceid: no FACEID_APP_ID is set, so this debug build verifies faces with the local emulator at {} (anyone who presses \"pass\" is verified); set FACEID_APP_ID and FACEID_SECRET to use the vendor", emulator.base_url());
+                    eprintln!(
+                        "tencent-faceid: no FACEID_APP_ID is set, so this debug build verifies faces with the local emulator at {} (anyone who presses \"pass\" is verified); set FACEID_APP_ID and FACEID_SECRET to use the vendor",
+                        emulator.base_url()
+                    );
                 }
                 key_licence = Some(emulator.key_licence().into());
                 (emulator.client(), Some(announce(emulator)))
@@ -490,22 +503,21 @@ impl FaceIdBuilder {
             store = Some(Arc::new(postgres.build().await?) as Arc<dyn SettlementStore>);
         }
         #[cfg(feature = "redis")]
-        if let Some(url) = &self.redis_url {
-            if tickets.is_none() || store.is_none() {
-                let manager = crate::redis::connect(url).await?;
-                let prefix = self.redis_prefix.as_deref();
-                let prefix = prefix.unwrap_or(crate::redis::DEFAULT_PREFIX);
-                if tickets.is_none() {
-                    let redis =
-                        crate::tickets::RedisTickets::builder(client.clone(), manager.clone());
-                    let redis = redis.prefix(prefix).build();
-                    tickets = Some(Arc::new(redis) as Arc<dyn TicketProvider>);
-                }
-                if store.is_none() {
-                    let redis = crate::orders::RedisOrderStore::builder(manager, client.app_id());
-                    let redis = redis.prefix(prefix).build();
-                    store = Some(Arc::new(redis) as Arc<dyn SettlementStore>);
-                }
+        if let Some(url) = &self.redis_url
+            && (tickets.is_none() || store.is_none())
+        {
+            let manager = crate::redis::connect(url).await?;
+            let prefix = self.redis_prefix.as_deref();
+            let prefix = prefix.unwrap_or(crate::redis::DEFAULT_PREFIX);
+            if tickets.is_none() {
+                let redis = crate::tickets::RedisTickets::builder(client.clone(), manager.clone());
+                let redis = redis.prefix(prefix).build();
+                tickets = Some(Arc::new(redis) as Arc<dyn TicketProvider>);
+            }
+            if store.is_none() {
+                let redis = crate::orders::RedisOrderStore::builder(manager, client.app_id());
+                let redis = redis.prefix(prefix).build();
+                store = Some(Arc::new(redis) as Arc<dyn SettlementStore>);
             }
         }
         let tickets: Arc<dyn TicketProvider> =

@@ -1,8 +1,8 @@
 //! Configuration from the environment: the [`vars`] and
 //! [`FaceIdBuilder::from_env`].
 
-use super::builder::{FaceIdBuilder, FaceIdError};
 use super::FaceId;
+use super::builder::{FaceIdBuilder, FaceIdError};
 
 /// The environment variables [`FaceIdBuilder::from_env`] reads.
 pub mod vars {

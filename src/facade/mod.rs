@@ -42,7 +42,7 @@ use crate::sdk::{SdkLaunch, SdkResult};
 use crate::secret::Secret;
 use crate::session::{SessionStarter, StartError, StartSession, Started};
 use crate::settle::{Reconciler, ReconcilerBuilder, Settler};
-use crate::tickets::{call_with_recovery, TicketError};
+use crate::tickets::{TicketError, call_with_recovery};
 use crate::wiring::Wiring;
 
 mod builder;

@@ -34,8 +34,8 @@ mod redis;
 pub use memory::{MemoryOrderStore, MemoryOrderStoreBuilder};
 #[cfg(feature = "postgres")]
 pub use postgres::{
-    postgres_pool, LoggedSettlement, PostgresOrderStore, PostgresOrderStoreBuilder,
-    PostgresStoreError,
+    LoggedSettlement, PostgresOrderStore, PostgresOrderStoreBuilder, PostgresStoreError,
+    postgres_pool,
 };
 #[cfg(feature = "redis")]
 pub use redis::{RedisOrderStore, RedisOrderStoreBuilder};
@@ -291,7 +291,9 @@ pub enum StoreError {
     #[error("order number {0} is already recorded; generate a new one for each session")]
     Duplicate(OrderNo),
     /// The store is full of pending orders that have not expired.
-    #[error("the order store holds its maximum of {capacity} pending orders; raise the capacity or shorten the time to live")]
+    #[error(
+        "the order store holds its maximum of {capacity} pending orders; raise the capacity or shorten the time to live"
+    )]
     Full {
         /// The configured capacity.
         capacity: usize,

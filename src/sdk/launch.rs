@@ -3,11 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::edition::{launch_sign, Edition};
+use crate::edition::{Edition, launch_sign};
 use crate::ids::{OrderNo, UserId};
 use crate::random::nonce;
 use crate::secret::Secret;
-use crate::session::{observe, SessionStarter, StartError, StartSession};
+use crate::session::{SessionStarter, StartError, StartSession, observe};
 use crate::sign::Signature;
 use crate::wire::VERSION;
 

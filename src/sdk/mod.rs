@@ -33,4 +33,4 @@ mod result;
 pub use launch::SdkLaunch;
 #[cfg(any(feature = "axum", feature = "actix"))]
 pub(crate) use result::refuse_too_long;
-pub use result::{verify_result, verify_result_body, SdkResult, MAX_RESULT_BODY};
+pub use result::{MAX_RESULT_BODY, SdkResult, verify_result, verify_result_body};

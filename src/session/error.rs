@@ -21,13 +21,17 @@ pub enum InvalidStart {
     #[error("the name and id number must not be blank")]
     BlankIdentity,
     /// No callback URL: neither the request nor the `FaceId` has one.
-    #[error("no callback URL: give it once with FaceIdBuilder::callback_url (or FACEID_CALLBACK_URL), or per request with StartSession::callback_url")]
+    #[error(
+        "no callback URL: give it once with FaceIdBuilder::callback_url (or FACEID_CALLBACK_URL), or per request with StartSession::callback_url"
+    )]
     MissingCallbackUrl,
     /// The callback URL is not http(s).
     #[error("the callback URL must be an absolute http or https URL")]
     CallbackUrl,
     /// An App SDK session was asked for an H5 page.
-    #[error("the App SDK edition has no H5 page: start it with SessionStarter::start_sdk, which answers the SDK's launch parameters")]
+    #[error(
+        "the App SDK edition has no H5 page: start it with SessionStarter::start_sdk, which answers the SDK's launch parameters"
+    )]
     NotH5,
     /// The photo is over the vendor's limit.
     #[error(
@@ -63,7 +67,9 @@ pub enum StartError {
     #[error(transparent)]
     Tickets(#[from] TicketError),
     /// The vendor refused or could not be reached.
-    #[error("the vendor did not start the session; if the cause is a vendor code, fix what it names, else retry later")]
+    #[error(
+        "the vendor did not start the session; if the cause is a vendor code, fix what it names, else retry later"
+    )]
     Vendor(#[from] ClientError),
     /// The vendor answered something this crate cannot use.
     #[error("the vendor's answer cannot be used: {0}")]
@@ -88,7 +94,9 @@ pub enum StartError {
     /// An App SDK session was asked for, but no SDK licence (`keyLicence`)
     /// is configured: set
     /// [`SessionStarterBuilder::key_licence`](super::SessionStarterBuilder::key_licence).
-    #[error("no App SDK licence (keyLicence) is configured: set it on the session starter (SessionStarterBuilder::key_licence, FaceIdBuilder::starter, or FACEID_KEY_LICENCE)")]
+    #[error(
+        "no App SDK licence (keyLicence) is configured: set it on the session starter (SessionStarterBuilder::key_licence, FaceIdBuilder::starter, or FACEID_KEY_LICENCE)"
+    )]
     NoKeyLicence,
 }
 

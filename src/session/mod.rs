@@ -23,12 +23,12 @@ use url::Url;
 
 use crate::binding::BindingCookie;
 use crate::client::{ClientError, FaceIdClient};
-use crate::edition::{face_id_sign, geth5faceid_sign, login_sign, Edition};
+use crate::edition::{Edition, face_id_sign, geth5faceid_sign, login_sign};
 use crate::ids::{IdentifierError, OrderNo};
 use crate::orders::PendingOrder;
 use crate::random::{nonce, random_alphanumeric};
 use crate::secret::Secret;
-use crate::tickets::{call_with_recovery, SignTickets};
+use crate::tickets::{SignTickets, call_with_recovery};
 use crate::wire::{FaceIdRequest, FaceIdResult, StartRequest, VERSION};
 use crate::wiring::Wiring;
 
@@ -37,7 +37,7 @@ mod observed;
 mod request;
 
 pub use error::{InvalidStart, StartError};
-pub use request::{SourcePhoto, StartSession, MAX_PHOTO_BYTES};
+pub use request::{MAX_PHOTO_BYTES, SourcePhoto, StartSession};
 
 /// Decides whether a request may start a session; see
 /// [`SessionStarterBuilder::admit`].

@@ -4,8 +4,8 @@
 use std::future::Future;
 use std::time::Instant;
 
-use tracing::field::Empty;
 use tracing::Instrument;
+use tracing::field::Empty;
 
 use super::StartError;
 use crate::orders::StoreError;

@@ -83,7 +83,7 @@ use crate::ids::OrderNo;
 use crate::orders::{Claim, DueOrder, PendingOrder, SettlementStore};
 use crate::record::{Files, QueryOptions};
 use crate::result_code::ResultCode;
-use crate::tickets::{query_record, TicketError};
+use crate::tickets::{TicketError, query_record};
 use crate::wiring::Wiring;
 
 mod hook;

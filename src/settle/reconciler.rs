@@ -1,11 +1,11 @@
 //! [`Reconciler`]: settles the orders whose callback never came.
 
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
-use tokio::sync::{watch, Mutex, Semaphore};
+use tokio::sync::{Mutex, Semaphore, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use tracing::Instrument;
 
@@ -247,10 +247,10 @@ impl ReconcilerHandle {
     /// Stops the task after the round it may be in, and waits for it.
     pub async fn stop(mut self) {
         self.stop.send_replace(true);
-        if let Some(task) = self.task.take() {
-            if let Err(error) = task.await {
-                tracing::warn!(%error, "the reconciler task ended abnormally");
-            }
+        if let Some(task) = self.task.take()
+            && let Err(error) = task.await
+        {
+            tracing::warn!(%error, "the reconciler task ended abnormally");
         }
     }
 }

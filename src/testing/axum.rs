@@ -2,8 +2,8 @@
 
 use std::convert::Infallible;
 
-use axum::body::Body;
 use axum::Router;
+use axum::body::Body;
 use http::header::{COOKIE, LOCATION, SET_COOKIE};
 use http::{HeaderValue, Request, Response};
 use tower_service::Service;

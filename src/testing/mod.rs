@@ -21,13 +21,17 @@ use crate::emulator::{Emulator, EmulatorError, Outcome};
 #[non_exhaustive]
 pub enum BrowserError {
     /// The start did not redirect to the vendor's page.
-    #[error("the app answered the start with HTTP {status}, not a redirect to the vendor's page; answer it with the Started value (a 303 with its Set-Cookie), and look at the body for the start's error")]
+    #[error(
+        "the app answered the start with HTTP {status}, not a redirect to the vendor's page; answer it with the Started value (a 303 with its Set-Cookie), and look at the body for the start's error"
+    )]
     NotRedirected {
         /// The start's status.
         status: u16,
     },
     /// The emulator's page did not send the browser back.
-    #[error("the emulator's page did not send the browser back to the app; start the session on this emulator's client and follow its redirect")]
+    #[error(
+        "the emulator's page did not send the browser back to the app; start the session on this emulator's client and follow its redirect"
+    )]
     VendorPage(#[source] EmulatorError),
 }
 

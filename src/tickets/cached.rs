@@ -5,9 +5,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::handle::Refresher;
-use super::refresh::{provide_through_engine, Alone, Engine};
 use super::TicketTimings;
+use super::handle::Refresher;
+use super::refresh::{Alone, Engine, provide_through_engine};
 use crate::client::FaceIdClient;
 
 /// Tickets for one server: the access token and SIGN ticket fetched over

@@ -88,8 +88,8 @@ mod tests {
     use crate::client::Endpoint;
     use crate::clock::ManualClock;
     use crate::emulator::{Emulator, Fault};
-    use crate::tickets::refresh::Alone;
     use crate::tickets::TicketTimings;
+    use crate::tickets::refresh::Alone;
 
     #[tokio::test]
     async fn dropping_the_last_handle_stops_the_background_refresh() {

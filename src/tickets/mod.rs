@@ -136,14 +136,18 @@ impl SignTickets {
 pub enum TicketError {
     /// No valid SIGN ticket: none was fetched yet or the last one expired,
     /// and fetching a new one failed.
-    #[error("no valid SIGN ticket is available and fetching one failed; retry later, and fix the cause if it persists")]
+    #[error(
+        "no valid SIGN ticket is available and fetching one failed; retry later, and fix the cause if it persists"
+    )]
     SignUnavailable {
         /// Why the fetch failed.
         #[source]
         source: BoxError,
     },
     /// A NONCE ticket could not be fetched.
-    #[error("no NONCE ticket is available and fetching one failed; retry later, and fix the cause if it persists")]
+    #[error(
+        "no NONCE ticket is available and fetching one failed; retry later, and fix the cause if it persists"
+    )]
     NonceUnavailable {
         /// Why the fetch failed.
         #[source]

@@ -5,8 +5,8 @@ use std::fmt;
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use ::redis::aio::ConnectionManager;
 use ::redis::Script;
+use ::redis::aio::ConnectionManager;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -15,11 +15,11 @@ use crate::credentials::AccessToken;
 use crate::credentials::Ticket;
 use crate::random::nonce;
 use crate::redis::{
-    millis_ceil, run, run_idempotent, RedisBackendError, DEFAULT_PREFIX, DEFAULT_TIMEOUT,
+    DEFAULT_PREFIX, DEFAULT_TIMEOUT, RedisBackendError, millis_ceil, run, run_idempotent,
 };
 use crate::secret::Secret;
 use crate::tickets::handle::Refresher;
-use crate::tickets::refresh::{provide_through_engine, Engine, Pair, Shared};
+use crate::tickets::refresh::{Engine, Pair, Shared, provide_through_engine};
 use crate::tickets::{RefreshError, SignTickets, TicketTimings};
 
 /// Writes the new record and releases the lock, only if this caller still

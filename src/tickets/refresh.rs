@@ -7,8 +7,8 @@
 //! beside this process ([`Shared`]): nowhere ([`Alone`]) or in Redis.
 
 use std::error::Error as StdError;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use arc_swap::ArcSwapOption;
@@ -106,14 +106,18 @@ impl Pair {
 #[non_exhaustive]
 pub enum RefreshError {
     /// The vendor did not issue a token or ticket.
-    #[error("the vendor did not issue a token or ticket; check the app id, secret and base URL, and that the vendor is reachable")]
+    #[error(
+        "the vendor did not issue a token or ticket; check the app id, secret and base URL, and that the vendor is reachable"
+    )]
     Vendor(#[source] Arc<ClientError>),
     /// The shared state (Redis) failed or timed out.
     #[error("the shared tickets are out of reach; check that their store (Redis) is reachable")]
     Shared(#[source] Arc<dyn StdError + Send + Sync>),
     /// Another instance holds the refresh lock and published nothing in
     /// time.
-    #[error("another instance holds the refresh lock {lock} and published no tickets within {waited:?}; if it died, the lock lapses after its TTL")]
+    #[error(
+        "another instance holds the refresh lock {lock} and published no tickets within {waited:?}; if it died, the lock lapses after its TTL"
+    )]
     WaitTimedOut {
         /// The lock (its Redis key).
         lock: String,
@@ -296,7 +300,9 @@ impl<S: Shared> Engine<S> {
         let engine = Arc::clone(self);
         let span = tracing::info_span!("faceid_refresh_ahead", app_id = %self.client.app_id());
         let refresh = async move {
-            tracing::debug!("the access token and SIGN ticket are due; replacing them in the background while the valid ones serve");
+            tracing::debug!(
+                "the access token and SIGN ticket are due; replacing them in the background while the valid ones serve"
+            );
             crate::metrics::ticket_refresh_ahead();
             // The outcome is logged and counted by the refresh itself.
             let _ = engine.refresh(Want::Fresh).await;
@@ -307,10 +313,10 @@ impl<S: Shared> Engine<S> {
 
     /// [`pair`](Self::pair) once the local pair is found due.
     pub(super) async fn due_pair(self: &Arc<Self>) -> Result<Arc<Pair>, RefreshError> {
-        if let Some(valid) = self.valid_local() {
-            if self.refresh_ahead() {
-                return Ok(valid);
-            }
+        if let Some(valid) = self.valid_local()
+            && self.refresh_ahead()
+        {
+            return Ok(valid);
         }
         self.refresh(Want::Fresh).await
     }
@@ -379,15 +385,13 @@ impl<S: Shared> Engine<S> {
         // The attempt this call queued behind, or a recent failure, answers
         // for it.
         let queued_behind_one = self.attempts.load(Ordering::Acquire) != seen;
-        if let Some((at, error)) = &flight.failure {
-            if queued_behind_one || within(*at, now, self.timings.retry_backoff) {
-                return self.valid_local().ok_or_else(|| error.clone());
-            }
+        if let Some((at, error)) = &flight.failure
+            && (queued_behind_one || within(*at, now, self.timings.retry_backoff))
+        {
+            return self.valid_local().ok_or_else(|| error.clone());
         }
-        if queued_behind_one {
-            if let Some(valid) = self.valid_local() {
-                return Ok(valid);
-            }
+        if queued_behind_one && let Some(valid) = self.valid_local() {
+            return Ok(valid);
         }
         let want = match want {
             Want::Replacing(_)

@@ -124,9 +124,5 @@ pub async fn plain_handler() -> &'static str {
 
 /// The handler of the verified route: `ok` for a pass.
 pub async fn verified_handler(Verified(outcome): Verified) -> &'static str {
-    if outcome.passed() {
-        "ok"
-    } else {
-        "failed"
-    }
+    if outcome.passed() { "ok" } else { "failed" }
 }

@@ -24,9 +24,9 @@ use std::time::Duration;
 
 use crate::random_alphanumeric;
 use sqlx::postgres::PgPool;
-use tencent_faceid::orders::{postgres_pool, PostgresOrderStore};
+use tencent_faceid::orders::{PostgresOrderStore, postgres_pool};
 
-use super::service::{find_or_start, free_port, Service, Wanted};
+use super::service::{Service, Wanted, find_or_start, free_port};
 
 /// Where the tests look for a PostgreSQL when `DATABASE_URL` is not set.
 const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";

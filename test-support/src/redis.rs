@@ -39,7 +39,7 @@ use std::process::{ChildStdin, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use super::service::{find_or_start, free_port, Service, Wanted};
+use super::service::{Service, Wanted, find_or_start, free_port};
 use super::skip;
 
 /// Where the tests look for a Redis when `REDIS_URL` is not set.

@@ -1,11 +1,11 @@
 //! The actix-web extractor, through `actix_web::test`.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::support::common::*;
-use actix_web::http::{header, StatusCode};
-use actix_web::{test, web, App, HttpResponse};
+use actix_web::http::{StatusCode, header};
+use actix_web::{App, HttpResponse, test, web};
 use tencent_faceid::actix::{Verified, VerifiedRejection};
 use tencent_faceid::callback::CallbackVerifier;
 use tencent_faceid::emulator::Outcome as EmulatorOutcome;

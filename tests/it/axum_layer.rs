@@ -1,13 +1,13 @@
 //! The tower layer and the axum extractor, through an axum `Router`.
 
 use std::convert::Infallible;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::support::common::*;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, Request, Response, StatusCode};
+use axum::http::{Request, Response, StatusCode, header};
 use axum::routing::get;
 use axum::{Json, Router};
 use tencent_faceid::axum::{Verified, VerifiedRejection};

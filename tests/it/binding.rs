@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use crate::support::common::*;
-use axum::routing::get;
 use axum::Router;
+use axum::routing::get;
 use tencent_faceid::actix;
 use tencent_faceid::axum::Verified;
 use tencent_faceid::binding::{BindingHash, COOKIE_NAME};
@@ -113,7 +113,7 @@ async fn axum_layer_accepts_only_the_owners_browser() {
 
 #[actix_web::test]
 async fn actix_extractor_accepts_only_the_owners_browser() {
-    use actix_web::{web, App, HttpResponse, HttpServer};
+    use actix_web::{App, HttpResponse, HttpServer, web};
 
     let store = MemoryOrderStore::new();
     let verifier = web::Data::new(binding_verifier(&store));

@@ -19,7 +19,7 @@ use std::process::Stdio;
 
 use crate::support::skip;
 use faceid_demo::axum_demo as demo;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use url::Url;

@@ -7,8 +7,8 @@ use std::time::Duration;
 use crate::support::common::*;
 use async_trait::async_trait;
 use tencent_faceid::callback::{
-    CallbackConfigError, CallbackVerifier, Malformed, NotConfirmed, RejectionKind,
-    DEFAULT_MAX_QUERY_LEN,
+    CallbackConfigError, CallbackVerifier, DEFAULT_MAX_QUERY_LEN, Malformed, NotConfirmed,
+    RejectionKind,
 };
 use tencent_faceid::client::{Endpoint, FaceIdClient};
 use tencent_faceid::emulator::{Emulator, Fault, Outcome as EmulatorOutcome, SignatureParam};
@@ -18,7 +18,7 @@ use tencent_faceid::orders::{
 };
 use tencent_faceid::render::BodyFormat;
 use tencent_faceid::session::{SessionStarter, StartSession};
-use tencent_faceid::sign::{sign, ParseSignatureError};
+use tencent_faceid::sign::{ParseSignatureError, sign};
 use tencent_faceid::tickets::CachedTickets;
 use tencent_faceid::vendor::{FrontEndCode, ResultCode};
 use tencent_faceid::wiring::Wiring;

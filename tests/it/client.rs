@@ -6,10 +6,11 @@ use std::error::Error as _;
 use std::time::{Duration, SystemTime};
 
 use crate::support::emu::{
-    fresh_sign_ticket, on_manual_clock, start_request, start_session, ID_NO, NAME,
+    ID_NO, NAME, fresh_sign_ticket, on_manual_clock, start_request, start_session,
 };
 use base64::Engine as _;
 use serde_json::json;
+use tencent_faceid::Secret;
 use tencent_faceid::client::{ClientError, Endpoint, FaceIdClient};
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::emulator::{Emulator, Fault, Outcome, Refusal};
@@ -18,7 +19,6 @@ use tencent_faceid::sign::sign;
 use tencent_faceid::vendor::VERSION;
 use tencent_faceid::vendor::{Files, QueryOptions};
 use tencent_faceid::vendor::{FrontEndCode, ResultCode};
-use tencent_faceid::Secret;
 
 fn client_with_secret(emulator: &Emulator, secret: &str) -> FaceIdClient {
     FaceIdClient::builder(emulator.app_id(), secret)

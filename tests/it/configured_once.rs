@@ -6,11 +6,11 @@
 use std::collections::HashMap;
 
 use crate::support::env::vars;
+use tencent_faceid::FaceId;
 use tencent_faceid::emulator::{Emulator, Outcome};
 use tencent_faceid::facade::{FaceIdBuilder, FaceIdError};
 use tencent_faceid::ids::UserId;
 use tencent_faceid::session::StartSession;
-use tencent_faceid::FaceId;
 use url::Url;
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 //! and the emulator's SDK helper would.
 
 use crate::support::demos::{serve_actix, serve_axum};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tencent_faceid::emulator::{Emulator, Outcome};
 use url::Url;
 

@@ -5,17 +5,17 @@
 
 use std::time::Duration;
 
+use tencent_faceid::FaceId;
 use tencent_faceid::callback::{Malformed, RejectionKind};
 use tencent_faceid::client::Endpoint;
-use tencent_faceid::edition::{launch_sign, Edition};
+use tencent_faceid::edition::{Edition, launch_sign};
 use tencent_faceid::emulator::{Emulator, EmulatorError, Fault, Outcome, Refusal};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
-use tencent_faceid::sdk::{verify_result_body, SdkLaunch};
+use tencent_faceid::sdk::{SdkLaunch, verify_result_body};
 use tencent_faceid::session::{InvalidStart, StartError, StartSession};
 use tencent_faceid::tickets::TicketProvider;
 use tencent_faceid::vendor::{FrontEndCode, ResultCode};
-use tencent_faceid::FaceId;
 use url::Url;
 
 const NAME: &str = "Zhang Sanfeng";
@@ -466,7 +466,7 @@ async fn the_axum_extractor_verifies_sdk_results() {
 /// this server never started.
 #[actix_web::test]
 async fn the_actix_extractor_verifies_sdk_results() {
-    use actix_web::{test, web, App, HttpResponse};
+    use actix_web::{App, HttpResponse, test, web};
     use tencent_faceid::actix::SdkVerified;
 
     async fn handler(SdkVerified(outcome): SdkVerified) -> HttpResponse {

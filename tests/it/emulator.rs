@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::support::emu as emu_support;
-use crate::support::emu::{browser, login_url, query_param, start_session, ID_NO, NAME};
+use crate::support::emu::{ID_NO, NAME, browser, login_url, query_param, start_session};
 use reqwest::StatusCode;
 use tencent_faceid::client::{ClientError, Endpoint, FaceIdClient};
 use tencent_faceid::clock::ManualClock;
@@ -16,7 +16,7 @@ use tencent_faceid::emulator::{
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::MemoryOrderStore;
 use tencent_faceid::session::{SessionStarter, StartSession, Started};
-use tencent_faceid::sign::{verify, Signature};
+use tencent_faceid::sign::{Signature, verify};
 use tencent_faceid::tickets::{CachedTickets, TicketProvider};
 use tencent_faceid::vendor::{Files, QueryOptions};
 use tencent_faceid::vendor::{FrontEndCode, ResultCode};
@@ -442,9 +442,11 @@ async fn complete_login_refuses_what_is_not_its_login_page_without_the_query() {
     assert!(error.to_string().contains("not an absolute URL"), "{error}");
     assert_eq!(emulator.counts().login_page, 0, "no page was opened");
     // The link is still unused.
-    assert!(emulator
-        .complete_login(started.redirect_url.as_str(), Outcome::Pass)
-        .is_ok());
+    assert!(
+        emulator
+            .complete_login(started.redirect_url.as_str(), Outcome::Pass)
+            .is_ok()
+    );
 }
 
 #[tokio::test]

@@ -10,20 +10,20 @@ use std::collections::HashMap;
 use crate::support;
 use crate::support::env::vars;
 use serde::Deserialize;
+use tencent_faceid::FaceId;
 use tencent_faceid::client::Endpoint;
 use tencent_faceid::emulator::{Emulator, Fault, Outcome};
 use tencent_faceid::facade::{FaceIdBuilder, FaceIdError, WarmUp};
 use tencent_faceid::ids::UserId;
 use tencent_faceid::session::{StartError, StartSession, Started};
-use tencent_faceid::FaceId;
 use url::Url;
 
 /// The README's axum app.
 mod axum_app {
     use super::*;
+    use axum::Router;
     use axum::extract::{Form, State};
     use axum::routing::{get, post};
-    use axum::Router;
     use tencent_faceid::axum::Verified;
 
     #[derive(Clone)]
@@ -424,10 +424,10 @@ async fn postgres_from_the_environment_keeps_orders_once_its_schema_is_migrated(
 
 mod rendering {
     use super::*;
+    use axum::Router;
     use axum::body::Body;
     use axum::http::Request;
     use axum::routing::get;
-    use axum::Router;
     use tencent_faceid::actix::Verified as ActixVerified;
     use tencent_faceid::axum::Verified;
     use tencent_faceid::callback::VerificationOutcome;
@@ -436,8 +436,7 @@ mod rendering {
     use tencent_faceid::vendor::ResultCode;
     use tower::ServiceExt;
 
-    const FORGED: &str =
-        "/face/callback?code=0&orderNo=order1&h5faceId=f&newSignature=0000000000000000000000000000000000000000";
+    const FORGED: &str = "/face/callback?code=0&orderNo=order1&h5faceId=f&newSignature=0000000000000000000000000000000000000000";
 
     async fn face_id(json: bool) -> (FaceId, Emulator) {
         let emulator = Emulator::start().await.unwrap();
@@ -493,7 +492,7 @@ mod rendering {
 
     #[actix_web::test]
     async fn actix_answers_json_rejections_as_configured() {
-        use actix_web::{test, web, App};
+        use actix_web::{App, test, web};
 
         async fn handler(ActixVerified(outcome): ActixVerified) -> String {
             outcome.order_no.to_string()
@@ -524,9 +523,11 @@ mod rendering {
             test::call_service(&app, test::TestRequest::get().uri(FORGED).to_request()).await;
         assert_eq!(answer.status(), 500);
         let body = test::read_body(answer).await;
-        assert!(std::str::from_utf8(&body)
-            .unwrap()
-            .contains("web::Data::new(face_id)"));
+        assert!(
+            std::str::from_utf8(&body)
+                .unwrap()
+                .contains("web::Data::new(face_id)")
+        );
     }
 
     #[tokio::test]

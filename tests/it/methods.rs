@@ -3,18 +3,18 @@
 //! and to the actix extractor, neither runs the handler with an outcome nor
 //! consumes the order, which a `GET` then still gets.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::support::common::*;
-use axum::routing::{any, get};
 use axum::Router;
+use axum::routing::{any, get};
 use reqwest::Method;
+use tencent_faceid::FaceId;
 use tencent_faceid::actix;
 use tencent_faceid::axum::Verified;
 use tencent_faceid::orders::MemoryOrderStore;
 use tencent_faceid::tower::FaceCallbackLayer;
-use tencent_faceid::FaceId;
 use url::Url;
 
 /// A `FaceId` verifying callbacks of `store`'s orders signed with the seed
@@ -141,7 +141,7 @@ async fn axum_consumes_only_on_get() {
 
 #[actix_web::test]
 async fn actix_consumes_only_on_get() {
-    use actix_web::{web, App, HttpResponse, HttpServer};
+    use actix_web::{App, HttpResponse, HttpServer, web};
 
     let store = MemoryOrderStore::new();
     let calls = web::Data::new(AtomicUsize::new(0));

@@ -8,8 +8,8 @@
 //! for that thread only: tests running side by side never see each other's
 //! counts.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use metrics_exporter_prometheus::PrometheusBuilder;
 use tencent_faceid::callback::CallbackVerifier;

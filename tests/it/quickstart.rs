@@ -4,13 +4,13 @@
 //! README's own tests (`testing::Browser`), run as doctests; here the same
 //! helper meets a missing cookie and a reload.
 
-use axum::body::{to_bytes, Body};
-use axum::http::{header, Request, StatusCode};
-use axum::{extract::State, routing::post, Router};
+use axum::body::{Body, to_bytes};
+use axum::http::{Request, StatusCode, header};
+use axum::{Router, extract::State, routing::post};
 use tencent_faceid::emulator::{Emulator, Outcome};
 use tencent_faceid::session::{StartError, StartSession, Started};
 use tencent_faceid::testing::Browser;
-use tencent_faceid::{axum::Verified, ids::UserId, FaceId};
+use tencent_faceid::{FaceId, axum::Verified, ids::UserId};
 
 /// The code block of the README that follows `<!-- path -->`.
 fn readme_block(path: &str) -> String {
@@ -107,9 +107,11 @@ async fn the_browser_carries_the_binding_cookie_and_a_cookieless_callback_says_i
     let start = Request::post("/start").body(Body::empty()).unwrap();
     let started = browser.send_axum(&app, start).await;
     assert_eq!(started.status(), StatusCode::SEE_OTHER);
-    assert!(browser
-        .cookie_header()
-        .is_some_and(|c| c.contains("faceid_binding=")));
+    assert!(
+        browser
+            .cookie_header()
+            .is_some_and(|c| c.contains("faceid_binding="))
+    );
     let location = started.headers()[header::LOCATION].to_str().unwrap();
     let callback_url = emulator.complete_login(location, Outcome::Pass).unwrap();
     let bare = Request::get(callback_url.as_str())

@@ -1150,10 +1150,10 @@ async fn a_session_started_on_a_is_verified_on_b_and_its_replay_refused_on_c() {
     let Some(_) = support::redis::url() else {
         return;
     };
+    use axum::Router;
     use axum::body::Body;
     use axum::http::{Request, StatusCode};
     use axum::routing::get;
-    use axum::Router;
     use tencent_faceid::axum::Verified;
     use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
     use tencent_faceid::emulator::Outcome;

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use crate::support::common::*;
-use crate::support::spare_redis::{temp_dir, SpareRedis};
+use crate::support::spare_redis::{SpareRedis, temp_dir};
 use redis::aio::ConnectionManager;
 use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
 use tencent_faceid::orders::RedisOrderStore;

@@ -10,7 +10,7 @@ use tencent_faceid::emulator::{Emulator, Fault};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{Consumed, MemoryOrderStore, OrderStore};
 use tencent_faceid::session::{
-    InvalidStart, SessionStarter, SourcePhoto, StartError, StartSession, MAX_PHOTO_BYTES,
+    InvalidStart, MAX_PHOTO_BYTES, SessionStarter, SourcePhoto, StartError, StartSession,
 };
 use tencent_faceid::tickets::CachedTickets;
 use tencent_faceid::vendor::ResultCode;

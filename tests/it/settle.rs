@@ -544,11 +544,13 @@ async fn a_failing_hook_is_retried_until_it_takes_the_settlement() {
     assert_eq!(instance.reconciler.run_once().await.unwrap().claimed, 0);
     let calls = log.calls();
     assert_eq!(calls.len(), 3, "delivered once it succeeded");
-    assert!(calls
-        .iter()
-        .all(|call| call.idempotency_key() == calls[0].idempotency_key()
-            && call.state == SettledState::Passed
-            && call.settled_by == SettledBy::Callback));
+    assert!(
+        calls
+            .iter()
+            .all(|call| call.idempotency_key() == calls[0].idempotency_key()
+                && call.state == SettledState::Passed
+                && call.settled_by == SettledBy::Callback)
+    );
     support::redis::remove_keys(&prefix).await;
 }
 
@@ -645,10 +647,12 @@ async fn evidence_comes_with_the_settlement_when_asked_for() {
         .evidence
         .as_ref()
         .expect("the record with the photo");
-    assert!(evidence
-        .photo
-        .as_ref()
-        .is_some_and(|photo| !photo.is_empty()));
+    assert!(
+        evidence
+            .photo
+            .as_ref()
+            .is_some_and(|photo| !photo.is_empty())
+    );
     assert!(evidence.video.is_none());
     // Personal data stays out of Debug.
     let debug = format!("{:?}", calls[0]);

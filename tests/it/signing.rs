@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use sha1::{Digest, Sha1};
 use tencent_faceid::sign::{
-    explain, java_string_order, sign, verify, ParseSignatureError, Signature,
+    ParseSignatureError, Signature, explain, java_string_order, sign, verify,
 };
 
 const SEED_TICKET: &str = "duSz9ptwyW1Xn7r6gYItxz3feMdJ8Na5x7JZuoxurE7RcI5TdwCE4KT2eEeNNDoe";

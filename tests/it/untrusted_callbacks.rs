@@ -5,11 +5,11 @@
 //! judged by the vendor's record instead of being refused.
 
 use faceid_test_support::random_alphanumeric;
+use tencent_faceid::FaceId;
 use tencent_faceid::callback::RejectionKind;
 use tencent_faceid::emulator::{Counts, Emulator, Outcome};
 use tencent_faceid::ids::UserId;
 use tencent_faceid::session::{StartSession, Started};
-use tencent_faceid::FaceId;
 use url::Url;
 
 const FORGED: usize = 1_000;
@@ -103,9 +103,11 @@ async fn forged_callbacks_for_a_pending_order_without_its_cookie_cost_no_vendor_
         let query = forged(started.order_no.as_str());
         let rejection = face_id.verifier().verify(&query).await.unwrap_err();
         assert_eq!(rejection.kind(), &RejectionKind::NoBindingCookie);
-        assert!(rejection
-            .to_string()
-            .contains("carries no browser-binding cookie"));
+        assert!(
+            rejection
+                .to_string()
+                .contains("carries no browser-binding cookie")
+        );
     }
     let stranger = Some("a cookie of another browser");
     let query = forged(started.order_no.as_str());

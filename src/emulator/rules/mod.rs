@@ -23,8 +23,8 @@ mod records;
 mod sdk;
 mod sessions;
 
-use checks::{check_user_id, check_version, invalid_sign, parse_sign};
 pub(super) use checks::{Params, Rejection};
+use checks::{check_user_id, check_version, invalid_sign, parse_sign};
 pub(super) use records::LIVE_RATE;
 pub(super) use sessions::LoginPage;
 use sessions::Order;
@@ -166,7 +166,7 @@ impl Vendor {
                 return Err(Rejection::new(
                     Refusal::InvalidRequest,
                     "type must be SIGN or NONCE",
-                ))
+                ));
             }
         };
         let now = self.now();

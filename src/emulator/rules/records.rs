@@ -5,8 +5,8 @@ use std::time::{Duration, SystemTime};
 
 use serde::Deserialize;
 
-use super::checks::{check_order_no, check_version, decode_body, required, Rejection};
-use super::{vendor_time, Vendor};
+use super::checks::{Rejection, check_order_no, check_version, decode_body, required};
+use super::{Vendor, vendor_time};
 use crate::emulator::outcome::Refusal;
 use crate::random::random_alphanumeric;
 use crate::record::{Evidence, FaceRecord, Files, QUERY_VERSION};

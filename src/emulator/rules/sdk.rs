@@ -10,9 +10,9 @@
 use serde_json::Value;
 use subtle::ConstantTimeEq;
 
-use super::checks::{check_nonce, check_version, parse_sign, Rejection};
-use super::sessions::{Link, Signed};
 use super::Vendor;
+use super::checks::{Rejection, check_nonce, check_version, parse_sign};
+use super::sessions::{Link, Signed};
 use crate::edition::Edition;
 use crate::emulator::error::EmulatorError;
 use crate::emulator::outcome::Refusal;

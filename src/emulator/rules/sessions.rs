@@ -8,18 +8,18 @@ use serde::Deserialize;
 use url::Url;
 
 use super::checks::{
-    check_identity, check_nonce, check_order_no, check_photo, check_user_id, check_version,
-    decode_body, invalid_sign, parse_sign, required, Params, Rejection,
+    Params, Rejection, check_identity, check_nonce, check_order_no, check_photo, check_user_id,
+    check_version, decode_body, invalid_sign, parse_sign, required,
 };
 use super::records::{Finished, LIVE_RATE};
-use super::{vendor_time, State, Vendor};
+use super::{State, Vendor, vendor_time};
 use crate::edition::Edition;
 use crate::emulator::error::EmulatorError;
 use crate::emulator::outcome::Refusal;
 use crate::random::random_alphanumeric;
 use crate::result_code::ResultCode;
 use crate::secret::Secret;
-use crate::sign::{sign, Signature};
+use crate::sign::{Signature, sign};
 use crate::wire::{FaceIdResponse, FaceIdResult, StartResponse, StartResult};
 
 /// The H5 page to show for a session.
@@ -159,7 +159,7 @@ impl Vendor {
                 return Err(Rejection::new(
                     Refusal::InvalidRequest,
                     "name and idNo are required when no sourcePhotoStr is given",
-                ))
+                ));
             }
         }
         Ok(Upload {

@@ -255,10 +255,10 @@ impl Inner {
             Some(Reverse((expires_at, _))) if *expires_at <= now => {}
             _ => return false,
         }
-        if let Some(Reverse((_, key))) = self.expiries.pop() {
-            if let Some(Entry { due: Some(due), .. }) = self.entries.remove(&key) {
-                self.due.remove(&(due, key));
-            }
+        if let Some(Reverse((_, key))) = self.expiries.pop()
+            && let Some(Entry { due: Some(due), .. }) = self.entries.remove(&key)
+        {
+            self.due.remove(&(due, key));
         }
         true
     }

@@ -11,16 +11,22 @@ pub enum PostgresStoreError {
     #[error("PostgreSQL could not be reached or refused a statement of the order store")]
     Database(#[source] sqlx::Error),
     /// The schema name cannot be used.
-    #[error("the order store's schema name {0:?} must be 1 to 63 lower-case ASCII letters, digits or underscores, starting with a letter or underscore")]
+    #[error(
+        "the order store's schema name {0:?} must be 1 to 63 lower-case ASCII letters, digits or underscores, starting with a letter or underscore"
+    )]
     InvalidSchema(String),
     /// The store's tables are not there.
-    #[error("the schema {schema} has no tencent-faceid order tables: run PostgresOrderStore::builder(..).migrate() once (at deployment), or point the store at the schema that has them")]
+    #[error(
+        "the schema {schema} has no tencent-faceid order tables: run PostgresOrderStore::builder(..).migrate() once (at deployment), or point the store at the schema that has them"
+    )]
     SchemaMissing {
         /// The schema looked in.
         schema: String,
     },
     /// The store's tables are older than this crate.
-    #[error("the order tables in schema {schema} are at version {found} and this tencent-faceid needs version {expected}: run PostgresOrderStore::builder(..).migrate() (at deployment)")]
+    #[error(
+        "the order tables in schema {schema} are at version {found} and this tencent-faceid needs version {expected}: run PostgresOrderStore::builder(..).migrate() (at deployment)"
+    )]
     SchemaOutdated {
         /// The schema looked in.
         schema: String,
@@ -30,7 +36,9 @@ pub enum PostgresStoreError {
         expected: i32,
     },
     /// The store's tables are newer than this crate.
-    #[error("the order tables in schema {schema} are at version {found}, newer than the version {expected} this tencent-faceid knows: upgrade tencent-faceid on this instance")]
+    #[error(
+        "the order tables in schema {schema} are at version {found}, newer than the version {expected} this tencent-faceid knows: upgrade tencent-faceid on this instance"
+    )]
     SchemaNewer {
         /// The schema looked in.
         schema: String,

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 use sqlx::Row;
 
-use super::{millis, time_of, PostgresOrderStore, PostgresStoreError};
+use super::{PostgresOrderStore, PostgresStoreError, millis, time_of};
 use crate::ids::{OrderNo, UserId};
 use crate::result_code::ResultCode;
 

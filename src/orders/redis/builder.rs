@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use ::redis::aio::ConnectionManager;
 
-use super::{Durability, RedisOrderStore, MAX_MILLIS};
+use super::{Durability, MAX_MILLIS, RedisOrderStore};
 use crate::redis::{DEFAULT_PREFIX, DEFAULT_TIMEOUT};
 
 /// Configures a [`RedisOrderStore`]; made by [`RedisOrderStore::builder`].

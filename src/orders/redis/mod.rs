@@ -3,8 +3,8 @@
 use std::sync::LazyLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use ::redis::aio::ConnectionManager;
 use ::redis::Script;
+use ::redis::aio::ConnectionManager;
 use async_trait::async_trait;
 
 use crate::binding::BindingHash;
@@ -12,7 +12,7 @@ use crate::ids::OrderNo;
 use crate::orders::{
     Claim, Consumed, DueOrder, Lookup, OrderStore, PendingOrder, SettlementStore, StoreError,
 };
-use crate::redis::{millis_ceil, run_idempotent, RedisBackendError};
+use crate::redis::{RedisBackendError, millis_ceil, run_idempotent};
 
 mod builder;
 mod record;
@@ -411,13 +411,13 @@ impl OrderStore for RedisOrderStore {
             LATE => return Err(backend(RedisBackendError::Late)),
             REPEATED => Consumed::Repeated(self.decode_order(order_no, &order).map_err(backend)?),
             ACCEPTED => {
-                if let (Some(durability), Some(acknowledged)) = (self.durability, acknowledged) {
-                    if acknowledged < durability.replicas {
-                        let required = durability.replicas;
-                        return Err(backend(
-                            self.undo(&key, claim, acknowledged, required).await,
-                        ));
-                    }
+                if let (Some(durability), Some(acknowledged)) = (self.durability, acknowledged)
+                    && acknowledged < durability.replicas
+                {
+                    let required = durability.replicas;
+                    return Err(backend(
+                        self.undo(&key, claim, acknowledged, required).await,
+                    ));
                 }
                 Consumed::Accepted(self.decode_order(order_no, &order).map_err(backend)?)
             }
@@ -425,7 +425,7 @@ impl OrderStore for RedisOrderStore {
                 return Err(backend(RedisBackendError::Corrupt {
                     key,
                     reason: "not a pending order record".to_owned(),
-                }))
+                }));
             }
         };
         tracing::debug!(
@@ -526,7 +526,7 @@ impl SettlementStore for RedisOrderStore {
                     return Err(backend(RedisBackendError::Corrupt {
                         key: index,
                         reason: "a member that is not <created ms>:<orderNo>".to_owned(),
-                    }))
+                    }));
                 }
             }
         }

@@ -1,8 +1,8 @@
 //! A starter, verifier and settler on one emulator and memory store, for
 //! the tests of what operators see (`tests/it/observe.rs`, `tests/spans.rs`).
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::random_alphanumeric;
 use tencent_faceid::callback::{CallbackVerifier, VerificationOutcome};

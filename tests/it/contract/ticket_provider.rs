@@ -1,7 +1,7 @@
 //! The ticket provider contract on every provider: one test per backend.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use tencent_faceid::clock::ManualClock;
@@ -13,7 +13,7 @@ use tencent_faceid::tickets::RedisTickets;
 use tencent_faceid::tickets::{
     CachedTickets, SignTickets, StaticTickets, TicketError, TicketProvider,
 };
-use tencent_faceid::{async_trait, Secret};
+use tencent_faceid::{Secret, async_trait};
 
 use super::Redis;
 

@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use tencent_faceid::Secret;
 use tencent_faceid::callback::{CallbackRejection, CallbackVerifier, VerificationOutcome};
 use tencent_faceid::client::FaceIdClient;
 use tencent_faceid::emulator::{Emulator, Outcome as EmulatorOutcome};
@@ -20,7 +21,6 @@ use tencent_faceid::tickets::{
     CachedTickets, SignTickets, StaticTickets, TicketError, TicketProvider,
 };
 use tencent_faceid::wiring::Wiring;
-use tencent_faceid::Secret;
 use url::Url;
 
 /// The app id of the vendor's seed vector.

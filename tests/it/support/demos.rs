@@ -5,7 +5,7 @@
 //! `DEMO_BROWSER_BINDING=0`: this binary's tests share one environment.
 
 use actix_web::dev::ServerHandle;
-use faceid_demo::{actix_demo, axum_demo, Options};
+use faceid_demo::{Options, actix_demo, axum_demo};
 use tencent_faceid::emulator::Emulator;
 use url::Url;
 

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 /// The environment `pairs` make.
-pub fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+pub fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
     let map: HashMap<String, String> = pairs
         .iter()
         .map(|(name, value)| (name.to_string(), value.to_string()))
