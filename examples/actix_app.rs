@@ -1,6 +1,5 @@
 use actix_web::{App, HttpServer, web};
-use tencent_faceid::session::{StartError, StartSession, Started};
-use tencent_faceid::{FaceId, Report, actix::Verified, ids::UserId};
+use tencent_faceid::{FaceId, Report, StartError, StartSession, Started, UserId, Verified};
 
 #[derive(serde::Deserialize)]
 struct Person {

@@ -1,6 +1,5 @@
 use axum::{Form, Router, extract::State, routing::post};
-use tencent_faceid::session::{StartError, StartSession, Started};
-use tencent_faceid::{FaceId, Report, axum::Verified, ids::UserId};
+use tencent_faceid::{FaceId, Report, StartError, StartSession, Started, UserId, Verified};
 
 #[derive(serde::Deserialize)]
 struct Person {
