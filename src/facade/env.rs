@@ -2,7 +2,8 @@
 //! [`FaceIdBuilder::from_env`].
 
 use super::FaceId;
-use super::builder::{FaceIdBuilder, FaceIdError};
+use super::builder::FaceIdBuilder;
+use super::error::FaceIdError;
 
 /// The environment variables [`FaceIdBuilder::from_env`] reads.
 pub mod vars {

@@ -47,11 +47,13 @@ use crate::wiring::Wiring;
 
 mod builder;
 mod env;
+mod error;
 mod warm;
 
+pub use builder::FaceIdBuilder;
 use builder::Vendor;
-pub use builder::{FaceIdBuilder, FaceIdError};
 pub use env::vars;
+pub use error::FaceIdError;
 pub use warm::WarmUp;
 
 /// The vendor's record could not be fetched.

@@ -1,0 +1,81 @@
+//! [`FaceIdError`]: configuration a [`FaceId`](super::FaceId) cannot be
+//! built with, each variant saying what to fix.
+
+use crate::callback::CallbackConfigError;
+use crate::client::ClientError;
+use crate::ids::IdentifierError;
+
+/// Configuration that cannot work; the message says what to fix.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FaceIdError {
+    /// A required environment variable is not set (or empty).
+    #[error("the environment variable {name} is not set: {hint}")]
+    MissingVariable {
+        /// The variable.
+        name: &'static str,
+        /// What to set it to.
+        hint: &'static str,
+    },
+    /// An environment variable has a value this crate cannot use (the
+    /// value itself is not repeated).
+    #[error("the environment variable {name} must be {expected}")]
+    InvalidVariable {
+        /// The variable.
+        name: &'static str,
+        /// What it may be.
+        expected: &'static str,
+    },
+    /// Both a vendor app id and the emulator are configured.
+    #[error(
+        "both FACEID_APP_ID and FACEID_EMULATOR=1 are set: unset FACEID_EMULATOR to talk to the vendor, or FACEID_APP_ID to use the emulator"
+    )]
+    VendorAndEmulator,
+    /// The configuration needs a crate feature that is not enabled.
+    #[error("{what} needs the tencent-faceid feature `{feature}`: enable it in Cargo.toml")]
+    FeatureMissing {
+        /// What asked for it.
+        what: &'static str,
+        /// The feature.
+        feature: &'static str,
+    },
+    /// The emulator was asked for in a release build.
+    #[error(
+        "the FaceID emulator verifies anyone who presses \"pass\" and is refused in release builds; configure the vendor (FACEID_APP_ID, FACEID_SECRET), or set FACEID_EMULATOR_IN_RELEASE=1 (FaceIdBuilder::allow_emulator_in_release) if this build really is not production"
+    )]
+    EmulatorInRelease,
+    /// The callback URL is not an absolute http(s) URL.
+    #[error(
+        "the callback URL (FACEID_CALLBACK_URL / FaceIdBuilder::callback_url) must be an absolute http or https URL, such as https://shop.example/face/callback"
+    )]
+    CallbackUrl,
+    /// The emulator could not start (no loopback port).
+    #[error("the FaceID emulator could not start; check that it may listen on a loopback port")]
+    EmulatorStart(#[source] std::io::Error),
+    /// The vendor client's settings (app id, secret, base URL).
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// The callback verifier's settings.
+    #[error(transparent)]
+    Callback(#[from] CallbackConfigError),
+    /// The order number prefix.
+    #[error("the order number prefix is invalid; use at most 12 letters or digits")]
+    OrderPrefix(#[from] IdentifierError),
+    /// [`WarmUp::Strict`]: the access token and SIGN ticket could not be
+    /// fetched at boot.
+    #[error(
+        "the access token and SIGN ticket could not be fetched at boot (strict warm-up): check FACEID_APP_ID, FACEID_SECRET and that the vendor is reachable, or warm up with WarmUp::BestEffort to start anyway"
+    )]
+    WarmUp(#[source] crate::tickets::TicketError),
+    /// Redis could not be reached.
+    #[cfg(feature = "redis")]
+    #[error(
+        "Redis (FACEID_REDIS_URL / FaceIdBuilder::redis) could not be reached; check the URL and that Redis is running"
+    )]
+    Redis(#[from] crate::redis::RedisBackendError),
+    /// The PostgreSQL order store cannot be used (unreachable, or its
+    /// schema missing or older than this crate).
+    #[cfg(feature = "postgres")]
+    #[error(transparent)]
+    Postgres(#[from] crate::orders::PostgresStoreError),
+}
