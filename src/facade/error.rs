@@ -61,7 +61,7 @@ pub enum FaceIdError {
     /// The order number prefix.
     #[error("the order number prefix is invalid; use at most 12 letters or digits")]
     OrderPrefix(#[from] IdentifierError),
-    /// [`WarmUp::Strict`]: the access token and SIGN ticket could not be
+    /// [`WarmUp::Strict`](super::WarmUp::Strict): the access token and SIGN ticket could not be
     /// fetched at boot.
     #[error(
         "the access token and SIGN ticket could not be fetched at boot (strict warm-up): check FACEID_APP_ID, FACEID_SECRET and that the vendor is reachable, or warm up with WarmUp::BestEffort to start anyway"
