@@ -280,14 +280,16 @@ impl Server {
 }
 
 fn verifier(store: MemoryOrderStore) -> CallbackVerifier {
-    CallbackVerifier::builder(&tencent_faceid::wiring::Wiring::new(
-        tencent_faceid::client::FaceIdClient::builder(APP_ID, "secret")
-            .build()
-            .expect("valid client"),
-        StaticTickets::new(TICKET, "nonce"),
-        store,
-    ))
-    .browser_binding(false)
+    CallbackVerifier::builder(
+        &tencent_faceid::wiring::Wiring::new(
+            tencent_faceid::client::FaceIdClient::builder(APP_ID, "secret")
+                .build()
+                .expect("valid client"),
+            StaticTickets::new(TICKET, "nonce"),
+            store,
+        )
+        .browser_binding(false),
+    )
     .record_judge(false)
     .build()
     .expect("a valid verifier configuration")
