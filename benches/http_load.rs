@@ -280,17 +280,13 @@ impl Server {
 }
 
 fn verifier(store: MemoryOrderStore) -> CallbackVerifier {
-    CallbackVerifier::builder(&tencent_faceid::wiring::Wiring::new(
-        tencent_faceid::client::FaceIdClient::builder(APP_ID, "secret")
-            .build()
-            .expect("valid client"),
-        StaticTickets::new(TICKET, "nonce"),
-        store,
-    ))
-    .browser_binding(false)
-    .record_judge(false)
-    .build()
-    .expect("a valid verifier configuration")
+    let client = tencent_faceid::client::FaceIdClient::builder(APP_ID, "secret").build();
+    let tickets = StaticTickets::new(TICKET, "nonce");
+    let wiring = tencent_faceid::wiring::Wiring::new(client.expect("valid client"), tickets, store);
+    CallbackVerifier::builder(&wiring.browser_binding(false))
+        .record_judge(false)
+        .build()
+        .expect("a valid verifier configuration")
 }
 
 /// Hands out order numbers as `SessionStarter` makes them (prefix, time in

@@ -145,11 +145,9 @@ fn reconcile(c: &mut Criterion) {
         .expect("emulator");
     let store = MemoryOrderStore::with_capacity(1_000_000);
     let tickets = CachedTickets::builder(emulator.client()).build();
-    let wiring = tencent_faceid::wiring::Wiring::new(emulator.client(), tickets, store);
-    let starter = SessionStarter::builder(&wiring)
-        .browser_binding(false)
-        .build()
-        .expect("starter");
+    let wiring = tencent_faceid::wiring::Wiring::new(emulator.client(), tickets, store)
+        .browser_binding(false);
+    let starter = SessionStarter::builder(&wiring).build().expect("starter");
     let settler = Settler::builder(&wiring)
         .on_settled(|_: Settlement| async { Ok::<(), std::convert::Infallible>(()) })
         .build();

@@ -1,12 +1,12 @@
 //! Browser binding, like OAuth's `state`: a callback is accepted only from
 //! the browser that started its session.
 //!
-//! With [`SessionStarterBuilder::browser_binding`] the starter makes a
+//! With [`Wiring::browser_binding`] on (the default; one setting of the
+//! app, read by its starter and its verifier alike) the starter makes a
 //! random value per session, hands it back as an `HttpOnly`,
 //! `SameSite=Lax` cookie ([`Started::binding`]) and records only its
-//! [`BindingHash`] with the order. With
-//! [`CallbackVerifierBuilder::browser_binding`] the verifier accepts a
-//! callback only when the request carries that cookie:
+//! [`BindingHash`] with the order, and the verifier accepts a callback
+//! only when the request carries that cookie:
 //! - the browser that started the session gets the outcome, and gets it
 //!   again when it reloads the callback page (marked
 //!   [`repeated`](crate::callback::VerificationOutcome::repeated); the
@@ -18,9 +18,8 @@
 //! vendor's page makes back to your callback, which is why callbacks are
 //! `GET` only.
 //!
-//! [`SessionStarterBuilder::browser_binding`]: crate::session::SessionStarterBuilder::browser_binding
+//! [`Wiring::browser_binding`]: crate::wiring::Wiring::browser_binding
 //! [`Started::binding`]: crate::session::Started::binding
-//! [`CallbackVerifierBuilder::browser_binding`]: crate::callback::CallbackVerifierBuilder::browser_binding
 //!
 //! ```
 //! use tencent_faceid::binding::{cookie_value, BindingCookie, COOKIE_NAME};

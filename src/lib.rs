@@ -42,7 +42,8 @@
 //! - [`render`]: an error as an HTTP answer (status, body), once for every
 //!   framework.
 //! - [`wiring`]: [`wiring::Wiring`], the client, tickets and store every
-//!   part below is built from, so that they cannot disagree.
+//!   part below is built from, and whether they bind sessions to browsers,
+//!   so that they cannot disagree.
 //! - [`session`]: [`SessionStarter`] starts a session and gives the URL to
 //!   send the browser to.
 //! - [`settle`]: every order ends passed, failed or abandoned, exactly

@@ -1,5 +1,7 @@
 //! [`Wiring`]: the vendor client, the ticket provider and the order store
-//! (and so the app id and the clock) that every part is built from.
+//! (and so the app id and the clock) that every part is built from, and
+//! the one setting they all read: whether sessions are bound to the
+//! browser that starts them ([`Wiring::browser_binding`]).
 //!
 //! The [`SessionStarter`](crate::session::SessionStarter), the
 //! [`CallbackVerifier`](crate::callback::CallbackVerifier), the
@@ -8,7 +10,8 @@
 //! part built from one), so the parts of one app are built on the same
 //! store, tickets and client by construction: a verifier cannot consume
 //! orders from a store its starter never records in, nor settle through a
-//! settler on another store.
+//! settler on another store, nor require a binding cookie its starter
+//! never sets.
 //!
 //! The store's type is kept: a `Wiring` on a store that can settle orders
 //! (a [`SettlementStore`], as all of this crate's stores are) also builds a
@@ -42,7 +45,8 @@ use crate::clock::Clock;
 use crate::orders::{OrderStore, SettlementStore};
 use crate::tickets::TicketProvider;
 
-/// The client, tickets and order store the parts of one app share; see the
+/// The client, tickets and order store the parts of one app share, and
+/// whether they bind sessions to browsers; see the
 /// [module documentation](self). Cheap to clone (a few `Arc`s); clones are
 /// the same wiring.
 ///
@@ -80,6 +84,8 @@ pub struct Wiring<S: ?Sized = dyn OrderStore> {
     store: Arc<S>,
     /// The same store, as an order store.
     orders: Arc<dyn OrderStore>,
+    /// Whether sessions are bound to the browser that starts them.
+    binds_browsers: bool,
 }
 
 impl<S: ?Sized> Clone for Wiring<S> {
@@ -89,6 +95,7 @@ impl<S: ?Sized> Clone for Wiring<S> {
             tickets: Arc::clone(&self.tickets),
             store: Arc::clone(&self.store),
             orders: Arc::clone(&self.orders),
+            binds_browsers: self.binds_browsers,
         }
     }
 }
@@ -99,6 +106,7 @@ impl<S: ?Sized> fmt::Debug for Wiring<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Wiring")
             .field("client", &self.client)
+            .field("binds_browsers", &self.binds_browsers)
             .finish_non_exhaustive()
     }
 }
@@ -106,7 +114,8 @@ impl<S: ?Sized> fmt::Debug for Wiring<S> {
 impl<S: OrderStore> Wiring<S> {
     /// The parts of an app asking the vendor through `client`, signing with
     /// the tickets from `tickets` and keeping orders in `store`. The app id
-    /// and the clock are the client's.
+    /// and the clock are the client's. [Browser
+    /// binding](Self::browser_binding) is on.
     ///
     /// ```
     /// use tencent_faceid::client::FaceIdClient;
@@ -125,6 +134,7 @@ impl<S: OrderStore> Wiring<S> {
             tickets: Arc::new(tickets),
             orders: Arc::clone(&store) as Arc<dyn OrderStore>,
             store,
+            binds_browsers: true,
         }
     }
 }
@@ -137,12 +147,13 @@ impl<S: SettlementStore> Wiring<S> {
             tickets: Arc::clone(&self.tickets),
             store: Arc::clone(&self.store) as Arc<dyn SettlementStore>,
             orders: Arc::clone(&self.orders),
+            binds_browsers: self.binds_browsers,
         }
     }
 }
 
 impl Wiring<dyn SettlementStore> {
-    /// A wiring on shared parts (the facade's).
+    /// A wiring on shared parts (the facade's), browser binding on.
     pub(crate) fn shared(
         client: FaceIdClient,
         tickets: Arc<dyn TicketProvider>,
@@ -153,11 +164,63 @@ impl Wiring<dyn SettlementStore> {
             tickets,
             orders: Arc::clone(&store) as Arc<dyn OrderStore>,
             store,
+            binds_browsers: true,
         }
     }
 }
 
 impl<S: ?Sized> Wiring<S> {
+    /// Whether each session is bound to the browser that starts it, like
+    /// OAuth's `state` (see [`crate::binding`]): the
+    /// [starter](crate::session::SessionStarter) then answers a cookie to
+    /// set on the redirect ([`Started::binding`](crate::session::Started::binding)),
+    /// whose hash is recorded with the order (the cookie is `Secure` when
+    /// the callback URL is https), and the
+    /// [verifier](crate::callback::CallbackVerifier) accepts the callback
+    /// only from the browser that carries it: a request without it, or
+    /// from another browser, gets 409
+    /// ([`RejectionKind::NoBindingCookie`](crate::callback::RejectionKind::NoBindingCookie),
+    /// [`RejectionKind::OtherBrowser`](crate::callback::RejectionKind::OtherBrowser))
+    /// and leaves the order pending; the same browser coming back gets its
+    /// outcome again, marked
+    /// [`repeated`](crate::callback::VerificationOutcome::repeated). An App
+    /// SDK result has no browser, so it is never bound.
+    ///
+    /// **On by default**: a callback URL that leaks (a shared screen, a
+    /// referrer, a proxy log) or an order number that is guessed then
+    /// cannot be redeemed from another browser, and a reloaded callback
+    /// page shows its outcome again instead of a replay error. Turn it off
+    /// (`false`) only where the callback cannot carry the cookie (another
+    /// host, a WebView that drops cookies). One setting of the app, read by
+    /// every part built from this wiring, so the starter and the verifier
+    /// cannot disagree.
+    ///
+    /// ```
+    /// use tencent_faceid::callback::CallbackVerifier;
+    /// use tencent_faceid::client::FaceIdClient;
+    /// use tencent_faceid::orders::MemoryOrderStore;
+    /// use tencent_faceid::session::SessionStarter;
+    /// use tencent_faceid::tickets::StaticTickets;
+    /// use tencent_faceid::wiring::Wiring;
+    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
+    /// let wiring = Wiring::new(client, StaticTickets::new("sign", "nonce"), MemoryOrderStore::new());
+    /// assert!(wiring.binds_browsers());
+    /// let unbound = wiring.browser_binding(false);
+    /// assert!(!SessionStarter::builder(&unbound).build()?.binds_browsers());
+    /// assert!(!CallbackVerifier::builder(&unbound).build()?.binds_browsers());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn browser_binding(mut self, on: bool) -> Self {
+        self.binds_browsers = on;
+        self
+    }
+
+    /// Whether sessions are bound to the browser that starts them
+    /// ([`Self::browser_binding`]).
+    pub fn binds_browsers(&self) -> bool {
+        self.binds_browsers
+    }
+
     /// The vendor client.
     pub fn client(&self) -> &FaceIdClient {
         &self.client
@@ -198,6 +261,7 @@ impl<S: ?Sized> Wiring<S> {
             tickets: Arc::clone(&self.tickets),
             store: Arc::clone(&self.orders),
             orders: Arc::clone(&self.orders),
+            binds_browsers: self.binds_browsers,
         }
     }
 }

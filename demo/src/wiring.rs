@@ -62,16 +62,9 @@ pub(crate) async fn face_id(options: Options) -> Result<FaceId, BoxError> {
     let after = super::sessions::reconcile_after()?;
     let face_id = database(builder)
         .await?
-        .starter(move |starter| {
-            starter
-                .browser_binding(options.browser_binding)
-                .admit(per_address_limit(STARTS_PER_MINUTE))
-        })
-        .verifier(move |verifier| {
-            verifier
-                .browser_binding(options.browser_binding)
-                .confirm(true)
-        })
+        .browser_binding(options.browser_binding)
+        .starter(|starter| starter.admit(per_address_limit(STARTS_PER_MINUTE)))
+        .verifier(|verifier| verifier.confirm(true))
         .settle(move |settler| super::sessions::hooked(settler, after))
         .build()
         .await?;

@@ -37,8 +37,9 @@ pub enum CallbackConfigError {
 impl CallbackVerifier {
     /// Starts configuring a verifier on `wiring`: checking signatures with
     /// its SIGN tickets, consuming orders from its store (the store the
-    /// session starter records them in), and asking the vendor through its
-    /// client.
+    /// session starter records them in), asking the vendor through its
+    /// client, and requiring the binding cookie as it says
+    /// ([`Wiring::browser_binding`]).
     ///
     /// ```
     /// use tencent_faceid::callback::CallbackVerifier;
@@ -109,7 +110,6 @@ impl CallbackVerifierBuilder {
             confirm: false,
             record_judge: true,
             max_query_len: DEFAULT_MAX_QUERY_LEN,
-            browser_binding: true,
             settler,
             judged: Default::default(),
         };
@@ -181,37 +181,6 @@ impl CallbackVerifierBuilder {
     /// [`DEFAULT_MAX_QUERY_LEN`]. Longer ones are rejected before parsing.
     pub fn max_query_len(mut self, max_query_len: usize) -> Self {
         self.verifier.max_query_len = max_query_len;
-        self
-    }
-
-    /// Accepts a callback only from the browser that started its session:
-    /// the request must carry the [binding cookie](crate::binding) the
-    /// starter set. A request without it, or from another browser, gets 409
-    /// ([`RejectionKind::NoBindingCookie`](super::RejectionKind::NoBindingCookie),
-    /// [`RejectionKind::OtherBrowser`](super::RejectionKind::OtherBrowser)) and leaves the order pending; the
-    /// same browser coming back gets its outcome again, marked
-    /// [`VerificationOutcome::repeated`](super::VerificationOutcome::repeated).
-    ///
-    /// On by default, as in the starter
-    /// ([`SessionStarterBuilder::browser_binding`](crate::session::SessionStarterBuilder::browser_binding),
-    /// which says why); turn it off in both or in neither.
-    ///
-    /// ```
-    /// use tencent_faceid::callback::CallbackVerifier;
-    /// use tencent_faceid::client::FaceIdClient;
-    /// use tencent_faceid::orders::MemoryOrderStore;
-    /// use tencent_faceid::tickets::StaticTickets;
-    /// use tencent_faceid::wiring::Wiring;
-    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
-    /// let wiring = Wiring::new(client, StaticTickets::new("t", "n"), MemoryOrderStore::new());
-    /// let verifier = CallbackVerifier::builder(&wiring).build()?;
-    /// assert!(verifier.binds_browsers());
-    /// let unbound = CallbackVerifier::builder(&wiring).browser_binding(false).build()?;
-    /// assert!(!unbound.binds_browsers());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn browser_binding(mut self, on: bool) -> Self {
-        self.verifier.browser_binding = on;
         self
     }
 

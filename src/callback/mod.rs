@@ -25,8 +25,8 @@
 //!    [`MemoryOrderStore`](crate::orders::MemoryOrderStore)) is a 404 that
 //!    costs no token, ticket or record fetch, so a storm of forged
 //!    callbacks cannot make the server replace the app's token.
-//! 3. **The browser** (with [`CallbackVerifierBuilder::browser_binding`],
-//!    on by default):
+//! 3. **The browser** (with the wiring's [browser
+//!    binding](Wiring::browser_binding), on by default):
 //!    the request must carry the binding cookie of the browser that started
 //!    the session (see [`crate::binding`]); checked by the store as part of
 //!    the consume, so a refusal leaves the order pending.
@@ -83,9 +83,10 @@
 //! let ticket = "duSz9ptwyW1Xn7r6gYItxz3feMdJ8Na5x7JZuoxurE7RcI5TdwCE4KT2eEeNNDoe";
 //! let client = FaceIdClient::builder("appId001", "secret").build()?;
 //! let store = MemoryOrderStore::new();
-//! let wiring = Wiring::new(client, StaticTickets::new(ticket, "nonce"), store.clone());
 //! // Without a browser here to carry the binding cookie:
-//! let verifier = CallbackVerifier::builder(&wiring).browser_binding(false).build()?;
+//! let wiring = Wiring::new(client, StaticTickets::new(ticket, "nonce"), store.clone())
+//!     .browser_binding(false);
+//! let verifier = CallbackVerifier::builder(&wiring).build()?;
 //!
 //! // When the session started:
 //! let order_no = OrderNo::new("test1480921551481")?;
@@ -166,7 +167,6 @@ struct Inner {
     /// this server never saw.
     record_judge: bool,
     max_query_len: usize,
-    browser_binding: bool,
     settler: Option<Settler>,
     judged: judge::JudgeLimiter,
 }
@@ -185,7 +185,7 @@ impl fmt::Debug for Inner {
             .field("confirms", &self.confirm)
             .field("judges_by_record", &self.record_judge)
             .field("max_query_len", &self.max_query_len)
-            .field("browser_binding", &self.browser_binding)
+            .field("binds_browsers", &self.wiring.binds_browsers())
             .finish_non_exhaustive()
     }
 }
@@ -202,9 +202,9 @@ impl CallbackVerifier {
     }
 
     /// Whether callbacks are accepted only from the browser that started
-    /// the session ([`CallbackVerifierBuilder::browser_binding`]).
+    /// the session: the wiring's [`Wiring::binds_browsers`].
     pub fn binds_browsers(&self) -> bool {
-        self.inner.browser_binding
+        self.inner.wiring.binds_browsers()
     }
 
     /// Verifies a callback's query string (without the `?`; one leading `?`
@@ -224,8 +224,8 @@ impl CallbackVerifier {
     /// Verifies a callback like [`Self::verify`], made by the browser that
     /// sent the [binding cookie](crate::binding) value `binding` (read it
     /// with [`crate::binding::cookie_value`]). The framework adapters call
-    /// this; without [`CallbackVerifierBuilder::browser_binding`] the
-    /// cookie is ignored.
+    /// this; without the wiring's [browser binding](Wiring::browser_binding)
+    /// the cookie is ignored.
     ///
     /// # Errors
     /// As [`Self::verify`]; with browser binding also
@@ -249,7 +249,7 @@ impl CallbackVerifier {
     ) -> Result<Callback, CallbackRejection> {
         let raw = query::parse(query, self.inner.max_query_len)
             .map_err(|m| reject(m.into(), None, None))?;
-        let claim = match (self.inner.browser_binding, binding) {
+        let claim = match (self.binds_browsers(), binding) {
             (true, Some(binding)) => Claim::new().bound_to(BindingHash::of(binding)),
             // Without its cookie, refused once the order is looked up.
             _ => Claim::new(),
@@ -401,7 +401,7 @@ impl CallbackVerifier {
             .lookup(&callback.order_no)
             .await;
         // An App SDK result has no browser to bind (its order has none).
-        let binds = self.inner.browser_binding && !callback.from_app;
+        let binds = self.binds_browsers() && !callback.from_app;
         if binds
             && callback.claim.binding().is_none()
             && matches!(found, Ok(Lookup::Pending { .. } | Lookup::Consumed))

@@ -54,7 +54,8 @@
 //! Give your app the emulator's [`client`](Emulator::client) (or build its
 //! `FaceId` with `FaceId::emulated`), drive it as a browser would, and let
 //! [`Emulator::complete_login`] stand in for the user on the vendor's page.
-//! With browser binding on (the `FaceId` default) the callback must carry
+//! With [browser binding](crate::wiring::Wiring::browser_binding) on (the
+//! default) the callback must carry
 //! the start's cookie: `testing::Browser` does all of it, as
 //! [Testing your app](crate#testing-your-app) shows; here are the steps by
 //! hand, without binding. The crate's documentation shows it for axum
@@ -98,9 +99,9 @@
 //! let client = emulator.client();
 //! let tickets = CachedTickets::builder(client.clone()).build();
 //! let store = MemoryOrderStore::new();
-//! let wiring = tencent_faceid::wiring::Wiring::new(client, tickets, store);
-//! let verifier = CallbackVerifier::builder(&wiring).browser_binding(false).build()?;
-//! let starter = SessionStarter::builder(&wiring).browser_binding(false).build()?;
+//! let wiring = tencent_faceid::wiring::Wiring::new(client, tickets, store).browser_binding(false);
+//! let verifier = CallbackVerifier::builder(&wiring).build()?;
+//! let starter = SessionStarter::builder(&wiring).build()?;
 //! let app = test::init_service(
 //!     App::new()
 //!         .app_data(web::Data::new(verifier))

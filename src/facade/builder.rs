@@ -37,12 +37,13 @@ pub(super) enum Vendor {
 /// `FaceId::emulated` (feature `emulator`) or [`FaceIdBuilder::from_env`].
 ///
 /// Defaults: cached tickets and an in-memory order store (or both in Redis
-/// with `redis`, feature `redis`), plain-text rejections, no settlement;
-/// the starter and the verifier with their own builders' defaults
-/// ([`starter`](Self::starter), [`verifier`](Self::verifier): browser
-/// binding on, orders live 30 min, passes not confirmed with the vendor's
-/// record, which judges callbacks signed with a ticket this server never
-/// saw).
+/// with `redis`, feature `redis`), browser binding on (the wiring's
+/// default: see [`browser_binding`](Self::browser_binding)), plain-text
+/// rejections, no settlement; the starter and the verifier with their own
+/// builders' defaults ([`starter`](Self::starter),
+/// [`verifier`](Self::verifier): orders live 30 min, passes not confirmed
+/// with the vendor's record, which judges callbacks signed with a ticket
+/// this server never saw).
 pub struct FaceIdBuilder {
     vendor: Vendor,
     base_url: Option<String>,
@@ -57,6 +58,7 @@ pub struct FaceIdBuilder {
     postgres_url: Option<String>,
     #[cfg(feature = "postgres")]
     postgres_schema: Option<String>,
+    browser_binding: bool,
     rejection_format: BodyFormat,
     emulator_in_release: bool,
     /// The emulator was chosen because no vendor is configured
@@ -109,6 +111,7 @@ impl FaceIdBuilder {
             postgres_url: None,
             #[cfg(feature = "postgres")]
             postgres_schema: None,
+            browser_binding: true,
             rejection_format: BodyFormat::Text,
             emulator_in_release: false,
             emulator_for_want_of_vendor: false,
@@ -234,19 +237,11 @@ impl FaceIdBuilder {
     }
 
     /// Configures the [`SessionStarter`] through its own builder, whose
-    /// defaults are the starter's (browser binding on, orders live 30 min,
-    /// order numbers start with `fid`; see [`SessionStarterBuilder`]). Each
-    /// call adds to the previous ones. With the emulator, the starter has
-    /// its App SDK licence unless `configure` sets one
-    /// ([`FaceIdBuilder::from_env`] sets `FACEID_KEY_LICENCE`).
-    ///
-    /// With browser binding on, the starter's
-    /// [`Started::binding`](crate::session::Started::binding) cookie must
-    /// reach the browser: answer with the
-    /// [`Started`](crate::session::Started) itself (it is an axum
-    /// `IntoResponse` and an actix `Responder`), or set its `Set-Cookie` on
-    /// your redirect. Turn binding off in the [verifier](Self::verifier)
-    /// too, or in neither.
+    /// defaults are the starter's (orders live 30 min, order numbers start
+    /// with `fid`; see [`SessionStarterBuilder`]). Each call adds to the
+    /// previous ones. With the emulator, the starter has its App SDK
+    /// licence unless `configure` sets one ([`FaceIdBuilder::from_env`]
+    /// sets `FACEID_KEY_LICENCE`).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -271,9 +266,9 @@ impl FaceIdBuilder {
     }
 
     /// Configures the [`CallbackVerifier`] through its own builder, whose
-    /// defaults are the verifier's (browser binding on, passes not
-    /// confirmed, the vendor's record judging callbacks signed with a
-    /// ticket this server never saw; see [`CallbackVerifierBuilder`]).
+    /// defaults are the verifier's (passes not confirmed, the vendor's
+    /// record judging callbacks signed with a ticket this server never
+    /// saw; see [`CallbackVerifierBuilder`]).
     /// Each call adds to the previous ones.
     ///
     /// ```
@@ -294,6 +289,35 @@ impl FaceIdBuilder {
         configure: impl FnOnce(CallbackVerifierBuilder) -> CallbackVerifierBuilder + Send + 'static,
     ) -> Self {
         self.verifier = Some(and_then(self.verifier.take(), configure));
+        self
+    }
+
+    /// Whether each session is bound to the browser that starts it: the
+    /// app's [`Wiring::browser_binding`] (which says why it is on by
+    /// default), read by the starter and the verifier alike.
+    ///
+    /// With binding on, the starter's
+    /// [`Started::binding`](crate::session::Started::binding) cookie must
+    /// reach the browser: answer with the
+    /// [`Started`](crate::session::Started) itself (it is an axum
+    /// `IntoResponse` and an actix `Responder`), or set its `Set-Cookie` on
+    /// your redirect.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), tencent_faceid::facade::FaceIdError> {
+    /// use tencent_faceid::facade::WarmUp;
+    /// use tencent_faceid::FaceId;
+    /// let face_id = FaceId::builder("appId001", "secret")
+    ///     .browser_binding(false)
+    ///     .warm_up(WarmUp::Off)
+    ///     .build()
+    ///     .await?;
+    /// assert!(!face_id.starter().binds_browsers() && !face_id.verifier().binds_browsers());
+    /// # Ok(()) }
+    /// ```
+    pub fn browser_binding(mut self, on: bool) -> Self {
+        self.browser_binding = on;
         self
     }
 
@@ -448,7 +472,7 @@ impl FaceIdBuilder {
             tickets.unwrap_or_else(|| Arc::new(CachedTickets::builder(client.clone()).build()));
         let store: Arc<dyn SettlementStore> =
             store.unwrap_or_else(|| Arc::new(MemoryOrderStore::new()));
-        let wiring = Wiring::shared(client, tickets, store);
+        let wiring = Wiring::shared(client, tickets, store).browser_binding(self.browser_binding);
 
         let settler = self
             .settle

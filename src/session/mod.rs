@@ -54,9 +54,9 @@ pub struct Started {
     pub h5face_id: String,
     /// The vendor's H5 page for this session (single use).
     pub redirect_url: Url,
-    /// With [`SessionStarterBuilder::browser_binding`]: the cookie to set
-    /// on the response that redirects the browser (its `Set-Cookie` header
-    /// is [`BindingCookie::set_cookie`]).
+    /// With [browser binding](Wiring::browser_binding) (on by default):
+    /// the cookie to set on the response that redirects the browser (its
+    /// `Set-Cookie` header is [`BindingCookie::set_cookie`]).
     pub binding: Option<BindingCookie>,
     /// The edition the session was started in.
     pub edition: Edition,
@@ -67,46 +67,11 @@ pub struct SessionStarterBuilder {
     wiring: Wiring,
     order_ttl: Duration,
     order_prefix: String,
-    browser_binding: bool,
     admit: Option<Box<Admission>>,
     key_licence: Option<Secret>,
 }
 
 impl SessionStarterBuilder {
-    /// Binds each session to the browser that starts it: [`Started::binding`]
-    /// is a cookie to set on the redirect, whose hash is recorded with the
-    /// order; a verifier with
-    /// [`browser_binding`](crate::callback::CallbackVerifierBuilder::browser_binding)
-    /// then accepts the callback only from that browser (see
-    /// [`crate::binding`]). The cookie is `Secure` when the callback URL is
-    /// https.
-    ///
-    /// **On by default**, in the starter and the verifier alike: a
-    /// callback URL that leaks (a shared screen, a referrer, a proxy log)
-    /// or an order number that is guessed then cannot be redeemed from
-    /// another browser, and a reloaded callback page shows its outcome
-    /// again instead of a replay error. Turn it off in both (`false`) only
-    /// where the callback cannot carry the cookie (another host, a
-    /// WebView that drops cookies).
-    ///
-    /// ```
-    /// use tencent_faceid::client::FaceIdClient;
-    /// use tencent_faceid::orders::MemoryOrderStore;
-    /// use tencent_faceid::session::SessionStarter;
-    /// use tencent_faceid::tickets::StaticTickets;
-    /// use tencent_faceid::wiring::Wiring;
-    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
-    /// let wiring = Wiring::new(client, StaticTickets::new("sign", "nonce"), MemoryOrderStore::new());
-    /// assert!(SessionStarter::builder(&wiring).build()?.binds_browsers());
-    /// let unbound = SessionStarter::builder(&wiring).browser_binding(false).build()?;
-    /// assert!(!unbound.binds_browsers());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn browser_binding(mut self, on: bool) -> Self {
-        self.browser_binding = on;
-        self
-    }
-
     /// A check every valid request passes before anything costs money (a
     /// vendor session, tickets, a stored order): return `Err(reason)` to
     /// refuse it with [`StartError::Refused`] (429). Use it for per-user or
@@ -228,14 +193,15 @@ impl fmt::Debug for SessionStarter {
             .field("wiring", &self.inner.wiring)
             .field("order_ttl", &self.inner.order_ttl)
             .field("order_prefix", &self.inner.order_prefix)
-            .field("browser_binding", &self.inner.browser_binding)
+            .field("binds_browsers", &self.binds_browsers())
             .finish_non_exhaustive()
     }
 }
 
 impl SessionStarter {
     /// Starts configuring a starter on `wiring`'s client, tickets and
-    /// store.
+    /// store, binding sessions to browsers as the wiring says
+    /// ([`Wiring::browser_binding`]).
     ///
     /// ```
     /// use tencent_faceid::client::FaceIdClient;
@@ -255,7 +221,6 @@ impl SessionStarter {
             wiring: wiring.as_orders(),
             order_ttl: Self::DEFAULT_ORDER_TTL,
             order_prefix: "fid".to_owned(),
-            browser_binding: true,
             admit: None,
             key_licence: None,
         }
@@ -270,10 +235,10 @@ impl SessionStarter {
         self.inner.order_ttl
     }
 
-    /// Whether sessions are bound to the browser that starts them
-    /// ([`SessionStarterBuilder::browser_binding`]).
+    /// Whether sessions are bound to the browser that starts them: the
+    /// wiring's [`Wiring::binds_browsers`].
     pub fn binds_browsers(&self) -> bool {
-        self.inner.browser_binding
+        self.inner.wiring.binds_browsers()
     }
 
     /// The wiring the starter was built from.
@@ -305,10 +270,10 @@ impl SessionStarter {
         let uploaded = self.upload(&request, edition).await?;
         let callback_url = request.callback()?;
         let redirect_url = self.login_url(&uploaded, edition, &request, callback_url)?;
-        let this = &self.inner;
-        let binding = this
-            .browser_binding
-            .then(|| BindingCookie::new(callback_url.scheme() == "https", this.order_ttl));
+        let https = callback_url.scheme() == "https";
+        let binding = self
+            .binds_browsers()
+            .then(|| BindingCookie::new(https, self.inner.order_ttl));
         self.record(&uploaded, request, edition, binding.as_ref())
             .await?;
         Ok(Started {

@@ -36,9 +36,8 @@ pub fn verifier<S: OrderStore>(store: S) -> CallbackVerifier {
     let client = FaceIdClient::builder(APP_ID, "secret")
         .build()
         .expect("valid client");
-    let wiring = Wiring::new(client, StaticTickets::new(TICKET, "n"), store);
+    let wiring = Wiring::new(client, StaticTickets::new(TICKET, "n"), store).browser_binding(false);
     CallbackVerifier::builder(&wiring)
-        .browser_binding(false)
         .record_judge(false)
         .build()
         .expect("valid configuration")

@@ -124,18 +124,17 @@ async fn max_query_len_is_configurable() {
     let store = MemoryOrderStore::new();
     let query = callback("order1", "0", TICKET);
     start_order(&store, "order1", TTL).await;
-    let tight = CallbackVerifier::builder(&wiring(seed_tickets(), store.clone()))
-        .browser_binding(false)
-        .max_query_len(query.len() - 1)
-        .build()
-        .unwrap();
+    let tight =
+        CallbackVerifier::builder(&wiring(seed_tickets(), store.clone()).browser_binding(false))
+            .max_query_len(query.len() - 1)
+            .build()
+            .unwrap();
     let rejection = tight.verify(&query).await.unwrap_err();
     assert!(matches!(
         rejection.kind(),
         RejectionKind::Malformed(Malformed::TooLong { .. })
     ));
-    let exact = CallbackVerifier::builder(&wiring(seed_tickets(), store))
-        .browser_binding(false)
+    let exact = CallbackVerifier::builder(&wiring(seed_tickets(), store).browser_binding(false))
         .max_query_len(query.len())
         .build()
         .unwrap();
@@ -236,10 +235,10 @@ impl OrderStore for UnreachableStore {
 
 #[tokio::test]
 async fn an_unavailable_store_is_503() {
-    let verifier = CallbackVerifier::builder(&wiring(seed_tickets(), UnreachableStore))
-        .browser_binding(false)
-        .build()
-        .unwrap();
+    let verifier =
+        CallbackVerifier::builder(&wiring(seed_tickets(), UnreachableStore).browser_binding(false))
+            .build()
+            .unwrap();
     let rejection = verifier
         .verify(&callback("order1", "0", TICKET))
         .await
@@ -534,13 +533,9 @@ async fn callbacks_of_an_emulator_that_says_new_sign_verify() {
         .unwrap();
     let tickets = CachedTickets::builder(emulator.client()).build();
     let store = MemoryOrderStore::new();
-    let wiring = Wiring::new(emulator.client(), tickets, store);
-    let starter = SessionStarter::builder(&wiring)
-        .browser_binding(false)
-        .build()
-        .unwrap();
+    let wiring = Wiring::new(emulator.client(), tickets, store).browser_binding(false);
+    let starter = SessionStarter::builder(&wiring).build().unwrap();
     let verifier = CallbackVerifier::builder(&wiring)
-        .browser_binding(false)
         .confirm(true)
         .build()
         .unwrap();

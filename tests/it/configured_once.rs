@@ -26,8 +26,7 @@ async fn instances_on_one_shared_emulator_agree_on_one_vendor() {
         ]))
         .unwrap()
         .store(store.clone())
-        .starter(|starter| starter.browser_binding(false))
-        .verifier(|verifier| verifier.browser_binding(false))
+        .browser_binding(false)
         .build()
         .await
         .unwrap()

@@ -23,8 +23,7 @@ const ID_NO: &str = "110101199003074477";
 
 async fn face_id(emulator: &Emulator) -> FaceId {
     FaceId::emulated(emulator)
-        .starter(|starter| starter.browser_binding(false))
-        .verifier(|verifier| verifier.browser_binding(false))
+        .browser_binding(false)
         .build()
         .await
         .unwrap()
@@ -164,8 +163,7 @@ async fn the_start_makes_both_calls_and_a_failure_of_either_is_the_typed_error()
         let emulator = Emulator::start().await.unwrap();
         let store = MemoryOrderStore::new();
         let face_id = FaceId::emulated(&emulator)
-            .starter(|starter| starter.browser_binding(false))
-            .verifier(|verifier| verifier.browser_binding(false))
+            .browser_binding(false)
             .store(store.clone())
             .build()
             .await
@@ -516,8 +514,7 @@ async fn every_edition_settles_by_its_result_or_by_the_reconciler() {
     let settled: Arc<Mutex<Vec<Settlement>>> = Arc::default();
     let log = Arc::clone(&settled);
     let face_id = FaceId::emulated(&emulator)
-        .starter(|starter| starter.browser_binding(false))
-        .verifier(|verifier| verifier.browser_binding(false))
+        .browser_binding(false)
         .settle(move |settler| {
             settler.on_settled(move |settlement: Settlement| {
                 let log = Arc::clone(&log);

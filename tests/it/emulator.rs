@@ -324,11 +324,9 @@ async fn complete_without_a_browser_and_its_errors() {
 async fn started_session(emulator: &Emulator) -> Started {
     let client = emulator.client();
     let tickets = CachedTickets::builder(client.clone()).build();
-    let wiring = tencent_faceid::wiring::Wiring::new(client, tickets, MemoryOrderStore::new());
-    let starter = SessionStarter::builder(&wiring)
-        .browser_binding(false)
-        .build()
-        .unwrap();
+    let wiring = tencent_faceid::wiring::Wiring::new(client, tickets, MemoryOrderStore::new())
+        .browser_binding(false);
+    let starter = SessionStarter::builder(&wiring).build().unwrap();
     let request = StartSession::new(
         UserId::new("user7").unwrap(),
         "https://partner.example/face/callback".parse().unwrap(),

@@ -43,14 +43,13 @@ impl Instance {
         store: impl OrderStore + Clone,
     ) -> Self {
         let tickets: Arc<dyn TicketProvider> = Arc::new(tickets);
-        let wiring = Wiring::new(emulator.client(), Arc::clone(&tickets), store);
+        let wiring =
+            Wiring::new(emulator.client(), Arc::clone(&tickets), store).browser_binding(false);
         let starter = SessionStarter::builder(&wiring)
-            .browser_binding(false)
             .key_licence(emulator.key_licence())
             .build()
             .unwrap();
         let verifier = CallbackVerifier::builder(&wiring)
-            .browser_binding(false)
             .record_judge(false)
             .build()
             .unwrap();

@@ -23,8 +23,7 @@ async fn face_id(store: &MemoryOrderStore) -> FaceId {
     FaceId::builder(APP_ID, "secret")
         .tickets(seed_tickets())
         .store(store.clone())
-        .starter(|starter| starter.browser_binding(false))
-        .verifier(|verifier| verifier.browser_binding(false))
+        .browser_binding(false)
         .build()
         .await
         .unwrap()

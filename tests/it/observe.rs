@@ -45,9 +45,9 @@ async fn starts_are_counted_by_outcome_and_timed() {
         emulator.client(),
         tickets,
         MemoryOrderStore::with_capacity(2),
-    );
+    )
+    .browser_binding(false);
     let starter = SessionStarter::builder(&wiring)
-        .browser_binding(false)
         .admit(move |_| match admit.load(Ordering::SeqCst) {
             true => Ok(()),
             false => Err("the test refuses".to_owned()),
@@ -121,13 +121,9 @@ async fn the_outcome_says_whether_the_hook_took_its_settlement() {
     // Without a settler, no settlement and so no delivery.
     let tickets = CachedTickets::builder(emulator.client()).build();
     let store = MemoryOrderStore::new();
-    let wiring = Wiring::new(emulator.client(), tickets, store);
-    let starter = SessionStarter::builder(&wiring)
-        .browser_binding(false)
-        .build()
-        .unwrap();
+    let wiring = Wiring::new(emulator.client(), tickets, store).browser_binding(false);
+    let starter = SessionStarter::builder(&wiring).build().unwrap();
     let verifier = CallbackVerifier::builder(&wiring)
-        .browser_binding(false)
         .record_judge(false)
         .build()
         .unwrap();

@@ -128,13 +128,13 @@ async fn a_killed_process_loses_neither_sessions_nor_settlements() {
             })
             .build()
     };
-    let wiring = Wiring::new(emulator.client(), tickets.clone(), store.clone());
+    let wiring =
+        Wiring::new(emulator.client(), tickets.clone(), store.clone()).browser_binding(false);
     let settler = settler_on(&wiring);
     // A verifier with tickets of its own, on the same store and hook.
     let verifier = |tickets: Arc<dyn TicketProvider>| {
-        let wiring = Wiring::new(emulator.client(), tickets, store.clone());
+        let wiring = Wiring::new(emulator.client(), tickets, store.clone()).browser_binding(false);
         CallbackVerifier::settling(&settler_on(&wiring))
-            .browser_binding(false)
             .record_judge(false)
             .build()
             .unwrap()
@@ -157,10 +157,7 @@ async fn a_killed_process_loses_neither_sessions_nor_settlements() {
 
     // A process consumes a callback and is killed before its hook took
     // the settlement; this one delivers it, once.
-    let starter = SessionStarter::builder(&wiring)
-        .browser_binding(false)
-        .build()
-        .unwrap();
+    let starter = SessionStarter::builder(&wiring).build().unwrap();
     let started = starter.start(session()).await.unwrap();
     let back = emulator
         .complete(&started.h5face_id, Outcome::Pass)
@@ -230,16 +227,13 @@ async fn child_process() {
         .unwrap();
     if var(ENV_MODE) == "start" {
         let tickets = CachedTickets::builder(client.clone()).build();
-        let wiring = Wiring::new(client, tickets, store);
-        let starter = SessionStarter::builder(&wiring)
-            .browser_binding(false)
-            .build()
-            .unwrap();
+        let wiring = Wiring::new(client, tickets, store).browser_binding(false);
+        let starter = SessionStarter::builder(&wiring).build().unwrap();
         let started = starter.start(session()).await.unwrap();
         println!("child {} {}", started.order_no, started.h5face_id);
     } else {
         let tickets = StaticTickets::new(var(ENV_TICKET), "unused");
-        let wiring = Wiring::new(client, tickets, store);
+        let wiring = Wiring::new(client, tickets, store).browser_binding(false);
         let settler = Settler::builder(&wiring)
             .on_settled(|settlement: Settlement| async move {
                 println!("child hook {}", settlement.order_no);
@@ -248,7 +242,6 @@ async fn child_process() {
             })
             .build();
         let verifier = CallbackVerifier::settling(&settler)
-            .browser_binding(false)
             .record_judge(false)
             .build()
             .unwrap();

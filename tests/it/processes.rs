@@ -141,8 +141,7 @@ async fn race(backend: &str, url: &str, prefix: &str) {
 async fn child_process_verifies() {
     let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is set"));
     let store = store(&var(ENV_BACKEND), &var(ENV_URL), &var(ENV_PREFIX)).await;
-    let verifier = CallbackVerifier::builder(&wiring(seed_tickets(), store))
-        .browser_binding(false)
+    let verifier = CallbackVerifier::builder(&wiring(seed_tickets(), store).browser_binding(false))
         .record_judge(false)
         .build()
         .unwrap();

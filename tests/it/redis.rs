@@ -1170,20 +1170,15 @@ async fn a_session_started_on_a_is_verified_on_b_and_its_replay_refused_on_c() {
         let store = RedisOrderStore::builder(manager().await, "appId001")
             .prefix(&prefix)
             .build();
-        let wiring = tencent_faceid::wiring::Wiring::new(own_client(&emulator), tickets, store);
+        let wiring = tencent_faceid::wiring::Wiring::new(own_client(&emulator), tickets, store)
+            .browser_binding(false);
         verifiers.push(
             CallbackVerifier::builder(&wiring)
-                .browser_binding(false)
                 .record_judge(false)
                 .build()
                 .unwrap(),
         );
-        starters.push(
-            SessionStarter::builder(&wiring)
-                .browser_binding(false)
-                .build()
-                .unwrap(),
-        );
+        starters.push(SessionStarter::builder(&wiring).build().unwrap());
     }
 
     let request = StartSession::new(

@@ -27,8 +27,7 @@ async fn store(redis: &SpareRedis, timeout: Duration) -> RedisOrderStore {
 }
 
 fn verifier_on(store: &RedisOrderStore) -> CallbackVerifier {
-    CallbackVerifier::builder(&wiring(seed_tickets(), store.clone()))
-        .browser_binding(false)
+    CallbackVerifier::builder(&wiring(seed_tickets(), store.clone()).browser_binding(false))
         .record_judge(false)
         .build()
         .unwrap()

@@ -33,9 +33,9 @@ async fn setup() -> Setup {
     let client = emulator.client();
     let store = MemoryOrderStore::new();
     let tickets = CachedTickets::builder(client.clone()).build();
-    let wiring = tencent_faceid::wiring::Wiring::new(client, tickets, store.clone());
+    let wiring =
+        tencent_faceid::wiring::Wiring::new(client, tickets, store.clone()).browser_binding(false);
     let starter = SessionStarter::builder(&wiring)
-        .browser_binding(false)
         .order_prefix("test")
         .build()
         .unwrap();

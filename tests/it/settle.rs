@@ -98,16 +98,11 @@ fn instance_sharing(
     tickets: &CachedTickets,
 ) -> Instance {
     let store: Arc<dyn SettlementStore> = Arc::new(store);
-    let wiring = Wiring::new(emulator.client(), tickets.clone(), Arc::clone(&store));
+    let wiring =
+        Wiring::new(emulator.client(), tickets.clone(), Arc::clone(&store)).browser_binding(false);
     let settler = log.settler(&wiring);
-    let starter = SessionStarter::builder(&wiring)
-        .browser_binding(false)
-        .build()
-        .unwrap();
-    let verifier = CallbackVerifier::settling(&settler)
-        .browser_binding(false)
-        .build()
-        .unwrap();
+    let starter = SessionStarter::builder(&wiring).build().unwrap();
+    let verifier = CallbackVerifier::settling(&settler).build().unwrap();
     let reconciler = Reconciler::builder(settler)
         .rate(10_000.0)
         .concurrency(1)
@@ -565,18 +560,12 @@ async fn a_crash_between_settling_and_delivering_loses_nothing() {
     let crashing = {
         let store = redis_store(url, &prefix).await;
         let tickets = CachedTickets::builder(emulator.client()).build();
-        let wiring = Wiring::new(emulator.client(), tickets.clone(), store);
+        let wiring = Wiring::new(emulator.client(), tickets.clone(), store).browser_binding(false);
         let settler = Settler::builder(&wiring)
             .on_settled(|_: Settlement| async move { die() })
             .build();
-        let starter = SessionStarter::builder(&wiring)
-            .browser_binding(false)
-            .build()
-            .unwrap();
-        let verifier = CallbackVerifier::settling(&settler)
-            .browser_binding(false)
-            .build()
-            .unwrap();
+        let starter = SessionStarter::builder(&wiring).build().unwrap();
+        let verifier = CallbackVerifier::settling(&settler).build().unwrap();
         (starter, verifier, tickets)
     };
     let log = Log::default();
@@ -620,7 +609,7 @@ async fn evidence_comes_with_the_settlement_when_asked_for() {
     let store = MemoryOrderStore::new();
     let tickets = CachedTickets::builder(emulator.client()).build();
     let hook_log = log.clone();
-    let wiring = Wiring::new(emulator.client(), tickets, store);
+    let wiring = Wiring::new(emulator.client(), tickets, store).browser_binding(false);
     let settler = Settler::builder(&wiring)
         .evidence(Files::Photo)
         .on_settled(move |settlement: Settlement| {
@@ -631,10 +620,7 @@ async fn evidence_comes_with_the_settlement_when_asked_for() {
             }
         })
         .build();
-    let starter = SessionStarter::builder(&wiring)
-        .browser_binding(false)
-        .build()
-        .unwrap();
+    let starter = SessionStarter::builder(&wiring).build().unwrap();
     let reconciler = Reconciler::builder(settler).rate(10_000.0).build();
     let started = starter.start(session()).await.unwrap();
     emulator

@@ -24,11 +24,8 @@ fn request() -> StartSession {
 async fn starter(emulator: &Emulator, store: MemoryOrderStore) -> SessionStarter {
     let client = emulator.client();
     let tickets = tencent_faceid::tickets::CachedTickets::builder(client.clone()).build();
-    let wiring = tencent_faceid::wiring::Wiring::new(client, tickets, store);
-    SessionStarter::builder(&wiring)
-        .browser_binding(false)
-        .build()
-        .unwrap()
+    let wiring = tencent_faceid::wiring::Wiring::new(client, tickets, store).browser_binding(false);
+    SessionStarter::builder(&wiring).build().unwrap()
 }
 
 #[tokio::test]
@@ -54,9 +51,9 @@ async fn the_admission_check_refuses_before_anything_is_asked_of_the_vendor() {
     let emulator = Emulator::start().await.unwrap();
     let client = emulator.client();
     let tickets = StaticTickets::new("t", "n");
-    let wiring = tencent_faceid::wiring::Wiring::new(client, tickets, MemoryOrderStore::new());
+    let wiring = tencent_faceid::wiring::Wiring::new(client, tickets, MemoryOrderStore::new())
+        .browser_binding(false);
     let starter = SessionStarter::builder(&wiring)
-        .browser_binding(false)
         .admit(|request| match request.requested_from() {
             Some(addr) if addr.is_loopback() => Err("no starts from loopback".to_owned()),
             _ => Ok(()),

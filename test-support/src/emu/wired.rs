@@ -39,7 +39,7 @@ pub fn wired(
     let tickets = CachedTickets::builder(emulator.client()).build();
     let store = MemoryOrderStore::new();
     let failing = Arc::clone(failing);
-    let wiring = Wiring::new(emulator.client(), tickets, store);
+    let wiring = Wiring::new(emulator.client(), tickets, store).browser_binding(false);
     let settler = Settler::builder(&wiring)
         .on_settled(move |_settlement: Settlement| {
             let fail = failing.load(Ordering::SeqCst);
@@ -51,14 +51,8 @@ pub fn wired(
             }
         })
         .build();
-    let starter = SessionStarter::builder(&wiring)
-        .browser_binding(false)
-        .build()
-        .unwrap();
-    let verifier = CallbackVerifier::settling(&settler)
-        .browser_binding(false)
-        .build()
-        .unwrap();
+    let starter = SessionStarter::builder(&wiring).build().unwrap();
+    let verifier = CallbackVerifier::settling(&settler).build().unwrap();
     (starter, verifier, settler)
 }
 

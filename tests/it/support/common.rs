@@ -86,7 +86,8 @@ pub fn wiring<S: OrderStore>(tickets: impl TicketProvider, store: S) -> Wiring<S
 pub fn verifier(tickets: Tickets, store: &MemoryOrderStore) -> CallbackVerifier {
     let now = SystemTime::now();
     let grace = Duration::from_secs(300);
-    let wired = |tickets| CallbackVerifier::builder(&wiring(tickets, store.clone()));
+    let unbound = |tickets| wiring(tickets, store.clone()).browser_binding(false);
+    let wired = |tickets| CallbackVerifier::builder(&unbound(tickets));
     let builder = match tickets {
         Tickets::Current => wired(seed_tickets()),
         Tickets::PreviousInGrace => {
@@ -95,10 +96,12 @@ pub fn verifier(tickets: Tickets, store: &MemoryOrderStore) -> CallbackVerifier 
         Tickets::PreviousAfterGrace => {
             wired(seed_tickets().with_previous(PREVIOUS_TICKET, now - Duration::from_secs(1)))
         }
-        Tickets::Unavailable => CallbackVerifier::builder(&wiring(FailingTickets, store.clone())),
+        Tickets::Unavailable => {
+            let wiring = wiring(FailingTickets, store.clone()).browser_binding(false);
+            CallbackVerifier::builder(&wiring)
+        }
     };
     builder
-        .browser_binding(false)
         .record_judge(false)
         .build()
         .expect("valid verifier configuration")
@@ -517,13 +520,11 @@ impl Partner {
         let emulator = Emulator::start().await.expect("emulator started");
         let tickets = CachedTickets::builder(emulator.client()).build();
         let store = MemoryOrderStore::new();
-        let wiring = Wiring::new(emulator.client(), tickets, store.clone());
+        let wiring = Wiring::new(emulator.client(), tickets, store.clone()).browser_binding(false);
         let starter = SessionStarter::builder(&wiring)
-            .browser_binding(false)
             .build()
             .expect("valid starter");
         let verifier = CallbackVerifier::builder(&wiring)
-            .browser_binding(false)
             .confirm(confirm)
             .record_judge(confirm)
             .build()
