@@ -1,16 +1,13 @@
 //! The same flow as [`axum_demo`](crate::axum_demo), in actix-web with the
 //! crate's `Verified` extractor (`cargo run --example actix_demo`).
 
-use crate::random_alphanumeric;
 use actix_web::http::{StatusCode, header};
 use actix_web::{Either, HttpRequest, HttpResponse, web};
-use serde::Deserialize;
 use tencent_faceid::FaceId;
 use tencent_faceid::actix::{SdkVerified, Verified, VerifiedRejection};
 use tencent_faceid::emulator::Emulator;
-use tencent_faceid::ids::UserId;
 use tencent_faceid::render::BodyFormat;
-use tencent_faceid::session::{StartSession, Started};
+use tencent_faceid::session::Started;
 use url::Url;
 
 use crate::pages::Site;
@@ -93,35 +90,19 @@ async fn index(state: web::Data<DemoState>) -> HttpResponse {
     html(StatusCode::OK, pages::index(&state.site, "actix-web"))
 }
 
-#[derive(Deserialize)]
-struct StartForm {
-    name: String,
-    id_number: String,
-    edition: Option<String>,
-}
-
 async fn start(
     http: HttpRequest,
     state: web::Data<DemoState>,
-    form: web::Form<StartForm>,
+    form: web::Form<editions::StartForm>,
 ) -> Either<Started, HttpResponse> {
     let problem = |status: u16, message: &str| {
         let page = pages::problem(&state.site, 1, "Could not start", message);
         html(status_code(status), page)
     };
-    let form = form.into_inner();
-    let user_id = match UserId::new(format!("demo{}", random_alphanumeric(12))) {
-        Ok(user_id) => user_id,
-        Err(error) => return Either::Right(problem(500, &error.to_string())),
+    let mut request = match form.into_inner().session(state.callback_url.clone()) {
+        Ok(request) => request,
+        Err((status, message)) => return Either::Right(problem(status, &message)),
     };
-    let edition = match editions::h5_edition(form.edition.as_deref()) {
-        Ok(edition) => edition,
-        Err(message) => return Either::Right(problem(400, &message)),
-    };
-    let mut request = StartSession::new(user_id, state.callback_url.clone())
-        .name(form.name)
-        .id_number(form.id_number)
-        .edition(edition);
     if let Some(addr) = http.peer_addr() {
         request = request.client_addr(addr.ip());
     }

@@ -6,7 +6,6 @@
 
 use std::net::SocketAddr;
 
-use crate::random_alphanumeric;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Form, FromRef, State};
 use axum::http::header::CONTENT_TYPE;
@@ -14,14 +13,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use serde::Deserialize;
 use tencent_faceid::FaceId;
 use tencent_faceid::axum::{SdkVerified, Verified, VerifiedRejection};
 use tencent_faceid::callback::CallbackVerifier;
 use tencent_faceid::emulator::Emulator;
-use tencent_faceid::ids::UserId;
 use tencent_faceid::render::BodyFormat;
-use tencent_faceid::session::{StartSession, Started};
+use tencent_faceid::session::Started;
 use url::Url;
 
 use crate::pages::Site;
@@ -92,29 +89,18 @@ async fn index(State(state): State<AppState>) -> Html<String> {
     Html(pages::index(&state.site, "axum"))
 }
 
-#[derive(Deserialize)]
-struct StartForm {
-    name: String,
-    id_number: String,
-    edition: Option<String>,
-}
-
 async fn start(
     State(state): State<AppState>,
     client: Option<Extension<ConnectInfo<SocketAddr>>>,
-    Form(form): Form<StartForm>,
+    Form(form): Form<editions::StartForm>,
 ) -> Result<Started, Response> {
     let problem = |status: u16, message: &str| {
         let page = pages::problem(&state.site, 1, "Could not start", message);
         (status_code(status), Html(page)).into_response()
     };
-    let user_id = UserId::new(format!("demo{}", random_alphanumeric(12)))
-        .map_err(|error| problem(500, &error.to_string()))?;
-    let edition = editions::h5_edition(form.edition.as_deref()).map_err(|e| problem(400, &e))?;
-    let mut request = StartSession::new(user_id, state.callback_url.clone())
-        .name(form.name)
-        .id_number(form.id_number)
-        .edition(edition);
+    let mut request = form
+        .session(state.callback_url.clone())
+        .map_err(|(status, message)| problem(status, &message))?;
     if let Some(Extension(ConnectInfo(addr))) = client {
         request = request.client_addr(addr.ip());
     }

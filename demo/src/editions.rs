@@ -1,5 +1,5 @@
-//! What both demos share for the editions: the start form's `edition`
-//! field, the App SDK start's request (form or JSON), and the SDK
+//! What both demos share for the editions: the start form (and its
+//! `edition` field), the App SDK start's request (form or JSON), and the SDK
 //! result's answer.
 
 use serde::Deserialize;
@@ -8,9 +8,35 @@ use tencent_faceid::callback::VerificationOutcome;
 use tencent_faceid::edition::Edition;
 use tencent_faceid::ids::UserId;
 use tencent_faceid::session::StartSession;
+use url::Url;
+
+use crate::random_alphanumeric;
+
+/// The start form's fields (`POST /start`).
+#[derive(Deserialize)]
+pub struct StartForm {
+    name: String,
+    id_number: String,
+    edition: Option<String>,
+}
+
+impl StartForm {
+    /// The H5 session this form asks for, for a new demo user whom the
+    /// vendor sends back to `callback_url`; or the HTTP status and the
+    /// message of what is wrong.
+    pub fn session(self, callback_url: Url) -> Result<StartSession, (u16, String)> {
+        let user_id = UserId::new(format!("demo{}", random_alphanumeric(12)))
+            .map_err(|error| (500, error.to_string()))?;
+        let edition = h5_edition(self.edition.as_deref()).map_err(|message| (400, message))?;
+        Ok(StartSession::new(user_id, callback_url)
+            .name(self.name)
+            .id_number(self.id_number)
+            .edition(edition))
+    }
+}
 
 /// The start form's `edition` field: `basic` (the default) or `enhanced`.
-pub fn h5_edition(field: Option<&str>) -> Result<Edition, String> {
+fn h5_edition(field: Option<&str>) -> Result<Edition, String> {
     match field.map(str::trim).filter(|value| !value.is_empty()) {
         None => Ok(Edition::Basic),
         Some(value) => match value.parse() {
