@@ -10,11 +10,13 @@
 //! [`StartSession`], [`Started`], [`StartError`]), verify its callback
 //! ([`CallbackVerifier`], extracted as `Verified` in axum and actix-web),
 //! the [`VerificationOutcome`] or the [`CallbackRejection`], the order
-//! stores ([`OrderStore`], [`MemoryOrderStore`], `RedisOrderStore`,
-//! `PostgresOrderStore`), the tickets ([`TicketProvider`],
-//! [`CachedTickets`], [`StaticTickets`], `RedisTickets`), the facade
-//! ([`FaceId`]) and the `Emulator`. The modules hold the rest, from the
-//! ground up; each module uses only those above it.
+//! stores ([`OrderStore`], [`SettlementStore`], [`MemoryOrderStore`],
+//! `RedisOrderStore`, `PostgresOrderStore`), settlement ([`Settler`],
+//! [`Reconciler`]), the tickets ([`TicketProvider`], [`CachedTickets`],
+//! [`StaticTickets`], `RedisTickets`), the [`Wiring`] every part is built
+//! from, the facade that wires them all ([`FaceId`]) and the `Emulator`.
+//! The modules hold the rest, from the ground up; each module uses only
+//! those above it.
 //!
 //! - [`Secret`], [`clock`], [`Report`]: a secret that never shows in
 //!   `Debug`, the injectable time the lifecycle is measured on, and an
@@ -78,8 +80,10 @@
 //! answers an `XBuilder`. Its setters take and return the builder by value
 //! and never fail: a number out of range is clamped, and the setter's
 //! documentation says so. `build()` answers `Result<X, XConfigError>` only
-//! when settings can contradict each other or be unusable (an empty app
-//! id, a client for another app), and `X` otherwise. A type whose settings
+//! when settings can be unusable (an empty app id, an invalid order
+//! number prefix), and `X` otherwise. The parts of one app (starter,
+//! verifier, settler, reconciler) are built from one [`Wiring`], so they
+//! cannot disagree on the client, tickets, store or browser binding. A type whose settings
 //! all have defaults also has `X::new(required…)`, the builder built with
 //! them (as `reqwest::Client::new`). Tower layers are the exception: they
 //! are configured as tower's own layers are,
