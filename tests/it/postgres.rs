@@ -1,5 +1,5 @@
 //! What `PostgresOrderStore` does beyond the order store contract
-//! (tests/contract runs that): its schema (migrated once, checked at every
+//! (tests/it/contract runs that): its schema (migrated once, checked at every
 //! build, never made silently), app ids sharing one schema, the settlement
 //! log, and purging old orders. On the tests' PostgreSQL (see
 //! `support::postgres`), each test in a schema of its own.
