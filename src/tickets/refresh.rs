@@ -390,7 +390,15 @@ impl<S: Shared> Engine<S> {
         {
             return self.valid_local().ok_or_else(|| error.clone());
         }
-        if queued_behind_one && let Some(valid) = self.valid_local() {
+        // A still-valid pair answers only a caller that takes one: one
+        // waiting for a pair not yet due (warm-up) or for a SIGN ticket
+        // other than its stale one (recovery) goes on, since the attempt it
+        // queued behind may have kept the old pair (another instance was
+        // replacing it).
+        if queued_behind_one
+            && matches!(want, Want::Fresh)
+            && let Some(valid) = self.valid_local()
+        {
             return Ok(valid);
         }
         let want = match want {
