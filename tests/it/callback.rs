@@ -1,7 +1,6 @@
 //! The callback verifier core, without a web framework.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::support::common::*;
@@ -283,34 +282,11 @@ async fn rejections_never_show_tickets_or_signatures() {
     assert_eq!(json["message"], rejection.to_string());
 }
 
-/// Collects what `tracing` writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn every_decision_is_logged_with_the_order_but_never_a_ticket() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    // Global, not scoped: a scoped subscriber races with the other tests of
-    // this binary over the callsites' cached interest. The other tests'
-    // events land here too, so this test uses order numbers of its own.
-    tracing::subscriber::set_global_default(subscriber).unwrap();
+    // The other tests' events land in the capture too, so this test uses
+    // order numbers of its own.
+    let captured = crate::support::logs::capture();
 
     let store = MemoryOrderStore::new();
     start_order(&store, "logged1", TTL).await;
@@ -326,7 +302,7 @@ async fn every_decision_is_logged_with_the_order_but_never_a_ticket() {
     verifier.verify(&forged).await.unwrap_err();
     verifier.verify("h5faceId=a&h5faceId=b").await.unwrap_err();
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     for expected in [
         "callback accepted order_no=logged1 passed=true",
         "kind=replay order_no=logged1",

@@ -2,7 +2,7 @@
 //! the current SIGN ticket, rotation, counts, faults and shutdown.
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::support::emu as emu_support;
@@ -631,29 +631,9 @@ async fn shutdown_closes_the_port() {
     ));
 }
 
-/// Captures this crate's log lines on the current thread.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn logs_show_no_personal_data_secrets_or_tickets() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter("tencent_faceid=trace")
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = crate::support::logs::capture();
 
     let emulator = Emulator::start().await.unwrap();
     let (_, h5face_id) = open_page(&emulator, "orderLogs1", "user1").await;
@@ -671,7 +651,7 @@ async fn logs_show_no_personal_data_secrets_or_tickets() {
         .unwrap();
     let token = emulator.client().access_token().await.unwrap();
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(logs.contains("emulator started a session"), "{logs}");
     for secret in [
         NAME,

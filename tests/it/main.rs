@@ -5,8 +5,8 @@
 //!
 //! Kept out, each in a binary of its own because it owns process-wide
 //! state the others would disturb: `tests/spans.rs` (the process's
-//! tracing subscriber, which a process has only one of, `callback` here
-//! sets it, and whose every span it checks) and `tests/demo_sessions.rs`
+//! tracing subscriber, which a process has only one of, here the logs'
+//! capture, and whose every span it checks) and `tests/demo_sessions.rs`
 //! (the demo's global metrics recorder, whose counts it checks exactly).
 //!
 //! What these modules may and may not do, sharing one process:
@@ -15,9 +15,11 @@
 //!   (`faceid_demo::Options`), configuration goes through `from_vars`.
 //! - A metrics recorder is set per thread only (`observe`); the demos
 //!   install the global one, whose counts nothing here checks.
-//! - One test sets the process's tracing subscriber (`callback`'s logging
-//!   test, which expects the others' events too); `emulator` scopes its
-//!   own to its thread.
+//! - The process's tracing subscriber is `support::logs`'s capture,
+//!   installed by the first test that checks logs (`callback`,
+//!   `emulator`); each finds its own events by its order numbers among
+//!   the others'. None scopes a subscriber to its thread (that races over
+//!   the call sites' cached interest).
 //! - Tests that re-execute this binary (`processes`, `postgres_restart`)
 //!   name their child test by its full path (`module::test`).
 

@@ -8,3 +8,4 @@ pub use faceid_test_support::{demo_client, emu, postgres, redis, skip, spare_red
 pub mod common;
 pub mod demos;
 pub mod env;
+pub mod logs;
