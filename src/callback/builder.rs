@@ -104,8 +104,6 @@ impl CallbackVerifierBuilder {
     /// The defaults, on `wiring`, settling through `settler` if any.
     pub(super) fn new(wiring: Wiring, settler: Option<Settler>) -> Self {
         let verifier = Inner {
-            app_id: wiring.app_id().to_owned(),
-            clock: wiring.clock().clone(),
             wiring,
             confirm: false,
             record_judge: true,

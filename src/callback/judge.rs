@@ -101,7 +101,7 @@ impl CallbackVerifier {
             return Err(bad_signature());
         }
         let client = inner.wiring.client();
-        if !inner.judged.admit(order_no, inner.clock.now()) {
+        if !inner.judged.admit(order_no, inner.wiring.clock().now()) {
             crate::metrics::record_judgement("rate_limited");
             return Err(bad_signature());
         }
@@ -143,7 +143,7 @@ impl CallbackVerifier {
                     .record
                     .app_id
                     .as_deref()
-                    .is_some_and(|app_id| app_id != self.inner.app_id);
+                    .is_some_and(|app_id| app_id != self.inner.wiring.app_id());
                 if answer.record.order_no != order_no.as_str() || other_app {
                     let kind = RejectionKind::NotConfirmed(NotConfirmed::RecordMismatch);
                     return Err(reject(kind, Some(order_no.clone()), None));

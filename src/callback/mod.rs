@@ -115,7 +115,6 @@ use tracing::field::Empty;
 use tracing::{Instrument, Span};
 
 use crate::binding::BindingHash;
-use crate::clock::Clock;
 use crate::credentials::Ticket;
 use crate::ids::OrderNo;
 use crate::orders::{Claim, Consumed, Lookup, StoreError};
@@ -157,10 +156,6 @@ struct Inner {
     /// passes, and to judge callbacks signed with a ticket this server
     /// never saw), the tickets and the store.
     wiring: Wiring,
-    /// The wiring's app id, at hand.
-    app_id: String,
-    /// The wiring's clock, at hand.
-    clock: Clock,
     /// Whether passes are confirmed with the vendor's record.
     confirm: bool,
     /// Whether the vendor's record judges callbacks signed with a ticket
@@ -181,7 +176,7 @@ impl fmt::Debug for CallbackVerifier {
 impl fmt::Debug for Inner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CallbackVerifier")
-            .field("app_id", &self.app_id)
+            .field("app_id", &self.wiring.app_id())
             .field("confirms", &self.confirm)
             .field("judges_by_record", &self.record_judge)
             .field("max_query_len", &self.max_query_len)
@@ -193,7 +188,7 @@ impl fmt::Debug for Inner {
 impl CallbackVerifier {
     /// The app id callbacks are checked for.
     pub fn app_id(&self) -> &str {
-        &self.inner.app_id
+        self.inner.wiring.app_id()
     }
 
     /// Whether passes are confirmed with the vendor's record.
@@ -467,14 +462,14 @@ impl CallbackVerifier {
     fn signed_by(&self, callback: &Callback, tickets: &SignTickets) -> bool {
         let order_no = &callback.order_no;
         let signed = [
-            self.inner.app_id.as_str(),
+            self.inner.wiring.app_id(),
             order_no.as_str(),
             callback.code.as_str(),
         ];
         let signed_with =
             |ticket: &Ticket| sign::verify(&signed, ticket.value(), &callback.signature);
         // The clock is read only when a previous ticket could match.
-        let accepted = tickets.accepted_with(|| self.inner.clock.now());
+        let accepted = tickets.accepted_with(|| self.inner.wiring.clock().now());
         match accepted.enumerate().find(|(_, ticket)| signed_with(ticket)) {
             Some((0, _)) => {
                 tracing::debug!(order_no = %order_no, "newSignature matches the current SIGN ticket");
