@@ -94,7 +94,12 @@ pub fn reconcile(face_id: &FaceId, after: Duration) {
 
 /// Adds a session just started, pending.
 pub fn started(order_no: &OrderNo) {
-    let mut sessions = lock(&SESSIONS);
+    push_pending(&mut lock(&SESSIONS), order_no);
+}
+
+/// Adds `order_no` to the front of the list (held locked by the caller),
+/// pending.
+fn push_pending(sessions: &mut VecDeque<Session>, order_no: &OrderNo) {
     sessions.push_front(Session {
         order_no: order_no.to_string(),
         state: "pending",
@@ -104,14 +109,16 @@ pub fn started(order_no: &OrderNo) {
     sessions.truncate(RECENT);
 }
 
-/// Marks a session settled (the hook).
+/// Marks a session settled (the hook). A session the list does not hold
+/// (started before a restart, or by another instance) joins it; the lock
+/// is taken once, so the hook never waits on itself.
 fn settled(settlement: &Settlement) {
     let mut sessions = lock(&SESSIONS);
     let order_no = settlement.order_no.as_str();
     let index = match sessions.iter().position(|s| s.order_no == order_no) {
         Some(index) => index,
         None => {
-            started(&settlement.order_no);
+            push_pending(&mut sessions, &settlement.order_no);
             0
         }
     };
