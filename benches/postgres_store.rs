@@ -7,10 +7,12 @@
 //! connection:
 //!
 //! - `crate_put_verify`: `OrderStore::put`, then `CallbackVerifier::verify`
-//!   of the signed callback (signature, lookup, guarded consume);
-//! - `bare_put_find_consume`: the crate's own statements
+//!   of the signed callback (signature, then the consume: a genuine
+//!   callback is not looked up first);
+//! - `bare_put_consume`: the crate's own two statements
 //!   (src/orders/postgres/sql/statements/) sent with bare `sqlx` calls;
-//! - `bare_put_consume`: the put and the consume only.
+//! - `bare_put_find_consume`: the same with the look-up a callback whose
+//!   signature matches no ticket costs, for comparison.
 
 #[allow(dead_code)]
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -91,11 +93,19 @@ impl Bare {
             .bind(None::<String>)
             .bind(None::<String>)
             .bind(None::<i64>)
+            .bind(deadline_millis())
             .fetch_optional(&mut *connection)
             .await
             .expect("consume");
-        assert!(consumed.is_some());
+        let won: bool = sqlx::Row::get(&consumed.expect("a known order"), 0);
+        assert!(won);
     }
+}
+
+/// The consume's deadline as the store sets it: half its timeout from now.
+fn deadline_millis() -> i64 {
+    let deadline = SystemTime::now() + Duration::from_millis(2500);
+    deadline.duration_since(UNIX_EPOCH).unwrap().as_millis() as i64
 }
 
 fn rand_attempt() -> i64 {

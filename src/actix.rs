@@ -238,6 +238,9 @@ fn http_response(answer: ErrorResponse) -> HttpResponse {
     if let Some(allow) = answer.allow {
         response.insert_header((header::ALLOW, allow));
     }
+    if let Some(seconds) = answer.retry_after {
+        response.insert_header((header::RETRY_AFTER, seconds));
+    }
     response
         .insert_header((header::CONTENT_TYPE, answer.content_type))
         .body(answer.body)

@@ -198,3 +198,9 @@ pub use wiring::Wiring;
 /// # Ok(()) }
 /// ```
 pub use async_trait::async_trait;
+
+/// The `sqlx` crate this one is built with (feature `postgres`): make a
+/// pool of your own (`sqlx::PgPool`, `sqlx::postgres::PgPoolOptions`)
+/// through it, so that it and the crate's cannot come from two versions.
+#[cfg(feature = "postgres")]
+pub use sqlx;

@@ -43,8 +43,21 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
-use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use ::redis::{RedisError, RedisResult};
+use ::redis::RedisResult;
+use ::redis::aio::ConnectionManagerConfig;
+
+/// The `redis` crate this one is built with, as `client` (with its
+/// connection types at hand): make connections of your own through it, so
+/// that yours and the crate's cannot come from two versions of `redis`.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use tencent_faceid::redis::{Client, ConnectionManager};
+/// let manager: ConnectionManager = Client::open("redis://127.0.0.1/")?.get_connection_manager().await?;
+/// let store = tencent_faceid::orders::RedisOrderStore::new(manager, "appId001");
+/// # Ok(()) }
+/// ```
+pub use ::redis::{self as client, Client, RedisError, aio::ConnectionManager};
 
 /// The key prefix used unless configured otherwise.
 pub const DEFAULT_PREFIX: &str = "faceid:";

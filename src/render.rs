@@ -39,7 +39,15 @@ pub struct ErrorResponse {
     pub body: String,
     /// The `Allow` header value, for a 405.
     pub allow: Option<&'static str>,
+    /// The `Retry-After` header value in seconds, for a 503: the request
+    /// may succeed when asked again (the store, the tickets or the vendor
+    /// were unavailable; nothing was consumed).
+    pub retry_after: Option<u32>,
 }
+
+/// The `Retry-After` of every 503: a browser or client asking again this
+/// much later finds a store or vendor that recovered from a blip.
+pub const RETRY_AFTER_SECONDS: u32 = 5;
 
 impl ErrorResponse {
     /// An answer with `status`, and `message` as the body: as is in
@@ -64,6 +72,7 @@ impl ErrorResponse {
             content_type,
             body,
             allow,
+            retry_after: (status == 503).then_some(RETRY_AFTER_SECONDS),
         }
     }
 }
@@ -80,5 +89,13 @@ mod tests {
             r#"{"error":"busy","message":"try again later"}"#
         );
         assert_eq!(answer.content_type, "application/json");
+    }
+
+    #[test]
+    fn only_a_503_says_when_to_ask_again() {
+        let unavailable = ErrorResponse::new(503, "busy", "later", BodyFormat::Text, None);
+        assert_eq!(unavailable.retry_after, Some(super::RETRY_AFTER_SECONDS));
+        let refused = ErrorResponse::new(409, "replay", "no", BodyFormat::Text, None);
+        assert_eq!(refused.retry_after, None);
     }
 }

@@ -55,7 +55,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use http::header::{ALLOW, CONTENT_TYPE, COOKIE, HeaderValue};
+use http::header::{ALLOW, CONTENT_TYPE, COOKIE, HeaderValue, RETRY_AFTER};
 use http::{Method, Request, Response, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -277,6 +277,9 @@ pub(crate) fn http_response<B: From<String>>(answer: ErrorResponse) -> Response<
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(answer.content_type));
     if let Some(allow) = answer.allow {
         headers.insert(ALLOW, HeaderValue::from_static(allow));
+    }
+    if let Some(seconds) = answer.retry_after {
+        headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
     }
     response
 }

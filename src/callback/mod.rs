@@ -337,30 +337,12 @@ impl CallbackVerifier {
         mut callback: Callback,
     ) -> Result<VerificationOutcome, CallbackRejection> {
         let inner = &*self.inner;
-        // The order first: a callback for an order this server never
-        // started costs no token, ticket or record fetch.
-        let recoverable = self.look_up(&callback).await?;
-        let (record, judged) = match self.tickets_signing(&callback, recoverable).await? {
-            Signer::Known(tickets) => {
-                // Confirm before consuming: see the module documentation.
-                let record = if self.to_confirm(&callback) {
-                    // Boxed: the vendor call's large state would
-                    // otherwise weigh on every verification.
-                    let client = inner.wiring.client();
-                    let confirm = self.confirm(client, &callback.order_no, tickets);
-                    Some(Box::new(Box::pin(confirm).await?))
-                } else {
-                    None
-                };
-                (record, false)
-            }
-            Signer::Unknown(tickets) => {
-                // Changed in place: each copy of a callback moved in and
-                // out would keep its own slot in this future.
-                let callback = &mut callback;
-                let record = Box::pin(self.judge(callback, recoverable, tickets)).await?;
-                (Some(record), true)
-            }
+        let (record, judged) = if self.signed_as_is(&callback).await {
+            (None, false)
+        } else {
+            // Boxed: the look-up, recovery and vendor calls' large state
+            // would otherwise weigh on every verification.
+            Box::pin(self.look_into(&mut callback)).await?
         };
         let consumed = (**inner.wiring.orders())
             .consume_claim(&callback.order_no, &callback.claim)
@@ -383,6 +365,59 @@ impl CallbackVerifier {
             }
         }
         verdict
+    }
+
+    /// Whether the callback may go straight to its consume: its signature
+    /// matches the tickets at hand, nothing is to be asked of the vendor
+    /// before the consume, and the claim carries what the store needs to
+    /// check its browser. Then the consume alone answers for the order
+    /// (unknown, expired, replayed, another browser), in one store round
+    /// trip. A signature that matches nothing (a forged callback) is looked
+    /// into order first instead, so it never costs a vendor call.
+    async fn signed_as_is(&self, callback: &Callback) -> bool {
+        let binding_checked =
+            !self.binds_browsers() || callback.from_app || callback.claim.binding().is_some();
+        if !binding_checked || self.to_confirm(callback) {
+            return false;
+        }
+        let provider = &**self.inner.wiring.tickets();
+        match provider.sign_tickets().await {
+            Ok(tickets) => self.signed_by(callback, &tickets),
+            // Said by the look-up path, order first.
+            Err(_) => false,
+        }
+    }
+
+    /// The callback's order first (a callback for an order this server
+    /// never started costs no token, ticket or record fetch), then the
+    /// tickets it is signed with and what the vendor says, as needed: the
+    /// vendor's record (confirming a pass, or judging a callback signed
+    /// with a ticket this server never saw) and whether it judged.
+    async fn look_into(
+        &self,
+        callback: &mut Callback,
+    ) -> Result<(Option<Box<FaceRecord>>, bool), CallbackRejection> {
+        let inner = &*self.inner;
+        let recoverable = self.look_up(callback).await?;
+        Ok(match self.tickets_signing(callback, recoverable).await? {
+            Signer::Known(tickets) => {
+                // Confirm before consuming: see the module documentation.
+                let record = if self.to_confirm(callback) {
+                    let client = inner.wiring.client();
+                    let confirm = self.confirm(client, &callback.order_no, tickets);
+                    Some(Box::new(confirm.await?))
+                } else {
+                    None
+                };
+                (record, false)
+            }
+            Signer::Unknown(tickets) => {
+                // Changed in place: each copy of a callback moved in and
+                // out would keep its own slot in this future.
+                let record = self.judge(callback, recoverable, tickets).await?;
+                (Some(record), true)
+            }
+        })
     }
 
     /// Looks the callback's order up: rejects an unknown or expired one at

@@ -55,9 +55,7 @@ pub struct FaceIdBuilder {
     #[cfg(feature = "redis")]
     redis_prefix: Option<String>,
     #[cfg(feature = "postgres")]
-    postgres_url: Option<String>,
-    #[cfg(feature = "postgres")]
-    postgres_schema: Option<String>,
+    postgres: super::postgres::PostgresSettings,
     browser_binding: bool,
     rejection_format: BodyFormat,
     emulator_in_release: bool,
@@ -108,9 +106,7 @@ impl FaceIdBuilder {
             #[cfg(feature = "redis")]
             redis_prefix: None,
             #[cfg(feature = "postgres")]
-            postgres_url: None,
-            #[cfg(feature = "postgres")]
-            postgres_schema: None,
+            postgres: super::postgres::PostgresSettings::default(),
             browser_binding: true,
             rejection_format: BodyFormat::Text,
             emulator_in_release: false,
@@ -221,9 +217,68 @@ impl FaceIdBuilder {
     ///     .await?;
     /// # Ok(()) }
     /// ```
+    ///
+    /// The pool it connects has the bounds of
+    /// [`postgres_pool_options`](Self::postgres_pool_options); bring a pool
+    /// of your own with [`postgres_pool`](Self::postgres_pool) instead.
     #[cfg(feature = "postgres")]
     pub fn postgres(mut self, url: impl Into<String>) -> Self {
-        self.postgres_url = Some(url.into());
+        self.postgres.url = Some(url.into());
+        self
+    }
+
+    /// Keeps orders and settlements in PostgreSQL through a pool of your
+    /// own (made with [`crate::sqlx`], so that its version is the crate's),
+    /// as [`postgres`](Self::postgres) does with a URL; it takes precedence
+    /// over a URL. Give it bounds a web request can live with (see
+    /// [`PostgresPoolOptions`](crate::orders::PostgresPoolOptions)).
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use tencent_faceid::FaceId;
+    /// use tencent_faceid::sqlx::postgres::PgPoolOptions;
+    /// let pool = PgPoolOptions::new()
+    ///     .max_connections(30)
+    ///     .acquire_timeout(Duration::from_secs(1))
+    ///     .connect("postgres://app@db/app")
+    ///     .await?;
+    /// let face_id = FaceId::builder("appId001", "secret").postgres_pool(pool).build().await?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "postgres")]
+    pub fn postgres_pool(mut self, pool: sqlx::PgPool) -> Self {
+        self.postgres.pool = Some(pool);
+        self
+    }
+
+    /// The bounds of the pool [`postgres`](Self::postgres) connects;
+    /// default [`PostgresPoolOptions::new`](crate::orders::PostgresPoolOptions::new)
+    /// (10 connections, acquire 2 s, statements 3 s).
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use tencent_faceid::FaceId;
+    /// use tencent_faceid::orders::PostgresPoolOptions;
+    /// let face_id = FaceId::builder("appId001", "secret")
+    ///     .postgres("postgres://app@db/app")
+    ///     .postgres_pool_options(PostgresPoolOptions::new().max_connections(30))
+    ///     .build()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "postgres")]
+    pub fn postgres_pool_options(mut self, options: crate::orders::PostgresPoolOptions) -> Self {
+        self.postgres.pool_options = options;
+        self
+    }
+
+    /// The longest one call of the PostgreSQL order store may take;
+    /// default 5 s (see
+    /// [`PostgresOrderStoreBuilder::timeout`](crate::orders::PostgresOrderStoreBuilder::timeout)).
+    #[cfg(feature = "postgres")]
+    pub fn postgres_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.postgres.timeout = Some(timeout);
         self
     }
 
@@ -232,7 +287,7 @@ impl FaceIdBuilder {
     /// (`PostgresOrderStoreBuilder::DEFAULT_SCHEMA`).
     #[cfg(feature = "postgres")]
     pub fn postgres_schema(mut self, schema: impl Into<String>) -> Self {
-        self.postgres_schema = Some(schema.into());
+        self.postgres.schema = Some(schema.into());
         self
     }
 
@@ -442,13 +497,8 @@ impl FaceIdBuilder {
         #[cfg_attr(not(any(feature = "redis", feature = "postgres")), allow(unused_mut))]
         let mut store = self.store;
         #[cfg(feature = "postgres")]
-        if let (Some(url), None) = (&self.postgres_url, &store) {
-            let pool = crate::orders::postgres_pool(url).await?;
-            let mut postgres = crate::orders::PostgresOrderStore::builder(pool, client.app_id());
-            if let Some(schema) = self.postgres_schema {
-                postgres = postgres.schema(schema);
-            }
-            store = Some(Arc::new(postgres.build().await?) as Arc<dyn SettlementStore>);
+        if store.is_none() {
+            store = self.postgres.store(client.app_id()).await?;
         }
         #[cfg(feature = "redis")]
         if let Some(url) = &self.redis_url

@@ -24,6 +24,17 @@ pub mod vars {
     pub const DATABASE_URL: &str = "FACEID_DATABASE_URL";
     /// The schema of those orders (default `faceid`).
     pub const DATABASE_SCHEMA: &str = "FACEID_DATABASE_SCHEMA";
+    /// The most connections to that PostgreSQL (default 10).
+    pub const DATABASE_MAX_CONNECTIONS: &str = "FACEID_DATABASE_MAX_CONNECTIONS";
+    /// How long a statement waits for a connection, in milliseconds
+    /// (default 2000).
+    pub const DATABASE_ACQUIRE_TIMEOUT_MS: &str = "FACEID_DATABASE_ACQUIRE_TIMEOUT_MS";
+    /// How long PostgreSQL lets a statement run, in milliseconds (default
+    /// 3000).
+    pub const DATABASE_STATEMENT_TIMEOUT_MS: &str = "FACEID_DATABASE_STATEMENT_TIMEOUT_MS";
+    /// The longest one call of the order store may take, retries included,
+    /// in milliseconds (default 5000).
+    pub const DATABASE_TIMEOUT_MS: &str = "FACEID_DATABASE_TIMEOUT_MS";
     /// `1`: use the local emulator instead of the vendor (feature
     /// `emulator`; development and tests only).
     pub const EMULATOR: &str = "FACEID_EMULATOR";
@@ -206,22 +217,61 @@ impl FaceIdBuilder {
             builder = builder.redis_from_env(url, get(vars::REDIS_PREFIX))?;
         }
         if let Some(url) = get(vars::DATABASE_URL) {
-            builder = builder.postgres_from_env(url, get(vars::DATABASE_SCHEMA))?;
+            builder = builder.postgres_from_env(url, &get)?;
         }
         Ok(builder)
     }
 
+    /// The PostgreSQL store at `url`, with the `FACEID_DATABASE_*`
+    /// variables `get` finds.
     #[cfg(feature = "postgres")]
-    fn postgres_from_env(self, url: String, schema: Option<String>) -> Result<Self, FaceIdError> {
-        let builder = self.postgres(url);
-        Ok(match schema {
+    fn postgres_from_env(
+        self,
+        url: String,
+        get: &impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, FaceIdError> {
+        use std::time::Duration;
+        let number = |name: &'static str| {
+            get(name)
+                .map(|value| {
+                    value
+                        .trim()
+                        .parse::<u32>()
+                        .map_err(|_| FaceIdError::InvalidVariable {
+                            name,
+                            expected: "a whole number (of connections, or of milliseconds)",
+                        })
+                })
+                .transpose()
+        };
+        let millis =
+            |name| Ok::<_, FaceIdError>(number(name)?.map(|ms| Duration::from_millis(ms.into())));
+        let mut options = crate::orders::PostgresPoolOptions::new();
+        if let Some(max) = number(vars::DATABASE_MAX_CONNECTIONS)? {
+            options = options.max_connections(max);
+        }
+        if let Some(timeout) = millis(vars::DATABASE_ACQUIRE_TIMEOUT_MS)? {
+            options = options.acquire_timeout(timeout);
+        }
+        if let Some(timeout) = millis(vars::DATABASE_STATEMENT_TIMEOUT_MS)? {
+            options = options.statement_timeout(timeout);
+        }
+        let mut builder = self.postgres(url).postgres_pool_options(options);
+        if let Some(timeout) = millis(vars::DATABASE_TIMEOUT_MS)? {
+            builder = builder.postgres_timeout(timeout);
+        }
+        Ok(match get(vars::DATABASE_SCHEMA) {
             Some(schema) => builder.postgres_schema(schema),
             None => builder,
         })
     }
 
     #[cfg(not(feature = "postgres"))]
-    fn postgres_from_env(self, _url: String, _schema: Option<String>) -> Result<Self, FaceIdError> {
+    fn postgres_from_env(
+        self,
+        _url: String,
+        _get: &impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, FaceIdError> {
         Err(FaceIdError::FeatureMissing {
             what: "FACEID_DATABASE_URL",
             feature: "postgres",

@@ -48,6 +48,8 @@ use crate::wiring::Wiring;
 mod builder;
 mod env;
 mod error;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod warm;
 
 pub use builder::FaceIdBuilder;

@@ -34,8 +34,8 @@ mod redis;
 pub use memory::{MemoryOrderStore, MemoryOrderStoreBuilder};
 #[cfg(feature = "postgres")]
 pub use postgres::{
-    LoggedSettlement, PostgresOrderStore, PostgresOrderStoreBuilder, PostgresStoreError,
-    postgres_pool,
+    LoggedSettlement, PostgresOrderStore, PostgresOrderStoreBuilder, PostgresPoolOptions,
+    PostgresStoreError, postgres_pool,
 };
 #[cfg(feature = "redis")]
 pub use redis::{RedisOrderStore, RedisOrderStoreBuilder};

@@ -3,7 +3,8 @@
 //! the Redis tests, [`postgres`] for the PostgreSQL ones, found or started
 //! by [`service`]), throwaway Redis servers driven by their PID
 //! ([`spare_redis`]), helpers for tests that drive the emulator ([`emu`])
-//! or the demo as its HTTP client sees it ([`demo_client`]), the callback
+//! or the demo as its HTTP client sees it ([`demo_client`]), a
+//! fault-injecting proxy to PostgreSQL ([`proxy`]), the callback
 //! benches' fixtures ([`callbacks`]) and loud skips ([`skip`]).
 //!
 //! A test or bench takes what it needs with `use faceid_test_support::…`;
@@ -15,6 +16,7 @@ pub mod callbacks;
 pub mod demo_client;
 pub mod emu;
 pub mod postgres;
+pub mod proxy;
 pub mod redis;
 pub mod service;
 pub mod skip;

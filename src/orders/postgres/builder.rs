@@ -2,6 +2,7 @@
 //! its tables, and their migration.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use sqlx::postgres::PgPool;
 
@@ -12,24 +13,53 @@ use super::{PostgresOrderStore, PostgresStoreError};
 /// Configures a [`PostgresOrderStore`]; made by
 /// [`PostgresOrderStore::builder`].
 ///
-/// Defaults: the schema [`DEFAULT_SCHEMA`](Self::DEFAULT_SCHEMA).
+/// Defaults: the schema [`DEFAULT_SCHEMA`](Self::DEFAULT_SCHEMA), the
+/// timeout [`DEFAULT_TIMEOUT`](Self::DEFAULT_TIMEOUT).
 #[derive(Debug, Clone)]
 pub struct PostgresOrderStoreBuilder {
     pool: PgPool,
     app_id: String,
     schema: String,
+    timeout: Duration,
 }
 
 impl PostgresOrderStoreBuilder {
     /// The schema of [`PostgresOrderStore::builder`]: `faceid`.
     pub const DEFAULT_SCHEMA: &'static str = "faceid";
 
+    /// The default of [`timeout`](Self::timeout): 5 s, a connection's
+    /// acquire timeout and a statement's of the
+    /// [default pool](super::PostgresPoolOptions) together.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
     pub(super) fn new(pool: PgPool, app_id: String) -> Self {
         Self {
             pool,
             app_id,
             schema: Self::DEFAULT_SCHEMA.to_owned(),
+            timeout: Self::DEFAULT_TIMEOUT,
         }
+    }
+
+    /// The longest one call of the store may take, a second try on a
+    /// fresh connection included; default 5 s. Past it the call fails with
+    /// [`PostgresStoreError::TimedOut`] (a callback answers 503 with
+    /// `Retry-After`, its order still pending). A consume must reach
+    /// PostgreSQL within half of it (see [`PostgresOrderStore`]).
+    ///
+    /// ```
+    /// # async fn run(pool: tencent_faceid::sqlx::PgPool) -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use tencent_faceid::orders::PostgresOrderStore;
+    /// let store = PostgresOrderStore::builder(pool, "appId001")
+    ///     .timeout(Duration::from_secs(2))
+    ///     .build()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
     }
 
     /// The schema holding the store's tables (`orders`, `settlements`,
@@ -74,6 +104,7 @@ impl PostgresOrderStoreBuilder {
             statements: Arc::new(Statements::new(&quoted(&self.schema)?)),
             pool: self.pool,
             app_id: self.app_id.into(),
+            timeout: self.timeout,
         })
     }
 }

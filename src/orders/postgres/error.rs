@@ -47,6 +47,29 @@ pub enum PostgresStoreError {
         /// The newest version this crate knows.
         expected: i32,
     },
+    /// PostgreSQL did not answer within the store's bound: unreachable,
+    /// refusing connections, or too slow. The order is as it was (a
+    /// consume that ran late changed nothing): the request may be retried.
+    #[error(
+        "PostgreSQL did not complete the order store's {what} within {bound:?} (PostgresOrderStoreBuilder::timeout): check that the database is reachable and not overloaded; the request may be retried"
+    )]
+    TimedOut {
+        /// What the store was doing.
+        what: &'static str,
+        /// The store's bound.
+        bound: std::time::Duration,
+        /// The last failure on the way (a broken connection, no connection
+        /// in time), if any.
+        #[source]
+        last: Option<Box<sqlx::Error>>,
+    },
+    /// The consume reached PostgreSQL only after this server had stopped
+    /// waiting for it (half the store's timeout), so it changed nothing:
+    /// the order is still pending.
+    #[error(
+        "PostgreSQL received the consume only after this server had stopped waiting for it, so it changed nothing and the order is still pending; the request may be retried (if this repeats, check the network to the database and that its clock agrees with this server's)"
+    )]
+    Late,
     /// A row this crate cannot read.
     #[error("order {order_no} in the PostgreSQL order store holds {reason}")]
     Corrupt {

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 use sqlx::Row;
 
-use super::{PostgresOrderStore, PostgresStoreError, millis, time_of};
+use super::{PostgresOrderStore, PostgresStoreError, bounded, millis, time_of};
 use crate::ids::{OrderNo, UserId};
 use crate::result_code::ResultCode;
 
@@ -82,13 +82,15 @@ impl PostgresOrderStore {
         until: SystemTime,
         limit: usize,
     ) -> Result<Vec<LoggedSettlement>, PostgresStoreError> {
-        let rows = sqlx::query(&self.statements.settlements)
-            .bind(&*self.app_id)
-            .bind(millis(from))
-            .bind(millis(until))
-            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = bounded(self.timeout, "settlement log read", || {
+            sqlx::query(&self.statements.settlements)
+                .bind(&*self.app_id)
+                .bind(millis(from))
+                .bind(millis(until))
+                .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                .fetch_all(&self.pool)
+        })
+        .await?;
         rows.iter()
             .map(|row| {
                 let order_no: &str = row.try_get(0)?;

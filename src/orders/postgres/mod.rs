@@ -15,15 +15,20 @@ use crate::orders::{
     Claim, Consumed, DueOrder, Lookup, OrderStore, PendingOrder, SettlementStore, StoreError,
 };
 
+mod bounded;
 mod builder;
 mod error;
 mod log;
 mod migrate;
+mod pool;
 mod statements;
 
 pub use builder::PostgresOrderStoreBuilder;
 pub use error::PostgresStoreError;
 pub use log::LoggedSettlement;
+pub use pool::{PostgresPoolOptions, postgres_pool};
+
+use bounded::bounded;
 
 use statements::Statements;
 
@@ -36,17 +41,32 @@ const MAX_MILLIS: u64 = 100 * 365 * 24 * 3600 * 1000;
 /// - [`put`](OrderStore::put) inserts a row keyed by (app id, order
 ///   number); a number already recorded, pending or consumed, is refused
 ///   ([`StoreError::Duplicate`]).
-/// - [`consume`](OrderStore::consume) is one guarded statement, `UPDATE …
-///   WHERE state = 'pending' AND now() < expires_at … RETURNING`: of
-///   concurrent consumes of one order, in any number of processes,
-///   PostgreSQL lets exactly one update the row. A consume that did not
-///   update it reads the row to say why ([`Consumed::AlreadyConsumed`],
-///   [`Consumed::Repeated`], [`Consumed::Expired`],
-///   [`Consumed::OtherBrowser`], [`Consumed::Unknown`]); one that finds
-///   its own [`Claim`]'s attempt id there is [`Consumed::Accepted`] again.
-///   The store does not retry by itself: a consume whose reply was lost
-///   (the connection broke) answers [`StoreError::Backend`], and asking
-///   again with the same claim tells whether it won.
+/// - [`consume`](OrderStore::consume) is one statement, `UPDATE … WHERE
+///   state = 'pending' AND now() < expires_at … RETURNING`, that also reads
+///   the row as it was: of concurrent consumes of one order, in any number
+///   of processes, PostgreSQL lets exactly one update the row, and the
+///   others learn why not from the same reply
+///   ([`Consumed::AlreadyConsumed`], [`Consumed::Repeated`],
+///   [`Consumed::Expired`], [`Consumed::OtherBrowser`],
+///   [`Consumed::Unknown`]).
+///
+/// # Every wait bounded, no reply lost
+/// Each call of the store takes at most its
+/// [timeout](PostgresOrderStoreBuilder::timeout) (default 5 s), then fails
+/// with [`PostgresStoreError::TimedOut`] (a 503 for the callback, which
+/// its browser may retry). Within it, a statement whose connection broke
+/// or that found no connection is asked again on a fresh one: a consume
+/// with the same [`Claim`], so a consume that PostgreSQL committed but
+/// whose reply was lost finds its own attempt id and answers
+/// [`Consumed::Accepted`] (the callback is accepted and its settlement
+/// delivered at once); a put finds its own pending row. A consume that
+/// reaches PostgreSQL only after half the timeout has passed (a stalled
+/// network delivering it late) changes nothing and fails with
+/// [`PostgresStoreError::Late`], the order still pending: no order is
+/// consumed for a caller that stopped waiting. This compares PostgreSQL's
+/// clock with this server's, so it assumes they agree to within half the
+/// timeout (NTP does far better).
+///
 /// - **Settlement log**: a [settling](Claim::settling) consume writes the
 ///   settlement (order, user id, app id, state, code, path, time,
 ///   idempotency key) into `<schema>.settlements` in that same statement,
@@ -96,6 +116,7 @@ pub struct PostgresOrderStore {
     pool: PgPool,
     app_id: Arc<str>,
     statements: Arc<Statements>,
+    timeout: Duration,
 }
 
 impl fmt::Debug for PostgresOrderStore {
@@ -103,23 +124,9 @@ impl fmt::Debug for PostgresOrderStore {
         f.debug_struct("PostgresOrderStore")
             .field("app_id", &self.app_id)
             .field("connections", &self.pool.size())
+            .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
-}
-
-/// Connects a pool of (at most 10) connections to the PostgreSQL at `url`
-/// (`postgres://user:password@host:port/database`), for
-/// [`PostgresOrderStore::builder`].
-///
-/// # Errors
-/// [`PostgresStoreError::Database`] if the URL is invalid or PostgreSQL
-/// cannot be reached.
-pub async fn postgres_pool(url: &str) -> Result<PgPool, PostgresStoreError> {
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(10)
-        .connect(url)
-        .await?;
-    Ok(pool)
 }
 
 /// Milliseconds since the Unix epoch of `time`, as PostgreSQL's `bigint`.
@@ -205,72 +212,58 @@ impl PostgresOrderStore {
         })
     }
 
-    /// The guarded consume: the order it consumed, if it did.
-    async fn try_consume(
+    /// The consume statement, once: its verdict, or `None` when the order
+    /// was pending and consumable as the statement began but another
+    /// consume took it first (ask again: the row now says so).
+    async fn consume_once(
         &self,
         order_no: &OrderNo,
         claim: &Claim,
-    ) -> Result<Option<PendingOrder>, PostgresStoreError> {
-        let record = claim.settlement().map(log::Fields::of).unwrap_or_default();
-        let row = sqlx::query(&self.statements.consume)
-            .bind(&*self.app_id)
-            .bind(order_no.as_str())
-            // The attempt id's bits, as PostgreSQL's signed bigint.
-            .bind(claim.attempt() as i64)
-            .bind(claim.binding().map(BindingHash::to_hex))
-            .bind(claim.is_past_deadline())
-            .bind(claim.settlement())
-            .bind(record.state)
-            .bind(record.code)
-            .bind(record.by)
-            .bind(record.at)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|row| {
-            let binding: Option<String> = row.try_get(2)?;
-            let edition: &str = row.try_get(3)?;
-            self.order(
-                order_no,
-                row.try_get(0)?,
-                row.try_get(1)?,
-                binding.as_deref(),
-                edition,
-            )
-        })
-        .transpose()
-    }
-
-    /// What the row of `order_no` says, for a consume that changed nothing.
-    async fn verdict(
-        &self,
-        order_no: &OrderNo,
-        claim: &Claim,
+        deadline: SystemTime,
     ) -> Result<Option<Consumed>, PostgresStoreError> {
-        let Some(row) = sqlx::query(&self.statements.find)
-            .bind(&*self.app_id)
-            .bind(order_no.as_str())
-            .fetch_optional(&self.pool)
-            .await?
-        else {
+        let record = claim.settlement().map(log::Fields::of).unwrap_or_default();
+        let row = bounded(self.timeout, "consume", || {
+            sqlx::query(&self.statements.consume)
+                .bind(&*self.app_id)
+                .bind(order_no.as_str())
+                // The attempt id's bits, as PostgreSQL's signed bigint.
+                .bind(claim.attempt() as i64)
+                .bind(claim.binding().map(BindingHash::to_hex))
+                .bind(claim.is_past_deadline())
+                .bind(claim.settlement())
+                .bind(record.state.as_deref())
+                .bind(record.code.as_deref())
+                .bind(record.by.as_deref())
+                .bind(record.at)
+                .bind(millis(deadline))
+                .fetch_optional(&self.pool)
+        })
+        .await?;
+        let Some(row) = row else {
             return Ok(Some(Consumed::Unknown));
         };
-        let state: &str = row.try_get(0)?;
-        let attempt: Option<i64> = row.try_get(1)?;
-        let binding: Option<&str> = row.try_get(2)?;
-        let expired: bool = row.try_get(3)?;
+        let won: bool = row.try_get(0)?;
+        let state: &str = row.try_get(1)?;
+        let attempt: Option<i64> = row.try_get(2)?;
+        let binding: Option<&str> = row.try_get(3)?;
+        let expired: bool = row.try_get(4)?;
+        let late: bool = row.try_get(8)?;
         let order = || {
-            let edition: &str = row.try_get(6)?;
-            self.order(order_no, row.try_get(4)?, row.try_get(5)?, binding, edition)
+            let edition: &str = row.try_get(7)?;
+            self.order(order_no, row.try_get(5)?, row.try_get(6)?, binding, edition)
         };
         let claimed = claim.binding().map(BindingHash::to_hex);
         let same_browser = claimed.is_some() && claimed.as_deref() == binding;
         Ok(Some(match state {
+            _ if won => Consumed::Accepted(order()?),
+            // Consumed by this very claim: a retry after a lost reply.
             "consumed" if attempt == Some(claim.attempt() as i64) => Consumed::Accepted(order()?),
             "consumed" if same_browser => Consumed::Repeated(order()?),
             "consumed" => Consumed::AlreadyConsumed,
             _ if expired && !claim.is_past_deadline() => Consumed::Expired,
             _ if claimed.is_some() && !same_browser => Consumed::OtherBrowser,
-            // Pending and consumable: put after the guarded consume ran.
+            _ if late => return Err(PostgresStoreError::Late),
+            // Pending and consumable: another consume won meanwhile.
             _ => return Ok(None),
         }))
     }
@@ -280,18 +273,21 @@ impl PostgresOrderStore {
 impl OrderStore for PostgresOrderStore {
     async fn put(&self, order: PendingOrder, ttl: Duration) -> Result<(), StoreError> {
         let ttl = ttl.as_millis().min(u128::from(MAX_MILLIS));
-        let done = sqlx::query(&self.statements.put)
-            .bind(&*self.app_id)
-            .bind(order.order_no.as_str())
-            .bind(order.user_id.as_str())
-            .bind(millis(order.created_at))
-            .bind(order.binding.as_ref().map(BindingHash::to_hex))
-            .bind(i64::try_from(ttl).unwrap_or(i64::MAX))
-            // Every order joins the due index.
-            .bind(true)
-            .bind(order.edition.as_str())
-            .execute(&self.pool)
-            .await?;
+        let binding = order.binding.as_ref().map(BindingHash::to_hex);
+        let done = bounded(self.timeout, "put", || {
+            sqlx::query(&self.statements.put)
+                .bind(&*self.app_id)
+                .bind(order.order_no.as_str())
+                .bind(order.user_id.as_str())
+                .bind(millis(order.created_at))
+                .bind(binding.as_deref())
+                .bind(i64::try_from(ttl).unwrap_or(i64::MAX))
+                // Every order joins the due index.
+                .bind(true)
+                .bind(order.edition.as_str())
+                .execute(&self.pool)
+        })
+        .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::Duplicate(order.order_no));
         }
@@ -303,15 +299,16 @@ impl OrderStore for PostgresOrderStore {
         order_no: &OrderNo,
         claim: &Claim,
     ) -> Result<Consumed, StoreError> {
-        // A second round only when the order was put between the two
-        // statements of the first.
+        // PostgreSQL refuses to consume after this: by then this server
+        // may have stopped waiting for the answer.
+        let deadline = SystemTime::now() + self.timeout / 2;
+        // A second round only when a concurrent consume won the race.
         for _ in 0..2 {
-            if let Some(order) = self.try_consume(order_no, claim).await? {
-                tracing::debug!(order_no = order_no.as_str(), "consumed order in PostgreSQL");
-                return Ok(Consumed::Accepted(order));
-            }
-            if let Some(verdict) = self.verdict(order_no, claim).await? {
-                return Ok(verdict);
+            if let Some(consumed) = self.consume_once(order_no, claim, deadline).await? {
+                if matches!(consumed, Consumed::Accepted(_)) {
+                    tracing::debug!(order_no = order_no.as_str(), "consumed order in PostgreSQL");
+                }
+                return Ok(consumed);
             }
         }
         Err(PostgresStoreError::Corrupt {
@@ -322,11 +319,13 @@ impl OrderStore for PostgresOrderStore {
     }
 
     async fn lookup(&self, order_no: &OrderNo) -> Result<Lookup, StoreError> {
-        let row = sqlx::query(&self.statements.find)
-            .bind(&*self.app_id)
-            .bind(order_no.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = bounded(self.timeout, "lookup", || {
+            sqlx::query(&self.statements.find)
+                .bind(&*self.app_id)
+                .bind(order_no.as_str())
+                .fetch_optional(&self.pool)
+        })
+        .await?;
         let Some(row) = row else {
             return Ok(Lookup::Unknown);
         };
@@ -349,11 +348,13 @@ impl SettlementStore for PostgresOrderStore {
         &self,
         order_no: &OrderNo,
     ) -> Result<Option<(PendingOrder, String)>, StoreError> {
-        let row = sqlx::query(&self.statements.settlement)
-            .bind(&*self.app_id)
-            .bind(order_no.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = bounded(self.timeout, "settlement read", || {
+            sqlx::query(&self.statements.settlement)
+                .bind(&*self.app_id)
+                .bind(order_no.as_str())
+                .fetch_optional(&self.pool)
+        })
+        .await?;
         let Some(row) = row else {
             return Ok(None);
         };
@@ -369,13 +370,16 @@ impl SettlementStore for PostgresOrderStore {
         lease: SystemTime,
         limit: usize,
     ) -> Result<Vec<DueOrder>, StoreError> {
-        let rows = sqlx::query(&self.statements.claim_due)
-            .bind(&*self.app_id)
-            .bind(millis(due))
-            .bind(millis(lease))
-            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-            .fetch_all(&self.pool)
-            .await?;
+        // A lease whose reply was lost runs out, and its orders come back.
+        let rows = bounded(self.timeout, "due orders' lease", || {
+            sqlx::query(&self.statements.claim_due)
+                .bind(&*self.app_id)
+                .bind(millis(due))
+                .bind(millis(lease))
+                .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                .fetch_all(&self.pool)
+        })
+        .await?;
         let mut orders = Vec::with_capacity(rows.len());
         for row in rows {
             let order_no: &str = row.try_get(0)?;
@@ -393,30 +397,36 @@ impl SettlementStore for PostgresOrderStore {
     }
 
     async fn reschedule(&self, order: &DueOrder, at: SystemTime) -> Result<(), StoreError> {
-        sqlx::query(&self.statements.reschedule)
-            .bind(&*self.app_id)
-            .bind(order.order_no.as_str())
-            .bind(millis(at))
-            .execute(&self.pool)
-            .await?;
+        bounded(self.timeout, "reschedule", || {
+            sqlx::query(&self.statements.reschedule)
+                .bind(&*self.app_id)
+                .bind(order.order_no.as_str())
+                .bind(millis(at))
+                .execute(&self.pool)
+        })
+        .await?;
         Ok(())
     }
 
     async fn forget_due(&self, order: &DueOrder) -> Result<(), StoreError> {
-        sqlx::query(&self.statements.forget_due)
-            .bind(&*self.app_id)
-            .bind(order.order_no.as_str())
-            .execute(&self.pool)
-            .await?;
+        bounded(self.timeout, "delivery mark", || {
+            sqlx::query(&self.statements.forget_due)
+                .bind(&*self.app_id)
+                .bind(order.order_no.as_str())
+                .execute(&self.pool)
+        })
+        .await?;
         Ok(())
     }
 
     async fn due_backlog(&self, due: SystemTime) -> Result<u64, StoreError> {
-        let count: i64 = sqlx::query_scalar(&self.statements.backlog)
-            .bind(&*self.app_id)
-            .bind(millis(due))
-            .fetch_one(&self.pool)
-            .await?;
+        let count: i64 = bounded(self.timeout, "backlog count", || {
+            sqlx::query_scalar(&self.statements.backlog)
+                .bind(&*self.app_id)
+                .bind(millis(due))
+                .fetch_one(&self.pool)
+        })
+        .await?;
         Ok(u64::try_from(count).unwrap_or(0))
     }
 }

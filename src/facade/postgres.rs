@@ -1,0 +1,45 @@
+//! The PostgreSQL order store the facade makes (feature `postgres`): from
+//! a URL or a pool of the user's, with the pool's and the store's bounds.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::postgres::PgPool;
+
+use super::FaceIdError;
+use crate::orders::{PostgresOrderStore, PostgresPoolOptions, SettlementStore};
+
+/// What [`FaceIdBuilder::postgres`](super::FaceIdBuilder::postgres) and its
+/// siblings set.
+#[derive(Debug, Default)]
+pub(super) struct PostgresSettings {
+    pub(super) url: Option<String>,
+    pub(super) pool: Option<PgPool>,
+    pub(super) schema: Option<String>,
+    pub(super) pool_options: PostgresPoolOptions,
+    pub(super) timeout: Option<Duration>,
+}
+
+impl PostgresSettings {
+    /// The store of `app_id`, when a pool or a URL was given: a pool of
+    /// the user's as it is, else one connected to the URL with the pool
+    /// options. Checks that the schema is migrated.
+    pub(super) async fn store(
+        self,
+        app_id: &str,
+    ) -> Result<Option<Arc<dyn SettlementStore>>, FaceIdError> {
+        let pool = match (self.pool, &self.url) {
+            (Some(pool), _) => pool,
+            (None, Some(url)) => self.pool_options.connect(url).await?,
+            (None, None) => return Ok(None),
+        };
+        let mut store = PostgresOrderStore::builder(pool, app_id);
+        if let Some(schema) = self.schema {
+            store = store.schema(schema);
+        }
+        if let Some(timeout) = self.timeout {
+            store = store.timeout(timeout);
+        }
+        Ok(Some(Arc::new(store.build().await?)))
+    }
+}
