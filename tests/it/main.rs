@@ -48,6 +48,7 @@ mod postgres;
 mod postgres_restart;
 mod processes;
 mod quickstart;
+mod reconciler_schedule;
 mod redis;
 mod redis_faults;
 mod session;
