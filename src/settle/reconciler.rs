@@ -28,9 +28,10 @@ const DEFAULT_RATE: f64 = 10.0;
 /// a time through the store's due index, and a crashed instance's leases
 /// run out ([`ReconcilerBuilder::lease`]) for another to take over. It
 /// respects the vendor: at most [`concurrency`](ReconcilerBuilder::concurrency)
-/// queries at once and [`rate`](ReconcilerBuilder::rate) per second, and
-/// after a failed query it leaves the rest of the round for later, with a
-/// backoff.
+/// queries at once and [`rate`](ReconcilerBuilder::rate) per second, at
+/// most [`queries_per_order`](ReconcilerBuilder::queries_per_order) (3)
+/// about one order, and after a failed query it leaves the rest of the
+/// round for later, with a backoff.
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
