@@ -488,13 +488,16 @@ impl Reconciler {
         let inner = &*self.inner;
         let after = inner.settler.inner.reconcile_after;
         let first = order.created_at + after;
-        let deadline = order.created_at + inner.deadline;
         let gaps = inner.queries_per_order - 1;
         let gap = inner.deadline.saturating_sub(after) / gaps;
-        (1..gaps)
-            .map(|k| first + gap * k)
-            .find(|at| *at > now)
-            .unwrap_or(deadline)
+        // The times are `first + k * gap` for 0 <= k < gaps, then the
+        // deadline: the next is the first k with `k * gap` past `now`.
+        let passed = now.duration_since(first).unwrap_or_default().as_nanos();
+        let next = passed.checked_div(gap.as_nanos()).map(|k| k + 1);
+        match next.map(u32::try_from) {
+            Some(Ok(k)) if k < gaps => first + gap * k,
+            _ => order.created_at + inner.deadline,
+        }
     }
 
     /// Delivers a settlement kept in the store, unless the callback that
