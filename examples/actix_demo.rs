@@ -3,7 +3,8 @@
 //!
 //! Configuration: the same environment variables as `demo`
 //! (`FACEID_APP_ID`, `FACEID_SECRET`, `FACEID_BASE_URL`, `FACEID_REDIS_URL`,
-//! `FACEID_DATABASE_URL`, `DEMO_DATABASE_URL`, `DEMO_PUBLIC_URL`, `DEMO_BROWSER_BINDING`, `DEMO_ADDR`, default
+//! `FACEID_DATABASE_URL`, `DEMO_DATABASE_URL`, `DEMO_DATABASE_SCHEMA`, `DEMO_RECONCILE_AFTER`,
+//! `DEMO_PUBLIC_URL`, `DEMO_BROWSER_BINDING`, `DEMO_ADDR`, default
 //! `127.0.0.1:3001` here); with no `FACEID_APP_ID` it opts into the
 //! embedded emulator and says so.
 //!

@@ -26,7 +26,9 @@
 //! | `FACEID_BASE_URL` | the vendor's base URL (default `https://miniprogram-kyc.tencentcloudapi.com`) |
 //! | `FACEID_REDIS_URL` | optional: tickets and orders in Redis |
 //! | `FACEID_DATABASE_URL` | optional: orders and settlements in PostgreSQL (schema migrated beforehand) |
-//! | `DEMO_DATABASE_URL` | optional: orders and settlements in this PostgreSQL, schema `faceid_demo`, migrated by the demo |
+//! | `DEMO_DATABASE_URL` | optional: orders and settlements in this PostgreSQL, migrated by the demo |
+//! | `DEMO_DATABASE_SCHEMA` | their schema (default `faceid_demo`) |
+//! | `DEMO_RECONCILE_AFTER` | seconds before the reconciler asks the vendor about a session (default 600) |
 //! | `DEMO_PUBLIC_URL` | this server's public URL, which the browser is sent back to; a path prefix (`https://host/faceid/`) is kept |
 //! | `DEMO_BROWSER_BINDING` | `0` accepts callbacks from any browser (default: only from the one that started) |
 //! | `DEMO_ADDR` | where to listen (default `127.0.0.1:3000`; `127.0.0.1:0` picks a port) |

@@ -20,6 +20,7 @@
 //! | `faceid_ticket_refreshes_ahead_total` | counter | none: replacements of a due pair started in the background while the still-valid pair served |
 //! | `faceid_record_judgements_total` | counter | `outcome`: `accepted`, `no_record`, `vendor_unavailable`, `rate_limited`: callbacks signed with a SIGN ticket this server never saw, judged by the vendor's record |
 //! | `faceid_reconciler_backlog` | gauge | none: orders due for reconciliation at the last round |
+//! | `faceid_reconciler_queries_total` | counter | `outcome`: `record` (the vendor had the order's record), `no_record` (asked again later, or abandoned at the deadline), `failed`: the reconciler's vendor queries, at most [`queries_per_order`](crate::settle::ReconcilerBuilder::queries_per_order) answered ones per order |
 //!
 //! No label carries an order number, a user or any other unbounded or
 //! personal value.
@@ -127,4 +128,12 @@ pub(crate) fn backlog(due: u64) {
     metrics::gauge!("faceid_reconciler_backlog").set(due as f64);
     #[cfg(not(feature = "metrics"))]
     let _ = due;
+}
+
+/// The reconciler asked the vendor about an order, with `outcome`.
+pub(crate) fn reconciler_query(outcome: &'static str) {
+    #[cfg(feature = "metrics")]
+    metrics::counter!("faceid_reconciler_queries_total", "outcome" => outcome).increment(1);
+    #[cfg(not(feature = "metrics"))]
+    let _ = outcome;
 }

@@ -51,25 +51,26 @@ pub async fn demo_state_with(
 /// and below the public URL's path prefix when it has one.
 pub fn configure(state: DemoState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |config| {
-        let prefix = state.prefix.clone();
-        // The extractor finds the verifier in the `FaceId`.
+        let (prefix, face_id) = (state.prefix.clone(), state.face_id.clone());
+        // The SDK result's extractor finds the verifier in the `FaceId`.
         config
-            .app_data(web::Data::new(state.face_id.clone()))
+            .app_data(web::Data::new(face_id.clone()))
             .app_data(web::Data::new(state));
         if let Some(prefix) = prefix {
-            config.service(web::scope(&prefix).configure(routes));
+            config.service(web::scope(&prefix).configure(|scope| routes(scope, &face_id)));
         }
-        routes(config);
+        routes(config, &face_id);
     }
 }
 
-fn routes(config: &mut web::ServiceConfig) {
+fn routes(config: &mut web::ServiceConfig, face_id: &FaceId) {
     config
         .route("/", web::get().to(index))
         .route("/start", web::post().to(start))
         .route("/sdk/start", web::post().to(sdk_start))
         .route("/sdk/result", web::post().to(sdk_result))
-        .route("/face/callback", web::get().to(callback))
+        // A GET verified by the extractor; 405 with `Allow: GET` otherwise.
+        .service(face_id.callback_resource("/face/callback", callback))
         .route("/sessions", web::get().to(sessions_page))
         .route(
             "/sessions.json",

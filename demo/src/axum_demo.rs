@@ -53,7 +53,10 @@ pub async fn demo_with(public_url: Url, options: Options) -> Result<Demo, BoxErr
     let prefixed = wiring::prefix(&public_url).map(|prefix| format!("{prefix}/"));
     let mut router = Router::new();
     for base in std::iter::once("/".to_owned()).chain(prefixed) {
-        let callback = get(callback).route_layer(face_id.layer().pass_rejections_through());
+        // A GET verified by the layer (its rejections shown on a page);
+        // 405 with `Allow: GET` otherwise.
+        let layer = face_id.layer().pass_rejections_through();
+        let callback = layer.callback_route(callback);
         router = router
             .route(&format!("{base}face/callback"), callback)
             .route(&base, get(index))
@@ -150,6 +153,8 @@ async fn callback(
             let photo = wiring::evidence(&state.face_id, &outcome).await;
             Html(pages::outcome(&state.site, &outcome, photo.as_ref())).into_response()
         }
+        // A HEAD: the crate's own answer, with `Allow: GET`.
+        Err(rejection) if rejection.status() == 405 => rejection.to_response().into_response(),
         Err(rejection) => {
             let status = rejection.rejection().map_or(500, |r| r.status());
             let page = pages::problem(&state.site, 3, "Not accepted", &rejection.to_string());

@@ -79,15 +79,13 @@ pub fn hooked(settler: SettlerBuilder, after: Duration) -> SettlerBuilder {
 }
 
 /// Runs a reconciler on the app's settler, looking often enough for a
-/// short `after` to be watched, for as long as the process runs.
+/// short `after` to be watched, for as long as the process runs (the
+/// vendor is asked about a session at most three times: the crate's
+/// default).
 pub fn reconcile(face_id: &FaceId, after: Duration) {
     let every = (after / 4).clamp(Duration::from_secs(1), Duration::from_secs(30));
     if let Some(reconciler) = face_id.reconciler() {
-        let handle = reconciler
-            .interval(every)
-            .recheck_every(every)
-            .build()
-            .spawn();
+        let handle = reconciler.interval(every).build().spawn();
         lock(&RECONCILERS).push(handle);
     }
 }

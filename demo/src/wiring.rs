@@ -72,26 +72,28 @@ pub(crate) async fn face_id(options: Options) -> Result<FaceId, BoxError> {
     Ok(face_id)
 }
 
-/// The schema the demo keeps its orders in, in `DEMO_DATABASE_URL`.
+/// The schema the demo keeps its orders in unless `DEMO_DATABASE_SCHEMA`
+/// names another.
 const DEMO_SCHEMA: &str = "faceid_demo";
 
 /// With `DEMO_DATABASE_URL` set, orders and settlements live in that
-/// PostgreSQL, in the schema `faceid_demo`, which the demo migrates at
-/// start (a server does that at deployment instead: its `build` only
-/// checks the schema).
+/// PostgreSQL, in the schema `DEMO_DATABASE_SCHEMA` (default
+/// `faceid_demo`), which the demo migrates at start (a server does that at
+/// deployment instead: its `build` only checks the schema).
 async fn database(builder: FaceIdBuilder) -> Result<FaceIdBuilder, BoxError> {
     let Ok(url) = std::env::var("DEMO_DATABASE_URL") else {
         return Ok(builder);
     };
+    let schema = std::env::var("DEMO_DATABASE_SCHEMA").unwrap_or_else(|_| DEMO_SCHEMA.to_owned());
     let pool = postgres_pool(&url).await?;
     let migrated = PostgresOrderStore::builder(pool, "demo")
-        .schema(DEMO_SCHEMA)
+        .schema(&schema)
         .migrate()
         .await?;
     println!(
-        "orders and settlements in PostgreSQL (DEMO_DATABASE_URL), schema {DEMO_SCHEMA} ({migrated} migrations ran)"
+        "orders and settlements in PostgreSQL (DEMO_DATABASE_URL), schema {schema} ({migrated} migrations ran)"
     );
-    Ok(builder.postgres(url).postgres_schema(DEMO_SCHEMA))
+    Ok(builder.postgres(url).postgres_schema(schema))
 }
 
 /// The photo taken during a passed verification, from the vendor's record

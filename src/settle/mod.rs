@@ -11,7 +11,10 @@
 //!   (`queryfacerecord`) about orders still pending a while after their
 //!   start ([`SettlerBuilder::reconcile_after`], default 10 minutes): a
 //!   record settles the order passed or failed, no record by the order's
-//!   deadline ([`ReconcilerBuilder::deadline`]) settles it abandoned.
+//!   deadline ([`ReconcilerBuilder::deadline`]) settles it abandoned; it
+//!   asks at most three times about an order
+//!   ([`ReconcilerBuilder::queries_per_order`]): then, halfway to the
+//!   deadline, and at the deadline.
 //!
 //! Both need a store that can settle ([`SettlementStore`]: the
 //! [`Settler`] takes one when the program is compiled), and both settle

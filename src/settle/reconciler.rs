@@ -28,9 +28,10 @@ const DEFAULT_RATE: f64 = 10.0;
 /// a time through the store's due index, and a crashed instance's leases
 /// run out ([`ReconcilerBuilder::lease`]) for another to take over. It
 /// respects the vendor: at most [`concurrency`](ReconcilerBuilder::concurrency)
-/// queries at once and [`rate`](ReconcilerBuilder::rate) per second, and
-/// after a failed query it leaves the rest of the round for later, with a
-/// backoff.
+/// queries at once and [`rate`](ReconcilerBuilder::rate) per second, at
+/// most [`queries_per_order`](ReconcilerBuilder::queries_per_order) (3)
+/// about one order, and after a failed query it leaves the rest of the
+/// round for later, with a backoff.
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
@@ -58,7 +59,7 @@ pub struct Reconciler {
 struct Inner {
     settler: Settler,
     deadline: Duration,
-    recheck: Duration,
+    queries_per_order: u32,
     lease: Duration,
     batch: usize,
     concurrency: usize,
@@ -80,7 +81,7 @@ impl fmt::Debug for Inner {
         f.debug_struct("Reconciler")
             .field("settler", &self.settler)
             .field("deadline", &self.deadline)
-            .field("recheck", &self.recheck)
+            .field("queries_per_order", &self.queries_per_order)
             .field("lease", &self.lease)
             .field("batch", &self.batch)
             .field("concurrency", &self.concurrency)
@@ -114,11 +115,33 @@ impl ReconcilerBuilder {
         self
     }
 
-    /// How long to wait before asking again about an order the vendor has
-    /// no record of yet (the user may still be verifying); default 2
-    /// minutes.
-    pub fn recheck_every(mut self, every: Duration) -> Self {
-        self.reconciler.recheck = every;
+    /// The most times the vendor is asked about an order it has no record
+    /// of (the user may still be verifying, or left): spread evenly from
+    /// the order's [`reconcile_after`](super::SettlerBuilder::reconcile_after)
+    /// to its [`deadline`](Self::deadline), the first at the one, the last
+    /// at the other, where no record settles the order abandoned. Default
+    /// [`Reconciler::DEFAULT_QUERIES_PER_ORDER`], 3 (at 10, 20 and 30
+    /// minutes with the defaults); at least 2 (a smaller number counts as
+    /// 2), or 1 when the deadline is not after `reconcile_after`. A round
+    /// that runs late skips the times it missed, and queries that fail are
+    /// retried apart, with a backoff.
+    ///
+    /// ```
+    /// use tencent_faceid::client::FaceIdClient;
+    /// use tencent_faceid::orders::MemoryOrderStore;
+    /// use tencent_faceid::settle::{Reconciler, Settler};
+    /// use tencent_faceid::tickets::StaticTickets;
+    /// use tencent_faceid::wiring::Wiring;
+    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
+    /// let wiring = Wiring::new(client, StaticTickets::new("t", "n"), MemoryOrderStore::new());
+    /// // Asked at 10, 15, 20, 25 and 30 minutes.
+    /// let reconciler = Reconciler::builder(Settler::builder(&wiring).build())
+    ///     .queries_per_order(5)
+    ///     .build();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn queries_per_order(mut self, queries: u32) -> Self {
+        self.reconciler.queries_per_order = queries.max(2);
         self
     }
 
@@ -262,6 +285,9 @@ impl Drop for ReconcilerHandle {
 }
 
 impl Reconciler {
+    /// The default of [`ReconcilerBuilder::queries_per_order`]: 3.
+    pub const DEFAULT_QUERIES_PER_ORDER: u32 = 3;
+
     /// Starts configuring a reconciler settling through `settler` (so on
     /// the settler's wiring, whose store is a
     /// [`SettlementStore`](crate::orders::SettlementStore)).
@@ -285,7 +311,7 @@ impl Reconciler {
             reconciler: Inner {
                 settler,
                 deadline: SessionStarter::DEFAULT_ORDER_TTL,
-                recheck: Duration::from_secs(120),
+                queries_per_order: Self::DEFAULT_QUERIES_PER_ORDER,
                 lease: Duration::from_secs(300),
                 batch: 100,
                 concurrency: 4,
@@ -401,12 +427,19 @@ impl Reconciler {
         }
         self.pace().await;
         let files = settler.inner.evidence;
-        let (state, record) = match settler.query(&order.order_no, files).await {
+        let answer = settler.query(&order.order_no, files).await;
+        crate::metrics::reconciler_query(match &answer {
+            Ok(Some(_)) => "record",
+            Ok(None) => "no_record",
+            Err(_) => "failed",
+        });
+        let (state, record) = match answer {
             Ok(Some(record)) => (SettledState::of(&record.code), Some(record)),
             Ok(None) if now >= order.created_at + inner.deadline => (SettledState::Abandoned, None),
             Ok(None) => {
+                let at = self.next_query(&order, now);
                 tracing::debug!(order_no = %order.order_no, "the vendor has no record yet; asking again later");
-                settler.look_again(&order, now + inner.recheck).await;
+                settler.look_again(&order, at).await;
                 return Outcome::StillPending;
             }
             Err(error) => {
@@ -445,6 +478,25 @@ impl Reconciler {
                 self.forget(&order).await
             }
             Err(error) => self.store_failed(&order, &error),
+        }
+    }
+
+    /// When to ask again about `order`, which had no record at `now`
+    /// (before its deadline): the first of its query times after `now`,
+    /// spread evenly from its first due time to its deadline.
+    fn next_query(&self, order: &DueOrder, now: SystemTime) -> SystemTime {
+        let inner = &*self.inner;
+        let after = inner.settler.inner.reconcile_after;
+        let first = order.created_at + after;
+        let gaps = inner.queries_per_order - 1;
+        let gap = inner.deadline.saturating_sub(after) / gaps;
+        // The times are `first + k * gap` for 0 <= k < gaps, then the
+        // deadline: the next is the first k with `k * gap` past `now`.
+        let passed = now.duration_since(first).unwrap_or_default().as_nanos();
+        let next = passed.checked_div(gap.as_nanos()).map(|k| k + 1);
+        match next.map(u32::try_from) {
+            Some(Ok(k)) if k < gaps => first + gap * k,
+            _ => order.created_at + inner.deadline,
         }
     }
 

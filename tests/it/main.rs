@@ -20,8 +20,9 @@
 //!   `emulator`); each finds its own events by its order numbers among
 //!   the others'. None scopes a subscriber to its thread (that races over
 //!   the call sites' cached interest).
-//! - Tests that re-execute this binary (`processes`, `postgres_restart`)
-//!   name their child test by its full path (`module::test`).
+//! - Tests that re-execute this binary (`processes`, `postgres_restart`,
+//!   `demo_restart`) name their child test by its full path
+//!   (`module::test`), and configure the child through its environment.
 
 mod support;
 
@@ -36,6 +37,7 @@ mod configured_once;
 mod contract;
 mod demo_editions;
 mod demo_flow;
+mod demo_restart;
 mod editions;
 mod emulator;
 mod errors;
@@ -49,6 +51,7 @@ mod postgres_faults;
 mod postgres_restart;
 mod processes;
 mod quickstart;
+mod reconciler_schedule;
 mod redis;
 mod redis_faults;
 mod round_trips;

@@ -213,12 +213,15 @@ async fn pass_fail_abandon(emulator: &Emulator, instance: &Instance, log: &Log) 
         .unwrap_err();
     assert_eq!((late.kind(), late.status()), (&RejectionKind::Replay, 409));
 
-    // Asked again after the recheck delay, still no record: abandoned once
-    // its deadline (30 min) passed.
+    // Asked again halfway to its deadline (30 min), still no record; then
+    // at the deadline: abandoned.
     emulator.advance(3 * MINUTE).unwrap();
     let round = instance.reconciler.run_once().await.unwrap();
+    assert_eq!(round.claimed, 0, "not before 20 min: {round:?}");
+    emulator.advance(7 * MINUTE).unwrap();
+    let round = instance.reconciler.run_once().await.unwrap();
     assert_eq!((round.claimed, round.still_pending), (1, 1), "{round:?}");
-    emulator.advance(20 * MINUTE).unwrap();
+    emulator.advance(10 * MINUTE).unwrap();
     let round = instance.reconciler.run_once().await.unwrap();
     assert_eq!((round.claimed, round.abandoned), (1, 1), "{round:?}");
     assert_eq!(
