@@ -25,12 +25,14 @@ use crate::binding::BindingHash;
 use crate::edition::Edition;
 use crate::ids::{OrderNo, UserId};
 
+mod lifecycle;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "redis")]
 mod redis;
 
+pub use lifecycle::{Erased, Lifecycle, Purged, Retention};
 pub use memory::{MemoryOrderStore, MemoryOrderStoreBuilder};
 #[cfg(feature = "postgres")]
 pub use postgres::{
@@ -298,6 +300,12 @@ pub enum StoreError {
         /// The configured capacity.
         capacity: usize,
     },
+    /// The user is under a legal hold: nothing of theirs is erased (see
+    /// [`Lifecycle::hold`]).
+    #[error(
+        "the user is under a legal hold, so nothing of theirs is erased; lift the hold with Lifecycle::release once it ends"
+    )]
+    Held,
     /// The backend could not be reached or answered wrongly.
     /// Its message is the backend's own (which says what to check).
     #[error(transparent)]
@@ -368,6 +376,9 @@ pub trait OrderStore: Send + Sync + 'static {
 /// orders the [reconciler](crate::settle::Reconciler) looks at (as
 /// tower-sessions' `ExpiredDeletion` is to its `SessionStore`).
 ///
+/// Its records' lifecycle (retention, purge, erasure, legal hold) is the
+/// [`Lifecycle`] every settlement store implements too.
+///
 /// The [`Settler`](crate::settle::Settler) and the reconciler take a
 /// `SettlementStore`, so a store that cannot settle is refused when the
 /// program is compiled, not when the reconciler runs. A store keeps its due
@@ -396,7 +407,7 @@ pub trait OrderStore: Send + Sync + 'static {
 /// # }).unwrap();
 /// ```
 #[async_trait]
-pub trait SettlementStore: OrderStore {
+pub trait SettlementStore: OrderStore + Lifecycle {
     /// A consumed order and the settlement record kept with it (see
     /// [`Claim::settling`]); `None` when the order is pending, unknown, or
     /// was consumed without one.

@@ -1,7 +1,7 @@
 //! [`MemoryOrderStore`]: pending orders in this process's memory.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap, HashMap};
+use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
@@ -16,6 +16,7 @@ use super::{
 use crate::ids::OrderNo;
 
 mod entry;
+mod lifecycle;
 
 /// Pending orders held in memory, for a server running as one process.
 ///
@@ -89,6 +90,8 @@ struct Inner {
     expiries: BinaryHeap<Reverse<(Instant, InlineId)>>,
     /// One element per entry in the due index, by reference time.
     due: BTreeSet<(SystemTime, InlineId)>,
+    /// The users under a legal hold.
+    holds: HashSet<InlineId>,
 }
 
 impl MemoryOrderStore {
@@ -199,12 +202,13 @@ impl MemoryOrderStore {
             State::Pending if claim.binding().is_some() && !same_browser => Consumed::OtherBrowser,
             State::Pending => {
                 entry.state = State::Consumed {
-                    attempt: claim.attempt(),
+                    attempt: Some(claim.attempt()),
                     settlement: claim.settlement().map(str::to_owned),
+                    at: SystemTime::now(),
                 };
                 Consumed::Accepted(entry.order(&key))
             }
-            State::Consumed { attempt, .. } if *attempt == claim.attempt() => {
+            State::Consumed { attempt, .. } if *attempt == Some(claim.attempt()) => {
                 Consumed::Accepted(entry.order(&key))
             }
             State::Consumed { .. } if claim.binding().is_some() && same_browser => {
@@ -249,18 +253,32 @@ impl MemoryOrderStore {
 }
 
 impl Inner {
-    /// Evicts the entry that expires first, if it has expired.
+    /// Evicts the entry that expires first, if it has expired. An
+    /// element of the heap whose entry is gone (purged or erased) or was
+    /// put again is passed over.
     fn evict_one_expired(&mut self, now: Instant) -> bool {
-        match self.expiries.peek() {
-            Some(Reverse((expires_at, _))) if *expires_at <= now => {}
-            _ => return false,
+        while let Some(Reverse((expires_at, key))) = self.expiries.peek().copied() {
+            if expires_at > now {
+                return false;
+            }
+            self.expiries.pop();
+            if self
+                .entries
+                .get(&key)
+                .is_some_and(|entry| entry.expires_at == expires_at)
+            {
+                self.remove(&key);
+                return true;
+            }
         }
-        if let Some(Reverse((_, key))) = self.expiries.pop()
-            && let Some(Entry { due: Some(due), .. }) = self.entries.remove(&key)
-        {
-            self.due.remove(&(due, key));
+        false
+    }
+
+    /// Removes an entry, and takes it out of the due index.
+    fn remove(&mut self, key: &InlineId) {
+        if let Some(Entry { due: Some(due), .. }) = self.entries.remove(key) {
+            self.due.remove(&(due, *key));
         }
-        true
     }
 
     /// Moves an order's reference time in the due index (`None`: out of
