@@ -293,6 +293,7 @@ impl Settler {
     /// schedules a retry.
     pub(crate) async fn deliver(&self, mut settlement: Settlement) -> Delivery {
         let inner = &*self.inner;
+        settlement.app_id = self.app_id().to_owned();
         let order_no = settlement.order_no.clone();
         if inner.evidence != Files::None
             && settlement.evidence.is_none()

@@ -15,6 +15,7 @@ use crate::orders::{
 use crate::redis::{RedisBackendError, millis_ceil, run_idempotent};
 
 mod builder;
+mod lifecycle;
 mod record;
 
 use record::millis;
@@ -35,8 +36,11 @@ const MAX_MILLIS: u64 = 100 * 365 * 24 * 3600 * 1000;
 /// for the basic one, as before editions were recorded). With a due index, the order
 /// joins it (member `<created ms>:<orderNo>`, score its creation), and
 /// members older than any order the store still remembers leave it.
-/// KEYS[1] order key, KEYS[2] due index; ARGV: ttl ms, retention ms,
-/// `<order>`, the index member or ''.
+/// The order number joins the user's set (for erasure); a held user's
+/// keys get no expiry.
+/// KEYS[1] order key, KEYS[2] due index, KEYS[3] the user's set, KEYS[4]
+/// the held users; ARGV: ttl ms, retention ms, `<order>`, the index member
+/// or '', user id, order number.
 static PUT: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/put.lua")));
 
 /// Consumes an order for a claim. A pending order within its deadline (or
@@ -49,7 +53,9 @@ static PUT: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/pu
 /// after the caller's deadline (on the caller's clock) changes nothing:
 /// LATE.
 ///
-/// KEYS[1] order key; ARGV: retention ms, attempt, caller's deadline ms,
+/// A held user's tombstone gets no expiry.
+///
+/// KEYS[1] order key, KEYS[2] the held users; ARGV: retention ms, attempt, caller's deadline ms,
 /// binding hash or '', settlement or '', '1' when the deadline may have
 /// passed. Answers `{verdict, <order>}`.
 static CONSUME: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/consume.lua")));
@@ -265,6 +271,7 @@ impl RedisOrderStore {
             let mut manager = self.manager.clone();
             let mut invocation = CONSUME.key(key);
             invocation
+                .key(self.holds_key())
                 .arg(self.retention_millis())
                 .arg(claim.attempt())
                 .arg(deadline)
@@ -355,15 +362,20 @@ impl OrderStore for RedisOrderStore {
         let record = record::encode(&order);
         let member = due_member(&order.order_no, order.created_at);
         let due_key = self.due_key();
+        let (user_key, holds_key) = (self.user_key(order.user_id.as_str()), self.holds_key());
         let stored: i64 = run_idempotent(self.timeout, || {
             let mut manager = self.manager.clone();
             let mut invocation = PUT.key(&key);
             invocation
                 .key(&due_key)
+                .key(&user_key)
+                .key(&holds_key)
                 .arg(ttl)
                 .arg(self.retention_millis())
                 .arg(&record)
-                .arg(&member);
+                .arg(&member)
+                .arg(order.user_id.as_str())
+                .arg(order.order_no.as_str());
             async move { invocation.invoke_async(&mut manager).await }
         })
         .await
