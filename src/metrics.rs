@@ -20,6 +20,7 @@
 //! | `faceid_ticket_refreshes_ahead_total` | counter | none: replacements of a due pair started in the background while the still-valid pair served |
 //! | `faceid_record_judgements_total` | counter | `outcome`: `accepted`, `no_record`, `vendor_unavailable`, `rate_limited`: callbacks signed with a SIGN ticket this server never saw, judged by the vendor's record |
 //! | `faceid_reconciler_backlog` | gauge | none: orders due for reconciliation at the last round |
+//! | `faceid_purged_total` | counter | `class`: `unsettled_orders`, `settled_orders` (shrunk to tombstones without the user), `tombstones`, `settlement_log`: records the [purger](crate::settle::Purger) removed |
 //!
 //! No label carries an order number, a user or any other unbounded or
 //! personal value.
@@ -127,4 +128,16 @@ pub(crate) fn backlog(due: u64) {
     metrics::gauge!("faceid_reconciler_backlog").set(due as f64);
     #[cfg(not(feature = "metrics"))]
     let _ = due;
+}
+
+/// A purge pass removed `purged`.
+pub(crate) fn purged(purged: &crate::orders::Purged) {
+    #[cfg(feature = "metrics")]
+    for (class, count) in purged.by_class() {
+        if count > 0 {
+            metrics::counter!("faceid_purged_total", "class" => class).increment(count);
+        }
+    }
+    #[cfg(not(feature = "metrics"))]
+    let _ = purged;
 }

@@ -41,7 +41,7 @@ use crate::render::BodyFormat;
 use crate::sdk::{SdkLaunch, SdkResult};
 use crate::secret::Secret;
 use crate::session::{SessionStarter, StartError, StartSession, Started};
-use crate::settle::{Reconciler, ReconcilerBuilder, Settler};
+use crate::settle::{Purger, PurgerBuilder, Reconciler, ReconcilerBuilder, Settler};
 use crate::tickets::{TicketError, call_with_recovery};
 use crate::wiring::Wiring;
 
@@ -120,6 +120,13 @@ impl FaceId {
     pub fn reconciler(&self) -> Option<ReconcilerBuilder> {
         let reconciler = Reconciler::builder(self.settler.clone()?);
         Some(reconciler.deadline(self.starter.order_ttl()))
+    }
+
+    /// A [`Purger`] of this app's store, with the default
+    /// [`Retention`](crate::orders::Retention): start one per process,
+    /// beside the reconciler.
+    pub fn purger(&self) -> PurgerBuilder {
+        Purger::on(self.wiring.clone())
     }
 
     /// Starts configuring for the vendor with your WBappid and secret.

@@ -13,6 +13,10 @@
 //!   record settles the order passed or failed, no record by the order's
 //!   deadline ([`ReconcilerBuilder::deadline`]) settles it abandoned.
 //!
+//! Beside them, the [`Purger`] ends every record's life at its
+//! [retention](crate::orders::Retention) (see
+//! [`Lifecycle`](crate::orders::Lifecycle)).
+//!
 //! Both need a store that can settle ([`SettlementStore`]: the
 //! [`Settler`] takes one when the program is compiled), and both settle
 //! through the order store's consume (the same consume-once
@@ -87,10 +91,12 @@ use crate::tickets::{TicketError, query_record};
 use crate::wiring::Wiring;
 
 mod hook;
+mod purger;
 mod reconciler;
 mod settlement;
 
 pub use hook::{Delivery, HookError, HookFuture, OnSettled};
+pub use purger::{Purger, PurgerBuilder, PurgerHandle};
 pub use reconciler::{Reconciled, Reconciler, ReconcilerBuilder, ReconcilerHandle};
 pub use settlement::{SettledBy, SettledState, Settlement};
 
