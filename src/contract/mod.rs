@@ -107,6 +107,7 @@ use std::sync::Arc;
 use tokio::sync::Barrier;
 
 mod due_index;
+mod lifecycle;
 mod order_store;
 mod steps;
 mod ticket_provider;
