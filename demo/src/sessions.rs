@@ -23,9 +23,7 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tencent_faceid::FaceId;
 use tencent_faceid::ids::OrderNo;
 use tencent_faceid::orders::Retention;
-use tencent_faceid::settle::{
-    PurgerHandle, ReconcilerHandle, Settlement, Settler, SettlerBuilder,
-};
+use tencent_faceid::settle::{PurgerHandle, ReconcilerHandle, Settlement, Settler, SettlerBuilder};
 
 /// How many sessions the list keeps.
 const RECENT: usize = 100;

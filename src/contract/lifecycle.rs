@@ -8,8 +8,7 @@ use super::steps::{SETTLEMENT, TTL, accepted, consume, lookup, put, settlement};
 use super::{ORDER_STORE, Report};
 use crate::ids::{OrderNo, UserId};
 use crate::orders::{
-    Claim, Consumed, DueOrder, Erased, Lookup, PendingOrder, Retention, SettlementStore,
-    StoreError,
+    Claim, Consumed, DueOrder, Erased, Lookup, PendingOrder, Retention, SettlementStore, StoreError,
 };
 
 /// The lifecycle parts, each on a fresh backend.
@@ -94,7 +93,8 @@ async fn erasure_and_hold(store: &impl SettlementStore) {
         answered(store.hold(&other.user_id).await, "hold");
     }
     let refused = erase(store, &other.user_id).await;
-    let rule = "erase_user of a held user fails with StoreError::Held, whose message names the legal hold";
+    let rule =
+        "erase_user of a held user fails with StoreError::Held, whose message names the legal hold";
     ORDER_STORE.ensure(
         matches!(&refused, Err(error @ StoreError::Held) if error.to_string().contains("legal hold")),
         rule,

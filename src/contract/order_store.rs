@@ -8,7 +8,8 @@ use std::time::Duration;
 use super::due_index::due_index;
 use super::lifecycle::lifecycle;
 use super::steps::{
-    SETTLEMENT, TTL, accepted, accepted_once, consume, duplicate, lookup, order, put, same, settlement,
+    SETTLEMENT, TTL, accepted, accepted_once, consume, duplicate, lookup, order, put, same,
+    settlement,
 };
 use super::{ORDER_STORE, Report, race};
 use crate::binding::BindingHash;

@@ -111,16 +111,20 @@ impl Retention {
         self.settlement_log
     }
 
-    /// The instants before which each class's records go, at `now`.
+    /// The instants before which each order class's records go, at `now`
+    /// (the settlement log's is [`before`]`(now, settlement_log_for())`).
     pub(crate) fn cutoffs(&self, now: SystemTime) -> Cutoffs {
-        let before = |age: Duration| now.checked_sub(age).unwrap_or(SystemTime::UNIX_EPOCH);
         Cutoffs {
-            unsettled_orders: self.unsettled_orders.map(before),
-            settled_orders: before(self.settled_orders),
-            tombstones: before(self.tombstones_for()),
-            settlement_log: before(self.settlement_log),
+            unsettled_orders: self.unsettled_orders.map(|cap| before(now, cap)),
+            settled_orders: before(now, self.settled_orders),
+            tombstones: before(now, self.tombstones_for()),
         }
     }
+}
+
+/// The instant `age` before `now` (the epoch at the earliest).
+pub(crate) fn before(now: SystemTime, age: Duration) -> SystemTime {
+    now.checked_sub(age).unwrap_or(SystemTime::UNIX_EPOCH)
 }
 
 impl Default for Retention {
@@ -134,14 +138,13 @@ impl Default for Retention {
     }
 }
 
-/// The instants before which each class's records go (see
+/// The instants before which each order class's records go (see
 /// [`Retention::cutoffs`]).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Cutoffs {
     pub(crate) unsettled_orders: Option<SystemTime>,
     pub(crate) settled_orders: SystemTime,
     pub(crate) tombstones: SystemTime,
-    pub(crate) settlement_log: SystemTime,
 }
 
 /// What one [`purge`](Lifecycle::purge) pass removed, by class: each at

@@ -46,7 +46,9 @@ fn order(n: usize, user: &str) -> PendingOrder {
 
 /// A settlement record as the settler writes it, settled now.
 fn settlement() -> String {
-    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap();
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap();
     format!(
         r#"{{"state":"passed","code":null,"by":"callback","at":{}}}"#,
         now.as_millis()
@@ -223,7 +225,11 @@ async fn postgres_settled_orders_shrink_then_go_and_the_log_outlives_them() {
 
     assert_eq!(purge(now + 6 * DAY).await, Purged::default());
     let shrunk = purge(now + 8 * DAY).await;
-    assert_eq!((shrunk.settled_orders, shrunk.total()), (1, 1), "{shrunk:?}");
+    assert_eq!(
+        (shrunk.settled_orders, shrunk.total()),
+        (1, 1),
+        "{shrunk:?}"
+    );
     let users = format!(
         "SELECT app_id, order_no, user_id, binding IS NULL, attempt IS NULL FROM \"{}\".orders \
          WHERE order_no = 'order1' ORDER BY app_id",
@@ -262,7 +268,10 @@ async fn postgres_settled_orders_shrink_then_go_and_the_log_outlives_them() {
     );
     let logged = store.settlements(now - DAY, now + DAY, 10).await.unwrap();
     assert_eq!(
-        logged.iter().map(|s| s.order_no.as_str()).collect::<Vec<_>>(),
+        logged
+            .iter()
+            .map(|s| s.order_no.as_str())
+            .collect::<Vec<_>>(),
         ["order2"],
         "an undelivered settlement stays"
     );
@@ -370,7 +379,10 @@ async fn redis_holds_keep_a_users_keys_from_expiring_and_erasures_are_recorded()
     let Some(url) = support::redis::url() else {
         return;
     };
-    let prefix = format!("faceid-lifecycle:{}:", faceid_test_support::random_alphanumeric(10));
+    let prefix = format!(
+        "faceid-lifecycle:{}:",
+        faceid_test_support::random_alphanumeric(10)
+    );
     let manager = tencent_faceid::redis::connect(url).await.unwrap();
     let store = RedisOrderStore::builder(manager.clone(), "appId001")
         .prefix(&prefix)
@@ -406,7 +418,10 @@ async fn redis_holds_keep_a_users_keys_from_expiring_and_erasures_are_recorded()
         assert!(ttl(key.clone()).await > 0, "{key} expires again");
     }
     let erased = store.erase_user(&settled.user_id).await.unwrap();
-    assert_eq!((erased.orders, erased.anonymised, erased.settlements), (2, 1, 1));
+    assert_eq!(
+        (erased.orders, erased.anonymised, erased.settlements),
+        (2, 1, 1)
+    );
     let mut connection = manager.clone();
     let records: Vec<String> = redis::cmd("LRANGE")
         .arg(format!("{prefix}{{appId001}}:erasures"))

@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use super::statements::at;
 use super::{PostgresOrderStore, PostgresStoreError, millis};
 use crate::ids::UserId;
-use crate::orders::lifecycle::log_erasure;
+use crate::orders::lifecycle::{before, log_erasure};
 use crate::orders::{Erased, Lifecycle, Purged, Retention, StoreError};
 
 /// The lifecycle's statements on one schema; `$1` is always the app id.
@@ -65,7 +65,8 @@ impl Statements {
                  WHERE t.app_id = $1 AND t.order_no = batch.order_no"
             )
         };
-        let settled = format!("x.state = 'consumed' AND x.due_at IS NULL AND x.consumed_at < {cutoff}");
+        let settled =
+            format!("x.state = 'consumed' AND x.due_at IS NULL AND x.consumed_at < {cutoff}");
         Self {
             unsettled_orders: format!(
                 "DELETE FROM {orders} t USING {}",
@@ -77,7 +78,11 @@ impl Statements {
             ),
             settled_orders: format!(
                 "UPDATE {orders} t SET user_id = '', binding = NULL, attempt = NULL FROM {}",
-                batch(&orders, &format!("{settled} AND x.user_id <> ''"), "consumed_at")
+                batch(
+                    &orders,
+                    &format!("{settled} AND x.user_id <> ''"),
+                    "consumed_at"
+                )
             ),
             tombstones: format!(
                 "DELETE FROM {orders} t USING {}",
@@ -91,9 +96,12 @@ impl Statements {
                     "settled_at"
                 )
             ),
-            lock_user: "SELECT pg_advisory_xact_lock(hashtext('tencent-faceid user ' || $1 || ' ' || $2))"
-                .to_owned(),
-            held: format!("SELECT EXISTS (SELECT 1 FROM {holds} WHERE app_id = $1 AND user_id = $2)"),
+            lock_user:
+                "SELECT pg_advisory_xact_lock(hashtext('tencent-faceid user ' || $1 || ' ' || $2))"
+                    .to_owned(),
+            held: format!(
+                "SELECT EXISTS (SELECT 1 FROM {holds} WHERE app_id = $1 AND user_id = $2)"
+            ),
             erase_pending: format!(
                 "DELETE FROM {orders} WHERE app_id = $1 AND user_id = $2 AND state = 'pending'"
             ),
@@ -219,7 +227,11 @@ impl Lifecycle for PostgresOrderStore {
                 .batch(&statements.settled_orders, cutoffs.settled_orders, limit)
                 .await?,
             settlement_log: self
-                .batch(&statements.settlement_log, cutoffs.settlement_log, limit)
+                .batch(
+                    &statements.settlement_log,
+                    before(now, retention.settlement_log_for()),
+                    limit,
+                )
                 .await?,
             ..Purged::default()
         };

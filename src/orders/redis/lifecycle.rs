@@ -126,8 +126,8 @@ impl RedisOrderStore {
 
 #[async_trait]
 impl Lifecycle for RedisOrderStore {
-    /// Nothing to do: Redis expires every record by itself (see the
-    /// [module documentation](self)).
+    /// Nothing to do: Redis expires every record by itself (see
+    /// [`RedisOrderStore`]'s data lifecycle).
     async fn purge(
         &self,
         _retention: &Retention,

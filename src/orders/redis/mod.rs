@@ -137,6 +137,19 @@ struct Durability {
 /// (a pending order about 140), so a day of retention at 10 000 sessions a
 /// day is about 1 MB.
 ///
+/// # Data lifecycle
+/// Redis expires every record by itself, so the [`Retention`](crate::orders::Retention)
+/// classes map onto key lifetimes and [`Lifecycle::purge`](crate::orders::Lifecycle::purge)
+/// has nothing to do: a pending order lives its time to live plus the
+/// retention; a settled order, with its user id and settlement, the
+/// retention from its consume (no shorter tombstone without the user);
+/// there is no separate settlement log (keep one with `PostgresOrderStore`).
+/// For [`erase_user`](crate::orders::Lifecycle::erase_user), every put adds
+/// the order number to the set `<prefix>{<appId>}:user:<userId>`; a
+/// [held](crate::orders::Lifecycle::hold) user's keys (`…:holds`) get no
+/// expiry until released; erasures are listed, without the user, in
+/// `…:erasures`. All in the app's hash tag: one Redis Cluster slot.
+///
 /// `created_at` is kept to the millisecond.
 ///
 /// ```no_run
