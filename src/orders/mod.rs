@@ -15,6 +15,10 @@
 //! settled (see [`crate::settle`]). The index is written when an order is
 //! put and by the reconciler, never by a consume. All three stores here
 //! implement it.
+//!
+//! Every settlement store also keeps its records' [`Lifecycle`]: how long
+//! each kind is kept ([`Retention`]), a batched purge, the erasure of one
+//! user's data and the legal hold that stops both.
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
