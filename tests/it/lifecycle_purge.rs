@@ -435,3 +435,74 @@ async fn redis_holds_keep_a_users_keys_from_expiring_and_erasures_are_recorded()
     assert!(records[0].contains(r#""orders":2"#), "{records:?}");
     support::redis::remove_keys(&prefix).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn instances_purging_at_once_remove_each_row_once() {
+    let Some(_) = support::postgres::url() else {
+        return;
+    };
+    const ORDERS: i64 = 20_000;
+    let schema = Schema::new().await.unwrap();
+    old_settled_orders(&schema, ORDERS).await;
+    let instances = [
+        schema.store("appId001").await,
+        schema.store("appId001").await,
+        schema.store("appId001").await,
+    ];
+    let retention = Retention::default();
+    let now = SystemTime::now();
+    let purging = instances.map(|store| {
+        let retention = retention;
+        tokio::spawn(async move {
+            let mut removed = Vec::new();
+            loop {
+                let pass = store.purge(&retention, now, 1_000).await.unwrap();
+                assert!(pass.tombstones <= 1_000, "{pass:?}");
+                if pass.tombstones == 0 {
+                    return removed;
+                }
+                removed.push(pass.tombstones);
+            }
+        })
+    });
+    let mut removed = Vec::new();
+    for instance in purging {
+        removed.push(instance.await.unwrap());
+    }
+    let total: u64 = removed.iter().flatten().sum();
+    let shares: Vec<u64> = removed.iter().map(|passes| passes.iter().sum()).collect();
+    println!("three instances purging {ORDERS} rows at once removed {shares:?}");
+    assert_eq!(total, ORDERS as u64, "each row once: {removed:?}");
+    assert_eq!(rows(&schema, "orders").await, 0);
+    schema.drop().await;
+}
+
+#[tokio::test]
+async fn the_apps_purger_runs_on_its_clock_and_counts_what_it_removed() {
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    let handle = recorder.handle();
+    let _local = metrics::set_default_local_recorder(&recorder);
+    let emulator = Emulator::builder()
+        .clock(ManualClock::new())
+        .start()
+        .await
+        .unwrap();
+    let store = MemoryOrderStore::new();
+    let face_id = tencent_faceid::FaceId::emulated(&emulator)
+        .store(store.clone())
+        .build()
+        .await
+        .unwrap();
+    let settled = order(1, "u1");
+    settle(&store, &settled).await;
+    let purger = face_id.purger().build();
+    assert_eq!(purger.run_once().await.unwrap(), Purged::default());
+    emulator.advance(31 * DAY).unwrap();
+    let run = purger.run_once().await.unwrap();
+    assert_eq!((run.tombstones, run.total()), (1, 1), "{run:?}");
+    let text = handle.render();
+    assert!(
+        text.contains(r#"faceid_purged_total{class="tombstones"} 1"#),
+        "{text}"
+    );
+}
