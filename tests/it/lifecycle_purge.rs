@@ -452,7 +452,6 @@ async fn instances_purging_at_once_remove_each_row_once() {
     let retention = Retention::default();
     let now = SystemTime::now();
     let purging = instances.map(|store| {
-        let retention = retention;
         tokio::spawn(async move {
             let mut removed = Vec::new();
             loop {
