@@ -3,9 +3,12 @@
 //! legal holds that stop both (`holds`, `erasures`: `sql/002_lifecycle.sql`).
 //!
 //! Each purge statement takes at most `limit` rows, oldest first along an
-//! index, with `FOR UPDATE SKIP LOCKED`: instances purging together take
-//! different rows and never wait on each other, and a statement holds few
-//! locks and writes little WAL.
+//! index, with `FOR UPDATE SKIP LOCKED`, then deletes (or updates) them by
+//! primary key: instances purging together take different rows and never
+//! wait on each other, and a statement holds few locks and writes little
+//! WAL. (A join instead of the key array let PostgreSQL scan the whole
+//! table for each batch: 175 ms a batch of 10,000 in a table of a million
+//! rows, against 32 ms.)
 
 use std::time::SystemTime;
 
@@ -56,20 +59,22 @@ impl Statements {
             "NOT EXISTS (SELECT 1 FROM {holds} h WHERE h.app_id = $1 AND h.user_id = x.user_id)"
         );
         let cutoff = at("$2");
-        // Takes at most $3 rows of `table` matching `filter`, oldest by
-        // `by` first, skipping rows another instance holds.
+        // The rows of at most $3 order numbers of `table` matching
+        // `filter`, oldest by `by` first, skipping rows another instance
+        // holds. An array, not a join: the rows are then found by their
+        // primary key, never by a scan of the table.
         let batch = |table: &str, filter: &str, by: &str| {
             format!(
-                "(SELECT order_no FROM {table} x WHERE x.app_id = $1 AND {filter} AND {not_held} \
-                  ORDER BY x.{by} LIMIT $3 FOR UPDATE SKIP LOCKED) batch \
-                 WHERE t.app_id = $1 AND t.order_no = batch.order_no"
+                "t.app_id = $1 AND t.order_no = ANY(ARRAY( \
+                   SELECT order_no FROM {table} x WHERE x.app_id = $1 AND {filter} AND {not_held} \
+                   ORDER BY x.{by} LIMIT $3 FOR UPDATE SKIP LOCKED))"
             )
         };
         let settled =
             format!("x.state = 'consumed' AND x.due_at IS NULL AND x.consumed_at < {cutoff}");
         Self {
             unsettled_orders: format!(
-                "DELETE FROM {orders} t USING {}",
+                "DELETE FROM {orders} t WHERE {}",
                 batch(
                     &orders,
                     &format!("x.state = 'pending' AND x.created_at < {cutoff}"),
@@ -77,7 +82,7 @@ impl Statements {
                 )
             ),
             settled_orders: format!(
-                "UPDATE {orders} t SET user_id = '', binding = NULL, attempt = NULL FROM {}",
+                "UPDATE {orders} t SET user_id = '', binding = NULL, attempt = NULL WHERE {}",
                 batch(
                     &orders,
                     &format!("{settled} AND x.user_id <> ''"),
@@ -85,11 +90,11 @@ impl Statements {
                 )
             ),
             tombstones: format!(
-                "DELETE FROM {orders} t USING {}",
+                "DELETE FROM {orders} t WHERE {}",
                 batch(&orders, &settled, "consumed_at")
             ),
             settlement_log: format!(
-                "DELETE FROM {log} t USING {}",
+                "DELETE FROM {log} t WHERE {}",
                 batch(
                     &log,
                     &format!("x.delivered_at IS NOT NULL AND x.settled_at < {cutoff}"),
