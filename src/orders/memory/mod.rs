@@ -46,6 +46,12 @@ mod lifecycle;
 ///   ordered set of (reference time, order) beside the orders, written by
 ///   `put` and the reconciler, never by `consume`; an evicted order leaves
 ///   it too.
+/// - **Lifecycle** (it is a [`Lifecycle`](crate::orders::Lifecycle)): a
+///   purge shrinks a settled order to a tombstone (its user, binding and
+///   settlement forgotten) and removes tombstones, each at its
+///   [`Retention`](crate::orders::Retention) counted from the consume;
+///   there is no separate settlement log. Erasure and legal holds as in
+///   every store.
 ///
 /// Clones share the same orders, so one store can be handed to the session
 /// starter and to the callback verifier. Several server instances need a
