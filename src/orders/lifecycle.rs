@@ -43,6 +43,8 @@ use crate::ids::UserId;
 /// assert_eq!(retention.settled_orders_for(), Duration::from_secs(3 * 24 * 3600));
 /// assert_eq!(retention.settlement_log_for(), Retention::DEFAULT_SETTLEMENT_LOG);
 /// assert_eq!(retention.unsettled_orders_for(), None);
+/// // A tombstone never goes before its order would have shrunk.
+/// assert_eq!(retention.tombstones(Duration::ZERO).tombstones_for(), retention.settled_orders_for());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Retention {

@@ -1,24 +1,10 @@
-//! The data lifecycle of [`RedisOrderStore`]: Redis expires every record
-//! by itself, so the retention classes map onto key lifetimes, and the
-//! purge has nothing left to do.
-//!
-//! - **Unsettled orders**: a pending order's key lives its time to live
-//!   plus the [retention](super::RedisOrderStoreBuilder::retention).
-//! - **Settled orders and tombstones**: a consumed order's tombstone, with
-//!   its user id and settlement, lives the retention from the consume
-//!   (default 24 h, within the settled-order retention of
-//!   [`Retention`]); there is no shrunk tombstone without the user.
-//! - **The settlement log**: none in Redis (the settlement lives in the
-//!   tombstone, and the hook took it); keep a durable log with
-//!   `PostgresOrderStore`.
-//!
-//! Erasure needs a user's keys: every put adds the order number to the
-//! set `<keyspace>user:<userId>`, kept as long as any of its orders may
-//! be. A held user (`<keyspace>holds`) has keys without an expiry, set
-//! so by [`hold`](Lifecycle::hold), by puts and by consumes; `release`
-//! gives them their lifetimes again. Every erasure appends its counts and
-//! time (no user) to the list `<keyspace>erasures`. All these keys share
-//! the app's `{appId}` hash tag: one Redis Cluster slot, as Lua needs.
+//! The data lifecycle of [`RedisOrderStore`] (documented there): Redis
+//! expires every record by itself, so the purge has nothing to do; erasure
+//! finds a user's orders in the set `<keyspace>user:<userId>` that puts
+//! write (orders put by a version without it are not found, and expire
+//! within the retention), and a legal hold removes the expiry of the
+//! user's keys until released. The scripts take every key they touch as a
+//! key: all share the app's `{appId}` hash tag, one Redis Cluster slot.
 
 use std::sync::LazyLock;
 use std::time::SystemTime;
