@@ -245,7 +245,8 @@ impl MemoryOrderStore {
     /// Whether a put at `now` finds room.
     fn check_room_at(&self, now: Instant) -> Result<(), StoreError> {
         let capacity = self.shared.capacity;
-        let inner = self.lock();
+        let mut inner = self.lock();
+        inner.drop_stale_expiries();
         let expired_first = inner
             .expiries
             .peek()
@@ -259,25 +260,32 @@ impl MemoryOrderStore {
 }
 
 impl Inner {
-    /// Evicts the entry that expires first, if it has expired. An
-    /// element of the heap whose entry is gone (purged or erased) or was
-    /// put again is passed over.
-    fn evict_one_expired(&mut self, now: Instant) -> bool {
+    /// Drops the elements on top of the heap whose entry is gone (purged
+    /// or erased) or was put again since.
+    fn drop_stale_expiries(&mut self) {
         while let Some(Reverse((expires_at, key))) = self.expiries.peek().copied() {
-            if expires_at > now {
-                return false;
-            }
-            self.expiries.pop();
-            if self
+            let current = self
                 .entries
                 .get(&key)
-                .is_some_and(|entry| entry.expires_at == expires_at)
-            {
-                self.remove(&key);
-                return true;
+                .is_some_and(|entry| entry.expires_at == expires_at);
+            if current {
+                return;
             }
+            self.expiries.pop();
         }
-        false
+    }
+
+    /// Evicts the entry that expires first, if it has expired.
+    fn evict_one_expired(&mut self, now: Instant) -> bool {
+        self.drop_stale_expiries();
+        match self.expiries.peek() {
+            Some(Reverse((expires_at, _))) if *expires_at <= now => {}
+            _ => return false,
+        }
+        if let Some(Reverse((_, key))) = self.expiries.pop() {
+            self.remove(&key);
+        }
+        true
     }
 
     /// Removes an entry, and takes it out of the due index.
