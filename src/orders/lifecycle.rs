@@ -25,7 +25,8 @@ use crate::ids::UserId;
 ///   [`unsettled_orders`](Self::unsettled_orders) (for an app that runs no
 ///   reconciler).
 /// - **Settled orders**: [`settled_orders`](Self::settled_orders) after the
-///   consume (default 7 days), once the settlement was delivered; the row
+///   consume (default 7 days), once its settlement (if it has one) was
+///   delivered; the row
 ///   then shrinks to a **tombstone** without the user id or browser
 ///   binding, which still refuses a replayed callback.
 /// - **Tombstones**: gone [`tombstones`](Self::tombstones) after the

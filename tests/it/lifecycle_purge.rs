@@ -219,6 +219,11 @@ async fn postgres_settled_orders_shrink_then_go_and_the_log_outlives_them() {
         .await
         .unwrap();
     store.put(pending.clone(), TTL).await.unwrap();
+    // Consumed by an app that does not settle: no settlement, and still
+    // in the due index, as nothing forgets it there.
+    let plain = order(4, "u4");
+    store.put(plain.clone(), TTL).await.unwrap();
+    store.consume(&plain.order_no).await.unwrap();
     let retention = Retention::default();
     let now = SystemTime::now();
     let purge = async |at: SystemTime| store.purge(&retention, at, 100).await.unwrap();
@@ -227,7 +232,7 @@ async fn postgres_settled_orders_shrink_then_go_and_the_log_outlives_them() {
     let shrunk = purge(now + 8 * DAY).await;
     assert_eq!(
         (shrunk.settled_orders, shrunk.total()),
-        (1, 1),
+        (2, 2),
         "{shrunk:?}"
     );
     let users = format!(
@@ -246,11 +251,13 @@ async fn postgres_settled_orders_shrink_then_go_and_the_log_outlives_them() {
     assert_eq!(replay, Consumed::AlreadyConsumed);
 
     let gone = purge(now + 31 * DAY).await;
-    assert_eq!((gone.tombstones, gone.total()), (1, 1), "{gone:?}");
-    assert_eq!(
-        store.lookup(&delivered.order_no).await.unwrap(),
-        Lookup::Unknown
-    );
+    assert_eq!((gone.tombstones, gone.total()), (2, 2), "{gone:?}");
+    for order in [&delivered, &plain] {
+        let found = store.lookup(&order.order_no).await.unwrap();
+        assert_eq!(found, Lookup::Unknown);
+    }
+    let backlog = store.due_backlog(now + 100 * DAY).await.unwrap();
+    assert_eq!(backlog, 2, "the undelivered and the pending order are due");
     let year = 365 * DAY;
     let logged = store.settlements(now - DAY, now + DAY, 10).await.unwrap();
     assert_eq!(logged.len(), 2, "the log outlives its orders: {logged:?}");
@@ -353,25 +360,30 @@ async fn postgres_holds_stop_the_purge_and_erasures_are_recorded_without_the_use
 #[tokio::test]
 async fn memory_settled_orders_shrink_then_go_at_their_retention() {
     let store = MemoryOrderStore::new();
-    let (settled, pending) = (order(1, "u1"), order(2, "u2"));
+    let (settled, pending, plain) = (order(1, "u1"), order(2, "u2"), order(3, "u3"));
     settle(&store, &settled).await;
     store.put(pending.clone(), TTL).await.unwrap();
+    // Consumed without a settlement (an app that does not settle).
+    store.put(plain.clone(), TTL).await.unwrap();
+    store.consume(&plain.order_no).await.unwrap();
     let now = SystemTime::now();
     let retention = Retention::default();
     let purge = async |at: SystemTime| store.purge(&retention, at, 100).await.unwrap();
     assert_eq!(purge(now + 6 * DAY).await, Purged::default());
-    assert_eq!(purge(now + 8 * DAY).await.settled_orders, 1);
+    assert_eq!(purge(now + 8 * DAY).await.settled_orders, 2);
     assert!(store.settlement(&settled.order_no).await.unwrap().is_none());
     assert_eq!(
         store.consume(&settled.order_no).await.unwrap(),
         Consumed::AlreadyConsumed
     );
-    assert_eq!(purge(now + 31 * DAY).await.tombstones, 1);
+    assert_eq!(purge(now + 31 * DAY).await.tombstones, 2);
     assert_eq!(
         store.lookup(&settled.order_no).await.unwrap(),
         Lookup::Unknown
     );
     assert_eq!(store.len(), 1, "the pending order stays");
+    let backlog = store.due_backlog(now + 100 * DAY).await.unwrap();
+    assert_eq!(backlog, 1, "{backlog}");
 }
 
 #[tokio::test]
@@ -477,7 +489,7 @@ async fn instances_purging_at_once_remove_each_row_once() {
 }
 
 #[tokio::test]
-async fn the_apps_purger_runs_on_its_clock_and_counts_what_it_removed() {
+async fn the_apps_purger_runs_on_its_clock_caps_orders_nothing_settles_and_counts() {
     let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
     let handle = recorder.handle();
     let _local = metrics::set_default_local_recorder(&recorder);
@@ -494,14 +506,24 @@ async fn the_apps_purger_runs_on_its_clock_and_counts_what_it_removed() {
         .unwrap();
     let settled = order(1, "u1");
     settle(&store, &settled).await;
+    // Settlement is off: nothing will ever settle this one.
+    let abandoned = order(2, "u2");
+    store.put(abandoned.clone(), TTL).await.unwrap();
     let purger = face_id.purger().build();
     assert_eq!(purger.run_once().await.unwrap(), Purged::default());
-    emulator.advance(31 * DAY).unwrap();
+    emulator
+        .advance(30 * DAY + Duration::from_secs(60))
+        .unwrap();
     let run = purger.run_once().await.unwrap();
     assert_eq!((run.tombstones, run.total()), (1, 1), "{run:?}");
+    // The cap: the orders' lifetime (30 minutes) plus the tombstones'.
+    emulator.advance(DAY).unwrap();
+    let run = purger.run_once().await.unwrap();
+    assert_eq!((run.unsettled_orders, run.total()), (1, 1), "{run:?}");
+    assert!(store.is_empty());
     let text = handle.render();
-    assert!(
-        text.contains(r#"faceid_purged_total{class="tombstones"} 1"#),
-        "{text}"
-    );
+    for class in ["tombstones", "unsettled_orders"] {
+        let sample = format!(r#"faceid_purged_total{{class="{class}"}} 1"#);
+        assert!(text.contains(&sample), "{sample} in {text}");
+    }
 }

@@ -20,6 +20,22 @@ enum Fate {
 }
 
 impl Inner {
+    /// Anonymises the consumed order of `key` (see
+    /// [`Entry::anonymise`](super::entry::Entry::anonymise))
+    /// and takes it out of the due index; answers whether a settlement
+    /// was dropped.
+    fn anonymise(&mut self, key: &InlineId) -> bool {
+        let Some(entry) = self.entries.get_mut(key) else {
+            return false;
+        };
+        let due = entry.due.take();
+        let dropped = entry.anonymise();
+        if let Some(due) = due {
+            self.due.remove(&(due, *key));
+        }
+        dropped
+    }
+
     /// What a purge with `cutoffs` does with the entry of `key`.
     fn fate(&self, key: &InlineId, cutoffs: &Cutoffs) -> Fate {
         let Some(entry) = self.entries.get(key) else {
@@ -33,8 +49,11 @@ impl Inner {
                 Some(cap) if entry.created_at < cap => Fate::Remove { settled: false },
                 _ => Fate::Keep,
             },
-            // Undelivered: the reconciler still needs it.
-            State::Consumed { .. } if entry.due.is_some() => Fate::Keep,
+            // Its settlement is undelivered: the reconciler still needs it.
+            State::Consumed {
+                settlement: Some(_),
+                ..
+            } if entry.due.is_some() => Fate::Keep,
             State::Consumed { at, .. } if *at < cutoffs.tombstones => {
                 Fate::Remove { settled: true }
             }
@@ -65,9 +84,7 @@ impl Lifecycle for MemoryOrderStore {
             match inner.fate(&key, &cutoffs) {
                 Fate::Keep => {}
                 Fate::Shrink if purged.settled_orders < limit => {
-                    if let Some(entry) = inner.entries.get_mut(&key) {
-                        entry.anonymise();
-                    }
+                    inner.anonymise(&key);
                     purged.settled_orders += 1;
                 }
                 Fate::Remove { settled: true } if purged.tombstones < limit => {
@@ -107,15 +124,8 @@ impl Lifecycle for MemoryOrderStore {
                 erased.orders += 1;
                 continue;
             }
-            let Some(entry) = inner.entries.get_mut(&key) else {
-                continue;
-            };
-            let due = entry.due.take();
-            erased.settlements += u64::from(entry.anonymise());
+            erased.settlements += u64::from(inner.anonymise(&key));
             erased.anonymised += 1;
-            if let Some(due) = due {
-                inner.due.remove(&(due, key));
-            }
         }
         drop(inner);
         log_erasure(&erased);

@@ -24,10 +24,12 @@ use crate::orders::{Erased, Lifecycle, Purged, Retention, StoreError};
 pub(super) struct Statements {
     /// $2 cutoff ms, $3 limit: pending orders started before the cutoff.
     unsettled_orders: String,
-    /// $2 cutoff ms, $3 limit: delivered orders consumed before the
-    /// cutoff lose their user id, binding and attempt id.
+    /// $2 cutoff ms, $3 limit: orders consumed before the cutoff, their
+    /// settlement (if any) delivered, lose their user id, binding and
+    /// attempt id.
     settled_orders: String,
-    /// $2 cutoff ms, $3 limit: delivered orders consumed before the cutoff.
+    /// $2 cutoff ms, $3 limit: orders consumed before the cutoff, their
+    /// settlement (if any) delivered.
     tombstones: String,
     /// $2 cutoff ms, $3 limit: delivered settlements made before the cutoff.
     settlement_log: String,
@@ -70,8 +72,13 @@ impl Statements {
                    ORDER BY x.{by} LIMIT $3 FOR UPDATE SKIP LOCKED))"
             )
         };
-        let settled =
-            format!("x.state = 'consumed' AND x.due_at IS NULL AND x.consumed_at < {cutoff}");
+        // Consumed, and no settlement of it waits for delivery (an order
+        // consumed without one, by an app that does not settle, is done
+        // too, though still in the due index).
+        let settled = format!(
+            "x.state = 'consumed' AND x.consumed_at < {cutoff} AND NOT EXISTS (SELECT 1 FROM {log} s \
+             WHERE s.app_id = $1 AND s.order_no = x.order_no AND s.delivered_at IS NULL)"
+        );
         Self {
             unsettled_orders: format!(
                 "DELETE FROM {orders} t WHERE {}",
@@ -82,7 +89,8 @@ impl Statements {
                 )
             ),
             settled_orders: format!(
-                "UPDATE {orders} t SET user_id = '', binding = NULL, attempt = NULL WHERE {}",
+                "UPDATE {orders} t SET user_id = '', binding = NULL, attempt = NULL, due_at = NULL \
+                 WHERE {}",
                 batch(
                     &orders,
                     &format!("{settled} AND x.user_id <> ''"),
