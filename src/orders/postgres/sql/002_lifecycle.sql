@@ -40,3 +40,6 @@ CREATE INDEX IF NOT EXISTS orders_consumed ON {schema}.orders (app_id, consumed_
     WHERE state = 'consumed';
 CREATE INDEX IF NOT EXISTS orders_pending ON {schema}.orders (app_id, created_at)
     WHERE state = 'pending';
+-- The few settlements not yet delivered, whose orders the purge keeps.
+CREATE INDEX IF NOT EXISTS settlements_undelivered ON {schema}.settlements (app_id, order_no)
+    WHERE delivered_at IS NULL;
