@@ -60,6 +60,7 @@ pub(crate) async fn face_id(options: Options) -> Result<FaceId, BoxError> {
         FaceId::emulated(&Emulator::start().await?)
     };
     let after = super::sessions::reconcile_after()?;
+    let retention = super::sessions::retention()?;
     let face_id = database(builder)
         .await?
         .browser_binding(options.browser_binding)
@@ -69,6 +70,7 @@ pub(crate) async fn face_id(options: Options) -> Result<FaceId, BoxError> {
         .build()
         .await?;
     super::sessions::reconcile(&face_id, after);
+    super::sessions::purge(&face_id, retention);
     Ok(face_id)
 }
 

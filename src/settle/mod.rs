@@ -16,6 +16,10 @@
 //!   ([`ReconcilerBuilder::queries_per_order`]): then, halfway to the
 //!   deadline, and at the deadline.
 //!
+//! Beside them, the [`Purger`] ends every record's life at its
+//! [retention](crate::orders::Retention) (see
+//! [`Lifecycle`](crate::orders::Lifecycle)).
+//!
 //! Both need a store that can settle ([`SettlementStore`]: the
 //! [`Settler`] takes one when the program is compiled), and both settle
 //! through the order store's consume (the same consume-once
@@ -90,10 +94,12 @@ use crate::tickets::{TicketError, query_record};
 use crate::wiring::Wiring;
 
 mod hook;
+mod purger;
 mod reconciler;
 mod settlement;
 
 pub use hook::{Delivery, HookError, HookFuture, OnSettled};
+pub use purger::{Purger, PurgerBuilder, PurgerHandle};
 pub use reconciler::{Reconciled, Reconciler, ReconcilerBuilder, ReconcilerHandle};
 pub use settlement::{SettledBy, SettledState, Settlement};
 
@@ -296,6 +302,7 @@ impl Settler {
     /// schedules a retry.
     pub(crate) async fn deliver(&self, mut settlement: Settlement) -> Delivery {
         let inner = &*self.inner;
+        settlement.app_id = self.app_id().to_owned();
         let order_no = settlement.order_no.clone();
         if inner.evidence != Files::None
             && settlement.evidence.is_none()
