@@ -26,6 +26,7 @@ async fn callback(Verified(outcome): Verified) -> &'static str {
 
 #[actix_web::main]
 async fn main() -> Result<(), Report> {
+    tracing_subscriber::fmt::init(); // the crate's warnings and errors, on stderr
     let face_id = FaceId::from_env_or_emulator("http://127.0.0.1:8080/face/callback").await?;
     let app = move || {
         App::new()

@@ -28,6 +28,7 @@ async fn callback(Verified(outcome): Verified) -> &'static str {
 
 #[tokio::main]
 async fn main() -> Result<(), Report> {
+    tracing_subscriber::fmt::init(); // the crate's warnings and errors, on stderr
     let face_id = FaceId::from_env_or_emulator("http://127.0.0.1:3000/face/callback").await?;
     let app = Router::new()
         .route("/face/callback", face_id.callback_route(callback))

@@ -23,6 +23,7 @@ const ID_NO: &str = "110101199003074477";
 
 async fn face_id(emulator: &Emulator) -> FaceId {
     FaceId::emulated(emulator)
+        .callback_url_per_request()
         .browser_binding(false)
         .build()
         .await
@@ -163,6 +164,7 @@ async fn the_start_makes_both_calls_and_a_failure_of_either_is_the_typed_error()
         let emulator = Emulator::start().await.unwrap();
         let store = MemoryOrderStore::new();
         let face_id = FaceId::emulated(&emulator)
+            .callback_url_per_request()
             .browser_binding(false)
             .store(store.clone())
             .build()
@@ -320,6 +322,7 @@ async fn untrusted_sdk_results_are_refused() {
     let emulator = Emulator::start().await.unwrap();
     let store = MemoryOrderStore::new();
     let face_id = FaceId::emulated(&emulator)
+        .callback_url_per_request()
         .store(store.clone())
         .build()
         .await
@@ -514,6 +517,7 @@ async fn every_edition_settles_by_its_result_or_by_the_reconciler() {
     let settled: Arc<Mutex<Vec<Settlement>>> = Arc::default();
     let log = Arc::clone(&settled);
     let face_id = FaceId::emulated(&emulator)
+        .callback_url_per_request()
         .browser_binding(false)
         .settle(move |settler| {
             settler.on_settled(move |settlement: Settlement| {
@@ -588,6 +592,7 @@ async fn the_key_licence_is_read_from_the_environment() {
     };
     let face_id = tencent_faceid::facade::FaceIdBuilder::from_vars(vars)
         .unwrap()
+        .callback_url_per_request()
         .build()
         .await
         .unwrap();

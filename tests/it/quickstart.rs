@@ -48,12 +48,12 @@ fn the_readme_quick_starts_are_the_examples_in_fifteen_lines_of_wiring() {
         (
             "examples/axum_app.rs",
             include_str!("../../examples/axum_app.rs"),
-            12,
+            13,
         ),
         (
             "examples/actix_app.rs",
             include_str!("../../examples/actix_app.rs"),
-            13,
+            14,
         ),
     ] {
         assert_eq!(readme_block(path), source, "the README's copy of {path}");
