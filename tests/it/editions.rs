@@ -356,6 +356,30 @@ async fn untrusted_sdk_results_are_refused() {
         (tampered.kind(), tampered.status()),
         (&RejectionKind::BadSignature, 401)
     );
+    // Said in the App SDK's words: its JSON field is `sign`.
+    let message = tampered.to_string();
+    assert!(
+        message.starts_with("sign does not match for order"),
+        "{message}"
+    );
+    assert!(
+        message.contains("the App SDK result was altered"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("newSignature") && !message.contains("callback"),
+        "{message}"
+    );
+    let not_hex = serde_json::json!({
+        "orderNo": pending.agreement_no.as_str(), "code": "0", "sign": "not hex",
+    });
+    let rejection = verify_result_body(face_id.verifier(), &serde_json::to_vec(&not_hex).unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        rejection.to_string(),
+        "malformed App SDK result: field `sign` is not 40 hex digits"
+    );
     assert!(matches!(
         store.lookup(&pending.agreement_no).await.unwrap(),
         tencent_faceid::orders::Lookup::Pending { .. }
