@@ -19,10 +19,10 @@ async fn start(
 }
 
 async fn callback(Verified(outcome): Verified) -> &'static str {
-    match (outcome.repeated, outcome.passed()) {
-        (true, _) => "already verified: a reload grants nothing twice",
-        (false, true) => "verified", // grant here, once
-        (false, false) => "not verified, please try again",
+    match (outcome.passed(), outcome.repeated) {
+        (true, false) => "verified", // grant here, once
+        (true, true) => "verified (shown again: a reload grants nothing twice)",
+        (false, _) => "not verified, please try again",
     }
 }
 
