@@ -8,6 +8,11 @@
 //! close the tab instead of following the redirect. After the delay the
 //! session shows `passed` by the `reconciler`; opening the old callback URL
 //! then answers 409.
+//!
+//! A purger runs beside the reconciler: settled orders go after
+//! `DEMO_ORDER_RETENTION` seconds and the settlement log after
+//! `DEMO_LOG_RETENTION` seconds (defaults: the crate's `Retention`), so a
+//! staging run can watch rows go.
 
 use std::collections::VecDeque;
 use std::error::Error;
@@ -17,7 +22,8 @@ use std::time::Duration;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tencent_faceid::FaceId;
 use tencent_faceid::ids::OrderNo;
-use tencent_faceid::settle::{ReconcilerHandle, Settlement, Settler, SettlerBuilder};
+use tencent_faceid::orders::Retention;
+use tencent_faceid::settle::{Settlement, Settler, SettlerBuilder, TaskHandle};
 
 /// How many sessions the list keeps.
 const RECENT: usize = 100;
@@ -33,7 +39,9 @@ struct Session {
 /// The recent sessions, newest first.
 static SESSIONS: Mutex<VecDeque<Session>> = Mutex::new(VecDeque::new());
 /// The running reconcilers, kept for as long as the process runs.
-static RECONCILERS: Mutex<Vec<ReconcilerHandle>> = Mutex::new(Vec::new());
+static RECONCILERS: Mutex<Vec<TaskHandle>> = Mutex::new(Vec::new());
+/// The running purgers, kept for as long as the process runs.
+static PURGERS: Mutex<Vec<TaskHandle>> = Mutex::new(Vec::new());
 /// The bucket bounds of the `*_seconds` histograms: vendor calls and starts.
 const SECONDS_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
@@ -88,6 +96,47 @@ pub fn reconcile(face_id: &FaceId, after: Duration) {
         let handle = reconciler.interval(every).build().spawn();
         lock(&RECONCILERS).push(handle);
     }
+}
+
+/// The seconds in the variable `name`, if set.
+fn seconds(name: &str) -> Result<Option<Duration>, Box<dyn Error + Send + Sync>> {
+    match std::env::var(name) {
+        Ok(seconds) => match seconds.parse() {
+            Ok(seconds) => Ok(Some(Duration::from_secs(seconds))),
+            Err(_) => Err(format!("{name} must be a number of seconds").into()),
+        },
+        Err(_) => Ok(None),
+    }
+}
+
+/// The demo's retention: `DEMO_ORDER_RETENTION` seconds for a settled
+/// order (its tombstone goes with it), `DEMO_LOG_RETENTION` seconds for
+/// the settlement log; the crate's defaults for what is not set.
+pub fn retention() -> Result<Retention, Box<dyn Error + Send + Sync>> {
+    let mut retention = Retention::default();
+    if let Some(orders) = seconds("DEMO_ORDER_RETENTION")? {
+        retention = retention.settled_orders(orders).tombstones(orders);
+    }
+    if let Some(log) = seconds("DEMO_LOG_RETENTION")? {
+        retention = retention.settlement_log(log);
+    }
+    Ok(retention)
+}
+
+/// Runs a purger on the app's store with `retention`, often enough for a
+/// short retention to be watched, for as long as the process runs.
+pub fn purge(face_id: &FaceId, retention: Retention) {
+    let shortest = retention
+        .settled_orders_for()
+        .min(retention.settlement_log_for());
+    let every = (shortest / 4).clamp(Duration::from_secs(1), Duration::from_secs(600));
+    let handle = face_id
+        .purger()
+        .retention(retention)
+        .interval(every)
+        .build()
+        .spawn();
+    lock(&PURGERS).push(handle);
 }
 
 /// Adds a session just started, pending.

@@ -60,6 +60,7 @@ pub(crate) async fn face_id(options: Options) -> Result<FaceId, BoxError> {
         FaceId::emulated(&Emulator::start().await?)
     };
     let after = super::sessions::reconcile_after()?;
+    let retention = super::sessions::retention()?;
     let face_id = database(builder)
         .await?
         .callback_url_per_request() // each start comes back to its own public URL
@@ -70,6 +71,7 @@ pub(crate) async fn face_id(options: Options) -> Result<FaceId, BoxError> {
         .build()
         .await?;
     super::sessions::reconcile(&face_id, after);
+    super::sessions::purge(&face_id, retention);
     Ok(face_id)
 }
 

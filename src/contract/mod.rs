@@ -11,8 +11,9 @@
 //! - [`order_store`]: put, consume exactly once (also under concurrency),
 //!   replays, unknown and duplicate orders, browser binding, expiry.
 //! - [`settlement_store`]: all of that, and the settlements and the due
-//!   index the settler and the reconciler rely on, for a
-//!   [`SettlementStore`](crate::orders::SettlementStore).
+//!   index the settler and the reconciler rely on, and the data
+//!   [lifecycle](crate::orders::Lifecycle) (erasure, legal hold, what a
+//!   purge keeps), for a [`SettlementStore`](crate::orders::SettlementStore).
 //! - [`ticket_provider`]: SIGN tickets that are valid, sign, agree between
 //!   calls and between concurrent callers, NONCE tickets, and recovery.
 //!
@@ -107,6 +108,7 @@ use std::sync::Arc;
 use tokio::sync::Barrier;
 
 mod due_index;
+mod lifecycle;
 mod order_store;
 mod steps;
 mod ticket_provider;

@@ -6,8 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::due_index::due_index;
+use super::lifecycle::lifecycle;
 use super::steps::{
-    TTL, accepted, accepted_once, consume, duplicate, lookup, order, put, same, settlement,
+    SETTLEMENT, TTL, accepted, accepted_once, consume, duplicate, lookup, order, put, same,
+    settlement,
 };
 use super::{ORDER_STORE, Report, race};
 use crate::binding::BindingHash;
@@ -23,8 +25,7 @@ const ORDERS: usize = 64;
 const CLAIMS_EACH: usize = 4;
 /// Concurrent puts of one order number.
 const PUTTERS: usize = 8;
-/// Settlement records as the settler writes them (JSON without `|`).
-const SETTLEMENT: &str = r#"{"state":"passed","code":null,"by":"callback","at":1700000000000}"#;
+/// A settlement record as the settler writes it (JSON without `|`).
 const LATE_SETTLEMENT: &str = r#"{"state":"abandoned","code":null,"by":"reconciler","at":1}"#;
 
 /// Runs the order store contract on backends made by `make`, each fresh and
@@ -113,6 +114,15 @@ pub async fn order_store<S: OrderStore>(make: impl AsyncFn() -> S) -> Report {
 ///   both; a second settling claim is `AlreadyConsumed` and changes
 ///   nothing; an unknown, pending or plainly consumed order has no
 ///   settlement.
+/// - **Erasure and legal hold** ([`Lifecycle`](crate::orders::Lifecycle)):
+///   `erase_user` removes the user's pending order (and its place in the
+///   due index), keeps their consumed order as a tombstone that still
+///   answers `Consumed`/`AlreadyConsumed` but has no settlement, answers
+///   exactly those counts, touches no other user, and finds nothing the
+///   second time; `hold` (idempotent) makes `erase_user` fail with
+///   [`StoreError::Held`] and erase nothing; `release` lifts it.
+/// - **Purge**: a purge a day ahead with every retention zero keeps
+///   pending orders (no cap set) and every record of a held user.
 ///
 /// # Panics
 /// As [`order_store`].
@@ -136,6 +146,7 @@ pub async fn settlement_store<S: SettlementStore>(make: impl AsyncFn() -> S) -> 
     report.checked("due index");
     settlements(&make().await).await;
     report.checked("settlements");
+    lifecycle(&make, &mut report).await;
     report
 }
 

@@ -9,6 +9,10 @@ use crate::orders::{
     Claim, Consumed, Lookup, OrderStore, PendingOrder, SettlementStore, StoreError,
 };
 
+/// A settlement record as the settler writes it (JSON without `|`).
+pub(super) const SETTLEMENT: &str =
+    r#"{"state":"passed","code":null,"by":"callback","at":1700000000000}"#;
+
 /// A time to live no step outlives.
 pub(super) const TTL: Duration = Duration::from_secs(3600);
 

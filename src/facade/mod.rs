@@ -36,13 +36,13 @@ use std::sync::Arc;
 use crate::callback::CallbackVerifier;
 use crate::client::{ClientError, FaceIdClient};
 use crate::ids::OrderNo;
-use crate::orders::SettlementStore;
+use crate::orders::{Retention, SettlementStore};
 use crate::record::{QueryOptions, VerificationRecord};
 use crate::render::BodyFormat;
 use crate::sdk::{SdkLaunch, SdkResult};
 use crate::secret::Secret;
 use crate::session::{SessionStarter, StartError, StartSession, Started};
-use crate::settle::{Reconciler, ReconcilerBuilder, Settler};
+use crate::settle::{Purger, PurgerBuilder, Reconciler, ReconcilerBuilder, Settler};
 use crate::tickets::{TicketError, call_with_recovery};
 use crate::wiring::Wiring;
 
@@ -124,6 +124,21 @@ impl FaceId {
     pub fn reconciler(&self) -> Option<ReconcilerBuilder> {
         let reconciler = Reconciler::builder(self.settler.clone()?);
         Some(reconciler.deadline(self.starter.order_ttl()))
+    }
+
+    /// A [`Purger`] of this app's store, with the default [`Retention`]:
+    /// start one per process, beside the reconciler. When
+    /// [`FaceIdBuilder::settle`] did not turn settlement on, nothing
+    /// settles an expired order, so unsettled orders are capped at the
+    /// orders' lifetime plus [`Retention::DEFAULT_TOMBSTONES`] (a
+    /// [`retention`](PurgerBuilder::retention) of your own replaces this).
+    pub fn purger(&self) -> PurgerBuilder {
+        let purger = Purger::on(self.wiring.clone());
+        if self.settler.is_some() {
+            return purger;
+        }
+        let cap = self.starter.order_ttl() + Retention::DEFAULT_TOMBSTONES;
+        purger.retention(Retention::default().unsettled_orders(cap))
     }
 
     /// Starts configuring for the vendor with your WBappid and secret.

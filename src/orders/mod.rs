@@ -15,6 +15,10 @@
 //! settled (see [`crate::settle`]). The index is written when an order is
 //! put and by the reconciler, never by a consume. All three stores here
 //! implement it.
+//!
+//! Every settlement store also keeps its records' [`Lifecycle`]: how long
+//! each kind is kept ([`Retention`]), a batched purge, the erasure of one
+//! user's data and the legal hold that stops both.
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
@@ -25,12 +29,14 @@ use crate::binding::BindingHash;
 use crate::edition::Edition;
 use crate::ids::{OrderNo, UserId};
 
+mod lifecycle;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "redis")]
 mod redis;
 
+pub use lifecycle::{Erased, Lifecycle, Purged, Retention};
 pub use memory::{MemoryOrderStore, MemoryOrderStoreBuilder};
 #[cfg(feature = "postgres")]
 pub use postgres::{
@@ -298,6 +304,12 @@ pub enum StoreError {
         /// The configured capacity.
         capacity: usize,
     },
+    /// The user is under a legal hold: nothing of theirs is erased (see
+    /// [`Lifecycle::hold`]).
+    #[error(
+        "the user is under a legal hold, so nothing of theirs is erased; lift the hold with Lifecycle::release once it ends"
+    )]
+    Held,
     /// The backend could not be reached or answered wrongly.
     /// Its message is the backend's own (which says what to check).
     #[error(transparent)]
@@ -368,6 +380,9 @@ pub trait OrderStore: Send + Sync + 'static {
 /// orders the [reconciler](crate::settle::Reconciler) looks at (as
 /// tower-sessions' `ExpiredDeletion` is to its `SessionStore`).
 ///
+/// Its records' lifecycle (retention, purge, erasure, legal hold) is the
+/// [`Lifecycle`] every settlement store implements too.
+///
 /// The [`Settler`](crate::settle::Settler) and the reconciler take a
 /// `SettlementStore`, so a store that cannot settle is refused when the
 /// program is compiled, not when the reconciler runs. A store keeps its due
@@ -396,7 +411,7 @@ pub trait OrderStore: Send + Sync + 'static {
 /// # }).unwrap();
 /// ```
 #[async_trait]
-pub trait SettlementStore: OrderStore {
+pub trait SettlementStore: OrderStore + Lifecycle {
     /// A consumed order and the settlement record kept with it (see
     /// [`Claim::settling`]); `None` when the order is pending, unknown, or
     /// was consumed without one.

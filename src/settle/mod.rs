@@ -16,6 +16,10 @@
 //!   ([`ReconcilerBuilder::queries_per_order`]): then, halfway to the
 //!   deadline, and at the deadline.
 //!
+//! Beside them, the [`Purger`] ends every record's life at its
+//! [retention](crate::orders::Retention) (see
+//! [`Lifecycle`](crate::orders::Lifecycle)).
+//!
 //! Both need a store that can settle ([`SettlementStore`]: the
 //! [`Settler`] takes one when the program is compiled), and both settle
 //! through the order store's consume (the same consume-once
@@ -90,12 +94,16 @@ use crate::tickets::{TicketError, query_record};
 use crate::wiring::Wiring;
 
 mod hook;
+mod purger;
 mod reconciler;
 mod settlement;
+mod task;
 
 pub use hook::{Delivery, HookError, HookFuture, OnSettled};
-pub use reconciler::{Reconciled, Reconciler, ReconcilerBuilder, ReconcilerHandle};
+pub use purger::{Purger, PurgerBuilder};
+pub use reconciler::{Reconciled, Reconciler, ReconcilerBuilder};
 pub use settlement::{SettledBy, SettledState, Settlement};
+pub use task::TaskHandle;
 
 /// Settles orders and delivers settlements to the hook: shared by the
 /// callback verifier ([`CallbackVerifier::settling`](crate::callback::CallbackVerifier::settling))
@@ -296,6 +304,7 @@ impl Settler {
     /// schedules a retry.
     pub(crate) async fn deliver(&self, mut settlement: Settlement) -> Delivery {
         let inner = &*self.inner;
+        settlement.app_id = self.app_id().to_owned();
         let order_no = settlement.order_no.clone();
         if inner.evidence != Files::None
             && settlement.evidence.is_none()

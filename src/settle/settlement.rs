@@ -93,14 +93,16 @@ impl fmt::Display for SettledBy {
 /// use std::time::SystemTime;
 /// use tencent_faceid::ids::{OrderNo, UserId};
 /// use tencent_faceid::settle::{Settlement, SettledBy, SettledState};
-/// let settlement = Settlement::new(OrderNo::new("o1")?, UserId::new("u1")?, SystemTime::UNIX_EPOCH,
-///     SettledState::Abandoned, SettledBy::Reconciler, SystemTime::UNIX_EPOCH);
-/// assert_eq!(settlement.idempotency_key(), "faceid-settlement-o1");
+/// let settlement = Settlement::new("appId001", OrderNo::new("o1")?, UserId::new("u1")?,
+///     SystemTime::UNIX_EPOCH, SettledState::Abandoned, SettledBy::Reconciler, SystemTime::UNIX_EPOCH);
+/// assert_eq!(settlement.idempotency_key(), "faceid-settlement-appId001-o1");
 /// # Ok::<(), tencent_faceid::ids::IdentifierError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Settlement {
+    /// The app (WBappid) the session was started for.
+    pub app_id: String,
     /// The order.
     pub order_no: OrderNo,
     /// The user the session was started for.
@@ -124,8 +126,10 @@ pub struct Settlement {
 
 impl Settlement {
     /// A settlement without evidence (for tests of a hook), of a basic
-    /// session (change [`edition`](Self::edition) afterwards).
+    /// session of the app `app_id` (change [`edition`](Self::edition)
+    /// afterwards).
     pub fn new(
+        app_id: impl Into<String>,
         order_no: OrderNo,
         user_id: UserId,
         created_at: SystemTime,
@@ -134,6 +138,7 @@ impl Settlement {
         settled_at: SystemTime,
     ) -> Self {
         Self {
+            app_id: app_id.into(),
             order_no,
             user_id,
             created_at,
@@ -145,7 +150,9 @@ impl Settlement {
         }
     }
 
-    /// The settlement of `order`, without evidence.
+    /// The settlement of `order`, without evidence; its app id is
+    /// stamped by [`Settler::deliver`](super::Settler::deliver), the one
+    /// way settlements reach the hook.
     pub(super) fn of_order(
         order: PendingOrder,
         state: SettledState,
@@ -154,6 +161,7 @@ impl Settlement {
     ) -> Self {
         let edition = order.edition;
         let settlement = Self::new(
+            String::new(),
             order.order_no,
             order.user_id,
             order.created_at,
@@ -168,9 +176,10 @@ impl Settlement {
     }
 
     /// The same for every delivery of this settlement (an order settles
-    /// once): `faceid-settlement-<orderNo>`. Key the hook's effects on it.
+    /// once): `faceid-settlement-<appId>-<orderNo>`, so that apps sharing
+    /// one table of effects never collide. Key the hook's effects on it.
     pub fn idempotency_key(&self) -> String {
-        format!("faceid-settlement-{}", self.order_no)
+        format!("faceid-settlement-{}-{}", self.app_id, self.order_no)
     }
 
     /// The record kept with the consumed order: JSON without `|`.

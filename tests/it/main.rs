@@ -43,6 +43,7 @@ mod emulator;
 mod errors;
 mod facade;
 mod lifecycle;
+mod lifecycle_purge;
 mod messages;
 mod methods;
 mod observe;

@@ -1,7 +1,7 @@
 //! What `PostgresOrderStore` does beyond the order store contract
 //! (tests/it/contract runs that): its schema (migrated once, checked at every
 //! build, never made silently), app ids sharing one schema, the settlement
-//! log, and purging old orders. On the tests' PostgreSQL (see
+//! log. The data lifecycle (purge, erasure, holds) is in `lifecycle_purge.rs`. On the tests' PostgreSQL (see
 //! `support::postgres`), each test in a schema of its own.
 
 use std::time::{Duration, SystemTime};
@@ -44,7 +44,7 @@ async fn the_schema_is_made_by_migrate_only_and_checked_at_build() {
         "{missing}"
     );
     assert!(missing.to_string().contains("migrate()"), "{missing}");
-    assert_eq!(builder.migrate().await.unwrap(), 1);
+    assert_eq!(builder.migrate().await.unwrap(), 2);
     builder.clone().build().await.unwrap();
     sqlx::query(&format!("DROP SCHEMA \"{elsewhere}\" CASCADE"))
         .execute(&schema.pool)
@@ -155,7 +155,7 @@ async fn the_settlement_log_lists_settlements_by_time_with_their_columns() {
     );
     assert_eq!(passed.settled_by.as_deref(), Some("callback"));
     assert_eq!(passed.settled_at, early);
-    assert_eq!(passed.idempotency_key, "faceid-settlement-order0");
+    assert_eq!(passed.idempotency_key, "faceid-settlement-appId001-order0");
     assert_eq!(passed.delivered_at, None);
     assert_eq!(failed.code, Some(ResultCode::from_code("66660016")));
     assert_eq!(failed.settled_by.as_deref(), Some("reconciler"));
@@ -184,42 +184,6 @@ async fn the_settlement_log_lists_settlements_by_time_with_their_columns() {
         .await
         .unwrap();
     assert!(logged[0].delivered_at.is_some(), "{logged:?}");
-    schema.drop().await;
-}
-
-#[tokio::test]
-async fn purge_deletes_old_consumed_orders_out_of_the_due_index_only() {
-    let Some(_) = support::postgres::url() else {
-        return;
-    };
-    let schema = Schema::new().await.unwrap();
-    let store = schema.store("appId001").await;
-    let (delivered, undelivered, pending) = (order(1), order(2), order(3));
-    for order in [&delivered, &undelivered, &pending] {
-        store.put(order.clone(), TTL).await.unwrap();
-    }
-    for order in [&delivered, &undelivered] {
-        store.consume(&order.order_no).await.unwrap();
-    }
-    let due = tencent_faceid::orders::DueOrder {
-        order_no: delivered.order_no.clone(),
-        created_at: delivered.created_at,
-    };
-    store.forget_due(&due).await.unwrap();
-    assert_eq!(store.purge(TTL).await.unwrap(), 0, "none is old enough");
-    assert_eq!(store.purge(Duration::ZERO).await.unwrap(), 1);
-    assert_eq!(
-        store.lookup(&delivered.order_no).await.unwrap(),
-        Lookup::Unknown
-    );
-    assert_eq!(
-        store.lookup(&undelivered.order_no).await.unwrap(),
-        Lookup::Consumed
-    );
-    assert!(matches!(
-        store.lookup(&pending.order_no).await.unwrap(),
-        Lookup::Pending { .. }
-    ));
     schema.drop().await;
 }
 

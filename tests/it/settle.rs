@@ -293,7 +293,11 @@ async fn a_callback_settles_its_order_and_the_reconciler_leaves_it() {
     assert_eq!(calls[0].state, SettledState::Failed(outcome.code.clone()));
     assert_eq!(
         calls[0].idempotency_key(),
-        format!("faceid-settlement-{}", started.order_no)
+        format!(
+            "faceid-settlement-{}-{}",
+            emulator.app_id(),
+            started.order_no
+        )
     );
     emulator.advance(60 * MINUTE).unwrap();
     assert_eq!(

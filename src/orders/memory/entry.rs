@@ -61,11 +61,12 @@ pub(super) struct Entry {
 
 pub(super) enum State {
     Pending,
-    /// Consumed by the claim with this attempt id, with the settlement
-    /// kept with it.
+    /// Consumed at `at` by the claim with this attempt id (none once
+    /// anonymised), with the settlement kept with it.
     Consumed {
-        attempt: u64,
+        attempt: Option<u64>,
         settlement: Option<String>,
+        at: SystemTime,
     },
 }
 
@@ -83,6 +84,25 @@ impl Entry {
             edition: order.edition,
             state: State::Pending,
             due,
+        }
+    }
+
+    /// Forgets the user, the browser binding, the attempt id and the
+    /// settlement of a consumed order: a tombstone that still refuses a
+    /// replay. Answers whether a settlement was dropped.
+    pub(super) fn anonymise(&mut self) -> bool {
+        self.user_id = InlineId::new("");
+        self.binding = None;
+        match &mut self.state {
+            State::Consumed {
+                attempt,
+                settlement,
+                ..
+            } => {
+                *attempt = None;
+                settlement.take().is_some()
+            }
+            State::Pending => false,
         }
     }
 

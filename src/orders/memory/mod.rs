@@ -1,7 +1,7 @@
 //! [`MemoryOrderStore`]: pending orders in this process's memory.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap, HashMap};
+use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
@@ -16,6 +16,7 @@ use super::{
 use crate::ids::OrderNo;
 
 mod entry;
+mod lifecycle;
 
 /// Pending orders held in memory, for a server running as one process.
 ///
@@ -45,6 +46,12 @@ mod entry;
 ///   ordered set of (reference time, order) beside the orders, written by
 ///   `put` and the reconciler, never by `consume`; an evicted order leaves
 ///   it too.
+/// - **Lifecycle** (it is a [`Lifecycle`](crate::orders::Lifecycle)): a
+///   purge shrinks a settled order to a tombstone (its user, binding and
+///   settlement forgotten) and removes tombstones, each at its
+///   [`Retention`](crate::orders::Retention) counted from the consume;
+///   there is no separate settlement log. Erasure and legal holds as in
+///   every store.
 ///
 /// Clones share the same orders, so one store can be handed to the session
 /// starter and to the callback verifier. Several server instances need a
@@ -89,6 +96,8 @@ struct Inner {
     expiries: BinaryHeap<Reverse<(Instant, InlineId)>>,
     /// One element per entry in the due index, by reference time.
     due: BTreeSet<(SystemTime, InlineId)>,
+    /// The users under a legal hold.
+    holds: HashSet<InlineId>,
 }
 
 impl MemoryOrderStore {
@@ -199,12 +208,13 @@ impl MemoryOrderStore {
             State::Pending if claim.binding().is_some() && !same_browser => Consumed::OtherBrowser,
             State::Pending => {
                 entry.state = State::Consumed {
-                    attempt: claim.attempt(),
+                    attempt: Some(claim.attempt()),
                     settlement: claim.settlement().map(str::to_owned),
+                    at: SystemTime::now(),
                 };
                 Consumed::Accepted(entry.order(&key))
             }
-            State::Consumed { attempt, .. } if *attempt == claim.attempt() => {
+            State::Consumed { attempt, .. } if *attempt == Some(claim.attempt()) => {
                 Consumed::Accepted(entry.order(&key))
             }
             State::Consumed { .. } if claim.binding().is_some() && same_browser => {
@@ -235,7 +245,8 @@ impl MemoryOrderStore {
     /// Whether a put at `now` finds room.
     fn check_room_at(&self, now: Instant) -> Result<(), StoreError> {
         let capacity = self.shared.capacity;
-        let inner = self.lock();
+        let mut inner = self.lock();
+        inner.drop_stale_expiries();
         let expired_first = inner
             .expiries
             .peek()
@@ -249,18 +260,39 @@ impl MemoryOrderStore {
 }
 
 impl Inner {
+    /// Drops the elements on top of the heap whose entry is gone (purged
+    /// or erased) or was put again since.
+    fn drop_stale_expiries(&mut self) {
+        while let Some(Reverse((expires_at, key))) = self.expiries.peek().copied() {
+            let current = self
+                .entries
+                .get(&key)
+                .is_some_and(|entry| entry.expires_at == expires_at);
+            if current {
+                return;
+            }
+            self.expiries.pop();
+        }
+    }
+
     /// Evicts the entry that expires first, if it has expired.
     fn evict_one_expired(&mut self, now: Instant) -> bool {
+        self.drop_stale_expiries();
         match self.expiries.peek() {
             Some(Reverse((expires_at, _))) if *expires_at <= now => {}
             _ => return false,
         }
-        if let Some(Reverse((_, key))) = self.expiries.pop()
-            && let Some(Entry { due: Some(due), .. }) = self.entries.remove(&key)
-        {
-            self.due.remove(&(due, key));
+        if let Some(Reverse((_, key))) = self.expiries.pop() {
+            self.remove(&key);
         }
         true
+    }
+
+    /// Removes an entry, and takes it out of the due index.
+    fn remove(&mut self, key: &InlineId) {
+        if let Some(Entry { due: Some(due), .. }) = self.entries.remove(key) {
+            self.due.remove(&(due, *key));
+        }
     }
 
     /// Moves an order's reference time in the due index (`None`: out of

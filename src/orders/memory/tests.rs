@@ -269,3 +269,27 @@ async fn exactly_one_of_many_concurrent_consumes_wins() {
     }
     assert_eq!((accepted, replays), (1, TASKS - 1));
 }
+
+#[test]
+fn an_order_removed_and_put_again_is_not_evicted_by_its_old_expiry() {
+    let store = MemoryOrderStore::with_capacity(2);
+    let t0 = Instant::now();
+    store.put_at(order(1), Duration::ZERO, t0).unwrap();
+    // Erased (or purged), then put again with a long time to live.
+    store.lock().remove(&InlineId::new("order1"));
+    store.put_at(order(1), TTL, t0).unwrap();
+    store.put_at(order(2), TTL, t0).unwrap();
+    let later = t0 + Duration::from_secs(1);
+    assert!(matches!(
+        store.check_room_at(later),
+        Err(StoreError::Full { capacity: 2 })
+    ));
+    assert!(matches!(
+        store.put_at(order(3), TTL, later),
+        Err(StoreError::Full { capacity: 2 })
+    ));
+    assert!(matches!(
+        store.lookup_at(&no(1), later),
+        Lookup::Pending { .. }
+    ));
+}

@@ -7,7 +7,10 @@ use super::PostgresStoreError;
 
 /// The migrations, in order: version `n` is `MIGRATIONS[n - 1]`, with
 /// `{schema}` standing for the quoted schema name.
-const MIGRATIONS: [&str; 1] = [include_str!("sql/001_initial.sql")];
+const MIGRATIONS: [&str; 2] = [
+    include_str!("sql/001_initial.sql"),
+    include_str!("sql/002_lifecycle.sql"),
+];
 
 /// The schema version this crate reads and writes.
 pub(super) const VERSION: i32 = MIGRATIONS.len() as i32;

@@ -18,6 +18,7 @@ use crate::orders::{
 mod bounded;
 mod builder;
 mod error;
+mod lifecycle;
 mod log;
 mod migrate;
 mod pool;
@@ -83,9 +84,9 @@ const MAX_MILLIS: u64 = 100 * 365 * 24 * 3600 * 1000;
 ///   several instances share one backlog without waiting on each other,
 ///   and a crashed one's leases run out for the others.
 /// - Deadlines are measured on the database's clock; `created_at` is kept
-///   to the millisecond. Orders are kept until you delete them (see
-///   [`purge`](Self::purge)): expired and replayed callbacks get exact
-///   answers for as long.
+///   to the millisecond. Orders and settlements are kept for their
+///   [`Retention`](crate::orders::Retention) (see [`Lifecycle`](crate::orders::Lifecycle)):
+///   expired and replayed callbacks get exact answers for as long.
 /// - Every row holds the app id: apps sharing one schema never see,
 ///   settle or reconcile each other's orders.
 ///
@@ -165,26 +166,6 @@ impl PostgresOrderStore {
     /// The app id whose orders this store reads and writes.
     pub fn app_id(&self) -> &str {
         &self.app_id
-    }
-
-    /// Deletes this app's orders that expired or were consumed more than
-    /// `older_than` ago and are out of the due index (settled and
-    /// delivered, or never indexed), and answers how many. A callback for
-    /// one of them then answers [`Consumed::Unknown`]; the settlement log
-    /// keeps its entries (delete those with SQL when your audit period
-    /// ends). Run it from a daily job.
-    ///
-    /// # Errors
-    /// [`PostgresStoreError::Database`].
-    pub async fn purge(&self, older_than: Duration) -> Result<u64, PostgresStoreError> {
-        let older_than =
-            i64::try_from(older_than.as_millis().min(u128::from(MAX_MILLIS))).unwrap_or(i64::MAX);
-        let done = sqlx::query(&self.statements.purge)
-            .bind(&*self.app_id)
-            .bind(older_than)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected())
     }
 
     /// The order `order_no` from a row's user id, creation time and

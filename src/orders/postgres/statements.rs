@@ -3,7 +3,7 @@
 //! the Unix epoch (`bigint`) and are `timestamptz` in the tables.
 
 /// `$n` milliseconds since the epoch as a `timestamptz` (exact).
-fn at(parameter: &str) -> String {
+pub(super) fn at(parameter: &str) -> String {
     format!("(timestamptz 'epoch' + {parameter} * interval '1 millisecond')")
 }
 
@@ -43,10 +43,10 @@ pub(super) struct Statements {
     pub(super) forget_due: String,
     /// $1 app id, $2 due ms.
     pub(super) backlog: String,
-    /// $1 app id, $2 age ms.
-    pub(super) purge: String,
     /// $1 app id, $2 from ms, $3 until ms, $4 limit.
     pub(super) settlements: String,
+    /// The data lifecycle's.
+    pub(super) lifecycle: super::lifecycle::Statements,
 }
 
 impl Statements {
@@ -91,10 +91,6 @@ impl Statements {
                 "SELECT count(*) FROM {orders} WHERE app_id = $1 AND due_at <= {due}",
                 due = at("$2"),
             ),
-            purge: format!(
-                "DELETE FROM {orders} WHERE app_id = $1 AND due_at IS NULL \
-                 AND coalesce(consumed_at, expires_at) < now() - $2 * interval '1 millisecond'"
-            ),
             settlements: format!(
                 "SELECT order_no, user_id, state, code, settled_by, {settled}, idempotency_key, \
                         {delivered} \
@@ -105,6 +101,7 @@ impl Statements {
                 from = at("$2"),
                 until = at("$3"),
             ),
+            lifecycle: super::lifecycle::Statements::new(schema),
         }
     }
 }

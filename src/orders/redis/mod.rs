@@ -15,6 +15,7 @@ use crate::orders::{
 use crate::redis::{RedisBackendError, millis_ceil, run_idempotent};
 
 mod builder;
+mod lifecycle;
 mod record;
 
 use record::millis;
@@ -35,8 +36,11 @@ const MAX_MILLIS: u64 = 100 * 365 * 24 * 3600 * 1000;
 /// for the basic one, as before editions were recorded). With a due index, the order
 /// joins it (member `<created ms>:<orderNo>`, score its creation), and
 /// members older than any order the store still remembers leave it.
-/// KEYS[1] order key, KEYS[2] due index; ARGV: ttl ms, retention ms,
-/// `<order>`, the index member or ''.
+/// The order number joins the user's set (for erasure); a held user's
+/// keys get no expiry.
+/// KEYS[1] order key, KEYS[2] due index, KEYS[3] the user's set, KEYS[4]
+/// the held users; ARGV: ttl ms, retention ms, `<order>`, the index member
+/// or '', user id, order number.
 static PUT: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/put.lua")));
 
 /// Consumes an order for a claim. A pending order within its deadline (or
@@ -49,7 +53,9 @@ static PUT: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/pu
 /// after the caller's deadline (on the caller's clock) changes nothing:
 /// LATE.
 ///
-/// KEYS[1] order key; ARGV: retention ms, attempt, caller's deadline ms,
+/// A held user's tombstone gets no expiry.
+///
+/// KEYS[1] order key, KEYS[2] the held users; ARGV: retention ms, attempt, caller's deadline ms,
 /// binding hash or '', settlement or '', '1' when the deadline may have
 /// passed. Answers `{verdict, <order>}`.
 static CONSUME: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/consume.lua")));
@@ -130,6 +136,19 @@ struct Durability {
 /// callers refuse too). A tombstone takes about 100 bytes of Redis memory
 /// (a pending order about 140), so a day of retention at 10 000 sessions a
 /// day is about 1 MB.
+///
+/// # Data lifecycle
+/// Redis expires every record by itself, so the [`Retention`](crate::orders::Retention)
+/// classes map onto key lifetimes and [`Lifecycle::purge`](crate::orders::Lifecycle::purge)
+/// has nothing to do: a pending order lives its time to live plus the
+/// retention; a settled order, with its user id and settlement, the
+/// retention from its consume (no shorter tombstone without the user);
+/// there is no separate settlement log (keep one with `PostgresOrderStore`).
+/// For [`erase_user`](crate::orders::Lifecycle::erase_user), every put adds
+/// the order number to the set `<prefix>{<appId>}:user:<userId>`; a
+/// [held](crate::orders::Lifecycle::hold) user's keys (`…:holds`) get no
+/// expiry until released; erasures are listed, without the user, in
+/// `…:erasures`. All in the app's hash tag: one Redis Cluster slot.
 ///
 /// `created_at` is kept to the millisecond.
 ///
@@ -265,6 +284,7 @@ impl RedisOrderStore {
             let mut manager = self.manager.clone();
             let mut invocation = CONSUME.key(key);
             invocation
+                .key(self.holds_key())
                 .arg(self.retention_millis())
                 .arg(claim.attempt())
                 .arg(deadline)
@@ -355,15 +375,20 @@ impl OrderStore for RedisOrderStore {
         let record = record::encode(&order);
         let member = due_member(&order.order_no, order.created_at);
         let due_key = self.due_key();
+        let (user_key, holds_key) = (self.user_key(order.user_id.as_str()), self.holds_key());
         let stored: i64 = run_idempotent(self.timeout, || {
             let mut manager = self.manager.clone();
             let mut invocation = PUT.key(&key);
             invocation
                 .key(&due_key)
+                .key(&user_key)
+                .key(&holds_key)
                 .arg(ttl)
                 .arg(self.retention_millis())
                 .arg(&record)
-                .arg(&member);
+                .arg(&member)
+                .arg(order.user_id.as_str())
+                .arg(order.order_no.as_str());
             async move { invocation.invoke_async(&mut manager).await }
         })
         .await

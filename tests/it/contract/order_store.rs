@@ -20,6 +20,7 @@ use crate::support::postgres::Schema;
 async fn memory_store() {
     let report = contract::settlement_store(async || MemoryOrderStore::new()).await;
     assert!(report.skipped.is_empty(), "{report:?}");
+    checks_the_lifecycle(&report);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -34,6 +35,7 @@ async fn redis_store() {
     };
     let report = contract::settlement_store(make).await;
     assert!(report.skipped.is_empty(), "{report:?}");
+    checks_the_lifecycle(&report);
     redis.remove_keys().await;
 }
 
@@ -51,8 +53,16 @@ async fn postgres_store() {
     }
     let report = contract::settlement_store(make).await;
     assert!(report.skipped.is_empty(), "{report:?}");
+    checks_the_lifecycle(&report);
     for schema in schemas.into_inner().unwrap() {
         schema.drop().await;
+    }
+}
+
+/// The settlement store suite checked the data lifecycle.
+fn checks_the_lifecycle(report: &contract::Report) {
+    for part in ["erasure and legal hold", "purge"] {
+        assert!(report.checked.contains(&part), "{part}: {report:?}");
     }
 }
 

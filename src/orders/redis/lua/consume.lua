@@ -23,5 +23,11 @@ if bound and binding ~= ARGV[4] then return {6, ''} end
 if now > tonumber(ARGV[3]) then return {7, ''} end
 local tombstone = string.format('c:%s:%s:%s', ARGV[2], deadline, order)
 if ARGV[5] ~= '' then tombstone = tombstone .. '|' .. ARGV[5] end
-redis.call('SET', KEYS[1], tombstone, 'PX', ARGV[1])
+-- A held user's tombstone never expires (see lifecycle.rs).
+local user = string.match(order, '^%d+:[^:]+:([^:]*)')
+if redis.call('SISMEMBER', KEYS[2], user) == 1 then
+  redis.call('SET', KEYS[1], tombstone)
+else
+  redis.call('SET', KEYS[1], tombstone, 'PX', ARGV[1])
+end
 return {1, order}
