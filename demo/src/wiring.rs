@@ -63,6 +63,7 @@ pub(crate) async fn face_id(options: Options) -> Result<FaceId, BoxError> {
     let retention = super::sessions::retention()?;
     let face_id = database(builder)
         .await?
+        .callback_url_per_request() // each start comes back to its own public URL
         .browser_binding(options.browser_binding)
         .starter(|starter| starter.admit(per_address_limit(STARTS_PER_MINUTE)))
         .verifier(|verifier| verifier.confirm(true))

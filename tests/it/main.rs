@@ -44,6 +44,7 @@ mod errors;
 mod facade;
 mod lifecycle;
 mod lifecycle_purge;
+mod messages;
 mod methods;
 mod observe;
 mod package;

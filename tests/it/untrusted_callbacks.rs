@@ -15,7 +15,11 @@ use url::Url;
 const FORGED: usize = 1_000;
 
 async fn face_id(emulator: &Emulator) -> FaceId {
-    FaceId::emulated(emulator).build().await.unwrap()
+    FaceId::emulated(emulator)
+        .callback_url_per_request()
+        .build()
+        .await
+        .unwrap()
 }
 
 /// A session started through the facade (browser binding on, as by
