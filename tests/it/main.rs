@@ -45,6 +45,7 @@ mod facade;
 mod lifecycle;
 mod lifecycle_purge;
 mod methods;
+mod mysql;
 mod observe;
 mod package;
 mod postgres;
