@@ -15,6 +15,11 @@ pub enum MySqlStoreError {
         "the order store's table prefix {0:?} must be at most 40 lower-case ASCII letters, digits or underscores, starting with a letter or underscore"
     )]
     InvalidPrefix(String),
+    /// `FACEID_DATABASE_SCHEMA` was set for a MySQL database.
+    #[error(
+        "FACEID_DATABASE_SCHEMA names a PostgreSQL schema: for MySQL, unset it and name the database in FACEID_DATABASE_URL (mysql://user:password@host/database)"
+    )]
+    SchemaVariable,
     /// The store's tables are not there.
     #[error(
         "the database has no tencent-faceid order tables with the prefix {prefix}: run MySqlOrderStore::builder(..).migrate() once (at deployment), or point the store at the database and prefix that have them"

@@ -27,7 +27,8 @@
 //!     .await?;
 //! assert!(matches!(store.consume(&order_no).await?, Consumed::Accepted(_)));
 //! assert_eq!(store.consume(&order_no).await?, Consumed::AlreadyConsumed);
-//! // The facade takes it as any store: FaceId::builder(..).store(store).
+//! // The facade takes it as any store (FaceId::builder(..).store(store)), or
+//! // opens it from FACEID_DATABASE_URL=mysql://… through MySqlConnector.
 //! # Ok(()) }
 //! ```
 #![warn(missing_docs)]
@@ -45,6 +46,7 @@ use tencent_faceid::orders::{Claim, Consumed, Lookup, OrderStore, PendingOrder, 
 
 mod bounded;
 mod builder;
+mod connector;
 mod consume;
 mod due;
 mod error;
@@ -54,6 +56,7 @@ mod pool;
 mod statements;
 
 pub use builder::MySqlOrderStoreBuilder;
+pub use connector::MySqlConnector;
 pub use due::DueLeases;
 pub use error::MySqlStoreError;
 pub use pool::{PoolBounds, mysql_pool};

@@ -4,19 +4,25 @@
 //! lease chosen from the server's version, reconcilers on several pools
 //! sharing one backlog, consumes from several pools racing, the settlement
 //! log written with the consume, apps sharing one database, and its bounded
-//! waits (connections killed by the server, a row lock held elsewhere). On
+//! waits (connections killed by the server, a row lock held elsewhere),
+//! `FACEID_DATABASE_URL=mysql://…` through its connector. On
 //! the tests' MySQL (see `support::mysql`), each test in a database of its
 //! own.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, SystemTime};
 
 use sqlx::Row;
+use tencent_faceid::FaceId;
+use tencent_faceid::emulator::Emulator;
+use tencent_faceid::facade::{DatabaseSettings, FaceIdBuilder, FaceIdError};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{
     Claim, Consumed, Lookup, OrderStore, PendingOrder, SettlementStore, StoreError,
 };
-use tencent_faceid_mysql::{DueLeases, MySqlOrderStore, MySqlStoreError, PoolBounds, mysql_pool};
+use tencent_faceid_mysql::{
+    DueLeases, MySqlConnector, MySqlOrderStore, MySqlStoreError, PoolBounds, mysql_pool,
+};
 
 use crate::support;
 use crate::support::mysql::Database;
@@ -360,5 +366,49 @@ async fn a_row_lock_held_elsewhere_is_a_bounded_error_and_the_order_stays_pendin
         store.consume(&mine.order_no).await.unwrap(),
         Consumed::Accepted(_)
     ));
+    database.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mysql_from_the_environment_keeps_orders_through_its_connector() {
+    let Some(database) = Database::new().await else {
+        return;
+    };
+    let vars = HashMap::from([
+        ("FACEID_EMULATOR", "1".to_owned()),
+        ("FACEID_DATABASE_URL", database.url.clone()),
+    ]);
+    let from_vars = || FaceIdBuilder::from_vars(|name| vars.get(name).cloned()).unwrap();
+    // Without the connector: a sentence naming the crate to add.
+    let Err(missing) = from_vars().build().await else {
+        panic!("a FaceId on a mysql:// URL without its connector");
+    };
+    assert!(
+        matches!(&missing, FaceIdError::NoDatabaseConnector { scheme } if scheme == "mysql"),
+        "{missing}"
+    );
+    assert!(
+        missing.to_string().contains("tencent-faceid-mysql"),
+        "{missing}"
+    );
+    from_vars()
+        .database_connector(MySqlConnector)
+        .build()
+        .await
+        .unwrap();
+
+    // Two instances on one database: one starts, the other verifies.
+    let emulator = Emulator::start().await.unwrap();
+    let builder = || {
+        FaceId::emulated(&emulator)
+            .database(DatabaseSettings::new(database.url.clone()))
+            .database_connector(MySqlConnector)
+            .build()
+    };
+    let (first, second) = (builder().await.unwrap(), builder().await.unwrap());
+    let started = crate::facade::one_starts_the_other_verifies(&emulator, &first, &second).await;
+    let store = database.store(emulator.app_id()).await;
+    let lookup = store.lookup(&started.order_no).await.unwrap();
+    assert_eq!(lookup, Lookup::Consumed);
     database.drop().await;
 }
