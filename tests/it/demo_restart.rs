@@ -1,5 +1,6 @@
 //! The demos survive what they are for (issue 26): each demo (axum and
-//! actix-web), on PostgreSQL and a shared emulator, starts two sessions
+//! actix-web), on PostgreSQL (the axum one on MySQL too) and a shared
+//! emulator, starts two sessions
 //! and is killed (SIGKILL). One user passes and closes the tab; the other
 //! is still on the H5 page. A new process on the same address, database
 //! and emulator settles the first through its reconciler (a session that
@@ -24,8 +25,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::support;
 use crate::support::demo_client::{session, start};
+use crate::support::mysql::Database;
 use crate::support::postgres::Schema;
 use faceid_demo::{Options, actix_demo, axum_demo};
+use sqlx::Row;
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::emulator::{Emulator, Outcome};
 use url::Url;
@@ -56,17 +59,67 @@ async fn survives_a_restart(demo: &str) {
         return;
     };
     let schema = Schema::new().await.expect("PostgreSQL answers");
+    let app_id = restarts(&[
+        (ENV_DEMO, demo),
+        ("DEMO_DATABASE_URL", database),
+        ("DEMO_DATABASE_SCHEMA", &schema.name),
+    ])
+    .await;
+    // Both settlements are in the test's schema (`DEMO_DATABASE_SCHEMA`),
+    // delivered.
+    let store = schema.store(&app_id).await;
+    let day_after = SystemTime::now() + Duration::from_secs(24 * 3600);
+    let log = store.settlements(UNIX_EPOCH, day_after, 10).await.unwrap();
+    let mut logged: Vec<_> = log
+        .iter()
+        .map(|entry| (entry.settled_by.clone(), entry.delivered_at.is_some()))
+        .collect();
+    logged.sort();
+    assert_eq!(logged, both_delivered(), "{log:?}");
+    schema.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_axum_demo_survives_a_restart_on_mysql() {
+    let Some(database) = Database::new().await else {
+        return;
+    };
+    let app_id = restarts(&[(ENV_DEMO, "axum"), ("DEMO_DATABASE_URL", &database.url)]).await;
+    // Both settlements are in the test's database, delivered.
+    let rows = sqlx::query(
+        "SELECT CAST(settled_by AS CHAR), delivered_at IS NOT NULL FROM faceid_settlements \
+         WHERE app_id = ? ORDER BY settled_by",
+    )
+    .bind(&app_id)
+    .fetch_all(&database.pool)
+    .await
+    .unwrap();
+    let logged: Vec<(Option<String>, bool)> =
+        rows.iter().map(|row| (row.get(0), row.get(1))).collect();
+    assert_eq!(logged, both_delivered());
+    database.drop().await;
+}
+
+/// Two settlements, one by each path, both delivered.
+fn both_delivered() -> Vec<(Option<String>, bool)> {
+    vec![
+        (Some("callback".to_owned()), true),
+        (Some("reconciler".to_owned()), true),
+    ]
+}
+
+/// The demo and database `env` names, killed and restarted as the module
+/// says; answers the emulator's app id, the settlements' app.
+async fn restarts(env: &[(&str, &str)]) -> String {
     let emulator = Emulator::builder()
         .clock(ManualClock::new())
         .start()
         .await
         .unwrap();
-    let env = [
-        (ENV_DEMO, demo),
-        ("DEMO_DATABASE_URL", database),
-        ("DEMO_DATABASE_SCHEMA", &schema.name),
-        ("FACEID_EMULATOR_URL", emulator.base_url().as_str()),
-    ];
+    let emulator_url = emulator.base_url().to_string();
+    let mut env = env.to_vec();
+    env.push(("FACEID_EMULATOR_URL", &emulator_url));
+    let env = env.as_slice();
     let browser = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         // A demo that stops answering fails the test instead of hanging it.
@@ -76,7 +129,7 @@ async fn survives_a_restart(demo: &str) {
 
     // The first process reconciles only after 10 minutes: not before it is
     // killed.
-    let first = DemoProcess::spawn(&env, "127.0.0.1:0", "600");
+    let first = DemoProcess::spawn(env, "127.0.0.1:0", "600");
     let url = first.url.clone();
     let closed = start(&browser, &url).await;
     let returning = start(&browser, &url).await;
@@ -88,7 +141,7 @@ async fn survives_a_restart(demo: &str) {
     // The new process reconciles at once: its first round settles the
     // session whose tab was closed and leaves the other on its page.
     let addr = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
-    let mut second = DemoProcess::spawn(&env, &addr, "0");
+    let mut second = DemoProcess::spawn(env, &addr, "0");
     assert_eq!(second.url, url, "restarted on the same address");
     let round = second.line("reconciler round line", |line| {
         line.contains("reconciler round done")
@@ -147,22 +200,7 @@ async fn survives_a_restart(demo: &str) {
     }
 
     second.kill();
-    // Both settlements are in the test's schema (`DEMO_DATABASE_SCHEMA`),
-    // delivered.
-    let store = schema.store(emulator.app_id()).await;
-    let day_after = SystemTime::now() + Duration::from_secs(24 * 3600);
-    let log = store.settlements(UNIX_EPOCH, day_after, 10).await.unwrap();
-    let mut logged: Vec<_> = log
-        .iter()
-        .map(|entry| (entry.settled_by.as_deref(), entry.delivered_at.is_some()))
-        .collect();
-    logged.sort();
-    assert_eq!(
-        logged,
-        [(Some("callback"), true), (Some("reconciler"), true)],
-        "{log:?}"
-    );
-    schema.drop().await;
+    emulator.app_id().to_owned()
 }
 
 /// The `orderNo` of the vendor's login URL.
