@@ -46,6 +46,7 @@ mod lifecycle;
 mod lifecycle_purge;
 mod messages;
 mod methods;
+mod mysql;
 mod observe;
 mod package;
 mod postgres;
