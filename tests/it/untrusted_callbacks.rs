@@ -52,6 +52,9 @@ fn vendor_calls(counts: Counts) -> usize {
         start_sdk,
         login_page,
         query_record,
+        detect_auth,
+        detect_info,
+        tc3_other,
     } = counts;
     access_token
         + sign_ticket
@@ -61,6 +64,9 @@ fn vendor_calls(counts: Counts) -> usize {
         + start_sdk
         + login_page
         + query_record
+        + detect_auth
+        + detect_info
+        + tc3_other
 }
 
 #[tokio::test]
