@@ -198,6 +198,29 @@
 //! | `GET /api/web/login` | the H5 page: basic (`webankAppId`, `h5faceId`) or enhanced (`appId`, `faceId`) link; refusals are HTML pages with status 400, 403 or 404 |
 //! | `POST /api/web/complete` | the H5 page's buttons: `302` to the callback URL |
 //! | `POST /api/v2/base/queryfacerecord` | the record of a finished session |
+//! | `POST /` | Tencent Cloud API 3.0 (the WeChat channel): `DetectAuth`, `GetDetectInfoEnhanced`, by `X-TC-Action` |
+//! | `GET`, `POST /wechat/verify` | the WeChat-style page of a BizToken (`?token=`): pass, fail with an `ErrCode`, or close it |
+//!
+//! # The WeChat channel (API 3.0)
+//! Built from the vendor's documents (DETECTAUTH.md), not from the
+//! crate's [`Tc3Client`](crate::tc3::Tc3Client): every request's TC3
+//! signature is recomputed from the bytes and headers received and the
+//! `SignedHeaders` it declares (`content-type` and `host` required), with
+//! the documented codes (`AuthFailure.InvalidAuthorization`,
+//! `.SecretIdNotFound`, `.SignatureExpire` beyond five minutes,
+//! `.SignatureFailure`); `NoSuchVersion` and `InvalidAction` otherwise.
+//! Errors are HTTP 200 with `Response.Error`. A BizToken can be verified
+//! for 7,200 s and pulled for 259,200 s from issue, then it is forgotten
+//! (`InvalidParameterValue.BizTokenExpired`); before an attempt the
+//! record has no `ErrCode`; each attempt adds a `LivenessDetail` entry
+//! with `IsNeedCharge`; a pass is final. [`Emulator::complete_wechat`]
+//! stands in for the user on the page, [`Emulator::run_mini_program`] for
+//! the mini program's SDK. *Inferred*: the redirect's `BizToken=` and
+//! `Extra=` parameters and the absence of a signature on it, the
+//! BizToken's format, `ErrCode` mirroring the last attempt, which codes are
+//! billed (0, 1002, 2006, 2016) and the error for a RuleId other than the
+//! token's (`InvalidParameter`). Not emulated: field encryption, media,
+//! intention results, rate limits.
 
 mod builder;
 mod counts;
