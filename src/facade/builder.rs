@@ -55,7 +55,7 @@ pub struct FaceIdBuilder {
     #[cfg(feature = "redis")]
     redis_prefix: Option<String>,
     #[cfg(feature = "postgres")]
-    postgres: super::postgres::PostgresSettings,
+    pub(super) postgres: super::postgres::PostgresSettings,
     browser_binding: bool,
     rejection_format: BodyFormat,
     emulator_in_release: bool,

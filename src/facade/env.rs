@@ -340,3 +340,59 @@ mod tests {
         assert!(FaceIdBuilder::configured_by(secret_only, asked(true)).is_err());
     }
 }
+
+#[cfg(all(test, feature = "postgres"))]
+mod postgres_tests {
+    use super::*;
+
+    /// The vendor, a database, and `extra` as the environment.
+    fn configured(
+        extra: &'static [(&'static str, &'static str)],
+    ) -> Result<FaceIdBuilder, FaceIdError> {
+        let var = move |name: &str| {
+            let base = [
+                (vars::APP_ID, "appId001"),
+                (vars::SECRET, "secret"),
+                (vars::DATABASE_URL, "postgres://app@db/app"),
+            ];
+            base.iter()
+                .chain(extra)
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        };
+        let unconfigured = Unconfigured {
+            use_emulator: false,
+            debug_build: true,
+        };
+        FaceIdBuilder::configured_by(var, unconfigured)
+    }
+
+    #[test]
+    fn the_database_bounds_are_read_in_connections_and_milliseconds() {
+        let builder = configured(&[
+            (vars::DATABASE_MAX_CONNECTIONS, "30"),
+            (vars::DATABASE_ACQUIRE_TIMEOUT_MS, "500"),
+            (vars::DATABASE_STATEMENT_TIMEOUT_MS, "1500"),
+            (vars::DATABASE_TIMEOUT_MS, "2500"),
+        ])
+        .unwrap();
+        let expected = crate::orders::PostgresPoolOptions::new()
+            .max_connections(30)
+            .acquire_timeout(std::time::Duration::from_millis(500))
+            .statement_timeout(std::time::Duration::from_millis(1500));
+        assert_eq!(builder.postgres.pool_options, expected);
+        assert_eq!(
+            builder.postgres.timeout,
+            Some(std::time::Duration::from_millis(2500))
+        );
+    }
+
+    #[test]
+    fn a_database_bound_that_is_no_number_names_its_variable() {
+        let error = configured(&[(vars::DATABASE_ACQUIRE_TIMEOUT_MS, "2s")]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the environment variable FACEID_DATABASE_ACQUIRE_TIMEOUT_MS must be a whole number (of connections, or of milliseconds)"
+        );
+    }
+}

@@ -5,7 +5,9 @@
 //! and emulator settles the first through its reconciler (a session that
 //! process never saw), accepts the second's callback once (again: 409),
 //! lists both in `/sessions.json` with their state and path, and every
-//! page answers.
+//! page answers. Restarted once more with retentions of 0 s
+//! (`DEMO_ORDER_RETENTION`, `DEMO_LOG_RETENTION`), its purger removes the
+//! settled orders and their settlements, and keeps the pending one.
 //!
 //! The test re-executes its own binary, running only the ignored
 //! `demo_child`, which serves the demo that `FACEID_CHILD_DEMO` names with
@@ -162,6 +164,28 @@ async fn survives_a_restart(demo: &str) {
         [(Some("callback"), true), (Some("reconciler"), true)],
         "{log:?}"
     );
+
+    // Restarted with retentions of 0 s, the demo's purger (its first run
+    // at once) removes the settled orders and their log entries, and
+    // keeps the pending session.
+    let purging = [("DEMO_ORDER_RETENTION", "0"), ("DEMO_LOG_RETENTION", "0")];
+    let env: Vec<_> = env.iter().chain(&purging).copied().collect();
+    let mut third = DemoProcess::spawn(&env, &addr, "600");
+    let purged = third.line("purge line", |line| {
+        line.contains("purged records past their retention")
+    });
+    assert!(purged.contains("settlement_log: 2"), "{purged}");
+    let answer = browser.get(url.join("sessions.json").unwrap()).send().await;
+    assert_eq!(answer.unwrap().status(), 200);
+    third.kill();
+    let log = store.settlements(UNIX_EPOCH, day_after, 10).await.unwrap();
+    assert!(log.is_empty(), "the log purged: {log:?}");
+    let orders: Vec<String> =
+        sqlx::query_scalar(&format!("SELECT order_no FROM \"{}\".orders", schema.name))
+            .fetch_all(&schema.pool)
+            .await
+            .unwrap();
+    assert_eq!(orders, [order_no(&again)], "only the pending order is kept");
     schema.drop().await;
 }
 
