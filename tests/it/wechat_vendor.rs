@@ -309,3 +309,104 @@ async fn the_wechat_page_redirects_with_the_biz_token_and_abandon_does_not() {
         Some(2006)
     );
 }
+
+#[tokio::test]
+async fn a_vendor_that_never_answers_is_a_timeout_not_a_hang() {
+    // A real listener that accepts and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket);
+        }
+    });
+    let client = Tc3Client::builder("AKIDexample", "key", "1")
+        .base_url(format!("http://{address}/"))
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let error = client
+        .detect_info("CE661F1A-0F1E-45BD-BE13-34C05CEA7681")
+        .await
+        .unwrap_err();
+    let Tc3Error::Transport { source, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert!(source.is_timeout());
+    assert!(error.is_retryable());
+    held.abort();
+}
+
+#[tokio::test]
+async fn personal_data_and_the_key_never_show_in_debug() {
+    let (emulator, _) = emulator().await;
+    let client = Tc3Client::builder(
+        emulator.tc3_secret_id(),
+        emulator.tc3_secret_key(),
+        emulator.rule_id(),
+    )
+    .base_url(emulator.base_url().as_str())
+    .clock(emulator.clock())
+    .build()
+    .unwrap();
+    assert!(!format!("{client:?}").contains(emulator.tc3_secret_key()));
+    let mut request = request(&client);
+    request.name = Some(Secret::new("韦小宝"));
+    request.id_card = Some(Secret::new("11204416541220243X"));
+    assert!(!format!("{request:?}").contains("243X"));
+    let token = client.detect_auth(&request).await.unwrap().biz_token;
+    emulator
+        .complete_wechat(&token, WeChatOutcome::Pass)
+        .unwrap();
+    let info = client.detect_info(&token).await.unwrap();
+    let text = info.text.as_ref().unwrap();
+    assert_eq!(text.name.as_ref().map(Secret::expose), Some("韦小宝"));
+    assert_eq!(
+        text.id_card.as_ref().map(Secret::expose),
+        Some("11204416541220243X")
+    );
+    let shown = format!("{info:?}");
+    assert!(!shown.contains("韦小宝") && !shown.contains("243X") && !shown.contains("order-7"));
+}
+
+#[tokio::test]
+async fn detect_auth_enforces_the_documented_field_limits() {
+    let (emulator, _) = emulator().await;
+    let client = emulator.tc3_client();
+    let refused = |mut request: DetectAuthRequest| {
+        let client = client.clone();
+        async move {
+            request.rule_id = client.rule_id().to_owned();
+            client.detect_auth(&request).await.unwrap_err().code()
+        }
+    };
+    let mut long_name = DetectAuthRequest::new("1");
+    long_name.name = Some(Secret::new("名".repeat(33)));
+    assert_eq!(
+        refused(long_name).await,
+        Some(ApiErrorCode::InvalidParameter)
+    );
+    let mut lower_x = DetectAuthRequest::new("1");
+    lower_x.id_card = Some(Secret::new("11204416541220243x"));
+    assert_eq!(refused(lower_x).await, Some(ApiErrorCode::InvalidParameter));
+    let mut not_http = DetectAuthRequest::new("1");
+    not_http.redirect_url = Some("ftp://shop.example/back".to_owned());
+    assert_eq!(
+        refused(not_http).await,
+        Some(ApiErrorCode::InvalidParameter)
+    );
+    // Without a RedirectUrl the page goes to the vendor's product page.
+    let token = client
+        .detect_auth(&DetectAuthRequest::new("1"))
+        .await
+        .unwrap()
+        .biz_token;
+    let back = emulator
+        .complete_wechat(&token, WeChatOutcome::Pass)
+        .unwrap();
+    assert!(
+        back.as_str()
+            .starts_with("https://cloud.tencent.com/product/faceid?Is=sdk-topnav&BizToken=")
+    );
+}
