@@ -218,9 +218,13 @@
 //! the mini program's SDK. *Inferred*: the redirect's `BizToken=` and
 //! `Extra=` parameters and the absence of a signature on it, the
 //! BizToken's format, `ErrCode` mirroring the last attempt, which codes are
-//! billed (0, 1002, 2006, 2016) and the error for a RuleId other than the
-//! token's (`InvalidParameter`). Not emulated: field encryption, media,
-//! intention results, rate limits.
+//! billed (0, 1002, 2006, 2016), the error for a RuleId other than the
+//! token's (`InvalidParameter`), and `MissingParameter` / `UnknownParameter`
+//! for a body without a required field or with an undocumented one (the
+//! bodies are read by the documented field names, not through the crate's
+//! types). Not emulated: field encryption (refused with
+//! `FailedOperation.DecryptSystemError`), media, intention results, rate
+//! limits.
 
 mod builder;
 mod counts;

@@ -410,3 +410,111 @@ async fn detect_auth_enforces_the_documented_field_limits() {
             .starts_with("https://cloud.tencent.com/product/faceid?Is=sdk-topnav&BizToken=")
     );
 }
+
+/// Sends `body` as `action`, signed as the documents say, to `emulator`.
+async fn send_signed(emulator: &Emulator, action: &str, body: &str) -> serde_json::Value {
+    use tencent_faceid::tc3::sign::{SigningInput, authorization};
+    let url = emulator.base_url();
+    let host = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
+    let timestamp = emulator
+        .clock()
+        .now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let input = SigningInput {
+        method: "POST",
+        query: "",
+        headers: &[("Content-Type", "application/json"), ("Host", &host)],
+        payload: body.as_bytes(),
+        service: "faceid",
+        timestamp,
+    };
+    let key = Secret::new(emulator.tc3_secret_key());
+    reqwest::Client::new()
+        .post(url.as_str())
+        .header("Content-Type", "application/json")
+        .header("X-TC-Action", action)
+        .header("X-TC-Version", "2018-03-01")
+        .header("X-TC-Timestamp", timestamp.to_string())
+        .header(
+            "Authorization",
+            authorization(emulator.tc3_secret_id(), &key, &input),
+        )
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_emulator_reads_only_the_documented_field_names() {
+    let (emulator, _) = emulator().await;
+    let code = |answer: &serde_json::Value| answer["Response"]["Error"]["Code"].clone();
+    let misnamed = send_signed(
+        &emulator,
+        "DetectAuth",
+        r#"{"RuleId":"1","RedirectURL":"https://a.example"}"#,
+    )
+    .await;
+    assert_eq!(code(&misnamed), "UnknownParameter");
+    let missing = send_signed(&emulator, "DetectAuth", r#"{"Extra":"x"}"#).await;
+    assert_eq!(code(&missing), "MissingParameter");
+    let unknown_action = send_signed(&emulator, "DescribeInstances", "{}").await;
+    assert_eq!(code(&unknown_action), "InvalidAction");
+    let started = send_signed(
+        &emulator,
+        "DetectAuth",
+        r#"{"RuleId":"1","TerminalType":"weixinh5"}"#,
+    )
+    .await;
+    let token = started["Response"]["BizToken"].as_str().unwrap();
+    let pulled = send_signed(
+        &emulator,
+        "GetDetectInfoEnhanced",
+        &format!(r#"{{"BizToken":"{token}","RuleId":"1","InfoType":"0","BestFramesCount":2}}"#),
+    )
+    .await;
+    assert!(pulled["Response"]["Text"]["ErrCode"].is_null(), "{pulled}");
+    assert_eq!(
+        pulled["Response"]["Text"]["LivenessDetail"],
+        serde_json::json!([])
+    );
+}
+
+#[tokio::test]
+async fn the_page_offers_the_documented_failure_codes() {
+    let (emulator, _) = emulator().await;
+    let client = emulator.tc3_client();
+    let started = client.detect_auth(&request(&client)).await.unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = http
+        .get(started.url.unwrap())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("value=\"fail-1002\""));
+    let done = http
+        .post(emulator.base_url().join("/wechat/verify").unwrap())
+        .form(&[
+            ("token", started.biz_token.as_str()),
+            ("outcome", "fail-1002"),
+            ("code", "2006"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 302);
+    let info = client.detect_info(&started.biz_token).await.unwrap();
+    assert_eq!(info.err_code(), Some(1002));
+    assert_eq!(info.billed_attempts(), 1, "1002 is billed on the Plus page");
+}

@@ -24,9 +24,9 @@ use url::Url;
 use super::{EmulatorError, lock};
 use crate::clock::Clock;
 use crate::secret::Secret;
-use crate::tc3::{DetectAuthRequest, DetectInfoRequest};
 
 pub(super) mod auth;
+mod request;
 pub(super) mod routes;
 
 /// How long a BizToken can be verified (documented).
@@ -163,8 +163,20 @@ impl WeChatVendor {
 
     /// `DetectAuth`: checks the fields' documented limits and issues a
     /// BizToken whose `Url` is this emulator's page.
-    pub(super) fn detect_auth(&self, request: DetectAuthRequest) -> Result<Value, ApiRefusal> {
+    pub(super) fn detect_auth(&self, body: &[u8]) -> Result<Value, ApiRefusal> {
+        let request: request::DetectAuth = request::read(body)?;
+        request::refuse_encryption(request.encryption.as_ref(), false)?;
         self.check_rule(&request.rule_id)?;
+        if request
+            .image_base64
+            .as_ref()
+            .is_some_and(|image| image.expose().len() > 3 * 1024 * 1024)
+        {
+            return Err(ApiRefusal::new(
+                "InvalidParameter",
+                "ImageBase64 超过 3 MB。",
+            ));
+        }
         let too_long =
             |value: Option<&str>, max: usize| value.is_some_and(|v| v.chars().count() > max);
         if too_long(request.name.as_ref().map(Secret::expose), 32) {
@@ -219,7 +231,12 @@ impl WeChatVendor {
 
     /// `GetDetectInfoEnhanced` (the text part: `InfoType` is not needed
     /// for it).
-    pub(super) fn detect_info(&self, request: &DetectInfoRequest) -> Result<Value, ApiRefusal> {
+    pub(super) fn detect_info(&self, body: &[u8]) -> Result<Value, ApiRefusal> {
+        let request: request::DetectInfo = request::read(body)?;
+        request::refuse_encryption(
+            request.encryption.as_ref(),
+            request.is_encrypt_response == Some(true),
+        )?;
         self.check_rule(&request.rule_id)?;
         let now = self.now();
         let mut tokens = lock(&self.tokens);

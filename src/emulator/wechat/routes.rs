@@ -11,7 +11,6 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::auth::{check, unix_seconds};
@@ -51,11 +50,6 @@ fn envelope(result: Result<Value, ApiRefusal>) -> Response {
     Json(json!({ "Response": body })).into_response()
 }
 
-fn body_of<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiRefusal> {
-    serde_json::from_slice(body)
-        .map_err(|_| ApiRefusal::new("InvalidParameter", "请求体不是该接口要求的 JSON。"))
-}
-
 async fn api(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
     let action = headers
         .get("x-tc-action")
@@ -80,13 +74,25 @@ async fn api(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes)
             return Err(ApiRefusal::new("NoSuchVersion", "接口版本不存在。"));
         }
         match action.as_str() {
-            "DetectAuth" => vendor.detect_auth(body_of(&body)?),
-            "GetDetectInfoEnhanced" => vendor.detect_info(&body_of(&body)?),
+            "DetectAuth" => vendor.detect_auth(&body),
+            "GetDetectInfoEnhanced" => vendor.detect_info(&body),
             _ => Err(ApiRefusal::new("InvalidAction", "接口不存在。")),
         }
     });
     envelope(answer)
 }
+
+/// The failure codes the page offers (DETECTAUTH.md §6.2).
+const DOCUMENTED_FAILURES: [(i64, &str); 8] = [
+    (15, "Token 过期"),
+    (16, "已达到重试上限"),
+    (301, "身份证号与传入的不一致"),
+    (1001, "活体检测超时"),
+    (1002, "疑似非活体"),
+    (1008, "网络不稳定"),
+    (2006, "姓名和身份证号不一致"),
+    (2016, "比对相似度未达到通过标准"),
+];
 
 #[derive(Deserialize)]
 struct PageQuery {
@@ -105,6 +111,14 @@ async fn verify_page(
         )
             .into_response();
     }
+    let documented: String = DOCUMENTED_FAILURES
+        .iter()
+        .map(|(code, text)| {
+            format!(
+                "<button id=\"fail-{code}\" type=\"submit\" name=\"outcome\" value=\"fail-{code}\">{code}: {text}</button>\n"
+            )
+        })
+        .collect();
     // The token is one this emulator issued: hex digits and dashes.
     Html(page::document(
         "WeChat face verification (emulator)",
@@ -120,6 +134,8 @@ async fn verify_page(
              <input id=\"code\" name=\"code\" value=\"2006\" inputmode=\"numeric\">\n\
              <button id=\"fail\" type=\"submit\" name=\"outcome\" value=\"fail\">fail</button>\n\
              <button id=\"abandon\" type=\"submit\" name=\"outcome\" value=\"abandon\">close the page (no redirect)</button>\n\
+             </section>\n<section class=\"card\">\n\
+             <details><summary>Documented failure codes</summary>\n{documented}</details>\n\
              </section>\n</form>\n",
             token = query.token
         ),
@@ -138,9 +154,14 @@ struct Done {
 /// The page's buttons: `302` to the RedirectUrl with the BizToken, or a
 /// closing page for "abandon".
 async fn verify_done(State(shared): State<Arc<Shared>>, Form(done): Form<Done>) -> Response {
-    let outcome = match (done.outcome.as_str(), done.code.as_deref().map(str::parse)) {
-        ("pass", _) => WeChatOutcome::Pass,
-        ("fail", Some(Ok(code))) => WeChatOutcome::Fail(code),
+    let code = |text: Option<&str>| text.and_then(|code| code.parse().ok());
+    let outcome = match (done.outcome.as_str(), done.code.as_deref()) {
+        ("pass", _) => Some(WeChatOutcome::Pass),
+        ("fail", typed) => code(typed).map(WeChatOutcome::Fail),
+        (button, _) => code(button.strip_prefix("fail-")).map(WeChatOutcome::Fail),
+    };
+    let outcome = match (done.outcome.as_str(), outcome) {
+        (_, Some(outcome)) => outcome,
         ("abandon", _) => {
             return Html(page::document(
                 "Closed",
