@@ -64,3 +64,4 @@ mod signing;
 mod start_limits;
 mod tickets;
 mod untrusted_callbacks;
+mod wechat_vendor;
