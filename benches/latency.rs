@@ -49,6 +49,7 @@ async fn slow_vendor(clock: ManualClock) -> Emulator {
 
 async fn face_id(emulator: &Emulator, warm_up: WarmUp) -> FaceId {
     FaceId::emulated(emulator)
+        .callback_url_per_request()
         .allow_emulator_in_release(true) // benches build in release
         .warm_up(warm_up)
         .build()

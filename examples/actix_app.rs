@@ -17,15 +17,16 @@ async fn start(face_id: web::Data<FaceId>, p: web::Form<Person>) -> Result<Start
 }
 
 async fn callback(Verified(outcome): Verified) -> &'static str {
-    match (outcome.repeated, outcome.passed()) {
-        (true, _) => "already verified: a reload grants nothing twice",
-        (false, true) => "verified", // grant here, once
-        (false, false) => "not verified, please try again",
+    match (outcome.passed(), outcome.repeated) {
+        (true, false) => "verified", // grant here, once
+        (true, true) => "verified (shown again: a reload grants nothing twice)",
+        (false, _) => "not verified, please try again",
     }
 }
 
 #[actix_web::main]
 async fn main() -> Result<(), Report> {
+    tracing_subscriber::fmt::init(); // the crate's warnings and errors, on stderr
     let face_id = FaceId::from_env_or_emulator("http://127.0.0.1:8080/face/callback").await?;
     let app = move || {
         App::new()

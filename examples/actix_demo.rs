@@ -15,15 +15,20 @@ use std::net::TcpListener;
 
 use actix_web::{App, HttpServer};
 use faceid_demo::actix_demo::{configure, demo_state};
-use faceid_demo::{BoxError, wiring};
+use faceid_demo::wiring;
+use tencent_faceid::Report;
 
+/// Errors are printed through `Report`: their message and causes, not
+/// their `Debug`.
 #[actix_web::main]
-async fn main() -> Result<(), BoxError> {
+async fn main() -> Result<(), Report> {
     wiring::init_tracing();
     let addr = std::env::var("DEMO_ADDR").unwrap_or_else(|_| "127.0.0.1:3001".to_owned());
     let listener = TcpListener::bind(&addr)?;
-    let public_url = wiring::public_url(listener.local_addr()?)?;
-    let (state, emulator) = demo_state(public_url.clone()).await?;
+    let public_url = wiring::public_url(listener.local_addr()?).map_err(Report::boxed)?;
+    let (state, emulator) = demo_state(public_url.clone())
+        .await
+        .map_err(Report::boxed)?;
     wiring::announce(emulator.as_ref(), &public_url);
     HttpServer::new(move || App::new().configure(configure(state.clone())))
         .listen(listener)?

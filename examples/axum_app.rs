@@ -19,15 +19,16 @@ async fn start(
 }
 
 async fn callback(Verified(outcome): Verified) -> &'static str {
-    match (outcome.repeated, outcome.passed()) {
-        (true, _) => "already verified: a reload grants nothing twice",
-        (false, true) => "verified", // grant here, once
-        (false, false) => "not verified, please try again",
+    match (outcome.passed(), outcome.repeated) {
+        (true, false) => "verified", // grant here, once
+        (true, true) => "verified (shown again: a reload grants nothing twice)",
+        (false, _) => "not verified, please try again",
     }
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Report> {
+    tracing_subscriber::fmt::init(); // the crate's warnings and errors, on stderr
     let face_id = FaceId::from_env_or_emulator("http://127.0.0.1:3000/face/callback").await?;
     let app = Router::new()
         .route("/face/callback", face_id.callback_route(callback))

@@ -36,17 +36,20 @@
 use std::net::SocketAddr;
 
 use faceid_demo::axum_demo::{Demo, demo};
-use faceid_demo::{BoxError, wiring};
+use faceid_demo::wiring;
+use tencent_faceid::Report;
 
+/// Errors are printed through `Report`: their message and causes, not
+/// their `Debug`.
 #[tokio::main]
-async fn main() -> Result<(), BoxError> {
+async fn main() -> Result<(), Report> {
     wiring::init_tracing();
     let addr: SocketAddr = std::env::var("DEMO_ADDR")
         .unwrap_or_else(|_| "127.0.0.1:3000".to_owned())
         .parse()?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    let public_url = wiring::public_url(listener.local_addr()?)?;
-    let Demo { router, emulator } = demo(public_url.clone()).await?;
+    let public_url = wiring::public_url(listener.local_addr()?).map_err(Report::boxed)?;
+    let Demo { router, emulator } = demo(public_url.clone()).await.map_err(Report::boxed)?;
     wiring::announce(emulator.as_ref(), &public_url);
     let app = router.into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).await?;

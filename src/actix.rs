@@ -50,7 +50,10 @@
 //!
 //! # #[actix_web::main]
 //! # async fn main() -> Result<(), tencent_faceid::facade::FaceIdError> {
-//! let face_id = FaceId::builder("appId001", "secret").build().await?; // or FaceId::from_env()
+//! let face_id = FaceId::builder("appId001", "secret") // or FaceId::from_env()
+//!     .callback_url("https://shop.example/face/callback")
+//!     .build()
+//!     .await?;
 //! let app = App::new()
 //!     .app_data(web::Data::new(face_id.clone()))
 //!     .route("/start/{user}", web::post().to(start))
@@ -123,7 +126,10 @@ impl FaceId {
     /// async fn callback(Verified(outcome): Verified) -> String {
     ///     format!("passed: {}", outcome.passed())
     /// }
-    /// let face_id = FaceId::builder("appId001", "secret").build().await?;
+    /// let face_id = FaceId::builder("appId001", "secret")
+    ///     .callback_url("https://shop.example/face/callback")
+    ///     .build()
+    ///     .await?;
     /// let app = App::new().service(face_id.callback_resource("/face/callback", callback));
     /// # Ok(()) }
     /// ```

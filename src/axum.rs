@@ -128,7 +128,10 @@ impl FaceId {
     /// async fn callback(Verified(outcome): Verified) -> String {
     ///     format!("passed: {}", outcome.passed())
     /// }
-    /// let face_id = FaceId::builder("appId001", "secret").build().await?;
+    /// let face_id = FaceId::builder("appId001", "secret")
+    ///     .callback_url("https://shop.example/face/callback")
+    ///     .build()
+    ///     .await?;
     /// let app: Router = Router::new().route("/face/callback", face_id.callback_route(callback));
     /// # Ok(()) }
     /// ```

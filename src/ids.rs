@@ -28,13 +28,17 @@ pub enum IdentifierError {
         actual: usize,
     },
     /// The value holds a character the vendor does not accept.
-    #[error("{what} may only hold {allowed}; character {position} is not one of them")]
+    #[error(
+        "{what} may only hold {allowed}; character {} (counting from 1) is not one of them",
+        .position + 1
+    )]
     InvalidCharacter {
         /// `"order number"` or `"user id"`.
         what: &'static str,
         /// The characters allowed.
         allowed: &'static str,
-        /// Zero-based position of the first offending character.
+        /// Zero-based position of the first offending character (the
+        /// message counts from 1).
         position: usize,
     },
 }
@@ -171,12 +175,12 @@ mod tests {
         let err = OrderNo::new("abc_1").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "order number may only hold ASCII letters and digits; character 3 is not one of them"
+            "order number may only hold ASCII letters and digits; character 4 (counting from 1) is not one of them"
         );
         let err = UserId::new("user-1").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "user id may only hold ASCII letters and digits (the vendor forbids special characters); character 4 is not one of them"
+            "user id may only hold ASCII letters and digits (the vendor forbids special characters); character 5 (counting from 1) is not one of them"
         );
         let err = UserId::new("u".repeat(33)).unwrap_err();
         assert_eq!(

@@ -128,6 +128,7 @@ mod secret;
 pub mod session;
 pub mod settle;
 pub mod sign;
+pub mod tc3;
 #[cfg(feature = "emulator")]
 pub mod testing;
 pub mod tickets;
@@ -193,7 +194,10 @@ pub use wiring::Wiring;
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let tickets = VaultTickets { sign: "sign-ticket".into(), nonce: "nonce-ticket".into() };
-/// let face_id = FaceId::builder("appId001", "secret").tickets(tickets).build().await?;
+/// let face_id = FaceId::builder("appId001", "secret")
+///     .callback_url("https://shop.example/face/callback")
+///     .tickets(tickets)
+///     .build().await?;
 /// # assert!(!face_id.is_emulated());
 /// # Ok(()) }
 /// ```

@@ -23,7 +23,7 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tencent_faceid::FaceId;
 use tencent_faceid::ids::OrderNo;
 use tencent_faceid::orders::Retention;
-use tencent_faceid::settle::{PurgerHandle, ReconcilerHandle, Settlement, Settler, SettlerBuilder};
+use tencent_faceid::settle::{Settlement, Settler, SettlerBuilder, TaskHandle};
 
 /// How many sessions the list keeps.
 const RECENT: usize = 100;
@@ -39,9 +39,9 @@ struct Session {
 /// The recent sessions, newest first.
 static SESSIONS: Mutex<VecDeque<Session>> = Mutex::new(VecDeque::new());
 /// The running reconcilers, kept for as long as the process runs.
-static RECONCILERS: Mutex<Vec<ReconcilerHandle>> = Mutex::new(Vec::new());
+static RECONCILERS: Mutex<Vec<TaskHandle>> = Mutex::new(Vec::new());
 /// The running purgers, kept for as long as the process runs.
-static PURGERS: Mutex<Vec<PurgerHandle>> = Mutex::new(Vec::new());
+static PURGERS: Mutex<Vec<TaskHandle>> = Mutex::new(Vec::new());
 /// The bucket bounds of the `*_seconds` histograms: vendor calls and starts.
 const SECONDS_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,

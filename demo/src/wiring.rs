@@ -65,6 +65,7 @@ pub(crate) async fn face_id(options: Options) -> Result<FaceId, BoxError> {
     let retention = super::sessions::retention()?;
     let face_id = database(builder)
         .await?
+        .callback_url_per_request() // each start comes back to its own public URL
         // FACEID_DATABASE_URL=mysql://… too.
         .database_connector(MySqlConnector)
         .browser_binding(options.browser_binding)

@@ -5,9 +5,15 @@
 //! recovery ([`CallbackVerifierBuilder::record_judge`](super::CallbackVerifierBuilder::record_judge)).
 //!
 //! That happens when another system sharing the app id fetched a SIGN
-//! ticket: the vendor signs the next callback with a ticket this server
-//! never saw. The record (`queryfacerecord`, signed with our own valid
-//! ticket) says what really happened, so the user keeps their session.
+//! ticket (the vendor signs the next callback with a ticket this server
+//! never saw), or when the callback was altered (a user editing `code` in
+//! the address bar): the two cannot be told apart. The record
+//! (`queryfacerecord`, signed with our own valid ticket) says what really
+//! happened, so the user keeps their session and nobody can fake a pass:
+//! the callback is answered 200 with the record's verdict, marked
+//! [`judged_by_record`](super::VerificationOutcome::judged_by_record), and
+//! its order is consumed (a genuine callback that follows is a replay,
+//! 409). Without a record (a session never finished) it is 401.
 //!
 //! Bounded, so that nobody can make the server hammer the vendor: only for
 //! a pending order (with browser binding on, only from the order's own
@@ -115,7 +121,7 @@ impl CallbackVerifier {
         let Some(answer) = fetched? else {
             return Err(bad_signature());
         };
-        tracing::warn!(order_no = %order_no, code = answer.code.as_str(), "accepted a callback on the vendor's record: another system sharing the app id fetched the SIGN ticket it was signed with");
+        tracing::warn!(order_no = %order_no, code = answer.code.as_str(), "accepted a callback on the vendor's record, whose verdict replaced the callback's: its signature matches no SIGN ticket this server knows, because it was altered (tampering) or signed with a ticket another system sharing the app id fetched");
         if let Some(settler) = &inner.settler {
             let claim = std::mem::take(&mut callback.claim);
             callback.claim = settler.callback_claim(claim, &answer.code);

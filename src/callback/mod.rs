@@ -38,11 +38,16 @@
 //!    that matches neither makes the ticket provider look for newer tickets
 //!    once (rate-limited): another instance may have rotated them.
 //! 5. **The vendor's record as the last judge** (with
-//!    [`CallbackVerifierBuilder::record_judge`], on by default): when even the newer tickets do not match, another system
-//!    sharing the app id fetched the ticket the vendor signed with. The
-//!    vendor's record of the order decides, once per order per 5 seconds:
-//!    it exists, so the callback is accepted with the record's code
-//!    ([`VerificationOutcome::judged_by_record`]); it does not, so 401.
+//!    [`CallbackVerifierBuilder::record_judge`], on by default): when even
+//!    the newer tickets do not match, either another system sharing the
+//!    app id fetched the ticket the vendor signed with, or the callback
+//!    was altered (a user editing `code`): the two cannot be told apart.
+//!    The vendor's record of the order decides, once per order per 5
+//!    seconds: it exists, so the callback is answered **200 with the
+//!    record's verdict**, not the callback's
+//!    ([`VerificationOutcome::judged_by_record`]; nobody can fake a pass),
+//!    and the order is consumed (the genuine callback that may follow is a
+//!    replay, 409); it does not, so 401. The log names both causes.
 //! 6. **Confirmation** (only with [`CallbackVerifierBuilder::confirm`],
 //!    and only for callbacks that claim a pass): the vendor's own record,
 //!    fetched with `queryfacerecord`, must exist, be for this order and app,

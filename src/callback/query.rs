@@ -13,7 +13,9 @@ use crate::sign::ParseSignatureError;
 #[non_exhaustive]
 pub enum Malformed {
     /// The query string is longer than the configured maximum.
-    #[error("the query string is {actual} bytes long, more than the {max} accepted")]
+    #[error(
+        "the query string is {actual} bytes long, more than the {max} accepted (CallbackVerifierBuilder::max_query_len)"
+    )]
     TooLong {
         /// The configured maximum.
         max: usize,

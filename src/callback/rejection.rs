@@ -146,9 +146,18 @@ pub struct CallbackRejection {
     kind: RejectionKind,
     order_no: Option<OrderNo>,
     source: Option<Arc<dyn StdError + Send + Sync + 'static>>,
+    /// Of an App SDK result rather than a callback: said in its words
+    /// (`sign`, "App SDK result").
+    from_app: bool,
 }
 
 impl CallbackRejection {
+    /// The same rejection, of an App SDK result.
+    pub(crate) fn of_app_result(mut self) -> Self {
+        self.from_app = true;
+        self
+    }
+
     /// What kind of rejection this is.
     pub fn kind(&self) -> &RejectionKind {
         &self.kind
@@ -198,12 +207,26 @@ impl fmt::Display for CallbackRejection {
             Some(order_no) => write!(f, "order {order_no}"),
             None => f.write_str("the order"),
         };
+        let (what, signature) = if self.from_app {
+            ("App SDK result", "sign")
+        } else {
+            ("callback", "newSignature")
+        };
         match &self.kind {
-            RejectionKind::Malformed(malformed) => write!(f, "malformed callback: {malformed}"),
+            RejectionKind::Malformed(Malformed::InvalidSignature(_)) if self.from_app => {
+                f.write_str("malformed App SDK result: field `sign` is not 40 hex digits")
+            }
+            RejectionKind::Malformed(Malformed::InvalidOrderNo(_)) if self.from_app => {
+                f.write_str("malformed App SDK result: field `orderNo` is not a valid order number")
+            }
+            RejectionKind::Malformed(malformed) => write!(f, "malformed {what}: {malformed}"),
             RejectionKind::BadSignature => {
-                f.write_str("newSignature does not match for ")?;
+                write!(f, "{signature} does not match for ")?;
                 order(f)?;
-                f.write_str(": the callback was altered or not signed with this app's current or previous SIGN ticket")
+                write!(
+                    f,
+                    ": the {what} was altered or not signed with this app's current or previous SIGN ticket"
+                )
             }
             RejectionKind::UnknownOrder => {
                 order(f)?;
@@ -214,7 +237,7 @@ impl fmt::Display for CallbackRejection {
                 f.write_str(" has expired; start a new verification")
             }
             RejectionKind::Replay => {
-                f.write_str("the callback for ")?;
+                write!(f, "the {what} for ")?;
                 order(f)?;
                 f.write_str(" was already accepted once")
             }
@@ -237,7 +260,10 @@ impl fmt::Display for CallbackRejection {
                 write!(f, ": {why}")
             }
             RejectionKind::TicketsUnavailable => {
-                f.write_str("no SIGN ticket is available to check the callback; try again later")
+                write!(
+                    f,
+                    "no SIGN ticket is available to check the {what}; try again later"
+                )
             }
             RejectionKind::StoreUnavailable => {
                 f.write_str("the order store is unavailable; try again later")
@@ -282,6 +308,7 @@ pub(super) fn reject(
         kind,
         order_no,
         source,
+        from_app: false,
     };
     let order_no = rejection.order_no.as_ref().map(tracing::field::display);
     let kind = tracing::field::display(rejection.kind.as_str());

@@ -100,7 +100,7 @@ impl Emulator {
     /// use tencent_faceid::session::StartSession;
     /// use tencent_faceid::FaceId;
     /// let emulator = Emulator::start().await?;
-    /// let face_id = FaceId::emulated(&emulator).build().await?; // the emulator's licence
+    /// let face_id = FaceId::emulated(&emulator).callback_url_per_request().build().await?; // App SDK only
     /// let launch = face_id
     ///     .start_sdk(StartSession::for_sdk(UserId::new("user42")?).name("Zhang San").id_number("110101199003071234"))
     ///     .await?;

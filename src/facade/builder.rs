@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::database::{DatabaseConnector, DatabaseSettings};
+use super::release::Release;
 use super::warm::{WarmUp, warm_up};
 use super::{FaceId, FaceIdError};
 use crate::callback::{CallbackVerifier, CallbackVerifierBuilder};
@@ -51,12 +52,14 @@ pub struct FaceIdBuilder {
     tickets: Option<Arc<dyn TicketProvider>>,
     store: Option<Arc<dyn SettlementStore>>,
     callback_url: Option<String>,
+    callback_url_per_request: bool,
+    http_callback_in_release: bool,
     #[cfg(feature = "redis")]
     redis_url: Option<String>,
     #[cfg(feature = "redis")]
     redis_prefix: Option<String>,
     #[cfg(feature = "postgres")]
-    postgres: super::postgres::PostgresSettings,
+    pub(super) postgres: super::postgres::PostgresSettings,
     database: Option<DatabaseSettings>,
     connectors: Vec<Arc<dyn DatabaseConnector>>,
     browser_binding: bool,
@@ -104,6 +107,8 @@ impl FaceIdBuilder {
             tickets: None,
             store: None,
             callback_url: None,
+            callback_url_per_request: false,
+            http_callback_in_release: false,
             #[cfg(feature = "redis")]
             redis_url: None,
             #[cfg(feature = "redis")]
@@ -139,9 +144,51 @@ impl FaceIdBuilder {
     ///
     /// # Errors
     /// At [build](Self::build): [`FaceIdError::CallbackUrl`] when it is not
-    /// an absolute http(s) URL.
+    /// an absolute http(s) URL; [`FaceIdError::NoCallbackUrl`] when none
+    /// is set and [`callback_url_per_request`](Self::callback_url_per_request)
+    /// was not called; [`FaceIdError::HttpCallbackUrl`] for an `http://`
+    /// URL in a release build, unless its host is loopback or
+    /// [`allow_http_callback_url`](Self::allow_http_callback_url) says so.
     pub fn callback_url(mut self, url: impl Into<String>) -> Self {
         self.callback_url = Some(url.into());
+        self
+    }
+
+    /// Builds without a callback URL: every [`StartSession`](crate::session::StartSession)
+    /// of the H5 editions brings its own
+    /// ([`StartSession::new`](crate::session::StartSession::new)), or the
+    /// app starts App SDK sessions only. Without it, a `FaceId` with no
+    /// [callback URL](Self::callback_url) is a build error
+    /// ([`FaceIdError::NoCallbackUrl`]) rather than a 500 on every start.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), tencent_faceid::facade::FaceIdError> {
+    /// use tencent_faceid::facade::{FaceIdError, WarmUp};
+    /// use tencent_faceid::FaceId;
+    /// let built = FaceId::builder("appId001", "secret").warm_up(WarmUp::Off).build().await;
+    /// assert!(matches!(built, Err(FaceIdError::NoCallbackUrl)));
+    /// let face_id = FaceId::builder("appId001", "secret")
+    ///     .callback_url_per_request()
+    ///     .warm_up(WarmUp::Off)
+    ///     .build()
+    ///     .await?;
+    /// assert!(face_id.callback_url().is_none());
+    /// # Ok(()) }
+    /// ```
+    pub fn callback_url_per_request(mut self) -> Self {
+        self.callback_url_per_request = true;
+        self
+    }
+
+    /// Allows an `http://` [callback URL](Self::callback_url) whose host
+    /// is not loopback in a release build (refused there by default: the
+    /// callback and its binding cookie, which is `Secure` only for an
+    /// `https` callback URL, would travel in clear). For a release build
+    /// that really is not production; [`FaceIdBuilder::from_env`] reads
+    /// it from `FACEID_HTTP_CALLBACK_IN_RELEASE=1`.
+    pub fn allow_http_callback_url(mut self, allow: bool) -> Self {
+        self.http_callback_in_release = allow;
         self
     }
 
@@ -172,6 +219,7 @@ impl FaceIdBuilder {
     /// use tencent_faceid::orders::MemoryOrderStore;
     /// use tencent_faceid::FaceId;
     /// let face_id = FaceId::builder("appId001", "secret")
+    ///     .callback_url("https://shop.example/face/callback")
     ///     .store(MemoryOrderStore::with_capacity(10_000))
     ///     .warm_up(WarmUp::Off)
     ///     .build()
@@ -217,6 +265,7 @@ impl FaceIdBuilder {
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
     /// use tencent_faceid::FaceId;
     /// let face_id = FaceId::builder("appId001", "secret")
+    ///     .callback_url("https://shop.example/face/callback")
     ///     .postgres("postgres://app@db/app")
     ///     .build()
     ///     .await?;
@@ -248,7 +297,11 @@ impl FaceIdBuilder {
     ///     .acquire_timeout(Duration::from_secs(1))
     ///     .connect("postgres://app@db/app")
     ///     .await?;
-    /// let face_id = FaceId::builder("appId001", "secret").postgres_pool(pool).build().await?;
+    /// let face_id = FaceId::builder("appId001", "secret")
+    ///     .callback_url("https://shop.example/face/callback")
+    ///     .postgres_pool(pool)
+    ///     .build()
+    ///     .await?;
     /// # Ok(()) }
     /// ```
     #[cfg(feature = "postgres")]
@@ -266,6 +319,7 @@ impl FaceIdBuilder {
     /// use tencent_faceid::FaceId;
     /// use tencent_faceid::orders::PostgresPoolOptions;
     /// let face_id = FaceId::builder("appId001", "secret")
+    ///     .callback_url("https://shop.example/face/callback")
     ///     .postgres("postgres://app@db/app")
     ///     .postgres_pool_options(PostgresPoolOptions::new().max_connections(30))
     ///     .build()
@@ -330,6 +384,7 @@ impl FaceIdBuilder {
     /// use tencent_faceid::facade::WarmUp;
     /// use tencent_faceid::FaceId;
     /// let face_id = FaceId::builder("appId001", "secret")
+    ///     .callback_url("https://shop.example/face/callback")
     ///     .starter(|starter| starter.order_ttl(Duration::from_secs(15 * 60)).order_prefix("shop"))
     ///     .warm_up(WarmUp::Off)
     ///     .build()
@@ -357,6 +412,7 @@ impl FaceIdBuilder {
     /// use tencent_faceid::facade::WarmUp;
     /// use tencent_faceid::FaceId;
     /// let face_id = FaceId::builder("appId001", "secret")
+    ///     .callback_url("https://shop.example/face/callback")
     ///     .verifier(|verifier| verifier.confirm(true))
     ///     .warm_up(WarmUp::Off)
     ///     .build()
@@ -389,6 +445,7 @@ impl FaceIdBuilder {
     /// use tencent_faceid::facade::WarmUp;
     /// use tencent_faceid::FaceId;
     /// let face_id = FaceId::builder("appId001", "secret")
+    ///     .callback_url("https://shop.example/face/callback")
     ///     .browser_binding(false)
     ///     .warm_up(WarmUp::Off)
     ///     .build()
@@ -422,6 +479,7 @@ impl FaceIdBuilder {
     /// use tencent_faceid::FaceId;
     /// # let emulator = tencent_faceid::emulator::Emulator::start().await?;
     /// let face_id = FaceId::emulated(&emulator)
+    ///     .callback_url("https://shop.example/face/callback")
     ///     .settle(|settler| settler.on_settled(|settlement: Settlement| async move {
     ///         println!("{} {}", settlement.order_no, settlement.state.as_str());
     ///         Ok::<(), std::convert::Infallible>(())
@@ -464,10 +522,33 @@ impl FaceIdBuilder {
     ///
     /// # Errors
     /// [`FaceIdError`]: an empty app id or secret, an invalid base URL or
-    /// order prefix, the emulator in a release build, Redis unreachable,
-    /// PostgreSQL unreachable or its schema not migrated, the vendor out
-    /// of reach with [`WarmUp::Strict`].
+    /// order prefix, no callback URL, an `http://` callback URL in a
+    /// release build, the emulator in a release build, Redis unreachable,
+    /// PostgreSQL unreachable or its schema not migrated, the vendor
+    /// refusing the app id or secret at warm-up (unless [`WarmUp::Off`]),
+    /// the vendor out of reach with [`WarmUp::Strict`].
+    ///
+    /// In a debug build, what a release build would refuse (the emulator,
+    /// an `http://` callback URL) is said once on stderr, with or without
+    /// a `tracing` subscriber.
     pub async fn build(self) -> Result<FaceId, FaceIdError> {
+        let release = Release {
+            build: !cfg!(debug_assertions),
+            emulator_allowed: self.emulator_in_release,
+            http_callback_allowed: self.http_callback_in_release,
+        };
+        let callback_url = match &self.callback_url {
+            Some(url) => Some(release.check_callback_url(parse_callback_url(url)?)?),
+            None if self.callback_url_per_request => None,
+            None => return Err(FaceIdError::NoCallbackUrl),
+        };
+        let emulated = !matches!(self.vendor, Vendor::Tencent { .. });
+        if emulated {
+            release.check_emulator()?;
+        }
+        if let Some(line) = release.refusals_line(emulated, callback_url.as_ref()) {
+            say_once(&line);
+        }
         let shared_emulator = matches!(self.vendor, Vendor::SharedEmulator { .. });
         #[cfg_attr(not(feature = "emulator"), allow(unused_mut))]
         let mut key_licence: Option<Secret> = None;
@@ -484,7 +565,6 @@ impl FaceIdBuilder {
                 app_id,
                 secret,
             } => {
-                emulator_allowed(cfg!(debug_assertions), self.emulator_in_release)?;
                 let client = FaceIdClient::builder(app_id, secret).base_url(base_url.as_str());
                 tracing::warn!(
                     %base_url,
@@ -494,13 +574,11 @@ impl FaceIdBuilder {
             }
             #[cfg(feature = "emulator")]
             Vendor::Emulator(emulator) => {
-                emulator_allowed(cfg!(debug_assertions), self.emulator_in_release)?;
                 key_licence = Some(emulator.key_licence().into());
                 (emulator.client(), Some(announce(emulator)))
             }
             #[cfg(feature = "emulator")]
             Vendor::StartEmulator => {
-                emulator_allowed(cfg!(debug_assertions), self.emulator_in_release)?;
                 let emulator = crate::emulator::Emulator::start()
                     .await
                     .map_err(FaceIdError::EmulatorStart)?;
@@ -570,10 +648,6 @@ impl FaceIdBuilder {
             Some(configure) => configure(starter),
             None => starter,
         };
-        let callback_url = match self.callback_url {
-            Some(url) => Some(parse_callback_url(&url)?),
-            None => None,
-        };
         let (verifier, starter) = (verifier.build()?, starter.build()?);
         warm_up(&**wiring.tickets(), self.warm_up).await?;
         Ok(FaceId {
@@ -607,26 +681,8 @@ fn announce(emulator: crate::emulator::Emulator) -> crate::emulator::Emulator {
     emulator
 }
 
-/// Whether the emulator may run: always in a debug build, in a release
-/// build only when allowed.
-fn emulator_allowed(debug_build: bool, allowed_in_release: bool) -> Result<(), FaceIdError> {
-    if debug_build || allowed_in_release {
-        Ok(())
-    } else {
-        Err(FaceIdError::EmulatorInRelease)
-    }
-}
-
-#[cfg(all(test, feature = "emulator"))]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_emulator_is_refused_in_release_unless_allowed() {
-        assert!(emulator_allowed(true, false).is_ok());
-        assert!(emulator_allowed(false, true).is_ok());
-        let error = emulator_allowed(false, false).unwrap_err();
-        assert!(matches!(error, FaceIdError::EmulatorInRelease));
-        assert!(error.to_string().contains("FACEID_EMULATOR_IN_RELEASE=1"));
-    }
+/// Prints `line` on stderr, once per process.
+fn say_once(line: &str) {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| eprintln!("{line}"));
 }

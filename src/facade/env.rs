@@ -57,6 +57,10 @@ pub mod vars {
     /// Your callback route's absolute URL
     /// ([`FaceIdBuilder::callback_url`](crate::facade::FaceIdBuilder::callback_url)).
     pub const CALLBACK_URL: &str = "FACEID_CALLBACK_URL";
+    /// `1`: allow an `http://` callback URL to a host other than loopback
+    /// in a release build too
+    /// ([`FaceIdBuilder::allow_http_callback_url`](crate::facade::FaceIdBuilder::allow_http_callback_url)).
+    pub const HTTP_CALLBACK_IN_RELEASE: &str = "FACEID_HTTP_CALLBACK_IN_RELEASE";
 }
 
 /// The app id an emulator accepts unless built with another (the default
@@ -84,12 +88,15 @@ impl FaceIdBuilder {
     /// with [`vars::DATABASE_SCHEMA`], [`vars::CALLBACK_URL`] (optional); or
     /// [`vars::EMULATOR`]`=1` for the
     /// emulator (with [`vars::EMULATOR_IN_RELEASE`]`=1` to allow it in a
-    /// release build). Set the other options on the builder it returns.
+    /// release build; [`vars::HTTP_CALLBACK_IN_RELEASE`]`=1` likewise for
+    /// an `http://` callback URL). Set the other options on the builder it
+    /// returns.
     ///
     /// # Errors
     /// [`FaceIdError::MissingVariable`] naming the variable to set,
     /// [`FaceIdError::InvalidVariable`], [`FaceIdError::VendorAndEmulator`],
-    /// [`FaceIdError::FeatureMissing`].
+    /// [`FaceIdError::FeatureMissing`] (such as [`vars::EMULATOR_URL`]
+    /// without the feature `emulator`).
     pub fn from_env() -> Result<Self, FaceIdError> {
         Self::from_vars(|name| std::env::var(name).ok())
     }
@@ -174,6 +181,7 @@ impl FaceIdBuilder {
         let emulator_url = get(vars::EMULATOR_URL);
         let no_vendor = app_id.is_none() && get(vars::SECRET).is_none() && emulator_url.is_none();
         let mut builder = if let Some(base_url) = emulator_url {
+            emulator_feature(cfg!(feature = "emulator"), vars::EMULATOR_URL)?;
             if flag(vars::EMULATOR)? {
                 return Err(FaceIdError::InvalidVariable {
                     name: vars::EMULATOR_URL,
@@ -212,6 +220,7 @@ impl FaceIdBuilder {
             }
         };
         builder = builder.allow_emulator_in_release(flag(vars::EMULATOR_IN_RELEASE)?);
+        builder = builder.allow_http_callback_url(flag(vars::HTTP_CALLBACK_IN_RELEASE)?);
         if let Some(url) = get(vars::CALLBACK_URL) {
             builder = builder.callback_url(url);
         }
@@ -295,10 +304,34 @@ impl FaceIdBuilder {
     }
 }
 
-#[cfg(all(test, feature = "emulator"))]
+/// `what` needs the feature `emulator`: an error naming it unless
+/// `enabled`.
+fn emulator_feature(enabled: bool, what: &'static str) -> Result<(), FaceIdError> {
+    if enabled {
+        Ok(())
+    } else {
+        Err(FaceIdError::FeatureMissing {
+            what,
+            feature: "emulator",
+        })
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_shared_emulator_without_the_feature_is_an_error_naming_it() {
+        assert!(emulator_feature(true, vars::EMULATOR_URL).is_ok());
+        let error = emulator_feature(false, vars::EMULATOR_URL).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "FACEID_EMULATOR_URL needs the tencent-faceid feature `emulator`: enable it in Cargo.toml"
+        );
+    }
+
+    #[cfg(feature = "emulator")]
     #[test]
     fn no_vendor_means_the_emulator_only_when_asked_and_in_a_debug_build() {
         let nothing = |_: &str| None;
@@ -324,5 +357,61 @@ mod tests {
         // A half-configured vendor is an error, never the emulator.
         let secret_only = |name: &str| (name == vars::SECRET).then(|| "s".to_owned());
         assert!(FaceIdBuilder::configured_by(secret_only, asked(true)).is_err());
+    }
+}
+
+#[cfg(all(test, feature = "postgres"))]
+mod postgres_tests {
+    use super::*;
+
+    /// The vendor, a database, and `extra` as the environment.
+    fn configured(
+        extra: &'static [(&'static str, &'static str)],
+    ) -> Result<FaceIdBuilder, FaceIdError> {
+        let var = move |name: &str| {
+            let base = [
+                (vars::APP_ID, "appId001"),
+                (vars::SECRET, "secret"),
+                (vars::DATABASE_URL, "postgres://app@db/app"),
+            ];
+            base.iter()
+                .chain(extra)
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        };
+        let unconfigured = Unconfigured {
+            use_emulator: false,
+            debug_build: true,
+        };
+        FaceIdBuilder::configured_by(var, unconfigured)
+    }
+
+    #[test]
+    fn the_database_bounds_are_read_in_connections_and_milliseconds() {
+        let builder = configured(&[
+            (vars::DATABASE_MAX_CONNECTIONS, "30"),
+            (vars::DATABASE_ACQUIRE_TIMEOUT_MS, "500"),
+            (vars::DATABASE_STATEMENT_TIMEOUT_MS, "1500"),
+            (vars::DATABASE_TIMEOUT_MS, "2500"),
+        ])
+        .unwrap();
+        let expected = crate::orders::PostgresPoolOptions::new()
+            .max_connections(30)
+            .acquire_timeout(std::time::Duration::from_millis(500))
+            .statement_timeout(std::time::Duration::from_millis(1500));
+        assert_eq!(builder.postgres.pool_options, expected);
+        assert_eq!(
+            builder.postgres.timeout,
+            Some(std::time::Duration::from_millis(2500))
+        );
+    }
+
+    #[test]
+    fn a_database_bound_that_is_no_number_names_its_variable() {
+        let error = configured(&[(vars::DATABASE_ACQUIRE_TIMEOUT_MS, "2s")]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the environment variable FACEID_DATABASE_ACQUIRE_TIMEOUT_MS must be a whole number (of connections, or of milliseconds)"
+        );
     }
 }

@@ -49,6 +49,19 @@ pub enum FaceIdError {
         "the callback URL (FACEID_CALLBACK_URL / FaceIdBuilder::callback_url) must be an absolute http or https URL, such as https://shop.example/face/callback"
     )]
     CallbackUrl,
+    /// No callback URL is configured, and
+    /// [`FaceIdBuilder::callback_url_per_request`](super::FaceIdBuilder::callback_url_per_request)
+    /// does not say that every start brings its own.
+    #[error(
+        "no callback URL is configured: set FACEID_CALLBACK_URL (FaceIdBuilder::callback_url) to your callback route's absolute URL, or call FaceIdBuilder::callback_url_per_request if every start brings its own"
+    )]
+    NoCallbackUrl,
+    /// An `http://` callback URL to a host other than loopback, in a
+    /// release build.
+    #[error(
+        "the callback URL is http:// to a host other than loopback, which a release build refuses (the callback and its binding cookie would travel in clear): use your https:// URL, or set FACEID_HTTP_CALLBACK_IN_RELEASE=1 (FaceIdBuilder::allow_http_callback_url) if this build really is not production"
+    )]
+    HttpCallbackUrl,
     /// The emulator could not start (no loopback port).
     #[error("the FaceID emulator could not start; check that it may listen on a loopback port")]
     EmulatorStart(#[source] std::io::Error),
@@ -67,6 +80,13 @@ pub enum FaceIdError {
         "the access token and SIGN ticket could not be fetched at boot (strict warm-up): check FACEID_APP_ID, FACEID_SECRET and that the vendor is reachable, or warm up with WarmUp::BestEffort to start anyway"
     )]
     WarmUp(#[source] crate::tickets::TicketError),
+    /// The vendor refused the app id or secret when the access token was
+    /// fetched at boot (with [`WarmUp::BestEffort`](super::WarmUp::BestEffort)
+    /// too: no user could be served).
+    #[error(
+        "the vendor refused the app id or secret at boot: check FACEID_APP_ID and FACEID_SECRET against the FaceID console"
+    )]
+    CredentialsRefused(#[source] crate::tickets::TicketError),
     /// Redis could not be reached.
     #[cfg(feature = "redis")]
     #[error(

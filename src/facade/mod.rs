@@ -9,10 +9,11 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), tencent_faceid::facade::FaceIdError> {
 //! use tencent_faceid::FaceId;
-//! // In production: FACEID_APP_ID and FACEID_SECRET (FACEID_BASE_URL,
-//! // FACEID_REDIS_URL optional); in development FACEID_EMULATOR=1.
+//! // In production: FACEID_APP_ID, FACEID_SECRET and FACEID_CALLBACK_URL
+//! // (FACEID_BASE_URL, FACEID_REDIS_URL optional); in development FACEID_EMULATOR=1.
 //! # let vars = |name: &str| (name == "FACEID_EMULATOR").then(|| "1".to_owned());
-//! # let face_id = tencent_faceid::facade::FaceIdBuilder::from_vars(vars)?.build().await?;
+//! # let face_id = tencent_faceid::facade::FaceIdBuilder::from_vars(vars)?;
+//! # let face_id = face_id.callback_url("http://127.0.0.1:3000/face/callback").build().await?;
 //! # if false {
 //! let face_id = FaceId::from_env().await?;
 //! # }
@@ -51,6 +52,7 @@ mod env;
 mod error;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod release;
 mod warm;
 
 pub use builder::FaceIdBuilder;
@@ -150,6 +152,7 @@ impl FaceId {
     /// use tencent_faceid::facade::WarmUp;
     /// use tencent_faceid::FaceId;
     /// let face_id = FaceId::builder("appId001", "secret")
+    ///     .callback_url("https://shop.example/face/callback")
     ///     .starter(|starter| starter.order_ttl(Duration::from_secs(15 * 60)))
     ///     .verifier(|verifier| verifier.confirm(true))
     ///     .warm_up(WarmUp::Off) // no vendor here to fetch the first pair from
@@ -178,7 +181,10 @@ impl FaceId {
     /// use tencent_faceid::emulator::Emulator;
     /// use tencent_faceid::FaceId;
     /// let emulator = Emulator::start().await?;
-    /// let face_id = FaceId::emulated(&emulator).build().await?;
+    /// let face_id = FaceId::emulated(&emulator)
+    ///     .callback_url("http://127.0.0.1:3000/face/callback")
+    ///     .build()
+    ///     .await?;
     /// assert!(face_id.is_emulated());
     /// assert_eq!(face_id.verifier().app_id(), emulator.app_id());
     /// # Ok(()) }
@@ -240,7 +246,11 @@ impl FaceId {
     /// # async fn main() -> Result<(), tencent_faceid::facade::FaceIdError> {
     /// use tencent_faceid::facade::WarmUp;
     /// use tencent_faceid::FaceId;
-    /// let face_id = FaceId::builder("appId001", "secret").warm_up(WarmUp::Off).build().await?;
+    /// let face_id = FaceId::builder("appId001", "secret")
+    ///     .callback_url("https://shop.example/face/callback")
+    ///     .warm_up(WarmUp::Off)
+    ///     .build()
+    ///     .await?;
     /// assert_eq!(face_id.wiring().app_id(), face_id.verifier().app_id());
     /// # Ok(()) }
     /// ```

@@ -2,8 +2,12 @@
 //! fetches the access token and SIGN ticket before the server takes
 //! traffic, so that the first user does not wait for them.
 
+use std::error::Error as StdError;
+use std::sync::Arc;
+
 use super::FaceIdError;
-use crate::tickets::TicketProvider;
+use crate::client::{ClientError, Endpoint};
+use crate::tickets::{TicketError, TicketProvider};
 
 /// Whether [`FaceIdBuilder::build`](super::FaceIdBuilder::build) fetches
 /// the access token and SIGN ticket at boot
@@ -17,7 +21,11 @@ use crate::tickets::TicketProvider;
 /// use tencent_faceid::facade::WarmUp;
 /// use tencent_faceid::FaceId;
 /// let emulator = Emulator::start().await?;
-/// let face_id = FaceId::emulated(&emulator).warm_up(WarmUp::Strict).build().await?;
+/// let face_id = FaceId::emulated(&emulator)
+///     .callback_url("http://127.0.0.1:3000/face/callback")
+///     .warm_up(WarmUp::Strict)
+///     .build()
+///     .await?;
 /// assert_eq!(emulator.counts().sign_ticket, 1); // before any user came
 /// # Ok(()) }
 /// ```
@@ -28,11 +36,14 @@ pub enum WarmUp {
     Off,
     /// The pair is fetched at boot; a vendor out of reach is a warning,
     /// the server starts, and the first user's request tries again. The
+    /// vendor refusing the app id or secret still fails the build
+    /// ([`FaceIdError::CredentialsRefused`]): no user could be served. The
     /// default.
     #[default]
     BestEffort,
     /// The pair is fetched at boot, and a vendor out of reach fails the
-    /// build with [`FaceIdError::WarmUp`].
+    /// build with [`FaceIdError::WarmUp`] (refused credentials with
+    /// [`FaceIdError::CredentialsRefused`]).
     Strict,
 }
 
@@ -46,10 +57,32 @@ pub(super) async fn warm_up(tickets: &dyn TicketProvider, mode: WarmUp) -> Resul
             tracing::info!("fetched the access token and SIGN ticket before taking traffic");
             Ok(())
         }
+        Err(error) if refuses_credentials(&error) => Err(FaceIdError::CredentialsRefused(error)),
         Err(error) if mode == WarmUp::Strict => Err(FaceIdError::WarmUp(error)),
         Err(error) => {
             tracing::warn!(%error, "could not fetch the access token and SIGN ticket at boot; starting anyway, the first session start tries again (WarmUp::Strict makes this fatal)");
             Ok(())
         }
     }
+}
+
+/// Whether `error` comes from the vendor answering the access-token call
+/// with an error code: that call's only inputs are the app id and secret,
+/// so it refused them (an outage is a transport error or an HTTP status).
+fn refuses_credentials(error: &TicketError) -> bool {
+    let mut cause: Option<&(dyn StdError + 'static)> = Some(error);
+    while let Some(error) = cause {
+        // The refresher shares one error between its waiters in an `Arc`.
+        let client = (error.downcast_ref::<ClientError>())
+            .or_else(|| error.downcast_ref::<Arc<ClientError>>().map(|arc| &**arc));
+        if let Some(ClientError::Vendor {
+            endpoint: Endpoint::AccessToken,
+            ..
+        }) = client
+        {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }

@@ -17,8 +17,13 @@
 //!    once, and settled as an H5 callback is.
 //!
 //! The app cannot be trusted: every rejection of the H5 callback applies,
-//! with the same statuses (401 for a tampered result, 409 for a replay,
-//! 404 for an order this server never started). And a pass is confirmed
+//! with the same statuses (409 for a replay, 404 for an order this server
+//! never started). A result whose `sign` matches no SIGN ticket (altered,
+//! or signed with a ticket another system sharing the app id fetched) is
+//! judged by the vendor's record, as a callback is: 200 with the record's
+//! verdict, not the result's
+//! ([`judged_by_record`](crate::callback::VerificationOutcome::judged_by_record)),
+//! and its order consumed; 401 when the vendor has no record. And a pass is confirmed
 //! with the vendor's record whenever the verifier asks the vendor
 //! ([`CallbackVerifierBuilder::record_judge`](crate::callback::CallbackVerifierBuilder::record_judge),
 //! on by default, or

@@ -114,7 +114,8 @@ pub async fn verify_result(
         result.live_rate.clone(),
         Claim::new(),
     );
-    verifier.conclude(read).await
+    let verdict = verifier.conclude(read).await;
+    verdict.map_err(CallbackRejection::of_app_result)
 }
 
 /// [`verify_result`] for the request body as it came, JSON: what the
@@ -161,7 +162,7 @@ pub(crate) fn refuse_too_long() -> CallbackRejection {
 /// The rejection of a body that is not a result, counted with the
 /// callbacks' verdicts.
 fn refuse(error: json::DecodeError) -> CallbackRejection {
-    let rejection = CallbackVerifier::malformed(Malformed::NotSdkResult(error));
+    let rejection = CallbackVerifier::malformed(Malformed::NotSdkResult(error)).of_app_result();
     crate::metrics::callback(rejection.kind().as_str());
     rejection
 }

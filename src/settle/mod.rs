@@ -97,11 +97,13 @@ mod hook;
 mod purger;
 mod reconciler;
 mod settlement;
+mod task;
 
 pub use hook::{Delivery, HookError, HookFuture, OnSettled};
-pub use purger::{Purger, PurgerBuilder, PurgerHandle};
-pub use reconciler::{Reconciled, Reconciler, ReconcilerBuilder, ReconcilerHandle};
+pub use purger::{Purger, PurgerBuilder};
+pub use reconciler::{Reconciled, Reconciler, ReconcilerBuilder};
 pub use settlement::{SettledBy, SettledState, Settlement};
+pub use task::TaskHandle;
 
 /// Settles orders and delivers settlements to the hook: shared by the
 /// callback verifier ([`CallbackVerifier::settling`](crate::callback::CallbackVerifier::settling))

@@ -4,9 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
-
+use super::TaskHandle;
 use crate::orders::{Purged, Retention, SettlementStore, StoreError};
 use crate::wiring::Wiring;
 
@@ -117,31 +115,6 @@ impl PurgerBuilder {
     }
 }
 
-/// Stops a [`Purger::spawn`]ed task: [`stop`](Self::stop), or drop it.
-#[derive(Debug)]
-pub struct PurgerHandle {
-    stop: watch::Sender<bool>,
-    task: Option<JoinHandle<()>>,
-}
-
-impl PurgerHandle {
-    /// Stops the task after the run it may be in, and waits for it.
-    pub async fn stop(mut self) {
-        self.stop.send_replace(true);
-        if let Some(task) = self.task.take()
-            && let Err(error) = task.await
-        {
-            tracing::warn!(%error, "the purger task ended abnormally");
-        }
-    }
-}
-
-impl Drop for PurgerHandle {
-    fn drop(&mut self) {
-        self.stop.send_replace(true);
-    }
-}
-
 impl Purger {
     /// The default of [`PurgerBuilder::batch`]: 10 000 records.
     pub const DEFAULT_BATCH: usize = 10_000;
@@ -198,28 +171,17 @@ impl Purger {
     /// Runs ([`run_once`](Self::run_once)) every
     /// [`interval`](PurgerBuilder::interval) on the current Tokio runtime,
     /// the first at once, until the handle is stopped or dropped.
-    pub fn spawn(self) -> PurgerHandle {
-        let (stop, mut stopped) = watch::channel(false);
-        let task = tokio::spawn(async move {
+    pub fn spawn(self) -> TaskHandle {
+        TaskHandle::spawn("purger", |mut pause| async move {
             tracing::info!(purger = ?self, "purger started");
             loop {
                 if let Err(error) = self.run_once().await {
                     tracing::warn!(%error, "a purge run failed; trying again at the next interval");
                 }
-                // Ends early when stopped (or when the handle is gone).
-                let stop = stopped.wait_for(|stop| *stop);
-                if tokio::time::timeout(self.inner.interval, stop)
-                    .await
-                    .is_ok()
-                {
+                if pause.stopped_within(self.inner.interval).await {
                     break;
                 }
             }
-            tracing::info!("purger stopped");
-        });
-        PurgerHandle {
-            stop,
-            task: Some(task),
-        }
+        })
     }
 }

@@ -5,12 +5,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
-use tokio::sync::{Mutex, Semaphore, watch};
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::sync::{Mutex, Semaphore};
+use tokio::task::JoinSet;
 use tracing::Instrument;
 
 use super::settlement::{SettledBy, SettledState, Settlement};
-use super::{Delivery, Settler};
+use super::{Delivery, Settler, TaskHandle};
 use crate::orders::{Claim, Consumed, DueOrder, PendingOrder, StoreError};
 use crate::record::VerificationRecord;
 use crate::session::SessionStarter;
@@ -259,31 +259,6 @@ impl Reconciled {
     }
 }
 
-/// Stops a [`Reconciler::spawn`]ed task: [`stop`](Self::stop), or drop it.
-#[derive(Debug)]
-pub struct ReconcilerHandle {
-    stop: watch::Sender<bool>,
-    task: Option<JoinHandle<()>>,
-}
-
-impl ReconcilerHandle {
-    /// Stops the task after the round it may be in, and waits for it.
-    pub async fn stop(mut self) {
-        self.stop.send_replace(true);
-        if let Some(task) = self.task.take()
-            && let Err(error) = task.await
-        {
-            tracing::warn!(%error, "the reconciler task ended abnormally");
-        }
-    }
-}
-
-impl Drop for ReconcilerHandle {
-    fn drop(&mut self) {
-        self.stop.send_replace(true);
-    }
-}
-
 impl Reconciler {
     /// The default of [`ReconcilerBuilder::queries_per_order`]: 3.
     pub const DEFAULT_QUERIES_PER_ORDER: u32 = 3;
@@ -325,10 +300,9 @@ impl Reconciler {
     /// Runs rounds ([`run_once`](Self::run_once)) every
     /// [`interval`](ReconcilerBuilder::interval) on the current Tokio
     /// runtime until the handle is stopped or dropped.
-    pub fn spawn(self) -> ReconcilerHandle {
-        let (stop, mut stopped) = watch::channel(false);
-        let task = tokio::spawn(async move {
-            let mut pause = self.inner.interval;
+    pub fn spawn(self) -> TaskHandle {
+        TaskHandle::spawn("reconciler", |mut pause| async move {
+            let mut wait = self.inner.interval;
             tracing::info!(reconciler = ?self, "reconciler started");
             loop {
                 let failing = match self.run_once().await {
@@ -338,23 +312,16 @@ impl Reconciler {
                         true
                     }
                 };
-                pause = if failing {
-                    (pause * 2).min(self.inner.interval * 16)
+                wait = if failing {
+                    (wait * 2).min(self.inner.interval * 16)
                 } else {
                     self.inner.interval
                 };
-                // Ends early when stopped (or when the handle is gone).
-                let stop = stopped.wait_for(|stop| *stop);
-                if tokio::time::timeout(pause, stop).await.is_ok() {
+                if pause.stopped_within(wait).await {
                     break;
                 }
             }
-            tracing::info!("reconciler stopped");
-        });
-        ReconcilerHandle {
-            stop,
-            task: Some(task),
-        }
+        })
     }
 
     /// One round: takes up to [`batch`](ReconcilerBuilder::batch) due

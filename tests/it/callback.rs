@@ -133,6 +133,13 @@ async fn max_query_len_is_configurable() {
         rejection.kind(),
         RejectionKind::Malformed(Malformed::TooLong { .. })
     ));
+    // The answer names the limit and the setting that raises it.
+    let message = rejection.to_string();
+    assert!(message.contains(&format!("more than the {} accepted", query.len() - 1)));
+    assert!(
+        message.contains("CallbackVerifierBuilder::max_query_len"),
+        "{message}"
+    );
     let exact = CallbackVerifier::builder(&wiring(seed_tickets(), store).browser_binding(false))
         .max_query_len(query.len())
         .build()

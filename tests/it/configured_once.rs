@@ -102,8 +102,16 @@ async fn the_callback_url_is_configured_once_and_checked_at_build() {
     let login: HashMap<_, _> = started.redirect_url.query_pairs().collect();
     assert_eq!(login["url"], own.as_str());
 
-    // Neither: the server's configuration to fix, a 500.
-    let bare = FaceId::emulated(&emulator).build().await.unwrap();
+    // Neither: the server's configuration to fix, said at build.
+    let none = FaceId::emulated(&emulator).build().await.unwrap_err();
+    assert!(matches!(none, FaceIdError::NoCallbackUrl), "{none}");
+    assert!(none.to_string().contains("FACEID_CALLBACK_URL"), "{none}");
+    // Every start was to bring its own, and this one did not: a 500.
+    let bare = FaceId::emulated(&emulator)
+        .callback_url_per_request()
+        .build()
+        .await
+        .unwrap();
     let error = bare.start(person()).await.unwrap_err();
     assert_eq!(error.status(), 500, "{error}");
     assert!(error.to_string().contains("FaceIdBuilder::callback_url"));

@@ -6,7 +6,9 @@
 //! and emulator settles the first through its reconciler (a session that
 //! process never saw), accepts the second's callback once (again: 409),
 //! lists both in `/sessions.json` with their state and path, and every
-//! page answers.
+//! page answers. On PostgreSQL, restarted once more with retentions of 0 s
+//! (`DEMO_ORDER_RETENTION`, `DEMO_LOG_RETENTION`), its purger removes the
+//! settled orders and their settlements, and keeps the pending one.
 //!
 //! The test re-executes its own binary, running only the ignored
 //! `demo_child`, which serves the demo that `FACEID_CHILD_DEMO` names with
@@ -59,15 +61,17 @@ async fn survives_a_restart(demo: &str) {
         return;
     };
     let schema = Schema::new().await.expect("PostgreSQL answers");
-    let app_id = restarts(&[
+    let emulator = emulator().await;
+    let env = [
         (ENV_DEMO, demo),
         ("DEMO_DATABASE_URL", database),
         ("DEMO_DATABASE_SCHEMA", &schema.name),
-    ])
-    .await;
+        ("FACEID_EMULATOR_URL", emulator.base_url().as_str()),
+    ];
+    let restarted = restarts(&env, &emulator).await;
     // Both settlements are in the test's schema (`DEMO_DATABASE_SCHEMA`),
     // delivered.
-    let store = schema.store(&app_id).await;
+    let store = schema.store(emulator.app_id()).await;
     let day_after = SystemTime::now() + Duration::from_secs(24 * 3600);
     let log = store.settlements(UNIX_EPOCH, day_after, 10).await.unwrap();
     let mut logged: Vec<_> = log
@@ -76,6 +80,32 @@ async fn survives_a_restart(demo: &str) {
         .collect();
     logged.sort();
     assert_eq!(logged, both_delivered(), "{log:?}");
+
+    // Restarted with retentions of 0 s, the demo's purger (its first run
+    // at once) removes the settled orders and their log entries, and
+    // keeps the pending session.
+    let purging = [("DEMO_ORDER_RETENTION", "0"), ("DEMO_LOG_RETENTION", "0")];
+    let env: Vec<_> = env.iter().chain(&purging).copied().collect();
+    let mut third = DemoProcess::spawn(&env, &restarted.addr, "600");
+    let purged = third.line("purge line", |line| {
+        line.contains("purged records past their retention")
+    });
+    assert!(purged.contains("settlement_log: 2"), "{purged}");
+    let sessions = third.url.join("sessions.json").unwrap();
+    assert_eq!(reqwest::get(sessions).await.unwrap().status(), 200);
+    third.kill();
+    let log = store.settlements(UNIX_EPOCH, day_after, 10).await.unwrap();
+    assert!(log.is_empty(), "the log purged: {log:?}");
+    let orders: Vec<String> =
+        sqlx::query_scalar(&format!("SELECT order_no FROM \"{}\".orders", schema.name))
+            .fetch_all(&schema.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        orders,
+        [restarted.pending],
+        "only the pending order is kept"
+    );
     schema.drop().await;
 }
 
@@ -84,7 +114,14 @@ async fn the_axum_demo_survives_a_restart_on_mysql() {
     let Some(database) = Database::new().await else {
         return;
     };
-    let app_id = restarts(&[(ENV_DEMO, "axum"), ("DEMO_DATABASE_URL", &database.url)]).await;
+    let emulator = emulator().await;
+    let env = [
+        (ENV_DEMO, "axum"),
+        ("DEMO_DATABASE_URL", &database.url),
+        ("FACEID_EMULATOR_URL", emulator.base_url().as_str()),
+    ];
+    restarts(&env, &emulator).await;
+    let app_id = emulator.app_id();
     // Both settlements are in the test's database, delivered.
     let rows = sqlx::query(
         "SELECT CAST(settled_by AS CHAR), delivered_at IS NOT NULL FROM faceid_settlements \
@@ -108,18 +145,25 @@ fn both_delivered() -> Vec<(Option<String>, bool)> {
     ]
 }
 
-/// The demo and database `env` names, killed and restarted as the module
-/// says; answers the emulator's app id, the settlements' app.
-async fn restarts(env: &[(&str, &str)]) -> String {
-    let emulator = Emulator::builder()
+/// The shared emulator, on a clock that stands still (no login link or
+/// ticket ends while the test runs).
+async fn emulator() -> Emulator {
+    Emulator::builder()
         .clock(ManualClock::new())
         .start()
         .await
-        .unwrap();
-    let emulator_url = emulator.base_url().to_string();
-    let mut env = env.to_vec();
-    env.push(("FACEID_EMULATOR_URL", &emulator_url));
-    let env = env.as_slice();
+        .unwrap()
+}
+
+/// Where a restarted demo listens, and the session it left pending.
+struct Restarted {
+    addr: String,
+    pending: String,
+}
+
+/// The demo, database and `emulator` that `env` names, killed and
+/// restarted as the module says.
+async fn restarts(env: &[(&str, &str)], emulator: &Emulator) -> Restarted {
     let browser = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         // A demo that stops answering fails the test instead of hanging it.
@@ -200,7 +244,10 @@ async fn restarts(env: &[(&str, &str)]) -> String {
     }
 
     second.kill();
-    emulator.app_id().to_owned()
+    Restarted {
+        addr,
+        pending: order_no(&again),
+    }
 }
 
 /// The `orderNo` of the vendor's login URL.

@@ -23,6 +23,7 @@ const ID_NO: &str = "110101199003074477";
 
 async fn face_id(emulator: &Emulator) -> FaceId {
     FaceId::emulated(emulator)
+        .callback_url_per_request()
         .browser_binding(false)
         .build()
         .await
@@ -163,6 +164,7 @@ async fn the_start_makes_both_calls_and_a_failure_of_either_is_the_typed_error()
         let emulator = Emulator::start().await.unwrap();
         let store = MemoryOrderStore::new();
         let face_id = FaceId::emulated(&emulator)
+            .callback_url_per_request()
             .browser_binding(false)
             .store(store.clone())
             .build()
@@ -320,6 +322,7 @@ async fn untrusted_sdk_results_are_refused() {
     let emulator = Emulator::start().await.unwrap();
     let store = MemoryOrderStore::new();
     let face_id = FaceId::emulated(&emulator)
+        .callback_url_per_request()
         .store(store.clone())
         .build()
         .await
@@ -352,6 +355,30 @@ async fn untrusted_sdk_results_are_refused() {
     assert_eq!(
         (tampered.kind(), tampered.status()),
         (&RejectionKind::BadSignature, 401)
+    );
+    // Said in the App SDK's words: its JSON field is `sign`.
+    let message = tampered.to_string();
+    assert!(
+        message.starts_with("sign does not match for order"),
+        "{message}"
+    );
+    assert!(
+        message.contains("the App SDK result was altered"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("newSignature") && !message.contains("callback"),
+        "{message}"
+    );
+    let not_hex = serde_json::json!({
+        "orderNo": pending.agreement_no.as_str(), "code": "0", "sign": "not hex",
+    });
+    let rejection = verify_result_body(face_id.verifier(), &serde_json::to_vec(&not_hex).unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        rejection.to_string(),
+        "malformed App SDK result: field `sign` is not 40 hex digits"
     );
     assert!(matches!(
         store.lookup(&pending.agreement_no).await.unwrap(),
@@ -514,6 +541,7 @@ async fn every_edition_settles_by_its_result_or_by_the_reconciler() {
     let settled: Arc<Mutex<Vec<Settlement>>> = Arc::default();
     let log = Arc::clone(&settled);
     let face_id = FaceId::emulated(&emulator)
+        .callback_url_per_request()
         .browser_binding(false)
         .settle(move |settler| {
             settler.on_settled(move |settlement: Settlement| {
@@ -588,6 +616,7 @@ async fn the_key_licence_is_read_from_the_environment() {
     };
     let face_id = tencent_faceid::facade::FaceIdBuilder::from_vars(vars)
         .unwrap()
+        .callback_url_per_request()
         .build()
         .await
         .unwrap();

@@ -52,7 +52,11 @@ fn assert_told_once(error: &(dyn Error + 'static)) {
 /// answering a body that is not JSON, and the tickets and starts on them.
 async fn real_errors() -> Vec<Box<dyn Error + Send + Sync>> {
     let emulator = Emulator::start().await.unwrap();
-    let face_id = FaceId::emulated(&emulator).build().await.unwrap();
+    let face_id = FaceId::emulated(&emulator)
+        .callback_url_per_request()
+        .build()
+        .await
+        .unwrap();
     emulator.inject(Fault::raw_body(
         Endpoint::AccessToken,
         "<html>not JSON</html>",

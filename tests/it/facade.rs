@@ -166,7 +166,11 @@ async fn pass_through_the_app(base: &Url, emulator: &Emulator) {
 #[tokio::test]
 async fn the_axum_app_wired_by_face_id_verifies_a_pass() {
     let emulator = Emulator::start().await.unwrap();
-    let face_id = FaceId::emulated(&emulator).build().await.unwrap();
+    let face_id = FaceId::emulated(&emulator)
+        .callback_url_per_request()
+        .build()
+        .await
+        .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base: Url = format!("http://{}/", listener.local_addr().unwrap())
         .parse()
@@ -192,7 +196,11 @@ async fn vendor_refusals_are_answered_without_the_vendors_text() {
     use tencent_faceid::vendor::ResultCode;
 
     let emulator = Emulator::start().await.unwrap();
-    let face_id = FaceId::emulated(&emulator).build().await.unwrap();
+    let face_id = FaceId::emulated(&emulator)
+        .callback_url_per_request()
+        .build()
+        .await
+        .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base: Url = format!("http://{}/", listener.local_addr().unwrap())
         .parse()
@@ -234,6 +242,7 @@ async fn the_actix_app_wired_by_face_id_verifies_a_pass() {
     // FACEID_EMULATOR=1, read from a map rather than the process.
     let face_id = FaceIdBuilder::from_vars(vars(&[("FACEID_EMULATOR", "1")]))
         .unwrap()
+        .callback_url_per_request()
         .build()
         .await
         .unwrap();
@@ -306,6 +315,7 @@ async fn configuration_from_the_environment_names_what_to_set() {
         ("FACEID_EMULATOR", "0"),
     ]))
     .unwrap()
+    .callback_url_per_request()
     .build()
     .await
     .unwrap();
@@ -324,6 +334,7 @@ async fn configuration_from_the_environment_names_what_to_set() {
         ("FACEID_BASE_URL", "not a url"),
     ]))
     .unwrap()
+    .callback_url_per_request()
     .build()
     .await
     .unwrap_err();
@@ -370,6 +381,7 @@ async fn redis_from_the_environment_shares_orders_between_instances() {
     let prefix = format!("test{}:", faceid_test_support::random_alphanumeric(12));
     let builder = || {
         FaceId::emulated(&emulator)
+            .callback_url_per_request()
             .redis(redis)
             .redis_prefix(&prefix)
             .build()
@@ -400,7 +412,10 @@ async fn postgres_from_the_environment_keeps_orders_once_its_schema_is_migrated(
             format!("{}_never_migrated", schema.name),
         ),
     ]);
-    let from_vars = || FaceIdBuilder::from_vars(|name| vars.get(name).cloned()).unwrap();
+    let from_vars = || {
+        let builder = FaceIdBuilder::from_vars(|name| vars.get(name).cloned()).unwrap();
+        builder.callback_url_per_request()
+    };
     // The schema is never created on start: a clear error instead.
     let Err(missing) = from_vars().build().await else {
         panic!("a FaceId on a schema never migrated");
@@ -410,6 +425,7 @@ async fn postgres_from_the_environment_keeps_orders_once_its_schema_is_migrated(
 
     let builder = || {
         FaceId::emulated(&emulator)
+            .callback_url_per_request()
             .postgres(url)
             .postgres_schema(&schema.name)
             .build()
@@ -440,7 +456,7 @@ mod rendering {
 
     async fn face_id(json: bool) -> (FaceId, Emulator) {
         let emulator = Emulator::start().await.unwrap();
-        let builder = FaceId::emulated(&emulator);
+        let builder = FaceId::emulated(&emulator).callback_url_per_request();
         let builder = if json {
             builder.json_rejections()
         } else {
@@ -557,7 +573,11 @@ mod rendering {
 #[tokio::test]
 async fn build_fetches_the_pair_before_the_first_user_unless_told_not_to() {
     let emulator = Emulator::start().await.unwrap();
-    let face_id = FaceId::emulated(&emulator).build().await.unwrap();
+    let face_id = FaceId::emulated(&emulator)
+        .callback_url_per_request()
+        .build()
+        .await
+        .unwrap();
     let counts = emulator.counts();
     assert_eq!((counts.access_token, counts.sign_ticket), (1, 1));
     // The first start costs no token or SIGN ticket fetch.
@@ -576,6 +596,7 @@ async fn build_fetches_the_pair_before_the_first_user_unless_told_not_to() {
 
     let off = Emulator::start().await.unwrap();
     FaceId::emulated(&off)
+        .callback_url_per_request()
         .warm_up(WarmUp::Off)
         .build()
         .await
@@ -587,9 +608,13 @@ async fn build_fetches_the_pair_before_the_first_user_unless_told_not_to() {
 async fn a_vendor_out_of_reach_at_boot_fails_the_build_only_with_strict_warm_up() {
     let emulator = Emulator::start().await.unwrap();
     emulator.inject(Fault::http_status(Endpoint::AccessToken, 503).times(2));
-    let face_id = FaceId::emulated(&emulator).build().await;
+    let face_id = FaceId::emulated(&emulator)
+        .callback_url_per_request()
+        .build()
+        .await;
     assert!(face_id.is_ok(), "best effort starts anyway");
     let strict = FaceId::emulated(&emulator)
+        .callback_url_per_request()
         .warm_up(WarmUp::Strict)
         .build()
         .await
@@ -601,4 +626,28 @@ async fn a_vendor_out_of_reach_at_boot_fails_the_build_only_with_strict_warm_up(
     );
     assert!(!strict.to_string().contains(emulator.secret()));
     assert_eq!(emulator.counts().access_token, 2);
+}
+
+#[tokio::test]
+async fn the_vendor_refusing_the_secret_at_boot_fails_the_build_even_with_best_effort() {
+    let emulator = Emulator::start().await.unwrap();
+    let wrong_secret = |warm_up| {
+        FaceId::builder(emulator.app_id(), "not-the-secret")
+            .base_url(emulator.base_url().as_str())
+            .callback_url("https://shop.example/face/callback")
+            .warm_up(warm_up)
+            .build()
+    };
+    for warm_up in [WarmUp::BestEffort, WarmUp::Strict] {
+        let refused = wrong_secret(warm_up).await.unwrap_err();
+        assert!(
+            matches!(refused, FaceIdError::CredentialsRefused(_)),
+            "{warm_up:?}: {refused}"
+        );
+        let message = refused.to_string();
+        assert!(message.contains("FACEID_SECRET"), "{message}");
+        assert!(!message.contains("not-the-secret"), "{message}");
+    }
+    // Not asked at boot: nothing to refuse yet.
+    assert!(wrong_secret(WarmUp::Off).await.is_ok());
 }

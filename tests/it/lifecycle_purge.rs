@@ -500,6 +500,7 @@ async fn the_apps_purger_runs_on_its_clock_caps_orders_nothing_settles_and_count
         .unwrap();
     let store = MemoryOrderStore::new();
     let face_id = tencent_faceid::FaceId::emulated(&emulator)
+        .callback_url_per_request()
         .store(store.clone())
         .build()
         .await

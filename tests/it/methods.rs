@@ -21,6 +21,7 @@ use url::Url;
 /// ticket, from any browser.
 async fn face_id(store: &MemoryOrderStore) -> FaceId {
     FaceId::builder(APP_ID, "secret")
+        .callback_url_per_request()
         .tickets(seed_tickets())
         .store(store.clone())
         .browser_binding(false)

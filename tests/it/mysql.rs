@@ -376,6 +376,10 @@ async fn mysql_from_the_environment_keeps_orders_through_its_connector() {
     };
     let vars = HashMap::from([
         ("FACEID_EMULATOR", "1".to_owned()),
+        (
+            "FACEID_CALLBACK_URL",
+            "https://partner.example/face/callback".to_owned(),
+        ),
         ("FACEID_DATABASE_URL", database.url.clone()),
     ]);
     let from_vars = || FaceIdBuilder::from_vars(|name| vars.get(name).cloned()).unwrap();
@@ -401,6 +405,7 @@ async fn mysql_from_the_environment_keeps_orders_through_its_connector() {
     let emulator = Emulator::start().await.unwrap();
     let builder = || {
         FaceId::emulated(&emulator)
+            .callback_url("https://partner.example/face/callback")
             .database(DatabaseSettings::new(database.url.clone()))
             .database_connector(MySqlConnector)
             .build()

@@ -48,12 +48,12 @@ fn the_readme_quick_starts_are_the_examples_in_fifteen_lines_of_wiring() {
         (
             "examples/axum_app.rs",
             include_str!("../../examples/axum_app.rs"),
-            12,
+            13,
         ),
         (
             "examples/actix_app.rs",
             include_str!("../../examples/actix_app.rs"),
-            13,
+            14,
         ),
     ] {
         assert_eq!(readme_block(path), source, "the README's copy of {path}");
@@ -62,6 +62,40 @@ fn the_readme_quick_starts_are_the_examples_in_fifteen_lines_of_wiring() {
         assert!(wiring.len() <= 15);
         assert!(source.contains("outcome.repeated"), "{path} grants once");
     }
+}
+
+/// The form and handlers of a quick start (from its form to its `main`).
+fn handlers<'a>(source: &'a str, main: &str) -> &'a str {
+    let from = source
+        .find("#[derive(serde::Deserialize)]")
+        .expect("the form");
+    &source[from..source.find(main).expect("main")]
+}
+
+/// The README's test recipes run (as doctests) against the quick starts'
+/// own form and handlers, word for word: what they show passes against
+/// the quick-start app.
+#[test]
+fn the_readme_test_recipes_drive_the_quick_start_handlers() {
+    let readme = include_str!("../../README.md");
+    let testing = &readme[readme.find("## Testing your app").expect("the section")..];
+    let testing = &testing[..testing.find("\n## ").expect("the next section")];
+    for (source, main) in [
+        (include_str!("../../examples/axum_app.rs"), "#[tokio::main]"),
+        (
+            include_str!("../../examples/actix_app.rs"),
+            "#[actix_web::main]",
+        ),
+    ] {
+        let handlers = handlers(source, main);
+        assert!(
+            testing.contains(handlers),
+            "not in the recipes:\n{handlers}"
+        );
+    }
+    // The start posts the form the quick start's handler reads.
+    assert!(testing.contains("application/x-www-form-urlencoded"));
+    assert!(testing.contains(".set_form("));
 }
 
 fn app(face_id: FaceId) -> Router {

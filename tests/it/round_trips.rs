@@ -117,6 +117,7 @@ async fn postgres_statements_per_operation_are_at_the_floor() {
     let pool = PostgresPoolOptions::new().connect(&proxied).await.unwrap();
     let emulator = Emulator::start().await.unwrap();
     let builder = FaceId::emulated(&emulator)
+        .callback_url_per_request()
         .postgres_pool(pool)
         .postgres_schema(&schema.name);
     let costs = costs(&emulator, builder, || proxy.statements()).await;
@@ -135,7 +136,9 @@ async fn redis_commands_per_operation_are_at_the_floor() {
     let store = RedisOrderStore::builder(manager, emulator.app_id())
         .prefix("faceid-test:")
         .build();
-    let builder = FaceId::emulated(&emulator).store(store);
+    let builder = FaceId::emulated(&emulator)
+        .callback_url_per_request()
+        .store(store);
     let monitor = Monitor::start(&redis.url());
     let costs = costs(&emulator, builder, || monitor.commands()).await;
     assert_eq!(costs, FLOOR);

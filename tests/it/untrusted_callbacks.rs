@@ -15,7 +15,11 @@ use url::Url;
 const FORGED: usize = 1_000;
 
 async fn face_id(emulator: &Emulator) -> FaceId {
-    FaceId::emulated(emulator).build().await.unwrap()
+    FaceId::emulated(emulator)
+        .callback_url_per_request()
+        .build()
+        .await
+        .unwrap()
 }
 
 /// A session started through the facade (browser binding on, as by
@@ -52,6 +56,9 @@ fn vendor_calls(counts: Counts) -> usize {
         start_sdk,
         login_page,
         query_record,
+        detect_auth,
+        detect_info,
+        tc3_other,
     } = counts;
     access_token
         + sign_ticket
@@ -61,6 +68,9 @@ fn vendor_calls(counts: Counts) -> usize {
         + start_sdk
         + login_page
         + query_record
+        + detect_auth
+        + detect_info
+        + tc3_other
 }
 
 #[tokio::test]

@@ -10,6 +10,35 @@ pub enum PostgresStoreError {
     /// PostgreSQL could not be reached, or refused a statement.
     #[error("PostgreSQL could not be reached or refused a statement of the order store")]
     Database(#[source] sqlx::Error),
+    /// PostgreSQL could not be reached when the pool connected: nothing
+    /// answered at its address within the acquire timeout, or the
+    /// connection broke.
+    #[error(
+        "PostgreSQL at {address} could not be reached within {waited:?} (FACEID_DATABASE_ACQUIRE_TIMEOUT_MS, PostgresPoolOptions::acquire_timeout): check the host and port of the URL (FACEID_DATABASE_URL), that PostgreSQL is running there, and that this host may connect"
+    )]
+    Unreachable {
+        /// Host and port (or socket) of the URL.
+        address: String,
+        /// How long the pool tried.
+        waited: std::time::Duration,
+        /// Why the last attempt failed.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// PostgreSQL answered but refused the connection: a wrong user or
+    /// password, a database that does not exist, TLS required.
+    #[error(
+        "PostgreSQL at {address} refused the connection to database {database:?}: check the user, password and database name of the URL (FACEID_DATABASE_URL)"
+    )]
+    ConnectionRefused {
+        /// Host and port (or socket) of the URL.
+        address: String,
+        /// The database asked for.
+        database: String,
+        /// PostgreSQL's answer.
+        #[source]
+        source: sqlx::Error,
+    },
     /// The schema name cannot be used.
     #[error(
         "the order store's schema name {0:?} must be 1 to 63 lower-case ASCII letters, digits or underscores, starting with a letter or underscore"

@@ -90,8 +90,11 @@ impl PostgresPoolOptions {
     /// is said at startup.
     ///
     /// # Errors
-    /// [`PostgresStoreError::Database`] if the URL is invalid or PostgreSQL
-    /// cannot be reached within the acquire timeout.
+    /// [`PostgresStoreError::Database`] if the URL is invalid;
+    /// [`PostgresStoreError::Unreachable`] (naming its host and port) if
+    /// PostgreSQL cannot be reached within the acquire timeout;
+    /// [`PostgresStoreError::ConnectionRefused`] if it refuses the user,
+    /// password or database.
     pub async fn connect(&self, url: &str) -> Result<PgPool, PostgresStoreError> {
         let millis = self
             .statement_timeout
@@ -99,7 +102,35 @@ impl PostgresPoolOptions {
             .clamp(1, u128::from(u32::MAX));
         let options: PgConnectOptions = url.parse()?;
         let options = options.options([("statement_timeout", millis.to_string())]);
-        Ok(self.to_sqlx().connect_with(options).await?)
+        let connected = self.to_sqlx().connect_with(options.clone()).await;
+        connected.map_err(|error| self.connect_error(&options, error))
+    }
+
+    /// What a failure to connect with `options` says: where, and for how
+    /// long it was tried.
+    fn connect_error(&self, options: &PgConnectOptions, error: sqlx::Error) -> PostgresStoreError {
+        let address = match options.get_socket() {
+            Some(socket) => socket.display().to_string(),
+            None => format!("{}:{}", options.get_host(), options.get_port()),
+        };
+        match error {
+            sqlx::Error::Database(_) => PostgresStoreError::ConnectionRefused {
+                address,
+                database: options
+                    .get_database()
+                    .unwrap_or(options.get_username())
+                    .to_owned(),
+                source: error,
+            },
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+                PostgresStoreError::Unreachable {
+                    address,
+                    waited: self.acquire_timeout,
+                    source: error,
+                }
+            }
+            error => PostgresStoreError::Database(error),
+        }
     }
 }
 
