@@ -127,7 +127,7 @@ async fn the_axum_demo_survives_a_restart_on_mysql() {
         "SELECT CAST(settled_by AS CHAR), delivered_at IS NOT NULL FROM faceid_settlements \
          WHERE app_id = ? ORDER BY settled_by",
     )
-    .bind(&app_id)
+    .bind(app_id)
     .fetch_all(&database.pool)
     .await
     .unwrap();
