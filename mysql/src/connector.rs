@@ -23,7 +23,7 @@ use crate::{MySqlOrderStore, MySqlStoreError, PoolBounds};
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// // FACEID_DATABASE_URL=mysql://app:secret@db/app
-/// let face_id = tencent_faceid::FaceId::from_env()?
+/// let face_id = tencent_faceid::facade::FaceIdBuilder::from_env()?
 ///     .database_connector(tencent_faceid_mysql::MySqlConnector)
 ///     .build()
 ///     .await?;

@@ -51,6 +51,7 @@ mod consume;
 mod due;
 mod error;
 mod lifecycle;
+mod log;
 mod migrate;
 mod pool;
 mod statements;
@@ -59,6 +60,7 @@ pub use builder::MySqlOrderStoreBuilder;
 pub use connector::MySqlConnector;
 pub use due::DueLeases;
 pub use error::MySqlStoreError;
+pub use log::LoggedSettlement;
 pub use pool::{PoolBounds, mysql_pool};
 /// The `sqlx` crate this one is built with: make a pool of your own
 /// (`sqlx::MySqlPool`, `sqlx::mysql::MySqlPoolOptions`) with the same
@@ -105,7 +107,8 @@ const MAX_MILLIS: u64 = 100 * 365 * 24 * 3600 * 1000;
 ///   settlement into `<prefix>settlements` in its transaction; the order
 ///   stays in the due index until the `on_settled` hook took it
 ///   ([`forget_due`](tencent_faceid::orders::SettlementStore::forget_due)
-///   stamps `delivered_at`).
+///   stamps `delivered_at`). [`settlements`](Self::settlements) lists the
+///   log by time for audits.
 /// - **Due index**: a `due_at` column, leased by
 ///   [`claim_due`](tencent_faceid::orders::SettlementStore::claim_due) as
 ///   [`DueLeases`] says: reconcilers on several instances share one

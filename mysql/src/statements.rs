@@ -7,6 +7,12 @@
 pub(crate) const NOW_MS: &str =
     "(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(3)) DIV 1000)";
 
+/// A statement of `sql/statements/` (the hot path, shared with the
+/// benchmark) with the orders table written in.
+fn table(sql: &str, orders: &str) -> String {
+    sql.replace("{orders}", orders)
+}
+
 /// Every statement of one store, its tables written in.
 pub(crate) struct Statements {
     /// app, order, user, created ms, binding hex, ttl ms, due ms (its
@@ -44,6 +50,9 @@ pub(crate) struct Statements {
     pub(crate) delivered: String,
     /// app, due ms.
     pub(crate) backlog: String,
+    /// app, from ms, until ms, limit: order, user, state, code, by,
+    /// settled ms, idempotency key, delivered ms.
+    pub(crate) settlements: String,
     /// The data lifecycle's.
     pub(crate) lifecycle: crate::lifecycle::Statements,
 }
@@ -54,20 +63,9 @@ impl Statements {
         let orders = format!("`{prefix}orders`");
         let log = format!("`{prefix}settlements`");
         Self {
-            put: format!(
-                "INSERT INTO {orders} \
-                 (app_id, order_no, user_id, created_at, binding, expires_at, due_at, edition) \
-                 VALUES (?, ?, ?, ?, ?, {NOW_MS} + ?, ?, ?)"
-            ),
-            lock_order: format!(
-                "SELECT state, attempt, binding, expires_at <= {NOW_MS}, user_id, created_at, \
-                        edition, {NOW_MS} >= ? \
-                 FROM {orders} WHERE app_id = ? AND order_no = ? FOR UPDATE"
-            ),
-            consume: format!(
-                "UPDATE {orders} SET state = 'consumed', attempt = ?, consumed_at = {NOW_MS} \
-                 WHERE app_id = ? AND order_no = ? AND state = 'pending' AND {NOW_MS} < ?"
-            ),
+            put: table(include_str!("sql/statements/put.sql"), &orders),
+            lock_order: table(include_str!("sql/statements/lock_order.sql"), &orders),
+            consume: table(include_str!("sql/statements/consume.sql"), &orders),
             log: format!(
                 "INSERT INTO {log} (app_id, order_no, user_id, order_created_at, state, code, \
                                     settled_by, settled_at, idempotency_key, record) \
@@ -116,6 +114,12 @@ impl Statements {
                  WHERE app_id = ? AND order_no = ? AND delivered_at IS NULL"
             ),
             backlog: format!("SELECT COUNT(*) FROM {orders} WHERE app_id = ? AND due_at <= ?"),
+            settlements: format!(
+                "SELECT order_no, user_id, state, code, settled_by, settled_at, idempotency_key, \
+                        delivered_at \
+                 FROM {log} WHERE app_id = ? AND settled_at >= ? AND settled_at < ? \
+                 ORDER BY settled_at, order_no LIMIT ?"
+            ),
             lifecycle: crate::lifecycle::Statements::new(prefix),
         }
     }

@@ -21,7 +21,7 @@ use crate::secret::Secret;
 /// `tencent_faceid_mysql::MySqlConnector` is one (`mysql://`, `mariadb://`):
 ///
 /// ```ignore
-/// let face_id = FaceId::from_env()?
+/// let face_id = FaceIdBuilder::from_env()?
 ///     .database_connector(tencent_faceid_mysql::MySqlConnector)
 ///     .build()
 ///     .await?;

@@ -10,7 +10,7 @@
 //! own.
 
 use std::collections::{HashMap, HashSet};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sqlx::Row;
 use tencent_faceid::FaceId;
@@ -20,6 +20,7 @@ use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{
     Claim, Consumed, Lookup, OrderStore, PendingOrder, SettlementStore, StoreError,
 };
+use tencent_faceid::vendor::ResultCode;
 use tencent_faceid_mysql::{
     DueLeases, MySqlConnector, MySqlOrderStore, MySqlStoreError, PoolBounds, mysql_pool,
 };
@@ -219,7 +220,7 @@ async fn fifty_consumes_from_five_pools_accept_one() {
 }
 
 #[tokio::test]
-async fn a_settling_consume_logs_its_settlement_with_its_columns() {
+async fn a_settling_consume_logs_its_settlement_listed_by_time() {
     let Some(database) = Database::new().await else {
         return;
     };
@@ -248,7 +249,37 @@ async fn a_settling_consume_logs_its_settlement_with_its_columns() {
     assert_eq!(row.get::<String, _>(5), "faceid-settlement-appId001-order1");
     assert_eq!(row.get::<Option<i64>, _>(6), None);
     let (settled, kept) = store.settlement(&mine.order_no).await.unwrap().unwrap();
-    assert_eq!((settled.user_id, kept.as_str()), (mine.user_id, record));
+    assert_eq!(
+        (settled.user_id, kept.as_str()),
+        (mine.user_id.clone(), record)
+    );
+
+    // The log by time, for audits: the settlement's millisecond is in
+    // [from, until).
+    let at = UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
+    let log = store
+        .settlements(at, at + Duration::from_millis(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 1, "{log:?}");
+    let entry = &log[0];
+    assert_eq!(
+        (&entry.order_no, &entry.user_id),
+        (&mine.order_no, &mine.user_id)
+    );
+    assert_eq!(entry.state.as_deref(), Some("failed"));
+    assert_eq!(entry.code, Some(ResultCode::from_code("66660004")));
+    assert_eq!(entry.settled_by.as_deref(), Some("callback"));
+    assert_eq!(entry.settled_at, at);
+    assert_eq!(entry.idempotency_key, "faceid-settlement-appId001-order1");
+    assert_eq!(entry.delivered_at, None);
+    assert!(
+        store
+            .settlements(UNIX_EPOCH, at, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     database.drop().await;
 }
 

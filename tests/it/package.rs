@@ -80,3 +80,24 @@ fn the_package_holds_no_workspace_member() {
         assert!(!dependency.contains("version"), "{dependency}");
     }
 }
+
+/// sqlx's MySQL driver brings `rsa` (RUSTSEC-2023-0071, no patched
+/// version) into the lockfile of every user of a crate that can enable it,
+/// even behind a feature: it lives in tencent-faceid-mysql alone.
+#[test]
+fn the_crate_itself_carries_no_mysql_driver() {
+    let manifest = include_str!("../../Cargo.toml");
+    let dependencies = manifest
+        .split("\n[dependencies]\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n[").next())
+        .expect("the package's dependencies");
+    let sqlx = dependencies
+        .lines()
+        .find(|line| line.starts_with("sqlx ="))
+        .expect("sqlx, for PostgreSQL");
+    for driver in ["\"mysql\"", "\"any\"", "\"all-databases\""] {
+        assert!(!sqlx.contains(driver), "{sqlx}");
+    }
+    assert!(!manifest.contains("sqlx/mysql"), "a feature enables it");
+}

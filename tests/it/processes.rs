@@ -1,5 +1,5 @@
 //! Fifty concurrent genuine callbacks for one order, from four processes
-//! sharing one Redis, or one PostgreSQL: exactly one is accepted, the
+//! sharing one Redis, one PostgreSQL or one MySQL: exactly one is accepted, the
 //! others are replays.
 //!
 //! The test re-executes its own binary four times, running only the
@@ -21,8 +21,9 @@ use tencent_faceid::orders::{OrderStore, PostgresOrderStore, RedisOrderStore};
 const PROCESSES: usize = 4;
 const CALLBACKS: usize = 50;
 
-/// What a child process needs: the backend (`redis` or `postgres`), its
-/// URL, the key prefix or schema, the order and how many callbacks to send.
+/// What a child process needs: the backend (`redis`, `postgres` or
+/// `mysql`), its URL (for MySQL, the test's database), the key prefix or
+/// schema, the order and how many callbacks to send.
 const ENV_BACKEND: &str = "FACEID_CHILD_BACKEND";
 const ENV_URL: &str = "FACEID_CHILD_URL";
 const ENV_PREFIX: &str = "FACEID_CHILD_PREFIX";
@@ -36,6 +37,13 @@ async fn store(backend: &str, url: &str, prefix: &str) -> Arc<dyn OrderStore> {
             .expect("the tests' PostgreSQL answers");
         let store = PostgresOrderStore::builder(pool, "appId001").schema(prefix);
         return Arc::new(store.build().await.expect("a migrated schema"));
+    }
+    if backend == "mysql" {
+        let pool = tencent_faceid_mysql::mysql_pool(url)
+            .await
+            .expect("the tests' MySQL answers");
+        let store = tencent_faceid_mysql::MySqlOrderStore::builder(pool, "appId001");
+        return Arc::new(store.build().await.expect("a migrated database"));
     }
     let manager = tencent_faceid::redis::connect(url)
         .await
@@ -70,6 +78,15 @@ async fn fifty_callbacks_from_four_processes_sharing_postgres_are_accepted_exact
     let schema = Schema::new().await.expect("PostgreSQL answers");
     race("postgres", url, &schema.name).await;
     schema.drop().await;
+}
+
+#[tokio::test]
+async fn fifty_callbacks_from_four_processes_sharing_mysql_are_accepted_exactly_once() {
+    let Some(database) = support::mysql::Database::new().await else {
+        return;
+    };
+    race("mysql", &database.url, "").await;
+    database.drop().await;
 }
 
 /// Puts one order in the backend, then has four child processes send
