@@ -23,7 +23,7 @@
 //!   HTTP 200 with an error code ([`Refusal`]) as the vendor answers them.
 //! - `app_id` and `appId` are both accepted for tokens and tickets,
 //!   `webankAppId` and `appId` for geth5faceid.
-//! - **Editions** (EDITIONS.md): `getAdvFaceId` (enhanced H5) and
+//! - **Editions** (see [`crate::edition`]): `getAdvFaceId` (enhanced H5) and
 //!   `getfaceid` (App SDK) take `appId` and a 32-character `nonce` and are
 //!   signed over app id, user id, version and nonce with a SIGN ticket. An
 //!   enhanced login link (`appId`, `faceId`) opens only an enhanced
@@ -57,10 +57,8 @@
 //! With [browser binding](crate::wiring::Wiring::browser_binding) on (the
 //! default) the callback must carry
 //! the start's cookie: `testing::Browser` does all of it, as
-//! [Testing your app](crate#testing-your-app) shows; here are the steps by
-//! hand, without binding. The crate's documentation shows it for axum
-//! with `tower::ServiceExt::oneshot`, in
-//! [Testing your app](crate#testing-your-app); here it is for actix-web.
+//! [Testing your app](crate#testing-your-app) shows for axum and
+//! actix-web; here are the steps by hand, without binding, for actix-web.
 //!
 //! ## Testing an actix-web app
 //! With `actix_web::test`, no port of your own is needed:
