@@ -229,7 +229,7 @@ pub use fault::Fault;
 use fault::FaultQueue;
 pub use outcome::{Outcome, Refusal, SignatureParam};
 use rules::Vendor;
-pub use sdk::{SdkAnswer, SdkFailure};
+pub use sdk::{SDK_RUN_PATH, SdkAnswer, SdkFailure};
 
 /// A running emulator. Clones are handles to the same server, and so is
 /// every [`FaceIdClient`] it hands out ([`Emulator::client`]) and anything
