@@ -130,6 +130,30 @@ fn to_nanos(time: SystemTime) -> u64 {
     })
 }
 
+/// The calendar date and the second of the day of `seconds` after
+/// 1970-01-01T00:00:00 (in whatever zone the caller shifted them to):
+/// `(year, month, day, second_of_day)`.
+pub(crate) fn civil(seconds: u64) -> (u64, u64, u64, u64) {
+    const DAY: u64 = 86_400;
+    let (days, in_day) = (seconds / DAY, seconds % DAY);
+    // Howard Hinnant's civil_from_days, for days since 1970-01-01.
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let day_of_era = z % 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + u64::from(month <= 2);
+    (year, month, day, in_day)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

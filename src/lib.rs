@@ -128,6 +128,7 @@ mod secret;
 pub mod session;
 pub mod settle;
 pub mod sign;
+pub mod tc3;
 #[cfg(feature = "emulator")]
 pub mod testing;
 pub mod tickets;

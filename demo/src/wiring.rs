@@ -2,8 +2,9 @@
 //! the `FACEID_*` variables, or the embedded emulator, explicitly, when
 //! none is configured), browser binding (unless `DEMO_BROWSER_BINDING=0`),
 //! confirmation of passes, a per-address limit on starts, settlement
-//! (the sessions list and a reconciler), orders in PostgreSQL when
-//! `DEMO_DATABASE_URL` is set, and the public URL (path prefix kept).
+//! (the sessions list and a reconciler), orders in PostgreSQL or MySQL
+//! when `DEMO_DATABASE_URL` is set (or `FACEID_DATABASE_URL`), and the
+//! public URL (path prefix kept).
 
 use std::collections::HashMap;
 use std::error::Error;
@@ -14,10 +15,11 @@ use std::time::{Duration, Instant};
 use tencent_faceid::FaceId;
 use tencent_faceid::callback::VerificationOutcome;
 use tencent_faceid::emulator::Emulator;
-use tencent_faceid::facade::{FaceIdBuilder, vars};
+use tencent_faceid::facade::{DatabaseSettings, FaceIdBuilder, vars};
 use tencent_faceid::orders::{PostgresOrderStore, postgres_pool};
 use tencent_faceid::session::StartSession;
 use tencent_faceid::vendor::{Evidence, Files, QueryOptions};
+use tencent_faceid_mysql::{MySqlConnector, MySqlOrderStore, mysql_pool};
 use url::Url;
 
 /// Any error of the demo's setup.
@@ -64,6 +66,8 @@ pub(crate) async fn face_id(options: Options) -> Result<FaceId, BoxError> {
     let face_id = database(builder)
         .await?
         .callback_url_per_request() // each start comes back to its own public URL
+        // FACEID_DATABASE_URL=mysql://… too.
+        .database_connector(MySqlConnector)
         .browser_binding(options.browser_binding)
         .starter(|starter| starter.admit(per_address_limit(STARTS_PER_MINUTE)))
         .verifier(|verifier| verifier.confirm(true))
@@ -81,12 +85,20 @@ const DEMO_SCHEMA: &str = "faceid_demo";
 
 /// With `DEMO_DATABASE_URL` set, orders and settlements live in that
 /// PostgreSQL, in the schema `DEMO_DATABASE_SCHEMA` (default
-/// `faceid_demo`), which the demo migrates at start (a server does that at
-/// deployment instead: its `build` only checks the schema).
+/// `faceid_demo`), or in that MySQL (`mysql://…`, the URL's database),
+/// which the demo migrates at start (a server does that at deployment
+/// instead: its `build` only checks the tables).
 async fn database(builder: FaceIdBuilder) -> Result<FaceIdBuilder, BoxError> {
     let Ok(url) = std::env::var("DEMO_DATABASE_URL") else {
         return Ok(builder);
     };
+    if url.starts_with("mysql://") {
+        let migrated = MySqlOrderStore::builder(mysql_pool(&url).await?, "demo")
+            .migrate()
+            .await?;
+        println!("orders and settlements in MySQL (DEMO_DATABASE_URL) ({migrated} migrations ran)");
+        return Ok(builder.database(DatabaseSettings::new(url)));
+    }
     let schema = std::env::var("DEMO_DATABASE_SCHEMA").unwrap_or_else(|_| DEMO_SCHEMA.to_owned());
     let pool = postgres_pool(&url).await?;
     let migrated = PostgresOrderStore::builder(pool, "demo")

@@ -75,7 +75,7 @@ pub struct TransportError(reqwest::Error);
 
 impl TransportError {
     /// `error` without its URL, which may carry the secret.
-    pub(super) fn without_url(error: reqwest::Error) -> Self {
+    pub(crate) fn without_url(error: reqwest::Error) -> Self {
         Self(error.without_url())
     }
 

@@ -398,23 +398,44 @@ impl FaceIdClient {
             });
         }
         let limit = self.max_body_bytes;
-        let too_large = || {
-            tracing::warn!(%endpoint, limit, "vendor answered a body over the limit");
-            ClientError::TooLarge { endpoint, limit }
-        };
-        let announced = response.content_length();
-        if announced.is_some_and(|length| length > limit as u64) {
-            return Err(too_large());
-        }
-        let mut body = Vec::with_capacity(announced.map_or(0, |length| length as usize));
-        while let Some(chunk) = response.chunk().await.map_err(transport)? {
-            if chunk.len() > limit - body.len() {
-                return Err(too_large());
+        let body = match read_body(&mut response, limit).await {
+            Ok(body) => body,
+            Err(BodyError::Transport(source)) => return Err(transport(source)),
+            Err(BodyError::TooLarge) => {
+                tracing::warn!(%endpoint, limit, "vendor answered a body over the limit");
+                return Err(ClientError::TooLarge { endpoint, limit });
             }
-            body.extend_from_slice(&chunk);
-        }
+        };
         json::decode(&body).map_err(|source| ClientError::Decode { endpoint, source })
     }
+}
+
+/// Why an answer's body was not read.
+pub(crate) enum BodyError {
+    /// The connection failed while reading.
+    Transport(reqwest::Error),
+    /// Over the limit, announced or read.
+    TooLarge,
+}
+
+/// The answer's body, at most `limit` bytes: refused from `Content-Length`
+/// before reading, or while reading when the length is not announced.
+pub(crate) async fn read_body(
+    response: &mut reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, BodyError> {
+    let announced = response.content_length();
+    if announced.is_some_and(|length| length > limit as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::with_capacity(announced.map_or(0, |length| length as usize));
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
+        if chunk.len() > limit - body.len() {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 fn vendor_error(endpoint: Endpoint, response: &impl VendorResponse) -> ClientError {

@@ -11,10 +11,12 @@ use url::Url;
 use super::counts::CountCells;
 use super::fault::FaultQueue;
 use super::rules::{Settings, Vendor};
+use super::wechat::{self, WeChatVendor};
 use super::{Emulator, Server, Shared, SignatureParam, routes};
 use crate::client::FaceIdClient;
 use crate::clock::Clock;
 use crate::secret::Secret;
+use crate::tc3::Tc3Client;
 
 /// Configures an [`Emulator`].
 ///
@@ -37,6 +39,9 @@ pub struct EmulatorBuilder {
     optimal_domain: Option<String>,
     key_licence: Secret,
     bind: SocketAddr,
+    tc3_secret_id: String,
+    tc3_secret_key: Secret,
+    rule_id: String,
 }
 
 impl Default for EmulatorBuilder {
@@ -53,6 +58,9 @@ impl Default for EmulatorBuilder {
             optimal_domain: None,
             key_licence: Secret::new("emulator-key-licence"),
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            tc3_secret_id: "AKIDemulatorSecretId000000000000000".to_owned(),
+            tc3_secret_key: Secret::new("emulator-tc3-secret-key"),
+            rule_id: "1".to_owned(),
         }
     }
 }
@@ -68,6 +76,21 @@ impl EmulatorBuilder {
     /// `emulator-key-licence`.
     pub fn key_licence(mut self, licence: impl Into<Secret>) -> Self {
         self.key_licence = licence.into();
+        self
+    }
+
+    /// The API 3.0 key (SecretId, SecretKey) to accept (the WeChat
+    /// channel); default `AKIDemulatorSecretId000000000000000` and
+    /// `emulator-tc3-secret-key`.
+    pub fn tc3_key(mut self, secret_id: impl Into<String>, secret_key: impl Into<Secret>) -> Self {
+        self.tc3_secret_id = secret_id.into();
+        self.tc3_secret_key = secret_key.into();
+        self
+    }
+
+    /// The RuleId `DetectAuth` and `GetDetectInfoEnhanced` accept; default `1`.
+    pub fn rule_id(mut self, rule_id: impl Into<String>) -> Self {
+        self.rule_id = rule_id.into();
         self
     }
 
@@ -179,6 +202,24 @@ impl EmulatorBuilder {
             .clock(self.clock.clone())
             .build()
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        let tc3_client = Tc3Client::builder(
+            self.tc3_secret_id.clone(),
+            self.tc3_secret_key.clone(),
+            self.rule_id.clone(),
+        )
+        .base_url(base_url.as_str())
+        .clock(self.clock.clone())
+        .build()
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        let wechat = WeChatVendor::new(
+            wechat::Settings {
+                secret_id: self.tc3_secret_id,
+                secret_key: self.tc3_secret_key,
+                rule_id: self.rule_id,
+            },
+            self.clock.clone(),
+            base_url.clone(),
+        );
         let settings = Settings {
             app_id: self.app_id,
             secret: self.secret,
@@ -200,11 +241,13 @@ impl EmulatorBuilder {
         let (stop, stopped) = watch::channel(false);
         let shared = Arc::new(Shared {
             vendor: Vendor::new(settings, base_url.clone()),
+            wechat,
             faults: FaultQueue::default(),
             counts: CountCells::default(),
             stop: stopped.clone(),
         });
-        let app = routes::router(Arc::clone(&shared));
+        let app =
+            routes::router(Arc::clone(&shared)).merge(wechat::routes::router(Arc::clone(&shared)));
         let mut signal = stopped;
         let task = tokio::spawn(async move {
             let stopping = async move {
@@ -226,6 +269,7 @@ impl EmulatorBuilder {
         Ok(Emulator {
             shared,
             client: client.keeping_alive(Arc::clone(&server) as _),
+            tc3_client: Arc::new(tc3_client.keeping_alive(Arc::clone(&server) as _)),
             server,
         })
     }

@@ -24,6 +24,12 @@ pub struct Counts {
     pub login_page: usize,
     /// `POST /api/v2/base/queryfacerecord`.
     pub query_record: usize,
+    /// API 3.0 `DetectAuth` (`POST /`, `X-TC-Action: DetectAuth`), refused ones included.
+    pub detect_auth: usize,
+    /// API 3.0 `GetDetectInfoEnhanced`, refused ones included.
+    pub detect_info: usize,
+    /// API 3.0 requests with another or no action.
+    pub tc3_other: usize,
 }
 
 /// One endpoint's count.
@@ -49,6 +55,9 @@ pub(super) struct CountCells {
     pub(super) start_sdk: Counter,
     pub(super) login_page: Counter,
     pub(super) query_record: Counter,
+    pub(super) detect_auth: Counter,
+    pub(super) detect_info: Counter,
+    pub(super) tc3_other: Counter,
     /// Bumped after every count, for [`super::Emulator::wait_for_counts`].
     pub(super) changed: watch::Sender<()>,
 }
@@ -64,6 +73,9 @@ impl Default for CountCells {
             start_sdk: Counter::default(),
             login_page: Counter::default(),
             query_record: Counter::default(),
+            detect_auth: Counter::default(),
+            detect_info: Counter::default(),
+            tc3_other: Counter::default(),
             changed: watch::channel(()).0,
         }
     }
@@ -86,6 +98,9 @@ impl CountCells {
             start_sdk: self.start_sdk.get(),
             login_page: self.login_page.get(),
             query_record: self.query_record.get(),
+            detect_auth: self.detect_auth.get(),
+            detect_info: self.detect_info.get(),
+            tc3_other: self.tc3_other.get(),
         }
     }
 }

@@ -51,6 +51,24 @@ pub enum EmulatorError {
         /// The emulator's explanation.
         reason: String,
     },
+    /// No BizToken of this emulator is `biz_token`
+    /// ([`Emulator::complete_wechat`](super::Emulator::complete_wechat)).
+    #[error(
+        "no BizToken {biz_token:?} was issued by this emulator: start one with DetectAuth on its tc3_client"
+    )]
+    UnknownBizToken {
+        /// The BizToken asked for.
+        biz_token: String,
+    },
+    /// The BizToken is final: it passed already, or its 7,200 s of
+    /// verification are over.
+    #[error(
+        "BizToken {biz_token:?} is final (passed, or issued more than 7,200 s ago): start a new one to verify again"
+    )]
+    BizTokenFinal {
+        /// The BizToken asked for.
+        biz_token: String,
+    },
     /// The emulator runs on the system's clock, which cannot be moved.
     #[error(
         "the emulator runs on the system clock, which cannot be advanced: build it with EmulatorBuilder::clock(ManualClock::new())"

@@ -196,6 +196,33 @@
 //! | `GET /api/web/login` | the H5 page: basic (`webankAppId`, `h5faceId`) or enhanced (`appId`, `faceId`) link; refusals are HTML pages with status 400, 403 or 404 |
 //! | `POST /api/web/complete` | the H5 page's buttons: `302` to the callback URL |
 //! | `POST /api/v2/base/queryfacerecord` | the record of a finished session |
+//! | `POST /` | Tencent Cloud API 3.0 (the WeChat channel): `DetectAuth`, `GetDetectInfoEnhanced`, by `X-TC-Action` |
+//! | `GET`, `POST /wechat/verify` | the WeChat-style page of a BizToken (`?token=`): pass, fail with an `ErrCode`, or close it |
+//!
+//! # The WeChat channel (API 3.0)
+//! Built from the vendor's DetectAuth documentation, not from the
+//! crate's [`Tc3Client`](crate::tc3::Tc3Client): every request's TC3
+//! signature is recomputed from the bytes and headers received and the
+//! `SignedHeaders` it declares (`content-type` and `host` required), with
+//! the documented codes (`AuthFailure.InvalidAuthorization`,
+//! `.SecretIdNotFound`, `.SignatureExpire` beyond five minutes,
+//! `.SignatureFailure`); `NoSuchVersion` and `InvalidAction` otherwise.
+//! Errors are HTTP 200 with `Response.Error`. A BizToken can be verified
+//! for 7,200 s and pulled for 259,200 s from issue, then it is forgotten
+//! (`InvalidParameterValue.BizTokenExpired`); before an attempt the
+//! record has no `ErrCode`; each attempt adds a `LivenessDetail` entry
+//! with `IsNeedCharge`; a pass is final. [`Emulator::complete_wechat`]
+//! stands in for the user on the page, [`Emulator::run_mini_program`] for
+//! the mini program's SDK. *Inferred*: the redirect's `BizToken=` and
+//! `Extra=` parameters and the absence of a signature on it, the
+//! BizToken's format, `ErrCode` mirroring the last attempt, which codes are
+//! billed (0, 1002, 2006, 2016), the error for a RuleId other than the
+//! token's (`InvalidParameter`), and `MissingParameter` / `UnknownParameter`
+//! for a body without a required field or with an undocumented one (the
+//! bodies are read by the documented field names, not through the crate's
+//! types). Not emulated: field encryption (refused with
+//! `FailedOperation.DecryptSystemError`), media, intention results, rate
+//! limits.
 
 mod builder;
 mod counts;
@@ -208,6 +235,7 @@ mod routes;
 mod rules;
 mod sdk;
 mod user;
+mod wechat;
 
 use std::fmt;
 use std::io;
@@ -230,6 +258,8 @@ use fault::FaultQueue;
 pub use outcome::{Outcome, Refusal, SignatureParam};
 use rules::Vendor;
 pub use sdk::{SDK_RUN_PATH, SdkAnswer, SdkFailure};
+pub use wechat::WeChatOutcome;
+use wechat::WeChatVendor;
 
 /// A running emulator. Clones are handles to the same server, and so is
 /// every [`FaceIdClient`] it hands out ([`Emulator::client`]) and anything
@@ -255,11 +285,15 @@ pub struct Emulator {
     shared: Arc<Shared>,
     server: Arc<Server>,
     client: FaceIdClient,
+    /// Boxed: an emulator handle stays small (it is a variant of the
+    /// facade's vendor).
+    tc3_client: Arc<crate::tc3::Tc3Client>,
 }
 
 /// What the request handlers share with the handles.
 struct Shared {
     vendor: Vendor,
+    wechat: WeChatVendor,
     faults: FaultQueue,
     counts: CountCells,
     stop: watch::Receiver<bool>,
@@ -350,6 +384,65 @@ impl Emulator {
     /// time. The client (and its clones) keeps the emulator running.
     pub fn client(&self) -> FaceIdClient {
         self.client.clone()
+    }
+
+    /// A [`Tc3Client`](crate::tc3::Tc3Client) for this emulator's API 3.0
+    /// actions (the WeChat channel): its base URL, SecretId, SecretKey,
+    /// RuleId and clock. It keeps the emulator running, as
+    /// [`Emulator::client`] does.
+    pub fn tc3_client(&self) -> crate::tc3::Tc3Client {
+        crate::tc3::Tc3Client::clone(&self.tc3_client)
+    }
+
+    /// The API 3.0 SecretId it accepts.
+    pub fn tc3_secret_id(&self) -> &str {
+        &self.shared.wechat.settings().secret_id
+    }
+
+    /// The API 3.0 SecretKey it accepts (a test value, hence plain).
+    pub fn tc3_secret_key(&self) -> &str {
+        self.shared.wechat.settings().secret_key.expose()
+    }
+
+    /// The RuleId it accepts.
+    pub fn rule_id(&self) -> &str {
+        &self.shared.wechat.settings().rule_id
+    }
+
+    /// The user finishes an attempt on the WeChat page of `biz_token`
+    /// (from `DetectAuth`): recorded for `GetDetectInfoEnhanced`, and the
+    /// URL the page sends the browser to is answered: the RedirectUrl with
+    /// `BizToken=<token>` (and `Extra=` when set), no signature. A failed
+    /// attempt may be followed by another; a user who abandons never calls
+    /// this.
+    ///
+    /// # Errors
+    /// [`EmulatorError::UnknownBizToken`], or
+    /// [`EmulatorError::BizTokenFinal`] once the token passed or its
+    /// 7,200 s are over.
+    pub fn complete_wechat(
+        &self,
+        biz_token: &str,
+        outcome: WeChatOutcome,
+    ) -> Result<Url, EmulatorError> {
+        self.shared.wechat.finish(biz_token, outcome)
+    }
+
+    /// The mini program's SDK (`verify_mpsdk`) runs `startVerify` with
+    /// `biz_token`: the attempt is recorded as
+    /// [`Emulator::complete_wechat`] records it, and the BizToken the SDK's
+    /// callback hands the mini program is answered (the mini program then
+    /// posts it to the partner's server).
+    ///
+    /// # Errors
+    /// As [`Emulator::complete_wechat`].
+    pub fn run_mini_program(
+        &self,
+        biz_token: &str,
+        outcome: WeChatOutcome,
+    ) -> Result<String, EmulatorError> {
+        self.shared.wechat.finish(biz_token, outcome)?;
+        Ok(biz_token.to_owned())
     }
 
     /// The host (and port) of the H5 login page, which geth5faceid answers

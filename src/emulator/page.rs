@@ -33,7 +33,7 @@ summary{min-height:48px;display:flex;align-items:center;font-weight:600;cursor:p
 code{overflow-wrap:anywhere}";
 
 /// A whole page titled `title` around `body`.
-fn document(title: &str, body: &str) -> String {
+pub(super) fn document(title: &str, body: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\

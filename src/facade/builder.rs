@@ -3,6 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use super::database::{DatabaseConnector, DatabaseSettings};
 use super::release::Release;
 use super::warm::{WarmUp, warm_up};
 use super::{FaceId, FaceIdError};
@@ -59,6 +60,8 @@ pub struct FaceIdBuilder {
     redis_prefix: Option<String>,
     #[cfg(feature = "postgres")]
     pub(super) postgres: super::postgres::PostgresSettings,
+    database: Option<DatabaseSettings>,
+    connectors: Vec<Arc<dyn DatabaseConnector>>,
     browser_binding: bool,
     rejection_format: BodyFormat,
     emulator_in_release: bool,
@@ -112,6 +115,8 @@ impl FaceIdBuilder {
             redis_prefix: None,
             #[cfg(feature = "postgres")]
             postgres: super::postgres::PostgresSettings::default(),
+            database: None,
+            connectors: Vec::new(),
             browser_binding: true,
             rejection_format: BodyFormat::Text,
             emulator_in_release: false,
@@ -333,6 +338,26 @@ impl FaceIdBuilder {
     #[cfg(feature = "postgres")]
     pub fn postgres_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.postgres.timeout = Some(timeout);
+        self
+    }
+
+    /// Keeps orders and settlements in the database `settings` describe,
+    /// opened by the [`database_connector`](Self::database_connector) of
+    /// its URL's scheme (what `from_env` does with
+    /// `FACEID_DATABASE_URL=mysql://…`); a [`store`](Self::store) of your
+    /// own takes precedence. Opened by [`build`](Self::build), which fails
+    /// with [`FaceIdError::NoDatabaseConnector`] when no connector opens it.
+    pub fn database(mut self, settings: DatabaseSettings) -> Self {
+        self.database = Some(settings);
+        self
+    }
+
+    /// Lets [`database`](Self::database) (and so `FACEID_DATABASE_URL`)
+    /// open the URLs of `connector`'s schemes: for MySQL and MariaDB,
+    /// `tencent_faceid_mysql::MySqlConnector` (a crate of its own, so that
+    /// users of other databases do not carry its driver).
+    pub fn database_connector(mut self, connector: impl DatabaseConnector) -> Self {
+        self.connectors.push(Arc::new(connector));
         self
     }
 
@@ -572,11 +597,13 @@ impl FaceIdBuilder {
 
         #[cfg_attr(not(feature = "redis"), allow(unused_mut))]
         let mut tickets = self.tickets;
-        #[cfg_attr(not(any(feature = "redis", feature = "postgres")), allow(unused_mut))]
         let mut store = self.store;
         #[cfg(feature = "postgres")]
         if store.is_none() {
             store = self.postgres.store(client.app_id()).await?;
+        }
+        if let (None, Some(database)) = (&store, &self.database) {
+            store = Some(database.store(&self.connectors, client.app_id()).await?);
         }
         #[cfg(feature = "redis")]
         if let Some(url) = &self.redis_url

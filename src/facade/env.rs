@@ -3,6 +3,7 @@
 
 use super::FaceId;
 use super::builder::FaceIdBuilder;
+use super::database::DatabaseSettings;
 use super::error::FaceIdError;
 
 /// The environment variables [`FaceIdBuilder::from_env`] reads.
@@ -19,18 +20,22 @@ pub mod vars {
     pub const REDIS_URL: &str = "FACEID_REDIS_URL";
     /// The key prefix of those tickets and orders (default `faceid:`).
     pub const REDIS_PREFIX: &str = "FACEID_REDIS_PREFIX";
-    /// A PostgreSQL URL: orders and settlements in PostgreSQL (feature
-    /// `postgres`; migrate its schema at deployment).
+    /// A database URL: orders and settlements in PostgreSQL
+    /// (`postgres://`, feature `postgres`), or in a database opened by a
+    /// [`DatabaseConnector`](crate::facade::DatabaseConnector) of another
+    /// crate (`mysql://`: `tencent_faceid_mysql::MySqlConnector`). Migrate
+    /// its tables at deployment.
     pub const DATABASE_URL: &str = "FACEID_DATABASE_URL";
-    /// The schema of those orders (default `faceid`).
+    /// The PostgreSQL schema of those orders (default `faceid`; MySQL's
+    /// database is the URL's).
     pub const DATABASE_SCHEMA: &str = "FACEID_DATABASE_SCHEMA";
     /// The most connections to that PostgreSQL (default 10).
     pub const DATABASE_MAX_CONNECTIONS: &str = "FACEID_DATABASE_MAX_CONNECTIONS";
     /// How long a statement waits for a connection, in milliseconds
     /// (default 2000).
     pub const DATABASE_ACQUIRE_TIMEOUT_MS: &str = "FACEID_DATABASE_ACQUIRE_TIMEOUT_MS";
-    /// How long PostgreSQL lets a statement run, in milliseconds (default
-    /// 3000).
+    /// How long PostgreSQL lets a statement run, or MySQL a statement wait
+    /// for a row lock, in milliseconds (default 3000).
     pub const DATABASE_STATEMENT_TIMEOUT_MS: &str = "FACEID_DATABASE_STATEMENT_TIMEOUT_MS";
     /// The longest one call of the order store may take, retries included,
     /// in milliseconds (default 5000).
@@ -226,61 +231,42 @@ impl FaceIdBuilder {
             builder = builder.redis_from_env(url, get(vars::REDIS_PREFIX))?;
         }
         if let Some(url) = get(vars::DATABASE_URL) {
-            builder = builder.postgres_from_env(url, &get)?;
+            let settings = DatabaseSettings::from_vars(url, &get)?;
+            builder = if settings.is_postgres() {
+                builder.postgres_from_env(settings)?
+            } else {
+                // Opened by a connector of another crate (mysql://).
+                builder.database(settings)
+            };
         }
         Ok(builder)
     }
 
-    /// The PostgreSQL store at `url`, with the `FACEID_DATABASE_*`
-    /// variables `get` finds.
+    /// The PostgreSQL store the settings describe.
     #[cfg(feature = "postgres")]
-    fn postgres_from_env(
-        self,
-        url: String,
-        get: &impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, FaceIdError> {
-        use std::time::Duration;
-        let number = |name: &'static str| {
-            get(name)
-                .map(|value| {
-                    value
-                        .trim()
-                        .parse::<u32>()
-                        .map_err(|_| FaceIdError::InvalidVariable {
-                            name,
-                            expected: "a whole number (of connections, or of milliseconds)",
-                        })
-                })
-                .transpose()
-        };
-        let millis =
-            |name| Ok::<_, FaceIdError>(number(name)?.map(|ms| Duration::from_millis(ms.into())));
+    fn postgres_from_env(self, settings: DatabaseSettings) -> Result<Self, FaceIdError> {
         let mut options = crate::orders::PostgresPoolOptions::new();
-        if let Some(max) = number(vars::DATABASE_MAX_CONNECTIONS)? {
+        if let Some(max) = settings.max_connections {
             options = options.max_connections(max);
         }
-        if let Some(timeout) = millis(vars::DATABASE_ACQUIRE_TIMEOUT_MS)? {
+        if let Some(timeout) = settings.acquire_timeout {
             options = options.acquire_timeout(timeout);
         }
-        if let Some(timeout) = millis(vars::DATABASE_STATEMENT_TIMEOUT_MS)? {
+        if let Some(timeout) = settings.statement_timeout {
             options = options.statement_timeout(timeout);
         }
-        let mut builder = self.postgres(url).postgres_pool_options(options);
-        if let Some(timeout) = millis(vars::DATABASE_TIMEOUT_MS)? {
+        let mut builder = self.postgres(settings.url()).postgres_pool_options(options);
+        if let Some(timeout) = settings.timeout {
             builder = builder.postgres_timeout(timeout);
         }
-        Ok(match get(vars::DATABASE_SCHEMA) {
+        Ok(match settings.schema {
             Some(schema) => builder.postgres_schema(schema),
             None => builder,
         })
     }
 
     #[cfg(not(feature = "postgres"))]
-    fn postgres_from_env(
-        self,
-        _url: String,
-        _get: &impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, FaceIdError> {
+    fn postgres_from_env(self, _settings: DatabaseSettings) -> Result<Self, FaceIdError> {
         Err(FaceIdError::FeatureMissing {
             what: "FACEID_DATABASE_URL",
             feature: "postgres",

@@ -93,6 +93,18 @@ pub enum FaceIdError {
         "Redis (FACEID_REDIS_URL / FaceIdBuilder::redis) could not be reached; check the URL and that Redis is running"
     )]
     Redis(#[from] crate::redis::RedisBackendError),
+    /// `FACEID_DATABASE_URL` names a database no connector was given for.
+    #[error(
+        "FACEID_DATABASE_URL is a {scheme}:// URL, which tencent-faceid opens through a connector of another crate: for MySQL or MariaDB add the crate tencent-faceid-mysql and call FaceIdBuilder::database_connector(tencent_faceid_mysql::MySqlConnector)"
+    )]
+    NoDatabaseConnector {
+        /// The URL's scheme.
+        scheme: String,
+    },
+    /// The order store a [`DatabaseConnector`](super::DatabaseConnector)
+    /// opens cannot be used (its message says what to fix).
+    #[error(transparent)]
+    Database(Box<dyn std::error::Error + Send + Sync>),
     /// The PostgreSQL order store cannot be used (unreachable, or its
     /// schema missing or older than this crate).
     #[cfg(feature = "postgres")]

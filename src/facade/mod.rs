@@ -47,6 +47,7 @@ use crate::tickets::{TicketError, call_with_recovery};
 use crate::wiring::Wiring;
 
 mod builder;
+mod database;
 mod env;
 mod error;
 #[cfg(feature = "postgres")]
@@ -56,6 +57,7 @@ mod warm;
 
 pub use builder::FaceIdBuilder;
 use builder::Vendor;
+pub use database::{DatabaseConnector, DatabaseSettings};
 pub use env::vars;
 pub use error::FaceIdError;
 pub use warm::WarmUp;

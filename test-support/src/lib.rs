@@ -1,6 +1,7 @@
 //! What the tests and benches of `tencent-faceid` share (an unpublished
 //! member of its workspace): the tests' outside services ([`redis`] for
-//! the Redis tests, [`postgres`] for the PostgreSQL ones, found or started
+//! the Redis tests, [`postgres`] for the PostgreSQL ones, [`mysql`] for the
+//! MySQL ones, found or started
 //! by [`service`]), throwaway Redis servers driven by their PID
 //! ([`spare_redis`]), helpers for tests that drive the emulator ([`emu`])
 //! or the demo as its HTTP client sees it ([`demo_client`]), a
@@ -15,6 +16,7 @@
 pub mod callbacks;
 pub mod demo_client;
 pub mod emu;
+pub mod mysql;
 pub mod postgres;
 pub mod proxy;
 pub mod redis;

@@ -1,11 +1,12 @@
 //! The demos survive what they are for (issue 26): each demo (axum and
-//! actix-web), on PostgreSQL and a shared emulator, starts two sessions
+//! actix-web), on PostgreSQL (the axum one on MySQL too) and a shared
+//! emulator, starts two sessions
 //! and is killed (SIGKILL). One user passes and closes the tab; the other
 //! is still on the H5 page. A new process on the same address, database
 //! and emulator settles the first through its reconciler (a session that
 //! process never saw), accepts the second's callback once (again: 409),
 //! lists both in `/sessions.json` with their state and path, and every
-//! page answers. Restarted once more with retentions of 0 s
+//! page answers. On PostgreSQL, restarted once more with retentions of 0 s
 //! (`DEMO_ORDER_RETENTION`, `DEMO_LOG_RETENTION`), its purger removes the
 //! settled orders and their settlements, and keeps the pending one.
 //!
@@ -26,8 +27,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::support;
 use crate::support::demo_client::{session, start};
+use crate::support::mysql::Database;
 use crate::support::postgres::Schema;
 use faceid_demo::{Options, actix_demo, axum_demo};
+use sqlx::Row;
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::emulator::{Emulator, Outcome};
 use url::Url;
@@ -58,17 +61,109 @@ async fn survives_a_restart(demo: &str) {
         return;
     };
     let schema = Schema::new().await.expect("PostgreSQL answers");
-    let emulator = Emulator::builder()
-        .clock(ManualClock::new())
-        .start()
-        .await
-        .unwrap();
+    let emulator = emulator().await;
     let env = [
         (ENV_DEMO, demo),
         ("DEMO_DATABASE_URL", database),
         ("DEMO_DATABASE_SCHEMA", &schema.name),
         ("FACEID_EMULATOR_URL", emulator.base_url().as_str()),
     ];
+    let restarted = restarts(&env, &emulator).await;
+    // Both settlements are in the test's schema (`DEMO_DATABASE_SCHEMA`),
+    // delivered.
+    let store = schema.store(emulator.app_id()).await;
+    let day_after = SystemTime::now() + Duration::from_secs(24 * 3600);
+    let log = store.settlements(UNIX_EPOCH, day_after, 10).await.unwrap();
+    let mut logged: Vec<_> = log
+        .iter()
+        .map(|entry| (entry.settled_by.clone(), entry.delivered_at.is_some()))
+        .collect();
+    logged.sort();
+    assert_eq!(logged, both_delivered(), "{log:?}");
+
+    // Restarted with retentions of 0 s, the demo's purger (its first run
+    // at once) removes the settled orders and their log entries, and
+    // keeps the pending session.
+    let purging = [("DEMO_ORDER_RETENTION", "0"), ("DEMO_LOG_RETENTION", "0")];
+    let env: Vec<_> = env.iter().chain(&purging).copied().collect();
+    let mut third = DemoProcess::spawn(&env, &restarted.addr, "600");
+    let purged = third.line("purge line", |line| {
+        line.contains("purged records past their retention")
+    });
+    assert!(purged.contains("settlement_log: 2"), "{purged}");
+    let sessions = third.url.join("sessions.json").unwrap();
+    assert_eq!(reqwest::get(sessions).await.unwrap().status(), 200);
+    third.kill();
+    let log = store.settlements(UNIX_EPOCH, day_after, 10).await.unwrap();
+    assert!(log.is_empty(), "the log purged: {log:?}");
+    let orders: Vec<String> =
+        sqlx::query_scalar(&format!("SELECT order_no FROM \"{}\".orders", schema.name))
+            .fetch_all(&schema.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        orders,
+        [restarted.pending],
+        "only the pending order is kept"
+    );
+    schema.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_axum_demo_survives_a_restart_on_mysql() {
+    let Some(database) = Database::new().await else {
+        return;
+    };
+    let emulator = emulator().await;
+    let env = [
+        (ENV_DEMO, "axum"),
+        ("DEMO_DATABASE_URL", &database.url),
+        ("FACEID_EMULATOR_URL", emulator.base_url().as_str()),
+    ];
+    restarts(&env, &emulator).await;
+    let app_id = emulator.app_id();
+    // Both settlements are in the test's database, delivered.
+    let rows = sqlx::query(
+        "SELECT CAST(settled_by AS CHAR), delivered_at IS NOT NULL FROM faceid_settlements \
+         WHERE app_id = ? ORDER BY settled_by",
+    )
+    .bind(app_id)
+    .fetch_all(&database.pool)
+    .await
+    .unwrap();
+    let logged: Vec<(Option<String>, bool)> =
+        rows.iter().map(|row| (row.get(0), row.get(1))).collect();
+    assert_eq!(logged, both_delivered());
+    database.drop().await;
+}
+
+/// Two settlements, one by each path, both delivered.
+fn both_delivered() -> Vec<(Option<String>, bool)> {
+    vec![
+        (Some("callback".to_owned()), true),
+        (Some("reconciler".to_owned()), true),
+    ]
+}
+
+/// The shared emulator, on a clock that stands still (no login link or
+/// ticket ends while the test runs).
+async fn emulator() -> Emulator {
+    Emulator::builder()
+        .clock(ManualClock::new())
+        .start()
+        .await
+        .unwrap()
+}
+
+/// Where a restarted demo listens, and the session it left pending.
+struct Restarted {
+    addr: String,
+    pending: String,
+}
+
+/// The demo, database and `emulator` that `env` names, killed and
+/// restarted as the module says.
+async fn restarts(env: &[(&str, &str)], emulator: &Emulator) -> Restarted {
     let browser = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         // A demo that stops answering fails the test instead of hanging it.
@@ -78,7 +173,7 @@ async fn survives_a_restart(demo: &str) {
 
     // The first process reconciles only after 10 minutes: not before it is
     // killed.
-    let first = DemoProcess::spawn(&env, "127.0.0.1:0", "600");
+    let first = DemoProcess::spawn(env, "127.0.0.1:0", "600");
     let url = first.url.clone();
     let closed = start(&browser, &url).await;
     let returning = start(&browser, &url).await;
@@ -90,7 +185,7 @@ async fn survives_a_restart(demo: &str) {
     // The new process reconciles at once: its first round settles the
     // session whose tab was closed and leaves the other on its page.
     let addr = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
-    let mut second = DemoProcess::spawn(&env, &addr, "0");
+    let mut second = DemoProcess::spawn(env, &addr, "0");
     assert_eq!(second.url, url, "restarted on the same address");
     let round = second.line("reconciler round line", |line| {
         line.contains("reconciler round done")
@@ -149,44 +244,10 @@ async fn survives_a_restart(demo: &str) {
     }
 
     second.kill();
-    // Both settlements are in the test's schema (`DEMO_DATABASE_SCHEMA`),
-    // delivered.
-    let store = schema.store(emulator.app_id()).await;
-    let day_after = SystemTime::now() + Duration::from_secs(24 * 3600);
-    let log = store.settlements(UNIX_EPOCH, day_after, 10).await.unwrap();
-    let mut logged: Vec<_> = log
-        .iter()
-        .map(|entry| (entry.settled_by.as_deref(), entry.delivered_at.is_some()))
-        .collect();
-    logged.sort();
-    assert_eq!(
-        logged,
-        [(Some("callback"), true), (Some("reconciler"), true)],
-        "{log:?}"
-    );
-
-    // Restarted with retentions of 0 s, the demo's purger (its first run
-    // at once) removes the settled orders and their log entries, and
-    // keeps the pending session.
-    let purging = [("DEMO_ORDER_RETENTION", "0"), ("DEMO_LOG_RETENTION", "0")];
-    let env: Vec<_> = env.iter().chain(&purging).copied().collect();
-    let mut third = DemoProcess::spawn(&env, &addr, "600");
-    let purged = third.line("purge line", |line| {
-        line.contains("purged records past their retention")
-    });
-    assert!(purged.contains("settlement_log: 2"), "{purged}");
-    let answer = browser.get(url.join("sessions.json").unwrap()).send().await;
-    assert_eq!(answer.unwrap().status(), 200);
-    third.kill();
-    let log = store.settlements(UNIX_EPOCH, day_after, 10).await.unwrap();
-    assert!(log.is_empty(), "the log purged: {log:?}");
-    let orders: Vec<String> =
-        sqlx::query_scalar(&format!("SELECT order_no FROM \"{}\".orders", schema.name))
-            .fetch_all(&schema.pool)
-            .await
-            .unwrap();
-    assert_eq!(orders, [order_no(&again)], "only the pending order is kept");
-    schema.drop().await;
+    Restarted {
+        addr,
+        pending: order_no(&again),
+    }
 }
 
 /// The `orderNo` of the vendor's login URL.

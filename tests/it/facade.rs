@@ -348,7 +348,7 @@ fn redis_is_available() {
 
 /// `first` starts a session, and `second` accepts its callback: the answer
 /// of `first`.
-async fn one_starts_the_other_verifies(
+pub(crate) async fn one_starts_the_other_verifies(
     emulator: &Emulator,
     first: &FaceId,
     second: &FaceId,

@@ -56,6 +56,9 @@ fn vendor_calls(counts: Counts) -> usize {
         start_sdk,
         login_page,
         query_record,
+        detect_auth,
+        detect_info,
+        tc3_other,
     } = counts;
     access_token
         + sign_ticket
@@ -65,6 +68,9 @@ fn vendor_calls(counts: Counts) -> usize {
         + start_sdk
         + login_page
         + query_record
+        + detect_auth
+        + detect_info
+        + tc3_other
 }
 
 #[tokio::test]

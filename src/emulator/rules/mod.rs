@@ -247,24 +247,8 @@ impl Vendor {
 
 /// `yyyyMMddHHmmss` in Beijing time (UTC+8), as the vendor writes times.
 pub(super) fn vendor_time(time: SystemTime) -> String {
-    const DAY: u64 = 86_400;
     let seconds = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()) + 8 * 3600;
-    let (days, in_day) = (seconds / DAY, seconds % DAY);
-    // Howard Hinnant's civil_from_days, for days since 1970-01-01.
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z % 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
+    let (year, month, day, in_day) = crate::clock::civil(seconds);
     format!(
         "{year:04}{month:02}{day:02}{:02}{:02}{:02}",
         in_day / 3600,

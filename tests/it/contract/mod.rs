@@ -5,7 +5,9 @@
 //! The Redis backends use the test binary's Redis (see `support::redis`),
 //! each backend under a fresh key prefix, and remove their keys at the end;
 //! the PostgreSQL store uses the binary's PostgreSQL (`support::postgres`),
-//! each backend in a fresh schema, dropped at the end.
+//! each backend in a fresh schema, dropped at the end; the MySQL store the
+//! binary's MySQL (`support::mysql`), each backend in a fresh database,
+//! dropped at the end.
 
 mod order_store;
 mod ticket_provider;
@@ -22,6 +24,11 @@ fn redis_is_available() {
 #[test]
 fn postgres_is_available() {
     support::postgres::require();
+}
+
+#[test]
+fn mysql_is_available() {
+    support::mysql::require();
 }
 
 /// The test binary's Redis, for the Redis backends of one test.

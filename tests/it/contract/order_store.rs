@@ -14,7 +14,9 @@ use tencent_faceid::orders::{
 
 use super::Redis;
 use crate::support;
+use crate::support::mysql::Database;
 use crate::support::postgres::Schema;
+use tencent_faceid_mysql::DueLeases;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn memory_store() {
@@ -56,6 +58,52 @@ async fn postgres_store() {
     checks_the_lifecycle(&report);
     for schema in schemas.into_inner().unwrap() {
         schema.drop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mysql_store() {
+    let databases = Mutex::new(Vec::new());
+    let make = async || {
+        let database = Database::new().await.expect("MySQL was found before");
+        let store = database.store("appId001").await;
+        databases.lock().unwrap().push(database);
+        store
+    };
+    if support::mysql::url().is_none() {
+        return;
+    }
+    let report = contract::settlement_store(make).await;
+    assert!(report.skipped.is_empty(), "{report:?}");
+    checks_the_lifecycle(&report);
+    for database in databases.into_inner().unwrap() {
+        database.drop().await;
+    }
+}
+
+/// The MySQL store with the lease of MySQL 5.7 (no SKIP LOCKED), on this
+/// MariaDB.
+#[tokio::test(flavor = "multi_thread")]
+async fn mysql_store_with_the_lease_column() {
+    let databases = Mutex::new(Vec::new());
+    let make = async || {
+        let database = Database::new().await.expect("MySQL was found before");
+        let store = database
+            .builder("appId001")
+            .due_leases(DueLeases::LeaseColumn)
+            .build()
+            .await
+            .expect("a migrated database");
+        databases.lock().unwrap().push(database);
+        store
+    };
+    if support::mysql::url().is_none() {
+        return;
+    }
+    let report = contract::settlement_store(make).await;
+    assert!(report.skipped.is_empty(), "{report:?}");
+    for database in databases.into_inner().unwrap() {
+        database.drop().await;
     }
 }
 

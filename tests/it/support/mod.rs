@@ -3,7 +3,7 @@
 //! and demo helpers), re-exported so that a test reads
 //! `support::redis::url()`, and what only these tests use.
 
-pub use faceid_test_support::{demo_client, emu, postgres, redis, skip, spare_redis};
+pub use faceid_test_support::{demo_client, emu, mysql, postgres, redis, skip, spare_redis};
 
 pub mod common;
 pub mod demos;

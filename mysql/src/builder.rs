@@ -1,0 +1,131 @@
+//! [`MySqlOrderStoreBuilder`]: where the MySQL order store keeps its
+//! tables, how it leases due orders, and their migration.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::mysql::MySqlPool;
+
+use crate::migrate::{self, checked};
+use crate::statements::Statements;
+use crate::{DueLeases, MySqlOrderStore, MySqlStoreError};
+
+/// Configures a [`MySqlOrderStore`]; made by [`MySqlOrderStore::builder`].
+///
+/// Defaults: the table prefix [`DEFAULT_PREFIX`](Self::DEFAULT_PREFIX), the
+/// timeout [`DEFAULT_TIMEOUT`](Self::DEFAULT_TIMEOUT), due leases chosen
+/// from the server's version.
+#[derive(Debug, Clone)]
+pub struct MySqlOrderStoreBuilder {
+    pool: MySqlPool,
+    app_id: String,
+    prefix: String,
+    timeout: Duration,
+    due_leases: Option<DueLeases>,
+}
+
+impl MySqlOrderStoreBuilder {
+    /// The table prefix of [`MySqlOrderStore::builder`]: `faceid_`.
+    pub const DEFAULT_PREFIX: &'static str = "faceid_";
+
+    /// The default of [`timeout`](Self::timeout): 5 s.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+    pub(crate) fn new(pool: MySqlPool, app_id: String) -> Self {
+        Self {
+            pool,
+            app_id,
+            prefix: Self::DEFAULT_PREFIX.to_owned(),
+            timeout: Self::DEFAULT_TIMEOUT,
+            due_leases: None,
+        }
+    }
+
+    /// The longest one call of the store may take, a second try on a
+    /// fresh connection included; default 5 s. Past it the call fails with
+    /// [`MySqlStoreError::TimedOut`] (a callback answers 503 with
+    /// `Retry-After`, its order still pending). A consume must reach MySQL
+    /// within half of it (see [`MySqlOrderStore`]).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The prefix of the store's table names (`<prefix>orders`,
+    /// `<prefix>settlements`, `<prefix>holds`, `<prefix>erasures`,
+    /// `<prefix>schema_version`) in the pool's database; default
+    /// `faceid_`. Plain lower-case (letters, digits, `_`), at most 40
+    /// characters. Every instance sharing orders must use the same one;
+    /// apps may share one (every row holds the app id).
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// How reconcilers lease due orders, instead of the choice
+    /// [`build`](Self::build) makes from the server's version (for a
+    /// server that reports a version it does not behave as, e.g. behind a
+    /// proxy).
+    pub fn due_leases(mut self, leases: DueLeases) -> Self {
+        self.due_leases = Some(leases);
+        self
+    }
+
+    /// Creates the store's tables, or brings older ones to this crate's
+    /// version; answers how many migrations ran (0 when current).
+    /// Idempotent, and safe when instances run it at once (a named lock,
+    /// `GET_LOCK`, takes them in turn). Run it at deployment, with a user
+    /// that may create tables: [`build`](Self::build) never does.
+    ///
+    /// The SQL is plain and shipped in the crate (`src/sql/*.sql`), for a
+    /// DBA who rather runs it by hand (replace `{prefix}`, and record the
+    /// version in `<prefix>schema_version`).
+    ///
+    /// # Errors
+    /// [`MySqlStoreError::InvalidPrefix`], [`MySqlStoreError::SchemaNewer`],
+    /// [`MySqlStoreError::Database`].
+    pub async fn migrate(&self) -> Result<usize, MySqlStoreError> {
+        migrate::migrate(&self.pool, &self.prefix).await
+    }
+
+    /// Builds the store, after checking that its tables are there and at
+    /// this crate's version, and choosing how it leases due orders: `FOR
+    /// UPDATE SKIP LOCKED` on MySQL 8.0+ and MariaDB 10.6+, the lease
+    /// column on older servers (MySQL 5.7), said in the log.
+    ///
+    /// # Errors
+    /// [`MySqlStoreError::SchemaMissing`] (run [`migrate`](Self::migrate)),
+    /// [`MySqlStoreError::SchemaNewer`], [`MySqlStoreError::InvalidPrefix`],
+    /// [`MySqlStoreError::Database`].
+    pub async fn build(self) -> Result<MySqlOrderStore, MySqlStoreError> {
+        migrate::check(&self.pool, &self.prefix).await?;
+        let version: String = sqlx::query_scalar("SELECT VERSION()")
+            .fetch_one(&self.pool)
+            .await?;
+        let due_leases = match self.due_leases {
+            Some(chosen) => chosen,
+            None => {
+                let leases = DueLeases::for_server(&version);
+                match leases {
+                    DueLeases::SkipLocked => tracing::info!(
+                        server = %version,
+                        "the MySQL order store leases due orders with FOR UPDATE SKIP LOCKED"
+                    ),
+                    DueLeases::LeaseColumn => tracing::warn!(
+                        server = %version,
+                        "this MySQL has no FOR UPDATE SKIP LOCKED (MySQL 8.0+ or MariaDB 10.6+ have it): the order store leases due orders through its lease column, and reconcilers on several instances take turns"
+                    ),
+                }
+                leases
+            }
+        };
+        Ok(MySqlOrderStore {
+            statements: Arc::new(Statements::new(checked(&self.prefix)?)),
+            pool: self.pool,
+            app_id: self.app_id.into(),
+            timeout: self.timeout,
+            due_leases,
+            server: version.into(),
+        })
+    }
+}

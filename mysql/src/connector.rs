@@ -1,0 +1,71 @@
+//! [`MySqlConnector`]: `FACEID_DATABASE_URL=mysql://…` in
+//! `FaceId::from_env`.
+
+use std::error::Error;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tencent_faceid::facade::{DatabaseConnector, DatabaseSettings};
+use tencent_faceid::orders::SettlementStore;
+
+use crate::{MySqlOrderStore, MySqlStoreError, PoolBounds};
+
+/// Opens a [`MySqlOrderStore`] for the facade, from a `mysql://` (or
+/// `mariadb://`) URL and the `FACEID_DATABASE_*` settings: the pool's
+/// [`PoolBounds`] (`FACEID_DATABASE_MAX_CONNECTIONS`,
+/// `FACEID_DATABASE_ACQUIRE_TIMEOUT_MS`, and
+/// `FACEID_DATABASE_STATEMENT_TIMEOUT_MS` as the row lock wait) and the
+/// store's timeout (`FACEID_DATABASE_TIMEOUT_MS`). The database is the
+/// URL's; the tables have the default prefix and must be migrated
+/// ([`MySqlOrderStoreBuilder::migrate`](crate::MySqlOrderStoreBuilder::migrate),
+/// at deployment).
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// // FACEID_DATABASE_URL=mysql://app:secret@db/app
+/// let face_id = tencent_faceid::FaceId::from_env()?
+///     .database_connector(tencent_faceid_mysql::MySqlConnector)
+///     .build()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MySqlConnector;
+
+#[async_trait]
+impl DatabaseConnector for MySqlConnector {
+    fn schemes(&self) -> &'static [&'static str] {
+        &["mysql", "mariadb"]
+    }
+
+    async fn connect(
+        &self,
+        settings: &DatabaseSettings,
+        app_id: &str,
+    ) -> Result<Arc<dyn SettlementStore>, Box<dyn Error + Send + Sync>> {
+        if settings.schema.is_some() {
+            return Err(MySqlStoreError::SchemaVariable.into());
+        }
+        let mut bounds = PoolBounds::new();
+        if let Some(max) = settings.max_connections {
+            bounds = bounds.max_connections(max);
+        }
+        if let Some(timeout) = settings.acquire_timeout {
+            bounds = bounds.acquire_timeout(timeout);
+        }
+        if let Some(timeout) = settings.statement_timeout {
+            bounds = bounds.lock_wait_timeout(timeout);
+        }
+        // sqlx knows the scheme mysql:// only.
+        let url = match settings.url().strip_prefix("mariadb://") {
+            Some(rest) => format!("mysql://{rest}"),
+            None => settings.url().to_owned(),
+        };
+        let pool = bounds.connect(&url).await?;
+        let mut store = MySqlOrderStore::builder(pool, app_id);
+        if let Some(timeout) = settings.timeout {
+            store = store.timeout(timeout);
+        }
+        Ok(Arc::new(store.build().await?))
+    }
+}

@@ -1,0 +1,122 @@
+//! The statements of [`MySqlOrderStore`](crate::MySqlOrderStore), written
+//! once for its table prefix. Times are milliseconds since the Unix epoch
+//! (`BIGINT`), on the database's clock where the store reads it.
+
+/// The database's clock, in milliseconds since the Unix epoch (UTC,
+/// whatever the session's time zone).
+pub(crate) const NOW_MS: &str =
+    "(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(3)) DIV 1000)";
+
+/// Every statement of one store, its tables written in.
+pub(crate) struct Statements {
+    /// app, order, user, created ms, binding hex, ttl ms, due ms (its
+    /// start: every order joins the due index), edition.
+    pub(crate) put: String,
+    /// deadline ms, app, order: the order as it was, locked for the
+    /// consume's transaction (state, attempt, binding, expired, user,
+    /// created ms, edition, late).
+    pub(crate) lock_order: String,
+    /// attempt, app, order, deadline ms.
+    pub(crate) consume: String,
+    /// app, order, user, created ms, state, code, by, settled at ms (or
+    /// NULL for now), idempotency key, record.
+    pub(crate) log: String,
+    /// app, order: state, binding, expired.
+    pub(crate) find: String,
+    /// app, order: user, created ms, binding, pending (to recognise a put
+    /// asked again).
+    pub(crate) own_put: String,
+    /// app, order: user, created ms, record, binding, edition.
+    pub(crate) settlement: String,
+    /// app, due ms, limit: order, created ms (MySQL 8.0, MariaDB 10.6).
+    pub(crate) due_skip_locked: String,
+    /// lease ms, app, and the orders' numbers: sets their lease.
+    pub(crate) lease_taken: String,
+    /// lease ms, token, app, due ms, limit (MySQL 5.7).
+    pub(crate) lease_fallback: String,
+    /// app, token, lease ms: order, created ms.
+    pub(crate) leased: String,
+    /// at ms, app, order.
+    pub(crate) reschedule: String,
+    /// app, order.
+    pub(crate) forget_due: String,
+    /// app, order.
+    pub(crate) delivered: String,
+    /// app, due ms.
+    pub(crate) backlog: String,
+    /// The data lifecycle's.
+    pub(crate) lifecycle: crate::lifecycle::Statements,
+}
+
+impl Statements {
+    /// The statements on the tables of `prefix` (already checked).
+    pub(crate) fn new(prefix: &str) -> Self {
+        let orders = format!("`{prefix}orders`");
+        let log = format!("`{prefix}settlements`");
+        Self {
+            put: format!(
+                "INSERT INTO {orders} \
+                 (app_id, order_no, user_id, created_at, binding, expires_at, due_at, edition) \
+                 VALUES (?, ?, ?, ?, ?, {NOW_MS} + ?, ?, ?)"
+            ),
+            lock_order: format!(
+                "SELECT state, attempt, binding, expires_at <= {NOW_MS}, user_id, created_at, \
+                        edition, {NOW_MS} >= ? \
+                 FROM {orders} WHERE app_id = ? AND order_no = ? FOR UPDATE"
+            ),
+            consume: format!(
+                "UPDATE {orders} SET state = 'consumed', attempt = ?, consumed_at = {NOW_MS} \
+                 WHERE app_id = ? AND order_no = ? AND state = 'pending' AND {NOW_MS} < ?"
+            ),
+            log: format!(
+                "INSERT INTO {log} (app_id, order_no, user_id, order_created_at, state, code, \
+                                    settled_by, settled_at, idempotency_key, record) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, COALESCE(?, {NOW_MS}), ?, ?)"
+            ),
+            find: format!(
+                "SELECT state, binding, expires_at <= {NOW_MS} \
+                 FROM {orders} WHERE app_id = ? AND order_no = ?"
+            ),
+            own_put: format!(
+                "SELECT user_id, created_at, binding, state = 'pending' \
+                 FROM {orders} WHERE app_id = ? AND order_no = ?"
+            ),
+            settlement: format!(
+                "SELECT s.user_id, s.order_created_at, s.record, o.binding, \
+                        COALESCE(o.edition, 'basic') \
+                 FROM {log} s LEFT JOIN {orders} o \
+                   ON o.app_id = s.app_id AND o.order_no = s.order_no \
+                 WHERE s.app_id = ? AND s.order_no = ?"
+            ),
+            due_skip_locked: format!(
+                "SELECT order_no, created_at FROM {orders} \
+                 WHERE app_id = ? AND due_at <= ? \
+                 ORDER BY due_at LIMIT ? FOR UPDATE SKIP LOCKED"
+            ),
+            lease_taken: format!(
+                "UPDATE {orders} SET due_at = ? WHERE app_id = ? AND order_no IN "
+            ),
+            lease_fallback: format!(
+                "UPDATE {orders} SET due_at = ?, lease_owner = ? \
+                 WHERE app_id = ? AND due_at <= ? ORDER BY due_at LIMIT ?"
+            ),
+            leased: format!(
+                "SELECT order_no, created_at FROM {orders} \
+                 WHERE app_id = ? AND lease_owner = ? AND due_at = ?"
+            ),
+            reschedule: format!(
+                "UPDATE {orders} SET due_at = ? \
+                 WHERE app_id = ? AND order_no = ? AND due_at IS NOT NULL"
+            ),
+            forget_due: format!(
+                "UPDATE {orders} SET due_at = NULL WHERE app_id = ? AND order_no = ?"
+            ),
+            delivered: format!(
+                "UPDATE {log} SET delivered_at = {NOW_MS} \
+                 WHERE app_id = ? AND order_no = ? AND delivered_at IS NULL"
+            ),
+            backlog: format!("SELECT COUNT(*) FROM {orders} WHERE app_id = ? AND due_at <= ?"),
+            lifecycle: crate::lifecycle::Statements::new(prefix),
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! Databases the facade opens through a crate of their own
+//! ([`DatabaseConnector`]): `FACEID_DATABASE_URL=mysql://…` with the crate
+//! `tencent-faceid-mysql`, whose driver this crate does not carry.
+
+use std::error::Error;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use super::FaceIdError;
+use super::env::vars;
+use crate::orders::SettlementStore;
+use crate::secret::Secret;
+
+/// Opens the order store of a database whose driver lives in another crate,
+/// for [`FaceIdBuilder::database_connector`](super::FaceIdBuilder::database_connector):
+/// the facade hands it the `FACEID_DATABASE_*` settings of a URL with one
+/// of its [`schemes`](Self::schemes).
+///
+/// `tencent_faceid_mysql::MySqlConnector` is one (`mysql://`, `mariadb://`):
+///
+/// ```ignore
+/// let face_id = FaceId::from_env()?
+///     .database_connector(tencent_faceid_mysql::MySqlConnector)
+///     .build()
+///     .await?;
+/// ```
+#[async_trait]
+pub trait DatabaseConnector: Send + Sync + 'static {
+    /// The URL schemes it opens, without `://` (`mysql`).
+    fn schemes(&self) -> &'static [&'static str];
+
+    /// The order store of `app_id` in the database `settings` describe,
+    /// its tables checked (never made: migrating is the deployment's).
+    ///
+    /// # Errors
+    /// The database unreachable or not migrated, in a message saying what
+    /// to fix.
+    async fn connect(
+        &self,
+        settings: &DatabaseSettings,
+        app_id: &str,
+    ) -> Result<Arc<dyn SettlementStore>, Box<dyn Error + Send + Sync>>;
+}
+
+/// The `FACEID_DATABASE_*` settings of one database (see
+/// [`vars`]); unset ones are `None` (the connector's defaults).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct DatabaseSettings {
+    url: Secret,
+    /// `FACEID_DATABASE_MAX_CONNECTIONS`.
+    pub max_connections: Option<u32>,
+    /// `FACEID_DATABASE_ACQUIRE_TIMEOUT_MS`.
+    pub acquire_timeout: Option<Duration>,
+    /// `FACEID_DATABASE_STATEMENT_TIMEOUT_MS`.
+    pub statement_timeout: Option<Duration>,
+    /// `FACEID_DATABASE_TIMEOUT_MS`: one call of the store, retries
+    /// included.
+    pub timeout: Option<Duration>,
+    /// `FACEID_DATABASE_SCHEMA`.
+    pub schema: Option<String>,
+}
+
+impl DatabaseSettings {
+    /// The settings of the database at `url`, nothing else set.
+    ///
+    /// ```
+    /// use tencent_faceid::facade::DatabaseSettings;
+    /// let settings = DatabaseSettings::new("mysql://app:secret@db/app");
+    /// assert_eq!(settings.scheme(), "mysql");
+    /// assert!(!format!("{settings:?}").contains("secret"));
+    /// ```
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: Secret::from(url.into()),
+            max_connections: None,
+            acquire_timeout: None,
+            statement_timeout: None,
+            timeout: None,
+            schema: None,
+        }
+    }
+
+    /// The database's URL (it may hold a password: never log it).
+    pub fn url(&self) -> &str {
+        self.url.expose()
+    }
+
+    /// The URL's scheme (`postgres`, `mysql`), what picks the connector.
+    pub fn scheme(&self) -> &str {
+        self.url()
+            .split_once("://")
+            .map_or("", |(scheme, _)| scheme)
+    }
+
+    /// The settings the `FACEID_DATABASE_*` variables `get` finds, for the
+    /// database at `url`.
+    pub(super) fn from_vars(
+        url: String,
+        get: &impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, FaceIdError> {
+        let number = |name: &'static str| {
+            get(name)
+                .map(|value| {
+                    value
+                        .trim()
+                        .parse::<u32>()
+                        .map_err(|_| FaceIdError::InvalidVariable {
+                            name,
+                            expected: "a whole number (of connections, or of milliseconds)",
+                        })
+                })
+                .transpose()
+        };
+        let millis =
+            |name| Ok::<_, FaceIdError>(number(name)?.map(|ms| Duration::from_millis(ms.into())));
+        Ok(Self {
+            max_connections: number(vars::DATABASE_MAX_CONNECTIONS)?,
+            acquire_timeout: millis(vars::DATABASE_ACQUIRE_TIMEOUT_MS)?,
+            statement_timeout: millis(vars::DATABASE_STATEMENT_TIMEOUT_MS)?,
+            timeout: millis(vars::DATABASE_TIMEOUT_MS)?,
+            schema: get(vars::DATABASE_SCHEMA),
+            ..Self::new(url)
+        })
+    }
+
+    /// Whether this crate opens the URL itself (feature `postgres`).
+    pub(super) fn is_postgres(&self) -> bool {
+        matches!(self.scheme(), "postgres" | "postgresql")
+    }
+
+    /// The store of `app_id` through the connector of this URL's scheme.
+    pub(super) async fn store(
+        &self,
+        connectors: &[Arc<dyn DatabaseConnector>],
+        app_id: &str,
+    ) -> Result<Arc<dyn SettlementStore>, FaceIdError> {
+        let scheme = self.scheme();
+        let connector = connectors
+            .iter()
+            .find(|connector| connector.schemes().contains(&scheme))
+            .ok_or_else(|| FaceIdError::NoDatabaseConnector {
+                scheme: scheme.to_owned(),
+            })?;
+        connector
+            .connect(self, app_id)
+            .await
+            .map_err(FaceIdError::Database)
+    }
+}

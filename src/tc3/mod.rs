@@ -1,0 +1,273 @@
+//! The Tencent Cloud API 3.0 client for FaceID's WeChat channel (WeChat
+//! H5 and mini programs): [`Tc3Client::detect_auth`] starts a
+//! verification and answers a BizToken, [`Tc3Client::detect_info`] pulls
+//! the vendor's record of it (`GetDetectInfoEnhanced`).
+//!
+//! Every request is signed with TC3-HMAC-SHA256 ([`sign`]) over
+//! `content-type;host`, as the vendor's own SDKs sign; `X-TC-Timestamp`
+//! comes from the client's [`Clock`]. The vendor answers errors with HTTP
+//! 200 and `Response.Error`: they are [`Tc3Error::Api`] with a typed
+//! [`ApiErrorCode`], and a timestamp refused as more than five minutes off
+//! is [`Tc3Error::ClockSkew`]. The SecretKey is a [`Secret`]: never in
+//! `Debug`, logs or errors.
+//!
+//! Not implemented: the optional field encryption (`Encryption`,
+//! AES-256-CBC / SM4-GCM): names and id numbers travel in the TLS body
+//! as the vendor's default.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use tencent_faceid::emulator::{Emulator, WeChatOutcome};
+//! use tencent_faceid::tc3::DetectAuthRequest;
+//! let emulator = Emulator::start().await?;
+//! let client = emulator.tc3_client();
+//! let mut request = DetectAuthRequest::new(client.rule_id());
+//! request.redirect_url = Some("https://shop.example/wechat/back".into());
+//! let started = client.detect_auth(&request).await?;
+//!
+//! // Before the user finishes, the record has no verdict.
+//! assert_eq!(client.detect_info(&started.biz_token).await?.err_code(), None);
+//!
+//! // The user passes on the WeChat page, which sends the browser back.
+//! let back = emulator.complete_wechat(&started.biz_token, WeChatOutcome::Pass)?;
+//! assert!(back.as_str().starts_with("https://shop.example/wechat/back?BizToken="));
+//! let info = client.detect_info(&started.biz_token).await?;
+//! assert_eq!(info.err_code(), Some(0));
+//! assert_eq!(info.billed_attempts(), 1);
+//! # Ok(()) }
+//! ```
+
+use std::fmt;
+use std::time::UNIX_EPOCH;
+
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::client::{BodyError, TransportError, read_body};
+use crate::clock::Clock;
+use crate::json;
+use crate::secret::Secret;
+
+mod builder;
+mod error;
+pub mod sign;
+mod wire;
+
+pub use builder::{DEFAULT_TC3_BASE_URL, Tc3ClientBuilder};
+pub use error::{Action, ApiErrorCode, Tc3Error};
+pub use wire::{
+    DetectAuthAnswer, DetectAuthRequest, DetectDetail, DetectInfo, DetectInfoRequest,
+    DetectInfoText, VERSION,
+};
+pub(crate) use wire::{Envelope, EnvelopeBody};
+
+/// The service name in the credential scope.
+pub const SERVICE: &str = "faceid";
+/// The content type sent and signed, without a charset (as the vendor's
+/// SDKs send it: the signed value must equal the sent one).
+pub const CONTENT_TYPE_JSON: &str = "application/json";
+
+/// The vendor's API 3.0 for FaceID, over one connection pool. Cheap to
+/// clone.
+#[derive(Clone)]
+pub struct Tc3Client {
+    http: reqwest::Client,
+    base_url: Url,
+    host: String,
+    secret_id: String,
+    secret_key: Secret,
+    rule_id: String,
+    region: Option<String>,
+    clock: Clock,
+    max_body_bytes: usize,
+    /// What this client keeps running: the emulator it came from.
+    #[cfg(feature = "emulator")]
+    _keeps_alive: Option<std::sync::Arc<dyn std::any::Any + Send + Sync>>,
+}
+
+impl fmt::Debug for Tc3Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tc3Client")
+            .field("base_url", &self.base_url.as_str())
+            .field("secret_id", &self.secret_id)
+            .field("secret_key", &self.secret_key)
+            .field("rule_id", &self.rule_id)
+            .field("region", &self.region)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Tc3Client {
+    /// Starts configuring a client with the API key (`SecretId`,
+    /// `SecretKey`) and the business flow's `RuleId`.
+    pub fn builder(
+        secret_id: impl Into<String>,
+        secret_key: impl Into<Secret>,
+        rule_id: impl Into<String>,
+    ) -> Tc3ClientBuilder {
+        Tc3ClientBuilder::new(secret_id.into(), secret_key.into(), rule_id.into())
+    }
+
+    /// This client, keeping `server` alive for as long as it (or a clone)
+    /// lives: the emulator hands out clients that keep it running.
+    #[cfg(feature = "emulator")]
+    pub(crate) fn keeping_alive(
+        mut self,
+        server: std::sync::Arc<dyn std::any::Any + Send + Sync>,
+    ) -> Self {
+        self._keeps_alive = Some(server);
+        self
+    }
+
+    /// The RuleId every call names.
+    pub fn rule_id(&self) -> &str {
+        &self.rule_id
+    }
+
+    /// The SecretId (not a secret: it names the key).
+    pub fn secret_id(&self) -> &str {
+        &self.secret_id
+    }
+
+    /// Where requests go.
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    /// The clock `X-TC-Timestamp` is read from.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// `DetectAuth`: starts a verification. Its `RuleId` is `request`'s
+    /// (usually [`Tc3Client::rule_id`]).
+    ///
+    /// # Errors
+    /// Any [`Tc3Error`].
+    pub async fn detect_auth(
+        &self,
+        request: &DetectAuthRequest,
+    ) -> Result<DetectAuthAnswer, Tc3Error> {
+        self.call(Action::DetectAuth, request).await
+    }
+
+    /// `GetDetectInfoEnhanced` with `InfoType` `1` (the text: verdict,
+    /// attempts, billing): the vendor's record of `biz_token`, with no
+    /// verdict ([`DetectInfo::err_code`] `None`) until the user finished.
+    ///
+    /// # Errors
+    /// Any [`Tc3Error`]; a BizToken the vendor never issued is
+    /// [`ApiErrorCode::InvalidParameter`], one past its three days
+    /// [`ApiErrorCode::BizTokenExpired`].
+    pub async fn detect_info(&self, biz_token: &str) -> Result<DetectInfo, Tc3Error> {
+        let request = DetectInfoRequest {
+            biz_token: biz_token.to_owned(),
+            rule_id: self.rule_id.clone(),
+            info_type: Some("1".to_owned()),
+        };
+        self.call(Action::GetDetectInfoEnhanced, &request).await
+    }
+
+    /// Signs and sends `body` for `action`, and decodes the envelope.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        action: Action,
+        body: &impl Serialize,
+    ) -> Result<T, Tc3Error> {
+        let started = std::time::Instant::now();
+        let result = self.call_unmeasured(action, body).await;
+        let outcome = match &result {
+            Ok(_) => "answered",
+            Err(Tc3Error::Transport { .. }) => "transport",
+            Err(Tc3Error::Status { .. }) => "http_status",
+            Err(Tc3Error::TooLarge { .. }) => "too_large",
+            Err(Tc3Error::Decode { .. }) => "decode",
+            Err(_) => "other",
+        };
+        crate::metrics::vendor_call(action.name(), outcome, started.elapsed());
+        result
+    }
+
+    async fn call_unmeasured<T: DeserializeOwned>(
+        &self,
+        action: Action,
+        body: &impl Serialize,
+    ) -> Result<T, Tc3Error> {
+        let payload = serde_json::to_vec(body)
+            .map_err(|e| Tc3Error::Config(format!("the {action} body failed to encode: {e}")))?;
+        let timestamp = self
+            .clock
+            .now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs());
+        let input = sign::SigningInput {
+            method: "POST",
+            query: "",
+            headers: &[
+                (CONTENT_TYPE.as_str(), CONTENT_TYPE_JSON),
+                (HOST.as_str(), &self.host),
+            ],
+            payload: &payload,
+            service: SERVICE,
+            timestamp,
+        };
+        let authorization = sign::authorization(&self.secret_id, &self.secret_key, &input);
+        let mut request = self
+            .http
+            .post(self.base_url.clone())
+            .header(HOST, &self.host)
+            .header(CONTENT_TYPE, CONTENT_TYPE_JSON)
+            .header("X-TC-Action", action.name())
+            .header("X-TC-Version", VERSION)
+            .header("X-TC-Timestamp", timestamp.to_string())
+            .header(AUTHORIZATION, authorization);
+        if let Some(region) = &self.region {
+            request = request.header("X-TC-Region", region);
+        }
+        let transport = |source: reqwest::Error| Tc3Error::Transport {
+            action,
+            source: TransportError::without_url(source),
+        };
+        let mut response = request.body(payload).send().await.map_err(transport)?;
+        let status = response.status();
+        if !status.is_success() {
+            tracing::warn!(%action, status = status.as_u16(), "vendor answered an HTTP error");
+            return Err(Tc3Error::Status {
+                action,
+                status: status.as_u16(),
+            });
+        }
+        let limit = self.max_body_bytes;
+        let body = read_body(&mut response, limit)
+            .await
+            .map_err(|error| match error {
+                BodyError::Transport(source) => transport(source),
+                BodyError::TooLarge => Tc3Error::TooLarge { action, limit },
+            })?;
+        let envelope: Envelope<T> =
+            json::decode(&body).map_err(|source| Tc3Error::Decode { action, source })?;
+        match envelope.response {
+            EnvelopeBody::Answer(answer) => {
+                tracing::debug!(%action, "vendor call succeeded");
+                Ok(answer)
+            }
+            EnvelopeBody::Error { error, request_id } => {
+                let code = ApiErrorCode::from_code(&error.code);
+                tracing::warn!(%action, code = error.code, request_id, "vendor answered an error");
+                Err(if code.is_clock_skew() {
+                    Tc3Error::ClockSkew { action, request_id }
+                } else {
+                    Tc3Error::Api {
+                        action,
+                        code,
+                        message: error.message,
+                        request_id,
+                    }
+                })
+            }
+        }
+    }
+}
