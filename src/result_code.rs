@@ -1,5 +1,6 @@
 //! Result codes: the vendor's `code`, named only where its meaning is
-//! documented or evidenced (RESEARCH.md section 5), raw otherwise.
+//! documented or evidenced (by the vendor's pages or public code that
+//! handles it), raw otherwise.
 
 use std::fmt;
 

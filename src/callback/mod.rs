@@ -47,7 +47,12 @@
 //!    record's verdict**, not the callback's
 //!    ([`VerificationOutcome::judged_by_record`]; nobody can fake a pass),
 //!    and the order is consumed (the genuine callback that may follow is a
-//!    replay, 409); it does not, so 401. The log names both causes.
+//!    replay, 409); it does not, so 401. The log names both causes. A
+//!    consumed order reloaded by a browser with a binding cookie (its
+//!    owner's, after a restart: the page's callback was signed with a
+//!    ticket the new process never saw) is judged the same way, and the
+//!    consume answers its owner the record's outcome again, marked
+//!    [`repeated`](VerificationOutcome::repeated).
 //! 6. **Confirmation** (only with [`CallbackVerifierBuilder::confirm`],
 //!    and only for callbacks that claim a pass): the vendor's own record,
 //!    fetched with `queryfacerecord`, must exist, be for this order and app,
@@ -427,9 +432,13 @@ impl CallbackVerifier {
 
     /// Looks the callback's order up: rejects an unknown or expired one at
     /// once, and answers whether a signature that matches no known ticket
-    /// may be looked into further (recovery, the vendor's record): only
-    /// for a pending order, and with browser binding on only from its own
-    /// browser.
+    /// may be looked into further (recovery, the vendor's record): for a
+    /// pending order, with browser binding on only from its own browser;
+    /// and, with browser binding on, for a consumed order reloaded by a
+    /// browser with a binding cookie (the owner's, after a restart, with a
+    /// callback signed by a ticket this process never saw: the record
+    /// gives it its outcome again, and the consume answers it as
+    /// [`repeated`](VerificationOutcome::repeated) to its owner only).
     async fn look_up(&self, callback: &Callback) -> Result<bool, CallbackRejection> {
         let order_no = || Some(callback.order_no.clone());
         let found = (**self.inner.wiring.orders())
@@ -447,7 +456,8 @@ impl CallbackVerifier {
             Ok(Lookup::Pending { binding }) => {
                 Ok(!binds || callback.claim.binding() == binding.as_ref())
             }
-            Ok(Lookup::Consumed) => Ok(false),
+            // Without its cookie, refused above.
+            Ok(Lookup::Consumed) => Ok(binds),
             Ok(Lookup::Expired) => Err(reject(RejectionKind::Expired, order_no(), None)),
             Ok(_) => Err(reject(RejectionKind::UnknownOrder, order_no(), None)),
             Err(e) => {

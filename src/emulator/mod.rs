@@ -23,7 +23,7 @@
 //!   HTTP 200 with an error code ([`Refusal`]) as the vendor answers them.
 //! - `app_id` and `appId` are both accepted for tokens and tickets,
 //!   `webankAppId` and `appId` for geth5faceid.
-//! - **Editions** (EDITIONS.md): `getAdvFaceId` (enhanced H5) and
+//! - **Editions** (see [`crate::edition`]): `getAdvFaceId` (enhanced H5) and
 //!   `getfaceid` (App SDK) take `appId` and a 32-character `nonce` and are
 //!   signed over app id, user id, version and nonce with a SIGN ticket. An
 //!   enhanced login link (`appId`, `faceId`) opens only an enhanced
@@ -57,10 +57,8 @@
 //! With [browser binding](crate::wiring::Wiring::browser_binding) on (the
 //! default) the callback must carry
 //! the start's cookie: `testing::Browser` does all of it, as
-//! [Testing your app](crate#testing-your-app) shows; here are the steps by
-//! hand, without binding. The crate's documentation shows it for axum
-//! with `tower::ServiceExt::oneshot`, in
-//! [Testing your app](crate#testing-your-app); here it is for actix-web.
+//! [Testing your app](crate#testing-your-app) shows for axum and
+//! actix-web; here are the steps by hand, without binding, for actix-web.
 //!
 //! ## Testing an actix-web app
 //! With `actix_web::test`, no port of your own is needed:
@@ -202,7 +200,7 @@
 //! | `GET`, `POST /wechat/verify` | the WeChat-style page of a BizToken (`?token=`): pass, fail with an `ErrCode`, or close it |
 //!
 //! # The WeChat channel (API 3.0)
-//! Built from the vendor's documents (DETECTAUTH.md), not from the
+//! Built from the vendor's DetectAuth documentation, not from the
 //! crate's [`Tc3Client`](crate::tc3::Tc3Client): every request's TC3
 //! signature is recomputed from the bytes and headers received and the
 //! `SignedHeaders` it declares (`content-type` and `host` required), with
@@ -259,7 +257,7 @@ pub use fault::Fault;
 use fault::FaultQueue;
 pub use outcome::{Outcome, Refusal, SignatureParam};
 use rules::Vendor;
-pub use sdk::{SdkAnswer, SdkFailure};
+pub use sdk::{SDK_RUN_PATH, SdkAnswer, SdkFailure};
 pub use wechat::WeChatOutcome;
 use wechat::WeChatVendor;
 

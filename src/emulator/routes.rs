@@ -31,6 +31,7 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .route(Endpoint::StartSdk.path(), post(start_sdk))
         .route(LOGIN_PATH, get(login_page))
         .route(COMPLETE_PATH, post(complete))
+        .route(super::sdk::SDK_RUN_PATH, post(run_sdk))
         .with_state(shared)
 }
 
@@ -214,6 +215,50 @@ async fn login_page(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery
 }
 
 /// The H5 page's buttons: record the outcome, send the browser back.
+/// The outcome `params` ask for: `outcome=pass`, `outcome=fail` with a
+/// `code` of 1 to 16 digits, or a front-end code; else what is wrong.
+fn outcome_code(params: &Params) -> Result<ResultCode, &'static str> {
+    match (params.get("outcome"), params.get("code")) {
+        (Some("pass"), _) => Ok(ResultCode::Success),
+        (Some("fail"), Some(code))
+            if (1..=16).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            Ok(ResultCode::from_code(code))
+        }
+        (Some("fail"), _) => Err("the error code must be 1 to 16 digits"),
+        (Some(outcome), _) => outcome
+            .strip_prefix(FRONT_END_OUTCOME)
+            .and_then(FrontEndCode::from_code)
+            .map(ResultCode::FrontEnd)
+            .ok_or("outcome must be pass, fail or a front-end code"),
+        _ => Err("outcome must be pass, fail or a front-end code"),
+    }
+}
+
+/// `POST /emulator/sdk/run` ([`SDK_RUN_PATH`](super::sdk::SDK_RUN_PATH)):
+/// the SDK played over HTTP, answering the body the app forwards.
+async fn run_sdk(
+    State(shared): State<Arc<Shared>>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let refused = |message: String| {
+        let body = Json(serde_json::json!({ "error": message }));
+        (StatusCode::BAD_REQUEST, body).into_response()
+    };
+    let code = match outcome_code(&Params::parse(query.as_deref())) {
+        Ok(code) => code,
+        Err(message) => return refused(message.to_owned()),
+    };
+    let Ok(launch) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return refused("the body must be the launch parameters, as JSON".to_owned());
+    };
+    match super::sdk::run(&shared.vendor, &launch, code) {
+        Ok(answer) => Json(answer.forwarded()).into_response(),
+        Err(error) => refused(error.to_string()),
+    }
+}
+
 async fn complete(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let form = Params::parse(std::str::from_utf8(&body).ok());
     let bad = |msg: &str| {
@@ -223,22 +268,9 @@ async fn complete(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let Some(h5face_id) = form.get("h5faceId") else {
         return bad("the form has no h5faceId");
     };
-    let code = match (form.get("outcome"), form.get("code")) {
-        (Some("pass"), _) => ResultCode::Success,
-        (Some("fail"), Some(code))
-            if (1..=16).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit()) =>
-        {
-            ResultCode::from_code(code)
-        }
-        (Some("fail"), _) => return bad("the error code must be 1 to 16 digits"),
-        (Some(outcome), _) => match outcome
-            .strip_prefix(FRONT_END_OUTCOME)
-            .and_then(FrontEndCode::from_code)
-        {
-            Some(front_end) => ResultCode::FrontEnd(front_end),
-            None => return bad("outcome must be pass, fail or a front-end code"),
-        },
-        _ => return bad("outcome must be pass, fail or a front-end code"),
+    let code = match outcome_code(&form) {
+        Ok(code) => code,
+        Err(msg) => return bad(msg),
     };
     match shared.vendor.complete(h5face_id, code) {
         Ok(url) => (StatusCode::FOUND, [(header::LOCATION, url.as_str())]).into_response(),

@@ -82,6 +82,15 @@ impl SdkAnswer {
     }
 }
 
+/// The emulator's endpoint that plays the SDK over HTTP, for a client
+/// that is not Rust (curl, a mobile developer's script): `POST` the launch
+/// parameters your server answered (JSON) to
+/// `{base_url}emulator/sdk/run?outcome=pass` (or `outcome=fail&code=66660004`);
+/// the answer is the JSON your app forwards to your server
+/// ([`SdkAnswer::forwarded`]), or a 400 with `{"error": ...}` when the SDK
+/// refuses the launch. Not a vendor endpoint: the emulator's own.
+pub const SDK_RUN_PATH: &str = "/emulator/sdk/run";
+
 impl Emulator {
     /// Plays the native SDK: launched with `launch` (your server's launch
     /// parameters, as the JSON your app passes on, such as
@@ -125,29 +134,38 @@ impl Emulator {
             refusal: super::Refusal::InvalidRequest,
             reason: format!("the launch parameters are not a JSON object: {error}"),
         })?;
-        let code = outcome.code();
-        let signed = self.shared.vendor.run_sdk(&launch, &code)?;
-        let passed = code.is_success();
-        let error = (!passed).then(|| SdkFailure {
-            domain: match code {
-                ResultCode::FrontEnd(_) => NATIVE_DOMAIN,
-                _ => COMPARE_SERVER_DOMAIN,
-            }
-            .to_owned(),
-            code: code.as_str().to_owned(),
-            desc: code
-                .description()
-                .unwrap_or("verification failed")
-                .to_owned(),
-            reason: "emulated outcome".to_owned(),
-        });
-        Ok(SdkAnswer {
-            order_no: signed.order_no,
-            is_success: passed,
-            sign: signed.signature.map(|signature| signature.to_string()),
-            live_rate: passed.then(|| LIVE_RATE.to_owned()),
-            similarity: passed.then(|| SIMILARITY.to_owned()),
-            error,
-        })
+        run(&self.shared.vendor, &launch, outcome.code())
     }
+}
+
+/// [`Emulator::run_sdk`] on the emulator's vendor, for the method and the
+/// HTTP endpoint ([`SDK_RUN_PATH`]) alike.
+pub(super) fn run(
+    vendor: &super::rules::Vendor,
+    launch: &Value,
+    code: ResultCode,
+) -> Result<SdkAnswer, EmulatorError> {
+    let signed = vendor.run_sdk(launch, &code)?;
+    let passed = code.is_success();
+    let error = (!passed).then(|| SdkFailure {
+        domain: match code {
+            ResultCode::FrontEnd(_) => NATIVE_DOMAIN,
+            _ => COMPARE_SERVER_DOMAIN,
+        }
+        .to_owned(),
+        code: code.as_str().to_owned(),
+        desc: code
+            .description()
+            .unwrap_or("verification failed")
+            .to_owned(),
+        reason: "emulated outcome".to_owned(),
+    });
+    Ok(SdkAnswer {
+        order_no: signed.order_no,
+        is_success: passed,
+        sign: signed.signature.map(|signature| signature.to_string()),
+        live_rate: passed.then(|| LIVE_RATE.to_owned()),
+        similarity: passed.then(|| SIMILARITY.to_owned()),
+        error,
+    })
 }

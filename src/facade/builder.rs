@@ -255,7 +255,7 @@ impl FaceIdBuilder {
     /// (`postgres://user:password@host:port/database`): a
     /// `PostgresOrderStore` of this app id, in the schema
     /// [`postgres_schema`](Self::postgres_schema). A [`store`](Self::store)
-    /// of your own takes precedence; with [`redis`](Self::redis) too,
+    /// of your own takes precedence; with `redis` (feature `redis`) too,
     /// Redis keeps the tickets and PostgreSQL the orders. Connected by
     /// [`build`](Self::build), which fails unless the schema was migrated
     /// (`PostgresOrderStoreBuilder::migrate`, at deployment): it never

@@ -66,19 +66,23 @@ pub(super) async fn warm_up(tickets: &dyn TicketProvider, mode: WarmUp) -> Resul
     }
 }
 
-/// Whether `error` comes from the vendor answering the access-token call
-/// with an error code: that call's only inputs are the app id and secret,
-/// so it refused them (an outage is a transport error or an HTTP status).
+/// Whether `error` comes from the vendor refusing the access-token call
+/// ([`ClientError::refuses_credentials`]): that call's only inputs are the
+/// app id and secret, so it refused them (an outage is a transport error
+/// or an HTTP status).
 fn refuses_credentials(error: &TicketError) -> bool {
     let mut cause: Option<&(dyn StdError + 'static)> = Some(error);
     while let Some(error) = cause {
         // The refresher shares one error between its waiters in an `Arc`.
         let client = (error.downcast_ref::<ClientError>())
             .or_else(|| error.downcast_ref::<Arc<ClientError>>().map(|arc| &**arc));
-        if let Some(ClientError::Vendor {
-            endpoint: Endpoint::AccessToken,
-            ..
-        }) = client
+        if let Some(
+            refusal @ ClientError::Vendor {
+                endpoint: Endpoint::AccessToken,
+                ..
+            },
+        ) = client
+            && refusal.refuses_credentials()
         {
             return true;
         }

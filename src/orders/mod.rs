@@ -40,8 +40,8 @@ pub use lifecycle::{Erased, Lifecycle, Purged, Retention};
 pub use memory::{MemoryOrderStore, MemoryOrderStoreBuilder};
 #[cfg(feature = "postgres")]
 pub use postgres::{
-    LoggedSettlement, PostgresOrderStore, PostgresOrderStoreBuilder, PostgresPoolOptions,
-    PostgresStoreError, postgres_pool,
+    Backlog, LoggedSettlement, PostgresOrderStore, PostgresOrderStoreBuilder, PostgresPoolOptions,
+    PostgresStoreError, StoreStatus, postgres_migration_sql, postgres_pool,
 };
 #[cfg(feature = "redis")]
 pub use redis::{RedisOrderStore, RedisOrderStoreBuilder};

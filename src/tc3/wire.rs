@@ -1,5 +1,5 @@
-//! The bodies of `DetectAuth` and `GetDetectInfoEnhanced` (DETECTAUTH.md
-//! §3, §5), and the `{"Response": {...}}` envelope around every answer.
+//! The bodies of `DetectAuth` and `GetDetectInfoEnhanced` (the vendor's DetectAuth
+//! documentation), and the `{"Response": {...}}` envelope around every answer.
 //!
 //! Personal data in an answer (names, id numbers, OCR fields, the
 //! partner's `Extra`) is [`Secret`]: it never shows in `Debug`.

@@ -190,3 +190,54 @@ async fn the_starter_sets_the_cookie_and_records_only_its_hash() {
         "not Secure over http"
     );
 }
+
+#[tokio::test]
+async fn after_a_restart_the_owners_reload_gets_its_outcome_again_whatever_it_was_signed_with() {
+    use tencent_faceid::FaceId;
+    use tencent_faceid::emulator::Outcome;
+    use tencent_faceid::vendor::ResultCode;
+
+    let emulator = Emulator::start().await.unwrap();
+    let store = MemoryOrderStore::new();
+    let app = || {
+        FaceId::emulated(&emulator)
+            .store(store.clone())
+            .callback_url("https://shop.example/face/callback")
+            .build()
+    };
+    let before = app().await.unwrap();
+    let person = StartSession::for_user(UserId::new(USER).unwrap())
+        .name("张三")
+        .id_number("110101199003071234");
+    let started = before.start(person).await.unwrap();
+    let cookie = started.binding.clone().expect("binding is on");
+    let cookie = cookie.value().expose();
+    let failed = Outcome::Fail(ResultCode::from_code("66660004"));
+    let callback = emulator
+        .complete_login(started.redirect_url.as_str(), failed)
+        .unwrap();
+    let query = callback.query().unwrap();
+    let first = before
+        .verifier()
+        .verify_in_browser(query, Some(cookie))
+        .await;
+    let first = first.unwrap();
+    assert!(!first.passed() && !first.repeated);
+
+    // The restarted process fetched a new SIGN ticket: the callback's is
+    // one it never saw. Its owner reloading the page gets the outcome
+    // again, the vendor's, marked repeated: not "the callback was altered".
+    drop(before);
+    let after = app().await.unwrap();
+    let reload = after
+        .verifier()
+        .verify_in_browser(query, Some(cookie))
+        .await;
+    let reload = reload.unwrap();
+    assert!(reload.repeated && reload.judged_by_record, "{reload:?}");
+    assert!(!reload.passed());
+    assert_eq!(reload.code, ResultCode::from_code("66660004"));
+    // Another browser gets nothing.
+    let thief = after.verifier().verify_in_browser(query, Some(THIEF)).await;
+    assert!(thief.is_err(), "{thief:?}");
+}

@@ -633,3 +633,47 @@ async fn the_key_licence_is_read_from_the_environment() {
         })
     ));
 }
+
+/// The SDK played over HTTP (`SDK_RUN_PATH`), as a script without Rust
+/// would: the launch parameters posted as JSON, the forwarded result back,
+/// verified like the method's.
+#[tokio::test]
+async fn the_emulator_plays_the_sdk_over_http_for_clients_without_rust() {
+    use tencent_faceid::emulator::SDK_RUN_PATH;
+
+    let emulator = Emulator::start().await.unwrap();
+    let face_id = face_id(&emulator).await;
+    let run = |launch: SdkLaunch, query: &'static str| {
+        let url = format!("{}{}?{query}", emulator.base_url(), &SDK_RUN_PATH[1..]);
+        async move {
+            let response = reqwest::Client::new()
+                .post(url)
+                .json(&launch)
+                .send()
+                .await
+                .unwrap();
+            (response.status().as_u16(), response.bytes().await.unwrap())
+        }
+    };
+
+    let launch = face_id.start_sdk(sdk("user1")).await.unwrap();
+    let (status, body) = run(launch.clone(), "outcome=pass").await;
+    assert_eq!(status, 200);
+    let outcome = verify_result_body(face_id.verifier(), &body).await.unwrap();
+    assert!(outcome.passed() && outcome.record.is_some());
+    // Each launch runs once, as the SDK does.
+    let (status, again) = run(launch, "outcome=pass").await;
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&again));
+
+    let launch = face_id.start_sdk(sdk("user2")).await.unwrap();
+    let (status, body) = run(launch.clone(), "outcome=fail&code=66660004").await;
+    assert_eq!(status, 200);
+    let outcome = verify_result_body(face_id.verifier(), &body).await.unwrap();
+    assert!(!outcome.passed());
+    assert_eq!(outcome.code, ResultCode::from_code("66660004"));
+
+    let launch = face_id.start_sdk(sdk("user3")).await.unwrap();
+    let (status, body) = run(launch, "outcome=maybe").await;
+    assert_eq!(status, 400);
+    assert!(String::from_utf8_lossy(&body).contains("outcome must be pass"));
+}

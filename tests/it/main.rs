@@ -38,6 +38,7 @@ mod contract;
 mod demo_editions;
 mod demo_flow;
 mod demo_restart;
+mod docs;
 mod editions;
 mod emulator;
 mod errors;

@@ -72,6 +72,10 @@ fn the_package_holds_no_workspace_member() {
             !include.contains(&format!("\"/{member}")),
             "the package holds the unpublished workspace member {member}"
         );
+        if member == "cli" {
+            // The `faceid` tool depends on the crate, not the other way.
+            continue;
+        }
         // Its dev-dependency has no version, so `cargo package` drops it.
         let dependency = manifest
             .lines()

@@ -1,4 +1,4 @@
-//! The TC3-HMAC-SHA256 check, as DETECTAUTH.md §10.2 says the vendor
+//! The TC3-HMAC-SHA256 check, as the vendor's DetectAuth documentation says the vendor
 //! makes it: from the headers and body bytes received and the
 //! `SignedHeaders` the client declared (which must include `content-type`
 //! and `host`), with the documented codes.
@@ -148,7 +148,7 @@ mod tests {
 
     const D1_BODY: &[u8] = br#"{"RuleId":"1","RedirectUrl":"https://www.qq.com","Extra":"Orderid=f904f4cf75db4f8fdc4f942c7f7a"}"#;
 
-    /// The request of vector D1 (DETECTAUTH.md §1.4), as sent.
+    /// The request of vector D1 (the vendor's DetectAuth documentation), as sent.
     fn d1_headers(signature: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();
         let mut set = |name: &'static str, value: &str| {

@@ -1,5 +1,5 @@
 //! The vendor's Tencent Cloud API 3.0 FaceID actions for the WeChat
-//! channel, built from DETECTAUTH.md (§1, §2, §3, §5, §6, §10): the rules
+//! channel, built from the vendor's DetectAuth documentation: the rules
 //! and state here, the TC3 check in [`auth`], HTTP in [`routes`].
 //!
 //! Documented: the 5-minute timestamp window and the error codes, a
@@ -7,7 +7,7 @@
 //! without a verdict before the user finishes, one `LivenessDetail` entry
 //! per attempt with its `IsNeedCharge`, final once `ErrCode` is 0 or two
 //! hours have passed, `InvalidParameter` "非法BizToken。" for a token never
-//! issued. *Inferred* (marked so in DETECTAUTH.md): the redirect's
+//! issued. *Inferred* (no vendor page states it): the redirect's
 //! `BizToken=` (and `Extra=`) parameters, no signature on it, the
 //! BizToken's format, `Text.ErrCode` mirroring the last attempt,
 //! `BizTokenExpired` after three days, `InvalidParameter` for a RuleId
@@ -45,7 +45,7 @@ pub(super) const PAGE_PATH: &str = "/wechat/verify";
 pub enum WeChatOutcome {
     /// Liveness and comparison pass: `ErrCode` 0, billed.
     Pass,
-    /// The attempt fails with this `ErrCode` (DETECTAUTH.md §6.2, e.g.
+    /// The attempt fails with this `ErrCode` (the vendor's DetectAuth documentation, e.g.
     /// 2006 name and ID mismatch, billed; 1001 liveness timeout, not
     /// billed). The user may try again with the same BizToken.
     Fail(i64),

@@ -1,4 +1,4 @@
-//! The request bodies as DETECTAUTH.md §3.1 and §5.1 define them: the
+//! The request bodies as the vendor's DetectAuth documentation defines them: the
 //! documented field names, read here rather than through the crate's
 //! client types, so a client that named a field otherwise is refused.
 

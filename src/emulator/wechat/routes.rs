@@ -82,7 +82,7 @@ async fn api(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes)
     envelope(answer)
 }
 
-/// The failure codes the page offers (DETECTAUTH.md §6.2).
+/// The failure codes the page offers (the vendor's DetectAuth documentation).
 const DOCUMENTED_FAILURES: [(i64, &str); 8] = [
     (15, "Token 过期"),
     (16, "已达到重试上限"),

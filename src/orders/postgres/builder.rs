@@ -79,15 +79,26 @@ impl PostgresOrderStoreBuilder {
     /// [`build`](Self::build) never does.
     ///
     /// The SQL is plain and shipped in the crate
-    /// (`src/orders/postgres/sql/*.sql`), for a DBA who rather runs it
-    /// by hand (replace `{schema}`, and record the version in
-    /// `<schema>.schema_version`).
+    /// (`src/orders/postgres/sql/*.sql`); for a DBA who rather runs it by
+    /// hand, [`postgres_migration_sql`](super::postgres_migration_sql)
+    /// (`faceid migrate --print-sql`) is the whole script with the schema
+    /// filled in.
     ///
     /// # Errors
     /// [`PostgresStoreError::InvalidSchema`],
     /// [`PostgresStoreError::SchemaNewer`], [`PostgresStoreError::Database`].
     pub async fn migrate(&self) -> Result<usize, PostgresStoreError> {
         migrate::migrate(&self.pool, &self.schema).await
+    }
+
+    /// The schema's version and, when it is this crate's, the work waiting
+    /// for this app id: pending orders and undelivered settlements (what
+    /// `faceid status` shows). Works on a schema not migrated yet.
+    ///
+    /// # Errors
+    /// [`PostgresStoreError::InvalidSchema`], [`PostgresStoreError::Database`].
+    pub async fn status(&self) -> Result<super::StoreStatus, PostgresStoreError> {
+        super::status::status(&self.pool, &self.schema, &self.app_id).await
     }
 
     /// Builds the store, after checking that its schema is there and at

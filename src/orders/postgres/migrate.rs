@@ -30,6 +30,63 @@ pub(super) fn quoted(name: &str) -> Result<String, PostgresStoreError> {
     }
 }
 
+/// The whole migration of `schema` as one SQL script, its name filled in,
+/// for a DBA who runs it by hand (`psql -1 -f`): the schema and its
+/// `schema_version` table, then every migration not yet recorded there,
+/// each recording its version. Running it again changes nothing;
+/// [`PostgresOrderStoreBuilder::migrate`](super::PostgresOrderStoreBuilder::migrate)
+/// does the same under a lock.
+///
+/// ```
+/// # #[cfg(feature = "postgres")] {
+/// let sql = tencent_faceid::orders::postgres_migration_sql("faceid_staging")?;
+/// assert!(sql.contains("CREATE TABLE IF NOT EXISTS \"faceid_staging\".orders"));
+/// assert!(!sql.contains("{schema}"));
+/// # }
+/// # Ok::<(), tencent_faceid::orders::PostgresStoreError>(())
+/// ```
+///
+/// # Errors
+/// [`PostgresStoreError::InvalidSchema`].
+pub fn postgres_migration_sql(schema: &str) -> Result<String, PostgresStoreError> {
+    let quoted = quoted(schema)?;
+    let mut script = format!(
+        "-- tencent-faceid PostgresOrderStore, schema {schema}, version {VERSION}.\n\
+         CREATE SCHEMA IF NOT EXISTS {quoted};\n\
+         CREATE TABLE IF NOT EXISTS {quoted}.schema_version (\n    \
+           version integer PRIMARY KEY,\n    \
+           applied_at timestamptz NOT NULL DEFAULT now());\n"
+    );
+    for (version, sql) in (1..).zip(MIGRATIONS) {
+        let sql = sql.replace("{schema}", &quoted);
+        script.push_str(&format!(
+            "\n-- Version {version}, unless recorded.\n\
+             DO $migration$ BEGIN\n\
+             IF NOT EXISTS (SELECT 1 FROM {quoted}.schema_version WHERE version = {version}) THEN\n\
+             {sql}\n\
+             INSERT INTO {quoted}.schema_version (version) VALUES ({version});\n\
+             END IF;\n\
+             END $migration$;\n"
+        ));
+    }
+    Ok(script)
+}
+
+/// The version `schema` is at: 0 when it has no tables of this crate.
+pub(super) async fn version(pool: &PgPool, schema: &str) -> Result<i32, PostgresStoreError> {
+    let quoted = quoted(schema)?;
+    let mut connection = pool.acquire().await?;
+    match current(&mut connection, &quoted).await {
+        Err(PostgresStoreError::Database(sqlx::Error::Database(error)))
+            // undefined_table, invalid_schema_name
+            if matches!(error.code().as_deref(), Some("42P01" | "3F000")) =>
+        {
+            Ok(0)
+        }
+        other => other,
+    }
+}
+
 /// Brings `schema` to [`VERSION`], creating it if need be; answers how
 /// many migrations ran. Concurrent calls (instances starting together)
 /// run one after the other, under an advisory lock.
@@ -72,18 +129,7 @@ pub(super) async fn migrate(pool: &PgPool, schema: &str) -> Result<usize, Postgr
 
 /// Checks that `schema` is at [`VERSION`].
 pub(super) async fn check(pool: &PgPool, schema: &str) -> Result<(), PostgresStoreError> {
-    let quoted = quoted(schema)?;
-    let mut connection = pool.acquire().await?;
-    let found = match current(&mut connection, &quoted).await {
-        Err(PostgresStoreError::Database(sqlx::Error::Database(error)))
-            // undefined_table, invalid_schema_name
-            if matches!(error.code().as_deref(), Some("42P01" | "3F000")) =>
-        {
-            0
-        }
-        other => other?,
-    };
-    match found {
+    match version(pool, schema).await? {
         0 => Err(PostgresStoreError::SchemaMissing {
             schema: schema.to_owned(),
         }),

@@ -23,11 +23,14 @@ mod log;
 mod migrate;
 mod pool;
 mod statements;
+mod status;
 
 pub use builder::PostgresOrderStoreBuilder;
 pub use error::PostgresStoreError;
 pub use log::LoggedSettlement;
+pub use migrate::postgres_migration_sql;
 pub use pool::{PostgresPoolOptions, postgres_pool};
+pub use status::{Backlog, StoreStatus};
 
 use bounded::bounded;
 
