@@ -127,6 +127,7 @@ use crate::record::FaceRecord;
 use crate::result_code::ResultCode;
 use crate::settle::Settler;
 use crate::sign::{self, Signature};
+use crate::tc3::DetectInfo;
 use crate::tickets::SignTickets;
 use crate::wiring::Wiring;
 
@@ -135,6 +136,7 @@ mod judge;
 mod outcome;
 mod query;
 mod rejection;
+mod wechat;
 
 pub use builder::{CallbackConfigError, CallbackVerifierBuilder};
 pub use outcome::VerificationOutcome;
@@ -247,13 +249,16 @@ impl CallbackVerifier {
         query: &str,
         binding: Option<&str>,
     ) -> Result<Callback, CallbackRejection> {
-        let raw = query::parse(query, self.inner.max_query_len)
-            .map_err(|m| reject(m.into(), None, None))?;
         let claim = match (self.binds_browsers(), binding) {
             (true, Some(binding)) => Claim::new().bound_to(BindingHash::of(binding)),
             // Without its cookie, refused once the order is looked up.
             _ => Claim::new(),
         };
+        if let Some(biz_token) = wechat::redirect_token(query, self.inner.max_query_len) {
+            return self.read_biz_token(&biz_token.map_err(Self::malformed)?, claim);
+        }
+        let raw = query::parse(query, self.inner.max_query_len)
+            .map_err(|m| reject(m.into(), None, None))?;
         let mut callback = self.read_result(
             &raw.order_no,
             &raw.code,
@@ -299,8 +304,9 @@ impl CallbackVerifier {
             h5face_id: String::new(),
             live_rate,
             order_no,
-            signature,
+            proof: Proof::Signed(signature),
             from_app: true,
+            detect_info: None,
         })
     }
 
@@ -342,7 +348,10 @@ impl CallbackVerifier {
         mut callback: Callback,
     ) -> Result<VerificationOutcome, CallbackRejection> {
         let inner = &*self.inner;
-        let (record, judged) = if self.signed_as_is(&callback).await {
+        let (record, judged) = if let Proof::BizToken(_) = callback.proof {
+            Box::pin(self.look_into_wechat(&mut callback)).await?;
+            (None, false)
+        } else if self.signed_as_is(&callback).await {
             (None, false)
         } else {
             // Boxed: the look-up, recovery and vendor calls' large state
@@ -352,6 +361,10 @@ impl CallbackVerifier {
         let consumed = (**inner.wiring.orders())
             .consume_claim(&callback.order_no, &callback.claim)
             .await;
+        if let Ok(Consumed::Repeated(_)) = consumed {
+            // The verdict of a WeChat session shown again: its own browser.
+            self.repeated_wechat(&mut callback).await?;
+        }
         let settled = match (&consumed, &inner.settler) {
             (Ok(Consumed::Accepted(order)), Some(settler)) => Some((order.clone(), settler)),
             _ => None,
@@ -500,14 +513,16 @@ impl CallbackVerifier {
     /// Whether `newSignature` signs the callback with the current SIGN
     /// ticket, or the previous one within its grace window.
     fn signed_by(&self, callback: &Callback, tickets: &SignTickets) -> bool {
+        let Proof::Signed(signature) = &callback.proof else {
+            return false;
+        };
         let order_no = &callback.order_no;
         let signed = [
             self.inner.wiring.app_id(),
             order_no.as_str(),
             callback.code.as_str(),
         ];
-        let signed_with =
-            |ticket: &Ticket| sign::verify(&signed, ticket.value(), &callback.signature);
+        let signed_with = |ticket: &Ticket| sign::verify(&signed, ticket.value(), signature);
         // The clock is read only when a previous ticket could match.
         let accepted = tickets.accepted_with(|| self.inner.wiring.clock().now());
         match accepted.enumerate().find(|(_, ticket)| signed_with(ticket)) {
@@ -536,9 +551,10 @@ impl CallbackVerifier {
             code,
             h5face_id,
             live_rate,
-            signature: _,
+            proof: _,
             claim: _,
             from_app: _,
+            detect_info,
         } = callback;
         let (order, repeated) = match consumed {
             Ok(Consumed::Accepted(order)) => (order, false),
@@ -572,6 +588,7 @@ impl CallbackVerifier {
             judged_by_record: false,
             edition: order.edition,
             delivery: None,
+            wechat: detect_info,
         };
         tracing::info!(
             order_no = %outcome.order_no,
@@ -600,7 +617,19 @@ pub(crate) struct Callback {
     code: ResultCode,
     h5face_id: String,
     live_rate: Option<String>,
-    signature: Signature,
-    /// An App SDK result forwarded by the app, not a browser's callback.
+    proof: Proof,
+    /// An App SDK result forwarded by the app (or a mini program's
+    /// BizToken), not a browser's callback.
     from_app: bool,
+    /// A WeChat session's record, once pulled.
+    detect_info: Option<Box<DetectInfo>>,
+}
+
+/// What vouches for a result: the vendor's signature, or, for the WeChat
+/// edition, nothing but the BizToken (the verdict is the vendor's record).
+enum Proof {
+    /// `newSignature` (or the SDK's `sign`).
+    Signed(Signature),
+    /// A WeChat session's BizToken, as the vendor issued it.
+    BizToken(String),
 }

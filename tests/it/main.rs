@@ -64,4 +64,5 @@ mod signing;
 mod start_limits;
 mod tickets;
 mod untrusted_callbacks;
+mod wechat;
 mod wechat_vendor;
