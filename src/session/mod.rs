@@ -449,15 +449,22 @@ impl SessionStarter {
     }
 
     /// A fresh order number: the prefix, the time in milliseconds, and
-    /// random letters and digits up to 32 characters.
+    /// random letters and digits up to 32 characters; never 32 hex digits,
+    /// the form of a WeChat order ([`crate::wechat::order_no_of`]), which
+    /// the reconciler tells by it.
     fn new_order_no(&self) -> Result<OrderNo, IdentifierError> {
         let prefix = &self.inner.order_prefix;
         let millis = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis());
         let head = format!("{prefix}{millis}");
-        let tail = random_alphanumeric(32usize.saturating_sub(head.len()));
-        OrderNo::new(format!("{head}{tail}"))
+        loop {
+            let tail = random_alphanumeric(32usize.saturating_sub(head.len()));
+            let order_no = OrderNo::new(format!("{head}{tail}"))?;
+            if crate::wechat::biz_token_of(&order_no).is_none() {
+                return Ok(order_no);
+            }
+        }
     }
 
     /// The vendor's H5 login URL for `edition`, on the vendor's chosen

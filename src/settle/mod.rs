@@ -98,6 +98,7 @@ mod purger;
 mod reconciler;
 mod settlement;
 mod task;
+mod wechat;
 
 pub use hook::{Delivery, HookError, HookFuture, OnSettled};
 pub use purger::{Purger, PurgerBuilder};

@@ -37,7 +37,10 @@
 //! 3. **Settle and reconcile**: the order remembers its edition in every
 //!    store; the [reconciler](crate::settle::Reconciler) pulls
 //!    `GetDetectInfoEnhanced` (never `queryfacerecord`) for WeChat orders
-//!    nobody came back for.
+//!    nobody came back for: final when the verdict is in, abandoned once
+//!    [`BIZ_TOKEN_LIFETIME`] has passed without one. It tells them by
+//!    their order number (32 hex digits, which the starter never gives an
+//!    order of another edition).
 //!
 //! The first verdict that comes back is the outcome, as in the other
 //! editions: a failed attempt consumes the order (the vendor would let the
@@ -45,6 +48,8 @@
 //! Personal data in the record (name, id number) are
 //! [`Secret`](crate::Secret)s, never logged; photos and video are never
 //! fetched (`InfoType` 1, the text only).
+
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -55,6 +60,11 @@ use crate::orders::Claim;
 mod biz_token;
 
 pub use biz_token::{InvalidBizToken, biz_token_of, order_no_of};
+
+/// How long a BizToken can be verified after `DetectAuth` issued it:
+/// 7,200 s (documented). The [reconciler](crate::settle::Reconciler) calls
+/// a WeChat order with no verdict by then abandoned.
+pub const BIZ_TOKEN_LIFETIME: Duration = Duration::from_secs(7_200);
 
 /// The largest mini program body [`verify_mini_program_body`] reads:
 /// 1 KiB, ten times a genuine one.

@@ -60,6 +60,7 @@ mod redis_faults;
 mod round_trips;
 mod session;
 mod settle;
+mod settle_wechat;
 mod signing;
 mod start_limits;
 mod tickets;
