@@ -295,7 +295,7 @@ impl CallbackVerifier {
         })?;
         let code = ResultCode::from_code(code);
         let claim = match &self.inner.settler {
-            Some(settler) => settler.callback_claim(claim, &code),
+            Some(settler) => settler.callback_claim(claim, &code, None),
             None => claim,
         };
         Ok(Callback {
@@ -370,6 +370,10 @@ impl CallbackVerifier {
             _ => None,
         };
         let code = callback.code.clone();
+        let billed = callback
+            .detect_info
+            .as_ref()
+            .map(|info| info.billed_attempts());
         let mut verdict = self.accept(callback, consumed, record);
         if let Ok(outcome) = &mut verdict {
             outcome.judged_by_record = judged;
@@ -377,7 +381,7 @@ impl CallbackVerifier {
         if let Some((order, settler)) = settled {
             // Boxed: settling's large state would otherwise weigh on
             // every verification, settled or not.
-            let delivery = Box::pin(settler.settled_by_callback(order, &code)).await;
+            let delivery = Box::pin(settler.settled_by_callback(order, &code, billed)).await;
             if let Ok(outcome) = &mut verdict {
                 outcome.delivery = Some(delivery);
             }

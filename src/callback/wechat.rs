@@ -139,7 +139,8 @@ impl CallbackVerifier {
         let code = ResultCode::from_code(&err_code.to_string());
         if let Some(settler) = &self.inner.settler {
             let claim = std::mem::take(&mut callback.claim);
-            callback.claim = settler.callback_claim(claim, &code);
+            let billed = Some(info.billed_attempts());
+            callback.claim = settler.callback_claim(claim, &code, billed);
         }
         callback.code = code;
         callback.detect_info = Some(Box::new(info));

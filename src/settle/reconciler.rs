@@ -18,8 +18,9 @@ use crate::wechat::biz_token_of;
 
 /// What the vendor said about a due order.
 pub(super) enum Asked {
-    /// It ended so (with the record, for the SaaS editions).
-    Final(SettledState, Option<Box<VerificationRecord>>),
+    /// It ended so (with the record, for the SaaS editions, and the
+    /// billed attempts, for WeChat).
+    Final(SettledState, Option<Box<VerificationRecord>>, Option<usize>),
     /// No verdict yet: ask again at this time.
     Later(SystemTime),
     /// The query failed.
@@ -409,8 +410,8 @@ impl Reconciler {
             Some(biz_token) => self.ask_wechat(&order, &biz_token, now).await,
             None => self.ask_record(&order, now).await,
         };
-        let (state, record) = match asked {
-            Asked::Final(state, record) => (state, record),
+        let (state, record, billed) = match asked {
+            Asked::Final(state, record, billed) => (state, record, billed),
             Asked::Later(at) => {
                 tracing::debug!(order_no = %order.order_no, "the vendor has no verdict yet; asking again later");
                 settler.look_again(&order, at).await;
@@ -428,6 +429,7 @@ impl Reconciler {
             &state,
             SettledBy::Reconciler,
             now,
+            billed,
         ));
         match store.consume_claim(&order.order_no, &claim).await {
             Ok(Consumed::Accepted(pending)) => {
@@ -435,6 +437,7 @@ impl Reconciler {
                 crate::metrics::settled(state.as_str(), SettledBy::Reconciler.as_str());
                 let mut settlement =
                     Settlement::of_order(pending, state.clone(), SettledBy::Reconciler, now);
+                settlement.billed_attempts = billed;
                 if files != crate::record::Files::None {
                     settlement.evidence = record.map(|answer| Box::new(answer.record));
                 }
@@ -470,10 +473,10 @@ impl Reconciler {
         });
         match answer {
             Ok(Some(record)) => {
-                Asked::Final(SettledState::of(&record.code), Some(Box::new(record)))
+                Asked::Final(SettledState::of(&record.code), Some(Box::new(record)), None)
             }
             Ok(None) if now >= order.created_at + inner.deadline => {
-                Asked::Final(SettledState::Abandoned, None)
+                Asked::Final(SettledState::Abandoned, None, None)
             }
             Ok(None) => Asked::Later(self.next_query(order, now)),
             Err(error) => Asked::Failed(Box::new(error)),

@@ -43,9 +43,9 @@ impl Reconciler {
                     let code = ResultCode::from_code(&code.to_string());
                     let billed = info.billed_attempts();
                     tracing::info!(order_no = %order.order_no, billed, "the vendor's WeChat record settles the order");
-                    Asked::Final(SettledState::of(&code), None)
+                    Asked::Final(SettledState::of(&code), None, Some(billed))
                 }
-                None if lifetime_over => Asked::Final(SettledState::Abandoned, None),
+                None if lifetime_over => Asked::Final(SettledState::Abandoned, None, None),
                 None if now < order.created_at + self.deadline() => {
                     Asked::Later(self.next_query(order, now))
                 }
@@ -55,7 +55,7 @@ impl Reconciler {
             Err(Tc3Error::Api {
                 code: ApiErrorCode::BizTokenExpired,
                 ..
-            }) => Asked::Final(SettledState::Abandoned, None),
+            }) => Asked::Final(SettledState::Abandoned, None, None),
             Err(error) => Asked::Failed(Box::new(error)),
         }
     }

@@ -81,6 +81,15 @@ fn settled(instance: &Instance, order_no: &OrderNo) -> Vec<(SettledState, Settle
         .collect()
 }
 
+/// The billed attempts each settlement of `order_no` carried.
+fn billed(instance: &Instance, order_no: &OrderNo) -> Vec<Option<usize>> {
+    let log = instance.log.lock().unwrap();
+    log.iter()
+        .filter(|settlement| &settlement.order_no == order_no)
+        .map(|settlement| settlement.billed_attempts)
+        .collect()
+}
+
 /// A redirect settles its order; the reconciler settles a pass and a
 /// failure nobody came back for, and calls the third abandoned only once
 /// the BizToken's two hours are over.
@@ -162,6 +171,11 @@ async fn redirect_pass_fail_abandon(emulator: &Emulator, instance: &Instance) {
             Edition::WeChat
         )]
     );
+    // The billing count, as the vendor's record says (2006 is billed).
+    assert_eq!(billed(instance, &back.order_no), [Some(1)]);
+    assert_eq!(billed(instance, &pass.order_no), [Some(1)]);
+    assert_eq!(billed(instance, &fail.order_no), [Some(1)]);
+    assert_eq!(billed(instance, &gone.order_no), [None]);
     assert_eq!(
         emulator.counts().query_record,
         0,
