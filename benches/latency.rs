@@ -10,17 +10,29 @@
 //! - **cold**: the first start after the process started, with
 //!   `FaceIdBuilder::build`'s warm-up off and on (best effort, the default).
 //!
+//! Then the WeChat edition, whose API 3.0 endpoint answers [`DELAY`] late
+//! through a delaying proxy on loopback (the emulator's faults are the
+//! SaaS endpoints'): a start (`DetectAuth`) and a verification of the
+//! redirect (`GetDetectInfoEnhanced`, always asked: the redirect is not
+//! signed).
+//!
 //! `cargo bench --bench latency` (a few seconds per row).
 
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
 
 use tencent_faceid::FaceId;
 use tencent_faceid::client::Endpoint;
 use tencent_faceid::clock::ManualClock;
-use tencent_faceid::emulator::{Emulator, Fault};
+use tencent_faceid::edition::Edition;
+use tencent_faceid::emulator::{Emulator, Fault, WeChatOutcome};
 use tencent_faceid::facade::WarmUp;
 use tencent_faceid::ids::UserId;
 use tencent_faceid::session::StartSession;
+use tencent_faceid::tc3::Tc3Client;
 
 /// How late every vendor endpoint answers.
 const DELAY: Duration = Duration::from_millis(60);
@@ -139,4 +151,97 @@ async fn main() {
         }
         row(name, samples);
     }
+
+    println!(
+        "\nWeChat edition, the API 3.0 endpoint {} ms late; in units of that delay ({SAMPLES} samples)\n",
+        DELAY.as_millis()
+    );
+    println!("| step | median | min | max |\n| --- | --- | --- | --- |");
+    let (starts, verifications) = wechat_round_trips().await;
+    row("start (DetectAuth)", starts);
+    row(
+        "verification of the redirect (GetDetectInfoEnhanced)",
+        verifications,
+    );
+}
+
+/// A TCP proxy to `upstream` on loopback that holds every HTTP request
+/// [`DELAY`] before passing it on (a request starts a read with `POST `).
+async fn delaying_proxy(upstream: SocketAddr) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a loopback port");
+    let address = listener.local_addr().expect("a bound address");
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let Ok(server) = TcpStream::connect(upstream).await else {
+                    return;
+                };
+                let (mut from_client, mut to_client) = client.into_split();
+                let (mut from_server, mut to_server) = server.into_split();
+                let up = async move {
+                    let mut buffer = vec![0; 64 * 1024];
+                    while let Ok(read @ 1..) = from_client.read(&mut buffer).await {
+                        if buffer[..read].starts_with(b"POST ") {
+                            tokio::time::sleep(DELAY).await;
+                        }
+                        if to_server.write_all(&buffer[..read]).await.is_err() {
+                            break;
+                        }
+                    }
+                };
+                let down = tokio::io::copy(&mut from_server, &mut to_client);
+                let _ = tokio::join!(up, down);
+            });
+        }
+    });
+    address
+}
+
+/// WeChat starts and verifications through the delaying proxy, each in
+/// units of [`DELAY`].
+async fn wechat_round_trips() -> (Vec<f64>, Vec<f64>) {
+    let emulator = Emulator::start().await.expect("the emulator starts");
+    let port = emulator.base_url().port().expect("a loopback port");
+    let proxy = delaying_proxy(SocketAddr::from(([127, 0, 0, 1], port))).await;
+    let client = Tc3Client::builder(
+        emulator.tc3_secret_id(),
+        emulator.tc3_secret_key(),
+        emulator.rule_id(),
+    )
+    .base_url(format!("http://{proxy}/"))
+    .clock(emulator.clock())
+    .build()
+    .expect("a client");
+    let face_id = FaceId::emulated(&emulator)
+        .callback_url("https://partner.example/face/callback")
+        .allow_emulator_in_release(true)
+        .browser_binding(false)
+        .wechat(client)
+        .build()
+        .await
+        .expect("the app builds");
+    let in_delays = |began: Instant| began.elapsed().as_secs_f64() / DELAY.as_secs_f64();
+    let (mut starts, mut verifications) = (Vec::new(), Vec::new());
+    for n in 0..=SAMPLES {
+        let user = UserId::new(format!("user{n}")).expect("a valid user id");
+        let request = StartSession::for_user(user).edition(Edition::WeChat);
+        let began = Instant::now();
+        let started = face_id.start(request).await.expect("the session starts");
+        let start = in_delays(began);
+        let back = emulator
+            .complete_wechat(&started.h5face_id, WeChatOutcome::Pass)
+            .expect("the user passes");
+        let began = Instant::now();
+        let outcome = face_id.verifier().verify(back.query().unwrap_or("")).await;
+        let verification = in_delays(began);
+        assert!(outcome.expect("the redirect is verified").passed());
+        // The first round opens the connection: not counted.
+        if n > 0 {
+            starts.push(start);
+            verifications.push(verification);
+        }
+    }
+    (starts, verifications)
 }

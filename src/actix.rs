@@ -87,9 +87,10 @@ use crate::facade::FaceId;
 use crate::render::{BodyFormat, ErrorResponse};
 // The extractors' types, framework-free; only the actix-web traits are here.
 #[doc(no_inline)]
-pub use crate::extract::{SdkVerified, Verified, VerifiedRejection};
+pub use crate::extract::{SdkVerified, Verified, VerifiedRejection, WeChatVerified};
 use crate::sdk::{refuse_too_long, verify_result_body};
 use crate::session::{StartError, Started};
+use crate::wechat;
 
 /// The verifier in the app data and the format to answer rejections in.
 fn configured(request: &HttpRequest) -> Option<(CallbackVerifier, BodyFormat)> {
@@ -221,6 +222,53 @@ impl FromRequest for SdkVerified {
             };
             let body = body.await.map_err(|_| rejected(refuse_too_long()))?;
             verify_result_body(&verifier, &body)
+                .await
+                .map(Self)
+                .map_err(rejected)
+        })
+    }
+}
+
+/// [`WeChatVerified`] from a mini program's JSON `POST` body
+/// (`{"bizToken": "..."}`), verified with the verifier in the app data, as
+/// [`SdkVerified`].
+///
+/// ```
+/// use actix_web::{web, App, HttpResponse};
+/// use tencent_faceid::actix::WeChatVerified;
+///
+/// async fn wechat_result(WeChatVerified(outcome): WeChatVerified) -> HttpResponse {
+///     HttpResponse::Ok().json(serde_json::json!({ "passed": outcome.passed() }))
+/// }
+///
+/// # fn app(face_id: tencent_faceid::FaceId) {
+/// let app = App::new()
+///     .app_data(web::Data::new(face_id))
+///     .route("/wechat/result", web::post().to(wechat_result));
+/// # }
+/// ```
+impl FromRequest for WeChatVerified {
+    type Error = VerifiedRejection;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let configured = configured(request);
+        let body = web::Bytes::from_request(request, payload);
+        Box::pin(async move {
+            let Some((verifier, _)) = configured else {
+                tracing::error!(
+                    "actix WeChatVerified extracted without a CallbackVerifier in app data"
+                );
+                return Err(VerifiedRejection::NotConfigured);
+            };
+            let rejected = |rejection| VerifiedRejection::Rejected {
+                rejection,
+                format: BodyFormat::Json,
+            };
+            let body = body
+                .await
+                .map_err(|_| rejected(wechat::refuse_too_long()))?;
+            wechat::verify_mini_program_body(&verifier, &body)
                 .await
                 .map(Self)
                 .map_err(rejected)

@@ -79,10 +79,11 @@ use crate::facade::FaceId;
 use crate::render::{BodyFormat, ErrorResponse};
 // The extractors' types, framework-free; only the axum traits are here.
 #[doc(no_inline)]
-pub use crate::extract::{SdkVerified, Verified, VerifiedRejection};
+pub use crate::extract::{SdkVerified, Verified, VerifiedRejection, WeChatVerified};
 use crate::sdk::{MAX_RESULT_BODY, refuse_too_long, verify_result_body};
 use crate::session::{StartError, Started};
 use crate::tower::{FaceCallbackLayer, http_response};
+use crate::wechat;
 
 impl FaceCallbackLayer {
     /// The callback route: `handler` for a `GET`, behind this layer, and
@@ -226,6 +227,46 @@ where
             .await
             .map_err(|_| rejected(refuse_too_long()))?;
         verify_result_body(&verifier, &body)
+            .await
+            .map(Self)
+            .map_err(rejected)
+    }
+}
+
+/// [`WeChatVerified`] from a mini program's JSON `POST` body
+/// (`{"bizToken": "..."}`), verified with the [`CallbackVerifier`] of the
+/// router's state, as [`SdkVerified`].
+///
+/// ```
+/// use axum::{routing::post, Json, Router};
+/// use tencent_faceid::axum::WeChatVerified;
+/// use tencent_faceid::FaceId;
+///
+/// async fn wechat_result(WeChatVerified(outcome): WeChatVerified) -> Json<serde_json::Value> {
+///     Json(serde_json::json!({ "passed": outcome.passed() }))
+/// }
+///
+/// # async fn app(face_id: FaceId) {
+/// let app: Router = Router::new().route("/wechat/result", post(wechat_result)).with_state(face_id);
+/// # }
+/// ```
+impl<S> FromRequest<S> for WeChatVerified
+where
+    S: Send + Sync,
+    CallbackVerifier: FromRef<S>,
+{
+    type Rejection = VerifiedRejection;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let verifier = CallbackVerifier::from_ref(state);
+        let rejected = |rejection| VerifiedRejection::Rejected {
+            rejection,
+            format: BodyFormat::Json,
+        };
+        let body = ::axum::body::to_bytes(request.into_body(), wechat::MAX_MINI_PROGRAM_BODY)
+            .await
+            .map_err(|_| rejected(wechat::refuse_too_long()))?;
+        wechat::verify_mini_program_body(&verifier, &body)
             .await
             .map(Self)
             .map_err(rejected)

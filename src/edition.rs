@@ -7,8 +7,9 @@
 //! | [`Edition::Basic`] | `geth5faceid` | app id, order, name, id number, user, version | the H5 page, `h5faceId` |
 //! | [`Edition::Enhanced`] | `getAdvFaceId` | app id, user, version, nonce | the H5 page, `faceId` |
 //! | [`Edition::AppSdk`] | `getfaceid` | app id, user, version, nonce | the native SDK ([`crate::sdk`]) |
+//! | [`Edition::WeChat`] | `DetectAuth` (API 3.0, [`crate::tc3`]) | nothing: TC3-HMAC-SHA256 | the WeChat H5 page, or the mini program ([`crate::wechat`]) |
 //!
-//! Everything else is shared: the access token, the SIGN and NONCE
+//! The first three share the rest: the access token, the SIGN and NONCE
 //! tickets, order numbers, `queryfacerecord`, and the result's signature
 //! (app id, order number and code with the SIGN ticket). The H5 login link
 //! (either H5 edition) and the SDK's `openApiSign` are signed with a fresh
@@ -45,13 +46,16 @@ pub enum Edition {
     Enhanced,
     /// The native App SDK (`getfaceid`), launched by the partner's app.
     AppSdk,
+    /// WeChat H5 and mini programs, through Tencent Cloud API 3.0
+    /// (`DetectAuth`, then `GetDetectInfoEnhanced`): see [`crate::wechat`].
+    WeChat,
 }
 
 impl Edition {
     /// Every edition.
-    pub const ALL: [Edition; 3] = [Self::Basic, Self::Enhanced, Self::AppSdk];
+    pub const ALL: [Edition; 4] = [Self::Basic, Self::Enhanced, Self::AppSdk, Self::WeChat];
 
-    /// The edition's name: `basic`, `enhanced` or `sdk` (what
+    /// The edition's name: `basic`, `enhanced`, `sdk` or `wechat` (what
     /// [`FromStr`] reads).
     ///
     /// ```
@@ -64,18 +68,20 @@ impl Edition {
             Self::Basic => "basic",
             Self::Enhanced => "enhanced",
             Self::AppSdk => "sdk",
+            Self::WeChat => "wechat",
         }
     }
 
-    /// Whether the user is sent to the vendor's H5 page (basic and
-    /// enhanced), rather than to the native SDK.
+    /// Whether the user is sent to the vendor's SaaS H5 page (basic and
+    /// enhanced), rather than to the native SDK or to WeChat.
     ///
     /// ```
     /// use tencent_faceid::edition::Edition;
     /// assert!(Edition::Enhanced.is_h5() && !Edition::AppSdk.is_h5());
+    /// assert!(!Edition::WeChat.is_h5());
     /// ```
     pub const fn is_h5(self) -> bool {
-        !matches!(self, Self::AppSdk)
+        matches!(self, Self::Basic | Self::Enhanced)
     }
 
     /// The names of the H5 login link's app id and face id parameters:
@@ -84,7 +90,7 @@ impl Edition {
     pub(crate) const fn login_params(self) -> (&'static str, &'static str) {
         match self {
             Self::Basic => ("webankAppId", "h5faceId"),
-            Self::Enhanced | Self::AppSdk => ("appId", "faceId"),
+            Self::Enhanced | Self::AppSdk | Self::WeChat => ("appId", "faceId"),
         }
     }
 }
@@ -97,7 +103,7 @@ impl fmt::Display for Edition {
 
 /// A string that names no edition.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown edition: use basic, enhanced or sdk")]
+#[error("unknown edition: use basic, enhanced, sdk or wechat")]
 pub struct ParseEditionError;
 
 impl FromStr for Edition {

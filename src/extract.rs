@@ -82,6 +82,25 @@ impl Deref for SdkVerified {
     }
 }
 
+/// A WeChat mini program's BizToken, posted as JSON
+/// (`{"bizToken": "..."}`), verified ([`crate::wechat::verify_mini_program_body`])
+/// with the [`CallbackVerifier`](crate::callback::CallbackVerifier) of the
+/// app, found as for [`SdkVerified`].
+///
+/// Extraction fails with [`VerifiedRejection::Rejected`] in
+/// [`BodyFormat::Json`] (404 not ours, 409 replayed or not finished, 400
+/// not a BizToken...), an answer for the mini program.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeChatVerified(pub VerificationOutcome);
+
+impl Deref for WeChatVerified {
+    type Target = VerificationOutcome;
+
+    fn deref(&self) -> &VerificationOutcome {
+        &self.0
+    }
+}
+
 /// Why [`Verified`] or [`SdkVerified`] could not be extracted, in axum and
 /// in actix-web alike.
 ///

@@ -135,6 +135,7 @@ pub mod tickets;
 #[cfg(feature = "tower")]
 pub mod tower;
 pub mod vendor;
+pub mod wechat;
 mod wire;
 pub mod wiring;
 
@@ -144,7 +145,7 @@ pub use callback::{CallbackRejection, CallbackVerifier, VerificationOutcome};
 #[cfg(feature = "emulator")]
 pub use emulator::Emulator;
 #[cfg(any(feature = "axum", feature = "actix"))]
-pub use extract::{SdkVerified, Verified, VerifiedRejection};
+pub use extract::{SdkVerified, Verified, VerifiedRejection, WeChatVerified};
 pub use facade::FaceId;
 pub use ids::{OrderNo, UserId};
 #[cfg(feature = "postgres")]

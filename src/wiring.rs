@@ -43,6 +43,7 @@ use std::sync::Arc;
 use crate::client::FaceIdClient;
 use crate::clock::Clock;
 use crate::orders::{OrderStore, SettlementStore};
+use crate::tc3::Tc3Client;
 use crate::tickets::TicketProvider;
 
 /// The client, tickets and order store the parts of one app share, and
@@ -86,6 +87,8 @@ pub struct Wiring<S: ?Sized = dyn OrderStore> {
     orders: Arc<dyn OrderStore>,
     /// Whether sessions are bound to the browser that starts them.
     binds_browsers: bool,
+    /// The API 3.0 client of the WeChat edition, if configured.
+    tc3: Option<Tc3Client>,
 }
 
 impl<S: ?Sized> Clone for Wiring<S> {
@@ -96,6 +99,7 @@ impl<S: ?Sized> Clone for Wiring<S> {
             store: Arc::clone(&self.store),
             orders: Arc::clone(&self.orders),
             binds_browsers: self.binds_browsers,
+            tc3: self.tc3.clone(),
         }
     }
 }
@@ -107,6 +111,7 @@ impl<S: ?Sized> fmt::Debug for Wiring<S> {
         f.debug_struct("Wiring")
             .field("client", &self.client)
             .field("binds_browsers", &self.binds_browsers)
+            .field("wechat", &self.tc3)
             .finish_non_exhaustive()
     }
 }
@@ -135,6 +140,7 @@ impl<S: OrderStore> Wiring<S> {
             orders: Arc::clone(&store) as Arc<dyn OrderStore>,
             store,
             binds_browsers: true,
+            tc3: None,
         }
     }
 }
@@ -148,6 +154,7 @@ impl<S: SettlementStore> Wiring<S> {
             store: Arc::clone(&self.store) as Arc<dyn SettlementStore>,
             orders: Arc::clone(&self.orders),
             binds_browsers: self.binds_browsers,
+            tc3: self.tc3.clone(),
         }
     }
 }
@@ -165,6 +172,7 @@ impl Wiring<dyn SettlementStore> {
             orders: Arc::clone(&store) as Arc<dyn OrderStore>,
             store,
             binds_browsers: true,
+            tc3: None,
         }
     }
 }
@@ -215,6 +223,35 @@ impl<S: ?Sized> Wiring<S> {
         self
     }
 
+    /// The [WeChat edition](crate::edition::Edition::WeChat)'s Tencent
+    /// Cloud API 3.0 client: the starter calls `DetectAuth` with it, and
+    /// the verifier and the reconciler pull `GetDetectInfoEnhanced` (see
+    /// [`crate::wechat`]). Without it, WeChat sessions are refused
+    /// ([`StartError::NoWeChatClient`](crate::session::StartError::NoWeChatClient)).
+    ///
+    /// ```
+    /// use tencent_faceid::client::FaceIdClient;
+    /// use tencent_faceid::orders::MemoryOrderStore;
+    /// use tencent_faceid::tc3::Tc3Client;
+    /// use tencent_faceid::tickets::StaticTickets;
+    /// use tencent_faceid::wiring::Wiring;
+    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
+    /// let tc3 = Tc3Client::builder("AKIDexample", "key", "1").build()?;
+    /// let wiring = Wiring::new(client, StaticTickets::new("sign", "nonce"), MemoryOrderStore::new())
+    ///     .wechat(tc3);
+    /// assert_eq!(wiring.tc3().map(|tc3| tc3.rule_id()), Some("1"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn wechat(mut self, client: Tc3Client) -> Self {
+        self.tc3 = Some(client);
+        self
+    }
+
+    /// The WeChat edition's client, if configured ([`Self::wechat`]).
+    pub fn tc3(&self) -> Option<&Tc3Client> {
+        self.tc3.as_ref()
+    }
+
     /// Whether sessions are bound to the browser that starts them
     /// ([`Self::browser_binding`]).
     pub fn binds_browsers(&self) -> bool {
@@ -262,6 +299,7 @@ impl<S: ?Sized> Wiring<S> {
             store: Arc::clone(&self.orders),
             orders: Arc::clone(&self.orders),
             binds_browsers: self.binds_browsers,
+            tc3: self.tc3.clone(),
         }
     }
 }

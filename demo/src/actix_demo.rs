@@ -4,7 +4,7 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{Either, HttpRequest, HttpResponse, web};
 use tencent_faceid::FaceId;
-use tencent_faceid::actix::{SdkVerified, Verified, VerifiedRejection};
+use tencent_faceid::actix::{SdkVerified, Verified, VerifiedRejection, WeChatVerified};
 use tencent_faceid::emulator::Emulator;
 use tencent_faceid::render::BodyFormat;
 use tencent_faceid::session::Started;
@@ -69,6 +69,8 @@ fn routes(config: &mut web::ServiceConfig, face_id: &FaceId) {
         .route("/start", web::post().to(start))
         .route("/sdk/start", web::post().to(sdk_start))
         .route("/sdk/result", web::post().to(sdk_result))
+        .route("/wechat/start", web::post().to(wechat_start))
+        .route("/wechat/result", web::post().to(wechat_result))
         // A GET verified by the extractor; 405 with `Allow: GET` otherwise.
         .service(face_id.callback_resource("/face/callback", callback))
         .route("/sessions", web::get().to(sessions_page))
@@ -144,6 +146,35 @@ async fn sdk_start(
 
 /// `POST /sdk/result`: the SDK's result, forwarded by the app, verified.
 async fn sdk_result(SdkVerified(outcome): SdkVerified) -> HttpResponse {
+    HttpResponse::Ok().json(editions::sdk_outcome(&outcome))
+}
+
+/// `POST /wechat/start`: a WeChat mini program's session, its BizToken as
+/// JSON.
+async fn wechat_start(
+    http: HttpRequest,
+    state: web::Data<DemoState>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let request = match editions::mini_program_request(&body) {
+        Ok(request) => request,
+        Err(message) => return HttpResponse::BadRequest().json(editions::problem(&message)),
+    };
+    match state.face_id.start(request).await {
+        Ok(started) => {
+            sessions::started(&started.order_no);
+            HttpResponse::Ok().json(editions::mini_program_started(&started))
+        }
+        Err(error) => {
+            let answer = error.to_response(BodyFormat::Json);
+            actix_web::Responder::respond_to(answer, &http)
+        }
+    }
+}
+
+/// `POST /wechat/result`: a WeChat mini program's BizToken
+/// (`{"bizToken": …}`), verified with the vendor's record.
+async fn wechat_result(WeChatVerified(outcome): WeChatVerified) -> HttpResponse {
     HttpResponse::Ok().json(editions::sdk_outcome(&outcome))
 }
 

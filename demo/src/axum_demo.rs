@@ -1,7 +1,8 @@
 //! The whole H5 face-verification flow in an axum app (`cargo run
 //! --example demo`): a form at `/`, `/start` redirecting to the H5 page,
 //! `/face/callback` behind the crate's layer showing the verified outcome,
-//! the App SDK edition at `/sdk/start` and `/sdk/result`, and the sessions
+//! the App SDK edition at `/sdk/start` and `/sdk/result`, a WeChat mini
+//! program at `/wechat/start` and `/wechat/result`, and the sessions
 //! list and metrics. The example's documentation lists its settings.
 
 use std::net::SocketAddr;
@@ -14,7 +15,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use tencent_faceid::FaceId;
-use tencent_faceid::axum::{SdkVerified, Verified, VerifiedRejection};
+use tencent_faceid::axum::{SdkVerified, Verified, VerifiedRejection, WeChatVerified};
 use tencent_faceid::callback::CallbackVerifier;
 use tencent_faceid::emulator::Emulator;
 use tencent_faceid::render::BodyFormat;
@@ -63,6 +64,8 @@ pub async fn demo_with(public_url: Url, options: Options) -> Result<Demo, BoxErr
             .route(&format!("{base}start"), post(start))
             .route(&format!("{base}sdk/start"), post(sdk_start))
             .route(&format!("{base}sdk/result"), post(sdk_result))
+            .route(&format!("{base}wechat/start"), post(wechat_start))
+            .route(&format!("{base}wechat/result"), post(wechat_result))
             .route(&format!("{base}sessions"), get(sessions_page))
             .route(&format!("{base}sessions.json"), get(sessions_json))
             .route(
@@ -133,6 +136,30 @@ async fn sdk_start(State(state): State<AppState>, headers: HeaderMap, body: Byte
 
 /// `POST /sdk/result`: the SDK's result, forwarded by the app, verified.
 async fn sdk_result(SdkVerified(outcome): SdkVerified) -> Json<serde_json::Value> {
+    Json(editions::sdk_outcome(&outcome))
+}
+
+/// `POST /wechat/start`: a WeChat mini program's session, its BizToken as
+/// JSON.
+async fn wechat_start(State(state): State<AppState>, body: Bytes) -> Response {
+    let request = match editions::mini_program_request(&body) {
+        Ok(request) => request,
+        Err(message) => {
+            return (StatusCode::BAD_REQUEST, Json(editions::problem(&message))).into_response();
+        }
+    };
+    match state.face_id.start(request).await {
+        Ok(started) => {
+            sessions::started(&started.order_no);
+            Json(editions::mini_program_started(&started)).into_response()
+        }
+        Err(error) => error.to_response(BodyFormat::Json).into_response(),
+    }
+}
+
+/// `POST /wechat/result`: a WeChat mini program's BizToken
+/// (`{"bizToken": …}`), verified with the vendor's record.
+async fn wechat_result(WeChatVerified(outcome): WeChatVerified) -> Json<serde_json::Value> {
     Json(editions::sdk_outcome(&outcome))
 }
 

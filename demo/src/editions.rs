@@ -1,13 +1,13 @@
 //! What both demos share for the editions: the start form (and its
-//! `edition` field), the App SDK start's request (form or JSON), and the SDK
-//! result's answer.
+//! `edition` field), the App SDK start's request (form or JSON), and the
+//! answer to the SDK's result and to a WeChat mini program's BizToken.
 
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tencent_faceid::callback::VerificationOutcome;
 use tencent_faceid::edition::Edition;
 use tencent_faceid::ids::UserId;
-use tencent_faceid::session::StartSession;
+use tencent_faceid::session::{StartSession, Started};
 use url::Url;
 
 use crate::random_alphanumeric;
@@ -35,14 +35,16 @@ impl StartForm {
     }
 }
 
-/// The start form's `edition` field: `basic` (the default) or `enhanced`.
+/// The start form's `edition` field: `basic` (the default), `enhanced` or
+/// `wechat` (WeChat H5: the vendor's WeChat page, back to the same
+/// callback).
 fn h5_edition(field: Option<&str>) -> Result<Edition, String> {
     match field.map(str::trim).filter(|value| !value.is_empty()) {
         None => Ok(Edition::Basic),
         Some(value) => match value.parse() {
             Ok(edition) if edition != Edition::AppSdk => Ok(edition),
             _ => Err(
-                "edition must be basic or enhanced (the App SDK starts at POST /sdk/start)"
+                "edition must be basic, enhanced or wechat (the App SDK starts at POST /sdk/start)"
                     .to_owned(),
             ),
         },
@@ -85,7 +87,32 @@ pub fn sdk_request(content_type: Option<&str>, body: &[u8]) -> Result<StartSessi
         .id_number(start.id_number))
 }
 
-/// `POST /sdk/result`'s answer: the verified outcome as JSON.
+/// `POST /wechat/start`'s body: the mini program's user.
+#[derive(Deserialize)]
+struct MiniProgramStart {
+    user: String,
+}
+
+/// A WeChat mini program's start request from `POST /wechat/start`'s JSON
+/// body (`{"user": …}`); the RuleId decides how the user is identified.
+pub fn mini_program_request(body: &[u8]) -> Result<StartSession, String> {
+    let start: MiniProgramStart =
+        serde_json::from_slice(body).map_err(|_| "send JSON with user")?;
+    let user = UserId::new(start.user).map_err(|error| error.to_string())?;
+    Ok(StartSession::for_mini_program(user))
+}
+
+/// `POST /wechat/start`'s answer: the BizToken to hand the mini program's
+/// SDK, and the order it is kept as.
+pub fn mini_program_started(started: &Started) -> Value {
+    json!({
+        "bizToken": started.h5face_id,
+        "orderNo": started.order_no.as_str(),
+    })
+}
+
+/// `POST /sdk/result`'s and `POST /wechat/result`'s answer: the verified
+/// outcome as JSON.
 pub fn sdk_outcome(outcome: &VerificationOutcome) -> Value {
     json!({
         "orderNo": outcome.order_no.as_str(),

@@ -100,10 +100,10 @@ pub fn index(site: &Site, framework: &str) -> String {
 <form method=post action="{action}">
   <label for=name>Name</label><input id=name name=name value="张三" autocomplete=name>
   <label for=id_number>Id number</label><input id=id_number name=id_number value="110101199003071234" inputmode=numeric>
-  <label for=edition>Edition</label><select id=edition name=edition><option value=basic selected>basic H5</option><option value=enhanced>enhanced H5</option></select>
+  <label for=edition>Edition</label><select id=edition name=edition><option value=basic selected>basic H5</option><option value=enhanced>enhanced H5</option><option value=wechat>WeChat H5</option></select>
   <button id=start type=submit>Verify my face</button>
 </form>
-<p class=note>Test data only. Without FACEID_APP_ID this demo uses the embedded emulator, whose page lets you choose the result. The App SDK edition: <code>POST /sdk/start</code> and <code>POST /sdk/result</code> (see the README).</p>"#,
+<p class=note>Test data only. Without FACEID_APP_ID this demo uses the embedded emulator, whose page lets you choose the result. The App SDK edition: <code>POST /sdk/start</code> and <code>POST /sdk/result</code>; a WeChat mini program posts its BizToken to <code>POST /wechat/result</code> (see the README).</p>"#,
             action = site.link("start"),
         ),
     )

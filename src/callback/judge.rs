@@ -124,7 +124,7 @@ impl CallbackVerifier {
         tracing::warn!(order_no = %order_no, code = answer.code.as_str(), "accepted a callback on the vendor's record, whose verdict replaced the callback's: its signature matches no SIGN ticket this server knows, because it was altered (tampering) or signed with a ticket another system sharing the app id fetched");
         if let Some(settler) = &inner.settler {
             let claim = std::mem::take(&mut callback.claim);
-            callback.claim = settler.callback_claim(claim, &answer.code);
+            callback.claim = settler.callback_claim(claim, &answer.code, None);
         }
         callback.code = answer.code;
         Ok(Box::new(answer.record))

@@ -132,6 +132,7 @@ use crate::record::FaceRecord;
 use crate::result_code::ResultCode;
 use crate::settle::Settler;
 use crate::sign::{self, Signature};
+use crate::tc3::DetectInfo;
 use crate::tickets::SignTickets;
 use crate::wiring::Wiring;
 
@@ -140,6 +141,7 @@ mod judge;
 mod outcome;
 mod query;
 mod rejection;
+mod wechat;
 
 pub use builder::{CallbackConfigError, CallbackVerifierBuilder};
 pub use outcome::VerificationOutcome;
@@ -252,13 +254,16 @@ impl CallbackVerifier {
         query: &str,
         binding: Option<&str>,
     ) -> Result<Callback, CallbackRejection> {
-        let raw = query::parse(query, self.inner.max_query_len)
-            .map_err(|m| reject(m.into(), None, None))?;
         let claim = match (self.binds_browsers(), binding) {
             (true, Some(binding)) => Claim::new().bound_to(BindingHash::of(binding)),
             // Without its cookie, refused once the order is looked up.
             _ => Claim::new(),
         };
+        if let Some(biz_token) = wechat::redirect_token(query, self.inner.max_query_len) {
+            return self.read_biz_token(&biz_token.map_err(Self::malformed)?, claim);
+        }
+        let raw = query::parse(query, self.inner.max_query_len)
+            .map_err(|m| reject(m.into(), None, None))?;
         let mut callback = self.read_result(
             &raw.order_no,
             &raw.code,
@@ -295,7 +300,7 @@ impl CallbackVerifier {
         })?;
         let code = ResultCode::from_code(code);
         let claim = match &self.inner.settler {
-            Some(settler) => settler.callback_claim(claim, &code),
+            Some(settler) => settler.callback_claim(claim, &code, None),
             None => claim,
         };
         Ok(Callback {
@@ -304,8 +309,9 @@ impl CallbackVerifier {
             h5face_id: String::new(),
             live_rate,
             order_no,
-            signature,
+            proof: Proof::Signed(signature),
             from_app: true,
+            detect_info: None,
         })
     }
 
@@ -347,7 +353,10 @@ impl CallbackVerifier {
         mut callback: Callback,
     ) -> Result<VerificationOutcome, CallbackRejection> {
         let inner = &*self.inner;
-        let (record, judged) = if self.signed_as_is(&callback).await {
+        let (record, judged) = if let Proof::BizToken(_) = callback.proof {
+            Box::pin(self.look_into_wechat(&mut callback)).await?;
+            (None, false)
+        } else if self.signed_as_is(&callback).await {
             (None, false)
         } else {
             // Boxed: the look-up, recovery and vendor calls' large state
@@ -357,11 +366,19 @@ impl CallbackVerifier {
         let consumed = (**inner.wiring.orders())
             .consume_claim(&callback.order_no, &callback.claim)
             .await;
+        if let Ok(Consumed::Repeated(_)) = consumed {
+            // The verdict of a WeChat session shown again: its own browser.
+            self.repeated_wechat(&mut callback).await?;
+        }
         let settled = match (&consumed, &inner.settler) {
             (Ok(Consumed::Accepted(order)), Some(settler)) => Some((order.clone(), settler)),
             _ => None,
         };
         let code = callback.code.clone();
+        let billed = callback
+            .detect_info
+            .as_ref()
+            .map(|info| info.billed_attempts());
         let mut verdict = self.accept(callback, consumed, record);
         if let Ok(outcome) = &mut verdict {
             outcome.judged_by_record = judged;
@@ -369,7 +386,7 @@ impl CallbackVerifier {
         if let Some((order, settler)) = settled {
             // Boxed: settling's large state would otherwise weigh on
             // every verification, settled or not.
-            let delivery = Box::pin(settler.settled_by_callback(order, &code)).await;
+            let delivery = Box::pin(settler.settled_by_callback(order, &code, billed)).await;
             if let Ok(outcome) = &mut verdict {
                 outcome.delivery = Some(delivery);
             }
@@ -510,14 +527,16 @@ impl CallbackVerifier {
     /// Whether `newSignature` signs the callback with the current SIGN
     /// ticket, or the previous one within its grace window.
     fn signed_by(&self, callback: &Callback, tickets: &SignTickets) -> bool {
+        let Proof::Signed(signature) = &callback.proof else {
+            return false;
+        };
         let order_no = &callback.order_no;
         let signed = [
             self.inner.wiring.app_id(),
             order_no.as_str(),
             callback.code.as_str(),
         ];
-        let signed_with =
-            |ticket: &Ticket| sign::verify(&signed, ticket.value(), &callback.signature);
+        let signed_with = |ticket: &Ticket| sign::verify(&signed, ticket.value(), signature);
         // The clock is read only when a previous ticket could match.
         let accepted = tickets.accepted_with(|| self.inner.wiring.clock().now());
         match accepted.enumerate().find(|(_, ticket)| signed_with(ticket)) {
@@ -546,9 +565,10 @@ impl CallbackVerifier {
             code,
             h5face_id,
             live_rate,
-            signature: _,
+            proof: _,
             claim: _,
             from_app: _,
+            detect_info,
         } = callback;
         let (order, repeated) = match consumed {
             Ok(Consumed::Accepted(order)) => (order, false),
@@ -582,6 +602,7 @@ impl CallbackVerifier {
             judged_by_record: false,
             edition: order.edition,
             delivery: None,
+            wechat: detect_info,
         };
         tracing::info!(
             order_no = %outcome.order_no,
@@ -610,7 +631,19 @@ pub(crate) struct Callback {
     code: ResultCode,
     h5face_id: String,
     live_rate: Option<String>,
-    signature: Signature,
-    /// An App SDK result forwarded by the app, not a browser's callback.
+    proof: Proof,
+    /// An App SDK result forwarded by the app (or a mini program's
+    /// BizToken), not a browser's callback.
     from_app: bool,
+    /// A WeChat session's record, once pulled.
+    detect_info: Option<Box<DetectInfo>>,
+}
+
+/// What vouches for a result: the vendor's signature, or, for the WeChat
+/// edition, nothing but the BizToken (the verdict is the vendor's record).
+enum Proof {
+    /// `newSignature` (or the SDK's `sign`).
+    Signed(Signature),
+    /// A WeChat session's BizToken, as the vendor issued it.
+    BizToken(String),
 }

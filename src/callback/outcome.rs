@@ -58,6 +58,13 @@ pub struct VerificationOutcome {
     /// later); `None` when this callback settled nothing (no settler, or
     /// [`repeated`](Self::repeated)).
     pub delivery: Option<Delivery>,
+    /// A [WeChat](crate::edition::Edition::WeChat) session's record
+    /// (`GetDetectInfoEnhanced`, its text only: the verdict, each attempt
+    /// and whether it is billed), which decided the outcome; `None` in the
+    /// other editions. Its name and id number are
+    /// [`Secret`](crate::Secret)s; photos and video are never
+    /// fetched. Boxed: it is large and most outcomes carry none.
+    pub wechat: Option<Box<crate::tc3::DetectInfo>>,
 }
 
 impl VerificationOutcome {
@@ -93,6 +100,7 @@ impl VerificationOutcome {
             judged_by_record: false,
             edition: Edition::Basic,
             delivery: None,
+            wechat: None,
         }
     }
 

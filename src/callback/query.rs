@@ -63,6 +63,15 @@ pub enum Malformed {
     /// [`crate::sdk::SdkResult`]), or is longer than the maximum.
     #[error("the body is not an App SDK result (a JSON object with orderNo, code and sign): {0}")]
     NotSdkResult(#[source] DecodeError),
+    /// A WeChat redirect's `BizToken`, or a mini program's `bizToken`, is
+    /// not of the vendor's form.
+    #[error("the BizToken is not one the vendor issues")]
+    InvalidBizToken(#[source] crate::wechat::InvalidBizToken),
+    /// A mini program's body is not `{"bizToken": "..."}` (see
+    /// [`crate::wechat::MiniProgramResult`]), or is longer than the
+    /// maximum.
+    #[error("the body is not a mini program's result (a JSON object with bizToken): {0}")]
+    NotMiniProgramResult(#[source] DecodeError),
 }
 
 /// The parameters of a callback query, decoded, borrowed from the query

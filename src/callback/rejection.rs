@@ -64,6 +64,12 @@ pub enum RejectionKind {
     StoreUnavailable,
     /// The vendor could not be asked to confirm: 503.
     VendorUnavailable,
+    /// A WeChat session's BizToken came back, but the vendor's record has
+    /// no verdict yet (the user has not finished an attempt): 409. The
+    /// order is left pending: the same request succeeds once the user
+    /// finished, and the [reconciler](crate::settle::Reconciler) settles
+    /// it if nobody comes back.
+    NotFinished,
 }
 
 impl RejectionKind {
@@ -87,6 +93,7 @@ impl RejectionKind {
             Self::TicketsUnavailable => "tickets_unavailable",
             Self::StoreUnavailable => "store_unavailable",
             Self::VendorUnavailable => "vendor_unavailable",
+            Self::NotFinished => "not_finished",
         }
     }
 
@@ -103,7 +110,7 @@ impl RejectionKind {
             Self::BadSignature => 401,
             Self::NotConfirmed(_) => 403,
             Self::UnknownOrder => 404,
-            Self::Replay | Self::OtherBrowser | Self::NoBindingCookie => 409,
+            Self::Replay | Self::OtherBrowser | Self::NoBindingCookie | Self::NotFinished => 409,
             Self::MethodNotAllowed => 405,
             Self::Expired => 410,
             Self::TicketsUnavailable | Self::StoreUnavailable | Self::VendorUnavailable => 503,
@@ -272,6 +279,11 @@ impl fmt::Display for CallbackRejection {
                 f.write_str("the vendor could not be asked to confirm ")?;
                 order(f)?;
                 f.write_str("; try again later")
+            }
+            RejectionKind::NotFinished => {
+                f.write_str("the vendor has no verdict for ")?;
+                order(f)?;
+                f.write_str(" yet: finish the face verification in WeChat, then come back")
             }
         }
     }

@@ -14,6 +14,7 @@ use crate::render::BodyFormat;
 use crate::secret::Secret;
 use crate::session::{SessionStarter, SessionStarterBuilder};
 use crate::settle::{Settler, SettlerBuilder};
+use crate::tc3::Tc3Client;
 use crate::tickets::{CachedTickets, TicketProvider};
 use crate::wiring::Wiring;
 
@@ -63,6 +64,8 @@ pub struct FaceIdBuilder {
     database: Option<DatabaseSettings>,
     connectors: Vec<Arc<dyn DatabaseConnector>>,
     browser_binding: bool,
+    /// The WeChat edition's client, if any.
+    tc3: Option<Tc3Client>,
     rejection_format: BodyFormat,
     emulator_in_release: bool,
     /// The emulator was chosen because no vendor is configured
@@ -118,6 +121,7 @@ impl FaceIdBuilder {
             database: None,
             connectors: Vec::new(),
             browser_binding: true,
+            tc3: None,
             rejection_format: BodyFormat::Text,
             emulator_in_release: false,
             emulator_for_want_of_vendor: false,
@@ -126,6 +130,16 @@ impl FaceIdBuilder {
             verifier: None,
             warm_up: WarmUp::default(),
         }
+    }
+
+    /// The WeChat edition's Tencent Cloud API 3.0 client ([`Wiring::wechat`]):
+    /// with it, [`FaceId::start`] takes `Edition::WeChat` (see
+    /// [`crate::wechat`]). [`FaceIdBuilder::from_env`] reads it from the
+    /// `FACEID_TC3_*` variables when `FACEID_TC3_SECRET_ID` is set; an
+    /// emulated `FaceId` uses the emulator's unless given another.
+    pub fn wechat(mut self, client: Tc3Client) -> Self {
+        self.tc3 = Some(client);
+        self
     }
 
     /// The vendor's base URL; default
@@ -552,6 +566,8 @@ impl FaceIdBuilder {
         let shared_emulator = matches!(self.vendor, Vendor::SharedEmulator { .. });
         #[cfg_attr(not(feature = "emulator"), allow(unused_mut))]
         let mut key_licence: Option<Secret> = None;
+        #[cfg_attr(not(feature = "emulator"), allow(unused_mut))]
+        let mut tc3 = self.tc3;
         let (client, emulator) = match self.vendor {
             Vendor::Tencent { app_id, secret } => {
                 let mut client = FaceIdClient::builder(app_id, secret);
@@ -575,6 +591,7 @@ impl FaceIdBuilder {
             #[cfg(feature = "emulator")]
             Vendor::Emulator(emulator) => {
                 key_licence = Some(emulator.key_licence().into());
+                tc3.get_or_insert_with(|| emulator.tc3_client());
                 (emulator.client(), Some(announce(emulator)))
             }
             #[cfg(feature = "emulator")]
@@ -591,6 +608,7 @@ impl FaceIdBuilder {
                     );
                 }
                 key_licence = Some(emulator.key_licence().into());
+                tc3.get_or_insert_with(|| emulator.tc3_client());
                 (emulator.client(), Some(announce(emulator)))
             }
         };
@@ -627,7 +645,11 @@ impl FaceIdBuilder {
             tickets.unwrap_or_else(|| Arc::new(CachedTickets::builder(client.clone()).build()));
         let store: Arc<dyn SettlementStore> =
             store.unwrap_or_else(|| Arc::new(MemoryOrderStore::new()));
-        let wiring = Wiring::shared(client, tickets, store).browser_binding(self.browser_binding);
+        let mut wiring =
+            Wiring::shared(client, tickets, store).browser_binding(self.browser_binding);
+        if let Some(tc3) = tc3 {
+            wiring = wiring.wechat(tc3);
+        }
 
         let settler = self
             .settle

@@ -224,6 +224,10 @@ impl FaceIdBuilder {
         if let Some(url) = get(vars::CALLBACK_URL) {
             builder = builder.callback_url(url);
         }
+        if get("FACEID_TC3_SECRET_ID").is_some() {
+            let tc3 = crate::tc3::Tc3ClientBuilder::from_vars(get)?.build()?;
+            builder = builder.wechat(tc3);
+        }
         if let Some(licence) = get(vars::KEY_LICENCE) {
             builder = builder.starter(move |starter| starter.key_licence(licence));
         }

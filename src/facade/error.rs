@@ -68,6 +68,10 @@ pub enum FaceIdError {
     /// The vendor client's settings (app id, secret, base URL).
     #[error(transparent)]
     Client(#[from] ClientError),
+    /// The WeChat edition's API 3.0 client could not be configured (the
+    /// `FACEID_TC3_*` variables).
+    #[error(transparent)]
+    WeChat(#[from] crate::tc3::Tc3Error),
     /// The callback verifier's settings.
     #[error(transparent)]
     Callback(#[from] CallbackConfigError),

@@ -111,7 +111,8 @@ impl SessionStarter {
             open_api_sign,
             key_licence,
         };
-        self.record(&uploaded, request, edition, None).await?;
+        self.record(&uploaded.order_no, request, edition, None)
+            .await?;
         Ok(launch)
     }
 }

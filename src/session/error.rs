@@ -49,6 +49,12 @@ pub enum InvalidStart {
     /// The photo's base64 breaks the vendor's rules.
     #[error("the source photo's base64 is not acceptable: {0}")]
     PhotoBase64(&'static str),
+    /// A WeChat session was given a source photo, which this crate does
+    /// not send through `DetectAuth`.
+    #[error(
+        "the WeChat edition compares with the authority's record (name and id number) or what its RuleId configures: remove the source photo"
+    )]
+    PhotoInWeChat,
 }
 
 /// Starting a session failed; nothing was recorded.
@@ -98,6 +104,17 @@ pub enum StartError {
         "no App SDK licence (keyLicence) is configured: set it on the session starter (SessionStarterBuilder::key_licence, FaceIdBuilder::starter, or FACEID_KEY_LICENCE)"
     )]
     NoKeyLicence,
+    /// A WeChat session was asked for, but the wiring has no Tencent Cloud
+    /// API 3.0 client: set [`Wiring::wechat`](crate::wiring::Wiring::wechat).
+    #[error(
+        "no Tencent Cloud API 3.0 client is configured for the WeChat edition: give one with Wiring::wechat"
+    )]
+    NoWeChatClient,
+    /// `DetectAuth` failed: the vendor refused it or could not be reached.
+    #[error(
+        "the vendor did not start the WeChat session; if the cause is a vendor code, fix what it names, else retry later"
+    )]
+    WeChat(#[from] crate::tc3::Tc3Error),
 }
 
 impl StartError {
@@ -127,8 +144,8 @@ impl StartError {
             }
             Self::Refused(_) => 429,
             Self::Store(_) | Self::Tickets(_) => 503,
-            Self::Vendor(_) | Self::Answer(_) => 502,
-            Self::OrderNo(_) | Self::NoKeyLicence => 500,
+            Self::Vendor(_) | Self::Answer(_) | Self::WeChat(_) => 502,
+            Self::OrderNo(_) | Self::NoKeyLicence | Self::NoWeChatClient => 500,
         }
     }
 

@@ -35,6 +35,7 @@ use crate::wiring::Wiring;
 mod error;
 mod observed;
 mod request;
+mod wechat;
 
 pub use error::{InvalidStart, StartError};
 pub use request::{MAX_PHOTO_BYTES, SourcePhoto, StartSession};
@@ -49,10 +50,12 @@ pub(crate) type Admission = dyn Fn(&StartSession) -> Result<(), String> + Send +
 pub struct Started {
     /// The order number, as recorded in the store.
     pub order_no: OrderNo,
-    /// The vendor's id for this session (`h5faceId`, or the enhanced
-    /// edition's `faceId`).
+    /// The vendor's id for this session (`h5faceId`, the enhanced
+    /// edition's `faceId`, or the WeChat edition's BizToken: hand it to
+    /// the mini program).
     pub h5face_id: String,
-    /// The vendor's H5 page for this session (single use).
+    /// The vendor's H5 page for this session (single use; for WeChat, the
+    /// page `DetectAuth` answered).
     pub redirect_url: Url,
     /// With [browser binding](Wiring::browser_binding) (on by default):
     /// the cookie to set on the response that redirects the browser (its
@@ -247,14 +250,19 @@ impl SessionStarter {
     }
 
     /// Starts a session in an H5 edition (basic, or enhanced with
-    /// [`StartSession::edition`]): see the [module docs](self) for the
-    /// steps. For the App SDK, see [`Self::start_sdk`].
+    /// [`StartSession::edition`]), or in the [WeChat
+    /// edition](Edition::WeChat) (`DetectAuth`: see [`crate::wechat`]):
+    /// see the [module docs](self) for the steps. For the App SDK, see
+    /// [`Self::start_sdk`].
     ///
     /// # Errors
     /// [`StartError`]; on any error no order is recorded.
     /// [`InvalidStart::NotH5`] for a request in the App SDK edition.
     pub async fn start(&self, request: StartSession) -> Result<Started, StartError> {
         let edition = request.edition;
+        if edition == Edition::WeChat {
+            return observe(edition, self.start_wechat(request)).await;
+        }
         observe(edition, self.start_h5(request, edition)).await
     }
 
@@ -274,7 +282,7 @@ impl SessionStarter {
         let binding = self
             .binds_browsers()
             .then(|| BindingCookie::new(https, self.inner.order_ttl));
-        self.record(&uploaded, request, edition, binding.as_ref())
+        self.record(&uploaded.order_no, request, edition, binding.as_ref())
             .await?;
         Ok(Started {
             order_no: uploaded.order_no,
@@ -297,10 +305,8 @@ impl SessionStarter {
         edition: Edition,
     ) -> Result<Uploaded, StartError> {
         request.validate(edition)?;
+        self.admit(request)?;
         let this = &self.inner;
-        if let Some(admit) = &this.admit {
-            admit(request).map_err(StartError::Refused)?;
-        }
         let order_no = self.new_order_no().map_err(StartError::OrderNo)?;
         tracing::Span::current().record("order_no", order_no.as_str());
         let upload = async {
@@ -332,6 +338,14 @@ impl SessionStarter {
             optimal_domain: session.optimal_domain,
             nonce_ticket,
         })
+    }
+
+    /// The [admission check](SessionStarterBuilder::admit), if any.
+    fn admit(&self, request: &StartSession) -> Result<(), StartError> {
+        match &self.inner.admit {
+            Some(admit) => admit(request).map_err(StartError::Refused),
+            None => Ok(()),
+        }
     }
 
     /// The edition's upload call, once, signed with `tickets`.
@@ -407,13 +421,12 @@ impl SessionStarter {
     /// Records the pending order of an uploaded session.
     pub(crate) async fn record(
         &self,
-        uploaded: &Uploaded,
+        order_no: &OrderNo,
         request: StartSession,
         edition: Edition,
         binding: Option<&BindingCookie>,
     ) -> Result<(), StartError> {
         let this = &self.inner;
-        let order_no = &uploaded.order_no;
         let mut order = PendingOrder::new(order_no.clone(), request.user_id).in_edition(edition);
         // On the client's clock, which the reconciler schedules by too.
         order.created_at = this.wiring.clock().now();
@@ -436,15 +449,22 @@ impl SessionStarter {
     }
 
     /// A fresh order number: the prefix, the time in milliseconds, and
-    /// random letters and digits up to 32 characters.
+    /// random letters and digits up to 32 characters; never 32 hex digits,
+    /// the form of a WeChat order ([`crate::wechat::order_no_of`]), which
+    /// the reconciler tells by it.
     fn new_order_no(&self) -> Result<OrderNo, IdentifierError> {
         let prefix = &self.inner.order_prefix;
         let millis = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis());
         let head = format!("{prefix}{millis}");
-        let tail = random_alphanumeric(32usize.saturating_sub(head.len()));
-        OrderNo::new(format!("{head}{tail}"))
+        loop {
+            let tail = random_alphanumeric(32usize.saturating_sub(head.len()));
+            let order_no = OrderNo::new(format!("{head}{tail}"))?;
+            if crate::wechat::biz_token_of(&order_no).is_none() {
+                return Ok(order_no);
+            }
+        }
     }
 
     /// The vendor's H5 login URL for `edition`, on the vendor's chosen

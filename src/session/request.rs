@@ -130,6 +130,8 @@ pub struct StartSession {
     pub(super) id_number: Option<Secret>,
     pub(super) photo: Option<SourcePhoto>,
     client_addr: Option<IpAddr>,
+    /// A WeChat mini program's session: no callback URL, no browser.
+    mini_program: bool,
 }
 
 impl StartSession {
@@ -177,6 +179,30 @@ impl StartSession {
             id_number: None,
             photo: None,
             client_addr: None,
+            mini_program: false,
+        }
+    }
+
+    /// A session for `user_id` in the [WeChat edition](Edition::WeChat)
+    /// for a mini program: no callback URL (the mini program hands your
+    /// server the BizToken, see [`crate::wechat`]), so the order is bound
+    /// to no browser, as an App SDK order. For WeChat H5, use
+    /// [`Self::new`] (or [`Self::for_user`]) with
+    /// `.edition(Edition::WeChat)` instead.
+    ///
+    /// ```
+    /// use tencent_faceid::edition::Edition;
+    /// use tencent_faceid::ids::UserId;
+    /// use tencent_faceid::session::StartSession;
+    /// let request = StartSession::for_mini_program(UserId::new("user42")?);
+    /// assert_eq!(request.edition_chosen(), Edition::WeChat);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn for_mini_program(user_id: UserId) -> Self {
+        Self {
+            edition: Edition::WeChat,
+            mini_program: true,
+            ..Self::for_sdk(user_id)
         }
     }
 
@@ -187,9 +213,15 @@ impl StartSession {
         self
     }
 
-    /// Whether a callback URL is set.
+    /// Whether a callback URL is set, or none is wanted (a mini program).
     pub(crate) fn has_callback_url(&self) -> bool {
-        self.callback_url.is_some()
+        self.callback_url.is_some() || self.is_mini_program()
+    }
+
+    /// Whether this is a WeChat mini program's session
+    /// ([`Self::for_mini_program`]).
+    pub(crate) fn is_mini_program(&self) -> bool {
+        self.mini_program && self.edition == Edition::WeChat
     }
 
     /// The edition to start the session in (default [`Edition::Basic`]):
@@ -262,15 +294,23 @@ impl StartSession {
         }
     }
 
-    /// Whether the vendor would accept it in `edition`.
+    /// Whether the vendor would accept it in `edition`. In the WeChat
+    /// edition the identity is optional (the RuleId may read the ID card
+    /// itself), and a mini program has no callback URL.
     pub(super) fn validate(&self, edition: Edition) -> Result<(), InvalidStart> {
-        if edition.is_h5() {
+        if edition.is_h5() || (edition == Edition::WeChat && !self.is_mini_program()) {
             self.callback()?;
         }
         let blank =
             |field: &Option<Secret>| field.as_ref().is_some_and(|v| v.expose().trim().is_empty());
         if blank(&self.name) || blank(&self.id_number) {
             return Err(InvalidStart::BlankIdentity);
+        }
+        if edition == Edition::WeChat {
+            return match self.photo {
+                Some(_) => Err(InvalidStart::PhotoInWeChat),
+                None => Ok(()),
+            };
         }
         if self.photo.is_none() && (self.name.is_none() || self.id_number.is_none()) {
             return Err(InvalidStart::MissingIdentity);

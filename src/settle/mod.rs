@@ -98,6 +98,7 @@ mod purger;
 mod reconciler;
 mod settlement;
 mod task;
+mod wechat;
 
 pub use hook::{Delivery, HookError, HookFuture, OnSettled};
 pub use purger::{Purger, PurgerBuilder};
@@ -274,11 +275,17 @@ impl Settler {
 
     /// The claim a callback reporting `code` consumes its order with: it
     /// settles the order in the same step.
-    pub(crate) fn callback_claim(&self, claim: Claim, code: &ResultCode) -> Claim {
+    pub(crate) fn callback_claim(
+        &self,
+        claim: Claim,
+        code: &ResultCode,
+        billed: Option<usize>,
+    ) -> Claim {
         let record = Settlement::record(
             &SettledState::of(code),
             SettledBy::Callback,
             self.clock().now(),
+            billed,
         );
         claim.settling(record)
     }
@@ -288,13 +295,15 @@ impl Settler {
         &self,
         order: PendingOrder,
         code: &ResultCode,
+        billed: Option<usize>,
     ) -> Delivery {
-        let settlement = Settlement::of_order(
+        let mut settlement = Settlement::of_order(
             order,
             SettledState::of(code),
             SettledBy::Callback,
             self.clock().now(),
         );
+        settlement.billed_attempts = billed;
         crate::metrics::settled(settlement.state.as_str(), SettledBy::Callback.as_str());
         self.deliver(settlement).await
     }

@@ -14,6 +14,18 @@ use super::{Delivery, Settler, TaskHandle};
 use crate::orders::{Claim, Consumed, DueOrder, PendingOrder, StoreError};
 use crate::record::VerificationRecord;
 use crate::session::SessionStarter;
+use crate::wechat::biz_token_of;
+
+/// What the vendor said about a due order.
+pub(super) enum Asked {
+    /// It ended so (with the record, for the SaaS editions, and the
+    /// billed attempts, for WeChat).
+    Final(SettledState, Option<Box<VerificationRecord>>, Option<usize>),
+    /// No verdict yet: ask again at this time.
+    Later(SystemTime),
+    /// The query failed.
+    Failed(Box<dyn std::error::Error + Send + Sync>),
+}
 
 /// The default of [`ReconcilerBuilder::rate`]: vendor queries per second.
 const DEFAULT_RATE: f64 = 10.0;
@@ -393,33 +405,31 @@ impl Reconciler {
             return Outcome::Failed;
         }
         self.pace().await;
-        let files = settler.inner.evidence;
-        let answer = settler.query(&order.order_no, files).await;
-        crate::metrics::reconciler_query(match &answer {
-            Ok(Some(_)) => "record",
-            Ok(None) => "no_record",
-            Err(_) => "failed",
-        });
-        let (state, record) = match answer {
-            Ok(Some(record)) => (SettledState::of(&record.code), Some(record)),
-            Ok(None) if now >= order.created_at + inner.deadline => (SettledState::Abandoned, None),
-            Ok(None) => {
-                let at = self.next_query(&order, now);
-                tracing::debug!(order_no = %order.order_no, "the vendor has no record yet; asking again later");
+        let asked = match biz_token_of(&order.order_no) {
+            // A WeChat session's: its own record, never queryfacerecord.
+            Some(biz_token) => self.ask_wechat(&order, &biz_token, now).await,
+            None => self.ask_record(&order, now).await,
+        };
+        let (state, record, billed) = match asked {
+            Asked::Final(state, record, billed) => (state, record, billed),
+            Asked::Later(at) => {
+                tracing::debug!(order_no = %order.order_no, "the vendor has no verdict yet; asking again later");
                 settler.look_again(&order, at).await;
                 return Outcome::StillPending;
             }
-            Err(error) => {
+            Asked::Failed(error) => {
                 failing.store(true, Ordering::Release);
                 tracing::warn!(order_no = %order.order_no, %error, "the vendor query failed; the order stays pending");
                 settler.retry_later(&order, first_due).await;
                 return Outcome::Failed;
             }
         };
+        let files = settler.inner.evidence;
         let claim = Claim::new().past_deadline().settling(Settlement::record(
             &state,
             SettledBy::Reconciler,
             now,
+            billed,
         ));
         match store.consume_claim(&order.order_no, &claim).await {
             Ok(Consumed::Accepted(pending)) => {
@@ -427,9 +437,9 @@ impl Reconciler {
                 crate::metrics::settled(state.as_str(), SettledBy::Reconciler.as_str());
                 let mut settlement =
                     Settlement::of_order(pending, state.clone(), SettledBy::Reconciler, now);
+                settlement.billed_attempts = billed;
                 if files != crate::record::Files::None {
-                    settlement.evidence =
-                        record.map(|answer: VerificationRecord| Box::new(answer.record));
+                    settlement.evidence = record.map(|answer| Box::new(answer.record));
                 }
                 Outcome::Settled(state, settler.deliver(settlement).await)
             }
@@ -448,10 +458,35 @@ impl Reconciler {
         }
     }
 
+    /// `queryfacerecord` about an order of the SaaS editions: final with
+    /// its record, or abandoned once it has none by the deadline.
+    async fn ask_record(&self, order: &DueOrder, now: SystemTime) -> Asked {
+        let inner = &*self.inner;
+        let answer = inner
+            .settler
+            .query(&order.order_no, inner.settler.inner.evidence)
+            .await;
+        crate::metrics::reconciler_query(match &answer {
+            Ok(Some(_)) => "record",
+            Ok(None) => "no_record",
+            Err(_) => "failed",
+        });
+        match answer {
+            Ok(Some(record)) => {
+                Asked::Final(SettledState::of(&record.code), Some(Box::new(record)), None)
+            }
+            Ok(None) if now >= order.created_at + inner.deadline => {
+                Asked::Final(SettledState::Abandoned, None, None)
+            }
+            Ok(None) => Asked::Later(self.next_query(order, now)),
+            Err(error) => Asked::Failed(Box::new(error)),
+        }
+    }
+
     /// When to ask again about `order`, which had no record at `now`
     /// (before its deadline): the first of its query times after `now`,
     /// spread evenly from its first due time to its deadline.
-    fn next_query(&self, order: &DueOrder, now: SystemTime) -> SystemTime {
+    pub(super) fn next_query(&self, order: &DueOrder, now: SystemTime) -> SystemTime {
         let inner = &*self.inner;
         let after = inner.settler.inner.reconcile_after;
         let first = order.created_at + after;
@@ -498,6 +533,16 @@ impl Reconciler {
         // Its lease runs out and a later round takes it again.
         tracing::warn!(order_no = %order.order_no, %error, "the order store failed while reconciling");
         Outcome::Failed
+    }
+
+    /// The reconciler's deadline for orders.
+    pub(super) fn deadline(&self) -> Duration {
+        self.inner.deadline
+    }
+
+    /// The settler it settles through.
+    pub(super) fn settler(&self) -> &Settler {
+        &self.inner.settler
     }
 
     /// Waits for this instance's next vendor query slot.

@@ -118,6 +118,11 @@ pub struct Settlement {
     /// The edition the session was started in (every edition settles
     /// alike).
     pub edition: Edition,
+    /// How many attempts the vendor bills for this session, when its record
+    /// says: the WeChat edition's (`IsNeedCharge` in
+    /// `GetDetectInfoEnhanced`); `None` for the other editions and for an
+    /// abandoned session.
+    pub billed_attempts: Option<usize>,
     /// The vendor's record with the photo and/or video, when
     /// [`SettlerBuilder::evidence`](super::SettlerBuilder::evidence) asks for them and the vendor still has
     /// them. Personal data: its `Debug` shows only sizes.
@@ -146,6 +151,7 @@ impl Settlement {
             settled_by,
             settled_at,
             edition: Edition::Basic,
+            billed_attempts: None,
             evidence: None,
         }
     }
@@ -182,13 +188,23 @@ impl Settlement {
         format!("faceid-settlement-{}-{}", self.app_id, self.order_no)
     }
 
-    /// The record kept with the consumed order: JSON without `|`.
-    pub(super) fn record(state: &SettledState, by: SettledBy, at: SystemTime) -> String {
+    /// The record kept with the consumed order (with the billed attempts,
+    /// when known): JSON without `|`.
+    pub(super) fn record(
+        state: &SettledState,
+        by: SettledBy,
+        at: SystemTime,
+        billed: Option<usize>,
+    ) -> String {
         let code = match state {
             SettledState::Failed(code) => Some(code.as_str()),
             _ => None,
         };
-        serde_json::json!({ "state": state.as_str(), "code": code, "by": by.as_str(), "at": millis(at) })
+        let mut record = serde_json::json!({ "state": state.as_str(), "code": code, "by": by.as_str(), "at": millis(at) });
+        if let Some(billed) = billed {
+            record["billed"] = billed.into();
+        }
+        record
             .to_string()
             // `|` can only stand in a JSON string, where this escape means it.
             .replace('|', "\\u007c")
@@ -202,6 +218,8 @@ impl Settlement {
             code: Option<String>,
             by: String,
             at: u64,
+            #[serde(default)]
+            billed: Option<usize>,
         }
         let record: Record = serde_json::from_str(record).ok()?;
         let state = match (record.state.as_str(), record.code) {
@@ -216,7 +234,9 @@ impl Settlement {
             _ => return None,
         };
         let settled_at = UNIX_EPOCH + Duration::from_millis(record.at);
-        Some(Self::of_order(order, state, settled_by, settled_at))
+        let mut settlement = Self::of_order(order, state, settled_by, settled_at);
+        settlement.billed_attempts = record.billed;
+        Some(settlement)
     }
 
     /// Its order's entry in the due index.
@@ -254,8 +274,9 @@ mod tests {
             ),
             (SettledState::Abandoned, SettledBy::Reconciler),
         ] {
-            let record = Settlement::record(&state, by, at);
+            let record = Settlement::record(&state, by, at, Some(2));
             let settlement = Settlement::from_record(order(), &record).unwrap();
+            assert_eq!(settlement.billed_attempts, Some(2));
             assert_eq!(
                 (
                     settlement.state,
@@ -270,7 +291,7 @@ mod tests {
     #[test]
     fn a_record_never_holds_the_separator() {
         let state = SettledState::Failed(ResultCode::from_code("a|b"));
-        let record = Settlement::record(&state, SettledBy::Callback, UNIX_EPOCH);
+        let record = Settlement::record(&state, SettledBy::Callback, UNIX_EPOCH, None);
         assert!(!record.contains('|'), "{record}");
         let settlement = Settlement::from_record(order(), &record).unwrap();
         assert_eq!(settlement.state, state);

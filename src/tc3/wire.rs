@@ -12,7 +12,7 @@ use crate::secret::Secret;
 pub const VERSION: &str = "2018-03-01";
 
 /// The `DetectAuth` request body.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DetectAuthRequest {
@@ -77,7 +77,7 @@ pub struct DetectInfoRequest {
 
 /// What `GetDetectInfoEnhanced` answers: `Text` is `None` (or has no
 /// `ErrCode`) until the user has finished an attempt.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DetectInfo {
@@ -116,7 +116,7 @@ impl DetectInfo {
 }
 
 /// `Response.Text` of `GetDetectInfoEnhanced` (the fields the crate reads).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct DetectInfoText {
@@ -144,7 +144,7 @@ pub struct DetectInfoText {
 }
 
 /// One attempt (`DetectDetail`); note the vendor's casing, `Errcode`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DetectDetail {
     /// When, 13-digit milliseconds.

@@ -16,7 +16,7 @@ use faceid_test_support::random_alphanumeric;
 use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::edition::Edition;
-use tencent_faceid::emulator::{Emulator, Outcome};
+use tencent_faceid::emulator::{Emulator, Outcome, WeChatOutcome};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::RedisOrderStore;
 use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
@@ -43,8 +43,9 @@ impl Instance {
         store: impl OrderStore + Clone,
     ) -> Self {
         let tickets: Arc<dyn TicketProvider> = Arc::new(tickets);
-        let wiring =
-            Wiring::new(emulator.client(), Arc::clone(&tickets), store).browser_binding(false);
+        let wiring = Wiring::new(emulator.client(), Arc::clone(&tickets), store)
+            .browser_binding(false)
+            .wechat(emulator.tc3_client());
         let starter = SessionStarter::builder(&wiring)
             .key_licence(emulator.key_licence())
             .build()
@@ -107,6 +108,7 @@ async fn genuine_round_in(
         };
         let back = match edition {
             Edition::Basic => emulator.complete(&started.h5face_id, Outcome::Pass),
+            Edition::WeChat => emulator.complete_wechat(&started.h5face_id, WeChatOutcome::Pass),
             _ => emulator.complete_login(started.redirect_url.as_str(), Outcome::Pass),
         };
         verifier
