@@ -9,12 +9,12 @@
 //!
 //! | name | kind | labels |
 //! |---|---|---|
-//! | `faceid_starts_total` | counter | `edition` (`basic`, `enhanced`, `sdk`), `outcome`: `started`, `refused` (the [admission check](crate::session::SessionStarterBuilder::admit)), `store_full`, `vendor_error` (the vendor failed or answered unusably), `identity_refused` (the vendor refused the name or id number), `invalid` (a request to fix), `tickets_unavailable`, `store_unavailable`, `misconfigured` |
+//! | `faceid_starts_total` | counter | `edition` (`basic`, `enhanced`, `sdk`, `wechat`), `outcome`: `started`, `refused` (the [admission check](crate::session::SessionStarterBuilder::admit)), `store_full`, `vendor_error` (the vendor failed or answered unusably), `identity_refused` (the vendor refused the name or id number), `invalid` (a request to fix), `tickets_unavailable`, `store_unavailable`, `misconfigured` |
 //! | `faceid_start_seconds` | histogram | as `faceid_starts_total`: the whole [`SessionStarter::start`](crate::session::SessionStarter::start) |
 //! | `faceid_callbacks_total` | counter | `verdict`: `passed`, `failed`, or the rejection kind (`replay`, `bad_signature`, ...) |
 //! | `faceid_settlements_total` | counter | `state` (`passed`, `failed`, `abandoned`), `path` (`callback`, `reconciler`) |
 //! | `faceid_hook_deliveries_total` | counter | `outcome`: `delivered`, `failed` |
-//! | `faceid_vendor_calls_total` | counter | `endpoint` (`access_token`, `api_ticket`, `geth5faceid`, `getAdvFaceId`, `getfaceid`, `queryfacerecord`), `outcome` (`answered`, `transport`, `http_status`, `too_large`, `decode`, `other`) |
+//! | `faceid_vendor_calls_total` | counter | `endpoint` (`access_token`, `api_ticket`, `geth5faceid`, `getAdvFaceId`, `getfaceid`, `queryfacerecord`; API 3.0: `DetectAuth`, `GetDetectInfoEnhanced`), `outcome` (`answered`, `transport`, `http_status`, `too_large`, `decode`, `other`) |
 //! | `faceid_vendor_call_seconds` | histogram | as `faceid_vendor_calls_total` |
 //! | `faceid_ticket_refreshes_total` | counter | `outcome`: `ok`, `failed` |
 //! | `faceid_ticket_refreshes_ahead_total` | counter | none: replacements of a due pair started in the background while the still-valid pair served |

@@ -2,7 +2,7 @@
 //!
 //! The vendor's BizTokens are 36 characters, hexadecimal in five groups
 //! joined by dashes (8-4-4-4-12, as in every documented example: the
-//! format itself is *inferred*, DETECTAUTH.md does not define it). An
+//! format itself is *inferred*, the vendor's DetectAuth documentation does not define it). An
 //! [`OrderNo`] is at most 32 letters and digits, so the order of a
 //! WeChat session is its BizToken without the dashes (the 32 hex digits,
 //! case kept), and the BizToken is those digits with the dashes put back

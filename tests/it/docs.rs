@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use tencent_faceid::client::Endpoint;
 use tencent_faceid::edition::Edition;
+use tencent_faceid::tc3::Action;
 
 const METRICS: &str = include_str!("../../src/metrics.rs");
 const README: &str = include_str!("../../README.md");
@@ -77,8 +78,10 @@ fn the_metric_tables_name_every_endpoint_and_edition_label() {
     };
     for text in [METRICS, README] {
         let vendor_calls = row(text, "faceid_vendor_calls_total");
-        for endpoint in endpoints {
-            let label = format!("`{}`", endpoint.name());
+        let names = endpoints.iter().map(|endpoint| endpoint.name());
+        let actions = [Action::DetectAuth, Action::GetDetectInfoEnhanced].map(Action::name);
+        for name in names.chain(actions) {
+            let label = format!("`{name}`");
             assert!(vendor_calls.contains(&label), "{label} in {vendor_calls}");
         }
         let starts = row(text, "faceid_starts_total");
