@@ -54,6 +54,7 @@ mod lifecycle;
 mod log;
 mod migrate;
 mod pool;
+mod sql_time;
 mod statements;
 
 pub use builder::MySqlOrderStoreBuilder;

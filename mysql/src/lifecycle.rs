@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use tencent_faceid::ids::UserId;
 use tencent_faceid::orders::{Erased, Lifecycle, Purged, Retention, StoreError};
 
-use crate::statements::NOW_MS;
+use crate::sql_time::NOW_MS;
 use crate::{MySqlOrderStore, MySqlStoreError, millis};
 
 /// The lifecycle's statements on one table prefix.

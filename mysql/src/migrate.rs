@@ -5,7 +5,7 @@ use sqlx::MySqlConnection;
 use sqlx::mysql::{MySqlDatabaseError, MySqlPool};
 
 use crate::MySqlStoreError;
-use crate::statements::NOW_MS;
+use crate::sql_time::NOW_MS;
 
 /// The migrations, in order: version `n` is `MIGRATIONS[n - 1]`, with
 /// `{prefix}` standing for the tables' prefix.

@@ -2,10 +2,7 @@
 //! once for its table prefix. Times are milliseconds since the Unix epoch
 //! (`BIGINT`), on the database's clock where the store reads it.
 
-/// The database's clock, in milliseconds since the Unix epoch (UTC,
-/// whatever the session's time zone).
-pub(crate) const NOW_MS: &str =
-    "(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(3)) DIV 1000)";
+use crate::sql_time::NOW_MS;
 
 /// A statement of `sql/statements/` (the hot path, shared with the
 /// benchmark) with the orders table written in.

@@ -66,7 +66,7 @@ pub enum Malformed {
     /// A WeChat redirect's `BizToken`, or a mini program's `bizToken`, is
     /// not of the vendor's form.
     #[error("the BizToken is not one the vendor issues")]
-    InvalidBizToken(#[source] crate::wechat::InvalidBizToken),
+    InvalidBizToken(#[source] crate::tc3::biz_token::InvalidBizToken),
     /// A mini program's body is not `{"bizToken": "..."}` (see
     /// [`crate::wechat::MiniProgramResult`]), or is longer than the
     /// maximum.

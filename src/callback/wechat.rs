@@ -11,8 +11,8 @@ use super::rejection::reject;
 use super::{Callback, CallbackRejection, CallbackVerifier, Malformed, Proof, RejectionKind};
 use crate::orders::{Claim, Lookup};
 use crate::result_code::ResultCode;
+use crate::tc3::biz_token::order_no_of;
 use crate::tc3::{ApiErrorCode, Tc3Error};
-use crate::wechat::order_no_of;
 
 /// The redirect's parameter.
 const BIZ_TOKEN: &str = "BizToken";

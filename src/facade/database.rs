@@ -9,7 +9,6 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::FaceIdError;
-use super::env::vars;
 use crate::orders::SettlementStore;
 use crate::secret::Secret;
 
@@ -45,7 +44,7 @@ pub trait DatabaseConnector: Send + Sync + 'static {
 }
 
 /// The `FACEID_DATABASE_*` settings of one database (see
-/// [`vars`]); unset ones are `None` (the connector's defaults).
+/// [`vars`](super::vars)); unset ones are `None` (the connector's defaults).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct DatabaseSettings {
@@ -93,37 +92,6 @@ impl DatabaseSettings {
         self.url()
             .split_once("://")
             .map_or("", |(scheme, _)| scheme)
-    }
-
-    /// The settings the `FACEID_DATABASE_*` variables `get` finds, for the
-    /// database at `url`.
-    pub(super) fn from_vars(
-        url: String,
-        get: &impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, FaceIdError> {
-        let number = |name: &'static str| {
-            get(name)
-                .map(|value| {
-                    value
-                        .trim()
-                        .parse::<u32>()
-                        .map_err(|_| FaceIdError::InvalidVariable {
-                            name,
-                            expected: "a whole number (of connections, or of milliseconds)",
-                        })
-                })
-                .transpose()
-        };
-        let millis =
-            |name| Ok::<_, FaceIdError>(number(name)?.map(|ms| Duration::from_millis(ms.into())));
-        Ok(Self {
-            max_connections: number(vars::DATABASE_MAX_CONNECTIONS)?,
-            acquire_timeout: millis(vars::DATABASE_ACQUIRE_TIMEOUT_MS)?,
-            statement_timeout: millis(vars::DATABASE_STATEMENT_TIMEOUT_MS)?,
-            timeout: millis(vars::DATABASE_TIMEOUT_MS)?,
-            schema: get(vars::DATABASE_SCHEMA),
-            ..Self::new(url)
-        })
     }
 
     /// Whether this crate opens the URL itself (feature `postgres`).

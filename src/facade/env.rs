@@ -1,6 +1,8 @@
 //! Configuration from the environment: the [`vars`] and
 //! [`FaceIdBuilder::from_env`].
 
+use std::time::Duration;
+
 use super::FaceId;
 use super::builder::FaceIdBuilder;
 use super::database::DatabaseSettings;
@@ -235,7 +237,7 @@ impl FaceIdBuilder {
             builder = builder.redis_from_env(url, get(vars::REDIS_PREFIX))?;
         }
         if let Some(url) = get(vars::DATABASE_URL) {
-            let settings = DatabaseSettings::from_vars(url, &get)?;
+            let settings = database_settings(url, &get)?;
             builder = if settings.is_postgres() {
                 builder.postgres_from_env(settings)?
             } else {
@@ -319,6 +321,36 @@ fn emulator_feature(enabled: bool, what: &'static str) -> Result<(), FaceIdError
             feature: "emulator",
         })
     }
+}
+
+/// The settings the `FACEID_DATABASE_*` variables `get` finds, for the
+/// database at `url`.
+fn database_settings(
+    url: String,
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<DatabaseSettings, FaceIdError> {
+    let number = |name: &'static str| {
+        get(name)
+            .map(|value| {
+                value
+                    .trim()
+                    .parse::<u32>()
+                    .map_err(|_| FaceIdError::InvalidVariable {
+                        name,
+                        expected: "a whole number (of connections, or of milliseconds)",
+                    })
+            })
+            .transpose()
+    };
+    let millis =
+        |name| Ok::<_, FaceIdError>(number(name)?.map(|ms| Duration::from_millis(ms.into())));
+    let mut settings = DatabaseSettings::new(url);
+    settings.max_connections = number(vars::DATABASE_MAX_CONNECTIONS)?;
+    settings.acquire_timeout = millis(vars::DATABASE_ACQUIRE_TIMEOUT_MS)?;
+    settings.statement_timeout = millis(vars::DATABASE_STATEMENT_TIMEOUT_MS)?;
+    settings.timeout = millis(vars::DATABASE_TIMEOUT_MS)?;
+    settings.schema = get(vars::DATABASE_SCHEMA);
+    Ok(settings)
 }
 
 #[cfg(test)]

@@ -461,7 +461,7 @@ impl SessionStarter {
         loop {
             let tail = random_alphanumeric(32usize.saturating_sub(head.len()));
             let order_no = OrderNo::new(format!("{head}{tail}"))?;
-            if crate::wechat::biz_token_of(&order_no).is_none() {
+            if crate::tc3::biz_token::biz_token_of(&order_no).is_none() {
                 return Ok(order_no);
             }
         }

@@ -9,7 +9,7 @@ use crate::binding::BindingCookie;
 use crate::edition::Edition;
 use crate::secret::Secret;
 use crate::tc3::DetectAuthRequest;
-use crate::wechat::order_no_of;
+use crate::tc3::biz_token::order_no_of;
 
 impl SessionStarter {
     /// Validates and admits `request`, then at once asks `DetectAuth`

@@ -14,7 +14,7 @@ use super::{Delivery, Settler, TaskHandle};
 use crate::orders::{Claim, Consumed, DueOrder, PendingOrder, StoreError};
 use crate::record::VerificationRecord;
 use crate::session::SessionStarter;
-use crate::wechat::biz_token_of;
+use crate::tc3::biz_token::biz_token_of;
 
 /// What the vendor said about a due order.
 pub(super) enum Asked {

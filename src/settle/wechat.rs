@@ -11,8 +11,8 @@ use super::reconciler::{Asked, Reconciler};
 use super::settlement::SettledState;
 use crate::orders::DueOrder;
 use crate::result_code::ResultCode;
+use crate::tc3::biz_token::BIZ_TOKEN_LIFETIME;
 use crate::tc3::{ApiErrorCode, Tc3Error};
-use crate::wechat::BIZ_TOKEN_LIFETIME;
 
 impl Reconciler {
     /// `GetDetectInfoEnhanced` about a WeChat order: final with its

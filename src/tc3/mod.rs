@@ -51,6 +51,7 @@ use crate::clock::Clock;
 use crate::json;
 use crate::secret::Secret;
 
+pub(crate) mod biz_token;
 mod builder;
 mod error;
 pub mod sign;

@@ -49,22 +49,13 @@
 //! [`Secret`](crate::Secret)s, never logged; photos and video are never
 //! fetched (`InfoType` 1, the text only).
 
-use std::time::Duration;
-
 use serde::{Deserialize, Serialize};
 
 use crate::callback::{CallbackRejection, CallbackVerifier, Malformed, VerificationOutcome};
 use crate::json;
 use crate::orders::Claim;
 
-mod biz_token;
-
-pub use biz_token::{InvalidBizToken, biz_token_of, order_no_of};
-
-/// How long a BizToken can be verified after `DetectAuth` issued it:
-/// 7,200 s (documented). The [reconciler](crate::settle::Reconciler) calls
-/// a WeChat order with no verdict by then abandoned.
-pub const BIZ_TOKEN_LIFETIME: Duration = Duration::from_secs(7_200);
+pub use crate::tc3::biz_token::{BIZ_TOKEN_LIFETIME, InvalidBizToken, biz_token_of, order_no_of};
 
 /// The largest mini program body [`verify_mini_program_body`] reads:
 /// 1 KiB, ten times a genuine one.

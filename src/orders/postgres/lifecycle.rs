@@ -14,7 +14,7 @@ use std::time::SystemTime;
 
 use async_trait::async_trait;
 
-use super::statements::at;
+use super::sql_time::at;
 use super::{PostgresOrderStore, PostgresStoreError, millis};
 use crate::ids::UserId;
 use crate::orders::lifecycle::{before, log_erasure};

@@ -22,6 +22,7 @@ mod lifecycle;
 mod log;
 mod migrate;
 mod pool;
+mod sql_time;
 mod statements;
 mod status;
 

@@ -2,10 +2,7 @@
 //! written once for its schema. Times cross the wire as milliseconds since
 //! the Unix epoch (`bigint`) and are `timestamptz` in the tables.
 
-/// `$n` milliseconds since the epoch as a `timestamptz` (exact).
-pub(super) fn at(parameter: &str) -> String {
-    format!("(timestamptz 'epoch' + {parameter} * interval '1 millisecond')")
-}
+use super::sql_time::at;
 
 /// A `timestamptz` column as milliseconds since the epoch.
 fn millis(column: &str) -> String {

@@ -9,7 +9,14 @@
 //! where every example has them. The mapping is one to one: no lookup
 //! table, and every store keys WeChat orders as it keys the others.
 
+use std::time::Duration;
+
 use crate::ids::OrderNo;
+
+/// How long a BizToken can be verified after `DetectAuth` issued it:
+/// 7,200 s (documented). The [reconciler](crate::settle::Reconciler) calls
+/// a WeChat order with no verdict by then abandoned.
+pub const BIZ_TOKEN_LIFETIME: Duration = Duration::from_secs(7_200);
 
 /// Where the dashes are in a BizToken.
 const DASHES: [usize; 4] = [8, 13, 18, 23];
