@@ -86,8 +86,23 @@ pub(crate) fn hook_delivery(delivered: bool) {
     let _ = delivered;
 }
 
+/// Runs `call` to the vendor's `endpoint` (either API), and counts and
+/// times it by the outcome `outcome` names: `answered`, or the failure's
+/// label.
+pub(crate) async fn vendor_call<T, E>(
+    endpoint: &'static str,
+    call: impl std::future::Future<Output = Result<T, E>>,
+    outcome: impl FnOnce(&E) -> &'static str,
+) -> Result<T, E> {
+    let started = std::time::Instant::now();
+    let result = call.await;
+    let label = result.as_ref().map_or_else(outcome, |_| "answered");
+    vendor_call_ended(endpoint, label, started.elapsed());
+    result
+}
+
 /// A call to the vendor's `endpoint` ended with `outcome` after `took`.
-pub(crate) fn vendor_call(endpoint: &'static str, outcome: &'static str, took: Duration) {
+fn vendor_call_ended(endpoint: &'static str, outcome: &'static str, took: Duration) {
     #[cfg(feature = "metrics")]
     {
         metrics::counter!("faceid_vendor_calls_total", "endpoint" => endpoint, "outcome" => outcome)

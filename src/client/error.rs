@@ -103,6 +103,17 @@ impl std::error::Error for TransportError {
 }
 
 impl ClientError {
+    /// Its label in `faceid_vendor_calls_total`'s `outcome`.
+    pub(crate) fn outcome(&self) -> &'static str {
+        match self {
+            Self::Transport { .. } => "transport",
+            Self::Status { .. } => "http_status",
+            Self::TooLarge { .. } => "too_large",
+            Self::Decode { .. } => "decode",
+            _ => "other",
+        }
+    }
+
     /// The vendor's code, for [`ClientError::Vendor`].
     ///
     /// ```

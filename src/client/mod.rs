@@ -365,18 +365,8 @@ impl FaceIdClient {
         endpoint: Endpoint,
         request: reqwest::RequestBuilder,
     ) -> Result<T, ClientError> {
-        let started = std::time::Instant::now();
-        let result = self.fetch_unmeasured(endpoint, request).await;
-        let outcome = match &result {
-            Ok(_) => "answered",
-            Err(ClientError::Transport { .. }) => "transport",
-            Err(ClientError::Status { .. }) => "http_status",
-            Err(ClientError::TooLarge { .. }) => "too_large",
-            Err(ClientError::Decode { .. }) => "decode",
-            Err(_) => "other",
-        };
-        crate::metrics::vendor_call(endpoint.name(), outcome, started.elapsed());
-        result
+        let fetch = self.fetch_unmeasured(endpoint, request);
+        crate::metrics::vendor_call(endpoint.name(), fetch, ClientError::outcome).await
     }
 
     async fn fetch_unmeasured<T: DeserializeOwned>(

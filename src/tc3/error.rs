@@ -221,6 +221,17 @@ pub enum Tc3Error {
 }
 
 impl Tc3Error {
+    /// Its label in `faceid_vendor_calls_total`'s `outcome`.
+    pub(crate) fn outcome(&self) -> &'static str {
+        match self {
+            Self::Transport { .. } => "transport",
+            Self::Status { .. } => "http_status",
+            Self::TooLarge { .. } => "too_large",
+            Self::Decode { .. } => "decode",
+            _ => "other",
+        }
+    }
+
     /// The vendor's error code, for [`Tc3Error::Api`] and
     /// [`Tc3Error::ClockSkew`].
     pub fn code(&self) -> Option<ApiErrorCode> {

@@ -178,18 +178,8 @@ impl Tc3Client {
         action: Action,
         body: &impl Serialize,
     ) -> Result<T, Tc3Error> {
-        let started = std::time::Instant::now();
-        let result = self.call_unmeasured(action, body).await;
-        let outcome = match &result {
-            Ok(_) => "answered",
-            Err(Tc3Error::Transport { .. }) => "transport",
-            Err(Tc3Error::Status { .. }) => "http_status",
-            Err(Tc3Error::TooLarge { .. }) => "too_large",
-            Err(Tc3Error::Decode { .. }) => "decode",
-            Err(_) => "other",
-        };
-        crate::metrics::vendor_call(action.name(), outcome, started.elapsed());
-        result
+        let call = self.call_unmeasured(action, body);
+        crate::metrics::vendor_call(action.name(), call, Tc3Error::outcome).await
     }
 
     async fn call_unmeasured<T: DeserializeOwned>(
