@@ -87,8 +87,14 @@ mod tests {
         let iv = [9; IV_LEN];
         let sealed = encrypt(&key, &iv, "440111111111111111");
         let other = [8; KEY_LEN];
-        assert_ne!(decrypt(&other, &iv, &sealed).ok().as_deref(), Some("440111111111111111"));
-        assert_eq!(decrypt(&key, &iv, "not base64!"), Err(Undecrypted::NotBase64));
+        assert_ne!(
+            decrypt(&other, &iv, &sealed).ok().as_deref(),
+            Some("440111111111111111")
+        );
+        assert_eq!(
+            decrypt(&key, &iv, "not base64!"),
+            Err(Undecrypted::NotBase64)
+        );
         assert_eq!(decrypt(&key, &iv, "AAAA"), Err(Undecrypted::Padding));
     }
 }

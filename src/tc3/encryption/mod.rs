@@ -108,10 +108,7 @@ impl FieldEncryption {
         let iv = fresh_iv();
         let mut sealed = request.clone();
         let mut encrypt_list = Vec::new();
-        for (name, field) in [
-            ("IdCard", &mut sealed.id_card),
-            ("Name", &mut sealed.name),
-        ] {
+        for (name, field) in [("IdCard", &mut sealed.id_card), ("Name", &mut sealed.name)] {
             if let Some(value) = field.as_mut().filter(|value| !value.is_empty()) {
                 *value = Secret::new(aes_cbc::encrypt(&key.0, &iv, value.expose()));
                 encrypt_list.push(name.to_owned());
