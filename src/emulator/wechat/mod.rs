@@ -75,6 +75,8 @@ pub struct WeChatIdentity {
     pub name: Option<Secret>,
     /// `IdCard`.
     pub id_card: Option<Secret>,
+    /// Whether they came encrypted (the `Encryption` option).
+    pub encrypted: bool,
 }
 
 /// Whether an attempt ending in `code` is billed (the Plus page's table).
@@ -134,6 +136,8 @@ struct BizToken {
     extra: Option<String>,
     name: Option<Secret>,
     id_card: Option<Secret>,
+    /// Whether `name` and `id_card` came encrypted.
+    encrypted: bool,
     attempts: Vec<Attempt>,
 }
 
@@ -248,6 +252,7 @@ impl WeChatVendor {
                 extra: request.extra,
                 name: request.name,
                 id_card: request.id_card,
+                encrypted: request::asks_encryption(request.encryption.as_ref()),
                 attempts: Vec::new(),
             },
         );
@@ -367,6 +372,7 @@ impl WeChatVendor {
             .map(|token| WeChatIdentity {
                 name: token.name.clone(),
                 id_card: token.id_card.clone(),
+                encrypted: token.encrypted,
             })
     }
 

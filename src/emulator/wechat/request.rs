@@ -89,8 +89,7 @@ fn refusal(error: serde_json::Error) -> ApiRefusal {
     }
 }
 
-/// Whether the request asks for encryption: an `Encryption` object, or
-/// the whole answer encrypted.
+/// Whether the request has the `Encryption` option (an object, not `null`).
 pub(super) fn asks_encryption(encryption: Option<&Value>) -> bool {
     encryption.is_some_and(|value| !value.is_null())
 }
