@@ -306,4 +306,64 @@ mod tests {
         assert_eq!(client.rule_id(), "7");
         assert!(!format!("{client:?}").contains("key\""));
     }
+
+    const ID: [(&str, &str); 3] = [
+        ("FACEID_TC3_SECRET_ID", "AKID"),
+        ("FACEID_TC3_SECRET_KEY", "key"),
+        ("FACEID_TC3_RULE_ID", "7"),
+    ];
+
+    fn with<'a>(extra: &[(&'a str, &'a str)]) -> Result<Tc3ClientBuilder, Tc3Error> {
+        let vars: Vec<_> = ID.iter().chain(extra).copied().collect();
+        Tc3ClientBuilder::from_vars(lookup(&vars))
+    }
+
+    #[cfg(feature = "wechat-encryption")]
+    #[test]
+    fn the_environment_turns_field_encryption_on_and_names_what_is_wrong() {
+        let pem = include_str!("../emulator/wechat/test_key.pub.pem");
+        let client = with(&[("FACEID_TC3_PUBLIC_KEY", pem)])
+            .unwrap()
+            .build()
+            .unwrap();
+        assert!(client.encryption.is_some());
+        // One line of a .env file, its line breaks escaped; the algorithm named.
+        let escaped = pem.trim().replace('\n', "\\n");
+        let client = with(&[
+            ("FACEID_TC3_PUBLIC_KEY", &escaped),
+            ("FACEID_TC3_ENCRYPTION", "AES-256-CBC"),
+        ])
+        .unwrap()
+        .build()
+        .unwrap();
+        assert!(format!("{client:?}").contains("AES-256-CBC"));
+        assert!(!format!("{client:?}").contains("MIGJ"), "no key in Debug");
+        let message = |extra: &[(&str, &str)]| with(extra).unwrap_err().to_string();
+        assert!(
+            message(&[("FACEID_TC3_ENCRYPTION", "aes-256-cbc")])
+                .contains("FACEID_TC3_PUBLIC_KEY is not")
+        );
+        assert!(
+            message(&[
+                ("FACEID_TC3_PUBLIC_KEY", pem),
+                ("FACEID_TC3_ENCRYPTION", "sm4-gcm")
+            ])
+            .contains("sm4-gcm is not implemented")
+        );
+        assert!(
+            message(&[("FACEID_TC3_PUBLIC_KEY", "not a key")])
+                .contains("copy it from the FaceID console")
+        );
+    }
+
+    #[cfg(not(feature = "wechat-encryption"))]
+    #[test]
+    fn a_public_key_without_the_feature_is_an_error_naming_it() {
+        let error = with(&[("FACEID_TC3_PUBLIC_KEY", "pem")]).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("enable the feature wechat-encryption")
+        );
+    }
 }

@@ -58,22 +58,37 @@ pub(crate) fn decrypt(
     String::from_utf8(plain).map_err(|_| Undecrypted::NotUtf8)
 }
 
+/// Vector N1: the vendor's own AES-256-CBC answer (its Node helper's
+/// `example/encrypt-output.js`).
+#[cfg(test)]
+pub(super) mod n1 {
+    /// The key, base64.
+    pub const KEY: &str = "XJKXDwFwoYHoORb/g1ReMJ+POptUa7Ax4R+CRI0GLgU=";
+    /// The answer's `Iv`.
+    pub const IV: &str = "vTjCqg1Xz6Lh0pJZCNjAAQ==";
+    /// `Text.IdCard`, for `440111111111111111`.
+    pub const ID_CARD: &str = "8TEJyC4YWALmK5U9cw+R+1Rvs4LuNRAAm8LQkwrJEa4=";
+    /// `Text.Name`, for `爱新觉罗永琪`.
+    pub const NAME: &str = "QR3meQHDzArXCIuJIyETLzRtOjg0vjRxcYdKQTOE7vw=";
+
+    /// `base64` decoded into an array.
+    pub fn array<const N: usize>(base64: &str) -> [u8; N] {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(base64);
+        bytes.unwrap().try_into().unwrap()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::n1::array;
     use super::*;
 
-    fn array<const N: usize>(base64: &str) -> [u8; N] {
-        STANDARD.decode(base64).unwrap().try_into().unwrap()
-    }
-
-    /// Vector N1: the vendor's own AES-256-CBC answer (its Node helper's
-    /// `example/encrypt-output.js`).
     #[test]
     fn decrypts_the_official_vector_n1() {
-        let key = array("XJKXDwFwoYHoORb/g1ReMJ+POptUa7Ax4R+CRI0GLgU=");
-        let iv = array("vTjCqg1Xz6Lh0pJZCNjAAQ==");
-        let id_card = "8TEJyC4YWALmK5U9cw+R+1Rvs4LuNRAAm8LQkwrJEa4=";
-        let name = "QR3meQHDzArXCIuJIyETLzRtOjg0vjRxcYdKQTOE7vw=";
+        let key = array(n1::KEY);
+        let iv = array(n1::IV);
+        let (id_card, name) = (n1::ID_CARD, n1::NAME);
         assert_eq!(decrypt(&key, &iv, id_card).unwrap(), "440111111111111111");
         assert_eq!(decrypt(&key, &iv, name).unwrap(), "爱新觉罗永琪");
         // And back: the same key and IV give the vendor's bytes.

@@ -210,3 +210,83 @@ impl SymmetricKey {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::aes_cbc::n1;
+    use super::*;
+
+    fn answer(encrypt_list: &[&str], algorithm: &str) -> DetectInfo {
+        serde_json::from_value(json!({
+            "Text": {"ErrCode": 0, "IdCard": n1::ID_CARD, "Name": n1::NAME, "OcrName": ""},
+            "Encryption": {
+                "EncryptList": encrypt_list, "CiphertextBlob": "", "Iv": n1::IV,
+                "Algorithm": algorithm, "TagList": [],
+            },
+            "RequestId": "r",
+        }))
+        .unwrap()
+    }
+
+    /// Vector N1 through the client's reading of an answer.
+    #[test]
+    fn decrypts_the_official_n1_answer_in_place() {
+        let key = SymmetricKey(Zeroizing::new(n1::array(n1::KEY)));
+        let listed = [
+            "Response.Text.IdCard",
+            "Response.Text.Name",
+            "Response.Text.OcrName",
+        ];
+        let mut info = answer(&listed, AES_256_CBC);
+        key.decrypt_answer(&mut info).unwrap();
+        let text = info.text.unwrap();
+        assert_eq!(text.id_card.unwrap().expose(), "440111111111111111");
+        assert_eq!(text.name.unwrap().expose(), "爱新觉罗永琪");
+        assert_eq!(text.ocr_name.unwrap().expose(), "", "empty stays empty");
+
+        let refused = |list: &[&str], algorithm| {
+            key.decrypt_answer(&mut answer(list, algorithm))
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            refused(&["Response.Text.Mobile"], AES_256_CBC),
+            "the answer lists \"Response.Text.Mobile\" as encrypted, a field this client does not decrypt"
+        );
+        assert_eq!(
+            refused(&["Response.Text.IdCard"], "SM4-GCM"),
+            "the answer's fields are encrypted with \"SM4-GCM\", not AES-256-CBC"
+        );
+        let other = SymmetricKey(Zeroizing::new([1; KEY_LEN]));
+        let mut info = answer(&["Response.Text.IdCard"], AES_256_CBC);
+        let error = other.decrypt_answer(&mut info).unwrap_err().to_string();
+        assert!(
+            error.starts_with("the answer's Response.Text.IdCard "),
+            "{error}"
+        );
+        assert!(!error.contains("4401"), "no value in the message");
+    }
+
+    #[test]
+    fn a_detect_auth_request_leaves_with_its_fields_encrypted_and_nothing_else() {
+        let pem = include_str!("../../emulator/wechat/test_key.pub.pem");
+        let encryption = FieldEncryption::aes_256_cbc(pem).unwrap();
+        let mut request = DetectAuthRequest::new("1");
+        assert!(encryption.encrypt_detect_auth(&request).unwrap().is_none());
+        request.name = Some(Secret::new("爱新觉罗永琪"));
+        request.id_card = Some(Secret::new("440111111111111111"));
+        let sealed = encryption.encrypt_detect_auth(&request).unwrap().unwrap();
+        let sent = sealed.encryption.as_ref().unwrap();
+        assert_eq!(sent.encrypt_list, ["IdCard", "Name"]);
+        assert_eq!(STANDARD.decode(&sent.ciphertext_blob).unwrap().len(), 128);
+        let iv = STANDARD.decode(sent.iv.as_deref().unwrap()).unwrap();
+        assert_eq!(iv.len(), IV_LEN);
+        let body = serde_json::to_string(&sealed).unwrap();
+        assert!(
+            !body.contains("4401") && !body.contains("爱新觉罗"),
+            "{body}"
+        );
+    }
+}
