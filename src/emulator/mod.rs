@@ -393,8 +393,9 @@ impl Emulator {
 
     /// A [`Tc3Client`](crate::tc3::Tc3Client) for this emulator's API 3.0
     /// actions (the WeChat channel): its base URL, SecretId, SecretKey,
-    /// RuleId and clock. It keeps the emulator running, as
-    /// [`Emulator::client`] does.
+    /// RuleId and clock, and the test public key when
+    /// [`EmulatorBuilder::field_encryption`] asked for encryption. It keeps
+    /// the emulator running, as [`Emulator::client`] does.
     pub fn tc3_client(&self) -> crate::tc3::Tc3Client {
         crate::tc3::Tc3Client::clone(&self.tc3_client)
     }

@@ -11,7 +11,7 @@
 //! is [`Tc3Error::ClockSkew`]. The SecretKey is a [`Secret`]: never in
 //! `Debug`, logs or errors.
 //!
-//! With the feature `wechat-encryption` and a [`FieldEncryption`] on the
+//! With the feature `wechat-encryption` and a `FieldEncryption` on the
 //! builder, names and id numbers travel encrypted (AES-256-CBC under a key
 //! wrapped with the vendor's RSA public key) both ways; without, in the
 //! TLS body as the vendor's default. A key the vendor cannot unwrap is
@@ -158,7 +158,7 @@ impl Tc3Client {
     }
 
     /// `DetectAuth`: starts a verification. Its `RuleId` is `request`'s
-    /// (usually [`Tc3Client::rule_id`]). With a [`FieldEncryption`], its
+    /// (usually [`Tc3Client::rule_id`]). With a `FieldEncryption`, its
     /// name and id number are sent encrypted.
     ///
     /// # Errors
@@ -184,7 +184,7 @@ impl Tc3Client {
     /// attempts, billing): the vendor's record of `biz_token`, with no
     /// verdict ([`DetectInfo::err_code`] `None`) until the user finished.
     ///
-    /// With a [`FieldEncryption`], the vendor encrypts the answer's names
+    /// With a `FieldEncryption`, the vendor encrypts the answer's names
     /// and id numbers under a key of this call, and they are decrypted
     /// here.
     ///

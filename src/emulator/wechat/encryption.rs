@@ -6,8 +6,9 @@
 //! key under a fresh IV of the vendor's, and listed as JSON paths.
 //!
 //! The emulator holds a published test key pair
-//! ([`TEST_PUBLIC_KEY_PEM`]), which protects nothing: decrypting with it is
-//! no use of RUSTSEC-2023-0071's vulnerable path worth guarding.
+//! ([`TEST_PUBLIC_KEY_PEM`]) that protects nothing, so the timing side
+//! channel of RSA decryption (RUSTSEC-2023-0071) has no secret to leak
+//! here.
 //!
 //! Documented: the codes `FailedOperation.DecryptSystemError` (a blob or
 //! field that does not decrypt) and `InvalidParameter.UnsupportEncryptField`.
