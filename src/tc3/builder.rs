@@ -355,15 +355,4 @@ mod tests {
                 .contains("copy it from the FaceID console")
         );
     }
-
-    #[cfg(not(feature = "wechat-encryption"))]
-    #[test]
-    fn a_public_key_without_the_feature_is_an_error_naming_it() {
-        let error = with(&[("FACEID_TC3_PUBLIC_KEY", "pem")]).unwrap_err();
-        assert!(
-            error
-                .to_string()
-                .contains("enable the feature wechat-encryption")
-        );
-    }
 }
