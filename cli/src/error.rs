@@ -1,6 +1,9 @@
 //! [`CliError`]: what stops a command, each saying what to fix.
 
+use std::error::Error;
+
 use tencent_faceid::orders::{PostgresStoreError, StoreError};
+use tencent_faceid_mysql::MySqlStoreError;
 
 /// Why a command could not run.
 #[derive(Debug)]
@@ -11,8 +14,8 @@ pub enum CliError {
     Missing(&'static str, &'static str),
     /// A variable holds what the tool cannot use: its name, what it must be.
     Variable(&'static str, &'static str),
-    /// The store failed.
-    Store(PostgresStoreError),
+    /// The store (PostgreSQL or MySQL) failed, or cannot start.
+    Store(Box<dyn Error + Send + Sync>),
     /// The store refused (a legal hold) or failed during a lifecycle call.
     Lifecycle(StoreError),
     /// The output could not be written.
@@ -37,8 +40,8 @@ impl std::fmt::Display for CliError {
     }
 }
 
-impl std::error::Error for CliError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+impl Error for CliError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
         match self {
             Self::Store(error) => error.source(),
             Self::Lifecycle(error) => error.source(),
@@ -50,7 +53,13 @@ impl std::error::Error for CliError {
 
 impl From<PostgresStoreError> for CliError {
     fn from(error: PostgresStoreError) -> Self {
-        Self::Store(error)
+        Self::Store(Box::new(error))
+    }
+}
+
+impl From<MySqlStoreError> for CliError {
+    fn from(error: MySqlStoreError) -> Self {
+        Self::Store(Box::new(error))
     }
 }
 

@@ -1,14 +1,19 @@
 //! `faceid` end to end: the binary run as an operator runs it, configured
-//! by the `FACEID_*` variables, against the tests' PostgreSQL (found or
-//! started by faceid-test-support), each test in a schema of its own.
+//! by the `FACEID_*` variables, against the tests' PostgreSQL and MySQL
+//! (found or started by faceid-test-support), each test in a schema or a
+//! database of its own. Every scenario is one body run on both.
 
-use std::process::{Command, Output};
-use std::time::{Duration, SystemTime};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
+use faceid_test_support::mysql::{self, Database};
 use faceid_test_support::postgres::{self, Schema};
 use faceid_test_support::random_alphanumeric;
 use tencent_faceid::ids::{OrderNo, UserId};
-use tencent_faceid::orders::{Claim, OrderStore, PendingOrder, PostgresOrderStore, postgres_pool};
+use tencent_faceid::orders::{
+    Claim, OrderStore, PendingOrder, PostgresOrderStore, postgres_pool,
+};
+use tencent_faceid_mysql::{MySqlOrderStore, mysql_pool};
 
 const APP_ID: &str = "appId001";
 
@@ -37,9 +42,79 @@ fn failed(output: Output) -> String {
     String::from_utf8(output.stderr).expect("UTF-8")
 }
 
-/// A schema name no test used, not created.
-fn fresh_schema() -> String {
+/// A schema or database name no test used, not created.
+fn fresh_name() -> String {
     format!("faceid_cli_{}", random_alphanumeric(12).to_lowercase())
+}
+
+/// The store's database in one test, on one backend: a PostgreSQL schema
+/// or a MySQL database of the test's own.
+enum Place {
+    Postgres { url: &'static str, schema: String },
+    MySql(Database),
+}
+
+impl Place {
+    /// A fresh place without the store's tables; `None` (after a loud
+    /// `SKIPPED`) when the backend is not there.
+    async fn empty(mysql: bool) -> Option<Self> {
+        Some(if mysql {
+            Self::MySql(Database::empty().await?)
+        } else {
+            Self::Postgres {
+                url: postgres::url()?,
+                schema: fresh_name(),
+            }
+        })
+    }
+
+    /// A fresh place with the store's tables.
+    async fn migrated(mysql: bool) -> Option<Self> {
+        Some(if mysql {
+            Self::MySql(Database::new().await?)
+        } else {
+            let schema = Schema::new().await?;
+            let place = Self::Postgres {
+                url: postgres::url()?,
+                schema: schema.name.clone(),
+            };
+            schema.pool.close().await;
+            place
+        })
+    }
+
+    /// The variables that point `faceid` here, for `APP_ID`.
+    fn vars(&self) -> Vec<(&'static str, &str)> {
+        let mut vars = vec![("FACEID_APP_ID", APP_ID)];
+        match self {
+            Self::Postgres { url, schema } => {
+                vars.push(("FACEID_DATABASE_URL", url));
+                vars.push(("FACEID_DATABASE_SCHEMA", schema));
+            }
+            Self::MySql(database) => vars.push(("FACEID_DATABASE_URL", &database.url)),
+        }
+        vars
+    }
+
+    /// The store of `APP_ID` here.
+    async fn store(&self) -> Box<dyn OrderStore> {
+        match self {
+            Self::Postgres { url, schema } => {
+                let pool = postgres_pool(url).await.unwrap();
+                let builder = PostgresOrderStore::builder(pool, APP_ID).schema(schema);
+                Box::new(builder.build().await.unwrap())
+            }
+            Self::MySql(database) => Box::new(database.store(APP_ID).await),
+        }
+    }
+
+    /// Removes the place and everything in it.
+    async fn drop(self) {
+        match self {
+            Self::Postgres { url, schema } => drop_schema(url, &schema).await,
+            Self::MySql(database) => database.drop().await,
+        }
+    }
 }
 
 async fn drop_schema(url: &str, schema: &str) {
@@ -56,39 +131,66 @@ fn postgres_is_available() {
     postgres::require();
 }
 
-#[tokio::test]
-async fn migrate_brings_a_new_schema_to_the_version_and_print_sql_does_the_same() {
-    let Some(url) = postgres::url() else {
+#[test]
+fn mysql_is_available() {
+    mysql::require();
+}
+
+/// The number after `before` in `text`.
+fn number_after(text: &str, before: &str) -> i32 {
+    let (_, rest) = text.split_once(before).expect(before);
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().expect("a number")
+}
+
+/// `migrate` brings new tables to the version `status` says this faceid
+/// needs, once.
+async fn migrate_brings_new_tables_to_the_version(mysql: bool) {
+    let Some(place) = Place::empty(mysql).await else {
         return;
     };
-    let schema = fresh_schema();
-    let vars = [
-        ("FACEID_DATABASE_URL", url),
-        ("FACEID_DATABASE_SCHEMA", schema.as_str()),
-        ("FACEID_APP_ID", APP_ID),
-    ];
+    let vars = place.vars();
     let before = ok(faceid(&vars, &["status"]));
     assert!(before.contains("version 0"), "{before}");
     assert!(before.contains("run `faceid migrate`"), "{before}");
+    let expected = number_after(&before, "this faceid needs ");
+    assert!(expected >= 1, "{before}");
 
     let migrated = ok(faceid(&vars, &["migrate"]));
     assert!(
-        migrated.contains("2 migration(s) ran, now at version 2"),
+        migrated.contains(&format!(
+            "{expected} migration(s) ran, now at version {expected}"
+        )),
         "{migrated}"
     );
     let again = ok(faceid(&vars, &["migrate"]));
     assert!(again.contains("0 migration(s) ran"), "{again}");
     let status = ok(faceid(&vars, &["status"]));
     assert!(status.contains("pending orders: 0"), "{status}");
+    place.drop().await;
+}
 
-    // The printed SQL, run as psql would (twice: it is idempotent), makes
-    // a schema the store starts on.
-    let printed = fresh_schema();
-    let print_vars = [
+#[tokio::test]
+async fn migrate_brings_a_new_postgres_schema_to_the_version() {
+    migrate_brings_new_tables_to_the_version(false).await;
+}
+
+#[tokio::test]
+async fn migrate_brings_a_new_mysql_database_to_the_version() {
+    migrate_brings_new_tables_to_the_version(true).await;
+}
+
+#[tokio::test]
+async fn print_sql_run_by_psql_twice_makes_a_schema_the_store_starts_on() {
+    let Some(url) = postgres::url() else {
+        return;
+    };
+    let printed = fresh_name();
+    let vars = [
         ("FACEID_DATABASE_URL", url),
         ("FACEID_DATABASE_SCHEMA", printed.as_str()),
     ];
-    let sql = ok(faceid(&print_vars, &["migrate", "--print-sql"]));
+    let sql = ok(faceid(&vars, &["migrate", "--print-sql"]));
     assert!(!sql.contains("{schema}"));
     assert!(sql.contains(&format!("\"{printed}\".orders")));
     let pool = postgres_pool(url).await.unwrap();
@@ -99,23 +201,77 @@ async fn migrate_brings_a_new_schema_to_the_version_and_print_sql_does_the_same(
             .unwrap();
     }
     let store = PostgresOrderStore::builder(pool, APP_ID).schema(&printed);
-    assert_eq!(store.status().await.unwrap().version, 2);
+    let status = store.status().await.unwrap();
+    assert_eq!(status.version, status.expected);
     store
         .build()
         .await
         .expect("the printed SQL migrated the schema");
-
-    drop_schema(url, &schema).await;
     drop_schema(url, &printed).await;
 }
 
+/// Runs the `mysql` client on `script` against the server of `url`
+/// (`mysql://user[:password]@host:port/…`), as a DBA would: `mysql < file`.
+fn mysql_client(url: &str, script: &str) {
+    let url = url::Url::parse(url).expect("a MySQL URL");
+    let mut command = Command::new("mysql");
+    command
+        .arg("--no-defaults")
+        .arg(format!("--host={}", url.host_str().unwrap_or("127.0.0.1")))
+        .arg(format!("--port={}", url.port().unwrap_or(3306)))
+        .arg(format!("--user={}", url.username()));
+    if let Some(password) = url.password() {
+        command.env("MYSQL_PWD", password);
+    }
+    let mut client = command
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("the mysql client runs (Debian mariadb-client)");
+    std::io::Write::write_all(&mut client.stdin.take().unwrap(), script.as_bytes()).unwrap();
+    let status = client.wait().unwrap();
+    assert!(status.success(), "mysql < script failed: {status}");
+}
+
 #[tokio::test]
-async fn status_settlements_and_the_lifecycle_verbs_read_and_change_the_store() {
-    let Some(url) = postgres::url() else {
+async fn print_sql_run_by_the_mysql_client_twice_makes_a_database_the_store_starts_on() {
+    let Some(server) = mysql::url() else {
         return;
     };
-    let schema = Schema::new().await.unwrap();
-    let store = schema.store(APP_ID).await;
+    let printed = fresh_name();
+    let mut url = url::Url::parse(server).unwrap();
+    url.set_path(&printed);
+    let url = url.to_string();
+    let vars = [("FACEID_DATABASE_URL", url.as_str())];
+    let sql = ok(faceid(&vars, &["migrate", "--print-sql"]));
+    assert!(!sql.contains("{prefix}"));
+    assert!(sql.contains(&format!("USE `{printed}`;")), "{sql}");
+    // The script makes the database: nothing of it is there before.
+    for _ in 0..2 {
+        mysql_client(server, &sql);
+    }
+    let pool = mysql_pool(&url).await.unwrap();
+    let store = MySqlOrderStore::builder(pool.clone(), APP_ID);
+    let status = store.status().await.unwrap();
+    assert_eq!(status.version, status.expected);
+    store
+        .build()
+        .await
+        .expect("the printed SQL migrated the database");
+    pool.close().await;
+    let admin = mysql_pool(server).await.unwrap();
+    tencent_faceid_mysql::sqlx::query(&format!("DROP DATABASE `{printed}`"))
+        .execute(&admin)
+        .await
+        .unwrap();
+}
+
+/// `status`, `settlements` and the lifecycle verbs on a store with two
+/// settled orders and a pending one.
+async fn the_commands_read_and_change_the_store(mysql: bool) {
+    let Some(place) = Place::migrated(mysql).await else {
+        return;
+    };
+    let store = place.store().await;
     let ttl = Duration::from_secs(1800);
     let records = [
         r#"{"state":"passed","code":null,"by":"callback","at":1700000000000}"#,
@@ -133,23 +289,20 @@ async fn status_settlements_and_the_lifecycle_verbs_read_and_change_the_store() 
             store.consume_claim(&order_no, &claim).await.unwrap();
         }
     }
-    let vars = [
-        ("FACEID_DATABASE_URL", url),
-        ("FACEID_DATABASE_SCHEMA", schema.name.as_str()),
-        ("FACEID_APP_ID", APP_ID),
-    ];
+    let vars = place.vars();
 
     let status = ok(faceid(&vars, &["status"]));
     assert!(status.contains("pending orders: 1"), "{status}");
     assert!(status.contains("undelivered settlements: 2"), "{status}");
 
+    let header = "order_no,user_id,state,code,settled_by,settled_at,delivered_at,idempotency_key";
     let since = ["settlements", "--since", "2023-11-14T22:13:20Z"];
     let csv = ok(faceid(&vars, &since));
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines,
         [
-            "order_no,user_id,state,code,settled_by,settled_at,delivered_at,idempotency_key",
+            header,
             "order0,user0,passed,,callback,2023-11-14T22:13:20.000Z,,faceid-settlement-appId001-order0",
             "order1,user1,failed,66660016,reconciler,2023-11-14T22:13:21.500Z,,faceid-settlement-appId001-order1",
         ]
@@ -181,15 +334,23 @@ async fn status_settlements_and_the_lifecycle_verbs_read_and_change_the_store() 
     ok(faceid(&vars, &["release", "user0"]));
     let erased = ok(faceid(&vars, &["erase-user", "user0"]));
     assert!(erased.contains("1 settlement(s) removed"), "{erased}");
-    let after = store
-        .settlements(SystemTime::UNIX_EPOCH, SystemTime::now(), 10)
-        .await
-        .unwrap();
-    assert_eq!(after.len(), 1, "user1's settlement is kept: {after:?}");
+    let after = ok(faceid(&vars, &["settlements", "--since", "2023-11-14"]));
+    let orders: Vec<&str> = after.lines().skip(1).map(|line| &line[..6]).collect();
+    assert_eq!(orders, ["order1"], "user1's settlement is kept: {after}");
 
     let purged = ok(faceid(&vars, &["purge"]));
     assert!(purged.contains("settlement_log: 0 purged"), "{purged}");
-    schema.drop().await;
+    place.drop().await;
+}
+
+#[tokio::test]
+async fn the_commands_read_and_change_a_postgres_store() {
+    the_commands_read_and_change_the_store(false).await;
+}
+
+#[tokio::test]
+async fn the_commands_read_and_change_a_mysql_store() {
+    the_commands_read_and_change_the_store(true).await;
 }
 
 #[test]
@@ -204,6 +365,20 @@ fn a_missing_variable_or_command_says_what_to_do() {
         &["migrat"],
     ));
     assert!(unknown.contains("`migrat` is not a command"), "{unknown}");
+    let scheme = failed(faceid(
+        &[("FACEID_DATABASE_URL", "sqlite://faceid.db")],
+        &["status"],
+    ));
+    assert!(scheme.contains("postgres://, mysql://"), "{scheme}");
+    let schema = failed(faceid(
+        &[
+            ("FACEID_DATABASE_URL", "mysql://root@127.0.0.1/app"),
+            ("FACEID_DATABASE_SCHEMA", "faceid"),
+        ],
+        &["migrate", "--print-sql"],
+    ));
+    assert!(schema.contains("for MySQL, unset it"), "{schema}");
     let help = ok(faceid(&[], &["help"]));
     assert!(help.contains("settlements --since TIME"), "{help}");
+    assert!(help.contains("mysql < FILE"), "{help}");
 }
