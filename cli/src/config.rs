@@ -95,12 +95,11 @@ impl Config {
         Ok(match self.backend {
             Backend::Postgres => postgres_migration_sql(self.schema())?,
             Backend::MySql => {
-                let database = MySqlConnector::database(&self.settings).ok_or(
-                    CliError::Variable(
+                let database =
+                    MySqlConnector::database(&self.settings).ok_or(CliError::Variable(
                         vars::DATABASE_URL,
                         "a URL naming the database: mysql://user:password@host:port/database",
-                    ),
-                )?;
+                    ))?;
                 mysql_migration_sql(&database, MySqlOrderStoreBuilder::DEFAULT_PREFIX)?
             }
         })

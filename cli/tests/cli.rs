@@ -10,9 +10,7 @@ use faceid_test_support::mysql::{self, Database};
 use faceid_test_support::postgres::{self, Schema};
 use faceid_test_support::random_alphanumeric;
 use tencent_faceid::ids::{OrderNo, UserId};
-use tencent_faceid::orders::{
-    Claim, OrderStore, PendingOrder, PostgresOrderStore, postgres_pool,
-};
+use tencent_faceid::orders::{Claim, OrderStore, PendingOrder, PostgresOrderStore, postgres_pool};
 use tencent_faceid_mysql::{MySqlOrderStore, mysql_pool};
 
 const APP_ID: &str = "appId001";
