@@ -2,11 +2,9 @@
 //! reads for the database (PostgreSQL or MySQL, by the URL's scheme) and
 //! the app id.
 
-use std::time::Duration;
-
-use tencent_faceid::facade::{DatabaseSettings, vars};
+use tencent_faceid::facade::{DatabaseSettings, database_settings, vars};
 use tencent_faceid::orders::{
-    PostgresOrderStore, PostgresOrderStoreBuilder, PostgresPoolOptions, postgres_migration_sql,
+    PostgresOrderStore, PostgresOrderStoreBuilder, postgres_migration_sql,
 };
 use tencent_faceid_mysql::{
     MySqlConnector, MySqlOrderStoreBuilder, MySqlStoreError, mysql_migration_sql,
@@ -30,24 +28,13 @@ pub struct Config {
 }
 
 impl Config {
-    /// The configuration `var` gives (the process environment in `main`).
+    /// The configuration `var` gives (the process environment in `main`),
+    /// read as `FaceId::from_env` reads it.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, CliError> {
-        let get = |name: &str| var(name).filter(|value| !value.trim().is_empty());
-        let number = |name: &'static str, what: &'static str| {
-            get(name)
-                .map(|value| value.trim().parse::<u32>())
-                .transpose()
-                .map_err(|_| CliError::Variable(name, what))
-        };
-        let millis = |name: &'static str| {
-            let ms = number(name, "a whole number of milliseconds")?;
-            Ok::<_, CliError>(ms.map(|ms| Duration::from_millis(ms.into())))
-        };
-        let url = get(vars::DATABASE_URL).ok_or(CliError::Missing(
+        let settings = database_settings(&var)?.ok_or(CliError::Missing(
             vars::DATABASE_URL,
             "the database of the order store: postgres://user:password@host:port/database, or mysql://user:password@host:port/database for MySQL or MariaDB",
         ))?;
-        let mut settings = DatabaseSettings::new(url);
         let backend = match settings.scheme() {
             "postgres" | "postgresql" => Backend::Postgres,
             "mysql" | "mariadb" => Backend::MySql,
@@ -58,21 +45,13 @@ impl Config {
                 ));
             }
         };
-        settings.max_connections = number(
-            vars::DATABASE_MAX_CONNECTIONS,
-            "a whole number of connections",
-        )?;
-        settings.acquire_timeout = millis(vars::DATABASE_ACQUIRE_TIMEOUT_MS)?;
-        settings.statement_timeout = millis(vars::DATABASE_STATEMENT_TIMEOUT_MS)?;
-        settings.timeout = millis(vars::DATABASE_TIMEOUT_MS)?;
-        settings.schema = get(vars::DATABASE_SCHEMA);
         if backend == Backend::MySql && settings.schema.is_some() {
             return Err(MySqlStoreError::SchemaVariable.into());
         }
         Ok(Self {
             backend,
             settings,
-            app_id: get(vars::APP_ID),
+            app_id: var(vars::APP_ID).filter(|app_id| !app_id.trim().is_empty()),
         })
     }
 
@@ -128,16 +107,7 @@ impl Config {
         let settings = &self.settings;
         Ok(match self.backend {
             Backend::Postgres => {
-                let mut pool = PostgresPoolOptions::new();
-                if let Some(max) = settings.max_connections {
-                    pool = pool.max_connections(max);
-                }
-                if let Some(timeout) = settings.acquire_timeout {
-                    pool = pool.acquire_timeout(timeout);
-                }
-                if let Some(timeout) = settings.statement_timeout {
-                    pool = pool.statement_timeout(timeout);
-                }
+                let pool = settings.postgres_pool_options();
                 let pool = pool.connect(settings.url()).await?;
                 let builder = PostgresOrderStore::builder(pool, app_id).schema(self.schema());
                 Builder::Postgres(match settings.timeout {

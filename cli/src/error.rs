@@ -2,6 +2,7 @@
 
 use std::error::Error;
 
+use tencent_faceid::facade::FaceIdError;
 use tencent_faceid::orders::{PostgresStoreError, StoreError};
 use tencent_faceid_mysql::MySqlStoreError;
 
@@ -14,6 +15,8 @@ pub enum CliError {
     Missing(&'static str, &'static str),
     /// A variable holds what the tool cannot use: its name, what it must be.
     Variable(&'static str, &'static str),
+    /// A variable of the database holds what `FaceId::from_env` refuses.
+    Config(FaceIdError),
     /// The store (PostgreSQL or MySQL) failed, or cannot start.
     Store(Box<dyn Error + Send + Sync>),
     /// The store refused (a legal hold) or failed during a lifecycle call.
@@ -30,6 +33,7 @@ impl std::fmt::Display for CliError {
                 write!(f, "the environment variable {name} is not set: set it to {holds}")
             }
             Self::Variable(name, must) => write!(f, "the environment variable {name} must be {must}"),
+            Self::Config(error) => error.fmt(f),
             Self::Store(error) => error.fmt(f),
             Self::Lifecycle(StoreError::Held) => f.write_str(
                 "the user is under a legal hold, so nothing was erased: release the hold first (faceid release USER) if the erasure is lawful",
@@ -43,11 +47,18 @@ impl std::fmt::Display for CliError {
 impl Error for CliError {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         match self {
+            Self::Config(error) => error.source(),
             Self::Store(error) => error.source(),
             Self::Lifecycle(error) => error.source(),
             Self::Output(error) => Some(error),
             _ => None,
         }
+    }
+}
+
+impl From<FaceIdError> for CliError {
+    fn from(error: FaceIdError) -> Self {
+        Self::Config(error)
     }
 }
 

@@ -1,13 +1,15 @@
 //! `faceid` end to end: the binary run as an operator runs it, configured
 //! by the `FACEID_*` variables, against the tests' PostgreSQL and MySQL
 //! (found or started by faceid-test-support), each test in a schema or a
-//! database of its own. Every scenario is one body run on both.
+//! database of its own, removed at its end. Every scenario is one body run
+//! on both.
 
+use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use faceid_test_support::mysql::{self, Database};
-use faceid_test_support::postgres::{self, Schema};
+use faceid_test_support::mysql;
+use faceid_test_support::postgres;
 use faceid_test_support::random_alphanumeric;
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{Claim, OrderStore, PendingOrder, PostgresOrderStore, postgres_pool};
@@ -45,19 +47,28 @@ fn fresh_name() -> String {
     format!("faceid_cli_{}", random_alphanumeric(12).to_lowercase())
 }
 
-/// The store's database in one test, on one backend: a PostgreSQL schema
-/// or a MySQL database of the test's own.
+/// The store's tables in one test, on one backend: a PostgreSQL schema or
+/// a MySQL database of the test's own.
 enum Place {
-    Postgres { url: &'static str, schema: String },
-    MySql(Database),
+    Postgres {
+        url: &'static str,
+        schema: String,
+    },
+    MySql {
+        server: &'static str,
+        database: String,
+    },
 }
 
 impl Place {
-    /// A fresh place without the store's tables; `None` (after a loud
+    /// A fresh place, nothing of it made yet; `None` (after a loud
     /// `SKIPPED`) when the backend is not there.
-    async fn empty(mysql: bool) -> Option<Self> {
+    fn fresh(mysql: bool) -> Option<Self> {
         Some(if mysql {
-            Self::MySql(Database::empty().await?)
+            Self::MySql {
+                server: mysql::url()?,
+                database: fresh_name(),
+            }
         } else {
             Self::Postgres {
                 url: postgres::url()?,
@@ -66,62 +77,127 @@ impl Place {
         })
     }
 
-    /// A fresh place with the store's tables.
-    async fn migrated(mysql: bool) -> Option<Self> {
-        Some(if mysql {
-            Self::MySql(Database::new().await?)
-        } else {
-            let schema = Schema::new().await?;
-            let place = Self::Postgres {
-                url: postgres::url()?,
-                schema: schema.name.clone(),
-            };
-            schema.pool.close().await;
-            place
-        })
-    }
-
-    /// The variables that point `faceid` here, for `APP_ID`.
-    fn vars(&self) -> Vec<(&'static str, &str)> {
-        let mut vars = vec![("FACEID_APP_ID", APP_ID)];
+    /// The URL of the place's database.
+    fn url(&self) -> String {
         match self {
-            Self::Postgres { url, schema } => {
-                vars.push(("FACEID_DATABASE_URL", url));
-                vars.push(("FACEID_DATABASE_SCHEMA", schema));
+            Self::Postgres { url, .. } => (*url).to_owned(),
+            Self::MySql { server, database } => {
+                let mut url = url::Url::parse(server).expect("a MySQL URL");
+                url.set_path(database);
+                url.to_string()
             }
-            Self::MySql(database) => vars.push(("FACEID_DATABASE_URL", &database.url)),
         }
-        vars
     }
 
-    /// The store of `APP_ID` here.
+    /// The schema's or database's name.
+    fn name(&self) -> &str {
+        match self {
+            Self::Postgres { schema, .. } => schema,
+            Self::MySql { database, .. } => database,
+        }
+    }
+
+    /// Runs `faceid args` pointed here, for `APP_ID`.
+    fn faceid(&self, args: &[&str]) -> Output {
+        let url = self.url();
+        let mut vars = vec![("FACEID_APP_ID", APP_ID), ("FACEID_DATABASE_URL", &url)];
+        if let Self::Postgres { schema, .. } = self {
+            vars.push(("FACEID_DATABASE_SCHEMA", schema));
+        }
+        faceid(&vars, args)
+    }
+
+    /// Makes the MySQL database (a PostgreSQL schema is made by the
+    /// migration).
+    async fn create(&self) {
+        if let Self::MySql { server, database } = self {
+            let admin = mysql_pool(server).await.unwrap();
+            let create = format!("CREATE DATABASE `{database}`");
+            tencent_faceid_mysql::sqlx::query(&create)
+                .execute(&admin)
+                .await
+                .unwrap();
+        }
+    }
+
+    /// Runs `script` as a DBA would: `psql -1 -f`, or `mysql <`.
+    async fn run_script(&self, script: &str) {
+        match self {
+            Self::Postgres { url, .. } => {
+                let pool = postgres_pool(url).await.unwrap();
+                tencent_faceid::sqlx::raw_sql(script)
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+            }
+            Self::MySql { server, .. } => mysql_client(server, script),
+        }
+    }
+
+    /// The store of `APP_ID` here, migrated.
     async fn store(&self) -> Box<dyn OrderStore> {
+        self.create().await;
         match self {
             Self::Postgres { url, schema } => {
                 let pool = postgres_pool(url).await.unwrap();
                 let builder = PostgresOrderStore::builder(pool, APP_ID).schema(schema);
+                builder.migrate().await.unwrap();
                 Box::new(builder.build().await.unwrap())
             }
-            Self::MySql(database) => Box::new(database.store(APP_ID).await),
+            Self::MySql { .. } => {
+                let pool = mysql_pool(&self.url()).await.unwrap();
+                let builder = MySqlOrderStore::builder(pool, APP_ID);
+                builder.migrate().await.unwrap();
+                Box::new(builder.build().await.unwrap())
+            }
         }
     }
 
     /// Removes the place and everything in it.
     async fn drop(self) {
         match self {
-            Self::Postgres { url, schema } => drop_schema(url, &schema).await,
-            Self::MySql(database) => database.drop().await,
+            Self::Postgres { url, schema } => {
+                let pool = postgres_pool(url).await.unwrap();
+                let drop = format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
+                tencent_faceid::sqlx::query(&drop)
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+            }
+            Self::MySql { server, database } => {
+                let admin = mysql_pool(server).await.unwrap();
+                let drop = format!("DROP DATABASE IF EXISTS `{database}`");
+                tencent_faceid_mysql::sqlx::query(&drop)
+                    .execute(&admin)
+                    .await
+                    .unwrap();
+            }
         }
     }
 }
 
-async fn drop_schema(url: &str, schema: &str) {
-    let pool = postgres_pool(url).await.unwrap();
-    let drop = format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
-    tencent_faceid::sqlx::query(&drop)
-        .execute(&pool)
-        .await
-        .unwrap();
+/// Runs the `mysql` client on `script` against the server of `url`
+/// (`mysql://user[:password]@host:port/…`): `mysql < file`.
+fn mysql_client(url: &str, script: &str) {
+    let url = url::Url::parse(url).expect("a MySQL URL");
+    let mut command = Command::new("mysql");
+    command
+        .arg("--no-defaults")
+        .arg(format!("--host={}", url.host_str().unwrap_or("127.0.0.1")))
+        .arg(format!("--port={}", url.port().unwrap_or(3306)))
+        .arg(format!("--user={}", url.username()));
+    if let Some(password) = url.password() {
+        command.env("MYSQL_PWD", password);
+    }
+    let mut client = command
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("the mysql client runs (Debian mariadb-client)");
+    let mut stdin = client.stdin.take().expect("its stdin");
+    stdin.write_all(script.as_bytes()).unwrap();
+    drop(stdin);
+    let status = client.wait().unwrap();
+    assert!(status.success(), "mysql < script failed: {status}");
 }
 
 #[test]
@@ -144,26 +220,22 @@ fn number_after(text: &str, before: &str) -> i32 {
 /// `migrate` brings new tables to the version `status` says this faceid
 /// needs, once.
 async fn migrate_brings_new_tables_to_the_version(mysql: bool) {
-    let Some(place) = Place::empty(mysql).await else {
+    let Some(place) = Place::fresh(mysql) else {
         return;
     };
-    let vars = place.vars();
-    let before = ok(faceid(&vars, &["status"]));
+    place.create().await;
+    let before = ok(place.faceid(&["status"]));
     assert!(before.contains("version 0"), "{before}");
     assert!(before.contains("run `faceid migrate`"), "{before}");
     let expected = number_after(&before, "this faceid needs ");
     assert!(expected >= 1, "{before}");
 
-    let migrated = ok(faceid(&vars, &["migrate"]));
-    assert!(
-        migrated.contains(&format!(
-            "{expected} migration(s) ran, now at version {expected}"
-        )),
-        "{migrated}"
-    );
-    let again = ok(faceid(&vars, &["migrate"]));
+    let migrated = ok(place.faceid(&["migrate"]));
+    let ran = format!("{expected} migration(s) ran, now at version {expected}");
+    assert!(migrated.contains(&ran), "{migrated}");
+    let again = ok(place.faceid(&["migrate"]));
     assert!(again.contains("0 migration(s) ran"), "{again}");
-    let status = ok(faceid(&vars, &["status"]));
+    let status = ok(place.faceid(&["status"]));
     assert!(status.contains("pending orders: 0"), "{status}");
     place.drop().await;
 }
@@ -178,95 +250,44 @@ async fn migrate_brings_a_new_mysql_database_to_the_version() {
     migrate_brings_new_tables_to_the_version(true).await;
 }
 
-#[tokio::test]
-async fn print_sql_run_by_psql_twice_makes_a_schema_the_store_starts_on() {
-    let Some(url) = postgres::url() else {
+/// The printed SQL, run by the database's own client twice (it is
+/// idempotent), makes the schema or database, tables the store starts on.
+async fn print_sql_run_twice_makes_tables_the_store_starts_on(mysql: bool) {
+    let Some(place) = Place::fresh(mysql) else {
         return;
     };
-    let printed = fresh_name();
-    let vars = [
-        ("FACEID_DATABASE_URL", url),
-        ("FACEID_DATABASE_SCHEMA", printed.as_str()),
-    ];
-    let sql = ok(faceid(&vars, &["migrate", "--print-sql"]));
-    assert!(!sql.contains("{schema}"));
-    assert!(sql.contains(&format!("\"{printed}\".orders")));
-    let pool = postgres_pool(url).await.unwrap();
+    let sql = ok(place.faceid(&["migrate", "--print-sql"]));
+    assert!(
+        !sql.contains("{schema}") && !sql.contains("{prefix}"),
+        "{sql}"
+    );
+    assert!(sql.contains(place.name()), "{sql}");
     for _ in 0..2 {
-        tencent_faceid::sqlx::raw_sql(&sql)
-            .execute(&pool)
-            .await
-            .unwrap();
+        place.run_script(&sql).await;
     }
-    let store = PostgresOrderStore::builder(pool, APP_ID).schema(&printed);
-    let status = store.status().await.unwrap();
-    assert_eq!(status.version, status.expected);
-    store
-        .build()
-        .await
-        .expect("the printed SQL migrated the schema");
-    drop_schema(url, &printed).await;
+    let status = ok(place.faceid(&["status"]));
+    let expected = number_after(&status, "this faceid needs ");
+    assert!(status.contains(&format!("version {expected} ")), "{status}");
+    assert!(status.contains("pending orders: 0"), "{status}");
+    // The store starts on them (purge builds it, checking its tables).
+    ok(place.faceid(&["purge"]));
+    place.drop().await;
 }
 
-/// Runs the `mysql` client on `script` against the server of `url`
-/// (`mysql://user[:password]@host:port/…`), as a DBA would: `mysql < file`.
-fn mysql_client(url: &str, script: &str) {
-    let url = url::Url::parse(url).expect("a MySQL URL");
-    let mut command = Command::new("mysql");
-    command
-        .arg("--no-defaults")
-        .arg(format!("--host={}", url.host_str().unwrap_or("127.0.0.1")))
-        .arg(format!("--port={}", url.port().unwrap_or(3306)))
-        .arg(format!("--user={}", url.username()));
-    if let Some(password) = url.password() {
-        command.env("MYSQL_PWD", password);
-    }
-    let mut client = command
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("the mysql client runs (Debian mariadb-client)");
-    std::io::Write::write_all(&mut client.stdin.take().unwrap(), script.as_bytes()).unwrap();
-    let status = client.wait().unwrap();
-    assert!(status.success(), "mysql < script failed: {status}");
+#[tokio::test]
+async fn print_sql_run_by_psql_twice_makes_a_schema_the_store_starts_on() {
+    print_sql_run_twice_makes_tables_the_store_starts_on(false).await;
 }
 
 #[tokio::test]
 async fn print_sql_run_by_the_mysql_client_twice_makes_a_database_the_store_starts_on() {
-    let Some(server) = mysql::url() else {
-        return;
-    };
-    let printed = fresh_name();
-    let mut url = url::Url::parse(server).unwrap();
-    url.set_path(&printed);
-    let url = url.to_string();
-    let vars = [("FACEID_DATABASE_URL", url.as_str())];
-    let sql = ok(faceid(&vars, &["migrate", "--print-sql"]));
-    assert!(!sql.contains("{prefix}"));
-    assert!(sql.contains(&format!("USE `{printed}`;")), "{sql}");
-    // The script makes the database: nothing of it is there before.
-    for _ in 0..2 {
-        mysql_client(server, &sql);
-    }
-    let pool = mysql_pool(&url).await.unwrap();
-    let store = MySqlOrderStore::builder(pool.clone(), APP_ID);
-    let status = store.status().await.unwrap();
-    assert_eq!(status.version, status.expected);
-    store
-        .build()
-        .await
-        .expect("the printed SQL migrated the database");
-    pool.close().await;
-    let admin = mysql_pool(server).await.unwrap();
-    tencent_faceid_mysql::sqlx::query(&format!("DROP DATABASE `{printed}`"))
-        .execute(&admin)
-        .await
-        .unwrap();
+    print_sql_run_twice_makes_tables_the_store_starts_on(true).await;
 }
 
 /// `status`, `settlements` and the lifecycle verbs on a store with two
 /// settled orders and a pending one.
 async fn the_commands_read_and_change_the_store(mysql: bool) {
-    let Some(place) = Place::migrated(mysql).await else {
+    let Some(place) = Place::fresh(mysql) else {
         return;
     };
     let store = place.store().await;
@@ -287,15 +308,14 @@ async fn the_commands_read_and_change_the_store(mysql: bool) {
             store.consume_claim(&order_no, &claim).await.unwrap();
         }
     }
-    let vars = place.vars();
 
-    let status = ok(faceid(&vars, &["status"]));
+    let status = ok(place.faceid(&["status"]));
     assert!(status.contains("pending orders: 1"), "{status}");
     assert!(status.contains("undelivered settlements: 2"), "{status}");
 
     let header = "order_no,user_id,state,code,settled_by,settled_at,delivered_at,idempotency_key";
     let since = ["settlements", "--since", "2023-11-14T22:13:20Z"];
-    let csv = ok(faceid(&vars, &since));
+    let csv = ok(place.faceid(&since));
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines,
@@ -305,38 +325,35 @@ async fn the_commands_read_and_change_the_store(mysql: bool) {
             "order1,user1,failed,66660016,reconciler,2023-11-14T22:13:21.500Z,,faceid-settlement-appId001-order1",
         ]
     );
-    let json = ok(faceid(
-        &vars,
-        &[
-            "settlements",
-            "--since",
-            "2023-11-14",
-            "--until",
-            "2023-11-14T22:13:21Z",
-            "--format",
-            "json",
-        ],
-    ));
+    let json = ok(place.faceid(&[
+        "settlements",
+        "--since",
+        "2023-11-14",
+        "--until",
+        "2023-11-14T22:13:21Z",
+        "--format",
+        "json",
+    ]));
     let entries: serde_json::Value = serde_json::from_str(&json).unwrap();
     let entries = entries.as_array().unwrap();
     assert_eq!(entries.len(), 1, "--until is exclusive: {json}");
     assert_eq!(entries[0]["state"], "passed");
     assert_eq!(entries[0]["delivered_at"], serde_json::Value::Null);
-    let bad = failed(faceid(&vars, &["settlements", "--since", "yesterday"]));
+    let bad = failed(place.faceid(&["settlements", "--since", "yesterday"]));
     assert!(bad.contains("2026-12-01T08:00:00Z"), "{bad}");
 
     // A user under a legal hold is not erased; released, they are.
-    ok(faceid(&vars, &["hold", "user0"]));
-    let held = failed(faceid(&vars, &["erase-user", "user0"]));
+    ok(place.faceid(&["hold", "user0"]));
+    let held = failed(place.faceid(&["erase-user", "user0"]));
     assert!(held.contains("legal hold"), "{held}");
-    ok(faceid(&vars, &["release", "user0"]));
-    let erased = ok(faceid(&vars, &["erase-user", "user0"]));
+    ok(place.faceid(&["release", "user0"]));
+    let erased = ok(place.faceid(&["erase-user", "user0"]));
     assert!(erased.contains("1 settlement(s) removed"), "{erased}");
-    let after = ok(faceid(&vars, &["settlements", "--since", "2023-11-14"]));
+    let after = ok(place.faceid(&["settlements", "--since", "2023-11-14"]));
     let orders: Vec<&str> = after.lines().skip(1).map(|line| &line[..6]).collect();
     assert_eq!(orders, ["order1"], "user1's settlement is kept: {after}");
 
-    let purged = ok(faceid(&vars, &["purge"]));
+    let purged = ok(place.faceid(&["purge"]));
     assert!(purged.contains("settlement_log: 0 purged"), "{purged}");
     place.drop().await;
 }

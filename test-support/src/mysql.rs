@@ -88,18 +88,6 @@ pub struct Database {
 impl Database {
     /// A fresh, migrated database; `None` when there is no MySQL.
     pub async fn new() -> Option<Database> {
-        let database = Self::empty().await?;
-        database
-            .builder("appId001")
-            .migrate()
-            .await
-            .expect("migrate");
-        Some(database)
-    }
-
-    /// A fresh database without the store's tables; `None` when there is
-    /// no MySQL.
-    pub async fn empty() -> Option<Database> {
         let server = url()?;
         let admin = mysql_pool(server).await.expect("the tests' MySQL answers");
         let name = format!("faceid_test_{}", random_alphanumeric(12).to_lowercase());
@@ -111,12 +99,18 @@ impl Database {
         url.set_path(&name);
         let url = url.to_string();
         let pool = mysql_pool(&url).await.expect("the test's database answers");
-        Some(Database {
+        let database = Database {
             pool,
             name,
             url,
             admin,
-        })
+        };
+        database
+            .builder("appId001")
+            .migrate()
+            .await
+            .expect("migrate");
+        Some(database)
     }
 
     /// A store builder of `app_id` on this database.
