@@ -121,14 +121,23 @@ impl Place {
     }
 
     /// Runs `script` as a DBA would: `psql -1 -f`, or `mysql <`.
-    async fn run_script(&self, script: &str) {
+    fn run_script(&self, script: &str) {
         match self {
             Self::Postgres { url, .. } => {
-                let pool = postgres_pool(url).await.unwrap();
-                tencent_faceid::sqlx::raw_sql(script)
-                    .execute(&pool)
-                    .await
-                    .unwrap();
+                let mut psql = Command::new("psql");
+                psql.args([
+                    "--no-psqlrc",
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "-1",
+                    "-q",
+                    "-f",
+                    "-",
+                    url,
+                ]);
+                // The second run's "already exists, skipping" notices.
+                psql.env("PGOPTIONS", "-c client_min_messages=warning");
+                client(psql, script);
             }
             Self::MySql { server, .. } => mysql_client(server, script),
         }
@@ -180,24 +189,32 @@ impl Place {
 /// (`mysql://user[:password]@host:port/…`): `mysql < file`.
 fn mysql_client(url: &str, script: &str) {
     let url = url::Url::parse(url).expect("a MySQL URL");
-    let mut command = Command::new("mysql");
-    command
+    let mut mysql = Command::new("mysql");
+    mysql
         .arg("--no-defaults")
         .arg(format!("--host={}", url.host_str().unwrap_or("127.0.0.1")))
         .arg(format!("--port={}", url.port().unwrap_or(3306)))
         .arg(format!("--user={}", url.username()));
     if let Some(password) = url.password() {
-        command.env("MYSQL_PWD", password);
+        mysql.env("MYSQL_PWD", password);
     }
+    client(mysql, script);
+}
+
+/// Runs the database client `command` with `script` on its stdin, and
+/// checks that it succeeded.
+fn client(mut command: Command, script: &str) {
     let mut client = command
         .stdin(Stdio::piped())
         .spawn()
-        .expect("the mysql client runs (Debian mariadb-client)");
+        .unwrap_or_else(|error| {
+            panic!("{command:?} runs (Debian postgresql-client, mariadb-client): {error}")
+        });
     let mut stdin = client.stdin.take().expect("its stdin");
     stdin.write_all(script.as_bytes()).unwrap();
     drop(stdin);
     let status = client.wait().unwrap();
-    assert!(status.success(), "mysql < script failed: {status}");
+    assert!(status.success(), "{command:?} < script failed: {status}");
 }
 
 #[test]
@@ -263,7 +280,7 @@ async fn print_sql_run_twice_makes_tables_the_store_starts_on(mysql: bool) {
     );
     assert!(sql.contains(place.name()), "{sql}");
     for _ in 0..2 {
-        place.run_script(&sql).await;
+        place.run_script(&sql);
     }
     let status = ok(place.faceid(&["status"]));
     let expected = number_after(&status, "this faceid needs ");
