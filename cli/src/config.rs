@@ -2,7 +2,7 @@
 //! reads for the database (PostgreSQL or MySQL, by the URL's scheme) and
 //! the app id.
 
-use tencent_faceid::facade::{DatabaseSettings, database_settings, vars};
+use tencent_faceid::facade::{DatabaseConnector, DatabaseSettings, database_settings, vars};
 use tencent_faceid::orders::{
     PostgresOrderStore, PostgresOrderStoreBuilder, postgres_migration_sql,
 };
@@ -35,15 +35,16 @@ impl Config {
             vars::DATABASE_URL,
             "the database of the order store: postgres://user:password@host:port/database, or mysql://user:password@host:port/database for MySQL or MariaDB",
         ))?;
-        let backend = match settings.scheme() {
-            "postgres" | "postgresql" => Backend::Postgres,
-            "mysql" | "mariadb" => Backend::MySql,
-            _ => {
-                return Err(CliError::Variable(
-                    vars::DATABASE_URL,
-                    "a postgres://, mysql:// or mariadb:// URL",
-                ));
-            }
+        let scheme = settings.scheme();
+        let backend = if matches!(scheme, "postgres" | "postgresql") {
+            Backend::Postgres
+        } else if MySqlConnector.schemes().contains(&scheme) {
+            Backend::MySql
+        } else {
+            return Err(CliError::Variable(
+                vars::DATABASE_URL,
+                "a postgres://, mysql:// or mariadb:// URL",
+            ));
         };
         if backend == Backend::MySql && settings.schema.is_some() {
             return Err(MySqlStoreError::SchemaVariable.into());
