@@ -30,21 +30,25 @@ use crate::edition::Edition;
 use crate::ids::{OrderNo, UserId};
 
 mod lifecycle;
+mod logged_settlement;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "redis")]
 mod redis;
+mod store_status;
 
 pub use lifecycle::{Erased, Lifecycle, Purged, Retention};
+pub use logged_settlement::LoggedSettlement;
 pub use memory::{MemoryOrderStore, MemoryOrderStoreBuilder};
 #[cfg(feature = "postgres")]
 pub use postgres::{
-    Backlog, LoggedSettlement, PostgresOrderStore, PostgresOrderStoreBuilder, PostgresPoolOptions,
-    PostgresStoreError, StoreStatus, postgres_migration_sql, postgres_pool,
+    PostgresOrderStore, PostgresOrderStoreBuilder, PostgresPoolOptions, PostgresStoreError,
+    postgres_migration_sql, postgres_pool,
 };
 #[cfg(feature = "redis")]
 pub use redis::{RedisOrderStore, RedisOrderStoreBuilder};
+pub use store_status::{Backlog, StoreStatus};
 
 /// A session this server started and has not seen come back yet.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -28,10 +28,8 @@ mod status;
 
 pub use builder::PostgresOrderStoreBuilder;
 pub use error::PostgresStoreError;
-pub use log::LoggedSettlement;
 pub use migrate::postgres_migration_sql;
 pub use pool::{PostgresPoolOptions, postgres_pool};
-pub use status::{Backlog, StoreStatus};
 
 use bounded::bounded;
 
