@@ -103,6 +103,7 @@ pub mod binding;
 pub mod callback;
 pub mod client;
 pub mod clock;
+mod contact;
 #[cfg(feature = "contract")]
 pub mod contract;
 pub mod credentials;

@@ -86,18 +86,20 @@ pub(crate) fn hook_delivery(delivered: bool) {
     let _ = delivered;
 }
 
-/// Runs `call` to the vendor's `endpoint` (either API), and counts and
-/// times it by the outcome `outcome` names: `answered`, or the failure's
-/// label.
+/// Runs `call` to the vendor's `endpoint` (either API), counts and times
+/// it by the outcome `outcome` names (`answered`, or the failure's label),
+/// and notes it in the client's `contact` record (the health report's).
 pub(crate) async fn vendor_call<T, E>(
+    contact: &crate::contact::ContactLog,
     endpoint: &'static str,
     call: impl std::future::Future<Output = Result<T, E>>,
     outcome: impl FnOnce(&E) -> &'static str,
 ) -> Result<T, E> {
     let started = std::time::Instant::now();
     let result = call.await;
-    let label = result.as_ref().map_or_else(outcome, |_| "answered");
-    vendor_call_ended(endpoint, label, started.elapsed());
+    let failure = result.as_ref().err().map(outcome);
+    contact.record(endpoint, failure);
+    vendor_call_ended(endpoint, failure.unwrap_or("answered"), started.elapsed());
     result
 }
 
