@@ -112,7 +112,10 @@ mod tests {
         assert_eq!(failed.failures_since_success, 2);
         assert_eq!(failed.last_success, None);
         let failure = failed.last_failure.clone().unwrap();
-        assert_eq!((failure.call, failure.outcome), ("api_ticket", "http_status"));
+        assert_eq!(
+            (failure.call, failure.outcome),
+            ("api_ticket", "http_status")
+        );
         assert_eq!(failure.at, manual.now());
 
         manual.advance(Duration::from_secs(1));

@@ -21,6 +21,7 @@
 //! | `faceid_record_judgements_total` | counter | `outcome`: `accepted`, `no_record`, `vendor_unavailable`, `rate_limited`: callbacks signed with a SIGN ticket this server never saw, judged by the vendor's record |
 //! | `faceid_reconciler_backlog` | gauge | none: orders due for reconciliation at the last round |
 //! | `faceid_reconciler_queries_total` | counter | `outcome`: `record` (the vendor had the order's record), `no_record` (asked again later, or abandoned at the deadline), `failed`: the reconciler's vendor queries, at most [`queries_per_order`](crate::settle::ReconcilerBuilder::queries_per_order) answered ones per order |
+//! | `faceid_ready` | gauge | none: 1 when the last [health report](crate::FaceId::health) found the instance ready, 0 when not |
 //! | `faceid_purged_total` | counter | `class`: `unsettled_orders`, `settled_orders` (shrunk to tombstones without the user), `tombstones`, `settlement_log`: records the [purger](crate::settle::Purger) removed |
 //!
 //! No label carries an order number, a user or any other unbounded or
@@ -154,6 +155,14 @@ pub(crate) fn reconciler_query(outcome: &'static str) {
     metrics::counter!("faceid_reconciler_queries_total", "outcome" => outcome).increment(1);
     #[cfg(not(feature = "metrics"))]
     let _ = outcome;
+}
+
+/// A health report found the instance ready, or not.
+pub(crate) fn ready(ready: bool) {
+    #[cfg(feature = "metrics")]
+    metrics::gauge!("faceid_ready").set(if ready { 1.0 } else { 0.0 });
+    #[cfg(not(feature = "metrics"))]
+    let _ = ready;
 }
 
 /// A purge pass removed `purged`.

@@ -33,9 +33,9 @@ mod builder;
 mod endpoint;
 mod error;
 
+pub use crate::contact::{VendorContact, VendorFailure};
 /// Why the vendor's answer (or an App SDK result) could not be decoded.
 pub use crate::json::DecodeError;
-pub use crate::contact::{VendorContact, VendorFailure};
 pub use builder::{DEFAULT_BASE_URL, DEFAULT_MAX_BODY_BYTES, FaceIdClientBuilder};
 pub use endpoint::Endpoint;
 pub use error::{ClientError, TransportError};

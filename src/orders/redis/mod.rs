@@ -499,7 +499,9 @@ impl OrderStore for RedisOrderStore {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        self.idempotent::<String>(::redis::cmd("PING")).await.map(drop)
+        self.idempotent::<String>(::redis::cmd("PING"))
+            .await
+            .map(drop)
     }
 }
 
