@@ -17,7 +17,7 @@ use tencent_faceid::FaceId;
 use tencent_faceid::client::Endpoint;
 use tencent_faceid::emulator::{Emulator, Fault};
 use tencent_faceid::facade::{FaceIdBuilder, Readiness};
-use tencent_faceid::orders::{PostgresOrderStore, PostgresPoolOptions, RedisOrderStore};
+use tencent_faceid::orders::{OrderStore, PostgresOrderStore, PostgresPoolOptions};
 use tencent_faceid::tickets::TicketProvider;
 use url::Url;
 
@@ -237,18 +237,17 @@ async fn a_dead_redis_makes_the_instance_not_ready() {
     }
     let mut redis = SpareRedis::start(&[]);
     let (_clock, emulator) = on_manual_clock().await;
-    let manager = tencent_faceid::redis::connect(&redis.url()).await.unwrap();
-    let store = RedisOrderStore::builder(manager, emulator.app_id())
-        .prefix(format!(
-            "health{}:",
-            faceid_test_support::random_alphanumeric(8)
-        ))
-        .timeout(BOUND)
-        .build();
-    let face_id = face_id(&emulator, |builder| builder.store(store)).await;
+    let prefix = format!("health{}:", faceid_test_support::random_alphanumeric(8));
+    // RedisTickets and RedisOrderStore.
+    let face_id = face_id(&emulator, |builder| {
+        builder.redis(redis.url()).redis_prefix(prefix)
+    })
+    .await;
     let report = face_id.health().await;
     assert!(report.ready, "{:?}", report.reasons);
     assert_eq!(report.backlog, None, "settlement is off");
+    let tickets = report.tickets.expect("RedisTickets report their pair");
+    assert_eq!(tickets.age, Duration::ZERO);
 
     redis.stop();
     let report = face_id.health().await;
@@ -259,4 +258,33 @@ async fn a_dead_redis_makes_the_instance_not_ready() {
         "{:?}",
         report.reasons
     );
+}
+
+#[tokio::test]
+async fn a_mysql_store_answers_the_ping_until_its_pool_closes() {
+    let Some(database) = support::mysql::Database::new().await else {
+        return support::skip::skipped("a_mysql_store_answers_the_ping_until_its_pool_closes");
+    };
+    let (_clock, emulator) = on_manual_clock().await;
+    let store = database
+        .builder(emulator.app_id())
+        .timeout(BOUND)
+        .build()
+        .await
+        .unwrap();
+    store.ping().await.unwrap();
+    let face_id = face_id(&emulator, |builder| {
+        builder.store(store).settle(|settler| settler)
+    })
+    .await;
+    let report = face_id.health().await;
+    assert!(report.ready, "{:?}", report.reasons);
+    assert_eq!(report.backlog, Some(0));
+
+    database.pool.close().await;
+    let report = face_id.health().await;
+    assert!(!report.ready);
+    assert!(!report.store.reachable);
+    assert_eq!(report.backlog, None);
+    database.drop().await;
 }
