@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use crate::support;
+use crate::support::actix_server::Loopback;
 use crate::support::postgres::Schema;
 use crate::support::spare_redis::SpareRedis;
 use faceid_test_support::emu::on_manual_clock;
@@ -187,20 +188,12 @@ async fn postgres_cut_off_makes_the_instance_not_ready_in_actix() {
         builder.store(store).settle(|settler| settler)
     })
     .await;
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let ready: Url = format!("http://{}/ready", listener.local_addr().unwrap())
-        .parse()
-        .unwrap();
+    let server = Loopback::bind("/ready");
+    let ready = server.url.clone();
     let served = face_id.clone();
-    let server = actix_web::HttpServer::new(move || {
-        actix_web::App::new().service(served.health_resource("/ready"))
-    })
-    .workers(1)
-    .listen(listener)
-    .unwrap()
-    .run();
-    let handle = server.handle();
-    actix_web::rt::spawn(server);
+    let handle = server.serve(move |config| {
+        config.service(served.health_resource("/ready"));
+    });
 
     let (status, report) = probe(&ready).await;
     assert_eq!(status, 200, "{report}");
