@@ -151,7 +151,8 @@ impl FaceId {
     /// A readiness resource at `path` (`/ready`, say): `GET` answers this
     /// app's [health report](FaceId::health) as JSON, with 200 when it is
     /// ready and 503 when not (`Cache-Control: no-store`); point a
-    /// Kubernetes `readinessProbe` at it (README, "Production"). Register
+    /// Kubernetes `readinessProbe` at it (README, "Health and readiness
+    /// probes"). Register
     /// it with `App::service`.
     ///
     /// ```

@@ -148,7 +148,7 @@ impl FaceId {
     /// A readiness route (`/ready`, say): `GET` answers this app's
     /// [health report](FaceId::health) as JSON, with 200 when it is ready
     /// and 503 when not (`Cache-Control: no-store`); point a Kubernetes
-    /// `readinessProbe` at it (README, "Production").
+    /// `readinessProbe` at it (README, "Health and readiness probes").
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]

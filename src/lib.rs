@@ -62,7 +62,8 @@
 //!   `SdkVerified` and their `VerifiedRejection`, one set of types for
 //!   both frameworks (only the frameworks' traits are in `axum` and
 //!   `actix`).
-//! - [`facade`]: [`FaceId`], all of the above wired once.
+//! - [`facade`]: [`FaceId`], all of the above wired once, and its
+//!   [health report](FaceId::health) for readiness probes.
 //! - [`metrics`]: what the crate counts (feature `metrics`), and the
 //!   `tracing` spans it opens.
 //! - `redis` (feature `redis`): connecting to Redis, for the Redis-backed

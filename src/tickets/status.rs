@@ -27,8 +27,10 @@ use crate::clock::serialize_rfc3339;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// # }).unwrap();
 /// ```
+///
+/// A provider of your own that caches a pair answers one from
+/// [`TicketProvider::pair_status`](super::TicketProvider::pair_status).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
 pub struct TicketPairStatus {
     /// When the pair was fetched (by this process or, for shared tickets,
     /// by the instance that published it).
