@@ -183,12 +183,13 @@ pub(crate) fn serialize_rfc3339_option<S: serde::Serializer>(
     }
 }
 
-/// Serializes a duration as seconds, to the millisecond.
+/// Serializes a duration as seconds, to the microsecond (a store's ping
+/// takes less than a millisecond).
 pub(crate) fn serialize_seconds<S: serde::Serializer>(
     duration: &Duration,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
-    serializer.serialize_f64(duration.as_millis() as f64 / 1000.0)
+    serializer.serialize_f64(duration.as_micros() as f64 / 1e6)
 }
 
 #[cfg(test)]

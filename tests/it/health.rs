@@ -198,6 +198,8 @@ async fn postgres_cut_off_makes_the_instance_not_ready_in_actix() {
     let (status, report) = probe(&ready).await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["backlog"], 0);
+    let latency = report["store"]["latency_seconds"].as_f64().unwrap();
+    assert!(latency > 0.0, "a round trip, in microseconds: {report}");
 
     proxy.refuse(true);
     proxy.cut_all();
