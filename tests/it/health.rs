@@ -19,6 +19,7 @@ use tencent_faceid::client::Endpoint;
 use tencent_faceid::emulator::{Emulator, Fault};
 use tencent_faceid::facade::{FaceIdBuilder, Readiness};
 use tencent_faceid::orders::{OrderStore, PostgresOrderStore, PostgresPoolOptions};
+use tencent_faceid::tc3::Tc3Client;
 use tencent_faceid::tickets::TicketProvider;
 use url::Url;
 
@@ -282,4 +283,42 @@ async fn a_mysql_store_answers_the_ping_until_its_pool_closes() {
     assert!(!report.store.reachable);
     assert_eq!(report.backlog, None);
     database.drop().await;
+}
+
+#[tokio::test]
+async fn a_wechat_client_out_of_reach_makes_the_instance_not_ready() {
+    let (clock, emulator) = on_manual_clock().await;
+    // A port nothing listens on: every call is refused at once.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = closed.local_addr().unwrap();
+    drop(closed);
+    let tc3 = Tc3Client::builder("AKIDexample", "the secret key", "1")
+        .base_url(format!("http://{address}/"))
+        .clock(clock)
+        .build()
+        .unwrap();
+    let face_id = face_id(&emulator, |builder| builder.wechat(tc3)).await;
+    let wechat = face_id.wiring().tc3().unwrap();
+    for _ in 0..3 {
+        wechat.detect_info("biz-token").await.unwrap_err();
+    }
+    let report = face_id.health().await;
+    assert!(!report.ready);
+    let contact = report.wechat_vendor.unwrap();
+    assert_eq!(contact.failures_since_success, 3);
+    let failure = contact.last_failure.unwrap();
+    assert_eq!(
+        (failure.call, failure.outcome),
+        ("GetDetectInfoEnhanced", "transport")
+    );
+    assert_eq!(report.reasons.len(), 1, "{:?}", report.reasons);
+    assert!(
+        report.reasons[0].starts_with("the vendor failed the WeChat client's last 3 calls"),
+        "{:?}",
+        report.reasons
+    );
+    assert_eq!(
+        report.vendor.failures_since_success, 0,
+        "the H5 client answers"
+    );
 }
