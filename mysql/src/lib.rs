@@ -346,4 +346,12 @@ impl OrderStore for MySqlOrderStore {
             },
         })
     }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        bounded(self.timeout, "ping", || async {
+            Ok(sqlx::query("SELECT 1").execute(&self.pool).await?)
+        })
+        .await?;
+        Ok(())
+    }
 }

@@ -377,6 +377,26 @@ pub trait OrderStore: Send + Sync + 'static {
     async fn check_room(&self) -> Result<(), StoreError> {
         Ok(())
     }
+
+    /// Checks that the backend answers, with one cheap round trip within
+    /// the store's own time bound, for the
+    /// [health report](crate::FaceId::health): Redis `PING`, PostgreSQL
+    /// and MySQL `SELECT 1`. The default (a store in this process, as
+    /// [`MemoryOrderStore`]) answers at once.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] when the backend failed or did not answer
+    /// in time.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// use tencent_faceid::orders::{MemoryOrderStore, OrderStore};
+    /// assert!(MemoryOrderStore::new().ping().await.is_ok());
+    /// # });
+    /// ```
+    async fn ping(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// The optional power to settle orders and be reconciled: the settlement
@@ -500,6 +520,10 @@ impl<T: OrderStore + ?Sized> OrderStore for std::sync::Arc<T> {
 
     async fn check_room(&self) -> Result<(), StoreError> {
         (**self).check_room().await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        (**self).ping().await
     }
 }
 

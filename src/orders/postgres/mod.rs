@@ -323,6 +323,14 @@ impl OrderStore for PostgresOrderStore {
             },
         })
     }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        bounded(self.timeout, "ping", || {
+            sqlx::query("SELECT 1").execute(&self.pool)
+        })
+        .await?;
+        Ok(())
+    }
 }
 
 #[async_trait]
