@@ -50,6 +50,7 @@ use url::Url;
 
 use crate::client::{BodyError, TransportError, read_body};
 use crate::clock::Clock;
+use crate::contact::ContactLog;
 use crate::json;
 use crate::secret::Secret;
 
@@ -92,6 +93,8 @@ pub struct Tc3Client {
     region: Option<String>,
     clock: Clock,
     max_body_bytes: usize,
+    /// When the vendor last answered and last failed, shared by clones.
+    contact: ContactLog,
     /// The vendor's public key, when names and id numbers go encrypted.
     #[cfg(feature = "wechat-encryption")]
     encryption: Option<FieldEncryption>,
@@ -150,6 +153,13 @@ impl Tc3Client {
     /// Where requests go.
     pub fn base_url(&self) -> &Url {
         &self.base_url
+    }
+
+    /// When the vendor last answered this client (or a clone) and last
+    /// failed to, as the health report shows it
+    /// ([`FaceId::health`](crate::FaceId::health)).
+    pub fn contact(&self) -> crate::client::VendorContact {
+        self.contact.snapshot()
     }
 
     /// The clock `X-TC-Timestamp` is read from.
@@ -221,7 +231,7 @@ impl Tc3Client {
         body: &impl Serialize,
     ) -> Result<T, Tc3Error> {
         let call = self.call_unmeasured(action, body);
-        crate::metrics::vendor_call(action.name(), call, Tc3Error::outcome).await
+        crate::metrics::vendor_call(&self.contact, action.name(), call, Tc3Error::outcome).await
     }
 
     async fn call_unmeasured<T: DeserializeOwned>(
