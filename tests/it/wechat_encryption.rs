@@ -48,17 +48,18 @@ async fn encrypting_emulator() -> Emulator {
         .unwrap()
 }
 
-/// A client of `emulator` encrypting with `public_key_pem`.
-fn client_with_key(emulator: &Emulator, public_key_pem: &str) -> Tc3Client {
-    Tc3Client::builder(
+/// A client of `emulator`, encrypting with `public_key_pem` when given.
+fn client_with_key(emulator: &Emulator, public_key_pem: Option<&str>) -> Tc3Client {
+    let mut builder = Tc3Client::builder(
         emulator.tc3_secret_id(),
         emulator.tc3_secret_key(),
         emulator.rule_id(),
     )
-    .base_url(emulator.base_url().as_str())
-    .field_encryption(FieldEncryption::aes_256_cbc(public_key_pem).unwrap())
-    .build()
-    .unwrap()
+    .base_url(emulator.base_url().as_str());
+    if let Some(pem) = public_key_pem {
+        builder = builder.field_encryption(FieldEncryption::aes_256_cbc(pem).unwrap());
+    }
+    builder.build().unwrap()
 }
 
 fn identified(client: &Tc3Client) -> DetectAuthRequest {
@@ -129,7 +130,7 @@ async fn a_wechat_session_sends_name_and_id_number_encrypted_and_reads_them_back
 #[tokio::test]
 async fn a_public_key_that_is_not_the_vendors_is_refused_with_a_sentence_that_names_it() {
     let emulator = encrypting_emulator().await;
-    let client = client_with_key(&emulator, OTHER_PUBLIC_KEY_PEM);
+    let client = client_with_key(&emulator, Some(OTHER_PUBLIC_KEY_PEM));
     let error = client.detect_auth(&identified(&client)).await.unwrap_err();
     assert!(matches!(error, Tc3Error::KeyRejected { .. }), "{error:?}");
     assert_eq!(error.code(), Some(ApiErrorCode::DecryptSystemError));
@@ -150,7 +151,7 @@ async fn a_public_key_that_is_not_the_vendors_is_refused_with_a_sentence_that_na
 #[tokio::test]
 async fn without_a_key_pair_the_emulator_refuses_the_option_with_the_documented_code() {
     let emulator = Emulator::start().await.unwrap();
-    let client = client_with_key(&emulator, TEST_PUBLIC_KEY_PEM);
+    let client = client_with_key(&emulator, Some(TEST_PUBLIC_KEY_PEM));
     let error = client.detect_auth(&identified(&client)).await.unwrap_err();
     assert_eq!(error.code(), Some(ApiErrorCode::DecryptSystemError));
     // A request with nothing to encrypt carries no `Encryption`.
@@ -158,14 +159,7 @@ async fn without_a_key_pair_the_emulator_refuses_the_option_with_the_documented_
     assert!(client.detect_auth(&plain).await.is_ok());
     // Asked plainly, the emulator with a key pair answers plainly.
     let emulator = encrypting_emulator().await;
-    let plain_client = Tc3Client::builder(
-        emulator.tc3_secret_id(),
-        emulator.tc3_secret_key(),
-        emulator.rule_id(),
-    )
-    .base_url(emulator.base_url().as_str())
-    .build()
-    .unwrap();
+    let plain_client = client_with_key(&emulator, None);
     let started = plain_client
         .detect_auth(&identified(&plain_client))
         .await
