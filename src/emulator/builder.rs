@@ -42,6 +42,8 @@ pub struct EmulatorBuilder {
     tc3_secret_id: String,
     tc3_secret_key: Secret,
     rule_id: String,
+    #[cfg(feature = "wechat-encryption")]
+    field_encryption: bool,
 }
 
 impl Default for EmulatorBuilder {
@@ -61,6 +63,8 @@ impl Default for EmulatorBuilder {
             tc3_secret_id: "AKIDemulatorSecretId000000000000000".to_owned(),
             tc3_secret_key: Secret::new("emulator-tc3-secret-key"),
             rule_id: "1".to_owned(),
+            #[cfg(feature = "wechat-encryption")]
+            field_encryption: false,
         }
     }
 }
@@ -91,6 +95,18 @@ impl EmulatorBuilder {
     /// The RuleId `DetectAuth` and `GetDetectInfoEnhanced` accept; default `1`.
     pub fn rule_id(mut self, rule_id: impl Into<String>) -> Self {
         self.rule_id = rule_id.into();
+        self
+    }
+
+    /// Holds the published test key pair ([`TEST_PUBLIC_KEY_PEM`](super::TEST_PUBLIC_KEY_PEM))
+    /// and serves the API 3.0 `Encryption` option with it (AES-256-CBC):
+    /// `DetectAuth`'s encrypted fields are decrypted, `GetDetectInfoEnhanced`
+    /// answers encrypted ones when asked, and [`Emulator::tc3_client`]
+    /// encrypts. Default off: the option is refused with
+    /// `FailedOperation.DecryptSystemError`.
+    #[cfg(feature = "wechat-encryption")]
+    pub fn field_encryption(mut self) -> Self {
+        self.field_encryption = true;
         self
     }
 
@@ -202,20 +218,35 @@ impl EmulatorBuilder {
             .clock(self.clock.clone())
             .build()
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-        let tc3_client = Tc3Client::builder(
+        #[cfg_attr(not(feature = "wechat-encryption"), allow(unused_mut))]
+        let mut tc3_client = Tc3Client::builder(
             self.tc3_secret_id.clone(),
             self.tc3_secret_key.clone(),
             self.rule_id.clone(),
         )
         .base_url(base_url.as_str())
-        .clock(self.clock.clone())
-        .build()
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        .clock(self.clock.clone());
+        #[cfg(feature = "wechat-encryption")]
+        let keys = match self.field_encryption {
+            true => {
+                let public_key =
+                    crate::tc3::FieldEncryption::aes_256_cbc(super::TEST_PUBLIC_KEY_PEM)
+                        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+                tc3_client = tc3_client.field_encryption(public_key);
+                Some(wechat::encryption::Keys::test_pair()?)
+            }
+            false => None,
+        };
+        let tc3_client = tc3_client
+            .build()
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         let wechat = WeChatVendor::new(
             wechat::Settings {
                 secret_id: self.tc3_secret_id,
                 secret_key: self.tc3_secret_key,
                 rule_id: self.rule_id,
+                #[cfg(feature = "wechat-encryption")]
+                keys,
             },
             self.clock.clone(),
             base_url.clone(),

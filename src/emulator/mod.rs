@@ -220,9 +220,12 @@
 //! token's (`InvalidParameter`), and `MissingParameter` / `UnknownParameter`
 //! for a body without a required field or with an undocumented one (the
 //! bodies are read by the documented field names, not through the crate's
-//! types). Not emulated: field encryption (refused with
-//! `FailedOperation.DecryptSystemError`), media, intention results, rate
-//! limits.
+//! types). Field encryption (`Encryption`, AES-256-CBC) is served with
+//! the published test key pair when
+//! [`EmulatorBuilder::field_encryption`] (feature `wechat-encryption`)
+//! asks for it, refused with `FailedOperation.DecryptSystemError`
+//! otherwise. Not emulated: SM4-GCM and whole-answer encryption (refused
+//! likewise), media, intention results, rate limits.
 
 mod builder;
 mod counts;
@@ -258,8 +261,10 @@ use fault::FaultQueue;
 pub use outcome::{Outcome, Refusal, SignatureParam};
 use rules::Vendor;
 pub use sdk::{SDK_RUN_PATH, SdkAnswer, SdkFailure};
-pub use wechat::WeChatOutcome;
 use wechat::WeChatVendor;
+#[cfg(feature = "wechat-encryption")]
+pub use wechat::encryption::TEST_PUBLIC_KEY_PEM;
+pub use wechat::{WeChatIdentity, WeChatOutcome};
 
 /// A running emulator. Clones are handles to the same server, and so is
 /// every [`FaceIdClient`] it hands out ([`Emulator::client`]) and anything
@@ -388,8 +393,9 @@ impl Emulator {
 
     /// A [`Tc3Client`](crate::tc3::Tc3Client) for this emulator's API 3.0
     /// actions (the WeChat channel): its base URL, SecretId, SecretKey,
-    /// RuleId and clock. It keeps the emulator running, as
-    /// [`Emulator::client`] does.
+    /// RuleId and clock, and the test public key when
+    /// [`EmulatorBuilder::field_encryption`] asked for encryption. It keeps
+    /// the emulator running, as [`Emulator::client`] does.
     pub fn tc3_client(&self) -> crate::tc3::Tc3Client {
         crate::tc3::Tc3Client::clone(&self.tc3_client)
     }
@@ -407,6 +413,13 @@ impl Emulator {
     /// The RuleId it accepts.
     pub fn rule_id(&self) -> &str {
         &self.shared.wechat.settings().rule_id
+    }
+
+    /// The name and id number `DetectAuth` gave for `biz_token`, as this
+    /// emulator read them (decrypted, when they came encrypted); `None`
+    /// for a BizToken it did not issue (or forgot).
+    pub fn wechat_identity(&self, biz_token: &str) -> Option<WeChatIdentity> {
+        self.shared.wechat.identity(biz_token)
     }
 
     /// The user finishes an attempt on the WeChat page of `biz_token`

@@ -39,6 +39,8 @@ pub struct Tc3ClientBuilder {
     http: Option<reqwest::Client>,
     clock: Clock,
     max_body_bytes: usize,
+    #[cfg(feature = "wechat-encryption")]
+    encryption: Option<super::FieldEncryption>,
 }
 
 impl Tc3ClientBuilder {
@@ -54,17 +56,22 @@ impl Tc3ClientBuilder {
             http: None,
             clock: Clock::system(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            #[cfg(feature = "wechat-encryption")]
+            encryption: None,
         }
     }
 
     /// A builder from the environment: `FACEID_TC3_SECRET_ID`,
     /// `FACEID_TC3_SECRET_KEY` and `FACEID_TC3_RULE_ID` (required),
     /// `FACEID_TC3_REGION` and `FACEID_TC3_BASE_URL` (for a stand-in
-    /// vendor such as the emulator) when set.
+    /// vendor such as the emulator) when set. `FACEID_TC3_PUBLIC_KEY` (the
+    /// vendor's PEM public key) turns on field encryption (feature
+    /// `wechat-encryption`) with `FACEID_TC3_ENCRYPTION`, `aes-256-cbc`
+    /// (the default and the only one implemented).
     ///
     /// # Errors
     /// [`Tc3Error::Config`] naming the first required variable that is
-    /// missing or not Unicode.
+    /// missing or not Unicode, or the encryption variable that is wrong.
     pub fn from_env() -> Result<Self, Tc3Error> {
         Self::from_vars(|name| std::env::var(name).ok())
     }
@@ -108,7 +115,51 @@ impl Tc3ClientBuilder {
         if let Some(base_url) = lookup("FACEID_TC3_BASE_URL").filter(|v| !v.is_empty()) {
             builder = builder.base_url(base_url);
         }
-        Ok(builder)
+        let public_key = lookup("FACEID_TC3_PUBLIC_KEY").filter(|v| !v.is_empty());
+        let algorithm = lookup("FACEID_TC3_ENCRYPTION").filter(|v| !v.is_empty());
+        match (public_key, algorithm) {
+            (None, None) => Ok(builder),
+            (None, Some(_)) => Err(Tc3Error::Config(
+                "FACEID_TC3_ENCRYPTION is set but FACEID_TC3_PUBLIC_KEY is not; set it to the public key from the FaceID console".to_owned(),
+            )),
+            (Some(pem), algorithm) => builder.encryption_from_vars(&pem, algorithm.as_deref()),
+        }
+    }
+
+    /// Field encryption from `FACEID_TC3_PUBLIC_KEY` and
+    /// `FACEID_TC3_ENCRYPTION`.
+    #[cfg(feature = "wechat-encryption")]
+    fn encryption_from_vars(self, pem: &str, algorithm: Option<&str>) -> Result<Self, Tc3Error> {
+        match algorithm.map(str::to_ascii_lowercase).as_deref() {
+            None | Some("aes-256-cbc") => {
+                // A PEM in one line of a .env file, its line breaks escaped.
+                let pem = pem.replace("\\n", "\n");
+                Ok(self.field_encryption(super::FieldEncryption::aes_256_cbc(&pem)?))
+            }
+            Some("sm4-gcm") => Err(Tc3Error::Config(
+                "FACEID_TC3_ENCRYPTION=sm4-gcm is not implemented by this crate; use aes-256-cbc, the vendor's default".to_owned(),
+            )),
+            Some(_) => Err(Tc3Error::Config(
+                "FACEID_TC3_ENCRYPTION must be aes-256-cbc".to_owned(),
+            )),
+        }
+    }
+
+    /// Field encryption asked for in a build without it.
+    #[cfg(not(feature = "wechat-encryption"))]
+    fn encryption_from_vars(self, _pem: &str, _algorithm: Option<&str>) -> Result<Self, Tc3Error> {
+        Err(Tc3Error::Config(
+            "FACEID_TC3_PUBLIC_KEY is set, but this build has no field encryption; enable the feature wechat-encryption of tencent-faceid".to_owned(),
+        ))
+    }
+
+    /// Sends `DetectAuth`'s name and id number encrypted, and has
+    /// `GetDetectInfoEnhanced` answer its names and id numbers encrypted
+    /// (decrypted by the client); default off (the TLS body only).
+    #[cfg(feature = "wechat-encryption")]
+    pub fn field_encryption(mut self, encryption: super::FieldEncryption) -> Self {
+        self.encryption = Some(encryption);
+        self
     }
 
     /// The region sent as `X-TC-Region` (the FaceID actions ignore it;
@@ -199,6 +250,8 @@ impl Tc3ClientBuilder {
             contact: ContactLog::new(self.clock.clone()),
             clock: self.clock,
             max_body_bytes: self.max_body_bytes,
+            #[cfg(feature = "wechat-encryption")]
+            encryption: self.encryption,
             #[cfg(feature = "emulator")]
             _keeps_alive: None,
         })
@@ -254,5 +307,54 @@ mod tests {
         assert_eq!(client.region.as_deref(), Some("ap-shanghai"));
         assert_eq!(client.rule_id(), "7");
         assert!(!format!("{client:?}").contains("key\""));
+    }
+
+    const ID: [(&str, &str); 3] = [
+        ("FACEID_TC3_SECRET_ID", "AKID"),
+        ("FACEID_TC3_SECRET_KEY", "key"),
+        ("FACEID_TC3_RULE_ID", "7"),
+    ];
+
+    fn with<'a>(extra: &[(&'a str, &'a str)]) -> Result<Tc3ClientBuilder, Tc3Error> {
+        let vars: Vec<_> = ID.iter().chain(extra).copied().collect();
+        Tc3ClientBuilder::from_vars(lookup(&vars))
+    }
+
+    #[cfg(feature = "wechat-encryption")]
+    #[test]
+    fn the_environment_turns_field_encryption_on_and_names_what_is_wrong() {
+        let pem = include_str!("../emulator/wechat/test_key.pub.pem");
+        let client = with(&[("FACEID_TC3_PUBLIC_KEY", pem)])
+            .unwrap()
+            .build()
+            .unwrap();
+        assert!(client.encryption.is_some());
+        // One line of a .env file, its line breaks escaped; the algorithm named.
+        let escaped = pem.trim().replace('\n', "\\n");
+        let client = with(&[
+            ("FACEID_TC3_PUBLIC_KEY", &escaped),
+            ("FACEID_TC3_ENCRYPTION", "AES-256-CBC"),
+        ])
+        .unwrap()
+        .build()
+        .unwrap();
+        assert!(format!("{client:?}").contains("AES-256-CBC"));
+        assert!(!format!("{client:?}").contains("MIGJ"), "no key in Debug");
+        let message = |extra: &[(&str, &str)]| with(extra).unwrap_err().to_string();
+        assert!(
+            message(&[("FACEID_TC3_ENCRYPTION", "aes-256-cbc")])
+                .contains("FACEID_TC3_PUBLIC_KEY is not")
+        );
+        assert!(
+            message(&[
+                ("FACEID_TC3_PUBLIC_KEY", pem),
+                ("FACEID_TC3_ENCRYPTION", "sm4-gcm")
+            ])
+            .contains("sm4-gcm is not implemented")
+        );
+        assert!(
+            message(&[("FACEID_TC3_PUBLIC_KEY", "not a key")])
+                .contains("copy it from the FaceID console")
+        );
     }
 }

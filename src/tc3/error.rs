@@ -64,6 +64,12 @@ pub enum ApiErrorCode {
     /// `InternalError` or `FailedOperation.UnKnown`: the vendor failed;
     /// retry a bounded number of times.
     InternalError,
+    /// `FailedOperation.DecryptSystemError`: the vendor could not decrypt
+    /// the `Encryption` option's key or fields (another public key).
+    DecryptSystemError,
+    /// `InvalidParameter.UnsupportEncryptField`: `Encryption` names a
+    /// field the action does not encrypt.
+    UnsupportEncryptField,
     /// `InvalidParameter`: a bad parameter; for a result pull, a BizToken
     /// the vendor never issued (`非法BizToken。`).
     InvalidParameter,
@@ -79,7 +85,7 @@ pub enum ApiErrorCode {
 }
 
 impl ApiErrorCode {
-    const NAMED: [(&'static str, ApiErrorCode); 10] = [
+    const NAMED: [(&'static str, ApiErrorCode); 12] = [
         ("AuthFailure.SignatureFailure", Self::SignatureFailure),
         ("AuthFailure.SignatureExpire", Self::SignatureExpire),
         (
@@ -90,6 +96,14 @@ impl ApiErrorCode {
         ("RequestLimitExceeded", Self::RequestLimitExceeded),
         ("InternalError", Self::InternalError),
         ("InvalidParameter", Self::InvalidParameter),
+        (
+            "FailedOperation.DecryptSystemError",
+            Self::DecryptSystemError,
+        ),
+        (
+            "InvalidParameter.UnsupportEncryptField",
+            Self::UnsupportEncryptField,
+        ),
         (
             "InvalidParameterValue.BizTokenExpired",
             Self::BizTokenExpired,
@@ -206,6 +220,31 @@ pub enum Tc3Error {
         /// The vendor's `RequestId`, for its support.
         request_id: String,
     },
+    /// The vendor could not decrypt the encrypted fields
+    /// (`FailedOperation.DecryptSystemError`): the public key is not the
+    /// vendor's.
+    #[error(
+        "{action} was refused because the vendor could not decrypt the encrypted fields; set the public key (FACEID_TC3_PUBLIC_KEY) to the one the FaceID console shows"
+    )]
+    KeyRejected {
+        /// Which call.
+        action: Action,
+        /// The vendor's `RequestId`, for its support.
+        request_id: String,
+    },
+    /// The client could not encrypt the request's fields or decrypt the
+    /// answer's.
+    #[cfg(feature = "wechat-encryption")]
+    #[error(
+        "{action}'s field encryption failed; check the public key (FACEID_TC3_PUBLIC_KEY) and the algorithm (FACEID_TC3_ENCRYPTION)"
+    )]
+    Encryption {
+        /// Which call.
+        action: Action,
+        /// What failed (never a key or a value).
+        #[source]
+        source: super::FieldCryptoError,
+    },
     /// The vendor answered `Response.Error`.
     #[error("{action} answered error {code}: {message}")]
     Api {
@@ -232,12 +271,13 @@ impl Tc3Error {
         }
     }
 
-    /// The vendor's error code, for [`Tc3Error::Api`] and
-    /// [`Tc3Error::ClockSkew`].
+    /// The vendor's error code, for [`Tc3Error::Api`],
+    /// [`Tc3Error::ClockSkew`] and [`Tc3Error::KeyRejected`].
     pub fn code(&self) -> Option<ApiErrorCode> {
         match self {
             Self::Api { code, .. } => Some(code.clone()),
             Self::ClockSkew { .. } => Some(ApiErrorCode::SignatureExpire),
+            Self::KeyRejected { .. } => Some(ApiErrorCode::DecryptSystemError),
             _ => None,
         }
     }

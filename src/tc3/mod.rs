@@ -11,9 +11,11 @@
 //! is [`Tc3Error::ClockSkew`]. The SecretKey is a [`Secret`]: never in
 //! `Debug`, logs or errors.
 //!
-//! Not implemented: the optional field encryption (`Encryption`,
-//! AES-256-CBC / SM4-GCM): names and id numbers travel in the TLS body
-//! as the vendor's default.
+//! With the feature `wechat-encryption` and a `FieldEncryption` on the
+//! builder, names and id numbers travel encrypted (AES-256-CBC under a key
+//! wrapped with the vendor's RSA public key) both ways; without, in the
+//! TLS body as the vendor's default. A key the vendor cannot unwrap is
+//! [`Tc3Error::KeyRejected`].
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -54,12 +56,18 @@ use crate::secret::Secret;
 
 pub(crate) mod biz_token;
 mod builder;
+#[cfg(feature = "wechat-encryption")]
+pub(crate) mod encryption;
 mod error;
 pub mod sign;
 mod wire;
 
 pub use builder::{DEFAULT_TC3_BASE_URL, Tc3ClientBuilder};
+#[cfg(feature = "wechat-encryption")]
+pub use encryption::{AES_256_CBC, FieldCryptoError, FieldEncryption};
 pub use error::{Action, ApiErrorCode, Tc3Error};
+#[cfg(feature = "wechat-encryption")]
+pub use wire::Encryption;
 pub use wire::{
     DetectAuthAnswer, DetectAuthRequest, DetectDetail, DetectInfo, DetectInfoRequest,
     DetectInfoText, VERSION,
@@ -87,6 +95,9 @@ pub struct Tc3Client {
     max_body_bytes: usize,
     /// When the vendor last answered and last failed, shared by clones.
     contact: ContactLog,
+    /// The vendor's public key, when names and id numbers go encrypted.
+    #[cfg(feature = "wechat-encryption")]
+    encryption: Option<FieldEncryption>,
     /// What this client keeps running: the emulator it came from.
     #[cfg(feature = "emulator")]
     _keeps_alive: Option<std::sync::Arc<dyn std::any::Any + Send + Sync>>,
@@ -94,13 +105,16 @@ pub struct Tc3Client {
 
 impl fmt::Debug for Tc3Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Tc3Client")
+        let mut debug = f.debug_struct("Tc3Client");
+        debug
             .field("base_url", &self.base_url.as_str())
             .field("secret_id", &self.secret_id)
             .field("secret_key", &self.secret_key)
             .field("rule_id", &self.rule_id)
-            .field("region", &self.region)
-            .finish_non_exhaustive()
+            .field("region", &self.region);
+        #[cfg(feature = "wechat-encryption")]
+        debug.field("encryption", &self.encryption);
+        debug.finish_non_exhaustive()
     }
 }
 
@@ -154,7 +168,8 @@ impl Tc3Client {
     }
 
     /// `DetectAuth`: starts a verification. Its `RuleId` is `request`'s
-    /// (usually [`Tc3Client::rule_id`]).
+    /// (usually [`Tc3Client::rule_id`]). With a `FieldEncryption`, its
+    /// name and id number are sent encrypted.
     ///
     /// # Errors
     /// Any [`Tc3Error`].
@@ -162,24 +177,51 @@ impl Tc3Client {
         &self,
         request: &DetectAuthRequest,
     ) -> Result<DetectAuthAnswer, Tc3Error> {
-        self.call(Action::DetectAuth, request).await
+        let action = Action::DetectAuth;
+        #[cfg(feature = "wechat-encryption")]
+        if let Some(encryption) = &self.encryption {
+            let sealed = encryption
+                .encrypt_detect_auth(request)
+                .map_err(|source| Tc3Error::Encryption { action, source })?;
+            if let Some(sealed) = sealed {
+                return self.call(action, &sealed).await;
+            }
+        }
+        self.call(action, request).await
     }
 
     /// `GetDetectInfoEnhanced` with `InfoType` `1` (the text: verdict,
     /// attempts, billing): the vendor's record of `biz_token`, with no
     /// verdict ([`DetectInfo::err_code`] `None`) until the user finished.
     ///
+    /// With a `FieldEncryption`, the vendor encrypts the answer's names
+    /// and id numbers under a key of this call, and they are decrypted
+    /// here.
+    ///
     /// # Errors
     /// Any [`Tc3Error`]; a BizToken the vendor never issued is
     /// [`ApiErrorCode::InvalidParameter`], one past its three days
     /// [`ApiErrorCode::BizTokenExpired`].
     pub async fn detect_info(&self, biz_token: &str) -> Result<DetectInfo, Tc3Error> {
-        let request = DetectInfoRequest {
+        let action = Action::GetDetectInfoEnhanced;
+        #[cfg_attr(not(feature = "wechat-encryption"), allow(unused_mut))]
+        let mut request = DetectInfoRequest {
             biz_token: biz_token.to_owned(),
             rule_id: self.rule_id.clone(),
             info_type: Some("1".to_owned()),
+            #[cfg(feature = "wechat-encryption")]
+            encryption: None,
         };
-        self.call(Action::GetDetectInfoEnhanced, &request).await
+        #[cfg(feature = "wechat-encryption")]
+        if let Some(encryption) = &self.encryption {
+            let failed = |source| Tc3Error::Encryption { action, source };
+            let (key, sent) = encryption.answer_key().map_err(failed)?;
+            request.encryption = Some(sent);
+            let mut info = self.call(action, &request).await?;
+            key.decrypt_answer(&mut info).map_err(failed)?;
+            return Ok(info);
+        }
+        self.call(action, &request).await
     }
 
     /// Signs and sends `body` for `action`, and decodes the envelope.
@@ -260,6 +302,8 @@ impl Tc3Client {
                 tracing::warn!(%action, code = error.code, request_id, "vendor answered an error");
                 Err(if code.is_clock_skew() {
                     Tc3Error::ClockSkew { action, request_id }
+                } else if code == ApiErrorCode::DecryptSystemError {
+                    Tc3Error::KeyRejected { action, request_id }
                 } else {
                     Tc3Error::Api {
                         action,

@@ -33,6 +33,12 @@ pub struct DetectAuthRequest {
     /// crate's own correlation, never a user's credential.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extra: Option<String>,
+    /// How `name` and `id_card` are encrypted: set by a client with a
+    /// [`FieldEncryption`](super::FieldEncryption), which encrypts them
+    /// (leave it `None`).
+    #[cfg(feature = "wechat-encryption")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<Encryption>,
 }
 
 impl DetectAuthRequest {
@@ -73,6 +79,12 @@ pub struct DetectInfoRequest {
     /// `"13"` text and best frame, ...
     #[serde(skip_serializing_if = "Option::is_none")]
     pub info_type: Option<String>,
+    /// The caller's wrapped key, for the vendor to encrypt the answer's
+    /// sensitive fields with (set by a client with a
+    /// [`FieldEncryption`](super::FieldEncryption)).
+    #[cfg(feature = "wechat-encryption")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<Encryption>,
 }
 
 /// What `GetDetectInfoEnhanced` answers: `Text` is `None` (or has no
@@ -84,6 +96,11 @@ pub struct DetectInfo {
     /// The result, text fields.
     #[serde(default)]
     pub text: Option<DetectInfoText>,
+    /// How the answer's sensitive fields were encrypted (the client has
+    /// decrypted them already).
+    #[cfg(feature = "wechat-encryption")]
+    #[serde(default)]
+    pub encryption: Option<Encryption>,
     /// The vendor's request id.
     #[serde(default)]
     pub request_id: String,
@@ -132,6 +149,12 @@ pub struct DetectInfoText {
     /// The name verified (personal data).
     #[serde(default)]
     pub name: Option<Secret>,
+    /// The ID card number read by OCR (personal data).
+    #[serde(default)]
+    pub ocr_id_card: Option<Secret>,
+    /// The name read by OCR (personal data).
+    #[serde(default)]
+    pub ocr_name: Option<Secret>,
     /// The similarity, `"0.00"`-`"100.00"`.
     #[serde(default)]
     pub sim: Option<String>,
@@ -162,6 +185,32 @@ pub struct DetectDetail {
     /// The vendor's text for it.
     #[serde(rename = "Errmsg", default)]
     pub errmsg: Option<String>,
+}
+
+/// `Encryption`, the vendor's field encryption: which fields are
+/// ciphertext, the symmetric key wrapped with the vendor's public key, the
+/// IV (base64), the algorithm.
+#[cfg(feature = "wechat-encryption")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
+pub struct Encryption {
+    /// The encrypted fields: `IdCard`, `Name` in a request; JSON paths
+    /// such as `Response.Text.IdCard` in an answer.
+    #[serde(default)]
+    pub encrypt_list: Vec<String>,
+    /// The symmetric key, wrapped with the vendor's public key, base64.
+    #[serde(default)]
+    pub ciphertext_blob: String,
+    /// The IV, base64 (empty when the vendor picks it, for an answer).
+    #[serde(default)]
+    pub iv: Option<String>,
+    /// `AES-256-CBC` (the vendor's default) or `SM4-GCM`.
+    #[serde(default)]
+    pub algorithm: String,
+    /// The SM4-GCM tags, one per encrypted field (empty for AES-256-CBC).
+    #[serde(default)]
+    pub tag_list: Vec<String>,
 }
 
 /// `{"Response": {...}}`: an answer, or `Error` inside it.

@@ -68,4 +68,5 @@ mod start_limits;
 mod tickets;
 mod untrusted_callbacks;
 mod wechat;
+mod wechat_encryption;
 mod wechat_vendor;

@@ -412,7 +412,11 @@ async fn detect_auth_enforces_the_documented_field_limits() {
 }
 
 /// Sends `body` as `action`, signed as the documents say, to `emulator`.
-async fn send_signed(emulator: &Emulator, action: &str, body: &str) -> serde_json::Value {
+pub(super) async fn send_signed(
+    emulator: &Emulator,
+    action: &str,
+    body: &str,
+) -> serde_json::Value {
     use tencent_faceid::tc3::sign::{SigningInput, authorization};
     let url = emulator.base_url();
     let host = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());

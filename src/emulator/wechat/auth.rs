@@ -143,6 +143,8 @@ mod tests {
             secret_id: "AKIDz8krbsJ5yKBZQpn74WFkmLPx3*******".to_owned(),
             secret_key: Secret::new("Gu5t9xGARNpq86cd98joQYCN3*******"),
             rule_id: "1".to_owned(),
+            #[cfg(feature = "wechat-encryption")]
+            keys: None,
         }
     }
 

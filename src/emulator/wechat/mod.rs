@@ -26,6 +26,8 @@ use crate::clock::Clock;
 use crate::secret::Secret;
 
 pub(super) mod auth;
+#[cfg(feature = "wechat-encryption")]
+pub(super) mod encryption;
 mod request;
 pub(super) mod routes;
 
@@ -35,6 +37,9 @@ pub(super) const VERIFY_WINDOW: Duration = Duration::from_secs(7_200);
 pub(super) const PULL_WINDOW: Duration = Duration::from_secs(259_200);
 /// Where the vendor sends the browser when `DetectAuth` had no RedirectUrl.
 const DEFAULT_REDIRECT: &str = "https://cloud.tencent.com/product/faceid?Is=sdk-topnav";
+/// Why the `Encryption` option is refused without a key pair.
+const NO_KEY_PAIR: &str =
+    "the Encryption option without a key pair (EmulatorBuilder::field_encryption)";
 /// The WeChat-style verification page.
 pub(super) const PAGE_PATH: &str = "/wechat/verify";
 
@@ -60,6 +65,20 @@ impl WeChatOutcome {
     }
 }
 
+/// The name and id number a `DetectAuth` gave, as the emulator read them
+/// (decrypted when they came encrypted), for
+/// [`Emulator::wechat_identity`](super::Emulator::wechat_identity).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WeChatIdentity {
+    /// `Name`.
+    pub name: Option<Secret>,
+    /// `IdCard`.
+    pub id_card: Option<Secret>,
+    /// Whether they came encrypted (the `Encryption` option).
+    pub encrypted: bool,
+}
+
 /// Whether an attempt ending in `code` is billed (the Plus page's table).
 fn billed(code: i64) -> bool {
     matches!(code, 0 | 1002 | 2006 | 2016)
@@ -82,6 +101,10 @@ pub(super) struct Settings {
     pub secret_id: String,
     pub secret_key: Secret,
     pub rule_id: String,
+    /// The vendor's key pair for the `Encryption` option; without one the
+    /// option is refused.
+    #[cfg(feature = "wechat-encryption")]
+    pub keys: Option<encryption::Keys>,
 }
 
 /// A refusal: `Response.Error.Code` and `Message`.
@@ -113,6 +136,8 @@ struct BizToken {
     extra: Option<String>,
     name: Option<Secret>,
     id_card: Option<Secret>,
+    /// Whether `name` and `id_card` came encrypted.
+    encrypted: bool,
     attempts: Vec<Attempt>,
 }
 
@@ -164,8 +189,12 @@ impl WeChatVendor {
     /// `DetectAuth`: checks the fields' documented limits and issues a
     /// BizToken whose `Url` is this emulator's page.
     pub(super) fn detect_auth(&self, body: &[u8]) -> Result<Value, ApiRefusal> {
-        let request: request::DetectAuth = request::read(body)?;
-        request::refuse_encryption(request.encryption.as_ref(), false)?;
+        let mut request: request::DetectAuth = request::read(body)?;
+        self.open_fields(
+            request.encryption.as_ref(),
+            &mut request.name,
+            &mut request.id_card,
+        )?;
         self.check_rule(&request.rule_id)?;
         if request
             .image_base64
@@ -223,6 +252,7 @@ impl WeChatVendor {
                 extra: request.extra,
                 name: request.name,
                 id_card: request.id_card,
+                encrypted: request::asks_encryption(request.encryption.as_ref()),
                 attempts: Vec::new(),
             },
         );
@@ -233,10 +263,6 @@ impl WeChatVendor {
     /// for it).
     pub(super) fn detect_info(&self, body: &[u8]) -> Result<Value, ApiRefusal> {
         let request: request::DetectInfo = request::read(body)?;
-        request::refuse_encryption(
-            request.encryption.as_ref(),
-            request.is_encrypt_response == Some(true),
-        )?;
         self.check_rule(&request.rule_id)?;
         let now = self.now();
         let mut tokens = lock(&self.tokens);
@@ -270,7 +296,7 @@ impl WeChatVendor {
             })
             .collect();
         let last = token.attempts.last();
-        Ok(json!({
+        let answer = json!({
             "Text": {
                 "ErrCode": last.map(|a| a.code),
                 "ErrMsg": last.map(|a| message(a.code)),
@@ -286,7 +312,68 @@ impl WeChatVendor {
             "EncryptedBody": "",
             "IsVerifyIntention": false,
             "IntentionVerifyType": "",
-        }))
+        });
+        self.seal_answer(
+            request.encryption.as_ref(),
+            request.is_encrypt_response == Some(true),
+            answer,
+        )
+    }
+
+    /// `DetectAuth`'s name and id number in plain text: decrypted as its
+    /// `Encryption` says; the option refused without a key pair.
+    #[cfg_attr(not(feature = "wechat-encryption"), allow(unused_variables))]
+    fn open_fields(
+        &self,
+        encryption: Option<&Value>,
+        name: &mut Option<Secret>,
+        id_card: &mut Option<Secret>,
+    ) -> Result<(), ApiRefusal> {
+        if !request::asks_encryption(encryption) {
+            return Ok(());
+        }
+        #[cfg(feature = "wechat-encryption")]
+        if let (Some(keys), Some(encryption)) = (&self.settings.keys, encryption) {
+            return keys.open_request(encryption, [("IdCard", id_card), ("Name", name)]);
+        }
+        Err(request::refuse_encryption(NO_KEY_PAIR))
+    }
+
+    /// `GetDetectInfoEnhanced`'s answer as its `Encryption` asks: the
+    /// sensitive fields encrypted with the caller's key; the option refused
+    /// without a key pair, whole-answer encryption always.
+    #[cfg_attr(not(feature = "wechat-encryption"), allow(unused_mut))]
+    fn seal_answer(
+        &self,
+        encryption: Option<&Value>,
+        whole_body: bool,
+        mut answer: Value,
+    ) -> Result<Value, ApiRefusal> {
+        if whole_body {
+            return Err(request::refuse_encryption(
+                "whole-answer encryption (IsEncryptResponse)",
+            ));
+        }
+        if !request::asks_encryption(encryption) {
+            return Ok(answer);
+        }
+        #[cfg(feature = "wechat-encryption")]
+        if let (Some(keys), Some(encryption)) = (&self.settings.keys, encryption) {
+            keys.answer_key(encryption)?.seal(&mut answer);
+            return Ok(answer);
+        }
+        Err(request::refuse_encryption(NO_KEY_PAIR))
+    }
+
+    /// The name and id number `DetectAuth` gave for `biz_token`.
+    pub(super) fn identity(&self, biz_token: &str) -> Option<WeChatIdentity> {
+        lock(&self.tokens)
+            .get(biz_token)
+            .map(|token| WeChatIdentity {
+                name: token.name.clone(),
+                id_card: token.id_card.clone(),
+                encrypted: token.encrypted,
+            })
     }
 
     /// The user finishes an attempt on the page: records it and answers

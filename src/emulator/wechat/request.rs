@@ -68,28 +68,37 @@ pub(super) struct DetectInfo {
 /// undocumented one `UnknownParameter`, a wrong type `InvalidParameter`
 /// (the common codes; which one the vendor picks is inferred).
 pub(super) fn read<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiRefusal> {
-    serde_json::from_slice(body).map_err(|error| {
-        let text = error.to_string();
-        if text.starts_with("missing field") {
-            ApiRefusal::new("MissingParameter", "缺少必填参数。")
-        } else if text.starts_with("unknown field") {
-            ApiRefusal::new("UnknownParameter", "未定义的参数。")
-        } else {
-            ApiRefusal::new("InvalidParameter", "参数格式错误。")
-        }
-    })
+    serde_json::from_slice(body).map_err(refusal)
 }
 
-/// Refuses what the emulator does not emulate: the encryption option.
-pub(super) fn refuse_encryption(
-    encryption: Option<&Value>,
-    whole_body: bool,
-) -> Result<(), ApiRefusal> {
-    if encryption.is_some_and(|value| !value.is_null()) || whole_body {
-        return Err(ApiRefusal::new(
-            "FailedOperation.DecryptSystemError",
-            "the emulator does not emulate the Encryption option",
-        ));
+/// A JSON object of the body (such as `Encryption`) as `T`, refused as
+/// [`read`] refuses.
+#[cfg(feature = "wechat-encryption")]
+pub(super) fn read_value<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T, ApiRefusal> {
+    T::deserialize(value).map_err(refusal)
+}
+
+fn refusal(error: serde_json::Error) -> ApiRefusal {
+    let text = error.to_string();
+    if text.starts_with("missing field") {
+        ApiRefusal::new("MissingParameter", "缺少必填参数。")
+    } else if text.starts_with("unknown field") {
+        ApiRefusal::new("UnknownParameter", "未定义的参数。")
+    } else {
+        ApiRefusal::new("InvalidParameter", "参数格式错误。")
     }
-    Ok(())
+}
+
+/// Whether the request has the `Encryption` option (an object, not `null`).
+pub(super) fn asks_encryption(encryption: Option<&Value>) -> bool {
+    encryption.is_some_and(|value| !value.is_null())
+}
+
+/// Refuses the encryption option the emulator cannot serve: without a key
+/// pair, or the whole answer encrypted (not emulated).
+pub(super) fn refuse_encryption(why: &str) -> ApiRefusal {
+    ApiRefusal::new(
+        "FailedOperation.DecryptSystemError",
+        format!("the emulator does not emulate {why}"),
+    )
 }
