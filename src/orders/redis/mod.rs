@@ -11,7 +11,10 @@ use crate::ids::OrderNo;
 use crate::orders::{
     Claim, Consumed, DueOrder, Lookup, OrderStore, PendingOrder, SettlementStore, StoreError,
 };
-use crate::redis::{RedisBackendError, RedisConnection, millis_ceil, run_idempotent};
+use crate::redis::{
+    RedisBackendError, RedisCapabilityError, RedisConnection, RedisVersion, millis_ceil,
+    run_idempotent,
+};
 
 mod builder;
 mod lifecycle;
@@ -219,6 +222,18 @@ impl RedisOrderStore {
     /// reached.
     pub async fn connect(url: &str, app_id: impl Into<String>) -> Result<Self, RedisBackendError> {
         Ok(Self::new(crate::redis::connect(url).await?, app_id))
+    }
+
+    /// Checks that this store's Redis can carry it ([`crate::redis::probe`]
+    /// with a key of its own slot, and `WAIT` when it
+    /// [waits for replicas](RedisOrderStoreBuilder::wait_for_replicas)); call
+    /// it at startup.
+    ///
+    /// # Errors
+    /// A [`RedisCapabilityError`] naming what is missing and what to do.
+    pub async fn probe(&self) -> Result<RedisVersion, RedisCapabilityError> {
+        let key = format!("{}probe", self.keyspace);
+        crate::redis::probe(&self.connection, &key, self.durability.is_some()).await
     }
 
     /// The Redis key of the due index.
