@@ -20,6 +20,8 @@ use super::manager_config;
 /// The master a [`SentinelMaster`] talks to now.
 struct Master {
     connection: ConnectionManager,
+    /// `host:port`, for the logs.
+    address: String,
     /// Counts the swaps: a caller that saw generation `n` fail asks the
     /// sentinels only if no other caller swapped since.
     generation: u64,
@@ -57,15 +59,13 @@ impl SentinelMaster {
             None,
             SentinelServerType::Master,
         )?;
-        let connection = master_of(&mut client, name).await?;
+        let master = master_of(&mut client, name, 0).await?;
+        tracing::info!(master = name, address = %master.address, "connected to the Redis master the sentinels name");
         Ok(Self {
             shared: Arc::new(Shared {
                 name: name.to_owned(),
                 sentinels: Mutex::new(client),
-                master: ArcSwap::from_pointee(Master {
-                    connection,
-                    generation: 0,
-                }),
+                master: ArcSwap::from_pointee(master),
             }),
         })
     }
@@ -139,27 +139,42 @@ impl SentinelMaster {
         if current.generation != seen {
             return Ok(current.connection.clone());
         }
-        let connection = master_of(&mut sentinels, &self.shared.name).await?;
-        self.shared.master.store(Arc::new(Master {
-            connection: connection.clone(),
-            generation: seen + 1,
-        }));
-        tracing::warn!(master = %self.shared.name, "followed the Redis master to where the sentinels name it");
-        Ok(connection)
+        let master = Arc::new(master_of(&mut sentinels, &self.shared.name, seen + 1).await?);
+        if master.address == current.address {
+            tracing::debug!(master = %self.shared.name, address = %master.address, "the sentinels still name the same Redis master; reconnected");
+        } else {
+            tracing::warn!(
+                master = %self.shared.name,
+                address = %master.address,
+                previous = %current.address,
+                "followed the Redis master to where the sentinels name it now"
+            );
+        }
+        self.shared.master.store(Arc::clone(&master));
+        Ok(master.connection.clone())
     }
 }
 
 /// Connects to the master the sentinels name and checks its `ROLE`.
-async fn master_of(sentinels: &mut SentinelClient, name: &str) -> RedisResult<ConnectionManager> {
+async fn master_of(
+    sentinels: &mut SentinelClient,
+    name: &str,
+    generation: u64,
+) -> RedisResult<Master> {
     let client = sentinels.async_get_client().await?;
+    let address = client.get_connection_info().addr().to_string();
     let mut connection = ConnectionManager::new_with_config(client, manager_config()).await?;
     let role: Vec<Value> = ::redis::cmd("ROLE").query_async(&mut connection).await?;
     match role.first() {
-        Some(Value::BulkString(role)) if role.as_slice() == b"master" => Ok(connection),
+        Some(Value::BulkString(role)) if role.as_slice() == b"master" => Ok(Master {
+            connection,
+            address,
+            generation,
+        }),
         _ => Err(RedisError::from((
             ErrorKind::Server(ServerErrorKind::ReadOnly),
             "the sentinels named a Redis that is not a master (yet)",
-            name.to_owned(),
+            format!("{name} at {address}"),
         ))),
     }
 }

@@ -81,7 +81,10 @@ impl RedisSentinels {
     pub fn start_failover(&self) -> u16 {
         let before = self.master_port();
         let answer = ask(&self.sentinels[0], &["SENTINEL", "FAILOVER", MASTER]);
-        assert!(answer.eq_ignore_ascii_case("ok"), "SENTINEL FAILOVER: {answer}");
+        assert!(
+            answer.eq_ignore_ascii_case("ok"),
+            "SENTINEL FAILOVER: {answer}"
+        );
         before
     }
 
