@@ -6,8 +6,9 @@
 //! (latency) and 64 in flight (throughput).
 //!
 //! Group `topology`: put + verify on a 3-master Redis Cluster against a
-//! standalone Redis, both started by the bench, with the Redis commands
-//! each sends (counted by the servers, printed before the timings).
+//! standalone Redis, both started by the bench, with the scripts (round
+//! trips) and commands each costs (counted by the servers, printed before
+//! the timings).
 //!
 //! Then the consume itself (group `consume`): the crate's sequential put +
 //! verify against the same scripts sent with bare `redis` calls on the
@@ -276,27 +277,33 @@ fn consume(c: &mut Criterion) {
     group.finish();
 }
 
-/// Commands all of `nodes` processed so far (`INFO stats`).
-async fn commands_processed(nodes: &mut [ConnectionManager]) -> u64 {
-    let mut total = 0;
+/// What all of `nodes` ran so far: (scripts invoked, which are the round
+/// trips here; commands, the scripts' own included), from `INFO stats`
+/// and `INFO commandstats`.
+async fn commands_processed(nodes: &mut [ConnectionManager]) -> (u64, u64) {
+    let (mut scripts, mut commands) = (0, 0);
     for node in nodes {
         let info: String = ::redis::cmd("INFO")
-            .arg("stats")
+            .arg("all")
             .query_async(node)
             .await
-            .expect("INFO stats");
-        total += info
-            .lines()
-            .find_map(|line| line.strip_prefix("total_commands_processed:"))
-            .and_then(|count| count.trim().parse::<u64>().ok())
-            .expect("total_commands_processed");
+            .expect("INFO all");
+        let count = |prefix: &str, field: &str| -> u64 {
+            info.lines()
+                .filter_map(|line| line.strip_prefix(prefix))
+                .filter_map(|rest| rest.split(field).nth(1))
+                .filter_map(|rest| rest.split(',').next()?.trim().parse::<u64>().ok())
+                .sum()
+        };
+        scripts += count("cmdstat_evalsha:", "calls=") + count("cmdstat_eval:", "calls=");
+        commands += count("total_commands_processed", ":");
     }
-    total
+    (scripts, commands)
 }
 
 /// Put + verify on a 3-master Redis Cluster against a standalone Redis
-/// (group `topology`), sequential; before each, the Redis commands one
-/// put + verify sends (counted by the servers, printed).
+/// (group `topology`), sequential; before each, the scripts (round trips)
+/// and commands one put + verify costs (counted by the servers, printed).
 fn topologies(c: &mut Criterion) {
     if !SpareRedis::available() {
         return SpareRedis::skip("the topology benchmarks");
@@ -355,16 +362,18 @@ fn topologies(c: &mut Criterion) {
                         .expect("a node answers"),
                 );
             }
-            let before = commands_processed(&mut counters).await;
+            let (scripts, commands) = commands_processed(&mut counters).await;
             for _ in 0..COUNTED {
                 let n = counter.fetch_add(1, Ordering::Relaxed);
                 put_and_verify(&store, &verifier, ttl, n, &user).await;
             }
+            let (scripts_after, commands_after) = commands_processed(&mut counters).await;
             // Less the first count's INFO, once per node.
-            let sent = commands_processed(&mut counters).await - before - nodes.len() as u64;
+            let commands = commands_after - commands - nodes.len() as u64;
             eprintln!(
-                "topology/{name}: {:.2} Redis commands per put + verify",
-                sent as f64 / COUNTED as f64
+                "topology/{name}: per put + verify, {:.2} scripts (round trips), {:.2} commands run (the scripts' own included)",
+                (scripts_after - scripts) as f64 / COUNTED as f64,
+                commands as f64 / COUNTED as f64
             );
         });
         group.bench_function(format!("{name}/put_verify"), |b| {

@@ -140,33 +140,34 @@ pub async fn probe(
         return Err(RedisCapabilityError::TooOld { found: version });
     }
     let answered: Result<i64, RedisError> = ANSWERS.key(key).invoke_async(&mut connection).await;
-    match answered {
-        Ok(_) => {}
-        Err(error) if error.code().is_some() => {
-            return Err(RedisCapabilityError::EvalForbidden {
-                answer: error.to_string(),
-            });
-        }
-        Err(error) => return Err(RedisBackendError::from(error).into()),
-    }
+    unless_refused(answered, |answer| RedisCapabilityError::EvalForbidden {
+        answer,
+    })?;
     if needs_wait {
         let waited: Result<Value, RedisError> = ::redis::cmd("WAIT")
             .arg(0)
             .arg(1)
             .query_async(&mut connection)
             .await;
-        match waited {
-            Ok(_) => {}
-            Err(error) if error.code().is_some() => {
-                return Err(RedisCapabilityError::WaitRejected {
-                    answer: error.to_string(),
-                });
-            }
-            Err(error) => return Err(RedisBackendError::from(error).into()),
-        }
+        unless_refused(waited, |answer| RedisCapabilityError::WaitRejected {
+            answer,
+        })?;
     }
     tracing::info!(%version, kind = connection.kind(), "Redis can carry the order store and tickets");
     Ok(version)
+}
+
+/// Nothing if Redis answered; `missing` with its answer if it refused; a
+/// backend error if it could not be asked.
+fn unless_refused<T>(
+    answered: Result<T, RedisError>,
+    missing: impl FnOnce(String) -> RedisCapabilityError,
+) -> Result<(), RedisCapabilityError> {
+    match answered {
+        Ok(_) => Ok(()),
+        Err(error) if error.code().is_some() => Err(missing(error.to_string())),
+        Err(error) => Err(RedisBackendError::from(error).into()),
+    }
 }
 
 /// Sends `command`; a server's refusal is part of the answer.

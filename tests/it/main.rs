@@ -59,6 +59,7 @@ mod reconciler_schedule;
 mod redis;
 mod redis_cluster;
 mod redis_faults;
+mod redis_probe;
 mod redis_sentinel;
 mod redis_topologies;
 mod round_trips;
