@@ -83,7 +83,7 @@ use actix_web::{
 
 use crate::binding;
 use crate::callback::{CallbackRejection, CallbackVerifier, method_not_allowed};
-use crate::facade::FaceId;
+use crate::facade::{FaceId, HealthReport};
 use crate::render::{BodyFormat, ErrorResponse};
 // The extractors' types, framework-free; only the actix-web traits are here.
 #[doc(no_inline)]
@@ -147,6 +147,45 @@ impl FaceId {
             .route(web::get().to(handler))
             .default_service(web::to(refuse))
     }
+
+    /// A readiness resource at `path` (`/ready`, say): `GET` answers this
+    /// app's [health report](FaceId::health) as JSON, with 200 when it is
+    /// ready and 503 when not (`Cache-Control: no-store`); point a
+    /// Kubernetes `readinessProbe` at it (README, "Health and readiness
+    /// probes"). Register
+    /// it with `App::service`.
+    ///
+    /// ```
+    /// # #[actix_web::main]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use actix_web::App;
+    /// use tencent_faceid::facade::WarmUp;
+    /// use tencent_faceid::FaceId;
+    /// let face_id = FaceId::builder("appId001", "secret")
+    ///     .callback_url("https://shop.example/face/callback")
+    ///     .warm_up(WarmUp::Off)
+    ///     .build()
+    ///     .await?;
+    /// let app = App::new().service(face_id.health_resource("/ready"));
+    /// # Ok(()) }
+    /// ```
+    pub fn health_resource(&self, path: &str) -> Resource {
+        let face_id = self.clone();
+        web::resource(path).route(web::get().to(move || {
+            let face_id = face_id.clone();
+            async move { health_response(&face_id.health().await) }
+        }))
+    }
+}
+
+/// A health report as a readiness resource's answer.
+fn health_response(report: &HealthReport) -> HttpResponse {
+    let status =
+        StatusCode::from_u16(report.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    HttpResponse::build(status)
+        .content_type("application/json")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(report.to_json())
 }
 
 /// [`Verified`]: extracting it verifies the request's query (and

@@ -69,13 +69,13 @@ use ::axum::handler::Handler;
 use ::axum::response::{IntoResponse, Response};
 use ::axum::routing::{MethodRouter, get};
 use http::StatusCode;
-use http::header::{HeaderValue, LOCATION, SET_COOKIE};
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue, LOCATION, SET_COOKIE};
 use http::request::Parts;
 
 use crate::callback::{
     CallbackRejection, CallbackVerifier, VerificationOutcome, method_not_allowed,
 };
-use crate::facade::FaceId;
+use crate::facade::{FaceId, HealthReport};
 use crate::render::{BodyFormat, ErrorResponse};
 // The extractors' types, framework-free; only the axum traits are here.
 #[doc(no_inline)]
@@ -144,6 +144,44 @@ impl FaceId {
     {
         self.layer().callback_route(handler)
     }
+
+    /// A readiness route (`/ready`, say): `GET` answers this app's
+    /// [health report](FaceId::health) as JSON, with 200 when it is ready
+    /// and 503 when not (`Cache-Control: no-store`); point a Kubernetes
+    /// `readinessProbe` at it (README, "Health and readiness probes").
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use axum::Router;
+    /// use tencent_faceid::facade::WarmUp;
+    /// use tencent_faceid::FaceId;
+    /// let face_id = FaceId::builder("appId001", "secret")
+    ///     .callback_url("https://shop.example/face/callback")
+    ///     .warm_up(WarmUp::Off)
+    ///     .build()
+    ///     .await?;
+    /// let app: Router = Router::new().route("/ready", face_id.health_route());
+    /// # Ok(()) }
+    /// ```
+    pub fn health_route<S>(&self) -> MethodRouter<S>
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        let face_id = self.clone();
+        get(move || async move { health_response(&face_id.health().await) })
+    }
+}
+
+/// A health report as a readiness route's answer.
+fn health_response(report: &HealthReport) -> Response {
+    let status =
+        StatusCode::from_u16(report.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = [
+        (CONTENT_TYPE, HeaderValue::from_static("application/json")),
+        (CACHE_CONTROL, HeaderValue::from_static("no-store")),
+    ];
+    (status, headers, report.to_json()).into_response()
 }
 
 /// Takes the layer's verdict out of the request: the outcome, the

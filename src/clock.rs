@@ -154,6 +154,44 @@ pub(crate) fn civil(seconds: u64) -> (u64, u64, u64, u64) {
     (year, month, day, in_day)
 }
 
+/// `time` in RFC 3339, UTC, to the millisecond
+/// (`2026-12-06T18:52:18.000Z`); a time before 1970 as 1970's start.
+pub(crate) fn rfc3339(time: SystemTime) -> String {
+    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let (year, month, day, in_day) = civil(since.as_secs());
+    let (hour, minute, second) = (in_day / 3600, in_day / 60 % 60, in_day % 60);
+    let millis = since.subsec_millis();
+    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{millis:03}Z")
+}
+
+/// Serializes a time as [`rfc3339`] (for `#[serde(serialize_with)]`).
+pub(crate) fn serialize_rfc3339<S: serde::Serializer>(
+    time: &SystemTime,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&rfc3339(*time))
+}
+
+/// Serializes an optional time as [`rfc3339`] or `null`.
+pub(crate) fn serialize_rfc3339_option<S: serde::Serializer>(
+    time: &Option<SystemTime>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match time {
+        Some(time) => serialize_rfc3339(time, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// Serializes a duration as seconds, to the microsecond (a store's ping
+/// takes less than a millisecond).
+pub(crate) fn serialize_seconds<S: serde::Serializer>(
+    duration: &Duration,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_f64(duration.as_micros() as f64 / 1e6)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,6 +213,13 @@ mod tests {
         manual.advance(Duration::from_secs(6 * 3600));
         assert_eq!(other.now(), start + Duration::from_secs(6 * 3600));
         assert_eq!(clock.now(), other.now());
+    }
+
+    #[test]
+    fn times_are_written_in_rfc3339_utc() {
+        let time = UNIX_EPOCH + Duration::from_millis(1_765_046_538_042);
+        assert_eq!(rfc3339(time), "2025-12-06T18:42:18.042Z");
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
     }
 
     #[test]

@@ -62,7 +62,8 @@
 //!   `SdkVerified` and their `VerifiedRejection`, one set of types for
 //!   both frameworks (only the frameworks' traits are in `axum` and
 //!   `actix`).
-//! - [`facade`]: [`FaceId`], all of the above wired once.
+//! - [`facade`]: [`FaceId`], all of the above wired once, and its
+//!   [health report](FaceId::health) for readiness probes.
 //! - [`metrics`]: what the crate counts (feature `metrics`), and the
 //!   `tracing` spans it opens.
 //! - `redis` (feature `redis`): connecting to Redis, for the Redis-backed
@@ -103,6 +104,7 @@ pub mod binding;
 pub mod callback;
 pub mod client;
 pub mod clock;
+mod contact;
 #[cfg(feature = "contract")]
 pub mod contract;
 pub mod credentials;

@@ -21,6 +21,7 @@
 //! | `faceid_record_judgements_total` | counter | `outcome`: `accepted`, `no_record`, `vendor_unavailable`, `rate_limited`: callbacks signed with a SIGN ticket this server never saw, judged by the vendor's record |
 //! | `faceid_reconciler_backlog` | gauge | none: orders due for reconciliation at the last round |
 //! | `faceid_reconciler_queries_total` | counter | `outcome`: `record` (the vendor had the order's record), `no_record` (asked again later, or abandoned at the deadline), `failed`: the reconciler's vendor queries, at most [`queries_per_order`](crate::settle::ReconcilerBuilder::queries_per_order) answered ones per order |
+//! | `faceid_ready` | gauge | none: 1 when the last [health report](crate::FaceId::health) found the instance ready, 0 when not |
 //! | `faceid_purged_total` | counter | `class`: `unsettled_orders`, `settled_orders` (shrunk to tombstones without the user), `tombstones`, `settlement_log`: records the [purger](crate::settle::Purger) removed |
 //!
 //! No label carries an order number, a user or any other unbounded or
@@ -86,18 +87,20 @@ pub(crate) fn hook_delivery(delivered: bool) {
     let _ = delivered;
 }
 
-/// Runs `call` to the vendor's `endpoint` (either API), and counts and
-/// times it by the outcome `outcome` names: `answered`, or the failure's
-/// label.
+/// Runs `call` to the vendor's `endpoint` (either API), counts and times
+/// it by the outcome `outcome` names (`answered`, or the failure's label),
+/// and notes it in the client's `contact` record (the health report's).
 pub(crate) async fn vendor_call<T, E>(
+    contact: &crate::contact::ContactLog,
     endpoint: &'static str,
     call: impl std::future::Future<Output = Result<T, E>>,
     outcome: impl FnOnce(&E) -> &'static str,
 ) -> Result<T, E> {
     let started = std::time::Instant::now();
     let result = call.await;
-    let label = result.as_ref().map_or_else(outcome, |_| "answered");
-    vendor_call_ended(endpoint, label, started.elapsed());
+    let failure = result.as_ref().err().map(outcome);
+    contact.record(endpoint, failure);
+    vendor_call_ended(endpoint, failure.unwrap_or("answered"), started.elapsed());
     result
 }
 
@@ -152,6 +155,14 @@ pub(crate) fn reconciler_query(outcome: &'static str) {
     metrics::counter!("faceid_reconciler_queries_total", "outcome" => outcome).increment(1);
     #[cfg(not(feature = "metrics"))]
     let _ = outcome;
+}
+
+/// A health report found the instance ready, or not.
+pub(crate) fn ready(ready: bool) {
+    #[cfg(feature = "metrics")]
+    metrics::gauge!("faceid_ready").set(if ready { 1.0 } else { 0.0 });
+    #[cfg(not(feature = "metrics"))]
+    let _ = ready;
 }
 
 /// A purge pass removed `purged`.

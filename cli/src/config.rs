@@ -1,66 +1,95 @@
 //! The tool's configuration: the `FACEID_*` variables `FaceId::from_env`
-//! reads for PostgreSQL and the app id.
+//! reads for the database (PostgreSQL or MySQL, by the URL's scheme) and
+//! the app id.
 
-use std::time::Duration;
-
-use tencent_faceid::facade::vars;
-use tencent_faceid::orders::{PostgresOrderStore, PostgresOrderStoreBuilder, PostgresPoolOptions};
+use tencent_faceid::facade::{DatabaseConnector, DatabaseSettings, database_settings, vars};
+use tencent_faceid::orders::{
+    PostgresOrderStore, PostgresOrderStoreBuilder, postgres_migration_sql,
+};
+use tencent_faceid_mysql::{
+    MySqlConnector, MySqlOrderStoreBuilder, MySqlStoreError, mysql_migration_sql,
+};
 
 use crate::error::CliError;
+use crate::store::{Builder, Store};
+
+/// The database `FACEID_DATABASE_URL`'s scheme names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Postgres,
+    MySql,
+}
 
 /// Where the store is, and whose orders to read.
 pub struct Config {
-    url: String,
-    schema: Option<String>,
+    backend: Backend,
+    settings: DatabaseSettings,
     app_id: Option<String>,
-    pool: PostgresPoolOptions,
-    timeout: Option<Duration>,
 }
 
 impl Config {
-    /// The configuration `var` gives (the process environment in `main`).
+    /// The configuration `var` gives (the process environment in `main`),
+    /// read as `FaceId::from_env` reads it.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, CliError> {
-        let get = |name: &str| var(name).filter(|value| !value.trim().is_empty());
-        let millis = |name: &'static str| {
-            get(name)
-                .map(|value| {
-                    let ms = value.trim().parse::<u64>();
-                    ms.map(Duration::from_millis)
-                        .map_err(|_| CliError::Variable(name, "a whole number of milliseconds"))
-                })
-                .transpose()
+        let settings = database_settings(&var)?.ok_or(CliError::Missing(
+            vars::DATABASE_URL,
+            "the database of the order store: postgres://user:password@host:port/database, or mysql://user:password@host:port/database for MySQL or MariaDB",
+        ))?;
+        let scheme = settings.scheme();
+        let backend = if matches!(scheme, "postgres" | "postgresql") {
+            Backend::Postgres
+        } else if MySqlConnector.schemes().contains(&scheme) {
+            Backend::MySql
+        } else {
+            return Err(CliError::Variable(
+                vars::DATABASE_URL,
+                "a postgres://, mysql:// or mariadb:// URL",
+            ));
         };
-        let mut pool = PostgresPoolOptions::new();
-        if let Some(max) = get(vars::DATABASE_MAX_CONNECTIONS) {
-            let max = max.trim().parse().map_err(|_| {
-                CliError::Variable(
-                    vars::DATABASE_MAX_CONNECTIONS,
-                    "a whole number of connections",
-                )
-            })?;
-            pool = pool.max_connections(max);
-        }
-        if let Some(timeout) = millis(vars::DATABASE_ACQUIRE_TIMEOUT_MS)? {
-            pool = pool.acquire_timeout(timeout);
-        }
-        if let Some(timeout) = millis(vars::DATABASE_STATEMENT_TIMEOUT_MS)? {
-            pool = pool.statement_timeout(timeout);
+        if backend == Backend::MySql && settings.schema.is_some() {
+            return Err(MySqlStoreError::SchemaVariable.into());
         }
         Ok(Self {
-            url: get(vars::DATABASE_URL).ok_or(CliError::Missing(
-                vars::DATABASE_URL,
-                "the PostgreSQL of the order store, postgres://user:password@host:port/database",
-            ))?,
-            schema: get(vars::DATABASE_SCHEMA),
-            app_id: get(vars::APP_ID),
-            pool,
-            timeout: millis(vars::DATABASE_TIMEOUT_MS)?,
+            backend,
+            settings,
+            app_id: var(vars::APP_ID).filter(|app_id| !app_id.trim().is_empty()),
         })
     }
 
-    /// The schema named by `FACEID_DATABASE_SCHEMA`, or the store's default.
-    pub fn schema(&self) -> &str {
-        self.schema
+    /// Where the tables are, as the output names it: the PostgreSQL
+    /// schema, or the MySQL database and the tables' prefix.
+    pub fn location(&self) -> String {
+        match self.backend {
+            Backend::Postgres => format!("schema {}", self.schema()),
+            Backend::MySql => format!(
+                "database {} (tables {}*)",
+                MySqlConnector::database(&self.settings).unwrap_or_default(),
+                MySqlOrderStoreBuilder::DEFAULT_PREFIX
+            ),
+        }
+    }
+
+    /// The whole migration as one SQL script, names filled in: for `psql
+    /// -1 -f`, or `mysql <`.
+    pub fn migration_sql(&self) -> Result<String, CliError> {
+        Ok(match self.backend {
+            Backend::Postgres => postgres_migration_sql(self.schema())?,
+            Backend::MySql => {
+                let database =
+                    MySqlConnector::database(&self.settings).ok_or(CliError::Variable(
+                        vars::DATABASE_URL,
+                        "a URL naming the database: mysql://user:password@host:port/database",
+                    ))?;
+                mysql_migration_sql(&database, MySqlOrderStoreBuilder::DEFAULT_PREFIX)?
+            }
+        })
+    }
+
+    /// The schema named by `FACEID_DATABASE_SCHEMA`, or the PostgreSQL
+    /// store's default.
+    fn schema(&self) -> &str {
+        self.settings
+            .schema
             .as_deref()
             .unwrap_or(PostgresOrderStoreBuilder::DEFAULT_SCHEMA)
     }
@@ -75,18 +104,24 @@ impl Config {
     }
 
     /// A store builder on a fresh pool, for `app_id`.
-    pub async fn builder(&self, app_id: &str) -> Result<PostgresOrderStoreBuilder, CliError> {
-        let pool = self.pool.connect(&self.url).await?;
-        let builder = PostgresOrderStore::builder(pool, app_id).schema(self.schema());
-        Ok(match self.timeout {
-            Some(timeout) => builder.timeout(timeout),
-            None => builder,
+    pub async fn builder(&self, app_id: &str) -> Result<Builder, CliError> {
+        let settings = &self.settings;
+        Ok(match self.backend {
+            Backend::Postgres => {
+                let pool = settings.postgres_pool_options();
+                let pool = pool.connect(settings.url()).await?;
+                let builder = PostgresOrderStore::builder(pool, app_id).schema(self.schema());
+                Builder::Postgres(match settings.timeout {
+                    Some(timeout) => builder.timeout(timeout),
+                    None => builder,
+                })
+            }
+            Backend::MySql => Builder::MySql(MySqlConnector::builder(settings, app_id).await?),
         })
     }
 
-    /// The store of the configured app id, its schema checked.
-    pub async fn store(&self) -> Result<PostgresOrderStore, CliError> {
-        let builder = self.builder(self.app_id()?).await?;
-        Ok(builder.build().await?)
+    /// The store of the configured app id, its tables checked.
+    pub async fn store(&self) -> Result<Store, CliError> {
+        self.builder(self.app_id()?).await?.build().await
     }
 }

@@ -5,9 +5,10 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::time::SystemTime;
 
-use tencent_faceid::orders::{LoggedSettlement, PostgresOrderStore};
+use tencent_faceid::orders::LoggedSettlement;
 
 use crate::error::CliError;
+use crate::store::Store;
 use crate::time;
 
 /// Entries read per query; the export pages on by time.
@@ -78,7 +79,7 @@ impl Export {
 
     /// Writes the settlements of `store` settled from `since` to before
     /// `until`, oldest first, to stdout.
-    pub async fn run(&self, store: &PostgresOrderStore) -> Result<(), CliError> {
+    pub async fn run(&self, store: &Store) -> Result<(), CliError> {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         let mut written = 0usize;
         match self.format {

@@ -4,7 +4,7 @@
 use std::time::SystemTime;
 
 use tencent_faceid::ids::UserId;
-use tencent_faceid::orders::{Lifecycle, PostgresOrderStore, Retention};
+use tencent_faceid::orders::{Lifecycle, Retention};
 
 use crate::error::CliError;
 
@@ -13,7 +13,7 @@ const BATCH: usize = 10_000;
 
 /// Purges what the default retention lets go, pass after pass until a
 /// pass leaves nothing more.
-pub async fn purge(store: &PostgresOrderStore) -> Result<(), CliError> {
+pub async fn purge(store: &dyn Lifecycle) -> Result<(), CliError> {
     let retention = Retention::default();
     let mut total = [0u64; 4];
     loop {
@@ -32,7 +32,7 @@ pub async fn purge(store: &PostgresOrderStore) -> Result<(), CliError> {
 }
 
 /// `erase-user`, `hold` or `release` for `user`.
-pub async fn for_user(store: &PostgresOrderStore, verb: &str, user: &str) -> Result<(), CliError> {
+pub async fn for_user(store: &dyn Lifecycle, verb: &str, user: &str) -> Result<(), CliError> {
     let user = UserId::new(user).map_err(|error| CliError::Usage(error.to_string()))?;
     match verb {
         "hold" => {

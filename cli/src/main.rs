@@ -1,5 +1,6 @@
-//! `faceid`: the operator's tool for tencent-faceid's PostgreSQL order
-//! store, configured by the `FACEID_*` variables `FaceId::from_env` reads
+//! `faceid`: the operator's tool for tencent-faceid's order store in
+//! PostgreSQL or MySQL/MariaDB (chosen by the URL's scheme), configured by
+//! the `FACEID_*` variables `FaceId::from_env` reads
 //! (`FACEID_DATABASE_URL`, `FACEID_DATABASE_SCHEMA`, `FACEID_APP_ID`, the
 //! pool's bounds). Run `faceid help` for its commands.
 
@@ -8,6 +9,7 @@ mod error;
 mod export;
 mod lifecycle;
 mod schema;
+mod store;
 mod time;
 
 use std::process::ExitCode;
@@ -16,16 +18,18 @@ use config::Config;
 use error::CliError;
 use tencent_faceid::Report;
 
-const HELP: &str = "faceid: the PostgreSQL order store of tencent-faceid, from the command line
+const HELP: &str = "faceid: the order store of tencent-faceid (PostgreSQL, MySQL or MariaDB), from the command line
 
-Configured by the variables of FaceId::from_env: FACEID_DATABASE_URL (required),
-FACEID_DATABASE_SCHEMA (default faceid), FACEID_APP_ID (the app whose orders to read;
-every command but migrate), FACEID_DATABASE_ACQUIRE_TIMEOUT_MS and the other bounds.
+Configured by the variables of FaceId::from_env: FACEID_DATABASE_URL (required; postgres://
+for PostgreSQL, mysql:// or mariadb:// for MySQL and MariaDB, naming the database),
+FACEID_DATABASE_SCHEMA (PostgreSQL only, default faceid), FACEID_APP_ID (the app whose orders
+to read; every command but migrate), FACEID_DATABASE_ACQUIRE_TIMEOUT_MS and the other bounds.
 
 Commands:
-  migrate                  bring the schema to this version (idempotent, safe on a live database)
-  migrate --print-sql      print the migration SQL with the schema filled in, for psql -1 -f
-  status                   schema version, pending orders, undelivered settlements
+  migrate                  bring the tables to this version (idempotent, safe on a live database)
+  migrate --print-sql      print the migration SQL with the schema (PostgreSQL) or the database
+                           (MySQL) filled in, for psql -1 -f FILE or mysql < FILE
+  status                   tables' version, pending orders, undelivered settlements
   settlements --since TIME [--until TIME] [--format csv|json]
                            the settlement log, oldest first (TIME: 2026-12-01 or
                            2026-12-01T08:00:00Z, UTC; --until defaults to now, --format to csv)
@@ -70,9 +74,10 @@ async fn run(args: &[String]) -> Result<(), CliError> {
             let export = export::Export::parse(options)?;
             export.run(&config()?.store().await?).await
         }
-        ["purge"] => lifecycle::purge(&config()?.store().await?).await,
+        ["purge"] => lifecycle::purge(config()?.store().await?.lifecycle()).await,
         [verb @ ("erase-user" | "hold" | "release"), user] => {
-            lifecycle::for_user(&config()?.store().await?, verb, user).await
+            let store = config()?.store().await?;
+            lifecycle::for_user(store.lifecycle(), verb, user).await
         }
         [verb @ ("erase-user" | "hold" | "release")] => Err(CliError::Usage(format!(
             "`faceid {verb}` needs the user id: faceid {verb} USER"

@@ -1,37 +1,36 @@
-//! `migrate` and `status`: the schema, and the work waiting in it.
-
-use tencent_faceid::orders::postgres_migration_sql;
+//! `migrate` and `status`: the tables, and the work waiting in them.
 
 use crate::config::Config;
 use crate::error::CliError;
 
-/// Prints the migration SQL with the schema filled in.
+/// Prints the migration SQL with the schema (PostgreSQL) or the database
+/// (MySQL) filled in.
 pub fn print_sql(config: &Config) -> Result<(), CliError> {
-    print!("{}", postgres_migration_sql(config.schema())?);
+    print!("{}", config.migration_sql()?);
     Ok(())
 }
 
-/// Brings the schema to this crate's version.
+/// Brings the tables to this crate's version.
 pub async fn migrate(config: &Config) -> Result<(), CliError> {
-    // The schema is shared by every app id: migrating needs none.
+    // The tables are shared by every app id: migrating needs none.
     let builder = config.builder(config.app_id().unwrap_or_default()).await?;
     let ran = builder.migrate().await?;
     let status = builder.status().await?;
     println!(
-        "schema {}: {ran} migration(s) ran, now at version {}",
-        config.schema(),
+        "{}: {ran} migration(s) ran, now at version {}",
+        config.location(),
         status.version
     );
     Ok(())
 }
 
-/// Prints the schema's version and the app's backlog.
+/// Prints the tables' version and the app's backlog.
 pub async fn status(config: &Config) -> Result<(), CliError> {
     let app_id = config.app_id()?;
     let status = config.builder(app_id).await?.status().await?;
     println!(
-        "schema {}: version {} (this faceid needs {})",
-        config.schema(),
+        "{}: version {} (this faceid needs {})",
+        config.location(),
         status.version,
         status.expected
     );
@@ -43,8 +42,9 @@ pub async fn status(config: &Config) -> Result<(), CliError> {
                 "  undelivered settlements: {}",
                 backlog.undelivered_settlements
             );
+            // The ticket pair's age: the shared tickets tables will say it here.
             println!(
-                "  ticket pair age: not kept in PostgreSQL (each server keeps its own, or Redis with FACEID_REDIS_URL)"
+                "  ticket pair age: not kept in the database (each server keeps its own, or Redis with FACEID_REDIS_URL)"
             );
         }
         None if status.version < status.expected => println!("run `faceid migrate`"),

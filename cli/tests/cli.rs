@@ -1,14 +1,19 @@
 //! `faceid` end to end: the binary run as an operator runs it, configured
-//! by the `FACEID_*` variables, against the tests' PostgreSQL (found or
-//! started by faceid-test-support), each test in a schema of its own.
+//! by the `FACEID_*` variables, against the tests' PostgreSQL and MySQL
+//! (found or started by faceid-test-support), each test in a schema or a
+//! database of its own, removed at its end. Every scenario is one body run
+//! on both.
 
-use std::process::{Command, Output};
-use std::time::{Duration, SystemTime};
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
-use faceid_test_support::postgres::{self, Schema};
+use faceid_test_support::mysql;
+use faceid_test_support::postgres;
 use faceid_test_support::random_alphanumeric;
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{Claim, OrderStore, PendingOrder, PostgresOrderStore, postgres_pool};
+use tencent_faceid_mysql::{MySqlOrderStore, mysql_pool};
 
 const APP_ID: &str = "appId001";
 
@@ -37,18 +42,179 @@ fn failed(output: Output) -> String {
     String::from_utf8(output.stderr).expect("UTF-8")
 }
 
-/// A schema name no test used, not created.
-fn fresh_schema() -> String {
+/// A schema or database name no test used, not created.
+fn fresh_name() -> String {
     format!("faceid_cli_{}", random_alphanumeric(12).to_lowercase())
 }
 
-async fn drop_schema(url: &str, schema: &str) {
-    let pool = postgres_pool(url).await.unwrap();
-    let drop = format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
-    tencent_faceid::sqlx::query(&drop)
-        .execute(&pool)
-        .await
-        .unwrap();
+/// The store's tables in one test, on one backend: a PostgreSQL schema or
+/// a MySQL database of the test's own.
+enum Place {
+    Postgres {
+        url: &'static str,
+        schema: String,
+    },
+    MySql {
+        server: &'static str,
+        database: String,
+    },
+}
+
+impl Place {
+    /// A fresh place, nothing of it made yet; `None` (after a loud
+    /// `SKIPPED`) when the backend is not there.
+    fn fresh(mysql: bool) -> Option<Self> {
+        Some(if mysql {
+            Self::MySql {
+                server: mysql::url()?,
+                database: fresh_name(),
+            }
+        } else {
+            Self::Postgres {
+                url: postgres::url()?,
+                schema: fresh_name(),
+            }
+        })
+    }
+
+    /// The URL of the place's database.
+    fn url(&self) -> String {
+        match self {
+            Self::Postgres { url, .. } => (*url).to_owned(),
+            Self::MySql { server, database } => {
+                let mut url = url::Url::parse(server).expect("a MySQL URL");
+                url.set_path(database);
+                url.to_string()
+            }
+        }
+    }
+
+    /// The schema's or database's name.
+    fn name(&self) -> &str {
+        match self {
+            Self::Postgres { schema, .. } => schema,
+            Self::MySql { database, .. } => database,
+        }
+    }
+
+    /// Runs `faceid args` pointed here, for `APP_ID`.
+    fn faceid(&self, args: &[&str]) -> Output {
+        let url = self.url();
+        let mut vars = vec![("FACEID_APP_ID", APP_ID), ("FACEID_DATABASE_URL", &url)];
+        if let Self::Postgres { schema, .. } = self {
+            vars.push(("FACEID_DATABASE_SCHEMA", schema));
+        }
+        faceid(&vars, args)
+    }
+
+    /// Makes the MySQL database (a PostgreSQL schema is made by the
+    /// migration).
+    async fn create(&self) {
+        if let Self::MySql { server, database } = self {
+            let admin = mysql_pool(server).await.unwrap();
+            let create = format!("CREATE DATABASE `{database}`");
+            tencent_faceid_mysql::sqlx::query(&create)
+                .execute(&admin)
+                .await
+                .unwrap();
+        }
+    }
+
+    /// Runs `script` as a DBA would: `psql -1 -f`, or `mysql <`.
+    fn run_script(&self, script: &str) {
+        match self {
+            Self::Postgres { url, .. } => {
+                let mut psql = Command::new("psql");
+                psql.args([
+                    "--no-psqlrc",
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "-1",
+                    "-q",
+                    "-f",
+                    "-",
+                    url,
+                ]);
+                // The second run's "already exists, skipping" notices.
+                psql.env("PGOPTIONS", "-c client_min_messages=warning");
+                client(psql, script);
+            }
+            Self::MySql { server, .. } => mysql_client(server, script),
+        }
+    }
+
+    /// The store of `APP_ID` here, migrated.
+    async fn store(&self) -> Box<dyn OrderStore> {
+        self.create().await;
+        match self {
+            Self::Postgres { url, schema } => {
+                let pool = postgres_pool(url).await.unwrap();
+                let builder = PostgresOrderStore::builder(pool, APP_ID).schema(schema);
+                builder.migrate().await.unwrap();
+                Box::new(builder.build().await.unwrap())
+            }
+            Self::MySql { .. } => {
+                let pool = mysql_pool(&self.url()).await.unwrap();
+                let builder = MySqlOrderStore::builder(pool, APP_ID);
+                builder.migrate().await.unwrap();
+                Box::new(builder.build().await.unwrap())
+            }
+        }
+    }
+
+    /// Removes the place and everything in it.
+    async fn drop(self) {
+        match self {
+            Self::Postgres { url, schema } => {
+                let pool = postgres_pool(url).await.unwrap();
+                let drop = format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
+                tencent_faceid::sqlx::query(&drop)
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+            }
+            Self::MySql { server, database } => {
+                let admin = mysql_pool(server).await.unwrap();
+                let drop = format!("DROP DATABASE IF EXISTS `{database}`");
+                tencent_faceid_mysql::sqlx::query(&drop)
+                    .execute(&admin)
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+}
+
+/// Runs the `mysql` client on `script` against the server of `url`
+/// (`mysql://user[:password]@host:port/…`): `mysql < file`.
+fn mysql_client(url: &str, script: &str) {
+    let url = url::Url::parse(url).expect("a MySQL URL");
+    let mut mysql = Command::new("mysql");
+    mysql
+        .arg("--no-defaults")
+        .arg(format!("--host={}", url.host_str().unwrap_or("127.0.0.1")))
+        .arg(format!("--port={}", url.port().unwrap_or(3306)))
+        .arg(format!("--user={}", url.username()));
+    if let Some(password) = url.password() {
+        mysql.env("MYSQL_PWD", password);
+    }
+    client(mysql, script);
+}
+
+/// Runs the database client `command` with `script` on its stdin, and
+/// checks that it succeeded.
+fn client(mut command: Command, script: &str) {
+    let mut client = command
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|error| {
+            panic!("{command:?} runs (Debian postgresql-client, mariadb-client): {error}")
+        });
+    let mut stdin = client.stdin.take().expect("its stdin");
+    stdin.write_all(script.as_bytes()).unwrap();
+    drop(stdin);
+    let status = client.wait().unwrap();
+    assert!(status.success(), "{command:?} < script failed: {status}");
 }
 
 #[test]
@@ -56,66 +222,92 @@ fn postgres_is_available() {
     postgres::require();
 }
 
-#[tokio::test]
-async fn migrate_brings_a_new_schema_to_the_version_and_print_sql_does_the_same() {
-    let Some(url) = postgres::url() else {
+#[test]
+fn mysql_is_available() {
+    mysql::require();
+}
+
+/// The number after `before` in `text`.
+fn number_after(text: &str, before: &str) -> i32 {
+    let (_, rest) = text.split_once(before).expect(before);
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().expect("a number")
+}
+
+/// `migrate` brings new tables to the version `status` says this faceid
+/// needs, once.
+async fn migrate_brings_new_tables_to_the_version(mysql: bool) {
+    let Some(place) = Place::fresh(mysql) else {
         return;
     };
-    let schema = fresh_schema();
-    let vars = [
-        ("FACEID_DATABASE_URL", url),
-        ("FACEID_DATABASE_SCHEMA", schema.as_str()),
-        ("FACEID_APP_ID", APP_ID),
-    ];
-    let before = ok(faceid(&vars, &["status"]));
+    place.create().await;
+    let before = ok(place.faceid(&["status"]));
     assert!(before.contains("version 0"), "{before}");
     assert!(before.contains("run `faceid migrate`"), "{before}");
+    let expected = number_after(&before, "this faceid needs ");
+    assert!(expected >= 1, "{before}");
 
-    let migrated = ok(faceid(&vars, &["migrate"]));
-    assert!(
-        migrated.contains("2 migration(s) ran, now at version 2"),
-        "{migrated}"
-    );
-    let again = ok(faceid(&vars, &["migrate"]));
+    let migrated = ok(place.faceid(&["migrate"]));
+    let ran = format!("{expected} migration(s) ran, now at version {expected}");
+    assert!(migrated.contains(&ran), "{migrated}");
+    let again = ok(place.faceid(&["migrate"]));
     assert!(again.contains("0 migration(s) ran"), "{again}");
-    let status = ok(faceid(&vars, &["status"]));
+    let status = ok(place.faceid(&["status"]));
     assert!(status.contains("pending orders: 0"), "{status}");
-
-    // The printed SQL, run as psql would (twice: it is idempotent), makes
-    // a schema the store starts on.
-    let printed = fresh_schema();
-    let print_vars = [
-        ("FACEID_DATABASE_URL", url),
-        ("FACEID_DATABASE_SCHEMA", printed.as_str()),
-    ];
-    let sql = ok(faceid(&print_vars, &["migrate", "--print-sql"]));
-    assert!(!sql.contains("{schema}"));
-    assert!(sql.contains(&format!("\"{printed}\".orders")));
-    let pool = postgres_pool(url).await.unwrap();
-    for _ in 0..2 {
-        tencent_faceid::sqlx::raw_sql(&sql)
-            .execute(&pool)
-            .await
-            .unwrap();
-    }
-    let store = PostgresOrderStore::builder(pool, APP_ID).schema(&printed);
-    assert_eq!(store.status().await.unwrap().version, 2);
-    store
-        .build()
-        .await
-        .expect("the printed SQL migrated the schema");
-
-    drop_schema(url, &schema).await;
-    drop_schema(url, &printed).await;
+    place.drop().await;
 }
 
 #[tokio::test]
-async fn status_settlements_and_the_lifecycle_verbs_read_and_change_the_store() {
-    let Some(url) = postgres::url() else {
+async fn migrate_brings_a_new_postgres_schema_to_the_version() {
+    migrate_brings_new_tables_to_the_version(false).await;
+}
+
+#[tokio::test]
+async fn migrate_brings_a_new_mysql_database_to_the_version() {
+    migrate_brings_new_tables_to_the_version(true).await;
+}
+
+/// The printed SQL, run by the database's own client twice (it is
+/// idempotent), makes the schema or database, tables the store starts on.
+async fn print_sql_run_twice_makes_tables_the_store_starts_on(mysql: bool) {
+    let Some(place) = Place::fresh(mysql) else {
         return;
     };
-    let schema = Schema::new().await.unwrap();
-    let store = schema.store(APP_ID).await;
+    let sql = ok(place.faceid(&["migrate", "--print-sql"]));
+    assert!(
+        !sql.contains("{schema}") && !sql.contains("{prefix}"),
+        "{sql}"
+    );
+    assert!(sql.contains(place.name()), "{sql}");
+    for _ in 0..2 {
+        place.run_script(&sql);
+    }
+    let status = ok(place.faceid(&["status"]));
+    let expected = number_after(&status, "this faceid needs ");
+    assert!(status.contains(&format!("version {expected} ")), "{status}");
+    assert!(status.contains("pending orders: 0"), "{status}");
+    // The store starts on them (purge builds it, checking its tables).
+    ok(place.faceid(&["purge"]));
+    place.drop().await;
+}
+
+#[tokio::test]
+async fn print_sql_run_by_psql_twice_makes_a_schema_the_store_starts_on() {
+    print_sql_run_twice_makes_tables_the_store_starts_on(false).await;
+}
+
+#[tokio::test]
+async fn print_sql_run_by_the_mysql_client_twice_makes_a_database_the_store_starts_on() {
+    print_sql_run_twice_makes_tables_the_store_starts_on(true).await;
+}
+
+/// `status`, `settlements` and the lifecycle verbs on a store with two
+/// settled orders and a pending one.
+async fn the_commands_read_and_change_the_store(mysql: bool) {
+    let Some(place) = Place::fresh(mysql) else {
+        return;
+    };
+    let store = place.store().await;
     let ttl = Duration::from_secs(1800);
     let records = [
         r#"{"state":"passed","code":null,"by":"callback","at":1700000000000}"#,
@@ -133,63 +325,64 @@ async fn status_settlements_and_the_lifecycle_verbs_read_and_change_the_store() 
             store.consume_claim(&order_no, &claim).await.unwrap();
         }
     }
-    let vars = [
-        ("FACEID_DATABASE_URL", url),
-        ("FACEID_DATABASE_SCHEMA", schema.name.as_str()),
-        ("FACEID_APP_ID", APP_ID),
-    ];
 
-    let status = ok(faceid(&vars, &["status"]));
+    let status = ok(place.faceid(&["status"]));
     assert!(status.contains("pending orders: 1"), "{status}");
     assert!(status.contains("undelivered settlements: 2"), "{status}");
 
+    let header = "order_no,user_id,state,code,settled_by,settled_at,delivered_at,idempotency_key";
     let since = ["settlements", "--since", "2023-11-14T22:13:20Z"];
-    let csv = ok(faceid(&vars, &since));
+    let csv = ok(place.faceid(&since));
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines,
         [
-            "order_no,user_id,state,code,settled_by,settled_at,delivered_at,idempotency_key",
+            header,
             "order0,user0,passed,,callback,2023-11-14T22:13:20.000Z,,faceid-settlement-appId001-order0",
             "order1,user1,failed,66660016,reconciler,2023-11-14T22:13:21.500Z,,faceid-settlement-appId001-order1",
         ]
     );
-    let json = ok(faceid(
-        &vars,
-        &[
-            "settlements",
-            "--since",
-            "2023-11-14",
-            "--until",
-            "2023-11-14T22:13:21Z",
-            "--format",
-            "json",
-        ],
-    ));
+    let json = ok(place.faceid(&[
+        "settlements",
+        "--since",
+        "2023-11-14",
+        "--until",
+        "2023-11-14T22:13:21Z",
+        "--format",
+        "json",
+    ]));
     let entries: serde_json::Value = serde_json::from_str(&json).unwrap();
     let entries = entries.as_array().unwrap();
     assert_eq!(entries.len(), 1, "--until is exclusive: {json}");
     assert_eq!(entries[0]["state"], "passed");
     assert_eq!(entries[0]["delivered_at"], serde_json::Value::Null);
-    let bad = failed(faceid(&vars, &["settlements", "--since", "yesterday"]));
+    let bad = failed(place.faceid(&["settlements", "--since", "yesterday"]));
     assert!(bad.contains("2026-12-01T08:00:00Z"), "{bad}");
 
     // A user under a legal hold is not erased; released, they are.
-    ok(faceid(&vars, &["hold", "user0"]));
-    let held = failed(faceid(&vars, &["erase-user", "user0"]));
+    ok(place.faceid(&["hold", "user0"]));
+    let held = failed(place.faceid(&["erase-user", "user0"]));
     assert!(held.contains("legal hold"), "{held}");
-    ok(faceid(&vars, &["release", "user0"]));
-    let erased = ok(faceid(&vars, &["erase-user", "user0"]));
+    ok(place.faceid(&["release", "user0"]));
+    let erased = ok(place.faceid(&["erase-user", "user0"]));
     assert!(erased.contains("1 settlement(s) removed"), "{erased}");
-    let after = store
-        .settlements(SystemTime::UNIX_EPOCH, SystemTime::now(), 10)
-        .await
-        .unwrap();
-    assert_eq!(after.len(), 1, "user1's settlement is kept: {after:?}");
+    let after = ok(place.faceid(&["settlements", "--since", "2023-11-14"]));
+    let orders: Vec<&str> = after.lines().skip(1).map(|line| &line[..6]).collect();
+    assert_eq!(orders, ["order1"], "user1's settlement is kept: {after}");
 
-    let purged = ok(faceid(&vars, &["purge"]));
+    let purged = ok(place.faceid(&["purge"]));
     assert!(purged.contains("settlement_log: 0 purged"), "{purged}");
-    schema.drop().await;
+    place.drop().await;
+}
+
+#[tokio::test]
+async fn the_commands_read_and_change_a_postgres_store() {
+    the_commands_read_and_change_the_store(false).await;
+}
+
+#[tokio::test]
+async fn the_commands_read_and_change_a_mysql_store() {
+    the_commands_read_and_change_the_store(true).await;
 }
 
 #[test]
@@ -204,6 +397,20 @@ fn a_missing_variable_or_command_says_what_to_do() {
         &["migrat"],
     ));
     assert!(unknown.contains("`migrat` is not a command"), "{unknown}");
+    let scheme = failed(faceid(
+        &[("FACEID_DATABASE_URL", "sqlite://faceid.db")],
+        &["status"],
+    ));
+    assert!(scheme.contains("postgres://, mysql://"), "{scheme}");
+    let schema = failed(faceid(
+        &[
+            ("FACEID_DATABASE_URL", "mysql://root@127.0.0.1/app"),
+            ("FACEID_DATABASE_SCHEMA", "faceid"),
+        ],
+        &["migrate", "--print-sql"],
+    ));
+    assert!(schema.contains("for MySQL, unset it"), "{schema}");
     let help = ok(faceid(&[], &["help"]));
     assert!(help.contains("settlements --since TIME"), "{help}");
+    assert!(help.contains("mysql < FILE"), "{help}");
 }

@@ -74,6 +74,8 @@ fn routes(config: &mut web::ServiceConfig, face_id: &FaceId) {
         // A GET verified by the extractor; 405 with `Allow: GET` otherwise.
         .service(face_id.callback_resource("/face/callback", callback))
         .route("/sessions", web::get().to(sessions_page))
+        // 200 when ready, 503 otherwise: a Kubernetes readiness probe.
+        .service(face_id.health_resource("/ready"))
         .route(
             "/sessions.json",
             web::get().to(|| async {

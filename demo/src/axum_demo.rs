@@ -68,6 +68,8 @@ pub async fn demo_with(public_url: Url, options: Options) -> Result<Demo, BoxErr
             .route(&format!("{base}wechat/result"), post(wechat_result))
             .route(&format!("{base}sessions"), get(sessions_page))
             .route(&format!("{base}sessions.json"), get(sessions_json))
+            // 200 when ready, 503 otherwise: a Kubernetes readiness probe.
+            .route(&format!("{base}ready"), face_id.health_route())
             .route(
                 &format!("{base}metrics"),
                 get(|| async { sessions::metrics() }),

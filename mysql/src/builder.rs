@@ -5,9 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::mysql::MySqlPool;
+use tencent_faceid::orders::StoreStatus;
 
 use crate::migrate::{self, checked};
 use crate::statements::Statements;
+use crate::status;
 use crate::{DueLeases, MySqlOrderStore, MySqlStoreError};
 
 /// Configures a [`MySqlOrderStore`]; made by [`MySqlOrderStore::builder`].
@@ -77,15 +79,26 @@ impl MySqlOrderStoreBuilder {
     /// `GET_LOCK`, takes them in turn). Run it at deployment, with a user
     /// that may create tables: [`build`](Self::build) never does.
     ///
-    /// The SQL is plain and shipped in the crate (`src/sql/*.sql`), for a
-    /// DBA who rather runs it by hand (replace `{prefix}`, and record the
-    /// version in `<prefix>schema_version`).
+    /// The SQL is plain and shipped in the crate (`src/sql/*.sql`); a DBA
+    /// who rather runs it by hand gets it whole, names filled in, from
+    /// [`mysql_migration_sql`](crate::mysql_migration_sql) (`faceid migrate
+    /// --print-sql`).
     ///
     /// # Errors
     /// [`MySqlStoreError::InvalidPrefix`], [`MySqlStoreError::SchemaNewer`],
     /// [`MySqlStoreError::Database`].
     pub async fn migrate(&self) -> Result<usize, MySqlStoreError> {
         migrate::migrate(&self.pool, &self.prefix).await
+    }
+
+    /// The tables' version and, when it is this crate's, the work waiting
+    /// for this app id: pending orders and undelivered settlements (what
+    /// `faceid status` shows). Works on tables not migrated yet.
+    ///
+    /// # Errors
+    /// [`MySqlStoreError::InvalidPrefix`], [`MySqlStoreError::Database`].
+    pub async fn status(&self) -> Result<StoreStatus, MySqlStoreError> {
+        status::status(&self.pool, &self.prefix, &self.app_id).await
     }
 
     /// Builds the store, after checking that its tables are there and at

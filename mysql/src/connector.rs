@@ -5,10 +5,11 @@ use std::error::Error;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use sqlx::mysql::MySqlConnectOptions;
 use tencent_faceid::facade::{DatabaseConnector, DatabaseSettings};
 use tencent_faceid::orders::SettlementStore;
 
-use crate::{MySqlOrderStore, MySqlStoreError, PoolBounds};
+use crate::{MySqlOrderStore, MySqlOrderStoreBuilder, MySqlStoreError, PoolBounds};
 
 /// Opens a [`MySqlOrderStore`] for the facade, from a `mysql://` (or
 /// `mariadb://`) URL and the `FACEID_DATABASE_*` settings: the pool's
@@ -32,19 +33,22 @@ use crate::{MySqlOrderStore, MySqlStoreError, PoolBounds};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MySqlConnector;
 
-#[async_trait]
-impl DatabaseConnector for MySqlConnector {
-    fn schemes(&self) -> &'static [&'static str] {
-        &["mysql", "mariadb"]
-    }
-
-    async fn connect(
-        &self,
+impl MySqlConnector {
+    /// The builder of the store [`connect`](DatabaseConnector::connect)
+    /// opens, on a pool connected as `settings` say, before its tables are
+    /// checked: for a tool that migrates them or asks their
+    /// [`status`](MySqlOrderStoreBuilder::status) (`faceid`).
+    ///
+    /// # Errors
+    /// [`MySqlStoreError::SchemaVariable`] when `settings` name a schema
+    /// (a PostgreSQL notion), [`MySqlStoreError::Database`] when the
+    /// database cannot be reached.
+    pub async fn builder(
         settings: &DatabaseSettings,
         app_id: &str,
-    ) -> Result<Arc<dyn SettlementStore>, Box<dyn Error + Send + Sync>> {
+    ) -> Result<MySqlOrderStoreBuilder, MySqlStoreError> {
         if settings.schema.is_some() {
-            return Err(MySqlStoreError::SchemaVariable.into());
+            return Err(MySqlStoreError::SchemaVariable);
         }
         let mut bounds = PoolBounds::new();
         if let Some(max) = settings.max_connections {
@@ -56,16 +60,42 @@ impl DatabaseConnector for MySqlConnector {
         if let Some(timeout) = settings.statement_timeout {
             bounds = bounds.lock_wait_timeout(timeout);
         }
-        // sqlx knows the scheme mysql:// only.
-        let url = match settings.url().strip_prefix("mariadb://") {
+        let pool = bounds.connect(&Self::sqlx_url(settings)).await?;
+        let store = MySqlOrderStore::builder(pool, app_id);
+        Ok(match settings.timeout {
+            Some(timeout) => store.timeout(timeout),
+            None => store,
+        })
+    }
+
+    /// The database of `settings`' URL (`mysql://user@host/database`), if
+    /// it names one.
+    pub fn database(settings: &DatabaseSettings) -> Option<String> {
+        let options: MySqlConnectOptions = Self::sqlx_url(settings).parse().ok()?;
+        options.get_database().map(str::to_owned)
+    }
+
+    /// `settings`' URL as sqlx reads it: it knows the scheme mysql:// only.
+    fn sqlx_url(settings: &DatabaseSettings) -> String {
+        match settings.url().strip_prefix("mariadb://") {
             Some(rest) => format!("mysql://{rest}"),
             None => settings.url().to_owned(),
-        };
-        let pool = bounds.connect(&url).await?;
-        let mut store = MySqlOrderStore::builder(pool, app_id);
-        if let Some(timeout) = settings.timeout {
-            store = store.timeout(timeout);
         }
+    }
+}
+
+#[async_trait]
+impl DatabaseConnector for MySqlConnector {
+    fn schemes(&self) -> &'static [&'static str] {
+        &["mysql", "mariadb"]
+    }
+
+    async fn connect(
+        &self,
+        settings: &DatabaseSettings,
+        app_id: &str,
+    ) -> Result<Arc<dyn SettlementStore>, Box<dyn Error + Send + Sync>> {
+        let store = Self::builder(settings, app_id).await?;
         Ok(Arc::new(store.build().await?))
     }
 }

@@ -56,17 +56,23 @@ mod migrate;
 mod pool;
 mod sql_time;
 mod statements;
+mod status;
 
 pub use builder::MySqlOrderStoreBuilder;
 pub use connector::MySqlConnector;
 pub use due::DueLeases;
 pub use error::MySqlStoreError;
-pub use log::LoggedSettlement;
+pub use migrate::mysql_migration_sql;
 pub use pool::{PoolBounds, mysql_pool};
 /// The `sqlx` crate this one is built with: make a pool of your own
 /// (`sqlx::MySqlPool`, `sqlx::mysql::MySqlPoolOptions`) with the same
 /// version.
 pub use sqlx;
+/// What [`MySqlOrderStore::settlements`] and
+/// [`MySqlOrderStoreBuilder::status`] answer: the types of every durable
+/// store, the PostgreSQL one's too.
+#[doc(no_inline)]
+pub use tencent_faceid::orders::{Backlog, LoggedSettlement, StoreStatus};
 
 use bounded::bounded;
 use statements::Statements;
@@ -339,5 +345,13 @@ impl OrderStore for MySqlOrderStore {
                 binding: Self::binding_of(order_no, binding)?,
             },
         })
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        bounded(self.timeout, "ping", || async {
+            Ok(sqlx::query("SELECT 1").execute(&self.pool).await?)
+        })
+        .await?;
+        Ok(())
     }
 }

@@ -4,32 +4,10 @@ use std::time::SystemTime;
 
 use sqlx::Row;
 use tencent_faceid::ids::{OrderNo, UserId};
+use tencent_faceid::orders::LoggedSettlement;
 use tencent_faceid::vendor::ResultCode;
 
 use crate::{MySqlOrderStore, MySqlStoreError, bounded, millis, optional_text, text, time_of};
-
-/// One entry of the settlement log, as [`MySqlOrderStore::settlements`]
-/// lists them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct LoggedSettlement {
-    /// The order.
-    pub order_no: OrderNo,
-    /// The user the session was started for.
-    pub user_id: UserId,
-    /// `passed`, `failed` or `abandoned`.
-    pub state: Option<String>,
-    /// The vendor's code of a failed verification.
-    pub code: Option<ResultCode>,
-    /// `callback` or `reconciler`.
-    pub settled_by: Option<String>,
-    /// When it was settled, to the millisecond.
-    pub settled_at: SystemTime,
-    /// `Settlement::idempotency_key`.
-    pub idempotency_key: String,
-    /// When the `on_settled` hook took it; `None` while undelivered.
-    pub delivered_at: Option<SystemTime>,
-}
 
 impl MySqlOrderStore {
     /// This app's settlements made at `from` or later and before `until`,
@@ -66,18 +44,17 @@ impl MySqlOrderStore {
                 let order_no = text(row, 0)?;
                 let corrupt = |reason| Self::corrupt(order_no, reason);
                 let delivered: Option<i64> = row.try_get(7)?;
-                Ok(LoggedSettlement {
-                    order_no: OrderNo::new(order_no)
-                        .map_err(|_| corrupt("an invalid order number"))?,
-                    user_id: UserId::new(text(row, 1)?)
-                        .map_err(|_| corrupt("an invalid user id"))?,
-                    state: optional_text(row, 2)?.map(str::to_owned),
-                    code: optional_text(row, 3)?.map(ResultCode::from_code),
-                    settled_by: optional_text(row, 4)?.map(str::to_owned),
-                    settled_at: time_of(row.try_get(5)?),
-                    idempotency_key: text(row, 6)?.to_owned(),
-                    delivered_at: delivered.map(time_of),
-                })
+                let mut entry = LoggedSettlement::new(
+                    OrderNo::new(order_no).map_err(|_| corrupt("an invalid order number"))?,
+                    UserId::new(text(row, 1)?).map_err(|_| corrupt("an invalid user id"))?,
+                    time_of(row.try_get(5)?),
+                    text(row, 6)?.to_owned(),
+                );
+                entry.state = optional_text(row, 2)?.map(str::to_owned);
+                entry.code = optional_text(row, 3)?.map(ResultCode::from_code);
+                entry.settled_by = optional_text(row, 4)?.map(str::to_owned);
+                entry.delivered_at = delivered.map(time_of);
+                Ok(entry)
             })
             .collect()
     }

@@ -46,6 +46,63 @@ fn statements(sql: &str) -> impl Iterator<Item = String> + '_ {
         .filter(|statement| !statement.trim().is_empty())
 }
 
+/// The table of the versions applied to the tables of `prefix`.
+fn version_table(prefix: &str) -> String {
+    format!(
+        "CREATE TABLE IF NOT EXISTS `{prefix}schema_version` ( \
+           version INT NOT NULL PRIMARY KEY, \
+           applied_at BIGINT NOT NULL \
+         ) ENGINE = InnoDB"
+    )
+}
+
+/// Records that the tables of `prefix` are at `version` (unless they are).
+fn record(prefix: &str, version: i32) -> String {
+    format!(
+        "INSERT IGNORE INTO `{prefix}schema_version` (version, applied_at) \
+         VALUES ({version}, {NOW_MS})"
+    )
+}
+
+/// The whole migration of the tables of `prefix` in `database` as one
+/// SQL script, the names filled in, for a DBA who runs it by hand
+/// (`mysql < file`): the database if need be, the `schema_version` table,
+/// then every migration's statements, each recording its version. Every
+/// statement is written to be run again (`IF NOT EXISTS`), so running the
+/// script again changes nothing;
+/// [`MySqlOrderStoreBuilder::migrate`](crate::MySqlOrderStoreBuilder::migrate)
+/// does the same under a named lock.
+///
+/// ```
+/// let sql = tencent_faceid_mysql::mysql_migration_sql("app", "faceid_")?;
+/// assert!(sql.contains("USE `app`;"));
+/// assert!(sql.contains("CREATE TABLE IF NOT EXISTS `faceid_orders`"));
+/// assert!(!sql.contains("{prefix}"));
+/// # Ok::<(), tencent_faceid_mysql::MySqlStoreError>(())
+/// ```
+///
+/// # Errors
+/// [`MySqlStoreError::InvalidPrefix`].
+pub fn mysql_migration_sql(database: &str, prefix: &str) -> Result<String, MySqlStoreError> {
+    let prefix = checked(prefix)?;
+    let database = database.replace('`', "``");
+    let mut script = format!(
+        "-- tencent-faceid-mysql MySqlOrderStore, table prefix {prefix}, version {VERSION}.\n\
+         CREATE DATABASE IF NOT EXISTS `{database}`;\n\
+         USE `{database}`;\n\
+         {};\n",
+        version_table(prefix)
+    );
+    for (version, sql) in (1..).zip(MIGRATIONS) {
+        script.push_str(&format!("\n-- Version {version}.\n"));
+        for statement in statements(&sql.replace("{prefix}", prefix)) {
+            script.push_str(&format!("{};\n", statement.trim()));
+        }
+        script.push_str(&format!("{};\n", record(prefix, version)));
+    }
+    Ok(script)
+}
+
 /// Brings the tables of `prefix` to [`VERSION`], creating them if need be;
 /// answers how many migrations ran. Concurrent calls (instances starting
 /// together) run one after the other, under a named lock (`GET_LOCK`).
@@ -79,13 +136,9 @@ async fn migrate_locked(
     connection: &mut MySqlConnection,
     prefix: &str,
 ) -> Result<usize, MySqlStoreError> {
-    let setup = format!(
-        "CREATE TABLE IF NOT EXISTS `{prefix}schema_version` ( \
-           version INT NOT NULL PRIMARY KEY, \
-           applied_at BIGINT NOT NULL \
-         ) ENGINE = InnoDB"
-    );
-    sqlx::query(&setup).execute(&mut *connection).await?;
+    sqlx::query(&version_table(prefix))
+        .execute(&mut *connection)
+        .await?;
     let found = current(connection, prefix).await?;
     if found > VERSION {
         return Err(newer(prefix, found));
@@ -99,11 +152,7 @@ async fn migrate_locked(
         for statement in statements(&sql) {
             sqlx::query(&statement).execute(&mut *connection).await?;
         }
-        let record = format!(
-            "INSERT INTO `{prefix}schema_version` (version, applied_at) VALUES (?, {NOW_MS})"
-        );
-        sqlx::query(&record)
-            .bind(version)
+        sqlx::query(&record(prefix, version))
             .execute(&mut *connection)
             .await?;
         tracing::info!(prefix, version, "migrated the MySQL order store");
@@ -112,22 +161,26 @@ async fn migrate_locked(
     Ok(ran)
 }
 
-/// Checks that the tables of `prefix` are at [`VERSION`].
-pub(crate) async fn check(pool: &MySqlPool, prefix: &str) -> Result<(), MySqlStoreError> {
+/// The version of the tables of `prefix`: 0 when there are none.
+pub(crate) async fn version(pool: &MySqlPool, prefix: &str) -> Result<i32, MySqlStoreError> {
     let prefix = checked(prefix)?;
     let mut connection = pool.acquire().await?;
-    let found = match current(&mut connection, prefix).await {
+    match current(&mut connection, prefix).await {
         // ER_NO_SUCH_TABLE
         Err(MySqlStoreError::Database(sqlx::Error::Database(error)))
             if error
                 .try_downcast_ref::<MySqlDatabaseError>()
                 .is_some_and(|error| error.number() == 1146) =>
         {
-            0
+            Ok(0)
         }
-        other => other?,
-    };
-    match found {
+        other => other,
+    }
+}
+
+/// Checks that the tables of `prefix` are at [`VERSION`].
+pub(crate) async fn check(pool: &MySqlPool, prefix: &str) -> Result<(), MySqlStoreError> {
+    match version(pool, prefix).await? {
         // Version 1 is the first: older tables cannot exist yet.
         found if found < VERSION => Err(MySqlStoreError::SchemaMissing {
             prefix: prefix.to_owned(),

@@ -7,6 +7,7 @@ use url::Url;
 use super::FaceIdClient;
 use super::error::ClientError;
 use crate::clock::Clock;
+use crate::contact::ContactLog;
 use crate::secret::Secret;
 
 /// The vendor's base URL.
@@ -144,6 +145,7 @@ impl FaceIdClientBuilder {
             base_url,
             app_id: self.app_id,
             secret: self.secret,
+            contact: ContactLog::new(self.clock.clone()),
             clock: self.clock,
             max_body_bytes: self.max_body_bytes,
             #[cfg(feature = "emulator")]

@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::clock::Clock;
+use crate::contact::ContactLog;
 use crate::credentials::{AccessToken, Ticket};
 use crate::ids::{OrderNo, UserId};
 use crate::json;
@@ -32,6 +33,7 @@ mod builder;
 mod endpoint;
 mod error;
 
+pub use crate::contact::{VendorContact, VendorFailure};
 /// Why the vendor's answer (or an App SDK result) could not be decoded.
 pub use crate::json::DecodeError;
 pub use builder::{DEFAULT_BASE_URL, DEFAULT_MAX_BODY_BYTES, FaceIdClientBuilder};
@@ -56,6 +58,8 @@ pub struct FaceIdClient {
     secret: Secret,
     clock: Clock,
     max_body_bytes: usize,
+    /// When the vendor last answered and last failed, shared by clones.
+    contact: ContactLog,
     /// What this client keeps running: the emulator it came from.
     #[cfg(feature = "emulator")]
     _keeps_alive: Option<std::sync::Arc<dyn std::any::Any + Send + Sync>>,
@@ -90,6 +94,13 @@ impl FaceIdClient {
     /// The clock this client stamps expiries with.
     pub fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    /// When the vendor last answered this client (or a clone) and last
+    /// failed to, as the health report shows it
+    /// ([`FaceId::health`](crate::FaceId::health)).
+    pub fn contact(&self) -> VendorContact {
+        self.contact.snapshot()
     }
 
     /// This client, keeping `server` alive for as long as it (or a clone)
@@ -366,7 +377,8 @@ impl FaceIdClient {
         request: reqwest::RequestBuilder,
     ) -> Result<T, ClientError> {
         let fetch = self.fetch_unmeasured(endpoint, request);
-        crate::metrics::vendor_call(endpoint.name(), fetch, ClientError::outcome).await
+        crate::metrics::vendor_call(&self.contact, endpoint.name(), fetch, ClientError::outcome)
+            .await
     }
 
     async fn fetch_unmeasured<T: DeserializeOwned>(

@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::database::{DatabaseConnector, DatabaseSettings};
+use super::health::Readiness;
 use super::release::Release;
 use super::warm::{WarmUp, warm_up};
 use super::{FaceId, FaceIdError};
@@ -75,6 +76,7 @@ pub struct FaceIdBuilder {
     starter: Option<Configure<SessionStarterBuilder>>,
     verifier: Option<Configure<CallbackVerifierBuilder>>,
     warm_up: WarmUp,
+    readiness: Readiness,
 }
 
 /// What [`FaceIdBuilder::settle`], [`FaceIdBuilder::starter`] or
@@ -129,6 +131,7 @@ impl FaceIdBuilder {
             starter: None,
             verifier: None,
             warm_up: WarmUp::default(),
+            readiness: Readiness::default(),
         }
     }
 
@@ -544,6 +547,29 @@ impl FaceIdBuilder {
         self
     }
 
+    /// When [`FaceId::health`] calls the instance ready (default
+    /// [`Readiness::default`]).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), tencent_faceid::facade::FaceIdError> {
+    /// use std::time::Duration;
+    /// use tencent_faceid::facade::{Readiness, WarmUp};
+    /// use tencent_faceid::FaceId;
+    /// let face_id = FaceId::builder("appId001", "secret")
+    ///     .callback_url("https://shop.example/face/callback")
+    ///     .readiness(Readiness::default().max_store_latency(Duration::from_millis(300)))
+    ///     .warm_up(WarmUp::Off)
+    ///     .build()
+    ///     .await?;
+    /// assert!(face_id.health().await.ready, "a memory store, no vendor call yet");
+    /// # Ok(()) }
+    /// ```
+    pub fn readiness(mut self, readiness: Readiness) -> Self {
+        self.readiness = readiness;
+        self
+    }
+
     /// Allows the emulator in a release build (refused there by default,
     /// because it verifies anyone who presses "pass").
     pub fn allow_emulator_in_release(mut self, allow: bool) -> Self {
@@ -708,6 +734,7 @@ impl FaceIdBuilder {
             emulated: emulator.is_some() || shared_emulator,
             emulator,
             settler,
+            readiness: self.readiness,
         })
     }
 }

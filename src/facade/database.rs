@@ -94,6 +94,23 @@ impl DatabaseSettings {
             .map_or("", |(scheme, _)| scheme)
     }
 
+    /// The PostgreSQL pool's options these settings give (the bounds set,
+    /// the defaults for the others), as `from_env` opens the pool.
+    #[cfg(feature = "postgres")]
+    pub fn postgres_pool_options(&self) -> crate::orders::PostgresPoolOptions {
+        let mut options = crate::orders::PostgresPoolOptions::new();
+        if let Some(max) = self.max_connections {
+            options = options.max_connections(max);
+        }
+        if let Some(timeout) = self.acquire_timeout {
+            options = options.acquire_timeout(timeout);
+        }
+        if let Some(timeout) = self.statement_timeout {
+            options = options.statement_timeout(timeout);
+        }
+        options
+    }
+
     /// Whether this crate opens the URL itself (feature `postgres`).
     pub(super) fn is_postgres(&self) -> bool {
         matches!(self.scheme(), "postgres" | "postgresql")

@@ -256,8 +256,7 @@ impl FaceIdBuilder {
                 },
             });
         }
-        if let Some(url) = get(vars::DATABASE_URL) {
-            let settings = database_settings(url, &get)?;
+        if let Some(settings) = database_settings(get)? {
             builder = if settings.is_postgres() {
                 builder.postgres_from_env(settings)?
             } else {
@@ -271,16 +270,7 @@ impl FaceIdBuilder {
     /// The PostgreSQL store the settings describe.
     #[cfg(feature = "postgres")]
     fn postgres_from_env(self, settings: DatabaseSettings) -> Result<Self, FaceIdError> {
-        let mut options = crate::orders::PostgresPoolOptions::new();
-        if let Some(max) = settings.max_connections {
-            options = options.max_connections(max);
-        }
-        if let Some(timeout) = settings.acquire_timeout {
-            options = options.acquire_timeout(timeout);
-        }
-        if let Some(timeout) = settings.statement_timeout {
-            options = options.statement_timeout(timeout);
-        }
+        let options = settings.postgres_pool_options();
         let mut builder = self.postgres(settings.url()).postgres_pool_options(options);
         if let Some(timeout) = settings.timeout {
             builder = builder.postgres_timeout(timeout);
@@ -355,12 +345,28 @@ fn emulator_feature(enabled: bool, what: &'static str) -> Result<(), FaceIdError
     }
 }
 
-/// The settings the `FACEID_DATABASE_*` variables `get` finds, for the
-/// database at `url`.
-fn database_settings(
-    url: String,
-    get: &impl Fn(&str) -> Option<String>,
-) -> Result<DatabaseSettings, FaceIdError> {
+/// The database the `FACEID_DATABASE_*` variables `var` gives (the process
+/// environment in [`FaceIdBuilder::from_env`]), as `from_env` reads them:
+/// `None` when `FACEID_DATABASE_URL` is unset (or blank). For a tool that
+/// opens the same database as the service (`faceid`).
+///
+/// ```
+/// use tencent_faceid::facade::{database_settings, vars};
+/// let var = |name: &str| (name == vars::DATABASE_URL).then(|| "mysql://app@db/app".to_owned());
+/// let settings = database_settings(var)?.expect("a database");
+/// assert_eq!(settings.scheme(), "mysql");
+/// # Ok::<(), tencent_faceid::facade::FaceIdError>(())
+/// ```
+///
+/// # Errors
+/// [`FaceIdError::InvalidVariable`] for a bound that is not a whole number.
+pub fn database_settings(
+    var: impl Fn(&str) -> Option<String>,
+) -> Result<Option<DatabaseSettings>, FaceIdError> {
+    let get = |name: &str| var(name).filter(|value| !value.trim().is_empty());
+    let Some(url) = get(vars::DATABASE_URL) else {
+        return Ok(None);
+    };
     let number = |name: &'static str| {
         get(name)
             .map(|value| {
@@ -382,7 +388,7 @@ fn database_settings(
     settings.statement_timeout = millis(vars::DATABASE_STATEMENT_TIMEOUT_MS)?;
     settings.timeout = millis(vars::DATABASE_TIMEOUT_MS)?;
     settings.schema = get(vars::DATABASE_SCHEMA);
-    Ok(settings)
+    Ok(Some(settings))
 }
 
 #[cfg(test)]

@@ -50,6 +50,7 @@ mod builder;
 mod database;
 mod env;
 mod error;
+mod health;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod release;
@@ -58,8 +59,9 @@ mod warm;
 pub use builder::FaceIdBuilder;
 use builder::Vendor;
 pub use database::{DatabaseConnector, DatabaseSettings};
-pub use env::vars;
+pub use env::{database_settings, vars};
 pub use error::FaceIdError;
+pub use health::{HealthReport, Readiness, StoreHealth, TicketHealth};
 pub use warm::WarmUp;
 
 /// The vendor's record could not be fetched.
@@ -99,6 +101,8 @@ pub struct FaceId {
     emulated: bool,
     settler: Option<Settler>,
     callback_url: Option<url::Url>,
+    /// When [`FaceId::health`] calls the instance ready.
+    readiness: Readiness,
 }
 
 impl fmt::Debug for FaceId {

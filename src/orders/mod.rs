@@ -30,21 +30,25 @@ use crate::edition::Edition;
 use crate::ids::{OrderNo, UserId};
 
 mod lifecycle;
+mod logged_settlement;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "redis")]
 mod redis;
+mod store_status;
 
 pub use lifecycle::{Erased, Lifecycle, Purged, Retention};
+pub use logged_settlement::LoggedSettlement;
 pub use memory::{MemoryOrderStore, MemoryOrderStoreBuilder};
 #[cfg(feature = "postgres")]
 pub use postgres::{
-    Backlog, LoggedSettlement, PostgresOrderStore, PostgresOrderStoreBuilder, PostgresPoolOptions,
-    PostgresStoreError, StoreStatus, postgres_migration_sql, postgres_pool,
+    PostgresOrderStore, PostgresOrderStoreBuilder, PostgresPoolOptions, PostgresStoreError,
+    postgres_migration_sql, postgres_pool,
 };
 #[cfg(feature = "redis")]
 pub use redis::{RedisOrderStore, RedisOrderStoreBuilder};
+pub use store_status::{Backlog, StoreStatus};
 
 /// A session this server started and has not seen come back yet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -373,6 +377,26 @@ pub trait OrderStore: Send + Sync + 'static {
     async fn check_room(&self) -> Result<(), StoreError> {
         Ok(())
     }
+
+    /// Checks that the backend answers, with one cheap round trip within
+    /// the store's own time bound, for the
+    /// [health report](crate::FaceId::health): Redis `PING`, PostgreSQL
+    /// and MySQL `SELECT 1`. The default (a store in this process, as
+    /// [`MemoryOrderStore`]) answers at once.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] when the backend failed or did not answer
+    /// in time.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// use tencent_faceid::orders::{MemoryOrderStore, OrderStore};
+    /// assert!(MemoryOrderStore::new().ping().await.is_ok());
+    /// # });
+    /// ```
+    async fn ping(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// The optional power to settle orders and be reconciled: the settlement
@@ -496,6 +520,10 @@ impl<T: OrderStore + ?Sized> OrderStore for std::sync::Arc<T> {
 
     async fn check_room(&self) -> Result<(), StoreError> {
         (**self).check_room().await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        (**self).ping().await
     }
 }
 

@@ -273,6 +273,14 @@ impl Settler {
         &self.inner.wiring
     }
 
+    /// The due index's cut-off at `now`: orders started at or before it
+    /// are due for reconciliation ([`SettlerBuilder::reconcile_after`]
+    /// earlier).
+    pub(crate) fn reconcile_due(&self, now: SystemTime) -> SystemTime {
+        now.checked_sub(self.inner.reconcile_after)
+            .unwrap_or(SystemTime::UNIX_EPOCH)
+    }
+
     /// The claim a callback reporting `code` consumes its order with: it
     /// settles the order in the same step.
     pub(crate) fn callback_claim(

@@ -345,9 +345,7 @@ impl Reconciler {
     pub async fn run_once(&self) -> Result<Reconciled, StoreError> {
         let inner = &*self.inner;
         let settler = &inner.settler;
-        let now = settler.clock().now();
-        let after = settler.inner.reconcile_after;
-        let due = now.checked_sub(after).unwrap_or(SystemTime::UNIX_EPOCH);
+        let due = settler.reconcile_due(settler.clock().now());
         let store = settler.store();
         crate::metrics::backlog(store.due_backlog(due).await?);
         let orders = store.claim_due(due, due + inner.lease, inner.batch).await?;

@@ -9,6 +9,7 @@ use super::Tc3Client;
 use super::error::Tc3Error;
 use crate::client::DEFAULT_MAX_BODY_BYTES;
 use crate::clock::Clock;
+use crate::contact::ContactLog;
 use crate::secret::Secret;
 
 /// The vendor's API 3.0 endpoint for FaceID.
@@ -195,6 +196,7 @@ impl Tc3ClientBuilder {
             secret_key: self.secret_key,
             rule_id: self.rule_id,
             region: self.region,
+            contact: ContactLog::new(self.clock.clone()),
             clock: self.clock,
             max_body_bytes: self.max_body_bytes,
             #[cfg(feature = "emulator")]

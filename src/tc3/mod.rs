@@ -48,6 +48,7 @@ use url::Url;
 
 use crate::client::{BodyError, TransportError, read_body};
 use crate::clock::Clock;
+use crate::contact::ContactLog;
 use crate::json;
 use crate::secret::Secret;
 
@@ -84,6 +85,8 @@ pub struct Tc3Client {
     region: Option<String>,
     clock: Clock,
     max_body_bytes: usize,
+    /// When the vendor last answered and last failed, shared by clones.
+    contact: ContactLog,
     /// What this client keeps running: the emulator it came from.
     #[cfg(feature = "emulator")]
     _keeps_alive: Option<std::sync::Arc<dyn std::any::Any + Send + Sync>>,
@@ -138,6 +141,13 @@ impl Tc3Client {
         &self.base_url
     }
 
+    /// When the vendor last answered this client (or a clone) and last
+    /// failed to, as the health report shows it
+    /// ([`FaceId::health`](crate::FaceId::health)).
+    pub fn contact(&self) -> crate::client::VendorContact {
+        self.contact.snapshot()
+    }
+
     /// The clock `X-TC-Timestamp` is read from.
     pub fn clock(&self) -> &Clock {
         &self.clock
@@ -179,7 +189,7 @@ impl Tc3Client {
         body: &impl Serialize,
     ) -> Result<T, Tc3Error> {
         let call = self.call_unmeasured(action, body);
-        crate::metrics::vendor_call(action.name(), call, Tc3Error::outcome).await
+        crate::metrics::vendor_call(&self.contact, action.name(), call, Tc3Error::outcome).await
     }
 
     async fn call_unmeasured<T: DeserializeOwned>(

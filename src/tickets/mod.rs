@@ -26,6 +26,7 @@ mod handle;
 #[cfg(feature = "redis")]
 mod redis;
 pub(crate) mod refresh;
+mod status;
 mod timings;
 
 pub use cached::{CachedTickets, CachedTicketsBuilder};
@@ -33,6 +34,7 @@ pub use fixed::StaticTickets;
 #[cfg(feature = "redis")]
 pub use redis::{RedisTickets, RedisTicketsBuilder};
 pub use refresh::RefreshError;
+pub use status::TicketPairStatus;
 pub use timings::TicketTimings;
 
 /// A boxed error, the cause behind a [`TicketError`].
@@ -229,6 +231,16 @@ pub trait TicketProvider: Send + Sync + 'static {
     async fn warm_up(&self) -> Result<(), TicketError> {
         self.sign_tickets().await.map(drop)
     }
+
+    /// The times of the access token and SIGN ticket this provider holds
+    /// (no value), for the [health report](crate::FaceId::health): read
+    /// from memory, no I/O. `None` when it holds no pair of its own (the
+    /// default: fixed tickets, a provider of yours) or has fetched none
+    /// yet. [`CachedTickets`] and `RedisTickets` answer the pair this
+    /// process signs with.
+    fn pair_status(&self) -> Option<TicketPairStatus> {
+        None
+    }
 }
 
 #[async_trait]
@@ -247,6 +259,10 @@ impl<T: TicketProvider + ?Sized> TicketProvider for Arc<T> {
 
     async fn warm_up(&self) -> Result<(), TicketError> {
         (**self).warm_up().await
+    }
+
+    fn pair_status(&self) -> Option<TicketPairStatus> {
+        (**self).pair_status()
     }
 }
 

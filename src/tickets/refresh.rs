@@ -269,6 +269,17 @@ impl<S: Shared> Engine<S> {
         self.local.load_full().filter(|pair| pair.is_valid(now))
     }
 
+    /// The times of the local pair, if there is one: no lock, no I/O.
+    pub(super) fn pair_status(&self) -> Option<super::TicketPairStatus> {
+        let pair = self.local.load();
+        pair.as_ref().map(|pair| super::TicketPairStatus {
+            fetched_at: pair.fetched_at,
+            due_at: pair.due_at(self.timings.refresh_every),
+            expires_at: pair.sign.current.expires_at(),
+            awaiting_ticket: pair.awaiting_ticket,
+        })
+    }
+
     fn adopt(&self, pair: Pair) -> Arc<Pair> {
         let pair = Arc::new(pair);
         self.local.store(Some(Arc::clone(&pair)));
@@ -590,6 +601,10 @@ macro_rules! provide_through_engine {
 
             async fn warm_up(&self) -> Result<(), $crate::tickets::TicketError> {
                 self.engine.warm_up().await
+            }
+
+            fn pair_status(&self) -> Option<$crate::tickets::TicketPairStatus> {
+                self.engine.pair_status()
             }
         }
     };

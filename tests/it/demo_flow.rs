@@ -109,6 +109,13 @@ async fn assert_pass_fail_and_replay(demo_url: &Url) {
     );
     assert!(page.contains("3004"), "the front-end code is shown: {page}");
     assert!(page.contains("advice:"), "and what to do: {page}");
+
+    // The readiness probe: the sessions above reached the vendor.
+    let ready = reqwest::get(demo_url.join("ready").unwrap()).await.unwrap();
+    assert_eq!(ready.status(), 200);
+    let report: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(report["ready"], true, "{report}");
+    assert_eq!(report["vendor"]["failures_since_success"], 0, "{report}");
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 use crate::support;
+use crate::support::actix_server::Loopback;
 use crate::support::env::vars;
 use serde::Deserialize;
 use tencent_faceid::FaceId;
@@ -247,20 +248,11 @@ async fn the_actix_app_wired_by_face_id_verifies_a_pass() {
         .await
         .unwrap();
     let emulator = face_id.emulator().cloned().expect("FACEID_EMULATOR=1");
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let base: Url = format!("http://{}/", listener.local_addr().unwrap())
-        .parse()
-        .unwrap();
+    let server = Loopback::bind("/");
+    let base = server.url.clone();
     let callback = base.join("face/callback").unwrap();
-    let server = actix_web::HttpServer::new(move || {
-        actix_web::App::new().configure(actix_app::configure(face_id.clone(), callback.clone()))
-    })
-    .workers(1)
-    .listen(listener)
-    .unwrap()
-    .run();
-    let handle = server.handle();
-    actix_web::rt::spawn(server);
+    let handle =
+        server.serve(move |config| actix_app::configure(face_id.clone(), callback.clone())(config));
 
     pass_through_the_app(&base, &emulator).await;
     let (status, _, _, body) = start(&base, " ").await;

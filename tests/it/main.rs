@@ -43,6 +43,7 @@ mod editions;
 mod emulator;
 mod errors;
 mod facade;
+mod health;
 mod lifecycle;
 mod lifecycle_purge;
 mod messages;

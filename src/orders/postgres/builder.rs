@@ -97,7 +97,7 @@ impl PostgresOrderStoreBuilder {
     ///
     /// # Errors
     /// [`PostgresStoreError::InvalidSchema`], [`PostgresStoreError::Database`].
-    pub async fn status(&self) -> Result<super::StoreStatus, PostgresStoreError> {
+    pub async fn status(&self) -> Result<crate::orders::StoreStatus, PostgresStoreError> {
         super::status::status(&self.pool, &self.schema, &self.app_id).await
     }
 

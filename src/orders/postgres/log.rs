@@ -7,6 +7,7 @@ use sqlx::Row;
 
 use super::{PostgresOrderStore, PostgresStoreError, bounded, millis, time_of};
 use crate::ids::{OrderNo, UserId};
+use crate::orders::LoggedSettlement;
 use crate::result_code::ResultCode;
 
 /// The columns the log fills from a settlement record as the settler
@@ -24,30 +25,6 @@ impl Fields {
     pub(super) fn of(record: &str) -> Self {
         serde_json::from_str(record).unwrap_or_default()
     }
-}
-
-/// One entry of the settlement log, as
-/// [`PostgresOrderStore::settlements`] lists them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct LoggedSettlement {
-    /// The order.
-    pub order_no: OrderNo,
-    /// The user the session was started for.
-    pub user_id: UserId,
-    /// `passed`, `failed` or `abandoned` (see
-    /// [`SettledState`](crate::settle::SettledState)).
-    pub state: Option<String>,
-    /// The vendor's code of a failed verification.
-    pub code: Option<ResultCode>,
-    /// `callback` or `reconciler` (see [`SettledBy`](crate::settle::SettledBy)).
-    pub settled_by: Option<String>,
-    /// When it was settled, to the millisecond.
-    pub settled_at: SystemTime,
-    /// [`Settlement::idempotency_key`](crate::settle::Settlement::idempotency_key).
-    pub idempotency_key: String,
-    /// When the `on_settled` hook took it; `None` while undelivered.
-    pub delivered_at: Option<SystemTime>,
 }
 
 impl PostgresOrderStore {

@@ -28,10 +28,8 @@ mod status;
 
 pub use builder::PostgresOrderStoreBuilder;
 pub use error::PostgresStoreError;
-pub use log::LoggedSettlement;
 pub use migrate::postgres_migration_sql;
 pub use pool::{PostgresPoolOptions, postgres_pool};
-pub use status::{Backlog, StoreStatus};
 
 use bounded::bounded;
 
@@ -324,6 +322,14 @@ impl OrderStore for PostgresOrderStore {
                 binding: binding_of(order_no, binding)?,
             },
         })
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        bounded(self.timeout, "ping", || {
+            sqlx::query("SELECT 1").execute(&self.pool)
+        })
+        .await?;
+        Ok(())
     }
 }
 

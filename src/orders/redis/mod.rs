@@ -513,6 +513,12 @@ impl OrderStore for RedisOrderStore {
             _ => return Err(corrupt("not a pending order record")),
         })
     }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.idempotent::<String>(::redis::cmd("PING"))
+            .await
+            .map(drop)
+    }
 }
 
 #[async_trait]

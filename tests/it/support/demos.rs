@@ -9,6 +9,8 @@ use faceid_demo::{Options, actix_demo, axum_demo};
 use tencent_faceid::emulator::Emulator;
 use url::Url;
 
+use super::actix_server::Loopback;
+
 /// The demos' options here: binding off.
 const OPTIONS: Options = Options {
     browser_binding: false,
@@ -38,22 +40,12 @@ pub struct ActixDemo {
 
 /// The actix demo served for the public URL `http://<addr><path>`.
 pub async fn serve_actix(path: &str) -> ActixDemo {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url: Url = format!("http://{}{path}", listener.local_addr().unwrap())
-        .parse()
-        .unwrap();
+    let server = Loopback::bind(path);
+    let url = server.url.clone();
     let (state, emulator) = actix_demo::demo_state_with(url.clone(), OPTIONS)
         .await
         .unwrap();
-    let server = actix_web::HttpServer::new(move || {
-        actix_web::App::new().configure(actix_demo::configure(state.clone()))
-    })
-    .workers(1)
-    .listen(listener)
-    .unwrap()
-    .run();
-    let handle = server.handle();
-    actix_web::rt::spawn(server);
+    let handle = server.serve(move |config| actix_demo::configure(state.clone())(config));
     ActixDemo {
         url,
         emulator,
