@@ -5,6 +5,11 @@
 //! `CallbackVerifier` (signature check and consume-once); one at a time
 //! (latency) and 64 in flight (throughput).
 //!
+//! Group `topology`: put + verify on a 3-master Redis Cluster against a
+//! standalone Redis, both started by the bench, with the scripts (round
+//! trips) and commands each costs (counted by the servers, printed before
+//! the timings).
+//!
 //! Then the consume itself (group `consume`): the crate's sequential put +
 //! verify against the same scripts sent with bare `redis` calls on the
 //! same connection, the consume before attempt ids, and both with `WAIT 1`
@@ -19,11 +24,13 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use faceid_test_support::callbacks::{self, APP_ID, TICKET};
 use faceid_test_support::random_alphanumeric;
 use faceid_test_support::redis::remove_keys_at;
+use faceid_test_support::redis_cluster::RedisCluster;
 use faceid_test_support::spare_redis::SpareRedis;
 use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::RedisOrderStore;
 use tencent_faceid::orders::{Claim, MemoryOrderStore, OrderStore, PendingOrder};
+use tencent_faceid::redis::RedisConnection;
 use tencent_faceid::sign::sign;
 
 async fn put_and_verify(
@@ -270,5 +277,114 @@ fn consume(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, stores, consume);
+/// What all of `nodes` ran so far: (scripts invoked, which are the round
+/// trips here; commands, the scripts' own included), from `INFO stats`
+/// and `INFO commandstats`.
+async fn commands_processed(nodes: &mut [ConnectionManager]) -> (u64, u64) {
+    let (mut scripts, mut commands) = (0, 0);
+    for node in nodes {
+        let info: String = ::redis::cmd("INFO")
+            .arg("all")
+            .query_async(node)
+            .await
+            .expect("INFO all");
+        let count = |prefix: &str, field: &str| -> u64 {
+            info.lines()
+                .filter_map(|line| line.strip_prefix(prefix))
+                .filter_map(|rest| rest.split(field).nth(1))
+                .filter_map(|rest| rest.split(',').next()?.trim().parse::<u64>().ok())
+                .sum()
+        };
+        scripts += count("cmdstat_evalsha:", "calls=") + count("cmdstat_eval:", "calls=");
+        commands += count("total_commands_processed", ":");
+    }
+    (scripts, commands)
+}
+
+/// Put + verify on a 3-master Redis Cluster against a standalone Redis
+/// (group `topology`), sequential; before each, the scripts (round trips)
+/// and commands one put + verify costs (counted by the servers, printed).
+fn topologies(c: &mut Criterion) {
+    if !SpareRedis::available() {
+        return SpareRedis::skip("the topology benchmarks");
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let standalone = SpareRedis::start(&[]);
+    let cluster = RedisCluster::start();
+    let user = UserId::new("benchuser").expect("valid user id");
+    let ttl = Duration::from_secs(600);
+    let counter = AtomicU64::new(0);
+    let prefix = format!("faceid-bench:{}:", random_alphanumeric(8));
+
+    let mut group = c.benchmark_group("topology");
+    group.measurement_time(Duration::from_secs(2));
+    group.warm_up_time(Duration::from_millis(500));
+    group.sample_size(30);
+    let topologies = [
+        ("standalone", vec![standalone.url()]),
+        ("cluster", cluster.urls()),
+    ];
+    for (name, nodes) in topologies {
+        let connection: RedisConnection = runtime.block_on(async {
+            if name == "cluster" {
+                cluster.connection().await.into()
+            } else {
+                tencent_faceid::redis::connect(&standalone.url())
+                    .await
+                    .expect("Redis")
+                    .into()
+            }
+        });
+        let store = RedisOrderStore::builder(connection, "appId001")
+            .prefix(&prefix)
+            .retention(Duration::from_secs(60))
+            .build();
+        let verifier = callbacks::verifier(store.clone());
+        const COUNTED: u64 = 200;
+        runtime.block_on(async {
+            // The scripts loaded first, so that the count is the steady one.
+            put_and_verify(
+                &store,
+                &verifier,
+                ttl,
+                counter.fetch_add(1, Ordering::Relaxed),
+                &user,
+            )
+            .await;
+            let mut counters = Vec::new();
+            for url in &nodes {
+                counters.push(
+                    tencent_faceid::redis::connect(url)
+                        .await
+                        .expect("a node answers"),
+                );
+            }
+            let (scripts, commands) = commands_processed(&mut counters).await;
+            for _ in 0..COUNTED {
+                let n = counter.fetch_add(1, Ordering::Relaxed);
+                put_and_verify(&store, &verifier, ttl, n, &user).await;
+            }
+            let (scripts_after, commands_after) = commands_processed(&mut counters).await;
+            // Less the first count's INFO, once per node.
+            let commands = commands_after - commands - nodes.len() as u64;
+            eprintln!(
+                "topology/{name}: per put + verify, {:.2} scripts (round trips), {:.2} commands run (the scripts' own included)",
+                (scripts_after - scripts) as f64 / COUNTED as f64,
+                commands as f64 / COUNTED as f64
+            );
+        });
+        group.bench_function(format!("{name}/put_verify"), |b| {
+            b.iter(|| {
+                let n = counter.fetch_add(1, Ordering::Relaxed);
+                runtime.block_on(put_and_verify(&store, &verifier, ttl, n, &user));
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, stores, consume, topologies);
 criterion_main!(benches);

@@ -7,24 +7,41 @@
 //!   whose access token and SIGN ticket are fetched by one instance at a
 //!   time, under a Redis lock, and shared by all.
 //!
-//! Both take a [`ConnectionManager`], which reconnects by itself after
-//! Redis restarts; [`connect`] builds one with timeouts suited to a web
-//! server (no call waits for an unreachable Redis for long). One manager can
-//! serve both (it is cheap to clone).
+//! Both take a [`RedisConnection`]: a [`ConnectionManager`] (standalone
+//! Redis, or a cloud proxy; it reconnects by itself after Redis restarts),
+//! a Redis Cluster's [`ClusterConnection`](::redis::cluster_async::ClusterConnection),
+//! or [`RedisConnection::sentinel`], which follows a Sentinel failover.
+//! [`connect`] builds a manager with timeouts suited to a web server (no
+//! call waits for an unreachable Redis for long), [`RedisTopology::connect`]
+//! any of the three. One connection can serve both (it is cheap to clone).
+//! [`probe`] checks at startup that the Redis can carry them.
+//!
+//! # Minimum version
+//! Redis 5.0 or later (and so the cloud offers of 5.0, 6.2 and 7.0); the
+//! scripts use no command newer than 5.0. [`probe`] refuses an older one
+//! with a sentence naming its version.
 //!
 //! # Key layout
 //! Every key starts with a prefix (default [`DEFAULT_PREFIX`]), so that one
-//! Redis can serve several applications or environments:
+//! Redis can serve several applications or environments, then the app id
+//! as a Redis Cluster hash tag, `{<appId>}`: every key of an app is in one
+//! hash slot, so that each script (which may touch an order, the due index,
+//! the user's set and the holds at once) runs on a Cluster, and behind
+//! cloud proxies that demand all of a script's keys in one slot. Each
+//! operation stays one round trip.
 //!
 //! | key | holds | lives |
 //! |---|---|---|
-//! | `<prefix>order:<orderNo>` | a pending order `p:<deadline>:<created>:<binding hash or ->:<userId>`, then the tombstone `c:<attempt>:<deadline>:<created>:<binding>:<userId>`, the settlement appended after a bar | TTL + retention, then retention after consumption |
-//! | `<prefix>due` | the due index: a sorted set of `<created ms>:<orderNo>` by the time the reconciler next looks | members leave once settled and delivered, or when older than TTL + retention |
+//! | `<prefix>{<appId>}:order:<orderNo>` | a pending order `p:<deadline>:<created>:<binding hash or ->:<userId>`, then the tombstone `c:<attempt>:<deadline>:<created>:<binding>:<userId>`, the settlement appended after a bar | TTL + retention, then retention after consumption |
+//! | `<prefix>{<appId>}:due` | the due index: a sorted set of `<created ms>:<orderNo>` by the time the reconciler next looks | members leave once settled and delivered, or when older than TTL + retention |
+//! | `<prefix>{<appId>}:user:<userId>` | the user's order numbers, for erasure | as long as the longest of those orders |
+//! | `<prefix>{<appId>}:holds` | the users under a legal hold | until released |
+//! | `<prefix>{<appId>}:erasures` | the erasures done, without the user | no expiry |
 //! | `<prefix>{<appId>}:tickets` | access token, current and previous SIGN ticket (JSON) | until the last of them expires |
 //! | `<prefix>{<appId>}:lock` | the refresh lock: a random token of the holder | the lock TTL at most |
 //!
-//! The `{<appId>}` hash tag keeps an app's two ticket keys in one Redis
-//! Cluster slot.
+//! An app's keys therefore all live on one Cluster shard: shard by app id,
+//! not by order (one app's load is far below one shard's capacity).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -58,6 +75,15 @@ use ::redis::aio::ConnectionManagerConfig;
 /// # Ok(()) }
 /// ```
 pub use ::redis::{self as client, Client, RedisError, aio::ConnectionManager};
+
+mod connection;
+mod probe;
+mod sentinel;
+mod topology;
+
+pub use connection::RedisConnection;
+pub use probe::{MINIMUM_VERSION, RedisCapabilityError, RedisVersion, probe};
+pub use topology::{RedisTopology, RedisTopologyError};
 
 /// The key prefix used unless configured otherwise.
 pub const DEFAULT_PREFIX: &str = "faceid:";
@@ -162,13 +188,17 @@ pub enum RedisBackendError {
 /// ```
 pub async fn connect(url: &str) -> Result<ConnectionManager, RedisBackendError> {
     let client = ::redis::Client::open(url)?;
-    let config = ConnectionManagerConfig::new()
+    Ok(ConnectionManager::new_with_config(client, manager_config()).await?)
+}
+
+/// The settings of [`connect`]'s managers.
+fn manager_config() -> ConnectionManagerConfig {
+    ConnectionManagerConfig::new()
         .set_connection_timeout(Some(Duration::from_secs(1)))
         .set_response_timeout(Some(Duration::from_secs(1)))
         .set_number_of_retries(1)
         .set_min_delay(Duration::from_millis(50))
-        .set_max_delay(Duration::from_millis(500));
-    Ok(ConnectionManager::new_with_config(client, config).await?)
+        .set_max_delay(Duration::from_millis(500))
 }
 
 /// Runs one Redis operation within `timeout`.

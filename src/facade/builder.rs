@@ -57,7 +57,7 @@ pub struct FaceIdBuilder {
     callback_url_per_request: bool,
     http_callback_in_release: bool,
     #[cfg(feature = "redis")]
-    redis_url: Option<String>,
+    redis: Option<crate::redis::RedisTopology>,
     #[cfg(feature = "redis")]
     redis_prefix: Option<String>,
     #[cfg(feature = "postgres")]
@@ -115,7 +115,7 @@ impl FaceIdBuilder {
             callback_url_per_request: false,
             http_callback_in_release: false,
             #[cfg(feature = "redis")]
-            redis_url: None,
+            redis: None,
             #[cfg(feature = "redis")]
             redis_prefix: None,
             #[cfg(feature = "postgres")]
@@ -251,10 +251,33 @@ impl FaceIdBuilder {
     /// Shares tickets and orders between instances through the Redis at
     /// `url` (`RedisTickets`, `RedisOrderStore` with their defaults); a
     /// [`tickets`](Self::tickets) or [`store`](Self::store) of your own
-    /// takes precedence. Connected by [`build`](Self::build).
+    /// takes precedence. Connected by [`build`](Self::build), which
+    /// [probes](crate::redis::probe) it (version 5.0 or later, Lua scripts
+    /// allowed).
     #[cfg(feature = "redis")]
-    pub fn redis(mut self, url: impl Into<String>) -> Self {
-        self.redis_url = Some(url.into());
+    pub fn redis(self, url: impl Into<String>) -> Self {
+        self.redis_topology(crate::redis::RedisTopology::Standalone(url.into()))
+    }
+
+    /// Like [`redis`](Self::redis), through a Redis Cluster or the master
+    /// of a set of Redis Sentinels (followed across failovers).
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use tencent_faceid::FaceId;
+    /// use tencent_faceid::redis::RedisTopology;
+    /// let sentinels = vec!["redis://10.0.0.1:26379".into(), "redis://10.0.0.2:26379".into()];
+    /// let topology = RedisTopology::Sentinel { sentinels, master: "mymaster".into() };
+    /// let faceid = FaceId::builder("TIDAxxxx", "secret")
+    ///     .callback_url("https://shop.example/face/callback")
+    ///     .redis_topology(topology)
+    ///     .build()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "redis")]
+    pub fn redis_topology(mut self, topology: crate::redis::RedisTopology) -> Self {
+        self.redis = Some(topology);
         self
     }
 
@@ -563,7 +586,8 @@ impl FaceIdBuilder {
     /// # Errors
     /// [`FaceIdError`]: an empty app id or secret, an invalid base URL or
     /// order prefix, no callback URL, an `http://` callback URL in a
-    /// release build, the emulator in a release build, Redis unreachable,
+    /// release build, the emulator in a release build, Redis unreachable
+    /// or lacking a capability ([`crate::redis::probe`]),
     /// PostgreSQL unreachable or its schema not migrated, the vendor
     /// refusing the app id or secret at warm-up (unless [`WarmUp::Off`]),
     /// the vendor out of reach with [`WarmUp::Strict`].
@@ -650,19 +674,22 @@ impl FaceIdBuilder {
             store = Some(database.store(&self.connectors, client.app_id()).await?);
         }
         #[cfg(feature = "redis")]
-        if let Some(url) = &self.redis_url
+        if let Some(topology) = &self.redis
             && (tickets.is_none() || store.is_none())
         {
-            let manager = crate::redis::connect(url).await?;
+            let connection = topology.connect().await?;
             let prefix = self.redis_prefix.as_deref();
             let prefix = prefix.unwrap_or(crate::redis::DEFAULT_PREFIX);
+            let probe_key = format!("{prefix}{{{}}}:probe", client.app_id());
+            crate::redis::probe(&connection, &probe_key, false).await?;
             if tickets.is_none() {
-                let redis = crate::tickets::RedisTickets::builder(client.clone(), manager.clone());
+                let redis =
+                    crate::tickets::RedisTickets::builder(client.clone(), connection.clone());
                 let redis = redis.prefix(prefix).build();
                 tickets = Some(Arc::new(redis) as Arc<dyn TicketProvider>);
             }
             if store.is_none() {
-                let redis = crate::orders::RedisOrderStore::builder(manager, client.app_id());
+                let redis = crate::orders::RedisOrderStore::builder(connection, client.app_id());
                 let redis = redis.prefix(prefix).build();
                 store = Some(Arc::new(redis) as Arc<dyn SettlementStore>);
             }

@@ -22,6 +22,13 @@ pub mod vars {
     pub const REDIS_URL: &str = "FACEID_REDIS_URL";
     /// The key prefix of those tickets and orders (default `faceid:`).
     pub const REDIS_PREFIX: &str = "FACEID_REDIS_PREFIX";
+    /// What [`REDIS_URL`] lists: `standalone` (one URL, the default),
+    /// `cluster` (some nodes of a Redis Cluster, comma-separated) or
+    /// `sentinel` (the sentinels, comma-separated).
+    pub const REDIS_MODE: &str = "FACEID_REDIS_MODE";
+    /// With [`REDIS_MODE`]`=sentinel`: the master's name in the
+    /// sentinels' `sentinel monitor` line.
+    pub const REDIS_SENTINEL_MASTER: &str = "FACEID_REDIS_SENTINEL_MASTER";
     /// A database URL: orders and settlements in PostgreSQL
     /// (`postgres://`, feature `postgres`), or in a database opened by a
     /// [`DatabaseConnector`](crate::facade::DatabaseConnector) of another
@@ -86,7 +93,8 @@ struct Unconfigured {
 impl FaceIdBuilder {
     /// Configuration from the environment: [`vars::APP_ID`] and
     /// [`vars::SECRET`] (required), [`vars::BASE_URL`] and
-    /// [`vars::REDIS_URL`] with [`vars::REDIS_PREFIX`], [`vars::DATABASE_URL`]
+    /// [`vars::REDIS_URL`] with [`vars::REDIS_PREFIX`], [`vars::REDIS_MODE`]
+    /// and [`vars::REDIS_SENTINEL_MASTER`], [`vars::DATABASE_URL`]
     /// with [`vars::DATABASE_SCHEMA`], [`vars::CALLBACK_URL`] (optional); or
     /// [`vars::EMULATOR`]`=1` for the
     /// emulator (with [`vars::EMULATOR_IN_RELEASE`]`=1` to allow it in a
@@ -234,7 +242,19 @@ impl FaceIdBuilder {
             builder = builder.starter(move |starter| starter.key_licence(licence));
         }
         if let Some(url) = get(vars::REDIS_URL) {
-            builder = builder.redis_from_env(url, get(vars::REDIS_PREFIX))?;
+            builder = builder.redis_from_env(url, &get)?;
+        } else if let Some(name) = [vars::REDIS_MODE, vars::REDIS_SENTINEL_MASTER]
+            .into_iter()
+            .find(|name| get(name).is_some())
+        {
+            return Err(FaceIdError::MissingVariable {
+                name: vars::REDIS_URL,
+                hint: if name == vars::REDIS_MODE {
+                    "FACEID_REDIS_MODE needs the Redis nodes or sentinels listed in it"
+                } else {
+                    "FACEID_REDIS_SENTINEL_MASTER needs the sentinels listed in it"
+                },
+            });
         }
         if let Some(settings) = database_settings(get)? {
             builder = if settings.is_postgres() {
@@ -283,16 +303,28 @@ impl FaceIdBuilder {
     }
 
     #[cfg(feature = "redis")]
-    fn redis_from_env(self, url: String, prefix: Option<String>) -> Result<Self, FaceIdError> {
-        let builder = self.redis(url);
-        Ok(match prefix {
+    fn redis_from_env(
+        self,
+        url: String,
+        get: &impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, FaceIdError> {
+        let mode = get(vars::REDIS_MODE);
+        let master = get(vars::REDIS_SENTINEL_MASTER);
+        let topology =
+            crate::redis::RedisTopology::parse(&url, mode.as_deref(), master.as_deref())?;
+        let builder = self.redis_topology(topology);
+        Ok(match get(vars::REDIS_PREFIX) {
             Some(prefix) => builder.redis_prefix(prefix),
             None => builder,
         })
     }
 
     #[cfg(not(feature = "redis"))]
-    fn redis_from_env(self, _url: String, _prefix: Option<String>) -> Result<Self, FaceIdError> {
+    fn redis_from_env(
+        self,
+        _url: String,
+        _get: &impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, FaceIdError> {
         Err(FaceIdError::FeatureMissing {
             what: "FACEID_REDIS_URL",
             feature: "redis",

@@ -97,6 +97,16 @@ pub enum FaceIdError {
         "Redis (FACEID_REDIS_URL / FaceIdBuilder::redis) could not be reached; check the URL and that Redis is running"
     )]
     Redis(#[from] crate::redis::RedisBackendError),
+    /// The Redis topology (`FACEID_REDIS_MODE` and its companions) cannot
+    /// work.
+    #[cfg(feature = "redis")]
+    #[error(transparent)]
+    RedisTopology(#[from] crate::redis::RedisTopologyError),
+    /// Redis lacks a capability the store or tickets need (its version,
+    /// Lua scripts).
+    #[cfg(feature = "redis")]
+    #[error(transparent)]
+    RedisCapability(crate::redis::RedisCapabilityError),
     /// `FACEID_DATABASE_URL` names a database no connector was given for.
     #[error(
         "FACEID_DATABASE_URL is a {scheme}:// URL, which tencent-faceid opens through a connector of another crate: for MySQL or MariaDB add the crate tencent-faceid-mysql and call FaceIdBuilder::database_connector(tencent_faceid_mysql::MySqlConnector)"
@@ -114,4 +124,14 @@ pub enum FaceIdError {
     #[cfg(feature = "postgres")]
     #[error(transparent)]
     Postgres(#[from] crate::orders::PostgresStoreError),
+}
+
+#[cfg(feature = "redis")]
+impl From<crate::redis::RedisCapabilityError> for FaceIdError {
+    fn from(error: crate::redis::RedisCapabilityError) -> Self {
+        match error {
+            crate::redis::RedisCapabilityError::Backend(error) => Self::Redis(error),
+            missing => Self::RedisCapability(missing),
+        }
+    }
 }

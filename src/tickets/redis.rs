@@ -6,7 +6,6 @@ use std::sync::{Arc, LazyLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ::redis::Script;
-use ::redis::aio::ConnectionManager;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -15,7 +14,8 @@ use crate::credentials::AccessToken;
 use crate::credentials::Ticket;
 use crate::random::nonce;
 use crate::redis::{
-    DEFAULT_PREFIX, DEFAULT_TIMEOUT, RedisBackendError, millis_ceil, run, run_idempotent,
+    DEFAULT_PREFIX, DEFAULT_TIMEOUT, RedisBackendError, RedisConnection, millis_ceil, run,
+    run_idempotent,
 };
 use crate::secret::Secret;
 use crate::tickets::handle::Refresher;
@@ -79,7 +79,7 @@ const MAX_SETTING: Duration = Duration::from_secs(24 * 3600);
 #[derive(Debug)]
 pub struct RedisTicketsBuilder {
     client: FaceIdClient,
-    manager: ConnectionManager,
+    connection: RedisConnection,
     prefix: String,
     timings: TicketTimings,
     lock_ttl: Duration,
@@ -133,7 +133,7 @@ impl RedisTicketsBuilder {
         let shared = InRedis {
             record_key: format!("{}{{{app_id}}}:tickets", self.prefix),
             lock_key: format!("{}{{{app_id}}}:lock", self.prefix),
-            manager: self.manager,
+            connection: self.connection,
             lock_ttl: self.lock_ttl,
             wait_timeout: self.wait_timeout,
             timeout: self.timeout,
@@ -217,11 +217,17 @@ pub struct RedisTickets {
 
 impl RedisTickets {
     /// Starts configuring a provider fetching with `client` (whose clock it
-    /// reads) and sharing through `manager` (see [`crate::redis::connect`]).
-    pub fn builder(client: FaceIdClient, manager: ConnectionManager) -> RedisTicketsBuilder {
+    /// reads) and sharing through `connection` (a
+    /// [`ConnectionManager`](crate::redis::ConnectionManager) from
+    /// [`crate::redis::connect`], a Cluster's connection, or any
+    /// [`RedisConnection`]).
+    pub fn builder(
+        client: FaceIdClient,
+        connection: impl Into<RedisConnection>,
+    ) -> RedisTicketsBuilder {
         RedisTicketsBuilder {
             client,
-            manager,
+            connection: connection.into(),
             prefix: DEFAULT_PREFIX.to_owned(),
             timings: TicketTimings::default(),
             lock_ttl: Duration::from_secs(30),
@@ -260,7 +266,7 @@ provide_through_engine!(RedisTickets);
 
 /// The pair's home in Redis: a JSON record and a lock.
 struct InRedis {
-    manager: ConnectionManager,
+    connection: RedisConnection,
     record_key: String,
     lock_key: String,
     lock_ttl: Duration,
@@ -276,10 +282,10 @@ fn shared_error(error: RedisBackendError) -> RefreshError {
 impl Shared for InRedis {
     async fn read(&self) -> Result<Option<Pair>, RefreshError> {
         let stored: Option<String> = run_idempotent(self.timeout, || {
-            let mut manager = self.manager.clone();
+            let mut connection = self.connection.clone();
             let mut get = ::redis::cmd("GET");
             get.arg(&self.record_key);
-            async move { get.query_async(&mut manager).await }
+            async move { get.query_async(&mut connection).await }
         })
         .await
         .map_err(shared_error)?;
@@ -300,14 +306,14 @@ impl Shared for InRedis {
         let token = nonce();
         let ttl = millis_ceil(self.lock_ttl);
         let answer: Option<String> = run(self.timeout, || {
-            let mut manager = self.manager.clone();
+            let mut connection = self.connection.clone();
             let mut set = ::redis::cmd("SET");
             set.arg(&self.lock_key)
                 .arg(&token)
                 .arg("NX")
                 .arg("PX")
                 .arg(ttl);
-            async move { set.query_async(&mut manager).await }
+            async move { set.query_async(&mut connection).await }
         })
         .await
         .map_err(shared_error)?;
@@ -334,10 +340,10 @@ impl Shared for InRedis {
         // Redis keeps time with.
         let ttl = last.saturating_sub(to_millis(pair.fetched_at)).max(1);
         let written: i64 = run(self.timeout, || {
-            let mut manager = self.manager.clone();
+            let mut connection = self.connection.clone();
             let mut write = WRITE_AND_RELEASE.key(&self.lock_key);
             write.key(&self.record_key).arg(lock).arg(&json).arg(ttl);
-            async move { write.invoke_async(&mut manager).await }
+            async move { write.invoke_async(&mut connection).await }
         })
         .await
         .map_err(shared_error)?;
@@ -346,10 +352,10 @@ impl Shared for InRedis {
 
     async fn release(&self, lock: &str) {
         let released: Result<i64, _> = run_idempotent(self.timeout, || {
-            let mut manager = self.manager.clone();
+            let mut connection = self.connection.clone();
             let mut release = RELEASE.key(&self.lock_key);
             release.arg(lock);
-            async move { release.invoke_async(&mut manager).await }
+            async move { release.invoke_async(&mut connection).await }
         })
         .await;
         match released {

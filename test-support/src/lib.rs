@@ -20,6 +20,8 @@ pub mod mysql;
 pub mod postgres;
 pub mod proxy;
 pub mod redis;
+pub mod redis_cluster;
+pub mod redis_sentinel;
 pub mod service;
 pub mod skip;
 pub mod spare_redis;

@@ -86,15 +86,25 @@ pub async fn remove_keys_at(url: &str, prefix: &str) -> usize {
     let mut connection = tencent_faceid::redis::connect(url)
         .await
         .expect("the Redis answers");
+    remove_keys_on(&mut connection, prefix).await
+}
+
+/// Removes the keys under `prefix` through `connection` (on a Cluster,
+/// `KEYS` asks every master and `DEL` is split by slot), and answers how
+/// many there were.
+pub async fn remove_keys_on(
+    connection: &mut impl ::redis::aio::ConnectionLike,
+    prefix: &str,
+) -> usize {
     let keys: Vec<String> = ::redis::cmd("KEYS")
         .arg(format!("{prefix}*"))
-        .query_async(&mut connection)
+        .query_async(connection)
         .await
         .expect("KEYS");
     for chunk in keys.chunks(1000) {
         let _: () = ::redis::cmd("DEL")
             .arg(chunk)
-            .query_async(&mut connection)
+            .query_async(connection)
             .await
             .expect("DEL");
     }

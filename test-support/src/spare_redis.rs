@@ -11,6 +11,8 @@ use std::sync::mpsc::{Receiver, channel};
 pub struct SpareRedis {
     child: Child,
     port: u16,
+    /// A configuration file, given first (a sentinel's).
+    config: Option<PathBuf>,
     args: Vec<String>,
     log: Receiver<String>,
 }
@@ -38,7 +40,19 @@ impl SpareRedis {
     /// for it) on a free port and returns once it is ready.
     pub fn start(args: &[&str]) -> Self {
         let port = free_port();
-        Self::start_on(port, args.iter().map(|arg| (*arg).to_owned()).collect())
+        Self::start_on(
+            port,
+            None,
+            args.iter().map(|arg| (*arg).to_owned()).collect(),
+        )
+    }
+
+    /// Starts a Redis Sentinel on a free port with the configuration
+    /// file `config` (which it rewrites) and returns once it monitors its
+    /// master.
+    pub fn start_sentinel(config: PathBuf) -> Self {
+        let port = free_port();
+        Self::start_on(port, Some(config), vec!["--sentinel".to_owned()])
     }
 
     /// A replica of `primary`, returned once it acknowledged a write to
@@ -67,8 +81,9 @@ impl SpareRedis {
         replica
     }
 
-    fn start_on(port: u16, args: Vec<String>) -> Self {
+    fn start_on(port: u16, config: Option<PathBuf>, args: Vec<String>) -> Self {
         let mut child = Command::new("redis-server")
+            .args(config.iter())
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", ""])
             .args(&args)
@@ -83,13 +98,19 @@ impl SpareRedis {
                 let _ = send.send(line);
             }
         });
+        let ready = if config.is_some() {
+            "+monitor master"
+        } else {
+            "Ready to accept connections"
+        };
         let spare = Self {
             child,
             port,
+            config,
             args,
             log,
         };
-        spare.wait_for_log("Ready to accept connections");
+        spare.wait_for_log(ready);
         spare
     }
 
@@ -106,6 +127,11 @@ impl SpareRedis {
                 ),
             }
         }
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     /// `redis://127.0.0.1:<port>`.
@@ -144,7 +170,8 @@ impl SpareRedis {
     /// Starts a [stopped](Self::stop) server again on the same port with
     /// the same arguments.
     pub fn start_again(mut self) -> Self {
-        Self::start_on(self.port, std::mem::take(&mut self.args))
+        let config = self.config.take();
+        Self::start_on(self.port, config, std::mem::take(&mut self.args))
     }
 }
 

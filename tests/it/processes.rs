@@ -1,5 +1,5 @@
 //! Fifty concurrent genuine callbacks for one order, from four processes
-//! sharing one Redis, one PostgreSQL or one MySQL: exactly one is accepted, the
+//! sharing one Redis, one Redis Cluster, one PostgreSQL or one MySQL: exactly one is accepted, the
 //! others are replays.
 //!
 //! The test re-executes its own binary four times, running only the
@@ -15,14 +15,17 @@ use crate::support::common::*;
 use crate::support::postgres::Schema;
 use crate::support::spare_redis::SpareRedis;
 use faceid_test_support::random_alphanumeric;
+use faceid_test_support::redis_cluster::RedisCluster;
 use tencent_faceid::callback::CallbackVerifier;
 use tencent_faceid::orders::{OrderStore, PostgresOrderStore, RedisOrderStore};
+use tencent_faceid::redis::RedisTopology;
 
 const PROCESSES: usize = 4;
 const CALLBACKS: usize = 50;
 
-/// What a child process needs: the backend (`redis`, `postgres` or
-/// `mysql`), its URL (for MySQL, the test's database), the key prefix or
+/// What a child process needs: the backend (`redis`, `redis-cluster`,
+/// `postgres` or `mysql`), its URL (for the cluster, the nodes',
+/// comma-separated; for MySQL, the test's database), the key prefix or
 /// schema, the order and how many callbacks to send.
 const ENV_BACKEND: &str = "FACEID_CHILD_BACKEND";
 const ENV_URL: &str = "FACEID_CHILD_URL";
@@ -45,11 +48,12 @@ async fn store(backend: &str, url: &str, prefix: &str) -> Arc<dyn OrderStore> {
         let store = tencent_faceid_mysql::MySqlOrderStore::builder(pool, "appId001");
         return Arc::new(store.build().await.expect("a migrated database"));
     }
-    let manager = tencent_faceid::redis::connect(url)
-        .await
-        .expect("the spare Redis answers");
+    // `redis` or `redis-cluster` (its nodes' URLs, comma-separated).
+    let mode = backend.strip_prefix("redis-");
+    let topology = RedisTopology::parse(url, mode, None).expect("a Redis topology");
+    let connection = topology.connect().await.expect("the spare Redis answers");
     Arc::new(
-        RedisOrderStore::builder(manager, "appId001")
+        RedisOrderStore::builder(connection, "appId001")
             .prefix(prefix)
             .build(),
     )
@@ -68,6 +72,18 @@ async fn fifty_callbacks_from_four_processes_are_accepted_exactly_once() {
     let redis = SpareRedis::start(&[]);
     let prefix = format!("faceid-test:{}:", random_alphanumeric(8));
     race("redis", &redis.url(), &prefix).await;
+}
+
+#[tokio::test]
+async fn fifty_callbacks_from_four_processes_sharing_a_redis_cluster_are_accepted_exactly_once() {
+    if !SpareRedis::available() {
+        return SpareRedis::skip("fifty_callbacks_from_four_processes_sharing_a_redis_cluster");
+    }
+    let cluster = tokio::task::spawn_blocking(RedisCluster::start)
+        .await
+        .unwrap();
+    let prefix = format!("faceid-test:{}:", random_alphanumeric(8));
+    race("redis-cluster", &cluster.urls().join(","), &prefix).await;
 }
 
 #[tokio::test]

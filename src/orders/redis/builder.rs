@@ -3,10 +3,8 @@
 
 use std::time::Duration;
 
-use ::redis::aio::ConnectionManager;
-
 use super::{Durability, MAX_MILLIS, RedisOrderStore};
-use crate::redis::{DEFAULT_PREFIX, DEFAULT_TIMEOUT};
+use crate::redis::{DEFAULT_PREFIX, DEFAULT_TIMEOUT, RedisConnection};
 
 /// Configures a [`RedisOrderStore`]; made by [`RedisOrderStore::builder`].
 ///
@@ -21,13 +19,13 @@ pub struct RedisOrderStoreBuilder {
 }
 
 impl RedisOrderStoreBuilder {
-    /// The defaults, on `manager`.
-    pub(super) fn new(manager: ConnectionManager, app_id: String) -> Self {
+    /// The defaults, on `connection`.
+    pub(super) fn new(connection: RedisConnection, app_id: String) -> Self {
         Self {
             prefix: DEFAULT_PREFIX.to_owned(),
             app_id,
             store: RedisOrderStore {
-                manager,
+                connection,
                 keyspace: String::new(),
                 retention: Duration::from_secs(24 * 3600),
                 timeout: DEFAULT_TIMEOUT,

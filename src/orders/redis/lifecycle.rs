@@ -60,7 +60,7 @@ impl RedisOrderStore {
         args: &[String],
     ) -> Result<T, StoreError> {
         run_idempotent(self.timeout, || {
-            let mut manager = self.manager.clone();
+            let mut connection = self.connection.clone();
             let mut invocation = script.key(self.holds_key());
             invocation.key(self.user_key(user_id.as_str()));
             for key in extra {
@@ -75,7 +75,7 @@ impl RedisOrderStore {
             for order_no in orders {
                 invocation.arg(order_no.as_str());
             }
-            async move { invocation.invoke_async(&mut manager).await }
+            async move { invocation.invoke_async(&mut connection).await }
         })
         .await
         .map_err(backend)

@@ -4,7 +4,6 @@ use std::sync::LazyLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ::redis::Script;
-use ::redis::aio::ConnectionManager;
 use async_trait::async_trait;
 
 use crate::binding::BindingHash;
@@ -12,7 +11,10 @@ use crate::ids::OrderNo;
 use crate::orders::{
     Claim, Consumed, DueOrder, Lookup, OrderStore, PendingOrder, SettlementStore, StoreError,
 };
-use crate::redis::{RedisBackendError, millis_ceil, run_idempotent};
+use crate::redis::{
+    RedisBackendError, RedisCapabilityError, RedisConnection, RedisVersion, millis_ceil,
+    run_idempotent,
+};
 
 mod builder;
 mod lifecycle;
@@ -171,7 +173,7 @@ struct Durability {
 /// ```
 #[derive(Debug, Clone)]
 pub struct RedisOrderStore {
-    manager: ConnectionManager,
+    connection: RedisConnection,
     /// `<prefix>{<appId>}:`, the start of every key of this store.
     keyspace: String,
     retention: Duration,
@@ -181,7 +183,9 @@ pub struct RedisOrderStore {
 
 impl RedisOrderStore {
     /// Starts configuring a store of the orders of `app_id` (WBappid) on
-    /// this connection; see [`RedisOrderStoreBuilder`] for the defaults.
+    /// this connection (a [`ConnectionManager`](crate::redis::ConnectionManager),
+    /// a Cluster's connection, or any [`RedisConnection`]); see
+    /// [`RedisOrderStoreBuilder`] for the defaults.
     /// Every key holds the app id: apps sharing one Redis and one prefix
     /// never see, settle or reconcile each other's orders.
     ///
@@ -197,16 +201,16 @@ impl RedisOrderStore {
     /// # Ok(()) }
     /// ```
     pub fn builder(
-        manager: ConnectionManager,
+        connection: impl Into<RedisConnection>,
         app_id: impl Into<String>,
     ) -> RedisOrderStoreBuilder {
-        RedisOrderStoreBuilder::new(manager, app_id.into())
+        RedisOrderStoreBuilder::new(connection.into(), app_id.into())
     }
 
     /// A store of `app_id`'s orders on this connection with every default:
-    /// `RedisOrderStore::builder(manager, app_id).build()`.
-    pub fn new(manager: ConnectionManager, app_id: impl Into<String>) -> Self {
-        Self::builder(manager, app_id).build()
+    /// `RedisOrderStore::builder(connection, app_id).build()`.
+    pub fn new(connection: impl Into<RedisConnection>, app_id: impl Into<String>) -> Self {
+        Self::builder(connection, app_id).build()
     }
 
     /// Connects with [`crate::redis::connect`] and makes a store with
@@ -218,6 +222,18 @@ impl RedisOrderStore {
     /// reached.
     pub async fn connect(url: &str, app_id: impl Into<String>) -> Result<Self, RedisBackendError> {
         Ok(Self::new(crate::redis::connect(url).await?, app_id))
+    }
+
+    /// Checks that this store's Redis can carry it ([`crate::redis::probe`]
+    /// with a key of its own slot, and `WAIT` when it
+    /// [waits for replicas](RedisOrderStoreBuilder::wait_for_replicas)); call
+    /// it at startup.
+    ///
+    /// # Errors
+    /// A [`RedisCapabilityError`] naming what is missing and what to do.
+    pub async fn probe(&self) -> Result<RedisVersion, RedisCapabilityError> {
+        let key = format!("{}probe", self.keyspace);
+        crate::redis::probe(&self.connection, &key, self.durability.is_some()).await
     }
 
     /// The Redis key of the due index.
@@ -232,9 +248,9 @@ impl RedisOrderStore {
         command: ::redis::Cmd,
     ) -> Result<T, StoreError> {
         run_idempotent(self.timeout, || {
-            let mut manager = self.manager.clone();
+            let mut connection = self.connection.clone();
             let command = command.clone();
-            async move { command.query_async(&mut manager).await }
+            async move { command.query_async(&mut connection).await }
         })
         .await
         .map_err(backend)
@@ -281,7 +297,7 @@ impl RedisOrderStore {
     ) -> Result<(i64, String, Option<u64>), RedisBackendError> {
         let binding = claim.binding().map(BindingHash::to_hex).unwrap_or_default();
         run_idempotent(self.timeout, || {
-            let mut manager = self.manager.clone();
+            let mut connection = self.connection.clone();
             let mut invocation = CONSUME.key(key);
             invocation
                 .key(self.holds_key())
@@ -294,7 +310,7 @@ impl RedisOrderStore {
             let durability = self.durability;
             async move {
                 let Some(durability) = durability else {
-                    let (verdict, order) = invocation.invoke_async(&mut manager).await?;
+                    let (verdict, order) = invocation.invoke_async(&mut connection).await?;
                     return Ok((verdict, order, None));
                 };
                 let ((verdict, order), acknowledged): ((i64, String), u64) = ::redis::pipe()
@@ -304,7 +320,7 @@ impl RedisOrderStore {
                     .cmd("WAIT")
                     .arg(durability.replicas)
                     .arg(millis_ceil(durability.within))
-                    .query_async(&mut manager)
+                    .query_async(&mut connection)
                     .await?;
                 Ok((verdict, order, Some(acknowledged)))
             }
@@ -321,10 +337,10 @@ impl RedisOrderStore {
         required: u64,
     ) -> RedisBackendError {
         let undone: Result<i64, _> = run_idempotent(self.timeout, || {
-            let mut manager = self.manager.clone();
+            let mut connection = self.connection.clone();
             let mut invocation = UNDO.key(key);
             invocation.arg(claim.attempt()).arg(self.retention_millis());
-            async move { invocation.invoke_async(&mut manager).await }
+            async move { invocation.invoke_async(&mut connection).await }
         })
         .await;
         tracing::warn!(
@@ -377,7 +393,7 @@ impl OrderStore for RedisOrderStore {
         let due_key = self.due_key();
         let (user_key, holds_key) = (self.user_key(order.user_id.as_str()), self.holds_key());
         let stored: i64 = run_idempotent(self.timeout, || {
-            let mut manager = self.manager.clone();
+            let mut connection = self.connection.clone();
             let mut invocation = PUT.key(&key);
             invocation
                 .key(&due_key)
@@ -389,7 +405,7 @@ impl OrderStore for RedisOrderStore {
                 .arg(&member)
                 .arg(order.user_id.as_str())
                 .arg(order.order_no.as_str());
-            async move { invocation.invoke_async(&mut manager).await }
+            async move { invocation.invoke_async(&mut connection).await }
         })
         .await
         .map_err(backend)?;
@@ -471,9 +487,9 @@ impl OrderStore for RedisOrderStore {
     async fn lookup(&self, order_no: &OrderNo) -> Result<Lookup, StoreError> {
         let key = self.key(order_no);
         let (verdict, binding): (i64, String) = run_idempotent(self.timeout, || {
-            let mut manager = self.manager.clone();
+            let mut connection = self.connection.clone();
             let invocation = LOOKUP.key(&key);
-            async move { invocation.invoke_async(&mut manager).await }
+            async move { invocation.invoke_async(&mut connection).await }
         })
         .await
         .map_err(backend)?;
@@ -535,10 +551,10 @@ impl SettlementStore for RedisOrderStore {
     ) -> Result<Vec<DueOrder>, StoreError> {
         let index = self.due_key();
         let members: Vec<String> = run_idempotent(self.timeout, || {
-            let mut manager = self.manager.clone();
+            let mut connection = self.connection.clone();
             let mut invocation = CLAIM_DUE.key(&index);
             invocation.arg(millis(due)).arg(millis(lease)).arg(limit);
-            async move { invocation.invoke_async(&mut manager).await }
+            async move { invocation.invoke_async(&mut connection).await }
         })
         .await
         .map_err(backend)?;

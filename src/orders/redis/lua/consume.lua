@@ -9,8 +9,14 @@ local binding = string.match(order, '^%d+:([^:]+):')
 local bound = ARGV[4] ~= ''
 if attempt then
   if attempt == ARGV[2] then
-    -- Written again so that a WAIT after this retry covers it.
-    redis.call('SET', KEYS[1], record, 'KEEPTTL')
+    -- Written again so that a WAIT after this retry covers it, with the
+    -- time to live it has (PTTL then PX, not KEEPTTL: Redis 5.0 has none).
+    local ttl = redis.call('PTTL', KEYS[1])
+    if ttl > 0 then
+      redis.call('SET', KEYS[1], record, 'PX', ttl)
+    else
+      redis.call('SET', KEYS[1], record)
+    end
     return {1, order}
   end
   if bound and binding == ARGV[4] then return {5, order} end

@@ -20,7 +20,15 @@ for i = 4, #KEYS do
       deadline, created, rest = string.match(record, '^c:%w+:(%d+):(%d+):(.*)$')
       if created then
         if string.find(rest, '|', 1, true) then settlements = settlements + 1 end
-        redis.call('SET', KEYS[i], string.format('c:x:%s:%s:-:', deadline, created), 'KEEPTTL')
+        -- Keeps the time to live (PTTL then PX, not KEEPTTL: Redis 5.0
+        -- has none).
+        local anonymous = string.format('c:x:%s:%s:-:', deadline, created)
+        local ttl = redis.call('PTTL', KEYS[i])
+        if ttl > 0 then
+          redis.call('SET', KEYS[i], anonymous, 'PX', ttl)
+        else
+          redis.call('SET', KEYS[i], anonymous)
+        end
         anonymised = anonymised + 1
       end
     end
