@@ -43,6 +43,8 @@ pub use postgres::{
     Backlog, LoggedSettlement, PostgresOrderStore, PostgresOrderStoreBuilder, PostgresPoolOptions,
     PostgresStoreError, StoreStatus, postgres_migration_sql, postgres_pool,
 };
+#[cfg(feature = "postgres")]
+pub(crate) use postgres::{bounded as postgres_bounded, checked_schema as postgres_checked_schema};
 #[cfg(feature = "redis")]
 pub use redis::{RedisOrderStore, RedisOrderStoreBuilder};
 

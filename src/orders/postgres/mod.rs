@@ -33,7 +33,8 @@ pub use migrate::postgres_migration_sql;
 pub use pool::{PostgresPoolOptions, postgres_pool};
 pub use status::{Backlog, StoreStatus};
 
-use bounded::bounded;
+pub(crate) use bounded::bounded;
+pub(crate) use migrate::checked_schema;
 
 use statements::Statements;
 
