@@ -1,6 +1,8 @@
 //! `migrate` and `status`: the schema, and the work waiting in it.
 
-use tencent_faceid::orders::postgres_migration_sql;
+use std::time::SystemTime;
+
+use tencent_faceid::orders::{TicketPairTimes, postgres_migration_sql};
 
 use crate::config::Config;
 use crate::error::CliError;
@@ -43,12 +45,33 @@ pub async fn status(config: &Config) -> Result<(), CliError> {
                 "  undelivered settlements: {}",
                 backlog.undelivered_settlements
             );
-            println!(
-                "  ticket pair age: not kept in PostgreSQL (each server keeps its own, or Redis with FACEID_REDIS_URL)"
-            );
+            print_ticket_pair(status.ticket_pair, SystemTime::now());
         }
         None if status.version < status.expected => println!("run `faceid migrate`"),
         None => println!("this faceid is older than the schema: upgrade it"),
     }
     Ok(())
+}
+
+/// The shared ticket pair's age and due time at `now`, if the schema holds
+/// one (`PostgresTickets`).
+fn print_ticket_pair(pair: Option<TicketPairTimes>, now: SystemTime) {
+    let Some(pair) = pair else {
+        println!(
+            "  ticket pair: none shared in PostgreSQL (not fetched yet, or the servers keep their own or share it through Redis)"
+        );
+        return;
+    };
+    let age = now.duration_since(pair.fetched_at).unwrap_or_default();
+    let due = match pair.due_at.duration_since(now) {
+        Ok(left) => format!("in {} s", left.as_secs()),
+        Err(past) => format!("{} s ago", past.duration().as_secs()),
+    };
+    println!(
+        "  ticket pair: fetched {} ({} s ago), due {} ({due}), ends {}",
+        crate::time::format(pair.fetched_at),
+        age.as_secs(),
+        crate::time::format(pair.due_at),
+        crate::time::format(pair.expires_at)
+    );
 }

@@ -73,7 +73,7 @@ async fn migrate_brings_a_new_schema_to_the_version_and_print_sql_does_the_same(
 
     let migrated = ok(faceid(&vars, &["migrate"]));
     assert!(
-        migrated.contains("2 migration(s) ran, now at version 2"),
+        migrated.contains("3 migration(s) ran, now at version 3"),
         "{migrated}"
     );
     let again = ok(faceid(&vars, &["migrate"]));
@@ -99,7 +99,7 @@ async fn migrate_brings_a_new_schema_to_the_version_and_print_sql_does_the_same(
             .unwrap();
     }
     let store = PostgresOrderStore::builder(pool, APP_ID).schema(&printed);
-    assert_eq!(store.status().await.unwrap().version, 2);
+    assert_eq!(store.status().await.unwrap().version, 3);
     store
         .build()
         .await
@@ -107,6 +107,38 @@ async fn migrate_brings_a_new_schema_to_the_version_and_print_sql_does_the_same(
 
     drop_schema(url, &schema).await;
     drop_schema(url, &printed).await;
+}
+
+#[tokio::test]
+async fn status_shows_the_shared_ticket_pairs_age_and_due_time() {
+    use tencent_faceid::emulator::Emulator;
+    use tencent_faceid::tickets::{PostgresTicketHome, PostgresTickets, TicketProvider};
+    let Some(url) = postgres::url() else {
+        return;
+    };
+    let schema = Schema::new().await.unwrap();
+    let emulator = Emulator::start().await.unwrap();
+    let vars = [
+        ("FACEID_DATABASE_URL", url),
+        ("FACEID_DATABASE_SCHEMA", schema.name.as_str()),
+        ("FACEID_APP_ID", emulator.app_id()),
+    ];
+    let none = ok(faceid(&vars, &["status"]));
+    assert!(none.contains("ticket pair: none shared"), "{none}");
+
+    let home = PostgresTicketHome::builder(schema.pool.clone(), emulator.app_id());
+    let home = home.schema(&schema.name).build().await.unwrap();
+    let tickets = PostgresTickets::builder(emulator.client(), home).build();
+    tickets.warm_up().await.unwrap();
+    let shared = ok(faceid(&vars, &["status"]));
+    let line = shared.lines().find(|line| line.contains("ticket pair"));
+    let line = line.unwrap_or_else(|| panic!("no ticket pair line: {shared}"));
+    assert!(line.contains("fetched 20"), "{line}");
+    assert!(line.contains("s ago), due 20"), "{line}");
+    assert!(line.contains("(in "), "due ahead: {line}");
+    let ticket = emulator.current_sign_ticket().unwrap();
+    assert!(!shared.contains(ticket.expose()), "{shared}");
+    schema.drop().await;
 }
 
 #[tokio::test]

@@ -94,7 +94,8 @@ impl MySqlOrderStoreBuilder {
     /// column on older servers (MySQL 5.7), said in the log.
     ///
     /// # Errors
-    /// [`MySqlStoreError::SchemaMissing`] (run [`migrate`](Self::migrate)),
+    /// [`MySqlStoreError::SchemaMissing`] or
+    /// [`MySqlStoreError::SchemaOutdated`] (run [`migrate`](Self::migrate)),
     /// [`MySqlStoreError::SchemaNewer`], [`MySqlStoreError::InvalidPrefix`],
     /// [`MySqlStoreError::Database`].
     pub async fn build(self) -> Result<MySqlOrderStore, MySqlStoreError> {

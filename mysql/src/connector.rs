@@ -5,10 +5,13 @@ use std::error::Error;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use tencent_faceid::facade::{DatabaseConnector, DatabaseSettings};
+use sqlx::mysql::MySqlPool;
+use tencent_faceid::client::FaceIdClient;
+use tencent_faceid::facade::{DatabaseConnector, DatabaseParts, DatabaseSettings};
 use tencent_faceid::orders::SettlementStore;
+use tencent_faceid::tickets::TicketProvider;
 
-use crate::{MySqlOrderStore, MySqlStoreError, PoolBounds};
+use crate::{MySqlOrderStore, MySqlStoreError, MySqlTicketHome, MySqlTickets, PoolBounds};
 
 /// Opens a [`MySqlOrderStore`] for the facade, from a `mysql://` (or
 /// `mariadb://`) URL and the `FACEID_DATABASE_*` settings: the pool's
@@ -18,7 +21,9 @@ use crate::{MySqlOrderStore, MySqlStoreError, PoolBounds};
 /// store's timeout (`FACEID_DATABASE_TIMEOUT_MS`). The database is the
 /// URL's; the tables have the default prefix and must be migrated
 /// ([`MySqlOrderStoreBuilder::migrate`](crate::MySqlOrderStoreBuilder::migrate),
-/// at deployment).
+/// at deployment). When the facade asks for tickets too (the database is
+/// the only backend its instances share), the access token and SIGN ticket
+/// are shared through the same pool ([`MySqlTickets`]).
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -43,29 +48,55 @@ impl DatabaseConnector for MySqlConnector {
         settings: &DatabaseSettings,
         app_id: &str,
     ) -> Result<Arc<dyn SettlementStore>, Box<dyn Error + Send + Sync>> {
-        if settings.schema.is_some() {
-            return Err(MySqlStoreError::SchemaVariable.into());
-        }
-        let mut bounds = PoolBounds::new();
-        if let Some(max) = settings.max_connections {
-            bounds = bounds.max_connections(max);
-        }
-        if let Some(timeout) = settings.acquire_timeout {
-            bounds = bounds.acquire_timeout(timeout);
-        }
-        if let Some(timeout) = settings.statement_timeout {
-            bounds = bounds.lock_wait_timeout(timeout);
-        }
-        // sqlx knows the scheme mysql:// only.
-        let url = match settings.url().strip_prefix("mariadb://") {
-            Some(rest) => format!("mysql://{rest}"),
-            None => settings.url().to_owned(),
-        };
-        let pool = bounds.connect(&url).await?;
-        let mut store = MySqlOrderStore::builder(pool, app_id);
-        if let Some(timeout) = settings.timeout {
-            store = store.timeout(timeout);
-        }
-        Ok(Arc::new(store.build().await?))
+        let (_, store) = open(settings, app_id).await?;
+        Ok(Arc::new(store))
     }
+
+    async fn connect_with_tickets(
+        &self,
+        settings: &DatabaseSettings,
+        client: &FaceIdClient,
+    ) -> Result<DatabaseParts, Box<dyn Error + Send + Sync>> {
+        let (pool, store) = open(settings, client.app_id()).await?;
+        let mut home = MySqlTicketHome::builder(pool, client.app_id());
+        if let Some(timeout) = settings.timeout {
+            home = home.timeout(timeout);
+        }
+        let tickets = MySqlTickets::builder(client.clone(), home.build().await?).build();
+        Ok((
+            Arc::new(store),
+            Some(Arc::new(tickets) as Arc<dyn TicketProvider>),
+        ))
+    }
+}
+
+/// The pool `settings` describe, and the order store of `app_id` on it.
+async fn open(
+    settings: &DatabaseSettings,
+    app_id: &str,
+) -> Result<(MySqlPool, MySqlOrderStore), MySqlStoreError> {
+    if settings.schema.is_some() {
+        return Err(MySqlStoreError::SchemaVariable);
+    }
+    let mut bounds = PoolBounds::new();
+    if let Some(max) = settings.max_connections {
+        bounds = bounds.max_connections(max);
+    }
+    if let Some(timeout) = settings.acquire_timeout {
+        bounds = bounds.acquire_timeout(timeout);
+    }
+    if let Some(timeout) = settings.statement_timeout {
+        bounds = bounds.lock_wait_timeout(timeout);
+    }
+    // sqlx knows the scheme mysql:// only.
+    let url = match settings.url().strip_prefix("mariadb://") {
+        Some(rest) => format!("mysql://{rest}"),
+        None => settings.url().to_owned(),
+    };
+    let pool = bounds.connect(&url).await?;
+    let mut store = MySqlOrderStore::builder(pool.clone(), app_id);
+    if let Some(timeout) = settings.timeout {
+        store = store.timeout(timeout);
+    }
+    Ok((pool, store.build().await?))
 }

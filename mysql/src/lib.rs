@@ -56,6 +56,7 @@ mod migrate;
 mod pool;
 mod sql_time;
 mod statements;
+mod tickets;
 
 pub use builder::MySqlOrderStoreBuilder;
 pub use connector::MySqlConnector;
@@ -67,6 +68,7 @@ pub use pool::{PoolBounds, mysql_pool};
 /// (`sqlx::MySqlPool`, `sqlx::mysql::MySqlPoolOptions`) with the same
 /// version.
 pub use sqlx;
+pub use tickets::{MySqlTicketHome, MySqlTicketHomeBuilder, MySqlTickets};
 
 use bounded::bounded;
 use statements::Statements;

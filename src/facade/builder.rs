@@ -613,15 +613,25 @@ impl FaceIdBuilder {
             }
         };
 
-        #[cfg_attr(not(feature = "redis"), allow(unused_mut))]
         let mut tickets = self.tickets;
         let mut store = self.store;
+        // The database shares the tickets too when nothing else does.
+        #[cfg(feature = "redis")]
+        let redis_shares = self.redis_url.is_some();
+        #[cfg(not(feature = "redis"))]
+        let redis_shares = false;
+        let database_tickets = tickets.is_none() && !redis_shares;
         #[cfg(feature = "postgres")]
-        if store.is_none() {
-            store = self.postgres.store(client.app_id()).await?;
+        if store.is_none()
+            && let Some((postgres, shared)) = self.postgres.open(&client, database_tickets).await?
+        {
+            (store, tickets) = (Some(postgres), tickets.or(shared));
         }
         if let (None, Some(database)) = (&store, &self.database) {
-            store = Some(database.store(&self.connectors, client.app_id()).await?);
+            let (opened, shared) = database
+                .open(&self.connectors, &client, database_tickets)
+                .await?;
+            (store, tickets) = (Some(opened), tickets.or(shared));
         }
         #[cfg(feature = "redis")]
         if let Some(url) = &self.redis_url

@@ -57,7 +57,7 @@ mod warm;
 
 pub use builder::FaceIdBuilder;
 use builder::Vendor;
-pub use database::{DatabaseConnector, DatabaseSettings};
+pub use database::{DatabaseConnector, DatabaseParts, DatabaseSettings};
 pub use env::vars;
 pub use error::FaceIdError;
 pub use warm::WarmUp;

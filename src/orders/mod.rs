@@ -41,7 +41,7 @@ pub use memory::{MemoryOrderStore, MemoryOrderStoreBuilder};
 #[cfg(feature = "postgres")]
 pub use postgres::{
     Backlog, LoggedSettlement, PostgresOrderStore, PostgresOrderStoreBuilder, PostgresPoolOptions,
-    PostgresStoreError, StoreStatus, postgres_migration_sql, postgres_pool,
+    PostgresStoreError, StoreStatus, TicketPairTimes, postgres_migration_sql, postgres_pool,
 };
 #[cfg(feature = "postgres")]
 pub(crate) use postgres::{bounded as postgres_bounded, checked_schema as postgres_checked_schema};

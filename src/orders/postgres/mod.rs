@@ -31,7 +31,7 @@ pub use error::PostgresStoreError;
 pub use log::LoggedSettlement;
 pub use migrate::postgres_migration_sql;
 pub use pool::{PostgresPoolOptions, postgres_pool};
-pub use status::{Backlog, StoreStatus};
+pub use status::{Backlog, StoreStatus, TicketPairTimes};
 
 pub(crate) use bounded::bounded;
 pub(crate) use migrate::checked_schema;
