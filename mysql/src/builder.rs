@@ -53,6 +53,7 @@ impl MySqlOrderStoreBuilder {
 
     /// The prefix of the store's table names (`<prefix>orders`,
     /// `<prefix>settlements`, `<prefix>holds`, `<prefix>erasures`,
+    /// `<prefix>tickets`, `<prefix>ticket_leases` ([`MySqlTicketHome`](crate::MySqlTicketHome)),
     /// `<prefix>schema_version`) in the pool's database; default
     /// `faceid_`. Plain lower-case (letters, digits, `_`), at most 40
     /// characters. Every instance sharing orders must use the same one;

@@ -1,6 +1,8 @@
 //! [`MySqlOrderStore`]: the pending orders and the durable settlement log
 //! of [`tencent_faceid`] in MySQL (8.0+, or 5.7 through a lease fallback)
-//! or MariaDB (10.6+), consumed once by any instance.
+//! or MariaDB (10.6+), consumed once by any instance; and [`MySqlTickets`]:
+//! the access token and SIGN ticket every instance shares through the same
+//! database, so that one database is enough.
 //!
 //! A crate of its own rather than a feature of `tencent-faceid`: sqlx's
 //! MySQL driver depends on `rsa`, which has an advisory with no patched

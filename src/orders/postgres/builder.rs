@@ -63,7 +63,8 @@ impl PostgresOrderStoreBuilder {
     }
 
     /// The schema holding the store's tables (`orders`, `settlements`,
-    /// `schema_version`); default `faceid`. A plain lower-case identifier
+    /// `holds`, `erasures`, `schema_version`, and the shared tickets'
+    /// `tickets` and `ticket_leases`); default `faceid`. A plain lower-case identifier
     /// (letters, digits, `_`). Every instance sharing orders must use the
     /// same one; apps may share one (every row holds the app id).
     pub fn schema(mut self, schema: impl Into<String>) -> Self {
