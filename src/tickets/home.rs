@@ -267,7 +267,7 @@ mod tests {
             assert!(!debug.contains("the-"), "{debug}");
         }
         let record = TicketRecord::new(pair(true, false), UNIX_EPOCH);
-        let hours = |h| UNIX_EPOCH + Duration::from_secs(1_700_000_000 + h * 3600);
+        let hours = |h: u64| UNIX_EPOCH + Duration::from_secs(1_700_000_000 + h * 3600);
         assert_eq!(record.expires_at(), hours(3), "the previous ticket's grace");
     }
 
