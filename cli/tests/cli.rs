@@ -112,7 +112,9 @@ async fn migrate_brings_a_new_schema_to_the_version_and_print_sql_does_the_same(
 #[tokio::test]
 async fn status_shows_the_shared_ticket_pairs_age_and_due_time() {
     use tencent_faceid::emulator::Emulator;
-    use tencent_faceid::tickets::{PostgresTicketHome, PostgresTickets, TicketProvider};
+    use tencent_faceid::tickets::{
+        LeaseTimings, PostgresTicketHome, PostgresTickets, TicketProvider,
+    };
     let Some(url) = postgres::url() else {
         return;
     };
@@ -126,8 +128,9 @@ async fn status_shows_the_shared_ticket_pairs_age_and_due_time() {
     let none = ok(faceid(&vars, &["status"]));
     assert!(none.contains("ticket pair: none shared"), "{none}");
 
-    let home = PostgresTicketHome::builder(schema.pool.clone(), emulator.app_id());
-    let home = home.schema(&schema.name).build().await.unwrap();
+    let store = schema.builder(emulator.app_id());
+    let home = PostgresTicketHome::new(&store, LeaseTimings::default());
+    let home = home.await.unwrap();
     let tickets = PostgresTickets::builder(emulator.client(), home).build();
     tickets.warm_up().await.unwrap();
     let shared = ok(faceid(&vars, &["status"]));

@@ -17,10 +17,11 @@ use crate::{DueLeases, MySqlOrderStore, MySqlStoreError};
 /// from the server's version.
 #[derive(Debug, Clone)]
 pub struct MySqlOrderStoreBuilder {
-    pool: MySqlPool,
-    app_id: String,
-    prefix: String,
-    timeout: Duration,
+    // Read by `MySqlTicketHome`, which keeps the tickets beside the store.
+    pub(crate) pool: MySqlPool,
+    pub(crate) app_id: String,
+    pub(crate) prefix: String,
+    pub(crate) timeout: Duration,
     due_leases: Option<DueLeases>,
 }
 

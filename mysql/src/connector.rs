@@ -5,13 +5,15 @@ use std::error::Error;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use sqlx::mysql::MySqlPool;
 use tencent_faceid::client::FaceIdClient;
 use tencent_faceid::facade::{DatabaseConnector, DatabaseParts, DatabaseSettings};
 use tencent_faceid::orders::SettlementStore;
-use tencent_faceid::tickets::TicketProvider;
+use tencent_faceid::tickets::{LeaseTimings, TicketProvider};
 
-use crate::{MySqlOrderStore, MySqlStoreError, MySqlTicketHome, MySqlTickets, PoolBounds};
+use crate::{
+    MySqlOrderStore, MySqlOrderStoreBuilder, MySqlStoreError, MySqlTicketHome, MySqlTickets,
+    PoolBounds,
+};
 
 /// Opens a [`MySqlOrderStore`] for the facade, from a `mysql://` (or
 /// `mariadb://`) URL and the `FACEID_DATABASE_*` settings: the pool's
@@ -48,8 +50,7 @@ impl DatabaseConnector for MySqlConnector {
         settings: &DatabaseSettings,
         app_id: &str,
     ) -> Result<Arc<dyn SettlementStore>, Box<dyn Error + Send + Sync>> {
-        let (_, store) = open(settings, app_id).await?;
-        Ok(Arc::new(store))
+        Ok(Arc::new(open(settings, app_id).await?.build().await?))
     }
 
     async fn connect_with_tickets(
@@ -57,24 +58,19 @@ impl DatabaseConnector for MySqlConnector {
         settings: &DatabaseSettings,
         client: &FaceIdClient,
     ) -> Result<DatabaseParts, Box<dyn Error + Send + Sync>> {
-        let (pool, store) = open(settings, client.app_id()).await?;
-        let mut home = MySqlTicketHome::builder(pool, client.app_id());
-        if let Some(timeout) = settings.timeout {
-            home = home.timeout(timeout);
-        }
-        let tickets = MySqlTickets::builder(client.clone(), home.build().await?).build();
-        Ok((
-            Arc::new(store),
-            Some(Arc::new(tickets) as Arc<dyn TicketProvider>),
-        ))
+        let store = open(settings, client.app_id()).await?;
+        let home = MySqlTicketHome::new(&store, LeaseTimings::default()).await?;
+        let tickets = MySqlTickets::builder(client.clone(), home).build();
+        let tickets = Arc::new(tickets) as Arc<dyn TicketProvider>;
+        Ok((Arc::new(store.build().await?), Some(tickets)))
     }
 }
 
-/// The pool `settings` describe, and the order store of `app_id` on it.
+/// The order store of `app_id` on the pool `settings` describe, to build.
 async fn open(
     settings: &DatabaseSettings,
     app_id: &str,
-) -> Result<(MySqlPool, MySqlOrderStore), MySqlStoreError> {
+) -> Result<MySqlOrderStoreBuilder, MySqlStoreError> {
     if settings.schema.is_some() {
         return Err(MySqlStoreError::SchemaVariable);
     }
@@ -94,9 +90,9 @@ async fn open(
         None => settings.url().to_owned(),
     };
     let pool = bounds.connect(&url).await?;
-    let mut store = MySqlOrderStore::builder(pool.clone(), app_id);
-    if let Some(timeout) = settings.timeout {
-        store = store.timeout(timeout);
-    }
-    Ok((pool, store.build().await?))
+    let store = MySqlOrderStore::builder(pool, app_id);
+    Ok(match settings.timeout {
+        Some(timeout) => store.timeout(timeout),
+        None => store,
+    })
 }

@@ -70,7 +70,7 @@ pub use pool::{PoolBounds, mysql_pool};
 /// (`sqlx::MySqlPool`, `sqlx::mysql::MySqlPoolOptions`) with the same
 /// version.
 pub use sqlx;
-pub use tickets::{MySqlTicketHome, MySqlTicketHomeBuilder, MySqlTickets};
+pub use tickets::{MySqlTicketHome, MySqlTickets};
 
 use bounded::bounded;
 use statements::Statements;

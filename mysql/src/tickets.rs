@@ -3,13 +3,12 @@
 //! `<prefix>tickets` and `<prefix>ticket_leases`, made by the store's
 //! migrations), so that one database is enough for several instances.
 
-use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use sqlx::mysql::MySqlPool;
 use tencent_faceid::tickets::{
-    BoxError, SharedTickets, TicketHome, TicketRecord, UnreadableRecord,
+    BoxError, LeaseTimings, SharedTickets, TicketHome, TicketRecord, UnreadableRecord,
 };
 
 use crate::bounded::bounded;
@@ -17,27 +16,25 @@ use crate::migrate::{self, checked};
 use crate::sql_time::NOW_MS;
 use crate::{MySqlOrderStoreBuilder, MySqlStoreError};
 
-/// The longest lease time to live or wait accepted (longer ones are cut).
-const MAX_SETTING: Duration = Duration::from_secs(24 * 3600);
-
 /// `tencent_faceid`'s [`SharedTickets`] through MySQL or MariaDB.
 pub type MySqlTickets = SharedTickets<MySqlTicketHome>;
 
-/// The [`TicketHome`] of one app id in MySQL or MariaDB: the pair in
+/// The [`TicketHome`] of one app id in MySQL or MariaDB, beside its order
+/// store: the pair in
 /// `<prefix>tickets`, the refresh lease in `<prefix>ticket_leases` (its
 /// holder and expiry, on the database's clock), both made by the store's
 /// migrations ([`MySqlOrderStoreBuilder::migrate`]; schema version 2).
 ///
 /// - **The lease**: one `INSERT … ON DUPLICATE KEY UPDATE` takes it when no
 ///   other holder's lease is alive (a holder that died leaves a lease that
-///   lapses after [`lock_ttl`](MySqlTicketHomeBuilder::lock_ttl)), then the
-///   holder is read back.
+///   lapses after its [`LeaseTimings::lock_ttl`]), then the holder is read
+///   back.
 /// - **Publish and release** are one transaction: the lease row deleted if
 ///   this holder still holds it, and only then the pair written.
-/// - **Bounded**: every call within the
-///   [`timeout`](MySqlTicketHomeBuilder::timeout), asked again on a fresh
-///   connection when one broke or MySQL rolled it back, as the order
-///   store's.
+/// - **Bounded**: every call within the order store's
+///   [`timeout`](MySqlOrderStoreBuilder::timeout), asked again on a fresh
+///   connection when one broke or MySQL rolled it back, as the store's
+///   own.
 ///
 /// The record holds the token and tickets: grant the table to the
 /// application's user only, as you would the app secret.
@@ -45,114 +42,55 @@ pub type MySqlTickets = SharedTickets<MySqlTicketHome>;
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// use tencent_faceid::client::FaceIdClient;
-/// use tencent_faceid_mysql::{MySqlTicketHome, MySqlTickets, mysql_pool};
+/// use tencent_faceid::tickets::LeaseTimings;
+/// use tencent_faceid_mysql::{MySqlOrderStore, MySqlTicketHome, MySqlTickets, mysql_pool};
 ///
 /// let client = FaceIdClient::builder("TIDAxxxx", "secret").build()?;
 /// let pool = mysql_pool("mysql://app:secret@db/app").await?;
-/// let home = MySqlTicketHome::builder(pool, client.app_id()).build().await?;
+/// let store = MySqlOrderStore::builder(pool, client.app_id());
+/// let home = MySqlTicketHome::new(&store, LeaseTimings::default()).await?;
 /// let tickets = MySqlTickets::builder(client, home).build();
 /// # Ok(()) }
 /// ```
+#[derive(Debug)]
 pub struct MySqlTicketHome {
     pool: MySqlPool,
     app_id: String,
     statements: Statements,
     record_name: String,
     lock_name: String,
-    lock_ttl: Duration,
-    wait_timeout: Duration,
+    lease: LeaseTimings,
     timeout: Duration,
 }
 
 impl MySqlTicketHome {
-    /// Starts configuring the home of `app_id`'s pair in the database of
-    /// `pool`.
-    pub fn builder(pool: MySqlPool, app_id: impl Into<String>) -> MySqlTicketHomeBuilder {
-        MySqlTicketHomeBuilder {
-            pool,
-            app_id: app_id.into(),
-            prefix: MySqlOrderStoreBuilder::DEFAULT_PREFIX.to_owned(),
-            lock_ttl: Duration::from_secs(30),
-            wait_timeout: Duration::from_secs(10),
-            timeout: MySqlOrderStoreBuilder::DEFAULT_TIMEOUT,
-        }
-    }
-}
-
-impl fmt::Debug for MySqlTicketHome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MySqlTicketHome")
-            .field("app_id", &self.app_id)
-            .field("lock", &self.lock_name)
-            .field("lock_ttl", &self.lock_ttl)
-            .field("wait_timeout", &self.wait_timeout)
-            .field("timeout", &self.timeout)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Configures a [`MySqlTicketHome`]; from [`MySqlTicketHome::builder`].
-#[derive(Debug, Clone)]
-pub struct MySqlTicketHomeBuilder {
-    pool: MySqlPool,
-    app_id: String,
-    prefix: String,
-    lock_ttl: Duration,
-    wait_timeout: Duration,
-    timeout: Duration,
-}
-
-impl MySqlTicketHomeBuilder {
-    /// The order store's table prefix, which the tables share; default
-    /// `faceid_`.
-    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.prefix = prefix.into();
-        self
-    }
-
-    /// How long the refresh lease lives if its holder dies mid-refresh;
-    /// default 30 s, at least 1 ms, at most a day. Keep it above the
-    /// longest refresh (two vendor calls, each up to the client's timeout).
-    pub fn lock_ttl(mut self, lock_ttl: Duration) -> Self {
-        self.lock_ttl = lock_ttl.clamp(Duration::from_millis(1), MAX_SETTING);
-        self
-    }
-
-    /// How long a call with no valid ticket waits for another instance's
-    /// refresh before failing; default 10 s, at most a day.
-    pub fn wait_timeout(mut self, wait_timeout: Duration) -> Self {
-        self.wait_timeout = wait_timeout.min(MAX_SETTING);
-        self
-    }
-
-    /// How long one call may take, a second try on a fresh connection
-    /// included; default 5 s.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Builds the home, after checking that the tables are migrated.
+    /// The home of the pair of `store`'s app id, beside `store`'s tables
+    /// (its prefix), on its pool and within its timeout (each call, a
+    /// second try included), the lease living as `lease` says; after
+    /// checking that the tables are migrated.
     ///
     /// # Errors
     /// As [`MySqlOrderStoreBuilder::build`].
-    pub async fn build(self) -> Result<MySqlTicketHome, MySqlStoreError> {
-        migrate::check(&self.pool, &self.prefix).await?;
-        let prefix = checked(&self.prefix)?;
-        Ok(MySqlTicketHome {
+    pub async fn new(
+        store: &MySqlOrderStoreBuilder,
+        lease: LeaseTimings,
+    ) -> Result<Self, MySqlStoreError> {
+        migrate::check(&store.pool, &store.prefix).await?;
+        let (prefix, app_id) = (checked(&store.prefix)?, &store.app_id);
+        Ok(Self {
             statements: Statements::new(prefix),
-            record_name: format!("{prefix}tickets (app id {})", self.app_id),
-            lock_name: format!("{prefix}ticket_leases (app id {})", self.app_id),
-            pool: self.pool,
-            app_id: self.app_id,
-            lock_ttl: self.lock_ttl,
-            wait_timeout: self.wait_timeout,
-            timeout: self.timeout,
+            record_name: format!("{prefix}tickets (app id {app_id})"),
+            lock_name: format!("{prefix}ticket_leases (app id {app_id})"),
+            pool: store.pool.clone(),
+            app_id: app_id.clone(),
+            lease,
+            timeout: store.timeout,
         })
     }
 }
 
 /// The home's statements, its prefix filled in.
+#[derive(Debug)]
 struct Statements {
     read: String,
     lock: String,
@@ -242,7 +180,7 @@ impl TicketHome for MySqlTicketHome {
     }
 
     async fn try_lock(&self, holder: &str) -> Result<bool, BoxError> {
-        let ttl = i64::try_from(self.lock_ttl.as_millis()).unwrap_or(i64::MAX);
+        let ttl = i64::try_from(self.lease.ttl().as_millis()).unwrap_or(i64::MAX);
         let held: Option<Vec<u8>> = bounded(self.timeout, "tickets lease", || async {
             sqlx::query(&self.statements.lock)
                 .bind(&self.app_id)
@@ -264,19 +202,11 @@ impl TicketHome for MySqlTicketHome {
         Ok(published.await?)
     }
 
-    async fn release(&self, holder: &str) {
+    async fn release(&self, holder: &str) -> Result<bool, BoxError> {
         let released = bounded(self.timeout, "tickets lease release", || {
             self.release_and_write(holder, None)
         });
-        match released.await {
-            Ok(true) => tracing::debug!(lock = %self.lock_name, "released the refresh lease"),
-            Ok(false) => {
-                tracing::warn!(lock = %self.lock_name, "the refresh lease was taken by another instance before it was released; raise lock_ttl")
-            }
-            Err(error) => {
-                tracing::warn!(lock = %self.lock_name, %error, "could not release the refresh lease; it lapses after its time to live")
-            }
-        }
+        Ok(released.await?)
     }
 
     fn lock_name(&self) -> &str {
@@ -284,6 +214,6 @@ impl TicketHome for MySqlTicketHome {
     }
 
     fn wait_timeout(&self) -> Duration {
-        self.wait_timeout
+        self.lease.wait()
     }
 }

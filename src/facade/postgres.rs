@@ -10,7 +10,7 @@ use super::FaceIdError;
 use super::database::DatabaseParts;
 use crate::client::FaceIdClient;
 use crate::orders::{PostgresOrderStore, PostgresPoolOptions};
-use crate::tickets::{PostgresTicketHome, PostgresTickets, TicketProvider};
+use crate::tickets::{LeaseTimings, PostgresTicketHome, PostgresTickets, TicketProvider};
 
 /// What [`FaceIdBuilder::postgres`](super::FaceIdBuilder::postgres) and its
 /// siblings set.
@@ -38,24 +38,22 @@ impl PostgresSettings {
             (None, Some(url)) => self.pool_options.connect(url).await?,
             (None, None) => return Ok(None),
         };
-        let mut store = PostgresOrderStore::builder(pool.clone(), client.app_id());
-        let mut home = PostgresTicketHome::builder(pool, client.app_id());
+        let mut store = PostgresOrderStore::builder(pool, client.app_id());
         if let Some(schema) = self.schema {
-            store = store.schema(&schema);
-            home = home.schema(schema);
+            store = store.schema(schema);
         }
         if let Some(timeout) = self.timeout {
             store = store.timeout(timeout);
-            home = home.timeout(timeout);
         }
-        let store = Arc::new(store.build().await?);
         let tickets = match tickets {
             true => {
-                let shared = PostgresTickets::builder(client.clone(), home.build().await?);
-                Some(Arc::new(shared.build()) as Arc<dyn TicketProvider>)
+                let home = PostgresTicketHome::new(&store, LeaseTimings::default()).await?;
+                let shared = PostgresTickets::builder(client.clone(), home).build();
+                Some(Arc::new(shared) as Arc<dyn TicketProvider>)
             }
             false => None,
         };
+        let store = Arc::new(store.build().await?);
         Ok(Some((store, tickets)))
     }
 }

@@ -50,9 +50,11 @@ pub trait TicketHome: Send + Sync + 'static {
     /// overwritten.
     async fn publish(&self, holder: &str, record: &TicketRecord) -> Result<bool, BoxError>;
 
-    /// Releases the lease without publishing, if `holder` holds it; a
-    /// failure is logged (the lease then lapses by itself).
-    async fn release(&self, holder: &str);
+    /// Releases the lease without publishing, if `holder` holds it:
+    /// `false` when it did not (the lease lapsed, or another holder took
+    /// it). The engine logs the answer; on a failure the lease lapses by
+    /// itself.
+    async fn release(&self, holder: &str) -> Result<bool, BoxError>;
 
     /// The lease's name (a key, a table row), for errors and logs.
     fn lock_name(&self) -> &str;

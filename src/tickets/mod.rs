@@ -29,6 +29,7 @@ mod cached;
 mod fixed;
 mod handle;
 mod home;
+mod lease;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "redis")]
@@ -40,8 +41,9 @@ mod timings;
 pub use cached::{CachedTickets, CachedTicketsBuilder};
 pub use fixed::StaticTickets;
 pub use home::{TicketHome, TicketRecord, UnreadableRecord};
+pub use lease::LeaseTimings;
 #[cfg(feature = "postgres")]
-pub use postgres::{PostgresTicketHome, PostgresTicketHomeBuilder, PostgresTickets};
+pub use postgres::{PostgresTicketHome, PostgresTickets};
 #[cfg(feature = "redis")]
 pub use redis::{RedisTickets, RedisTicketsBuilder};
 pub use refresh::RefreshError;

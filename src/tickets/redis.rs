@@ -331,23 +331,16 @@ impl TicketHome for InRedis {
         Ok(written == 1)
     }
 
-    async fn release(&self, lock: &str) {
-        let released: Result<i64, _> = run_idempotent(self.timeout, || {
+    async fn release(&self, lock: &str) -> Result<bool, BoxError> {
+        let released: i64 = run_idempotent(self.timeout, || {
             let mut manager = self.manager.clone();
             let mut release = RELEASE.key(&self.lock_key);
             release.arg(lock);
             async move { release.invoke_async(&mut manager).await }
         })
-        .await;
-        match released {
-            Ok(1) => tracing::debug!(lock = %self.lock_key, "released the refresh lock"),
-            Ok(_) => {
-                tracing::warn!(lock = %self.lock_key, "the refresh lock lapsed before it was released; raise lock_ttl")
-            }
-            Err(error) => {
-                tracing::warn!(lock = %self.lock_key, %error, "could not release the refresh lock; it lapses after its TTL")
-            }
-        }
+        .await
+        .map_err(shared_error)?;
+        Ok(released == 1)
     }
 
     fn lock_name(&self) -> &str {

@@ -154,7 +154,9 @@ impl TicketHome for Alone {
         Ok(true)
     }
 
-    async fn release(&self, _holder: &str) {}
+    async fn release(&self, _holder: &str) -> Result<bool, BoxError> {
+        Ok(true)
+    }
 
     fn lock_name(&self) -> &str {
         "this process's single flight"
@@ -462,6 +464,20 @@ impl<S: TicketHome> Engine<S> {
         }
     }
 
+    /// Releases the lease `holder` took, without publishing.
+    async fn release(&self, holder: &str) {
+        let lock = self.shared.lock_name();
+        match self.shared.release(holder).await {
+            Ok(true) => tracing::debug!(%lock, "released the refresh lock"),
+            Ok(false) => {
+                tracing::warn!(%lock, "the refresh lock lapsed before it was released; raise lock_ttl")
+            }
+            Err(error) => {
+                tracing::warn!(%lock, %error, "could not release the refresh lock; it lapses after its time to live")
+            }
+        }
+    }
+
     /// The pair the shared state holds.
     async fn read_shared(&self) -> Result<Option<Pair>, RefreshError> {
         let record = self.shared.read().await.map_err(shared_error)?;
@@ -474,7 +490,7 @@ impl<S: TicketHome> Engine<S> {
         let shared = match self.read_shared().await {
             Ok(shared) => shared,
             Err(error) => {
-                self.shared.release(lock).await;
+                self.release(lock).await;
                 return Err(error);
             }
         };
@@ -483,7 +499,7 @@ impl<S: TicketHome> Engine<S> {
             .as_ref()
             .filter(|p| want.met_by(p, now, self.timings.refresh_every))
         {
-            self.shared.release(lock).await;
+            self.release(lock).await;
             return Ok(self.adopt(pair.clone()));
         }
         let old = shared.map(Arc::new).or_else(|| self.local.load_full());
@@ -491,7 +507,7 @@ impl<S: TicketHome> Engine<S> {
             Ok(pair) => (pair, Ok(())),
             Err((error, Some(kept))) => (kept, Err(error)),
             Err((error, None)) => {
-                self.shared.release(lock).await;
+                self.release(lock).await;
                 return Err(error);
             }
         };

@@ -42,11 +42,13 @@ use crate::client::FaceIdClient;
 /// # #[cfg(feature = "postgres")]
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// use tencent_faceid::client::FaceIdClient;
-/// use tencent_faceid::tickets::{PostgresTicketHome, SharedTickets, TicketProvider};
+/// use tencent_faceid::orders::{PostgresOrderStore, postgres_pool};
+/// use tencent_faceid::tickets::{LeaseTimings, PostgresTicketHome, SharedTickets, TicketProvider};
 ///
 /// let client = FaceIdClient::builder("TIDAxxxx", "secret").build()?;
-/// let pool = tencent_faceid::orders::postgres_pool("postgres://app@db/app").await?;
-/// let home = PostgresTicketHome::builder(pool, client.app_id()).build().await?;
+/// let pool = postgres_pool("postgres://app@db/app").await?;
+/// let store = PostgresOrderStore::builder(pool, client.app_id());
+/// let home = PostgresTicketHome::new(&store, LeaseTimings::default()).await?;
 /// let tickets = SharedTickets::builder(client, home).build();
 /// let sign = tickets.sign_tickets().await?;
 /// # Ok(()) }

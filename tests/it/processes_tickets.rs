@@ -18,8 +18,9 @@ use crate::support::mysql::Database;
 use crate::support::postgres::Schema;
 use tencent_faceid::client::{Endpoint, FaceIdClient};
 use tencent_faceid::emulator::{Emulator, Fault};
-use tencent_faceid::tickets::{PostgresTicketHome, PostgresTickets, TicketProvider};
-use tencent_faceid_mysql::{MySqlTicketHome, MySqlTickets};
+use tencent_faceid::orders::PostgresOrderStore;
+use tencent_faceid::tickets::{LeaseTimings, PostgresTicketHome, PostgresTickets, TicketProvider};
+use tencent_faceid_mysql::{MySqlOrderStore, MySqlTicketHome, MySqlTickets};
 use tokio::sync::Notify;
 
 const PROCESSES: usize = 4;
@@ -147,15 +148,17 @@ async fn child_process_takes_tickets() {
         let pool = tencent_faceid::orders::postgres_pool(&var(ENV_URL))
             .await
             .expect("the tests' PostgreSQL answers");
-        let home = PostgresTicketHome::builder(pool, app_id).schema(var(ENV_SCHEMA));
-        let home = home.build().await.expect("a migrated schema");
+        let store = PostgresOrderStore::builder(pool, app_id).schema(var(ENV_SCHEMA));
+        let home = PostgresTicketHome::new(&store, LeaseTimings::default());
+        let home = home.await.expect("a migrated schema");
         Arc::new(PostgresTickets::builder(client, home).build())
     } else {
         let pool = tencent_faceid_mysql::mysql_pool(&var(ENV_URL))
             .await
             .expect("the tests' MySQL answers");
-        let home = MySqlTicketHome::builder(pool, app_id).build().await;
-        Arc::new(MySqlTickets::builder(client, home.expect("a migrated database")).build())
+        let store = MySqlOrderStore::builder(pool, app_id);
+        let home = MySqlTicketHome::new(&store, LeaseTimings::default());
+        Arc::new(MySqlTickets::builder(client, home.await.expect("a migrated database")).build())
     };
     println!("ready");
     let mut go = String::new();

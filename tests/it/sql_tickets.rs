@@ -15,7 +15,7 @@ use tencent_faceid::FaceId;
 use tencent_faceid::emulator::Emulator;
 use tencent_faceid::facade::{DatabaseSettings, FaceIdBuilder};
 use tencent_faceid::tickets::{
-    PostgresTicketHome, PostgresTickets, RefreshError, TicketError, TicketProvider,
+    LeaseTimings, PostgresTicketHome, PostgresTickets, RefreshError, TicketError, TicketProvider,
 };
 use tencent_faceid_mysql::{MySqlConnector, MySqlTicketHome, MySqlTickets};
 
@@ -67,18 +67,16 @@ impl Home {
         wait_timeout: Duration,
     ) -> Arc<dyn TicketProvider> {
         let app_id = emulator.app_id();
+        let lease = LeaseTimings::default().wait_timeout(wait_timeout);
         match self {
             Home::Postgres(schema) => {
-                let home = PostgresTicketHome::builder(schema.pool.clone(), app_id);
-                let home = home.schema(&schema.name).wait_timeout(wait_timeout);
-                Arc::new(
-                    PostgresTickets::builder(emulator.client(), home.build().await.unwrap())
-                        .build(),
-                )
+                let store = schema.builder(app_id);
+                let home = PostgresTicketHome::new(&store, lease).await.unwrap();
+                Arc::new(PostgresTickets::builder(emulator.client(), home).build())
             }
             Home::MySql(database) => {
-                let home = MySqlTicketHome::builder(database.pool.clone(), app_id);
-                let home = home.wait_timeout(wait_timeout).build().await.unwrap();
+                let store = database.builder(app_id);
+                let home = MySqlTicketHome::new(&store, lease).await.unwrap();
                 Arc::new(MySqlTickets::builder(emulator.client(), home).build())
             }
         }

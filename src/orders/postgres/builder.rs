@@ -17,10 +17,11 @@ use super::{PostgresOrderStore, PostgresStoreError};
 /// timeout [`DEFAULT_TIMEOUT`](Self::DEFAULT_TIMEOUT).
 #[derive(Debug, Clone)]
 pub struct PostgresOrderStoreBuilder {
-    pool: PgPool,
-    app_id: String,
-    schema: String,
-    timeout: Duration,
+    // Read by `PostgresTicketHome`, which keeps the tickets beside the store.
+    pub(crate) pool: PgPool,
+    pub(crate) app_id: String,
+    pub(crate) schema: String,
+    pub(crate) timeout: Duration,
 }
 
 impl PostgresOrderStoreBuilder {

@@ -12,9 +12,9 @@ use tencent_faceid::ids::UserId;
 use tencent_faceid::tickets::{
     CachedTickets, SignTickets, StaticTickets, TicketError, TicketProvider,
 };
-use tencent_faceid::tickets::{PostgresTicketHome, PostgresTickets, RedisTickets};
+use tencent_faceid::tickets::{LeaseTimings, PostgresTicketHome, PostgresTickets, RedisTickets};
 use tencent_faceid::{Secret, async_trait};
-use tencent_faceid_mysql::{MySqlOrderStore, MySqlTicketHome, MySqlTickets};
+use tencent_faceid_mysql::{MySqlTicketHome, MySqlTickets};
 use tokio::sync::Mutex;
 
 use super::Redis;
@@ -62,8 +62,9 @@ async fn postgres_tickets_over_the_emulator() {
     let schemas = Mutex::new(Vec::new());
     let make = async || {
         let schema = Schema::new().await.expect("PostgreSQL answers");
-        let home = PostgresTicketHome::builder(schema.pool.clone(), emulator.app_id());
-        let home = home.schema(&schema.name).build().await.unwrap();
+        let store = schema.builder(emulator.app_id());
+        let home = PostgresTicketHome::new(&store, LeaseTimings::default());
+        let home = home.await.unwrap();
         schemas.lock().await.push(schema);
         PostgresTickets::builder(emulator.client(), home).build()
     };
@@ -82,10 +83,10 @@ async fn mysql_tickets_over_the_emulator() {
     // Each provider under a fresh table prefix: a fresh, empty home.
     let make = async || {
         let prefix = format!("t{}_", random_alphanumeric(8).to_lowercase());
-        let store = MySqlOrderStore::builder(database.pool.clone(), emulator.app_id());
-        store.prefix(&prefix).migrate().await.unwrap();
-        let home = MySqlTicketHome::builder(database.pool.clone(), emulator.app_id());
-        let home = home.prefix(prefix).build().await.unwrap();
+        let store = database.builder(emulator.app_id()).prefix(prefix);
+        store.migrate().await.unwrap();
+        let home = MySqlTicketHome::new(&store, LeaseTimings::default());
+        let home = home.await.unwrap();
         MySqlTickets::builder(emulator.client(), home).build()
     };
     contract::ticket_provider(make).await;
