@@ -9,11 +9,10 @@
 //! the first token request until all four have asked, so that the others
 //! find the lease taken.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::children::Children;
 use crate::support::mysql::Database;
 use crate::support::postgres::Schema;
 use tencent_faceid::client::{Endpoint, FaceIdClient};
@@ -61,40 +60,17 @@ async fn race(backend: &str, url: &str, schema: &str) {
     let emulator = Emulator::start().await.unwrap();
     let release = Arc::new(Notify::new());
     emulator.inject(Fault::hold(Endpoint::AccessToken, Arc::clone(&release)));
-    let exe = std::env::current_exe().expect("the test binary");
-    let mut children: Vec<_> = (0..PROCESSES)
-        .map(|_| {
-            Command::new(&exe)
-                .args([
-                    "--ignored",
-                    "--exact",
-                    "processes_tickets::child_process_takes_tickets",
-                    "--nocapture",
-                ])
-                .env(ENV_BACKEND, backend)
-                .env(ENV_URL, url)
-                .env(ENV_SCHEMA, schema)
-                .env(ENV_VENDOR, emulator.base_url().as_str())
-                .env(ENV_APP_ID, emulator.app_id())
-                .env(ENV_SECRET, emulator.secret())
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .spawn()
-                .expect("the test binary runs again")
-        })
-        .collect();
-    let mut outputs: Vec<_> = children
-        .iter_mut()
-        .map(|child| BufReader::new(child.stdout.take().expect("piped")).lines())
-        .collect();
-    for lines in &mut outputs {
-        let ready = lines.by_ref().map_while(Result::ok).any(|l| l == "ready");
-        assert!(ready, "a child process exited before it was ready");
-    }
-    for child in &mut children {
-        let stdin = child.stdin.as_mut().expect("piped");
-        stdin.write_all(b"go\n").expect("the child reads its stdin");
-    }
+    let test = "processes_tickets::child_process_takes_tickets";
+    let mut children = Children::ready(test, PROCESSES, |_, child| {
+        child
+            .env(ENV_BACKEND, backend)
+            .env(ENV_URL, url)
+            .env(ENV_SCHEMA, schema)
+            .env(ENV_VENDOR, emulator.base_url().as_str())
+            .env(ENV_APP_ID, emulator.app_id())
+            .env(ENV_SECRET, emulator.secret());
+    });
+    children.go();
     // One process holds the lease and its token request is held; the
     // others wait on the lease (or the vendor, if one asked anyway).
     let first = emulator.wait_for_counts(|counts| counts.access_token >= 1);
@@ -103,17 +79,7 @@ async fn race(backend: &str, url: &str, schema: &str) {
         .expect("a token request within a minute");
     release.notify_one();
 
-    let mut tickets = Vec::new();
-    for lines in outputs {
-        tickets.extend(
-            lines
-                .map_while(Result::ok)
-                .filter_map(|line| line.strip_prefix("ticket ").map(str::to_owned)),
-        );
-    }
-    for child in &mut children {
-        assert!(child.wait().unwrap().success(), "a child process failed");
-    }
+    let tickets = children.lines("ticket ");
     assert_eq!(
         tickets.len(),
         PROCESSES * CALLERS,
