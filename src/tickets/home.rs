@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use super::refresh::Pair;
+use super::pair::Pair;
 use super::{BoxError, SignTickets};
 use crate::client::DecodeError;
 use crate::credentials::{AccessToken, Ticket};

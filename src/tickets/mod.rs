@@ -30,6 +30,7 @@ mod fixed;
 mod handle;
 mod home;
 mod lease;
+mod pair;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "redis")]

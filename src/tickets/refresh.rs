@@ -19,9 +19,10 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use super::home::{TicketHome, TicketRecord};
+pub(crate) use super::pair::Pair;
 use super::{BoxError, SignTickets, TicketTimings};
 use crate::client::{ClientError, FaceIdClient};
-use crate::credentials::{AccessToken, Ticket};
+use crate::credentials::Ticket;
 use crate::ids::UserId;
 use crate::random::nonce;
 use crate::secret::Secret;
@@ -33,58 +34,6 @@ const POLL_MAX: Duration = Duration::from_millis(250);
 /// How long the vendor keeps accepting a token (and its tickets) after it
 /// issued a new one.
 const TOKEN_OVERLAP: Duration = Duration::from_secs(60);
-
-/// An access token and the SIGN tickets fetched with it: they live and are
-/// replaced together.
-#[derive(Debug, Clone)]
-pub(crate) struct Pair {
-    pub token: AccessToken,
-    pub sign: Arc<SignTickets>,
-    pub fetched_at: SystemTime,
-    /// The token is newer than the SIGN ticket: its own ticket fetch
-    /// failed, and the next attempt fetches one with it.
-    pub awaiting_ticket: bool,
-}
-
-impl Pair {
-    /// This pair's tickets, ending at `ends` (the vendor has issued
-    /// `token`, which ends them), with `token` awaiting its ticket.
-    fn awaiting(&self, token: AccessToken, ends: SystemTime) -> Pair {
-        let current = &self.sign.current;
-        let sign = SignTickets {
-            current: Ticket::new(current.value(), current.expires_at().min(ends)),
-            previous: self.sign.previous.clone(),
-        };
-        Pair {
-            token,
-            sign: Arc::new(sign),
-            fetched_at: self.fetched_at,
-            awaiting_ticket: true,
-        }
-    }
-
-    /// When it is due for replacement: `every` after it was fetched, or at
-    /// half its lifetime if the vendor granted less than twice that.
-    fn due_at(&self, every: Duration) -> SystemTime {
-        let lifetime = self
-            .sign
-            .current
-            .expires_at()
-            .duration_since(self.fetched_at)
-            .unwrap_or_default();
-        self.fetched_at + every.min(lifetime / 2)
-    }
-
-    fn is_fresh(&self, now: SystemTime, every: Duration) -> bool {
-        !self.awaiting_ticket && now < self.due_at(every)
-    }
-
-    /// Whether the vendor still accepts it (the SIGN ticket's expiry is
-    /// never later than its token's).
-    fn is_valid(&self, now: SystemTime) -> bool {
-        self.sign.current.is_valid_at(now)
-    }
-}
 
 /// Why a provider has no usable token or SIGN ticket: the source inside a
 /// [`TicketError`](super::TicketError). Cheap to clone (callers waiting on
