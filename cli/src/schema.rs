@@ -1,4 +1,9 @@
-//! `migrate` and `status`: the tables, and the work waiting in them.
+//! `migrate` and `status`: the tables, the work waiting in them, and the
+//! ticket pair they share.
+
+use std::time::SystemTime;
+
+use tencent_faceid::orders::TicketPairTimes;
 
 use crate::config::Config;
 use crate::error::CliError;
@@ -42,13 +47,33 @@ pub async fn status(config: &Config) -> Result<(), CliError> {
                 "  undelivered settlements: {}",
                 backlog.undelivered_settlements
             );
-            // The ticket pair's age: the shared tickets tables will say it here.
-            println!(
-                "  ticket pair age: not kept in the database (each server keeps its own, or Redis with FACEID_REDIS_URL)"
-            );
+            print_ticket_pair(status.ticket_pair, SystemTime::now());
         }
         None if status.version < status.expected => println!("run `faceid migrate`"),
         None => println!("this faceid is older than the schema: upgrade it"),
     }
     Ok(())
+}
+
+/// The shared ticket pair's age and due time at `now`, if the schema holds
+/// one (`PostgresTickets`, `MySqlTickets`).
+fn print_ticket_pair(pair: Option<TicketPairTimes>, now: SystemTime) {
+    let Some(pair) = pair else {
+        println!(
+            "  ticket pair: none shared in the database (not fetched yet, or the servers keep their own or share it through Redis)"
+        );
+        return;
+    };
+    let age = now.duration_since(pair.fetched_at).unwrap_or_default();
+    let due = match pair.due_at.duration_since(now) {
+        Ok(left) => format!("in {} s", left.as_secs()),
+        Err(past) => format!("{} s ago", past.duration().as_secs()),
+    };
+    println!(
+        "  ticket pair: fetched {} ({} s ago), due {} ({due}), ends {}",
+        crate::time::format(pair.fetched_at),
+        age.as_secs(),
+        crate::time::format(pair.due_at),
+        crate::time::format(pair.expires_at)
+    );
 }

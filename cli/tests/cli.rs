@@ -11,9 +11,11 @@ use std::time::Duration;
 use faceid_test_support::mysql;
 use faceid_test_support::postgres;
 use faceid_test_support::random_alphanumeric;
+use tencent_faceid::emulator::Emulator;
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{Claim, OrderStore, PendingOrder, PostgresOrderStore, postgres_pool};
-use tencent_faceid_mysql::{MySqlOrderStore, mysql_pool};
+use tencent_faceid::tickets::{LeaseTimings, PostgresTicketHome, PostgresTickets, TicketProvider};
+use tencent_faceid_mysql::{MySqlOrderStore, MySqlTicketHome, MySqlTickets, mysql_pool};
 
 const APP_ID: &str = "appId001";
 
@@ -158,6 +160,29 @@ impl Place {
                 let builder = MySqlOrderStore::builder(pool, APP_ID);
                 builder.migrate().await.unwrap();
                 Box::new(builder.build().await.unwrap())
+            }
+        }
+    }
+
+    /// The access token and SIGN ticket of `APP_ID` shared here (the
+    /// tables migrated), fetched from `emulator`.
+    async fn shared_tickets(&self, emulator: &Emulator) -> Box<dyn TicketProvider> {
+        self.create().await;
+        let client = emulator.client();
+        match self {
+            Self::Postgres { url, schema } => {
+                let pool = postgres_pool(url).await.unwrap();
+                let builder = PostgresOrderStore::builder(pool, APP_ID).schema(schema);
+                builder.migrate().await.unwrap();
+                let home = PostgresTicketHome::new(&builder, LeaseTimings::default());
+                Box::new(PostgresTickets::builder(client, home.await.unwrap()).build())
+            }
+            Self::MySql { .. } => {
+                let pool = mysql_pool(&self.url()).await.unwrap();
+                let builder = MySqlOrderStore::builder(pool, APP_ID);
+                builder.migrate().await.unwrap();
+                let home = MySqlTicketHome::new(&builder, LeaseTimings::default());
+                Box::new(MySqlTickets::builder(client, home.await.unwrap()).build())
             }
         }
     }
@@ -413,4 +438,37 @@ fn a_missing_variable_or_command_says_what_to_do() {
     let help = ok(faceid(&[], &["help"]));
     assert!(help.contains("settlements --since TIME"), "{help}");
     assert!(help.contains("mysql < FILE"), "{help}");
+}
+
+/// `status` says when the shared ticket pair was fetched and is due, never
+/// its values.
+async fn status_shows_the_shared_ticket_pairs_age_and_due_time(mysql: bool) {
+    let Some(place) = Place::fresh(mysql) else {
+        return;
+    };
+    let emulator = Emulator::start().await.unwrap();
+    let tickets = place.shared_tickets(&emulator).await;
+    let none = ok(place.faceid(&["status"]));
+    assert!(none.contains("ticket pair: none shared"), "{none}");
+
+    tickets.warm_up().await.unwrap();
+    let shared = ok(place.faceid(&["status"]));
+    let line = shared.lines().find(|line| line.contains("ticket pair"));
+    let line = line.unwrap_or_else(|| panic!("no ticket pair line: {shared}"));
+    assert!(line.contains("fetched 20"), "{line}");
+    assert!(line.contains("s ago), due 20"), "{line}");
+    assert!(line.contains("(in "), "due ahead: {line}");
+    let ticket = emulator.current_sign_ticket().unwrap();
+    assert!(!shared.contains(ticket.expose()), "{shared}");
+    place.drop().await;
+}
+
+#[tokio::test]
+async fn status_shows_the_shared_ticket_pair_on_postgres() {
+    status_shows_the_shared_ticket_pairs_age_and_due_time(false).await;
+}
+
+#[tokio::test]
+async fn status_shows_the_shared_ticket_pair_on_mysql() {
+    status_shows_the_shared_ticket_pairs_age_and_due_time(true).await;
 }

@@ -19,10 +19,11 @@ use crate::{DueLeases, MySqlOrderStore, MySqlStoreError};
 /// from the server's version.
 #[derive(Debug, Clone)]
 pub struct MySqlOrderStoreBuilder {
-    pool: MySqlPool,
-    app_id: String,
-    prefix: String,
-    timeout: Duration,
+    // Read by `MySqlTicketHome`, which keeps the tickets beside the store.
+    pub(crate) pool: MySqlPool,
+    pub(crate) app_id: String,
+    pub(crate) prefix: String,
+    pub(crate) timeout: Duration,
     due_leases: Option<DueLeases>,
 }
 
@@ -55,6 +56,7 @@ impl MySqlOrderStoreBuilder {
 
     /// The prefix of the store's table names (`<prefix>orders`,
     /// `<prefix>settlements`, `<prefix>holds`, `<prefix>erasures`,
+    /// `<prefix>tickets`, `<prefix>ticket_leases` ([`MySqlTicketHome`](crate::MySqlTicketHome)),
     /// `<prefix>schema_version`) in the pool's database; default
     /// `faceid_`. Plain lower-case (letters, digits, `_`), at most 40
     /// characters. Every instance sharing orders must use the same one;
@@ -107,7 +109,8 @@ impl MySqlOrderStoreBuilder {
     /// column on older servers (MySQL 5.7), said in the log.
     ///
     /// # Errors
-    /// [`MySqlStoreError::SchemaMissing`] (run [`migrate`](Self::migrate)),
+    /// [`MySqlStoreError::SchemaMissing`] or
+    /// [`MySqlStoreError::SchemaOutdated`] (run [`migrate`](Self::migrate)),
     /// [`MySqlStoreError::SchemaNewer`], [`MySqlStoreError::InvalidPrefix`],
     /// [`MySqlStoreError::Database`].
     pub async fn build(self) -> Result<MySqlOrderStore, MySqlStoreError> {

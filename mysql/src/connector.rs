@@ -6,10 +6,15 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use sqlx::mysql::MySqlConnectOptions;
-use tencent_faceid::facade::{DatabaseConnector, DatabaseSettings};
+use tencent_faceid::client::FaceIdClient;
+use tencent_faceid::facade::{DatabaseConnector, DatabaseParts, DatabaseSettings};
 use tencent_faceid::orders::SettlementStore;
+use tencent_faceid::tickets::{LeaseTimings, TicketProvider};
 
-use crate::{MySqlOrderStore, MySqlOrderStoreBuilder, MySqlStoreError, PoolBounds};
+use crate::{
+    MySqlOrderStore, MySqlOrderStoreBuilder, MySqlStoreError, MySqlTicketHome, MySqlTickets,
+    PoolBounds,
+};
 
 /// Opens a [`MySqlOrderStore`] for the facade, from a `mysql://` (or
 /// `mariadb://`) URL and the `FACEID_DATABASE_*` settings: the pool's
@@ -19,7 +24,9 @@ use crate::{MySqlOrderStore, MySqlOrderStoreBuilder, MySqlStoreError, PoolBounds
 /// store's timeout (`FACEID_DATABASE_TIMEOUT_MS`). The database is the
 /// URL's; the tables have the default prefix and must be migrated
 /// ([`MySqlOrderStoreBuilder::migrate`](crate::MySqlOrderStoreBuilder::migrate),
-/// at deployment).
+/// at deployment). When the facade asks for tickets too (the database is
+/// the only backend its instances share), the access token and SIGN ticket
+/// are shared through the same pool ([`MySqlTickets`]).
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -97,5 +104,17 @@ impl DatabaseConnector for MySqlConnector {
     ) -> Result<Arc<dyn SettlementStore>, Box<dyn Error + Send + Sync>> {
         let store = Self::builder(settings, app_id).await?;
         Ok(Arc::new(store.build().await?))
+    }
+
+    async fn connect_with_tickets(
+        &self,
+        settings: &DatabaseSettings,
+        client: &FaceIdClient,
+    ) -> Result<DatabaseParts, Box<dyn Error + Send + Sync>> {
+        let store = Self::builder(settings, client.app_id()).await?;
+        let home = MySqlTicketHome::new(&store, LeaseTimings::default()).await?;
+        let tickets = MySqlTickets::builder(client.clone(), home).build();
+        let tickets = Arc::new(tickets) as Arc<dyn TicketProvider>;
+        Ok((Arc::new(store.build().await?), Some(tickets)))
     }
 }

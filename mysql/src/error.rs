@@ -28,6 +28,18 @@ pub enum MySqlStoreError {
         /// The table prefix looked for.
         prefix: String,
     },
+    /// The store's tables are older than this crate.
+    #[error(
+        "the order tables with the prefix {prefix} are at version {found} and this tencent-faceid-mysql needs version {expected}: run MySqlOrderStore::builder(..).migrate() (at deployment)"
+    )]
+    SchemaOutdated {
+        /// The table prefix looked for.
+        prefix: String,
+        /// Their version.
+        found: i32,
+        /// The version this crate needs.
+        expected: i32,
+    },
     /// The store's tables are newer than this crate.
     #[error(
         "the order tables with the prefix {prefix} are at version {found}, newer than the version {expected} this tencent-faceid-mysql knows: upgrade tencent-faceid-mysql on this instance"

@@ -1,6 +1,8 @@
 //! [`MySqlOrderStore`]: the pending orders and the durable settlement log
 //! of [`tencent_faceid`] in MySQL (8.0+, or 5.7 through a lease fallback)
-//! or MariaDB (10.6+), consumed once by any instance.
+//! or MariaDB (10.6+), consumed once by any instance; and [`MySqlTickets`]:
+//! the access token and SIGN ticket every instance shares through the same
+//! database, so that one database is enough.
 //!
 //! A crate of its own rather than a feature of `tencent-faceid`: sqlx's
 //! MySQL driver depends on `rsa`, which has an advisory with no patched
@@ -57,6 +59,7 @@ mod pool;
 mod sql_time;
 mod statements;
 mod status;
+mod tickets;
 
 pub use builder::MySqlOrderStoreBuilder;
 pub use connector::MySqlConnector;
@@ -72,7 +75,8 @@ pub use sqlx;
 /// [`MySqlOrderStoreBuilder::status`] answer: the types of every durable
 /// store, the PostgreSQL one's too.
 #[doc(no_inline)]
-pub use tencent_faceid::orders::{Backlog, LoggedSettlement, StoreStatus};
+pub use tencent_faceid::orders::{Backlog, LoggedSettlement, StoreStatus, TicketPairTimes};
+pub use tickets::{MySqlTicketHome, MySqlTickets};
 
 use bounded::bounded;
 use statements::Statements;

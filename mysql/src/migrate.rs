@@ -9,7 +9,10 @@ use crate::sql_time::NOW_MS;
 
 /// The migrations, in order: version `n` is `MIGRATIONS[n - 1]`, with
 /// `{prefix}` standing for the tables' prefix.
-const MIGRATIONS: [&str; 1] = [include_str!("sql/001_initial.sql")];
+const MIGRATIONS: [&str; 2] = [
+    include_str!("sql/001_initial.sql"),
+    include_str!("sql/002_tickets.sql"),
+];
 
 /// The schema version this crate reads and writes.
 pub(crate) const VERSION: i32 = MIGRATIONS.len() as i32;
@@ -181,9 +184,13 @@ pub(crate) async fn version(pool: &MySqlPool, prefix: &str) -> Result<i32, MySql
 /// Checks that the tables of `prefix` are at [`VERSION`].
 pub(crate) async fn check(pool: &MySqlPool, prefix: &str) -> Result<(), MySqlStoreError> {
     match version(pool, prefix).await? {
-        // Version 1 is the first: older tables cannot exist yet.
-        found if found < VERSION => Err(MySqlStoreError::SchemaMissing {
+        0 => Err(MySqlStoreError::SchemaMissing {
             prefix: prefix.to_owned(),
+        }),
+        found if found < VERSION => Err(MySqlStoreError::SchemaOutdated {
+            prefix: prefix.to_owned(),
+            found,
+            expected: VERSION,
         }),
         found if found > VERSION => Err(newer(prefix, found)),
         _ => Ok(()),

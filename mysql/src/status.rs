@@ -1,11 +1,11 @@
 //! [`StoreStatus`] of the MySQL order store (`faceid status`): its tables'
-//! version, and the work waiting in them.
+//! version, the work waiting in them, and the ticket pair they share.
 
 use sqlx::mysql::MySqlPool;
-use tencent_faceid::orders::{Backlog, StoreStatus};
+use tencent_faceid::orders::{Backlog, StoreStatus, TicketPairTimes};
 
-use crate::MySqlStoreError;
 use crate::migrate::{self, checked};
+use crate::{MySqlStoreError, time_of};
 
 /// The status of `app_id`'s orders in the tables of `prefix`.
 pub(crate) async fn status(
@@ -33,5 +33,14 @@ pub(crate) async fn status(
         pending.try_into().unwrap_or_default(),
         undelivered.try_into().unwrap_or_default(),
     );
-    Ok(StoreStatus::new(version, expected, Some(backlog)))
+    let pair =
+        format!("SELECT fetched_at, due_at, expires_at FROM `{prefix}tickets` WHERE app_id = ?");
+    let pair: Option<(i64, i64, i64)> = sqlx::query_as(&pair)
+        .bind(app_id)
+        .fetch_optional(pool)
+        .await?;
+    let pair = pair.map(|(fetched, due, expires)| {
+        TicketPairTimes::new(time_of(fetched), time_of(due), time_of(expires))
+    });
+    Ok(StoreStatus::new(version, expected, Some(backlog)).with_ticket_pair(pair))
 }

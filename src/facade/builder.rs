@@ -41,7 +41,9 @@ pub(super) enum Vendor {
 /// `FaceId::emulated` (feature `emulator`) or [`FaceIdBuilder::from_env`].
 ///
 /// Defaults: cached tickets and an in-memory order store (or both in Redis
-/// with `redis`, feature `redis`), browser binding on (the wiring's
+/// with `redis`, feature `redis`; or both in the database with a database
+/// and no Redis: [`postgres`](Self::postgres), [`database`](Self::database)),
+/// browser binding on (the wiring's
 /// default: see [`browser_binding`](Self::browser_binding)), plain-text
 /// rejections, no settlement; the starter and the verifier with their own
 /// builders' defaults ([`starter`](Self::starter),
@@ -218,7 +220,8 @@ impl FaceIdBuilder {
 
     /// Where SIGN and NONCE tickets come from; default
     /// [`CachedTickets`] on this app's client (or `RedisTickets` with
-    /// `redis`, feature `redis`).
+    /// `redis`, feature `redis`; or the database's with a database and no
+    /// Redis).
     pub fn tickets(mut self, tickets: impl TicketProvider) -> Self {
         self.tickets = Some(Arc::new(tickets));
         self
@@ -296,7 +299,10 @@ impl FaceIdBuilder {
     /// `PostgresOrderStore` of this app id, in the schema
     /// [`postgres_schema`](Self::postgres_schema). A [`store`](Self::store)
     /// of your own takes precedence; with `redis` (feature `redis`) too,
-    /// Redis keeps the tickets and PostgreSQL the orders. Connected by
+    /// Redis keeps the tickets and PostgreSQL the orders. Without Redis or
+    /// [`tickets`](Self::tickets) of your own, the schema keeps the access
+    /// token and SIGN ticket too (`tickets::PostgresTickets`): several
+    /// instances fetch one token, and a restart keeps the pair. Connected by
     /// [`build`](Self::build), which fails unless the schema was migrated
     /// (`PostgresOrderStoreBuilder::migrate`, at deployment): it never
     /// creates tables itself.
@@ -385,8 +391,11 @@ impl FaceIdBuilder {
     /// opened by the [`database_connector`](Self::database_connector) of
     /// its URL's scheme (what `from_env` does with
     /// `FACEID_DATABASE_URL=mysql://…`); a [`store`](Self::store) of your
-    /// own takes precedence. Opened by [`build`](Self::build), which fails
-    /// with [`FaceIdError::NoDatabaseConnector`] when no connector opens it.
+    /// own takes precedence. Without Redis or [`tickets`](Self::tickets) of
+    /// your own, the database keeps the access token and SIGN ticket too
+    /// ([`DatabaseConnector::connect_with_tickets`]). Opened by
+    /// [`build`](Self::build), which fails with
+    /// [`FaceIdError::NoDatabaseConnector`] when no connector opens it.
     pub fn database(mut self, settings: DatabaseSettings) -> Self {
         self.database = Some(settings);
         self
@@ -663,15 +672,25 @@ impl FaceIdBuilder {
             }
         };
 
-        #[cfg_attr(not(feature = "redis"), allow(unused_mut))]
         let mut tickets = self.tickets;
         let mut store = self.store;
+        // The database shares the tickets too when nothing else does.
+        #[cfg(feature = "redis")]
+        let redis_shares = self.redis.is_some();
+        #[cfg(not(feature = "redis"))]
+        let redis_shares = false;
+        let database_tickets = tickets.is_none() && !redis_shares;
         #[cfg(feature = "postgres")]
-        if store.is_none() {
-            store = self.postgres.store(client.app_id()).await?;
+        if store.is_none()
+            && let Some((postgres, shared)) = self.postgres.open(&client, database_tickets).await?
+        {
+            (store, tickets) = (Some(postgres), tickets.or(shared));
         }
         if let (None, Some(database)) = (&store, &self.database) {
-            store = Some(database.store(&self.connectors, client.app_id()).await?);
+            let (opened, shared) = database
+                .open(&self.connectors, &client, database_tickets)
+                .await?;
+            (store, tickets) = (Some(opened), tickets.or(shared));
         }
         #[cfg(feature = "redis")]
         if let Some(topology) = &self.redis

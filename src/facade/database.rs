@@ -9,8 +9,15 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::FaceIdError;
+use crate::client::FaceIdClient;
 use crate::orders::SettlementStore;
 use crate::secret::Secret;
+use crate::tickets::TicketProvider;
+
+/// What [`DatabaseConnector::connect_with_tickets`] opens: the order store,
+/// and the access token and SIGN ticket shared through the same database
+/// (`None`: each instance keeps its own).
+pub type DatabaseParts = (Arc<dyn SettlementStore>, Option<Arc<dyn TicketProvider>>);
 
 /// Opens the order store of a database whose driver lives in another crate,
 /// for [`FaceIdBuilder::database_connector`](super::FaceIdBuilder::database_connector):
@@ -41,6 +48,24 @@ pub trait DatabaseConnector: Send + Sync + 'static {
         settings: &DatabaseSettings,
         app_id: &str,
     ) -> Result<Arc<dyn SettlementStore>, Box<dyn Error + Send + Sync>>;
+
+    /// The order store of `client`'s app id, as [`connect`](Self::connect)
+    /// opens it, and a [`TicketProvider`] fetching with `client` that shares
+    /// the access token and SIGN ticket through the same database (and
+    /// pool): what the facade asks for when the database is the only
+    /// backend instances share (no Redis, no tickets of the user's), so
+    /// that several instances fetch one token per lifetime and a restart
+    /// keeps the pair. The default shares no tickets.
+    ///
+    /// # Errors
+    /// As [`connect`](Self::connect).
+    async fn connect_with_tickets(
+        &self,
+        settings: &DatabaseSettings,
+        client: &FaceIdClient,
+    ) -> Result<DatabaseParts, Box<dyn Error + Send + Sync>> {
+        Ok((self.connect(settings, client.app_id()).await?, None))
+    }
 }
 
 /// The `FACEID_DATABASE_*` settings of one database (see
@@ -116,12 +141,14 @@ impl DatabaseSettings {
         matches!(self.scheme(), "postgres" | "postgresql")
     }
 
-    /// The store of `app_id` through the connector of this URL's scheme.
-    pub(super) async fn store(
+    /// The store of `client`'s app id through the connector of this URL's
+    /// scheme, and with `tickets`, the pair shared through it.
+    pub(super) async fn open(
         &self,
         connectors: &[Arc<dyn DatabaseConnector>],
-        app_id: &str,
-    ) -> Result<Arc<dyn SettlementStore>, FaceIdError> {
+        client: &FaceIdClient,
+        tickets: bool,
+    ) -> Result<DatabaseParts, FaceIdError> {
         let scheme = self.scheme();
         let connector = connectors
             .iter()
@@ -129,9 +156,10 @@ impl DatabaseSettings {
             .ok_or_else(|| FaceIdError::NoDatabaseConnector {
                 scheme: scheme.to_owned(),
             })?;
-        connector
-            .connect(self, app_id)
-            .await
-            .map_err(FaceIdError::Database)
+        let parts = match tickets {
+            true => connector.connect_with_tickets(self, client).await,
+            false => (connector.connect(self, client.app_id()).await).map(|store| (store, None)),
+        };
+        parts.map_err(FaceIdError::Database)
     }
 }

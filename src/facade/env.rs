@@ -32,8 +32,9 @@ pub mod vars {
     /// A database URL: orders and settlements in PostgreSQL
     /// (`postgres://`, feature `postgres`), or in a database opened by a
     /// [`DatabaseConnector`](crate::facade::DatabaseConnector) of another
-    /// crate (`mysql://`: `tencent_faceid_mysql::MySqlConnector`). Migrate
-    /// its tables at deployment.
+    /// crate (`mysql://`: `tencent_faceid_mysql::MySqlConnector`); without
+    /// [`REDIS_URL`], the access token and SIGN ticket
+    /// shared there too. Migrate its tables at deployment.
     pub const DATABASE_URL: &str = "FACEID_DATABASE_URL";
     /// The PostgreSQL schema of those orders (default `faceid`; MySQL's
     /// database is the URL's).

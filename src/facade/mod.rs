@@ -58,7 +58,7 @@ mod warm;
 
 pub use builder::FaceIdBuilder;
 use builder::Vendor;
-pub use database::{DatabaseConnector, DatabaseSettings};
+pub use database::{DatabaseConnector, DatabaseParts, DatabaseSettings};
 pub use env::{database_settings, vars};
 pub use error::FaceIdError;
 pub use health::{HealthReport, Readiness, StoreHealth, TicketHealth};

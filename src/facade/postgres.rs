@@ -7,7 +7,10 @@ use std::time::Duration;
 use sqlx::postgres::PgPool;
 
 use super::FaceIdError;
-use crate::orders::{PostgresOrderStore, PostgresPoolOptions, SettlementStore};
+use super::database::DatabaseParts;
+use crate::client::FaceIdClient;
+use crate::orders::{PostgresOrderStore, PostgresPoolOptions};
+use crate::tickets::{LeaseTimings, PostgresTicketHome, PostgresTickets, TicketProvider};
 
 /// What [`FaceIdBuilder::postgres`](super::FaceIdBuilder::postgres) and its
 /// siblings set.
@@ -21,25 +24,36 @@ pub(super) struct PostgresSettings {
 }
 
 impl PostgresSettings {
-    /// The store of `app_id`, when a pool or a URL was given: a pool of
-    /// the user's as it is, else one connected to the URL with the pool
-    /// options. Checks that the schema is migrated.
-    pub(super) async fn store(
+    /// The store of `client`'s app id, when a pool or a URL was given: a
+    /// pool of the user's as it is, else one connected to the URL with the
+    /// pool options; and with `tickets`, the pair shared through the same
+    /// schema. Checks that the schema is migrated.
+    pub(super) async fn open(
         self,
-        app_id: &str,
-    ) -> Result<Option<Arc<dyn SettlementStore>>, FaceIdError> {
+        client: &FaceIdClient,
+        tickets: bool,
+    ) -> Result<Option<DatabaseParts>, FaceIdError> {
         let pool = match (self.pool, &self.url) {
             (Some(pool), _) => pool,
             (None, Some(url)) => self.pool_options.connect(url).await?,
             (None, None) => return Ok(None),
         };
-        let mut store = PostgresOrderStore::builder(pool, app_id);
+        let mut store = PostgresOrderStore::builder(pool, client.app_id());
         if let Some(schema) = self.schema {
             store = store.schema(schema);
         }
         if let Some(timeout) = self.timeout {
             store = store.timeout(timeout);
         }
-        Ok(Some(Arc::new(store.build().await?)))
+        let tickets = match tickets {
+            true => {
+                let home = PostgresTicketHome::new(&store, LeaseTimings::default()).await?;
+                let shared = PostgresTickets::builder(client.clone(), home).build();
+                Some(Arc::new(shared) as Arc<dyn TicketProvider>)
+            }
+            false => None,
+        };
+        let store = Arc::new(store.build().await?);
+        Ok(Some((store, tickets)))
     }
 }

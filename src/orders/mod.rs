@@ -46,9 +46,11 @@ pub use postgres::{
     PostgresOrderStore, PostgresOrderStoreBuilder, PostgresPoolOptions, PostgresStoreError,
     postgres_migration_sql, postgres_pool,
 };
+#[cfg(feature = "postgres")]
+pub(crate) use postgres::{bounded as postgres_bounded, checked_schema as postgres_checked_schema};
 #[cfg(feature = "redis")]
 pub use redis::{RedisOrderStore, RedisOrderStoreBuilder};
-pub use store_status::{Backlog, StoreStatus};
+pub use store_status::{Backlog, StoreStatus, TicketPairTimes};
 
 /// A session this server started and has not seen come back yet.
 #[derive(Debug, Clone, PartialEq, Eq)]

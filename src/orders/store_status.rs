@@ -1,5 +1,8 @@
 //! [`StoreStatus`]: what an operator asks of a durable order store
-//! (`faceid status`): its schema's version, and the work waiting in it.
+//! (`faceid status`): its schema's version, the work waiting in it, and
+//! the ticket pair it shares.
+
+use std::time::SystemTime;
 
 /// The state of one app's orders in a database store, as
 /// `PostgresOrderStoreBuilder::status` (feature `postgres`) and
@@ -15,6 +18,10 @@ pub struct StoreStatus {
     /// The work waiting, when the schema is at [`expected`](Self::expected)
     /// (`None` otherwise: its tables cannot be read as this crate's).
     pub backlog: Option<Backlog>,
+    /// The access token and SIGN ticket the database shares between the
+    /// app's instances (`PostgresTickets`, `MySqlTickets`), when it holds a
+    /// pair.
+    pub ticket_pair: Option<TicketPairTimes>,
 }
 
 impl StoreStatus {
@@ -31,6 +38,39 @@ impl StoreStatus {
             version,
             expected,
             backlog,
+            ticket_pair: None,
+        }
+    }
+
+    /// This status with the shared ticket pair's times.
+    pub const fn with_ticket_pair(mut self, pair: Option<TicketPairTimes>) -> Self {
+        self.ticket_pair = pair;
+        self
+    }
+}
+
+/// When the shared access token and SIGN ticket were fetched, are due for
+/// replacement and end, by the clock of the instance that published them
+/// (never the values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TicketPairTimes {
+    /// When the pair was fetched from the vendor.
+    pub fetched_at: SystemTime,
+    /// When the instance that published it replaces it.
+    pub due_at: SystemTime,
+    /// When the last of its token and tickets ends.
+    pub expires_at: SystemTime,
+}
+
+impl TicketPairTimes {
+    /// A pair fetched at `fetched_at`, due at `due_at`, ending at
+    /// `expires_at`.
+    pub const fn new(fetched_at: SystemTime, due_at: SystemTime, expires_at: SystemTime) -> Self {
+        Self {
+            fetched_at,
+            due_at,
+            expires_at,
         }
     }
 }

@@ -4,7 +4,8 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
-use super::refresh::{Engine, Shared, Want};
+use super::home::TicketHome;
+use super::refresh::{Engine, Want};
 use super::{SignTickets, TicketError};
 use crate::ids::UserId;
 use crate::secret::Secret;
@@ -14,11 +15,11 @@ use crate::secret::Secret;
 /// [`TicketProvider`](super::TicketProvider) impls box one future per
 /// call, not two. Dropped with the provider's last clone, it stops the
 /// background refresh.
-pub(crate) struct Refresher<S: Shared> {
+pub(crate) struct Refresher<S: TicketHome> {
     engine: Arc<Engine<S>>,
 }
 
-impl<S: Shared> Refresher<S> {
+impl<S: TicketHome> Refresher<S> {
     pub fn new(engine: Engine<S>) -> Self {
         Self {
             engine: Arc::new(engine),
@@ -66,7 +67,7 @@ impl<S: Shared> Refresher<S> {
     }
 }
 
-impl<S: Shared> Deref for Refresher<S> {
+impl<S: TicketHome> Deref for Refresher<S> {
     type Target = Engine<S>;
 
     fn deref(&self) -> &Engine<S> {
@@ -74,7 +75,7 @@ impl<S: Shared> Deref for Refresher<S> {
     }
 }
 
-impl<S: Shared> Drop for Refresher<S> {
+impl<S: TicketHome> Drop for Refresher<S> {
     fn drop(&mut self) {
         self.engine.ahead.stop();
     }

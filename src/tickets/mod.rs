@@ -2,8 +2,13 @@
 //! single-use NONCE ticket that signs the H5 login URL.
 //!
 //! [`TicketProvider`] is the seam: [`StaticTickets`] for tests,
-//! [`CachedTickets`] for one server talking to the vendor, and (feature
-//! `redis`) `RedisTickets` for many servers sharing one token and ticket.
+//! [`CachedTickets`] for one server talking to the vendor, and for many
+//! servers sharing one token and ticket, [`SharedTickets`] over a
+//! [`TicketHome`]: `RedisTickets` (feature `redis`), `PostgresTickets`
+//! (feature `postgres`), `tencent_faceid_mysql::MySqlTickets`, or a home of
+//! your own. One refresh engine serves them all: a local copy read without
+//! locks, replaced ahead of the callers by one instance at a time under
+//! the home's lease.
 
 use std::error::Error as StdError;
 use std::future::Future;
@@ -23,17 +28,28 @@ mod ahead;
 mod cached;
 mod fixed;
 mod handle;
+mod home;
+mod lease;
+mod pair;
+#[cfg(feature = "postgres")]
+mod postgres;
 #[cfg(feature = "redis")]
 mod redis;
 pub(crate) mod refresh;
+mod shared;
 mod status;
 mod timings;
 
 pub use cached::{CachedTickets, CachedTicketsBuilder};
 pub use fixed::StaticTickets;
+pub use home::{TicketHome, TicketRecord, UnreadableRecord};
+pub use lease::LeaseTimings;
+#[cfg(feature = "postgres")]
+pub use postgres::{PostgresTicketHome, PostgresTickets};
 #[cfg(feature = "redis")]
 pub use redis::{RedisTickets, RedisTicketsBuilder};
 pub use refresh::RefreshError;
+pub use shared::{SharedTickets, SharedTicketsBuilder};
 pub use status::TicketPairStatus;
 pub use timings::TicketTimings;
 

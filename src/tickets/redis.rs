@@ -3,24 +3,20 @@
 
 use std::fmt;
 use std::sync::{Arc, LazyLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use ::redis::Script;
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
 
 use crate::client::FaceIdClient;
-use crate::credentials::AccessToken;
-use crate::credentials::Ticket;
-use crate::random::nonce;
 use crate::redis::{
     DEFAULT_PREFIX, DEFAULT_TIMEOUT, RedisBackendError, RedisConnection, millis_ceil, run,
     run_idempotent,
 };
-use crate::secret::Secret;
 use crate::tickets::handle::Refresher;
-use crate::tickets::refresh::{Engine, Pair, Shared, provide_through_engine};
-use crate::tickets::{RefreshError, SignTickets, TicketTimings};
+use crate::tickets::home::{TicketHome, TicketRecord, to_millis};
+use crate::tickets::refresh::{Engine, provide_through_engine};
+use crate::tickets::{BoxError, TicketTimings};
 
 /// Writes the new record and releases the lock, only if this caller still
 /// holds the lock: a holder whose lock lapsed (and may have been taken by
@@ -187,7 +183,7 @@ impl RedisTicketsBuilder {
 ///   [`TicketTimings::recovery_interval`] per instance.
 /// - **Redis or the vendor failing.** Calls serve the local copy while it
 ///   is valid (a warning is logged), then fail with
-///   [`TicketError::SignUnavailable`](crate::tickets::TicketError::SignUnavailable) (source [`RefreshError`]); no call
+///   [`TicketError::SignUnavailable`](crate::tickets::TicketError::SignUnavailable) (source [`RefreshError`](crate::tickets::RefreshError)); no call
 ///   waits longer than the Redis [`timeout`](RedisTicketsBuilder::timeout)
 ///   for Redis, and an instance retries at most once per
 ///   [`TicketTimings::retry_backoff`]. Service resumes by itself when Redis
@@ -274,13 +270,13 @@ struct InRedis {
     timeout: Duration,
 }
 
-fn shared_error(error: RedisBackendError) -> RefreshError {
-    RefreshError::Shared(Arc::new(error))
+fn shared_error(error: RedisBackendError) -> BoxError {
+    Box::new(error)
 }
 
 #[async_trait]
-impl Shared for InRedis {
-    async fn read(&self) -> Result<Option<Pair>, RefreshError> {
+impl TicketHome for InRedis {
+    async fn read(&self) -> Result<Option<TicketRecord>, BoxError> {
         let stored: Option<String> = run_idempotent(self.timeout, || {
             let mut connection = self.connection.clone();
             let mut get = ::redis::cmd("GET");
@@ -292,24 +288,23 @@ impl Shared for InRedis {
         let Some(stored) = stored else {
             return Ok(None);
         };
-        let record: StoredRecord = crate::json::decode(stored.as_bytes()).map_err(|e| {
+        let record = TicketRecord::decode(stored.as_bytes()).map_err(|e| {
             // Where and why only: the record holds the token and tickets.
             shared_error(RedisBackendError::Corrupt {
                 key: self.record_key.clone(),
                 reason: format!("not a tickets record: {e}"),
             })
         })?;
-        Ok(Some(record.into()))
+        Ok(Some(record))
     }
 
-    async fn try_lock(&self) -> Result<Option<String>, RefreshError> {
-        let token = nonce();
+    async fn try_lock(&self, holder: &str) -> Result<bool, BoxError> {
         let ttl = millis_ceil(self.lock_ttl);
         let answer: Option<String> = run(self.timeout, || {
             let mut connection = self.connection.clone();
             let mut set = ::redis::cmd("SET");
             set.arg(&self.lock_key)
-                .arg(&token)
+                .arg(holder)
                 .arg("NX")
                 .arg("PX")
                 .arg(ttl);
@@ -317,32 +312,24 @@ impl Shared for InRedis {
         })
         .await
         .map_err(shared_error)?;
-        Ok(answer.map(|_| token))
+        Ok(answer.is_some())
     }
 
-    async fn publish(&self, lock: &str, pair: &Pair) -> Result<bool, RefreshError> {
-        let record = StoredRecord::from(pair);
-        let json = serde_json::to_string(&record).map_err(|e| {
-            shared_error(RedisBackendError::Corrupt {
-                key: self.record_key.clone(),
-                reason: format!("the record could not be encoded: {e}"),
-            })
-        })?;
-        let last = [
-            record.token.expires,
-            record.current.expires,
-            record.previous.as_ref().map_or(0, |p| p.expires),
-        ]
-        .into_iter()
-        .max()
-        .unwrap_or(0);
+    async fn publish(&self, lock: &str, record: &TicketRecord) -> Result<bool, BoxError> {
+        let json = record.encode();
         // The record lives until its last ticket ends, by the system clock
         // Redis keeps time with.
-        let ttl = last.saturating_sub(to_millis(pair.fetched_at)).max(1);
+        let ttl = to_millis(record.expires_at())
+            .saturating_sub(to_millis(record.fetched_at()))
+            .max(1);
         let written: i64 = run(self.timeout, || {
             let mut connection = self.connection.clone();
             let mut write = WRITE_AND_RELEASE.key(&self.lock_key);
-            write.key(&self.record_key).arg(lock).arg(&json).arg(ttl);
+            write
+                .key(&self.record_key)
+                .arg(lock)
+                .arg(json.expose())
+                .arg(ttl);
             async move { write.invoke_async(&mut connection).await }
         })
         .await
@@ -350,23 +337,16 @@ impl Shared for InRedis {
         Ok(written == 1)
     }
 
-    async fn release(&self, lock: &str) {
-        let released: Result<i64, _> = run_idempotent(self.timeout, || {
+    async fn release(&self, lock: &str) -> Result<bool, BoxError> {
+        let released: i64 = run_idempotent(self.timeout, || {
             let mut connection = self.connection.clone();
             let mut release = RELEASE.key(&self.lock_key);
             release.arg(lock);
             async move { release.invoke_async(&mut connection).await }
         })
-        .await;
-        match released {
-            Ok(1) => tracing::debug!(lock = %self.lock_key, "released the refresh lock"),
-            Ok(_) => {
-                tracing::warn!(lock = %self.lock_key, "the refresh lock lapsed before it was released; raise lock_ttl")
-            }
-            Err(error) => {
-                tracing::warn!(lock = %self.lock_key, %error, "could not release the refresh lock; it lapses after its TTL")
-            }
-        }
+        .await
+        .map_err(shared_error)?;
+        Ok(released == 1)
     }
 
     fn lock_name(&self) -> &str {
@@ -375,84 +355,5 @@ impl Shared for InRedis {
 
     fn wait_timeout(&self) -> Duration {
         self.wait_timeout
-    }
-}
-
-/// The record as stored in Redis (JSON, unix milliseconds).
-#[derive(Serialize, Deserialize)]
-struct StoredRecord {
-    #[serde(rename = "t")]
-    token: StoredTicket,
-    #[serde(rename = "c")]
-    current: StoredTicket,
-    #[serde(rename = "p", default, skip_serializing_if = "Option::is_none")]
-    previous: Option<StoredTicket>,
-    /// When the pair was fetched; a record without it is due at once.
-    #[serde(rename = "f", default)]
-    fetched: u64,
-    /// The token awaits its SIGN ticket (its fetch failed).
-    #[serde(rename = "a", default, skip_serializing_if = "std::ops::Not::not")]
-    awaiting_ticket: bool,
-}
-
-#[derive(Serialize, Deserialize)]
-struct StoredTicket {
-    #[serde(rename = "v")]
-    value: Secret,
-    /// Expiry (for `previous`: the end of its grace window).
-    #[serde(rename = "e")]
-    expires: u64,
-}
-
-fn to_millis(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH).map_or(0, |since| {
-        u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
-    })
-}
-
-fn from_millis(millis: u64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_millis(millis)
-}
-
-impl StoredTicket {
-    fn new(value: &Secret, expires_at: SystemTime) -> Self {
-        Self {
-            value: value.clone(),
-            expires: to_millis(expires_at),
-        }
-    }
-
-    fn from_ticket(ticket: &Ticket) -> Self {
-        Self::new(&Secret::new(ticket.value()), ticket.expires_at())
-    }
-
-    fn into_ticket(self) -> Ticket {
-        Ticket::new(self.value, from_millis(self.expires))
-    }
-}
-
-impl From<&Pair> for StoredRecord {
-    fn from(pair: &Pair) -> Self {
-        Self {
-            token: StoredTicket::new(pair.token.secret(), pair.token.expires_at()),
-            current: StoredTicket::from_ticket(&pair.sign.current),
-            previous: pair.sign.previous.as_ref().map(StoredTicket::from_ticket),
-            fetched: to_millis(pair.fetched_at),
-            awaiting_ticket: pair.awaiting_ticket,
-        }
-    }
-}
-
-impl From<StoredRecord> for Pair {
-    fn from(record: StoredRecord) -> Self {
-        Self {
-            token: AccessToken::new(record.token.value, from_millis(record.token.expires)),
-            sign: Arc::new(SignTickets {
-                current: record.current.into_ticket(),
-                previous: record.previous.map(StoredTicket::into_ticket),
-            }),
-            fetched_at: from_millis(record.fetched),
-            awaiting_ticket: record.awaiting_ticket,
-        }
     }
 }

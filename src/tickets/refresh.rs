@@ -3,8 +3,9 @@
 //! the vendor's schedule by one refresher at a time, recovered once when
 //! the vendor refuses them.
 //!
-//! What differs between the two providers is only where a pair lives
-//! beside this process ([`Shared`]): nowhere ([`Alone`]) or in Redis.
+//! What differs between the providers is only where a pair lives beside
+//! this process ([`TicketHome`]): nowhere ([`Alone`]), in Redis, in
+//! PostgreSQL or MySQL.
 
 use std::error::Error as StdError;
 use std::sync::Arc;
@@ -17,10 +18,13 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use super::{SignTickets, TicketTimings};
+use super::home::{TicketHome, TicketRecord};
+pub(crate) use super::pair::Pair;
+use super::{BoxError, SignTickets, TicketTimings};
 use crate::client::{ClientError, FaceIdClient};
-use crate::credentials::{AccessToken, Ticket};
+use crate::credentials::Ticket;
 use crate::ids::UserId;
+use crate::random::nonce;
 use crate::secret::Secret;
 
 /// First pause while waiting for another instance's refresh.
@@ -30,58 +34,6 @@ const POLL_MAX: Duration = Duration::from_millis(250);
 /// How long the vendor keeps accepting a token (and its tickets) after it
 /// issued a new one.
 const TOKEN_OVERLAP: Duration = Duration::from_secs(60);
-
-/// An access token and the SIGN tickets fetched with it: they live and are
-/// replaced together.
-#[derive(Debug, Clone)]
-pub(crate) struct Pair {
-    pub token: AccessToken,
-    pub sign: Arc<SignTickets>,
-    pub fetched_at: SystemTime,
-    /// The token is newer than the SIGN ticket: its own ticket fetch
-    /// failed, and the next attempt fetches one with it.
-    pub awaiting_ticket: bool,
-}
-
-impl Pair {
-    /// This pair's tickets, ending at `ends` (the vendor has issued
-    /// `token`, which ends them), with `token` awaiting its ticket.
-    fn awaiting(&self, token: AccessToken, ends: SystemTime) -> Pair {
-        let current = &self.sign.current;
-        let sign = SignTickets {
-            current: Ticket::new(current.value(), current.expires_at().min(ends)),
-            previous: self.sign.previous.clone(),
-        };
-        Pair {
-            token,
-            sign: Arc::new(sign),
-            fetched_at: self.fetched_at,
-            awaiting_ticket: true,
-        }
-    }
-
-    /// When it is due for replacement: `every` after it was fetched, or at
-    /// half its lifetime if the vendor granted less than twice that.
-    fn due_at(&self, every: Duration) -> SystemTime {
-        let lifetime = self
-            .sign
-            .current
-            .expires_at()
-            .duration_since(self.fetched_at)
-            .unwrap_or_default();
-        self.fetched_at + every.min(lifetime / 2)
-    }
-
-    fn is_fresh(&self, now: SystemTime, every: Duration) -> bool {
-        !self.awaiting_ticket && now < self.due_at(every)
-    }
-
-    /// Whether the vendor still accepts it (the SIGN ticket's expiry is
-    /// never later than its token's).
-    fn is_valid(&self, now: SystemTime) -> bool {
-        self.sign.current.is_valid_at(now)
-    }
-}
 
 /// Why a provider has no usable token or SIGN ticket: the source inside a
 /// [`TicketError`](super::TicketError). Cheap to clone (callers waiting on
@@ -110,8 +62,10 @@ pub enum RefreshError {
         "the vendor did not issue a token or ticket; check the app id, secret and base URL, and that the vendor is reachable"
     )]
     Vendor(#[source] Arc<ClientError>),
-    /// The shared state (Redis) failed or timed out.
-    #[error("the shared tickets are out of reach; check that their store (Redis) is reachable")]
+    /// The shared state (Redis, the database) failed or timed out.
+    #[error(
+        "the shared tickets are out of reach; check that their home (Redis or the database) is reachable"
+    )]
     Shared(#[source] Arc<dyn StdError + Send + Sync>),
     /// Another instance holds the refresh lock and published nothing in
     /// time.
@@ -119,7 +73,7 @@ pub enum RefreshError {
         "another instance holds the refresh lock {lock} and published no tickets within {waited:?}; if it died, the lock lapses after its TTL"
     )]
     WaitTimedOut {
-        /// The lock (its Redis key).
+        /// The lock (its Redis key, its table).
         lock: String,
         /// How long this call waited.
         waited: Duration,
@@ -132,43 +86,26 @@ impl From<ClientError> for RefreshError {
     }
 }
 
-/// Where a pair lives beside this process, and how one refresher is chosen
-/// among all processes sharing it.
-#[async_trait]
-pub(crate) trait Shared: Send + Sync + 'static {
-    /// The pair last published by any refresher.
-    async fn read(&self) -> Result<Option<Pair>, RefreshError>;
-    /// Becomes the one refresher if nobody else is: `Some(lock token)`.
-    async fn try_lock(&self) -> Result<Option<String>, RefreshError>;
-    /// Publishes `pair` and releases the lock; `false` if the lock had
-    /// lapsed (the pair is then not shared).
-    async fn publish(&self, lock: &str, pair: &Pair) -> Result<bool, RefreshError>;
-    /// Releases the lock without publishing.
-    async fn release(&self, lock: &str);
-    /// The lock's name, for errors.
-    fn lock_name(&self) -> &str;
-    /// How long a caller with no valid pair waits for another refresher.
-    fn wait_timeout(&self) -> Duration;
-}
-
 /// No sharing: this process is the app id's only refresher.
 pub(crate) struct Alone;
 
 #[async_trait]
-impl Shared for Alone {
-    async fn read(&self) -> Result<Option<Pair>, RefreshError> {
+impl TicketHome for Alone {
+    async fn read(&self) -> Result<Option<TicketRecord>, BoxError> {
         Ok(None)
     }
 
-    async fn try_lock(&self) -> Result<Option<String>, RefreshError> {
-        Ok(Some(String::new()))
-    }
-
-    async fn publish(&self, _lock: &str, _pair: &Pair) -> Result<bool, RefreshError> {
+    async fn try_lock(&self, _holder: &str) -> Result<bool, BoxError> {
         Ok(true)
     }
 
-    async fn release(&self, _lock: &str) {}
+    async fn publish(&self, _holder: &str, _record: &TicketRecord) -> Result<bool, BoxError> {
+        Ok(true)
+    }
+
+    async fn release(&self, _holder: &str) -> Result<bool, BoxError> {
+        Ok(true)
+    }
 
     fn lock_name(&self) -> &str {
         "this process's single flight"
@@ -208,13 +145,18 @@ struct Flight {
     recovered_at: Option<SystemTime>,
 }
 
+/// A failure of the shared state.
+fn shared_error(error: BoxError) -> RefreshError {
+    RefreshError::Shared(Arc::from(error))
+}
+
 /// Whether `since` lies less than `window` before `now`.
 fn within(since: SystemTime, now: SystemTime, window: Duration) -> bool {
     now.duration_since(since).is_ok_and(|age| age < window)
 }
 
 /// The engine: a local copy read without locks, one refresh in flight per
-/// process, one refresher per [`Shared`] state.
+/// process, one refresher per [`TicketHome`].
 pub(crate) struct Engine<S> {
     pub client: FaceIdClient,
     pub shared: S,
@@ -228,7 +170,7 @@ pub(crate) struct Engine<S> {
     pub(super) ahead: super::ahead::Ahead,
 }
 
-impl<S: Shared> Engine<S> {
+impl<S: TicketHome> Engine<S> {
     pub fn new(client: FaceIdClient, shared: S, timings: TicketTimings) -> Self {
         Self {
             client,
@@ -456,14 +398,15 @@ impl<S: Shared> Engine<S> {
         let deadline = Instant::now() + self.shared.wait_timeout();
         let mut pause = POLL_FIRST;
         loop {
-            let shared = self.shared.read().await?;
+            let shared = self.read_shared().await?;
             let now = self.now();
             if let Some(pair) = shared.as_ref().filter(|p| want.met_by(p, now, every)) {
                 tracing::debug!(app_id = %self.client.app_id(), "took the shared access token and SIGN ticket");
                 return Ok(self.adopt(pair.clone()));
             }
-            if let Some(lock) = self.shared.try_lock().await? {
-                return self.replace_locked(&lock, want).await;
+            let holder = nonce();
+            if self.shared.try_lock(&holder).await.map_err(shared_error)? {
+                return self.replace_locked(&holder, want).await;
             }
             if let (Want::Fresh, Some(valid)) = (want, shared.filter(|p| p.is_valid(now))) {
                 tracing::debug!(app_id = %self.client.app_id(), "another instance is replacing the pair; using the still-valid shared one");
@@ -481,13 +424,33 @@ impl<S: Shared> Engine<S> {
         }
     }
 
+    /// Releases the lease `holder` took, without publishing.
+    async fn release(&self, holder: &str) {
+        let lock = self.shared.lock_name();
+        match self.shared.release(holder).await {
+            Ok(true) => tracing::debug!(%lock, "released the refresh lock"),
+            Ok(false) => {
+                tracing::warn!(%lock, "the refresh lock lapsed before it was released; raise lock_ttl")
+            }
+            Err(error) => {
+                tracing::warn!(%lock, %error, "could not release the refresh lock; it lapses after its time to live")
+            }
+        }
+    }
+
+    /// The pair the shared state holds.
+    async fn read_shared(&self) -> Result<Option<Pair>, RefreshError> {
+        let record = self.shared.read().await.map_err(shared_error)?;
+        Ok(record.map(|record| record.pair))
+    }
+
     /// Holding the lock: replaces the pair unless the lock's previous
     /// holder already did, publishes it and releases the lock.
     async fn replace_locked(&self, lock: &str, want: &Want<'_>) -> Result<Arc<Pair>, RefreshError> {
-        let shared = match self.shared.read().await {
+        let shared = match self.read_shared().await {
             Ok(shared) => shared,
             Err(error) => {
-                self.shared.release(lock).await;
+                self.release(lock).await;
                 return Err(error);
             }
         };
@@ -496,7 +459,7 @@ impl<S: Shared> Engine<S> {
             .as_ref()
             .filter(|p| want.met_by(p, now, self.timings.refresh_every))
         {
-            self.shared.release(lock).await;
+            self.release(lock).await;
             return Ok(self.adopt(pair.clone()));
         }
         let old = shared.map(Arc::new).or_else(|| self.local.load_full());
@@ -504,11 +467,13 @@ impl<S: Shared> Engine<S> {
             Ok(pair) => (pair, Ok(())),
             Err((error, Some(kept))) => (kept, Err(error)),
             Err((error, None)) => {
-                self.shared.release(lock).await;
+                self.release(lock).await;
                 return Err(error);
             }
         };
-        if !self.shared.publish(lock, &pair).await? {
+        let record = TicketRecord::new(pair.clone(), pair.due_at(self.timings.refresh_every));
+        let published = self.shared.publish(lock, &record).await;
+        if !published.map_err(shared_error)? {
             tracing::warn!(app_id = %self.client.app_id(), "the refresh lock lapsed during the refresh, so the new pair was not shared; raise lock_ttl");
         }
         let pair = self.adopt(pair);
@@ -572,11 +537,13 @@ impl<S: Shared> Engine<S> {
 }
 
 /// Implements [`TicketProvider`] for a provider type whose `engine` field
-/// is an `Arc<Refresher<_>>`: every call goes to the engine.
+/// is an `Arc<Refresher<_>>`: every call goes to the engine. A generic
+/// provider names its parameter and bound first: `impl<H: TicketHome>
+/// SharedTickets<H>`.
 macro_rules! provide_through_engine {
-    ($provider:ty) => {
+    (impl<$($generic:ident: $bound:path),*> $provider:ty) => {
         #[async_trait::async_trait]
-        impl $crate::tickets::TicketProvider for $provider {
+        impl<$($generic: $bound),*> $crate::tickets::TicketProvider for $provider {
             async fn sign_tickets(
                 &self,
             ) -> Result<std::sync::Arc<$crate::tickets::SignTickets>, $crate::tickets::TicketError>
@@ -607,6 +574,9 @@ macro_rules! provide_through_engine {
                 self.engine.pair_status()
             }
         }
+    };
+    ($provider:ty) => {
+        $crate::tickets::refresh::provide_through_engine!(impl<> $provider);
     };
 }
 pub(crate) use provide_through_engine;

@@ -20,8 +20,8 @@
 //!   `emulator`); each finds its own events by its order numbers among
 //!   the others'. None scopes a subscriber to its thread (that races over
 //!   the call sites' cached interest).
-//! - Tests that re-execute this binary (`processes`, `postgres_restart`,
-//!   `demo_restart`) name their child test by its full path
+//! - Tests that re-execute this binary (`processes`, `processes_tickets`,
+//!   `postgres_restart`, `demo_restart`) name their child test by its full path
 //!   (`module::test`), and configure the child through its environment.
 
 mod support;
@@ -55,6 +55,7 @@ mod postgres;
 mod postgres_faults;
 mod postgres_restart;
 mod processes;
+mod processes_tickets;
 mod quickstart;
 mod reconciler_schedule;
 mod redis;
@@ -68,6 +69,7 @@ mod session;
 mod settle;
 mod settle_wechat;
 mod signing;
+mod sql_tickets;
 mod start_limits;
 mod tickets;
 mod untrusted_callbacks;

@@ -44,7 +44,7 @@ async fn the_schema_is_made_by_migrate_only_and_checked_at_build() {
         "{missing}"
     );
     assert!(missing.to_string().contains("migrate()"), "{missing}");
-    assert_eq!(builder.migrate().await.unwrap(), 2);
+    assert_eq!(builder.migrate().await.unwrap(), 3);
     builder.clone().build().await.unwrap();
     sqlx::query(&format!("DROP SCHEMA \"{elsewhere}\" CASCADE"))
         .execute(&schema.pool)

@@ -6,11 +6,10 @@
 //! ignored `child_process_verifies` test, which waits on stdin for the
 //! start signal so that all processes fire together.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use crate::support;
+use crate::support::children::Children;
 use crate::support::common::*;
 use crate::support::postgres::Schema;
 use crate::support::spare_redis::SpareRedis;
@@ -110,51 +109,25 @@ async fn fifty_callbacks_from_four_processes_sharing_mysql_are_accepted_exactly_
 async fn race(backend: &str, url: &str, prefix: &str) {
     start_order(&store(backend, url, prefix).await, "order1", TTL).await;
 
-    let exe = std::env::current_exe().expect("the test binary");
-    let mut children: Vec<_> = (0..PROCESSES)
-        .map(|i| {
+    let mut children = Children::ready(
+        "processes::child_process_verifies",
+        PROCESSES,
+        |i, child| {
             let count = CALLBACKS / PROCESSES + usize::from(i < CALLBACKS % PROCESSES);
-            Command::new(&exe)
-                .args([
-                    "--ignored",
-                    "--exact",
-                    "processes::child_process_verifies",
-                    "--nocapture",
-                ])
+            child
                 .env(ENV_BACKEND, backend)
                 .env(ENV_URL, url)
                 .env(ENV_PREFIX, prefix)
                 .env(ENV_ORDER, "order1")
-                .env(ENV_COUNT, count.to_string())
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .spawn()
-                .expect("the test binary runs again")
-        })
+                .env(ENV_COUNT, count.to_string());
+        },
+    );
+    children.go();
+    let statuses: Vec<u16> = children
+        .lines("status ")
+        .iter()
+        .map(|status| status.parse().unwrap())
         .collect();
-    let mut outputs: Vec<_> = children
-        .iter_mut()
-        .map(|child| BufReader::new(child.stdout.take().expect("piped")).lines())
-        .collect();
-    // Each child says when it is connected and waiting.
-    for lines in &mut outputs {
-        let ready = lines.by_ref().map_while(Result::ok).any(|l| l == "ready");
-        assert!(ready, "a child process exited before it was ready");
-    }
-    for child in &mut children {
-        let stdin = child.stdin.as_mut().expect("piped");
-        stdin.write_all(b"go\n").expect("the child reads its stdin");
-    }
-    let mut statuses = Vec::new();
-    for lines in outputs {
-        statuses.extend(lines.map_while(Result::ok).filter_map(|line| {
-            line.strip_prefix("status ")
-                .map(|s| s.parse::<u16>().unwrap())
-        }));
-    }
-    for child in &mut children {
-        assert!(child.wait().unwrap().success(), "a child process failed");
-    }
     assert_eq!(statuses.len(), CALLBACKS, "every callback was answered");
     assert_eq!(
         statuses.iter().filter(|&&s| s == 200).count(),

@@ -37,7 +37,7 @@ pub(super) fn transient(error: &sqlx::Error) -> bool {
 /// # Errors
 /// The statement's own error; [`PostgresStoreError::TimedOut`] (with the
 /// last transient failure as its source) when `bound` ran out.
-pub(super) async fn bounded<T, F, Fut>(
+pub(crate) async fn bounded<T, F, Fut>(
     bound: Duration,
     what: &'static str,
     mut statement: F,

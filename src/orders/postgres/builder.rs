@@ -17,10 +17,11 @@ use super::{PostgresOrderStore, PostgresStoreError};
 /// timeout [`DEFAULT_TIMEOUT`](Self::DEFAULT_TIMEOUT).
 #[derive(Debug, Clone)]
 pub struct PostgresOrderStoreBuilder {
-    pool: PgPool,
-    app_id: String,
-    schema: String,
-    timeout: Duration,
+    // Read by `PostgresTicketHome`, which keeps the tickets beside the store.
+    pub(crate) pool: PgPool,
+    pub(crate) app_id: String,
+    pub(crate) schema: String,
+    pub(crate) timeout: Duration,
 }
 
 impl PostgresOrderStoreBuilder {
@@ -63,7 +64,8 @@ impl PostgresOrderStoreBuilder {
     }
 
     /// The schema holding the store's tables (`orders`, `settlements`,
-    /// `schema_version`); default `faceid`. A plain lower-case identifier
+    /// `holds`, `erasures`, `schema_version`, and the shared tickets'
+    /// `tickets` and `ticket_leases`); default `faceid`. A plain lower-case identifier
     /// (letters, digits, `_`). Every instance sharing orders must use the
     /// same one; apps may share one (every row holds the app id).
     pub fn schema(mut self, schema: impl Into<String>) -> Self {

@@ -7,9 +7,10 @@ use super::PostgresStoreError;
 
 /// The migrations, in order: version `n` is `MIGRATIONS[n - 1]`, with
 /// `{schema}` standing for the quoted schema name.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     include_str!("sql/001_initial.sql"),
     include_str!("sql/002_lifecycle.sql"),
+    include_str!("sql/003_tickets.sql"),
 ];
 
 /// The schema version this crate reads and writes.
@@ -125,6 +126,16 @@ pub(super) async fn migrate(pool: &PgPool, schema: &str) -> Result<usize, Postgr
     }
     transaction.commit().await?;
     Ok(ran)
+}
+
+/// `schema` quoted, once it is checked to be at [`VERSION`]: for the
+/// tables of the tickets' home, which the same migrations make.
+pub(crate) async fn checked_schema(
+    pool: &PgPool,
+    schema: &str,
+) -> Result<String, PostgresStoreError> {
+    check(pool, schema).await?;
+    quoted(schema)
 }
 
 /// Checks that `schema` is at [`VERSION`].

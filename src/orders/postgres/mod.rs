@@ -31,7 +31,8 @@ pub use error::PostgresStoreError;
 pub use migrate::postgres_migration_sql;
 pub use pool::{PostgresPoolOptions, postgres_pool};
 
-use bounded::bounded;
+pub(crate) use bounded::bounded;
+pub(crate) use migrate::checked_schema;
 
 use statements::Statements;
 

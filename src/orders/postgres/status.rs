@@ -1,11 +1,11 @@
 //! [`StoreStatus`] of the PostgreSQL order store (`faceid status`): its
-//! schema's version, and the work waiting in it.
+//! schema's version, the work waiting in it, and the ticket pair it shares.
 
 use sqlx::postgres::PgPool;
 
-use super::PostgresStoreError;
 use super::migrate::{self, quoted};
-use crate::orders::{Backlog, StoreStatus};
+use super::{PostgresStoreError, time_of};
+use crate::orders::{Backlog, StoreStatus, TicketPairTimes};
 
 /// The status of `app_id`'s orders in `schema`.
 pub(super) async fn status(
@@ -30,5 +30,14 @@ pub(super) async fn status(
         pending.try_into().unwrap_or_default(),
         undelivered.try_into().unwrap_or_default(),
     );
-    Ok(StoreStatus::new(version, expected, Some(backlog)))
+    let pair =
+        format!("SELECT fetched_at, due_at, expires_at FROM {quoted}.tickets WHERE app_id = $1");
+    let pair: Option<(i64, i64, i64)> = sqlx::query_as(&pair)
+        .bind(app_id)
+        .fetch_optional(pool)
+        .await?;
+    let pair = pair.map(|(fetched, due, expires)| {
+        TicketPairTimes::new(time_of(fetched), time_of(due), time_of(expires))
+    });
+    Ok(StoreStatus::new(version, expected, Some(backlog)).with_ticket_pair(pair))
 }

@@ -9,13 +9,18 @@ use tencent_faceid::contract;
 use tencent_faceid::credentials::Ticket;
 use tencent_faceid::emulator::Emulator;
 use tencent_faceid::ids::UserId;
-use tencent_faceid::tickets::RedisTickets;
 use tencent_faceid::tickets::{
     CachedTickets, SignTickets, StaticTickets, TicketError, TicketProvider,
 };
+use tencent_faceid::tickets::{LeaseTimings, PostgresTicketHome, PostgresTickets, RedisTickets};
 use tencent_faceid::{Secret, async_trait};
+use tencent_faceid_mysql::{MySqlTicketHome, MySqlTickets};
+use tokio::sync::Mutex;
 
 use super::Redis;
+use crate::support::mysql::Database;
+use crate::support::postgres::Schema;
+use faceid_test_support::random_alphanumeric;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn static_tickets() {
@@ -45,6 +50,47 @@ async fn redis_tickets_over_the_emulator() {
     };
     contract::ticket_provider(make).await;
     redis.remove_keys().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_tickets_over_the_emulator() {
+    if crate::support::postgres::url().is_none() {
+        return;
+    }
+    let emulator = Emulator::start().await.unwrap();
+    // Each provider in a fresh schema: a fresh, empty home.
+    let schemas = Mutex::new(Vec::new());
+    let make = async || {
+        let schema = Schema::new().await.expect("PostgreSQL answers");
+        let store = schema.builder(emulator.app_id());
+        let home = PostgresTicketHome::new(&store, LeaseTimings::default());
+        let home = home.await.unwrap();
+        schemas.lock().await.push(schema);
+        PostgresTickets::builder(emulator.client(), home).build()
+    };
+    contract::ticket_provider(make).await;
+    for schema in schemas.into_inner() {
+        schema.drop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mysql_tickets_over_the_emulator() {
+    let Some(database) = Database::new().await else {
+        return;
+    };
+    let emulator = Emulator::start().await.unwrap();
+    // Each provider under a fresh table prefix: a fresh, empty home.
+    let make = async || {
+        let prefix = format!("t{}_", random_alphanumeric(8).to_lowercase());
+        let store = database.builder(emulator.app_id()).prefix(prefix);
+        store.migrate().await.unwrap();
+        let home = MySqlTicketHome::new(&store, LeaseTimings::default());
+        let home = home.await.unwrap();
+        MySqlTickets::builder(emulator.client(), home).build()
+    };
+    contract::ticket_provider(make).await;
+    database.drop().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -6,6 +6,7 @@
 pub use faceid_test_support::{demo_client, emu, mysql, postgres, redis, skip, spare_redis};
 
 pub mod actix_server;
+pub mod children;
 pub mod common;
 pub mod demos;
 pub mod env;
