@@ -10,6 +10,34 @@ pub enum MySqlStoreError {
     /// MySQL could not be reached, or refused a statement.
     #[error("MySQL could not be reached or refused a statement of the order store")]
     Database(#[source] sqlx::Error),
+    /// MySQL could not be reached when the pool connected: nothing answered
+    /// at its address within the acquire timeout, or the connection broke.
+    #[error(
+        "MySQL at {address} could not be reached within {waited:?} (FACEID_DATABASE_ACQUIRE_TIMEOUT_MS, PoolBounds::acquire_timeout): check the host and port of the URL (FACEID_DATABASE_URL), that MySQL is running there, and that this host may connect"
+    )]
+    Unreachable {
+        /// Host and port (or socket) of the URL.
+        address: String,
+        /// How long the pool tried.
+        waited: std::time::Duration,
+        /// Why the last attempt failed.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// MySQL answered but refused the connection: a wrong user or
+    /// password, a database that does not exist, TLS required.
+    #[error(
+        "MySQL at {address} refused the connection to database {database:?}: check the user, password and database name of the URL (FACEID_DATABASE_URL)"
+    )]
+    ConnectionRefused {
+        /// Host and port (or socket) of the URL.
+        address: String,
+        /// The database asked for.
+        database: String,
+        /// MySQL's answer.
+        #[source]
+        source: sqlx::Error,
+    },
     /// The table prefix cannot be used.
     #[error(
         "the order store's table prefix {0:?} must be at most 40 lower-case ASCII letters, digits or underscores, starting with a letter or underscore"
@@ -22,7 +50,7 @@ pub enum MySqlStoreError {
     SchemaVariable,
     /// The store's tables are not there.
     #[error(
-        "the database has no tencent-faceid order tables with the prefix {prefix}: run MySqlOrderStore::builder(..).migrate() once (at deployment), or point the store at the database and prefix that have them"
+        "the database has no tencent-faceid order tables with the prefix {prefix}: run `faceid migrate` or MySqlOrderStore::builder(..).migrate() once (at deployment), or point the store at the database and prefix that have them"
     )]
     SchemaMissing {
         /// The table prefix looked for.

@@ -78,8 +78,11 @@ impl PoolBounds {
     /// startup.
     ///
     /// # Errors
-    /// [`MySqlStoreError::Database`] if the URL is invalid or MySQL cannot
-    /// be reached within the acquire timeout.
+    /// [`MySqlStoreError::Database`] if the URL is invalid;
+    /// [`MySqlStoreError::Unreachable`] (naming its host and port) if MySQL
+    /// cannot be reached within the acquire timeout;
+    /// [`MySqlStoreError::ConnectionRefused`] if it refuses the user,
+    /// password or database.
     pub async fn connect(&self, url: &str) -> Result<MySqlPool, MySqlStoreError> {
         let options: MySqlConnectOptions = url.parse()?;
         let seconds = self.lock_wait_timeout.as_secs().max(1);
@@ -94,9 +97,33 @@ impl PoolBounds {
                     Ok(())
                 })
             })
-            .connect_with(options)
-            .await?;
-        Ok(pool)
+            .connect_with(options.clone())
+            .await;
+        pool.map_err(|error| self.connect_error(&options, error))
+    }
+
+    /// What a failure to connect with `options` says: where, and for how
+    /// long it was tried.
+    fn connect_error(&self, options: &MySqlConnectOptions, error: sqlx::Error) -> MySqlStoreError {
+        let address = match options.get_socket() {
+            Some(socket) => socket.display().to_string(),
+            None => format!("{}:{}", options.get_host(), options.get_port()),
+        };
+        match error {
+            sqlx::Error::Database(_) => MySqlStoreError::ConnectionRefused {
+                address,
+                database: options.get_database().unwrap_or_default().to_owned(),
+                source: error,
+            },
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+                MySqlStoreError::Unreachable {
+                    address,
+                    waited: self.acquire_timeout,
+                    source: error,
+                }
+            }
+            error => MySqlStoreError::Database(error),
+        }
     }
 }
 

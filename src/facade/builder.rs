@@ -596,7 +596,7 @@ impl FaceIdBuilder {
     /// [`FaceIdError`]: an empty app id or secret, an invalid base URL or
     /// order prefix, no callback URL, an `http://` callback URL in a
     /// release build, the emulator in a release build, Redis unreachable
-    /// or lacking a capability ([`crate::redis::probe`]),
+    /// or lacking a capability (`redis::probe`, feature `redis`),
     /// PostgreSQL unreachable or its schema not migrated, the vendor
     /// refusing the app id or secret at warm-up (unless [`WarmUp::Off`]),
     /// the vendor out of reach with [`WarmUp::Strict`].
