@@ -8,7 +8,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::support;
 use crate::support::mysql::Database;
 use crate::support::postgres::Schema;
 use tencent_faceid::FaceId;
@@ -18,16 +17,6 @@ use tencent_faceid::tickets::{
     LeaseTimings, PostgresTicketHome, PostgresTickets, RefreshError, TicketError, TicketProvider,
 };
 use tencent_faceid_mysql::{MySqlConnector, MySqlTicketHome, MySqlTickets};
-
-#[test]
-fn postgres_is_available() {
-    support::postgres::require();
-}
-
-#[test]
-fn mysql_is_available() {
-    support::mysql::require();
-}
 
 /// The database a test shares its pair through.
 enum Home {
