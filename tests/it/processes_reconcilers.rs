@@ -19,13 +19,12 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use faceid_test_support::random_alphanumeric;
 use tencent_faceid::client::{Endpoint, FaceIdClient};
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::emulator::{Emulator, Fault, Outcome};
-use tencent_faceid::ids::{OrderNo, UserId};
+use tencent_faceid::ids::OrderNo;
 use tencent_faceid::orders::{LoggedSettlement, PostgresOrderStore, SettlementStore};
-use tencent_faceid::session::{SessionStarter, StartSession};
+use tencent_faceid::session::SessionStarter;
 use tencent_faceid::settle::{Reconciler, Settlement, Settler};
 use tencent_faceid::tickets::CachedTickets;
 use tencent_faceid::vendor::ResultCode;
@@ -35,6 +34,7 @@ use tokio::sync::Notify;
 
 use crate::support;
 use crate::support::children::Children;
+use crate::support::emu::wired::{emulator, session};
 use crate::support::mysql::Database;
 use crate::support::postgres::Schema;
 
@@ -88,14 +88,6 @@ async fn four_processes_reconciling_one_mysql_backlog_settle_and_deliver_each_or
     database.drop().await;
 }
 
-async fn emulator() -> Emulator {
-    Emulator::builder()
-        .clock(ManualClock::new())
-        .start()
-        .await
-        .unwrap()
-}
-
 fn far_future() -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(100 * 365 * 86_400)
 }
@@ -112,12 +104,7 @@ async fn due_orders(
     let starter = SessionStarter::builder(&wiring).build().unwrap();
     let mut outcomes = HashMap::new();
     for n in 0..ORDERS {
-        let user = UserId::new(random_alphanumeric(12)).unwrap();
-        let callback = "https://partner.example/face/callback".parse().unwrap();
-        let session = StartSession::new(user, callback)
-            .name("Zhang San")
-            .id_number("110101199003074477");
-        let started = starter.start(session).await.unwrap();
+        let started = starter.start(session()).await.unwrap();
         let failed = (n % 3 == 0).then(|| ResultCode::from_code(FAILED));
         let outcome = failed.clone().map_or(Outcome::Pass, Outcome::Fail);
         emulator.complete(&started.h5face_id, outcome).unwrap();
