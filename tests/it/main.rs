@@ -20,9 +20,10 @@
 //!   `emulator`); each finds its own events by its order numbers among
 //!   the others'. None scopes a subscriber to its thread (that races over
 //!   the call sites' cached interest).
-//! - Tests that re-execute this binary (`processes`, `processes_tickets`,
-//!   `postgres_restart`, `demo_restart`) name their child test by its full path
-//!   (`module::test`), and configure the child through its environment.
+//! - Tests that re-execute this binary (`processes`, `processes_reconcilers`,
+//!   `processes_tickets`, `postgres_restart`, `demo_restart`) name their
+//!   child test by its full path (`module::test`), and configure the child
+//!   through its environment.
 
 mod support;
 
@@ -55,6 +56,7 @@ mod postgres;
 mod postgres_faults;
 mod postgres_restart;
 mod processes;
+mod processes_reconcilers;
 mod processes_tickets;
 mod quickstart;
 mod reconciler_schedule;
