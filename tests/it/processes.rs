@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use crate::support;
-use crate::support::children::Children;
+use crate::support::children::{Children, ENV_BACKEND, ENV_URL};
 use crate::support::common::*;
 use crate::support::postgres::Schema;
 use crate::support::spare_redis::SpareRedis;
@@ -26,8 +26,6 @@ const CALLBACKS: usize = 50;
 /// `postgres` or `mysql`), its URL (for the cluster, the nodes',
 /// comma-separated; for MySQL, the test's database), the key prefix or
 /// schema, the order and how many callbacks to send.
-const ENV_BACKEND: &str = "FACEID_CHILD_BACKEND";
-const ENV_URL: &str = "FACEID_CHILD_URL";
 const ENV_PREFIX: &str = "FACEID_CHILD_PREFIX";
 const ENV_ORDER: &str = "FACEID_CHILD_ORDER";
 const ENV_COUNT: &str = "FACEID_CHILD_COUNT";

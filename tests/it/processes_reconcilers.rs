@@ -33,7 +33,9 @@ use tencent_faceid_mysql::MySqlOrderStore;
 use tokio::sync::Notify;
 
 use crate::support;
-use crate::support::children::Children;
+use crate::support::children::{
+    Children, ENV_APP_ID, ENV_BACKEND, ENV_SCHEMA, ENV_SECRET, ENV_URL, ENV_VENDOR,
+};
 use crate::support::emu::wired::{emulator, session};
 use crate::support::mysql::Database;
 use crate::support::postgres::Schema;
@@ -50,12 +52,6 @@ const FAILED: &str = "66660016";
 /// What a child needs: the backend (`postgres` or `mysql`), its URL, the
 /// schema (PostgreSQL), the emulator's address, credentials and time (in
 /// milliseconds since the epoch), and the child's number.
-const ENV_BACKEND: &str = "FACEID_CHILD_BACKEND";
-const ENV_URL: &str = "FACEID_CHILD_URL";
-const ENV_SCHEMA: &str = "FACEID_CHILD_SCHEMA";
-const ENV_VENDOR: &str = "FACEID_CHILD_VENDOR";
-const ENV_APP_ID: &str = "FACEID_CHILD_APP_ID";
-const ENV_SECRET: &str = "FACEID_CHILD_SECRET";
 const ENV_NOW: &str = "FACEID_CHILD_NOW";
 const ENV_CHILD: &str = "FACEID_CHILD_NUMBER";
 

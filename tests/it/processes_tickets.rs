@@ -12,7 +12,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::support::children::Children;
+use crate::support::children::{
+    Children, ENV_APP_ID, ENV_BACKEND, ENV_SCHEMA, ENV_SECRET, ENV_URL, ENV_VENDOR,
+};
 use crate::support::mysql::Database;
 use crate::support::postgres::Schema;
 use tencent_faceid::client::{Endpoint, FaceIdClient};
@@ -28,12 +30,6 @@ const CALLERS: usize = 25;
 
 /// What a child needs: the backend (`postgres` or `mysql`), its URL, the
 /// schema (PostgreSQL), and the emulator's address and credentials.
-const ENV_BACKEND: &str = "FACEID_CHILD_BACKEND";
-const ENV_URL: &str = "FACEID_CHILD_URL";
-const ENV_SCHEMA: &str = "FACEID_CHILD_SCHEMA";
-const ENV_VENDOR: &str = "FACEID_CHILD_VENDOR";
-const ENV_APP_ID: &str = "FACEID_CHILD_APP_ID";
-const ENV_SECRET: &str = "FACEID_CHILD_SECRET";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn four_processes_sharing_postgres_fetch_one_token() {

@@ -6,6 +6,16 @@
 use std::io::{BufRead, BufReader, Lines, Write};
 use std::process::{Child, ChildStdout, Command, Stdio};
 
+/// The variables that tell a child process what to run on: the backend
+/// (`postgres`, `mysql`, `redis`, ...), its URL, the schema (PostgreSQL),
+/// and the emulator's address and credentials.
+pub const ENV_BACKEND: &str = "FACEID_CHILD_BACKEND";
+pub const ENV_URL: &str = "FACEID_CHILD_URL";
+pub const ENV_SCHEMA: &str = "FACEID_CHILD_SCHEMA";
+pub const ENV_VENDOR: &str = "FACEID_CHILD_VENDOR";
+pub const ENV_APP_ID: &str = "FACEID_CHILD_APP_ID";
+pub const ENV_SECRET: &str = "FACEID_CHILD_SECRET";
+
 /// The children, once each has said `ready`.
 pub struct Children {
     children: Vec<Child>,
