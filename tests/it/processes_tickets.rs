@@ -1,10 +1,11 @@
-//! Four processes sharing one PostgreSQL or one MySQL fetch one access
-//! token and one SIGN ticket for them all, counted at the emulator (this
-//! process's), while every caller of every process is served.
+//! Four processes sharing one PostgreSQL, one MySQL, one Redis or one
+//! Redis Cluster fetch one access token and one SIGN ticket for them all,
+//! counted at the emulator (this process's), while every caller of every
+//! process is served.
 //!
 //! The test re-executes its own binary four times, running only the
 //! ignored `child_process_takes_tickets`, whose tickets fetch from this
-//! process's emulator and share through the database; each waits on stdin
+//! process's emulator and share through the database or Redis; each waits on stdin
 //! for the start signal so that all fire together, and the emulator holds
 //! the first token request until all four have asked, so that the others
 //! find the lease taken.
@@ -17,10 +18,16 @@ use crate::support::children::{
 };
 use crate::support::mysql::Database;
 use crate::support::postgres::Schema;
+use faceid_test_support::random_alphanumeric;
+use faceid_test_support::redis_cluster::RedisCluster;
+use faceid_test_support::spare_redis::SpareRedis;
 use tencent_faceid::client::{Endpoint, FaceIdClient};
 use tencent_faceid::emulator::{Emulator, Fault};
 use tencent_faceid::orders::PostgresOrderStore;
-use tencent_faceid::tickets::{LeaseTimings, PostgresTicketHome, PostgresTickets, TicketProvider};
+use tencent_faceid::redis::RedisTopology;
+use tencent_faceid::tickets::{
+    LeaseTimings, PostgresTicketHome, PostgresTickets, RedisTickets, TicketProvider,
+};
 use tencent_faceid_mysql::{MySqlOrderStore, MySqlTicketHome, MySqlTickets};
 use tokio::sync::Notify;
 
@@ -42,6 +49,28 @@ async fn four_processes_sharing_postgres_fetch_one_token() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn four_processes_sharing_a_redis_fetch_one_token() {
+    if !SpareRedis::available() {
+        return SpareRedis::skip("four_processes_sharing_a_redis_fetch_one_token");
+    }
+    let redis = SpareRedis::start(&[]);
+    let prefix = format!("faceid-test:{}:", random_alphanumeric(8));
+    race("redis", &redis.url(), &prefix).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn four_processes_sharing_a_redis_cluster_fetch_one_token() {
+    if !SpareRedis::available() {
+        return SpareRedis::skip("four_processes_sharing_a_redis_cluster_fetch_one_token");
+    }
+    let cluster = tokio::task::spawn_blocking(RedisCluster::start)
+        .await
+        .unwrap();
+    let prefix = format!("faceid-test:{}:", random_alphanumeric(8));
+    race("redis-cluster", &cluster.urls().join(","), &prefix).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn four_processes_sharing_mysql_fetch_one_token() {
     let Some(database) = Database::new().await else {
         return;
@@ -50,7 +79,8 @@ async fn four_processes_sharing_mysql_fetch_one_token() {
     database.drop().await;
 }
 
-/// Starts four children on the database, lets them all ask at once with
+/// Starts four children on the database or Redis (`schema`: the key
+/// prefix there; for a cluster, `url` lists its nodes), lets them all ask at once with
 /// the first token request held, and counts the vendor's fetches.
 async fn race(backend: &str, url: &str, schema: &str) {
     let emulator = Emulator::start().await.unwrap();
@@ -114,6 +144,12 @@ async fn child_process_takes_tickets() {
         let home = PostgresTicketHome::new(&store, LeaseTimings::default());
         let home = home.await.expect("a migrated schema");
         Arc::new(PostgresTickets::builder(client, home).build())
+    } else if let Some(mode) = var(ENV_BACKEND).strip_prefix("redis") {
+        let mode = mode.strip_prefix('-');
+        let topology = RedisTopology::parse(&var(ENV_URL), mode, None).expect("a Redis topology");
+        let connection = topology.connect().await.expect("the spare Redis answers");
+        let tickets = RedisTickets::builder(client, connection).prefix(var(ENV_SCHEMA));
+        Arc::new(tickets.build())
     } else {
         let pool = tencent_faceid_mysql::mysql_pool(&var(ENV_URL))
             .await
