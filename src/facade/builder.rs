@@ -269,8 +269,8 @@ impl FaceIdBuilder {
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
     /// use tencent_faceid::FaceId;
     /// use tencent_faceid::redis::RedisTopology;
-    /// let sentinels = vec!["redis://10.0.0.1:26379".into(), "redis://10.0.0.2:26379".into()];
-    /// let topology = RedisTopology::Sentinel { sentinels, master: "mymaster".into() };
+    /// let sentinels = "redis://10.0.0.1:26379,redis://10.0.0.2:26379";
+    /// let topology = RedisTopology::parse(sentinels, Some("sentinel"), Some("mymaster"))?;
     /// let faceid = FaceId::builder("TIDAxxxx", "secret")
     ///     .callback_url("https://shop.example/face/callback")
     ///     .redis_topology(topology)

@@ -29,6 +29,10 @@ pub mod vars {
     /// With [`REDIS_MODE`]`=sentinel`: the master's name in the
     /// sentinels' `sentinel monitor` line.
     pub const REDIS_SENTINEL_MASTER: &str = "FACEID_REDIS_SENTINEL_MASTER";
+    /// With [`REDIS_MODE`]`=sentinel`: the password of the master the
+    /// sentinels name, if it requires one (the sentinels' own go in their
+    /// URLs).
+    pub const REDIS_SENTINEL_PASSWORD: &str = "FACEID_REDIS_SENTINEL_PASSWORD";
     /// A database URL: orders and settlements in PostgreSQL
     /// (`postgres://`, feature `postgres`), or in a database opened by a
     /// [`DatabaseConnector`](crate::facade::DatabaseConnector) of another
@@ -244,16 +248,20 @@ impl FaceIdBuilder {
         }
         if let Some(url) = get(vars::REDIS_URL) {
             builder = builder.redis_from_env(url, &get)?;
-        } else if let Some(name) = [vars::REDIS_MODE, vars::REDIS_SENTINEL_MASTER]
-            .into_iter()
-            .find(|name| get(name).is_some())
+        } else if let Some(name) = [
+            vars::REDIS_MODE,
+            vars::REDIS_SENTINEL_MASTER,
+            vars::REDIS_SENTINEL_PASSWORD,
+        ]
+        .into_iter()
+        .find(|name| get(name).is_some())
         {
             return Err(FaceIdError::MissingVariable {
                 name: vars::REDIS_URL,
                 hint: if name == vars::REDIS_MODE {
                     "FACEID_REDIS_MODE needs the Redis nodes or sentinels listed in it"
                 } else {
-                    "FACEID_REDIS_SENTINEL_MASTER needs the sentinels listed in it"
+                    "the FACEID_REDIS_SENTINEL_* variables need the sentinels listed in it"
                 },
             });
         }
@@ -311,8 +319,11 @@ impl FaceIdBuilder {
     ) -> Result<Self, FaceIdError> {
         let mode = get(vars::REDIS_MODE);
         let master = get(vars::REDIS_SENTINEL_MASTER);
-        let topology =
+        let mut topology =
             crate::redis::RedisTopology::parse(&url, mode.as_deref(), master.as_deref())?;
+        if let Some(password) = get(vars::REDIS_SENTINEL_PASSWORD) {
+            topology = topology.with_master_password(password)?;
+        }
         let builder = self.redis_topology(topology);
         Ok(match get(vars::REDIS_PREFIX) {
             Some(prefix) => builder.redis_prefix(prefix),

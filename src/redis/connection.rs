@@ -72,7 +72,25 @@ impl RedisConnection {
         master: &str,
     ) -> Result<Self, super::RedisBackendError> {
         Ok(Self(Kind::Sentinel(
-            SentinelMaster::connect(sentinels, master).await?,
+            SentinelMaster::connect(sentinels, master, None).await?,
+        )))
+    }
+
+    /// [`sentinel`](Self::sentinel) for a master (and replicas) that
+    /// require `password` (`requirepass`; Tencent Cloud's
+    /// `instance-id:password` form included). The sentinels' own
+    /// credentials, if any, go in their URLs.
+    ///
+    /// # Errors
+    /// As [`sentinel`](Self::sentinel), and when the master refuses the
+    /// password (never quoted).
+    pub async fn sentinel_with_password(
+        sentinels: &[String],
+        master: &str,
+        password: &str,
+    ) -> Result<Self, super::RedisBackendError> {
+        Ok(Self(Kind::Sentinel(
+            SentinelMaster::connect(sentinels, master, Some(password)).await?,
         )))
     }
 

@@ -8,9 +8,10 @@ use std::fmt;
 use std::sync::Arc;
 
 use ::redis::aio::{ConnectionLike, ConnectionManager};
-use ::redis::sentinel::{SentinelClient, SentinelServerType};
+use ::redis::sentinel::{SentinelClient, SentinelNodeConnectionInfo, SentinelServerType};
 use ::redis::{
-    Cmd, ErrorKind, Pipeline, RedisError, RedisFuture, RedisResult, ServerErrorKind, Value,
+    Cmd, ErrorKind, Pipeline, RedisConnectionInfo, RedisError, RedisFuture, RedisResult,
+    ServerErrorKind, Value,
 };
 use arc_swap::ArcSwap;
 use tokio::sync::Mutex;
@@ -51,12 +52,20 @@ impl fmt::Debug for SentinelMaster {
 
 impl SentinelMaster {
     /// Asks the `sentinels` (`redis://host:port` each) for the master
-    /// `name` and connects to it.
-    pub(crate) async fn connect(sentinels: &[String], name: &str) -> RedisResult<Self> {
+    /// `name` and connects to it, with `password` if it requires one.
+    pub(crate) async fn connect(
+        sentinels: &[String],
+        name: &str,
+        password: Option<&str>,
+    ) -> RedisResult<Self> {
+        let master_info = password.map(|password| {
+            let info = RedisConnectionInfo::default().set_password(password);
+            SentinelNodeConnectionInfo::default().set_redis_connection_info(info)
+        });
         let mut client = SentinelClient::build(
             sentinels.to_vec(),
             name.to_owned(),
-            None,
+            master_info,
             SentinelServerType::Master,
         )?;
         let master = master_of(&mut client, name, 0).await?;

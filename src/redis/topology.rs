@@ -7,6 +7,7 @@ use std::time::Duration;
 use ::redis::cluster::ClusterClientBuilder;
 
 use super::{RedisBackendError, RedisConnection};
+use crate::secret::Secret;
 
 /// Which kind of Redis to connect to, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +25,9 @@ pub enum RedisTopology {
         sentinels: Vec<String>,
         /// The master's name in the sentinels' `sentinel monitor` line.
         master: String,
+        /// The master's password, if it requires one
+        /// ([`with_master_password`](RedisTopology::with_master_password)).
+        master_password: Option<Secret>,
     },
 }
 
@@ -54,6 +58,11 @@ pub enum RedisTopologyError {
         "FACEID_REDIS_SENTINEL_MASTER is set but FACEID_REDIS_MODE is not sentinel: set FACEID_REDIS_MODE=sentinel and list the sentinels in FACEID_REDIS_URL, or unset FACEID_REDIS_SENTINEL_MASTER"
     )]
     MasterWithoutSentinel,
+    /// A master password without sentinels.
+    #[error(
+        "FACEID_REDIS_SENTINEL_PASSWORD is the password of the master the sentinels name, but FACEID_REDIS_MODE is not sentinel: put the password of a standalone Redis or a Cluster in FACEID_REDIS_URL (redis://:password@host:6379), or unset FACEID_REDIS_SENTINEL_PASSWORD"
+    )]
+    PasswordWithoutSentinel,
 }
 
 impl RedisTopology {
@@ -92,6 +101,7 @@ impl RedisTopology {
             ("sentinel", Some(master)) => Ok(Self::Sentinel {
                 sentinels: urls,
                 master: master.to_owned(),
+                master_password: None,
             }),
             ("sentinel", None) => Err(RedisTopologyError::NoSentinelMaster),
             (_, Some(_)) => Err(RedisTopologyError::MasterWithoutSentinel),
@@ -101,6 +111,36 @@ impl RedisTopology {
                 Err(urls) => Err(RedisTopologyError::SeveralUrls(urls.len())),
             },
             _ => Err(RedisTopologyError::UnknownMode),
+        }
+    }
+
+    /// This sentinel topology with the master's `password`
+    /// (`FACEID_REDIS_SENTINEL_PASSWORD`).
+    ///
+    /// # Errors
+    /// [`RedisTopologyError::PasswordWithoutSentinel`] for any other
+    /// topology (their password goes in their URLs).
+    ///
+    /// ```
+    /// use tencent_faceid::redis::RedisTopology;
+    /// let topology = RedisTopology::parse("redis://s1:26379", Some("sentinel"), Some("m"))?
+    ///     .with_master_password("secret")?;
+    /// assert!(!format!("{topology:?}").contains("secret"));
+    /// # Ok::<(), tencent_faceid::redis::RedisTopologyError>(())
+    /// ```
+    pub fn with_master_password(
+        self,
+        password: impl Into<String>,
+    ) -> Result<Self, RedisTopologyError> {
+        match self {
+            Self::Sentinel {
+                sentinels, master, ..
+            } => Ok(Self::Sentinel {
+                sentinels,
+                master,
+                master_password: Some(Secret::from(password.into())),
+            }),
+            _ => Err(RedisTopologyError::PasswordWithoutSentinel),
         }
     }
 
@@ -120,8 +160,18 @@ impl RedisTopology {
                 .get_async_connection()
                 .await?
                 .into(),
-            Self::Sentinel { sentinels, master } => {
-                RedisConnection::sentinel(sentinels, master).await?
+            Self::Sentinel {
+                sentinels,
+                master,
+                master_password: None,
+            } => RedisConnection::sentinel(sentinels, master).await?,
+            Self::Sentinel {
+                sentinels,
+                master,
+                master_password: Some(password),
+            } => {
+                RedisConnection::sentinel_with_password(sentinels, master, password.expose())
+                    .await?
             }
         })
     }
@@ -158,6 +208,7 @@ mod tests {
             Ok(RedisTopology::Sentinel {
                 sentinels: vec!["redis://a:26379".into(), "redis://b:26379".into()],
                 master: "m".into(),
+                master_password: None,
             })
         );
         assert_eq!(
@@ -172,5 +223,22 @@ mod tests {
             RedisTopology::parse("redis://a", Some("clustered"), None),
             Err(RedisTopologyError::UnknownMode)
         );
+    }
+
+    #[test]
+    fn only_a_sentinels_master_takes_a_password_here() {
+        let cluster = RedisTopology::parse("redis://a,redis://b", Some("cluster"), None).unwrap();
+        assert_eq!(
+            cluster.with_master_password("pw"),
+            Err(RedisTopologyError::PasswordWithoutSentinel)
+        );
+        let sentinel = RedisTopology::parse("redis://s", Some("sentinel"), Some("m")).unwrap();
+        let RedisTopology::Sentinel {
+            master_password, ..
+        } = sentinel.with_master_password("pw").unwrap()
+        else {
+            panic!("still a sentinel topology");
+        };
+        assert_eq!(master_password.as_ref().map(Secret::expose), Some("pw"));
     }
 }

@@ -11,11 +11,11 @@ use std::time::Duration;
 use faceid_test_support::redis_sentinel::{MASTER, RedisSentinels};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{Claim, Consumed, OrderStore, PendingOrder, RedisOrderStore};
-use tencent_faceid::redis::RedisConnection;
+use tencent_faceid::redis::{RedisConnection, RedisTopology};
 use tokio::sync::watch;
 
 use crate::redis_topologies::{fifty_consumes_accept_one, pass_the_contracts, test_prefix};
-use crate::support::spare_redis::SpareRedis;
+use crate::support::spare_redis::{SpareRedis, temp_dir};
 
 /// A Sentinel set of this test's own and a connection through it, or
 /// `None` (after a SKIPPED line) when `redis-server` is not installed.
@@ -200,4 +200,56 @@ async fn a_failover_mid_consume_accepts_each_order_once_and_the_store_follows_th
         .unwrap();
     assert!(record.is_some_and(|record| record.starts_with("c:")));
     remove_keys(&set, &prefix).await;
+}
+
+#[tokio::test]
+async fn a_master_that_requires_a_password_is_reached_with_it_and_refused_without() {
+    const PASSWORD: &str = "faceid-test-master-password";
+    if !SpareRedis::available() {
+        return SpareRedis::skip("a_master_that_requires_a_password_is_reached_with_it");
+    }
+    let (master, sentinel, dir) = tokio::task::spawn_blocking(|| {
+        let master = SpareRedis::start(&["--requirepass", PASSWORD]);
+        let dir = temp_dir();
+        let config = dir.join("sentinel.conf");
+        let lines = format!(
+            "sentinel monitor {MASTER} 127.0.0.1 {port} 1\nsentinel auth-pass {MASTER} {PASSWORD}\n",
+            port = master.port()
+        );
+        std::fs::write(&config, lines).expect("the sentinel's configuration is written");
+        (master, SpareRedis::start_sentinel(config), dir)
+    })
+    .await
+    .unwrap();
+
+    let refused = RedisConnection::sentinel(&[sentinel.url()], MASTER).await;
+    let refused = refused.expect_err("the master refuses a connection without its password");
+    assert!(!format!("{refused:?}").contains(PASSWORD), "{refused:?}");
+
+    let topology = RedisTopology::parse(&sentinel.url(), Some("sentinel"), Some(MASTER))
+        .and_then(|topology| topology.with_master_password(PASSWORD))
+        .unwrap();
+    assert!(!format!("{topology:?}").contains(PASSWORD), "{topology:?}");
+    let connection = topology
+        .connect()
+        .await
+        .expect("the master takes its password");
+    let prefix = test_prefix();
+    let store = RedisOrderStore::builder(connection, "appId001")
+        .prefix(&prefix)
+        .build();
+    store.probe().await.expect("the master carries the store");
+    let order_no = OrderNo::new("orderPassword1").unwrap();
+    let order = PendingOrder::new(order_no.clone(), UserId::new("u1").unwrap());
+    store.put(order, Duration::from_secs(3600)).await.unwrap();
+    assert!(matches!(
+        store.consume(&order_no).await.unwrap(),
+        Consumed::Accepted(_)
+    ));
+    assert!(matches!(
+        store.consume(&order_no).await.unwrap(),
+        Consumed::AlreadyConsumed
+    ));
+    drop((sentinel, master));
+    std::fs::remove_dir_all(dir).expect("the sentinel's directory is removed");
 }
