@@ -26,11 +26,14 @@ pub type DatabaseParts = (Arc<dyn SettlementStore>, Option<Arc<dyn TicketProvide
 ///
 /// `tencent_faceid_mysql::MySqlConnector` is one (`mysql://`, `mariadb://`):
 ///
-/// ```ignore
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use tencent_faceid::facade::FaceIdBuilder;
 /// let face_id = FaceIdBuilder::from_env()?
 ///     .database_connector(tencent_faceid_mysql::MySqlConnector)
 ///     .build()
 ///     .await?;
+/// # Ok(()) }
 /// ```
 #[async_trait]
 pub trait DatabaseConnector: Send + Sync + 'static {
