@@ -180,8 +180,7 @@ impl FaceId {
 
 /// A health report as a readiness resource's answer.
 fn health_response(report: &HealthReport) -> HttpResponse {
-    let status =
-        StatusCode::from_u16(report.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status = status_code(report.http_status());
     HttpResponse::build(status)
         .content_type("application/json")
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -323,11 +322,14 @@ impl Responder for ErrorResponse {
     }
 }
 
+/// `status` as an actix status code; 500 for a number outside 100..=999.
+fn status_code(status: u16) -> StatusCode {
+    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
 /// An [`ErrorResponse`] as an actix response.
 fn http_response(answer: ErrorResponse) -> HttpResponse {
-    let mut response = HttpResponse::build(
-        StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-    );
+    let mut response = HttpResponse::build(status_code(answer.status));
     if let Some(allow) = answer.allow {
         response.insert_header((header::ALLOW, allow));
     }
@@ -341,7 +343,7 @@ fn http_response(answer: ErrorResponse) -> HttpResponse {
 
 impl ResponseError for CallbackRejection {
     fn status_code(&self) -> StatusCode {
-        StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        status_code(self.status())
     }
 
     /// The status with the message as plain text (and `Allow: GET` with a
@@ -353,7 +355,7 @@ impl ResponseError for CallbackRejection {
 
 impl ResponseError for VerifiedRejection {
     fn status_code(&self) -> StatusCode {
-        StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        status_code(self.status())
     }
 
     /// [`VerifiedRejection::to_response`]: the callback's rejection in
@@ -366,7 +368,7 @@ impl ResponseError for VerifiedRejection {
 
 impl ResponseError for StartError {
     fn status_code(&self) -> StatusCode {
-        StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        status_code(self.status())
     }
 
     /// [`StartError::to_response`] as plain text: the status and the

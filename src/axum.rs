@@ -82,7 +82,7 @@ use crate::render::{BodyFormat, ErrorResponse};
 pub use crate::extract::{SdkVerified, Verified, VerifiedRejection, WeChatVerified};
 use crate::sdk::{MAX_RESULT_BODY, refuse_too_long, verify_result_body};
 use crate::session::{StartError, Started};
-use crate::tower::{FaceCallbackLayer, http_response};
+use crate::tower::{FaceCallbackLayer, http_response, status_code};
 use crate::wechat;
 
 impl FaceCallbackLayer {
@@ -175,8 +175,7 @@ impl FaceId {
 
 /// A health report as a readiness route's answer.
 fn health_response(report: &HealthReport) -> Response {
-    let status =
-        StatusCode::from_u16(report.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status = status_code(report.http_status());
     let headers = [
         (CONTENT_TYPE, HeaderValue::from_static("application/json")),
         (CACHE_CONTROL, HeaderValue::from_static("no-store")),

@@ -124,6 +124,29 @@ impl fmt::Debug for ManualClock {
     }
 }
 
+/// Milliseconds since the Unix epoch of `time`, saturating: 0 for a time
+/// before 1970, `u64::MAX` past what a `u64` holds.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use tencent_faceid::clock::{from_unix_millis, unix_millis};
+/// let time = UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
+/// assert_eq!(unix_millis(time), 1_700_000_000_123);
+/// assert_eq!(from_unix_millis(unix_millis(time)), time);
+/// assert_eq!(unix_millis(UNIX_EPOCH - Duration::from_secs(1)), 0);
+/// ```
+pub fn unix_millis(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |since| {
+        u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+    })
+}
+
+/// The time `millis` milliseconds after the Unix epoch: the inverse of
+/// [`unix_millis`].
+pub fn from_unix_millis(millis: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(millis)
+}
+
 fn to_nanos(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH).map_or(0, |since| {
         u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)

@@ -268,11 +268,15 @@ impl<ResBody, E> Future for ResponseFuture<ResBody, E> {
     }
 }
 
+/// `status` as an `http` status code; 500 for a number outside 100..=999.
+pub(crate) fn status_code(status: u16) -> StatusCode {
+    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
 /// An [`ErrorResponse`] as an `http` response.
 pub(crate) fn http_response<B: From<String>>(answer: ErrorResponse) -> Response<B> {
     let mut response = Response::new(B::from(answer.body));
-    *response.status_mut() =
-        StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() = status_code(answer.status);
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(answer.content_type));
     if let Some(allow) = answer.allow {

@@ -3,7 +3,7 @@
 
 use std::time::SystemTime;
 
-use tencent_faceid::orders::TicketPairTimes;
+use tencent_faceid::orders::StoredTicketPairTimes;
 
 use crate::config::Config;
 use crate::error::CliError;
@@ -57,7 +57,7 @@ pub async fn status(config: &Config) -> Result<(), CliError> {
 
 /// The shared ticket pair's age and due time at `now`, if the schema holds
 /// one (`PostgresTickets`, `MySqlTickets`).
-fn print_ticket_pair(pair: Option<TicketPairTimes>, now: SystemTime) {
+fn print_ticket_pair(pair: Option<StoredTicketPairTimes>, now: SystemTime) {
     let Some(pair) = pair else {
         println!(
             "  ticket pair: none shared in the database (not fetched yet, or the servers keep their own or share it through Redis)"

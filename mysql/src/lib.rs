@@ -37,12 +37,13 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::mysql::{MySqlDatabaseError, MySqlPool, MySqlRow};
 use tencent_faceid::binding::BindingHash;
+use tencent_faceid::clock::{from_unix_millis, unix_millis};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{Claim, Consumed, Lookup, OrderStore, PendingOrder, StoreError};
 
@@ -75,7 +76,7 @@ pub use sqlx;
 /// [`MySqlOrderStoreBuilder::status`] answer: the types of every durable
 /// store, the PostgreSQL one's too.
 #[doc(no_inline)]
-pub use tencent_faceid::orders::{Backlog, LoggedSettlement, StoreStatus, TicketPairTimes};
+pub use tencent_faceid::orders::{Backlog, LoggedSettlement, StoreStatus, StoredTicketPairTimes};
 pub use tickets::{MySqlTicketHome, MySqlTickets};
 
 use bounded::bounded;
@@ -154,13 +155,12 @@ impl fmt::Debug for MySqlOrderStore {
 
 /// Milliseconds since the Unix epoch of `time`, as MySQL's `BIGINT`.
 fn millis(time: SystemTime) -> i64 {
-    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
-    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+    i64::try_from(unix_millis(time)).unwrap_or(i64::MAX)
 }
 
 /// The time `millis` milliseconds after the Unix epoch.
 fn time_of(millis: i64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_millis(u64::try_from(millis).unwrap_or(0))
+    from_unix_millis(u64::try_from(millis).unwrap_or(0))
 }
 
 /// The text in column `index` of `row`. The store's tables are in a

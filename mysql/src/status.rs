@@ -2,7 +2,7 @@
 //! version, the work waiting in them, and the ticket pair they share.
 
 use sqlx::mysql::MySqlPool;
-use tencent_faceid::orders::{Backlog, StoreStatus, TicketPairTimes};
+use tencent_faceid::orders::{Backlog, StoreStatus, StoredTicketPairTimes};
 
 use crate::migrate::{self, checked};
 use crate::{MySqlStoreError, time_of};
@@ -40,7 +40,7 @@ pub(crate) async fn status(
         .fetch_optional(pool)
         .await?;
     let pair = pair.map(|(fetched, due, expires)| {
-        TicketPairTimes::new(time_of(fetched), time_of(due), time_of(expires))
+        StoredTicketPairTimes::new(time_of(fetched), time_of(due), time_of(expires))
     });
     Ok(StoreStatus::new(version, expected, Some(backlog)).with_ticket_pair(pair))
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sqlx::mysql::MySqlPool;
 use tencent_faceid::tickets::{
-    BoxError, LeaseTimings, SharedTickets, TicketHome, TicketRecord, UnreadableRecord,
+    BoxError, LeaseTimings, SharedTickets, StoredTicketPair, TicketHome, UnreadableTicketPair,
 };
 
 use crate::bounded::bounded;
@@ -37,7 +37,7 @@ pub type MySqlTickets = SharedTickets<MySqlTicketHome>;
 ///   connection when one broke or MySQL rolled it back, as the store's
 ///   own.
 ///
-/// The record holds the token and tickets: grant the table to the
+/// The table holds the token and tickets: grant it to the
 /// application's user only, as you would the app secret.
 ///
 /// ```no_run
@@ -58,7 +58,7 @@ pub struct MySqlTicketHome {
     pool: MySqlPool,
     app_id: String,
     statements: Statements,
-    record_name: String,
+    pair_name: String,
     lock_name: String,
     lease: LeaseTimings,
     timeout: Duration,
@@ -80,7 +80,7 @@ impl MySqlTicketHome {
         let (prefix, app_id) = (checked(&store.prefix)?, &store.app_id);
         Ok(Self {
             statements: Statements::new(prefix),
-            record_name: format!("{prefix}tickets (app id {app_id})"),
+            pair_name: format!("{prefix}tickets (app id {app_id})"),
             lock_name: format!("{prefix}ticket_leases (app id {app_id})"),
             pool: store.pool.clone(),
             app_id: app_id.clone(),
@@ -129,12 +129,12 @@ impl Statements {
 }
 
 impl MySqlTicketHome {
-    /// Deletes the lease if `holder` holds it and then, with `record`,
+    /// Deletes the lease if `holder` holds it and then, with `pair`,
     /// writes the pair, in one transaction: whether the lease was held.
     async fn release_and_write(
         &self,
         holder: &str,
-        record: Option<&TicketRecord>,
+        pair: Option<&StoredTicketPair>,
     ) -> Result<bool, MySqlStoreError> {
         let mut transaction = self.pool.begin().await?;
         let released = sqlx::query(&self.statements.release)
@@ -143,13 +143,13 @@ impl MySqlTicketHome {
             .execute(&mut *transaction)
             .await?;
         let held = released.rows_affected() == 1;
-        if let (true, Some(record)) = (held, record) {
+        if let (true, Some(pair)) = (held, pair) {
             sqlx::query(&self.statements.write)
                 .bind(&self.app_id)
-                .bind(record.encode().expose())
-                .bind(millis(record.fetched_at()))
-                .bind(millis(record.due_at()))
-                .bind(millis(record.expires_at()))
+                .bind(pair.encode().expose())
+                .bind(millis(pair.fetched_at()))
+                .bind(millis(pair.due_at()))
+                .bind(millis(pair.expires_at()))
                 .execute(&mut *transaction)
                 .await?;
         }
@@ -160,18 +160,18 @@ impl MySqlTicketHome {
 
 #[async_trait]
 impl TicketHome for MySqlTicketHome {
-    async fn read(&self) -> Result<Option<TicketRecord>, BoxError> {
-        let record: Option<Vec<u8>> = bounded(self.timeout, "tickets read", || async {
+    async fn read(&self) -> Result<Option<StoredTicketPair>, BoxError> {
+        let pair: Option<Vec<u8>> = bounded(self.timeout, "tickets read", || async {
             let read = sqlx::query_scalar(&self.statements.read).bind(&self.app_id);
             Ok(read.fetch_optional(&self.pool).await?)
         })
         .await?;
-        let Some(record) = record else {
+        let Some(pair) = pair else {
             return Ok(None);
         };
-        let record = TicketRecord::decode(&record)
-            .map_err(|error| UnreadableRecord::new(&self.record_name, error))?;
-        Ok(Some(record))
+        let pair = StoredTicketPair::decode(&pair)
+            .map_err(|error| UnreadableTicketPair::new(&self.pair_name, error))?;
+        Ok(Some(pair))
     }
 
     async fn try_lock(&self, holder: &str) -> Result<bool, BoxError> {
@@ -190,9 +190,9 @@ impl TicketHome for MySqlTicketHome {
         Ok(held.as_deref() == Some(holder.as_bytes()))
     }
 
-    async fn publish(&self, holder: &str, record: &TicketRecord) -> Result<bool, BoxError> {
+    async fn publish(&self, holder: &str, pair: &StoredTicketPair) -> Result<bool, BoxError> {
         let published = bounded(self.timeout, "tickets publish", || {
-            self.release_and_write(holder, Some(record))
+            self.release_and_write(holder, Some(pair))
         });
         Ok(published.await?)
     }

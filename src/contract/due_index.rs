@@ -2,10 +2,11 @@
 //! [reconciler](crate::settle::Reconciler) relies on.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use super::steps::{TTL, accepted, order, put};
 use super::{ORDER_STORE, race};
+use crate::clock::{from_unix_millis, unix_millis};
 use crate::orders::{Claim, DueOrder, PendingOrder, SettlementStore, StoreError};
 
 /// Orders due at once, and the concurrent `claim_due` calls taking them.
@@ -15,7 +16,7 @@ const TAKERS: usize = 8;
 /// The due index part.
 pub(super) async fn due_index<S: SettlementStore>(store: Arc<S>) {
     // Whole milliseconds, as a store may keep them.
-    let base = UNIX_EPOCH + Duration::from_millis(millis(SystemTime::now()));
+    let base = from_unix_millis(unix_millis(SystemTime::now()));
     let at = move |seconds: u64| base + Duration::from_secs(seconds);
     match store.claim_due(at(100_000), at(100_000), DUE).await {
         Ok(due) if due.is_empty() => {}
@@ -148,9 +149,4 @@ fn due_of(order: &PendingOrder) -> DueOrder {
 fn sorted(mut orders: Vec<DueOrder>) -> Vec<DueOrder> {
     orders.sort_by(|a, b| (&a.order_no, a.created_at).cmp(&(&b.order_no, b.created_at)));
     orders
-}
-
-fn millis(time: SystemTime) -> u64 {
-    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
-    u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
 }

@@ -5,18 +5,21 @@
 use std::time::{Duration, SystemTime};
 
 use super::steps::{SETTLEMENT, TTL, accepted, consume, lookup, put, settlement};
-use super::{ORDER_STORE, Report};
+use super::{ORDER_STORE, SuiteOutcome};
 use crate::ids::{OrderNo, UserId};
 use crate::orders::{
     Claim, Consumed, DueOrder, Erased, Lookup, PendingOrder, Retention, SettlementStore, StoreError,
 };
 
 /// The lifecycle parts, each on a fresh backend.
-pub(super) async fn lifecycle<S: SettlementStore>(make: &impl AsyncFn() -> S, report: &mut Report) {
+pub(super) async fn lifecycle<S: SettlementStore>(
+    make: &impl AsyncFn() -> S,
+    outcome: &mut SuiteOutcome,
+) {
     erasure_and_hold(&make().await).await;
-    report.checked("erasure and legal hold");
+    outcome.checked("erasure and legal hold");
     purge_keeps(&make().await).await;
-    report.checked("purge");
+    outcome.checked("purge");
 }
 
 /// Order `lifecycle<n>` of `user`.

@@ -23,7 +23,7 @@
 //! message naming the broken rule. Parts that could not run as they should
 //! (on a current-thread runtime, or a store that forgets an expired order
 //! at once) are skipped with a `tracing` warning and listed in the
-//! returned [`Report`].
+//! returned [`SuiteOutcome`].
 //!
 //! Run them on a multi-thread runtime (`#[tokio::test(flavor =
 //! "multi_thread")]`), so that concurrent calls really run in parallel.
@@ -94,8 +94,8 @@
 //! # #[tokio::main(flavor = "multi_thread")]
 //! # async fn main() {
 //! // In a #[tokio::test(flavor = "multi_thread")]:
-//! let report = tencent_faceid::contract::order_store(async || MapStore::default()).await;
-//! assert!(report.skipped.is_empty(), "{report:?}");
+//! let outcome = tencent_faceid::contract::order_store(async || MapStore::default()).await;
+//! assert!(outcome.skipped.is_empty(), "{outcome:?}");
 //! # }
 //! ```
 //!
@@ -111,44 +111,12 @@ mod due_index;
 mod lifecycle;
 mod order_store;
 mod steps;
+mod suite_outcome;
 mod ticket_provider;
 
 pub use order_store::{order_store, settlement_store};
+pub use suite_outcome::SuiteOutcome;
 pub use ticket_provider::{ticket_provider, ticket_provider_with_clock};
-
-/// What a contract suite checked, and what it skipped because the backend
-/// does not support it. A suite that returns passed every check it ran.
-///
-/// ```
-/// # #[tokio::main(flavor = "multi_thread")]
-/// # async fn main() {
-/// use tencent_faceid::contract;
-/// use tencent_faceid::orders::MemoryOrderStore;
-///
-/// let report = contract::settlement_store(async || MemoryOrderStore::new()).await;
-/// assert!(report.checked.contains(&"due index"), "{report:?}");
-/// assert!(report.skipped.is_empty(), "{report:?}");
-/// # }
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Report {
-    /// The parts of the contract checked, in the order they ran.
-    pub checked: Vec<&'static str>,
-    /// The parts skipped, each with why.
-    pub skipped: Vec<String>,
-}
-
-impl Report {
-    fn checked(&mut self, part: &'static str) {
-        self.checked.push(part);
-    }
-
-    fn skipped(&mut self, part: &str, why: &str) {
-        tracing::warn!(part, why, "contract part skipped");
-        self.skipped.push(format!("{part}: {why}"));
-    }
-}
 
 /// One contract, named in the panic when one of its rules does not hold.
 struct Contract(&'static str);
@@ -172,12 +140,12 @@ impl Contract {
     }
 }
 
-/// Notes in `report` that `part` ran without parallelism when the current
+/// Notes in `outcome` that `part` ran without parallelism when the current
 /// Tokio runtime is a current-thread one.
-fn note_single_thread(report: &mut Report, part: &str) {
+fn note_single_thread(outcome: &mut SuiteOutcome, part: &str) {
     let flavor = tokio::runtime::Handle::current().runtime_flavor();
     if flavor == tokio::runtime::RuntimeFlavor::CurrentThread {
-        report.skipped(
+        outcome.skipped(
             part,
             "on a current-thread runtime, concurrent calls interleave at .await points only; \
              use #[tokio::test(flavor = \"multi_thread\")]",

@@ -11,7 +11,7 @@ use super::steps::{
     SETTLEMENT, TTL, accepted, accepted_once, consume, duplicate, lookup, order, put, same,
     settlement,
 };
-use super::{ORDER_STORE, Report, race};
+use super::{ORDER_STORE, SuiteOutcome, race};
 use crate::binding::BindingHash;
 use crate::orders::{
     Claim, Consumed, Lookup, OrderStore, PendingOrder, SettlementStore, StoreError,
@@ -85,14 +85,14 @@ const LATE_SETTLEMENT: &str = r#"{"state":"abandoned","code":null,"by":"reconcil
 /// use tencent_faceid::orders::MemoryOrderStore;
 ///
 /// // In a #[tokio::test(flavor = "multi_thread")]:
-/// let report = tencent_faceid::contract::order_store(async || MemoryOrderStore::new()).await;
-/// assert!(report.skipped.is_empty(), "{report:?}");
+/// let outcome = tencent_faceid::contract::order_store(async || MemoryOrderStore::new()).await;
+/// assert!(outcome.skipped.is_empty(), "{outcome:?}");
 /// # }
 /// ```
-pub async fn order_store<S: OrderStore>(make: impl AsyncFn() -> S) -> Report {
-    let mut report = Report::default();
-    every_store(&make, false, &mut report).await;
-    report
+pub async fn order_store<S: OrderStore>(make: impl AsyncFn() -> S) -> SuiteOutcome {
+    let mut outcome = SuiteOutcome::default();
+    every_store(&make, false, &mut outcome).await;
+    outcome
 }
 
 /// Runs the [`order_store`] contract and the settlement store's on
@@ -134,20 +134,20 @@ pub async fn order_store<S: OrderStore>(make: impl AsyncFn() -> S) -> Report {
 /// use tencent_faceid::orders::MemoryOrderStore;
 ///
 /// // In a #[tokio::test(flavor = "multi_thread")]:
-/// let report = tencent_faceid::contract::settlement_store(async || MemoryOrderStore::new()).await;
-/// assert!(report.checked.contains(&"due index"), "{report:?}");
-/// assert!(report.skipped.is_empty(), "{report:?}");
+/// let outcome = tencent_faceid::contract::settlement_store(async || MemoryOrderStore::new()).await;
+/// assert!(outcome.checked.contains(&"due index"), "{outcome:?}");
+/// assert!(outcome.skipped.is_empty(), "{outcome:?}");
 /// # }
 /// ```
-pub async fn settlement_store<S: SettlementStore>(make: impl AsyncFn() -> S) -> Report {
-    let mut report = Report::default();
-    every_store(&make, true, &mut report).await;
+pub async fn settlement_store<S: SettlementStore>(make: impl AsyncFn() -> S) -> SuiteOutcome {
+    let mut outcome = SuiteOutcome::default();
+    every_store(&make, true, &mut outcome).await;
     due_index(Arc::new(make().await)).await;
-    report.checked("due index");
+    outcome.checked("due index");
     settlements(&make().await).await;
-    report.checked("settlements");
-    lifecycle(&make, &mut report).await;
-    report
+    outcome.checked("settlements");
+    lifecycle(&make, &mut outcome).await;
+    outcome
 }
 
 /// The parts every order store passes; `reconciles`: whether an expired
@@ -155,17 +155,17 @@ pub async fn settlement_store<S: SettlementStore>(make: impl AsyncFn() -> S) -> 
 async fn every_store<S: OrderStore>(
     make: &impl AsyncFn() -> S,
     reconciles: bool,
-    report: &mut Report,
+    outcome: &mut SuiteOutcome,
 ) {
     put_and_consume_once(&make().await).await;
-    report.checked("put and consume once");
+    outcome.checked("put and consume once");
     browser_binding(&make().await).await;
-    report.checked("browser binding");
-    super::note_single_thread(report, "exactly once under concurrency");
+    outcome.checked("browser binding");
+    super::note_single_thread(outcome, "exactly once under concurrency");
     exactly_once(Arc::new(make().await)).await;
-    report.checked("exactly once under concurrency");
-    expiry(&make().await, reconciles, report).await;
-    report.checked("expiry");
+    outcome.checked("exactly once under concurrency");
+    expiry(&make().await, reconciles, outcome).await;
+    outcome.checked("expiry");
 }
 
 async fn put_and_consume_once(store: &impl OrderStore) {
@@ -311,7 +311,7 @@ async fn exactly_once<S: OrderStore>(store: Arc<S>) {
     accepted(&*store, &candidates[winners[0]], &Claim::new(), rule).await;
 }
 
-async fn expiry(store: &impl OrderStore, reconciles: bool, report: &mut Report) {
+async fn expiry(store: &impl OrderStore, reconciles: bool, outcome: &mut SuiteOutcome) {
     let lapsed = order(1);
     put(store, &lapsed, Duration::ZERO).await;
     let answer = lookup(store, &lapsed.order_no).await;
@@ -322,7 +322,7 @@ async fn expiry(store: &impl OrderStore, reconciles: bool, report: &mut Report) 
         Consumed::Expired => {}
         Consumed::Unknown if !reconciles => {
             let why = "the store forgets an order when its time to live ends";
-            report.skipped("past-deadline claims", why);
+            outcome.skipped("past-deadline claims", why);
             return;
         }
         other => ORDER_STORE.broken("an order whose time to live ran out (put with a zero one) answers Expired to a callback's claim", other),

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{Report, TICKET_PROVIDER, race};
+use super::{SuiteOutcome, TICKET_PROVIDER, race};
 use crate::clock::Clock;
 use crate::ids::UserId;
 use crate::sign::{sign, verify};
@@ -72,11 +72,11 @@ const SIGNED: [&str; 3] = ["contractApp", "contract1", "0"];
 /// # async fn main() {
 /// // In a #[tokio::test(flavor = "multi_thread")]:
 /// let make = async || VaultTickets { sign: "sign-ticket".into(), nonce: "nonce-ticket".into() };
-/// let report = tencent_faceid::contract::ticket_provider(make).await;
-/// assert!(report.skipped.is_empty());
+/// let outcome = tencent_faceid::contract::ticket_provider(make).await;
+/// assert!(outcome.skipped.is_empty());
 /// # }
 /// ```
-pub async fn ticket_provider<P: TicketProvider>(make: impl AsyncFn() -> P) -> Report {
+pub async fn ticket_provider<P: TicketProvider>(make: impl AsyncFn() -> P) -> SuiteOutcome {
     ticket_provider_with_clock(Clock::system(), make).await
 }
 
@@ -103,8 +103,8 @@ pub async fn ticket_provider<P: TicketProvider>(make: impl AsyncFn() -> P) -> Re
 pub async fn ticket_provider_with_clock<P: TicketProvider>(
     clock: Clock,
     make: impl AsyncFn() -> P,
-) -> Report {
-    let mut report = Report::default();
+) -> SuiteOutcome {
+    let mut outcome = SuiteOutcome::default();
     let provider = make().await;
     let first = sign_tickets(&provider, &clock, "sign_tickets answers").await;
     let later = sign_tickets(&provider, &clock, "a later sign_tickets answers").await;
@@ -117,7 +117,7 @@ pub async fn ticket_provider_with_clock<P: TicketProvider>(
     TICKET_PROVIDER.ensure(verifies, rule, &later);
     let rule = "later sign_tickets calls answer the same current SIGN ticket";
     TICKET_PROVIDER.ensure(same(&first, &later), rule, &later);
-    report.checked("SIGN tickets");
+    outcome.checked("SIGN tickets");
 
     for user in ["contractUser1", "contractUser2"] {
         let user = UserId::new(user).expect("a valid user id");
@@ -130,7 +130,7 @@ pub async fn ticket_provider_with_clock<P: TicketProvider>(
             Err(error) => TICKET_PROVIDER.broken("nonce_ticket answers", error),
         }
     }
-    report.checked("NONCE tickets");
+    outcome.checked("NONCE tickets");
 
     let recovered = answer(provider.recover(&first).await, &clock, "recover answers");
     let served = sign_tickets(&provider, &clock, "sign_tickets answers after recover").await;
@@ -141,9 +141,9 @@ pub async fn ticket_provider_with_clock<P: TicketProvider>(
         &clock,
         "recover again at once answers",
     );
-    report.checked("recovery");
+    outcome.checked("recovery");
 
-    super::note_single_thread(&mut report, "concurrent callers");
+    super::note_single_thread(&mut outcome, "concurrent callers");
     let provider = Arc::new(make().await);
     let answers = race(CALLERS, |_| {
         let provider = Arc::clone(&provider);
@@ -163,8 +163,8 @@ pub async fn ticket_provider_with_clock<P: TicketProvider>(
             TICKET_PROVIDER.ensure(same(&one, &other), rule, &other);
         }
     }
-    report.checked("concurrent callers");
-    report
+    outcome.checked("concurrent callers");
+    outcome
 }
 
 async fn sign_tickets(

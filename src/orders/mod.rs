@@ -47,10 +47,13 @@ pub use postgres::{
     postgres_migration_sql, postgres_pool,
 };
 #[cfg(feature = "postgres")]
-pub(crate) use postgres::{bounded as postgres_bounded, checked_schema as postgres_checked_schema};
+pub(crate) use postgres::{
+    bounded as postgres_bounded, checked_schema as postgres_checked_schema,
+    millis as postgres_millis,
+};
 #[cfg(feature = "redis")]
 pub use redis::{RedisOrderStore, RedisOrderStoreBuilder};
-pub use store_status::{Backlog, StoreStatus, TicketPairTimes};
+pub use store_status::{Backlog, StoreStatus, StoredTicketPairTimes};
 
 /// A session this server started and has not seen come back yet.
 #[derive(Debug, Clone, PartialEq, Eq)]

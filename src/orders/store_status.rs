@@ -21,7 +21,7 @@ pub struct StoreStatus {
     /// The access token and SIGN ticket the database shares between the
     /// app's instances (`PostgresTickets`, `MySqlTickets`), when it holds a
     /// pair.
-    pub ticket_pair: Option<TicketPairTimes>,
+    pub ticket_pair: Option<StoredTicketPairTimes>,
 }
 
 impl StoreStatus {
@@ -43,18 +43,20 @@ impl StoreStatus {
     }
 
     /// This status with the shared ticket pair's times.
-    pub const fn with_ticket_pair(mut self, pair: Option<TicketPairTimes>) -> Self {
+    pub const fn with_ticket_pair(mut self, pair: Option<StoredTicketPairTimes>) -> Self {
         self.ticket_pair = pair;
         self
     }
 }
 
-/// When the shared access token and SIGN ticket were fetched, are due for
-/// replacement and end, by the clock of the instance that published them
-/// (never the values).
+/// When the access token and SIGN ticket stored in the database (a
+/// `tickets::StoredTicketPair`) were fetched, are due for replacement and
+/// end, by the clock of the instance that published them (never the
+/// values). What one process holds in memory and signs with is a
+/// `tickets::TicketPairStatus`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct TicketPairTimes {
+pub struct StoredTicketPairTimes {
     /// When the pair was fetched from the vendor.
     pub fetched_at: SystemTime,
     /// When the instance that published it replaces it.
@@ -63,7 +65,7 @@ pub struct TicketPairTimes {
     pub expires_at: SystemTime,
 }
 
-impl TicketPairTimes {
+impl StoredTicketPairTimes {
     /// A pair fetched at `fetched_at`, due at `due_at`, ending at
     /// `expires_at`.
     pub const fn new(fetched_at: SystemTime, due_at: SystemTime, expires_at: SystemTime) -> Self {

@@ -17,12 +17,13 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use url::Url;
 
 use crate::binding::BindingCookie;
 use crate::client::{ClientError, FaceIdClient};
+use crate::clock::unix_millis;
 use crate::edition::{Edition, face_id_sign, geth5faceid_sign, login_sign};
 use crate::ids::{IdentifierError, OrderNo};
 use crate::orders::PendingOrder;
@@ -454,9 +455,7 @@ impl SessionStarter {
     /// the reconciler tells by it.
     fn new_order_no(&self) -> Result<OrderNo, IdentifierError> {
         let prefix = &self.inner.order_prefix;
-        let millis = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis());
+        let millis = unix_millis(SystemTime::now());
         let head = format!("{prefix}{millis}");
         loop {
             let tail = random_alphanumeric(32usize.saturating_sub(head.len()));

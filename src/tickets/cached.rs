@@ -6,8 +6,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::TicketTimings;
-use super::handle::Refresher;
-use super::refresh::{Alone, Engine, provide_through_engine};
+use super::engine::Engine;
+use super::refresher::{Refresher, provide_through_refresher};
+use super::unshared_home::UnsharedHome;
 use crate::client::FaceIdClient;
 
 /// Tickets for one server: the access token and SIGN ticket fetched over
@@ -59,7 +60,7 @@ use crate::client::FaceIdClient;
 /// ```
 #[derive(Clone)]
 pub struct CachedTickets {
-    engine: Arc<Refresher<Alone>>,
+    refresher: Arc<Refresher<UnsharedHome>>,
 }
 
 /// Configures [`CachedTickets`]; from [`CachedTickets::builder`].
@@ -91,9 +92,9 @@ impl CachedTicketsBuilder {
     /// [`warm_up`](super::TicketProvider::warm_up)) fetches.
     pub fn build(self) -> CachedTickets {
         CachedTickets {
-            engine: Arc::new(Refresher::new(Engine::new(
+            refresher: Arc::new(Refresher::new(Engine::new(
                 self.client,
-                Alone,
+                UnsharedHome,
                 self.timings,
             ))),
         }
@@ -103,10 +104,10 @@ impl CachedTicketsBuilder {
 impl fmt::Debug for CachedTickets {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CachedTickets")
-            .field("client", &self.engine.client)
-            .field("timings", &self.engine.timings)
+            .field("client", &self.refresher.client)
+            .field("timings", &self.refresher.timings)
             .finish_non_exhaustive()
     }
 }
 
-provide_through_engine!(CachedTickets);
+provide_through_refresher!(CachedTickets);

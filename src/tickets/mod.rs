@@ -24,34 +24,40 @@ use crate::record::{QueryOptions, VerificationRecord};
 use crate::result_code::ResultCode;
 use crate::secret::Secret;
 
-mod ahead;
+mod background_refresh;
 mod cached;
-mod fixed;
-mod handle;
-mod home;
-mod lease;
+mod engine;
+mod lease_timings;
 mod pair;
+mod pair_status;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "redis")]
 mod redis;
-pub(crate) mod refresh;
+mod refresh_error;
+pub(crate) mod refresher;
 mod shared;
-mod status;
+mod static_tickets;
+mod stored_ticket_pair;
+mod ticket_home;
 mod timings;
+mod unreadable_ticket_pair;
+mod unshared_home;
 
 pub use cached::{CachedTickets, CachedTicketsBuilder};
-pub use fixed::StaticTickets;
-pub use home::{TicketHome, TicketRecord, UnreadableRecord};
-pub use lease::LeaseTimings;
+pub use lease_timings::LeaseTimings;
+pub use pair_status::TicketPairStatus;
 #[cfg(feature = "postgres")]
 pub use postgres::{PostgresTicketHome, PostgresTickets};
 #[cfg(feature = "redis")]
 pub use redis::{RedisTickets, RedisTicketsBuilder};
-pub use refresh::RefreshError;
+pub use refresh_error::RefreshError;
 pub use shared::{SharedTickets, SharedTicketsBuilder};
-pub use status::TicketPairStatus;
+pub use static_tickets::StaticTickets;
+pub use stored_ticket_pair::StoredTicketPair;
+pub use ticket_home::TicketHome;
 pub use timings::TicketTimings;
+pub use unreadable_ticket_pair::UnreadableTicketPair;
 
 /// A boxed error, the cause behind a [`TicketError`].
 pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;

@@ -8,10 +8,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sqlx::postgres::PgPool;
 
-use super::home::{TicketHome, TicketRecord, UnreadableRecord, to_millis};
-use super::{BoxError, LeaseTimings, SharedTickets};
+use super::{
+    BoxError, LeaseTimings, SharedTickets, StoredTicketPair, TicketHome, UnreadableTicketPair,
+};
 use crate::orders::{
     PostgresOrderStoreBuilder, PostgresStoreError, postgres_bounded, postgres_checked_schema,
+    postgres_millis,
 };
 
 /// [`SharedTickets`] through PostgreSQL.
@@ -34,7 +36,7 @@ pub type PostgresTickets = SharedTickets<PostgresTicketHome>;
 ///   fresh connection when one broke (each is safe to run twice), as the
 ///   store's own.
 ///
-/// The record holds the token and tickets: grant the table to the
+/// The table holds the token and tickets: grant it to the
 /// application's role only, as you would the app secret.
 ///
 /// ```no_run
@@ -57,7 +59,7 @@ pub struct PostgresTicketHome {
     pool: PgPool,
     app_id: String,
     statements: Statements,
-    record_name: String,
+    pair_name: String,
     lock_name: String,
     lease: LeaseTimings,
     timeout: Duration,
@@ -80,7 +82,7 @@ impl PostgresTicketHome {
         let (schema, app_id) = (&store.schema, &store.app_id);
         Ok(Self {
             statements: Statements::new(&quoted),
-            record_name: format!("{schema}.tickets (app id {app_id})"),
+            pair_name: format!("{schema}.tickets (app id {app_id})"),
             lock_name: format!("{schema}.ticket_leases (app id {app_id})"),
             pool: store.pool.clone(),
             app_id: app_id.clone(),
@@ -130,26 +132,21 @@ impl Statements {
     }
 }
 
-/// Unix milliseconds as PostgreSQL's `bigint`.
-fn bigint(time: std::time::SystemTime) -> i64 {
-    i64::try_from(to_millis(time)).unwrap_or(i64::MAX)
-}
-
 #[async_trait]
 impl TicketHome for PostgresTicketHome {
-    async fn read(&self) -> Result<Option<TicketRecord>, BoxError> {
-        let record: Option<String> = postgres_bounded(self.timeout, "tickets read", || {
+    async fn read(&self) -> Result<Option<StoredTicketPair>, BoxError> {
+        let pair: Option<String> = postgres_bounded(self.timeout, "tickets read", || {
             sqlx::query_scalar(&self.statements.read)
                 .bind(&self.app_id)
                 .fetch_optional(&self.pool)
         })
         .await?;
-        let Some(record) = record else {
+        let Some(pair) = pair else {
             return Ok(None);
         };
-        let record = TicketRecord::decode(record.as_bytes())
-            .map_err(|error| UnreadableRecord::new(&self.record_name, error))?;
-        Ok(Some(record))
+        let pair = StoredTicketPair::decode(pair.as_bytes())
+            .map_err(|error| UnreadableTicketPair::new(&self.pair_name, error))?;
+        Ok(Some(pair))
     }
 
     async fn try_lock(&self, holder: &str) -> Result<bool, BoxError> {
@@ -165,16 +162,16 @@ impl TicketHome for PostgresTicketHome {
         Ok(taken.rows_affected() == 1)
     }
 
-    async fn publish(&self, holder: &str, record: &TicketRecord) -> Result<bool, BoxError> {
-        let json = record.encode();
+    async fn publish(&self, holder: &str, pair: &StoredTicketPair) -> Result<bool, BoxError> {
+        let json = pair.encode();
         let written = postgres_bounded(self.timeout, "tickets publish", || {
             sqlx::query(&self.statements.publish)
                 .bind(&self.app_id)
                 .bind(holder)
                 .bind(json.expose())
-                .bind(bigint(record.fetched_at()))
-                .bind(bigint(record.due_at()))
-                .bind(bigint(record.expires_at()))
+                .bind(postgres_millis(pair.fetched_at()))
+                .bind(postgres_millis(pair.due_at()))
+                .bind(postgres_millis(pair.expires_at()))
                 .execute(&self.pool)
         })
         .await?;

@@ -9,20 +9,20 @@ use ::redis::Script;
 use async_trait::async_trait;
 
 use crate::client::FaceIdClient;
+use crate::clock::unix_millis;
 use crate::redis::{
     DEFAULT_PREFIX, DEFAULT_TIMEOUT, RedisBackendError, RedisConnection, millis_ceil, run,
     run_idempotent,
 };
-use crate::tickets::handle::Refresher;
-use crate::tickets::home::{TicketHome, TicketRecord, to_millis};
-use crate::tickets::refresh::{Engine, provide_through_engine};
-use crate::tickets::{BoxError, TicketTimings};
+use crate::tickets::engine::Engine;
+use crate::tickets::refresher::{Refresher, provide_through_refresher};
+use crate::tickets::{BoxError, StoredTicketPair, TicketHome, TicketTimings};
 
-/// Writes the new record and releases the lock, only if this caller still
+/// Writes the new pair and releases the lock, only if this caller still
 /// holds the lock: a holder whose lock lapsed (and may have been taken by
-/// another instance) must not overwrite the newer holder's record.
+/// another instance) must not overwrite the newer holder's pair.
 ///
-/// KEYS: lock, record; ARGV: lock token, record, record TTL ms.
+/// KEYS: lock, pair; ARGV: lock token, pair (JSON), pair TTL ms.
 static WRITE_AND_RELEASE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -127,7 +127,7 @@ impl RedisTicketsBuilder {
     pub fn build(self) -> RedisTickets {
         let app_id = self.client.app_id();
         let shared = InRedis {
-            record_key: format!("{}{{{app_id}}}:tickets", self.prefix),
+            pair_key: format!("{}{{{app_id}}}:tickets", self.prefix),
             lock_key: format!("{}{{{app_id}}}:lock", self.prefix),
             connection: self.connection,
             lock_ttl: self.lock_ttl,
@@ -135,7 +135,7 @@ impl RedisTicketsBuilder {
             timeout: self.timeout,
         };
         RedisTickets {
-            engine: Arc::new(Refresher::new(Engine::new(
+            refresher: Arc::new(Refresher::new(Engine::new(
                 self.client,
                 shared,
                 self.timings,
@@ -159,7 +159,7 @@ impl RedisTicketsBuilder {
 /// - **One refresher per cluster.** An instance whose copy is due first
 ///   reads Redis (a sibling may have replaced the pair already), then takes
 ///   the lock `SET <prefix>{<appId>}:lock <random> NX PX <lock_ttl>`,
-///   fetches a new token and a SIGN ticket with it, writes the record and
+///   fetches a new token and a SIGN ticket with it, writes the pair and
 ///   releases the lock in one script that first checks it still holds the
 ///   lock. Within an instance, one task refreshes and the others share its
 ///   outcome. No instance fetches a token while another's fetch is in
@@ -175,7 +175,7 @@ impl RedisTicketsBuilder {
 ///   [`wait_timeout`](RedisTicketsBuilder::wait_timeout), taking the lock
 ///   itself if it lapses (its holder died).
 /// - **Rotation.** When the SIGN ticket changes, the previous one stays in
-///   the record, accepted for [`TicketTimings::grace`].
+///   the pair, accepted for [`TicketTimings::grace`].
 /// - **Recovery.** When the vendor refuses a call made with the pair, or a
 ///   callback matches none of its tickets, [`TicketProvider::recover`](crate::tickets::TicketProvider::recover) first
 ///   re-reads Redis (another instance may hold a newer pair) and otherwise
@@ -208,7 +208,7 @@ impl RedisTicketsBuilder {
 /// ```
 #[derive(Clone)]
 pub struct RedisTickets {
-    engine: Arc<Refresher<InRedis>>,
+    refresher: Arc<Refresher<InRedis>>,
 }
 
 impl RedisTickets {
@@ -232,38 +232,38 @@ impl RedisTickets {
         }
     }
 
-    /// The Redis key of the shared record (token and SIGN tickets).
-    pub fn record_key(&self) -> &str {
-        &self.engine.shared.record_key
+    /// The Redis key of the shared ticket pair (token and SIGN tickets).
+    pub fn pair_key(&self) -> &str {
+        &self.refresher.shared.pair_key
     }
 
     /// The Redis key of the refresh lock. Deleting it by hand releases a
     /// lock whose holder died before its TTL lapses.
     pub fn lock_key(&self) -> &str {
-        &self.engine.shared.lock_key
+        &self.refresher.shared.lock_key
     }
 }
 
 impl fmt::Debug for RedisTickets {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let shared = &self.engine.shared;
+        let shared = &self.refresher.shared;
         f.debug_struct("RedisTickets")
-            .field("app_id", &self.engine.client.app_id())
-            .field("record_key", &shared.record_key)
+            .field("app_id", &self.refresher.client.app_id())
+            .field("pair_key", &shared.pair_key)
             .field("lock_key", &shared.lock_key)
-            .field("timings", &self.engine.timings)
+            .field("timings", &self.refresher.timings)
             .field("lock_ttl", &shared.lock_ttl)
             .field("wait_timeout", &shared.wait_timeout)
             .finish_non_exhaustive()
     }
 }
 
-provide_through_engine!(RedisTickets);
+provide_through_refresher!(RedisTickets);
 
-/// The pair's home in Redis: a JSON record and a lock.
+/// The pair's home in Redis: a JSON document and a lock.
 struct InRedis {
     connection: RedisConnection,
-    record_key: String,
+    pair_key: String,
     lock_key: String,
     lock_ttl: Duration,
     wait_timeout: Duration,
@@ -276,11 +276,11 @@ fn shared_error(error: RedisBackendError) -> BoxError {
 
 #[async_trait]
 impl TicketHome for InRedis {
-    async fn read(&self) -> Result<Option<TicketRecord>, BoxError> {
+    async fn read(&self) -> Result<Option<StoredTicketPair>, BoxError> {
         let stored: Option<String> = run_idempotent(self.timeout, || {
             let mut connection = self.connection.clone();
             let mut get = ::redis::cmd("GET");
-            get.arg(&self.record_key);
+            get.arg(&self.pair_key);
             async move { get.query_async(&mut connection).await }
         })
         .await
@@ -288,14 +288,14 @@ impl TicketHome for InRedis {
         let Some(stored) = stored else {
             return Ok(None);
         };
-        let record = TicketRecord::decode(stored.as_bytes()).map_err(|e| {
-            // Where and why only: the record holds the token and tickets.
+        let pair = StoredTicketPair::decode(stored.as_bytes()).map_err(|e| {
+            // Where and why only: the pair holds the token and tickets.
             shared_error(RedisBackendError::Corrupt {
-                key: self.record_key.clone(),
-                reason: format!("not a tickets record: {e}"),
+                key: self.pair_key.clone(),
+                reason: format!("not a stored ticket pair: {e}"),
             })
         })?;
-        Ok(Some(record))
+        Ok(Some(pair))
     }
 
     async fn try_lock(&self, holder: &str) -> Result<bool, BoxError> {
@@ -315,18 +315,18 @@ impl TicketHome for InRedis {
         Ok(answer.is_some())
     }
 
-    async fn publish(&self, lock: &str, record: &TicketRecord) -> Result<bool, BoxError> {
-        let json = record.encode();
-        // The record lives until its last ticket ends, by the system clock
+    async fn publish(&self, lock: &str, pair: &StoredTicketPair) -> Result<bool, BoxError> {
+        let json = pair.encode();
+        // The pair lives until its last ticket ends, by the system clock
         // Redis keeps time with.
-        let ttl = to_millis(record.expires_at())
-            .saturating_sub(to_millis(record.fetched_at()))
+        let ttl = unix_millis(pair.expires_at())
+            .saturating_sub(unix_millis(pair.fetched_at()))
             .max(1);
         let written: i64 = run(self.timeout, || {
             let mut connection = self.connection.clone();
             let mut write = WRITE_AND_RELEASE.key(&self.lock_key);
             write
-                .key(&self.record_key)
+                .key(&self.pair_key)
                 .arg(lock)
                 .arg(json.expose())
                 .arg(ttl);

@@ -5,10 +5,10 @@
 use std::fmt;
 use std::sync::Arc;
 
+use super::TicketHome;
 use super::TicketTimings;
-use super::handle::Refresher;
-use super::home::TicketHome;
-use super::refresh::{Engine, provide_through_engine};
+use super::engine::Engine;
+use super::refresher::{Refresher, provide_through_refresher};
 use crate::client::FaceIdClient;
 
 /// A [`TicketProvider`](super::TicketProvider) for many instances of one
@@ -54,13 +54,13 @@ use crate::client::FaceIdClient;
 /// # Ok(()) }
 /// ```
 pub struct SharedTickets<H: TicketHome> {
-    engine: Arc<Refresher<H>>,
+    refresher: Arc<Refresher<H>>,
 }
 
 impl<H: TicketHome> Clone for SharedTickets<H> {
     fn clone(&self) -> Self {
         Self {
-            engine: Arc::clone(&self.engine),
+            refresher: Arc::clone(&self.refresher),
         }
     }
 }
@@ -79,23 +79,23 @@ impl<H: TicketHome> SharedTickets<H> {
 
     /// The home the pair is shared through.
     pub fn home(&self) -> &H {
-        &self.engine.shared
+        &self.refresher.shared
     }
 }
 
 impl<H: TicketHome> fmt::Debug for SharedTickets<H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let home = &self.engine.shared;
+        let home = &self.refresher.shared;
         f.debug_struct("SharedTickets")
-            .field("app_id", &self.engine.client.app_id())
+            .field("app_id", &self.refresher.client.app_id())
             .field("lock", &home.lock_name())
-            .field("timings", &self.engine.timings)
+            .field("timings", &self.refresher.timings)
             .field("wait_timeout", &home.wait_timeout())
             .finish_non_exhaustive()
     }
 }
 
-provide_through_engine!(impl<H: TicketHome> SharedTickets<H>);
+provide_through_refresher!(impl<H: TicketHome> SharedTickets<H>);
 
 /// Configures [`SharedTickets`]; from [`SharedTickets::builder`].
 pub struct SharedTicketsBuilder<H: TicketHome> {
@@ -117,7 +117,7 @@ impl<H: TicketHome> SharedTicketsBuilder<H> {
     pub fn build(self) -> SharedTickets<H> {
         let engine = Engine::new(self.client, self.home, self.timings);
         SharedTickets {
-            engine: Arc::new(Refresher::new(engine)),
+            refresher: Arc::new(Refresher::new(engine)),
         }
     }
 }

@@ -739,7 +739,7 @@ async fn a_holder_whose_lock_lapsed_neither_overwrites_the_record_nor_deletes_th
     let prefix = random_prefix();
     let slow = instance(&emulator, &prefix).await.build();
     let lock_key = slow.lock_key().to_owned();
-    let record_key = slow.record_key().to_owned();
+    let pair_key = slow.pair_key().to_owned();
     let release = Arc::new(Notify::new());
     emulator.inject(Fault::hold(Endpoint::AccessToken, Arc::clone(&release)));
     let refreshing = tokio::spawn({
@@ -774,11 +774,7 @@ async fn a_holder_whose_lock_lapsed_neither_overwrites_the_record_nor_deletes_th
         Some("another-instance"),
         "only the holder deletes a lock"
     );
-    assert_eq!(
-        get(&record_key).await,
-        None,
-        "a lapsed holder does not write"
-    );
+    assert_eq!(get(&pair_key).await, None, "a lapsed holder does not write");
     support::redis::remove_keys(&prefix).await;
 }
 
@@ -966,7 +962,7 @@ async fn a_foreign_tickets_record_is_a_typed_error_that_does_not_quote_it() {
     let prefix = random_prefix();
     let tickets = instance(&emulator, &prefix).await.build();
     let _: () = redis::cmd("SET")
-        .arg(tickets.record_key())
+        .arg(tickets.pair_key())
         .arg("{\"t\": \"top-secret-value\"")
         .query_async(&mut manager().await)
         .await
@@ -1130,7 +1126,7 @@ async fn while_redis_is_unreachable_the_local_copy_serves_until_it_expires_then_
     );
     let mut fresh = tencent_faceid::redis::connect(&url).await.unwrap();
     let record: Option<String> = redis::cmd("GET")
-        .arg(a.record_key())
+        .arg(a.pair_key())
         .query_async(&mut fresh)
         .await
         .unwrap();

@@ -29,10 +29,10 @@ pub async fn pass_the_contracts(connection: &RedisConnection, prefix: &str) {
             .prefix(fresh())
             .build()
     };
-    let report = contract::settlement_store(store).await;
-    assert!(report.skipped.is_empty(), "{report:?}");
+    let outcome = contract::settlement_store(store).await;
+    assert!(outcome.skipped.is_empty(), "{outcome:?}");
     for part in ["erasure and legal hold", "purge", "due index"] {
-        assert!(report.checked.contains(&part), "{part}: {report:?}");
+        assert!(outcome.checked.contains(&part), "{part}: {outcome:?}");
     }
 
     let emulator = Emulator::start().await.expect("the emulator starts");

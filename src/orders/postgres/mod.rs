@@ -3,13 +3,14 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::postgres::PgPool;
 
 use crate::binding::BindingHash;
+use crate::clock::{from_unix_millis, unix_millis};
 use crate::ids::{OrderNo, UserId};
 use crate::orders::{
     Claim, Consumed, DueOrder, Lookup, OrderStore, PendingOrder, SettlementStore, StoreError,
@@ -133,15 +134,15 @@ impl fmt::Debug for PostgresOrderStore {
     }
 }
 
-/// Milliseconds since the Unix epoch of `time`, as PostgreSQL's `bigint`.
-fn millis(time: SystemTime) -> i64 {
-    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
-    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+/// Milliseconds since the Unix epoch of `time`, as PostgreSQL's `bigint`
+/// (saturating).
+pub(crate) fn millis(time: SystemTime) -> i64 {
+    i64::try_from(unix_millis(time)).unwrap_or(i64::MAX)
 }
 
 /// The time `millis` milliseconds after the Unix epoch.
 fn time_of(millis: i64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_millis(u64::try_from(millis).unwrap_or(0))
+    from_unix_millis(u64::try_from(millis).unwrap_or(0))
 }
 
 /// The binding hash a row holds in hex, if any.

@@ -5,7 +5,7 @@ use sqlx::postgres::PgPool;
 
 use super::migrate::{self, quoted};
 use super::{PostgresStoreError, time_of};
-use crate::orders::{Backlog, StoreStatus, TicketPairTimes};
+use crate::orders::{Backlog, StoreStatus, StoredTicketPairTimes};
 
 /// The status of `app_id`'s orders in `schema`.
 pub(super) async fn status(
@@ -37,7 +37,7 @@ pub(super) async fn status(
         .fetch_optional(pool)
         .await?;
     let pair = pair.map(|(fetched, due, expires)| {
-        TicketPairTimes::new(time_of(fetched), time_of(due), time_of(expires))
+        StoredTicketPairTimes::new(time_of(fetched), time_of(due), time_of(expires))
     });
     Ok(StoreStatus::new(version, expected, Some(backlog)).with_ticket_pair(pair))
 }

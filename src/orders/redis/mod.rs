@@ -1,12 +1,13 @@
 //! [`RedisOrderStore`]: pending orders in Redis, consumed once by any instance.
 
 use std::sync::LazyLock;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use ::redis::Script;
 use async_trait::async_trait;
 
 use crate::binding::BindingHash;
+use crate::clock::{from_unix_millis, unix_millis};
 use crate::ids::OrderNo;
 use crate::orders::{
     Claim, Consumed, DueOrder, Lookup, OrderStore, PendingOrder, SettlementStore, StoreError,
@@ -18,9 +19,7 @@ use crate::redis::{
 
 mod builder;
 mod lifecycle;
-mod record;
-
-use record::millis;
+mod order_entry;
 
 pub use builder::RedisOrderStoreBuilder;
 
@@ -273,13 +272,13 @@ impl RedisOrderStore {
         millis_ceil(self.retention)
     }
 
-    /// Reads an order record (see [`record::decode`]).
+    /// Reads an order entry (see [`order_entry::decode`]).
     fn decode_order(
         &self,
         order_no: &OrderNo,
         order: &str,
     ) -> Result<PendingOrder, RedisBackendError> {
-        record::decode(order_no, order).map_err(|reason| RedisBackendError::Corrupt {
+        order_entry::decode(order_no, order).map_err(|reason| RedisBackendError::Corrupt {
             key: self.key(order_no),
             reason: reason.to_owned(),
         })
@@ -371,12 +370,12 @@ fn reply_lost(error: &RedisBackendError) -> bool {
 
 /// Milliseconds since the Unix epoch on this server's clock.
 fn now_millis() -> u64 {
-    millis(SystemTime::now())
+    unix_millis(SystemTime::now())
 }
 
 /// The due index member of an order: `<created ms>:<orderNo>`.
 fn due_member(order_no: &OrderNo, created_at: SystemTime) -> String {
-    format!("{}:{}", millis(created_at), order_no.as_str())
+    format!("{}:{}", unix_millis(created_at), order_no.as_str())
 }
 
 fn backend(error: RedisBackendError) -> StoreError {
@@ -388,7 +387,7 @@ impl OrderStore for RedisOrderStore {
     async fn put(&self, order: PendingOrder, ttl: Duration) -> Result<(), StoreError> {
         let key = self.key(&order.order_no);
         let ttl = millis_ceil(ttl).min(MAX_MILLIS);
-        let record = record::encode(&order);
+        let entry = order_entry::encode(&order);
         let member = due_member(&order.order_no, order.created_at);
         let due_key = self.due_key();
         let (user_key, holds_key) = (self.user_key(order.user_id.as_str()), self.holds_key());
@@ -401,7 +400,7 @@ impl OrderStore for RedisOrderStore {
                 .key(&holds_key)
                 .arg(ttl)
                 .arg(self.retention_millis())
-                .arg(&record)
+                .arg(&entry)
                 .arg(&member)
                 .arg(order.user_id.as_str())
                 .arg(order.order_no.as_str());
@@ -465,7 +464,7 @@ impl OrderStore for RedisOrderStore {
             _ => {
                 return Err(backend(RedisBackendError::Corrupt {
                     key,
-                    reason: "not a pending order record".to_owned(),
+                    reason: "not a pending order entry".to_owned(),
                 }));
             }
         };
@@ -503,14 +502,14 @@ impl OrderStore for RedisOrderStore {
             UNKNOWN => Lookup::Unknown,
             EXPIRED => Lookup::Expired,
             CONSUMED => Lookup::Consumed,
-            ACCEPTED if binding == record::UNBOUND => Lookup::Pending { binding: None },
+            ACCEPTED if binding == order_entry::UNBOUND => Lookup::Pending { binding: None },
             ACCEPTED => Lookup::Pending {
                 binding: Some(
                     BindingHash::from_hex(&binding)
                         .ok_or_else(|| corrupt("invalid binding hash"))?,
                 ),
             },
-            _ => return Err(corrupt("not a pending order record")),
+            _ => return Err(corrupt("not a pending order entry")),
         })
     }
 
@@ -553,7 +552,10 @@ impl SettlementStore for RedisOrderStore {
         let members: Vec<String> = run_idempotent(self.timeout, || {
             let mut connection = self.connection.clone();
             let mut invocation = CLAIM_DUE.key(&index);
-            invocation.arg(millis(due)).arg(millis(lease)).arg(limit);
+            invocation
+                .arg(unix_millis(due))
+                .arg(unix_millis(lease))
+                .arg(limit);
             async move { invocation.invoke_async(&mut connection).await }
         })
         .await
@@ -564,7 +566,7 @@ impl SettlementStore for RedisOrderStore {
                 let created: u64 = created.parse().ok()?;
                 Some(DueOrder {
                     order_no: OrderNo::new(order_no).ok()?,
-                    created_at: UNIX_EPOCH + Duration::from_millis(created),
+                    created_at: from_unix_millis(created),
                 })
             });
             match decoded {
@@ -585,7 +587,7 @@ impl SettlementStore for RedisOrderStore {
         command
             .arg(self.due_key())
             .arg("XX")
-            .arg(millis(at))
+            .arg(unix_millis(at))
             .arg(due_member(&order.order_no, order.created_at));
         self.idempotent::<i64>(command).await.map(drop)
     }
@@ -597,7 +599,7 @@ impl SettlementStore for RedisOrderStore {
     }
 
     async fn due_backlog(&self, due: SystemTime) -> Result<u64, StoreError> {
-        let command = ::redis::Cmd::zcount(self.due_key(), "-inf", millis(due));
+        let command = ::redis::Cmd::zcount(self.due_key(), "-inf", unix_millis(due));
         self.idempotent(command).await
     }
 }

@@ -20,9 +20,9 @@ use tencent_faceid_mysql::DueLeases;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn memory_store() {
-    let report = contract::settlement_store(async || MemoryOrderStore::new()).await;
-    assert!(report.skipped.is_empty(), "{report:?}");
-    checks_the_lifecycle(&report);
+    let outcome = contract::settlement_store(async || MemoryOrderStore::new()).await;
+    assert!(outcome.skipped.is_empty(), "{outcome:?}");
+    checks_the_lifecycle(&outcome);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -35,9 +35,9 @@ async fn redis_store() {
             .prefix(redis.fresh_prefix())
             .build()
     };
-    let report = contract::settlement_store(make).await;
-    assert!(report.skipped.is_empty(), "{report:?}");
-    checks_the_lifecycle(&report);
+    let outcome = contract::settlement_store(make).await;
+    assert!(outcome.skipped.is_empty(), "{outcome:?}");
+    checks_the_lifecycle(&outcome);
     redis.remove_keys().await;
 }
 
@@ -53,9 +53,9 @@ async fn postgres_store() {
     if support::postgres::url().is_none() {
         return;
     }
-    let report = contract::settlement_store(make).await;
-    assert!(report.skipped.is_empty(), "{report:?}");
-    checks_the_lifecycle(&report);
+    let outcome = contract::settlement_store(make).await;
+    assert!(outcome.skipped.is_empty(), "{outcome:?}");
+    checks_the_lifecycle(&outcome);
     for schema in schemas.into_inner().unwrap() {
         schema.drop().await;
     }
@@ -73,9 +73,9 @@ async fn mysql_store() {
     if support::mysql::url().is_none() {
         return;
     }
-    let report = contract::settlement_store(make).await;
-    assert!(report.skipped.is_empty(), "{report:?}");
-    checks_the_lifecycle(&report);
+    let outcome = contract::settlement_store(make).await;
+    assert!(outcome.skipped.is_empty(), "{outcome:?}");
+    checks_the_lifecycle(&outcome);
     for database in databases.into_inner().unwrap() {
         database.drop().await;
     }
@@ -100,28 +100,28 @@ async fn mysql_store_with_the_lease_column() {
     if support::mysql::url().is_none() {
         return;
     }
-    let report = contract::settlement_store(make).await;
-    assert!(report.skipped.is_empty(), "{report:?}");
+    let outcome = contract::settlement_store(make).await;
+    assert!(outcome.skipped.is_empty(), "{outcome:?}");
     for database in databases.into_inner().unwrap() {
         database.drop().await;
     }
 }
 
 /// The settlement store suite checked the data lifecycle.
-fn checks_the_lifecycle(report: &contract::Report) {
+fn checks_the_lifecycle(outcome: &contract::SuiteOutcome) {
     for part in ["erasure and legal hold", "purge"] {
-        assert!(report.checked.contains(&part), "{part}: {report:?}");
+        assert!(outcome.checked.contains(&part), "{part}: {outcome:?}");
     }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_users_own_store() {
-    let report = contract::order_store(async || MapStore::new(Flaw::None)).await;
+    let outcome = contract::order_store(async || MapStore::new(Flaw::None)).await;
     // It keeps no due index and no settlements: it is no SettlementStore,
     // so only the order store's parts are checked.
-    assert!(report.skipped.is_empty(), "{report:?}");
-    assert!(report.checked.contains(&"expiry"), "{report:?}");
-    assert!(!report.checked.contains(&"due index"), "{report:?}");
+    assert!(outcome.skipped.is_empty(), "{outcome:?}");
+    assert!(outcome.checked.contains(&"expiry"), "{outcome:?}");
+    assert!(!outcome.checked.contains(&"due index"), "{outcome:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

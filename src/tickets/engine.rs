@@ -4,24 +4,22 @@
 //! the vendor refuses them.
 //!
 //! What differs between the providers is only where a pair lives beside
-//! this process ([`TicketHome`]): nowhere ([`Alone`]), in Redis, in
+//! this process ([`TicketHome`]): nowhere ([`UnsharedHome`](super::unshared_home::UnsharedHome)), in Redis, in
 //! PostgreSQL or MySQL.
 
-use std::error::Error as StdError;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use arc_swap::ArcSwapOption;
-use async_trait::async_trait;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use super::home::{TicketHome, TicketRecord};
-pub(crate) use super::pair::Pair;
-use super::{BoxError, SignTickets, TicketTimings};
-use crate::client::{ClientError, FaceIdClient};
+use super::background_refresh::BackgroundRefresh;
+use super::pair::Pair;
+use super::{BoxError, RefreshError, SignTickets, StoredTicketPair, TicketHome, TicketTimings};
+use crate::client::FaceIdClient;
 use crate::credentials::Ticket;
 use crate::ids::UserId;
 use crate::random::nonce;
@@ -34,87 +32,6 @@ const POLL_MAX: Duration = Duration::from_millis(250);
 /// How long the vendor keeps accepting a token (and its tickets) after it
 /// issued a new one.
 const TOKEN_OVERLAP: Duration = Duration::from_secs(60);
-
-/// Why a provider has no usable token or SIGN ticket: the source inside a
-/// [`TicketError`](super::TicketError). Cheap to clone (callers waiting on
-/// one refresh share its failure).
-///
-/// ```
-/// use std::time::Duration;
-/// use tencent_faceid::tickets::{RefreshError, TicketError};
-/// let error = TicketError::SignUnavailable {
-///     source: Box::new(RefreshError::WaitTimedOut {
-///         lock: "faceid:{TIDA0001}:lock".into(),
-///         waited: Duration::from_secs(10),
-///     }),
-/// };
-/// let TicketError::SignUnavailable { source } = &error else { unreachable!() };
-/// assert!(matches!(
-///     source.downcast_ref::<RefreshError>(),
-///     Some(RefreshError::WaitTimedOut { .. })
-/// ));
-/// ```
-#[derive(Debug, Clone, thiserror::Error)]
-#[non_exhaustive]
-pub enum RefreshError {
-    /// The vendor did not issue a token or ticket.
-    #[error(
-        "the vendor did not issue a token or ticket; check the app id, secret and base URL, and that the vendor is reachable"
-    )]
-    Vendor(#[source] Arc<ClientError>),
-    /// The shared state (Redis, the database) failed or timed out.
-    #[error(
-        "the shared tickets are out of reach; check that their home (Redis or the database) is reachable"
-    )]
-    Shared(#[source] Arc<dyn StdError + Send + Sync>),
-    /// Another instance holds the refresh lock and published nothing in
-    /// time.
-    #[error(
-        "another instance holds the refresh lock {lock} and published no tickets within {waited:?}; if it died, the lock lapses after its TTL"
-    )]
-    WaitTimedOut {
-        /// The lock (its Redis key, its table).
-        lock: String,
-        /// How long this call waited.
-        waited: Duration,
-    },
-}
-
-impl From<ClientError> for RefreshError {
-    fn from(error: ClientError) -> Self {
-        Self::Vendor(Arc::new(error))
-    }
-}
-
-/// No sharing: this process is the app id's only refresher.
-pub(crate) struct Alone;
-
-#[async_trait]
-impl TicketHome for Alone {
-    async fn read(&self) -> Result<Option<TicketRecord>, BoxError> {
-        Ok(None)
-    }
-
-    async fn try_lock(&self, _holder: &str) -> Result<bool, BoxError> {
-        Ok(true)
-    }
-
-    async fn publish(&self, _holder: &str, _record: &TicketRecord) -> Result<bool, BoxError> {
-        Ok(true)
-    }
-
-    async fn release(&self, _holder: &str) -> Result<bool, BoxError> {
-        Ok(true)
-    }
-
-    fn lock_name(&self) -> &str {
-        "this process's single flight"
-    }
-
-    fn wait_timeout(&self) -> Duration {
-        Duration::ZERO
-    }
-}
 
 /// What a caller needs.
 pub(super) enum Want<'a> {
@@ -167,7 +84,7 @@ pub(crate) struct Engine<S> {
     /// queued for `flight`.
     attempts: AtomicU64,
     /// The background replacement of a due pair, while it runs.
-    pub(super) ahead: super::ahead::Ahead,
+    pub(super) background_refresh: BackgroundRefresh,
 }
 
 impl<S: TicketHome> Engine<S> {
@@ -179,7 +96,7 @@ impl<S: TicketHome> Engine<S> {
             local: ArcSwapOption::empty(),
             flight: Mutex::new(Flight::default()),
             attempts: AtomicU64::new(0),
-            ahead: super::ahead::Ahead::default(),
+            background_refresh: BackgroundRefresh::default(),
         }
     }
 
@@ -246,7 +163,7 @@ impl<S: TicketHome> Engine<S> {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return false;
         };
-        let mut task = self.ahead.task();
+        let mut task = self.background_refresh.task();
         if task.as_ref().is_some_and(|task| !task.is_finished()) || self.refresh_would_wait() {
             return true;
         }
@@ -440,8 +357,8 @@ impl<S: TicketHome> Engine<S> {
 
     /// The pair the shared state holds.
     async fn read_shared(&self) -> Result<Option<Pair>, RefreshError> {
-        let record = self.shared.read().await.map_err(shared_error)?;
-        Ok(record.map(|record| record.pair))
+        let stored = self.shared.read().await.map_err(shared_error)?;
+        Ok(stored.map(|stored| stored.pair))
     }
 
     /// Holding the lock: replaces the pair unless the lock's previous
@@ -471,8 +388,8 @@ impl<S: TicketHome> Engine<S> {
                 return Err(error);
             }
         };
-        let record = TicketRecord::new(pair.clone(), pair.due_at(self.timings.refresh_every));
-        let published = self.shared.publish(lock, &record).await;
+        let stored = StoredTicketPair::new(pair.clone(), pair.due_at(self.timings.refresh_every));
+        let published = self.shared.publish(lock, &stored).await;
         if !published.map_err(shared_error)? {
             tracing::warn!(app_id = %self.client.app_id(), "the refresh lock lapsed during the refresh, so the new pair was not shared; raise lock_ttl");
         }
@@ -535,48 +452,3 @@ impl<S: TicketHome> Engine<S> {
         Ok(pair)
     }
 }
-
-/// Implements [`TicketProvider`] for a provider type whose `engine` field
-/// is an `Arc<Refresher<_>>`: every call goes to the engine. A generic
-/// provider names its parameter and bound first: `impl<H: TicketHome>
-/// SharedTickets<H>`.
-macro_rules! provide_through_engine {
-    (impl<$($generic:ident: $bound:path),*> $provider:ty) => {
-        #[async_trait::async_trait]
-        impl<$($generic: $bound),*> $crate::tickets::TicketProvider for $provider {
-            async fn sign_tickets(
-                &self,
-            ) -> Result<std::sync::Arc<$crate::tickets::SignTickets>, $crate::tickets::TicketError>
-            {
-                self.engine.sign_tickets().await
-            }
-
-            async fn recover(
-                &self,
-                stale: &$crate::tickets::SignTickets,
-            ) -> Result<std::sync::Arc<$crate::tickets::SignTickets>, $crate::tickets::TicketError>
-            {
-                self.engine.recover(stale).await
-            }
-
-            async fn nonce_ticket(
-                &self,
-                user_id: &$crate::ids::UserId,
-            ) -> Result<$crate::secret::Secret, $crate::tickets::TicketError> {
-                self.engine.nonce_ticket(user_id).await
-            }
-
-            async fn warm_up(&self) -> Result<(), $crate::tickets::TicketError> {
-                self.engine.warm_up().await
-            }
-
-            fn pair_status(&self) -> Option<$crate::tickets::TicketPairStatus> {
-                self.engine.pair_status()
-            }
-        }
-    };
-    ($provider:ty) => {
-        $crate::tickets::refresh::provide_through_engine!(impl<> $provider);
-    };
-}
-pub(crate) use provide_through_engine;

@@ -1,12 +1,11 @@
-//! [`Refresher`]: the providers' handle on the refresh engine, shared by
-//! their clones; dropping its last clone stops the background refresh.
+//! [`Refresher`]: the providers' handle on the refresh [`Engine`], shared
+//! by their clones; dropping its last clone stops the background refresh.
 
 use std::ops::Deref;
 use std::sync::Arc;
 
-use super::home::TicketHome;
-use super::refresh::{Engine, Want};
-use super::{SignTickets, TicketError};
+use super::engine::{Engine, Want};
+use super::{SignTickets, TicketError, TicketHome};
 use crate::ids::UserId;
 use crate::secret::Secret;
 
@@ -77,9 +76,55 @@ impl<S: TicketHome> Deref for Refresher<S> {
 
 impl<S: TicketHome> Drop for Refresher<S> {
     fn drop(&mut self) {
-        self.engine.ahead.stop();
+        self.engine.background_refresh.stop();
     }
 }
+
+/// Implements [`TicketProvider`](super::TicketProvider) for a provider type
+/// whose `refresher` field is an `Arc<Refresher<_>>`: every call goes to
+/// the refresher. A generic
+/// provider names its parameter and bound first: `impl<H: TicketHome>
+/// SharedTickets<H>`.
+macro_rules! provide_through_refresher {
+    (impl<$($generic:ident: $bound:path),*> $provider:ty) => {
+        #[async_trait::async_trait]
+        impl<$($generic: $bound),*> $crate::tickets::TicketProvider for $provider {
+            async fn sign_tickets(
+                &self,
+            ) -> Result<std::sync::Arc<$crate::tickets::SignTickets>, $crate::tickets::TicketError>
+            {
+                self.refresher.sign_tickets().await
+            }
+
+            async fn recover(
+                &self,
+                stale: &$crate::tickets::SignTickets,
+            ) -> Result<std::sync::Arc<$crate::tickets::SignTickets>, $crate::tickets::TicketError>
+            {
+                self.refresher.recover(stale).await
+            }
+
+            async fn nonce_ticket(
+                &self,
+                user_id: &$crate::ids::UserId,
+            ) -> Result<$crate::secret::Secret, $crate::tickets::TicketError> {
+                self.refresher.nonce_ticket(user_id).await
+            }
+
+            async fn warm_up(&self) -> Result<(), $crate::tickets::TicketError> {
+                self.refresher.warm_up().await
+            }
+
+            fn pair_status(&self) -> Option<$crate::tickets::TicketPairStatus> {
+                self.refresher.pair_status()
+            }
+        }
+    };
+    ($provider:ty) => {
+        $crate::tickets::refresher::provide_through_refresher!(impl<> $provider);
+    };
+}
+pub(crate) use provide_through_refresher;
 
 #[cfg(all(test, feature = "emulator"))]
 mod tests {
@@ -90,7 +135,7 @@ mod tests {
     use crate::clock::ManualClock;
     use crate::emulator::{Emulator, Fault};
     use crate::tickets::TicketTimings;
-    use crate::tickets::refresh::Alone;
+    use crate::tickets::unshared_home::UnsharedHome;
 
     #[tokio::test]
     async fn dropping_the_last_handle_stops_the_background_refresh() {
@@ -101,7 +146,7 @@ mod tests {
             .await
             .unwrap();
         let timings = TicketTimings::default();
-        let refresher = Refresher::new(Engine::new(emulator.client(), Alone, timings));
+        let refresher = Refresher::new(Engine::new(emulator.client(), UnsharedHome, timings));
         refresher.sign_tickets().await.unwrap();
         clock.advance(timings.refresh_every);
         let release = Arc::new(Notify::new());

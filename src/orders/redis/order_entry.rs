@@ -1,9 +1,8 @@
 //! An order as the Redis store writes it:
 //! `<created ms>:<binding hash or ->:<user id>[:<edition>]`.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
 use crate::binding::BindingHash;
+use crate::clock::{from_unix_millis, unix_millis};
 use crate::edition::Edition;
 use crate::ids::{OrderNo, UserId};
 use crate::orders::PendingOrder;
@@ -11,16 +10,10 @@ use crate::orders::PendingOrder;
 /// The binding field of a record when the order has none.
 pub(super) const UNBOUND: &str = "-";
 
-/// Milliseconds since the Unix epoch of `time`.
-pub(super) fn millis(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH)
-        .map_or(0, |since| u64::try_from(since.as_millis()).unwrap_or(0))
-}
-
 /// The record of `order`: a basic order is written as before editions were
 /// recorded.
 pub(super) fn encode(order: &PendingOrder) -> String {
-    let created = millis(order.created_at);
+    let created = unix_millis(order.created_at);
     let binding = order
         .binding
         .as_ref()
@@ -56,7 +49,7 @@ pub(super) fn decode(order_no: &OrderNo, order: &str) -> Result<PendingOrder, &'
     Ok(PendingOrder {
         order_no: order_no.clone(),
         user_id,
-        created_at: UNIX_EPOCH + Duration::from_millis(created),
+        created_at: from_unix_millis(created),
         binding,
         edition,
     })
