@@ -62,6 +62,7 @@ use actix_web::{App, HttpServer, web};
 use axum::Router;
 use axum::routing::get;
 use axum::serve::ListenerExt;
+use faceid_test_support::callbacks::{APP_ID, TICKET, verifier};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
 use hyper::header::{HOST, HeaderValue};
@@ -78,11 +79,8 @@ use tencent_faceid::callback::CallbackVerifier;
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
 use tencent_faceid::sign::sign;
-use tencent_faceid::tickets::StaticTickets;
 use tencent_faceid::tower::FaceCallbackLayer;
 
-const APP_ID: &str = "appId001";
-const TICKET: &str = "duSz9ptwyW1Xn7r6gYItxz3feMdJ8Na5x7JZuoxurE7RcI5TdwCE4KT2eEeNNDoe";
 /// An h5faceId as the vendor sends it (not signed, not checked).
 const H5FACE_ID: &str = "wb04f10695c3651ce155fea7070b74c9";
 const TTL: Duration = Duration::from_secs(3600);
@@ -277,16 +275,6 @@ impl Server {
             }
         }
     }
-}
-
-fn verifier(store: MemoryOrderStore) -> CallbackVerifier {
-    let client = tencent_faceid::client::FaceIdClient::builder(APP_ID, "secret").build();
-    let tickets = StaticTickets::new(TICKET, "nonce");
-    let wiring = tencent_faceid::wiring::Wiring::new(client.expect("valid client"), tickets, store);
-    CallbackVerifier::builder(&wiring.browser_binding(false))
-        .record_judge(false)
-        .build()
-        .expect("a valid verifier configuration")
 }
 
 /// Hands out order numbers as `SessionStarter` makes them (prefix, time in

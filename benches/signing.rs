@@ -5,10 +5,9 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use faceid_test_support::callbacks::TICKET;
 use sha1::{Digest, Sha1};
 use tencent_faceid::sign::{Signature, sign, verify};
-
-const TICKET: &str = "duSz9ptwyW1Xn7r6gYItxz3feMdJ8Na5x7JZuoxurE7RcI5TdwCE4KT2eEeNNDoe";
 
 /// The straightforward way: owned strings, a sorted Vec, a joined String,
 /// a hex String.

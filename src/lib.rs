@@ -26,7 +26,7 @@
 //!   mismatch.
 //! - [`ids`], [`vendor`]: validated [`OrderNo`] / [`UserId`], and the
 //!   vendor's own data: the [`vendor::ResultCode`], the evidence
-//!   [`vendor::FaceRecord`] and the session-start bodies.
+//!   [`vendor::FaceResult`] and the session-start bodies.
 //! - [`edition`]: the vendor's editions ([`edition::Edition`]: basic H5,
 //!   enhanced H5, App SDK) and what differs between them: the upload call
 //!   and the signing recipes.
@@ -119,12 +119,12 @@ mod json;
 pub mod metrics;
 pub mod orders;
 mod random;
-mod record;
 #[cfg(feature = "redis")]
 pub mod redis;
 pub mod render;
 mod report;
 mod result_code;
+mod result_query;
 pub mod sdk;
 mod secret;
 pub mod session;

@@ -12,10 +12,10 @@
 //! assert_eq!(Files::PhotoAndVideo.get_file(), Some("1"));
 //! ```
 
-pub use crate::record::{
-    Evidence, FaceRecord, Files, QUERY_VERSION, QueryOptions, VerificationRecord,
-};
 pub use crate::result_code::{FrontEndCode, ResultCode};
+pub use crate::result_query::{
+    Evidence, FaceResult, Files, QUERY_VERSION, QueryOptions, VerificationResult,
+};
 pub use crate::wire::{
     FaceIdRequest, FaceIdResult, SourcePhotoType, StartRequest, StartResult, VERSION,
 };

@@ -8,8 +8,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::ids::{OrderNo, UserId};
 use crate::json::lenient_seconds;
-use crate::record::FaceRecord;
 use crate::result_code::ResultCode;
+use crate::result_query::FaceResult;
 use crate::secret::Secret;
 use crate::sign::Signature;
 
@@ -249,7 +249,7 @@ pub(crate) type StartResponse = ResultResponse<StartResult>;
 /// Answer to queryfacerecord: with a `result`, its code is the
 /// verification's (a failed verification has a record too); without one,
 /// the query was refused (for example [`ResultCode::NoRecord`]).
-pub(crate) type QueryRecordResponse = ResultResponse<FaceRecord>;
+pub(crate) type QueryRecordResponse = ResultResponse<FaceResult>;
 
 /// The session `geth5faceid` opened (an H5 edition).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -395,30 +395,30 @@ mod tests {
 
     #[test]
     fn record_response_keeps_unknown_codes_and_hides_files() {
-        let record: QueryRecordResponse = serde_json::from_str(
+        let response: QueryRecordResponse = serde_json::from_str(
             r#"{"code":"66660099","msg":"something new","bizSeqNo":"b",
                 "result":{"orderNo":"o1","liveRate":99,"similarity":"92.016",
                           "photo":"aGVsbG8=","video":"d29ybGQ="},"transactionTime":"t"}"#,
         )
         .unwrap();
-        assert_eq!(record.code, ResultCode::Other("66660099".into()));
-        let result = record.result.as_ref().unwrap();
+        assert_eq!(response.code, ResultCode::Other("66660099".into()));
+        let result = response.result.as_ref().unwrap();
         assert_eq!(result.live_rate.as_deref(), Some("99"));
         assert_eq!(result.photo.as_ref().unwrap().expose(), b"hello");
         assert_eq!(result.video.as_ref().unwrap().expose(), b"world");
-        let debug = format!("{record:?}");
+        let debug = format!("{response:?}");
         assert!(
             !debug.contains("aGVsbG8=") && !debug.contains("hello"),
             "{debug}"
         );
-        let json = serde_json::to_value(&record).unwrap();
+        let json = serde_json::to_value(&response).unwrap();
         assert_eq!(json["code"], "66660099");
         assert_eq!(json["result"]["photo"], "aGVsbG8=");
     }
 
     #[test]
     fn record_files_that_are_not_base64_are_refused_without_quoting_them() {
-        let error = serde_json::from_str::<FaceRecord>(r#"{"orderNo":"o1","photo":"not base64!"}"#)
+        let error = serde_json::from_str::<FaceResult>(r#"{"orderNo":"o1","photo":"not base64!"}"#)
             .unwrap_err();
         assert!(error.to_string().contains("not base64"));
         assert!(!error.to_string().contains("not base64!"));

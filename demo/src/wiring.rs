@@ -119,7 +119,7 @@ pub async fn evidence(face_id: &FaceId, outcome: &VerificationOutcome) -> Option
     }
     let options = QueryOptions::default().files(Files::Photo);
     match face_id.query_record(&outcome.order_no, options).await {
-        Ok(answer) => answer.record.photo,
+        Ok(answer) => answer.result.photo,
         Err(error) => {
             tracing::warn!(%error, order_no = %outcome.order_no, "no evidence photo");
             None

@@ -28,7 +28,7 @@ use super::rejection::reject;
 use super::{Callback, CallbackRejection, CallbackVerifier, NotConfirmed, RejectionKind};
 use crate::client::FaceIdClient;
 use crate::ids::OrderNo;
-use crate::record::{FaceRecord, QueryOptions, VerificationRecord};
+use crate::result_query::{FaceResult, QueryOptions, VerificationResult};
 use crate::tickets::{SignTickets, query_record};
 
 /// The least time between two record queries for one order: the ticket
@@ -74,7 +74,7 @@ impl CallbackVerifier {
         client: &FaceIdClient,
         order_no: &OrderNo,
         tickets: Arc<SignTickets>,
-    ) -> Result<FaceRecord, CallbackRejection> {
+    ) -> Result<FaceResult, CallbackRejection> {
         let not_confirmed = |why: NotConfirmed| {
             let kind = RejectionKind::NotConfirmed(why);
             reject(kind, Some(order_no.clone()), None)
@@ -86,7 +86,7 @@ impl CallbackVerifier {
             }
             Some(answer) => {
                 tracing::debug!(order_no = %order_no, "the vendor's record confirms the pass");
-                Ok(answer.record)
+                Ok(answer.result)
             }
         }
     }
@@ -99,7 +99,7 @@ impl CallbackVerifier {
         callback: &mut Callback,
         recoverable: bool,
         tickets: Arc<SignTickets>,
-    ) -> Result<Box<FaceRecord>, CallbackRejection> {
+    ) -> Result<Box<FaceResult>, CallbackRejection> {
         let inner = &*self.inner;
         let order_no = &callback.order_no;
         let bad_signature = || reject(RejectionKind::BadSignature, Some(order_no.clone()), None);
@@ -127,7 +127,7 @@ impl CallbackVerifier {
             callback.claim = settler.callback_claim(claim, &answer.code, None);
         }
         callback.code = answer.code;
-        Ok(Box::new(answer.record))
+        Ok(Box::new(answer.result))
     }
 
     /// The vendor's record of `order_no` for this app, without files;
@@ -137,20 +137,20 @@ impl CallbackVerifier {
         client: &FaceIdClient,
         order_no: &OrderNo,
         tickets: Arc<SignTickets>,
-    ) -> Result<Option<VerificationRecord>, CallbackRejection> {
+    ) -> Result<Option<VerificationResult>, CallbackRejection> {
         let provider = &**self.inner.wiring.tickets();
         let options = QueryOptions::default();
         match query_record(provider, client, tickets, order_no, options).await {
             Ok(Some(mut answer)) => {
                 // Asked without files; make sure none are kept regardless.
-                answer.record.photo = None;
-                answer.record.video = None;
+                answer.result.photo = None;
+                answer.result.video = None;
                 let other_app = answer
-                    .record
+                    .result
                     .app_id
                     .as_deref()
                     .is_some_and(|app_id| app_id != self.inner.wiring.app_id());
-                if answer.record.order_no != order_no.as_str() || other_app {
+                if answer.result.order_no != order_no.as_str() || other_app {
                     let kind = RejectionKind::NotConfirmed(NotConfirmed::RecordMismatch);
                     return Err(reject(kind, Some(order_no.clone()), None));
                 }

@@ -77,7 +77,7 @@
 //! record it, so [`VerificationOutcome::h5face_id`] is whatever the browser
 //! sent: use it for display or correlation only, never to decide anything.
 //! `liveRate` is not signed either; with confirmation, use the vendor
-//! record's [`FaceRecord::live_rate`] instead.
+//! record's [`FaceResult::live_rate`] instead.
 //!
 //! ```
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
@@ -128,8 +128,8 @@ use crate::binding::BindingHash;
 use crate::credentials::Ticket;
 use crate::ids::OrderNo;
 use crate::orders::{Claim, Consumed, Lookup, StoreError};
-use crate::record::FaceRecord;
 use crate::result_code::ResultCode;
+use crate::result_query::FaceResult;
 use crate::settle::Settler;
 use crate::sign::{self, Signature};
 use crate::tc3::DetectInfo;
@@ -423,7 +423,7 @@ impl CallbackVerifier {
     async fn look_into(
         &self,
         callback: &mut Callback,
-    ) -> Result<(Option<Box<FaceRecord>>, bool), CallbackRejection> {
+    ) -> Result<(Option<Box<FaceResult>>, bool), CallbackRejection> {
         let inner = &*self.inner;
         let recoverable = self.look_up(callback).await?;
         Ok(match self.tickets_signing(callback, recoverable).await? {
@@ -558,7 +558,7 @@ impl CallbackVerifier {
         &self,
         callback: Callback,
         consumed: Result<Consumed, StoreError>,
-        record: Option<Box<FaceRecord>>,
+        record: Option<Box<FaceResult>>,
     ) -> Result<VerificationOutcome, CallbackRejection> {
         let Callback {
             order_no,

@@ -4,8 +4,8 @@ use std::time::SystemTime;
 
 use crate::edition::Edition;
 use crate::ids::{OrderNo, UserId};
-use crate::record::FaceRecord;
 use crate::result_code::ResultCode;
+use crate::result_query::FaceResult;
 use crate::settle::Delivery;
 
 /// A verified callback: what the vendor reported for an order this server
@@ -36,7 +36,7 @@ pub struct VerificationOutcome {
     /// one, or when the record [judged](Self::judged_by_record) the
     /// callback; never with the photo or video. Boxed: it is large and most
     /// outcomes carry none.
-    pub record: Option<Box<FaceRecord>>,
+    pub record: Option<Box<FaceResult>>,
     /// `true` when the browser that started the session came back with
     /// the same callback (a reload, with browser binding on): the order
     /// was consumed by its earlier request, so show the outcome again but

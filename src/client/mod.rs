@@ -20,8 +20,8 @@ use crate::credentials::{AccessToken, Ticket};
 use crate::ids::{OrderNo, UserId};
 use crate::json;
 use crate::random::nonce;
-use crate::record::{QUERY_VERSION, QueryOptions, QueryRecordRequest, VerificationRecord};
 use crate::result_code::ResultCode;
+use crate::result_query::{QUERY_VERSION, QueryOptions, QueryRecordRequest, VerificationResult};
 use crate::secret::Secret;
 use crate::sign::sign;
 use crate::wire::{
@@ -246,8 +246,8 @@ impl FaceIdClient {
     /// days, and none for a session the user aborted.
     ///
     /// A failed verification has a record too: the answer's
-    /// [`code`](VerificationRecord::code) says whether it passed. Photo
-    /// and video come decoded, as [`Evidence`](crate::record::Evidence).
+    /// [`code`](VerificationResult::code) says whether it passed. Photo
+    /// and video come decoded, as [`Evidence`](crate::result_query::Evidence).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -292,7 +292,7 @@ impl FaceIdClient {
         order_no: &OrderNo,
         sign_ticket: &str,
         options: QueryOptions,
-    ) -> Result<VerificationRecord, ClientError> {
+    ) -> Result<VerificationResult, ClientError> {
         let endpoint = Endpoint::QueryRecord;
         let nonce = nonce();
         let signature = sign(
@@ -312,12 +312,12 @@ impl FaceIdClient {
             .fetch(endpoint, self.post(endpoint, order_no, &request))
             .await?;
         match response.result {
-            Some(record) => {
-                tracing::debug!(%endpoint, code = response.code.as_str(), "vendor answered a record");
-                Ok(VerificationRecord {
+            Some(result) => {
+                tracing::debug!(%endpoint, code = response.code.as_str(), "vendor answered a result");
+                Ok(VerificationResult {
                     code: response.code,
                     msg: response.msg,
-                    record,
+                    result,
                 })
             }
             None if response.code.is_success() => Err(missing_field(endpoint, "result")),

@@ -37,8 +37,8 @@ use crate::callback::CallbackVerifier;
 use crate::client::{ClientError, FaceIdClient};
 use crate::ids::OrderNo;
 use crate::orders::{Retention, SettlementStore};
-use crate::record::{QueryOptions, VerificationRecord};
 use crate::render::BodyFormat;
+use crate::result_query::{QueryOptions, VerificationResult};
 use crate::sdk::{SdkLaunch, SdkResult};
 use crate::secret::Secret;
 use crate::session::{SessionStarter, StartError, StartSession, Started};
@@ -64,10 +64,10 @@ pub use error::FaceIdError;
 pub use health::{HealthReport, Readiness, StoreHealth, TicketHealth};
 pub use warm::WarmUp;
 
-/// The vendor's record could not be fetched.
+/// The vendor's result of a verification could not be fetched.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum RecordError {
+pub enum ResultQueryError {
     /// No SIGN ticket to sign the query with.
     #[error(transparent)]
     Tickets(#[from] TicketError),
@@ -306,16 +306,16 @@ impl FaceId {
 
     /// The vendor's record of an order, signed with the shared SIGN
     /// tickets (renewed once if the vendor refuses them): for the evidence
-    /// photo ([`Files::Photo`](crate::record::Files::Photo)) after a
+    /// photo ([`Files::Photo`](crate::result_query::Files::Photo)) after a
     /// callback. Records last three days.
     ///
     /// # Errors
-    /// [`RecordError`].
+    /// [`ResultQueryError`].
     pub async fn query_record(
         &self,
         order_no: &OrderNo,
         options: QueryOptions,
-    ) -> Result<VerificationRecord, RecordError> {
+    ) -> Result<VerificationResult, ResultQueryError> {
         let provider = &**self.wiring.tickets();
         let tickets = provider.sign_tickets().await?;
         let query = |tickets: Arc<crate::tickets::SignTickets>| async move {

@@ -88,8 +88,8 @@ use crate::client::ClientError;
 use crate::clock::Clock;
 use crate::ids::OrderNo;
 use crate::orders::{Claim, DueOrder, PendingOrder, SettlementStore};
-use crate::record::{Files, QueryOptions};
 use crate::result_code::ResultCode;
+use crate::result_query::{Files, QueryOptions};
 use crate::tickets::{TicketError, query_record};
 use crate::wiring::Wiring;
 
@@ -328,7 +328,7 @@ impl Settler {
             && settlement.state != SettledState::Abandoned
         {
             match self.query(&order_no, inner.evidence).await {
-                Ok(record) => settlement.evidence = record.map(|answer| Box::new(answer.record)),
+                Ok(record) => settlement.evidence = record.map(|answer| Box::new(answer.result)),
                 Err(error) => {
                     tracing::warn!(order_no = %order_no, %error, "could not fetch the evidence for a settlement; delivering it later");
                     self.retry_later(&settlement.due(), settlement.settled_at)
@@ -370,7 +370,7 @@ impl Settler {
         &self,
         order_no: &OrderNo,
         files: Files,
-    ) -> Result<Option<crate::record::VerificationRecord>, QueryFailed> {
+    ) -> Result<Option<crate::result_query::VerificationResult>, QueryFailed> {
         let inner = &*self.inner;
         let provider = &**inner.wiring.tickets();
         let tickets = provider.sign_tickets().await?;

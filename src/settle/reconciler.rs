@@ -12,7 +12,7 @@ use tracing::Instrument;
 use super::settlement::{SettledBy, SettledState, Settlement};
 use super::{Delivery, Settler, TaskHandle};
 use crate::orders::{Claim, Consumed, DueOrder, PendingOrder, StoreError};
-use crate::record::VerificationRecord;
+use crate::result_query::VerificationResult;
 use crate::session::SessionStarter;
 use crate::tc3::biz_token::biz_token_of;
 
@@ -20,7 +20,7 @@ use crate::tc3::biz_token::biz_token_of;
 pub(super) enum Asked {
     /// It ended so (with the record, for the SaaS editions, and the
     /// billed attempts, for WeChat).
-    Final(SettledState, Option<Box<VerificationRecord>>, Option<usize>),
+    Final(SettledState, Option<Box<VerificationResult>>, Option<usize>),
     /// No verdict yet: ask again at this time.
     Later(SystemTime),
     /// The query failed.
@@ -436,8 +436,8 @@ impl Reconciler {
                 let mut settlement =
                     Settlement::of_order(pending, state.clone(), SettledBy::Reconciler, now);
                 settlement.billed_attempts = billed;
-                if files != crate::record::Files::None {
-                    settlement.evidence = record.map(|answer| Box::new(answer.record));
+                if files != crate::result_query::Files::None {
+                    settlement.evidence = record.map(|answer| Box::new(answer.result));
                 }
                 Outcome::Settled(state, settler.deliver(settlement).await)
             }

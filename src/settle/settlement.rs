@@ -7,8 +7,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crate::edition::Edition;
 use crate::ids::{OrderNo, UserId};
 use crate::orders::{DueOrder, PendingOrder};
-use crate::record::FaceRecord;
 use crate::result_code::ResultCode;
+use crate::result_query::FaceResult;
 
 /// How an order ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,7 +126,7 @@ pub struct Settlement {
     /// The vendor's record with the photo and/or video, when
     /// [`SettlerBuilder::evidence`](super::SettlerBuilder::evidence) asks for them and the vendor still has
     /// them. Personal data: its `Debug` shows only sizes.
-    pub evidence: Option<Box<FaceRecord>>,
+    pub evidence: Option<Box<FaceResult>>,
 }
 
 impl Settlement {

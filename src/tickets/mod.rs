@@ -20,8 +20,8 @@ use async_trait::async_trait;
 use crate::client::{ClientError, FaceIdClient};
 use crate::credentials::Ticket;
 use crate::ids::{OrderNo, UserId};
-use crate::record::{QueryOptions, VerificationRecord};
 use crate::result_code::ResultCode;
+use crate::result_query::{QueryOptions, VerificationResult};
 use crate::secret::Secret;
 
 mod background_refresh;
@@ -326,7 +326,7 @@ pub(crate) async fn query_record(
     tickets: Arc<SignTickets>,
     order_no: &OrderNo,
     options: QueryOptions,
-) -> Result<Option<VerificationRecord>, ClientError> {
+) -> Result<Option<VerificationResult>, ClientError> {
     let query = |tickets: Arc<SignTickets>| async move {
         client
             .query_record(order_no, tickets.current.value(), options)

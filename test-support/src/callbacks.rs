@@ -1,6 +1,7 @@
-//! What the callback benches share: pending orders with their signed
-//! callback queries, stores replaced as they fill, the routes' handlers,
-//! and polling a future that never waits.
+//! What the callback tests and benches share: the vendor's seed vector,
+//! the verifier on it, pending orders with their signed callback queries,
+//! stores replaced as they fill, the routes' handlers, and polling a
+//! future that never waits.
 
 use std::future::Future;
 use std::pin::pin;
@@ -15,7 +16,7 @@ use tencent_faceid::client::FaceIdClient;
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
 use tencent_faceid::sign::sign;
-use tencent_faceid::tickets::StaticTickets;
+use tencent_faceid::tickets::{StaticTickets, TicketProvider};
 use tencent_faceid::wiring::Wiring;
 
 /// The app id of the vendor's seed vector.
@@ -29,18 +30,34 @@ pub const SMALL_STORE: usize = 1_000;
 /// How long the orders stay pending.
 pub const TTL: Duration = Duration::from_secs(3600);
 
-/// The benches' verifier on `store`: the seed vector's app id and SIGN
-/// ticket, no browser binding and no vendor (the callbacks carry no cookie,
-/// and nothing is judged by a record).
-pub fn verifier<S: OrderStore>(store: S) -> CallbackVerifier {
+/// A wiring for [`APP_ID`] over `store`, with `tickets` and a client no
+/// test calls.
+pub fn wiring<S: OrderStore>(tickets: impl TicketProvider, store: S) -> Wiring<S> {
     let client = FaceIdClient::builder(APP_ID, "secret")
         .build()
         .expect("valid client");
-    let wiring = Wiring::new(client, StaticTickets::new(TICKET, "n"), store).browser_binding(false);
+    Wiring::new(client, tickets, store)
+}
+
+/// A verifier for [`APP_ID`] over `store`, with `tickets`: no browser
+/// binding and no vendor (the callbacks carry no cookie, and nothing is
+/// judged by the vendor's result).
+pub fn verifier_with<S: OrderStore>(tickets: impl TicketProvider, store: S) -> CallbackVerifier {
+    let wiring = wiring(tickets, store).browser_binding(false);
     CallbackVerifier::builder(&wiring)
         .record_judge(false)
         .build()
-        .expect("valid configuration")
+        .expect("valid verifier configuration")
+}
+
+/// [`StaticTickets`] with the seed vector's SIGN ticket.
+pub fn seed_tickets() -> StaticTickets {
+    StaticTickets::new(TICKET, "nonce-ticket")
+}
+
+/// [`verifier_with`] the [`seed_tickets`].
+pub fn verifier<S: OrderStore>(store: S) -> CallbackVerifier {
+    verifier_with(seed_tickets(), store)
 }
 
 /// Polls a future that never waits to completion.

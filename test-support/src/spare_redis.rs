@@ -190,10 +190,7 @@ fn free_port() -> u16 {
 
 /// A fresh empty directory for a server's files.
 pub fn temp_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "faceid-redis-{}",
-        rand::distr::SampleString::sample_string(&rand::distr::Alphanumeric, &mut rand::rng(), 12)
-    ));
+    let dir = std::env::temp_dir().join(format!("faceid-redis-{}", crate::random_alphanumeric(12)));
     std::fs::create_dir_all(&dir).expect("a temporary directory");
     dir
 }

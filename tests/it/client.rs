@@ -524,16 +524,16 @@ async fn query_record_returns_the_decoded_evidence_asked_for() {
     let answer = query(Files::PhotoAndVideo).await.unwrap();
     assert!(answer.passed());
     assert_eq!(answer.code, ResultCode::Success);
-    let record = &answer.record;
-    assert_eq!(record.order_no, "orderRecord1");
-    assert_eq!(record.app_id.as_deref(), Some(emulator.app_id()));
-    assert!(record.live_rate.is_some() && record.similarity.is_some());
-    assert_eq!(record.occurred_time.as_ref().map(String::len), Some(14));
-    let photo = record.photo.as_ref().unwrap();
+    let result = &answer.result;
+    assert_eq!(result.order_no, "orderRecord1");
+    assert_eq!(result.app_id.as_deref(), Some(emulator.app_id()));
+    assert!(result.live_rate.is_some() && result.similarity.is_some());
+    assert_eq!(result.occurred_time.as_ref().map(String::len), Some(14));
+    let photo = result.photo.as_ref().unwrap();
     assert!(photo.expose().starts_with(b"\xFF\xD8"), "a JPEG");
-    let video = record.video.as_ref().unwrap();
+    let video = result.video.as_ref().unwrap();
     assert_eq!(&video.expose()[4..8], b"ftyp", "an MP4");
-    assert!(record.sdk_version.is_none() && record.trtc_flag.is_none());
+    assert!(result.sdk_version.is_none() && result.trtc_flag.is_none());
     // Personal data: not in Debug.
     let debug = format!("{answer:?}");
     assert!(
@@ -541,11 +541,11 @@ async fn query_record_returns_the_decoded_evidence_asked_for() {
         "{debug}"
     );
 
-    let photo_only = query(Files::Photo).await.unwrap().record;
+    let photo_only = query(Files::Photo).await.unwrap().result;
     assert!(photo_only.photo.is_some() && photo_only.video.is_none());
-    let video_only = query(Files::Video).await.unwrap().record;
+    let video_only = query(Files::Video).await.unwrap().result;
     assert!(video_only.photo.is_none() && video_only.video.is_some());
-    let neither = query(Files::None).await.unwrap().record;
+    let neither = query(Files::None).await.unwrap().result;
     assert!(neither.photo.is_none() && neither.video.is_none());
     assert_eq!(emulator.counts().query_record, 4);
 }
@@ -561,7 +561,7 @@ async fn query_version_adds_the_sdk_version_and_trtc_flag() {
         .query_record(&order_no, ticket.expose(), options)
         .await
         .unwrap()
-        .record;
+        .result;
     assert!(record.sdk_version.is_some() && record.trtc_flag.is_some());
     assert!(record.photo.is_none());
 }
@@ -580,8 +580,8 @@ async fn a_failed_verification_has_a_record_with_its_code() {
         .unwrap();
     assert!(!answer.passed());
     assert_eq!(answer.code, failure);
-    assert_eq!(answer.record.order_no, "orderRecord2");
-    assert!(answer.record.photo.is_some());
+    assert_eq!(answer.result.order_no, "orderRecord2");
+    assert!(answer.result.photo.is_some());
 }
 
 #[tokio::test]

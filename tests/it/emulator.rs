@@ -164,7 +164,7 @@ async fn fail_button_sends_the_typed_code_and_the_record_answers_it() {
         .await
         .unwrap();
     assert_eq!(answer.code, ResultCode::TooManyAttempts);
-    assert_eq!(answer.record.order_no, "orderFail1");
+    assert_eq!(answer.result.order_no, "orderFail1");
 
     // The session has its result: the buttons cannot change it.
     let again = press(&emulator, &[("h5faceId", &h5face_id), ("outcome", "pass")]).await;

@@ -1,13 +1,12 @@
 //! Signing against the vendor's seed vectors and an independent model of
 //! its Java reference (UTF-16 code-unit order).
 
+use faceid_test_support::callbacks::TICKET as SEED_TICKET;
 use proptest::prelude::*;
 use sha1::{Digest, Sha1};
 use tencent_faceid::sign::{
     ParseSignatureError, Signature, explain, java_string_order, sign, verify,
 };
-
-const SEED_TICKET: &str = "duSz9ptwyW1Xn7r6gYItxz3feMdJ8Na5x7JZuoxurE7RcI5TdwCE4KT2eEeNNDoe";
 
 /// The reference, written the slow and obvious way: Java compares strings
 /// by UTF-16 code units.

@@ -9,8 +9,8 @@ use super::checks::{Rejection, check_order_no, check_version, decode_body, requi
 use super::{Vendor, vendor_time};
 use crate::emulator::outcome::Refusal;
 use crate::random::random_alphanumeric;
-use crate::record::{Evidence, FaceRecord, Files, QUERY_VERSION};
 use crate::result_code::ResultCode;
+use crate::result_query::{Evidence, FaceResult, Files, QUERY_VERSION};
 use crate::wire::QueryRecordResponse;
 
 /// The liveness score a passed verification reports.
@@ -96,7 +96,7 @@ impl Vendor {
                 .into(),
             code,
             biz_seq_no: Some(biz_seq_no.clone()),
-            result: Some(FaceRecord {
+            result: Some(FaceResult {
                 order_no: order_no.to_owned(),
                 live_rate: passed.then(|| LIVE_RATE.into()),
                 similarity: passed.then(|| SIMILARITY.into()),

@@ -116,8 +116,8 @@ pub(super) async fn migrate(pool: &PgPool, schema: &str) -> Result<usize, Postgr
         }
         let sql = sql.replace("{schema}", &quoted);
         sqlx::raw_sql(&sql).execute(&mut *transaction).await?;
-        let record = format!("INSERT INTO {quoted}.schema_version (version) VALUES ($1)");
-        sqlx::query(&record)
+        let insert = format!("INSERT INTO {quoted}.schema_version (version) VALUES ($1)");
+        sqlx::query(&insert)
             .bind(version)
             .execute(&mut *transaction)
             .await?;

@@ -99,13 +99,14 @@ impl RedisOrderStore {
 
     /// Appends an erasure's counts and time to `<keyspace>erasures`.
     async fn record_erasure(&self, erased: &Erased) -> Result<(), StoreError> {
-        let record = serde_json::json!({
+        let erasure = serde_json::json!({
             "at": now_millis(),
             "orders": erased.orders,
             "anonymised": erased.anonymised,
             "settlements": erased.settlements,
         });
-        let command = ::redis::Cmd::rpush(format!("{}erasures", self.keyspace), record.to_string());
+        let command =
+            ::redis::Cmd::rpush(format!("{}erasures", self.keyspace), erasure.to_string());
         self.idempotent::<i64>(command).await.map(drop)
     }
 }

@@ -6,10 +6,6 @@ use tencent_faceid::clock::ManualClock;
 use tencent_faceid::credentials::Ticket;
 use tencent_faceid::emulator::Emulator;
 use tencent_faceid::ids::{OrderNo, UserId};
-/// 32 random ASCII letters and digits, as the vendor's `nonce` parameters want.
-fn nonce() -> String {
-    rand::distr::SampleString::sample_string(&rand::distr::Alphanumeric, &mut rand::rng(), 32)
-}
 use tencent_faceid::sign::sign;
 use tencent_faceid::tickets::{SignTickets, TicketProvider};
 use tencent_faceid::vendor::{StartRequest, StartResult, VERSION};
@@ -66,7 +62,8 @@ pub fn login_url(
     h5face_id: &str,
     callback: &str,
 ) -> Url {
-    let nonce = nonce();
+    // 32 letters and digits, as the vendor's `nonce` parameters want.
+    let nonce = crate::random_alphanumeric(32);
     let app_id = emulator.app_id();
     let signature = sign(
         &[app_id, order_no, user_id, VERSION, h5face_id, &nonce],

@@ -1,6 +1,7 @@
 //! Shared by `callback`, `axum_layer`, `actix` and the other callback tests:
-//! the seed ticket, callback builders, a failing ticket source, the matrix
-//! of good and bad callbacks every surface must answer alike, and a partner
+//! the seed vector and the verifier on it (from the test-support crate's
+//! `callbacks`), callback builders, a failing ticket source, the matrix of
+//! good and bad callbacks every surface must answer alike, and a partner
 //! server against the emulator.
 
 use std::future::Future;
@@ -11,22 +12,18 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tencent_faceid::Secret;
 use tencent_faceid::callback::{CallbackRejection, CallbackVerifier, VerificationOutcome};
-use tencent_faceid::client::FaceIdClient;
 use tencent_faceid::emulator::{Emulator, Outcome as EmulatorOutcome};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
 use tencent_faceid::session::{SessionStarter, StartSession, Started};
 use tencent_faceid::sign::sign;
-use tencent_faceid::tickets::{
-    CachedTickets, SignTickets, StaticTickets, TicketError, TicketProvider,
-};
+use tencent_faceid::tickets::{CachedTickets, SignTickets, TicketError, TicketProvider};
 use tencent_faceid::wiring::Wiring;
 use url::Url;
 
-/// The app id of the vendor's seed vector.
-pub const APP_ID: &str = "appId001";
-/// The SIGN ticket of the vendor's seed vector.
-pub const TICKET: &str = "duSz9ptwyW1Xn7r6gYItxz3feMdJ8Na5x7JZuoxurE7RcI5TdwCE4KT2eEeNNDoe";
+use faceid_test_support::callbacks::verifier_with;
+pub use faceid_test_support::callbacks::{APP_ID, TICKET, seed_tickets, wiring};
+
 /// The SIGN ticket before the last rotation.
 pub const PREVIOUS_TICKET: &str = "previousSignTicket0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH";
 /// A ticket this app never had.
@@ -72,44 +69,24 @@ impl TicketProvider for FailingTickets {
     }
 }
 
-/// A wiring for [`APP_ID`] over `store`, with `tickets` and a client no
-/// test calls.
-pub fn wiring<S: OrderStore>(tickets: impl TicketProvider, store: S) -> Wiring<S> {
-    let client = FaceIdClient::builder(APP_ID, "secret")
-        .build()
-        .expect("valid client");
-    Wiring::new(client, tickets, store)
-}
-
 /// A verifier for [`APP_ID`] over `store`, with `tickets`: without browser
 /// binding, and never asking the vendor.
 pub fn verifier(tickets: Tickets, store: &MemoryOrderStore) -> CallbackVerifier {
     let now = SystemTime::now();
     let grace = Duration::from_secs(300);
-    let unbound = |tickets| wiring(tickets, store.clone()).browser_binding(false);
-    let wired = |tickets| CallbackVerifier::builder(&unbound(tickets));
-    let builder = match tickets {
-        Tickets::Current => wired(seed_tickets()),
-        Tickets::PreviousInGrace => {
-            wired(seed_tickets().with_previous(PREVIOUS_TICKET, now + grace))
-        }
-        Tickets::PreviousAfterGrace => {
-            wired(seed_tickets().with_previous(PREVIOUS_TICKET, now - Duration::from_secs(1)))
-        }
-        Tickets::Unavailable => {
-            let wiring = wiring(FailingTickets, store.clone()).browser_binding(false);
-            CallbackVerifier::builder(&wiring)
-        }
-    };
-    builder
-        .record_judge(false)
-        .build()
-        .expect("valid verifier configuration")
-}
-
-/// [`StaticTickets`] with the seed SIGN ticket.
-pub fn seed_tickets() -> StaticTickets {
-    StaticTickets::new(TICKET, "nonce-ticket")
+    let store = store.clone();
+    match tickets {
+        Tickets::Current => verifier_with(seed_tickets(), store),
+        Tickets::PreviousInGrace => verifier_with(
+            seed_tickets().with_previous(PREVIOUS_TICKET, now + grace),
+            store,
+        ),
+        Tickets::PreviousAfterGrace => verifier_with(
+            seed_tickets().with_previous(PREVIOUS_TICKET, now - Duration::from_secs(1)),
+            store,
+        ),
+        Tickets::Unavailable => verifier_with(FailingTickets, store),
+    }
 }
 
 /// Records a pending order for [`USER`] that lives `ttl`.

@@ -1,5 +1,6 @@
-//! The evidence query (`queryfacerecord`): what to ask for, and the
-//! vendor's record with its photo and video decoded.
+//! The result query (`queryfacerecord`, the vendor's "result query
+//! (evidence)"): what to ask for, and the vendor's result with its photo
+//! and video decoded.
 
 use std::fmt;
 
@@ -11,7 +12,7 @@ use crate::json::lenient_optional_string;
 use crate::result_code::ResultCode;
 use crate::sign::Signature;
 
-/// Which files a record query asks for (`getFile`); default none.
+/// Which files a result query asks for (`getFile`); default none.
 ///
 /// ```
 /// use tencent_faceid::vendor::Files;
@@ -82,7 +83,7 @@ impl Files {
     }
 }
 
-/// What a record query asks for besides the result: files, and the SDK
+/// What a result query asks for besides the result: files, and the SDK
 /// version. The default asks for neither.
 ///
 /// ```
@@ -147,7 +148,7 @@ pub(crate) struct QueryRecordRequest {
     pub query_version: Option<String>,
 }
 
-/// A photo or video from the vendor's record, decoded: personal data, so
+/// A photo or video from the vendor's result, decoded: personal data, so
 /// `Debug` shows only its size. On the wire it is base64.
 ///
 /// ```
@@ -216,11 +217,11 @@ impl<'de> Deserialize<'de> for Evidence {
     }
 }
 
-/// The vendor's record of one verification (queryfacerecord's `result`).
+/// The vendor's result of one verification (queryfacerecord's `result`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
-pub struct FaceRecord {
+pub struct FaceResult {
     /// The order number.
     pub order_no: String,
     /// Liveness score, 0..=100.
@@ -270,19 +271,19 @@ pub struct FaceRecord {
 
 /// What [`crate::client::FaceIdClient::query_record`] answers: the
 /// verification's code (`0`: verified, the same person) and the vendor's
-/// record, which a failed verification has too.
+/// result, which a failed verification has too.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub struct VerificationRecord {
+pub struct VerificationResult {
     /// The verification's result code.
     pub code: ResultCode,
     /// The vendor's message for it.
     pub msg: String,
-    /// The record.
-    pub record: FaceRecord,
+    /// The result, with the evidence asked for.
+    pub result: FaceResult,
 }
 
-impl VerificationRecord {
+impl VerificationResult {
     /// Whether the verification passed (`code` is `0`).
     pub fn passed(&self) -> bool {
         self.code.is_success()
