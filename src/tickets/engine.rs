@@ -1,10 +1,12 @@
-//! The one refresh engine behind [`CachedTickets`](super::CachedTickets) and
-//! `RedisTickets`: the access token and SIGN ticket as a pair, replaced on
-//! the vendor's schedule by one refresher at a time, recovered once when
-//! the vendor refuses them.
+//! [`Engine`]: the one refresh engine behind every caching provider
+//! ([`CachedTickets`](super::CachedTickets), [`SharedTickets`](super::SharedTickets),
+//! `RedisTickets`): the access token and SIGN ticket as a pair, replaced
+//! on the vendor's schedule by one refresher at a time, recovered once
+//! when the vendor refuses them.
 //!
 //! What differs between the providers is only where a pair lives beside
-//! this process ([`TicketHome`]): nowhere ([`UnsharedHome`](super::unshared_home::UnsharedHome)), in Redis, in
+//! this process ([`TicketHome`]): nowhere
+//! ([`UnsharedHome`](super::unshared_home::UnsharedHome)), in Redis, in
 //! PostgreSQL or MySQL.
 
 use std::sync::Arc;

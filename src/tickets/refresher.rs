@@ -82,9 +82,8 @@ impl<S: TicketHome> Drop for Refresher<S> {
 
 /// Implements [`TicketProvider`](super::TicketProvider) for a provider type
 /// whose `refresher` field is an `Arc<Refresher<_>>`: every call goes to
-/// the refresher. A generic
-/// provider names its parameter and bound first: `impl<H: TicketHome>
-/// SharedTickets<H>`.
+/// the refresher. A generic provider names its parameter and bound first:
+/// `impl<H: TicketHome> SharedTickets<H>`.
 macro_rules! provide_through_refresher {
     (impl<$($generic:ident: $bound:path),*> $provider:ty) => {
         #[async_trait::async_trait]

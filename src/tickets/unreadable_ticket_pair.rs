@@ -2,7 +2,8 @@
 
 use crate::client::DecodeError;
 
-/// A ticket pair in a database that [`StoredTicketPair::decode`] cannot read.
+/// A ticket pair in a database that
+/// [`StoredTicketPair::decode`](super::StoredTicketPair::decode) cannot read.
 #[derive(Debug, thiserror::Error)]
 #[error(
     "the shared ticket pair in {place} was not written by this crate; delete it (the next refresh writes a new one), and check that no other application uses that table"
