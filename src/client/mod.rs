@@ -240,12 +240,12 @@ impl FaceIdClient {
             .ok_or_else(|| missing_field(endpoint, "result"))
     }
 
-    /// Fetches the vendor's record of a verification (queryfacerecord),
+    /// Fetches the vendor's result of a verification (queryfacerecord),
     /// signed with `sign_ticket`, with the files and SDK version `options`
-    /// ask for. Ask only after the callback; the vendor keeps records three
+    /// ask for. Ask only after the callback; the vendor keeps results three
     /// days, and none for a session the user aborted.
     ///
-    /// A failed verification has a record too: the answer's
+    /// A failed verification has a result too: the answer's
     /// [`code`](VerificationResult::code) says whether it passed. Photo
     /// and video come decoded, as [`Evidence`](crate::result_query::Evidence).
     ///
@@ -275,9 +275,9 @@ impl FaceIdClient {
     ///     .query_record(&order_no, ticket.value(), QueryOptions::default().files(Files::Photo))
     ///     .await?;
     /// assert!(answer.passed());
-    /// let photo = answer.record.photo.expect("asked for the photo");
+    /// let photo = answer.result.photo.expect("asked for the photo");
     /// assert!(photo.expose().starts_with(&[0xFF, 0xD8])); // a JPEG
-    /// assert!(answer.record.video.is_none());
+    /// assert!(answer.result.video.is_none());
     /// # Ok(()) }
     /// ```
     ///

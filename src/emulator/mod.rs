@@ -169,7 +169,7 @@
 //! // The evidence, decoded.
 //! let options = QueryOptions::default().files(Files::PhotoAndVideo);
 //! let answer = client.query_record(&order_no, ticket.value(), options).await?;
-//! assert!(answer.passed() && answer.record.photo.is_some());
+//! assert!(answer.passed() && answer.result.photo.is_some());
 //!
 //! // An hour later the SIGN ticket has ended: the vendor refuses it.
 //! emulator.advance(Duration::from_secs(3600))?;
