@@ -15,7 +15,7 @@ use crate::credentials::{AccessToken, Ticket};
 use crate::secret::Secret;
 
 /// An access token and the SIGN tickets fetched with it, as a
-/// [`TicketHome`] stores them: [`encode`](Self::encode)d as a JSON
+/// [`TicketHome`](super::TicketHome) stores them: [`encode`](Self::encode)d as a JSON
 /// document, [`decode`](Self::decode)d back. Its `Debug` shows times only,
 /// never the token or a ticket.
 ///
