@@ -9,7 +9,8 @@ use async_trait::async_trait;
 use crate::binding::BindingHash;
 use crate::ids::OrderNo;
 use crate::orders::{
-    Claim, Consumed, DueOrder, Lookup, OrderStore, PendingOrder, SettlementStore, StoreError,
+    Claim, Consumed, DueOrder, Lookup, OrderStore, PendingOrder, SettlementRecord, SettlementStore,
+    StoreError,
 };
 use crate::redis::{
     RedisBackendError, RedisCapabilityError, RedisConnection, RedisVersion, millis_ceil,
@@ -49,7 +50,10 @@ static PUT: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/pu
 /// past it, for a claim that may), bound to the claim's binding if it
 /// carries one, becomes the tombstone
 /// `c:<attempt>:<deadline ms>:<order>[|<settlement>]` kept for the
-/// retention: ACCEPTED.
+/// retention: ACCEPTED. `<settlement>` is the [`SettlementRecord`]'s JSON,
+/// which may hold any character: `<order>` never holds a `|` (digits, a
+/// hex hash or `-`, an alphanumeric user id, an edition's name), so the
+/// first `|` ends it.
 /// The tombstone of the same attempt answers ACCEPTED again (a retry after
 /// a lost reply), of the same binding REPEATED. A consume that Redis runs
 /// after the caller's deadline (on the caller's clock) changes nothing:
@@ -305,7 +309,12 @@ impl RedisOrderStore {
                 .arg(claim.attempt())
                 .arg(deadline)
                 .arg(&binding)
-                .arg(claim.settlement().unwrap_or_default())
+                .arg(
+                    claim
+                        .settlement()
+                        .map(SettlementRecord::encode)
+                        .unwrap_or_default(),
+                )
                 .arg(if claim.is_past_deadline() { "1" } else { "0" });
             let durability = self.durability;
             async move {
@@ -526,21 +535,24 @@ impl SettlementStore for RedisOrderStore {
     async fn settlement(
         &self,
         order_no: &OrderNo,
-    ) -> Result<Option<(PendingOrder, String)>, StoreError> {
-        let record: Option<String> = self
+    ) -> Result<Option<(PendingOrder, SettlementRecord)>, StoreError> {
+        let value: Option<String> = self
             .idempotent(::redis::Cmd::get(self.key(order_no)))
             .await?;
-        // `c:<attempt>:<deadline ms>:<order>|<settlement>`
-        let Some((tombstone, settlement)) = record
+        // `c:<attempt>:<deadline ms>:<order>|<settlement>` (see CONSUME)
+        let Some((tombstone, settlement)) = value
             .as_deref()
-            .and_then(|record| record.strip_prefix("c:"))
-            .and_then(|record| record.split_once('|'))
+            .and_then(|value| value.strip_prefix("c:"))
+            .and_then(|value| value.split_once('|'))
         else {
             return Ok(None);
         };
         let order = tombstone.splitn(3, ':').nth(2).unwrap_or_default();
         let order = self.decode_order(order_no, order).map_err(backend)?;
-        Ok(Some((order, settlement.to_owned())))
+        Ok(Some((
+            order,
+            SettlementRecord::decode(order_no, settlement)?,
+        )))
     }
 
     async fn claim_due(
