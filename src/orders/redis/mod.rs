@@ -19,9 +19,9 @@ use crate::redis::{
 
 mod builder;
 mod lifecycle;
-mod record;
+mod order_fields;
 
-use record::millis;
+use order_fields::millis;
 
 pub use builder::RedisOrderStoreBuilder;
 
@@ -32,11 +32,11 @@ const MAX_MILLIS: u64 = 100 * 365 * 24 * 3600 * 1000;
 /// Records a pending order unless the key exists (order numbers are single
 /// use, also after consumption). The deadline comes from the Redis clock, so
 /// instances whose clocks disagree still agree on expiry. A retry of a put
-/// whose reply was lost finds its own record and succeeds.
+/// whose reply was lost finds its own order and succeeds.
 ///
-/// Record: `p:<deadline ms>:<order>`, where `<order>` is
+/// Value: `p:<deadline ms>:<order>`, where `<order>` is
 /// `<created ms>:<binding hash or ->:<user id>[:<edition>]` (no edition
-/// for the basic one, as before editions were recorded). With a due index, the order
+/// for the basic one). With a due index, the order
 /// joins it (member `<created ms>:<orderNo>`, score its creation), and
 /// members older than any order the store still remembers leave it.
 /// The order number joins the user's set (for erasure); a held user's
@@ -50,10 +50,8 @@ static PUT: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/pu
 /// past it, for a claim that may), bound to the claim's binding if it
 /// carries one, becomes the tombstone
 /// `c:<attempt>:<deadline ms>:<order>[|<settlement>]` kept for the
-/// retention: ACCEPTED. `<settlement>` is the [`SettlementRecord`]'s JSON,
-/// which may hold any character: `<order>` never holds a `|` (digits, a
-/// hex hash or `-`, an alphanumeric user id, an edition's name), so the
-/// first `|` ends it.
+/// retention: ACCEPTED. `<settlement>` is a [`SettlementRecord`]'s JSON, of
+/// any characters: no field of `<order>` holds a `|`, so the first ends it.
 /// The tombstone of the same attempt answers ACCEPTED again (a retry after
 /// a lost reply), of the same binding REPEATED. A consume that Redis runs
 /// after the caller's deadline (on the caller's clock) changes nothing:
@@ -144,7 +142,7 @@ struct Durability {
 /// day is about 1 MB.
 ///
 /// # Data lifecycle
-/// Redis expires every record by itself, so the [`Retention`](crate::orders::Retention)
+/// Redis expires every key by itself, so the [`Retention`](crate::orders::Retention)
 /// classes map onto key lifetimes and [`Lifecycle::purge`](crate::orders::Lifecycle::purge)
 /// has nothing to do: a pending order lives its time to live plus the
 /// retention; a settled order, with its user id and settlement, the
@@ -277,13 +275,13 @@ impl RedisOrderStore {
         millis_ceil(self.retention)
     }
 
-    /// Reads an order record (see [`record::decode`]).
+    /// Reads an order's fields (see [`order_fields::decode`]).
     fn decode_order(
         &self,
         order_no: &OrderNo,
         order: &str,
     ) -> Result<PendingOrder, RedisBackendError> {
-        record::decode(order_no, order).map_err(|reason| RedisBackendError::Corrupt {
+        order_fields::decode(order_no, order).map_err(|reason| RedisBackendError::Corrupt {
             key: self.key(order_no),
             reason: reason.to_owned(),
         })
@@ -300,6 +298,7 @@ impl RedisOrderStore {
         deadline: u64,
     ) -> Result<(i64, String, Option<u64>), RedisBackendError> {
         let binding = claim.binding().map(BindingHash::to_hex).unwrap_or_default();
+        let settlement = claim.settlement().map(SettlementRecord::encode);
         run_idempotent(self.timeout, || {
             let mut connection = self.connection.clone();
             let mut invocation = CONSUME.key(key);
@@ -309,12 +308,7 @@ impl RedisOrderStore {
                 .arg(claim.attempt())
                 .arg(deadline)
                 .arg(&binding)
-                .arg(
-                    claim
-                        .settlement()
-                        .map(SettlementRecord::encode)
-                        .unwrap_or_default(),
-                )
+                .arg(settlement.as_deref().unwrap_or_default())
                 .arg(if claim.is_past_deadline() { "1" } else { "0" });
             let durability = self.durability;
             async move {
@@ -397,7 +391,7 @@ impl OrderStore for RedisOrderStore {
     async fn put(&self, order: PendingOrder, ttl: Duration) -> Result<(), StoreError> {
         let key = self.key(&order.order_no);
         let ttl = millis_ceil(ttl).min(MAX_MILLIS);
-        let record = record::encode(&order);
+        let fields = order_fields::encode(&order);
         let member = due_member(&order.order_no, order.created_at);
         let due_key = self.due_key();
         let (user_key, holds_key) = (self.user_key(order.user_id.as_str()), self.holds_key());
@@ -410,7 +404,7 @@ impl OrderStore for RedisOrderStore {
                 .key(&holds_key)
                 .arg(ttl)
                 .arg(self.retention_millis())
-                .arg(&record)
+                .arg(&fields)
                 .arg(&member)
                 .arg(order.user_id.as_str())
                 .arg(order.order_no.as_str());
@@ -474,7 +468,7 @@ impl OrderStore for RedisOrderStore {
             _ => {
                 return Err(backend(RedisBackendError::Corrupt {
                     key,
-                    reason: "not a pending order record".to_owned(),
+                    reason: "not a pending order".to_owned(),
                 }));
             }
         };
@@ -512,14 +506,14 @@ impl OrderStore for RedisOrderStore {
             UNKNOWN => Lookup::Unknown,
             EXPIRED => Lookup::Expired,
             CONSUMED => Lookup::Consumed,
-            ACCEPTED if binding == record::UNBOUND => Lookup::Pending { binding: None },
+            ACCEPTED if binding == order_fields::UNBOUND => Lookup::Pending { binding: None },
             ACCEPTED => Lookup::Pending {
                 binding: Some(
                     BindingHash::from_hex(&binding)
                         .ok_or_else(|| corrupt("invalid binding hash"))?,
                 ),
             },
-            _ => return Err(corrupt("not a pending order record")),
+            _ => return Err(corrupt("not a pending order")),
         })
     }
 
@@ -549,10 +543,8 @@ impl SettlementStore for RedisOrderStore {
         };
         let order = tombstone.splitn(3, ':').nth(2).unwrap_or_default();
         let order = self.decode_order(order_no, order).map_err(backend)?;
-        Ok(Some((
-            order,
-            SettlementRecord::decode(order_no, settlement)?,
-        )))
+        let record = SettlementRecord::decode(order_no, settlement)?;
+        Ok(Some((order, record)))
     }
 
     async fn claim_due(

@@ -1,4 +1,4 @@
-//! An order as the Redis store writes it:
+//! An order's fields as the Redis store writes them in its key's value:
 //! `<created ms>:<binding hash or ->:<user id>[:<edition>]`.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -8,7 +8,7 @@ use crate::edition::Edition;
 use crate::ids::{OrderNo, UserId};
 use crate::orders::PendingOrder;
 
-/// The binding field of a record when the order has none.
+/// The binding field of an order that has none.
 pub(super) const UNBOUND: &str = "-";
 
 /// Milliseconds since the Unix epoch of `time`.
@@ -17,8 +17,7 @@ pub(super) fn millis(time: SystemTime) -> u64 {
         .map_or(0, |since| u64::try_from(since.as_millis()).unwrap_or(0))
 }
 
-/// The record of `order`: a basic order is written as before editions were
-/// recorded.
+/// The fields of `order`; a basic order's without its edition.
 pub(super) fn encode(order: &PendingOrder) -> String {
     let created = millis(order.created_at);
     let binding = order
@@ -32,8 +31,8 @@ pub(super) fn encode(order: &PendingOrder) -> String {
     }
 }
 
-/// The order `order_no` a record holds, or why it is corrupt; an order
-/// without an edition (written before editions were recorded) is basic.
+/// The order `order_no` its fields describe, or why they are corrupt; an
+/// order without an edition is basic.
 pub(super) fn decode(order_no: &OrderNo, order: &str) -> Result<PendingOrder, &'static str> {
     let mut fields = order.splitn(4, ':');
     let (Some(created), Some(binding), Some(user_id)) =
