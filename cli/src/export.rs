@@ -99,7 +99,8 @@ impl Export {
             let fresh: Vec<&LoggedSettlement> = page
                 .iter()
                 .filter(|entry| {
-                    entry.settled_at != from || !seen_at_from.contains(entry.order_no.as_str())
+                    entry.record.settled_at != from
+                        || !seen_at_from.contains(entry.order_no.as_str())
                 })
                 .collect();
             for entry in &fresh {
@@ -116,11 +117,11 @@ impl Export {
                     time::format(from)
                 )));
             }
-            if last.settled_at != from {
+            if last.record.settled_at != from {
                 seen_at_from.clear();
-                from = last.settled_at;
+                from = last.record.settled_at;
             }
-            let at_from = page.iter().filter(|entry| entry.settled_at == from);
+            let at_from = page.iter().filter(|entry| entry.record.settled_at == from);
             seen_at_from.extend(at_from.map(|entry| entry.order_no.as_str().to_owned()));
         }
         if self.format == Format::Json {
@@ -137,10 +138,10 @@ impl Export {
         entry: &LoggedSettlement,
         index: usize,
     ) -> std::io::Result<()> {
-        let state = entry.state.as_deref().unwrap_or("");
-        let code = entry.code.as_ref().map_or("", |code| code.as_str());
-        let settled_by = entry.settled_by.as_deref().unwrap_or("");
-        let settled_at = time::format(entry.settled_at);
+        let state = entry.record.state.as_str();
+        let code = entry.record.state.code().map_or("", |code| code.as_str());
+        let settled_by = entry.record.settled_by.as_str();
+        let settled_at = time::format(entry.record.settled_at);
         let delivered_at = entry.delivered_at.map(time::format);
         match self.format {
             Format::Csv => {
@@ -161,9 +162,9 @@ impl Export {
                 let object = serde_json::json!({
                     "order_no": entry.order_no.as_str(),
                     "user_id": entry.user_id.as_str(),
-                    "state": entry.state,
-                    "code": entry.code.as_ref().map(|code| code.as_str()),
-                    "settled_by": entry.settled_by,
+                    "state": state,
+                    "code": entry.record.state.code().map(|code| code.as_str()),
+                    "settled_by": settled_by,
                     "settled_at": settled_at,
                     "delivered_at": delivered_at,
                     "idempotency_key": entry.idempotency_key,

@@ -6,15 +6,19 @@
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
-use std::time::Duration;
+use std::time::{Duration, UNIX_EPOCH};
 
 use faceid_test_support::mysql;
 use faceid_test_support::postgres;
 use faceid_test_support::random_alphanumeric;
 use tencent_faceid::emulator::Emulator;
 use tencent_faceid::ids::{OrderNo, UserId};
-use tencent_faceid::orders::{Claim, OrderStore, PendingOrder, PostgresOrderStore, postgres_pool};
+use tencent_faceid::orders::{
+    Claim, OrderStore, PendingOrder, PostgresOrderStore, SettlementRecord, postgres_pool,
+};
+use tencent_faceid::settle::{SettledBy, SettledState};
 use tencent_faceid::tickets::{LeaseTimings, PostgresTicketHome, PostgresTickets, TicketProvider};
+use tencent_faceid::vendor::ResultCode;
 use tencent_faceid_mysql::{MySqlOrderStore, MySqlTicketHome, MySqlTickets, mysql_pool};
 
 const APP_ID: &str = "appId001";
@@ -334,9 +338,15 @@ async fn the_commands_read_and_change_the_store(mysql: bool) {
     };
     let store = place.store().await;
     let ttl = Duration::from_secs(1800);
+    let at = |millis| UNIX_EPOCH + Duration::from_millis(millis);
+    let failed_state = SettledState::Failed(ResultCode::from_code("66660016"));
     let records = [
-        r#"{"state":"passed","code":null,"by":"callback","at":1700000000000}"#,
-        r#"{"state":"failed","code":"66660016","by":"reconciler","at":1700000001500}"#,
+        SettlementRecord::new(
+            SettledState::Passed,
+            SettledBy::Callback,
+            at(1_700_000_000_000),
+        ),
+        SettlementRecord::new(failed_state, SettledBy::Reconciler, at(1_700_000_001_500)),
     ];
     for n in 0..3 {
         let order_no = OrderNo::new(format!("order{n}")).unwrap();
@@ -346,7 +356,7 @@ async fn the_commands_read_and_change_the_store(mysql: bool) {
             .await
             .unwrap();
         if let Some(record) = records.get(n) {
-            let claim = Claim::new().settling(*record);
+            let claim = Claim::new().settling(record.clone());
             store.consume_claim(&order_no, &claim).await.unwrap();
         }
     }

@@ -4,20 +4,10 @@
 use sqlx::Row;
 use tencent_faceid::binding::BindingHash;
 use tencent_faceid::ids::OrderNo;
-use tencent_faceid::orders::{Claim, Consumed};
+use tencent_faceid::orders::{Claim, Consumed, SettlementRecord};
+use tencent_faceid::vendor::ResultCode;
 
-use crate::{MySqlOrderStore, MySqlStoreError, optional_text, text};
-
-/// The columns the log fills from a settlement record as the settler
-/// writes it (JSON: `state`, `code`, `by`, `at` in ms); all `None` for a
-/// record of another shape, which is still kept whole.
-#[derive(Debug, Default, serde::Deserialize)]
-struct Fields {
-    state: Option<String>,
-    code: Option<String>,
-    by: Option<String>,
-    at: Option<i64>,
-}
+use crate::{MySqlOrderStore, MySqlStoreError, millis, optional_text, text};
 
 impl MySqlOrderStore {
     /// The consume transaction, once, for a caller waiting until
@@ -89,28 +79,28 @@ impl MySqlOrderStore {
     }
 
     /// Writes the settlement `record` of the order into the log, in the
-    /// consume's transaction.
+    /// consume's transaction: its JSON, and its state, code, path and time
+    /// in columns of their own for SQL reports.
     async fn log(
         &self,
         transaction: &mut sqlx::Transaction<'_, sqlx::MySql>,
         order_no: &OrderNo,
         user_id: &str,
         created: i64,
-        record: &str,
+        record: &SettlementRecord,
     ) -> Result<(), MySqlStoreError> {
-        let fields: Fields = serde_json::from_str(record).unwrap_or_default();
         let key = format!("faceid-settlement-{}-{}", self.app_id, order_no);
         sqlx::query(&self.statements.log)
             .bind(&*self.app_id)
             .bind(order_no.as_str())
             .bind(user_id)
             .bind(created)
-            .bind(fields.state)
-            .bind(fields.code)
-            .bind(fields.by)
-            .bind(fields.at)
+            .bind(record.state.as_str())
+            .bind(record.state.code().map(ResultCode::as_str))
+            .bind(record.settled_by.as_str())
+            .bind(millis(record.settled_at))
             .bind(key)
-            .bind(record)
+            .bind(record.encode())
             .execute(&mut **transaction)
             .await?;
         Ok(())

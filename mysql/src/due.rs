@@ -8,7 +8,9 @@ use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::mysql::MySqlRow;
 use tencent_faceid::ids::OrderNo;
-use tencent_faceid::orders::{DueOrder, PendingOrder, SettlementStore, StoreError};
+use tencent_faceid::orders::{
+    DueOrder, PendingOrder, SettlementRecord, SettlementStore, StoreError,
+};
 
 use crate::{MySqlOrderStore, MySqlStoreError, bounded, millis, optional_text, text, time_of};
 
@@ -143,7 +145,7 @@ impl SettlementStore for MySqlOrderStore {
     async fn settlement(
         &self,
         order_no: &OrderNo,
-    ) -> Result<Option<(PendingOrder, String)>, StoreError> {
+    ) -> Result<Option<(PendingOrder, SettlementRecord)>, StoreError> {
         let row = bounded(self.timeout, "settlement read", || async {
             Ok(sqlx::query(&self.statements.settlement)
                 .bind(&*self.app_id)
@@ -159,7 +161,8 @@ impl SettlementStore for MySqlOrderStore {
             let binding = optional_text(&row, 3)?;
             let edition = text(&row, 4)?;
             let order = self.order(order_no, text(&row, 0)?, row.try_get(1)?, binding, edition)?;
-            Ok(Some((order, text(&row, 2)?.to_owned())))
+            let record = SettlementRecord::decode(order_no, text(&row, 2)?)?;
+            Ok(Some((order, record)))
         };
         Ok(read()?)
     }

@@ -102,6 +102,9 @@ pub enum MySqlStoreError {
         "MySQL received the consume only after this server had stopped waiting for it, so it changed nothing and the order is still pending; the request may be retried (if this repeats, check the network to the database and that its clock agrees with this server's)"
     )]
     Late,
+    /// The settlement record of a row in the settlement log cannot be read.
+    #[error(transparent)]
+    UnreadableSettlement(#[from] tencent_faceid::orders::SettlementRecordError),
     /// A row this crate cannot read.
     #[error("order {order_no} in the MySQL order store holds {reason}")]
     Corrupt {
@@ -120,6 +123,9 @@ impl From<sqlx::Error> for MySqlStoreError {
 
 impl From<MySqlStoreError> for tencent_faceid::orders::StoreError {
     fn from(error: MySqlStoreError) -> Self {
-        Self::Backend(Box::new(error))
+        match error {
+            MySqlStoreError::UnreadableSettlement(unreadable) => unreadable.into(),
+            other => Self::Backend(Box::new(other)),
+        }
     }
 }

@@ -47,8 +47,8 @@ pub(crate) struct Statements {
     pub(crate) delivered: String,
     /// app, due ms.
     pub(crate) backlog: String,
-    /// app, from ms, until ms, limit: order, user, state, code, by,
-    /// settled ms, idempotency key, delivered ms.
+    /// app, from ms, until ms, limit: order, user, record, idempotency
+    /// key, delivered ms.
     pub(crate) settlements: String,
     /// The data lifecycle's.
     pub(crate) lifecycle: crate::lifecycle::Statements,
@@ -112,8 +112,7 @@ impl Statements {
             ),
             backlog: format!("SELECT COUNT(*) FROM {orders} WHERE app_id = ? AND due_at <= ?"),
             settlements: format!(
-                "SELECT order_no, user_id, state, code, settled_by, settled_at, idempotency_key, \
-                        delivered_at \
+                "SELECT order_no, user_id, record, idempotency_key, delivered_at \
                  FROM {log} WHERE app_id = ? AND settled_at >= ? AND settled_at < ? \
                  ORDER BY settled_at, order_no LIMIT ?"
             ),

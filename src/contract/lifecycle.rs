@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use super::steps::{SETTLEMENT, TTL, accepted, consume, lookup, put, settlement};
+use super::steps::{TTL, accepted, callback_settlement, consume, lookup, put, settlement};
 use super::{ORDER_STORE, SuiteOutcome};
 use crate::ids::{OrderNo, UserId};
 use crate::orders::{
@@ -33,7 +33,13 @@ fn order_of(n: usize, user: &str) -> PendingOrder {
 async fn settled(store: &impl SettlementStore, order: &PendingOrder) {
     put(store, order, TTL).await;
     let rule = "a settling claim consumes a pending order";
-    accepted(store, order, &Claim::new().settling(SETTLEMENT), rule).await;
+    accepted(
+        store,
+        order,
+        &Claim::new().settling(callback_settlement()),
+        rule,
+    )
+    .await;
     let due = DueOrder {
         order_no: order.order_no.clone(),
         created_at: order.created_at,
@@ -140,7 +146,7 @@ async fn purge_keeps(store: &impl SettlementStore) {
     let kept = settlement(store, &held_settled).await;
     let rule = "purge keeps a held user's settled order and its settlement";
     ORDER_STORE.ensure(
-        matches!(&kept, Some((_, record)) if record == SETTLEMENT),
+        matches!(&kept, Some((_, record)) if *record == callback_settlement()),
         rule,
         kept,
     );

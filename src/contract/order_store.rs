@@ -3,19 +3,21 @@
 //! settler and the reconciler from a [`SettlementStore`].
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, UNIX_EPOCH};
 
 use super::due_index::due_index;
 use super::lifecycle::lifecycle;
 use super::steps::{
-    SETTLEMENT, TTL, accepted, accepted_once, consume, duplicate, lookup, order, put, same,
-    settlement,
+    TTL, accepted, accepted_once, callback_settlement, consume, duplicate, lookup, order, put,
+    same, settlement,
 };
 use super::{ORDER_STORE, SuiteOutcome, race};
 use crate::binding::BindingHash;
 use crate::orders::{
-    Claim, Consumed, Lookup, OrderStore, PendingOrder, SettlementStore, StoreError,
+    Claim, Consumed, Lookup, OrderStore, PendingOrder, SettledBy, SettledState, SettlementRecord,
+    SettlementStore, StoreError,
 };
+use crate::result_code::ResultCode;
 
 /// The time to live of the orders: none expires during the suite.
 /// Concurrent consumes of one order.
@@ -25,8 +27,6 @@ const ORDERS: usize = 64;
 const CLAIMS_EACH: usize = 4;
 /// Concurrent puts of one order number.
 const PUTTERS: usize = 8;
-/// A settlement record as the settler writes it (JSON without `|`).
-const LATE_SETTLEMENT: &str = r#"{"state":"abandoned","code":null,"by":"reconciler","at":1}"#;
 
 /// Runs the order store contract on backends made by `make`, each fresh and
 /// empty; panics naming the first rule that does not hold.
@@ -111,9 +111,11 @@ pub async fn order_store<S: OrderStore>(make: impl AsyncFn() -> S) -> SuiteOutco
 ///   for good.
 /// - **Settlements**: a [settling](Claim::settling) claim keeps its record
 ///   with the consumed order and [`SettlementStore::settlement`] answers
-///   both; a second settling claim is `AlreadyConsumed` and changes
-///   nothing; an unknown, pending or plainly consumed order has no
-///   settlement.
+///   both; the record reads back whole (a failed state whose vendor code
+///   holds `|`, `:`, quotes, a backslash and non-ASCII, its path, its time
+///   to the millisecond, its billed attempts); a second settling claim is
+///   `AlreadyConsumed` and changes nothing; an unknown, pending or plainly
+///   consumed order has no settlement.
 /// - **Erasure and legal hold** ([`Lifecycle`](crate::orders::Lifecycle)):
 ///   `erase_user` removes the user's pending order (and its place in the
 ///   due index), keeps their consumed order as a tombstone that still
@@ -342,26 +344,46 @@ async fn settlements(store: &impl SettlementStore) {
     let none = settlement(store, &settled).await;
     ORDER_STORE.ensure(none.is_none(), "a pending order has no settlement", none);
     let rule = "a settling claim consumes a pending order";
-    accepted(store, &settled, &Claim::new().settling(SETTLEMENT), rule).await;
+    let first = callback_settlement();
+    accepted(store, &settled, &Claim::new().settling(first.clone()), rule).await;
     let kept = settlement(store, &settled).await;
     let rule = "settlement() answers the consumed order and the record its settling claim kept";
     ORDER_STORE.ensure(
-        matches!(&kept, Some((got, record)) if same(&settled, got) && record == SETTLEMENT),
+        matches!(&kept, Some((got, record)) if same(&settled, got) && *record == first),
         rule,
         kept,
     );
-    let late = consume(
-        store,
-        &settled.order_no,
-        &Claim::new().settling(LATE_SETTLEMENT),
-    )
-    .await;
+    let abandoned =
+        SettlementRecord::new(SettledState::Abandoned, SettledBy::Reconciler, UNIX_EPOCH);
+    let late = consume(store, &settled.order_no, &Claim::new().settling(abandoned)).await;
     let rule = "a second settling claim answers AlreadyConsumed";
     ORDER_STORE.ensure(late == Consumed::AlreadyConsumed, rule, late);
     let kept = settlement(store, &settled).await;
     let rule = "a second settling claim leaves the first settlement as it was";
     ORDER_STORE.ensure(
-        matches!(&kept, Some((_, record)) if record == SETTLEMENT),
+        matches!(&kept, Some((_, record)) if *record == first),
+        rule,
+        kept,
+    );
+
+    let failed = order(3);
+    put(store, &failed, TTL).await;
+    let code = ResultCode::from_code("a|b:\"c\\é");
+    let at = UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
+    let record = SettlementRecord::new(SettledState::Failed(code), SettledBy::Reconciler, at)
+        .billed(Some(2));
+    let claim = Claim::new().past_deadline().settling(record.clone());
+    accepted(
+        store,
+        &failed,
+        &claim,
+        "a settling claim consumes a pending order",
+    )
+    .await;
+    let kept = settlement(store, &failed).await;
+    let rule = "settlement() answers the record whole: a failed state whose vendor code holds `|`, `:`, quotes, a backslash and non-ASCII, the reconciler, the time to the millisecond, the billed attempts";
+    ORDER_STORE.ensure(
+        matches!(&kept, Some((_, got)) if *got == record),
         rule,
         kept,
     );

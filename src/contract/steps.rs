@@ -1,17 +1,20 @@
 //! The steps the order store suites share: an order, put, consumed, its
 //! settlement read, each failing with the rule it breaks.
 
-use std::time::Duration;
+use std::time::{Duration, UNIX_EPOCH};
 
 use super::ORDER_STORE;
 use crate::ids::{OrderNo, UserId};
 use crate::orders::{
-    Claim, Consumed, Lookup, OrderStore, PendingOrder, SettlementStore, StoreError,
+    Claim, Consumed, Lookup, OrderStore, PendingOrder, SettledBy, SettledState, SettlementRecord,
+    SettlementStore, StoreError,
 };
 
-/// A settlement record as the settler writes it (JSON without `|`).
-pub(super) const SETTLEMENT: &str =
-    r#"{"state":"passed","code":null,"by":"callback","at":1700000000000}"#;
+/// A settlement as a callback makes it.
+pub(super) fn callback_settlement() -> SettlementRecord {
+    let at = UNIX_EPOCH + Duration::from_millis(1_700_000_000_000);
+    SettlementRecord::new(SettledState::Passed, SettledBy::Callback, at)
+}
 
 /// A time to live no step outlives.
 pub(super) const TTL: Duration = Duration::from_secs(3600);
@@ -93,7 +96,7 @@ pub(super) async fn accepted(
 pub(super) async fn settlement(
     store: &impl SettlementStore,
     order: &PendingOrder,
-) -> Option<(PendingOrder, String)> {
+) -> Option<(PendingOrder, SettlementRecord)> {
     let kept = store.settlement(&order.order_no).await;
     kept.unwrap_or_else(|error| ORDER_STORE.broken("settlement() answers, not fails", error))
 }

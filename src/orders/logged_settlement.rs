@@ -4,7 +4,7 @@
 use std::time::SystemTime;
 
 use crate::ids::{OrderNo, UserId};
-use crate::result_code::ResultCode;
+use crate::orders::SettlementRecord;
 
 /// One entry of the settlement log, as `PostgresOrderStore::settlements`
 /// (feature `postgres`) and `tencent_faceid_mysql::MySqlOrderStore::settlements`
@@ -16,15 +16,8 @@ pub struct LoggedSettlement {
     pub order_no: OrderNo,
     /// The user the session was started for.
     pub user_id: UserId,
-    /// `passed`, `failed` or `abandoned` (see
-    /// [`SettledState`](crate::settle::SettledState)).
-    pub state: Option<String>,
-    /// The vendor's code of a failed verification.
-    pub code: Option<ResultCode>,
-    /// `callback` or `reconciler` (see [`SettledBy`](crate::settle::SettledBy)).
-    pub settled_by: Option<String>,
-    /// When it was settled, to the millisecond.
-    pub settled_at: SystemTime,
+    /// How it ended, by which path, and when.
+    pub record: SettlementRecord,
     /// [`Settlement::idempotency_key`](crate::settle::Settlement::idempotency_key).
     pub idempotency_key: String,
     /// When the `on_settled` hook took it; `None` while undelivered.
@@ -32,37 +25,36 @@ pub struct LoggedSettlement {
 }
 
 impl LoggedSettlement {
-    /// The entry of `order_no`'s settlement for `user_id` at `settled_at`,
-    /// its state, code, settler and delivery unknown (`None`): a store of
-    /// another crate fills them in.
+    /// The entry of `order_no`'s settlement `record` for `user_id`, not
+    /// delivered yet: a store of another crate fills in
+    /// [`delivered_at`](Self::delivered_at).
     ///
     /// ```
     /// use std::time::SystemTime;
     /// use tencent_faceid::ids::{OrderNo, UserId};
-    /// use tencent_faceid::orders::LoggedSettlement;
+    /// use tencent_faceid::orders::{LoggedSettlement, SettlementRecord};
+    /// use tencent_faceid::settle::{SettledBy, SettledState};
+    /// let record = SettlementRecord::new(SettledState::Passed, SettledBy::Callback, SystemTime::now());
     /// let mut entry = LoggedSettlement::new(
     ///     OrderNo::new("order1")?,
     ///     UserId::new("user1")?,
-    ///     SystemTime::now(),
+    ///     record,
     ///     "faceid-settlement-appId001-order1".to_owned(),
     /// );
-    /// entry.state = Some("passed".to_owned());
     /// assert_eq!(entry.delivered_at, None);
+    /// entry.delivered_at = Some(SystemTime::now());
     /// # Ok::<(), tencent_faceid::ids::IdentifierError>(())
     /// ```
     pub fn new(
         order_no: OrderNo,
         user_id: UserId,
-        settled_at: SystemTime,
+        record: SettlementRecord,
         idempotency_key: String,
     ) -> Self {
         Self {
             order_no,
             user_id,
-            state: None,
-            code: None,
-            settled_by: None,
-            settled_at,
+            record,
             idempotency_key,
             delivered_at: None,
         }

@@ -16,8 +16,8 @@
 //! put and by the reconciler, never by a consume. All three stores here
 //! implement it.
 //!
-//! Every settlement store also keeps its records' [`Lifecycle`]: how long
-//! each kind is kept ([`Retention`]), a batched purge, the erasure of one
+//! Every settlement store also keeps the [`Lifecycle`] of what it holds: how
+//! long each kind is kept ([`Retention`]), a batched purge, the erasure of one
 //! user's data and the legal hold that stops both.
 
 use std::fmt;
@@ -36,6 +36,10 @@ mod memory;
 mod postgres;
 #[cfg(feature = "redis")]
 mod redis;
+mod settled_by;
+mod settled_state;
+mod settlement_record;
+mod settlement_record_error;
 mod store_status;
 
 pub use lifecycle::{Erased, Lifecycle, Purged, Retention};
@@ -53,6 +57,10 @@ pub(crate) use postgres::{
 };
 #[cfg(feature = "redis")]
 pub use redis::{RedisOrderStore, RedisOrderStoreBuilder};
+pub use settled_by::SettledBy;
+pub use settled_state::SettledState;
+pub use settlement_record::SettlementRecord;
+pub use settlement_record_error::SettlementRecordError;
 pub use store_status::{Backlog, StoreStatus, StoredTicketPairTimes};
 
 /// A session this server started and has not seen come back yet.
@@ -68,7 +76,7 @@ pub struct PendingOrder {
     /// any (see [`crate::binding`]).
     pub binding: Option<BindingHash>,
     /// The edition the session was started in: its settlement and
-    /// reconciliation are the same in every edition, the record says which.
+    /// reconciliation are the same in every edition, the order says which.
     pub edition: Edition,
 }
 
@@ -146,7 +154,7 @@ impl PendingOrder {
 pub struct Claim {
     attempt: u64,
     binding: Option<BindingHash>,
-    settlement: Option<String>,
+    settlement: Option<SettlementRecord>,
     past_deadline: bool,
 }
 
@@ -172,19 +180,21 @@ impl Claim {
         }
     }
 
-    /// The same claim, settling the order: a store keeps `settlement` (an
-    /// opaque record without `|`, written by [`crate::settle`]) with the
-    /// consumed order, in the same atomic step, and answers it from
-    /// [`SettlementStore::settlement`] until the order is forgotten. So an order
-    /// is never consumed without its settlement being kept.
+    /// The same claim, settling the order: a store keeps `settlement`
+    /// with the consumed order, in the same atomic step, and answers it
+    /// from [`SettlementStore::settlement`] until the order is forgotten.
+    /// So an order is never consumed without its settlement being kept.
     ///
     /// ```
-    /// use tencent_faceid::orders::Claim;
-    /// let claim = Claim::new().settling("record");
-    /// assert_eq!(claim.settlement(), Some("record"));
+    /// use std::time::SystemTime;
+    /// use tencent_faceid::orders::{Claim, SettlementRecord};
+    /// use tencent_faceid::settle::{SettledBy, SettledState};
+    /// let record = SettlementRecord::new(SettledState::Passed, SettledBy::Callback, SystemTime::now());
+    /// let claim = Claim::new().settling(record.clone());
+    /// assert_eq!(claim.settlement(), Some(&record));
     /// ```
-    pub fn settling(mut self, settlement: impl Into<String>) -> Self {
-        self.settlement = Some(settlement.into());
+    pub fn settling(mut self, settlement: SettlementRecord) -> Self {
+        self.settlement = Some(settlement);
         self
     }
 
@@ -202,9 +212,9 @@ impl Claim {
         self
     }
 
-    /// The settlement record to keep with the consumed order, if any.
-    pub fn settlement(&self) -> Option<&str> {
-        self.settlement.as_deref()
+    /// The settlement to keep with the consumed order, if any.
+    pub fn settlement(&self) -> Option<&SettlementRecord> {
+        self.settlement.as_ref()
     }
 
     /// Whether the claim may consume an order past its time to live.
@@ -319,6 +329,10 @@ pub enum StoreError {
         "the user is under a legal hold, so nothing of theirs is erased; lift the hold with Lifecycle::release once it ends"
     )]
     Held,
+    /// The settlement record kept with an order cannot be read: the
+    /// message says which field and why.
+    #[error(transparent)]
+    UnreadableSettlement(#[from] SettlementRecordError),
     /// The backend could not be reached or answered wrongly.
     /// Its message is the backend's own (which says what to check).
     #[error(transparent)]
@@ -409,14 +423,14 @@ pub trait OrderStore: Send + Sync + 'static {
 /// orders the [reconciler](crate::settle::Reconciler) looks at (as
 /// tower-sessions' `ExpiredDeletion` is to its `SessionStore`).
 ///
-/// Its records' lifecycle (retention, purge, erasure, legal hold) is the
+/// The lifecycle of what it holds (retention, purge, erasure, legal hold) is the
 /// [`Lifecycle`] every settlement store implements too.
 ///
 /// The [`Settler`](crate::settle::Settler) and the reconciler take a
 /// `SettlementStore`, so a store that cannot settle is refused when the
 /// program is compiled, not when the reconciler runs. A store keeps its due
 /// index from [`OrderStore::put`] on (an order is in it from its start) and
-/// keeps a [settling](Claim::settling) claim's record in the same atomic
+/// keeps a [settling](Claim::settling) claim's [`SettlementRecord`] in the same atomic
 /// step as the consume. [`MemoryOrderStore`], `RedisOrderStore` and
 /// `PostgresOrderStore` implement it; a store of your own is checked by
 /// the `contract` module (feature `contract`).
@@ -446,11 +460,13 @@ pub trait SettlementStore: OrderStore + Lifecycle {
     /// was consumed without one.
     ///
     /// # Errors
-    /// [`StoreError::Backend`].
+    /// [`StoreError::UnreadableSettlement`] when the kept record cannot be
+    /// read (a store keeping text decodes it with
+    /// [`SettlementRecord::decode`]), [`StoreError::Backend`].
     async fn settlement(
         &self,
         order_no: &OrderNo,
-    ) -> Result<Option<(PendingOrder, String)>, StoreError>;
+    ) -> Result<Option<(PendingOrder, SettlementRecord)>, StoreError>;
 
     /// Atomically takes up to `limit` orders from the due index whose
     /// reference time (the session's start, or what
@@ -537,7 +553,7 @@ impl<T: SettlementStore + ?Sized> SettlementStore for std::sync::Arc<T> {
     async fn settlement(
         &self,
         order_no: &OrderNo,
-    ) -> Result<Option<(PendingOrder, String)>, StoreError> {
+    ) -> Result<Option<(PendingOrder, SettlementRecord)>, StoreError> {
         (**self).settlement(order_no).await
     }
 

@@ -87,7 +87,7 @@ use tracing::Instrument;
 use crate::client::ClientError;
 use crate::clock::Clock;
 use crate::ids::OrderNo;
-use crate::orders::{Claim, DueOrder, PendingOrder, SettlementStore};
+use crate::orders::{Claim, DueOrder, PendingOrder, SettlementRecord, SettlementStore};
 use crate::result_code::ResultCode;
 use crate::result_query::{Files, QueryOptions};
 use crate::tickets::{TicketError, query_record};
@@ -100,10 +100,12 @@ mod settlement;
 mod task;
 mod wechat;
 
+#[doc(no_inline)]
+pub use crate::orders::{SettledBy, SettledState};
 pub use hook::{Delivery, HookError, HookFuture, OnSettled};
 pub use purger::{Purger, PurgerBuilder};
 pub use reconciler::{Reconciled, Reconciler, ReconcilerBuilder};
-pub use settlement::{SettledBy, SettledState, Settlement};
+pub use settlement::Settlement;
 pub use task::TaskHandle;
 
 /// Settles orders and delivers settlements to the hook: shared by the
@@ -289,13 +291,7 @@ impl Settler {
         code: &ResultCode,
         billed: Option<usize>,
     ) -> Claim {
-        let record = Settlement::record(
-            &SettledState::of(code),
-            SettledBy::Callback,
-            self.clock().now(),
-            billed,
-        );
-        claim.settling(record)
+        claim.settling(self.callback_record(code, billed))
     }
 
     /// Delivers the settlement of an order a callback just consumed.
@@ -305,15 +301,15 @@ impl Settler {
         code: &ResultCode,
         billed: Option<usize>,
     ) -> Delivery {
-        let mut settlement = Settlement::of_order(
-            order,
-            SettledState::of(code),
-            SettledBy::Callback,
-            self.clock().now(),
-        );
-        settlement.billed_attempts = billed;
+        let settlement = Settlement::of_order(order, self.callback_record(code, billed));
         crate::metrics::settled(settlement.state.as_str(), SettledBy::Callback.as_str());
         self.deliver(settlement).await
+    }
+
+    /// The settlement of a callback reporting `code`, now.
+    fn callback_record(&self, code: &ResultCode, billed: Option<usize>) -> SettlementRecord {
+        let state = SettledState::of(code);
+        SettlementRecord::new(state, SettledBy::Callback, self.clock().now()).billed(billed)
     }
 
     /// Hands `settlement` to the hook (with evidence, if asked for), and

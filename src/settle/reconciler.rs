@@ -9,9 +9,11 @@ use tokio::sync::{Mutex, Semaphore};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
-use super::settlement::{SettledBy, SettledState, Settlement};
+use super::settlement::Settlement;
 use super::{Delivery, Settler, TaskHandle};
-use crate::orders::{Claim, Consumed, DueOrder, PendingOrder, StoreError};
+use crate::orders::{
+    Claim, Consumed, DueOrder, PendingOrder, SettledBy, SettledState, SettlementRecord, StoreError,
+};
 use crate::result_query::VerificationResult;
 use crate::session::SessionStarter;
 use crate::tc3::biz_token::biz_token_of;
@@ -392,7 +394,7 @@ impl Reconciler {
         let store = settler.store();
         let now = settler.clock().now();
         match store.settlement(&order.order_no).await {
-            Ok(Some((pending, record))) => return self.redeliver(&order, pending, &record).await,
+            Ok(Some((pending, record))) => return self.redeliver(&order, pending, record).await,
             Ok(None) => {}
             Err(error) => return self.store_failed(&order, &error),
         }
@@ -408,8 +410,8 @@ impl Reconciler {
             Some(biz_token) => self.ask_wechat(&order, &biz_token, now).await,
             None => self.ask_record(&order, now).await,
         };
-        let (state, record, billed) = match asked {
-            Asked::Final(state, record, billed) => (state, record, billed),
+        let (state, evidence, billed) = match asked {
+            Asked::Final(state, evidence, billed) => (state, evidence, billed),
             Asked::Later(at) => {
                 tracing::debug!(order_no = %order.order_no, "the vendor has no verdict yet; asking again later");
                 settler.look_again(&order, at).await;
@@ -423,28 +425,23 @@ impl Reconciler {
             }
         };
         let files = settler.inner.evidence;
-        let claim = Claim::new().past_deadline().settling(Settlement::record(
-            &state,
-            SettledBy::Reconciler,
-            now,
-            billed,
-        ));
+        let record =
+            SettlementRecord::new(state.clone(), SettledBy::Reconciler, now).billed(billed);
+        let claim = Claim::new().past_deadline().settling(record.clone());
         match store.consume_claim(&order.order_no, &claim).await {
             Ok(Consumed::Accepted(pending)) => {
                 tracing::info!(order_no = %order.order_no, state = state.as_str(), "order settled by the reconciler");
                 crate::metrics::settled(state.as_str(), SettledBy::Reconciler.as_str());
-                let mut settlement =
-                    Settlement::of_order(pending, state.clone(), SettledBy::Reconciler, now);
-                settlement.billed_attempts = billed;
+                let mut settlement = Settlement::of_order(pending, record);
                 if files != crate::result_query::Files::None {
-                    settlement.evidence = record.map(|answer| Box::new(answer.result));
+                    settlement.evidence = evidence.map(|answer| Box::new(answer.result));
                 }
                 Outcome::Settled(state, settler.deliver(settlement).await)
             }
             Ok(Consumed::AlreadyConsumed | Consumed::Repeated(_)) => {
                 // Another path settled it meanwhile.
                 match store.settlement(&order.order_no).await {
-                    Ok(Some((pending, record))) => self.redeliver(&order, pending, &record).await,
+                    Ok(Some((pending, record))) => self.redeliver(&order, pending, record).await,
                     Ok(None) => self.forget(&order).await,
                     Err(error) => self.store_failed(&order, &error),
                 }
@@ -502,12 +499,14 @@ impl Reconciler {
 
     /// Delivers a settlement kept in the store, unless the callback that
     /// made it a moment ago is still delivering it.
-    async fn redeliver(&self, order: &DueOrder, pending: PendingOrder, record: &str) -> Outcome {
+    async fn redeliver(
+        &self,
+        order: &DueOrder,
+        pending: PendingOrder,
+        record: SettlementRecord,
+    ) -> Outcome {
         let settler = &self.inner.settler;
-        let Some(settlement) = Settlement::from_record(pending, record) else {
-            tracing::warn!(order_no = %order.order_no, "a settlement record this crate did not write; leaving the order");
-            return self.forget(order).await;
-        };
+        let settlement = Settlement::of_order(pending, record);
         let grace = settler.inner.hook_timeout * 2 + Duration::from_secs(30);
         let now = settler.clock().now();
         if settlement.settled_by == SettledBy::Callback && now < settlement.settled_at + grace {

@@ -8,8 +8,8 @@
 use std::time::SystemTime;
 
 use super::reconciler::{Asked, Reconciler};
-use super::settlement::SettledState;
 use crate::orders::DueOrder;
+use crate::orders::SettledState;
 use crate::result_code::ResultCode;
 use crate::tc3::biz_token::BIZ_TOKEN_LIFETIME;
 use crate::tc3::{ApiErrorCode, Tc3Error};

@@ -76,7 +76,10 @@ async fn survives_a_restart(demo: &str) {
     let log = store.settlements(UNIX_EPOCH, day_after, 10).await.unwrap();
     let mut logged: Vec<_> = log
         .iter()
-        .map(|entry| (entry.settled_by.clone(), entry.delivered_at.is_some()))
+        .map(|entry| {
+            let settled_by = entry.record.settled_by.as_str().to_owned();
+            (Some(settled_by), entry.delivered_at.is_some())
+        })
         .collect();
     logged.sort();
     assert_eq!(logged, both_delivered(), "{log:?}");

@@ -14,10 +14,11 @@ use tencent_faceid::emulator::{Emulator, Outcome};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{
     Claim, Consumed, DueOrder, Lifecycle, Lookup, MemoryOrderStore, OrderStore, PendingOrder,
-    PostgresOrderStore, Purged, RedisOrderStore, Retention, SettlementStore, StoreError,
+    PostgresOrderStore, Purged, RedisOrderStore, Retention, SettlementRecord, SettlementStore,
+    StoreError,
 };
 use tencent_faceid::session::{SessionStarter, StartSession};
-use tencent_faceid::settle::Purger;
+use tencent_faceid::settle::{Purger, SettledBy, SettledState};
 use tencent_faceid::tickets::CachedTickets;
 use tencent_faceid::wiring::Wiring;
 
@@ -44,15 +45,9 @@ fn order(n: usize, user: &str) -> PendingOrder {
     )
 }
 
-/// A settlement record as the settler writes it, settled now.
-fn settlement() -> String {
-    let now = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap();
-    format!(
-        r#"{{"state":"passed","code":null,"by":"callback","at":{}}}"#,
-        now.as_millis()
-    )
+/// A settlement as a callback makes it, settled now.
+fn settlement() -> SettlementRecord {
+    SettlementRecord::new(SettledState::Passed, SettledBy::Callback, SystemTime::now())
 }
 
 /// Puts, settles and delivers `order` (out of the due index).

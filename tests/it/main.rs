@@ -70,6 +70,7 @@ mod round_trips;
 mod session;
 mod settle;
 mod settle_wechat;
+mod settlement_records;
 mod signing;
 mod sql_tickets;
 mod start_limits;

@@ -18,8 +18,10 @@ use tencent_faceid::emulator::Emulator;
 use tencent_faceid::facade::{DatabaseSettings, FaceIdBuilder, FaceIdError};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{
-    Claim, Consumed, Lookup, OrderStore, PendingOrder, SettlementStore, StoreError,
+    Claim, Consumed, Lookup, OrderStore, PendingOrder, SettlementRecord, SettlementStore,
+    StoreError,
 };
+use tencent_faceid::settle::{SettledBy, SettledState};
 use tencent_faceid::vendor::ResultCode;
 use tencent_faceid_mysql::{
     DueLeases, MySqlConnector, MySqlOrderStore, MySqlStoreError, PoolBounds, mysql_pool,
@@ -217,7 +219,9 @@ async fn fifty_consumes_from_five_pools_accept_one() {
         .map(|n| {
             let store = stores[n % 5].clone();
             let order_no = mine.order_no.clone();
-            let claim = Claim::new().settling(format!("record{n}"));
+            let at = UNIX_EPOCH + Duration::from_millis(n as u64);
+            let record = SettlementRecord::new(SettledState::Passed, SettledBy::Callback, at);
+            let claim = Claim::new().settling(record);
             tokio::spawn(async move { store.consume_claim(&order_no, &claim).await.unwrap() })
         })
         .collect();
@@ -249,8 +253,10 @@ async fn a_settling_consume_logs_its_settlement_listed_by_time() {
     let store = database.store("appId001").await;
     let mine = order(1);
     store.put(mine.clone(), TTL).await.unwrap();
-    let record = r#"{"state":"failed","code":"66660004","by":"callback","at":1700000000123}"#;
-    let claim = Claim::new().settling(record);
+    let at = UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
+    let failed = SettledState::Failed(ResultCode::from_code("66660004"));
+    let record = SettlementRecord::new(failed, SettledBy::Callback, at).billed(Some(1));
+    let claim = Claim::new().settling(record.clone());
     assert!(matches!(
         store.consume_claim(&mine.order_no, &claim).await.unwrap(),
         Consumed::Accepted(_)
@@ -271,14 +277,10 @@ async fn a_settling_consume_logs_its_settlement_listed_by_time() {
     assert_eq!(row.get::<String, _>(5), "faceid-settlement-appId001-order1");
     assert_eq!(row.get::<Option<i64>, _>(6), None);
     let (settled, kept) = store.settlement(&mine.order_no).await.unwrap().unwrap();
-    assert_eq!(
-        (settled.user_id, kept.as_str()),
-        (mine.user_id.clone(), record)
-    );
+    assert_eq!((settled.user_id, &kept), (mine.user_id.clone(), &record));
 
     // The log by time, for audits: the settlement's millisecond is in
     // [from, until).
-    let at = UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
     let log = store
         .settlements(at, at + Duration::from_millis(1), 10)
         .await
@@ -289,10 +291,7 @@ async fn a_settling_consume_logs_its_settlement_listed_by_time() {
         (&entry.order_no, &entry.user_id),
         (&mine.order_no, &mine.user_id)
     );
-    assert_eq!(entry.state.as_deref(), Some("failed"));
-    assert_eq!(entry.code, Some(ResultCode::from_code("66660004")));
-    assert_eq!(entry.settled_by.as_deref(), Some("callback"));
-    assert_eq!(entry.settled_at, at);
+    assert_eq!(entry.record, record);
     assert_eq!(entry.idempotency_key, "faceid-settlement-appId001-order1");
     assert_eq!(entry.delivered_at, None);
     assert!(

@@ -11,8 +11,9 @@ use crate::support::postgres::Schema;
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{
     Claim, Consumed, Lookup, OrderStore, PendingOrder, PostgresOrderStore, PostgresStoreError,
-    SettlementStore,
+    SettlementRecord, SettlementStore,
 };
+use tencent_faceid::settle::{SettledBy, SettledState};
 use tencent_faceid::vendor::ResultCode;
 
 const TTL: Duration = Duration::from_secs(1800);
@@ -124,21 +125,31 @@ async fn the_settlement_log_lists_settlements_by_time_with_their_columns() {
     };
     let schema = Schema::new().await.unwrap();
     let store = schema.store("appId001").await;
+    let early = SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_000);
+    let failed = SettledState::Failed(ResultCode::from_code("66660016"));
     let records = [
-        r#"{"state":"passed","code":null,"by":"callback","at":1700000000000}"#,
-        r#"{"state":"failed","code":"66660016","by":"reconciler","at":1700000001000}"#,
-        "a record of another shape",
+        SettlementRecord::new(SettledState::Passed, SettledBy::Callback, early),
+        SettlementRecord::new(
+            failed,
+            SettledBy::Reconciler,
+            early + Duration::from_secs(1),
+        )
+        .billed(Some(2)),
+        SettlementRecord::new(
+            SettledState::Abandoned,
+            SettledBy::Reconciler,
+            early + Duration::from_secs(2),
+        ),
     ];
     for (n, record) in records.iter().enumerate() {
         let order = order(n);
         store.put(order.clone(), TTL).await.unwrap();
-        let claim = Claim::new().settling(*record);
+        let claim = Claim::new().settling(record.clone());
         assert!(matches!(
             store.consume_claim(&order.order_no, &claim).await.unwrap(),
             Consumed::Accepted(_)
         ));
     }
-    let early = SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_000);
     let logged = store
         .settlements(early, early + Duration::from_secs(2), 10)
         .await
@@ -146,33 +157,34 @@ async fn the_settlement_log_lists_settlements_by_time_with_their_columns() {
     assert_eq!(logged.len(), 2, "{logged:?}");
     let (passed, failed) = (&logged[0], &logged[1]);
     assert_eq!(
-        (
-            passed.order_no.as_str(),
-            passed.user_id.as_str(),
-            passed.state.as_deref()
-        ),
-        ("order0", "user0", Some("passed"))
+        (passed.order_no.as_str(), passed.user_id.as_str()),
+        ("order0", "user0")
     );
-    assert_eq!(passed.settled_by.as_deref(), Some("callback"));
-    assert_eq!(passed.settled_at, early);
+    assert_eq!((&passed.record, &failed.record), (&records[0], &records[1]));
     assert_eq!(passed.idempotency_key, "faceid-settlement-appId001-order0");
     assert_eq!(passed.delivered_at, None);
-    assert_eq!(failed.code, Some(ResultCode::from_code("66660016")));
-    assert_eq!(failed.settled_by.as_deref(), Some("reconciler"));
-    // A record the store cannot read is kept whole, stamped now.
-    let now = SystemTime::now();
-    let recent = store
-        .settlements(
-            now - Duration::from_secs(600),
-            now + Duration::from_secs(600),
-            10,
-        )
-        .await
-        .unwrap();
-    assert_eq!(recent.len(), 1);
-    assert_eq!(recent[0].state, None);
+    // The columns for SQL reports repeat the record.
+    let columns: Vec<(String, Option<String>, String, i64)> = sqlx::query_as(&format!(
+        "SELECT state, code, settled_by, (extract(epoch FROM settled_at) * 1000)::bigint \
+         FROM \"{}\".settlements ORDER BY order_no",
+        schema.name
+    ))
+    .fetch_all(&schema.pool)
+    .await
+    .unwrap();
+    let column = |state: &str, code: Option<&str>, by: &str, at: i64| {
+        (state.to_owned(), code.map(str::to_owned), by.to_owned(), at)
+    };
+    assert_eq!(
+        columns,
+        [
+            column("passed", None, "callback", 1_700_000_000_000),
+            column("failed", Some("66660016"), "reconciler", 1_700_000_001_000),
+            column("abandoned", None, "reconciler", 1_700_000_002_000),
+        ]
+    );
     let kept = store.settlement(&order(2).order_no).await.unwrap();
-    assert_eq!(kept.map(|(_, record)| record).as_deref(), Some(records[2]));
+    assert_eq!(kept.map(|(_, record)| record).as_ref(), Some(&records[2]));
     // Delivered: out of the due index, stamped in the log.
     let due = tencent_faceid::orders::DueOrder {
         order_no: passed.order_no.clone(),
@@ -225,7 +237,9 @@ async fn an_order_keeps_its_edition() {
     let store = schema.store("appId001").await;
     let sdk = order(1).in_edition(Edition::AppSdk);
     store.put(sdk.clone(), TTL).await.unwrap();
-    let claim = Claim::new().settling(r#"{"state":"passed","code":null,"by":"callback","at":1}"#);
+    let at = SystemTime::UNIX_EPOCH;
+    let record = SettlementRecord::new(SettledState::Passed, SettledBy::Callback, at);
+    let claim = Claim::new().settling(record);
     let answer = store.consume_claim(&sdk.order_no, &claim).await.unwrap();
     assert!(
         matches!(answer, Consumed::Accepted(ref got) if got.edition == Edition::AppSdk),

@@ -202,8 +202,8 @@ async fn a_killed_process_loses_neither_sessions_nor_settlements() {
         "{logged:?}"
     );
     assert!(logged.iter().any(|entry| entry.order_no == started.order_no
-        && entry.state.as_deref() == Some("passed")
-        && entry.settled_by.as_deref() == Some("callback")
+        && entry.record.state == SettledState::Passed
+        && entry.record.settled_by == SettledBy::Callback
         && entry.idempotency_key == calls.last().unwrap().idempotency_key()));
     schema.drop().await;
 }

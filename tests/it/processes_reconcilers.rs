@@ -25,7 +25,7 @@ use tencent_faceid::emulator::{Emulator, Fault, Outcome};
 use tencent_faceid::ids::OrderNo;
 use tencent_faceid::orders::{LoggedSettlement, PostgresOrderStore, SettlementStore};
 use tencent_faceid::session::SessionStarter;
-use tencent_faceid::settle::{Reconciler, Settlement, Settler};
+use tencent_faceid::settle::{Reconciler, SettledBy, SettledState, Settlement, Settler};
 use tencent_faceid::tickets::CachedTickets;
 use tencent_faceid::vendor::ResultCode;
 use tencent_faceid::wiring::Wiring;
@@ -169,10 +169,12 @@ fn check(
     assert_eq!(logged.len(), ORDERS, "one settlement-log row an order");
     for entry in logged {
         let failed = &outcomes[&entry.order_no];
-        let state = if failed.is_some() { "failed" } else { "passed" };
-        assert_eq!(entry.state.as_deref(), Some(state), "{entry:?}");
-        assert_eq!(&entry.code, failed, "{entry:?}");
-        assert_eq!(entry.settled_by.as_deref(), Some("reconciler"), "{entry:?}");
+        let state = match failed {
+            Some(code) => SettledState::Failed(code.clone()),
+            None => SettledState::Passed,
+        };
+        assert_eq!(entry.record.state, state, "{entry:?}");
+        assert_eq!(entry.record.settled_by, SettledBy::Reconciler, "{entry:?}");
         assert!(entry.delivered_at.is_some(), "{entry:?}");
     }
     let logged_orders: HashSet<_> = logged.iter().map(|entry| &entry.order_no).collect();

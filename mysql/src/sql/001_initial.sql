@@ -52,7 +52,8 @@ CREATE TABLE IF NOT EXISTS `{prefix}settlements` (
     settled_at       BIGINT       NOT NULL,
     -- Settlement::idempotency_key.
     idempotency_key  VARCHAR(200) NOT NULL,
-    -- The record the settler wrote (opaque to the store).
+    -- The SettlementRecord as JSON (what the store reads back); the columns
+    -- above repeat its state, code, path and time for SQL reports.
     record           TEXT         NOT NULL,
     -- When the on_settled hook took it; NULL while undelivered.
     delivered_at     BIGINT       NULL,

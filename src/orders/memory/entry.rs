@@ -10,7 +10,7 @@ use std::time::{Instant, SystemTime};
 use crate::binding::BindingHash;
 use crate::edition::Edition;
 use crate::ids::{OrderNo, UserId};
-use crate::orders::PendingOrder;
+use crate::orders::{PendingOrder, SettlementRecord};
 
 /// An identifier of at most 32 ASCII bytes, as [`OrderNo`] and [`UserId`]
 /// guarantee, held inline.
@@ -65,7 +65,7 @@ pub(super) enum State {
     /// anonymised), with the settlement kept with it.
     Consumed {
         attempt: Option<u64>,
-        settlement: Option<String>,
+        settlement: Option<SettlementRecord>,
         at: SystemTime,
     },
 }

@@ -11,7 +11,8 @@ use async_trait::async_trait;
 use entry::{Entry, InlineId, State};
 
 use super::{
-    Claim, Consumed, DueOrder, Lookup, OrderStore, PendingOrder, SettlementStore, StoreError,
+    Claim, Consumed, DueOrder, Lookup, OrderStore, PendingOrder, SettlementRecord, SettlementStore,
+    StoreError,
 };
 use crate::ids::OrderNo;
 
@@ -209,7 +210,7 @@ impl MemoryOrderStore {
             State::Pending => {
                 entry.state = State::Consumed {
                     attempt: Some(claim.attempt()),
-                    settlement: claim.settlement().map(str::to_owned),
+                    settlement: claim.settlement().cloned(),
                     at: SystemTime::now(),
                 };
                 Consumed::Accepted(entry.order(&key))
@@ -395,7 +396,7 @@ impl SettlementStore for MemoryOrderStore {
     async fn settlement(
         &self,
         order_no: &OrderNo,
-    ) -> Result<Option<(PendingOrder, String)>, StoreError> {
+    ) -> Result<Option<(PendingOrder, SettlementRecord)>, StoreError> {
         let inner = self.lock();
         let key = InlineId::new(order_no.as_str());
         Ok(match inner.entries.get(&key) {

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::ids::UserId;
+use crate::orders::{SettledBy, SettledState};
 
 const TTL: Duration = Duration::from_secs(60);
 
@@ -228,13 +229,18 @@ async fn a_settling_claim_keeps_its_record_and_may_pass_the_deadline() {
         store.consume_at(&no(1), &Claim::new(), t0 + TTL),
         Consumed::Expired
     );
-    let claim = Claim::new().past_deadline().settling("abandoned");
+    let record = SettlementRecord::new(
+        SettledState::Abandoned,
+        SettledBy::Reconciler,
+        SystemTime::now(),
+    );
+    let claim = Claim::new().past_deadline().settling(record.clone());
     assert!(matches!(
         store.consume_at(&no(1), &claim, t0 + TTL),
         Consumed::Accepted(_)
     ));
     let (kept, settlement) = store.settlement(&no(1)).await.unwrap().unwrap();
-    assert_eq!((kept.order_no, settlement.as_str()), (no(1), "abandoned"));
+    assert_eq!((kept.order_no, settlement), (no(1), record));
 }
 
 #[test]

@@ -99,6 +99,9 @@ pub enum PostgresStoreError {
         "PostgreSQL received the consume only after this server had stopped waiting for it, so it changed nothing and the order is still pending; the request may be retried (if this repeats, check the network to the database and that its clock agrees with this server's)"
     )]
     Late,
+    /// The settlement record of a row in the settlement log cannot be read.
+    #[error(transparent)]
+    UnreadableSettlement(#[from] crate::orders::SettlementRecordError),
     /// A row this crate cannot read.
     #[error("order {order_no} in the PostgreSQL order store holds {reason}")]
     Corrupt {
@@ -117,7 +120,10 @@ impl From<sqlx::Error> for PostgresStoreError {
 
 impl From<PostgresStoreError> for crate::orders::StoreError {
     fn from(error: PostgresStoreError) -> Self {
-        Self::Backend(Box::new(error))
+        match error {
+            PostgresStoreError::UnreadableSettlement(unreadable) => unreadable.into(),
+            other => Self::Backend(Box::new(other)),
+        }
     }
 }
 

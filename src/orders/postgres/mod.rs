@@ -13,8 +13,10 @@ use crate::binding::BindingHash;
 use crate::clock::{from_unix_millis, unix_millis};
 use crate::ids::{OrderNo, UserId};
 use crate::orders::{
-    Claim, Consumed, DueOrder, Lookup, OrderStore, PendingOrder, SettlementStore, StoreError,
+    Claim, Consumed, DueOrder, Lookup, OrderStore, PendingOrder, SettlementRecord, SettlementStore,
+    StoreError,
 };
+use crate::result_code::ResultCode;
 
 mod bounded;
 mod builder;
@@ -206,7 +208,8 @@ impl PostgresOrderStore {
         claim: &Claim,
         deadline: SystemTime,
     ) -> Result<Option<Consumed>, PostgresStoreError> {
-        let record = claim.settlement().map(log::Fields::of).unwrap_or_default();
+        let settlement = claim.settlement();
+        let record = settlement.map(SettlementRecord::encode);
         let row = bounded(self.timeout, "consume", || {
             sqlx::query(&self.statements.consume)
                 .bind(&*self.app_id)
@@ -215,11 +218,12 @@ impl PostgresOrderStore {
                 .bind(claim.attempt() as i64)
                 .bind(claim.binding().map(BindingHash::to_hex))
                 .bind(claim.is_past_deadline())
-                .bind(claim.settlement())
-                .bind(record.state.as_deref())
-                .bind(record.code.as_deref())
-                .bind(record.by.as_deref())
-                .bind(record.at)
+                .bind(record.as_deref())
+                // The log's columns for SQL reports.
+                .bind(settlement.map(|kept| kept.state.as_str()))
+                .bind(settlement.and_then(|kept| kept.state.code().map(ResultCode::as_str)))
+                .bind(settlement.map(|kept| kept.settled_by.as_str()))
+                .bind(settlement.map(|kept| millis(kept.settled_at)))
                 .bind(millis(deadline))
                 .fetch_optional(&self.pool)
         })
@@ -340,7 +344,7 @@ impl SettlementStore for PostgresOrderStore {
     async fn settlement(
         &self,
         order_no: &OrderNo,
-    ) -> Result<Option<(PendingOrder, String)>, StoreError> {
+    ) -> Result<Option<(PendingOrder, SettlementRecord)>, StoreError> {
         let row = bounded(self.timeout, "settlement read", || {
             sqlx::query(&self.statements.settlement)
                 .bind(&*self.app_id)
@@ -354,7 +358,8 @@ impl SettlementStore for PostgresOrderStore {
         let binding: Option<&str> = row.try_get(3)?;
         let edition: &str = row.try_get(4)?;
         let order = self.order(order_no, row.try_get(0)?, row.try_get(1)?, binding, edition)?;
-        Ok(Some((order, row.try_get(2)?)))
+        let record = SettlementRecord::decode(order_no, row.try_get(2)?)?;
+        Ok(Some((order, record)))
     }
 
     async fn claim_due(

@@ -40,7 +40,8 @@ pub(super) struct Statements {
     pub(super) forget_due: String,
     /// $1 app id, $2 due ms.
     pub(super) backlog: String,
-    /// $1 app id, $2 from ms, $3 until ms, $4 limit.
+    /// $1 app id, $2 from ms, $3 until ms, $4 limit: order, user, record,
+    /// idempotency key, delivered ms.
     pub(super) settlements: String,
     /// The data lifecycle's.
     pub(super) lifecycle: super::lifecycle::Statements,
@@ -89,11 +90,9 @@ impl Statements {
                 due = at("$2"),
             ),
             settlements: format!(
-                "SELECT order_no, user_id, state, code, settled_by, {settled}, idempotency_key, \
-                        {delivered} \
+                "SELECT order_no, user_id, record, idempotency_key, {delivered} \
                  FROM {log} WHERE app_id = $1 AND settled_at >= {from} AND settled_at < {until} \
                  ORDER BY settled_at, order_no LIMIT $4",
-                settled = millis("settled_at"),
                 delivered = millis("delivered_at"),
                 from = at("$2"),
                 until = at("$3"),

@@ -10,7 +10,8 @@ use crate::binding::BindingHash;
 use crate::clock::{from_unix_millis, unix_millis};
 use crate::ids::OrderNo;
 use crate::orders::{
-    Claim, Consumed, DueOrder, Lookup, OrderStore, PendingOrder, SettlementStore, StoreError,
+    Claim, Consumed, DueOrder, Lookup, OrderStore, PendingOrder, SettlementRecord, SettlementStore,
+    StoreError,
 };
 use crate::redis::{
     RedisBackendError, RedisCapabilityError, RedisConnection, RedisVersion, millis_ceil,
@@ -30,11 +31,11 @@ const MAX_MILLIS: u64 = 100 * 365 * 24 * 3600 * 1000;
 /// Records a pending order unless the key exists (order numbers are single
 /// use, also after consumption). The deadline comes from the Redis clock, so
 /// instances whose clocks disagree still agree on expiry. A retry of a put
-/// whose reply was lost finds its own record and succeeds.
+/// whose reply was lost finds its own order and succeeds.
 ///
-/// Record: `p:<deadline ms>:<order>`, where `<order>` is
+/// Value: `p:<deadline ms>:<order>`, where `<order>` is
 /// `<created ms>:<binding hash or ->:<user id>[:<edition>]` (no edition
-/// for the basic one, as before editions were recorded). With a due index, the order
+/// for the basic one). With a due index, the order
 /// joins it (member `<created ms>:<orderNo>`, score its creation), and
 /// members older than any order the store still remembers leave it.
 /// The order number joins the user's set (for erasure); a held user's
@@ -48,7 +49,8 @@ static PUT: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/pu
 /// past it, for a claim that may), bound to the claim's binding if it
 /// carries one, becomes the tombstone
 /// `c:<attempt>:<deadline ms>:<order>[|<settlement>]` kept for the
-/// retention: ACCEPTED.
+/// retention: ACCEPTED. `<settlement>` is a [`SettlementRecord`]'s JSON, of
+/// any characters: no field of `<order>` holds a `|`, so the first ends it.
 /// The tombstone of the same attempt answers ACCEPTED again (a retry after
 /// a lost reply), of the same binding REPEATED. A consume that Redis runs
 /// after the caller's deadline (on the caller's clock) changes nothing:
@@ -139,7 +141,7 @@ struct Durability {
 /// day is about 1 MB.
 ///
 /// # Data lifecycle
-/// Redis expires every record by itself, so the [`Retention`](crate::orders::Retention)
+/// Redis expires every key by itself, so the [`Retention`](crate::orders::Retention)
 /// classes map onto key lifetimes and [`Lifecycle::purge`](crate::orders::Lifecycle::purge)
 /// has nothing to do: a pending order lives its time to live plus the
 /// retention; a settled order, with its user id and settlement, the
@@ -295,6 +297,7 @@ impl RedisOrderStore {
         deadline: u64,
     ) -> Result<(i64, String, Option<u64>), RedisBackendError> {
         let binding = claim.binding().map(BindingHash::to_hex).unwrap_or_default();
+        let settlement = claim.settlement().map(SettlementRecord::encode);
         run_idempotent(self.timeout, || {
             let mut connection = self.connection.clone();
             let mut invocation = CONSUME.key(key);
@@ -304,7 +307,7 @@ impl RedisOrderStore {
                 .arg(claim.attempt())
                 .arg(deadline)
                 .arg(&binding)
-                .arg(claim.settlement().unwrap_or_default())
+                .arg(settlement.as_deref().unwrap_or_default())
                 .arg(if claim.is_past_deadline() { "1" } else { "0" });
             let durability = self.durability;
             async move {
@@ -525,21 +528,22 @@ impl SettlementStore for RedisOrderStore {
     async fn settlement(
         &self,
         order_no: &OrderNo,
-    ) -> Result<Option<(PendingOrder, String)>, StoreError> {
-        let record: Option<String> = self
+    ) -> Result<Option<(PendingOrder, SettlementRecord)>, StoreError> {
+        let value: Option<String> = self
             .idempotent(::redis::Cmd::get(self.key(order_no)))
             .await?;
-        // `c:<attempt>:<deadline ms>:<order>|<settlement>`
-        let Some((tombstone, settlement)) = record
+        // `c:<attempt>:<deadline ms>:<order>|<settlement>` (see CONSUME)
+        let Some((tombstone, settlement)) = value
             .as_deref()
-            .and_then(|record| record.strip_prefix("c:"))
-            .and_then(|record| record.split_once('|'))
+            .and_then(|value| value.strip_prefix("c:"))
+            .and_then(|value| value.split_once('|'))
         else {
             return Ok(None);
         };
         let order = tombstone.splitn(3, ':').nth(2).unwrap_or_default();
         let order = self.decode_order(order_no, order).map_err(backend)?;
-        Ok(Some((order, settlement.to_owned())))
+        let record = SettlementRecord::decode(order_no, settlement)?;
+        Ok(Some((order, record)))
     }
 
     async fn claim_due(

@@ -1,4 +1,4 @@
-//! An order as the Redis store writes it:
+//! An order's entry as the Redis store writes it in its key's value:
 //! `<created ms>:<binding hash or ->:<user id>[:<edition>]`.
 
 use crate::binding::BindingHash;
@@ -7,11 +7,10 @@ use crate::edition::Edition;
 use crate::ids::{OrderNo, UserId};
 use crate::orders::PendingOrder;
 
-/// The binding field of a record when the order has none.
+/// The binding field of an order that has none.
 pub(super) const UNBOUND: &str = "-";
 
-/// The record of `order`: a basic order is written as before editions were
-/// recorded.
+/// The entry of `order`; a basic order's without its edition.
 pub(super) fn encode(order: &PendingOrder) -> String {
     let created = unix_millis(order.created_at);
     let binding = order
@@ -25,8 +24,8 @@ pub(super) fn encode(order: &PendingOrder) -> String {
     }
 }
 
-/// The order `order_no` a record holds, or why it is corrupt; an order
-/// without an edition (written before editions were recorded) is basic.
+/// The order `order_no` its entry describes, or why it is corrupt; an
+/// order without an edition is basic.
 pub(super) fn decode(order_no: &OrderNo, order: &str) -> Result<PendingOrder, &'static str> {
     let mut fields = order.splitn(4, ':');
     let (Some(created), Some(binding), Some(user_id)) =

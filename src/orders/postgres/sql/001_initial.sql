@@ -44,7 +44,8 @@ CREATE TABLE IF NOT EXISTS {schema}.settlements (
     settled_at       timestamptz NOT NULL,
     -- Settlement::idempotency_key.
     idempotency_key  text        GENERATED ALWAYS AS ('faceid-settlement-' || order_no) STORED,
-    -- The record the settler wrote (opaque to the store).
+    -- The SettlementRecord as JSON (what the store reads back); the columns
+    -- above repeat its state, code, path and time for SQL reports.
     record           text        NOT NULL,
     -- When the on_settled hook took it; NULL while undelivered.
     delivered_at     timestamptz,

@@ -1,8 +1,8 @@
-local record = redis.call('GET', KEYS[1])
-if not record then return {0, ''} end
-local attempt, deadline, order = string.match(record, '^c:(%w+):(%d+):(%d+:[^|]*)')
+local value = redis.call('GET', KEYS[1])
+if not value then return {0, ''} end
+local attempt, deadline, order = string.match(value, '^c:(%w+):(%d+):(%d+:[^|]*)')
 if not attempt then
-  deadline, order = string.match(record, '^p:(%d+):(%d+:.*)$')
+  deadline, order = string.match(value, '^p:(%d+):(%d+:.*)$')
 end
 if not order then return {4, ''} end
 local binding = string.match(order, '^%d+:([^:]+):')
@@ -13,9 +13,9 @@ if attempt then
     -- time to live it has (PTTL then PX, not KEEPTTL: Redis 5.0 has none).
     local ttl = redis.call('PTTL', KEYS[1])
     if ttl > 0 then
-      redis.call('SET', KEYS[1], record, 'PX', ttl)
+      redis.call('SET', KEYS[1], value, 'PX', ttl)
     else
-      redis.call('SET', KEYS[1], record)
+      redis.call('SET', KEYS[1], value)
     end
     return {1, order}
   end

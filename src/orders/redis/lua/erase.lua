@@ -9,15 +9,15 @@ if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return {-1, 0, 0} end
 local orders, anonymised, settlements = 0, 0, 0
 for i = 4, #KEYS do
   local order_no = ARGV[i - 2]
-  local record = redis.call('GET', KEYS[i])
-  if record then
-    local created = string.match(record, '^p:%d+:(%d+):')
+  local value = redis.call('GET', KEYS[i])
+  if value then
+    local created = string.match(value, '^p:%d+:(%d+):')
     if created then
       redis.call('DEL', KEYS[i])
       orders = orders + 1
     else
       local deadline, rest
-      deadline, created, rest = string.match(record, '^c:%w+:(%d+):(%d+):(.*)$')
+      deadline, created, rest = string.match(value, '^c:%w+:(%d+):(%d+):(.*)$')
       if created then
         if string.find(rest, '|', 1, true) then settlements = settlements + 1 end
         -- Keeps the time to live (PTTL then PX, not KEEPTTL: Redis 5.0

@@ -1,4 +1,4 @@
--- Puts a user under a legal hold: their records stop expiring.
+-- Puts a user under a legal hold: their keys stop expiring.
 -- KEYS[1] holds, KEYS[2] the user's orders, KEYS[3..] their order keys;
 -- ARGV[1] user id.
 redis.call('SADD', KEYS[1], ARGV[1])

@@ -2,14 +2,14 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ttl = tonumber(ARGV[1])
 local retention = tonumber(ARGV[2])
-local record = string.format('p:%d:%s', now + ttl, ARGV[3])
--- A held user's records never expire (see lifecycle.rs).
+local value = string.format('p:%d:%s', now + ttl, ARGV[3])
+-- A held user's keys never expire (see lifecycle.rs).
 local held = redis.call('SISMEMBER', KEYS[4], ARGV[5]) == 1
 local stored
 if held then
-  stored = redis.call('SET', KEYS[1], record, 'NX')
+  stored = redis.call('SET', KEYS[1], value, 'NX')
 else
-  stored = redis.call('SET', KEYS[1], record, 'NX', 'PX', ttl + retention)
+  stored = redis.call('SET', KEYS[1], value, 'NX', 'PX', ttl + retention)
 end
 if stored then
   if ARGV[4] ~= '' then

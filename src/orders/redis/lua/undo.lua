@@ -1,5 +1,5 @@
-local record = redis.call('GET', KEYS[1]) or ''
-local attempt, deadline, order = string.match(record, '^c:(%w+):(%d+):([^|]*)')
+local value = redis.call('GET', KEYS[1]) or ''
+local attempt, deadline, order = string.match(value, '^c:(%w+):(%d+):([^|]*)')
 if attempt ~= ARGV[1] then return 0 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
