@@ -28,7 +28,7 @@ use tencent_faceid::FaceId;
 use tencent_faceid::client::Endpoint;
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::edition::Edition;
-use tencent_faceid::emulator::{Emulator, Fault, WeChatOutcome};
+use tencent_faceid_emulator::{Emulator, Fault, WeChatOutcome};
 use tencent_faceid::facade::WarmUp;
 use tencent_faceid::ids::UserId;
 use tencent_faceid::session::StartSession;
@@ -60,7 +60,7 @@ async fn slow_vendor(clock: ManualClock) -> Emulator {
 }
 
 async fn face_id(emulator: &Emulator, warm_up: WarmUp) -> FaceId {
-    FaceId::emulated(emulator)
+    emulator.face_id()
         .callback_url_per_request()
         .allow_emulator_in_release(true) // benches build in release
         .warm_up(warm_up)
@@ -214,7 +214,7 @@ async fn wechat_round_trips() -> (Vec<f64>, Vec<f64>) {
     .clock(emulator.clock())
     .build()
     .expect("a client");
-    let face_id = FaceId::emulated(&emulator)
+    let face_id = emulator.face_id()
         .callback_url("https://partner.example/face/callback")
         .allow_emulator_in_release(true)
         .browser_binding(false)

@@ -18,7 +18,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use faceid_test_support::random_alphanumeric;
 use faceid_test_support::redis::remove_keys_at;
 use tencent_faceid::clock::ManualClock;
-use tencent_faceid::emulator::{Emulator, Outcome};
+use tencent_faceid_emulator::{Emulator, Outcome};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::RedisOrderStore;
 use tencent_faceid::orders::{Consumed, MemoryOrderStore, OrderStore, PendingOrder};

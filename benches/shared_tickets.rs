@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use faceid_test_support::mysql::Database;
 use faceid_test_support::postgres::Schema;
-use tencent_faceid::emulator::Emulator;
+use tencent_faceid_emulator::Emulator;
 use tencent_faceid::tickets::{
     CachedTickets, LeaseTimings, PostgresTicketHome, PostgresTickets, TicketProvider,
 };

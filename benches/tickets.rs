@@ -11,7 +11,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use tencent_faceid::emulator::Emulator;
+use tencent_faceid_emulator::Emulator;
 use tencent_faceid::tickets::{CachedTickets, SignTickets, StaticTickets, TicketProvider};
 
 /// One read, which must not wait.

@@ -17,7 +17,7 @@ use axum::{Extension, Json, Router};
 use tencent_faceid::FaceId;
 use tencent_faceid::axum::{SdkVerified, Verified, VerifiedRejection, WeChatVerified};
 use tencent_faceid::callback::CallbackVerifier;
-use tencent_faceid::emulator::Emulator;
+use tencent_faceid_emulator::Emulator;
 use tencent_faceid::render::BodyFormat;
 use tencent_faceid::session::Started;
 use url::Url;

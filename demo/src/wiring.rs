@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use tencent_faceid::FaceId;
 use tencent_faceid::callback::VerificationOutcome;
-use tencent_faceid::emulator::Emulator;
+use tencent_faceid_emulator::Emulator;
 use tencent_faceid::facade::{DatabaseSettings, FaceIdBuilder, vars};
 use tencent_faceid::orders::{PostgresOrderStore, postgres_pool};
 use tencent_faceid::session::StartSession;

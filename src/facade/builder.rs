@@ -25,20 +25,12 @@ pub(super) enum Vendor {
         app_id: String,
         secret: Secret,
     },
-    /// An emulator in another process, at `base_url` (`FACEID_EMULATOR_URL`).
-    SharedEmulator {
-        base_url: String,
-        app_id: String,
-        secret: Secret,
-    },
-    #[cfg(feature = "emulator")]
-    Emulator(crate::emulator::Emulator),
-    #[cfg(feature = "emulator")]
-    StartEmulator,
+    /// A client configured by the caller ([`FaceId::with_client`]).
+    Client(FaceIdClient),
 }
 
 /// Configures a [`FaceId`]; made by [`FaceId::builder`],
-/// `FaceId::emulated` (feature `emulator`) or [`FaceIdBuilder::from_env`].
+/// [`FaceId::with_client`] or [`FaceIdBuilder::from_env`].
 ///
 /// Defaults: cached tickets and an in-memory order store (or both in Redis
 /// with `redis`, feature `redis`; or both in the database with a database
@@ -70,10 +62,6 @@ pub struct FaceIdBuilder {
     /// The WeChat edition's client, if any.
     tc3: Option<Tc3Client>,
     rejection_format: BodyFormat,
-    emulator_in_release: bool,
-    /// The emulator was chosen because no vendor is configured
-    /// ([`FaceIdBuilder::from_env_or_emulator`]).
-    pub(super) emulator_for_want_of_vendor: bool,
     settle: Option<Configure<SettlerBuilder>>,
     starter: Option<Configure<SessionStarterBuilder>>,
     verifier: Option<Configure<CallbackVerifierBuilder>>,
@@ -99,7 +87,6 @@ fn and_then<B: 'static>(
 impl fmt::Debug for FaceIdBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FaceIdBuilder")
-            .field("emulated", &!matches!(self.vendor, Vendor::Tencent { .. }))
             .field("settles", &self.settle.is_some())
             .finish_non_exhaustive()
     }
@@ -127,8 +114,6 @@ impl FaceIdBuilder {
             browser_binding: true,
             tc3: None,
             rejection_format: BodyFormat::Text,
-            emulator_in_release: false,
-            emulator_for_want_of_vendor: false,
             settle: None,
             starter: None,
             verifier: None,
@@ -140,8 +125,7 @@ impl FaceIdBuilder {
     /// The WeChat edition's Tencent Cloud API 3.0 client ([`Wiring::wechat`]):
     /// with it, [`FaceId::start`] takes `Edition::WeChat` (see
     /// [`crate::wechat`]). [`FaceIdBuilder::from_env`] reads it from the
-    /// `FACEID_TC3_*` variables when `FACEID_TC3_SECRET_ID` is set; an
-    /// emulated `FaceId` uses the emulator's unless given another.
+    /// `FACEID_TC3_*` variables when `FACEID_TC3_SECRET_ID` is set.
     pub fn wechat(mut self, client: Tc3Client) -> Self {
         self.tc3 = Some(client);
         self
@@ -149,7 +133,7 @@ impl FaceIdBuilder {
 
     /// The vendor's base URL; default
     /// [`DEFAULT_BASE_URL`](crate::client::DEFAULT_BASE_URL). Ignored by
-    /// an emulated `FaceId`.
+    /// a builder of [`FaceId::with_client`], whose client has its own.
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = Some(base_url.into());
         self
@@ -208,13 +192,6 @@ impl FaceIdBuilder {
     /// it from `FACEID_HTTP_CALLBACK_IN_RELEASE=1`.
     pub fn allow_http_callback_url(mut self, allow: bool) -> Self {
         self.http_callback_in_release = allow;
-        self
-    }
-
-    /// `url` as the callback URL unless one is set (by
-    /// `FACEID_CALLBACK_URL`).
-    pub(super) fn or_callback_url(mut self, url: &str) -> Self {
-        self.callback_url.get_or_insert_with(|| url.to_owned());
         self
     }
 
@@ -422,9 +399,8 @@ impl FaceIdBuilder {
     /// Configures the [`SessionStarter`] through its own builder, whose
     /// defaults are the starter's (orders live 30 min, order numbers start
     /// with `fid`; see [`SessionStarterBuilder`]). Each call adds to the
-    /// previous ones. With the emulator, the starter has its App SDK
-    /// licence unless `configure` sets one ([`FaceIdBuilder::from_env`]
-    /// sets `FACEID_KEY_LICENCE`).
+    /// previous ones ([`FaceIdBuilder::from_env`] sets the App SDK licence
+    /// of `FACEID_KEY_LICENCE` this way).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -526,8 +502,8 @@ impl FaceIdBuilder {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use tencent_faceid::settle::Settlement;
     /// use tencent_faceid::FaceId;
-    /// # let emulator = tencent_faceid::emulator::Emulator::start().await?;
-    /// let face_id = FaceId::emulated(&emulator)
+    /// # let emulator = tencent_faceid_emulator::Emulator::start().await?;
+    /// let face_id = emulator.face_id()
     ///     .callback_url("https://shop.example/face/callback")
     ///     .settle(|settler| settler.on_settled(|settlement: Settlement| async move {
     ///         println!("{} {}", settlement.order_no, settlement.state.as_str());
@@ -579,15 +555,8 @@ impl FaceIdBuilder {
         self
     }
 
-    /// Allows the emulator in a release build (refused there by default,
-    /// because it verifies anyone who presses "pass").
-    pub fn allow_emulator_in_release(mut self, allow: bool) -> Self {
-        self.emulator_in_release = allow;
-        self
-    }
-
-    /// Builds the app's parts: starts the emulator if asked to, connects
-    /// to Redis if configured.
+    /// Builds the app's parts: connects to Redis and the database if
+    /// configured.
     ///
     /// Then fetches the access token and SIGN ticket as
     /// [`warm_up`](Self::warm_up) says.
@@ -595,19 +564,18 @@ impl FaceIdBuilder {
     /// # Errors
     /// [`FaceIdError`]: an empty app id or secret, an invalid base URL or
     /// order prefix, no callback URL, an `http://` callback URL in a
-    /// release build, the emulator in a release build, Redis unreachable
+    /// release build, Redis unreachable
     /// or lacking a capability (`redis::probe`, feature `redis`),
     /// PostgreSQL unreachable or its schema not migrated, the vendor
     /// refusing the app id or secret at warm-up (unless [`WarmUp::Off`]),
     /// the vendor out of reach with [`WarmUp::Strict`].
     ///
-    /// In a debug build, what a release build would refuse (the emulator,
-    /// an `http://` callback URL) is said once on stderr, with or without
-    /// a `tracing` subscriber.
+    /// In a debug build, what a release build would refuse (an `http://`
+    /// callback URL to a remote host) is said once on stderr, with or
+    /// without a `tracing` subscriber.
     pub async fn build(self) -> Result<FaceId, FaceIdError> {
         let release = Release {
             build: !cfg!(debug_assertions),
-            emulator_allowed: self.emulator_in_release,
             http_callback_allowed: self.http_callback_in_release,
         };
         let callback_url = match &self.callback_url {
@@ -615,61 +583,18 @@ impl FaceIdBuilder {
             None if self.callback_url_per_request => None,
             None => return Err(FaceIdError::NoCallbackUrl),
         };
-        let emulated = !matches!(self.vendor, Vendor::Tencent { .. });
-        if emulated {
-            release.check_emulator()?;
-        }
-        if let Some(line) = release.refusals_line(emulated, callback_url.as_ref()) {
+        if let Some(line) = release.refusals_line(callback_url.as_ref()) {
             say_once(&line);
         }
-        let shared_emulator = matches!(self.vendor, Vendor::SharedEmulator { .. });
-        #[cfg_attr(not(feature = "emulator"), allow(unused_mut))]
-        let mut key_licence: Option<Secret> = None;
-        #[cfg_attr(not(feature = "emulator"), allow(unused_mut))]
-        let mut tc3 = self.tc3;
-        let (client, emulator) = match self.vendor {
+        let client = match self.vendor {
             Vendor::Tencent { app_id, secret } => {
                 let mut client = FaceIdClient::builder(app_id, secret);
                 if let Some(base_url) = self.base_url {
                     client = client.base_url(base_url);
                 }
-                (client.build()?, None)
+                client.build()?
             }
-            Vendor::SharedEmulator {
-                base_url,
-                app_id,
-                secret,
-            } => {
-                let client = FaceIdClient::builder(app_id, secret).base_url(base_url.as_str());
-                tracing::warn!(
-                    %base_url,
-                    "FACE VERIFICATION IS EMULATED by the shared emulator at FACEID_EMULATOR_URL: anyone who presses \"pass\" is verified. For development and staging only"
-                );
-                (client.build()?, None)
-            }
-            #[cfg(feature = "emulator")]
-            Vendor::Emulator(emulator) => {
-                key_licence = Some(emulator.key_licence().into());
-                tc3.get_or_insert_with(|| emulator.tc3_client());
-                (emulator.client(), Some(announce(emulator)))
-            }
-            #[cfg(feature = "emulator")]
-            Vendor::StartEmulator => {
-                let emulator = crate::emulator::Emulator::start()
-                    .await
-                    .map_err(FaceIdError::EmulatorStart)?;
-                if self.emulator_for_want_of_vendor {
-                    // Chosen for the user, not by them: said where it is
-                    // seen without a tracing subscriber too.
-                    eprintln!(
-                        "tencent-faceid: no FACEID_APP_ID is set, so this debug build verifies faces with the local emulator at {} (anyone who presses \"pass\" is verified); set FACEID_APP_ID and FACEID_SECRET to use the vendor",
-                        emulator.base_url()
-                    );
-                }
-                key_licence = Some(emulator.key_licence().into());
-                tc3.get_or_insert_with(|| emulator.tc3_client());
-                (emulator.client(), Some(announce(emulator)))
-            }
+            Vendor::Client(client) => client,
         };
 
         let mut tickets = self.tickets;
@@ -719,7 +644,7 @@ impl FaceIdBuilder {
             store.unwrap_or_else(|| Arc::new(MemoryOrderStore::new()));
         let mut wiring =
             Wiring::shared(client, tickets, store).browser_binding(self.browser_binding);
-        if let Some(tc3) = tc3 {
+        if let Some(tc3) = self.tc3 {
             wiring = wiring.wechat(tc3);
         }
 
@@ -734,10 +659,7 @@ impl FaceIdBuilder {
             Some(configure) => configure(verifier),
             None => verifier,
         };
-        let mut starter = SessionStarter::builder(&wiring);
-        if let Some(licence) = key_licence {
-            starter = starter.key_licence(licence);
-        }
+        let starter = SessionStarter::builder(&wiring);
         let starter = match self.starter {
             Some(configure) => configure(starter),
             None => starter,
@@ -750,8 +672,6 @@ impl FaceIdBuilder {
             starter,
             wiring,
             rejection_format: self.rejection_format,
-            emulated: emulator.is_some() || shared_emulator,
-            emulator,
             settler,
             readiness: self.readiness,
         })
@@ -764,16 +684,6 @@ fn parse_callback_url(url: &str) -> Result<url::Url, FaceIdError> {
         Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(url),
         _ => Err(FaceIdError::CallbackUrl),
     }
-}
-
-/// Warns, loudly, that verification is emulated.
-#[cfg(feature = "emulator")]
-fn announce(emulator: crate::emulator::Emulator) -> crate::emulator::Emulator {
-    tracing::warn!(
-        base_url = %emulator.base_url(),
-        "FACE VERIFICATION IS EMULATED: anyone who presses \"pass\" is verified. For development and tests only; configure FACEID_APP_ID and FACEID_SECRET for the vendor"
-    );
-    emulator
 }
 
 /// Prints `line` on stderr, once per process.

@@ -8,7 +8,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{App, HttpResponse, test, web};
 use tencent_faceid::actix::{Verified, VerifiedRejection};
 use tencent_faceid::callback::CallbackVerifier;
-use tencent_faceid::emulator::Outcome as EmulatorOutcome;
+use tencent_faceid_emulator::Outcome as EmulatorOutcome;
 use tencent_faceid::orders::MemoryOrderStore;
 
 async fn handler(calls: web::Data<AtomicUsize>, Verified(outcome): Verified) -> HttpResponse {

@@ -13,7 +13,7 @@ use serde_json::json;
 use tencent_faceid::Secret;
 use tencent_faceid::client::{ClientError, Endpoint, FaceIdClient};
 use tencent_faceid::clock::ManualClock;
-use tencent_faceid::emulator::{Emulator, Fault, Outcome, Refusal};
+use tencent_faceid_emulator::{Emulator, Fault, Outcome, Refusal};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::sign::sign;
 use tencent_faceid::vendor::VERSION;

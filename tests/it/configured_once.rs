@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use crate::support::env::vars;
 use tencent_faceid::FaceId;
-use tencent_faceid::emulator::{Emulator, Outcome};
+use tencent_faceid_emulator::{Emulator, Outcome};
 use tencent_faceid::facade::{FaceIdBuilder, FaceIdError};
 use tencent_faceid::ids::UserId;
 use tencent_faceid::session::StartSession;
@@ -103,11 +103,11 @@ async fn the_callback_url_is_configured_once_and_checked_at_build() {
     assert_eq!(login["url"], own.as_str());
 
     // Neither: the server's configuration to fix, said at build.
-    let none = FaceId::emulated(&emulator).build().await.unwrap_err();
+    let none = emulator.face_id().build().await.unwrap_err();
     assert!(matches!(none, FaceIdError::NoCallbackUrl), "{none}");
     assert!(none.to_string().contains("FACEID_CALLBACK_URL"), "{none}");
     // Every start was to bring its own, and this one did not: a 500.
-    let bare = FaceId::emulated(&emulator)
+    let bare = emulator.face_id()
         .callback_url_per_request()
         .build()
         .await
@@ -118,7 +118,7 @@ async fn the_callback_url_is_configured_once_and_checked_at_build() {
 
     // Not an absolute http(s) URL: refused at build.
     for bad in ["/face/callback", "ftp://shop.example/cb", "not a url"] {
-        let built = FaceId::emulated(&emulator).callback_url(bad).build().await;
+        let built = emulator.face_id().callback_url(bad).build().await;
         assert!(matches!(built, Err(FaceIdError::CallbackUrl)), "{bad}");
     }
 }

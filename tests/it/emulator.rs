@@ -10,7 +10,7 @@ use crate::support::emu::{ID_NO, NAME, browser, login_url, query_param, start_se
 use reqwest::StatusCode;
 use tencent_faceid::client::{ClientError, Endpoint, FaceIdClient};
 use tencent_faceid::clock::ManualClock;
-use tencent_faceid::emulator::{
+use tencent_faceid_emulator::{
     Counts, Emulator, EmulatorError, Fault, Outcome, Refusal, SignatureParam,
 };
 use tencent_faceid::ids::{OrderNo, UserId};

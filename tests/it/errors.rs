@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use tencent_faceid::callback::{CallbackConfigError, CallbackVerifier};
 use tencent_faceid::client::{ClientError, Endpoint};
-use tencent_faceid::emulator::{Emulator, EmulatorError, Fault};
+use tencent_faceid_emulator::{Emulator, EmulatorError, Fault};
 use tencent_faceid::facade::{FaceIdBuilder, FaceIdError};
 use tencent_faceid::ids::{IdentifierError, OrderNo, UserId};
 use tencent_faceid::orders::{MemoryOrderStore, StoreError};
@@ -52,7 +52,7 @@ fn assert_told_once(error: &(dyn Error + 'static)) {
 /// answering a body that is not JSON, and the tickets and starts on them.
 async fn real_errors() -> Vec<Box<dyn Error + Send + Sync>> {
     let emulator = Emulator::start().await.unwrap();
-    let face_id = FaceId::emulated(&emulator)
+    let face_id = emulator.face_id()
         .callback_url_per_request()
         .build()
         .await

@@ -13,7 +13,7 @@ use crate::support::env::vars;
 use serde::Deserialize;
 use tencent_faceid::FaceId;
 use tencent_faceid::client::Endpoint;
-use tencent_faceid::emulator::{Emulator, Fault, Outcome};
+use tencent_faceid_emulator::{Emulator, Fault, Outcome};
 use tencent_faceid::facade::{FaceIdBuilder, FaceIdError, WarmUp};
 use tencent_faceid::ids::UserId;
 use tencent_faceid::session::{StartError, StartSession, Started};
@@ -167,7 +167,7 @@ async fn pass_through_the_app(base: &Url, emulator: &Emulator) {
 #[tokio::test]
 async fn the_axum_app_wired_by_face_id_verifies_a_pass() {
     let emulator = Emulator::start().await.unwrap();
-    let face_id = FaceId::emulated(&emulator)
+    let face_id = emulator.face_id()
         .callback_url_per_request()
         .build()
         .await
@@ -193,11 +193,11 @@ async fn the_axum_app_wired_by_face_id_verifies_a_pass() {
 #[tokio::test]
 async fn vendor_refusals_are_answered_without_the_vendors_text() {
     use tencent_faceid::client::Endpoint;
-    use tencent_faceid::emulator::Fault;
+    use tencent_faceid_emulator::Fault;
     use tencent_faceid::vendor::ResultCode;
 
     let emulator = Emulator::start().await.unwrap();
-    let face_id = FaceId::emulated(&emulator)
+    let face_id = emulator.face_id()
         .callback_url_per_request()
         .build()
         .await
@@ -372,7 +372,7 @@ async fn redis_from_the_environment_shares_orders_between_instances() {
     let emulator = Emulator::start().await.unwrap();
     let prefix = format!("test{}:", faceid_test_support::random_alphanumeric(12));
     let builder = || {
-        FaceId::emulated(&emulator)
+        emulator.face_id()
             .callback_url_per_request()
             .redis(redis)
             .redis_prefix(&prefix)
@@ -416,7 +416,7 @@ async fn postgres_from_the_environment_keeps_orders_once_its_schema_is_migrated(
     assert!(missing.to_string().contains("migrate()"), "{missing}");
 
     let builder = || {
-        FaceId::emulated(&emulator)
+        emulator.face_id()
             .callback_url_per_request()
             .postgres(url)
             .postgres_schema(&schema.name)
@@ -448,7 +448,7 @@ mod rendering {
 
     async fn face_id(json: bool) -> (FaceId, Emulator) {
         let emulator = Emulator::start().await.unwrap();
-        let builder = FaceId::emulated(&emulator).callback_url_per_request();
+        let builder = emulator.face_id().callback_url_per_request();
         let builder = if json {
             builder.json_rejections()
         } else {
@@ -565,7 +565,7 @@ mod rendering {
 #[tokio::test]
 async fn build_fetches_the_pair_before_the_first_user_unless_told_not_to() {
     let emulator = Emulator::start().await.unwrap();
-    let face_id = FaceId::emulated(&emulator)
+    let face_id = emulator.face_id()
         .callback_url_per_request()
         .build()
         .await
@@ -587,7 +587,7 @@ async fn build_fetches_the_pair_before_the_first_user_unless_told_not_to() {
     assert_eq!((counts.access_token, counts.sign_ticket), (1, 1));
 
     let off = Emulator::start().await.unwrap();
-    FaceId::emulated(&off)
+    off.face_id()
         .callback_url_per_request()
         .warm_up(WarmUp::Off)
         .build()
@@ -600,12 +600,12 @@ async fn build_fetches_the_pair_before_the_first_user_unless_told_not_to() {
 async fn a_vendor_out_of_reach_at_boot_fails_the_build_only_with_strict_warm_up() {
     let emulator = Emulator::start().await.unwrap();
     emulator.inject(Fault::http_status(Endpoint::AccessToken, 503).times(2));
-    let face_id = FaceId::emulated(&emulator)
+    let face_id = emulator.face_id()
         .callback_url_per_request()
         .build()
         .await;
     assert!(face_id.is_ok(), "best effort starts anyway");
-    let strict = FaceId::emulated(&emulator)
+    let strict = emulator.face_id()
         .callback_url_per_request()
         .warm_up(WarmUp::Strict)
         .build()

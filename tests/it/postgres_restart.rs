@@ -24,7 +24,7 @@ use tencent_faceid::Secret;
 use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
 use tencent_faceid::client::FaceIdClient;
 use tencent_faceid::clock::ManualClock;
-use tencent_faceid::emulator::{Emulator, Outcome};
+use tencent_faceid_emulator::{Emulator, Outcome};
 use tencent_faceid::ids::UserId;
 use tencent_faceid::orders::{PostgresOrderStore, postgres_pool};
 use tencent_faceid::session::{SessionStarter, StartSession};

@@ -21,7 +21,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tencent_faceid::client::{Endpoint, FaceIdClient};
 use tencent_faceid::clock::ManualClock;
-use tencent_faceid::emulator::{Emulator, Fault, Outcome};
+use tencent_faceid_emulator::{Emulator, Fault, Outcome};
 use tencent_faceid::ids::OrderNo;
 use tencent_faceid::orders::{LoggedSettlement, PostgresOrderStore, SettlementStore};
 use tencent_faceid::session::SessionStarter;

@@ -7,9 +7,9 @@
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode, header};
 use axum::{Router, extract::State, routing::post};
-use tencent_faceid::emulator::{Emulator, Outcome};
+use tencent_faceid_emulator::{Emulator, Outcome};
 use tencent_faceid::session::{StartError, StartSession, Started};
-use tencent_faceid::testing::Browser;
+use tencent_faceid_emulator::testing::Browser;
 use tencent_faceid::{FaceId, axum::Verified, ids::UserId};
 
 /// The code block of the README that follows `<!-- path -->`.
@@ -129,7 +129,7 @@ async fn body(response: axum::response::Response) -> String {
 #[tokio::test]
 async fn the_browser_carries_the_binding_cookie_and_a_cookieless_callback_says_it_is_missing() {
     let emulator = Emulator::start().await.unwrap();
-    let face_id = FaceId::emulated(&emulator)
+    let face_id = emulator.face_id()
         .callback_url("https://shop.example/face/callback")
         .build()
         .await

@@ -15,7 +15,7 @@ use tencent_faceid::binding::BindingHash;
 use tencent_faceid::client::{Endpoint, FaceIdClient};
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::edition::Edition;
-use tencent_faceid::emulator::{Counts, Emulator, Fault};
+use tencent_faceid_emulator::{Counts, Emulator, Fault};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::RedisOrderStore;
 use tencent_faceid::orders::{
@@ -1156,7 +1156,7 @@ async fn a_session_started_on_a_is_verified_on_b_and_its_replay_refused_on_c() {
     use axum::routing::get;
     use tencent_faceid::axum::Verified;
     use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
-    use tencent_faceid::emulator::Outcome;
+    use tencent_faceid_emulator::Outcome;
     use tencent_faceid::session::{SessionStarter, StartSession};
     use tencent_faceid::tower::FaceCallbackLayer;
     use tower::ServiceExt;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use faceid_test_support::random_alphanumeric;
 use tencent_faceid::contract;
-use tencent_faceid::emulator::Emulator;
+use tencent_faceid_emulator::Emulator;
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{Consumed, OrderStore, PendingOrder, RedisOrderStore};
 use tencent_faceid::redis::RedisConnection;

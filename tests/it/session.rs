@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tencent_faceid::client::Endpoint;
-use tencent_faceid::emulator::{Emulator, Fault};
+use tencent_faceid_emulator::{Emulator, Fault};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{Consumed, MemoryOrderStore, OrderStore};
 use tencent_faceid::session::{

@@ -14,7 +14,7 @@ use faceid_test_support::random_alphanumeric;
 use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
 use tencent_faceid::client::Endpoint;
 use tencent_faceid::clock::ManualClock;
-use tencent_faceid::emulator::{Emulator, Fault, Outcome};
+use tencent_faceid_emulator::{Emulator, Fault, Outcome};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::RedisOrderStore;
 use tencent_faceid::orders::{Lookup, MemoryOrderStore, OrderStore, SettlementStore};

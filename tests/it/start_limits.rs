@@ -5,7 +5,7 @@
 
 use faceid_demo::axum_demo as demo;
 use tencent_faceid::client::{ClientError, Endpoint};
-use tencent_faceid::emulator::{Emulator, Fault};
+use tencent_faceid_emulator::{Emulator, Fault};
 use tencent_faceid::ids::UserId;
 use tencent_faceid::orders::{MemoryOrderStore, StoreError};
 use tencent_faceid::session::{SessionStarter, StartError, StartSession};

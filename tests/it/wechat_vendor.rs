@@ -8,7 +8,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use tencent_faceid::Secret;
 use tencent_faceid::clock::ManualClock;
-use tencent_faceid::emulator::{Emulator, EmulatorError, WeChatOutcome};
+use tencent_faceid_emulator::{Emulator, EmulatorError, WeChatOutcome};
 use tencent_faceid::tc3::{ApiErrorCode, DetectAuthRequest, Tc3Client, Tc3Error};
 
 const DOC_ID: &str = "AKIDz8krbsJ5yKBZQpn74WFkmLPx3*******";

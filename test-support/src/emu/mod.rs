@@ -4,7 +4,7 @@
 use tencent_faceid::client::FaceIdClient;
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::credentials::Ticket;
-use tencent_faceid::emulator::Emulator;
+use tencent_faceid_emulator::Emulator;
 use tencent_faceid::ids::{OrderNo, UserId};
 /// 32 random ASCII letters and digits, as the vendor's `nonce` parameters want.
 fn nonce() -> String {

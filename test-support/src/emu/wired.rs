@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::random_alphanumeric;
 use tencent_faceid::callback::{CallbackVerifier, VerificationOutcome};
-use tencent_faceid::emulator::{Emulator, Outcome};
+use tencent_faceid_emulator::{Emulator, Outcome};
 use tencent_faceid::ids::UserId;
 use tencent_faceid::orders::MemoryOrderStore;
 use tencent_faceid::session::{SessionStarter, StartSession};

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::contract;
 use tencent_faceid::credentials::Ticket;
-use tencent_faceid::emulator::Emulator;
+use tencent_faceid_emulator::Emulator;
 use tencent_faceid::ids::UserId;
 use tencent_faceid::tickets::{
     CachedTickets, SignTickets, StaticTickets, TicketError, TicketProvider,

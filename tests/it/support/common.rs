@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use tencent_faceid::Secret;
 use tencent_faceid::callback::{CallbackRejection, CallbackVerifier, VerificationOutcome};
 use tencent_faceid::client::FaceIdClient;
-use tencent_faceid::emulator::{Emulator, Outcome as EmulatorOutcome};
+use tencent_faceid_emulator::{Emulator, Outcome as EmulatorOutcome};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
 use tencent_faceid::session::{SessionStarter, StartSession, Started};

@@ -3,7 +3,7 @@
 //! `SignedHeaders` the client declared (which must include `content-type`
 //! and `host`), with the documented codes.
 //!
-//! The signature is recomputed with [`crate::tc3::sign::signature`], the
+//! The signature is recomputed with [`tencent_faceid::tc3::sign::signature`], the
 //! function the documented worked examples test.
 
 use std::time::UNIX_EPOCH;
@@ -12,7 +12,7 @@ use axum::http::HeaderMap;
 use subtle::ConstantTimeEq;
 
 use super::{ApiRefusal, Settings};
-use crate::tc3::sign::{ALGORITHM, SigningInput, signature, utc_date};
+use tencent_faceid::tc3::sign::{ALGORITHM, SigningInput, signature, utc_date};
 
 /// How far `X-TC-Timestamp` may be from the vendor's clock (documented:
 /// "超过5分钟").
@@ -97,7 +97,7 @@ pub(super) fn check(
             ),
         ));
     }
-    if authorization.date != utc_date(timestamp) || authorization.service != crate::tc3::SERVICE {
+    if authorization.date != utc_date(timestamp) || authorization.service != tencent_faceid::tc3::SERVICE {
         return Err(signature_failure());
     }
     let signed: Vec<(&str, &str)> = authorization
@@ -136,7 +136,7 @@ mod tests {
     use axum::http::HeaderValue;
 
     use super::*;
-    use crate::secret::Secret;
+    use tencent_faceid::Secret;
 
     fn settings() -> Settings {
         Settings {

@@ -7,8 +7,8 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use super::lock;
-use crate::client::Endpoint;
-use crate::result_code::ResultCode;
+use tencent_faceid::client::Endpoint;
+use tencent_faceid::vendor::ResultCode;
 
 /// What the next request to one endpoint meets instead of the vendor's
 /// usual answer (see [`Emulator::inject`](super::Emulator::inject)): made
@@ -20,7 +20,7 @@ use crate::result_code::ResultCode;
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// use tencent_faceid::client::{ClientError, Endpoint};
-/// use tencent_faceid::emulator::{Emulator, Fault};
+/// use tencent_faceid_emulator::{Emulator, Fault};
 /// let emulator = Emulator::start().await?;
 /// emulator.inject(Fault::http_status(Endpoint::AccessToken, 503).times(2));
 /// let client = emulator.client();

@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use base64::Engine as _;
 use serde::de::DeserializeOwned;
 
-use crate::emulator::outcome::Refusal;
-use crate::ids::{IdentifierError, OrderNo, UserId};
-use crate::secret::Secret;
-use crate::sign::Signature;
-use crate::wire::VERSION;
+use crate::outcome::Refusal;
+use tencent_faceid::ids::{IdentifierError, OrderNo, UserId};
+use tencent_faceid::Secret;
+use tencent_faceid::sign::Signature;
+use tencent_faceid::vendor::VERSION;
 
 /// The largest comparison photo the vendor accepts, decoded.
 const MAX_PHOTO_BYTES: usize = 500 * 1024;

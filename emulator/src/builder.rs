@@ -12,11 +12,16 @@ use super::counts::CountCells;
 use super::fault::FaultQueue;
 use super::rules::{Settings, Vendor};
 use super::wechat::{self, WeChatVendor};
-use super::{Emulator, Server, Shared, SignatureParam, routes};
-use crate::client::FaceIdClient;
-use crate::clock::Clock;
-use crate::secret::Secret;
-use crate::tc3::Tc3Client;
+use super::{Emulator, Server, SetupError, Shared, SignatureParam, routes};
+use tencent_faceid::Secret;
+use tencent_faceid::client::FaceIdClient;
+use tencent_faceid::clock::Clock;
+use tencent_faceid::tc3::Tc3Client;
+
+/// The app id an emulator accepts unless built with another.
+pub(crate) const DEFAULT_APP_ID: &str = "TIDAemu1";
+/// The secret an emulator accepts unless built with another.
+pub(crate) const DEFAULT_SECRET: &str = "emulator-secret";
 
 /// Configures an [`Emulator`].
 ///
@@ -25,7 +30,7 @@ use crate::tc3::Tc3Client;
 /// tickets 3600 s, NONCE tickets 120 s, a replaced token or SIGN ticket
 /// keeps working 60 s, callbacks carry `newSignature`, and the login page's
 /// domain is `localhost:<port>`; it listens on `127.0.0.1` on a port the
-/// system picks.
+/// system picks; a release build refuses to start it.
 #[derive(Debug, Clone)]
 pub struct EmulatorBuilder {
     app_id: String,
@@ -44,13 +49,14 @@ pub struct EmulatorBuilder {
     rule_id: String,
     #[cfg(feature = "wechat-encryption")]
     field_encryption: bool,
+    in_release: bool,
 }
 
 impl Default for EmulatorBuilder {
     fn default() -> Self {
         Self {
-            app_id: "TIDAemu1".to_owned(),
-            secret: Secret::new("emulator-secret"),
+            app_id: DEFAULT_APP_ID.to_owned(),
+            secret: Secret::new(DEFAULT_SECRET),
             access_token_ttl: Duration::from_secs(7200),
             sign_ticket_ttl: Duration::from_secs(3600),
             nonce_ticket_ttl: Duration::from_secs(120),
@@ -65,6 +71,7 @@ impl Default for EmulatorBuilder {
             rule_id: "1".to_owned(),
             #[cfg(feature = "wechat-encryption")]
             field_encryption: false,
+            in_release: false,
         }
     }
 }
@@ -117,7 +124,7 @@ impl EmulatorBuilder {
     }
 
     /// The clock every lifetime is measured on (default the system's):
-    /// pass a [`ManualClock`](crate::clock::ManualClock) to move time with [`Emulator::advance`].
+    /// pass a [`ManualClock`](tencent_faceid::clock::ManualClock) to move time with [`Emulator::advance`].
     pub fn clock(mut self, clock: impl Into<Clock>) -> Self {
         self.clock = clock.into();
         self
@@ -181,7 +188,7 @@ impl EmulatorBuilder {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use std::net::SocketAddr;
-    /// use tencent_faceid::emulator::Emulator;
+    /// use tencent_faceid_emulator::Emulator;
     /// let emulator = Emulator::builder()
     ///     .bind(SocketAddr::from(([0, 0, 0, 0], 0)))
     ///     .optimal_domain("kyc.test:8443")
@@ -196,12 +203,28 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Binds the address of [`EmulatorBuilder::bind`] and starts serving.
+    /// Lets a release build (no `debug_assertions`) start this emulator:
+    /// refused there by default, because it verifies anyone who presses
+    /// "pass". For what really is not production, such as benchmarks
+    /// (built in release) or a staging cluster's shared emulator.
+    pub fn allow_in_release(mut self, allow: bool) -> Self {
+        self.in_release = allow;
+        self
+    }
+
+    /// Binds the address of [`EmulatorBuilder::bind`] and starts serving,
+    /// as a task of the current Tokio runtime: it serves until
+    /// [`Emulator::shutdown`] or until that runtime stops.
     ///
     /// # Errors
-    /// When the address cannot be bound (the error names it), or the app id
-    /// or secret is empty ([`io::ErrorKind::InvalidInput`]).
+    /// When the address cannot be bound (the error names it), the app id
+    /// or secret is empty ([`io::ErrorKind::InvalidInput`]), or in a
+    /// release build without [`allow_in_release`](Self::allow_in_release)
+    /// ([`io::ErrorKind::PermissionDenied`], its source
+    /// [`SetupError::InRelease`]).
     pub async fn start(self) -> io::Result<Emulator> {
+        SetupError::check_release(self.in_release)
+            .map_err(|error| io::Error::new(io::ErrorKind::PermissionDenied, error))?;
         let listener = tokio::net::TcpListener::bind(self.bind)
             .await
             .map_err(|error| {
@@ -230,7 +253,7 @@ impl EmulatorBuilder {
         let keys = match self.field_encryption {
             true => {
                 let public_key =
-                    crate::tc3::FieldEncryption::aes_256_cbc(super::TEST_PUBLIC_KEY_PEM)
+                    tencent_faceid::tc3::FieldEncryption::aes_256_cbc(super::TEST_PUBLIC_KEY_PEM)
                         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
                 tc3_client = tc3_client.field_encryption(public_key);
                 Some(wechat::encryption::Keys::test_pair()?)
@@ -269,20 +292,20 @@ impl EmulatorBuilder {
             }),
             clock: self.clock,
         };
-        let (stop, stopped) = watch::channel(false);
+        let (stop, mut signal) = watch::channel(false);
         let shared = Arc::new(Shared {
             vendor: Vendor::new(settings, base_url.clone()),
             wechat,
             faults: FaultQueue::default(),
             counts: CountCells::default(),
-            stop: stopped.clone(),
+            stop,
         });
         let app =
             routes::router(Arc::clone(&shared)).merge(wechat::routes::router(Arc::clone(&shared)));
-        let mut signal = stopped;
         let task = tokio::spawn(async move {
             let stopping = async move {
-                // An error means every handle is gone: stop as well.
+                // The sender lives in the router's state: `wait_for` ends
+                // when [`Emulator::shutdown`] sets it.
                 let _ = signal.wait_for(|stopped| *stopped).await;
             };
             if let Err(error) = axum::serve(listener, app)
@@ -294,13 +317,12 @@ impl EmulatorBuilder {
         });
         tracing::info!(%base_url, %bound, "emulator started");
         let server = Arc::new(Server {
-            stop,
             task: Mutex::new(Some(task)),
         });
         Ok(Emulator {
             shared,
-            client: client.keeping_alive(Arc::clone(&server) as _),
-            tc3_client: Arc::new(tc3_client.keeping_alive(Arc::clone(&server) as _)),
+            client,
+            tc3_client,
             server,
         })
     }

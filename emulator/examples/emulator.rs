@@ -13,7 +13,7 @@ use std::io;
 use std::net::SocketAddr;
 
 use tencent_faceid::Report;
-use tencent_faceid::emulator::Emulator;
+use tencent_faceid_emulator::Emulator;
 
 #[tokio::main]
 async fn main() -> Result<(), Report> {

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::rules::LIVE_RATE;
 use super::{Emulator, EmulatorError, Outcome};
-use crate::result_code::ResultCode;
+use tencent_faceid::vendor::ResultCode;
 
 /// The similarity a passed SDK session reports.
 const SIMILARITY: &str = "92.016";
@@ -94,7 +94,7 @@ pub const SDK_RUN_PATH: &str = "/emulator/sdk/run";
 impl Emulator {
     /// Plays the native SDK: launched with `launch` (your server's launch
     /// parameters, as the JSON your app passes on, such as
-    /// [`SdkLaunch`](crate::sdk::SdkLaunch)), it checks them as the vendor
+    /// [`SdkLaunch`](tencent_faceid::sdk::SdkLaunch)), it checks them as the vendor
     /// would (`openApiSign` against a live NONCE ticket of `openApiUserId`,
     /// used up; the licence; a `getfaceid` session of that order and user;
     /// each launch once), ends the session with `outcome` (recorded for
@@ -104,12 +104,12 @@ impl Emulator {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use tencent_faceid::emulator::{Emulator, Outcome};
+    /// use tencent_faceid_emulator::{Emulator, Outcome};
     /// use tencent_faceid::ids::UserId;
     /// use tencent_faceid::session::StartSession;
     /// use tencent_faceid::FaceId;
     /// let emulator = Emulator::start().await?;
-    /// let face_id = FaceId::emulated(&emulator).callback_url_per_request().build().await?; // App SDK only
+    /// let face_id = emulator.face_id().callback_url_per_request().build().await?; // App SDK only
     /// let launch = face_id
     ///     .start_sdk(StartSession::for_sdk(UserId::new("user42")?).name("Zhang San").id_number("110101199003071234"))
     ///     .await?;

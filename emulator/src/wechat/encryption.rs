@@ -32,17 +32,16 @@ use zeroize::Zeroizing;
 
 use super::ApiRefusal;
 use super::request::read_value;
-use crate::secret::Secret;
-use crate::tc3::encryption::aes_cbc::{self, IV_LEN, KEY_LEN};
-use crate::tc3::encryption::fresh_iv;
+use tencent_faceid::Secret;
+use tencent_faceid::tc3::aes_cbc::{self, IV_LEN, KEY_LEN, fresh_iv};
 
 /// The emulator's test private key (RSA-1024, PKCS#1), published: it
 /// protects nothing.
 const TEST_PRIVATE_KEY_PEM: &str = include_str!("test_key.pem");
 
 /// The public half of the emulator's test key pair, for
-/// [`FieldEncryption::aes_256_cbc`](crate::tc3::FieldEncryption::aes_256_cbc)
-/// when the emulator has [`field_encryption`](crate::emulator::EmulatorBuilder::field_encryption).
+/// [`FieldEncryption::aes_256_cbc`](tencent_faceid::tc3::FieldEncryption::aes_256_cbc)
+/// when the emulator has [`field_encryption`](crate::EmulatorBuilder::field_encryption).
 pub const TEST_PUBLIC_KEY_PEM: &str = include_str!("test_key.pub.pem");
 
 /// The algorithm emulated.
@@ -86,13 +85,13 @@ fn unsupported_field() -> ApiRefusal {
 }
 
 /// The vendor's private key.
-pub(in crate::emulator) struct Keys {
+pub(crate) struct Keys {
     private: RsaPrivateKey,
 }
 
 impl Keys {
     /// The published test key pair.
-    pub(in crate::emulator) fn test_pair() -> io::Result<Self> {
+    pub(crate) fn test_pair() -> io::Result<Self> {
         let private = RsaPrivateKey::from_pkcs1_pem(TEST_PRIVATE_KEY_PEM)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
         Ok(Self { private })
@@ -124,7 +123,7 @@ impl Keys {
 
     /// `DetectAuth`'s `Name` and `IdCard` decrypted in place, as
     /// `encryption` says.
-    pub(in crate::emulator) fn open_request(
+    pub(crate) fn open_request(
         &self,
         encryption: &Value,
         fields: [(&str, &mut Option<Secret>); 2],
@@ -156,7 +155,7 @@ impl Keys {
 
     /// `GetDetectInfoEnhanced`'s `Encryption`: the caller's key for the
     /// answer.
-    pub(in crate::emulator) fn answer_key(
+    pub(crate) fn answer_key(
         &self,
         encryption: &Value,
     ) -> Result<AnswerKey, ApiRefusal> {
@@ -185,7 +184,7 @@ fn read_iv(iv: &str) -> Option<[u8; IV_LEN]> {
 struct Key(Zeroizing<[u8; KEY_LEN]>);
 
 /// The caller's key for an answer.
-pub(in crate::emulator) struct AnswerKey {
+pub(crate) struct AnswerKey {
     key: Key,
     blob: String,
 }
@@ -193,7 +192,7 @@ pub(in crate::emulator) struct AnswerKey {
 impl AnswerKey {
     /// Encrypts `answer`'s non-empty `Text.IdCard` and `Text.Name` under a
     /// fresh IV and adds the `Encryption` that lists them.
-    pub(in crate::emulator) fn seal(&self, answer: &mut Value) {
+    pub(crate) fn seal(&self, answer: &mut Value) {
         let iv = fresh_iv();
         let mut listed = Vec::new();
         if let Some(Value::Object(text)) = answer.get_mut("Text") {

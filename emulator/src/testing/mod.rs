@@ -1,20 +1,19 @@
-//! A browser for your app's tests (feature `emulator`): [`Browser`] keeps
-//! the cookies your app sets, as a browser does, and plays the user on the
-//! emulator's page, so that a test drives start → vendor page → callback
-//! with browser binding on, in one call: [`Browser::verify_axum`] (feature
-//! `axum`, through your `Router`, no port needed) or
-//! [`Browser::verify_actix`] (feature `actix`, through `actix_web::test`).
+//! A browser for your app's tests: [`Browser`] keeps the cookies your app
+//! sets, as a browser does, and plays the user on the emulator's page, so
+//! that a test drives start → vendor page → callback with browser binding
+//! on, in one call: [`Browser::verify_axum`] (through your `Router`, no
+//! port needed) or `Browser::verify_actix` (feature `actix`, through
+//! `actix_web::test`).
 //! The crate's documentation shows both in
-//! [Testing your app](crate#testing-your-app).
+//! [Testing your app](tencent_faceid#testing-your-app).
 
 #[cfg(feature = "actix")]
 mod actix;
-#[cfg(feature = "axum")]
 mod axum;
 
 use url::Url;
 
-use crate::emulator::{Emulator, EmulatorError, Outcome};
+use crate::{Emulator, EmulatorError, Outcome};
 
 /// Why [`Browser`] could not finish a verification.
 #[derive(Debug, thiserror::Error)]
@@ -39,7 +38,7 @@ pub enum BrowserError {
 ///
 /// It sends every cookie it keeps with every request (it ignores `Path`,
 /// `Domain` and `Secure`: one app, one browser), so a test that follows
-/// it passes with [browser binding](crate::binding) on, as a real browser
+/// it passes with [browser binding](tencent_faceid::binding) on, as a real browser
 /// does. [`Self::forget_cookies`] makes it another browser.
 #[derive(Debug, Clone)]
 pub struct Browser {
@@ -72,8 +71,8 @@ impl Browser {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
-    /// use tencent_faceid::emulator::Emulator;
-    /// use tencent_faceid::testing::Browser;
+    /// use tencent_faceid_emulator::Emulator;
+    /// use tencent_faceid_emulator::testing::Browser;
     /// let mut browser = Browser::new(&Emulator::start().await?);
     /// browser.keep_cookies(["faceid_binding=abc; Path=/; HttpOnly", "theme=dark"]);
     /// assert_eq!(browser.cookie_header().as_deref(), Some("faceid_binding=abc; theme=dark"));

@@ -9,7 +9,7 @@ use http::{HeaderValue, Request, Response};
 use tower_service::Service;
 
 use super::{Browser, BrowserError};
-use crate::emulator::Outcome;
+use crate::Outcome;
 
 impl Browser {
     /// Sends `request` to `app` with this browser's cookies, and keeps the

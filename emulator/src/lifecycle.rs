@@ -6,7 +6,7 @@
 use std::time::{Duration, SystemTime};
 
 use crate::random::random_alphanumeric;
-use crate::secret::Secret;
+use tencent_faceid::Secret;
 
 /// An access token and when it ends (possibly brought forward by a
 /// successor).

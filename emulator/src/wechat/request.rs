@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::ApiRefusal;
-use crate::secret::Secret;
+use tencent_faceid::Secret;
 
 /// `DetectAuth`'s documented fields.
 #[derive(Deserialize)]

@@ -14,9 +14,9 @@ use super::fault::FaultKind;
 use super::page::{self, COMPLETE_PATH, FRONT_END_OUTCOME};
 use super::rules::{LoginPage, Params, Rejection, Vendor, vendor_time};
 use super::{EmulatorError, Refusal, Shared};
-use crate::client::Endpoint;
-use crate::edition::Edition;
-use crate::result_code::{FrontEndCode, ResultCode};
+use tencent_faceid::client::Endpoint;
+use tencent_faceid::edition::Edition;
+use tencent_faceid::vendor::{FrontEndCode, ResultCode};
 
 /// The H5 login page.
 pub(super) const LOGIN_PATH: &str = "/api/web/login";
@@ -78,8 +78,8 @@ impl Shared {
         let fault = self.faults.take(endpoint)?;
         tracing::debug!(%endpoint, ?fault, "emulator injects a fault");
         let stopped = || async {
-            let mut stop = self.stop.clone();
-            // An error means the server handle is gone: stopped as well.
+            let mut stop = self.stop.subscribe();
+            // The sender lives in `self`: `wait_for` ends when it is set.
             let _ = stop.wait_for(|stopped| *stopped).await;
             Some(StatusCode::SERVICE_UNAVAILABLE.into_response())
         };

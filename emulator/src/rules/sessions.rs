@@ -13,13 +13,13 @@ use super::checks::{
 };
 use super::records::{Finished, LIVE_RATE};
 use super::{State, Vendor, vendor_time};
-use crate::edition::Edition;
-use crate::emulator::error::EmulatorError;
-use crate::emulator::outcome::Refusal;
+use tencent_faceid::edition::Edition;
+use crate::error::EmulatorError;
+use crate::outcome::Refusal;
 use crate::random::random_alphanumeric;
-use crate::result_code::ResultCode;
-use crate::secret::Secret;
-use crate::sign::{Signature, sign};
+use tencent_faceid::vendor::ResultCode;
+use tencent_faceid::Secret;
+use tencent_faceid::sign::{Signature, sign};
 use crate::wire::{FaceIdResponse, FaceIdResult, StartResponse, StartResult};
 
 /// The H5 page to show for a session.

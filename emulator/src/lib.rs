@@ -1,6 +1,20 @@
-//! A local stand-in for the vendor (feature `emulator`): the KYC service's
-//! endpoints and the H5 page, on a loopback port of its own (or where
-//! [`EmulatorBuilder::bind`] says), for demos and tests — yours included.
+//! A local stand-in for Tencent Cloud FaceID, the vendor of
+//! [`tencent_faceid`]: the KYC service's endpoints and the H5 page, on a
+//! loopback port of its own (or where [`EmulatorBuilder::bind`] says), for
+//! demos and tests — yours included. Add it as a dev-dependency (or as a
+//! dependency of a development binary):
+//!
+//! ```toml
+//! [dev-dependencies]
+//! tencent-faceid-emulator = "0.1"
+//! ```
+//!
+//! Beside the [`Emulator`] it has [`testing::Browser`], which drives your
+//! app through start, the emulator's page and the callback, keeping
+//! cookies; [`Emulator::face_id`], a [`FaceIdBuilder`] wired to an
+//! emulator; and [`FromEnvOrEmulator`], the quick start's one line: the
+//! vendor when the environment configures it, an embedded emulator
+//! otherwise (see [`Configured`] for the variables).
 //!
 //! It plays by the vendor's documented rules, by default:
 //! - **Access tokens** live 7200 s (`expire_in` is written `"7200"`, a
@@ -15,15 +29,15 @@
 //! - **NONCE tickets** live 120 s, are bound to their `user_id` and used up
 //!   by the login page; each **login link works once**.
 //! - **Records** are kept three days; a session the page could not run
-//!   (a [`FrontEndCode`](crate::result_code::FrontEndCode)) has none; a failed
+//!   (a [`FrontEndCode`](tencent_faceid::vendor::FrontEndCode)) has none; a failed
 //!   verification has one, answered with its non-zero code and a `result`. `getFile` (`1` photo and video,
 //!   `2` photo, `3` video) and `queryVersion` (`1.0`) are honoured.
-//! - Every `sign` is recomputed with [`crate::sign::sign`] and checked,
+//! - Every `sign` is recomputed with [`tencent_faceid::sign::sign`] and checked,
 //!   identifiers are validated, order numbers are unique, and refusals are
 //!   HTTP 200 with an error code ([`Refusal`]) as the vendor answers them.
 //! - `app_id` and `appId` are both accepted for tokens and tickets,
 //!   `webankAppId` and `appId` for geth5faceid.
-//! - **Editions** (see [`crate::edition`]): `getAdvFaceId` (enhanced H5) and
+//! - **Editions** (see [`tencent_faceid::edition`]): `getAdvFaceId` (enhanced H5) and
 //!   `getfaceid` (App SDK) take `appId` and a 32-character `nonce` and are
 //!   signed over app id, user id, version and nonce with a SIGN ticket. An
 //!   enhanced login link (`appId`, `faceId`) opens only an enhanced
@@ -39,7 +53,7 @@
 //!   default: the same server as the API at `127.0.0.1:<port>`, under
 //!   another name, as the vendor's page is on another host than its API.
 //!
-//! Time is the emulator's [`Clock`]: build it with a [`ManualClock`](crate::clock::ManualClock) and
+//! Time is the emulator's [`Clock`]: build it with a [`ManualClock`](tencent_faceid::clock::ManualClock) and
 //! [`Emulator::advance`] it to cross hours or days without sleeping; its
 //! [`Emulator::client`] reads the same clock.
 //!
@@ -52,12 +66,12 @@
 //!
 //! # Testing your app
 //! Give your app the emulator's [`client`](Emulator::client) (or build its
-//! `FaceId` with `FaceId::emulated`), drive it as a browser would, and let
+//! `FaceId` with [`Emulator::face_id`]), drive it as a browser would, and let
 //! [`Emulator::complete_login`] stand in for the user on the vendor's page.
-//! With [browser binding](crate::wiring::Wiring::browser_binding) on (the
+//! With [browser binding](tencent_faceid::wiring::Wiring::browser_binding) on (the
 //! default) the callback must carry
-//! the start's cookie: `testing::Browser` does all of it, as
-//! [Testing your app](crate#testing-your-app) shows for axum and
+//! the start's cookie: [`testing::Browser`] does all of it, as
+//! [Testing your app](tencent_faceid#testing-your-app) shows for axum and
 //! actix-web; here are the steps by hand, without binding, for actix-web.
 //!
 //! ## Testing an actix-web app
@@ -67,7 +81,7 @@
 //! use actix_web::{error, test, web, App, HttpResponse};
 //! use tencent_faceid::actix::Verified;
 //! use tencent_faceid::callback::CallbackVerifier;
-//! use tencent_faceid::emulator::{Emulator, Outcome};
+//! use tencent_faceid_emulator::{Emulator, Outcome};
 //! use tencent_faceid::ids::UserId;
 //! use tencent_faceid::session::{SessionStarter, StartSession};
 //! use tencent_faceid::orders::MemoryOrderStore;
@@ -125,7 +139,7 @@
 //! ```
 //! use std::time::Duration;
 //! use tencent_faceid::clock::ManualClock;
-//! use tencent_faceid::emulator::{Emulator, Fault, Outcome};
+//! use tencent_faceid_emulator::{Emulator, Fault, Outcome};
 //! use tencent_faceid::client::{ClientError, Endpoint};
 //! use tencent_faceid::ids::{OrderNo, UserId};
 //! use tencent_faceid::vendor::{Files, QueryOptions};
@@ -201,7 +215,7 @@
 //!
 //! # The WeChat channel (API 3.0)
 //! Built from the vendor's DetectAuth documentation, not from the
-//! crate's [`Tc3Client`](crate::tc3::Tc3Client): every request's TC3
+//! crate's [`Tc3Client`](tencent_faceid::tc3::Tc3Client): every request's TC3
 //! signature is recomputed from the bytes and headers received and the
 //! `SignedHeaders` it declares (`content-type` and `host` required), with
 //! the documented codes (`AuthFailure.InvalidAuthorization`,
@@ -227,56 +241,68 @@
 //! otherwise. Not emulated: SM4-GCM and whole-answer encryption (refused
 //! likewise), media, intention results, rate limits.
 
+#![warn(missing_docs)]
+
 mod builder;
 mod counts;
+mod environment;
 mod error;
+mod face_id;
 mod fault;
 mod lifecycle;
 mod outcome;
 mod page;
+mod random;
 mod routes;
 mod rules;
 mod sdk;
+mod setup_error;
+pub mod testing;
 mod user;
 mod wechat;
+mod wire;
 
 use std::fmt;
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use tencent_faceid::Secret;
+use tencent_faceid::client::FaceIdClient;
+use tencent_faceid::clock::Clock;
+use tencent_faceid::tc3::Tc3Client;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use url::Url;
 
-use crate::client::FaceIdClient;
-use crate::clock::Clock;
-use crate::secret::Secret;
 pub use builder::EmulatorBuilder;
 use counts::CountCells;
 pub use counts::Counts;
+pub use environment::{Configured, FromEnvOrEmulator, VendorChoice, WhenUnconfigured, vars};
 pub use error::EmulatorError;
 pub use fault::Fault;
 use fault::FaultQueue;
 pub use outcome::{Outcome, Refusal, SignatureParam};
 use rules::Vendor;
 pub use sdk::{SDK_RUN_PATH, SdkAnswer, SdkFailure};
+pub use setup_error::SetupError;
 use wechat::WeChatVendor;
 #[cfg(feature = "wechat-encryption")]
 pub use wechat::encryption::TEST_PUBLIC_KEY_PEM;
 pub use wechat::{WeChatIdentity, WeChatOutcome};
 
-/// A running emulator. Clones are handles to the same server, and so is
-/// every [`FaceIdClient`] it hands out ([`Emulator::client`]) and anything
-/// built on one (ticket providers, session starters): the server runs
-/// until the last of them is dropped, or until [`Emulator::shutdown`].
-/// So `Emulator::start().await?.client()` is a client of a running
-/// emulator:
+/// A running emulator. Clones are handles to the same server, which runs
+/// as a task of the Tokio runtime it was started on until
+/// [`Emulator::shutdown`] or until that runtime stops: dropping the handles
+/// does not stop it, so `Emulator::start().await?.client()` is a client of
+/// a running emulator, and an emulator wired into a
+/// [`FaceId`](tencent_faceid::FaceId) by [`FromEnvOrEmulator`] serves for
+/// the life of the process' runtime:
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use tencent_faceid::emulator::Emulator;
+/// use tencent_faceid_emulator::Emulator;
 /// let client = Emulator::start().await?.client();
 /// assert!(client.access_token().await.is_ok());
 /// # Ok(()) }
@@ -284,15 +310,15 @@ pub use wechat::{WeChatIdentity, WeChatOutcome};
 ///
 /// Start it inside a Tokio runtime with the I/O and time drivers enabled
 /// (`#[tokio::test]`, `#[tokio::main]` and `#[actix_web::main]` enable
-/// both); the server runs as a task of that runtime, and stops with it.
+/// both). A release build refuses to start one unless
+/// [`EmulatorBuilder::allow_in_release`] says otherwise: it verifies
+/// anyone who presses "pass".
 #[derive(Clone)]
 pub struct Emulator {
     shared: Arc<Shared>,
     server: Arc<Server>,
     client: FaceIdClient,
-    /// Boxed: an emulator handle stays small (it is a variant of the
-    /// facade's vendor).
-    tc3_client: Arc<crate::tc3::Tc3Client>,
+    tc3_client: Tc3Client,
 }
 
 /// What the request handlers share with the handles.
@@ -301,19 +327,14 @@ struct Shared {
     wechat: WeChatVendor,
     faults: FaultQueue,
     counts: CountCells,
-    stop: watch::Receiver<bool>,
-}
-
-/// The server task; dropping the last handle (emulator or client) stops it.
-struct Server {
+    /// Set by [`Emulator::shutdown`]; held by the server task too, so the
+    /// server lives when every handle is gone.
     stop: watch::Sender<bool>,
-    task: Mutex<Option<JoinHandle<()>>>,
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop.send_replace(true);
-    }
+/// The server task, awaited by [`Emulator::shutdown`].
+struct Server {
+    task: Mutex<Option<JoinHandle<()>>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -347,7 +368,7 @@ impl Emulator {
     /// # async fn main() -> std::io::Result<()> {
     /// use std::time::Duration;
     /// use tencent_faceid::clock::ManualClock;
-    /// use tencent_faceid::emulator::{Emulator, SignatureParam};
+    /// use tencent_faceid_emulator::{Emulator, SignatureParam};
     /// let emulator = Emulator::builder()
     ///     .app_id("TIDAtest")
     ///     .clock(ManualClock::new())
@@ -386,18 +407,17 @@ impl Emulator {
 
     /// A [`FaceIdClient`] with this emulator's base URL, app id, secret
     /// and clock, so ticket providers built on it share the emulator's
-    /// time. The client (and its clones) keeps the emulator running.
+    /// time.
     pub fn client(&self) -> FaceIdClient {
         self.client.clone()
     }
 
-    /// A [`Tc3Client`](crate::tc3::Tc3Client) for this emulator's API 3.0
-    /// actions (the WeChat channel): its base URL, SecretId, SecretKey,
-    /// RuleId and clock, and the test public key when
-    /// [`EmulatorBuilder::field_encryption`] asked for encryption. It keeps
-    /// the emulator running, as [`Emulator::client`] does.
-    pub fn tc3_client(&self) -> crate::tc3::Tc3Client {
-        crate::tc3::Tc3Client::clone(&self.tc3_client)
+    /// A [`Tc3Client`] for this emulator's API 3.0 actions (the WeChat
+    /// channel): its base URL, SecretId, SecretKey, RuleId and clock, and
+    /// the test public key when [`EmulatorBuilder::field_encryption`]
+    /// asked for encryption.
+    pub fn tc3_client(&self) -> Tc3Client {
+        self.tc3_client.clone()
     }
 
     /// The API 3.0 SecretId it accepts.
@@ -466,7 +486,7 @@ impl Emulator {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
-    /// use tencent_faceid::emulator::Emulator;
+    /// use tencent_faceid_emulator::Emulator;
     /// let emulator = Emulator::start().await?;
     /// let port = emulator.base_url().port().unwrap();
     /// assert_eq!(emulator.optimal_domain(), format!("localhost:{port}"));
@@ -491,7 +511,7 @@ impl Emulator {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use std::time::Duration;
     /// use tencent_faceid::clock::ManualClock;
-    /// use tencent_faceid::emulator::{Emulator, EmulatorError};
+    /// use tencent_faceid_emulator::{Emulator, EmulatorError};
     /// let emulator = Emulator::builder().clock(ManualClock::new()).start().await?;
     /// let before = emulator.clock().now();
     /// emulator.advance(Duration::from_secs(7200))?;
@@ -537,7 +557,7 @@ impl Emulator {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// use tencent_faceid::client::{ClientError, Endpoint};
-    /// use tencent_faceid::emulator::{Emulator, Fault};
+    /// use tencent_faceid_emulator::{Emulator, Fault};
     /// use tencent_faceid::vendor::ResultCode;
     /// let emulator = Emulator::start().await?;
     /// emulator.inject(Fault::vendor_error(Endpoint::AccessToken, ResultCode::from_code("400500")));
@@ -570,7 +590,7 @@ impl Emulator {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use tencent_faceid::emulator::Emulator;
+    /// use tencent_faceid_emulator::Emulator;
     /// let emulator = Emulator::start().await?;
     /// let client = emulator.client();
     /// let fetch = tokio::spawn(async move { client.access_token().await });
@@ -591,7 +611,7 @@ impl Emulator {
     /// has stopped; requests still held or delayed by a fault are answered
     /// HTTP 503.
     pub async fn shutdown(self) {
-        self.server.stop.send_replace(true);
+        self.shared.stop.send_replace(true);
         let task = lock(&self.server.task).take();
         if let Some(task) = task
             && let Err(error) = task.await

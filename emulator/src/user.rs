@@ -27,7 +27,7 @@ impl Emulator {
 
     /// What the user's browser does with your app's redirect to the H5
     /// login page: opens `login_url` (the `Location` your app answered,
-    /// such as [`Started::redirect_url`](crate::session::Started)), which
+    /// such as [`Started::redirect_url`](tencent_faceid::session::Started)), which
     /// the page checks as the vendor's does (the link's signature with the
     /// NONCE ticket, its user, that it was not opened before) and counts
     /// as a [`Counts::login_page`](super::Counts::login_page); then presses the button for `outcome`.
@@ -41,7 +41,7 @@ impl Emulator {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use tencent_faceid::emulator::{Emulator, EmulatorError, Outcome, Refusal};
+    /// use tencent_faceid_emulator::{Emulator, EmulatorError, Outcome, Refusal};
     /// use tencent_faceid::ids::UserId;
     /// use tencent_faceid::session::{SessionStarter, StartSession};
     /// use tencent_faceid::orders::MemoryOrderStore;

@@ -6,7 +6,7 @@ use actix_web::http::header::{COOKIE, LOCATION, SET_COOKIE};
 use actix_web::test::{self, TestRequest};
 
 use super::{Browser, BrowserError};
-use crate::emulator::Outcome;
+use crate::Outcome;
 
 impl Browser {
     /// Sends `request` to `app` (from `actix_web::test::init_service`) with

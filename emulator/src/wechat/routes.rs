@@ -15,11 +15,11 @@ use serde_json::{Value, json};
 
 use super::auth::{check, unix_seconds};
 use super::{ApiRefusal, PAGE_PATH, WeChatOutcome};
-use crate::emulator::Shared;
-use crate::emulator::page;
-use crate::tc3::VERSION;
+use crate::Shared;
+use crate::page;
+use tencent_faceid::tc3::VERSION;
 
-pub(in crate::emulator) fn router(shared: Arc<Shared>) -> Router {
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/", axum::routing::post(api))
         .route(PAGE_PATH, get(verify_page).post(verify_done))

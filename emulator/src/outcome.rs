@@ -1,7 +1,7 @@
 //! The emulator's vocabulary: how a session ends, what it refuses and
 //! what it names the callback's signature.
 
-use crate::result_code::{FrontEndCode, ResultCode};
+use tencent_faceid::vendor::{FrontEndCode, ResultCode};
 
 /// The name of the callback's signature parameter, for
 /// [`EmulatorBuilder::signature_param`](super::EmulatorBuilder::signature_param).
@@ -18,7 +18,7 @@ impl SignatureParam {
     /// The parameter's name.
     ///
     /// ```
-    /// use tencent_faceid::emulator::SignatureParam;
+    /// use tencent_faceid_emulator::SignatureParam;
     /// assert_eq!(SignatureParam::NewSign.name(), "newSign");
     /// ```
     pub fn name(self) -> &'static str {
@@ -47,7 +47,7 @@ impl Outcome {
     /// The code the callback carries.
     ///
     /// ```
-    /// use tencent_faceid::emulator::Outcome;
+    /// use tencent_faceid_emulator::Outcome;
     /// use tencent_faceid::vendor::FrontEndCode;
     /// assert_eq!(Outcome::FrontEnd(FrontEndCode::NoCameraPermission).code().as_str(), "3004");
     /// ```
@@ -66,7 +66,7 @@ impl Outcome {
 /// choice, so match on these in tests of the emulator only.
 ///
 /// ```
-/// use tencent_faceid::emulator::Refusal;
+/// use tencent_faceid_emulator::Refusal;
 /// use tencent_faceid::vendor::ResultCode;
 /// assert_eq!(Refusal::NoRecord.code(), ResultCode::NoRecord);
 /// assert_eq!(Refusal::InvalidSign.code().as_str(), "400104");

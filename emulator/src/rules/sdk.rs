@@ -13,10 +13,10 @@ use subtle::ConstantTimeEq;
 use super::Vendor;
 use super::checks::{Rejection, check_nonce, check_version, parse_sign};
 use super::sessions::{Link, Signed};
-use crate::edition::Edition;
-use crate::emulator::error::EmulatorError;
-use crate::emulator::outcome::Refusal;
-use crate::result_code::ResultCode;
+use tencent_faceid::edition::Edition;
+use crate::error::EmulatorError;
+use crate::outcome::Refusal;
+use tencent_faceid::vendor::ResultCode;
 
 impl Vendor {
     /// Launches the SDK with `launch` (the launch parameters as the app

@@ -7,11 +7,11 @@ use serde::Deserialize;
 
 use super::checks::{Rejection, check_order_no, check_version, decode_body, required};
 use super::{Vendor, vendor_time};
-use crate::emulator::outcome::Refusal;
+use crate::outcome::Refusal;
 use crate::random::random_alphanumeric;
-use crate::record::{Evidence, FaceRecord, Files, QUERY_VERSION};
-use crate::result_code::ResultCode;
-use crate::wire::QueryRecordResponse;
+use tencent_faceid::vendor::{Evidence, Files, QUERY_VERSION};
+use tencent_faceid::vendor::ResultCode;
+use crate::wire::{FaceRecord, QueryRecordResponse};
 
 /// The liveness score a passed verification reports.
 pub const LIVE_RATE: &str = "99";
