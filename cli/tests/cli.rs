@@ -11,10 +11,10 @@ use std::time::Duration;
 use faceid_test_support::mysql;
 use faceid_test_support::postgres;
 use faceid_test_support::random_alphanumeric;
-use tencent_faceid_emulator::Emulator;
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{Claim, OrderStore, PendingOrder, PostgresOrderStore, postgres_pool};
 use tencent_faceid::tickets::{LeaseTimings, PostgresTicketHome, PostgresTickets, TicketProvider};
+use tencent_faceid_emulator::Emulator;
 use tencent_faceid_mysql::{MySqlOrderStore, MySqlTicketHome, MySqlTickets, mysql_pool};
 
 const APP_ID: &str = "appId001";

@@ -117,9 +117,10 @@ impl Configured {
             }
             SetupError::check_release(allowed)?;
             let secret = get(facade::vars::SECRET).unwrap_or_else(|| DEFAULT_SECRET.to_owned());
-            let builder = FaceId::builder(app_id.unwrap_or_else(|| DEFAULT_APP_ID.to_owned()), secret)
-                .base_url(base_url.as_str())
-                .settings_from_vars(get)?;
+            let builder =
+                FaceId::builder(app_id.unwrap_or_else(|| DEFAULT_APP_ID.to_owned()), secret)
+                    .base_url(base_url.as_str())
+                    .settings_from_vars(get)?;
             tracing::warn!(
                 %base_url,
                 "FACE VERIFICATION IS EMULATED by the shared emulator at FACEID_EMULATOR_URL: anyone who presses \"pass\" is verified. For development and staging only"
@@ -203,8 +204,8 @@ pub trait FromEnvOrEmulator: Sized {
 impl FromEnvOrEmulator for FaceId {
     async fn from_env_or_emulator(callback_url: &str) -> Result<Self, SetupError> {
         let configured = Configured::from_env(WhenUnconfigured::Emulate).await?;
-        let callback_configured = std::env::var(facade::vars::CALLBACK_URL)
-            .is_ok_and(|url| !url.trim().is_empty());
+        let callback_configured =
+            std::env::var(facade::vars::CALLBACK_URL).is_ok_and(|url| !url.trim().is_empty());
         let builder = match callback_configured {
             true => configured.builder,
             false => configured.builder.callback_url(callback_url),

@@ -27,7 +27,9 @@ pub enum SetupError {
     TwoEmulators,
     /// An emulator variable has a value this crate cannot use (the value
     /// itself is not repeated).
-    #[error("the environment variable {name} must be 1 (or true) to turn it on, 0 (or false) or unset to leave it off")]
+    #[error(
+        "the environment variable {name} must be 1 (or true) to turn it on, 0 (or false) or unset to leave it off"
+    )]
     InvalidFlag {
         /// The variable.
         name: &'static str,

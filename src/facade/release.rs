@@ -27,9 +27,8 @@ impl Release {
     /// refuse with this configuration (`None` when nothing, or in release,
     /// where it is refused or allowed explicitly).
     pub(super) fn refusals_line(self, callback_url: Option<&url::Url>) -> Option<String> {
-        let refused = !self.build
-            && !self.http_callback_allowed
-            && callback_url.is_some_and(is_remote_http);
+        let refused =
+            !self.build && !self.http_callback_allowed && callback_url.is_some_and(is_remote_http);
         refused.then(|| {
             "tencent-faceid: this debug build starts with what a release build refuses: an http:// callback URL whose host is not loopback (use https, or FACEID_HTTP_CALLBACK_IN_RELEASE=1)".to_owned()
         })

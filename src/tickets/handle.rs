@@ -103,7 +103,7 @@ mod tests {
         let emulator = Emulator::start().await.unwrap();
         let client = FaceIdClient::builder(emulator.app_id(), emulator.secret())
             .base_url(emulator.base_url().as_str())
-            .clock(clock.clone())
+            .clock(clock.clone().into())
             .build()
             .unwrap();
         let timings = TicketTimings::default();

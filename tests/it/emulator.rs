@@ -10,9 +10,6 @@ use crate::support::emu::{ID_NO, NAME, browser, login_url, query_param, start_se
 use reqwest::StatusCode;
 use tencent_faceid::client::{ClientError, Endpoint, FaceIdClient};
 use tencent_faceid::clock::ManualClock;
-use tencent_faceid_emulator::{
-    Counts, Emulator, EmulatorError, Fault, Outcome, Refusal, SignatureParam,
-};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::MemoryOrderStore;
 use tencent_faceid::session::{SessionStarter, StartSession, Started};
@@ -20,6 +17,9 @@ use tencent_faceid::sign::{Signature, verify};
 use tencent_faceid::tickets::{CachedTickets, TicketProvider};
 use tencent_faceid::vendor::{Files, QueryOptions};
 use tencent_faceid::vendor::{FrontEndCode, ResultCode};
+use tencent_faceid_emulator::{
+    Counts, Emulator, EmulatorError, Fault, Outcome, Refusal, SignatureParam,
+};
 use tokio::sync::Notify;
 use url::Url;
 

@@ -13,14 +13,13 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sqlx::Row;
-use tencent_faceid::FaceId;
-use tencent_faceid_emulator::Emulator;
 use tencent_faceid::facade::{DatabaseSettings, FaceIdBuilder, FaceIdError};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{
     Claim, Consumed, Lookup, OrderStore, PendingOrder, SettlementStore, StoreError,
 };
 use tencent_faceid::vendor::ResultCode;
+use tencent_faceid_emulator::Emulator;
 use tencent_faceid_mysql::{
     DueLeases, MySqlConnector, MySqlOrderStore, MySqlStoreError, PoolBounds, mysql_pool,
 };
@@ -457,7 +456,8 @@ async fn mysql_from_the_environment_keeps_orders_through_its_connector() {
     // Two instances on one database: one starts, the other verifies.
     let emulator = Emulator::start().await.unwrap();
     let builder = || {
-        emulator.face_id()
+        emulator
+            .face_id()
             .callback_url("https://partner.example/face/callback")
             .database(DatabaseSettings::new(database.url.clone()))
             .database_connector(MySqlConnector)

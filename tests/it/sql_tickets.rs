@@ -10,12 +10,11 @@ use std::time::Duration;
 
 use crate::support::mysql::Database;
 use crate::support::postgres::Schema;
-use tencent_faceid::FaceId;
-use tencent_faceid_emulator::Emulator;
 use tencent_faceid::facade::{DatabaseSettings, FaceIdBuilder};
 use tencent_faceid::tickets::{
     LeaseTimings, PostgresTicketHome, PostgresTickets, RefreshError, TicketError, TicketProvider,
 };
+use tencent_faceid_emulator::Emulator;
 use tencent_faceid_mysql::{MySqlConnector, MySqlTicketHome, MySqlTickets};
 
 /// The database a test shares its pair through.

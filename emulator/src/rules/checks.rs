@@ -8,8 +8,8 @@ use base64::Engine as _;
 use serde::de::DeserializeOwned;
 
 use crate::outcome::Refusal;
-use tencent_faceid::ids::{IdentifierError, OrderNo, UserId};
 use tencent_faceid::Secret;
+use tencent_faceid::ids::{IdentifierError, OrderNo, UserId};
 use tencent_faceid::sign::Signature;
 use tencent_faceid::vendor::VERSION;
 

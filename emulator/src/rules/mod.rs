@@ -12,11 +12,11 @@ use url::Url;
 
 use super::lifecycle::Credentials;
 use super::outcome::{Refusal, SignatureParam};
-use tencent_faceid::clock::Clock;
-use tencent_faceid::vendor::ResultCode;
-use tencent_faceid::Secret;
-use tencent_faceid::sign::sign;
 use crate::wire::{AccessTokenResponse, ApiTicketResponse, TicketEntry};
+use tencent_faceid::Secret;
+use tencent_faceid::clock::Clock;
+use tencent_faceid::sign::sign;
+use tencent_faceid::vendor::ResultCode;
 
 mod checks;
 mod records;

@@ -9,9 +9,9 @@ use super::checks::{Rejection, check_order_no, check_version, decode_body, requi
 use super::{Vendor, vendor_time};
 use crate::outcome::Refusal;
 use crate::random::random_alphanumeric;
-use tencent_faceid::vendor::{Evidence, Files, QUERY_VERSION};
-use tencent_faceid::vendor::ResultCode;
 use crate::wire::{FaceRecord, QueryRecordResponse};
+use tencent_faceid::vendor::ResultCode;
+use tencent_faceid::vendor::{Evidence, Files, QUERY_VERSION};
 
 /// The liveness score a passed verification reports.
 pub const LIVE_RATE: &str = "99";

@@ -13,9 +13,9 @@ use subtle::ConstantTimeEq;
 use super::Vendor;
 use super::checks::{Rejection, check_nonce, check_version, parse_sign};
 use super::sessions::{Link, Signed};
-use tencent_faceid::edition::Edition;
 use crate::error::EmulatorError;
 use crate::outcome::Refusal;
+use tencent_faceid::edition::Edition;
 use tencent_faceid::vendor::ResultCode;
 
 impl Vendor {

@@ -13,14 +13,14 @@ use super::checks::{
 };
 use super::records::{Finished, LIVE_RATE};
 use super::{State, Vendor, vendor_time};
-use tencent_faceid::edition::Edition;
 use crate::error::EmulatorError;
 use crate::outcome::Refusal;
 use crate::random::random_alphanumeric;
-use tencent_faceid::vendor::ResultCode;
-use tencent_faceid::Secret;
-use tencent_faceid::sign::{Signature, sign};
 use crate::wire::{FaceIdResponse, FaceIdResult, StartResponse, StartResult};
+use tencent_faceid::Secret;
+use tencent_faceid::edition::Edition;
+use tencent_faceid::sign::{Signature, sign};
+use tencent_faceid::vendor::ResultCode;
 
 /// The H5 page to show for a session.
 pub struct LoginPage {

@@ -97,7 +97,9 @@ pub(super) fn check(
             ),
         ));
     }
-    if authorization.date != utc_date(timestamp) || authorization.service != tencent_faceid::tc3::SERVICE {
+    if authorization.date != utc_date(timestamp)
+        || authorization.service != tencent_faceid::tc3::SERVICE
+    {
         return Err(signature_failure());
     }
     let signed: Vec<(&str, &str)> = authorization

@@ -155,10 +155,7 @@ impl Keys {
 
     /// `GetDetectInfoEnhanced`'s `Encryption`: the caller's key for the
     /// answer.
-    pub(crate) fn answer_key(
-        &self,
-        encryption: &Value,
-    ) -> Result<AnswerKey, ApiRefusal> {
+    pub(crate) fn answer_key(&self, encryption: &Value) -> Result<AnswerKey, ApiRefusal> {
         let (key, option) = self.open(encryption)?;
         if option.encrypt_list.is_some_and(|listed| !listed.is_empty()) {
             // The request has no sensitive field to encrypt.

@@ -4,8 +4,8 @@
 use tencent_faceid::client::FaceIdClient;
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::credentials::Ticket;
-use tencent_faceid_emulator::Emulator;
 use tencent_faceid::ids::{OrderNo, UserId};
+use tencent_faceid_emulator::Emulator;
 /// 32 random ASCII letters and digits, as the vendor's `nonce` parameters want.
 fn nonce() -> String {
     rand::distr::SampleString::sample_string(&rand::distr::Alphanumeric, &mut rand::rng(), 32)

@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 use tencent_faceid::Secret;
 use tencent_faceid::callback::{CallbackRejection, CallbackVerifier, VerificationOutcome};
 use tencent_faceid::client::FaceIdClient;
-use tencent_faceid_emulator::{Emulator, Outcome as EmulatorOutcome};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
 use tencent_faceid::session::{SessionStarter, StartSession, Started};
@@ -21,6 +20,7 @@ use tencent_faceid::tickets::{
     CachedTickets, SignTickets, StaticTickets, TicketError, TicketProvider,
 };
 use tencent_faceid::wiring::Wiring;
+use tencent_faceid_emulator::{Emulator, Outcome as EmulatorOutcome};
 use url::Url;
 
 /// The app id of the vendor's seed vector.
