@@ -415,7 +415,6 @@ async fn postgres_from_the_environment_keeps_orders_once_its_schema_is_migrated(
     let emulator = Emulator::start().await.unwrap();
     let schema = support::postgres::Schema::new().await.unwrap();
     let vars = HashMap::from([
-        ("FACEID_EMULATOR", "1".to_owned()),
         ("FACEID_DATABASE_URL", url.to_owned()),
         (
             "FACEID_DATABASE_SCHEMA",
@@ -423,8 +422,9 @@ async fn postgres_from_the_environment_keeps_orders_once_its_schema_is_migrated(
         ),
     ]);
     let from_vars = || {
-        let builder = FaceIdBuilder::from_vars(|name| vars.get(name).cloned()).unwrap();
-        builder.callback_url_per_request()
+        let builder = emulator.face_id();
+        let builder = builder.settings_from_vars(|name| vars.get(name).cloned());
+        builder.unwrap().callback_url_per_request()
     };
     // The schema is never created on start: a clear error instead.
     let Err(missing) = from_vars().build().await else {

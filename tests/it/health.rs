@@ -76,7 +76,6 @@ async fn a_ready_instance_answers_200_with_a_report_without_secrets() {
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["ready"], true);
     assert_eq!(report["reasons"], serde_json::json!([]));
-    assert_eq!(report["emulated"], true);
     assert_eq!(report["store"]["reachable"], true);
     assert_eq!(report["store"]["error"], Value::Null);
     assert_eq!(report["backlog"], 0, "settlement is on, nothing is due");
