@@ -8,19 +8,20 @@
 //! |---|---|
 //! | `FACEID_EMULATOR_ADDR` | where to listen (default `127.0.0.1:4000`; `0.0.0.0:4000` for other machines) |
 //! | `FACEID_EMULATOR_DOMAIN` | the host (and port) browsers reach the H5 page at (default `localhost:<port>`) |
+//! | `FACEID_EMULATOR_IN_RELEASE` | `1`: start in a release build too |
 
 use std::io;
 use std::net::SocketAddr;
 
 use tencent_faceid::Report;
-use tencent_faceid_emulator::Emulator;
+use tencent_faceid_emulator::{Emulator, vars};
 
 #[tokio::main]
 async fn main() -> Result<(), Report> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tencent_faceid=debug".into()),
+                .unwrap_or_else(|_| "info,tencent_faceid_emulator=debug".into()),
         )
         .init();
     let addr = std::env::var("FACEID_EMULATOR_ADDR").unwrap_or_else(|_| "127.0.0.1:4000".into());
@@ -28,7 +29,8 @@ async fn main() -> Result<(), Report> {
         let expected = "FACEID_EMULATOR_ADDR must be an address and port, such as 127.0.0.1:4000";
         io::Error::new(io::ErrorKind::InvalidInput, expected)
     })?;
-    let mut emulator = Emulator::builder().bind(addr);
+    let in_release = std::env::var(vars::EMULATOR_IN_RELEASE).is_ok_and(|value| value == "1");
+    let mut emulator = Emulator::builder().bind(addr).allow_in_release(in_release);
     if let Ok(domain) = std::env::var("FACEID_EMULATOR_DOMAIN") {
         emulator = emulator.optimal_domain(domain);
     }

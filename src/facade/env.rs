@@ -314,9 +314,9 @@ mod postgres_tests {
             .max_connections(30)
             .acquire_timeout(std::time::Duration::from_millis(500))
             .statement_timeout(std::time::Duration::from_millis(1500));
-        assert_eq!(builder.postgres.pool_options, expected);
+        assert_eq!(builder.backend.postgres.pool_options, expected);
         assert_eq!(
-            builder.postgres.timeout,
+            builder.backend.postgres.timeout,
             Some(std::time::Duration::from_millis(2500))
         );
     }

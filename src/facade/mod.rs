@@ -49,6 +49,8 @@ use crate::settle::{Purger, PurgerBuilder, Reconciler, ReconcilerBuilder, Settle
 use crate::tickets::{TicketError, call_with_recovery};
 use crate::wiring::Wiring;
 
+mod backend;
+mod build;
 mod builder;
 mod database;
 mod env;
@@ -56,15 +58,18 @@ mod error;
 mod health;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "redis")]
+mod redis;
 mod release;
+mod vendor;
 mod warm;
 
 pub use builder::FaceIdBuilder;
-use builder::Vendor;
 pub use database::{DatabaseConnector, DatabaseParts, DatabaseSettings};
 pub use env::{database_settings, vars};
 pub use error::FaceIdError;
 pub use health::{HealthReport, Readiness, StoreHealth, TicketHealth};
+use vendor::Vendor;
 pub use warm::WarmUp;
 
 /// The vendor's record could not be fetched.
@@ -162,6 +167,7 @@ impl FaceId {
         FaceIdBuilder::new(Vendor::Tencent {
             app_id: app_id.into(),
             secret: secret.into(),
+            base_url: None,
         })
     }
 
