@@ -322,7 +322,7 @@ impl EmulatorBuilder {
         Ok(Emulator {
             shared,
             client,
-            tc3_client,
+            tc3_client: Arc::new(tc3_client),
             server,
         })
     }

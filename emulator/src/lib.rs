@@ -318,7 +318,9 @@ pub struct Emulator {
     shared: Arc<Shared>,
     server: Arc<Server>,
     client: FaceIdClient,
-    tc3_client: Tc3Client,
+    /// Boxed: an emulator handle stays small (it is held in enums such as
+    /// [`VendorChoice`]).
+    tc3_client: Arc<Tc3Client>,
 }
 
 /// What the request handlers share with the handles.
@@ -417,7 +419,7 @@ impl Emulator {
     /// the test public key when [`EmulatorBuilder::field_encryption`]
     /// asked for encryption.
     pub fn tc3_client(&self) -> Tc3Client {
-        self.tc3_client.clone()
+        Tc3Client::clone(&self.tc3_client)
     }
 
     /// The API 3.0 SecretId it accepts.

@@ -33,7 +33,10 @@ impl FaceIdBuilder {
     pub async fn build(self) -> Result<FaceId, FaceIdError> {
         let callback_url = self.checked_callback_url()?;
         let client = self.vendor.client()?;
-        let Connected { store, tickets } = self.backend.connect(&client).await?;
+        // Boxed: the backends' futures nest deep, and an app's own async
+        // setup around `build` nests them deeper still.
+        let connecting = Box::pin(self.backend.connect(&client));
+        let Connected { store, tickets } = connecting.await?;
         let mut wiring =
             Wiring::shared(client, tickets, store).browser_binding(self.browser_binding);
         if let Some(tc3) = self.tc3 {
