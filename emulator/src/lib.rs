@@ -11,7 +11,7 @@
 //!
 //! Beside the [`Emulator`] it has [`testing::Browser`], which drives your
 //! app through start, the emulator's page and the callback, keeping
-//! cookies; [`Emulator::face_id`], a [`FaceIdBuilder`] wired to an
+//! cookies; [`Emulator::face_id`], a [`FaceIdBuilder`](tencent_faceid::facade::FaceIdBuilder) wired to an
 //! emulator; and [`FromEnvOrEmulator`], the quick start's one line: the
 //! vendor when the environment configures it, an embedded emulator
 //! otherwise (see [`Configured`] for the variables).
@@ -215,7 +215,7 @@
 //!
 //! # The WeChat channel (API 3.0)
 //! Built from the vendor's DetectAuth documentation, not from the
-//! crate's [`Tc3Client`](tencent_faceid::tc3::Tc3Client): every request's TC3
+//! crate's [`Tc3Client`]: every request's TC3
 //! signature is recomputed from the bytes and headers received and the
 //! `SignedHeaders` it declares (`content-type` and `host` required), with
 //! the documented codes (`AuthFailure.InvalidAuthorization`,

@@ -114,10 +114,10 @@ impl FaceIdBuilder {
     /// reads it from `FACEID_CALLBACK_URL`; set here, it replaces that.
     ///
     /// # Errors
-    /// At [build](Self::build): [`FaceIdError::CallbackUrl`] when it is not
-    /// an absolute http(s) URL; [`FaceIdError::NoCallbackUrl`] when none
+    /// At [build](Self::build): [`FaceIdError::CallbackUrl`](super::FaceIdError::CallbackUrl) when it is not
+    /// an absolute http(s) URL; [`FaceIdError::NoCallbackUrl`](super::FaceIdError::NoCallbackUrl) when none
     /// is set and [`callback_url_per_request`](Self::callback_url_per_request)
-    /// was not called; [`FaceIdError::HttpCallbackUrl`] for an `http://`
+    /// was not called; [`FaceIdError::HttpCallbackUrl`](super::FaceIdError::HttpCallbackUrl) for an `http://`
     /// URL in a release build, unless its host is loopback or
     /// [`allow_http_callback_url`](Self::allow_http_callback_url) says so.
     pub fn callback_url(mut self, url: impl Into<String>) -> Self {
@@ -130,7 +130,7 @@ impl FaceIdBuilder {
     /// ([`StartSession::new`](crate::session::StartSession::new)), or the
     /// app starts App SDK sessions only. Without it, a `FaceId` with no
     /// [callback URL](Self::callback_url) is a build error
-    /// ([`FaceIdError::NoCallbackUrl`]) rather than a 500 on every start.
+    /// ([`FaceIdError::NoCallbackUrl`](super::FaceIdError::NoCallbackUrl)) rather than a 500 on every start.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -348,7 +348,7 @@ impl FaceIdBuilder {
     /// your own, the database keeps the access token and SIGN ticket too
     /// ([`DatabaseConnector::connect_with_tickets`]). Opened by
     /// [`build`](Self::build), which fails with
-    /// [`FaceIdError::NoDatabaseConnector`] when no connector opens it.
+    /// [`FaceIdError::NoDatabaseConnector`](super::FaceIdError::NoDatabaseConnector) when no connector opens it.
     pub fn database(mut self, settings: DatabaseSettings) -> Self {
         self.backend.database = Some(settings);
         self
@@ -372,7 +372,7 @@ impl FaceIdBuilder {
         self
     }
 
-    /// Configures the [`SessionStarter`] through its own builder, whose
+    /// Configures the [`SessionStarter`](crate::session::SessionStarter) through its own builder, whose
     /// defaults are the starter's (orders live 30 min, order numbers start
     /// with `fid`; see [`SessionStarterBuilder`]). Each call adds to the
     /// previous ones ([`FaceIdBuilder::from_env`] sets the App SDK licence
@@ -401,7 +401,7 @@ impl FaceIdBuilder {
         self
     }
 
-    /// Configures the [`CallbackVerifier`] through its own builder, whose
+    /// Configures the [`CallbackVerifier`](crate::callback::CallbackVerifier) through its own builder, whose
     /// defaults are the verifier's (passes not confirmed, the vendor's
     /// record judging callbacks signed with a ticket this server never
     /// saw; see [`CallbackVerifierBuilder`]).
@@ -469,7 +469,7 @@ impl FaceIdBuilder {
     /// Settles every order exactly once (passed, failed, abandoned) by its
     /// callback or by a [`Reconciler`](crate::settle::Reconciler):
     /// `configure` sets up the
-    /// [`Settler`] (its `on_settled` hook, evidence, delays) that the
+    /// [`Settler`](crate::settle::Settler) (its `on_settled` hook, evidence, delays) that the
     /// verifier and [`FaceId::reconciler`](super::FaceId::reconciler) share. Off by default. Each call
     /// adds to the previous ones.
     ///
