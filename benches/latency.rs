@@ -28,11 +28,11 @@ use tencent_faceid::FaceId;
 use tencent_faceid::client::Endpoint;
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::edition::Edition;
-use tencent_faceid::emulator::{Emulator, Fault, WeChatOutcome};
 use tencent_faceid::facade::WarmUp;
 use tencent_faceid::ids::UserId;
 use tencent_faceid::session::StartSession;
 use tencent_faceid::tc3::Tc3Client;
+use tencent_faceid_emulator::{Emulator, Fault, WeChatOutcome};
 
 /// How late every vendor endpoint answers.
 const DELAY: Duration = Duration::from_millis(60);
@@ -44,6 +44,7 @@ const REFRESH_EVERY: Duration = Duration::from_secs(20 * 60);
 /// An emulator on `clock` whose every endpoint answers [`DELAY`] late.
 async fn slow_vendor(clock: ManualClock) -> Emulator {
     let emulator = Emulator::builder()
+        .allow_in_release(true) // benches build in release
         .clock(clock)
         .start()
         .await
@@ -60,9 +61,9 @@ async fn slow_vendor(clock: ManualClock) -> Emulator {
 }
 
 async fn face_id(emulator: &Emulator, warm_up: WarmUp) -> FaceId {
-    FaceId::emulated(emulator)
+    emulator
+        .face_id()
         .callback_url_per_request()
-        .allow_emulator_in_release(true) // benches build in release
         .warm_up(warm_up)
         .build()
         .await
@@ -202,7 +203,11 @@ async fn delaying_proxy(upstream: SocketAddr) -> SocketAddr {
 /// WeChat starts and verifications through the delaying proxy, each in
 /// units of [`DELAY`].
 async fn wechat_round_trips() -> (Vec<f64>, Vec<f64>) {
-    let emulator = Emulator::start().await.expect("the emulator starts");
+    let emulator = Emulator::builder()
+        .allow_in_release(true)
+        .start()
+        .await
+        .expect("the emulator starts");
     let port = emulator.base_url().port().expect("a loopback port");
     let proxy = delaying_proxy(SocketAddr::from(([127, 0, 0, 1], port))).await;
     let client = Tc3Client::builder(
@@ -214,9 +219,9 @@ async fn wechat_round_trips() -> (Vec<f64>, Vec<f64>) {
     .clock(emulator.clock())
     .build()
     .expect("a client");
-    let face_id = FaceId::emulated(&emulator)
+    let face_id = emulator
+        .face_id()
         .callback_url("https://partner.example/face/callback")
-        .allow_emulator_in_release(true)
         .browser_binding(false)
         .wechat(client)
         .build()

@@ -18,13 +18,13 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use faceid_test_support::random_alphanumeric;
 use faceid_test_support::redis::remove_keys_at;
 use tencent_faceid::clock::ManualClock;
-use tencent_faceid::emulator::{Emulator, Outcome};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::RedisOrderStore;
 use tencent_faceid::orders::{Consumed, MemoryOrderStore, OrderStore, PendingOrder};
 use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::settle::{Reconciler, Settlement, Settler};
 use tencent_faceid::tickets::CachedTickets;
+use tencent_faceid_emulator::{Emulator, Outcome};
 
 const FILL: u64 = 10_000;
 /// Orders put, then consumed, at a time.
@@ -141,7 +141,12 @@ fn reconcile(c: &mut Criterion) {
         .expect("runtime");
     let clock = ManualClock::new();
     let emulator = runtime
-        .block_on(Emulator::builder().clock(clock.clone()).start())
+        .block_on(
+            Emulator::builder()
+                .allow_in_release(true)
+                .clock(clock.clone())
+                .start(),
+        )
         .expect("emulator");
     let store = MemoryOrderStore::with_capacity(1_000_000);
     let tickets = CachedTickets::builder(emulator.client()).build();

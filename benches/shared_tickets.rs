@@ -12,10 +12,10 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use faceid_test_support::mysql::Database;
 use faceid_test_support::postgres::Schema;
-use tencent_faceid::emulator::Emulator;
 use tencent_faceid::tickets::{
     CachedTickets, LeaseTimings, PostgresTicketHome, PostgresTickets, TicketProvider,
 };
+use tencent_faceid_emulator::Emulator;
 use tencent_faceid_mysql::{MySqlTicketHome, MySqlTickets};
 
 /// `iters` boots by `boot`, one after the other, timed on `runtime`.
@@ -36,7 +36,7 @@ fn boots<F: Future<Output = ()>>(
 fn boot(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().expect("a Tokio runtime");
     let emulator = runtime
-        .block_on(Emulator::start())
+        .block_on(Emulator::builder().allow_in_release(true).start())
         .expect("the emulator starts");
     let schema = runtime.block_on(Schema::new());
     let database = runtime.block_on(Database::new());

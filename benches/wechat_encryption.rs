@@ -10,8 +10,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use tencent_faceid::emulator::{Emulator, WeChatOutcome};
 use tencent_faceid::tc3::{DetectAuthRequest, Tc3Client};
+use tencent_faceid_emulator::{Emulator, WeChatOutcome};
 
 fn identified(client: &Tc3Client) -> DetectAuthRequest {
     let mut request = DetectAuthRequest::new(client.rule_id());
@@ -23,7 +23,12 @@ fn identified(client: &Tc3Client) -> DetectAuthRequest {
 fn wechat_encryption(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().expect("a Tokio runtime");
     let emulator = runtime
-        .block_on(Emulator::builder().field_encryption().start())
+        .block_on(
+            Emulator::builder()
+                .allow_in_release(true)
+                .field_encryption()
+                .start(),
+        )
         .expect("the emulator starts");
     let encrypted = emulator.tc3_client();
     let plain = Tc3Client::builder(

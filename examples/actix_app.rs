@@ -1,5 +1,6 @@
 use actix_web::{App, HttpServer, web};
 use tencent_faceid::{FaceId, Report, StartError, StartSession, Started, UserId, Verified};
+use tencent_faceid_emulator::FromEnvOrEmulator; // dev only: a production build says FaceId::from_env
 
 #[derive(serde::Deserialize)]
 struct Person {

@@ -1,5 +1,6 @@
 use axum::{Form, Router, extract::State, routing::post};
 use tencent_faceid::{FaceId, Report, StartError, StartSession, Started, UserId, Verified};
+use tencent_faceid_emulator::FromEnvOrEmulator; // dev only: a production build says FaceId::from_env
 
 #[derive(serde::Deserialize)]
 struct Person {

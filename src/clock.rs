@@ -155,8 +155,16 @@ fn to_nanos(time: SystemTime) -> u64 {
 
 /// The calendar date and the second of the day of `seconds` after
 /// 1970-01-01T00:00:00 (in whatever zone the caller shifted them to):
-/// `(year, month, day, second_of_day)`.
-pub(crate) fn civil(seconds: u64) -> (u64, u64, u64, u64) {
+/// `(year, month, day, second_of_day)`, proleptic Gregorian. For writing
+/// times as the vendor does (`yyyyMMddHHmmss`, Beijing time, UTC+8).
+///
+/// ```
+/// use tencent_faceid::clock::civil;
+/// assert_eq!(civil(0), (1970, 1, 1, 0));
+/// // 2024-02-29T16:00:00Z, shifted to UTC+8: 2024-03-01 at midnight.
+/// assert_eq!(civil(1_709_222_400 + 8 * 3600), (2024, 3, 1, 0));
+/// ```
+pub fn civil(seconds: u64) -> (u64, u64, u64, u64) {
     const DAY: u64 = 86_400;
     let (days, in_day) = (seconds / DAY, seconds % DAY);
     // Howard Hinnant's civil_from_days, for days since 1970-01-01.

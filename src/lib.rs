@@ -14,7 +14,7 @@
 //! `RedisOrderStore`, `PostgresOrderStore`), settlement ([`Settler`],
 //! [`Reconciler`]), the tickets ([`TicketProvider`], [`CachedTickets`],
 //! [`StaticTickets`], `RedisTickets`), the [`Wiring`] every part is built
-//! from, the facade that wires them all ([`FaceId`]) and the `Emulator`.
+//! from, and the facade that wires them all ([`FaceId`]).
 //! The modules hold the rest, from the ground up; each module uses only
 //! those above it.
 //!
@@ -68,10 +68,6 @@
 //!   `tracing` spans it opens.
 //! - `redis` (feature `redis`): connecting to Redis, for the Redis-backed
 //!   tickets and orders.
-//! - `emulator` (feature `emulator`): the vendor on a local port, for
-//!   demos and tests.
-//! - `testing` (feature `emulator`): a `Browser` that drives your app
-//!   through start, the emulator's page and the callback, keeping cookies.
 //! - `contract` (feature `contract`): the suites a store or ticket
 //!   provider of your own must pass, one call in a test.
 //!
@@ -109,8 +105,6 @@ mod contact;
 pub mod contract;
 pub mod credentials;
 pub mod edition;
-#[cfg(feature = "emulator")]
-pub mod emulator;
 #[cfg(any(feature = "axum", feature = "actix"))]
 mod extract;
 pub mod facade;
@@ -131,8 +125,6 @@ pub mod session;
 pub mod settle;
 pub mod sign;
 pub mod tc3;
-#[cfg(feature = "emulator")]
-pub mod testing;
 pub mod tickets;
 #[cfg(feature = "tower")]
 pub mod tower;
@@ -142,10 +134,8 @@ mod wire;
 pub mod wiring;
 
 // The product, at the root: start, verify, the outcome and the rejection,
-// the stores, the tickets, settlement, the wiring, the facade, the emulator.
+// the stores, the tickets, settlement, the wiring, the facade.
 pub use callback::{CallbackRejection, CallbackVerifier, VerificationOutcome};
-#[cfg(feature = "emulator")]
-pub use emulator::Emulator;
 #[cfg(any(feature = "axum", feature = "actix"))]
 pub use extract::{SdkVerified, Verified, VerifiedRejection, WeChatVerified};
 pub use facade::FaceId;
@@ -201,7 +191,6 @@ pub use wiring::Wiring;
 ///     .callback_url("https://shop.example/face/callback")
 ///     .tickets(tickets)
 ///     .build().await?;
-/// # assert!(!face_id.is_emulated());
 /// # Ok(()) }
 /// ```
 pub use async_trait::async_trait;

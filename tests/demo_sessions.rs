@@ -8,7 +8,7 @@
 use faceid_demo::axum_demo as demo;
 use faceid_test_support::demo_client::{session, start};
 use serde_json::Value;
-use tencent_faceid::emulator::Outcome;
+use tencent_faceid_emulator::Outcome;
 use url::Url;
 
 #[tokio::test]

@@ -11,7 +11,6 @@ use std::time::{Duration, UNIX_EPOCH};
 use faceid_test_support::mysql;
 use faceid_test_support::postgres;
 use faceid_test_support::random_alphanumeric;
-use tencent_faceid::emulator::Emulator;
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{
     Claim, OrderStore, PendingOrder, PostgresOrderStore, SettlementRecord, postgres_pool,
@@ -19,6 +18,7 @@ use tencent_faceid::orders::{
 use tencent_faceid::settle::{SettledBy, SettledState};
 use tencent_faceid::tickets::{LeaseTimings, PostgresTicketHome, PostgresTickets, TicketProvider};
 use tencent_faceid::vendor::ResultCode;
+use tencent_faceid_emulator::Emulator;
 use tencent_faceid_mysql::{MySqlOrderStore, MySqlTicketHome, MySqlTickets, mysql_pool};
 
 const APP_ID: &str = "appId001";

@@ -5,9 +5,9 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{Either, HttpRequest, HttpResponse, web};
 use tencent_faceid::FaceId;
 use tencent_faceid::actix::{SdkVerified, Verified, VerifiedRejection, WeChatVerified};
-use tencent_faceid::emulator::Emulator;
 use tencent_faceid::render::BodyFormat;
 use tencent_faceid::session::Started;
+use tencent_faceid_emulator::Emulator;
 use url::Url;
 
 use crate::pages::Site;
@@ -36,8 +36,7 @@ pub async fn demo_state_with(
     public_url: Url,
     options: Options,
 ) -> Result<(DemoState, Option<Emulator>), BoxError> {
-    let face_id = wiring::face_id(options).await?;
-    let emulator = face_id.emulator().cloned();
+    let (face_id, emulator) = wiring::face_id(options).await?;
     let state = DemoState {
         face_id,
         callback_url: public_url.join("face/callback")?,

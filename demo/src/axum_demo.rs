@@ -17,9 +17,9 @@ use axum::{Extension, Json, Router};
 use tencent_faceid::FaceId;
 use tencent_faceid::axum::{SdkVerified, Verified, VerifiedRejection, WeChatVerified};
 use tencent_faceid::callback::CallbackVerifier;
-use tencent_faceid::emulator::Emulator;
 use tencent_faceid::render::BodyFormat;
 use tencent_faceid::session::Started;
+use tencent_faceid_emulator::Emulator;
 use url::Url;
 
 use crate::pages::Site;
@@ -42,8 +42,7 @@ pub async fn demo(public_url: Url) -> Result<Demo, BoxError> {
 
 /// Builds the demo for a server reachable at `public_url`, with `options`.
 pub async fn demo_with(public_url: Url, options: Options) -> Result<Demo, BoxError> {
-    let face_id = wiring::face_id(options).await?;
-    let emulator = face_id.emulator().cloned();
+    let (face_id, emulator) = wiring::face_id(options).await?;
     let state = AppState {
         callback_url: public_url.join("face/callback")?,
         site: Site::new(public_url.path()),

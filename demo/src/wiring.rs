@@ -14,11 +14,13 @@ use std::time::{Duration, Instant};
 
 use tencent_faceid::FaceId;
 use tencent_faceid::callback::VerificationOutcome;
-use tencent_faceid::emulator::Emulator;
 use tencent_faceid::facade::{DatabaseSettings, FaceIdBuilder, vars};
 use tencent_faceid::orders::{PostgresOrderStore, postgres_pool};
 use tencent_faceid::session::StartSession;
 use tencent_faceid::vendor::{Evidence, Files, QueryOptions};
+use tencent_faceid_emulator::{
+    Configured, Emulator, VendorChoice, WhenUnconfigured, vars as emulator_vars,
+};
 use tencent_faceid_mysql::{MySqlConnector, MySqlOrderStore, mysql_pool};
 use url::Url;
 
@@ -46,20 +48,31 @@ impl Options {
 }
 
 /// The demo's `FaceId`: the vendor when `FACEID_APP_ID` (or
-/// `FACEID_EMULATOR`, or a shared emulator's `FACEID_EMULATOR_URL`) is set, else an embedded emulator the demo opts into
-/// and says so.
-pub(crate) async fn face_id(options: Options) -> Result<FaceId, BoxError> {
-    let configured = [vars::APP_ID, vars::EMULATOR, vars::EMULATOR_URL]
-        .iter()
-        .any(|name| std::env::var_os(name).is_some());
-    let builder = if configured {
-        FaceIdBuilder::from_env()?
+/// `FACEID_EMULATOR`, or a shared emulator's `FACEID_EMULATOR_URL`) is set,
+/// else an embedded emulator the demo opts into and says so; and the
+/// embedded emulator, if any.
+pub(crate) async fn face_id(options: Options) -> Result<(FaceId, Option<Emulator>), BoxError> {
+    let configured = [
+        vars::APP_ID,
+        emulator_vars::EMULATOR,
+        emulator_vars::EMULATOR_URL,
+    ]
+    .iter()
+    .any(|name| std::env::var_os(name).is_some());
+    let (builder, emulator) = if configured {
+        let configured = Configured::from_env(WhenUnconfigured::Refuse).await?;
+        let emulator = match configured.vendor {
+            VendorChoice::Embedded(emulator) => Some(emulator),
+            VendorChoice::Vendor | VendorChoice::Shared { .. } => None,
+        };
+        (configured.builder, emulator)
     } else {
         println!(
             "no {} set: this demo opts into the embedded emulator (anyone who presses \"pass\" is verified)",
             vars::APP_ID
         );
-        FaceId::emulated(&Emulator::start().await?)
+        let emulator = Emulator::start().await?;
+        (emulator.face_id(), Some(emulator))
     };
     let after = super::sessions::reconcile_after()?;
     let retention = super::sessions::retention()?;
@@ -76,7 +89,7 @@ pub(crate) async fn face_id(options: Options) -> Result<FaceId, BoxError> {
         .await?;
     super::sessions::reconcile(&face_id, after);
     super::sessions::purge(&face_id, retention);
-    Ok(face_id)
+    Ok((face_id, emulator))
 }
 
 /// The schema the demo keeps its orders in unless `DEMO_DATABASE_SCHEMA`

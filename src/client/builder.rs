@@ -148,8 +148,6 @@ impl FaceIdClientBuilder {
             contact: ContactLog::new(self.clock.clone()),
             clock: self.clock,
             max_body_bytes: self.max_body_bytes,
-            #[cfg(feature = "emulator")]
-            _keeps_alive: None,
         })
     }
 }

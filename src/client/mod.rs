@@ -60,9 +60,6 @@ pub struct FaceIdClient {
     max_body_bytes: usize,
     /// When the vendor last answered and last failed, shared by clones.
     contact: ContactLog,
-    /// What this client keeps running: the emulator it came from.
-    #[cfg(feature = "emulator")]
-    _keeps_alive: Option<std::sync::Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 impl fmt::Debug for FaceIdClient {
@@ -101,17 +98,6 @@ impl FaceIdClient {
     /// ([`FaceId::health`](crate::FaceId::health)).
     pub fn contact(&self) -> VendorContact {
         self.contact.snapshot()
-    }
-
-    /// This client, keeping `server` alive for as long as it (or a clone)
-    /// lives: the emulator hands out clients that keep it running.
-    #[cfg(feature = "emulator")]
-    pub(crate) fn keeping_alive(
-        mut self,
-        server: std::sync::Arc<dyn std::any::Any + Send + Sync>,
-    ) -> Self {
-        self._keeps_alive = Some(server);
-        self
     }
 
     /// Fetches a new access token. The vendor ends the previous one (and
@@ -252,7 +238,7 @@ impl FaceIdClient {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use tencent_faceid::emulator::{Emulator, Outcome};
+    /// use tencent_faceid_emulator::{Emulator, Outcome};
     /// use tencent_faceid::vendor::{Files, QueryOptions};
     /// # use tencent_faceid::ids::{OrderNo, UserId};
     /// # use tencent_faceid::vendor::{StartRequest, VERSION};

@@ -90,7 +90,7 @@ pub async fn ticket_provider<P: TicketProvider>(make: impl AsyncFn() -> P) -> Su
 /// # async fn main() -> std::io::Result<()> {
 /// use std::time::{Duration, UNIX_EPOCH};
 /// use tencent_faceid::clock::ManualClock;
-/// use tencent_faceid::emulator::Emulator;
+/// use tencent_faceid_emulator::Emulator;
 /// use tencent_faceid::tickets::CachedTickets;
 ///
 /// // November 2023: tickets valid then, long expired by the system's clock.

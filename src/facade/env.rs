@@ -54,20 +54,8 @@ pub mod vars {
     /// The longest one call of the order store may take, retries included,
     /// in milliseconds (default 5000).
     pub const DATABASE_TIMEOUT_MS: &str = "FACEID_DATABASE_TIMEOUT_MS";
-    /// `1`: use the local emulator instead of the vendor (feature
-    /// `emulator`; development and tests only).
-    pub const EMULATOR: &str = "FACEID_EMULATOR";
     /// The App SDK licence (`keyLicence`), for [`FaceId::start_sdk`](crate::FaceId::start_sdk).
     pub const KEY_LICENCE: &str = "FACEID_KEY_LICENCE";
-    /// `1`: allow the emulator in a release build too.
-    pub const EMULATOR_IN_RELEASE: &str = "FACEID_EMULATOR_IN_RELEASE";
-    /// The base URL of a shared emulator (`cargo run --example emulator`)
-    /// that every instance talks to instead of the vendor: one vendor for
-    /// a staging cluster, and for an instance restarted mid-session.
-    /// Announced, and refused in release builds like [`EMULATOR`]; its app
-    /// id and secret are the emulator's defaults unless [`APP_ID`] and
-    /// [`SECRET`] say otherwise.
-    pub const EMULATOR_URL: &str = "FACEID_EMULATOR_URL";
     /// Your callback route's absolute URL
     /// ([`FaceIdBuilder::callback_url`](crate::facade::FaceIdBuilder::callback_url)).
     pub const CALLBACK_URL: &str = "FACEID_CALLBACK_URL";
@@ -77,41 +65,16 @@ pub mod vars {
     pub const HTTP_CALLBACK_IN_RELEASE: &str = "FACEID_HTTP_CALLBACK_IN_RELEASE";
 }
 
-/// The app id an emulator accepts unless built with another (the default
-/// of `EmulatorBuilder::app_id`; `tests/it/configured_once.rs` checks they
-/// agree).
-const EMULATOR_APP_ID: &str = "TIDAemu1";
-/// The secret an emulator accepts unless built with another.
-const EMULATOR_SECRET: &str = "emulator-secret";
-
-/// What [`FaceIdBuilder::from_vars_or_emulator`] does when no vendor is
-/// configured.
-#[derive(Clone, Copy)]
-struct Unconfigured {
-    /// Use the emulator instead of refusing.
-    use_emulator: bool,
-    /// Whether this is a debug build (the emulator is never chosen for
-    /// want of configuration in a release build).
-    debug_build: bool,
-}
-
 impl FaceIdBuilder {
     /// Configuration from the environment: [`vars::APP_ID`] and
-    /// [`vars::SECRET`] (required), [`vars::BASE_URL`] and
-    /// [`vars::REDIS_URL`] with [`vars::REDIS_PREFIX`], [`vars::REDIS_MODE`]
-    /// and [`vars::REDIS_SENTINEL_MASTER`], [`vars::DATABASE_URL`]
-    /// with [`vars::DATABASE_SCHEMA`], [`vars::CALLBACK_URL`] (optional); or
-    /// [`vars::EMULATOR`]`=1` for the
-    /// emulator (with [`vars::EMULATOR_IN_RELEASE`]`=1` to allow it in a
-    /// release build; [`vars::HTTP_CALLBACK_IN_RELEASE`]`=1` likewise for
-    /// an `http://` callback URL). Set the other options on the builder it
-    /// returns.
+    /// [`vars::SECRET`] (required), [`vars::BASE_URL`], and the settings
+    /// [`settings_from_vars`](Self::settings_from_vars) reads. Set the
+    /// other options on the builder it returns.
     ///
     /// # Errors
     /// [`FaceIdError::MissingVariable`] naming the variable to set,
-    /// [`FaceIdError::InvalidVariable`], [`FaceIdError::VendorAndEmulator`],
-    /// [`FaceIdError::FeatureMissing`] (such as [`vars::EMULATOR_URL`]
-    /// without the feature `emulator`).
+    /// [`FaceIdError::InvalidVariable`], [`FaceIdError::FeatureMissing`]
+    /// (such as [`vars::REDIS_URL`] without the feature `redis`).
     pub fn from_env() -> Result<Self, FaceIdError> {
         Self::from_vars(|name| std::env::var(name).ok())
     }
@@ -126,7 +89,6 @@ impl FaceIdBuilder {
     /// let vars = HashMap::from([("FACEID_APP_ID", "appId001")]);
     /// let error = FaceIdBuilder::from_vars(|name| vars.get(name).map(|v| v.to_string())).unwrap_err();
     /// assert!(matches!(error, FaceIdError::MissingVariable { name: "FACEID_SECRET", .. }));
-    /// // No vendor configured is an error, never a silent emulator.
     /// let error = FaceIdBuilder::from_vars(|_| None).unwrap_err();
     /// assert!(matches!(error, FaceIdError::MissingVariable { name: "FACEID_APP_ID", .. }));
     /// ```
@@ -134,54 +96,37 @@ impl FaceIdBuilder {
     /// # Errors
     /// As [`Self::from_env`].
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, FaceIdError> {
-        let refuse = Unconfigured {
-            use_emulator: false,
-            debug_build: cfg!(debug_assertions),
+        let get = |name: &str| var(name).filter(|value| !value.trim().is_empty());
+        let app_id = get(vars::APP_ID).ok_or(FaceIdError::MissingVariable {
+            name: vars::APP_ID,
+            hint: "set it to your WBappid from the FaceID console (with FACEID_SECRET)",
+        })?;
+        let secret = get(vars::SECRET).ok_or(FaceIdError::MissingVariable {
+            name: vars::SECRET,
+            hint: "set it to the secret of FACEID_APP_ID from the FaceID console",
+        })?;
+        let builder = FaceId::builder(app_id, secret);
+        let builder = match get(vars::BASE_URL) {
+            Some(base_url) => builder.base_url(base_url),
+            None => builder,
         };
-        Self::configured_by(var, refuse)
+        builder.settings_from_vars(get)
     }
 
-    /// [`Self::from_env`], but in a debug build with no vendor configured
-    /// (none of [`vars::APP_ID`], [`vars::SECRET`] set) it uses the emulator
-    /// (feature `emulator`), and says so on stderr and in a `tracing`
-    /// warning: `cargo run` works before you have credentials. A release
-    /// build never falls back: there a missing [`vars::APP_ID`] is the
-    /// error it is for [`Self::from_env`].
+    /// The settings of this builder the variables `var` give, the vendor
+    /// aside (for a builder from [`FaceId::with_client`]):
+    /// [`vars::CALLBACK_URL`], [`vars::HTTP_CALLBACK_IN_RELEASE`],
+    /// [`vars::KEY_LICENCE`], the `FACEID_TC3_*` variables (when
+    /// `FACEID_TC3_SECRET_ID` is set), [`vars::REDIS_URL`] with
+    /// [`vars::REDIS_PREFIX`], [`vars::REDIS_MODE`] and the
+    /// `FACEID_REDIS_SENTINEL_*` variables, [`vars::DATABASE_URL`] with
+    /// the `FACEID_DATABASE_*` variables. Empty values count as unset.
     ///
     /// # Errors
-    /// As [`Self::from_env`]; [`FaceIdError::FeatureMissing`] when the
-    /// emulator is needed without the feature.
-    pub fn from_env_or_emulator() -> Result<Self, FaceIdError> {
-        Self::from_vars_or_emulator(|name| std::env::var(name).ok())
-    }
-
-    /// [`Self::from_env_or_emulator`] reading the variables from `var`.
-    ///
-    /// ```
-    /// use tencent_faceid::facade::FaceIdBuilder;
-    /// // Nothing configured: the emulator, in a debug build (as doctests are).
-    /// let builder = FaceIdBuilder::from_vars_or_emulator(|_| None)?;
-    /// assert!(format!("{builder:?}").contains("emulated: true"));
-    /// # Ok::<(), tencent_faceid::facade::FaceIdError>(())
-    /// ```
-    ///
-    /// # Errors
-    /// As [`Self::from_env_or_emulator`].
-    pub fn from_vars_or_emulator(
+    /// As [`Self::from_env`].
+    pub fn settings_from_vars(
+        self,
         var: impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, FaceIdError> {
-        let fall_back = Unconfigured {
-            use_emulator: true,
-            debug_build: cfg!(debug_assertions),
-        };
-        Self::configured_by(var, fall_back)
-    }
-
-    /// The configuration `var` gives, with `unconfigured` deciding what no
-    /// vendor means.
-    fn configured_by(
-        var: impl Fn(&str) -> Option<String>,
-        unconfigured: Unconfigured,
     ) -> Result<Self, FaceIdError> {
         let get = |name: &str| var(name).filter(|value| !value.trim().is_empty());
         let flag = |name: &'static str| match get(name).as_deref().map(str::trim) {
@@ -192,50 +137,7 @@ impl FaceIdBuilder {
                 expected: "1 (or true) to turn it on, 0 (or false) or unset to leave it off",
             }),
         };
-        let app_id = get(vars::APP_ID);
-        let emulator_url = get(vars::EMULATOR_URL);
-        let no_vendor = app_id.is_none() && get(vars::SECRET).is_none() && emulator_url.is_none();
-        let mut builder = if let Some(base_url) = emulator_url {
-            emulator_feature(cfg!(feature = "emulator"), vars::EMULATOR_URL)?;
-            if flag(vars::EMULATOR)? {
-                return Err(FaceIdError::InvalidVariable {
-                    name: vars::EMULATOR_URL,
-                    expected: "unset when FACEID_EMULATOR=1 is (one emulator: the embedded one, or the shared one at FACEID_EMULATOR_URL)",
-                });
-            }
-            Self::new(super::Vendor::SharedEmulator {
-                base_url,
-                app_id: app_id.unwrap_or_else(|| EMULATOR_APP_ID.to_owned()),
-                secret: get(vars::SECRET)
-                    .unwrap_or_else(|| EMULATOR_SECRET.to_owned())
-                    .into(),
-            })
-        } else if flag(vars::EMULATOR)? {
-            if app_id.is_some() {
-                return Err(FaceIdError::VendorAndEmulator);
-            }
-            Self::start_emulator()?
-        } else if no_vendor && unconfigured.use_emulator && unconfigured.debug_build {
-            let mut builder = Self::start_emulator()?;
-            builder.emulator_for_want_of_vendor = true;
-            builder
-        } else {
-            let app_id = app_id.ok_or(FaceIdError::MissingVariable {
-                name: vars::APP_ID,
-                hint: "set it to your WBappid from the FaceID console (with FACEID_SECRET), or set FACEID_EMULATOR=1 to use the local emulator in development",
-            })?;
-            let secret = get(vars::SECRET).ok_or(FaceIdError::MissingVariable {
-                name: vars::SECRET,
-                hint: "set it to the secret of FACEID_APP_ID from the FaceID console",
-            })?;
-            let builder = FaceId::builder(app_id, secret);
-            match get(vars::BASE_URL) {
-                Some(base_url) => builder.base_url(base_url),
-                None => builder,
-            }
-        };
-        builder = builder.allow_emulator_in_release(flag(vars::EMULATOR_IN_RELEASE)?);
-        builder = builder.allow_http_callback_url(flag(vars::HTTP_CALLBACK_IN_RELEASE)?);
+        let mut builder = self.allow_http_callback_url(flag(vars::HTTP_CALLBACK_IN_RELEASE)?);
         if let Some(url) = get(vars::CALLBACK_URL) {
             builder = builder.callback_url(url);
         }
@@ -298,19 +200,6 @@ impl FaceIdBuilder {
         })
     }
 
-    #[cfg(feature = "emulator")]
-    fn start_emulator() -> Result<Self, FaceIdError> {
-        Ok(Self::new(super::Vendor::StartEmulator))
-    }
-
-    #[cfg(not(feature = "emulator"))]
-    fn start_emulator() -> Result<Self, FaceIdError> {
-        Err(FaceIdError::FeatureMissing {
-            what: "FACEID_EMULATOR=1",
-            feature: "emulator",
-        })
-    }
-
     #[cfg(feature = "redis")]
     fn redis_from_env(
         self,
@@ -340,19 +229,6 @@ impl FaceIdBuilder {
         Err(FaceIdError::FeatureMissing {
             what: "FACEID_REDIS_URL",
             feature: "redis",
-        })
-    }
-}
-
-/// `what` needs the feature `emulator`: an error naming it unless
-/// `enabled`.
-fn emulator_feature(enabled: bool, what: &'static str) -> Result<(), FaceIdError> {
-    if enabled {
-        Ok(())
-    } else {
-        Err(FaceIdError::FeatureMissing {
-            what,
-            feature: "emulator",
         })
     }
 }
@@ -403,49 +279,6 @@ pub fn database_settings(
     Ok(Some(settings))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_shared_emulator_without_the_feature_is_an_error_naming_it() {
-        assert!(emulator_feature(true, vars::EMULATOR_URL).is_ok());
-        let error = emulator_feature(false, vars::EMULATOR_URL).unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            "FACEID_EMULATOR_URL needs the tencent-faceid feature `emulator`: enable it in Cargo.toml"
-        );
-    }
-
-    #[cfg(feature = "emulator")]
-    #[test]
-    fn no_vendor_means_the_emulator_only_when_asked_and_in_a_debug_build() {
-        let nothing = |_: &str| None;
-        let asked = |debug_build| Unconfigured {
-            use_emulator: true,
-            debug_build,
-        };
-        let builder = FaceIdBuilder::configured_by(nothing, asked(true)).unwrap();
-        assert!(builder.emulator_for_want_of_vendor);
-        let release = FaceIdBuilder::configured_by(nothing, asked(false)).unwrap_err();
-        assert!(matches!(
-            release,
-            FaceIdError::MissingVariable {
-                name: vars::APP_ID,
-                ..
-            }
-        ));
-        let not_asked = Unconfigured {
-            use_emulator: false,
-            debug_build: true,
-        };
-        assert!(FaceIdBuilder::configured_by(nothing, not_asked).is_err());
-        // A half-configured vendor is an error, never the emulator.
-        let secret_only = |name: &str| (name == vars::SECRET).then(|| "s".to_owned());
-        assert!(FaceIdBuilder::configured_by(secret_only, asked(true)).is_err());
-    }
-}
-
 #[cfg(all(test, feature = "postgres"))]
 mod postgres_tests {
     use super::*;
@@ -465,11 +298,7 @@ mod postgres_tests {
                 .find(|(key, _)| *key == name)
                 .map(|(_, value)| (*value).to_owned())
         };
-        let unconfigured = Unconfigured {
-            use_emulator: false,
-            debug_build: true,
-        };
-        FaceIdBuilder::configured_by(var, unconfigured)
+        FaceIdBuilder::from_vars(var)
     }
 
     #[test]
@@ -485,9 +314,9 @@ mod postgres_tests {
             .max_connections(30)
             .acquire_timeout(std::time::Duration::from_millis(500))
             .statement_timeout(std::time::Duration::from_millis(1500));
-        assert_eq!(builder.postgres.pool_options, expected);
+        assert_eq!(builder.backend.postgres.pool_options, expected);
         assert_eq!(
-            builder.postgres.timeout,
+            builder.backend.postgres.timeout,
             Some(std::time::Duration::from_millis(2500))
         );
     }

@@ -26,11 +26,6 @@ pub enum FaceIdError {
         /// What it may be.
         expected: &'static str,
     },
-    /// Both a vendor app id and the emulator are configured.
-    #[error(
-        "both FACEID_APP_ID and FACEID_EMULATOR=1 are set: unset FACEID_EMULATOR to talk to the vendor, or FACEID_APP_ID to use the emulator"
-    )]
-    VendorAndEmulator,
     /// The configuration needs a crate feature that is not enabled.
     #[error("{what} needs the tencent-faceid feature `{feature}`: enable it in Cargo.toml")]
     FeatureMissing {
@@ -39,11 +34,6 @@ pub enum FaceIdError {
         /// The feature.
         feature: &'static str,
     },
-    /// The emulator was asked for in a release build.
-    #[error(
-        "the FaceID emulator verifies anyone who presses \"pass\" and is refused in release builds; configure the vendor (FACEID_APP_ID, FACEID_SECRET), or set FACEID_EMULATOR_IN_RELEASE=1 (FaceIdBuilder::allow_emulator_in_release) if this build really is not production"
-    )]
-    EmulatorInRelease,
     /// The callback URL is not an absolute http(s) URL.
     #[error(
         "the callback URL (FACEID_CALLBACK_URL / FaceIdBuilder::callback_url) must be an absolute http or https URL, such as https://shop.example/face/callback"
@@ -62,9 +52,6 @@ pub enum FaceIdError {
         "the callback URL is http:// to a host other than loopback, which a release build refuses (the callback and its binding cookie would travel in clear): use your https:// URL, or set FACEID_HTTP_CALLBACK_IN_RELEASE=1 (FaceIdBuilder::allow_http_callback_url) if this build really is not production"
     )]
     HttpCallbackUrl,
-    /// The emulator could not start (no loopback port).
-    #[error("the FaceID emulator could not start; check that it may listen on a loopback port")]
-    EmulatorStart(#[source] std::io::Error),
     /// The vendor client's settings (app id, secret, base URL).
     #[error(transparent)]
     Client(#[from] ClientError),

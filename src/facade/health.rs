@@ -98,8 +98,6 @@ pub struct HealthReport {
     /// When the report was made, on the app's clock.
     #[serde(serialize_with = "serialize_rfc3339")]
     pub checked_at: SystemTime,
-    /// Whether the vendor is the emulator.
-    pub emulated: bool,
     /// The access token and SIGN ticket this process signs with; `None`
     /// when the provider holds no pair of its own (fixed tickets, a
     /// provider of yours) or fetched none yet.
@@ -171,10 +169,10 @@ impl FaceId {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use tencent_faceid::emulator::Emulator;
+    /// use tencent_faceid_emulator::Emulator;
     /// use tencent_faceid::FaceId;
     /// let emulator = Emulator::start().await?;
-    /// let face_id = FaceId::emulated(&emulator)
+    /// let face_id = emulator.face_id()
     ///     .callback_url("http://127.0.0.1:3000/face/callback")
     ///     .build()
     ///     .await?;
@@ -212,7 +210,6 @@ impl FaceId {
             ready: reasons.is_empty(),
             reasons,
             checked_at: now,
-            emulated: self.is_emulated(),
             tickets: pair.map(|pair| TicketHealth {
                 pair,
                 age: pair.age_at(now),

@@ -9,11 +9,16 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), tencent_faceid::facade::FaceIdError> {
 //! use tencent_faceid::FaceId;
-//! // In production: FACEID_APP_ID, FACEID_SECRET and FACEID_CALLBACK_URL
-//! // (FACEID_BASE_URL, FACEID_REDIS_URL optional); in development FACEID_EMULATOR=1.
-//! # let vars = |name: &str| (name == "FACEID_EMULATOR").then(|| "1".to_owned());
+//! // FACEID_APP_ID, FACEID_SECRET and FACEID_CALLBACK_URL
+//! // (FACEID_BASE_URL, FACEID_REDIS_URL optional).
+//! # let vars = |name: &str| match name {
+//! #     "FACEID_APP_ID" => Some("appId001".to_owned()),
+//! #     "FACEID_SECRET" => Some("secret".to_owned()),
+//! #     "FACEID_CALLBACK_URL" => Some("https://shop.example/face/callback".to_owned()),
+//! #     _ => None,
+//! # };
 //! # let face_id = tencent_faceid::facade::FaceIdBuilder::from_vars(vars)?;
-//! # let face_id = face_id.callback_url("http://127.0.0.1:3000/face/callback").build().await?;
+//! # let face_id = face_id.warm_up(tencent_faceid::facade::WarmUp::Off).build().await?;
 //! # if false {
 //! let face_id = FaceId::from_env().await?;
 //! # }
@@ -23,12 +28,10 @@
 //! # Ok(()) }
 //! ```
 //!
-//! The emulator is never a silent fallback: it is used only when asked for
-//! (`FACEID_EMULATOR=1`, `FACEID_EMULATOR_URL`, [`FaceId::from_env_or_emulator`] in an
-//! unconfigured debug build, or `FaceId::emulated` with feature `emulator`), announced with a
-//! `tracing` warning, and refused in release builds unless
-//! `FACEID_EMULATOR_IN_RELEASE=1` (or
-//! [`FaceIdBuilder::allow_emulator_in_release`]) says otherwise.
+//! In development and tests, the crate `tencent-faceid-emulator` stands in
+//! for the vendor: its `Emulator::face_id` is a [`FaceIdBuilder`] on a
+//! local emulator ([`FaceId::with_client`]), and its `FromEnvOrEmulator`
+//! falls back to one when the environment configures no vendor.
 
 use std::fmt;
 use std::sync::Arc;
@@ -46,6 +49,8 @@ use crate::settle::{Purger, PurgerBuilder, Reconciler, ReconcilerBuilder, Settle
 use crate::tickets::{TicketError, call_with_recovery};
 use crate::wiring::Wiring;
 
+mod backend;
+mod build;
 mod builder;
 mod database;
 mod env;
@@ -53,15 +58,18 @@ mod error;
 mod health;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "redis")]
+mod redis;
 mod release;
+mod vendor;
 mod warm;
 
 pub use builder::FaceIdBuilder;
-use builder::Vendor;
 pub use database::{DatabaseConnector, DatabaseParts, DatabaseSettings};
 pub use env::{database_settings, vars};
 pub use error::FaceIdError;
 pub use health::{HealthReport, Readiness, StoreHealth, TicketHealth};
+use vendor::Vendor;
 pub use warm::WarmUp;
 
 /// The vendor's result of a verification could not be fetched.
@@ -78,12 +86,6 @@ pub enum ResultQueryError {
     Vendor(#[from] ClientError),
 }
 
-/// The emulator, when the feature is on; nothing can be one otherwise.
-#[cfg(feature = "emulator")]
-type EmulatorHandle = crate::emulator::Emulator;
-#[cfg(not(feature = "emulator"))]
-type EmulatorHandle = std::convert::Infallible;
-
 /// The crate wired once: see the [module documentation](self).
 ///
 /// Cheap to clone (a few `Arc`s): put it in your axum state or actix app
@@ -95,10 +97,6 @@ pub struct FaceId {
     starter: SessionStarter,
     verifier: CallbackVerifier,
     rejection_format: BodyFormat,
-    /// Keeps an emulator of this process running (read by `emulator()`).
-    #[cfg_attr(not(feature = "emulator"), allow(dead_code))]
-    emulator: Option<EmulatorHandle>,
-    emulated: bool,
     settler: Option<Settler>,
     callback_url: Option<url::Url>,
     /// When [`FaceId::health`] calls the instance ready.
@@ -110,7 +108,6 @@ impl fmt::Debug for FaceId {
         f.debug_struct("FaceId")
             .field("client", self.client())
             .field("verifier", &self.verifier)
-            .field("emulated", &self.is_emulated())
             .field("settles", &self.settler.is_some())
             .finish_non_exhaustive()
     }
@@ -170,32 +167,35 @@ impl FaceId {
         FaceIdBuilder::new(Vendor::Tencent {
             app_id: app_id.into(),
             secret: secret.into(),
+            base_url: None,
         })
     }
 
-    /// Starts configuring for a running emulator (its app id, secret, base
-    /// URL and clock), for development and tests: an explicit choice,
-    /// warned about at build, refused in release builds unless
-    /// [allowed](FaceIdBuilder::allow_emulator_in_release). The `FaceId`
-    /// keeps the emulator running.
+    /// Starts configuring for a vendor client you configured yourself
+    /// (its app id, secret, base URL, clock): a vendor endpoint of your
+    /// own, or a stand-in such as `tencent-faceid-emulator`'s
+    /// `Emulator::face_id`, which uses this. The facade's
+    /// [`base_url`](FaceIdBuilder::base_url) is the client's then.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use tencent_faceid::emulator::Emulator;
+    /// use tencent_faceid::client::FaceIdClient;
+    /// use tencent_faceid::facade::WarmUp;
     /// use tencent_faceid::FaceId;
-    /// let emulator = Emulator::start().await?;
-    /// let face_id = FaceId::emulated(&emulator)
-    ///     .callback_url("http://127.0.0.1:3000/face/callback")
+    /// let client = FaceIdClient::builder("appId001", "secret")
+    ///     .base_url("https://kyc.internal.example/")
+    ///     .build()?;
+    /// let face_id = FaceId::with_client(client)
+    ///     .callback_url("https://shop.example/face/callback")
+    ///     .warm_up(WarmUp::Off)
     ///     .build()
     ///     .await?;
-    /// assert!(face_id.is_emulated());
-    /// assert_eq!(face_id.verifier().app_id(), emulator.app_id());
+    /// assert_eq!(face_id.client().base_url().as_str(), "https://kyc.internal.example/");
     /// # Ok(()) }
     /// ```
-    #[cfg(feature = "emulator")]
-    pub fn emulated(emulator: &crate::emulator::Emulator) -> FaceIdBuilder {
-        FaceIdBuilder::new(Vendor::Emulator(emulator.clone()))
+    pub fn with_client(client: FaceIdClient) -> FaceIdBuilder {
+        FaceIdBuilder::new(Vendor::Client(client))
     }
 
     /// [`FaceIdBuilder::from_env`] with the defaults, built.
@@ -204,28 +204,6 @@ impl FaceId {
     /// As [`FaceIdBuilder::from_env`] and [`FaceIdBuilder::build`].
     pub async fn from_env() -> Result<Self, FaceIdError> {
         FaceIdBuilder::from_env()?.build().await
-    }
-
-    /// [`FaceIdBuilder::from_env_or_emulator`] with the defaults and
-    /// `callback_url` (unless `FACEID_CALLBACK_URL` is set), built: the
-    /// vendor when configured, and in a debug build with nothing
-    /// configured the emulator (announced). The quick start's one line.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), tencent_faceid::Report> {
-    /// use tencent_faceid::FaceId;
-    /// # if false {
-    /// let face_id = FaceId::from_env_or_emulator("http://127.0.0.1:3000/face/callback").await?;
-    /// # }
-    /// # Ok(()) }
-    /// ```
-    ///
-    /// # Errors
-    /// As [`FaceIdBuilder::from_env_or_emulator`] and [`FaceIdBuilder::build`].
-    pub async fn from_env_or_emulator(callback_url: &str) -> Result<Self, FaceIdError> {
-        let builder = FaceIdBuilder::from_env_or_emulator()?;
-        builder.or_callback_url(callback_url).build().await
     }
 
     /// Starts sessions.
@@ -341,17 +319,5 @@ impl FaceId {
             BodyFormat::Json => layer.json_rejections(),
             BodyFormat::Text => layer,
         }
-    }
-
-    /// Whether the vendor is the emulator.
-    pub fn is_emulated(&self) -> bool {
-        self.emulated
-    }
-
-    /// The emulator, when emulated by one in this process (not by a
-    /// shared one at `FACEID_EMULATOR_URL`).
-    #[cfg(feature = "emulator")]
-    pub fn emulator(&self) -> Option<&crate::emulator::Emulator> {
-        self.emulator.as_ref()
     }
 }

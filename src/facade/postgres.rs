@@ -24,19 +24,27 @@ pub(super) struct PostgresSettings {
 }
 
 impl PostgresSettings {
-    /// The store of `client`'s app id, when a pool or a URL was given: a
-    /// pool of the user's as it is, else one connected to the URL with the
-    /// pool options; and with `tickets`, the pair shared through the same
-    /// schema. Checks that the schema is migrated.
+    /// Whether a URL or a pool says where PostgreSQL is.
+    pub(super) fn is_configured(&self) -> bool {
+        self.url.is_some() || self.pool.is_some()
+    }
+
+    /// The store of `client`'s app id (for settings that
+    /// [are configured](Self::is_configured)): a pool of the user's as it
+    /// is, else one connected to the URL with the pool options; and with
+    /// `tickets`, the pair shared through the same schema. Checks that the
+    /// schema is migrated.
     pub(super) async fn open(
         self,
         client: &FaceIdClient,
         tickets: bool,
-    ) -> Result<Option<DatabaseParts>, FaceIdError> {
-        let pool = match (self.pool, &self.url) {
-            (Some(pool), _) => pool,
-            (None, Some(url)) => self.pool_options.connect(url).await?,
-            (None, None) => return Ok(None),
+    ) -> Result<DatabaseParts, FaceIdError> {
+        let pool = match self.pool {
+            Some(pool) => pool,
+            None => {
+                let url = self.url.unwrap_or_default();
+                self.pool_options.connect(&url).await?
+            }
         };
         let mut store = PostgresOrderStore::builder(pool, client.app_id());
         if let Some(schema) = self.schema {
@@ -54,6 +62,6 @@ impl PostgresSettings {
             false => None,
         };
         let store = Arc::new(store.build().await?);
-        Ok(Some((store, tickets)))
+        Ok((store, tickets))
     }
 }

@@ -1,5 +1,6 @@
-//! [`Release`]: what a release build refuses to start with (the emulator,
-//! an `http://` callback URL), and the line a debug build says about it.
+//! [`Release`]: what a release build refuses to start with (an `http://`
+//! callback URL to a remote host), and the line a debug build says about
+//! it.
 
 use super::FaceIdError;
 
@@ -8,22 +9,11 @@ use super::FaceIdError;
 pub(super) struct Release {
     /// Whether this is a release build (no `debug_assertions`).
     pub(super) build: bool,
-    /// [`FaceIdBuilder::allow_emulator_in_release`](super::FaceIdBuilder::allow_emulator_in_release).
-    pub(super) emulator_allowed: bool,
     /// [`FaceIdBuilder::allow_http_callback_url`](super::FaceIdBuilder::allow_http_callback_url).
     pub(super) http_callback_allowed: bool,
 }
 
 impl Release {
-    /// The emulator may run: always in a debug build, in a release build
-    /// only when allowed.
-    pub(super) fn check_emulator(self) -> Result<(), FaceIdError> {
-        if self.build && !self.emulator_allowed {
-            return Err(FaceIdError::EmulatorInRelease);
-        }
-        Ok(())
-    }
-
     /// `url` may be the callback URL: https, or loopback, or any URL in a
     /// debug build or when allowed.
     pub(super) fn check_callback_url(self, url: url::Url) -> Result<url::Url, FaceIdError> {
@@ -36,26 +26,11 @@ impl Release {
     /// In a debug build, the one line naming what a release build would
     /// refuse with this configuration (`None` when nothing, or in release,
     /// where it is refused or allowed explicitly).
-    pub(super) fn refusals_line(
-        self,
-        emulated: bool,
-        callback_url: Option<&url::Url>,
-    ) -> Option<String> {
-        if self.build {
-            return None;
-        }
-        let mut refused = Vec::new();
-        if emulated && !self.emulator_allowed {
-            refused.push("the emulator (FACEID_EMULATOR_IN_RELEASE=1 allows it)");
-        }
-        if callback_url.is_some_and(is_remote_http) && !self.http_callback_allowed {
-            refused.push("an http:// callback URL whose host is not loopback (use https, or FACEID_HTTP_CALLBACK_IN_RELEASE=1)");
-        }
-        (!refused.is_empty()).then(|| {
-            format!(
-                "tencent-faceid: this debug build starts with what a release build refuses: {}",
-                refused.join("; ")
-            )
+    pub(super) fn refusals_line(self, callback_url: Option<&url::Url>) -> Option<String> {
+        let refused =
+            !self.build && !self.http_callback_allowed && callback_url.is_some_and(is_remote_http);
+        refused.then(|| {
+            "tencent-faceid: this debug build starts with what a release build refuses: an http:// callback URL whose host is not loopback (use https, or FACEID_HTTP_CALLBACK_IN_RELEASE=1)".to_owned()
         })
     }
 }
@@ -78,26 +53,12 @@ mod tests {
     fn release(build: bool) -> Release {
         Release {
             build,
-            emulator_allowed: false,
             http_callback_allowed: false,
         }
     }
 
     fn url(text: &str) -> url::Url {
         text.parse().unwrap()
-    }
-
-    #[test]
-    fn the_emulator_is_refused_in_release_unless_allowed() {
-        assert!(release(false).check_emulator().is_ok());
-        let allowed = Release {
-            emulator_allowed: true,
-            ..release(true)
-        };
-        assert!(allowed.check_emulator().is_ok());
-        let error = release(true).check_emulator().unwrap_err();
-        assert!(matches!(error, FaceIdError::EmulatorInRelease));
-        assert!(error.to_string().contains("FACEID_EMULATOR_IN_RELEASE=1"));
     }
 
     #[test]
@@ -134,12 +95,12 @@ mod tests {
     #[test]
     fn a_debug_build_names_in_one_line_what_release_would_refuse() {
         let remote = url("http://shop.example/face/callback");
-        let line = release(false).refusals_line(true, Some(&remote)).unwrap();
+        let line = release(false).refusals_line(Some(&remote)).unwrap();
         assert!(!line.contains('\n'));
-        assert!(line.contains("the emulator") && line.contains("http:// callback URL"));
+        assert!(line.contains("http:// callback URL"));
         let https = url("https://shop.example/face/callback");
-        let line = release(false).refusals_line(false, Some(&https));
+        let line = release(false).refusals_line(Some(&https));
         assert_eq!(line, None);
-        assert_eq!(release(true).refusals_line(true, Some(&remote)), None);
+        assert_eq!(release(true).refusals_line(Some(&remote)), None);
     }
 }

@@ -17,11 +17,11 @@ use crate::tickets::{TicketError, TicketProvider};
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use tencent_faceid::emulator::Emulator;
+/// use tencent_faceid_emulator::Emulator;
 /// use tencent_faceid::facade::WarmUp;
 /// use tencent_faceid::FaceId;
 /// let emulator = Emulator::start().await?;
-/// let face_id = FaceId::emulated(&emulator)
+/// let face_id = emulator.face_id()
 ///     .callback_url("http://127.0.0.1:3000/face/callback")
 ///     .warm_up(WarmUp::Strict)
 ///     .build()

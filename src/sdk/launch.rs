@@ -62,7 +62,7 @@ impl SessionStarter {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use tencent_faceid::emulator::Emulator;
+    /// use tencent_faceid_emulator::Emulator;
     /// use tencent_faceid::ids::UserId;
     /// use tencent_faceid::orders::MemoryOrderStore;
     /// use tencent_faceid::session::{SessionStarter, StartSession};

@@ -252,8 +252,6 @@ impl Tc3ClientBuilder {
             max_body_bytes: self.max_body_bytes,
             #[cfg(feature = "wechat-encryption")]
             encryption: self.encryption,
-            #[cfg(feature = "emulator")]
-            _keeps_alive: None,
         })
     }
 }
@@ -323,7 +321,7 @@ mod tests {
     #[cfg(feature = "wechat-encryption")]
     #[test]
     fn the_environment_turns_field_encryption_on_and_names_what_is_wrong() {
-        let pem = include_str!("../emulator/wechat/test_key.pub.pem");
+        let pem = include_str!("../../emulator/src/wechat/test_key.pub.pem");
         let client = with(&[("FACEID_TC3_PUBLIC_KEY", pem)])
             .unwrap()
             .build()

@@ -20,7 +20,7 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use tencent_faceid::emulator::{Emulator, WeChatOutcome};
+//! use tencent_faceid_emulator::{Emulator, WeChatOutcome};
 //! use tencent_faceid::tc3::DetectAuthRequest;
 //! let emulator = Emulator::start().await?;
 //! let client = emulator.tc3_client();
@@ -64,6 +64,8 @@ mod wire;
 
 pub use builder::{DEFAULT_TC3_BASE_URL, Tc3ClientBuilder};
 #[cfg(feature = "wechat-encryption")]
+pub use encryption::aes_cbc;
+#[cfg(feature = "wechat-encryption")]
 pub use encryption::{AES_256_CBC, FieldCryptoError, FieldEncryption};
 pub use error::{Action, ApiErrorCode, Tc3Error};
 #[cfg(feature = "wechat-encryption")]
@@ -98,9 +100,6 @@ pub struct Tc3Client {
     /// The vendor's public key, when names and id numbers go encrypted.
     #[cfg(feature = "wechat-encryption")]
     encryption: Option<FieldEncryption>,
-    /// What this client keeps running: the emulator it came from.
-    #[cfg(feature = "emulator")]
-    _keeps_alive: Option<std::sync::Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 impl fmt::Debug for Tc3Client {
@@ -127,17 +126,6 @@ impl Tc3Client {
         rule_id: impl Into<String>,
     ) -> Tc3ClientBuilder {
         Tc3ClientBuilder::new(secret_id.into(), secret_key.into(), rule_id.into())
-    }
-
-    /// This client, keeping `server` alive for as long as it (or a clone)
-    /// lives: the emulator hands out clients that keep it running.
-    #[cfg(feature = "emulator")]
-    pub(crate) fn keeping_alive(
-        mut self,
-        server: std::sync::Arc<dyn std::any::Any + Send + Sync>,
-    ) -> Self {
-        self._keeps_alive = Some(server);
-        self
     }
 
     /// The RuleId every call names.

@@ -239,7 +239,7 @@ pub trait TicketProvider: Send + Sync + 'static {
     ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-    /// use tencent_faceid::emulator::Emulator;
+    /// use tencent_faceid_emulator::Emulator;
     /// use tencent_faceid::tickets::{CachedTickets, TicketProvider};
     /// let emulator = Emulator::start().await?;
     /// let tickets = CachedTickets::builder(emulator.client()).build();

@@ -14,7 +14,7 @@ use crate::clock::serialize_rfc3339;
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// use std::time::Duration;
-/// use tencent_faceid::emulator::Emulator;
+/// use tencent_faceid_emulator::Emulator;
 /// use tencent_faceid::tickets::{CachedTickets, TicketProvider};
 /// let emulator = Emulator::start().await?;
 /// let tickets = CachedTickets::builder(emulator.client()).build();

@@ -125,27 +125,33 @@ macro_rules! provide_through_refresher {
 }
 pub(crate) use provide_through_refresher;
 
-#[cfg(all(test, feature = "emulator"))]
+#[cfg(test)]
 mod tests {
+    use tencent_faceid_emulator::{Emulator, Fault};
     use tokio::sync::Notify;
 
     use super::*;
-    use crate::client::Endpoint;
+    use crate::client::FaceIdClient;
     use crate::clock::ManualClock;
-    use crate::emulator::{Emulator, Fault};
     use crate::tickets::TicketTimings;
     use crate::tickets::unshared_home::UnsharedHome;
 
     #[tokio::test]
     async fn dropping_the_last_handle_stops_the_background_refresh() {
+        // The emulator links the library, a copy of this crate other than
+        // the one under test: its `Endpoint` is that copy's, and the client
+        // under test is this copy's, on a clock of its own (the emulator's
+        // tokens outlive the hours it moves).
+        use tencent_faceid::client::Endpoint;
         let clock = ManualClock::new();
-        let emulator = Emulator::builder()
-            .clock(clock.clone())
-            .start()
-            .await
+        let emulator = Emulator::start().await.unwrap();
+        let client = FaceIdClient::builder(emulator.app_id(), emulator.secret())
+            .base_url(emulator.base_url().as_str())
+            .clock(clock.clone().into())
+            .build()
             .unwrap();
         let timings = TicketTimings::default();
-        let refresher = Refresher::new(Engine::new(emulator.client(), UnsharedHome, timings));
+        let refresher = Refresher::new(Engine::new(client, UnsharedHome, timings));
         refresher.sign_tickets().await.unwrap();
         clock.advance(timings.refresh_every);
         let release = Arc::new(Notify::new());

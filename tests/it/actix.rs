@@ -8,8 +8,8 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{App, HttpResponse, test, web};
 use tencent_faceid::actix::{Verified, VerifiedRejection};
 use tencent_faceid::callback::CallbackVerifier;
-use tencent_faceid::emulator::Outcome as EmulatorOutcome;
 use tencent_faceid::orders::MemoryOrderStore;
+use tencent_faceid_emulator::Outcome as EmulatorOutcome;
 
 async fn handler(calls: web::Data<AtomicUsize>, Verified(outcome): Verified) -> HttpResponse {
     calls.fetch_add(1, Ordering::SeqCst);

@@ -10,7 +10,6 @@ use tencent_faceid::callback::{
     RejectionKind,
 };
 use tencent_faceid::client::{Endpoint, FaceIdClient};
-use tencent_faceid::emulator::{Emulator, Fault, Outcome as EmulatorOutcome, SignatureParam};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{
     Claim, Consumed, Lookup, MemoryOrderStore, OrderStore, PendingOrder, StoreError,
@@ -21,6 +20,7 @@ use tencent_faceid::sign::{ParseSignatureError, sign};
 use tencent_faceid::tickets::CachedTickets;
 use tencent_faceid::vendor::{FrontEndCode, ResultCode};
 use tencent_faceid::wiring::Wiring;
+use tencent_faceid_emulator::{Emulator, Fault, Outcome as EmulatorOutcome, SignatureParam};
 use url::Url;
 
 #[tokio::test]

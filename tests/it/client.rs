@@ -13,12 +13,12 @@ use serde_json::json;
 use tencent_faceid::Secret;
 use tencent_faceid::client::{ClientError, Endpoint, FaceIdClient};
 use tencent_faceid::clock::ManualClock;
-use tencent_faceid::emulator::{Emulator, Fault, Outcome, Refusal};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::sign::sign;
 use tencent_faceid::vendor::VERSION;
 use tencent_faceid::vendor::{Files, QueryOptions};
 use tencent_faceid::vendor::{FrontEndCode, ResultCode};
+use tencent_faceid_emulator::{Emulator, Fault, Outcome, Refusal};
 
 fn client_with_secret(emulator: &Emulator, secret: &str) -> FaceIdClient {
     FaceIdClient::builder(emulator.app_id(), secret)

@@ -6,11 +6,12 @@
 use std::collections::HashMap;
 
 use crate::support::env::vars;
-use tencent_faceid::FaceId;
-use tencent_faceid::emulator::{Emulator, Outcome};
-use tencent_faceid::facade::{FaceIdBuilder, FaceIdError};
+use tencent_faceid::facade::FaceIdError;
 use tencent_faceid::ids::UserId;
 use tencent_faceid::session::StartSession;
+use tencent_faceid_emulator::{
+    Configured, Emulator, Outcome, SetupError, VendorChoice, WhenUnconfigured,
+};
 use url::Url;
 
 #[tokio::test]
@@ -19,20 +20,30 @@ async fn instances_on_one_shared_emulator_agree_on_one_vendor() {
     let shared = Emulator::start().await.unwrap();
     let url = shared.base_url().to_string();
     let store = tencent_faceid::orders::MemoryOrderStore::new();
-    let instance = || async {
-        FaceIdBuilder::from_vars(vars(&[
+    let configured = || async {
+        let vars = vars(&[
             ("FACEID_EMULATOR_URL", url.as_str()),
             ("FACEID_CALLBACK_URL", "https://shop.example/face/callback"),
-        ]))
-        .unwrap()
-        .store(store.clone())
-        .browser_binding(false)
-        .build()
-        .await
-        .unwrap()
+        ]);
+        Configured::from_vars(vars, WhenUnconfigured::Refuse)
+            .await
+            .unwrap()
     };
+    let instance = || async {
+        let configured = configured().await;
+        configured
+            .builder
+            .store(store.clone())
+            .browser_binding(false)
+            .build()
+            .await
+            .unwrap()
+    };
+    assert!(matches!(
+        configured().await.vendor,
+        VendorChoice::Shared { base_url } if base_url == url
+    ));
     let first = instance().await;
-    assert!(first.is_emulated() && first.emulator().is_none());
     assert_eq!(first.client().base_url().as_str(), url);
     let person = StartSession::for_user(UserId::new("user42").unwrap())
         .name("Zhang San")
@@ -55,18 +66,12 @@ async fn instances_on_one_shared_emulator_agree_on_one_vendor() {
     assert_eq!(outcome.order_no, started.order_no);
 
     // One emulator: the embedded one or the shared one, not both.
-    let both = FaceIdBuilder::from_vars(vars(&[
+    let both = vars(&[
         ("FACEID_EMULATOR_URL", url.as_str()),
         ("FACEID_EMULATOR", "1"),
-    ]))
-    .unwrap_err();
-    assert!(matches!(
-        both,
-        FaceIdError::InvalidVariable {
-            name: "FACEID_EMULATOR_URL",
-            ..
-        }
-    ));
+    ]);
+    let both = Configured::from_vars(both, WhenUnconfigured::Refuse).await;
+    assert!(matches!(both, Err(SetupError::TwoEmulators)));
 }
 
 #[tokio::test]
@@ -80,15 +85,13 @@ async fn the_callback_url_is_configured_once_and_checked_at_build() {
     };
 
     // From the environment; the session comes back there.
-    let face_id = FaceIdBuilder::from_vars_or_emulator(vars(&[(
-        "FACEID_CALLBACK_URL",
-        "https://shop.example/face/callback",
-    )]))
-    .unwrap()
-    .build()
-    .await
-    .unwrap();
-    assert!(face_id.is_emulated(), "nothing configured, a debug build");
+    let callback = vars(&[("FACEID_CALLBACK_URL", "https://shop.example/face/callback")]);
+    let configured = Configured::from_vars(callback, WhenUnconfigured::Emulate)
+        .await
+        .unwrap();
+    let embedded = matches!(configured.vendor, VendorChoice::Embedded(_));
+    assert!(embedded, "nothing configured, a debug build");
+    let face_id = configured.builder.build().await.unwrap();
     let started = face_id.start(person()).await.unwrap();
     let login: HashMap<_, _> = started.redirect_url.query_pairs().collect();
     assert_eq!(login["url"], "https://shop.example/face/callback");
@@ -103,11 +106,12 @@ async fn the_callback_url_is_configured_once_and_checked_at_build() {
     assert_eq!(login["url"], own.as_str());
 
     // Neither: the server's configuration to fix, said at build.
-    let none = FaceId::emulated(&emulator).build().await.unwrap_err();
+    let none = emulator.face_id().build().await.unwrap_err();
     assert!(matches!(none, FaceIdError::NoCallbackUrl), "{none}");
     assert!(none.to_string().contains("FACEID_CALLBACK_URL"), "{none}");
     // Every start was to bring its own, and this one did not: a 500.
-    let bare = FaceId::emulated(&emulator)
+    let bare = emulator
+        .face_id()
         .callback_url_per_request()
         .build()
         .await
@@ -118,7 +122,7 @@ async fn the_callback_url_is_configured_once_and_checked_at_build() {
 
     // Not an absolute http(s) URL: refused at build.
     for bad in ["/face/callback", "ftp://shop.example/cb", "not a url"] {
-        let built = FaceId::emulated(&emulator).callback_url(bad).build().await;
+        let built = emulator.face_id().callback_url(bad).build().await;
         assert!(matches!(built, Err(FaceIdError::CallbackUrl)), "{bad}");
     }
 }

@@ -7,7 +7,7 @@
 
 use crate::support::demos::{serve_actix, serve_axum};
 use serde_json::{Value, json};
-use tencent_faceid::emulator::{Emulator, Outcome, WeChatOutcome};
+use tencent_faceid_emulator::{Emulator, Outcome, WeChatOutcome};
 use url::Url;
 
 /// Starts an enhanced session through the form, passes on the emulator's

@@ -32,7 +32,7 @@ use crate::support::postgres::Schema;
 use faceid_demo::{Options, actix_demo, axum_demo};
 use sqlx::Row;
 use tencent_faceid::clock::ManualClock;
-use tencent_faceid::emulator::{Emulator, Outcome};
+use tencent_faceid_emulator::{Emulator, Outcome};
 use url::Url;
 
 /// What the child serves: `axum` or `actix`.

@@ -9,20 +9,23 @@ use tencent_faceid::FaceId;
 use tencent_faceid::callback::{Malformed, RejectionKind};
 use tencent_faceid::client::Endpoint;
 use tencent_faceid::edition::{Edition, launch_sign};
-use tencent_faceid::emulator::{Emulator, EmulatorError, Fault, Outcome, Refusal};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
 use tencent_faceid::sdk::{SdkLaunch, verify_result_body};
 use tencent_faceid::session::{InvalidStart, StartError, StartSession};
 use tencent_faceid::tickets::TicketProvider;
 use tencent_faceid::vendor::{FrontEndCode, ResultCode};
+use tencent_faceid_emulator::{
+    Configured, Emulator, EmulatorError, Fault, Outcome, Refusal, VendorChoice, WhenUnconfigured,
+};
 use url::Url;
 
 const NAME: &str = "Zhang Sanfeng";
 const ID_NO: &str = "110101199003074477";
 
 async fn face_id(emulator: &Emulator) -> FaceId {
-    FaceId::emulated(emulator)
+    emulator
+        .face_id()
         .callback_url_per_request()
         .browser_binding(false)
         .build()
@@ -164,7 +167,8 @@ async fn the_start_makes_both_calls_and_a_failure_of_either_is_the_typed_error()
     for edition in [Edition::Basic, Edition::Enhanced, Edition::AppSdk] {
         let emulator = Emulator::start().await.unwrap();
         let store = MemoryOrderStore::new();
-        let face_id = FaceId::emulated(&emulator)
+        let face_id = emulator
+            .face_id()
             .callback_url_per_request()
             .browser_binding(false)
             .store(store.clone())
@@ -322,7 +326,8 @@ async fn sdk_results_pass_fail_and_are_confirmed_by_record() {
 async fn untrusted_sdk_results_are_refused() {
     let emulator = Emulator::start().await.unwrap();
     let store = MemoryOrderStore::new();
-    let face_id = FaceId::emulated(&emulator)
+    let face_id = emulator
+        .face_id()
         .callback_url_per_request()
         .store(store.clone())
         .build()
@@ -541,7 +546,8 @@ async fn every_edition_settles_by_its_result_or_by_the_reconciler() {
         .unwrap();
     let settled: Arc<Mutex<Vec<Settlement>>> = Arc::default();
     let log = Arc::clone(&settled);
-    let face_id = FaceId::emulated(&emulator)
+    let face_id = emulator
+        .face_id()
         .callback_url_per_request()
         .browser_binding(false)
         .settle(move |settler| {
@@ -615,16 +621,16 @@ async fn the_key_licence_is_read_from_the_environment() {
         "FACEID_KEY_LICENCE" => Some("licence-from-env".to_owned()),
         _ => None,
     };
-    let face_id = tencent_faceid::facade::FaceIdBuilder::from_vars(vars)
-        .unwrap()
-        .callback_url_per_request()
-        .build()
-        .await
-        .unwrap();
+    let configured = Configured::from_vars(vars, WhenUnconfigured::Refuse);
+    let configured = configured.await.unwrap();
+    let VendorChoice::Embedded(emulator) = configured.vendor else {
+        panic!("FACEID_EMULATOR=1 embeds an emulator");
+    };
+    let face_id = configured.builder.callback_url_per_request();
+    let face_id = face_id.build().await.unwrap();
     let launch = face_id.start_sdk(sdk("user1")).await.unwrap();
     assert_eq!(launch.key_licence.expose(), "licence-from-env");
     // Not the emulator's licence: its SDK refuses the launch.
-    let emulator = face_id.emulator().unwrap();
     let refused = emulator.run_sdk(&launch, Outcome::Pass);
     assert!(matches!(
         refused,
@@ -640,7 +646,7 @@ async fn the_key_licence_is_read_from_the_environment() {
 /// verified like the method's.
 #[tokio::test]
 async fn the_emulator_plays_the_sdk_over_http_for_clients_without_rust() {
-    use tencent_faceid::emulator::SDK_RUN_PATH;
+    use tencent_faceid_emulator::SDK_RUN_PATH;
 
     let emulator = Emulator::start().await.unwrap();
     let face_id = face_id(&emulator).await;

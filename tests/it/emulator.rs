@@ -10,9 +10,6 @@ use crate::support::emu::{ID_NO, NAME, browser, login_url, query_param, start_se
 use reqwest::StatusCode;
 use tencent_faceid::client::{ClientError, Endpoint, FaceIdClient};
 use tencent_faceid::clock::ManualClock;
-use tencent_faceid::emulator::{
-    Counts, Emulator, EmulatorError, Fault, Outcome, Refusal, SignatureParam,
-};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::MemoryOrderStore;
 use tencent_faceid::session::{SessionStarter, StartSession, Started};
@@ -20,6 +17,9 @@ use tencent_faceid::sign::{Signature, verify};
 use tencent_faceid::tickets::{CachedTickets, TicketProvider};
 use tencent_faceid::vendor::{Files, QueryOptions};
 use tencent_faceid::vendor::{FrontEndCode, ResultCode};
+use tencent_faceid_emulator::{
+    Counts, Emulator, EmulatorError, Fault, Outcome, Refusal, SignatureParam,
+};
 use tokio::sync::Notify;
 use url::Url;
 
@@ -589,13 +589,9 @@ async fn hold_waits_for_release() {
 }
 
 #[tokio::test]
-async fn a_held_request_is_answered_503_when_the_last_handle_goes() {
+async fn the_server_outlives_its_handles_and_answers_a_held_request_503_at_shutdown() {
     let emulator = Emulator::start().await.unwrap();
-    // A client of its own: one from `emulator.client()` would keep it running.
-    let client = FaceIdClient::builder(emulator.app_id(), emulator.secret())
-        .base_url(emulator.base_url().as_str())
-        .build()
-        .unwrap();
+    let client = emulator.client();
     let release = Arc::new(Notify::new());
     emulator.inject(Fault::hold(Endpoint::QueryRecord, release));
     let order_no = OrderNo::new("orderHeld1").unwrap();
@@ -610,9 +606,12 @@ async fn a_held_request_is_answered_503_when_the_last_handle_goes() {
         .wait_for_counts(|counts| counts.query_record == 1)
         .await;
     drop(emulator);
-    // One handle left: still serving.
+    // Handles come and go: the server serves until shut down.
     assert!(second.client().access_token().await.is_ok());
+    let third = second.clone();
     drop(second);
+    assert!(third.client().access_token().await.is_ok());
+    third.shutdown().await;
     assert!(matches!(
         held.await.unwrap(),
         Err(ClientError::Status { status: 503, .. })

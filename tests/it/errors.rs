@@ -8,9 +8,9 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tencent_faceid::Report;
 use tencent_faceid::callback::{CallbackConfigError, CallbackVerifier};
 use tencent_faceid::client::{ClientError, Endpoint};
-use tencent_faceid::emulator::{Emulator, EmulatorError, Fault};
 use tencent_faceid::facade::{FaceIdBuilder, FaceIdError};
 use tencent_faceid::ids::{IdentifierError, OrderNo, UserId};
 use tencent_faceid::orders::{MemoryOrderStore, StoreError};
@@ -18,7 +18,7 @@ use tencent_faceid::redis::RedisBackendError;
 use tencent_faceid::session::{InvalidStart, StartError};
 use tencent_faceid::sign::Signature;
 use tencent_faceid::tickets::{CachedTickets, RefreshError, TicketProvider, TicketTimings};
-use tencent_faceid::{FaceId, Report};
+use tencent_faceid_emulator::{Emulator, EmulatorError, Fault, SetupError};
 
 /// The messages of `error` and of each cause below it.
 fn chain(error: &(dyn Error + 'static)) -> Vec<String> {
@@ -52,7 +52,8 @@ fn assert_told_once(error: &(dyn Error + 'static)) {
 /// answering a body that is not JSON, and the tickets and starts on them.
 async fn real_errors() -> Vec<Box<dyn Error + Send + Sync>> {
     let emulator = Emulator::start().await.unwrap();
-    let face_id = FaceId::emulated(&emulator)
+    let face_id = emulator
+        .face_id()
         .callback_url_per_request()
         .build()
         .await
@@ -107,9 +108,13 @@ fn made_errors() -> Vec<Box<dyn Error + Send + Sync>> {
     let refresh = || RefreshError::Vendor(Arc::new(client()));
     vec![
         Box::new(FaceIdBuilder::from_vars(|_| None).unwrap_err()),
-        Box::new(FaceIdError::VendorAndEmulator),
-        Box::new(FaceIdError::EmulatorInRelease),
-        Box::new(FaceIdError::EmulatorStart(io())),
+        Box::new(SetupError::VendorAndEmulator),
+        Box::new(SetupError::TwoEmulators),
+        Box::new(SetupError::InRelease),
+        Box::new(SetupError::InvalidFlag {
+            name: "FACEID_EMULATOR",
+        }),
+        Box::new(SetupError::Start(io())),
         Box::new(FaceIdError::OrderPrefix(identifier())),
         Box::new(FaceIdError::Client(client())),
         Box::new(FaceIdError::Callback(CallbackConfigError::ZeroMaxQueryLen)),

@@ -13,10 +13,12 @@ use crate::support::env::vars;
 use serde::Deserialize;
 use tencent_faceid::FaceId;
 use tencent_faceid::client::Endpoint;
-use tencent_faceid::emulator::{Emulator, Fault, Outcome};
 use tencent_faceid::facade::{FaceIdBuilder, FaceIdError, WarmUp};
 use tencent_faceid::ids::UserId;
 use tencent_faceid::session::{StartError, StartSession, Started};
+use tencent_faceid_emulator::{
+    Configured, Emulator, Fault, Outcome, SetupError, VendorChoice, WhenUnconfigured,
+};
 use url::Url;
 
 /// The README's axum app.
@@ -167,7 +169,8 @@ async fn pass_through_the_app(base: &Url, emulator: &Emulator) {
 #[tokio::test]
 async fn the_axum_app_wired_by_face_id_verifies_a_pass() {
     let emulator = Emulator::start().await.unwrap();
-    let face_id = FaceId::emulated(&emulator)
+    let face_id = emulator
+        .face_id()
         .callback_url_per_request()
         .build()
         .await
@@ -193,11 +196,12 @@ async fn the_axum_app_wired_by_face_id_verifies_a_pass() {
 #[tokio::test]
 async fn vendor_refusals_are_answered_without_the_vendors_text() {
     use tencent_faceid::client::Endpoint;
-    use tencent_faceid::emulator::Fault;
     use tencent_faceid::vendor::ResultCode;
+    use tencent_faceid_emulator::Fault;
 
     let emulator = Emulator::start().await.unwrap();
-    let face_id = FaceId::emulated(&emulator)
+    let face_id = emulator
+        .face_id()
         .callback_url_per_request()
         .build()
         .await
@@ -241,13 +245,14 @@ async fn vendor_refusals_are_answered_without_the_vendors_text() {
 #[actix_web::test]
 async fn the_actix_app_wired_by_face_id_verifies_a_pass() {
     // FACEID_EMULATOR=1, read from a map rather than the process.
-    let face_id = FaceIdBuilder::from_vars(vars(&[("FACEID_EMULATOR", "1")]))
-        .unwrap()
-        .callback_url_per_request()
-        .build()
-        .await
-        .unwrap();
-    let emulator = face_id.emulator().cloned().expect("FACEID_EMULATOR=1");
+    let configured =
+        Configured::from_vars(vars(&[("FACEID_EMULATOR", "1")]), WhenUnconfigured::Refuse);
+    let configured = configured.await.unwrap();
+    let VendorChoice::Embedded(emulator) = configured.vendor else {
+        panic!("FACEID_EMULATOR=1 embeds an emulator");
+    };
+    let face_id = configured.builder.callback_url_per_request();
+    let face_id = face_id.build().await.unwrap();
     let server = Loopback::bind("/");
     let base = server.url.clone();
     let callback = base.join("face/callback").unwrap();
@@ -265,7 +270,7 @@ async fn the_actix_app_wired_by_face_id_verifies_a_pass() {
 async fn configuration_from_the_environment_names_what_to_set() {
     let error = |pairs: &[(&str, &str)]| FaceIdBuilder::from_vars(vars(pairs)).unwrap_err();
 
-    // Nothing configured: an error, never a silent emulator.
+    // Nothing configured: an error naming what to set.
     let missing = error(&[]);
     assert!(matches!(
         missing,
@@ -274,10 +279,7 @@ async fn configuration_from_the_environment_names_what_to_set() {
             ..
         }
     ));
-    assert!(
-        missing.to_string().contains("FACEID_EMULATOR=1"),
-        "{missing}"
-    );
+    assert!(missing.to_string().contains("FACEID_SECRET"), "{missing}");
     // Empty counts as unset.
     let missing = error(&[("FACEID_APP_ID", "appId001"), ("FACEID_SECRET", " ")]);
     assert!(matches!(
@@ -288,17 +290,33 @@ async fn configuration_from_the_environment_names_what_to_set() {
         }
     ));
     // The value of a variable is never repeated.
-    let invalid = error(&[("FACEID_EMULATOR", "yes-please")]);
+    let invalid = error(&[
+        ("FACEID_APP_ID", "appId001"),
+        ("FACEID_SECRET", "secret"),
+        ("FACEID_HTTP_CALLBACK_IN_RELEASE", "yes-please"),
+    ]);
     assert!(matches!(
         invalid,
         FaceIdError::InvalidVariable {
-            name: "FACEID_EMULATOR",
+            name: "FACEID_HTTP_CALLBACK_IN_RELEASE",
             ..
         }
     ));
     assert!(!invalid.to_string().contains("yes-please"));
-    let both = error(&[("FACEID_EMULATOR", "1"), ("FACEID_APP_ID", "appId001")]);
-    assert!(matches!(both, FaceIdError::VendorAndEmulator));
+    // The emulator's variables, read by tencent-faceid-emulator.
+    let emulator = |pairs| Configured::from_vars(vars(pairs), WhenUnconfigured::Refuse);
+    let invalid = emulator(&[("FACEID_EMULATOR", "yes-please")])
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        invalid,
+        SetupError::InvalidFlag {
+            name: "FACEID_EMULATOR"
+        }
+    ));
+    assert!(!invalid.to_string().contains("yes-please"));
+    let both = emulator(&[("FACEID_EMULATOR", "1"), ("FACEID_APP_ID", "appId001")]).await;
+    assert!(matches!(both, Err(SetupError::VendorAndEmulator)));
 
     let face_id = FaceIdBuilder::from_vars(vars(&[
         ("FACEID_APP_ID", "appId001"),
@@ -311,7 +329,6 @@ async fn configuration_from_the_environment_names_what_to_set() {
     .build()
     .await
     .unwrap();
-    assert!(!face_id.is_emulated());
     assert_eq!(face_id.verifier().app_id(), "appId001");
     assert_eq!(
         face_id.client().base_url().as_str(),
@@ -372,7 +389,8 @@ async fn redis_from_the_environment_shares_orders_between_instances() {
     let emulator = Emulator::start().await.unwrap();
     let prefix = format!("test{}:", faceid_test_support::random_alphanumeric(12));
     let builder = || {
-        FaceId::emulated(&emulator)
+        emulator
+            .face_id()
             .callback_url_per_request()
             .redis(redis)
             .redis_prefix(&prefix)
@@ -397,7 +415,6 @@ async fn postgres_from_the_environment_keeps_orders_once_its_schema_is_migrated(
     let emulator = Emulator::start().await.unwrap();
     let schema = support::postgres::Schema::new().await.unwrap();
     let vars = HashMap::from([
-        ("FACEID_EMULATOR", "1".to_owned()),
         ("FACEID_DATABASE_URL", url.to_owned()),
         (
             "FACEID_DATABASE_SCHEMA",
@@ -405,8 +422,9 @@ async fn postgres_from_the_environment_keeps_orders_once_its_schema_is_migrated(
         ),
     ]);
     let from_vars = || {
-        let builder = FaceIdBuilder::from_vars(|name| vars.get(name).cloned()).unwrap();
-        builder.callback_url_per_request()
+        let builder = emulator.face_id();
+        let builder = builder.settings_from_vars(|name| vars.get(name).cloned());
+        builder.unwrap().callback_url_per_request()
     };
     // The schema is never created on start: a clear error instead.
     let Err(missing) = from_vars().build().await else {
@@ -416,7 +434,8 @@ async fn postgres_from_the_environment_keeps_orders_once_its_schema_is_migrated(
     assert!(missing.to_string().contains("migrate()"), "{missing}");
 
     let builder = || {
-        FaceId::emulated(&emulator)
+        emulator
+            .face_id()
             .callback_url_per_request()
             .postgres(url)
             .postgres_schema(&schema.name)
@@ -448,7 +467,7 @@ mod rendering {
 
     async fn face_id(json: bool) -> (FaceId, Emulator) {
         let emulator = Emulator::start().await.unwrap();
-        let builder = FaceId::emulated(&emulator).callback_url_per_request();
+        let builder = emulator.face_id().callback_url_per_request();
         let builder = if json {
             builder.json_rejections()
         } else {
@@ -565,7 +584,8 @@ mod rendering {
 #[tokio::test]
 async fn build_fetches_the_pair_before_the_first_user_unless_told_not_to() {
     let emulator = Emulator::start().await.unwrap();
-    let face_id = FaceId::emulated(&emulator)
+    let face_id = emulator
+        .face_id()
         .callback_url_per_request()
         .build()
         .await
@@ -587,7 +607,7 @@ async fn build_fetches_the_pair_before_the_first_user_unless_told_not_to() {
     assert_eq!((counts.access_token, counts.sign_ticket), (1, 1));
 
     let off = Emulator::start().await.unwrap();
-    FaceId::emulated(&off)
+    off.face_id()
         .callback_url_per_request()
         .warm_up(WarmUp::Off)
         .build()
@@ -600,12 +620,10 @@ async fn build_fetches_the_pair_before_the_first_user_unless_told_not_to() {
 async fn a_vendor_out_of_reach_at_boot_fails_the_build_only_with_strict_warm_up() {
     let emulator = Emulator::start().await.unwrap();
     emulator.inject(Fault::http_status(Endpoint::AccessToken, 503).times(2));
-    let face_id = FaceId::emulated(&emulator)
-        .callback_url_per_request()
-        .build()
-        .await;
+    let face_id = emulator.face_id().callback_url_per_request().build().await;
     assert!(face_id.is_ok(), "best effort starts anyway");
-    let strict = FaceId::emulated(&emulator)
+    let strict = emulator
+        .face_id()
         .callback_url_per_request()
         .warm_up(WarmUp::Strict)
         .build()

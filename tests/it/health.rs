@@ -16,11 +16,11 @@ use faceid_test_support::proxy::Proxy;
 use serde_json::Value;
 use tencent_faceid::FaceId;
 use tencent_faceid::client::Endpoint;
-use tencent_faceid::emulator::{Emulator, Fault};
 use tencent_faceid::facade::{FaceIdBuilder, Readiness};
 use tencent_faceid::orders::{OrderStore, PostgresOrderStore, PostgresPoolOptions};
 use tencent_faceid::tc3::Tc3Client;
 use tencent_faceid::tickets::TicketProvider;
+use tencent_faceid_emulator::{Emulator, Fault};
 use url::Url;
 
 const CALLBACK: &str = "http://127.0.0.1:3000/face/callback";
@@ -32,7 +32,8 @@ async fn face_id(
     emulator: &Emulator,
     configure: impl FnOnce(FaceIdBuilder) -> FaceIdBuilder,
 ) -> FaceId {
-    let builder = FaceId::emulated(emulator)
+    let builder = emulator
+        .face_id()
         .callback_url(CALLBACK)
         .readiness(Readiness::default().max_store_latency(BOUND));
     configure(builder).build().await.unwrap()
@@ -75,7 +76,6 @@ async fn a_ready_instance_answers_200_with_a_report_without_secrets() {
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["ready"], true);
     assert_eq!(report["reasons"], serde_json::json!([]));
-    assert_eq!(report["emulated"], true);
     assert_eq!(report["store"]["reachable"], true);
     assert_eq!(report["store"]["error"], Value::Null);
     assert_eq!(report["backlog"], 0, "settlement is on, nothing is due");

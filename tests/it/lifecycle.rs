@@ -16,7 +16,6 @@ use faceid_test_support::random_alphanumeric;
 use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::edition::Edition;
-use tencent_faceid::emulator::{Emulator, Outcome, WeChatOutcome};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::RedisOrderStore;
 use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
@@ -25,6 +24,7 @@ use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::tickets::RedisTickets;
 use tencent_faceid::tickets::{CachedTickets, TicketProvider, TicketTimings};
 use tencent_faceid::wiring::Wiring;
+use tencent_faceid_emulator::{Emulator, Outcome, WeChatOutcome};
 
 const MINUTE: Duration = Duration::from_secs(60);
 

@@ -10,7 +10,6 @@ use std::time::{Duration, Instant, SystemTime};
 
 use tencent_faceid::callback::CallbackVerifier;
 use tencent_faceid::clock::ManualClock;
-use tencent_faceid::emulator::{Emulator, Outcome};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{
     Claim, Consumed, DueOrder, Lifecycle, Lookup, MemoryOrderStore, OrderStore, PendingOrder,
@@ -21,6 +20,7 @@ use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::settle::{Purger, SettledBy, SettledState};
 use tencent_faceid::tickets::CachedTickets;
 use tencent_faceid::wiring::Wiring;
+use tencent_faceid_emulator::{Emulator, Outcome};
 
 use crate::support;
 use crate::support::postgres::Schema;
@@ -494,7 +494,8 @@ async fn the_apps_purger_runs_on_its_clock_caps_orders_nothing_settles_and_count
         .await
         .unwrap();
     let store = MemoryOrderStore::new();
-    let face_id = tencent_faceid::FaceId::emulated(&emulator)
+    let face_id = emulator
+        .face_id()
         .callback_url_per_request()
         .store(store.clone())
         .build()

@@ -13,9 +13,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sqlx::Row;
-use tencent_faceid::FaceId;
-use tencent_faceid::emulator::Emulator;
-use tencent_faceid::facade::{DatabaseSettings, FaceIdBuilder, FaceIdError};
+use tencent_faceid::facade::{DatabaseSettings, FaceIdError};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{
     Claim, Consumed, Lookup, OrderStore, PendingOrder, SettlementRecord, SettlementStore,
@@ -23,6 +21,7 @@ use tencent_faceid::orders::{
 };
 use tencent_faceid::settle::{SettledBy, SettledState};
 use tencent_faceid::vendor::ResultCode;
+use tencent_faceid_emulator::Emulator;
 use tencent_faceid_mysql::{
     DueLeases, MySqlConnector, MySqlOrderStore, MySqlStoreError, PoolBounds, mysql_pool,
 };
@@ -427,14 +426,19 @@ async fn mysql_from_the_environment_keeps_orders_through_its_connector() {
         return;
     };
     let vars = HashMap::from([
-        ("FACEID_EMULATOR", "1".to_owned()),
         (
             "FACEID_CALLBACK_URL",
             "https://partner.example/face/callback".to_owned(),
         ),
         ("FACEID_DATABASE_URL", database.url.clone()),
     ]);
-    let from_vars = || FaceIdBuilder::from_vars(|name| vars.get(name).cloned()).unwrap();
+    let emulator = Emulator::start().await.unwrap();
+    let from_vars = || {
+        let builder = emulator.face_id();
+        builder
+            .settings_from_vars(|name| vars.get(name).cloned())
+            .unwrap()
+    };
     // Without the connector: a sentence naming the crate to add.
     let Err(missing) = from_vars().build().await else {
         panic!("a FaceId on a mysql:// URL without its connector");
@@ -454,9 +458,9 @@ async fn mysql_from_the_environment_keeps_orders_through_its_connector() {
         .unwrap();
 
     // Two instances on one database: one starts, the other verifies.
-    let emulator = Emulator::start().await.unwrap();
     let builder = || {
-        FaceId::emulated(&emulator)
+        emulator
+            .face_id()
             .callback_url("https://partner.example/face/callback")
             .database(DatabaseSettings::new(database.url.clone()))
             .database_connector(MySqlConnector)

@@ -14,12 +14,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use metrics_exporter_prometheus::PrometheusBuilder;
 use tencent_faceid::callback::CallbackVerifier;
 use tencent_faceid::client::Endpoint;
-use tencent_faceid::emulator::Fault;
 use tencent_faceid::orders::MemoryOrderStore;
 use tencent_faceid::session::SessionStarter;
 use tencent_faceid::settle::Delivery;
 use tencent_faceid::tickets::CachedTickets;
 use tencent_faceid::wiring::Wiring;
+use tencent_faceid_emulator::Fault;
 
 use crate::support::emu::wired::{emulator, session, verified, wired};
 

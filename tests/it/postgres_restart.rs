@@ -24,13 +24,13 @@ use tencent_faceid::Secret;
 use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
 use tencent_faceid::client::FaceIdClient;
 use tencent_faceid::clock::ManualClock;
-use tencent_faceid::emulator::{Emulator, Outcome};
 use tencent_faceid::ids::UserId;
 use tencent_faceid::orders::{PostgresOrderStore, postgres_pool};
 use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::settle::{Reconciler, SettledBy, SettledState, Settlement, Settler};
 use tencent_faceid::tickets::{CachedTickets, StaticTickets, TicketProvider};
 use tencent_faceid::wiring::Wiring;
+use tencent_faceid_emulator::{Emulator, Outcome};
 
 const MINUTE: Duration = Duration::from_secs(60);
 

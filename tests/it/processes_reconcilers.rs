@@ -21,7 +21,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tencent_faceid::client::{Endpoint, FaceIdClient};
 use tencent_faceid::clock::ManualClock;
-use tencent_faceid::emulator::{Emulator, Fault, Outcome};
 use tencent_faceid::ids::OrderNo;
 use tencent_faceid::orders::{LoggedSettlement, PostgresOrderStore, SettlementStore};
 use tencent_faceid::session::SessionStarter;
@@ -29,6 +28,7 @@ use tencent_faceid::settle::{Reconciler, SettledBy, SettledState, Settlement, Se
 use tencent_faceid::tickets::CachedTickets;
 use tencent_faceid::vendor::ResultCode;
 use tencent_faceid::wiring::Wiring;
+use tencent_faceid_emulator::{Emulator, Fault, Outcome};
 use tencent_faceid_mysql::MySqlOrderStore;
 use tokio::sync::Notify;
 

@@ -22,12 +22,12 @@ use faceid_test_support::random_alphanumeric;
 use faceid_test_support::redis_cluster::RedisCluster;
 use faceid_test_support::spare_redis::SpareRedis;
 use tencent_faceid::client::{Endpoint, FaceIdClient};
-use tencent_faceid::emulator::{Emulator, Fault};
 use tencent_faceid::orders::PostgresOrderStore;
 use tencent_faceid::redis::RedisTopology;
 use tencent_faceid::tickets::{
     LeaseTimings, PostgresTicketHome, PostgresTickets, RedisTickets, TicketProvider,
 };
+use tencent_faceid_emulator::{Emulator, Fault};
 use tencent_faceid_mysql::{MySqlOrderStore, MySqlTicketHome, MySqlTickets};
 use tokio::sync::Notify;
 

@@ -9,12 +9,12 @@
 use std::time::Duration;
 
 use metrics_exporter_prometheus::PrometheusBuilder;
-use tencent_faceid::emulator::{Emulator, Outcome};
 use tencent_faceid::orders::MemoryOrderStore;
 use tencent_faceid::session::SessionStarter;
 use tencent_faceid::settle::{Reconciler, ReconcilerBuilder, Settler};
 use tencent_faceid::tickets::CachedTickets;
 use tencent_faceid::wiring::Wiring;
+use tencent_faceid_emulator::{Emulator, Outcome};
 
 use crate::support::emu::wired::{emulator, session};
 

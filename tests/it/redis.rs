@@ -15,7 +15,6 @@ use tencent_faceid::binding::BindingHash;
 use tencent_faceid::client::{Endpoint, FaceIdClient};
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::edition::Edition;
-use tencent_faceid::emulator::{Counts, Emulator, Fault};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::RedisOrderStore;
 use tencent_faceid::orders::{
@@ -25,6 +24,7 @@ use tencent_faceid::redis::RedisBackendError;
 use tencent_faceid::tickets::{RedisTickets, RedisTicketsBuilder};
 use tencent_faceid::tickets::{RefreshError, TicketError, TicketProvider, TicketTimings};
 use tencent_faceid::vendor::ResultCode;
+use tencent_faceid_emulator::{Counts, Emulator, Fault};
 use tokio::sync::{Barrier, Notify};
 
 #[test]
@@ -1152,9 +1152,9 @@ async fn a_session_started_on_a_is_verified_on_b_and_its_replay_refused_on_c() {
     use axum::routing::get;
     use tencent_faceid::axum::Verified;
     use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
-    use tencent_faceid::emulator::Outcome;
     use tencent_faceid::session::{SessionStarter, StartSession};
     use tencent_faceid::tower::FaceCallbackLayer;
+    use tencent_faceid_emulator::Outcome;
     use tower::ServiceExt;
 
     let emulator = Emulator::start().await.unwrap();

@@ -20,12 +20,12 @@ use faceid_test_support::proxy::Proxy;
 use faceid_test_support::random_alphanumeric;
 use tencent_faceid::FaceId;
 use tencent_faceid::callback::RejectionKind;
-use tencent_faceid::emulator::{Emulator, Outcome};
 use tencent_faceid::facade::FaceIdBuilder;
 use tencent_faceid::ids::UserId;
 use tencent_faceid::orders::{PostgresPoolOptions, RedisOrderStore};
 use tencent_faceid::session::StartSession;
 use tencent_faceid::settle::Delivery;
+use tencent_faceid_emulator::{Emulator, Outcome};
 
 /// What one start, its genuine callback, the same callback again and a
 /// forged callback for an order never started each cost.
@@ -116,7 +116,8 @@ async fn postgres_statements_per_operation_are_at_the_floor() {
     let (proxy, proxied) = Proxy::to_postgres(url).await;
     let pool = PostgresPoolOptions::new().connect(&proxied).await.unwrap();
     let emulator = Emulator::start().await.unwrap();
-    let builder = FaceId::emulated(&emulator)
+    let builder = emulator
+        .face_id()
         .callback_url_per_request()
         .postgres_pool(pool)
         .postgres_schema(&schema.name);
@@ -136,9 +137,7 @@ async fn redis_commands_per_operation_are_at_the_floor() {
     let store = RedisOrderStore::builder(manager, emulator.app_id())
         .prefix("faceid-test:")
         .build();
-    let builder = FaceId::emulated(&emulator)
-        .callback_url_per_request()
-        .store(store);
+    let builder = emulator.face_id().callback_url_per_request().store(store);
     let monitor = Monitor::start(&redis.url());
     let costs = costs(&emulator, builder, || monitor.commands()).await;
     assert_eq!(costs, FLOOR);

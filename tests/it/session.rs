@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tencent_faceid::client::Endpoint;
-use tencent_faceid::emulator::{Emulator, Fault};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{Consumed, MemoryOrderStore, OrderStore};
 use tencent_faceid::session::{
@@ -15,6 +14,7 @@ use tencent_faceid::session::{
 use tencent_faceid::tickets::CachedTickets;
 use tencent_faceid::vendor::ResultCode;
 use tencent_faceid::vendor::SourcePhotoType;
+use tencent_faceid_emulator::{Emulator, Fault};
 use tower::{ServiceBuilder, ServiceExt};
 use url::Url;
 

@@ -14,7 +14,6 @@ use faceid_test_support::random_alphanumeric;
 use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
 use tencent_faceid::client::Endpoint;
 use tencent_faceid::clock::ManualClock;
-use tencent_faceid::emulator::{Emulator, Fault, Outcome};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::RedisOrderStore;
 use tencent_faceid::orders::{Lookup, MemoryOrderStore, OrderStore, SettlementStore};
@@ -26,6 +25,7 @@ use tencent_faceid::tickets::CachedTickets;
 use tencent_faceid::vendor::Files;
 use tencent_faceid::vendor::{FrontEndCode, ResultCode};
 use tencent_faceid::wiring::Wiring;
+use tencent_faceid_emulator::{Emulator, Fault, Outcome};
 
 use crate::support;
 use crate::support::postgres::Schema;

@@ -11,7 +11,6 @@ use faceid_test_support::random_alphanumeric;
 use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::edition::Edition;
-use tencent_faceid::emulator::{Emulator, WeChatOutcome};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{MemoryOrderStore, SettlementStore};
 use tencent_faceid::session::{SessionStarter, StartSession, Started};
@@ -19,6 +18,7 @@ use tencent_faceid::settle::{Reconciler, SettledBy, SettledState, Settlement, Se
 use tencent_faceid::tickets::CachedTickets;
 use tencent_faceid::vendor::ResultCode;
 use tencent_faceid::wiring::Wiring;
+use tencent_faceid_emulator::{Emulator, WeChatOutcome};
 
 use crate::support;
 use crate::support::postgres::Schema;

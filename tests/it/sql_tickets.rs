@@ -10,12 +10,11 @@ use std::time::Duration;
 
 use crate::support::mysql::Database;
 use crate::support::postgres::Schema;
-use tencent_faceid::FaceId;
-use tencent_faceid::emulator::Emulator;
 use tencent_faceid::facade::{DatabaseSettings, FaceIdBuilder};
 use tencent_faceid::tickets::{
     LeaseTimings, PostgresTicketHome, PostgresTickets, RefreshError, TicketError, TicketProvider,
 };
+use tencent_faceid_emulator::Emulator;
 use tencent_faceid_mysql::{MySqlConnector, MySqlTicketHome, MySqlTickets};
 
 /// The database a test shares its pair through.
@@ -37,7 +36,7 @@ impl Home {
     /// The builder of a server's facade on this database, the emulator as
     /// its vendor (the facade picks its tickets).
     fn face_id(&self, emulator: &Emulator) -> FaceIdBuilder {
-        let builder = FaceId::emulated(emulator).callback_url_per_request();
+        let builder = emulator.face_id().callback_url_per_request();
         match self {
             Home::Postgres(schema) => builder
                 .postgres_pool(schema.pool.clone())

@@ -5,11 +5,11 @@
 
 use faceid_demo::axum_demo as demo;
 use tencent_faceid::client::{ClientError, Endpoint};
-use tencent_faceid::emulator::{Emulator, Fault};
 use tencent_faceid::ids::UserId;
 use tencent_faceid::orders::{MemoryOrderStore, StoreError};
 use tencent_faceid::session::{SessionStarter, StartError, StartSession};
 use tencent_faceid::tickets::StaticTickets;
+use tencent_faceid_emulator::{Emulator, Fault};
 use url::Url;
 
 fn request() -> StartSession {

@@ -13,10 +13,10 @@ use crate::support::emu::{browser, login_url, on_manual_clock, replaced, start_s
 use reqwest::StatusCode;
 use tencent_faceid::client::Endpoint;
 use tencent_faceid::clock::ManualClock;
-use tencent_faceid::emulator::{Emulator, Fault};
 use tencent_faceid::ids::UserId;
 use tencent_faceid::tickets::{CachedTickets, TicketError, TicketProvider, TicketTimings};
 use tencent_faceid::vendor::ResultCode;
+use tencent_faceid_emulator::{Emulator, Fault};
 use tokio::sync::Notify;
 
 const HOUR: Duration = Duration::from_secs(3600);

@@ -7,15 +7,16 @@
 use faceid_test_support::random_alphanumeric;
 use tencent_faceid::FaceId;
 use tencent_faceid::callback::RejectionKind;
-use tencent_faceid::emulator::{Counts, Emulator, Outcome};
 use tencent_faceid::ids::UserId;
 use tencent_faceid::session::{StartSession, Started};
+use tencent_faceid_emulator::{Counts, Emulator, Outcome};
 use url::Url;
 
 const FORGED: usize = 1_000;
 
 async fn face_id(emulator: &Emulator) -> FaceId {
-    FaceId::emulated(emulator)
+    emulator
+        .face_id()
         .callback_url_per_request()
         .build()
         .await

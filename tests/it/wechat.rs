@@ -10,19 +10,20 @@ use tencent_faceid::FaceId;
 use tencent_faceid::callback::{Malformed, RejectionKind};
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::edition::Edition;
-use tencent_faceid::emulator::{Emulator, WeChatOutcome};
 use tencent_faceid::ids::UserId;
 use tencent_faceid::orders::{Lookup, MemoryOrderStore, OrderStore};
 use tencent_faceid::session::{InvalidStart, StartError, StartSession, Started};
 use tencent_faceid::tc3::{Tc3Client, Tc3Error};
 use tencent_faceid::wechat::{biz_token_of, verify_mini_program_body};
+use tencent_faceid_emulator::{Emulator, WeChatOutcome};
 use url::Url;
 
 const NAME: &str = "Zhang Sanfeng";
 const ID_NO: &str = "11010119900307447x";
 
 async fn face_id(emulator: &Emulator, store: &MemoryOrderStore, binding: bool) -> FaceId {
-    FaceId::emulated(emulator)
+    emulator
+        .face_id()
         .callback_url("https://partner.example/face/callback")
         .browser_binding(binding)
         .store(store.clone())
@@ -272,7 +273,8 @@ async fn a_start_with_a_clock_off_by_more_than_five_minutes_says_so_and_records_
     .clock(skewed)
     .build()
     .unwrap();
-    let face_id = FaceId::emulated(&emulator)
+    let face_id = emulator
+        .face_id()
         .callback_url("https://partner.example/face/callback")
         .store(store.clone())
         .wechat(client)

@@ -13,13 +13,12 @@ use base64::engine::general_purpose::STANDARD;
 use rsa::pkcs1::DecodeRsaPublicKey;
 use rsa::{Pkcs1v15Encrypt, RsaPublicKey};
 use serde_json::{Value, json};
-use tencent_faceid::FaceId;
 use tencent_faceid::edition::Edition;
-use tencent_faceid::emulator::{Emulator, TEST_PUBLIC_KEY_PEM, WeChatOutcome};
 use tencent_faceid::ids::UserId;
 use tencent_faceid::orders::MemoryOrderStore;
 use tencent_faceid::session::StartSession;
 use tencent_faceid::tc3::{ApiErrorCode, DetectAuthRequest, FieldEncryption, Tc3Client, Tc3Error};
+use tencent_faceid_emulator::{Emulator, TEST_PUBLIC_KEY_PEM, WeChatOutcome};
 
 use crate::wechat_vendor::send_signed;
 
@@ -87,7 +86,8 @@ fn error_code(answer: &Value) -> &Value {
 #[tokio::test]
 async fn a_wechat_session_sends_name_and_id_number_encrypted_and_reads_them_back_decrypted() {
     let emulator = encrypting_emulator().await;
-    let face_id = FaceId::emulated(&emulator)
+    let face_id = emulator
+        .face_id()
         .callback_url("https://partner.example/face/callback")
         .browser_binding(false)
         .store(MemoryOrderStore::new())

@@ -8,8 +8,8 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use tencent_faceid::Secret;
 use tencent_faceid::clock::ManualClock;
-use tencent_faceid::emulator::{Emulator, EmulatorError, WeChatOutcome};
 use tencent_faceid::tc3::{ApiErrorCode, DetectAuthRequest, Tc3Client, Tc3Error};
+use tencent_faceid_emulator::{Emulator, EmulatorError, WeChatOutcome};
 
 const DOC_ID: &str = "AKIDz8krbsJ5yKBZQpn74WFkmLPx3*******";
 const DOC_KEY: &str = "Gu5t9xGARNpq86cd98joQYCN3*******";

@@ -1,7 +1,17 @@
 //! AES-256-CBC with PKCS#7 padding over one field, base64 on the wire: the
-//! field cipher of the vendor's default `Encryption` algorithm, shared by
-//! the client and the emulator (vector N1 of the vendor's DetectAuth
-//! documentation tests it).
+//! field cipher of the vendor's default `Encryption` algorithm (feature
+//! `wechat-encryption`; vector N1 of the vendor's DetectAuth documentation
+//! tests it). [`FieldEncryption`](super::FieldEncryption) uses it for the
+//! client; it is public for the other side of the wire, such as the
+//! vendor's stand-in in `tencent-faceid-emulator`.
+//!
+//! ```
+//! use tencent_faceid::tc3::aes_cbc::{self, KEY_LEN};
+//! let (key, iv) = ([7; KEY_LEN], aes_cbc::fresh_iv());
+//! let sealed = aes_cbc::encrypt(&key, &iv, "Zhang San");
+//! assert_eq!(aes_cbc::decrypt(&key, &iv, &sealed).as_deref(), Ok("Zhang San"));
+//! assert_eq!(aes_cbc::decrypt(&[8; KEY_LEN], &iv, &sealed), Err(aes_cbc::Undecrypted::Padding));
+//! ```
 
 use aes::Aes256;
 use aes::cipher::block_padding::Pkcs7;
@@ -10,12 +20,19 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 /// The symmetric key's length in bytes.
-pub(crate) const KEY_LEN: usize = 32;
+pub const KEY_LEN: usize = 32;
 /// The IV's length in bytes (sent base64-encoded, 24 characters).
-pub(crate) const IV_LEN: usize = 16;
+pub const IV_LEN: usize = 16;
+
+/// A fresh random IV.
+pub fn fresh_iv() -> [u8; IV_LEN] {
+    let mut iv = [0; IV_LEN];
+    rand::fill(&mut iv);
+    iv
+}
 
 /// `plaintext` encrypted under `key` and `iv`, base64.
-pub(crate) fn encrypt(key: &[u8; KEY_LEN], iv: &[u8; IV_LEN], plaintext: &str) -> String {
+pub fn encrypt(key: &[u8; KEY_LEN], iv: &[u8; IV_LEN], plaintext: &str) -> String {
     let ciphertext = cbc::Encryptor::<Aes256>::new(key.into(), iv.into())
         .encrypt_padded_vec_mut::<Pkcs7>(plaintext.as_bytes());
     STANDARD.encode(ciphertext)
@@ -23,7 +40,7 @@ pub(crate) fn encrypt(key: &[u8; KEY_LEN], iv: &[u8; IV_LEN], plaintext: &str) -
 
 /// Why a field did not decrypt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Undecrypted {
+pub enum Undecrypted {
     /// The value is not base64.
     NotBase64,
     /// The padding is wrong: another key or IV, or not ciphertext.
@@ -34,7 +51,7 @@ pub(crate) enum Undecrypted {
 
 impl Undecrypted {
     /// What is wrong, to follow a field's name.
-    pub(crate) fn reason(self) -> &'static str {
+    pub fn reason(self) -> &'static str {
         match self {
             Self::NotBase64 => "is not base64",
             Self::Padding => "does not decrypt with this key and IV",
@@ -44,7 +61,7 @@ impl Undecrypted {
 }
 
 /// The plaintext of `ciphertext` (base64) under `key` and `iv`.
-pub(crate) fn decrypt(
+pub fn decrypt(
     key: &[u8; KEY_LEN],
     iv: &[u8; IV_LEN],
     ciphertext: &str,

@@ -33,12 +33,12 @@ use super::error::Tc3Error;
 use super::wire::{DetectAuthRequest, DetectInfo, Encryption};
 use crate::secret::Secret;
 
-pub(crate) mod aes_cbc;
+pub mod aes_cbc;
 mod error;
 
 pub use error::FieldCryptoError;
 
-use aes_cbc::{IV_LEN, KEY_LEN};
+use aes_cbc::{IV_LEN, KEY_LEN, fresh_iv};
 
 /// The `Algorithm` value of AES-256-CBC, the vendor's default.
 pub const AES_256_CBC: &str = "AES-256-CBC";
@@ -49,7 +49,7 @@ pub const AES_256_CBC: &str = "AES-256-CBC";
 ///
 /// ```
 /// use tencent_faceid::tc3::{FieldEncryption, Tc3Client};
-/// # let pem = tencent_faceid::emulator::TEST_PUBLIC_KEY_PEM;
+/// # let pem = tencent_faceid_emulator::TEST_PUBLIC_KEY_PEM;
 /// // `pem`: the public key from the FaceID console,
 /// // "-----BEGIN RSA PUBLIC KEY-----\n...".
 /// let client = Tc3Client::builder("AKIDexample", "secret-key", "1")
@@ -138,13 +138,6 @@ impl FieldEncryption {
         };
         Ok((key, encryption))
     }
-}
-
-/// A fresh random IV.
-pub(crate) fn fresh_iv() -> [u8; IV_LEN] {
-    let mut iv = [0; IV_LEN];
-    rand::fill(&mut iv);
-    iv
 }
 
 /// One request's symmetric key: never stored, wiped when dropped.
@@ -271,7 +264,7 @@ mod tests {
 
     #[test]
     fn a_detect_auth_request_leaves_with_its_fields_encrypted_and_nothing_else() {
-        let pem = include_str!("../../emulator/wechat/test_key.pub.pem");
+        let pem = include_str!("../../../emulator/src/wechat/test_key.pub.pem");
         let encryption = FieldEncryption::aes_256_cbc(pem).unwrap();
         let mut request = DetectAuthRequest::new("1");
         assert!(encryption.encrypt_detect_auth(&request).unwrap().is_none());

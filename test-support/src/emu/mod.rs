@@ -4,11 +4,11 @@
 use tencent_faceid::client::FaceIdClient;
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::credentials::Ticket;
-use tencent_faceid::emulator::Emulator;
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::sign::sign;
 use tencent_faceid::tickets::{SignTickets, TicketProvider};
 use tencent_faceid::vendor::{StartRequest, StartResult, VERSION};
+use tencent_faceid_emulator::Emulator;
 use url::Url;
 
 pub mod wired;

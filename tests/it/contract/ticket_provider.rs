@@ -7,13 +7,13 @@ use std::time::{Duration, SystemTime};
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::contract;
 use tencent_faceid::credentials::Ticket;
-use tencent_faceid::emulator::Emulator;
 use tencent_faceid::ids::UserId;
 use tencent_faceid::tickets::{
     CachedTickets, SignTickets, StaticTickets, TicketError, TicketProvider,
 };
 use tencent_faceid::tickets::{LeaseTimings, PostgresTicketHome, PostgresTickets, RedisTickets};
 use tencent_faceid::{Secret, async_trait};
+use tencent_faceid_emulator::Emulator;
 use tencent_faceid_mysql::{MySqlTicketHome, MySqlTickets};
 use tokio::sync::Mutex;
 

@@ -6,7 +6,7 @@
 
 use actix_web::dev::ServerHandle;
 use faceid_demo::{Options, actix_demo, axum_demo};
-use tencent_faceid::emulator::Emulator;
+use tencent_faceid_emulator::Emulator;
 use url::Url;
 
 use super::actix_server::Loopback;
