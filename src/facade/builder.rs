@@ -743,7 +743,7 @@ impl FaceIdBuilder {
             None => starter,
         };
         let (verifier, starter) = (verifier.build()?, starter.build()?);
-        warm_up(&**wiring.tickets(), self.warm_up).await?;
+        warm_up(wiring.tickets(), self.warm_up).await?;
         Ok(FaceId {
             callback_url,
             verifier,

@@ -372,7 +372,7 @@ impl Settler {
         files: Files,
     ) -> Result<Option<crate::record::VerificationRecord>, QueryFailed> {
         let inner = &*self.inner;
-        let provider = &**inner.wiring.tickets();
+        let provider = inner.wiring.tickets();
         let tickets = provider.sign_tickets().await?;
         let options = QueryOptions::default().files(files);
         let client = inner.wiring.client();
@@ -400,7 +400,7 @@ impl Settler {
     }
 
     fn store(&self) -> &dyn SettlementStore {
-        &**self.inner.wiring.store()
+        self.inner.wiring.store()
     }
 
     fn clock(&self) -> &Clock {

@@ -6,7 +6,7 @@
 
 use faceid_test_support::random_alphanumeric;
 use tencent_faceid::FaceId;
-use tencent_faceid::callback::RejectionKind;
+use tencent_faceid::callback::{BrowserCallback, RejectionKind};
 use tencent_faceid::emulator::{Counts, Emulator, Outcome};
 use tencent_faceid::ids::UserId;
 use tencent_faceid::session::{StartSession, Started};
@@ -123,7 +123,7 @@ async fn forged_callbacks_for_a_pending_order_without_its_cookie_cost_no_vendor_
     let query = forged(started.order_no.as_str());
     let rejection = face_id
         .verifier()
-        .verify_in_browser(&query, stranger)
+        .verify(BrowserCallback::new(&query, stranger))
         .await
         .unwrap_err();
     assert_eq!(
@@ -153,7 +153,10 @@ async fn a_callback_signed_with_a_foreign_sign_ticket_is_judged_by_the_vendors_r
     let before = emulator.counts();
     let outcome = face_id
         .verifier()
-        .verify_in_browser(callback.query().unwrap(), Some(&cookie))
+        .verify(BrowserCallback::new(
+            callback.query().unwrap(),
+            Some(&cookie),
+        ))
         .await
         .unwrap();
     assert!(outcome.passed());
@@ -164,7 +167,10 @@ async fn a_callback_signed_with_a_foreign_sign_ticket_is_judged_by_the_vendors_r
 
     let replay = face_id
         .verifier()
-        .verify_in_browser(callback.query().unwrap(), Some("another browser"))
+        .verify(BrowserCallback::new(
+            callback.query().unwrap(),
+            Some("another browser"),
+        ))
         .await
         .unwrap_err();
     assert_eq!(
@@ -185,7 +191,7 @@ async fn a_forged_callback_from_the_orders_browser_is_judged_once_per_interval()
         let query = forged(started.order_no.as_str());
         let rejection = face_id
             .verifier()
-            .verify_in_browser(&query, Some(&cookie))
+            .verify(BrowserCallback::new(&query, Some(&cookie)))
             .await
             .unwrap_err();
         assert_eq!(
@@ -205,7 +211,10 @@ async fn a_forged_callback_from_the_orders_browser_is_judged_once_per_interval()
         .unwrap();
     let outcome = face_id
         .verifier()
-        .verify_in_browser(callback.query().unwrap(), Some(&cookie))
+        .verify(BrowserCallback::new(
+            callback.query().unwrap(),
+            Some(&cookie),
+        ))
         .await
         .unwrap();
     assert!(outcome.passed() && !outcome.judged_by_record);

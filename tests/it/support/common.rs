@@ -113,7 +113,11 @@ pub fn seed_tickets() -> StaticTickets {
 }
 
 /// Records a pending order for [`USER`] that lives `ttl`.
-pub async fn start_order(store: &impl OrderStore, order_no: &str, ttl: Duration) -> OrderNo {
+pub async fn start_order(
+    store: &(impl OrderStore + ?Sized),
+    order_no: &str,
+    ttl: Duration,
+) -> OrderNo {
     let order_no = OrderNo::new(order_no).expect("valid order number");
     let user = UserId::new(USER).expect("valid user id");
     store
