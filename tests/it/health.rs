@@ -20,7 +20,6 @@ use tencent_faceid::emulator::{Emulator, Fault};
 use tencent_faceid::facade::{FaceIdBuilder, Readiness};
 use tencent_faceid::orders::{OrderStore, PostgresOrderStore, PostgresPoolOptions};
 use tencent_faceid::tc3::Tc3Client;
-use tencent_faceid::tickets::TicketProvider;
 use url::Url;
 
 const CALLBACK: &str = "http://127.0.0.1:3000/face/callback";

@@ -17,7 +17,7 @@ use tencent_faceid::clock::ManualClock;
 use tencent_faceid::emulator::{Emulator, Fault, Outcome};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::RedisOrderStore;
-use tencent_faceid::orders::{Lookup, MemoryOrderStore, OrderStore, SettlementStore};
+use tencent_faceid::orders::{Lookup, MemoryOrderStore, SettlementStore};
 use tencent_faceid::session::{SessionStarter, StartSession, Started};
 use tencent_faceid::settle::{
     Reconciled, Reconciler, SettledBy, SettledState, Settlement, Settler,
