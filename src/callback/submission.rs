@@ -96,7 +96,8 @@ impl Submission {
         })
     }
 
-    /// The same result, with the scores it reported (not signed).
+    /// The same result, with what it reports unsigned: the session's face
+    /// id and the live rate.
     pub(crate) fn reported(mut self, h5face_id: String, live_rate: Option<String>) -> Self {
         self.h5face_id = h5face_id;
         self.live_rate = live_rate;
