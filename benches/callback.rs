@@ -56,7 +56,7 @@ fn callback(c: &mut Criterion) {
     group.bench_function("verify", |b| {
         b.iter_batched_ref(
             || orders.next(),
-            |(verifier, query)| now(verifier.verify(query)).expect("verified"),
+            |(verifier, query)| now(verifier.verify(query.as_str())).expect("verified"),
             BatchSize::SmallInput,
         )
     });
@@ -65,7 +65,7 @@ fn callback(c: &mut Criterion) {
     group.bench_function("verify_small_store", |b| {
         b.iter_batched_ref(
             || orders.next(),
-            |(verifier, query)| now(verifier.verify(query)).expect("verified"),
+            |(verifier, query)| now(verifier.verify(query.as_str())).expect("verified"),
             BatchSize::SmallInput,
         )
     });

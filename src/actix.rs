@@ -82,7 +82,7 @@ use actix_web::{
 };
 
 use crate::binding;
-use crate::callback::{CallbackRejection, CallbackVerifier, method_not_allowed};
+use crate::callback::{BrowserCallback, CallbackRejection, CallbackVerifier, method_not_allowed};
 use crate::facade::{FaceId, HealthReport};
 use crate::render::{BodyFormat, ErrorResponse};
 // The extractors' types, framework-free; only the actix-web traits are here.
@@ -214,7 +214,10 @@ impl FromRequest for Verified {
                 return Err(rejected(method_not_allowed()));
             }
             verifier
-                .verify_in_browser(uri.query().unwrap_or_default(), binding.as_deref())
+                .verify(BrowserCallback::new(
+                    uri.query().unwrap_or_default(),
+                    binding.as_deref(),
+                ))
                 .await
                 .map(Self)
                 .map_err(rejected)

@@ -55,7 +55,7 @@
 //!   [`VerificationOutcome`] or a [`CallbackRejection`].
 //! - [`sdk`]: the App SDK edition: the launch parameters the native SDK
 //!   takes ([`sdk::SdkLaunch`]) and the SDK's result, verified by the
-//!   callback's pipeline ([`sdk::verify_result`]).
+//!   callback's pipeline ([`callback::CallbackVerifier::verify_sdk_result`]).
 //! - `tower` (feature `tower`, default), `axum` (feature `axum`), `actix`
 //!   (feature `actix`): the verifier in front of your handler:
 //!   `tower::FaceCallbackLayer`, and the extractors `Verified`,

@@ -8,7 +8,7 @@
 //! an order.
 //!
 //! For a `GET` the layer reads the request URI's query and the [binding
-//! cookie](crate::binding), runs [`CallbackVerifier::verify_in_browser`]
+//! cookie](crate::binding), runs [`CallbackVerifier::verify`]
 //! before the inner service, and then either
 //! - puts the [`VerificationOutcome`] into the request extensions and calls
 //!   the inner service (a correctly signed *failure* is an outcome too:
@@ -62,7 +62,7 @@ use tower_service::Service;
 
 use crate::binding;
 use crate::callback::{
-    CallbackRejection, CallbackVerifier, VerificationOutcome, method_not_allowed,
+    BrowserCallback, CallbackRejection, CallbackVerifier, VerificationOutcome, method_not_allowed,
 };
 use crate::render::{BodyFormat, ErrorResponse};
 
@@ -197,15 +197,9 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let read = match *request.method() {
-            Method::GET => {
-                let query = request.uri().query().unwrap_or_default();
-                let cookies = request.headers().get_all(COOKIE).iter();
-                let binding =
-                    binding::cookie_value(cookies.filter_map(|value| value.to_str().ok()));
-                self.verifier.read(query, binding)
-            }
-            Method::HEAD => Err(method_not_allowed()),
+        let is_get = match *request.method() {
+            Method::GET => true,
+            Method::HEAD => false,
             _ => return ResponseFuture(Box::pin(self.inner.call(request))),
         };
         let verifier = self.verifier.clone();
@@ -215,7 +209,12 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         ResponseFuture(Box::pin(async move {
-            let verdict = verifier.conclude(read).await;
+            let verdict = if is_get {
+                let callback = browser_callback(&request);
+                verifier.verify(callback).await
+            } else {
+                Err(method_not_allowed())
+            };
             match on_rejection.apply(verdict, request) {
                 Ok(request) => inner.call(request).await,
                 Err(answer) => Ok(http_response(answer)),
@@ -246,6 +245,14 @@ impl OnRejection {
         }
         Ok(request)
     }
+}
+
+/// The callback `request` brings: its query and binding cookie.
+fn browser_callback<B>(request: &Request<B>) -> BrowserCallback<'_> {
+    let query = request.uri().query().unwrap_or_default();
+    let cookies = request.headers().get_all(COOKIE).iter();
+    let binding = binding::cookie_value(cookies.filter_map(|value| value.to_str().ok()));
+    BrowserCallback::new(query, binding)
 }
 
 /// The response future of [`FaceCallbackService`]: the verification, then

@@ -48,8 +48,8 @@ use crate::tickets::TicketProvider;
 
 /// The client, tickets and order store the parts of one app share, and
 /// whether they bind sessions to browsers; see the
-/// [module documentation](self). Cheap to clone (a few `Arc`s); clones are
-/// the same wiring.
+/// [module documentation](self). Cheap to clone (an `Arc` each for the
+/// tickets and the store, and the client's); clones are the same wiring.
 ///
 /// `S` is the store's type: [`Wiring::new`] keeps it, so that
 /// [`Settler::builder`](crate::settle::Settler::builder) can ask for a
@@ -83,8 +83,10 @@ pub struct Wiring<S: ?Sized = dyn OrderStore> {
     tickets: Arc<dyn TicketProvider>,
     /// The store, as its own type.
     store: Arc<S>,
-    /// The same store, as an order store.
-    orders: Arc<dyn OrderStore>,
+    /// How the parts see the store as an order store: set where `S` is
+    /// known, as `Arc<S>` cannot become `Arc<dyn OrderStore>` for every
+    /// `S` that can be unsized.
+    as_order_store: fn(Arc<S>) -> Arc<dyn OrderStore>,
     /// Whether sessions are bound to the browser that starts them.
     binds_browsers: bool,
     /// The API 3.0 client of the WeChat edition, if configured.
@@ -97,7 +99,7 @@ impl<S: ?Sized> Clone for Wiring<S> {
             client: self.client.clone(),
             tickets: Arc::clone(&self.tickets),
             store: Arc::clone(&self.store),
-            orders: Arc::clone(&self.orders),
+            as_order_store: self.as_order_store,
             binds_browsers: self.binds_browsers,
             tc3: self.tc3.clone(),
         }
@@ -133,12 +135,11 @@ impl<S: OrderStore> Wiring<S> {
     /// # Ok::<(), tencent_faceid::client::ClientError>(())
     /// ```
     pub fn new(client: FaceIdClient, tickets: impl TicketProvider, store: S) -> Self {
-        let store = Arc::new(store);
         Self {
             client,
             tickets: Arc::new(tickets),
-            orders: Arc::clone(&store) as Arc<dyn OrderStore>,
-            store,
+            store: Arc::new(store),
+            as_order_store: |store| store,
             binds_browsers: true,
             tc3: None,
         }
@@ -148,20 +149,33 @@ impl<S: OrderStore> Wiring<S> {
 impl<S: SettlementStore> Wiring<S> {
     /// The same wiring, its store seen as a settlement store.
     pub(crate) fn settling(&self) -> Wiring<dyn SettlementStore> {
-        Wiring {
-            client: self.client.clone(),
-            tickets: Arc::clone(&self.tickets),
-            store: Arc::clone(&self.store) as Arc<dyn SettlementStore>,
-            orders: Arc::clone(&self.orders),
-            binds_browsers: self.binds_browsers,
-            tc3: self.tc3.clone(),
-        }
+        let store = Arc::clone(&self.store) as Arc<dyn SettlementStore>;
+        self.on(store, |store| store)
     }
 }
 
 impl Wiring<dyn SettlementStore> {
-    /// A wiring on shared parts (the facade's), browser binding on.
-    pub(crate) fn shared(
+    /// A wiring on parts already shared: a store chosen when the program
+    /// runs (or kept to look into), and tickets shared with other wirings.
+    /// As [`Self::new`] otherwise: the app id and the clock are the
+    /// client's, [browser binding](Self::browser_binding) is on; but
+    /// [`Settler::builder`](crate::settle::Settler::builder) asks for a
+    /// wiring on the store's own type.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tencent_faceid::client::FaceIdClient;
+    /// use tencent_faceid::orders::{MemoryOrderStore, SettlementStore};
+    /// use tencent_faceid::tickets::{StaticTickets, TicketProvider};
+    /// use tencent_faceid::wiring::Wiring;
+    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
+    /// let tickets: Arc<dyn TicketProvider> = Arc::new(StaticTickets::new("sign", "nonce"));
+    /// let store: Arc<dyn SettlementStore> = Arc::new(MemoryOrderStore::new());
+    /// let wiring = Wiring::shared(client, tickets, Arc::clone(&store));
+    /// assert_eq!(wiring.app_id(), "appId001");
+    /// # Ok::<(), tencent_faceid::client::ClientError>(())
+    /// ```
+    pub fn shared(
         client: FaceIdClient,
         tickets: Arc<dyn TicketProvider>,
         store: Arc<dyn SettlementStore>,
@@ -169,8 +183,8 @@ impl Wiring<dyn SettlementStore> {
         Self {
             client,
             tickets,
-            orders: Arc::clone(&store) as Arc<dyn OrderStore>,
             store,
+            as_order_store: |store| store,
             binds_browsers: true,
             tc3: None,
         }
@@ -276,28 +290,34 @@ impl<S: ?Sized> Wiring<S> {
     }
 
     /// Where SIGN and NONCE tickets come from.
-    pub fn tickets(&self) -> &Arc<dyn TicketProvider> {
-        &self.tickets
+    pub fn tickets(&self) -> &dyn TicketProvider {
+        &*self.tickets
     }
 
     /// The order store, as its own type.
-    pub fn store(&self) -> &Arc<S> {
+    pub fn store(&self) -> &S {
         &self.store
     }
 
-    /// The order store, as an order store (what the starter and the
-    /// verifier use).
-    pub(crate) fn orders(&self) -> &Arc<dyn OrderStore> {
-        &self.orders
+    /// The same wiring, its store seen only as an order store (what the
+    /// starter and the verifier use).
+    pub(crate) fn as_orders(&self) -> Wiring {
+        let store = (self.as_order_store)(Arc::clone(&self.store));
+        self.on(store, |store| store)
     }
 
-    /// The same wiring, its store seen only as an order store.
-    pub(crate) fn as_orders(&self) -> Wiring {
+    /// The same wiring on `store` (the same store, seen as `T`), seen as
+    /// an order store with `as_order_store`.
+    fn on<T: ?Sized>(
+        &self,
+        store: Arc<T>,
+        as_order_store: fn(Arc<T>) -> Arc<dyn OrderStore>,
+    ) -> Wiring<T> {
         Wiring {
             client: self.client.clone(),
             tickets: Arc::clone(&self.tickets),
-            store: Arc::clone(&self.orders),
-            orders: Arc::clone(&self.orders),
+            store,
+            as_order_store,
             binds_browsers: self.binds_browsers,
             tc3: self.tc3.clone(),
         }

@@ -4,7 +4,8 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::{CallbackVerifier, DEFAULT_MAX_QUERY_LEN, Inner};
+use super::verifier::Inner;
+use super::{CallbackVerifier, DEFAULT_MAX_QUERY_LEN};
 use crate::settle::Settler;
 use crate::wiring::Wiring;
 

@@ -25,7 +25,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use super::rejection::reject;
-use super::{Callback, CallbackRejection, CallbackVerifier, NotConfirmed, RejectionKind};
+use super::submission::Submission;
+use super::{CallbackRejection, CallbackVerifier, NotConfirmed, RejectionKind};
 use crate::client::FaceIdClient;
 use crate::ids::OrderNo;
 use crate::result_query::{FaceResult, QueryOptions, VerificationResult};
@@ -96,7 +97,7 @@ impl CallbackVerifier {
     /// record's code and answers the record; else 401.
     pub(super) async fn judge(
         &self,
-        callback: &mut Callback,
+        callback: &mut Submission,
         recoverable: bool,
         tickets: Arc<SignTickets>,
     ) -> Result<Box<FaceResult>, CallbackRejection> {
@@ -122,10 +123,6 @@ impl CallbackVerifier {
             return Err(bad_signature());
         };
         tracing::warn!(order_no = %order_no, code = answer.code.as_str(), "accepted a callback on the vendor's record, whose verdict replaced the callback's: its signature matches no SIGN ticket this server knows, because it was altered (tampering) or signed with a ticket another system sharing the app id fetched");
-        if let Some(settler) = &inner.settler {
-            let claim = std::mem::take(&mut callback.claim);
-            callback.claim = settler.callback_claim(claim, &answer.code, None);
-        }
         callback.code = answer.code;
         Ok(Box::new(answer.result))
     }
@@ -138,7 +135,7 @@ impl CallbackVerifier {
         order_no: &OrderNo,
         tickets: Arc<SignTickets>,
     ) -> Result<Option<VerificationResult>, CallbackRejection> {
-        let provider = &**self.inner.wiring.tickets();
+        let provider = self.inner.wiring.tickets();
         let options = QueryOptions::default();
         match query_record(provider, client, tickets, order_no, options).await {
             Ok(Some(mut answer)) => {

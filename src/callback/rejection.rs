@@ -165,6 +165,11 @@ impl CallbackRejection {
         self
     }
 
+    /// The rejection of a result that could not be read.
+    pub(crate) fn malformed(malformed: Malformed) -> Self {
+        reject(malformed.into(), None, None)
+    }
+
     /// What kind of rejection this is.
     pub fn kind(&self) -> &RejectionKind {
         &self.kind
@@ -304,10 +309,13 @@ impl StdError for CallbackRejection {
 }
 
 /// The rejection of a request that is not a `GET`, made before any
-/// verification; the HTTP adapters make it.
+/// verification (and counted with the verdicts); the HTTP adapters make
+/// it.
 #[cfg(any(feature = "tower", feature = "actix"))]
 pub(crate) fn method_not_allowed() -> CallbackRejection {
-    reject(RejectionKind::MethodNotAllowed, None, None)
+    let rejection = reject(RejectionKind::MethodNotAllowed, None, None);
+    crate::metrics::callback(rejection.kind().as_str());
+    rejection
 }
 
 /// Makes a rejection and logs the decision (never a ticket or signature).

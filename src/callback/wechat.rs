@@ -8,10 +8,10 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::rejection::reject;
-use super::{Callback, CallbackRejection, CallbackVerifier, Malformed, Proof, RejectionKind};
-use crate::orders::{Claim, Lookup};
+use super::submission::{Proof, Submission};
+use super::{CallbackRejection, CallbackVerifier, Malformed, RejectionKind};
+use crate::orders::Lookup;
 use crate::result_code::ResultCode;
-use crate::tc3::biz_token::order_no_of;
 use crate::tc3::{ApiErrorCode, Tc3Error};
 
 /// The redirect's parameter.
@@ -37,28 +37,6 @@ pub(super) fn redirect_token(query: &str, max_len: usize) -> Option<Result<Strin
 }
 
 impl CallbackVerifier {
-    /// A WeChat session's BizToken, come back with `claim` (its browser's,
-    /// or none for a mini program).
-    pub(crate) fn read_biz_token(
-        &self,
-        biz_token: &str,
-        claim: Claim,
-    ) -> Result<Callback, CallbackRejection> {
-        let order_no =
-            order_no_of(biz_token).map_err(|e| Self::malformed(Malformed::InvalidBizToken(e)))?;
-        Ok(Callback {
-            claim,
-            order_no,
-            // Until the vendor's record says.
-            code: ResultCode::from_code(""),
-            h5face_id: biz_token.to_owned(),
-            live_rate: None,
-            proof: Proof::BizToken(biz_token.to_owned()),
-            from_app: false,
-            detect_info: None,
-        })
-    }
-
     /// The order first: unknown or expired is refused at once, a pending
     /// one only from its own browser (the binding recorded with it, none
     /// for a mini program's); then the vendor's verdict for a pending
@@ -66,12 +44,10 @@ impl CallbackVerifier {
     /// replay from its own browser coming back.
     pub(super) async fn look_into_wechat(
         &self,
-        callback: &mut Callback,
+        callback: &mut Submission,
     ) -> Result<(), CallbackRejection> {
         let order_no = || Some(callback.order_no.clone());
-        let found = (**self.inner.wiring.orders())
-            .lookup(&callback.order_no)
-            .await;
+        let found = self.inner.wiring.store().lookup(&callback.order_no).await;
         match found {
             Ok(Lookup::Pending { binding }) => {
                 let claimed = callback.claim.binding();
@@ -97,7 +73,7 @@ impl CallbackVerifier {
     /// consumed: its verdict, pulled again, to show.
     pub(super) async fn repeated_wechat(
         &self,
-        callback: &mut Callback,
+        callback: &mut Submission,
     ) -> Result<(), CallbackRejection> {
         match callback.proof {
             Proof::BizToken(_) if callback.detect_info.is_none() => {
@@ -110,7 +86,7 @@ impl CallbackVerifier {
     /// `GetDetectInfoEnhanced` (text only) for the callback's BizToken:
     /// its `ErrCode` becomes the callback's code (and the settlement's),
     /// the record is kept for the outcome.
-    async fn pull_verdict(&self, callback: &mut Callback) -> Result<(), CallbackRejection> {
+    async fn pull_verdict(&self, callback: &mut Submission) -> Result<(), CallbackRejection> {
         let order_no = || Some(callback.order_no.clone());
         let Proof::BizToken(biz_token) = &callback.proof else {
             return Ok(());
@@ -136,13 +112,7 @@ impl CallbackVerifier {
         let Some(err_code) = info.err_code() else {
             return Err(reject(RejectionKind::NotFinished, order_no(), None));
         };
-        let code = ResultCode::from_code(&err_code.to_string());
-        if let Some(settler) = &self.inner.settler {
-            let claim = std::mem::take(&mut callback.claim);
-            let billed = Some(info.billed_attempts());
-            callback.claim = settler.callback_claim(claim, &code, billed);
-        }
-        callback.code = code;
+        callback.code = ResultCode::from_code(&err_code.to_string());
         callback.detect_info = Some(Box::new(info));
         Ok(())
     }

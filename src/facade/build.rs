@@ -43,7 +43,7 @@ impl FaceIdBuilder {
             wiring = wiring.wechat(tc3);
         }
         let parts = Parts::assemble(&wiring, self.settle, self.starter, self.verifier)?;
-        warm_up(&**wiring.tickets(), self.warm_up).await?;
+        warm_up(wiring.tickets(), self.warm_up).await?;
         Ok(FaceId {
             callback_url,
             verifier: parts.verifier,

@@ -270,7 +270,7 @@ impl FaceId {
     }
 
     /// Verifies an App SDK result your app forwarded:
-    /// [`crate::sdk::verify_result`] with this verifier (passes confirmed
+    /// [`CallbackVerifier::verify_sdk_result`](crate::callback::CallbackVerifier::verify_sdk_result) with this verifier (passes confirmed
     /// with the vendor's record).
     ///
     /// # Errors
@@ -279,7 +279,7 @@ impl FaceId {
         &self,
         result: &SdkResult,
     ) -> Result<crate::callback::VerificationOutcome, crate::callback::CallbackRejection> {
-        crate::sdk::verify_result(&self.verifier, result).await
+        self.verifier.verify_sdk_result(result).await
     }
 
     /// The vendor's record of an order, signed with the shared SIGN
@@ -294,7 +294,7 @@ impl FaceId {
         order_no: &OrderNo,
         options: QueryOptions,
     ) -> Result<VerificationResult, ResultQueryError> {
-        let provider = &**self.wiring.tickets();
+        let provider = self.wiring.tickets();
         let tickets = provider.sign_tickets().await?;
         let query = |tickets: Arc<crate::tickets::SignTickets>| async move {
             self.client()

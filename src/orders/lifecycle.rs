@@ -273,30 +273,6 @@ pub trait Lifecycle: Send + Sync + 'static {
     async fn release(&self, user_id: &UserId) -> Result<(), StoreError>;
 }
 
-#[async_trait]
-impl<T: Lifecycle + ?Sized> Lifecycle for std::sync::Arc<T> {
-    async fn purge(
-        &self,
-        retention: &Retention,
-        now: SystemTime,
-        limit: usize,
-    ) -> Result<Purged, StoreError> {
-        (**self).purge(retention, now, limit).await
-    }
-
-    async fn erase_user(&self, user_id: &UserId) -> Result<Erased, StoreError> {
-        (**self).erase_user(user_id).await
-    }
-
-    async fn hold(&self, user_id: &UserId) -> Result<(), StoreError> {
-        (**self).hold(user_id).await
-    }
-
-    async fn release(&self, user_id: &UserId) -> Result<(), StoreError> {
-        (**self).release(user_id).await
-    }
-}
-
 /// Logs an erasure: its counts, never the user.
 pub(crate) fn log_erasure(erased: &Erased) {
     tracing::info!(

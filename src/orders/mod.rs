@@ -351,7 +351,11 @@ pub struct DueOrder {
 
 /// Where pending orders live between session start and callback.
 ///
-/// Object-safe: store it as `Arc<dyn OrderStore>`. `consume` must be atomic:
+/// Object-safe: store it as `Arc<dyn OrderStore>` and call through it (an
+/// `Arc` is not itself a store, so no call is boxed twice); a
+/// `Wiring` takes the store itself, or an `Arc<dyn SettlementStore>`
+/// (`Wiring::shared`).
+/// `consume` must be atomic:
 /// of two concurrent calls for one order, exactly one gets
 /// [`Consumed::Accepted`].
 #[async_trait]
@@ -519,62 +523,4 @@ pub trait SettlementStore: OrderStore + Lifecycle {
     /// # Errors
     /// [`StoreError::Backend`].
     async fn due_backlog(&self, due: SystemTime) -> Result<u64, StoreError>;
-}
-
-#[async_trait]
-impl<T: OrderStore + ?Sized> OrderStore for std::sync::Arc<T> {
-    async fn put(&self, order: PendingOrder, ttl: Duration) -> Result<(), StoreError> {
-        (**self).put(order, ttl).await
-    }
-
-    async fn consume_claim(
-        &self,
-        order_no: &OrderNo,
-        claim: &Claim,
-    ) -> Result<Consumed, StoreError> {
-        (**self).consume_claim(order_no, claim).await
-    }
-
-    async fn lookup(&self, order_no: &OrderNo) -> Result<Lookup, StoreError> {
-        (**self).lookup(order_no).await
-    }
-
-    async fn check_room(&self) -> Result<(), StoreError> {
-        (**self).check_room().await
-    }
-
-    async fn ping(&self) -> Result<(), StoreError> {
-        (**self).ping().await
-    }
-}
-
-#[async_trait]
-impl<T: SettlementStore + ?Sized> SettlementStore for std::sync::Arc<T> {
-    async fn settlement(
-        &self,
-        order_no: &OrderNo,
-    ) -> Result<Option<(PendingOrder, SettlementRecord)>, StoreError> {
-        (**self).settlement(order_no).await
-    }
-
-    async fn claim_due(
-        &self,
-        due: SystemTime,
-        lease: SystemTime,
-        limit: usize,
-    ) -> Result<Vec<DueOrder>, StoreError> {
-        (**self).claim_due(due, lease, limit).await
-    }
-
-    async fn reschedule(&self, order: &DueOrder, at: SystemTime) -> Result<(), StoreError> {
-        (**self).reschedule(order, at).await
-    }
-
-    async fn forget_due(&self, order: &DueOrder) -> Result<(), StoreError> {
-        (**self).forget_due(order).await
-    }
-
-    async fn due_backlog(&self, due: SystemTime) -> Result<u64, StoreError> {
-        (**self).due_backlog(due).await
-    }
 }

@@ -57,7 +57,7 @@ impl SessionStarter {
     /// [`Edition::AppSdk`] edition, and answers the SDK's launch
     /// parameters, `openApiSign` signed with the NONCE ticket. The
     /// request's edition and callback URL are not used: the result comes
-    /// back through your app ([`crate::sdk::verify_result`]).
+    /// back through your app ([`CallbackVerifier::verify_sdk_result`](crate::callback::CallbackVerifier::verify_sdk_result)).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]

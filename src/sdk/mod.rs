@@ -10,7 +10,8 @@
 //! 2. The app launches the SDK with them; the SDK answers the app its
 //!    result, signed by the vendor with the SIGN ticket.
 //! 3. The app forwards it to your server as a JSON `POST` ([`SdkResult`]):
-//!    [`verify_result`] (or the `axum::SdkVerified` / `actix::SdkVerified`
+//!    [`CallbackVerifier::verify_sdk_result`](crate::callback::CallbackVerifier::verify_sdk_result)
+//!    (or the `axum::SdkVerified` / `actix::SdkVerified`
 //!    extractors) checks it with the callback's own pipeline: the order is
 //!    one this server started, the signature is the vendor's (app id,
 //!    order number and code with the SIGN ticket), the result is accepted
@@ -38,4 +39,4 @@ mod result;
 pub use launch::SdkLaunch;
 #[cfg(any(feature = "axum", feature = "actix"))]
 pub(crate) use result::refuse_too_long;
-pub use result::{MAX_RESULT_BODY, SdkResult, verify_result, verify_result_body};
+pub use result::{MAX_RESULT_BODY, SdkResult, verify_result_body};

@@ -1,9 +1,12 @@
 //! [`SdkResult`]: the SDK's result as the app forwards it, verified by
-//! [`verify_result`] with the callback's own pipeline.
+//! [`CallbackVerifier::verify_sdk_result`] with the callback's own
+//! pipeline.
 
 use serde::{Deserialize, Serialize};
 
-use crate::callback::{CallbackRejection, CallbackVerifier, Malformed, VerificationOutcome};
+use crate::callback::{
+    CallbackRejection, CallbackVerifier, Malformed, Origin, Submission, VerificationOutcome,
+};
 use crate::json;
 use crate::orders::Claim;
 
@@ -66,60 +69,63 @@ impl SdkResult {
     }
 }
 
-/// Verifies an App SDK result your app forwarded, and consumes its order:
-/// the H5 callback's pipeline (order first, signature against the SIGN
-/// tickets with one recovery, the vendor's record as the last judge,
-/// confirmation, exactly once, settlement), with the same rejections and
-/// statuses. A pass is confirmed with the vendor's record whenever the
-/// verifier has the vendor's client (see [`crate::sdk`]).
-///
-/// ```
-/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-/// use std::time::Duration;
-/// use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
-/// use tencent_faceid::edition::{result_sign, Edition};
-/// use tencent_faceid::ids::{OrderNo, UserId};
-/// use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
-/// use tencent_faceid::sdk::{verify_result, SdkResult};
-/// use tencent_faceid::tickets::StaticTickets;
-///
-/// let ticket = "duSz9ptwyW1Xn7r6gYItxz3feMdJ8Na5x7JZuoxurE7RcI5TdwCE4KT2eEeNNDoe";
-/// let store = MemoryOrderStore::new();
-/// # let client = tencent_faceid::client::FaceIdClient::builder("appId001", "secret").build()?;
-/// let wiring = tencent_faceid::wiring::Wiring::new(client, StaticTickets::new(ticket, "nonce"), store.clone());
-/// // (No vendor here to confirm the pass with: see the module documentation.)
-/// let verifier = CallbackVerifier::builder(&wiring).record_judge(false).build()?;
-/// let order = PendingOrder::new(OrderNo::new("test1480921551481")?, UserId::new("u1")?).in_edition(Edition::AppSdk);
-/// store.put(order, Duration::from_secs(900)).await?;
-///
-/// let sign = result_sign("appId001", "test1480921551481", "0", ticket);
-/// let result = SdkResult::new("test1480921551481", "0", sign.to_string());
-/// let outcome = verify_result(&verifier, &result).await?;
-/// assert!(outcome.passed() && outcome.edition == Edition::AppSdk);
-/// assert_eq!(verify_result(&verifier, &result).await.unwrap_err().kind(), &RejectionKind::Replay);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// # }).unwrap();
-/// ```
-///
-/// # Errors
-/// A [`CallbackRejection`], as [`CallbackVerifier::verify`].
-pub async fn verify_result(
-    verifier: &CallbackVerifier,
-    result: &SdkResult,
-) -> Result<VerificationOutcome, CallbackRejection> {
-    let read = verifier.read_result(
-        &result.order_no,
-        &result.code,
-        &result.sign,
-        result.live_rate.clone(),
-        Claim::new(),
-    );
-    let verdict = verifier.conclude(read).await;
-    verdict.map_err(CallbackRejection::of_app_result)
+impl CallbackVerifier {
+    /// Verifies an App SDK result your app forwarded, and consumes its order:
+    /// the H5 callback's pipeline (order first, signature against the SIGN
+    /// tickets with one recovery, the vendor's record as the last judge,
+    /// confirmation, exactly once, settlement), with the same rejections and
+    /// statuses. A pass is confirmed with the vendor's record whenever the
+    /// verifier has the vendor's client (see [`crate::sdk`]).
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// use std::time::Duration;
+    /// use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
+    /// use tencent_faceid::edition::{result_sign, Edition};
+    /// use tencent_faceid::ids::{OrderNo, UserId};
+    /// use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
+    /// use tencent_faceid::sdk::SdkResult;
+    /// use tencent_faceid::tickets::StaticTickets;
+    ///
+    /// let ticket = "duSz9ptwyW1Xn7r6gYItxz3feMdJ8Na5x7JZuoxurE7RcI5TdwCE4KT2eEeNNDoe";
+    /// let store = MemoryOrderStore::new();
+    /// # let client = tencent_faceid::client::FaceIdClient::builder("appId001", "secret").build()?;
+    /// let wiring = tencent_faceid::wiring::Wiring::new(client, StaticTickets::new(ticket, "nonce"), store.clone());
+    /// // (No vendor here to confirm the pass with: see the module documentation.)
+    /// let verifier = CallbackVerifier::builder(&wiring).record_judge(false).build()?;
+    /// let order = PendingOrder::new(OrderNo::new("test1480921551481")?, UserId::new("u1")?).in_edition(Edition::AppSdk);
+    /// store.put(order, Duration::from_secs(900)).await?;
+    ///
+    /// let sign = result_sign("appId001", "test1480921551481", "0", ticket);
+    /// let result = SdkResult::new("test1480921551481", "0", sign.to_string());
+    /// let outcome = verifier.verify_sdk_result(&result).await?;
+    /// assert!(outcome.passed() && outcome.edition == Edition::AppSdk);
+    /// assert_eq!(verifier.verify_sdk_result(&result).await.unwrap_err().kind(), &RejectionKind::Replay);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    ///
+    /// # Errors
+    /// A [`CallbackRejection`], as [`CallbackVerifier::verify`].
+    pub async fn verify_sdk_result(
+        &self,
+        result: &SdkResult,
+    ) -> Result<VerificationOutcome, CallbackRejection> {
+        let submission = Submission::signed(
+            Origin::App,
+            &result.order_no,
+            &result.code,
+            &result.sign,
+            Claim::new(),
+        )
+        .map(|submission| submission.reported(String::new(), result.live_rate.clone()));
+        let verdict = self.verify_submission(submission).await;
+        verdict.map_err(CallbackRejection::of_app_result)
+    }
 }
 
-/// [`verify_result`] for the request body as it came, JSON: what the
-/// framework extractors call.
+/// [`CallbackVerifier::verify_sdk_result`] for the request body as it
+/// came, JSON: what the framework extractors call.
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
@@ -137,7 +143,7 @@ pub async fn verify_result(
 /// # Errors
 /// [`Malformed::NotSdkResult`] (400) when the body is longer than
 /// [`MAX_RESULT_BODY`] or not an [`SdkResult`]; otherwise as
-/// [`verify_result`].
+/// [`CallbackVerifier::verify_sdk_result`].
 pub async fn verify_result_body(
     verifier: &CallbackVerifier,
     body: &[u8],
@@ -146,7 +152,7 @@ pub async fn verify_result_body(
         return Err(refuse(json::DecodeError::too_long()));
     }
     match json::decode::<SdkResult>(body) {
-        Ok(result) => verify_result(verifier, &result).await,
+        Ok(result) => verifier.verify_sdk_result(&result).await,
         Err(error) => Err(refuse(error)),
     }
 }
@@ -162,7 +168,7 @@ pub(crate) fn refuse_too_long() -> CallbackRejection {
 /// The rejection of a body that is not a result, counted with the
 /// callbacks' verdicts.
 fn refuse(error: json::DecodeError) -> CallbackRejection {
-    let rejection = CallbackVerifier::malformed(Malformed::NotSdkResult(error)).of_app_result();
+    let rejection = CallbackRejection::malformed(Malformed::NotSdkResult(error)).of_app_result();
     crate::metrics::callback(rejection.kind().as_str());
     rejection
 }

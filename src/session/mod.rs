@@ -311,7 +311,7 @@ impl SessionStarter {
         let order_no = self.new_order_no().map_err(StartError::OrderNo)?;
         tracing::Span::current().record("order_no", order_no.as_str());
         let upload = async {
-            let provider = &**this.wiring.tickets();
+            let provider = this.wiring.tickets();
             let tickets = provider.sign_tickets().await?;
             let call =
                 |tickets: Arc<SignTickets>| self.upload_once(request, edition, &order_no, tickets);
@@ -331,7 +331,7 @@ impl SessionStarter {
         // A full store would refuse the order after the vendor session was
         // paid for: asked at once, and polled first, so that a store that
         // knows at once (in memory) fails the start before the upload is sent.
-        let room = async { Ok::<_, StartError>(this.wiring.orders().check_room().await?) };
+        let room = async { Ok::<_, StartError>(this.wiring.store().check_room().await?) };
         let ((), session, nonce_ticket) = tokio::try_join!(room, upload, nonce_ticket)?;
         Ok(Uploaded {
             order_no,
@@ -434,7 +434,7 @@ impl SessionStarter {
         if let Some(binding) = binding {
             order = order.bound_to(binding.hash());
         }
-        this.wiring.orders().put(order, this.order_ttl).await?;
+        this.wiring.store().put(order, this.order_ttl).await?;
         tracing::info!(order_no = %order_no, %edition, bound = binding.is_some(), "face verification session started");
         Ok(())
     }

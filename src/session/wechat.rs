@@ -35,7 +35,7 @@ impl SessionStarter {
             .as_ref()
             .map(|id| Secret::new(id.expose().to_uppercase()));
         detect.extra = Some(request.user_id.as_str().to_owned());
-        let room = async { Ok::<_, StartError>(this.wiring.orders().check_room().await?) };
+        let room = async { Ok::<_, StartError>(this.wiring.store().check_room().await?) };
         let detected = async { Ok::<_, StartError>(tc3.detect_auth(&detect).await?) };
         let ((), answer) = tokio::try_join!(room, detected)?;
         let unusable = |what: String| StartError::Answer(what);

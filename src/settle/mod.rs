@@ -368,7 +368,7 @@ impl Settler {
         files: Files,
     ) -> Result<Option<crate::result_query::VerificationResult>, QueryFailed> {
         let inner = &*self.inner;
-        let provider = &**inner.wiring.tickets();
+        let provider = inner.wiring.tickets();
         let tickets = provider.sign_tickets().await?;
         let options = QueryOptions::default().files(files);
         let client = inner.wiring.client();
@@ -396,7 +396,7 @@ impl Settler {
     }
 
     fn store(&self) -> &dyn SettlementStore {
-        &**self.inner.wiring.store()
+        self.inner.wiring.store()
     }
 
     fn clock(&self) -> &Clock {

@@ -51,7 +51,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::callback::{CallbackRejection, CallbackVerifier, Malformed, VerificationOutcome};
+use crate::callback::{
+    CallbackRejection, CallbackVerifier, Malformed, Origin, Submission, VerificationOutcome,
+};
 use crate::json;
 use crate::orders::Claim;
 
@@ -100,8 +102,8 @@ pub async fn verify_mini_program(
     verifier: &CallbackVerifier,
     result: &MiniProgramResult,
 ) -> Result<VerificationOutcome, CallbackRejection> {
-    let read = verifier.read_biz_token(&result.biz_token, Claim::new());
-    verifier.conclude(read).await
+    let submission = Submission::biz_token(Origin::App, &result.biz_token, Claim::new());
+    verifier.verify_submission(submission).await
 }
 
 /// [`verify_mini_program`] for the request body as it came, JSON: what the
@@ -134,7 +136,7 @@ pub(crate) fn refuse_too_long() -> CallbackRejection {
 /// The rejection of a body that is not a mini program's result, counted
 /// with the callbacks' verdicts.
 fn refuse(error: json::DecodeError) -> CallbackRejection {
-    let rejection = CallbackVerifier::malformed(Malformed::NotMiniProgramResult(error));
+    let rejection = CallbackRejection::malformed(Malformed::NotMiniProgramResult(error));
     crate::metrics::callback(rejection.kind().as_str());
     rejection
 }

@@ -12,7 +12,7 @@ use axum::routing::get;
 use tencent_faceid::actix;
 use tencent_faceid::axum::Verified;
 use tencent_faceid::binding::{BindingHash, COOKIE_NAME};
-use tencent_faceid::callback::{CallbackVerifier, VerificationOutcome};
+use tencent_faceid::callback::{BrowserCallback, CallbackVerifier, VerificationOutcome};
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{Claim, Consumed, MemoryOrderStore, OrderStore, PendingOrder};
 use tencent_faceid::session::{SessionStarter, StartSession};
@@ -219,7 +219,7 @@ async fn after_a_restart_the_owners_reload_gets_its_outcome_again_whatever_it_wa
     let query = callback.query().unwrap();
     let first = before
         .verifier()
-        .verify_in_browser(query, Some(cookie))
+        .verify(BrowserCallback::new(query, Some(cookie)))
         .await;
     let first = first.unwrap();
     assert!(!first.passed() && !first.repeated);
@@ -231,13 +231,16 @@ async fn after_a_restart_the_owners_reload_gets_its_outcome_again_whatever_it_wa
     let after = app().await.unwrap();
     let reload = after
         .verifier()
-        .verify_in_browser(query, Some(cookie))
+        .verify(BrowserCallback::new(query, Some(cookie)))
         .await;
     let reload = reload.unwrap();
     assert!(reload.repeated && reload.judged_by_record, "{reload:?}");
     assert!(!reload.passed());
     assert_eq!(reload.code, ResultCode::from_code("66660004"));
     // Another browser gets nothing.
-    let thief = after.verifier().verify_in_browser(query, Some(THIEF)).await;
+    let thief = after
+        .verifier()
+        .verify(BrowserCallback::new(query, Some(THIEF)))
+        .await;
     assert!(thief.is_err(), "{thief:?}");
 }

@@ -176,7 +176,7 @@ async fn concurrent_deliveries_of_one_callback_are_accepted_once() {
                 (verifier.clone(), Arc::clone(&query), Arc::clone(&barrier));
             tokio::spawn(async move {
                 barrier.wait().await;
-                verifier.verify(&query).await
+                verifier.verify(query.as_str()).await
             })
         })
         .collect();

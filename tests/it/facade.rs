@@ -12,6 +12,7 @@ use crate::support::actix_server::Loopback;
 use crate::support::env::vars;
 use serde::Deserialize;
 use tencent_faceid::FaceId;
+use tencent_faceid::callback::BrowserCallback;
 use tencent_faceid::client::Endpoint;
 use tencent_faceid::facade::{FaceIdBuilder, FaceIdError, WarmUp};
 use tencent_faceid::ids::UserId;
@@ -374,7 +375,10 @@ pub(crate) async fn one_starts_the_other_verifies(
     // The other instance accepts the callback of the first one's session.
     let outcome = second
         .verifier()
-        .verify_in_browser(callback.query().unwrap(), Some(cookie.value().expose()))
+        .verify(BrowserCallback::new(
+            callback.query().unwrap(),
+            Some(cookie.value().expose()),
+        ))
         .await
         .unwrap();
     assert_eq!(outcome.order_no, started.order_no);

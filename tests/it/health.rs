@@ -19,7 +19,6 @@ use tencent_faceid::client::Endpoint;
 use tencent_faceid::facade::{FaceIdBuilder, Readiness};
 use tencent_faceid::orders::{OrderStore, PostgresOrderStore, PostgresPoolOptions};
 use tencent_faceid::tc3::Tc3Client;
-use tencent_faceid::tickets::TicketProvider;
 use tencent_faceid_emulator::{Emulator, Fault};
 use url::Url;
 

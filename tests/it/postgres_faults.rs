@@ -13,7 +13,7 @@ use crate::support::postgres::Schema;
 use faceid_test_support::callbacks::{APP_ID, TICKET};
 use faceid_test_support::proxy::Proxy;
 use tencent_faceid::binding::BindingHash;
-use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
+use tencent_faceid::callback::{BrowserCallback, CallbackVerifier, RejectionKind};
 use tencent_faceid::client::FaceIdClient;
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{OrderStore, PendingOrder, PostgresOrderStore, PostgresPoolOptions};
@@ -115,7 +115,7 @@ impl Rig {
         query: &str,
     ) -> Result<tencent_faceid::VerificationOutcome, tencent_faceid::CallbackRejection> {
         let binding = self.binding.then_some(COOKIE);
-        let verify = self.verifier.verify_in_browser(query, binding);
+        let verify = self.verifier.verify(BrowserCallback::new(query, binding));
         tokio::time::timeout(HANG, verify)
             .await
             .expect("answered, not hung")

@@ -16,8 +16,10 @@ use crate::support::spare_redis::SpareRedis;
 use faceid_test_support::random_alphanumeric;
 use faceid_test_support::redis_cluster::RedisCluster;
 use tencent_faceid::callback::CallbackVerifier;
-use tencent_faceid::orders::{OrderStore, PostgresOrderStore, RedisOrderStore};
+use tencent_faceid::client::FaceIdClient;
+use tencent_faceid::orders::{PostgresOrderStore, RedisOrderStore, SettlementStore};
 use tencent_faceid::redis::RedisTopology;
+use tencent_faceid::wiring::Wiring;
 
 const PROCESSES: usize = 4;
 const CALLBACKS: usize = 50;
@@ -30,7 +32,7 @@ const ENV_PREFIX: &str = "FACEID_CHILD_PREFIX";
 const ENV_ORDER: &str = "FACEID_CHILD_ORDER";
 const ENV_COUNT: &str = "FACEID_CHILD_COUNT";
 
-async fn store(backend: &str, url: &str, prefix: &str) -> Arc<dyn OrderStore> {
+async fn store(backend: &str, url: &str, prefix: &str) -> Arc<dyn SettlementStore> {
     if backend == "postgres" {
         let pool = tencent_faceid::orders::postgres_pool(url)
             .await
@@ -105,7 +107,7 @@ async fn fifty_callbacks_from_four_processes_sharing_mysql_are_accepted_exactly_
 /// Puts one order in the backend, then has four child processes send
 /// fifty genuine callbacks for it at once.
 async fn race(backend: &str, url: &str, prefix: &str) {
-    start_order(&store(backend, url, prefix).await, "order1", TTL).await;
+    start_order(&*store(backend, url, prefix).await, "order1", TTL).await;
 
     let mut children = Children::ready(
         "processes::child_process_verifies",
@@ -145,7 +147,9 @@ async fn race(backend: &str, url: &str, prefix: &str) {
 async fn child_process_verifies() {
     let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is set"));
     let store = store(&var(ENV_BACKEND), &var(ENV_URL), &var(ENV_PREFIX)).await;
-    let verifier = CallbackVerifier::builder(&wiring(seed_tickets(), store).browser_binding(false))
+    let client = FaceIdClient::builder(APP_ID, "secret").build().unwrap();
+    let wiring = Wiring::shared(client, Arc::new(seed_tickets()), store);
+    let verifier = CallbackVerifier::builder(&wiring.browser_binding(false))
         .record_judge(false)
         .build()
         .unwrap();

@@ -16,7 +16,7 @@ use tencent_faceid::client::Endpoint;
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::RedisOrderStore;
-use tencent_faceid::orders::{Lookup, MemoryOrderStore, OrderStore, SettlementStore};
+use tencent_faceid::orders::{Lookup, MemoryOrderStore, SettlementStore};
 use tencent_faceid::session::{SessionStarter, StartSession, Started};
 use tencent_faceid::settle::{
     Reconciled, Reconciler, SettledBy, SettledState, Settlement, Settler,
@@ -85,7 +85,7 @@ struct Instance {
 }
 
 /// An instance with tickets of its own.
-fn instance(emulator: &Emulator, store: impl SettlementStore, log: &Log) -> Instance {
+fn instance(emulator: &Emulator, store: impl SettlementStore + Clone, log: &Log) -> Instance {
     let tickets = CachedTickets::builder(emulator.client()).build();
     instance_sharing(emulator, store, log, &tickets)
 }
@@ -93,13 +93,12 @@ fn instance(emulator: &Emulator, store: impl SettlementStore, log: &Log) -> Inst
 /// An instance sharing `tickets` with others (as `RedisTickets` would).
 fn instance_sharing(
     emulator: &Emulator,
-    store: impl SettlementStore,
+    store: impl SettlementStore + Clone,
     log: &Log,
     tickets: &CachedTickets,
 ) -> Instance {
-    let store: Arc<dyn SettlementStore> = Arc::new(store);
     let wiring =
-        Wiring::new(emulator.client(), tickets.clone(), Arc::clone(&store)).browser_binding(false);
+        Wiring::new(emulator.client(), tickets.clone(), store.clone()).browser_binding(false);
     let settler = log.settler(&wiring);
     let starter = SessionStarter::builder(&wiring).build().unwrap();
     let verifier = CallbackVerifier::settling(&settler).build().unwrap();
@@ -111,7 +110,7 @@ fn instance_sharing(
         starter,
         verifier,
         reconciler,
-        store,
+        store: Arc::new(store),
     }
 }
 
@@ -425,7 +424,7 @@ fn postgres_is_available() {
 /// Three instances, each with a store made by `store` (sharing one
 /// backend), reconcile 30 orders; one of them dies holding ten leases,
 /// which the other two take over: each order is settled once.
-async fn share_a_backlog<S: SettlementStore>(store: impl AsyncFn() -> S) {
+async fn share_a_backlog<S: SettlementStore + Clone>(store: impl AsyncFn() -> S) {
     let emulator = emulator().await;
     let log = Log::default();
     let mut instances = Vec::new();

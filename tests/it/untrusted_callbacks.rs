@@ -6,7 +6,7 @@
 
 use faceid_test_support::random_alphanumeric;
 use tencent_faceid::FaceId;
-use tencent_faceid::callback::RejectionKind;
+use tencent_faceid::callback::{BrowserCallback, RejectionKind};
 use tencent_faceid::ids::UserId;
 use tencent_faceid::session::{StartSession, Started};
 use tencent_faceid_emulator::{Counts, Emulator, Outcome};
@@ -124,7 +124,7 @@ async fn forged_callbacks_for_a_pending_order_without_its_cookie_cost_no_vendor_
     let query = forged(started.order_no.as_str());
     let rejection = face_id
         .verifier()
-        .verify_in_browser(&query, stranger)
+        .verify(BrowserCallback::new(&query, stranger))
         .await
         .unwrap_err();
     assert_eq!(
@@ -154,7 +154,10 @@ async fn a_callback_signed_with_a_foreign_sign_ticket_is_judged_by_the_vendors_r
     let before = emulator.counts();
     let outcome = face_id
         .verifier()
-        .verify_in_browser(callback.query().unwrap(), Some(&cookie))
+        .verify(BrowserCallback::new(
+            callback.query().unwrap(),
+            Some(&cookie),
+        ))
         .await
         .unwrap();
     assert!(outcome.passed());
@@ -165,7 +168,10 @@ async fn a_callback_signed_with_a_foreign_sign_ticket_is_judged_by_the_vendors_r
 
     let replay = face_id
         .verifier()
-        .verify_in_browser(callback.query().unwrap(), Some("another browser"))
+        .verify(BrowserCallback::new(
+            callback.query().unwrap(),
+            Some("another browser"),
+        ))
         .await
         .unwrap_err();
     assert_eq!(
@@ -186,7 +192,7 @@ async fn a_forged_callback_from_the_orders_browser_is_judged_once_per_interval()
         let query = forged(started.order_no.as_str());
         let rejection = face_id
             .verifier()
-            .verify_in_browser(&query, Some(&cookie))
+            .verify(BrowserCallback::new(&query, Some(&cookie)))
             .await
             .unwrap_err();
         assert_eq!(
@@ -206,7 +212,10 @@ async fn a_forged_callback_from_the_orders_browser_is_judged_once_per_interval()
         .unwrap();
     let outcome = face_id
         .verifier()
-        .verify_in_browser(callback.query().unwrap(), Some(&cookie))
+        .verify(BrowserCallback::new(
+            callback.query().unwrap(),
+            Some(&cookie),
+        ))
         .await
         .unwrap();
     assert!(outcome.passed() && !outcome.judged_by_record);

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use tencent_faceid::FaceId;
-use tencent_faceid::callback::{Malformed, RejectionKind};
+use tencent_faceid::callback::{BrowserCallback, Malformed, RejectionKind};
 use tencent_faceid::clock::ManualClock;
 use tencent_faceid::edition::Edition;
 use tencent_faceid::ids::UserId;
@@ -81,7 +81,7 @@ async fn a_pass_on_the_wechat_page_is_the_vendor_records_verdict_once() {
     );
     let verifier = face_id.verifier();
     let outcome = verifier
-        .verify_in_browser(&query(&back), Some(&cookie(&started)))
+        .verify(BrowserCallback::new(&query(&back), Some(&cookie(&started))))
         .await
         .unwrap();
     assert!(outcome.passed());
@@ -98,14 +98,14 @@ async fn a_pass_on_the_wechat_page_is_the_vendor_records_verdict_once() {
 
     // The same browser again: the outcome shown again, nothing twice.
     let again = verifier
-        .verify_in_browser(&query(&back), Some(&cookie(&started)))
+        .verify(BrowserCallback::new(&query(&back), Some(&cookie(&started))))
         .await
         .unwrap();
     assert!(again.repeated && again.passed());
     // Any other browser: refused, by the store, with no vendor call.
     let before = emulator.counts().detect_info;
     let other = verifier
-        .verify_in_browser(&query(&back), Some("another-browser"))
+        .verify(BrowserCallback::new(&query(&back), Some("another-browser")))
         .await
         .unwrap_err();
     assert_eq!(other.status(), 409);
@@ -152,7 +152,10 @@ async fn a_biz_token_this_server_never_issued_is_404_without_a_vendor_call() {
     let before = emulator.counts();
     let rejection = face_id
         .verifier()
-        .verify_in_browser(&format!("BizToken={foreign}"), Some("cookie"))
+        .verify(BrowserCallback::new(
+            &format!("BizToken={foreign}"),
+            Some("cookie"),
+        ))
         .await
         .unwrap_err();
     assert_eq!(rejection.kind(), &RejectionKind::UnknownOrder);
@@ -183,7 +186,7 @@ async fn a_biz_token_from_another_browser_is_409_and_leaves_the_order_to_its_own
     let verifier = face_id.verifier();
     let before = emulator.counts().detect_info;
     let other = verifier
-        .verify_in_browser(&query(&back), Some("another-browser"))
+        .verify(BrowserCallback::new(&query(&back), Some("another-browser")))
         .await
         .unwrap_err();
     assert_eq!(other.kind(), &RejectionKind::OtherBrowser);
@@ -202,7 +205,7 @@ async fn a_biz_token_from_another_browser_is_409_and_leaves_the_order_to_its_own
         Lookup::Pending { .. }
     ));
     let own = verifier
-        .verify_in_browser(&query(&back), Some(&cookie(&started)))
+        .verify(BrowserCallback::new(&query(&back), Some(&cookie(&started))))
         .await
         .unwrap();
     assert!(own.passed() && !own.repeated);

@@ -90,7 +90,11 @@ pub fn verifier(tickets: Tickets, store: &MemoryOrderStore) -> CallbackVerifier 
 }
 
 /// Records a pending order for [`USER`] that lives `ttl`.
-pub async fn start_order(store: &impl OrderStore, order_no: &str, ttl: Duration) -> OrderNo {
+pub async fn start_order(
+    store: &(impl OrderStore + ?Sized),
+    order_no: &str,
+    ttl: Duration,
+) -> OrderNo {
     let order_no = OrderNo::new(order_no).expect("valid order number");
     let user = UserId::new(USER).expect("valid user id");
     store
