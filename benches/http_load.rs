@@ -76,10 +76,10 @@ use tokio::sync::Barrier;
 use tencent_faceid::actix::Verified as ActixVerified;
 use tencent_faceid::axum::Verified as AxumVerified;
 use tencent_faceid::callback::CallbackVerifier;
-use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
 use tencent_faceid::sign::sign;
 use tencent_faceid::tower::FaceCallbackLayer;
+use tencent_faceid::{OrderNo, UserId};
 
 /// An h5faceId as the vendor sends it (not signed, not checked).
 const H5FACE_ID: &str = "wb04f10695c3651ce155fea7070b74c9";

@@ -25,11 +25,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 use tencent_faceid::FaceId;
+use tencent_faceid::ManualClock;
+use tencent_faceid::UserId;
 use tencent_faceid::client::Endpoint;
-use tencent_faceid::clock::ManualClock;
-use tencent_faceid::edition::Edition;
 use tencent_faceid::facade::WarmUp;
-use tencent_faceid::ids::UserId;
+use tencent_faceid::session::Edition;
 use tencent_faceid::session::StartSession;
 use tencent_faceid::tc3::Tc3Client;
 use tencent_faceid_emulator::{Emulator, Fault, WeChatOutcome};

@@ -21,9 +21,9 @@ use faceid_test_support::callbacks::{self, APP_ID, TICKET};
 use faceid_test_support::mysql::Database;
 use sqlx::mysql::{MySqlPool, MySqlPoolOptions};
 use tencent_faceid::callback::CallbackVerifier;
-use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{OrderStore, PendingOrder};
 use tencent_faceid::sign::sign;
+use tencent_faceid::{OrderNo, UserId};
 use tencent_faceid_mysql::MySqlOrderStore;
 
 const TTL: Duration = Duration::from_secs(600);

@@ -23,9 +23,9 @@ use faceid_test_support::callbacks::{self, APP_ID, TICKET};
 use faceid_test_support::postgres::{self, Schema};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use tencent_faceid::callback::CallbackVerifier;
-use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{OrderStore, PendingOrder, PostgresOrderStore};
 use tencent_faceid::sign::sign;
+use tencent_faceid::{OrderNo, UserId};
 
 const TTL: Duration = Duration::from_secs(600);
 

@@ -27,11 +27,11 @@ use faceid_test_support::redis::remove_keys_at;
 use faceid_test_support::redis_cluster::RedisCluster;
 use faceid_test_support::spare_redis::SpareRedis;
 use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
-use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::RedisOrderStore;
 use tencent_faceid::orders::{Claim, MemoryOrderStore, OrderStore, PendingOrder};
 use tencent_faceid::redis::RedisConnection;
 use tencent_faceid::sign::sign;
+use tencent_faceid::{OrderNo, UserId};
 
 async fn put_and_verify(
     store: &impl OrderStore,

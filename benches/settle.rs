@@ -17,13 +17,13 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use faceid_test_support::random_alphanumeric;
 use faceid_test_support::redis::remove_keys_at;
-use tencent_faceid::clock::ManualClock;
-use tencent_faceid::ids::{OrderNo, UserId};
+use tencent_faceid::ManualClock;
 use tencent_faceid::orders::RedisOrderStore;
 use tencent_faceid::orders::{Consumed, MemoryOrderStore, OrderStore, PendingOrder};
 use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::settle::{Reconciler, Settlement, Settler};
 use tencent_faceid::tickets::CachedTickets;
+use tencent_faceid::{OrderNo, UserId};
 use tencent_faceid_emulator::{Emulator, Outcome};
 
 const FILL: u64 = 10_000;

@@ -12,7 +12,7 @@
 //! ```
 //! use actix_web::{web, App, HttpResponse};
 //! use tencent_faceid::actix::Verified;
-//! use tencent_faceid::render::BodyFormat;
+//! use tencent_faceid::callback::BodyFormat;
 //! # use tencent_faceid::{callback::CallbackVerifier, orders::MemoryOrderStore, tickets::StaticTickets};
 //!
 //! async fn callback(Verified(outcome): Verified) -> HttpResponse {
@@ -34,7 +34,7 @@
 //! ```
 //! use actix_web::{web, App};
 //! use tencent_faceid::actix::Verified;
-//! use tencent_faceid::ids::UserId;
+//! use tencent_faceid::UserId;
 //! use tencent_faceid::session::{StartError, StartSession, Started};
 //! use tencent_faceid::FaceId;
 //!

@@ -48,7 +48,7 @@
 //!
 //! ```
 //! use axum::extract::{Path, State};
-//! use tencent_faceid::ids::UserId;
+//! use tencent_faceid::UserId;
 //! use tencent_faceid::session::{SessionStarter, StartError, StartSession, Started};
 //!
 //! // POST /start/{user}

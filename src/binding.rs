@@ -22,7 +22,7 @@
 //! [`Started::binding`]: crate::session::Started::binding
 //!
 //! ```
-//! use tencent_faceid::binding::{cookie_value, BindingCookie, COOKIE_NAME};
+//! use tencent_faceid::callback::{cookie_value, BindingCookie, COOKIE_NAME};
 //! let cookie = BindingCookie::new(true, std::time::Duration::from_secs(600));
 //! let header = cookie.set_cookie();
 //! assert!(header.starts_with("faceid_binding="));
@@ -110,7 +110,7 @@ impl BindingHash {
     /// The hash of a binding value (as sent in the cookie).
     ///
     /// ```
-    /// use tencent_faceid::binding::BindingHash;
+    /// use tencent_faceid::callback::BindingHash;
     /// let hash = BindingHash::of("abc");
     /// assert_eq!(hash.to_hex(), "a9993e364706816aba3e25717850c26c9cd0d89d");
     /// assert_eq!(BindingHash::from_hex(&hash.to_hex()), Some(hash));
@@ -142,7 +142,7 @@ impl BindingHash {
 /// if present and non-empty.
 ///
 /// ```
-/// use tencent_faceid::binding::cookie_value;
+/// use tencent_faceid::callback::cookie_value;
 /// assert_eq!(cookie_value(["a=1; faceid_binding=xyz"]), Some("xyz"));
 /// assert_eq!(cookie_value(["faceid_binding="]), None);
 /// assert_eq!(cookie_value(Vec::<&str>::new()), None);

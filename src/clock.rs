@@ -16,7 +16,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 ///
 /// ```
 /// use std::time::Duration;
-/// use tencent_faceid::clock::{Clock, ManualClock};
+/// use tencent_faceid::{Clock, ManualClock};
 ///
 /// let manual = ManualClock::new();
 /// let clock = Clock::from(manual.clone());
@@ -71,7 +71,7 @@ impl fmt::Debug for Clock {
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
-/// use tencent_faceid::clock::ManualClock;
+/// use tencent_faceid::ManualClock;
 ///
 /// let clock = ManualClock::starting_at(UNIX_EPOCH + Duration::from_secs(1_700_000_000));
 /// clock.advance(Duration::from_secs(60));
@@ -129,7 +129,7 @@ impl fmt::Debug for ManualClock {
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
-/// use tencent_faceid::clock::{from_unix_millis, unix_millis};
+/// use tencent_faceid::{from_unix_millis, unix_millis};
 /// let time = UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
 /// assert_eq!(unix_millis(time), 1_700_000_000_123);
 /// assert_eq!(from_unix_millis(unix_millis(time)), time);
@@ -159,7 +159,7 @@ fn to_nanos(time: SystemTime) -> u64 {
 /// times as the vendor does (`yyyyMMddHHmmss`, Beijing time, UTC+8).
 ///
 /// ```
-/// use tencent_faceid::clock::civil;
+/// use tencent_faceid::civil;
 /// assert_eq!(civil(0), (1970, 1, 1, 0));
 /// // 2024-02-29T16:00:00Z, shifted to UTC+8: 2024-03-01 at midnight.
 /// assert_eq!(civil(1_709_222_400 + 8 * 3600), (2024, 3, 1, 0));

@@ -25,7 +25,7 @@ impl Credential {
     ///
     /// ```
     /// use std::time::{Duration, SystemTime};
-    /// use tencent_faceid::credentials::Ticket;
+    /// use tencent_faceid::client::Ticket;
     /// let t = Ticket::new("abc", SystemTime::now() + Duration::from_secs(60));
     /// assert_eq!(t.value(), "abc");
     /// assert!(t.is_valid_at(SystemTime::now()));

@@ -19,12 +19,12 @@
 //! [session starter](crate::session::SessionStarter) uses them.
 //!
 //! ```
-//! use tencent_faceid::edition::{face_id_sign, Edition};
+//! use tencent_faceid::session::{face_id_sign, Edition};
 //! let ticket = "XO99Qfxlti9iTVgHAjwvJdAZKN3nMuUhrsPdPlPVKlcyS50N6tlLnfuFBPIucaMS";
 //! let sign = face_id_sign("IDAXXXXX", "userID19959248596551", "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T", ticket);
 //! assert_eq!(sign.to_string(), "D7606F1741DDCF90757DA924EDCF152A200AC7F0");
 //! assert_eq!("enhanced".parse::<Edition>()?, Edition::Enhanced);
-//! # Ok::<(), tencent_faceid::edition::ParseEditionError>(())
+//! # Ok::<(), tencent_faceid::session::ParseEditionError>(())
 //! ```
 
 use std::fmt;
@@ -59,7 +59,7 @@ impl Edition {
     /// [`FromStr`] reads).
     ///
     /// ```
-    /// use tencent_faceid::edition::Edition;
+    /// use tencent_faceid::session::Edition;
     /// assert_eq!(Edition::AppSdk.as_str(), "sdk");
     /// assert_eq!(Edition::default(), Edition::Basic);
     /// ```
@@ -76,7 +76,7 @@ impl Edition {
     /// enhanced), rather than to the native SDK or to WeChat.
     ///
     /// ```
-    /// use tencent_faceid::edition::Edition;
+    /// use tencent_faceid::session::Edition;
     /// assert!(Edition::Enhanced.is_h5() && !Edition::AppSdk.is_h5());
     /// assert!(!Edition::WeChat.is_h5());
     /// ```
@@ -134,7 +134,7 @@ impl<'de> Deserialize<'de> for Edition {
 /// and id number (when given), user id and version, with the SIGN ticket.
 ///
 /// ```
-/// use tencent_faceid::edition::geth5faceid_sign;
+/// use tencent_faceid::session::geth5faceid_sign;
 /// let ticket = "duSz9ptwyW1Xn7r6gYItxz3feMdJ8Na5x7JZuoxurE7RcI5TdwCE4KT2eEeNNDoe";
 /// let sign = geth5faceid_sign("appId001", "orderNo19959248596551", Some("testName"),
 ///     Some("4300000000000"), "userID19959248596551", ticket);
@@ -166,7 +166,7 @@ pub fn face_id_sign(app_id: &str, user_id: &str, nonce: &str, ticket: &str) -> S
 /// fetched for `user_id` (never the SIGN ticket).
 ///
 /// ```
-/// use tencent_faceid::edition::launch_sign;
+/// use tencent_faceid::session::launch_sign;
 /// let nonce_ticket = "XO99Qfxlti9iTVgHAjwvJdAZKN3nMuUhrsPdPlPVKlcyS50N6tlLnfuFBPIucaMS";
 /// let sign = launch_sign("IDAXXXXX", "userID19959248596551", "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T", nonce_ticket);
 /// assert_eq!(sign.to_string(), "D7606F1741DDCF90757DA924EDCF152A200AC7F0");
@@ -180,7 +180,7 @@ pub fn launch_sign(app_id: &str, user_id: &str, nonce: &str, nonce_ticket: &str)
 /// `faceId`) and `nonce`, with a fresh NONCE ticket for the user.
 ///
 /// ```
-/// use tencent_faceid::edition::login_sign;
+/// use tencent_faceid::session::login_sign;
 /// let nonce_ticket = "zxc9Qfxlti9iTVgHAjwvJdAZKN3nMuUhrsPdPlPVKlcyS50N6tlLnfuFBPIucaMS";
 /// let sign = login_sign("appId001", "aabc1457895464", "userID19959248596551",
 ///     "bwiwe1457895464", "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T", nonce_ticket);
@@ -205,7 +205,7 @@ pub fn login_sign(
 /// the SIGN ticket.
 ///
 /// ```
-/// use tencent_faceid::edition::result_sign;
+/// use tencent_faceid::session::result_sign;
 /// let ticket = "duSz9ptwyW1Xn7r6gYItxz3feMdJ8Na5x7JZuoxurE7RcI5TdwCE4KT2eEeNNDoe";
 /// let sign = result_sign("appId001", "test1480921551481", "0", ticket);
 /// assert_eq!(sign.to_string(), "526365E042766AE27A6E52D2E4829D4C6E156B5D");

@@ -11,8 +11,8 @@
 //!
 //! ```
 //! use tencent_faceid::callback::VerificationOutcome;
-//! use tencent_faceid::ids::{OrderNo, UserId};
-//! use tencent_faceid::vendor::ResultCode;
+//! use tencent_faceid::{OrderNo, UserId};
+//! use tencent_faceid::client::ResultCode;
 //! use tencent_faceid::Verified;
 //!
 //! fn greeting(Verified(outcome): Verified) -> String {

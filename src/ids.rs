@@ -137,7 +137,7 @@ identifier!(
     /// unique per verification.
     ///
     /// ```
-    /// use tencent_faceid::ids::OrderNo;
+    /// use tencent_faceid::OrderNo;
     /// assert!(OrderNo::new("order20261123A1").is_ok());
     /// assert!(OrderNo::new("order-1").is_err());
     /// assert!(OrderNo::new("a".repeat(33)).is_err());
@@ -154,7 +154,7 @@ identifier!(
     /// ticket and the login URL.
     ///
     /// ```
-    /// use tencent_faceid::ids::UserId;
+    /// use tencent_faceid::UserId;
     /// assert!(UserId::new("user42").is_ok());
     /// assert!(UserId::new("user_42").is_err());
     /// assert!(UserId::new("user 42").is_err());

@@ -18,58 +18,61 @@
 //! The modules hold the rest, from the ground up; each module uses only
 //! those above it.
 //!
-//! - [`Secret`], [`clock`], [`Report`]: a secret that never shows in
-//!   `Debug`, the injectable time the lifecycle is measured on, and an
-//!   error report for `main` that prints an error's message and causes.
+//! - [`Secret`], [`Clock`] / [`ManualClock`], [`Report`], [`OrderNo`] /
+//!   [`UserId`]: a secret that never shows in `Debug`, the injectable time
+//!   the lifecycle is measured on, an error report for `main` that prints
+//!   an error's message and causes, and the validated identifiers.
 //! - [`sign`]: the vendor's SHA-1 [`sign::Signature`], exact (Java string
 //!   order on all of Unicode), with [`sign::explain`] for debugging a
 //!   mismatch.
-//! - [`ids`], [`vendor`]: validated [`OrderNo`] / [`UserId`], and the
-//!   vendor's own data: the [`vendor::ResultCode`], the evidence
-//!   [`vendor::FaceResult`] and the session-start bodies.
-//! - [`edition`]: the vendor's editions ([`edition::Edition`]: basic H5,
-//!   enhanced H5, App SDK) and what differs between them: the upload call
-//!   and the signing recipes.
-//! - [`credentials`]: an access token or ticket and its expiry.
 //! - [`client`]: [`client::FaceIdClient`], every vendor call with typed
-//!   errors.
+//!   errors, and the vendor's own data: the [`client::ResultCode`], the
+//!   evidence [`client::FaceResult`], the session-start bodies, and an
+//!   access token or ticket with its expiry ([`client::Credential`]).
 //! - [`tickets`]: where SIGN and NONCE tickets come from:
 //!   [`StaticTickets`] for tests, [`CachedTickets`] for one server,
-//!   `RedisTickets` (feature `redis`) for many; the caching ones live by
-//!   the vendor's token and ticket lifecycle.
-//! - [`orders`]: the sessions this server started, each accepted once:
-//!   [`MemoryOrderStore`], `RedisOrderStore`, `PostgresOrderStore`.
-//! - [`binding`]: the cookie that ties a session to the browser that
-//!   started it.
-//! - [`render`]: an error as an HTTP answer (status, body), once for every
-//!   framework.
+//!   `RedisTickets`, `PostgresTickets` or a [`tickets::TicketHome`] of your
+//!   own for many; the caching ones live by the vendor's token and ticket
+//!   lifecycle.
+//! - [`orders`]: the sessions this server started, each accepted once, and
+//!   their [`orders::SettlementRecord`]: [`MemoryOrderStore`],
+//!   `RedisOrderStore`, `PostgresOrderStore`.
 //! - [`wiring`]: [`wiring::Wiring`], the client, tickets and store every
 //!   part below is built from, and whether they bind sessions to browsers,
 //!   so that they cannot disagree.
 //! - [`session`]: [`SessionStarter`] starts a session and gives the URL to
-//!   send the browser to.
+//!   send the browser to; the vendor's editions ([`session::Edition`]:
+//!   basic H5, enhanced H5, App SDK, WeChat) and their signing recipes.
 //! - [`settle`]: every order ends passed, failed or abandoned, exactly
 //!   once, by its callback or by the [`settle::Reconciler`], and one
-//!   `on_settled` hook hears of it.
-//! - [`callback`]: [`CallbackVerifier`] turns a callback query into a
-//!   [`VerificationOutcome`] or a [`CallbackRejection`].
+//!   `on_settled` hook hears of it; the [`settle::Purger`] of the data
+//!   lifecycle.
+//! - [`callback`]: [`CallbackVerifier`] turns a [`callback::BrowserCallback`]
+//!   into a [`VerificationOutcome`] or a [`CallbackRejection`]; the cookie
+//!   that binds a session to its browser ([`callback::BindingCookie`]) and
+//!   an error as an HTTP answer ([`callback::ErrorResponse`]), once for
+//!   every framework.
 //! - [`sdk`]: the App SDK edition: the launch parameters the native SDK
 //!   takes ([`sdk::SdkLaunch`]) and the SDK's result, verified by the
 //!   callback's pipeline ([`callback::CallbackVerifier::verify_sdk_result`]).
+//! - [`tc3`]: the WeChat H5 and mini program channel through Tencent Cloud
+//!   API 3.0: [`tc3::Tc3Client`] (`DetectAuth`, `GetDetectInfoEnhanced`),
+//!   the BizToken and the mini program's result.
 //! - `tower` (feature `tower`, default), `axum` (feature `axum`), `actix`
 //!   (feature `actix`): the verifier in front of your handler:
 //!   `tower::FaceCallbackLayer`, and the extractors `Verified`,
-//!   `SdkVerified` and their `VerifiedRejection`, one set of types for
-//!   both frameworks (only the frameworks' traits are in `axum` and
-//!   `actix`).
+//!   `SdkVerified`, `WeChatVerified` and their `VerifiedRejection`, one set
+//!   of types for both frameworks (only the frameworks' traits are in
+//!   `axum` and `actix`).
 //! - [`facade`]: [`FaceId`], all of the above wired once, and its
 //!   [health report](FaceId::health) for readiness probes.
-//! - [`metrics`]: what the crate counts (feature `metrics`), and the
-//!   `tracing` spans it opens.
-//! - `redis` (feature `redis`): connecting to Redis, for the Redis-backed
-//!   tickets and orders.
+//! - `redis` (feature `redis`): connecting to Redis (standalone, Cluster,
+//!   Sentinel), for the Redis-backed tickets and orders.
 //! - `contract` (feature `contract`): the suites a store or ticket
 //!   provider of your own must pass, one call in a test.
+//!
+//! What the crate counts (feature `metrics`) and the `tracing` spans it
+//! opens are listed under [Observability](#observability).
 //!
 //! ## Conventions
 //!
@@ -96,26 +99,26 @@
 pub mod actix;
 #[cfg(feature = "axum")]
 pub mod axum;
-pub mod binding;
+mod binding;
 pub mod callback;
 pub mod client;
-pub mod clock;
+mod clock;
 mod contact;
 #[cfg(feature = "contract")]
 pub mod contract;
-pub mod credentials;
-pub mod edition;
+mod credentials;
+mod edition;
 #[cfg(any(feature = "axum", feature = "actix"))]
 mod extract;
 pub mod facade;
-pub mod ids;
+mod ids;
 mod json;
-pub mod metrics;
+mod metrics;
 pub mod orders;
 mod random;
 #[cfg(feature = "redis")]
 pub mod redis;
-pub mod render;
+mod render;
 mod report;
 mod result_code;
 mod result_query;
@@ -128,18 +131,18 @@ pub mod tc3;
 pub mod tickets;
 #[cfg(feature = "tower")]
 pub mod tower;
-pub mod vendor;
-pub mod wechat;
+mod wechat;
 mod wire;
 pub mod wiring;
 
 // The product, at the root: start, verify, the outcome and the rejection,
 // the stores, the tickets, settlement, the wiring, the facade.
 pub use callback::{CallbackRejection, CallbackVerifier, VerificationOutcome};
+pub use clock::{Clock, ManualClock, civil, from_unix_millis, unix_millis};
 #[cfg(any(feature = "axum", feature = "actix"))]
 pub use extract::{SdkVerified, Verified, VerifiedRejection, WeChatVerified};
 pub use facade::FaceId;
-pub use ids::{OrderNo, UserId};
+pub use ids::{IdentifierError, OrderNo, UserId};
 #[cfg(feature = "postgres")]
 pub use orders::PostgresOrderStore;
 #[cfg(feature = "redis")]
@@ -164,8 +167,8 @@ pub use wiring::Wiring;
 /// use std::sync::Arc;
 /// use std::time::{Duration, SystemTime};
 /// use tencent_faceid::async_trait;
-/// use tencent_faceid::credentials::Ticket;
-/// use tencent_faceid::ids::UserId;
+/// use tencent_faceid::client::Ticket;
+/// use tencent_faceid::UserId;
 /// use tencent_faceid::tickets::{SignTickets, TicketError, TicketProvider};
 /// use tencent_faceid::{FaceId, Secret};
 ///

@@ -1,44 +1,7 @@
 //! What the crate counts, through the [`metrics`](https://docs.rs/metrics)
-//! facade (feature `metrics`): install any recorder or exporter you like
-//! (Prometheus, StatsD, ...); without one, or without the feature, nothing
-//! is recorded and nothing costs. And the [`tracing`](https://docs.rs/tracing)
-//! spans it opens, which any subscriber (an OpenTelemetry layer, `fmt`) can
-//! time and export.
-//!
-//! # Metrics
-//!
-//! | name | kind | labels |
-//! |---|---|---|
-//! | `faceid_starts_total` | counter | `edition` (`basic`, `enhanced`, `sdk`, `wechat`), `outcome`: `started`, `refused` (the [admission check](crate::session::SessionStarterBuilder::admit)), `store_full`, `vendor_error` (the vendor failed or answered unusably), `identity_refused` (the vendor refused the name or id number), `invalid` (a request to fix), `tickets_unavailable`, `store_unavailable`, `misconfigured` |
-//! | `faceid_start_seconds` | histogram | as `faceid_starts_total`: the whole [`SessionStarter::start`](crate::session::SessionStarter::start) |
-//! | `faceid_callbacks_total` | counter | `verdict`: `passed`, `failed`, or the rejection kind (`replay`, `bad_signature`, ...) |
-//! | `faceid_settlements_total` | counter | `state` (`passed`, `failed`, `abandoned`), `path` (`callback`, `reconciler`) |
-//! | `faceid_hook_deliveries_total` | counter | `outcome`: `delivered`, `failed` |
-//! | `faceid_vendor_calls_total` | counter | `endpoint` (`access_token`, `api_ticket`, `geth5faceid`, `getAdvFaceId`, `getfaceid`, `queryfacerecord`; API 3.0: `DetectAuth`, `GetDetectInfoEnhanced`), `outcome` (`answered`, `transport`, `http_status`, `too_large`, `decode`, `other`) |
-//! | `faceid_vendor_call_seconds` | histogram | as `faceid_vendor_calls_total` |
-//! | `faceid_ticket_refreshes_total` | counter | `outcome`: `ok`, `failed` |
-//! | `faceid_ticket_refreshes_ahead_total` | counter | none: replacements of a due pair started in the background while the still-valid pair served |
-//! | `faceid_record_judgements_total` | counter | `outcome`: `accepted`, `no_record`, `vendor_unavailable`, `rate_limited`: callbacks signed with a SIGN ticket this server never saw, judged by the vendor's record |
-//! | `faceid_reconciler_backlog` | gauge | none: orders due for reconciliation at the last round |
-//! | `faceid_reconciler_queries_total` | counter | `outcome`: `record` (the vendor had the order's record), `no_record` (asked again later, or abandoned at the deadline), `failed`: the reconciler's vendor queries, at most [`queries_per_order`](crate::settle::ReconcilerBuilder::queries_per_order) answered ones per order |
-//! | `faceid_ready` | gauge | none: 1 when the last [health report](crate::FaceId::health) found the instance ready, 0 when not |
-//! | `faceid_purged_total` | counter | `class`: `unsettled_orders`, `settled_orders` (shrunk to tombstones without the user), `tombstones`, `settlement_log`: records the [purger](crate::settle::Purger) removed |
-//!
-//! No label carries an order number, a user or any other unbounded or
-//! personal value.
-//!
-//! # Spans
-//!
-//! At `info` level; the order number is the only thing they say of an
-//! order, never the user id, name, id number or photo.
-//!
-//! | name | around | fields |
-//! |---|---|---|
-//! | `faceid.start` | [`SessionStarter::start`](crate::session::SessionStarter::start), vendor calls and ticket fetches included | `edition`, `order_no` (once made), `outcome` (as the starts counter) |
-//! | `faceid.verify` | a callback's verification, from its order's look-up to its settlement's delivery | `order_no` (when the query has a valid one), `verdict` (as the callbacks counter) |
-//! | `faceid.ticket_refresh` | replacing the access token and SIGN ticket | `recovery`: `true` when a signature matched no ticket or the vendor refused the ticket |
-//! | `faceid.reconcile` | the reconciler's work on one due order | `order_no` |
-//! | `faceid.hook` | one call of the [`on_settled`](crate::settle::SettlerBuilder::on_settled) hook | `order_no`, `state`, `settled_by`, `delivered` |
+//! facade (feature `metrics`; without it nothing is recorded and nothing
+//! costs). The metrics and spans are listed in the README's
+//! "Observability" section, the crate's documentation.
 
 use std::time::Duration;
 

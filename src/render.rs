@@ -6,7 +6,7 @@
 //! or personal data; the full error, with its sources, is for your logs.
 //!
 //! ```
-//! use tencent_faceid::render::{BodyFormat, ErrorResponse};
+//! use tencent_faceid::callback::{BodyFormat, ErrorResponse};
 //! use tencent_faceid::session::{InvalidStart, StartError};
 //! let error = StartError::Invalid(InvalidStart::BlankIdentity);
 //! let response = error.to_response(BodyFormat::Json);

@@ -18,7 +18,7 @@ use crate::json::lenient_string;
 /// cannot fix.
 ///
 /// ```
-/// use tencent_faceid::vendor::{FrontEndCode, ResultCode};
+/// use tencent_faceid::client::{FrontEndCode, ResultCode};
 /// assert!(ResultCode::from_code("0").is_success());
 /// assert_eq!(ResultCode::from_code("66660011"), ResultCode::NoRecord);
 /// assert_eq!(ResultCode::from_code("3004"), ResultCode::FrontEnd(FrontEndCode::NoCameraPermission));
@@ -85,7 +85,7 @@ impl ResultCode {
     /// Reads a code as the vendor sends it.
     ///
     /// ```
-    /// use tencent_faceid::vendor::ResultCode;
+    /// use tencent_faceid::client::ResultCode;
     /// assert_eq!(ResultCode::from_code("66660015"), ResultCode::InvalidNameOrIdNumber);
     /// ```
     pub fn from_code(code: &str) -> Self {
@@ -104,7 +104,7 @@ impl ResultCode {
     /// The code as the vendor writes it.
     ///
     /// ```
-    /// use tencent_faceid::vendor::ResultCode;
+    /// use tencent_faceid::client::ResultCode;
     /// assert_eq!(ResultCode::TooManyAttempts.as_str(), "66660017");
     /// ```
     pub fn as_str(&self) -> &str {
@@ -122,7 +122,7 @@ impl ResultCode {
     /// name: read the vendor's `msg` for those).
     ///
     /// ```
-    /// use tencent_faceid::vendor::ResultCode;
+    /// use tencent_faceid::client::ResultCode;
     /// assert_eq!(ResultCode::NoRecord.description(), Some("the vendor has no record for this order"));
     /// assert_eq!(ResultCode::from_code("1").description(), None);
     /// ```
@@ -139,7 +139,7 @@ impl ResultCode {
     /// Whether this is `"0"`.
     ///
     /// ```
-    /// assert!(tencent_faceid::vendor::ResultCode::Success.is_success());
+    /// assert!(tencent_faceid::client::ResultCode::Success.is_success());
     /// ```
     pub fn is_success(&self) -> bool {
         *self == Self::Success
@@ -153,7 +153,7 @@ impl ResultCode {
     /// says `false` for may still be about the input.
     ///
     /// ```
-    /// use tencent_faceid::vendor::ResultCode;
+    /// use tencent_faceid::client::ResultCode;
     /// assert!(ResultCode::InvalidNameOrIdNumber.is_about_input());
     /// assert!(!ResultCode::InvalidAccessToken.is_about_input());
     /// assert!(!ResultCode::from_code("66660004").is_about_input());
@@ -188,7 +188,7 @@ impl<'de> Deserialize<'de> for ResultCode {
 /// user's browser, so the vendor keeps no record of it.
 ///
 /// ```
-/// use tencent_faceid::vendor::FrontEndCode;
+/// use tencent_faceid::client::FrontEndCode;
 /// let code = FrontEndCode::from_code("3005").unwrap();
 /// assert_eq!(code, FrontEndCode::NoRealTimeDetection);
 /// assert_eq!(code.advice(), "use another browser");
@@ -265,7 +265,7 @@ impl FrontEndCode {
     /// Reads a front-end code (`None` for any other code).
     ///
     /// ```
-    /// use tencent_faceid::vendor::FrontEndCode;
+    /// use tencent_faceid::client::FrontEndCode;
     /// assert_eq!(FrontEndCode::from_code("300101"), Some(FrontEndCode::MessageBodyProblem));
     /// assert_eq!(FrontEndCode::from_code("0"), None);
     /// ```
@@ -284,7 +284,7 @@ impl FrontEndCode {
     /// The code as the page writes it.
     ///
     /// ```
-    /// assert_eq!(tencent_faceid::vendor::FrontEndCode::Interrupted.as_str(), "3003");
+    /// assert_eq!(tencent_faceid::client::FrontEndCode::Interrupted.as_str(), "3003");
     /// ```
     pub fn as_str(self) -> &'static str {
         self.entry().1
@@ -293,7 +293,7 @@ impl FrontEndCode {
     /// What it means.
     ///
     /// ```
-    /// use tencent_faceid::vendor::FrontEndCode;
+    /// use tencent_faceid::client::FrontEndCode;
     /// assert_eq!(FrontEndCode::NoCameraPermission.description(), "no permission to use the camera");
     /// ```
     pub fn description(self) -> &'static str {
@@ -303,7 +303,7 @@ impl FrontEndCode {
     /// What the vendor advises the user to do.
     ///
     /// ```
-    /// use tencent_faceid::vendor::FrontEndCode;
+    /// use tencent_faceid::client::FrontEndCode;
     /// assert_eq!(FrontEndCode::BrowserCannotRecord.advice(), "use another method");
     /// ```
     pub fn advice(self) -> &'static str {

@@ -15,7 +15,7 @@ use crate::sign::Signature;
 /// Which files a result query asks for (`getFile`); default none.
 ///
 /// ```
-/// use tencent_faceid::vendor::Files;
+/// use tencent_faceid::client::Files;
 /// assert_eq!(Files::default(), Files::None);
 /// assert_eq!(Files::PhotoAndVideo.get_file(), Some("1"));
 /// ```
@@ -47,7 +47,7 @@ impl Files {
     /// else (or nothing) is no file.
     ///
     /// ```
-    /// use tencent_faceid::vendor::Files;
+    /// use tencent_faceid::client::Files;
     /// assert_eq!(Files::from_get_file(Some("3")), Files::Video);
     /// assert_eq!(Files::from_get_file(Some("4")), Files::None);
     /// ```
@@ -63,7 +63,7 @@ impl Files {
     /// Whether the photo is asked for.
     ///
     /// ```
-    /// use tencent_faceid::vendor::Files;
+    /// use tencent_faceid::client::Files;
     /// assert!(Files::PhotoAndVideo.photo() && Files::Photo.photo());
     /// assert!(!Files::Video.photo() && !Files::None.photo());
     /// ```
@@ -74,7 +74,7 @@ impl Files {
     /// Whether the video is asked for.
     ///
     /// ```
-    /// use tencent_faceid::vendor::Files;
+    /// use tencent_faceid::client::Files;
     /// assert!(Files::PhotoAndVideo.video() && Files::Video.video());
     /// assert!(!Files::Photo.video());
     /// ```
@@ -87,7 +87,7 @@ impl Files {
 /// version. The default asks for neither.
 ///
 /// ```
-/// use tencent_faceid::vendor::{Files, QueryOptions};
+/// use tencent_faceid::client::{Files, QueryOptions};
 /// let options = QueryOptions::default().files(Files::Photo).sdk_version(true);
 /// assert_eq!(options.get_files(), Files::Photo);
 /// assert!(options.asks_sdk_version());
@@ -152,7 +152,7 @@ pub(crate) struct QueryRecordRequest {
 /// `Debug` shows only its size. On the wire it is base64.
 ///
 /// ```
-/// use tencent_faceid::vendor::Evidence;
+/// use tencent_faceid::client::Evidence;
 /// let photo = Evidence::new(vec![0xFF, 0xD8, 0xFF]);
 /// assert_eq!(format!("{photo:?}"), "Evidence([redacted, 3 bytes])");
 /// assert_eq!(photo.expose(), &[0xFF, 0xD8, 0xFF]);
@@ -179,7 +179,7 @@ impl Evidence {
     /// The size in bytes.
     ///
     /// ```
-    /// let video = tencent_faceid::vendor::Evidence::new(b"....ftypmp42".to_vec());
+    /// let video = tencent_faceid::client::Evidence::new(b"....ftypmp42".to_vec());
     /// assert_eq!(video.len(), 12);
     /// assert!(!video.is_empty());
     /// assert_eq!(video.into_bytes()[4..8], *b"ftyp");

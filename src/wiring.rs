@@ -60,7 +60,7 @@ use crate::tickets::TicketProvider;
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// use std::time::Duration;
 /// use tencent_faceid::client::FaceIdClient;
-/// use tencent_faceid::ids::{OrderNo, UserId};
+/// use tencent_faceid::{OrderNo, UserId};
 /// use tencent_faceid::orders::{Lookup, MemoryOrderStore, OrderStore, PendingOrder};
 /// use tencent_faceid::session::SessionStarter;
 /// use tencent_faceid::tickets::StaticTickets;

@@ -3,7 +3,7 @@
 
 use std::time::SystemTime;
 
-use tencent_faceid::ids::UserId;
+use tencent_faceid::UserId;
 use tencent_faceid::orders::{Lifecycle, Retention};
 
 use crate::error::CliError;

@@ -11,13 +11,13 @@ use std::time::{Duration, UNIX_EPOCH};
 use faceid_test_support::mysql;
 use faceid_test_support::postgres;
 use faceid_test_support::random_alphanumeric;
-use tencent_faceid::ids::{OrderNo, UserId};
+use tencent_faceid::client::ResultCode;
 use tencent_faceid::orders::{
     Claim, OrderStore, PendingOrder, PostgresOrderStore, SettlementRecord, postgres_pool,
 };
 use tencent_faceid::settle::{SettledBy, SettledState};
 use tencent_faceid::tickets::{LeaseTimings, PostgresTicketHome, PostgresTickets, TicketProvider};
-use tencent_faceid::vendor::ResultCode;
+use tencent_faceid::{OrderNo, UserId};
 use tencent_faceid_emulator::Emulator;
 use tencent_faceid_mysql::{MySqlOrderStore, MySqlTicketHome, MySqlTickets, mysql_pool};
 

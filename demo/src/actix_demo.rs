@@ -5,7 +5,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{Either, HttpRequest, HttpResponse, web};
 use tencent_faceid::FaceId;
 use tencent_faceid::actix::{SdkVerified, Verified, VerifiedRejection, WeChatVerified};
-use tencent_faceid::render::BodyFormat;
+use tencent_faceid::callback::BodyFormat;
 use tencent_faceid::session::Started;
 use tencent_faceid_emulator::Emulator;
 use url::Url;

@@ -4,9 +4,9 @@
 
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tencent_faceid::UserId;
 use tencent_faceid::callback::VerificationOutcome;
-use tencent_faceid::edition::Edition;
-use tencent_faceid::ids::UserId;
+use tencent_faceid::session::Edition;
 use tencent_faceid::session::{StartSession, Started};
 use url::Url;
 

@@ -5,8 +5,8 @@
 
 use base64::Engine as _;
 use tencent_faceid::callback::VerificationOutcome;
-use tencent_faceid::vendor::Evidence;
-use tencent_faceid::vendor::ResultCode;
+use tencent_faceid::client::Evidence;
+use tencent_faceid::client::ResultCode;
 
 /// Where the site lives: its public base path (`/` or `/prefix/`).
 #[derive(Clone, Debug)]

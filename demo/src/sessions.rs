@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tencent_faceid::FaceId;
-use tencent_faceid::ids::OrderNo;
+use tencent_faceid::OrderNo;
 use tencent_faceid::orders::Retention;
 use tencent_faceid::settle::{Settlement, Settler, SettlerBuilder, TaskHandle};
 

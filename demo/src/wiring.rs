@@ -14,10 +14,10 @@ use std::time::{Duration, Instant};
 
 use tencent_faceid::FaceId;
 use tencent_faceid::callback::VerificationOutcome;
+use tencent_faceid::client::{Evidence, Files, QueryOptions};
 use tencent_faceid::facade::{DatabaseSettings, FaceIdBuilder, vars};
 use tencent_faceid::orders::{PostgresOrderStore, postgres_pool};
 use tencent_faceid::session::StartSession;
-use tencent_faceid::vendor::{Evidence, Files, QueryOptions};
 use tencent_faceid_emulator::{
     Configured, Emulator, VendorChoice, WhenUnconfigured, vars as emulator_vars,
 };

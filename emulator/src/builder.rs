@@ -13,9 +13,9 @@ use super::fault::FaultQueue;
 use super::rules::{Settings, Vendor};
 use super::wechat::{self, WeChatVendor};
 use super::{Emulator, Server, SetupError, Shared, SignatureParam, routes};
+use tencent_faceid::Clock;
 use tencent_faceid::Secret;
 use tencent_faceid::client::FaceIdClient;
-use tencent_faceid::clock::Clock;
 use tencent_faceid::tc3::Tc3Client;
 
 /// The app id an emulator accepts unless built with another.
@@ -124,7 +124,7 @@ impl EmulatorBuilder {
     }
 
     /// The clock every lifetime is measured on (default the system's):
-    /// pass a [`ManualClock`](tencent_faceid::clock::ManualClock) to move time with [`Emulator::advance`].
+    /// pass a [`ManualClock`](tencent_faceid::ManualClock) to move time with [`Emulator::advance`].
     pub fn clock(mut self, clock: impl Into<Clock>) -> Self {
         self.clock = clock.into();
         self

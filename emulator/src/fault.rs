@@ -8,7 +8,7 @@ use tokio::sync::Notify;
 
 use super::lock;
 use tencent_faceid::client::Endpoint;
-use tencent_faceid::vendor::ResultCode;
+use tencent_faceid::client::ResultCode;
 
 /// What the next request to one endpoint meets instead of the vendor's
 /// usual answer (see [`Emulator::inject`](super::Emulator::inject)): made

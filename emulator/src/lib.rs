@@ -29,7 +29,7 @@
 //! - **NONCE tickets** live 120 s, are bound to their `user_id` and used up
 //!   by the login page; each **login link works once**.
 //! - **Records** are kept three days; a session the page could not run
-//!   (a [`FrontEndCode`](tencent_faceid::vendor::FrontEndCode)) has none; a failed
+//!   (a [`FrontEndCode`](tencent_faceid::client::FrontEndCode)) has none; a failed
 //!   verification has one, answered with its non-zero code and a `result`. `getFile` (`1` photo and video,
 //!   `2` photo, `3` video) and `queryVersion` (`1.0`) are honoured.
 //! - Every `sign` is recomputed with [`tencent_faceid::sign::sign`] and checked,
@@ -53,7 +53,7 @@
 //!   default: the same server as the API at `127.0.0.1:<port>`, under
 //!   another name, as the vendor's page is on another host than its API.
 //!
-//! Time is the emulator's [`Clock`]: build it with a [`ManualClock`](tencent_faceid::clock::ManualClock) and
+//! Time is the emulator's [`Clock`]: build it with a [`ManualClock`](tencent_faceid::ManualClock) and
 //! [`Emulator::advance`] it to cross hours or days without sleeping; its
 //! [`Emulator::client`] reads the same clock.
 //!
@@ -82,7 +82,7 @@
 //! use tencent_faceid::actix::Verified;
 //! use tencent_faceid::callback::CallbackVerifier;
 //! use tencent_faceid_emulator::{Emulator, Outcome};
-//! use tencent_faceid::ids::UserId;
+//! use tencent_faceid::UserId;
 //! use tencent_faceid::session::{SessionStarter, StartSession};
 //! use tencent_faceid::orders::MemoryOrderStore;
 //! use tencent_faceid::tickets::CachedTickets;
@@ -138,13 +138,13 @@
 //! # Example: a test against the emulator
 //! ```
 //! use std::time::Duration;
-//! use tencent_faceid::clock::ManualClock;
+//! use tencent_faceid::ManualClock;
 //! use tencent_faceid_emulator::{Emulator, Fault, Outcome};
 //! use tencent_faceid::client::{ClientError, Endpoint};
-//! use tencent_faceid::ids::{OrderNo, UserId};
-//! use tencent_faceid::vendor::{Files, QueryOptions};
-//! use tencent_faceid::vendor::ResultCode;
-//! use tencent_faceid::vendor::{StartRequest, VERSION};
+//! use tencent_faceid::{OrderNo, UserId};
+//! use tencent_faceid::client::{Files, QueryOptions};
+//! use tencent_faceid::client::ResultCode;
+//! use tencent_faceid::client::{StartRequest, VERSION};
 //! use tencent_faceid::sign::sign;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
@@ -267,9 +267,9 @@ use std::io;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use tencent_faceid::Clock;
 use tencent_faceid::Secret;
 use tencent_faceid::client::FaceIdClient;
-use tencent_faceid::clock::Clock;
 use tencent_faceid::tc3::Tc3Client;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -369,7 +369,7 @@ impl Emulator {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// use std::time::Duration;
-    /// use tencent_faceid::clock::ManualClock;
+    /// use tencent_faceid::ManualClock;
     /// use tencent_faceid_emulator::{Emulator, SignatureParam};
     /// let emulator = Emulator::builder()
     ///     .app_id("TIDAtest")
@@ -512,7 +512,7 @@ impl Emulator {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use std::time::Duration;
-    /// use tencent_faceid::clock::ManualClock;
+    /// use tencent_faceid::ManualClock;
     /// use tencent_faceid_emulator::{Emulator, EmulatorError};
     /// let emulator = Emulator::builder().clock(ManualClock::new()).start().await?;
     /// let before = emulator.clock().now();
@@ -560,7 +560,7 @@ impl Emulator {
     /// # async fn main() -> std::io::Result<()> {
     /// use tencent_faceid::client::{ClientError, Endpoint};
     /// use tencent_faceid_emulator::{Emulator, Fault};
-    /// use tencent_faceid::vendor::ResultCode;
+    /// use tencent_faceid::client::ResultCode;
     /// let emulator = Emulator::start().await?;
     /// emulator.inject(Fault::vendor_error(Endpoint::AccessToken, ResultCode::from_code("400500")));
     /// let error = emulator.client().access_token().await.unwrap_err();

@@ -1,7 +1,7 @@
 //! The emulator's vocabulary: how a session ends, what it refuses and
 //! what it names the callback's signature.
 
-use tencent_faceid::vendor::{FrontEndCode, ResultCode};
+use tencent_faceid::client::{FrontEndCode, ResultCode};
 
 /// The name of the callback's signature parameter, for
 /// [`EmulatorBuilder::signature_param`](super::EmulatorBuilder::signature_param).
@@ -48,7 +48,7 @@ impl Outcome {
     ///
     /// ```
     /// use tencent_faceid_emulator::Outcome;
-    /// use tencent_faceid::vendor::FrontEndCode;
+    /// use tencent_faceid::client::FrontEndCode;
     /// assert_eq!(Outcome::FrontEnd(FrontEndCode::NoCameraPermission).code().as_str(), "3004");
     /// ```
     pub fn code(self) -> ResultCode {
@@ -67,7 +67,7 @@ impl Outcome {
 ///
 /// ```
 /// use tencent_faceid_emulator::Refusal;
-/// use tencent_faceid::vendor::ResultCode;
+/// use tencent_faceid::client::ResultCode;
 /// assert_eq!(Refusal::NoRecord.code(), ResultCode::NoRecord);
 /// assert_eq!(Refusal::InvalidSign.code().as_str(), "400104");
 /// ```

@@ -3,7 +3,7 @@
 //! Only our own text and values checked to be letters and digits go in:
 //! nothing from the request is reflected.
 
-use tencent_faceid::vendor::FrontEndCode;
+use tencent_faceid::client::FrontEndCode;
 
 /// Where the H5 page's buttons post.
 pub(super) const COMPLETE_PATH: &str = "/api/web/complete";

@@ -15,8 +15,8 @@ use super::page::{self, COMPLETE_PATH, FRONT_END_OUTCOME};
 use super::rules::{LoginPage, Params, Rejection, Vendor, vendor_time};
 use super::{EmulatorError, Refusal, Shared};
 use tencent_faceid::client::Endpoint;
-use tencent_faceid::edition::Edition;
-use tencent_faceid::vendor::{FrontEndCode, ResultCode};
+use tencent_faceid::client::{FrontEndCode, ResultCode};
+use tencent_faceid::session::Edition;
 
 /// The H5 login page.
 pub(super) const LOGIN_PATH: &str = "/api/web/login";

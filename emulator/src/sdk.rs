@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::rules::LIVE_RATE;
 use super::{Emulator, EmulatorError, Outcome};
-use tencent_faceid::vendor::ResultCode;
+use tencent_faceid::client::ResultCode;
 
 /// The similarity a passed SDK session reports.
 const SIMILARITY: &str = "92.016";
@@ -105,7 +105,7 @@ impl Emulator {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use tencent_faceid_emulator::{Emulator, Outcome};
-    /// use tencent_faceid::ids::UserId;
+    /// use tencent_faceid::UserId;
     /// use tencent_faceid::session::StartSession;
     /// use tencent_faceid::FaceId;
     /// let emulator = Emulator::start().await?;

@@ -42,7 +42,7 @@ impl Emulator {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use tencent_faceid_emulator::{Emulator, EmulatorError, Outcome, Refusal};
-    /// use tencent_faceid::ids::UserId;
+    /// use tencent_faceid::UserId;
     /// use tencent_faceid::session::{SessionStarter, StartSession};
     /// use tencent_faceid::orders::MemoryOrderStore;
     /// use tencent_faceid::tickets::CachedTickets;

@@ -4,7 +4,7 @@
 
 use serde::{Serialize, Serializer};
 use tencent_faceid::Secret;
-use tencent_faceid::vendor::{Evidence, ResultCode};
+use tencent_faceid::client::{Evidence, ResultCode};
 
 /// Answer to `GET /api/oauth2/access_token`.
 #[derive(Serialize)]

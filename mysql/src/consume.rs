@@ -2,10 +2,10 @@
 //! decides, and for the winner consumes it and logs its settlement.
 
 use sqlx::Row;
-use tencent_faceid::binding::BindingHash;
-use tencent_faceid::ids::OrderNo;
+use tencent_faceid::OrderNo;
+use tencent_faceid::callback::BindingHash;
+use tencent_faceid::client::ResultCode;
 use tencent_faceid::orders::{Claim, Consumed, SettlementRecord};
-use tencent_faceid::vendor::ResultCode;
 
 use crate::{MySqlOrderStore, MySqlStoreError, millis, optional_text, text};
 

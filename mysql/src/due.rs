@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::mysql::MySqlRow;
-use tencent_faceid::ids::OrderNo;
+use tencent_faceid::OrderNo;
 use tencent_faceid::orders::{
     DueOrder, PendingOrder, SettlementRecord, SettlementStore, StoreError,
 };

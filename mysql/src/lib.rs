@@ -15,7 +15,7 @@
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::time::Duration;
-//! use tencent_faceid::ids::{OrderNo, UserId};
+//! use tencent_faceid::{OrderNo, UserId};
 //! use tencent_faceid::orders::{Consumed, OrderStore, PendingOrder};
 //! use tencent_faceid_mysql::{MySqlOrderStore, mysql_pool};
 //!
@@ -42,10 +42,10 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::mysql::{MySqlDatabaseError, MySqlPool, MySqlRow};
-use tencent_faceid::binding::BindingHash;
-use tencent_faceid::clock::{from_unix_millis, unix_millis};
-use tencent_faceid::ids::{OrderNo, UserId};
+use tencent_faceid::callback::BindingHash;
 use tencent_faceid::orders::{Claim, Consumed, Lookup, OrderStore, PendingOrder, StoreError};
+use tencent_faceid::{OrderNo, UserId};
+use tencent_faceid::{from_unix_millis, unix_millis};
 
 mod bounded;
 mod builder;

@@ -11,7 +11,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
-use tencent_faceid::ids::UserId;
+use tencent_faceid::UserId;
 use tencent_faceid::orders::{Erased, Lifecycle, Purged, Retention, StoreError};
 
 use crate::sql_time::NOW_MS;

@@ -3,8 +3,8 @@
 use std::time::SystemTime;
 
 use sqlx::Row;
-use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{LoggedSettlement, SettlementRecord};
+use tencent_faceid::{OrderNo, UserId};
 
 use crate::{MySqlOrderStore, MySqlStoreError, bounded, millis, text, time_of};
 

@@ -91,7 +91,7 @@
 //! use std::time::Duration;
 //! use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
 //! use tencent_faceid::client::FaceIdClient;
-//! use tencent_faceid::ids::{OrderNo, UserId};
+//! use tencent_faceid::{OrderNo, UserId};
 //! use tencent_faceid::sign::sign;
 //! use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
 //! use tencent_faceid::tickets::StaticTickets;
@@ -135,6 +135,8 @@ mod submission;
 mod verifier;
 mod wechat;
 
+pub use crate::binding::{BindingCookie, BindingHash, COOKIE_NAME, cookie_value};
+pub use crate::render::{BodyFormat, ErrorResponse, RETRY_AFTER_SECONDS};
 pub use browser_callback::BrowserCallback;
 pub use builder::{CallbackConfigError, CallbackVerifierBuilder};
 pub use outcome::VerificationOutcome;

@@ -75,8 +75,8 @@ impl VerificationOutcome {
     ///
     /// ```
     /// use tencent_faceid::callback::VerificationOutcome;
-    /// use tencent_faceid::ids::{OrderNo, UserId};
-    /// use tencent_faceid::vendor::ResultCode;
+    /// use tencent_faceid::{OrderNo, UserId};
+    /// use tencent_faceid::client::ResultCode;
     /// let mut outcome = VerificationOutcome::for_test(OrderNo::new("order1")?, UserId::new("user1")?, ResultCode::Success);
     /// assert!(outcome.passed());
     /// outcome.live_rate = Some("99".to_owned());
@@ -110,8 +110,8 @@ impl VerificationOutcome {
     ///
     /// ```
     /// use tencent_faceid::callback::VerificationOutcome;
-    /// use tencent_faceid::ids::{OrderNo, UserId};
-    /// use tencent_faceid::vendor::ResultCode;
+    /// use tencent_faceid::{OrderNo, UserId};
+    /// use tencent_faceid::client::ResultCode;
     /// use tencent_faceid::settle::Delivery;
     /// let mut outcome = VerificationOutcome::for_test(OrderNo::new("order1")?, UserId::new("user1")?, ResultCode::Success);
     /// assert!(!outcome.awaits_delivery());

@@ -192,7 +192,7 @@ impl CallbackRejection {
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// use tencent_faceid::callback::CallbackVerifier;
     /// use tencent_faceid::orders::MemoryOrderStore;
-    /// use tencent_faceid::render::BodyFormat;
+    /// use tencent_faceid::callback::BodyFormat;
     /// use tencent_faceid::tickets::StaticTickets;
     /// let verifier = CallbackVerifier::builder(&tencent_faceid::wiring::Wiring::new(tencent_faceid::client::FaceIdClient::builder("appId001", "secret").build()?, StaticTickets::new("t", "n"), MemoryOrderStore::new())).build()?;
     /// let rejection = verifier.verify("code=0").await.unwrap_err();

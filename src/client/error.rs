@@ -118,7 +118,7 @@ impl ClientError {
     ///
     /// ```
     /// use tencent_faceid::client::{ClientError, Endpoint};
-    /// use tencent_faceid::vendor::ResultCode;
+    /// use tencent_faceid::client::ResultCode;
     /// let e = ClientError::Vendor { endpoint: Endpoint::ApiTicket, code: ResultCode::InvalidAccessToken, msg: "expired".into() };
     /// assert_eq!(e.vendor_code(), Some(&ResultCode::InvalidAccessToken));
     /// ```
@@ -139,7 +139,7 @@ impl ClientError {
     ///
     /// ```
     /// use tencent_faceid::client::{ClientError, Endpoint};
-    /// use tencent_faceid::vendor::ResultCode;
+    /// use tencent_faceid::client::ResultCode;
     /// let vendor = |code: &str| ClientError::Vendor { endpoint: Endpoint::StartSession, code: ResultCode::from_code(code), msg: "".into() };
     /// assert!(vendor("400101").refuses_credentials());
     /// assert!(vendor("12345678").refuses_credentials());

@@ -1,7 +1,7 @@
 //! [`FaceIdClient`]: every call the partner server makes to the vendor.
 //!
 //! One shared `reqwest::Client` (rustls, connection pooling), a base URL
-//! that points at the vendor or at the emulator (feature `emulator`), request
+//! that points at the vendor or at a stand-in (`tencent-faceid-emulator`), request
 //! and connect timeouts, and errors that tell transport failures, HTTP
 //! statuses, undecodable bodies and vendor error codes apart. Secrets never
 //! appear in `Debug` or error text (URLs are stripped from transport errors
@@ -16,17 +16,15 @@ use url::Url;
 
 use crate::clock::Clock;
 use crate::contact::ContactLog;
-use crate::credentials::{AccessToken, Ticket};
 use crate::ids::{OrderNo, UserId};
 use crate::json;
 use crate::random::nonce;
-use crate::result_code::ResultCode;
-use crate::result_query::{QUERY_VERSION, QueryOptions, QueryRecordRequest, VerificationResult};
+use crate::result_query::QueryRecordRequest;
 use crate::secret::Secret;
 use crate::sign::sign;
 use crate::wire::{
-    AccessTokenResponse, ApiTicketResponse, FaceIdRequest, FaceIdResponse, FaceIdResult,
-    QueryRecordResponse, StartRequest, StartResponse, StartResult, VERSION, VendorResponse,
+    AccessTokenResponse, ApiTicketResponse, FaceIdResponse, QueryRecordResponse, StartResponse,
+    VendorResponse,
 };
 
 mod builder;
@@ -34,8 +32,16 @@ mod endpoint;
 mod error;
 
 pub use crate::contact::{VendorContact, VendorFailure};
+pub use crate::credentials::{AccessToken, Credential, Ticket};
 /// Why the vendor's answer (or an App SDK result) could not be decoded.
 pub use crate::json::DecodeError;
+pub use crate::result_code::{FrontEndCode, ResultCode};
+pub use crate::result_query::{
+    Evidence, FaceResult, Files, QUERY_VERSION, QueryOptions, VerificationResult,
+};
+pub use crate::wire::{
+    FaceIdRequest, FaceIdResult, SourcePhotoType, StartRequest, StartResult, VERSION,
+};
 pub use builder::{DEFAULT_BASE_URL, DEFAULT_MAX_BODY_BYTES, FaceIdClientBuilder};
 pub use endpoint::Endpoint;
 pub use error::{ClientError, TransportError};
@@ -239,9 +245,9 @@ impl FaceIdClient {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use tencent_faceid_emulator::{Emulator, Outcome};
-    /// use tencent_faceid::vendor::{Files, QueryOptions};
-    /// # use tencent_faceid::ids::{OrderNo, UserId};
-    /// # use tencent_faceid::vendor::{StartRequest, VERSION};
+    /// use tencent_faceid::client::{Files, QueryOptions};
+    /// # use tencent_faceid::{OrderNo, UserId};
+    /// # use tencent_faceid::client::{StartRequest, VERSION};
     /// # use tencent_faceid::sign::sign;
     /// let emulator = Emulator::start().await?;
     /// let client = emulator.client();

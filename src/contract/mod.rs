@@ -41,7 +41,7 @@
 //! use std::sync::Mutex;
 //! use std::time::{Duration, Instant};
 //! use tencent_faceid::async_trait;
-//! use tencent_faceid::ids::OrderNo;
+//! use tencent_faceid::OrderNo;
 //! use tencent_faceid::orders::{Claim, Consumed, Lookup, OrderStore, PendingOrder, StoreError};
 //!
 //! /// Orders in a map with their deadline and whether they were consumed;

@@ -48,8 +48,8 @@ const SIGNED: [&str; 3] = ["contractApp", "contract1", "0"];
 /// use std::sync::Arc;
 /// use std::time::{Duration, SystemTime};
 /// use tencent_faceid::async_trait;
-/// use tencent_faceid::ids::UserId;
-/// use tencent_faceid::credentials::Ticket;
+/// use tencent_faceid::UserId;
+/// use tencent_faceid::client::Ticket;
 /// use tencent_faceid::tickets::{SignTickets, TicketError, TicketProvider};
 /// use tencent_faceid::Secret;
 ///
@@ -89,7 +89,7 @@ pub async fn ticket_provider<P: TicketProvider>(make: impl AsyncFn() -> P) -> Su
 /// # #[tokio::main(flavor = "multi_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// use std::time::{Duration, UNIX_EPOCH};
-/// use tencent_faceid::clock::ManualClock;
+/// use tencent_faceid::ManualClock;
 /// use tencent_faceid_emulator::Emulator;
 /// use tencent_faceid::tickets::CachedTickets;
 ///

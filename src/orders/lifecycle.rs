@@ -217,7 +217,7 @@ pub struct Erased {
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// use std::time::{Duration, SystemTime};
-/// use tencent_faceid::ids::{OrderNo, UserId};
+/// use tencent_faceid::{OrderNo, UserId};
 /// use tencent_faceid::orders::{Lifecycle, MemoryOrderStore, OrderStore, PendingOrder, Retention, StoreError};
 /// let store = MemoryOrderStore::new();
 /// let user = UserId::new("u1")?;

@@ -31,7 +31,7 @@ impl LoggedSettlement {
     ///
     /// ```
     /// use std::time::SystemTime;
-    /// use tencent_faceid::ids::{OrderNo, UserId};
+    /// use tencent_faceid::{OrderNo, UserId};
     /// use tencent_faceid::orders::{LoggedSettlement, SettlementRecord};
     /// use tencent_faceid::settle::{SettledBy, SettledState};
     /// let record = SettlementRecord::new(SettledState::Passed, SettledBy::Callback, SystemTime::now());
@@ -43,7 +43,7 @@ impl LoggedSettlement {
     /// );
     /// assert_eq!(entry.delivered_at, None);
     /// entry.delivered_at = Some(SystemTime::now());
-    /// # Ok::<(), tencent_faceid::ids::IdentifierError>(())
+    /// # Ok::<(), tencent_faceid::IdentifierError>(())
     /// ```
     pub fn new(
         order_no: OrderNo,

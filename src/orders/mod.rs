@@ -84,11 +84,11 @@ impl PendingOrder {
     /// A pending order created now.
     ///
     /// ```
-    /// use tencent_faceid::ids::{OrderNo, UserId};
+    /// use tencent_faceid::{OrderNo, UserId};
     /// use tencent_faceid::orders::PendingOrder;
     /// let order = PendingOrder::new(OrderNo::new("o1")?, UserId::new("u1")?);
     /// assert_eq!(order.order_no.as_str(), "o1");
-    /// # Ok::<(), tencent_faceid::ids::IdentifierError>(())
+    /// # Ok::<(), tencent_faceid::IdentifierError>(())
     /// ```
     pub fn new(order_no: OrderNo, user_id: UserId) -> Self {
         Self {
@@ -104,12 +104,12 @@ impl PendingOrder {
     /// [`Edition::Basic`]).
     ///
     /// ```
-    /// use tencent_faceid::edition::Edition;
-    /// use tencent_faceid::ids::{OrderNo, UserId};
+    /// use tencent_faceid::session::Edition;
+    /// use tencent_faceid::{OrderNo, UserId};
     /// use tencent_faceid::orders::PendingOrder;
     /// let order = PendingOrder::new(OrderNo::new("o1")?, UserId::new("u1")?).in_edition(Edition::AppSdk);
     /// assert_eq!(order.edition, Edition::AppSdk);
-    /// # Ok::<(), tencent_faceid::ids::IdentifierError>(())
+    /// # Ok::<(), tencent_faceid::IdentifierError>(())
     /// ```
     pub fn in_edition(mut self, edition: Edition) -> Self {
         self.edition = edition;
@@ -120,13 +120,13 @@ impl PendingOrder {
     /// the hash of.
     ///
     /// ```
-    /// use tencent_faceid::binding::BindingHash;
-    /// use tencent_faceid::ids::{OrderNo, UserId};
+    /// use tencent_faceid::callback::BindingHash;
+    /// use tencent_faceid::{OrderNo, UserId};
     /// use tencent_faceid::orders::PendingOrder;
     /// let order = PendingOrder::new(OrderNo::new("o1")?, UserId::new("u1")?)
     ///     .bound_to(BindingHash::of("cookie value"));
     /// assert_eq!(order.binding, Some(BindingHash::of("cookie value")));
-    /// # Ok::<(), tencent_faceid::ids::IdentifierError>(())
+    /// # Ok::<(), tencent_faceid::IdentifierError>(())
     /// ```
     pub fn bound_to(mut self, binding: BindingHash) -> Self {
         self.binding = Some(binding);
@@ -143,7 +143,7 @@ impl PendingOrder {
 /// a consume can be retried safely.
 ///
 /// ```
-/// use tencent_faceid::binding::BindingHash;
+/// use tencent_faceid::callback::BindingHash;
 /// use tencent_faceid::orders::Claim;
 /// let claim = Claim::new();
 /// assert_ne!(claim.attempt(), Claim::new().attempt());
@@ -279,7 +279,7 @@ pub enum Consumed {
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// use std::time::Duration;
-/// use tencent_faceid::ids::{OrderNo, UserId};
+/// use tencent_faceid::{OrderNo, UserId};
 /// use tencent_faceid::orders::{Lookup, MemoryOrderStore, OrderStore, PendingOrder};
 /// let store = MemoryOrderStore::new();
 /// let order_no = OrderNo::new("o1")?;
@@ -446,7 +446,7 @@ pub trait OrderStore: Send + Sync + 'static {
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// use std::sync::Arc;
 /// use std::time::Duration;
-/// use tencent_faceid::ids::{OrderNo, UserId};
+/// use tencent_faceid::{OrderNo, UserId};
 /// use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder, SettlementStore};
 /// let store: Arc<dyn SettlementStore> = Arc::new(MemoryOrderStore::new());
 /// let order = PendingOrder::new(OrderNo::new("o1")?, UserId::new("u1")?);
@@ -484,7 +484,7 @@ pub trait SettlementStore: OrderStore + Lifecycle {
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// use std::time::{Duration, SystemTime};
-    /// use tencent_faceid::ids::{OrderNo, UserId};
+    /// use tencent_faceid::{OrderNo, UserId};
     /// use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder, SettlementStore};
     /// let store = MemoryOrderStore::new();
     /// let order = PendingOrder::new(OrderNo::new("o1")?, UserId::new("u1")?);

@@ -37,7 +37,7 @@ impl SettledState {
     ///
     /// ```
     /// use tencent_faceid::settle::SettledState;
-    /// use tencent_faceid::vendor::ResultCode;
+    /// use tencent_faceid::client::ResultCode;
     /// let failed = SettledState::Failed(ResultCode::from_code("3001"));
     /// assert_eq!(failed.code().map(ResultCode::as_str), Some("3001"));
     /// assert_eq!(SettledState::Passed.code(), None);

@@ -27,7 +27,7 @@ use crate::result_code::ResultCode;
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// use tencent_faceid::ids::OrderNo;
+/// use tencent_faceid::OrderNo;
 /// use tencent_faceid::orders::SettlementRecord;
 /// use tencent_faceid::settle::{SettledBy, SettledState};
 /// let at = SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
@@ -112,14 +112,14 @@ impl SettlementRecord {
     /// naming the field that is missing or of the wrong type or form.
     ///
     /// ```
-    /// use tencent_faceid::ids::OrderNo;
+    /// use tencent_faceid::OrderNo;
     /// use tencent_faceid::orders::{SettlementRecord, SettlementRecordError};
     /// let order_no = OrderNo::new("o1")?;
     /// let error = SettlementRecord::decode(&order_no, r#"{"version":7}"#).unwrap_err();
     /// assert!(matches!(error, SettlementRecordError::Newer { version: 7, .. }));
     /// let error = SettlementRecord::decode(&order_no, r#"{"by":"callback","at":1}"#).unwrap_err();
     /// assert!(error.to_string().contains("`state`"), "{error}");
-    /// # Ok::<(), tencent_faceid::ids::IdentifierError>(())
+    /// # Ok::<(), tencent_faceid::IdentifierError>(())
     /// ```
     pub fn decode(order_no: &OrderNo, json: &str) -> Result<Self, SettlementRecordError> {
         let unreadable = |source| SettlementRecordError::Unreadable {

@@ -63,7 +63,7 @@ impl SessionStarter {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use tencent_faceid_emulator::Emulator;
-    /// use tencent_faceid::ids::UserId;
+    /// use tencent_faceid::UserId;
     /// use tencent_faceid::orders::MemoryOrderStore;
     /// use tencent_faceid::session::{SessionStarter, StartSession};
     /// use tencent_faceid::tickets::CachedTickets;

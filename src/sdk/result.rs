@@ -81,8 +81,8 @@ impl CallbackVerifier {
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// use std::time::Duration;
     /// use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
-    /// use tencent_faceid::edition::{result_sign, Edition};
-    /// use tencent_faceid::ids::{OrderNo, UserId};
+    /// use tencent_faceid::session::{result_sign, Edition};
+    /// use tencent_faceid::{OrderNo, UserId};
     /// use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
     /// use tencent_faceid::sdk::SdkResult;
     /// use tencent_faceid::tickets::StaticTickets;

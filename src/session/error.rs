@@ -126,7 +126,7 @@ impl StartError {
     ///
     /// ```
     /// use tencent_faceid::client::{ClientError, Endpoint};
-    /// use tencent_faceid::vendor::ResultCode;
+    /// use tencent_faceid::client::ResultCode;
     /// use tencent_faceid::session::{InvalidStart, StartError};
     /// assert_eq!(StartError::Invalid(InvalidStart::BlankIdentity).status(), 400);
     /// assert_eq!(StartError::Refused("5 a minute per address".into()).status(), 429);
@@ -216,7 +216,7 @@ impl StartError {
     /// for a request to fix, `error` otherwise).
     ///
     /// ```
-    /// use tencent_faceid::render::BodyFormat;
+    /// use tencent_faceid::callback::BodyFormat;
     /// use tencent_faceid::session::{InvalidStart, StartError};
     /// let error = StartError::Invalid(InvalidStart::BlankIdentity);
     /// let response = error.to_response(BodyFormat::Json);

@@ -24,7 +24,6 @@ use url::Url;
 use crate::binding::BindingCookie;
 use crate::client::{ClientError, FaceIdClient};
 use crate::clock::unix_millis;
-use crate::edition::{Edition, face_id_sign, geth5faceid_sign, login_sign};
 use crate::ids::{IdentifierError, OrderNo};
 use crate::orders::PendingOrder;
 use crate::random::{nonce, random_alphanumeric};
@@ -38,6 +37,10 @@ mod observed;
 mod request;
 mod wechat;
 
+pub use crate::edition::{
+    Edition, ParseEditionError, face_id_sign, geth5faceid_sign, launch_sign, login_sign,
+    result_sign,
+};
 pub use error::{InvalidStart, StartError};
 pub use request::{MAX_PHOTO_BYTES, SourcePhoto, StartSession};
 

@@ -40,7 +40,7 @@ impl SourcePhoto {
     /// [`InvalidStart::PhotoTooLarge`], [`InvalidStart::PhotoFormat`].
     ///
     /// ```
-    /// use tencent_faceid::vendor::SourcePhotoType;
+    /// use tencent_faceid::client::SourcePhotoType;
     /// use tencent_faceid::session::SourcePhoto;
     /// let png = b"\x89PNG\r\n\x1a\n rest of the image";
     /// assert!(SourcePhoto::from_bytes(png, SourcePhotoType::HighDefinition).is_ok());
@@ -62,7 +62,7 @@ impl SourcePhoto {
     /// [`SourcePhoto::from_bytes`] for the decoded image.
     ///
     /// ```
-    /// use tencent_faceid::vendor::SourcePhotoType;
+    /// use tencent_faceid::client::SourcePhotoType;
     /// use tencent_faceid::session::SourcePhoto;
     /// assert!(SourcePhoto::from_base64("Qk0=", SourcePhotoType::Watermarked).is_ok());
     /// assert!(SourcePhoto::from_base64("data:image/png;base64,iVBO", SourcePhotoType::Watermarked).is_err());
@@ -112,7 +112,7 @@ fn check_photo_bytes(bytes: &[u8]) -> Result<(), InvalidStart> {
 /// otherwise).
 ///
 /// ```
-/// use tencent_faceid::ids::UserId;
+/// use tencent_faceid::UserId;
 /// use tencent_faceid::session::StartSession;
 /// let request = StartSession::new(UserId::new("user42")?, "https://shop.example/face/callback".parse()?)
 ///     .name("张三")
@@ -146,7 +146,7 @@ impl StartSession {
     /// or to the one [`Self::callback_url`] sets.
     ///
     /// ```
-    /// use tencent_faceid::ids::UserId;
+    /// use tencent_faceid::UserId;
     /// use tencent_faceid::session::StartSession;
     /// let request = StartSession::for_user(UserId::new("user42")?).name("张三").id_number("110101199003071234");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -163,8 +163,8 @@ impl StartSession {
     /// [`SessionStarter::start_sdk`](super::SessionStarter::start_sdk)).
     ///
     /// ```
-    /// use tencent_faceid::edition::Edition;
-    /// use tencent_faceid::ids::UserId;
+    /// use tencent_faceid::session::Edition;
+    /// use tencent_faceid::UserId;
     /// use tencent_faceid::session::StartSession;
     /// let request = StartSession::for_sdk(UserId::new("user42")?).name("张三").id_number("110101199003071234");
     /// assert_eq!(request.edition_chosen(), Edition::AppSdk);
@@ -191,8 +191,8 @@ impl StartSession {
     /// `.edition(Edition::WeChat)` instead.
     ///
     /// ```
-    /// use tencent_faceid::edition::Edition;
-    /// use tencent_faceid::ids::UserId;
+    /// use tencent_faceid::session::Edition;
+    /// use tencent_faceid::UserId;
     /// use tencent_faceid::session::StartSession;
     /// let request = StartSession::for_mini_program(UserId::new("user42")?);
     /// assert_eq!(request.edition_chosen(), Edition::WeChat);
@@ -230,8 +230,8 @@ impl StartSession {
     /// [`CallbackVerifier`](crate::callback::CallbackVerifier).
     ///
     /// ```
-    /// use tencent_faceid::edition::Edition;
-    /// use tencent_faceid::ids::UserId;
+    /// use tencent_faceid::session::Edition;
+    /// use tencent_faceid::UserId;
     /// use tencent_faceid::session::StartSession;
     /// let request = StartSession::new(UserId::new("user42")?, "https://shop.example/face/callback".parse()?)
     ///     .edition(Edition::Enhanced);

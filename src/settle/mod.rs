@@ -165,7 +165,7 @@ impl SettlerBuilder {
     ///
     /// ```
     /// use tencent_faceid::client::FaceIdClient;
-    /// use tencent_faceid::vendor::Files;
+    /// use tencent_faceid::client::Files;
     /// use tencent_faceid::settle::Settler;
     /// use tencent_faceid::orders::MemoryOrderStore;
     /// use tencent_faceid::tickets::StaticTickets;

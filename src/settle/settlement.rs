@@ -11,12 +11,12 @@ use crate::result_query::FaceResult;
 ///
 /// ```
 /// use std::time::SystemTime;
-/// use tencent_faceid::ids::{OrderNo, UserId};
+/// use tencent_faceid::{OrderNo, UserId};
 /// use tencent_faceid::settle::{Settlement, SettledBy, SettledState};
 /// let settlement = Settlement::new("appId001", OrderNo::new("o1")?, UserId::new("u1")?,
 ///     SystemTime::UNIX_EPOCH, SettledState::Abandoned, SettledBy::Reconciler, SystemTime::UNIX_EPOCH);
 /// assert_eq!(settlement.idempotency_key(), "faceid-settlement-appId001-o1");
-/// # Ok::<(), tencent_faceid::ids::IdentifierError>(())
+/// # Ok::<(), tencent_faceid::IdentifierError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]

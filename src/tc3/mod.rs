@@ -62,6 +62,10 @@ mod error;
 pub mod sign;
 mod wire;
 
+pub use crate::wechat::{
+    BIZ_TOKEN_LIFETIME, InvalidBizToken, MAX_MINI_PROGRAM_BODY, MiniProgramResult, biz_token_of,
+    order_no_of, verify_mini_program, verify_mini_program_body,
+};
 pub use builder::{DEFAULT_TC3_BASE_URL, Tc3ClientBuilder};
 #[cfg(feature = "wechat-encryption")]
 pub use encryption::aes_cbc;

@@ -80,7 +80,7 @@ impl SignTickets {
     ///
     /// ```
     /// use std::time::{Duration, SystemTime};
-    /// use tencent_faceid::credentials::Ticket;
+    /// use tencent_faceid::client::Ticket;
     /// use tencent_faceid::tickets::SignTickets;
     /// let t = SignTickets::new(Ticket::new("now", SystemTime::now() + Duration::from_secs(60)));
     /// assert!(t.previous.is_none());
@@ -97,7 +97,7 @@ impl SignTickets {
     ///
     /// ```
     /// use std::time::{Duration, SystemTime};
-    /// use tencent_faceid::credentials::Ticket;
+    /// use tencent_faceid::client::Ticket;
     /// use tencent_faceid::tickets::SignTickets;
     /// let now = SystemTime::now();
     /// let tickets = SignTickets {

@@ -15,7 +15,7 @@ use crate::secret::Secret;
 /// ```
 /// # tokio_test_block_on(async {
 /// use tencent_faceid::tickets::{StaticTickets, TicketProvider};
-/// use tencent_faceid::ids::UserId;
+/// use tencent_faceid::UserId;
 /// let tickets = StaticTickets::new("sign-ticket", "nonce-ticket");
 /// assert_eq!(tickets.sign_tickets().await?.current.value(), "sign-ticket");
 /// assert_eq!(tickets.nonce_ticket(&UserId::new("u1")?).await?.expose(), "nonce-ticket");

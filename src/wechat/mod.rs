@@ -67,7 +67,7 @@ pub const MAX_MINI_PROGRAM_BODY: usize = 1024;
 /// answered it: `{"bizToken": "..."}`.
 ///
 /// ```
-/// use tencent_faceid::wechat::MiniProgramResult;
+/// use tencent_faceid::tc3::MiniProgramResult;
 /// let result: MiniProgramResult = serde_json::from_str(r#"{"bizToken":"3C5D3A49-0D34-4E4B-9B73-1B2D3E4F5A6B"}"#)?;
 /// assert_eq!(result.biz_token, "3C5D3A49-0D34-4E4B-9B73-1B2D3E4F5A6B");
 /// # Ok::<(), serde_json::Error>(())

@@ -13,11 +13,11 @@ use axum::http::Request;
 use tencent_faceid::axum::Verified;
 use tencent_faceid::callback::CallbackVerifier;
 use tencent_faceid::client::FaceIdClient;
-use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
 use tencent_faceid::sign::sign;
 use tencent_faceid::tickets::{StaticTickets, TicketProvider};
 use tencent_faceid::wiring::Wiring;
+use tencent_faceid::{OrderNo, UserId};
 
 /// The app id of the vendor's seed vector.
 pub const APP_ID: &str = "appId001";

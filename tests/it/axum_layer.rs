@@ -12,9 +12,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use tencent_faceid::axum::{Verified, VerifiedRejection};
 use tencent_faceid::callback::{CallbackRejection, CallbackVerifier, VerificationOutcome};
+use tencent_faceid::client::ResultCode;
 use tencent_faceid::orders::MemoryOrderStore;
 use tencent_faceid::tower::{FaceCallbackLayer, FaceCallbackService};
-use tencent_faceid::vendor::ResultCode;
 use tencent_faceid_emulator::Outcome as EmulatorOutcome;
 use tower::{Layer, ServiceExt};
 

@@ -11,14 +11,14 @@ use axum::Router;
 use axum::routing::get;
 use tencent_faceid::actix;
 use tencent_faceid::axum::Verified;
-use tencent_faceid::binding::{BindingHash, COOKIE_NAME};
+use tencent_faceid::callback::{BindingHash, COOKIE_NAME};
 use tencent_faceid::callback::{BrowserCallback, CallbackVerifier, VerificationOutcome};
-use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{Claim, Consumed, MemoryOrderStore, OrderStore, PendingOrder};
 use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::tickets::CachedTickets;
 use tencent_faceid::tower::FaceCallbackLayer;
 use tencent_faceid::wiring::Wiring;
+use tencent_faceid::{OrderNo, UserId};
 use tencent_faceid_emulator::Emulator;
 use url::Url;
 
@@ -193,7 +193,7 @@ async fn the_starter_sets_the_cookie_and_records_only_its_hash() {
 
 #[tokio::test]
 async fn after_a_restart_the_owners_reload_gets_its_outcome_again_whatever_it_was_signed_with() {
-    use tencent_faceid::vendor::ResultCode;
+    use tencent_faceid::client::ResultCode;
     use tencent_faceid_emulator::Outcome;
 
     let emulator = Emulator::start().await.unwrap();

@@ -5,21 +5,21 @@ use std::time::Duration;
 
 use crate::support::common::*;
 use async_trait::async_trait;
+use tencent_faceid::callback::BodyFormat;
 use tencent_faceid::callback::{
     CallbackConfigError, CallbackVerifier, DEFAULT_MAX_QUERY_LEN, Malformed, NotConfirmed,
     RejectionKind,
 };
 use tencent_faceid::client::{Endpoint, FaceIdClient};
-use tencent_faceid::ids::{OrderNo, UserId};
+use tencent_faceid::client::{FrontEndCode, ResultCode};
 use tencent_faceid::orders::{
     Claim, Consumed, Lookup, MemoryOrderStore, OrderStore, PendingOrder, StoreError,
 };
-use tencent_faceid::render::BodyFormat;
 use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::sign::{ParseSignatureError, sign};
 use tencent_faceid::tickets::CachedTickets;
-use tencent_faceid::vendor::{FrontEndCode, ResultCode};
 use tencent_faceid::wiring::Wiring;
+use tencent_faceid::{OrderNo, UserId};
 use tencent_faceid_emulator::{Emulator, Fault, Outcome as EmulatorOutcome, SignatureParam};
 use url::Url;
 

@@ -10,14 +10,14 @@ use crate::support::emu::{
 };
 use base64::Engine as _;
 use serde_json::json;
+use tencent_faceid::ManualClock;
 use tencent_faceid::Secret;
+use tencent_faceid::client::VERSION;
 use tencent_faceid::client::{ClientError, Endpoint, FaceIdClient};
-use tencent_faceid::clock::ManualClock;
-use tencent_faceid::ids::{OrderNo, UserId};
+use tencent_faceid::client::{Files, QueryOptions};
+use tencent_faceid::client::{FrontEndCode, ResultCode};
 use tencent_faceid::sign::sign;
-use tencent_faceid::vendor::VERSION;
-use tencent_faceid::vendor::{Files, QueryOptions};
-use tencent_faceid::vendor::{FrontEndCode, ResultCode};
+use tencent_faceid::{OrderNo, UserId};
 use tencent_faceid_emulator::{Emulator, Fault, Outcome, Refusal};
 
 fn client_with_secret(emulator: &Emulator, secret: &str) -> FaceIdClient {
@@ -364,7 +364,7 @@ async fn start_session_with_a_photo_needs_no_name() {
     request.source_photo_str = Some(Secret::new(
         base64::engine::general_purpose::STANDARD.encode(b"\xFF\xD8\xFF\xE0 a photo"),
     ));
-    request.source_photo_type = Some(tencent_faceid::vendor::SourcePhotoType::HighDefinition);
+    request.source_photo_type = Some(tencent_faceid::client::SourcePhotoType::HighDefinition);
     request.sign = sign(
         &[client.app_id(), "orderPhoto1", "user1", VERSION],
         ticket.value(),

@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 
 use crate::support::env::vars;
+use tencent_faceid::UserId;
 use tencent_faceid::facade::FaceIdError;
-use tencent_faceid::ids::UserId;
 use tencent_faceid::session::StartSession;
 use tencent_faceid_emulator::{
     Configured, Emulator, Outcome, SetupError, VendorChoice, WhenUnconfigured,

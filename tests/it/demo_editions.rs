@@ -206,7 +206,7 @@ async fn sdk_flow(demo_url: &Url, emulator: &Emulator) {
         .json()
         .await
         .unwrap();
-    let failed = Outcome::Fail(tencent_faceid::vendor::ResultCode::from_code("66660004"));
+    let failed = Outcome::Fail(tencent_faceid::client::ResultCode::from_code("66660004"));
     let answer = emulator.run_sdk(&launch, failed).unwrap();
     let outcome: Value = http
         .post(demo_url.join("sdk/result").unwrap())

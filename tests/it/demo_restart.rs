@@ -31,7 +31,7 @@ use crate::support::mysql::Database;
 use crate::support::postgres::Schema;
 use faceid_demo::{Options, actix_demo, axum_demo};
 use sqlx::Row;
-use tencent_faceid::clock::ManualClock;
+use tencent_faceid::ManualClock;
 use tencent_faceid_emulator::{Emulator, Outcome};
 use url::Url;
 

@@ -8,13 +8,13 @@ use std::time::Duration;
 use tencent_faceid::FaceId;
 use tencent_faceid::callback::{Malformed, RejectionKind};
 use tencent_faceid::client::Endpoint;
-use tencent_faceid::edition::{Edition, launch_sign};
-use tencent_faceid::ids::{OrderNo, UserId};
+use tencent_faceid::client::{FrontEndCode, ResultCode};
 use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
 use tencent_faceid::sdk::{SdkLaunch, verify_result_body};
+use tencent_faceid::session::{Edition, launch_sign};
 use tencent_faceid::session::{InvalidStart, StartError, StartSession};
 use tencent_faceid::tickets::TicketProvider;
-use tencent_faceid::vendor::{FrontEndCode, ResultCode};
+use tencent_faceid::{OrderNo, UserId};
 use tencent_faceid_emulator::{
     Configured, Emulator, EmulatorError, Fault, Outcome, Refusal, VendorChoice, WhenUnconfigured,
 };
@@ -536,7 +536,7 @@ async fn the_actix_extractor_verifies_sdk_results() {
 #[tokio::test]
 async fn every_edition_settles_by_its_result_or_by_the_reconciler() {
     use std::sync::{Arc, Mutex};
-    use tencent_faceid::clock::ManualClock;
+    use tencent_faceid::ManualClock;
     use tencent_faceid::settle::{SettledBy, SettledState, Settlement};
 
     let emulator = Emulator::builder()

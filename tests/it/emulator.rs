@@ -8,15 +8,15 @@ use std::time::Duration;
 use crate::support::emu as emu_support;
 use crate::support::emu::{ID_NO, NAME, browser, login_url, query_param, start_session};
 use reqwest::StatusCode;
+use tencent_faceid::ManualClock;
 use tencent_faceid::client::{ClientError, Endpoint, FaceIdClient};
-use tencent_faceid::clock::ManualClock;
-use tencent_faceid::ids::{OrderNo, UserId};
+use tencent_faceid::client::{Files, QueryOptions};
+use tencent_faceid::client::{FrontEndCode, ResultCode};
 use tencent_faceid::orders::MemoryOrderStore;
 use tencent_faceid::session::{SessionStarter, StartSession, Started};
 use tencent_faceid::sign::{Signature, verify};
 use tencent_faceid::tickets::{CachedTickets, TicketProvider};
-use tencent_faceid::vendor::{Files, QueryOptions};
-use tencent_faceid::vendor::{FrontEndCode, ResultCode};
+use tencent_faceid::{OrderNo, UserId};
 use tencent_faceid_emulator::{
     Counts, Emulator, EmulatorError, Fault, Outcome, Refusal, SignatureParam,
 };

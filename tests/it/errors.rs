@@ -12,12 +12,12 @@ use tencent_faceid::Report;
 use tencent_faceid::callback::{CallbackConfigError, CallbackVerifier};
 use tencent_faceid::client::{ClientError, Endpoint};
 use tencent_faceid::facade::{FaceIdBuilder, FaceIdError};
-use tencent_faceid::ids::{IdentifierError, OrderNo, UserId};
 use tencent_faceid::orders::{MemoryOrderStore, StoreError};
 use tencent_faceid::redis::RedisBackendError;
 use tencent_faceid::session::{InvalidStart, StartError};
 use tencent_faceid::sign::Signature;
 use tencent_faceid::tickets::{CachedTickets, RefreshError, TicketProvider, TicketTimings};
+use tencent_faceid::{IdentifierError, OrderNo, UserId};
 use tencent_faceid_emulator::{Emulator, EmulatorError, Fault, SetupError};
 
 /// The messages of `error` and of each cause below it.

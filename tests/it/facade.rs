@@ -12,10 +12,10 @@ use crate::support::actix_server::Loopback;
 use crate::support::env::vars;
 use serde::Deserialize;
 use tencent_faceid::FaceId;
+use tencent_faceid::UserId;
 use tencent_faceid::callback::BrowserCallback;
 use tencent_faceid::client::Endpoint;
 use tencent_faceid::facade::{FaceIdBuilder, FaceIdError, WarmUp};
-use tencent_faceid::ids::UserId;
 use tencent_faceid::session::{StartError, StartSession, Started};
 use tencent_faceid_emulator::{
     Configured, Emulator, Fault, Outcome, SetupError, VendorChoice, WhenUnconfigured,
@@ -197,7 +197,7 @@ async fn the_axum_app_wired_by_face_id_verifies_a_pass() {
 #[tokio::test]
 async fn vendor_refusals_are_answered_without_the_vendors_text() {
     use tencent_faceid::client::Endpoint;
-    use tencent_faceid::vendor::ResultCode;
+    use tencent_faceid::client::ResultCode;
     use tencent_faceid_emulator::Fault;
 
     let emulator = Emulator::start().await.unwrap();
@@ -459,12 +459,12 @@ mod rendering {
     use axum::body::Body;
     use axum::http::Request;
     use axum::routing::get;
+    use tencent_faceid::OrderNo;
     use tencent_faceid::actix::Verified as ActixVerified;
     use tencent_faceid::axum::Verified;
+    use tencent_faceid::callback::BodyFormat;
     use tencent_faceid::callback::VerificationOutcome;
-    use tencent_faceid::ids::OrderNo;
-    use tencent_faceid::render::BodyFormat;
-    use tencent_faceid::vendor::ResultCode;
+    use tencent_faceid::client::ResultCode;
     use tower::ServiceExt;
 
     const FORGED: &str = "/face/callback?code=0&orderNo=order1&h5faceId=f&newSignature=0000000000000000000000000000000000000000";

@@ -8,9 +8,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
+use tencent_faceid::ManualClock;
 use tencent_faceid::callback::CallbackVerifier;
-use tencent_faceid::clock::ManualClock;
-use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{
     Claim, Consumed, DueOrder, Lifecycle, Lookup, MemoryOrderStore, OrderStore, PendingOrder,
     PostgresOrderStore, Purged, RedisOrderStore, Retention, SettlementRecord, SettlementStore,
@@ -20,6 +19,7 @@ use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::settle::{Purger, SettledBy, SettledState};
 use tencent_faceid::tickets::CachedTickets;
 use tencent_faceid::wiring::Wiring;
+use tencent_faceid::{OrderNo, UserId};
 use tencent_faceid_emulator::{Emulator, Outcome};
 
 use crate::support;

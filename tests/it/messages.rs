@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::support;
 use tencent_faceid::Report;
-use tencent_faceid::ids::UserId;
+use tencent_faceid::UserId;
 use tencent_faceid::orders::{PostgresPoolOptions, PostgresStoreError};
 use tencent_faceid_mysql::{MySqlStoreError, PoolBounds};
 

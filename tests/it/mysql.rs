@@ -13,14 +13,14 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sqlx::Row;
+use tencent_faceid::client::ResultCode;
 use tencent_faceid::facade::{DatabaseSettings, FaceIdError};
-use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{
     Claim, Consumed, Lookup, OrderStore, PendingOrder, SettlementRecord, SettlementStore,
     StoreError,
 };
 use tencent_faceid::settle::{SettledBy, SettledState};
-use tencent_faceid::vendor::ResultCode;
+use tencent_faceid::{OrderNo, UserId};
 use tencent_faceid_emulator::Emulator;
 use tencent_faceid_mysql::{
     DueLeases, MySqlConnector, MySqlOrderStore, MySqlStoreError, PoolBounds, mysql_pool,

@@ -8,13 +8,13 @@ use std::time::{Duration, SystemTime};
 
 use crate::support;
 use crate::support::postgres::Schema;
-use tencent_faceid::ids::{OrderNo, UserId};
+use tencent_faceid::client::ResultCode;
 use tencent_faceid::orders::{
     Claim, Consumed, Lookup, OrderStore, PendingOrder, PostgresOrderStore, PostgresStoreError,
     SettlementRecord, SettlementStore,
 };
 use tencent_faceid::settle::{SettledBy, SettledState};
-use tencent_faceid::vendor::ResultCode;
+use tencent_faceid::{OrderNo, UserId};
 
 const TTL: Duration = Duration::from_secs(1800);
 
@@ -206,7 +206,7 @@ async fn the_same_claim_is_accepted_again_and_its_browser_sees_a_repeat() {
     };
     let schema = Schema::new().await.unwrap();
     let store = schema.store("appId001").await;
-    let browser = tencent_faceid::binding::BindingHash::of("cookie");
+    let browser = tencent_faceid::callback::BindingHash::of("cookie");
     let bound = order(1).bound_to(browser);
     store.put(bound.clone(), TTL).await.unwrap();
     let claim = Claim::new().bound_to(browser);
@@ -232,7 +232,7 @@ async fn an_order_keeps_its_edition() {
     let Some(_) = support::postgres::url() else {
         return;
     };
-    use tencent_faceid::edition::Edition;
+    use tencent_faceid::session::Edition;
     let schema = Schema::new().await.unwrap();
     let store = schema.store("appId001").await;
     let sdk = order(1).in_edition(Edition::AppSdk);

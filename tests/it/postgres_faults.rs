@@ -12,16 +12,16 @@ use crate::support;
 use crate::support::postgres::Schema;
 use faceid_test_support::callbacks::{APP_ID, TICKET};
 use faceid_test_support::proxy::Proxy;
-use tencent_faceid::binding::BindingHash;
+use tencent_faceid::callback::BindingHash;
+use tencent_faceid::callback::BodyFormat;
 use tencent_faceid::callback::{BrowserCallback, CallbackVerifier, RejectionKind};
 use tencent_faceid::client::FaceIdClient;
-use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{OrderStore, PendingOrder, PostgresOrderStore, PostgresPoolOptions};
-use tencent_faceid::render::BodyFormat;
 use tencent_faceid::settle::{Delivery, Settlement, Settler};
 use tencent_faceid::sign::sign;
 use tencent_faceid::tickets::StaticTickets;
 use tencent_faceid::wiring::Wiring;
+use tencent_faceid::{OrderNo, UserId};
 
 const TTL: Duration = Duration::from_secs(1800);
 /// The store's bound in these tests (the default is 5 s).

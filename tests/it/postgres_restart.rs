@@ -20,11 +20,11 @@ use std::time::{Duration, SystemTime};
 
 use crate::support;
 use crate::support::postgres::Schema;
+use tencent_faceid::ManualClock;
 use tencent_faceid::Secret;
+use tencent_faceid::UserId;
 use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
 use tencent_faceid::client::FaceIdClient;
-use tencent_faceid::clock::ManualClock;
-use tencent_faceid::ids::UserId;
 use tencent_faceid::orders::{PostgresOrderStore, postgres_pool};
 use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::settle::{Reconciler, SettledBy, SettledState, Settlement, Settler};

@@ -19,14 +19,14 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use tencent_faceid::ManualClock;
+use tencent_faceid::OrderNo;
+use tencent_faceid::client::ResultCode;
 use tencent_faceid::client::{Endpoint, FaceIdClient};
-use tencent_faceid::clock::ManualClock;
-use tencent_faceid::ids::OrderNo;
 use tencent_faceid::orders::{LoggedSettlement, PostgresOrderStore, SettlementStore};
 use tencent_faceid::session::SessionStarter;
 use tencent_faceid::settle::{Reconciler, SettledBy, SettledState, Settlement, Settler};
 use tencent_faceid::tickets::CachedTickets;
-use tencent_faceid::vendor::ResultCode;
 use tencent_faceid::wiring::Wiring;
 use tencent_faceid_emulator::{Emulator, Fault, Outcome};
 use tencent_faceid_mysql::MySqlOrderStore;

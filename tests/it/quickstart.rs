@@ -8,7 +8,7 @@ use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode, header};
 use axum::{Router, extract::State, routing::post};
 use tencent_faceid::session::{StartError, StartSession, Started};
-use tencent_faceid::{FaceId, axum::Verified, ids::UserId};
+use tencent_faceid::{FaceId, UserId, axum::Verified};
 use tencent_faceid_emulator::testing::Browser;
 use tencent_faceid_emulator::{Emulator, Outcome};
 

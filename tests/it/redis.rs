@@ -11,19 +11,19 @@ use crate::support::emu::{on_manual_clock, replaced};
 use crate::support::spare_redis::SpareRedis;
 use faceid_test_support::random_alphanumeric;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use tencent_faceid::binding::BindingHash;
+use tencent_faceid::ManualClock;
+use tencent_faceid::callback::BindingHash;
+use tencent_faceid::client::ResultCode;
 use tencent_faceid::client::{Endpoint, FaceIdClient};
-use tencent_faceid::clock::ManualClock;
-use tencent_faceid::edition::Edition;
-use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::RedisOrderStore;
 use tencent_faceid::orders::{
     Consumed, Lookup, OrderStore, PendingOrder, SettlementStore, StoreError,
 };
 use tencent_faceid::redis::RedisBackendError;
+use tencent_faceid::session::Edition;
 use tencent_faceid::tickets::{RedisTickets, RedisTicketsBuilder};
 use tencent_faceid::tickets::{RefreshError, TicketError, TicketProvider, TicketTimings};
-use tencent_faceid::vendor::ResultCode;
+use tencent_faceid::{OrderNo, UserId};
 use tencent_faceid_emulator::{Counts, Emulator, Fault};
 use tokio::sync::{Barrier, Notify};
 

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 
 use faceid_test_support::redis_cluster::RedisCluster;
 use tencent_faceid::facade::{FaceIdBuilder, FaceIdError};
-use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{Consumed, OrderStore, PendingOrder, RedisOrderStore};
 use tencent_faceid::redis::{MINIMUM_VERSION, RedisConnection, RedisTopology};
+use tencent_faceid::{OrderNo, UserId};
 
 use crate::redis_topologies::{fifty_consumes_accept_one, pass_the_contracts, test_prefix};
 use crate::support::spare_redis::SpareRedis;

@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use faceid_test_support::redis_sentinel::{MASTER, RedisSentinels};
-use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{Claim, Consumed, OrderStore, PendingOrder, RedisOrderStore};
 use tencent_faceid::redis::{RedisConnection, RedisTopology};
+use tencent_faceid::{OrderNo, UserId};
 use tokio::sync::watch;
 
 use crate::redis_topologies::{fifty_consumes_accept_one, pass_the_contracts, test_prefix};

@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use faceid_test_support::random_alphanumeric;
 use tencent_faceid::contract;
-use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{Consumed, OrderStore, PendingOrder, RedisOrderStore};
 use tencent_faceid::redis::RedisConnection;
 use tencent_faceid::tickets::RedisTickets;
+use tencent_faceid::{OrderNo, UserId};
 use tencent_faceid_emulator::Emulator;
 use tokio::sync::Barrier;
 

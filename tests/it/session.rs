@@ -6,14 +6,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tencent_faceid::client::Endpoint;
-use tencent_faceid::ids::{OrderNo, UserId};
+use tencent_faceid::client::ResultCode;
+use tencent_faceid::client::SourcePhotoType;
 use tencent_faceid::orders::{Consumed, MemoryOrderStore, OrderStore};
 use tencent_faceid::session::{
     InvalidStart, MAX_PHOTO_BYTES, SessionStarter, SourcePhoto, StartError, StartSession,
 };
 use tencent_faceid::tickets::CachedTickets;
-use tencent_faceid::vendor::ResultCode;
-use tencent_faceid::vendor::SourcePhotoType;
+use tencent_faceid::{OrderNo, UserId};
 use tencent_faceid_emulator::{Emulator, Fault};
 use tower::{ServiceBuilder, ServiceExt};
 use url::Url;

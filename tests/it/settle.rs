@@ -11,10 +11,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use faceid_test_support::random_alphanumeric;
+use tencent_faceid::ManualClock;
 use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
 use tencent_faceid::client::Endpoint;
-use tencent_faceid::clock::ManualClock;
-use tencent_faceid::ids::{OrderNo, UserId};
+use tencent_faceid::client::Files;
+use tencent_faceid::client::{FrontEndCode, ResultCode};
 use tencent_faceid::orders::RedisOrderStore;
 use tencent_faceid::orders::{Lookup, MemoryOrderStore, SettlementStore};
 use tencent_faceid::session::{SessionStarter, StartSession, Started};
@@ -22,9 +23,8 @@ use tencent_faceid::settle::{
     Reconciled, Reconciler, SettledBy, SettledState, Settlement, Settler,
 };
 use tencent_faceid::tickets::CachedTickets;
-use tencent_faceid::vendor::Files;
-use tencent_faceid::vendor::{FrontEndCode, ResultCode};
 use tencent_faceid::wiring::Wiring;
+use tencent_faceid::{OrderNo, UserId};
 use tencent_faceid_emulator::{Emulator, Fault, Outcome};
 
 use crate::support;

@@ -8,16 +8,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use faceid_test_support::random_alphanumeric;
+use tencent_faceid::ManualClock;
 use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
-use tencent_faceid::clock::ManualClock;
-use tencent_faceid::edition::Edition;
-use tencent_faceid::ids::{OrderNo, UserId};
+use tencent_faceid::client::ResultCode;
 use tencent_faceid::orders::{MemoryOrderStore, SettlementStore};
+use tencent_faceid::session::Edition;
 use tencent_faceid::session::{SessionStarter, StartSession, Started};
 use tencent_faceid::settle::{Reconciler, SettledBy, SettledState, Settlement, Settler};
 use tencent_faceid::tickets::CachedTickets;
-use tencent_faceid::vendor::ResultCode;
 use tencent_faceid::wiring::Wiring;
+use tencent_faceid::{OrderNo, UserId};
 use tencent_faceid_emulator::{Emulator, WeChatOutcome};
 
 use crate::support;

@@ -10,13 +10,13 @@ use crate::support;
 use crate::support::mysql::Database;
 use crate::support::postgres::Schema;
 use faceid_test_support::random_alphanumeric;
-use tencent_faceid::ids::{OrderNo, UserId};
+use tencent_faceid::client::ResultCode;
 use tencent_faceid::orders::{
     Claim, Consumed, PendingOrder, PostgresStoreError, RedisOrderStore, SettlementRecord,
     SettlementRecordError, SettlementStore, StoreError,
 };
 use tencent_faceid::settle::{SettledBy, SettledState};
-use tencent_faceid::vendor::ResultCode;
+use tencent_faceid::{OrderNo, UserId};
 use tencent_faceid_mysql::MySqlStoreError;
 
 const TTL: Duration = Duration::from_secs(1800);

@@ -4,8 +4,8 @@
 //! does not decode names the field and position, never the value.
 
 use faceid_demo::axum_demo as demo;
+use tencent_faceid::UserId;
 use tencent_faceid::client::{ClientError, Endpoint};
-use tencent_faceid::ids::UserId;
 use tencent_faceid::orders::{MemoryOrderStore, StoreError};
 use tencent_faceid::session::{SessionStarter, StartError, StartSession};
 use tencent_faceid::tickets::StaticTickets;

@@ -11,11 +11,11 @@ use std::time::Duration;
 
 use crate::support::emu::{browser, login_url, on_manual_clock, replaced, start_session};
 use reqwest::StatusCode;
+use tencent_faceid::ManualClock;
+use tencent_faceid::UserId;
 use tencent_faceid::client::Endpoint;
-use tencent_faceid::clock::ManualClock;
-use tencent_faceid::ids::UserId;
+use tencent_faceid::client::ResultCode;
 use tencent_faceid::tickets::{CachedTickets, TicketError, TicketProvider, TicketTimings};
-use tencent_faceid::vendor::ResultCode;
 use tencent_faceid_emulator::{Emulator, Fault};
 use tokio::sync::Notify;
 

@@ -6,8 +6,8 @@
 
 use faceid_test_support::random_alphanumeric;
 use tencent_faceid::FaceId;
+use tencent_faceid::UserId;
 use tencent_faceid::callback::{BrowserCallback, RejectionKind};
-use tencent_faceid::ids::UserId;
 use tencent_faceid::session::{StartSession, Started};
 use tencent_faceid_emulator::{Counts, Emulator, Outcome};
 use url::Url;

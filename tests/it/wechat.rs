@@ -7,14 +7,14 @@
 use std::time::Duration;
 
 use tencent_faceid::FaceId;
+use tencent_faceid::ManualClock;
+use tencent_faceid::UserId;
 use tencent_faceid::callback::{BrowserCallback, Malformed, RejectionKind};
-use tencent_faceid::clock::ManualClock;
-use tencent_faceid::edition::Edition;
-use tencent_faceid::ids::UserId;
 use tencent_faceid::orders::{Lookup, MemoryOrderStore, OrderStore};
+use tencent_faceid::session::Edition;
 use tencent_faceid::session::{InvalidStart, StartError, StartSession, Started};
 use tencent_faceid::tc3::{Tc3Client, Tc3Error};
-use tencent_faceid::wechat::{biz_token_of, verify_mini_program_body};
+use tencent_faceid::tc3::{biz_token_of, verify_mini_program_body};
 use tencent_faceid_emulator::{Emulator, WeChatOutcome};
 use url::Url;
 
@@ -306,7 +306,7 @@ async fn a_wechat_start_checks_its_request_before_any_vendor_call() {
     let face_id = face_id(&emulator, &store, true).await;
     let photo = tencent_faceid::session::SourcePhoto::from_base64(
         "Qk0=",
-        tencent_faceid::vendor::SourcePhotoType::HighDefinition,
+        tencent_faceid::client::SourcePhotoType::HighDefinition,
     )
     .unwrap();
     let error = face_id

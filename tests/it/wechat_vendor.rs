@@ -6,8 +6,8 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
+use tencent_faceid::ManualClock;
 use tencent_faceid::Secret;
-use tencent_faceid::clock::ManualClock;
 use tencent_faceid::tc3::{ApiErrorCode, DetectAuthRequest, Tc3Client, Tc3Error};
 use tencent_faceid_emulator::{Emulator, EmulatorError, WeChatOutcome};
 

@@ -9,9 +9,9 @@ use serde::de::DeserializeOwned;
 
 use crate::outcome::Refusal;
 use tencent_faceid::Secret;
-use tencent_faceid::ids::{IdentifierError, OrderNo, UserId};
+use tencent_faceid::client::VERSION;
 use tencent_faceid::sign::Signature;
-use tencent_faceid::vendor::VERSION;
+use tencent_faceid::{IdentifierError, OrderNo, UserId};
 
 /// The largest comparison photo the vendor accepts, decoded.
 const MAX_PHOTO_BYTES: usize = 500 * 1024;

@@ -13,10 +13,10 @@ use url::Url;
 use super::lifecycle::Credentials;
 use super::outcome::{Refusal, SignatureParam};
 use crate::wire::{AccessTokenResponse, ApiTicketResponse, TicketEntry};
+use tencent_faceid::Clock;
 use tencent_faceid::Secret;
-use tencent_faceid::clock::Clock;
+use tencent_faceid::client::ResultCode;
 use tencent_faceid::sign::sign;
-use tencent_faceid::vendor::ResultCode;
 
 mod checks;
 mod records;
@@ -248,7 +248,7 @@ impl Vendor {
 /// `yyyyMMddHHmmss` in Beijing time (UTC+8), as the vendor writes times.
 pub(super) fn vendor_time(time: SystemTime) -> String {
     let seconds = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()) + 8 * 3600;
-    let (year, month, day, in_day) = tencent_faceid::clock::civil(seconds);
+    let (year, month, day, in_day) = tencent_faceid::civil(seconds);
     format!(
         "{year:04}{month:02}{day:02}{:02}{:02}{:02}",
         in_day / 3600,

@@ -10,8 +10,8 @@ use super::{Vendor, vendor_time};
 use crate::outcome::Refusal;
 use crate::random::random_alphanumeric;
 use crate::wire::{FaceResult, QueryRecordResponse};
-use tencent_faceid::vendor::ResultCode;
-use tencent_faceid::vendor::{Evidence, Files, QUERY_VERSION};
+use tencent_faceid::client::ResultCode;
+use tencent_faceid::client::{Evidence, Files, QUERY_VERSION};
 
 /// The liveness score a passed verification reports.
 pub const LIVE_RATE: &str = "99";

@@ -15,8 +15,8 @@ use super::checks::{Rejection, check_nonce, check_version, parse_sign};
 use super::sessions::{Link, Signed};
 use crate::error::EmulatorError;
 use crate::outcome::Refusal;
-use tencent_faceid::edition::Edition;
-use tencent_faceid::vendor::ResultCode;
+use tencent_faceid::client::ResultCode;
+use tencent_faceid::session::Edition;
 
 impl Vendor {
     /// Launches the SDK with `launch` (the launch parameters as the app

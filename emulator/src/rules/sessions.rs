@@ -18,9 +18,9 @@ use crate::outcome::Refusal;
 use crate::random::random_alphanumeric;
 use crate::wire::{FaceIdResponse, FaceIdResult, StartResponse, StartResult};
 use tencent_faceid::Secret;
-use tencent_faceid::edition::Edition;
+use tencent_faceid::client::ResultCode;
+use tencent_faceid::session::Edition;
 use tencent_faceid::sign::{Signature, sign};
-use tencent_faceid::vendor::ResultCode;
 
 /// The H5 page to show for a session.
 pub struct LoginPage {

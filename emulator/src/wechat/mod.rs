@@ -22,8 +22,8 @@ use serde_json::{Value, json};
 use url::Url;
 
 use super::{EmulatorError, lock};
+use tencent_faceid::Clock;
 use tencent_faceid::Secret;
-use tencent_faceid::clock::Clock;
 
 pub(super) mod auth;
 #[cfg(feature = "wechat-encryption")]

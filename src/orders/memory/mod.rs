@@ -68,7 +68,7 @@ mod lifecycle;
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// use std::time::Duration;
-/// use tencent_faceid::ids::{OrderNo, UserId};
+/// use tencent_faceid::{OrderNo, UserId};
 /// use tencent_faceid::orders::{Consumed, MemoryOrderStore, OrderStore, PendingOrder};
 ///
 /// let store = MemoryOrderStore::with_capacity(1_000);

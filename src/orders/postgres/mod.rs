@@ -103,7 +103,7 @@ const MAX_MILLIS: u64 = 100 * 365 * 24 * 3600 * 1000;
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// use std::time::Duration;
-/// use tencent_faceid::ids::{OrderNo, UserId};
+/// use tencent_faceid::{OrderNo, UserId};
 /// use tencent_faceid::orders::{Consumed, OrderStore, PendingOrder, PostgresOrderStore};
 ///
 /// let pool = tencent_faceid::orders::postgres_pool("postgres://app@db/app").await?;

@@ -158,7 +158,7 @@ struct Durability {
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// use std::time::Duration;
-/// use tencent_faceid::ids::{OrderNo, UserId};
+/// use tencent_faceid::{OrderNo, UserId};
 /// use tencent_faceid::orders::RedisOrderStore;
 /// use tencent_faceid::orders::{Consumed, OrderStore, PendingOrder};
 ///
@@ -261,7 +261,7 @@ impl RedisOrderStore {
     ///
     /// ```no_run
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    /// use tencent_faceid::ids::OrderNo;
+    /// use tencent_faceid::OrderNo;
     /// let store = tencent_faceid::orders::RedisOrderStore::connect("redis://127.0.0.1", "appId001").await?;
     /// assert_eq!(store.key(&OrderNo::new("o1")?), "faceid:{appId001}:order:o1");
     /// # Ok(()) }

@@ -1,13 +1,13 @@
 //! Helpers shared by the tests that drive the emulator (in `tests/it` and
 //! `tests/spans.rs`).
 
+use tencent_faceid::ManualClock;
 use tencent_faceid::client::FaceIdClient;
-use tencent_faceid::clock::ManualClock;
-use tencent_faceid::credentials::Ticket;
-use tencent_faceid::ids::{OrderNo, UserId};
+use tencent_faceid::client::Ticket;
+use tencent_faceid::client::{StartRequest, StartResult, VERSION};
 use tencent_faceid::sign::sign;
 use tencent_faceid::tickets::{SignTickets, TicketProvider};
-use tencent_faceid::vendor::{StartRequest, StartResult, VERSION};
+use tencent_faceid::{OrderNo, UserId};
 use tencent_faceid_emulator::Emulator;
 use url::Url;
 

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::random_alphanumeric;
+use tencent_faceid::UserId;
 use tencent_faceid::callback::{CallbackVerifier, VerificationOutcome};
-use tencent_faceid::ids::UserId;
 use tencent_faceid::orders::MemoryOrderStore;
 use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::settle::{Settlement, Settler};

@@ -4,9 +4,9 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use tencent_faceid::OrderNo;
 use tencent_faceid::async_trait;
 use tencent_faceid::contract;
-use tencent_faceid::ids::OrderNo;
 use tencent_faceid::orders::RedisOrderStore;
 use tencent_faceid::orders::{
     Claim, Consumed, Lookup, MemoryOrderStore, OrderStore, PendingOrder, StoreError,

@@ -4,10 +4,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
-use tencent_faceid::clock::ManualClock;
+use tencent_faceid::ManualClock;
+use tencent_faceid::UserId;
+use tencent_faceid::client::Ticket;
 use tencent_faceid::contract;
-use tencent_faceid::credentials::Ticket;
-use tencent_faceid::ids::UserId;
 use tencent_faceid::tickets::{
     CachedTickets, SignTickets, StaticTickets, TicketError, TicketProvider,
 };

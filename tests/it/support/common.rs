@@ -12,12 +12,12 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tencent_faceid::Secret;
 use tencent_faceid::callback::{CallbackRejection, CallbackVerifier, VerificationOutcome};
-use tencent_faceid::ids::{OrderNo, UserId};
 use tencent_faceid::orders::{MemoryOrderStore, OrderStore, PendingOrder};
 use tencent_faceid::session::{SessionStarter, StartSession, Started};
 use tencent_faceid::sign::sign;
 use tencent_faceid::tickets::{CachedTickets, SignTickets, TicketError, TicketProvider};
 use tencent_faceid::wiring::Wiring;
+use tencent_faceid::{OrderNo, UserId};
 use tencent_faceid_emulator::{Emulator, Outcome as EmulatorOutcome};
 use url::Url;
 
