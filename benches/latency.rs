@@ -31,7 +31,7 @@ use tencent_faceid::client::Endpoint;
 use tencent_faceid::facade::WarmUp;
 use tencent_faceid::session::Edition;
 use tencent_faceid::session::StartSession;
-use tencent_faceid::tc3::Tc3Client;
+use tencent_faceid::wechat::Tc3Client;
 use tencent_faceid_emulator::{Emulator, Fault, WeChatOutcome};
 
 /// How late every vendor endpoint answers.

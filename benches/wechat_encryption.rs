@@ -10,7 +10,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use tencent_faceid::tc3::{DetectAuthRequest, Tc3Client};
+use tencent_faceid::wechat::{DetectAuthRequest, Tc3Client};
 use tencent_faceid_emulator::{Emulator, WeChatOutcome};
 
 fn identified(client: &Tc3Client) -> DetectAuthRequest {

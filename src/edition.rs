@@ -7,7 +7,7 @@
 //! | [`Edition::Basic`] | `geth5faceid` | app id, order, name, id number, user, version | the H5 page, `h5faceId` |
 //! | [`Edition::Enhanced`] | `getAdvFaceId` | app id, user, version, nonce | the H5 page, `faceId` |
 //! | [`Edition::AppSdk`] | `getfaceid` | app id, user, version, nonce | the native SDK ([`crate::sdk`]) |
-//! | [`Edition::WeChat`] | `DetectAuth` (API 3.0, [`crate::tc3`]) | nothing: TC3-HMAC-SHA256 | the WeChat H5 page, or the mini program ([`crate::wechat`]) |
+//! | [`Edition::WeChat`] | `DetectAuth` (API 3.0, [`crate::wechat`]) | nothing: TC3-HMAC-SHA256 | the WeChat H5 page, or the mini program ([`crate::wechat`]) |
 //!
 //! The first three share the rest: the access token, the SIGN and NONCE
 //! tickets, order numbers, `queryfacerecord`, and the result's signature

@@ -55,9 +55,10 @@
 //! - [`sdk`]: the App SDK edition: the launch parameters the native SDK
 //!   takes ([`sdk::SdkLaunch`]) and the SDK's result, verified by the
 //!   callback's pipeline ([`callback::CallbackVerifier::verify_sdk_result`]).
-//! - [`tc3`]: the WeChat H5 and mini program channel through Tencent Cloud
-//!   API 3.0: [`tc3::Tc3Client`] (`DetectAuth`, `GetDetectInfoEnhanced`),
-//!   the BizToken and the mini program's result.
+//! - [`wechat`]: the WeChat H5 and mini program channel through Tencent
+//!   Cloud API 3.0: [`wechat::Tc3Client`] (`DetectAuth`,
+//!   `GetDetectInfoEnhanced`, TC3-HMAC-SHA256 signing), the BizToken and
+//!   the mini program's result.
 //! - `tower` (feature `tower`, default), `axum` (feature `axum`), `actix`
 //!   (feature `actix`): the verifier in front of your handler:
 //!   `tower::FaceCallbackLayer`, and the extractors `Verified`,
@@ -127,11 +128,11 @@ mod secret;
 pub mod session;
 pub mod settle;
 pub mod sign;
-pub mod tc3;
+mod tc3;
 pub mod tickets;
 #[cfg(feature = "tower")]
 pub mod tower;
-mod wechat;
+pub mod wechat;
 mod wire;
 pub mod wiring;
 

@@ -193,7 +193,7 @@ impl Wiring<dyn SettlementStore> {
 
 impl<S: ?Sized> Wiring<S> {
     /// Whether each session is bound to the browser that starts it, like
-    /// OAuth's `state` (see [`crate::binding`]): the
+    /// OAuth's `state` (see [`BindingCookie`](crate::callback::BindingCookie)): the
     /// [starter](crate::session::SessionStarter) then answers a cookie to
     /// set on the redirect ([`Started::binding`](crate::session::Started::binding)),
     /// whose hash is recorded with the order (the cookie is `Secure` when
@@ -246,7 +246,7 @@ impl<S: ?Sized> Wiring<S> {
     /// ```
     /// use tencent_faceid::client::FaceIdClient;
     /// use tencent_faceid::orders::MemoryOrderStore;
-    /// use tencent_faceid::tc3::Tc3Client;
+    /// use tencent_faceid::wechat::Tc3Client;
     /// use tencent_faceid::tickets::StaticTickets;
     /// use tencent_faceid::wiring::Wiring;
     /// let client = FaceIdClient::builder("appId001", "secret").build()?;

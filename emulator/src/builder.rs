@@ -16,7 +16,7 @@ use super::{Emulator, Server, SetupError, Shared, SignatureParam, routes};
 use tencent_faceid::Clock;
 use tencent_faceid::Secret;
 use tencent_faceid::client::FaceIdClient;
-use tencent_faceid::tc3::Tc3Client;
+use tencent_faceid::wechat::Tc3Client;
 
 /// The app id an emulator accepts unless built with another.
 pub(crate) const DEFAULT_APP_ID: &str = "TIDAemu1";
@@ -252,9 +252,10 @@ impl EmulatorBuilder {
         #[cfg(feature = "wechat-encryption")]
         let keys = match self.field_encryption {
             true => {
-                let public_key =
-                    tencent_faceid::tc3::FieldEncryption::aes_256_cbc(super::TEST_PUBLIC_KEY_PEM)
-                        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+                let public_key = tencent_faceid::wechat::FieldEncryption::aes_256_cbc(
+                    super::TEST_PUBLIC_KEY_PEM,
+                )
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
                 tc3_client = tc3_client.field_encryption(public_key);
                 Some(wechat::encryption::Keys::test_pair()?)
             }

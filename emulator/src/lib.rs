@@ -37,7 +37,7 @@
 //!   HTTP 200 with an error code ([`Refusal`]) as the vendor answers them.
 //! - `app_id` and `appId` are both accepted for tokens and tickets,
 //!   `webankAppId` and `appId` for geth5faceid.
-//! - **Editions** (see [`tencent_faceid::edition`]): `getAdvFaceId` (enhanced H5) and
+//! - **Editions** (see [`Edition`](tencent_faceid::session::Edition)): `getAdvFaceId` (enhanced H5) and
 //!   `getfaceid` (App SDK) take `appId` and a 32-character `nonce` and are
 //!   signed over app id, user id, version and nonce with a SIGN ticket. An
 //!   enhanced login link (`appId`, `faceId`) opens only an enhanced
@@ -270,7 +270,7 @@ use std::time::Duration;
 use tencent_faceid::Clock;
 use tencent_faceid::Secret;
 use tencent_faceid::client::FaceIdClient;
-use tencent_faceid::tc3::Tc3Client;
+use tencent_faceid::wechat::Tc3Client;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use url::Url;

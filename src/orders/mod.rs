@@ -73,7 +73,7 @@ pub struct PendingOrder {
     /// When the session was started.
     pub created_at: SystemTime,
     /// The hash of the browser binding the session was started with, if
-    /// any (see [`crate::binding`]).
+    /// any (see [`BindingCookie`](crate::callback::BindingCookie)).
     pub binding: Option<BindingHash>,
     /// The edition the session was started in: its settlement and
     /// reconciliation are the same in every edition, the order says which.

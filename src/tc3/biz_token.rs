@@ -35,12 +35,12 @@ pub struct InvalidBizToken;
 /// without the dashes.
 ///
 /// ```
-/// use tencent_faceid::tc3::{biz_token_of, order_no_of};
+/// use tencent_faceid::wechat::{biz_token_of, order_no_of};
 /// let order_no = order_no_of("3C5D3A49-0D34-4E4B-9B73-1B2D3E4F5A6B")?;
 /// assert_eq!(order_no.as_str(), "3C5D3A490D344E4B9B731B2D3E4F5A6B");
 /// assert_eq!(biz_token_of(&order_no).as_deref(), Some("3C5D3A49-0D34-4E4B-9B73-1B2D3E4F5A6B"));
 /// assert!(order_no_of("3C5D3A490D344E4B9B731B2D3E4F5A6B").is_err());
-/// # Ok::<(), tencent_faceid::tc3::InvalidBizToken>(())
+/// # Ok::<(), tencent_faceid::wechat::InvalidBizToken>(())
 /// ```
 ///
 /// # Errors

@@ -19,13 +19,13 @@ pub const DEFAULT_TC3_BASE_URL: &str = "https://faceid.tencentcloudapi.com/";
 ///
 /// ```
 /// use std::time::Duration;
-/// use tencent_faceid::tc3::Tc3Client;
+/// use tencent_faceid::wechat::Tc3Client;
 /// let client = Tc3Client::builder("AKIDexample", "secret-key", "1")
 ///     .region("ap-guangzhou")
 ///     .timeout(Duration::from_secs(5))
 ///     .build()?;
 /// assert_eq!(client.rule_id(), "1");
-/// # Ok::<(), tencent_faceid::tc3::Tc3Error>(())
+/// # Ok::<(), tencent_faceid::wechat::Tc3Error>(())
 /// ```
 #[derive(Debug)]
 pub struct Tc3ClientBuilder {
@@ -80,7 +80,7 @@ impl Tc3ClientBuilder {
     /// configuration file).
     ///
     /// ```
-    /// use tencent_faceid::tc3::Tc3ClientBuilder;
+    /// use tencent_faceid::wechat::Tc3ClientBuilder;
     /// let vars = |name: &str| match name {
     ///     "FACEID_TC3_SECRET_ID" => Some("AKIDexample".to_owned()),
     ///     "FACEID_TC3_SECRET_KEY" => Some("key".to_owned()),
@@ -89,7 +89,7 @@ impl Tc3ClientBuilder {
     /// };
     /// let client = Tc3ClientBuilder::from_vars(vars)?.build()?;
     /// assert_eq!(client.base_url().as_str(), "https://faceid.tencentcloudapi.com/");
-    /// # Ok::<(), tencent_faceid::tc3::Tc3Error>(())
+    /// # Ok::<(), tencent_faceid::wechat::Tc3Error>(())
     /// ```
     ///
     /// # Errors

@@ -36,7 +36,7 @@ impl fmt::Display for Action {
 /// every other one raw ([`ApiErrorCode::Other`]).
 ///
 /// ```
-/// use tencent_faceid::tc3::ApiErrorCode;
+/// use tencent_faceid::wechat::ApiErrorCode;
 /// let code = ApiErrorCode::from_code("AuthFailure.SignatureExpire");
 /// assert_eq!(code, ApiErrorCode::SignatureExpire);
 /// assert!(code.is_clock_skew() && !code.is_retryable());

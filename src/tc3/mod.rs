@@ -21,7 +21,7 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use tencent_faceid_emulator::{Emulator, WeChatOutcome};
-//! use tencent_faceid::tc3::DetectAuthRequest;
+//! use tencent_faceid::wechat::DetectAuthRequest;
 //! let emulator = Emulator::start().await?;
 //! let client = emulator.tc3_client();
 //! let mut request = DetectAuthRequest::new(client.rule_id());
@@ -62,10 +62,6 @@ mod error;
 pub mod sign;
 mod wire;
 
-pub use crate::wechat::{
-    BIZ_TOKEN_LIFETIME, InvalidBizToken, MAX_MINI_PROGRAM_BODY, MiniProgramResult, biz_token_of,
-    order_no_of, verify_mini_program, verify_mini_program_body,
-};
 pub use builder::{DEFAULT_TC3_BASE_URL, Tc3ClientBuilder};
 #[cfg(feature = "wechat-encryption")]
 pub use encryption::aes_cbc;

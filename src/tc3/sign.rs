@@ -8,7 +8,7 @@
 //!
 //! ```
 //! use tencent_faceid::Secret;
-//! use tencent_faceid::tc3::sign::{SigningInput, authorization};
+//! use tencent_faceid::wechat::sign::{SigningInput, authorization};
 //! // The vendor's worked example with `SignedHeaders=content-type;host`.
 //! let body = br#"{"Limit": 1, "Filters": [{"Values": ["\u672a\u547d\u540d"], "Name": "instance-name"}]}"#;
 //! let input = SigningInput {

@@ -1,14 +1,14 @@
 //! The WeChat edition ([`Edition::WeChat`](crate::edition::Edition::WeChat)):
 //! face verification for WeChat H5 (official accounts, the WeChat
 //! browser) and WeChat mini programs, through Tencent Cloud API 3.0
-//! ([`crate::tc3`]), on the same orders, settlement and reconciliation as
+//! ([`crate::wechat`]), on the same orders, settlement and reconciliation as
 //! the other editions.
 //!
 //! 1. **Start** with the one [`StartSession`](crate::session::StartSession)
 //!    API: `.edition(Edition::WeChat)` for WeChat H5, or
 //!    [`StartSession::for_mini_program`](crate::session::StartSession::for_mini_program).
 //!    The starter calls `DetectAuth` (the wiring's
-//!    [`Tc3Client`](crate::tc3::Tc3Client), [`Wiring::wechat`](crate::wiring::Wiring::wechat))
+//!    [`Tc3Client`], [`Wiring::wechat`](crate::wiring::Wiring::wechat))
 //!    with the RuleId, `RedirectUrl` = the callback URL (H5 only), the
 //!    name and id number when given, and `Extra` = the user id (the
 //!    crate's correlation, never a credential), with the same admission,
@@ -58,6 +58,13 @@ use crate::json;
 use crate::orders::Claim;
 
 pub use crate::tc3::biz_token::{BIZ_TOKEN_LIFETIME, InvalidBizToken, biz_token_of, order_no_of};
+#[cfg(feature = "wechat-encryption")]
+pub use crate::tc3::{AES_256_CBC, Encryption, FieldCryptoError, FieldEncryption, aes_cbc};
+pub use crate::tc3::{
+    Action, ApiErrorCode, CONTENT_TYPE_JSON, DEFAULT_TC3_BASE_URL, DetectAuthAnswer,
+    DetectAuthRequest, DetectDetail, DetectInfo, DetectInfoRequest, DetectInfoText, SERVICE,
+    Tc3Client, Tc3ClientBuilder, Tc3Error, VERSION, sign,
+};
 
 /// The largest mini program body [`verify_mini_program_body`] reads:
 /// 1 KiB, ten times a genuine one.
@@ -67,7 +74,7 @@ pub const MAX_MINI_PROGRAM_BODY: usize = 1024;
 /// answered it: `{"bizToken": "..."}`.
 ///
 /// ```
-/// use tencent_faceid::tc3::MiniProgramResult;
+/// use tencent_faceid::wechat::MiniProgramResult;
 /// let result: MiniProgramResult = serde_json::from_str(r#"{"bizToken":"3C5D3A49-0D34-4E4B-9B73-1B2D3E4F5A6B"}"#)?;
 /// assert_eq!(result.biz_token, "3C5D3A49-0D34-4E4B-9B73-1B2D3E4F5A6B");
 /// # Ok::<(), serde_json::Error>(())

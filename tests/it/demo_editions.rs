@@ -143,7 +143,7 @@ async fn mini_program(demo_url: &Url, emulator: &Emulator) {
     assert_eq!(replay.status(), 409);
 
     // Issued by the vendor for another server: not this demo's order.
-    let mut request = tencent_faceid::tc3::DetectAuthRequest::new(emulator.rule_id());
+    let mut request = tencent_faceid::wechat::DetectAuthRequest::new(emulator.rule_id());
     request.redirect_url = Some("https://elsewhere.example/back".to_owned());
     let foreign = emulator.tc3_client().detect_auth(&request).await.unwrap();
     let foreign = emulator

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use tencent_faceid::client::Endpoint;
 use tencent_faceid::session::Edition;
-use tencent_faceid::tc3::Action;
+use tencent_faceid::wechat::Action;
 
 const METRICS: &str = include_str!("../../src/metrics.rs");
 const README: &str = include_str!("../../README.md");

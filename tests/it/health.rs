@@ -18,7 +18,7 @@ use tencent_faceid::FaceId;
 use tencent_faceid::client::Endpoint;
 use tencent_faceid::facade::{FaceIdBuilder, Readiness};
 use tencent_faceid::orders::{OrderStore, PostgresOrderStore, PostgresPoolOptions};
-use tencent_faceid::tc3::Tc3Client;
+use tencent_faceid::wechat::Tc3Client;
 use tencent_faceid_emulator::{Emulator, Fault};
 use url::Url;
 

@@ -13,8 +13,8 @@ use tencent_faceid::callback::{BrowserCallback, Malformed, RejectionKind};
 use tencent_faceid::orders::{Lookup, MemoryOrderStore, OrderStore};
 use tencent_faceid::session::Edition;
 use tencent_faceid::session::{InvalidStart, StartError, StartSession, Started};
-use tencent_faceid::tc3::{Tc3Client, Tc3Error};
-use tencent_faceid::tc3::{biz_token_of, verify_mini_program_body};
+use tencent_faceid::wechat::{Tc3Client, Tc3Error};
+use tencent_faceid::wechat::{biz_token_of, verify_mini_program_body};
 use tencent_faceid_emulator::{Emulator, WeChatOutcome};
 use url::Url;
 
@@ -138,7 +138,7 @@ async fn a_biz_token_this_server_never_issued_is_404_without_a_vendor_call() {
     let store = MemoryOrderStore::new();
     let face_id = face_id(&emulator, &store, true).await;
     // Issued by the vendor, to someone else's server.
-    let mut request = tencent_faceid::tc3::DetectAuthRequest::new(emulator.rule_id());
+    let mut request = tencent_faceid::wechat::DetectAuthRequest::new(emulator.rule_id());
     request.redirect_url = Some("https://elsewhere.example/back".to_owned());
     let foreign = emulator
         .tc3_client()

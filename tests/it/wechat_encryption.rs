@@ -17,7 +17,9 @@ use tencent_faceid::UserId;
 use tencent_faceid::orders::MemoryOrderStore;
 use tencent_faceid::session::Edition;
 use tencent_faceid::session::StartSession;
-use tencent_faceid::tc3::{ApiErrorCode, DetectAuthRequest, FieldEncryption, Tc3Client, Tc3Error};
+use tencent_faceid::wechat::{
+    ApiErrorCode, DetectAuthRequest, FieldEncryption, Tc3Client, Tc3Error,
+};
 use tencent_faceid_emulator::{Emulator, TEST_PUBLIC_KEY_PEM, WeChatOutcome};
 
 use crate::wechat_vendor::send_signed;

@@ -8,7 +8,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use tencent_faceid::ManualClock;
 use tencent_faceid::Secret;
-use tencent_faceid::tc3::{ApiErrorCode, DetectAuthRequest, Tc3Client, Tc3Error};
+use tencent_faceid::wechat::{ApiErrorCode, DetectAuthRequest, Tc3Client, Tc3Error};
 use tencent_faceid_emulator::{Emulator, EmulatorError, WeChatOutcome};
 
 const DOC_ID: &str = "AKIDz8krbsJ5yKBZQpn74WFkmLPx3*******";
@@ -417,7 +417,7 @@ pub(super) async fn send_signed(
     action: &str,
     body: &str,
 ) -> serde_json::Value {
-    use tencent_faceid::tc3::sign::{SigningInput, authorization};
+    use tencent_faceid::wechat::sign::{SigningInput, authorization};
     let url = emulator.base_url();
     let host = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
     let timestamp = emulator

@@ -3,7 +3,7 @@
 //! `SignedHeaders` the client declared (which must include `content-type`
 //! and `host`), with the documented codes.
 //!
-//! The signature is recomputed with [`tencent_faceid::tc3::sign::signature`], the
+//! The signature is recomputed with [`tencent_faceid::wechat::sign::signature`], the
 //! function the documented worked examples test.
 
 use std::time::UNIX_EPOCH;
@@ -12,7 +12,7 @@ use axum::http::HeaderMap;
 use subtle::ConstantTimeEq;
 
 use super::{ApiRefusal, Settings};
-use tencent_faceid::tc3::sign::{ALGORITHM, SigningInput, signature, utc_date};
+use tencent_faceid::wechat::sign::{ALGORITHM, SigningInput, signature, utc_date};
 
 /// How far `X-TC-Timestamp` may be from the vendor's clock (documented:
 /// "超过5分钟").
@@ -98,7 +98,7 @@ pub(super) fn check(
         ));
     }
     if authorization.date != utc_date(timestamp)
-        || authorization.service != tencent_faceid::tc3::SERVICE
+        || authorization.service != tencent_faceid::wechat::SERVICE
     {
         return Err(signature_failure());
     }

@@ -33,14 +33,14 @@ use zeroize::Zeroizing;
 use super::ApiRefusal;
 use super::request::read_value;
 use tencent_faceid::Secret;
-use tencent_faceid::tc3::aes_cbc::{self, IV_LEN, KEY_LEN, fresh_iv};
+use tencent_faceid::wechat::aes_cbc::{self, IV_LEN, KEY_LEN, fresh_iv};
 
 /// The emulator's test private key (RSA-1024, PKCS#1), published: it
 /// protects nothing.
 const TEST_PRIVATE_KEY_PEM: &str = include_str!("test_key.pem");
 
 /// The public half of the emulator's test key pair, for
-/// [`FieldEncryption::aes_256_cbc`](tencent_faceid::tc3::FieldEncryption::aes_256_cbc)
+/// [`FieldEncryption::aes_256_cbc`](tencent_faceid::wechat::FieldEncryption::aes_256_cbc)
 /// when the emulator has [`field_encryption`](crate::EmulatorBuilder::field_encryption).
 pub const TEST_PUBLIC_KEY_PEM: &str = include_str!("test_key.pub.pem");
 

@@ -17,7 +17,7 @@ use super::auth::{check, unix_seconds};
 use super::{ApiRefusal, PAGE_PATH, WeChatOutcome};
 use crate::Shared;
 use crate::page;
-use tencent_faceid::tc3::VERSION;
+use tencent_faceid::wechat::VERSION;
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()

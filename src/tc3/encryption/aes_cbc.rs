@@ -6,7 +6,7 @@
 //! vendor's stand-in in `tencent-faceid-emulator`.
 //!
 //! ```
-//! use tencent_faceid::tc3::aes_cbc::{self, KEY_LEN};
+//! use tencent_faceid::wechat::aes_cbc::{self, KEY_LEN};
 //! let (key, iv) = ([7; KEY_LEN], aes_cbc::fresh_iv());
 //! let sealed = aes_cbc::encrypt(&key, &iv, "Zhang San");
 //! assert_eq!(aes_cbc::decrypt(&key, &iv, &sealed).as_deref(), Ok("Zhang San"));

@@ -48,7 +48,7 @@ pub const AES_256_CBC: &str = "AES-256-CBC";
 /// [`Tc3ClientBuilder::field_encryption`](super::Tc3ClientBuilder::field_encryption).
 ///
 /// ```
-/// use tencent_faceid::tc3::{FieldEncryption, Tc3Client};
+/// use tencent_faceid::wechat::{FieldEncryption, Tc3Client};
 /// # let pem = tencent_faceid_emulator::TEST_PUBLIC_KEY_PEM;
 /// // `pem`: the public key from the FaceID console,
 /// // "-----BEGIN RSA PUBLIC KEY-----\n...".
@@ -56,7 +56,7 @@ pub const AES_256_CBC: &str = "AES-256-CBC";
 ///     .field_encryption(FieldEncryption::aes_256_cbc(pem)?)
 ///     .build()?;
 /// assert!(format!("{client:?}").contains("AES-256-CBC"));
-/// # Ok::<(), tencent_faceid::tc3::Tc3Error>(())
+/// # Ok::<(), tencent_faceid::wechat::Tc3Error>(())
 /// ```
 #[derive(Clone)]
 pub struct FieldEncryption {
