@@ -187,7 +187,7 @@ fn health_response(report: &HealthReport) -> HttpResponse {
 }
 
 /// [`Verified`]: extracting it verifies the request's query (and
-/// [binding cookie](crate::binding)) with the verifier in the app data:
+/// [binding cookie](crate::callback::BindingCookie)) with the verifier in the app data:
 /// `web::Data<CallbackVerifier>`, a plain `CallbackVerifier`, or
 /// `web::Data<FaceId>`. Only a `GET` is verified: any other method is
 /// refused with 405 before verification.
@@ -384,7 +384,7 @@ impl Responder for Started {
     type Body = BoxBody;
 
     /// `303 See Other` to the vendor's page, setting the
-    /// [binding cookie](crate::binding) when there is one.
+    /// [binding cookie](crate::callback::BindingCookie) when there is one.
     fn respond_to(self, _request: &HttpRequest) -> HttpResponse {
         let mut response = HttpResponse::SeeOther();
         response.insert_header((header::LOCATION, self.redirect_url.as_str()));

@@ -345,7 +345,7 @@ impl IntoResponse for StartError {
 
 impl IntoResponse for Started {
     /// `303 See Other` to the vendor's page, setting the
-    /// [binding cookie](crate::binding) when there is one.
+    /// [binding cookie](crate::callback::BindingCookie) when there is one.
     fn into_response(self) -> Response {
         let mut response = StatusCode::SEE_OTHER.into_response();
         let headers = response.headers_mut();

@@ -40,7 +40,7 @@ use crate::render::{BodyFormat, ErrorResponse};
 /// - actix-web (feature `actix`): register a `FaceId` or a
 ///   [`CallbackVerifier`](crate::callback::CallbackVerifier) in the app
 ///   data (`web::Data`); extracting verifies the query and the
-///   [binding cookie](crate::binding).
+///   [binding cookie](crate::callback::BindingCookie).
 ///
 /// Only a `GET` is verified: any other method is refused with 405. The
 /// extractor fails with [`VerifiedRejection`]; extract

@@ -8,7 +8,7 @@
 //! an order.
 //!
 //! For a `GET` the layer reads the request URI's query and the [binding
-//! cookie](crate::binding), runs [`CallbackVerifier::verify`]
+//! cookie](crate::callback::BindingCookie), runs [`CallbackVerifier::verify`]
 //! before the inner service, and then either
 //! - puts the [`VerificationOutcome`] into the request extensions and calls
 //!   the inner service (a correctly signed *failure* is an outcome too:

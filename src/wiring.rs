@@ -193,7 +193,7 @@ impl Wiring<dyn SettlementStore> {
 
 impl<S: ?Sized> Wiring<S> {
     /// Whether each session is bound to the browser that starts it, like
-    /// OAuth's `state` (see [`crate::binding`]): the
+    /// OAuth's `state` (see [`BindingCookie`](crate::callback::BindingCookie)): the
     /// [starter](crate::session::SessionStarter) then answers a cookie to
     /// set on the redirect ([`Started::binding`](crate::session::Started::binding)),
     /// whose hash is recorded with the order (the cookie is `Secure` when
@@ -240,7 +240,7 @@ impl<S: ?Sized> Wiring<S> {
     /// The [WeChat edition](crate::edition::Edition::WeChat)'s Tencent
     /// Cloud API 3.0 client: the starter calls `DetectAuth` with it, and
     /// the verifier and the reconciler pull `GetDetectInfoEnhanced` (see
-    /// [`crate::wechat`]). Without it, WeChat sessions are refused
+    /// [the WeChat edition](crate::tc3#the-wechat-edition)). Without it, WeChat sessions are refused
     /// ([`StartError::NoWeChatClient`](crate::session::StartError::NoWeChatClient)).
     ///
     /// ```

@@ -11,7 +11,7 @@ use crate::orders::Claim;
 
 /// A result callback as the user's browser brings it back: the query
 /// string of its URL, and the value of the [binding
-/// cookie](crate::binding) the browser carried, if any. What
+/// cookie](crate::callback::BindingCookie) the browser carried, if any. What
 /// [`CallbackVerifier::verify`] takes; a query string alone converts into
 /// one without a cookie.
 ///

@@ -35,7 +35,7 @@
 //! 3. **The browser** (with the wiring's [browser
 //!    binding](crate::wiring::Wiring::browser_binding), on by default):
 //!    the request must carry the binding cookie of the browser that started
-//!    the session (see [`crate::binding`]); checked by the store as part of
+//!    the session (see [`BindingCookie`]); checked by the store as part of
 //!    the consume, so a refusal leaves the order pending.
 //! 4. **Signature**: `newSignature` must be the vendor's signature of the
 //!    app id, `orderNo` and `code` with the current SIGN ticket, or with the

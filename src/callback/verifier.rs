@@ -71,7 +71,7 @@ impl CallbackVerifier {
 
     /// Verifies the callback a browser brought back and consumes its
     /// order: its query string alone (a `&str` or `&String`), or a
-    /// [`BrowserCallback`] with the [binding cookie](crate::binding) the
+    /// [`BrowserCallback`] with the [binding cookie](crate::callback::BindingCookie) the
     /// browser carried. The framework adapters call this with the cookie.
     ///
     /// A correctly signed callback reporting a *failed* verification is an

@@ -198,7 +198,7 @@ impl FaceIdClient {
 
     /// Starts an enhanced H5 session (getAdvFaceId) with a signed request;
     /// [`crate::session::SessionStarter`] builds and signs it for you (see
-    /// [`crate::edition`]).
+    /// [`Edition`](crate::session::Edition)).
     ///
     /// # Errors
     /// Any [`ClientError`]; a rejected request is [`ClientError::Vendor`].
@@ -239,7 +239,7 @@ impl FaceIdClient {
     ///
     /// A failed verification has a result too: the answer's
     /// [`code`](VerificationResult::code) says whether it passed. Photo
-    /// and video come decoded, as [`Evidence`](crate::result_query::Evidence).
+    /// and video come decoded, as [`Evidence`].
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]

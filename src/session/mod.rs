@@ -8,7 +8,7 @@
 //! [`StartError::status`]), runs the [admission
 //! check](SessionStarterBuilder::admit) if any (rate limits), generates a
 //! unique order number, then at once: signs and sends the edition's upload
-//! (geth5faceid, getAdvFaceId or getfaceid: see [`crate::edition`]),
+//! (geth5faceid, getAdvFaceId or getfaceid: see [`Edition`]),
 //! fetches a single-use NONCE ticket for the user, and checks that the
 //! order store has room. It then builds the H5 login URL on the domain the
 //! vendor chose (or the SDK's launch parameters), and records the pending
@@ -240,7 +240,7 @@ impl SessionStarter {
 
     /// Starts a session in an H5 edition (basic, or enhanced with
     /// [`StartSession::edition`]), or in the [WeChat
-    /// edition](Edition::WeChat) (`DetectAuth`: see [`crate::wechat`]):
+    /// edition](Edition::WeChat) (`DetectAuth`: see [the WeChat edition](crate::tc3#the-wechat-edition)):
     /// see the [module docs](self) for the steps. For the App SDK, see
     /// [`Self::start_sdk`].
     ///

@@ -39,6 +39,57 @@
 //! assert_eq!(info.billed_attempts(), 1);
 //! # Ok(()) }
 //! ```
+//!
+//! # The WeChat edition
+//! [`Edition::WeChat`](crate::session::Edition::WeChat) is face
+//! verification for WeChat H5 (official accounts, the WeChat
+//! browser) and WeChat mini programs, through this client, on the same
+//! orders, settlement and reconciliation as the other editions.
+//!
+//! 1. **Start** with the one [`StartSession`](crate::session::StartSession)
+//!    API: `.edition(Edition::WeChat)` for WeChat H5, or
+//!    [`StartSession::for_mini_program`](crate::session::StartSession::for_mini_program).
+//!    The starter calls `DetectAuth` (the wiring's
+//!    [`Tc3Client`], [`Wiring::wechat`](crate::wiring::Wiring::wechat))
+//!    with the RuleId, `RedirectUrl` = the callback URL (H5 only), the
+//!    name and id number when given, and `Extra` = the user id (the
+//!    crate's correlation, never a credential), with the same admission,
+//!    room check, metrics and span as the other editions. The pending
+//!    order is keyed by the BizToken ([`order_no_of`]: its hex digits
+//!    without dashes), bound to the browser for H5 (as the other H5
+//!    editions) and to none for a mini program (which has no cookies: as
+//!    an App SDK order). Send the browser to
+//!    [`Started::redirect_url`](crate::session::Started::redirect_url), or
+//!    hand the mini program the BizToken
+//!    ([`Started::h5face_id`](crate::session::Started::h5face_id)).
+//! 2. **Verify**: the vendor's page sends the browser back to the callback
+//!    URL with `?BizToken=` and no signature, so the same
+//!    [`CallbackVerifier`](crate::callback::CallbackVerifier) (and the tower layer, the axum and actix
+//!    adapters) takes the verdict from `GetDetectInfoEnhanced`, always:
+//!    the order first (a BizToken this server never issued is a 404 that
+//!    costs no vendor call), then its browser (409 from another), then the
+//!    vendor's record (`ErrCode`: [`VerificationOutcome::code`](crate::callback::VerificationOutcome::code), the
+//!    record in [`VerificationOutcome::wechat`](crate::callback::VerificationOutcome::wechat), with each attempt and
+//!    whether it is billed), consumed exactly once and settled. A record
+//!    with no verdict yet is [`RejectionKind::NotFinished`](crate::callback::RejectionKind::NotFinished)
+//!    (409, the order stays pending). The mini program posts the BizToken
+//!    to your endpoint as JSON (`{"bizToken": "..."}`): [`verify_mini_program`]
+//!    (or the `axum::WeChatVerified` / `actix::WeChatVerified` extractors)
+//!    runs the same pipeline.
+//! 3. **Settle and reconcile**: the order remembers its edition in every
+//!    store; the [reconciler](crate::settle::Reconciler) pulls
+//!    `GetDetectInfoEnhanced` (never `queryfacerecord`) for WeChat orders
+//!    nobody came back for: final when the verdict is in, abandoned once
+//!    [`BIZ_TOKEN_LIFETIME`] has passed without one. It tells them by
+//!    their order number (32 hex digits, which the starter never gives an
+//!    order of another edition).
+//!
+//! The first verdict that comes back is the outcome, as in the other
+//! editions: a failed attempt consumes the order (the vendor would let the
+//! user try again with the same BizToken; start a new session instead).
+//! Personal data in the record (name, id number) are
+//! [`Secret`]s, never logged; photos and video are never
+//! fetched (`InfoType` 1, the text only).
 
 use std::fmt;
 use std::time::UNIX_EPOCH;
