@@ -13,13 +13,12 @@
 //! use actix_web::{web, App, HttpResponse};
 //! use tencent_faceid::actix::Verified;
 //! use tencent_faceid::callback::BodyFormat;
-//! # use tencent_faceid::{callback::CallbackVerifier, orders::MemoryOrderStore, tickets::StaticTickets};
 //!
 //! async fn callback(Verified(outcome): Verified) -> HttpResponse {
 //!     HttpResponse::Ok().body(format!("order {} passed: {}", outcome.order_no, outcome.passed()))
 //! }
 //!
-//! # let verifier = CallbackVerifier::builder(&tencent_faceid::wiring::Wiring::new(tencent_faceid::client::FaceIdClient::builder("appId001", "secret").build()?, StaticTickets::new("t", "n"), MemoryOrderStore::new())).build()?;
+//! # let verifier = tencent_faceid::__doctest::verifier()?;
 //! let verifier = web::Data::new(verifier);
 //! let app = App::new()
 //!     .app_data(verifier.clone())

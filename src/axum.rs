@@ -6,7 +6,6 @@
 //! ```
 //! use axum::{routing::get, Router};
 //! use tencent_faceid::axum::{Verified, VerifiedRejection};
-//! # use tencent_faceid::{callback::CallbackVerifier, orders::MemoryOrderStore, tickets::StaticTickets};
 //! use tencent_faceid::tower::FaceCallbackLayer;
 //!
 //! // Behind the default layer: rejections never reach the handler.
@@ -30,7 +29,7 @@
 //!     }
 //! }
 //!
-//! # let verifier = CallbackVerifier::builder(&tencent_faceid::wiring::Wiring::new(tencent_faceid::client::FaceIdClient::builder("appId001", "secret").build()?, StaticTickets::new("t", "n"), MemoryOrderStore::new())).build()?;
+//! # let verifier = tencent_faceid::__doctest::verifier()?;
 //! let app: Router = Router::new()
 //!     .route("/face/callback", get(strict))
 //!     .route_layer(FaceCallbackLayer::new(verifier.clone()))
@@ -94,9 +93,8 @@ impl FaceCallbackLayer {
     /// ```
     /// use axum::Router;
     /// use tencent_faceid::axum::Verified;
-    /// # use tencent_faceid::{callback::CallbackVerifier, orders::MemoryOrderStore, tickets::StaticTickets};
     /// use tencent_faceid::tower::FaceCallbackLayer;
-    /// # let verifier = CallbackVerifier::builder(&tencent_faceid::wiring::Wiring::new(tencent_faceid::client::FaceIdClient::builder("appId001", "secret").build()?, StaticTickets::new("t", "n"), MemoryOrderStore::new())).build()?;
+    /// # let verifier = tencent_faceid::__doctest::verifier()?;
     /// async fn callback(Verified(outcome): Verified) -> String {
     ///     format!("passed: {}", outcome.passed())
     /// }

@@ -1,31 +1,4 @@
-//! The vendor's editions, and what differs between them: which call
-//! uploads the identity, what its signature covers, and how the user is
-//! sent to the face check.
-//!
-//! | edition | upload | signed with the SIGN ticket | then |
-//! |---|---|---|---|
-//! | [`Edition::Basic`] | `geth5faceid` | app id, order, name, id number, user, version | the H5 page, `h5faceId` |
-//! | [`Edition::Enhanced`] | `getAdvFaceId` | app id, user, version, nonce | the H5 page, `faceId` |
-//! | [`Edition::AppSdk`] | `getfaceid` | app id, user, version, nonce | the native SDK ([`crate::sdk`]) |
-//! | [`Edition::WeChat`] | `DetectAuth` (API 3.0, [`crate::wechat`]) | nothing: TC3-HMAC-SHA256 | the WeChat H5 page, or the mini program ([`crate::wechat`]) |
-//!
-//! The first three share the rest: the access token, the SIGN and NONCE
-//! tickets, order numbers, `queryfacerecord`, and the result's signature
-//! (app id, order number and code with the SIGN ticket). The H5 login link
-//! (either H5 edition) and the SDK's `openApiSign` are signed with a fresh
-//! NONCE ticket for the user.
-//!
-//! The functions here are the recipes, for anyone who signs by hand; the
-//! [session starter](crate::session::SessionStarter) uses them.
-//!
-//! ```
-//! use tencent_faceid::session::{face_id_sign, Edition};
-//! let ticket = "XO99Qfxlti9iTVgHAjwvJdAZKN3nMuUhrsPdPlPVKlcyS50N6tlLnfuFBPIucaMS";
-//! let sign = face_id_sign("IDAXXXXX", "userID19959248596551", "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T", ticket);
-//! assert_eq!(sign.to_string(), "D7606F1741DDCF90757DA924EDCF152A200AC7F0");
-//! assert_eq!("enhanced".parse::<Edition>()?, Edition::Enhanced);
-//! # Ok::<(), tencent_faceid::session::ParseEditionError>(())
-//! ```
+//! [`Edition`]: the vendor's editions, and the signing recipe of each.
 
 use std::fmt;
 use std::str::FromStr;
@@ -35,7 +8,36 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::sign::{Signature, sign};
 use crate::wire::VERSION;
 
-/// One of the vendor's editions of face verification.
+/// One of the vendor's editions of face verification, and what differs
+/// between them: which call uploads the identity, what its signature
+/// covers, and how the user is sent to the face check.
+///
+/// | edition | upload | signed with the SIGN ticket | then |
+/// |---|---|---|---|
+/// | [`Edition::Basic`] | `geth5faceid` | app id, order, name, id number, user, version | the H5 page, `h5faceId` |
+/// | [`Edition::Enhanced`] | `getAdvFaceId` | app id, user, version, nonce | the H5 page, `faceId` |
+/// | [`Edition::AppSdk`] | `getfaceid` | app id, user, version, nonce | the native SDK ([`crate::sdk`]) |
+/// | [`Edition::WeChat`] | `DetectAuth` (API 3.0, [`crate::wechat`]) | nothing: TC3-HMAC-SHA256 | the WeChat H5 page, or the mini program ([the WeChat edition](crate::wechat)) |
+///
+/// The first three share the rest: the access token, the SIGN and NONCE
+/// tickets, order numbers, `queryfacerecord`, and the result's signature
+/// (app id, order number and code with the SIGN ticket). The H5 login link
+/// (either H5 edition) and the SDK's `openApiSign` are signed with a fresh
+/// NONCE ticket for the user.
+///
+/// The signing recipes ([`geth5faceid_sign`], [`face_id_sign`],
+/// [`login_sign`], [`launch_sign`], [`result_sign`]) are for anyone who
+/// signs by hand; the [session starter](crate::session::SessionStarter)
+/// uses them.
+///
+/// ```
+/// use tencent_faceid::session::{face_id_sign, Edition};
+/// let ticket = "XO99Qfxlti9iTVgHAjwvJdAZKN3nMuUhrsPdPlPVKlcyS50N6tlLnfuFBPIucaMS";
+/// let sign = face_id_sign("IDAXXXXX", "userID19959248596551", "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T", ticket);
+/// assert_eq!(sign.to_string(), "D7606F1741DDCF90757DA924EDCF152A200AC7F0");
+/// assert_eq!("enhanced".parse::<Edition>()?, Edition::Enhanced);
+/// # Ok::<(), tencent_faceid::session::ParseEditionError>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Edition {
@@ -47,7 +49,7 @@ pub enum Edition {
     /// The native App SDK (`getfaceid`), launched by the partner's app.
     AppSdk,
     /// WeChat H5 and mini programs, through Tencent Cloud API 3.0
-    /// (`DetectAuth`, then `GetDetectInfoEnhanced`): see [`crate::wechat`].
+    /// (`DetectAuth`, then `GetDetectInfoEnhanced`): see [the WeChat edition](crate::wechat).
     WeChat,
 }
 

@@ -96,6 +96,8 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[doc(hidden)]
+pub mod __doctest;
 #[cfg(feature = "actix")]
 pub mod actix;
 #[cfg(feature = "axum")]

@@ -29,8 +29,6 @@
 //! use axum::{routing::get, Router};
 //! use tencent_faceid::axum::Verified;
 //! use tencent_faceid::callback::CallbackVerifier;
-//! use tencent_faceid::orders::MemoryOrderStore;
-//! use tencent_faceid::tickets::StaticTickets;
 //! use tencent_faceid::tower::FaceCallbackLayer;
 //!
 //! async fn callback(Verified(outcome): Verified) -> String {
@@ -41,8 +39,7 @@
 //!     }
 //! }
 //!
-//! # let client = tencent_faceid::client::FaceIdClient::builder("appId001", "secret").build()?;
-//! let wiring = tencent_faceid::wiring::Wiring::new(client, StaticTickets::new("t", "n"), MemoryOrderStore::new());
+//! # let wiring = tencent_faceid::__doctest::wiring()?;
 //! let verifier = CallbackVerifier::builder(&wiring).build()?;
 //! let app: Router = Router::new()
 //!     .route("/face/callback", get(callback))
@@ -104,9 +101,8 @@ impl FaceCallbackLayer {
     /// (rejections passed through too, when the handler answers with them).
     ///
     /// ```
-    /// # use tencent_faceid::{callback::CallbackVerifier, orders::MemoryOrderStore, tickets::StaticTickets};
     /// use tencent_faceid::tower::FaceCallbackLayer;
-    /// # let verifier = CallbackVerifier::builder(&tencent_faceid::wiring::Wiring::new(tencent_faceid::client::FaceIdClient::builder("appId001", "secret").build()?, StaticTickets::new("t", "n"), MemoryOrderStore::new())).build()?;
+    /// # let verifier = tencent_faceid::__doctest::verifier()?;
     /// let layer = FaceCallbackLayer::new(verifier).json_rejections();
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -121,9 +117,8 @@ impl FaceCallbackLayer {
     /// page (with axum, extract `Result<Verified, VerifiedRejection>`).
     ///
     /// ```
-    /// # use tencent_faceid::{callback::CallbackVerifier, orders::MemoryOrderStore, tickets::StaticTickets};
     /// use tencent_faceid::tower::FaceCallbackLayer;
-    /// # let verifier = CallbackVerifier::builder(&tencent_faceid::wiring::Wiring::new(tencent_faceid::client::FaceIdClient::builder("appId001", "secret").build()?, StaticTickets::new("t", "n"), MemoryOrderStore::new())).build()?;
+    /// # let verifier = tencent_faceid::__doctest::verifier()?;
     /// let layer = FaceCallbackLayer::new(verifier).pass_rejections_through();
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

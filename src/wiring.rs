@@ -240,7 +240,7 @@ impl<S: ?Sized> Wiring<S> {
     /// The [WeChat edition](crate::edition::Edition::WeChat)'s Tencent
     /// Cloud API 3.0 client: the starter calls `DetectAuth` with it, and
     /// the verifier and the reconciler pull `GetDetectInfoEnhanced` (see
-    /// [`crate::wechat`]). Without it, WeChat sessions are refused
+    /// [the WeChat edition](crate::wechat)). Without it, WeChat sessions are refused
     /// ([`StartError::NoWeChatClient`](crate::session::StartError::NoWeChatClient)).
     ///
     /// ```

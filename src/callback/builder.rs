@@ -44,12 +44,7 @@ impl CallbackVerifier {
     ///
     /// ```
     /// use tencent_faceid::callback::CallbackVerifier;
-    /// use tencent_faceid::client::FaceIdClient;
-    /// use tencent_faceid::orders::MemoryOrderStore;
-    /// use tencent_faceid::tickets::StaticTickets;
-    /// use tencent_faceid::wiring::Wiring;
-    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
-    /// let wiring = Wiring::new(client, StaticTickets::new("t", "n"), MemoryOrderStore::new());
+    /// # let wiring = tencent_faceid::__doctest::wiring()?;
     /// let verifier = CallbackVerifier::builder(&wiring).max_query_len(1024).build()?;
     /// assert_eq!(verifier.app_id(), "appId001");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -67,13 +62,8 @@ impl CallbackVerifier {
     ///
     /// ```
     /// use tencent_faceid::callback::CallbackVerifier;
-    /// use tencent_faceid::client::FaceIdClient;
-    /// use tencent_faceid::orders::MemoryOrderStore;
     /// use tencent_faceid::settle::Settler;
-    /// use tencent_faceid::tickets::StaticTickets;
-    /// use tencent_faceid::wiring::Wiring;
-    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
-    /// let wiring = Wiring::new(client, StaticTickets::new("t", "n"), MemoryOrderStore::new());
+    /// # let wiring = tencent_faceid::__doctest::wiring()?;
     /// let settler = Settler::builder(&wiring).build();
     /// let verifier = CallbackVerifier::settling(&settler).build()?;
     /// assert!(verifier.settles());
@@ -128,12 +118,7 @@ impl CallbackVerifierBuilder {
     ///
     /// ```
     /// use tencent_faceid::callback::CallbackVerifier;
-    /// use tencent_faceid::client::FaceIdClient;
-    /// use tencent_faceid::orders::MemoryOrderStore;
-    /// use tencent_faceid::tickets::StaticTickets;
-    /// use tencent_faceid::wiring::Wiring;
-    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
-    /// let wiring = Wiring::new(client, StaticTickets::new("t", "n"), MemoryOrderStore::new());
+    /// # let wiring = tencent_faceid::__doctest::wiring()?;
     /// let verifier = CallbackVerifier::builder(&wiring).confirm(true).build()?;
     /// assert!(verifier.confirms());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -161,12 +146,7 @@ impl CallbackVerifierBuilder {
     ///
     /// ```
     /// use tencent_faceid::callback::CallbackVerifier;
-    /// use tencent_faceid::client::FaceIdClient;
-    /// use tencent_faceid::orders::MemoryOrderStore;
-    /// use tencent_faceid::tickets::StaticTickets;
-    /// use tencent_faceid::wiring::Wiring;
-    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
-    /// let wiring = Wiring::new(client, StaticTickets::new("t", "n"), MemoryOrderStore::new());
+    /// # let wiring = tencent_faceid::__doctest::wiring()?;
     /// let verifier = CallbackVerifier::builder(&wiring).record_judge(false).build()?;
     /// assert!(!verifier.judges_by_record());
     /// # Ok::<(), Box<dyn std::error::Error>>(())

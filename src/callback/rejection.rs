@@ -190,11 +190,8 @@ impl CallbackRejection {
     ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-    /// use tencent_faceid::callback::CallbackVerifier;
-    /// use tencent_faceid::orders::MemoryOrderStore;
     /// use tencent_faceid::callback::BodyFormat;
-    /// use tencent_faceid::tickets::StaticTickets;
-    /// let verifier = CallbackVerifier::builder(&tencent_faceid::wiring::Wiring::new(tencent_faceid::client::FaceIdClient::builder("appId001", "secret").build()?, StaticTickets::new("t", "n"), MemoryOrderStore::new())).build()?;
+    /// # let verifier = tencent_faceid::__doctest::verifier()?;
     /// let rejection = verifier.verify("code=0").await.unwrap_err();
     /// let response = rejection.to_response(BodyFormat::Text);
     /// assert_eq!((response.status, response.content_type), (400, "text/plain; charset=utf-8"));

@@ -92,7 +92,7 @@ impl FaceIdBuilder {
 
     /// The WeChat edition's Tencent Cloud API 3.0 client ([`Wiring::wechat`](crate::wiring::Wiring::wechat)):
     /// with it, [`FaceId::start`](super::FaceId::start) takes `Edition::WeChat` (see
-    /// [`crate::wechat`]). [`FaceIdBuilder::from_env`] reads it from the
+    /// [the WeChat edition](crate::wechat)). [`FaceIdBuilder::from_env`] reads it from the
     /// `FACEID_TC3_*` variables when `FACEID_TC3_SECRET_ID` is set.
     pub fn wechat(mut self, client: Tc3Client) -> Self {
         self.tc3 = Some(client);

@@ -73,7 +73,7 @@ pub struct PendingOrder {
     /// When the session was started.
     pub created_at: SystemTime,
     /// The hash of the browser binding the session was started with, if
-    /// any (see [`BindingCookie`](crate::callback::BindingCookie)).
+    /// any (see [`Wiring::browser_binding`](crate::wiring::Wiring::browser_binding)).
     pub binding: Option<BindingHash>,
     /// The edition the session was started in: its settlement and
     /// reconciliation are the same in every edition, the order says which.

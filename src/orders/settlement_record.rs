@@ -3,11 +3,12 @@
 
 use std::borrow::Cow;
 use std::num::NonZeroU64;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
 use super::{SettledBy, SettledState, SettlementRecordError};
+use crate::clock::{from_unix_millis, unix_millis};
 use crate::ids::OrderNo;
 use crate::json::{self, DecodeError};
 use crate::result_code::ResultCode;
@@ -62,7 +63,7 @@ impl SettlementRecord {
         Self {
             state,
             settled_by,
-            settled_at: UNIX_EPOCH + Duration::from_millis(millis(settled_at)),
+            settled_at: from_unix_millis(unix_millis(settled_at)),
             billed_attempts: None,
         }
     }
@@ -97,7 +98,7 @@ impl SettlementRecord {
                 SettledBy::Callback => ByName::Callback,
                 SettledBy::Reconciler => ByName::Reconciler,
             },
-            at: millis(self.settled_at),
+            at: unix_millis(self.settled_at),
             billed: self.billed_attempts,
         };
         // Strings, numbers and null: serializing cannot fail.
@@ -147,7 +148,7 @@ impl SettlementRecord {
         Ok(Self {
             state,
             settled_by,
-            settled_at: UNIX_EPOCH + Duration::from_millis(encoded.at),
+            settled_at: from_unix_millis(encoded.at),
             billed_attempts: encoded.billed,
         })
     }
@@ -195,15 +196,10 @@ enum ByName {
     Reconciler,
 }
 
-/// Milliseconds since the Unix epoch (0 before it, saturating).
-fn millis(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH).map_or(0, |since| {
-        u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
-    })
-}
-
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn order_no() -> OrderNo {
@@ -211,7 +207,7 @@ mod tests {
     }
 
     fn at(millis: u64) -> SystemTime {
-        UNIX_EPOCH + Duration::from_millis(millis)
+        from_unix_millis(millis)
     }
 
     /// The field `json` cannot be read at, or why it can.

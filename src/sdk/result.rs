@@ -129,11 +129,8 @@ impl CallbackVerifier {
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-/// use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
-/// use tencent_faceid::orders::MemoryOrderStore;
 /// use tencent_faceid::sdk::verify_result_body;
-/// use tencent_faceid::tickets::StaticTickets;
-/// let verifier = CallbackVerifier::builder(&tencent_faceid::wiring::Wiring::new(tencent_faceid::client::FaceIdClient::builder("appId001", "secret").build()?, StaticTickets::new("t", "n"), MemoryOrderStore::new())).build()?;
+/// # let verifier = tencent_faceid::__doctest::verifier()?;
 /// let rejection = verify_result_body(&verifier, b"{\"orderNo\":\"o1\"}").await.unwrap_err();
 /// assert_eq!(rejection.status(), 400);
 /// # Ok::<(), Box<dyn std::error::Error>>(())

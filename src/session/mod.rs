@@ -87,13 +87,8 @@ impl SessionStarterBuilder {
     ///
     /// ```
     /// use std::sync::atomic::{AtomicUsize, Ordering};
-    /// use tencent_faceid::client::FaceIdClient;
     /// use tencent_faceid::session::SessionStarter;
-    /// use tencent_faceid::orders::MemoryOrderStore;
-    /// use tencent_faceid::tickets::StaticTickets;
-    /// use tencent_faceid::wiring::Wiring;
-    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
-    /// let wiring = Wiring::new(client, StaticTickets::new("sign", "nonce"), MemoryOrderStore::new());
+    /// # let wiring = tencent_faceid::__doctest::wiring()?;
     /// let started = AtomicUsize::new(0);
     /// let starter = SessionStarter::builder(&wiring)
     ///     .admit(move |_request| match started.fetch_add(1, Ordering::Relaxed) {
@@ -116,13 +111,8 @@ impl SessionStarterBuilder {
     /// parameters. A secret: never in `Debug` or logs.
     ///
     /// ```
-    /// use tencent_faceid::client::FaceIdClient;
     /// use tencent_faceid::session::SessionStarter;
-    /// use tencent_faceid::orders::MemoryOrderStore;
-    /// use tencent_faceid::tickets::StaticTickets;
-    /// use tencent_faceid::wiring::Wiring;
-    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
-    /// let wiring = Wiring::new(client, StaticTickets::new("sign", "nonce"), MemoryOrderStore::new());
+    /// # let wiring = tencent_faceid::__doctest::wiring()?;
     /// let starter = SessionStarter::builder(&wiring)
     ///     .key_licence("licence-from-the-console")
     ///     .build()?;
@@ -211,13 +201,8 @@ impl SessionStarter {
     /// ([`Wiring::browser_binding`]).
     ///
     /// ```
-    /// use tencent_faceid::client::FaceIdClient;
     /// use tencent_faceid::session::SessionStarter;
-    /// use tencent_faceid::orders::MemoryOrderStore;
-    /// use tencent_faceid::tickets::StaticTickets;
-    /// use tencent_faceid::wiring::Wiring;
-    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
-    /// let wiring = Wiring::new(client, StaticTickets::new("sign", "nonce"), MemoryOrderStore::new());
+    /// # let wiring = tencent_faceid::__doctest::wiring()?;
     /// let starter = SessionStarter::builder(&wiring)
     ///     .order_prefix("shop")
     ///     .build()?;
@@ -255,7 +240,7 @@ impl SessionStarter {
 
     /// Starts a session in an H5 edition (basic, or enhanced with
     /// [`StartSession::edition`]), or in the [WeChat
-    /// edition](Edition::WeChat) (`DetectAuth`: see [`crate::wechat`]):
+    /// edition](Edition::WeChat) (`DetectAuth`: see [the WeChat edition](crate::wechat)):
     /// see the [module docs](self) for the steps. For the App SDK, see
     /// [`Self::start_sdk`].
     ///
@@ -301,8 +286,9 @@ impl SessionStarter {
     /// then uploads the identity (the edition's call, signed with the SIGN
     /// ticket, recovered once if the vendor refuses the credentials) while
     /// the NONCE ticket for the user is fetched and the store's room is
-    /// checked, all three at once. Any failure is the [`StartError`] it
-    /// always was; a NONCE ticket fetched for a start that fails is dropped.
+    /// checked, all three at once. The first failure is the start's
+    /// [`StartError`]; a NONCE ticket fetched for a start that fails is
+    /// dropped.
     pub(crate) async fn upload(
         &self,
         request: &StartSession,

@@ -185,7 +185,7 @@ impl StartSession {
 
     /// A session for `user_id` in the [WeChat edition](Edition::WeChat)
     /// for a mini program: no callback URL (the mini program hands your
-    /// server the BizToken, see [`crate::wechat`]), so the order is bound
+    /// server the BizToken, see [the WeChat edition](crate::wechat)), so the order is bound
     /// to no browser, as an App SDK order. For WeChat H5, use
     /// [`Self::new`] (or [`Self::for_user`]) with
     /// `.edition(Edition::WeChat)` instead.

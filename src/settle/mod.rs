@@ -235,13 +235,8 @@ impl Settler {
     /// and the starter from the same wiring.
     ///
     /// ```
-    /// use tencent_faceid::client::FaceIdClient;
     /// use tencent_faceid::settle::Settler;
-    /// use tencent_faceid::orders::MemoryOrderStore;
-    /// use tencent_faceid::tickets::StaticTickets;
-    /// use tencent_faceid::wiring::Wiring;
-    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
-    /// let wiring = Wiring::new(client, StaticTickets::new("t", "n"), MemoryOrderStore::new());
+    /// # let wiring = tencent_faceid::__doctest::wiring()?;
     /// let settler = Settler::builder(&wiring).build();
     /// assert_eq!(settler.app_id(), "appId001");
     /// # Ok::<(), Box<dyn std::error::Error>>(())

@@ -21,14 +21,10 @@ use crate::wiring::Wiring;
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// use std::time::Duration;
-/// use tencent_faceid::client::FaceIdClient;
-/// use tencent_faceid::orders::{MemoryOrderStore, Retention};
+/// use tencent_faceid::orders::Retention;
 /// use tencent_faceid::settle::Purger;
-/// use tencent_faceid::tickets::StaticTickets;
-/// use tencent_faceid::wiring::Wiring;
 ///
-/// let client = FaceIdClient::builder("appId001", "secret").build()?;
-/// let wiring = Wiring::new(client, StaticTickets::new("t", "n"), MemoryOrderStore::new());
+/// # let wiring = tencent_faceid::__doctest::wiring()?;
 /// let purger = Purger::builder(&wiring)
 ///     .retention(Retention::default().settled_orders(Duration::from_secs(3 * 24 * 3600)))
 ///     .build();

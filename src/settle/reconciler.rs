@@ -49,14 +49,9 @@ const DEFAULT_RATE: f64 = 10.0;
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-/// use tencent_faceid::client::FaceIdClient;
 /// use tencent_faceid::settle::{Reconciler, Settler};
-/// use tencent_faceid::orders::MemoryOrderStore;
-/// use tencent_faceid::tickets::StaticTickets;
-/// use tencent_faceid::wiring::Wiring;
 ///
-/// let client = FaceIdClient::builder("appId001", "secret").build()?;
-/// let wiring = Wiring::new(client, StaticTickets::new("t", "n"), MemoryOrderStore::new());
+/// # let wiring = tencent_faceid::__doctest::wiring()?;
 /// let settler = Settler::builder(&wiring).build();
 /// let reconciler = Reconciler::builder(settler).build();
 /// let round = reconciler.run_once().await?; // what `spawn` does every interval
@@ -141,13 +136,8 @@ impl ReconcilerBuilder {
     /// retried apart, with a backoff.
     ///
     /// ```
-    /// use tencent_faceid::client::FaceIdClient;
-    /// use tencent_faceid::orders::MemoryOrderStore;
     /// use tencent_faceid::settle::{Reconciler, Settler};
-    /// use tencent_faceid::tickets::StaticTickets;
-    /// use tencent_faceid::wiring::Wiring;
-    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
-    /// let wiring = Wiring::new(client, StaticTickets::new("t", "n"), MemoryOrderStore::new());
+    /// # let wiring = tencent_faceid::__doctest::wiring()?;
     /// // Asked at 10, 15, 20, 25 and 30 minutes.
     /// let reconciler = Reconciler::builder(Settler::builder(&wiring).build())
     ///     .queries_per_order(5)
@@ -282,14 +272,9 @@ impl Reconciler {
     /// [`SettlementStore`](crate::orders::SettlementStore)).
     ///
     /// ```
-    /// use tencent_faceid::client::FaceIdClient;
-    /// use tencent_faceid::orders::MemoryOrderStore;
     /// use tencent_faceid::settle::{Reconciler, Settler};
-    /// use tencent_faceid::tickets::StaticTickets;
-    /// use tencent_faceid::wiring::Wiring;
     /// use std::time::Duration;
-    /// let client = FaceIdClient::builder("appId001", "secret").build()?;
-    /// let wiring = Wiring::new(client, StaticTickets::new("t", "n"), MemoryOrderStore::new());
+    /// # let wiring = tencent_faceid::__doctest::wiring()?;
     /// let reconciler = Reconciler::builder(Settler::builder(&wiring).build())
     ///     .deadline(Duration::from_secs(15 * 60))
     ///     .build();

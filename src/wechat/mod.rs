@@ -1,7 +1,7 @@
-//! The WeChat edition ([`Edition::WeChat`](crate::edition::Edition::WeChat)):
+//! The WeChat edition ([`Edition::WeChat`](crate::session::Edition::WeChat)):
 //! face verification for WeChat H5 (official accounts, the WeChat
 //! browser) and WeChat mini programs, through Tencent Cloud API 3.0
-//! ([`crate::wechat`]), on the same orders, settlement and reconciliation as
+//! (`DetectAuth`, `GetDetectInfoEnhanced`), on the same orders, settlement and reconciliation as
 //! the other editions.
 //!
 //! 1. **Start** with the one [`StartSession`](crate::session::StartSession)
@@ -97,7 +97,7 @@ impl MiniProgramResult {
 }
 
 /// Verifies the BizToken a mini program posted, and consumes its order:
-/// the redirect's pipeline (see the [module documentation](self)), with no
+/// the redirect's pipeline (see [the WeChat edition](crate::wechat)), with no
 /// browser binding (a mini program has no cookies: an order started for
 /// WeChat H5, bound to its browser, is refused here with 409).
 ///

@@ -38,7 +38,7 @@ pub enum BrowserError {
 ///
 /// It sends every cookie it keeps with every request (it ignores `Path`,
 /// `Domain` and `Secure`: one app, one browser), so a test that follows
-/// it passes with [browser binding](tencent_faceid::callback::BindingCookie) on, as a real browser
+/// it passes with [browser binding](tencent_faceid::wiring::Wiring::browser_binding) on, as a real browser
 /// does. [`Self::forget_cookies`] makes it another browser.
 #[derive(Debug, Clone)]
 pub struct Browser {

@@ -6,9 +6,9 @@
 //! index, with `FOR UPDATE SKIP LOCKED`, then deletes (or updates) them by
 //! primary key: instances purging together take different rows and never
 //! wait on each other, and a statement holds few locks and writes little
-//! WAL. (A join instead of the key array let PostgreSQL scan the whole
+//! WAL. (A join instead of the key array lets PostgreSQL scan the whole
 //! table for each batch: 175 ms a batch of 10,000 in a table of a million
-//! rows, against 32 ms.)
+//! rows, against 32 ms with the array.)
 
 use std::time::SystemTime;
 

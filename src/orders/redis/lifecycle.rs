@@ -1,9 +1,8 @@
 //! The data lifecycle of [`RedisOrderStore`] (documented there): Redis
 //! expires every record by itself, so the purge has nothing to do; erasure
-//! finds a user's orders in the set `<keyspace>user:<userId>` that puts
-//! write (orders put by a version without it are not found, and expire
-//! within the retention), and a legal hold removes the expiry of the
-//! user's keys until released. The scripts take every key they touch as a
+//! finds a user's orders in the set `<keyspace>user:<userId>` that every
+//! put writes, and a legal hold removes the expiry of the user's keys until
+//! released. The scripts take every key they touch as a
 //! key: all share the app's `{appId}` hash tag, one Redis Cluster slot.
 
 use std::sync::LazyLock;
