@@ -138,7 +138,7 @@ impl Emulator {
 
     /// A [`Tc3Client`] for this emulator's API 3.0 actions (the WeChat
     /// channel): its base URL, SecretId, SecretKey, RuleId and clock, and
-    /// the test public key when [`EmulatorBuilder::field_encryption`]
+    /// the test public key when `EmulatorBuilder::field_encryption`
     /// asked for encryption.
     pub fn tc3_client(&self) -> Tc3Client {
         Tc3Client::clone(&self.tc3_client)

@@ -236,7 +236,7 @@
 //! bodies are read by the documented field names, not through the crate's
 //! types). Field encryption (`Encryption`, AES-256-CBC) is served with
 //! the published test key pair when
-//! [`EmulatorBuilder::field_encryption`] (feature `wechat-encryption`)
+//! `EmulatorBuilder::field_encryption` (feature `wechat-encryption`)
 //! asks for it, refused with `FailedOperation.DecryptSystemError`
 //! otherwise. Not emulated: SM4-GCM and whole-answer encryption (refused
 //! likewise), media, intention results, rate limits.

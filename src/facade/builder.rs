@@ -177,8 +177,8 @@ impl FaceIdBuilder {
     ///
     /// One rule chooses the backend at [build](Self::build), whatever the
     /// order of the setters: a store given here wins, else PostgreSQL
-    /// ([`postgres`](Self::postgres)), else a connector's database
-    /// ([`database`](Self::database)), else Redis ([`redis`](Self::redis)),
+    /// (`postgres`, feature `postgres`), else a connector's database
+    /// ([`database`](Self::database)), else Redis (`redis`, feature `redis`),
     /// else a [`MemoryOrderStore`](crate::orders::MemoryOrderStore). The
     /// tickets follow one rule too: [`tickets`](Self::tickets) of your own
     /// win, else Redis's when Redis is configured, else the chosen
