@@ -38,7 +38,7 @@ macro_rules! vendor_response {
 }
 
 /// Answer to `GET /api/oauth2/access_token`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub(crate) struct AccessTokenResponse {
     /// Result code.
     pub code: ResultCode,
@@ -56,11 +56,7 @@ pub(crate) struct AccessTokenResponse {
     pub expire_time: Option<String>,
     /// Seconds until the token expires; a string on the wire, as in the
     /// vendor's example (a number is read too).
-    #[serde(
-        default,
-        deserialize_with = "lenient_optional_seconds",
-        serialize_with = "optional_seconds_as_string"
-    )]
+    #[serde(default, deserialize_with = "lenient_optional_seconds")]
     pub expire_in: Option<u64>,
 }
 
@@ -72,25 +68,8 @@ fn lenient_optional_seconds<'de, D: Deserializer<'de>>(
     Ok(Option::<Wrapper>::deserialize(deserializer)?.map(|Wrapper(s)| s))
 }
 
-fn seconds_as_string<S: serde::Serializer>(
-    seconds: &u64,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    serializer.collect_str(seconds)
-}
-
-fn optional_seconds_as_string<S: serde::Serializer>(
-    seconds: &Option<u64>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    match seconds {
-        Some(seconds) => seconds_as_string(seconds, serializer),
-        None => serializer.serialize_none(),
-    }
-}
-
 /// Answer to `GET /api/oauth2/api_ticket` (SIGN or NONCE).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub(crate) struct ApiTicketResponse {
     /// Result code.
     pub code: ResultCode,
@@ -106,16 +85,13 @@ pub(crate) struct ApiTicketResponse {
 }
 
 /// One ticket in an [`ApiTicketResponse`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub(crate) struct TicketEntry {
     /// The ticket.
     pub value: Secret,
     /// Seconds until it expires; a string on the wire, as in the vendor's
     /// example (a number is read too).
-    #[serde(
-        deserialize_with = "lenient_seconds",
-        serialize_with = "seconds_as_string"
-    )]
+    #[serde(deserialize_with = "lenient_seconds")]
     pub expire_in: u64,
     /// When it expires (`yyyyMMddHHmmss`).
     #[serde(default)]
@@ -378,19 +354,6 @@ mod tests {
             )
             .is_err()
         );
-    }
-
-    #[test]
-    fn lifetimes_are_written_as_strings_as_in_the_vendors_examples() {
-        let token: AccessTokenResponse =
-            serde_json::from_str(r#"{"code":"0","access_token":"t","expire_in":7200}"#).unwrap();
-        let json = serde_json::to_value(&token).unwrap();
-        assert_eq!(json["expire_in"], "7200");
-        let ticket: ApiTicketResponse =
-            serde_json::from_str(r#"{"code":"0","tickets":[{"value":"t","expire_in":3600}]}"#)
-                .unwrap();
-        let json = serde_json::to_value(&ticket).unwrap();
-        assert_eq!(json["tickets"][0]["expire_in"], "3600");
     }
 
     #[test]
