@@ -26,6 +26,7 @@ use std::sync::mpsc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::support;
+use crate::support::children::var;
 use crate::support::demo_client::{session, start};
 use crate::support::mysql::Database;
 use crate::support::postgres::Schema;
@@ -362,7 +363,6 @@ impl Drop for DemoProcess {
 #[test]
 #[ignore = "a child process of the demo restart tests"]
 fn demo_child() {
-    let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is set"));
     tracing_subscriber::fmt()
         .with_ansi(false)
         .with_env_filter("tencent_faceid::settle=info")

@@ -24,7 +24,6 @@ use tencent_faceid::ManualClock;
 use tencent_faceid::Secret;
 use tencent_faceid::UserId;
 use tencent_faceid::callback::{CallbackVerifier, RejectionKind};
-use tencent_faceid::client::FaceIdClient;
 use tencent_faceid::orders::{PostgresOrderStore, postgres_pool};
 use tencent_faceid::session::{SessionStarter, StartSession};
 use tencent_faceid::settle::{Reconciler, SettledBy, SettledState, Settlement, Settler};
@@ -32,16 +31,13 @@ use tencent_faceid::tickets::{CachedTickets, StaticTickets, TicketProvider};
 use tencent_faceid::wiring::Wiring;
 use tencent_faceid_emulator::{Emulator, Outcome};
 
+use crate::support::children::{ENV_APP_ID, ENV_SCHEMA, ENV_URL, var, vendor_client, vendor_env};
+
 const MINUTE: Duration = Duration::from_secs(60);
 
 /// What the child needs: what to do (`start` or `verify`), the database
 /// and schema, the emulator, and the callback query to verify.
 const ENV_MODE: &str = "FACEID_CHILD_MODE";
-const ENV_URL: &str = "FACEID_CHILD_DATABASE_URL";
-const ENV_SCHEMA: &str = "FACEID_CHILD_SCHEMA";
-const ENV_VENDOR: &str = "FACEID_CHILD_VENDOR";
-const ENV_APP_ID: &str = "FACEID_CHILD_APP_ID";
-const ENV_SECRET: &str = "FACEID_CHILD_SECRET";
 const ENV_QUERY: &str = "FACEID_CHILD_QUERY";
 const ENV_TICKET: &str = "FACEID_CHILD_SIGN_TICKET";
 
@@ -61,7 +57,8 @@ fn session() -> StartSession {
 /// printed it: it then waits, to be killed.
 fn child(mode: &str, url: &str, schema: &str, emulator: &Emulator, query: &str) -> (Child, String) {
     let exe = std::env::current_exe().expect("the test binary");
-    let mut child = Command::new(exe)
+    let mut command = Command::new(exe);
+    let mut child = vendor_env(&mut command, emulator)
         .args([
             "--ignored",
             "--exact",
@@ -71,9 +68,6 @@ fn child(mode: &str, url: &str, schema: &str, emulator: &Emulator, query: &str) 
         .env(ENV_MODE, mode)
         .env(ENV_URL, url)
         .env(ENV_SCHEMA, schema)
-        .env(ENV_VENDOR, emulator.base_url().as_str())
-        .env(ENV_APP_ID, emulator.app_id())
-        .env(ENV_SECRET, emulator.secret())
         .env(ENV_QUERY, query)
         .env(ENV_TICKET, sign_ticket(emulator).expose())
         .stdin(Stdio::piped())
@@ -213,7 +207,6 @@ async fn a_killed_process_loses_neither_sessions_nor_settlements() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a child process of a_killed_process_loses_neither_sessions_nor_settlements"]
 async fn child_process() {
-    let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is set"));
     let pool = postgres_pool(&var(ENV_URL)).await.unwrap();
     let app_id = var(ENV_APP_ID);
     let store = PostgresOrderStore::builder(pool, &app_id)
@@ -221,10 +214,7 @@ async fn child_process() {
         .build()
         .await
         .unwrap();
-    let client = FaceIdClient::builder(&app_id, var(ENV_SECRET))
-        .base_url(var(ENV_VENDOR))
-        .build()
-        .unwrap();
+    let client = vendor_client().build().unwrap();
     if var(ENV_MODE) == "start" {
         let tickets = CachedTickets::builder(client.clone()).build();
         let wiring = Wiring::new(client, tickets, store).browser_binding(false);

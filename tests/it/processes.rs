@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use crate::support;
-use crate::support::children::{Children, ENV_BACKEND, ENV_URL};
+use crate::support::children::{Children, ENV_BACKEND, ENV_URL, var};
 use crate::support::common::*;
 use crate::support::postgres::Schema;
 use crate::support::spare_redis::SpareRedis;
@@ -145,7 +145,6 @@ async fn race(backend: &str, url: &str, prefix: &str) {
 #[tokio::test]
 #[ignore = "a child process of fifty_callbacks_from_four_processes_are_accepted_exactly_once"]
 async fn child_process_verifies() {
-    let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is set"));
     let store = store(&var(ENV_BACKEND), &var(ENV_URL), &var(ENV_PREFIX)).await;
     let client = FaceIdClient::builder(APP_ID, "secret").build().unwrap();
     let wiring = Wiring::shared(client, Arc::new(seed_tickets()), store);

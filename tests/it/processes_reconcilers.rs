@@ -21,8 +21,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tencent_faceid::ManualClock;
 use tencent_faceid::OrderNo;
+use tencent_faceid::client::Endpoint;
 use tencent_faceid::client::ResultCode;
-use tencent_faceid::client::{Endpoint, FaceIdClient};
 use tencent_faceid::orders::{LoggedSettlement, PostgresOrderStore, SettlementStore};
 use tencent_faceid::session::SessionStarter;
 use tencent_faceid::settle::{Reconciler, SettledBy, SettledState, Settlement, Settler};
@@ -34,7 +34,7 @@ use tokio::sync::Notify;
 
 use crate::support;
 use crate::support::children::{
-    Children, ENV_APP_ID, ENV_BACKEND, ENV_SCHEMA, ENV_SECRET, ENV_URL, ENV_VENDOR,
+    Children, ENV_BACKEND, ENV_SCHEMA, ENV_URL, var, vendor_client, vendor_env,
 };
 use crate::support::emu::wired::{emulator, session};
 use crate::support::mysql::Database;
@@ -125,13 +125,10 @@ async fn reconcile_in_children(
     let now = emulator.clock().now().duration_since(UNIX_EPOCH).unwrap();
     let test = "processes_reconcilers::child_process_reconciles";
     let mut children = Children::ready(test, PROCESSES, |i, child| {
-        child
+        vendor_env(child, emulator)
             .env(ENV_BACKEND, backend)
             .env(ENV_URL, url)
             .env(ENV_SCHEMA, schema)
-            .env(ENV_VENDOR, emulator.base_url().as_str())
-            .env(ENV_APP_ID, emulator.app_id())
-            .env(ENV_SECRET, emulator.secret())
             .env(ENV_NOW, now.as_millis().to_string())
             .env(ENV_CHILD, i.to_string());
     });
@@ -225,10 +222,8 @@ fn printing_settler<S: SettlementStore>(wiring: &Wiring<S>, child: String) -> Se
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "a child process of four_processes_reconciling_one_*_backlog_settle_and_deliver_each_order_once"]
 async fn child_process_reconciles() {
-    let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is set"));
     let now = UNIX_EPOCH + Duration::from_millis(var(ENV_NOW).parse().unwrap());
-    let client = FaceIdClient::builder(var(ENV_APP_ID), var(ENV_SECRET))
-        .base_url(var(ENV_VENDOR))
+    let client = vendor_client()
         .clock(ManualClock::starting_at(now).into())
         // The held query waits for the other children.
         .timeout(PATIENCE)

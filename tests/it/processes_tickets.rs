@@ -14,14 +14,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::support::children::{
-    Children, ENV_APP_ID, ENV_BACKEND, ENV_SCHEMA, ENV_SECRET, ENV_URL, ENV_VENDOR,
+    Children, ENV_BACKEND, ENV_SCHEMA, ENV_URL, var, vendor_client, vendor_env,
 };
 use crate::support::mysql::Database;
 use crate::support::postgres::Schema;
 use faceid_test_support::random_alphanumeric;
 use faceid_test_support::redis_cluster::RedisCluster;
 use faceid_test_support::spare_redis::SpareRedis;
-use tencent_faceid::client::{Endpoint, FaceIdClient};
+use tencent_faceid::client::Endpoint;
 use tencent_faceid::orders::PostgresOrderStore;
 use tencent_faceid::redis::RedisTopology;
 use tencent_faceid::tickets::{
@@ -88,13 +88,10 @@ async fn race(backend: &str, url: &str, schema: &str) {
     emulator.inject(Fault::hold(Endpoint::AccessToken, Arc::clone(&release)));
     let test = "processes_tickets::child_process_takes_tickets";
     let mut children = Children::ready(test, PROCESSES, |_, child| {
-        child
+        vendor_env(child, &emulator)
             .env(ENV_BACKEND, backend)
             .env(ENV_URL, url)
-            .env(ENV_SCHEMA, schema)
-            .env(ENV_VENDOR, emulator.base_url().as_str())
-            .env(ENV_APP_ID, emulator.app_id())
-            .env(ENV_SECRET, emulator.secret());
+            .env(ENV_SCHEMA, schema);
     });
     children.go();
     // One process holds the lease and its token request is held; the
@@ -130,11 +127,7 @@ async fn race(backend: &str, url: &str, schema: &str) {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "a child process of four_processes_sharing_*_fetch_one_token"]
 async fn child_process_takes_tickets() {
-    let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is set"));
-    let client = FaceIdClient::builder(var(ENV_APP_ID), var(ENV_SECRET))
-        .base_url(var(ENV_VENDOR))
-        .build()
-        .unwrap();
+    let client = vendor_client().build().unwrap();
     let app_id = client.app_id().to_owned();
     let tickets: Arc<dyn TicketProvider> = if var(ENV_BACKEND) == "postgres" {
         let pool = tencent_faceid::orders::postgres_pool(&var(ENV_URL))

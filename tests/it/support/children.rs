@@ -6,6 +6,9 @@
 use std::io::{BufRead, BufReader, Lines, Write};
 use std::process::{Child, ChildStdout, Command, Stdio};
 
+use tencent_faceid::client::{FaceIdClient, FaceIdClientBuilder};
+use tencent_faceid_emulator::Emulator;
+
 /// The variables that tell a child process what to run on: the backend
 /// (`postgres`, `mysql`, `redis`, ...), its URL, the schema (PostgreSQL),
 /// and the emulator's address and credentials.
@@ -15,6 +18,24 @@ pub const ENV_SCHEMA: &str = "FACEID_CHILD_SCHEMA";
 pub const ENV_VENDOR: &str = "FACEID_CHILD_VENDOR";
 pub const ENV_APP_ID: &str = "FACEID_CHILD_APP_ID";
 pub const ENV_SECRET: &str = "FACEID_CHILD_SECRET";
+
+/// Gives a child process `emulator`'s address and credentials.
+pub fn vendor_env<'a>(command: &'a mut Command, emulator: &Emulator) -> &'a mut Command {
+    command
+        .env(ENV_VENDOR, emulator.base_url().as_str())
+        .env(ENV_APP_ID, emulator.app_id())
+        .env(ENV_SECRET, emulator.secret())
+}
+
+/// In a child process: the variable `name` its parent set.
+pub fn var(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is set"))
+}
+
+/// In a child process: a client of its parent's emulator ([`vendor_env`]).
+pub fn vendor_client() -> FaceIdClientBuilder {
+    FaceIdClient::builder(var(ENV_APP_ID), var(ENV_SECRET)).base_url(var(ENV_VENDOR))
+}
 
 /// The children, once each has said `ready`.
 pub struct Children {
